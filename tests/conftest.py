@@ -1,0 +1,118 @@
+"""Shared fixtures.
+
+``tiny_model_path``: a tiny BERT (2 layers, hidden 32) with a small Chinese+English WordPiece vocabulary,
+wrapped as a sentence-transformers model (Transformer + mean Pooling + Normalize), built in seconds with no
+network and saved once per session. Tests that train use it.
+
+``shared_data``: the ``../shared/data`` folder, or a skip saying it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("WANDB_DISABLED", "true")
+
+EN_WORDS = (
+    "the a an of to in and or is are was be for on with by at from as it this that what which how why when where "
+    "who pig pigs sow sows piglet piglets boar feed feeding weight weaning vaccine fever disease farm farmer "
+    "temperature water pen barn manure swine african flu virus herd health litter birth growth protein corn "
+    "soybean price market stock bank loan interest rate revenue profit loss company year quarter cash debt "
+    "asset risk tax income share dividend growth cost sale sales report annual net total increase decrease "
+    "cat dog man woman child plays playing runs running food eat eats eating car drive drives red blue green "
+    "good bad big small new old high low day week month do does can should will not no yes my your our their "
+    "question answer passage query document model data train test"
+).split()
+ZH_CHARS = list(
+    "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长"
+    "猪母仔公育肥饲料喂养体重断奶疫苗发烧病毒场温度水栏舍粪便非洲瘟群健康窝产生长蛋白玉米豆粕价格市场股票银行贷款利息率收入利润亏损季度现金债务资产风险税分红成本销售报告总增加减少"
+    "问题答案段落查询文档模型数据训练测试什么怎么为何哪里谁吗呢吧请"
+)
+
+
+def _build_tiny_model(out_dir: Path) -> Path:
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    seen: set[str] = set()
+    vocab: list[str] = []
+    for tok in specials + EN_WORDS + ZH_CHARS + list("abcdefghijklmnopqrstuvwxyz0123456789.,?!;:'\"()-%$，。？！；：、（）"):
+        if tok not in seen:
+            seen.add(tok)
+            vocab.append(tok)
+    vocab += [f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789" if f"##{c}" not in seen]
+    hf_dir = out_dir / "hf"
+    hf_dir.mkdir(parents=True, exist_ok=True)
+    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True, tokenize_chinese_chars=True)
+    tokenizer.model_max_length = 64
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+        max_position_embeddings=128, type_vocab_size=2,
+    )
+    BertModel(config).save_pretrained(hf_dir)
+    tokenizer.save_pretrained(hf_dir)
+    transformer = models.Transformer(str(hf_dir), max_seq_length=64)
+    pooling = models.Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
+    model = SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu")
+    st_dir = out_dir / "tiny-st"
+    model.save(str(st_dir))
+    return st_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory) -> Path:
+    """Path to a saved tiny sentence-transformers model (copy it before modifying files in place)."""
+    return _build_tiny_model(tmp_path_factory.mktemp("tiny_model"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real datasets not found at {SHARED_DATA} (they ship beside the project, in ../shared/data)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def tmp_runs(tmp_path, monkeypatch) -> Path:
+    """Point runs and cache folders at a temp dir so tests never touch the user's."""
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(runs))
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    return runs
+
+
+def tiny_pairs(n: int = 40, seed: int = 0) -> list[tuple[str, str]]:
+    """Deterministic toy (query, passage) pairs built from the tiny model's vocabulary (English + Chinese)."""
+    rng = random.Random(seed)
+    topics = [
+        ("pig feed protein", "feed for pigs needs protein from soybean and corn"),
+        ("sow weaning weight", "piglets weaning weight depends on the sow milk"),
+        ("african swine fever virus", "african swine fever virus is a disease of the herd"),
+        ("bank loan interest rate", "the bank loan interest rate will increase this year"),
+        ("company annual revenue", "the company annual report shows revenue and profit"),
+        ("猪饲料蛋白", "猪的饲料需要玉米和豆粕的蛋白"),
+        ("母猪断奶体重", "仔猪断奶体重和母猪有关"),
+        ("非洲猪瘟病毒", "非洲猪瘟是猪群的病毒病"),
+        ("银行贷款利率", "银行贷款利息率今年增加"),
+        ("公司年度收入", "公司年度报告的收入和利润"),
+    ]
+    out = []
+    for i in range(n):
+        q, p = topics[i % len(topics)]
+        extra = rng.choice(EN_WORDS[:40]) if i % len(topics) < 5 else rng.choice(ZH_CHARS[:40])
+        out.append((f"{q} {extra} {i}", f"{p} {extra} {i}"))
+    return out
