@@ -18,7 +18,8 @@ COMMAND_MODULES = [
     "core.models.cli",       # models
     "core.data.cli",         # inspect
     "core.training.cli",     # train, runs, stop
-    "core.builder.cli",      # build, mine, clean, split
+    "core.builder.cli_build",  # build (documents -> passages -> pairs)
+    "core.builder.cli_mine",   # mine, clean, split, export
     "core.evaluation.cli",   # evaluate, compare, search
 ]
 
