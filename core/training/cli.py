@@ -1,0 +1,118 @@
+"""CLI: ``python -m core train``, ``python -m core runs``, ``python -m core stop``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from core.errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="fine-tune a model (from a config file or flags)",
+                       description="Fine-tune a sentence-transformers model. Give --config (a run's config.yaml "
+                                   "re-runs it), --run-dir (a folder holding config.yaml), or --data with flags.")
+    p.add_argument("--config", help="YAML config (see core/training/config.py)")
+    p.add_argument("--run-dir", help="run folder (default: runs/<name>); with --resume, the run to continue")
+    p.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
+    p.add_argument("--data", nargs="+", help="training data file(s) (used when no --config is given)")
+    p.add_argument("--validation", nargs="+", default=[], help="validation file(s); default: split from --data")
+    p.add_argument("--format", help="data format override (pair, triplet, scored_pair, labelled_pair, labelled_sentence, qpn)")
+    p.add_argument("--model", default=None, help="model source: minilm, multilingual-e5-small, a folder or a Hub id")
+    p.add_argument("--loss", help="loss name (default: the best one for the format)")
+    p.add_argument("--strategy", help="training strategy: full, bitfit, prefix, freeze, lora")
+    p.add_argument("--epochs", type=float)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--max-steps", type=int)
+    p.add_argument("--name", help="run name (folder name, sanitised)")
+    p.add_argument("--write-config", help="only write the resulting config YAML here and exit")
+    p.set_defaults(func=cmd_train)
+
+    r = sub.add_parser("runs", help="list run folders with status and best metric")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_runs)
+
+    s = sub.add_parser("stop", help="ask a running training to stop after its current step")
+    s.add_argument("run", help="run folder or run name")
+    s.set_defaults(func=cmd_stop)
+
+
+def _config_from_args(args):
+    from core.training.config import TrainConfig
+
+    if args.config:
+        cfg = TrainConfig.load(args.config)
+    elif args.run_dir and (Path(args.run_dir) / "config.yaml").exists():
+        cfg = TrainConfig.load(Path(args.run_dir) / "config.yaml")
+    elif args.data:
+        cfg = TrainConfig()
+        cfg.data.train = list(args.data)
+        cfg.data.validation = list(args.validation)
+    else:
+        raise ConfigError("Give --config FILE, --run-dir DIR holding a config.yaml, or --data FILE.")
+    if args.data and args.config:
+        cfg.data.train = list(args.data)
+    for attr, target in (("format", (cfg.data, "format")), ("model", (cfg, "model")), ("name", (cfg, "name")),
+                         ("epochs", (cfg.hyper, "epochs")), ("batch_size", (cfg.hyper, "batch_size")),
+                         ("lr", (cfg.hyper, "learning_rate")), ("max_steps", (cfg.hyper, "max_steps"))):
+        value = getattr(args, attr)
+        if value is not None:
+            setattr(target[0], target[1], value)
+    if args.loss:
+        cfg.loss.name = args.loss
+        cfg.loss.params = {}
+    if args.strategy:
+        cfg.strategy.name = args.strategy
+        cfg.strategy.params = {}
+    return TrainConfig.from_dict(cfg.to_dict())  # re-validate after overrides
+
+
+def cmd_train(args) -> int:
+    from core.paths import runs_root, safe_name
+    from core.training.runner import run_training
+
+    cfg = _config_from_args(args)
+    if args.write_config:
+        cfg.save(args.write_config)
+        print(f"wrote {args.write_config}")
+        return 0
+    run_dir = Path(args.run_dir) if args.run_dir else runs_root() / safe_name(cfg.name, default="run")
+    if not args.resume and (run_dir / "events.jsonl").exists() and not args.run_dir:
+        raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
+    print(f"run folder: {run_dir}")
+    status = run_training(cfg, run_dir, resume=args.resume)
+    print(json.dumps({k: status.get(k) for k in ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "warning") if k in status}, ensure_ascii=False, indent=2))
+    return 0 if status.get("status") in ("completed", "stopped") else 1
+
+
+def cmd_runs(args) -> int:
+    from core.training.launch import list_runs
+
+    runs = list_runs()
+    if args.json:
+        print(json.dumps([{**r.__dict__, "path": str(r.path)} for r in runs], ensure_ascii=False, indent=2))
+        return 0
+    if not runs:
+        print("no runs yet")
+        return 0
+    print(f"{'run':30} {'status':12} {'metric':10} {'base':>8} {'best':>8} {'step':>6}")
+    for r in runs:
+        fmt = lambda v: f"{v:.4f}" if isinstance(v, (int, float)) else "-"
+        print(f"{r.name[:30]:30} {r.status:12} {str(r.main_metric or '-'):10} {fmt(r.baseline):>8} {fmt(r.best_metric):>8} {str(r.step or '-'):>6}")
+    return 0
+
+
+def cmd_stop(args) -> int:
+    from core.paths import runs_root, safe_name
+    from core.training.launch import request_stop
+
+    path = Path(args.run)
+    if not path.is_dir():
+        path = runs_root() / safe_name(args.run)
+    if not (path / "config.yaml").exists():
+        raise ConfigError(f"No run folder named '{args.run}' (looked in {path}).")
+    request_stop(path)
+    print(f"stop requested for {path.name}")
+    return 0

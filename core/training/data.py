@@ -1,0 +1,121 @@
+"""Turn a ``DataConfig`` into train / validation / test splits and trainer-ready datasets.
+
+``load_splits(cfg) -> Splits`` reads every file with ``core.data.load_data`` (one format for all), splits
+the training data when no validation file is given (seeded, grouped so one query never straddles two
+splits), and keeps the canonical DataFrames. ``training_dataset(splits, loss_name, cfg)`` gives the
+``datasets.Dataset`` in the columns the loss needs (query-pos-neg lists become anchor / positive /
+negative_1..n rows first).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pandas as pd
+
+from core.errors import DataError
+from core.training.config import DataConfig
+
+# Column used to keep rows of one query together when splitting, per format.
+GROUP_COLUMN = {"pair": "anchor", "triplet": "anchor", "qpn": "query", "scored_pair": "sentence1",
+                "labelled_pair": "sentence1", "labelled_sentence": "text"}
+
+
+@dataclass
+class Splits:
+    format: str
+    train: pd.DataFrame
+    validation: Optional[pd.DataFrame]
+    test: Optional[pd.DataFrame]
+    label_names: Optional[list[str]] = None
+    issues: list = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {k: (0 if v is None else len(v)) for k, v in
+                (("train", self.train), ("validation", self.validation), ("test", self.test))}
+
+
+def _load_many(paths: list[str], cfg: DataConfig, fmt: Optional[str]):
+    from core.data import load_data
+
+    frames, issues, label_names, detected = [], [], None, fmt
+    for path in paths:
+        loaded = load_data(path, format=detected or cfg.format, mapping=cfg.mapping)
+        if detected and loaded.format != detected:
+            raise DataError(f"'{path}' holds {loaded.format} data but '{paths[0]}' holds {detected}; use one format per run.")
+        detected = loaded.format
+        frames.append(loaded.df)
+        issues.extend(loaded.issues)
+        label_names = label_names or getattr(loaded, "label_names", None)
+    if not frames:
+        return None, [], None, detected
+    df = pd.concat(frames, ignore_index=True)
+    return df, issues, label_names, detected
+
+
+def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Optional[str]) -> list[pd.DataFrame]:
+    """Split ``df`` by ``ratios`` (normalised), seeded; rows sharing ``group_col`` stay in one split."""
+    total = float(sum(ratios))
+    ratios = [r / total for r in ratios]
+    if group_col and group_col in df.columns:
+        keys = df[group_col].map(lambda v: v if isinstance(v, str) else str(v))
+    else:
+        keys = pd.Series(range(len(df)), index=df.index)
+    groups = list(dict.fromkeys(keys.tolist()))
+    random.Random(seed).shuffle(groups)
+    bounds, acc = [], 0.0
+    for r in ratios[:-1]:
+        acc += r
+        bounds.append(round(acc * len(groups)))
+    assignment, start = {}, 0
+    for i, end in enumerate(bounds + [len(groups)]):
+        for g in groups[start:end]:
+            assignment[g] = i
+        start = end
+    part = keys.map(assignment)
+    return [df[part == i].reset_index(drop=True) for i in range(len(ratios))]
+
+
+def load_splits(cfg: DataConfig, seed: int = 42) -> Splits:
+    if not cfg.train:
+        raise DataError("No training data: give at least one file under data.train.")
+    train, issues, label_names, fmt = _load_many(list(cfg.train), cfg, cfg.format)
+    if cfg.max_rows:
+        train = train.sample(n=min(cfg.max_rows, len(train)), random_state=seed).reset_index(drop=True)
+    val = test = None
+    if cfg.validation:
+        val, more, _, _ = _load_many(list(cfg.validation), cfg, fmt)
+        issues += more
+    if cfg.test:
+        test, more, _, _ = _load_many(list(cfg.test), cfg, fmt)
+        issues += more
+    ratios = list(cfg.split) + [0.0] * (3 - len(cfg.split))
+    want_val = val is None and ratios[1] > 0
+    want_test = test is None and ratios[2] > 0
+    if want_val or want_test:
+        group_col = cfg.group_by or GROUP_COLUMN.get(fmt)
+        if cfg.group_by and cfg.group_by not in train.columns:
+            raise DataError(f"data.group_by names the column '{cfg.group_by}', which the training data does not have (columns: {', '.join(map(str, train.columns))}).")
+        parts = group_split(train, [ratios[0], ratios[1] if want_val else 0.0, ratios[2] if want_test else 0.0], seed, group_col)
+        train = parts[0]
+        if want_val:
+            val = parts[1]
+        if want_test:
+            test = parts[2]
+    if len(train) == 0:
+        raise DataError("The training split is empty after validation rows were removed: add rows or lower the split ratio.")
+    return Splits(fmt, train, val, test, label_names, issues, list(cfg.train))
+
+
+def training_dataset(df: pd.DataFrame, data_format: str, loss_name: str, neg_nums: int, seed: int):
+    """``datasets.Dataset`` with the columns ``loss_name`` needs, from canonical rows of ``data_format``."""
+    from core.losses import dataset_for_loss
+
+    if data_format == "qpn":
+        from core.data import qpn_to_rows
+
+        df = qpn_to_rows(df, neg_nums=neg_nums, seed=seed)
+    return dataset_for_loss(df, data_format, loss_name)

@@ -1,0 +1,123 @@
+"""Run-folder events: ``events.jsonl`` (append-only, one JSON object per line) and ``status.json``.
+
+Writers: ``EventLog(run_dir).emit(type, **fields)``; only the process of rank 0 writes (a log made on another
+rank is a no-op), so the same code runs under ``torchrun`` / ``accelerate launch``.
+Readers: ``read_events(run_dir, offset=0) -> (events, new_offset)`` returns complete lines only (a line being
+written is left for the next call), so a UI can poll cheaply; ``read_status(run_dir)``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from core.paths import atomic_write_json
+
+EVENTS = "events.jsonl"
+STATUS = "status.json"
+STOP_FILE = "STOP"
+FINAL_STATES = ("completed", "stopped", "failed")
+
+
+def is_main_process() -> bool:
+    """True on rank 0 (or when not distributed)."""
+    for var in ("RANK", "LOCAL_RANK"):
+        val = os.environ.get(var)
+        if val not in (None, "") and var == "RANK":
+            return int(val) == 0
+    try:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            return dist.get_rank() == 0
+    except Exception:  # pragma: no cover - torch missing or odd backend
+        pass
+    return True
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN/inf: keep them readable
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):
+        try:
+            return _clean(value.item())
+        except Exception:
+            return str(value)
+    return value
+
+
+class EventLog:
+    """Append events to ``run_dir/events.jsonl`` and keep ``status.json`` current."""
+
+    def __init__(self, run_dir: str | Path, enabled: bool | None = None):
+        self.run_dir = Path(run_dir)
+        self.enabled = is_main_process() if enabled is None else enabled
+        if self.enabled:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+
+    def emit(self, type: str, **fields: Any) -> dict:
+        event = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "type": type, **_clean(fields)}
+        if self.enabled:
+            line = json.dumps(event, ensure_ascii=False) + "\n"
+            with open(self.run_dir / EVENTS, "a", encoding="utf-8") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+        return event
+
+    def status(self, status: str, **fields: Any) -> None:
+        """Record a status change both as an event and in ``status.json`` (merged with what is there)."""
+        self.emit("status", status=status, **fields)
+        if self.enabled:
+            current = read_status(self.run_dir)
+            current.update(_clean(fields))
+            current["status"] = status
+            current["updated"] = time.time()
+            current["pid"] = os.getpid()
+            atomic_write_json(self.run_dir / STATUS, current)
+
+    def update_status(self, **fields: Any) -> None:
+        """Merge fields into ``status.json`` without a status change (best metric, last step...)."""
+        if self.enabled:
+            current = read_status(self.run_dir)
+            current.update(_clean(fields))
+            current["updated"] = time.time()
+            atomic_write_json(self.run_dir / STATUS, current)
+
+
+def read_events(run_dir: str | Path, offset: int = 0) -> tuple[list[dict], int]:
+    """Events written since byte ``offset``; returns them and the offset to pass next time."""
+    path = Path(run_dir) / EVENTS
+    if not path.exists():
+        return [], offset
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        data = fh.read()
+    end = data.rfind(b"\n")
+    if end < 0:
+        return [], offset
+    events = []
+    for raw in data[: end + 1].splitlines():
+        if raw.strip():
+            try:
+                events.append(json.loads(raw))
+            except json.JSONDecodeError:
+                continue  # a torn line from a killed writer: skip it, keep reading
+    return events, offset + end + 1
+
+
+def read_status(run_dir: str | Path) -> dict:
+    path = Path(run_dir) / STATUS
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}

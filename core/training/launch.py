@@ -1,0 +1,152 @@
+"""Start, stop and list training runs as child processes (what the UI uses).
+
+- ``new_run_dir(name) -> Path``: ``runs/<safe-name>`` (``-2``, ``-3``... when taken).
+- ``start_run(config, run_dir=None, resume=False) -> Path``: writes ``config.yaml`` and starts
+  ``python -m core train --run-dir DIR [--resume]`` as a detached child; its output goes to ``train.log``.
+- ``request_stop(run_dir)``: writes the ``STOP`` file the trainer checks after every step.
+- ``is_alive(run_dir)``, ``list_runs() -> list[RunInfo]`` (status, best metric, steps) for a runs table.
+- ``active_run()``: the run currently training in this runs folder, if any (one training at a time).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from core.errors import StudioError
+from core.paths import atomic_write_text, runs_root, safe_name
+from core.training.config import TrainConfig
+from core.training.events import FINAL_STATES, STOP_FILE, EventLog, read_status
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class RunInfo:
+    name: str
+    path: Path
+    status: str
+    model: str
+    main_metric: Optional[str]
+    baseline: Optional[float]
+    best_metric: Optional[float]
+    step: Optional[int]
+    updated: Optional[float]
+    alive: bool
+
+
+def new_run_dir(name: str, root: Optional[Path] = None) -> Path:
+    root = Path(root or runs_root())
+    base = safe_name(name, default="run")
+    path, n = root / base, 2
+    while path.exists():
+        path, n = root / f"{base}-{n}", n + 1
+    path.mkdir(parents=True)
+    return path
+
+
+def _pid_alive(pid: Optional[int]) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError):
+        return False
+    try:  # a zombie child (finished, not yet reaped) is not alive
+        with open(f"/proc/{int(pid)}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def is_alive(run_dir: str | Path) -> bool:
+    pid_file = Path(run_dir) / "pid"
+    try:
+        return _pid_alive(int(pid_file.read_text().strip()))
+    except (OSError, ValueError):
+        return False
+
+
+def active_run(root: Optional[Path] = None) -> Optional[Path]:
+    for info in list_runs(root):
+        if info.alive:
+            return info.path
+    return None
+
+
+def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume: bool = False,
+              allow_concurrent: bool = False) -> Path:
+    """Start training in a child process; returns the run folder at once."""
+    if not allow_concurrent:
+        busy = active_run(Path(run_dir).parent if run_dir else None)
+        if busy is not None:
+            raise StudioError(f"A training is already running ({busy.name}); stop it or wait for it to finish before starting another.")
+    run_dir = Path(run_dir) if run_dir else new_run_dir(config.name)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config.save(run_dir / "config.yaml")
+    (run_dir / STOP_FILE).unlink(missing_ok=True)
+    EventLog(run_dir).status("queued", name=config.name, model=config.model)
+    cmd = [sys.executable, "-m", "core", "train", "--run-dir", str(run_dir)]
+    if resume:
+        cmd.append("--resume")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    for secret in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY"):
+        env.pop(secret, None)  # training needs no secret
+    log = open(run_dir / "train.log", "ab")
+    proc = subprocess.Popen(cmd, cwd=str(PROJECT_ROOT), stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+    log.close()
+    atomic_write_text(run_dir / "pid", str(proc.pid))
+    _CHILDREN[str(run_dir)] = proc
+    return run_dir
+
+
+_CHILDREN: dict[str, subprocess.Popen] = {}
+
+
+def request_stop(run_dir: str | Path) -> None:
+    """Ask a running training to stop after its current step (it saves a loadable model)."""
+    run_dir = Path(run_dir)
+    atomic_write_text(run_dir / STOP_FILE, str(time.time()))
+
+
+def wait(run_dir: str | Path, timeout: Optional[float] = None) -> dict:
+    """Block until the run's child process ends (or ``timeout``); returns its status."""
+    run_dir = Path(run_dir)
+    proc = _CHILDREN.get(str(run_dir))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        if proc is not None:
+            if proc.poll() is not None:
+                break
+        elif not is_alive(run_dir):
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return read_status(run_dir)
+
+
+def list_runs(root: Optional[Path] = None) -> list[RunInfo]:
+    root = Path(root or runs_root())
+    out = []
+    if not root.is_dir():
+        return out
+    for path in sorted(root.iterdir()):
+        if not path.is_dir() or not (path / "config.yaml").exists():
+            continue
+        st = read_status(path)
+        alive = is_alive(path)
+        status = st.get("status", "unknown")
+        if status not in FINAL_STATES and not alive and status != "unknown":
+            status = "interrupted"  # the process died without recording an end (kill -9, crash)
+        out.append(RunInfo(path.name, path, status, st.get("model", ""), st.get("main_metric"), st.get("baseline"),
+                           st.get("best_metric"), st.get("step"), st.get("updated"), alive))
+    out.sort(key=lambda r: r.updated or 0, reverse=True)
+    return out

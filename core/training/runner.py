@@ -1,0 +1,322 @@
+"""Run one training in this process: ``run_training(config, run_dir, resume=False) -> dict``.
+
+This is the single code path behind the UI (which starts it as a child process through
+``core.training.launch``), the CLI (``python -m core train``) and distributed launchers (``torchrun`` /
+``accelerate launch python -m core train ...``: every rank runs it, only rank 0 writes to the run folder).
+
+What it does, in order: load and split the data; load the model source; apply the strategy; build the loss
+and the evaluator; evaluate the base model (step 0, so every curve starts at the baseline); train with
+``SentenceTransformerTrainer``, writing ``train`` / ``eval`` / ``progress`` events, saving checkpoints and the
+best model; stop cleanly on a ``STOP`` file or SIGTERM/SIGINT (finish the step, save a loadable model,
+status ``stopped``) or on a NaN/inf loss (status ``failed`` with a clear event); save ``final/`` in plain
+sentence-transformers layout; compare the final validation metric with the baseline and say so loudly when
+the tuned model is worse.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import shutil
+import signal
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Optional
+
+from core.errors import ConfigError, StudioError
+from core.training.config import TrainConfig
+from core.training.events import STOP_FILE, EventLog, is_main_process
+
+CHECKPOINTS = "checkpoints"
+FINAL = "final"
+BEST = "best"
+
+
+def last_checkpoint(run_dir: Path) -> Optional[Path]:
+    ckpts = [p for p in (run_dir / CHECKPOINTS).glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+    ckpts = [p for p in ckpts if (p / "trainer_state.json").exists()]  # complete ones only
+    return max(ckpts, key=lambda p: int(p.name.split("-")[-1])) if ckpts else None
+
+
+def _bf16(setting: str) -> bool:
+    setting = str(setting).lower()
+    if setting == "true":
+        return True
+    if setting == "false":
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+
+
+def _prompts_for(model, dataset_columns: list[str], fmt: str, use: bool) -> Optional[dict[str, str]]:
+    """Column -> prompt string, from the model's own prompts (e5: query/passage)."""
+    prompts = getattr(model, "prompts", None) or {}
+    if not use or "query" not in prompts:
+        return None
+    q = prompts["query"]
+    p = next((prompts[n] for n in ("passage", "document", "corpus") if n in prompts), q)
+    retrieval = fmt in ("pair", "triplet", "qpn")
+    out = {}
+    for col in dataset_columns:
+        if col in ("label", "score"):
+            continue
+        out[col] = q if (col == "anchor" or not retrieval) else p
+    return out or None
+
+
+def _save_plain(model, report, path: Path) -> None:
+    """Save a copy of ``model`` in plain sentence-transformers layout (strategy finalized), atomically."""
+    from core.strategies import finalize_for_save
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    plain = finalize_for_save(copy.deepcopy(model), report)
+    plain.save(str(tmp))
+    if path.exists():
+        old = path.with_name(f".{path.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, path)
+
+
+class _Stopper:
+    """Turns SIGTERM/SIGINT into a graceful stop request (the current step finishes)."""
+
+    def __init__(self):
+        self.requested = False
+        self._old = {}
+
+    def install(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread
+                pass
+
+    def _handle(self, signum, frame):
+        self.requested = True
+
+    def restore(self):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False) -> dict:
+    """Train per ``config`` into ``run_dir``; returns the final status dict (also in ``status.json``)."""
+    run_dir = Path(run_dir)
+    log = EventLog(run_dir)
+    if log.enabled:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        config.save(run_dir / "config.yaml")
+        (run_dir / STOP_FILE).unlink(missing_ok=True)
+    stopper = _Stopper()
+    stopper.install()
+    log.status("running", name=config.name, model=config.model, resumed=bool(resume), started=time.time())
+    try:
+        result = _train(config, run_dir, resume, log, stopper)
+    except StudioError as err:
+        log.emit("error", message=str(err))
+        log.status("failed", error=str(err))
+        raise
+    except Exception as err:  # unexpected: keep the traceback in the log, a sentence in the status
+        log.emit("error", message=f"{type(err).__name__}: {err}", traceback=traceback.format_exc())
+        log.status("failed", error=f"{type(err).__name__}: {err}")
+        raise
+    finally:
+        stopper.restore()
+        if log.enabled:
+            (run_dir / STOP_FILE).unlink(missing_ok=True)
+    return result
+
+
+def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stopper: _Stopper) -> dict:
+    import torch
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from transformers import TrainerCallback, set_seed
+
+    from core import losses as L
+    from core import strategies as S
+    from core.models import load_model, set_threads
+    from core.training.data import load_splits, training_dataset
+    from core.training.evaluators import build_evaluator, short_metrics
+
+    set_threads()
+    set_seed(config.seed)
+    splits = load_splits(config.data, seed=config.seed)
+    counts = splits.counts()
+    log.emit("data", format=splits.format, counts=counts, issues=len(splits.issues),
+             issue_examples=[str(getattr(i, "message", i)) for i in splits.issues[:5]])
+
+    loss_name = config.loss.name or L.DEFAULT_LOSS[splits.format]
+    L.check_compatible(loss_name, splits.format)
+    loss_params = L.validate_params(loss_name, config.loss.params)
+
+    model = load_model(config.model, trust_remote_code=config.trust_remote_code)
+    if config.hyper.max_seq_length:
+        model.max_seq_length = int(config.hyper.max_seq_length)
+    report = S.apply_strategy(model, config.strategy.name, config.strategy.params)
+    log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total)
+
+    train_ds = training_dataset(splits.train, splits.format, loss_name, config.data.neg_nums, config.seed)
+    guide = load_model(config.loss.guide_model) if config.loss.guide_model else None
+    num_labels = len(splits.label_names) if splits.label_names else (
+        int(splits.train["label"].max()) + 1 if "label" in splits.train.columns else None)
+    loss = L.build_loss(loss_name, model, loss_params, splits.format, num_labels=num_labels, guide_model=guide,
+                        matryoshka_dims=config.loss.matryoshka_dims)
+    spec = build_evaluator(splits.validation, splits.format, model, splits.label_names,
+                           max_queries=config.eval.max_eval_queries, batch_size=config.hyper.batch_size, seed=config.seed)
+    main_metric = config.eval.metric_for_best or (spec.main_metric if spec else None)
+
+    h = config.hyper
+    per_epoch = max(1, math.ceil(len(train_ds) / (h.batch_size * h.gradient_accumulation_steps)))
+    total_steps = h.max_steps if h.max_steps and h.max_steps > 0 else max(1, math.ceil(per_epoch * h.epochs))
+    eval_steps = config.eval.eval_steps or max(1, total_steps // 5)
+    save_steps = config.eval.save_steps or eval_steps
+    logging_steps = config.eval.logging_steps or max(1, total_steps // 100)
+    overrides = dict(getattr(report, "trainer_overrides", None) or {})
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(run_dir / CHECKPOINTS),
+        num_train_epochs=h.epochs,
+        max_steps=h.max_steps if h.max_steps and h.max_steps > 0 else -1,
+        per_device_train_batch_size=h.batch_size,
+        per_device_eval_batch_size=h.batch_size,
+        gradient_accumulation_steps=h.gradient_accumulation_steps,
+        learning_rate=h.learning_rate,
+        warmup_ratio=h.warmup_ratio,
+        weight_decay=overrides.pop("weight_decay", h.weight_decay),
+        lr_scheduler_type=h.lr_scheduler,
+        bf16=_bf16(h.bf16),
+        batch_sampler=L.batch_sampler_for(loss_name),
+        prompts=_prompts_for(model, list(train_ds.column_names), splits.format, h.use_prompts),
+        eval_strategy="steps" if spec else "no",
+        eval_steps=eval_steps,
+        save_strategy="steps",
+        save_steps=save_steps,
+        save_total_limit=config.eval.save_total_limit,
+        logging_steps=logging_steps,
+        logging_first_step=True,
+        seed=config.seed,
+        data_seed=config.seed,
+        report_to="none",
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        use_cpu=not torch.cuda.is_available(),
+        **overrides,
+    )
+
+    state: dict[str, Any] = {"best": None, "best_step": None, "baseline": None, "last_eval": None, "nonfinite": None,
+                             "t0": time.monotonic(), "step0": 0, "main_metric": main_metric}
+
+    class StudioTrainer(SentenceTransformerTrainer):
+        def training_step(self, *a, **kw):
+            out = super().training_step(*a, **kw)
+            if not torch.isfinite(out.detach()).all():
+                state["nonfinite"] = float(out.detach().float().mean())
+                self.control.should_training_stop = True
+            return out
+
+    class Events(TrainerCallback):
+        def on_train_begin(self, args, st, control, **kw):
+            state["t0"], state["step0"] = time.monotonic(), st.global_step
+            log.emit("progress", step=st.global_step, total_steps=st.max_steps, fraction=st.global_step / max(st.max_steps, 1), eta_seconds=None)
+
+        def on_log(self, args, st, control, logs=None, **kw):
+            logs = logs or {}
+            if "loss" in logs:
+                log.emit("train", step=st.global_step, epoch=st.epoch, loss=logs.get("loss"),
+                         learning_rate=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"),
+                         samples_per_second=_rate(st) * h.batch_size * h.gradient_accumulation_steps)
+
+        def on_step_end(self, args, st, control, **kw):
+            rate = _rate(st)
+            remaining = (st.max_steps - st.global_step) / rate if rate else None
+            log.emit("progress", step=st.global_step, total_steps=st.max_steps,
+                     fraction=st.global_step / max(st.max_steps, 1), eta_seconds=remaining, steps_per_second=rate)
+            if state["nonfinite"] is not None:
+                control.should_training_stop = True
+            if stopper.requested or (run_dir / STOP_FILE).exists():
+                if not state.get("stopping"):
+                    state["stopping"] = True
+                    log.status("stopping", step=st.global_step)
+                control.should_training_stop = True
+                control.should_save = True
+
+        def on_evaluate(self, args, st, control, metrics=None, **kw):
+            short = short_metrics(metrics or {})
+            log.emit("eval", step=st.global_step, epoch=st.epoch, metrics=short)
+            value = short.get(main_metric) if main_metric else None
+            state["last_eval"] = (st.global_step, value)
+            if value is None:
+                return
+            if st.global_step == 0 and state["baseline"] is None:
+                state["baseline"] = value
+                log.update_status(baseline=value, main_metric=main_metric)
+                return
+            if state["best"] is None or value > state["best"]:
+                state["best"], state["best_step"] = value, st.global_step
+                if is_main_process():
+                    _save_plain(model, report, run_dir / BEST)
+                log.update_status(best_metric=value, best_step=st.global_step, main_metric=main_metric)
+                log.emit("best", step=st.global_step, metric=main_metric, value=value)
+
+    def _rate(st) -> Optional[float]:
+        done = st.global_step - state["step0"]
+        elapsed = time.monotonic() - state["t0"]
+        return done / elapsed if done > 0 and elapsed > 0 else None
+
+    trainer = StudioTrainer(model=model, args=args, train_dataset=train_ds, loss=loss,
+                            evaluator=spec.evaluator if spec else None, callbacks=[Events()])
+    ckpt = last_checkpoint(run_dir) if resume else None
+    if resume and ckpt is None:
+        log.emit("log", message="No complete checkpoint found; starting from the beginning.")
+    log.emit("plan", total_steps=total_steps, steps_per_epoch=per_epoch, eval_steps=eval_steps, save_steps=save_steps,
+             train_rows=len(train_ds), loss=loss_name, loss_params=loss_params, main_metric=main_metric,
+             evaluator=spec.description if spec else None, resume_from=ckpt.name if ckpt else None)
+    if spec and config.eval.evaluate_base and ckpt is None:
+        trainer.evaluate()  # step 0: the base model, so every curve starts at the baseline
+    elif ckpt is not None:
+        prev = _previous_status(run_dir)
+        state["baseline"], state["best"], state["best_step"] = prev.get("baseline"), prev.get("best_metric"), prev.get("best_step")
+
+    trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
+    step = trainer.state.global_step
+
+    if state["nonfinite"] is not None:
+        msg = (f"The loss became {state['nonfinite']} at step {step}; training stopped. Lower the learning rate, "
+               "check the data for empty texts, or turn off bf16.")
+        log.emit("error", message=msg, step=step)
+        if is_main_process():
+            _save_plain(model, report, run_dir / FINAL)
+        log.status("failed", error=msg, step=step)
+        return _previous_status(run_dir)
+
+    stopped = bool(state.get("stopping"))
+    # Final evaluation (unless the last step was just evaluated).
+    if spec and not stopped and (state["last_eval"] is None or state["last_eval"][0] != step):
+        trainer.evaluate()
+    if is_main_process():
+        _save_plain(model, report, run_dir / FINAL)
+    final_value = state["last_eval"][1] if state["last_eval"] else None
+    verdict = {}
+    if state["baseline"] is not None and final_value is not None:
+        worse = final_value < state["baseline"]
+        verdict = {"final_metric": final_value, "worse_than_base": worse}
+        if worse:
+            msg = (f"WARNING: the tuned model is WORSE than the base model on the validation set "
+                   f"({main_metric} {final_value:.4f} vs {state['baseline']:.4f}). Check the data and loss before using it.")
+            log.emit("warning", message=msg, metric=main_metric, base=state["baseline"], tuned=final_value)
+            verdict["warning"] = msg
+    log.status("stopped" if stopped else "completed", step=step, final_model=FINAL, **verdict)
+    return _previous_status(run_dir)
+
+
+def _previous_status(run_dir: Path) -> dict:
+    from core.training.events import read_status
+
+    return read_status(run_dir)
