@@ -1,0 +1,68 @@
+"""Data files of every canonical format, written by the tests (tiny, zh + en)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import tiny_pairs
+
+
+def write_format_file(folder: Path, fmt: str, n: int = 40) -> Path:
+    rng = random.Random(1)
+    pairs = tiny_pairs(n)
+    folder.mkdir(parents=True, exist_ok=True)
+    if fmt == "pair":
+        path = folder / "pairs.csv"
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["anchor", "positive"])
+            w.writerows(pairs)
+    elif fmt == "triplet":
+        path = folder / "triplets.jsonl"
+        with open(path, "w", encoding="utf-8") as fh:
+            for i, (q, p) in enumerate(pairs):
+                neg = pairs[(i + 3) % len(pairs)][1]
+                fh.write(json.dumps({"anchor": q, "positive": p, "negative": neg}, ensure_ascii=False) + "\n")
+    elif fmt == "qpn":
+        path = folder / "qpn.jsonl"
+        with open(path, "w", encoding="utf-8") as fh:
+            for i, (q, p) in enumerate(pairs):
+                negs = [pairs[(i + k) % len(pairs)][1] for k in (2, 3, 5)]
+                fh.write(json.dumps({"query": q, "pos": [p], "neg": negs}, ensure_ascii=False) + "\n")
+    elif fmt == "scored_pair":
+        path = folder / "scored.tsv"
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("sentence1\tsentence2\tscore\n")
+            for i, (q, p) in enumerate(pairs):
+                other = pairs[(i + 4) % len(pairs)][1]
+                fh.write(f"{q}\t{p}\t{rng.uniform(3.5, 5):.2f}\n")
+                fh.write(f"{q}\t{other}\t{rng.uniform(0, 1.5):.2f}\n")
+    elif fmt == "labelled_pair":
+        path = folder / "labelled.csv"
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["sentence1", "sentence2", "label"])
+            for i, (q, p) in enumerate(pairs):
+                w.writerow([q, p, 1])
+                w.writerow([q, pairs[(i + 4) % len(pairs)][1], 0])
+    elif fmt == "labelled_sentence":
+        path = folder / "sentences.csv"
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["text", "label"])
+            for i, (q, p) in enumerate(pairs):
+                w.writerow([q, i % 10])
+                w.writerow([p, i % 10])
+    else:
+        raise ValueError(fmt)
+    return path
+
+
+@pytest.fixture
+def format_file(tmp_path):
+    return lambda fmt, n=40: write_format_file(tmp_path / "data", fmt, n)

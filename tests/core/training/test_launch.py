@@ -1,0 +1,90 @@
+"""Training as a child process (the UI's path): start, live events, stop, resume, one-at-a-time, CLI."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from core.errors import StudioError
+from core.training import list_runs, read_events, read_status, request_stop, start_run, wait
+from core.training.runner import last_checkpoint
+from tests.core.training.test_runner import tiny_config
+
+
+def _wait_for(pred, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def _max_step(run_dir):
+    events, _ = read_events(run_dir)
+    steps = [e["step"] for e in events if e["type"] == "progress"]
+    return max(steps) if steps else -1
+
+
+def test_child_process_stop_and_resume(tiny_model_path, format_file, tmp_runs):
+    from sentence_transformers import SentenceTransformer
+
+    cfg = tiny_config(tiny_model_path, format_file("pair", n=200), max_steps=5000, eval_steps=10000)
+    cfg.name = "child/../run"  # sanitised into a folder name
+    run_dir = start_run(cfg)
+    assert run_dir.parent == tmp_runs and ".." not in run_dir.name and "/" not in run_dir.name
+    _wait_for(lambda: _max_step(run_dir) >= 3)
+    assert read_status(run_dir)["status"] == "running"
+    with pytest.raises(StudioError, match="already running"):
+        start_run(cfg)
+    request_stop(run_dir)
+    status = wait(run_dir, timeout=120)
+    assert status["status"] == "stopped", open(run_dir / "train.log").read()[-3000:]
+    stopped_at = status["step"]
+    assert 3 <= stopped_at < 5000
+    SentenceTransformer(str(run_dir / "final")).encode(["still loads"])
+    assert last_checkpoint(run_dir).name == f"checkpoint-{stopped_at}"
+    runs = list_runs()
+    assert runs[0].name == run_dir.name and runs[0].status == "stopped" and not runs[0].alive
+
+    start_run(cfg, run_dir=run_dir, resume=True)
+    _wait_for(lambda: _max_step(run_dir) > stopped_at + 2)
+    os.kill(int((run_dir / "pid").read_text()), signal.SIGTERM)  # a signal stops gracefully too
+    status = wait(run_dir, timeout=120)
+    assert status["status"] == "stopped" and status["step"] > stopped_at
+
+
+def test_kill_9_then_resume(tiny_model_path, format_file, tmp_runs):
+    cfg = tiny_config(tiny_model_path, format_file("pair", n=200), max_steps=5000, eval_steps=10000)
+    cfg.eval.save_steps = 5
+    run_dir = start_run(cfg)
+    _wait_for(lambda: last_checkpoint(run_dir) is not None and _max_step(run_dir) >= 7)
+    os.kill(int((run_dir / "pid").read_text()), signal.SIGKILL)
+    wait(run_dir, timeout=30)
+    assert [r for r in list_runs() if r.name == run_dir.name][0].status == "interrupted"
+    ckpt = last_checkpoint(run_dir)
+    step = int(ckpt.name.split("-")[1])
+    cfg.hyper.max_steps = step + 3
+    cfg.save(run_dir / "config.yaml")
+    start_run(cfg, run_dir=run_dir, resume=True)
+    status = wait(run_dir, timeout=180)
+    assert status["status"] == "completed" and status["step"] == step + 3
+
+
+def test_cli_train_and_runs(tiny_model_path, format_file, tmp_runs, capsys):
+    from core.cli import main
+
+    cfg = tiny_config(tiny_model_path, format_file("triplet"))
+    cfg.name = "cli"
+    cfg_path = cfg.save(tmp_runs.parent / "c.yaml")
+    assert main(["train", "--config", str(cfg_path)]) == 0
+    assert read_status(tmp_runs / "cli")["status"] == "completed"
+    assert main(["train", "--config", str(cfg_path)]) == 2  # the folder holds a run: refuse, say why
+    err = capsys.readouterr().err
+    assert "already holds a run" in err
+    assert main(["runs"]) == 0
+    assert "cli" in capsys.readouterr().out
+    # The saved config re-runs from the CLI as is.
+    assert main(["train", "--config", str(tmp_runs / "cli" / "config.yaml"), "--name", "cli-again"]) == 0

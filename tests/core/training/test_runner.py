@@ -1,0 +1,176 @@
+"""Every format trains a few steps with its default loss, saves a plain model, and writes events."""
+
+import json
+import math
+
+import pytest
+
+from core.training import TrainConfig, read_events, read_status, run_training
+from core.training.runner import last_checkpoint
+
+FORMATS = ["pair", "triplet", "qpn", "scored_pair", "labelled_pair", "labelled_sentence"]
+
+
+def tiny_config(model_path, data_path, **hyper) -> TrainConfig:
+    cfg = TrainConfig(name="t", model=str(model_path))
+    cfg.data.train = [str(data_path)]
+    cfg.data.split = [0.8, 0.2]
+    cfg.hyper.batch_size = 8
+    cfg.hyper.learning_rate = 5e-4
+    cfg.hyper.max_steps = hyper.pop("max_steps", 4)
+    cfg.eval.eval_steps = hyper.pop("eval_steps", 2)
+    for k, v in hyper.items():
+        setattr(cfg.hyper, k, v)
+    return cfg
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_each_format_trains_with_default_loss(fmt, tiny_model_path, format_file, tmp_runs):
+    from sentence_transformers import SentenceTransformer
+
+    from core.losses import DEFAULT_LOSS
+
+    data = format_file(fmt)
+    run_dir = tmp_runs / fmt
+    status = run_training(tiny_config(tiny_model_path, data), run_dir)
+    assert status["status"] == "completed", status
+    events, _ = read_events(run_dir)
+    types = [e["type"] for e in events]
+    assert types[0] == "status" and events[0]["status"] == "running"
+    plan = next(e for e in events if e["type"] == "plan")
+    assert plan["loss"] == DEFAULT_LOSS[fmt]
+    train = [e for e in events if e["type"] == "train"]
+    assert train and all(math.isfinite(e["loss"]) for e in train)
+    evals = [e for e in events if e["type"] == "eval"]
+    assert evals[0]["step"] == 0, "the base model is evaluated before the first step"
+    assert status["main_metric"] in evals[0]["metrics"]
+    assert isinstance(status["baseline"], float)
+    assert events[-1]["type"] == "status" and events[-1]["status"] == "completed"
+    # The final model is a plain sentence-transformers folder.
+    model = SentenceTransformer(str(run_dir / "final"))
+    emb = model.encode(["pig feed 猪饲料"])
+    assert emb.shape == (1, 32)
+    assert (run_dir / "config.yaml").exists()
+    again = TrainConfig.load(run_dir / "config.yaml")
+    assert again.data.train == [str(data)]
+
+
+def test_trained_weights_change_and_best_is_saved(tiny_model_path, format_file, tmp_runs):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    run_dir = tmp_runs / "w"
+    status = run_training(tiny_config(tiny_model_path, format_file("pair"), max_steps=6, eval_steps=3), run_dir)
+    base = SentenceTransformer(str(tiny_model_path))
+    tuned = SentenceTransformer(str(run_dir / "final"))
+    b = dict(base.named_parameters())
+    moved = [n for n, p in tuned.named_parameters() if not torch.equal(p, b[n])]
+    assert moved, "training changed no weight"
+    assert (run_dir / "best").is_dir() and status["best_step"] in (3, 6)
+    assert last_checkpoint(run_dir) is not None
+
+
+def test_nan_loss_stops_with_clear_event(tiny_model_path, format_file, tmp_runs, monkeypatch):
+    import torch
+
+    import core.losses as L
+
+    real = L.build_loss
+
+    def nan_loss(*a, **kw):
+        loss = real(*a, **kw)
+
+        class NaNAfter(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner, self.calls = loss, 0
+
+            def forward(self, *args, **kwargs):
+                self.calls += 1
+                out = self.inner(*args, **kwargs)
+                return out * float("nan") if self.calls >= 3 else out
+
+        return NaNAfter()
+
+    monkeypatch.setattr(L, "build_loss", nan_loss)
+    run_dir = tmp_runs / "nan"
+    status = run_training(tiny_config(tiny_model_path, format_file("pair"), max_steps=20, eval_steps=50), run_dir)
+    assert status["status"] == "failed"
+    assert "loss became nan" in status["error"].lower()
+    events, _ = read_events(run_dir)
+    err = [e for e in events if e["type"] == "error"]
+    assert err and err[-1]["step"] == 3
+    assert (run_dir / "final").is_dir()
+
+
+def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs):
+    """STOP after step 3 saves a loadable model + checkpoint; --resume finishes the remaining steps."""
+    from sentence_transformers import SentenceTransformer
+    from transformers import TrainerCallback
+
+    import core.training.runner as R
+
+    run_dir = tmp_runs / "stop"
+    cfg = tiny_config(tiny_model_path, format_file("pair"), max_steps=10, eval_steps=100)
+
+    # Write STOP from inside the loop at step 3, as the UI would from outside.
+    original = R.EventLog.emit
+
+    def emit(self, type, **fields):
+        if type == "progress" and fields.get("step") == 3:
+            (run_dir / "STOP").write_text("x")
+        return original(self, type, **fields)
+
+    R.EventLog.emit = emit
+    try:
+        status = run_training(cfg, run_dir)
+    finally:
+        R.EventLog.emit = original
+    assert status["status"] == "stopped" and status["step"] == 3
+    assert not (run_dir / "STOP").exists()
+    SentenceTransformer(str(run_dir / "final")).encode(["ok"])
+    assert last_checkpoint(run_dir).name == "checkpoint-3"
+
+    status = run_training(cfg, run_dir, resume=True)
+    assert status["status"] == "completed" and status["step"] == 10
+    events, _ = read_events(run_dir)
+    steps = [e["step"] for e in events if e["type"] == "progress"]
+    assert 4 in steps and steps[-1] == 10
+    plan = [e for e in events if e["type"] == "plan"]
+    assert plan[-1]["resume_from"] == "checkpoint-3"
+
+
+def test_tuned_worse_than_base_warns(tiny_model_path, format_file, tmp_runs, monkeypatch):
+    """A run whose final metric is below the baseline says so loudly in events and status."""
+    import core.training.runner as R
+    from core.training import evaluators
+
+    calls = {"n": 0}
+    real_short = evaluators.short_metrics
+
+    def fake_short(metrics):
+        out = real_short(metrics)
+        if "ndcg@10" in out:
+            calls["n"] += 1
+            out["ndcg@10"] = 0.9 if calls["n"] == 1 else 0.1
+        return out
+
+    monkeypatch.setattr(evaluators, "short_metrics", fake_short)
+    run_dir = tmp_runs / "worse"
+    status = run_training(tiny_config(tiny_model_path, format_file("pair"), max_steps=4, eval_steps=2), run_dir)
+    assert status["worse_than_base"] is True
+    assert "WORSE" in status["warning"]
+    events, _ = read_events(run_dir)
+    assert any(e["type"] == "warning" for e in events)
+
+
+def test_bad_data_fails_with_message(tiny_model_path, tmp_path, tmp_runs):
+    from core.errors import StudioError
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("foo,bar\n,\n", encoding="utf-8")
+    cfg = tiny_config(tiny_model_path, bad)
+    with pytest.raises(StudioError):
+        run_training(cfg, tmp_runs / "bad")
+    st = read_status(tmp_runs / "bad")
+    assert st["status"] == "failed" and "bad.csv" in st["error"]
