@@ -1,0 +1,72 @@
+"""Device and thread choices for torch.
+
+- ``pick_device() -> str``: ``"cuda"`` when a CUDA GPU is usable, else ``"mps"`` (Apple), else ``"cpu"``.
+- ``available_cores() -> int``: CPU cores this process may use (affinity mask, capped by a cgroup quota).
+- ``set_threads(n=None) -> int``: set torch's intra-op threads to ``n`` (default: ``available_cores()``)
+  and return the number set.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+
+def pick_device() -> str:
+    """Return the best torch device name available: ``cuda``, then ``mps``, then ``cpu``."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a hard requirement
+        return "cpu"
+    try:
+        if torch.cuda.is_available():
+            return "cuda"
+    except Exception:  # a broken driver must not stop CPU use
+        pass
+    try:
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return "mps"
+    except Exception:
+        pass
+    return "cpu"
+
+
+def _cgroup_cpu_limit() -> int | None:
+    """CPUs allowed by a cgroup v2 (``cpu.max``) or v1 (``cpu.cfs_quota_us``) quota, or None if unlimited."""
+    try:
+        text = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if text and text[0] != "max":
+            return max(1, math.ceil(int(text[0]) / int(text[1])))
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        quota = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
+        period = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
+        if quota > 0 and period > 0:
+            return max(1, math.ceil(quota / period))
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def available_cores() -> int:
+    """Number of CPU cores this process may run on (at least 1)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    limit = _cgroup_cpu_limit()
+    if limit:
+        n = min(n, limit)
+    return max(1, n)
+
+
+def set_threads(n: int | None = None) -> int:
+    """Set torch's intra-op thread count to ``n`` (default: the cores available) and return it."""
+    import torch
+
+    n = available_cores() if n is None else max(1, int(n))
+    torch.set_num_threads(n)
+    return n
