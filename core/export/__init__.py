@@ -1,0 +1,30 @@
+"""Export a trained model: a downloadable zip, a model card, a push to the Hugging Face Hub.
+
+- ``zip_model(model_dir, out_path, card=None, progress=None) -> Path``
+- ``model_card(run_dir) -> str`` and ``card_metrics(run_dir)``
+- ``push_to_hub(model_dir, repo_id, token, private=True, card=None, api=None) -> str`` (token kept in memory only)
+- ``export_model_dir(run_dir) -> Path``: the folder to export (``final/``, else ``best/``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.errors import StudioError
+from core.export.card import card_metrics, model_card
+from core.export.hub import check_repo_id, hub_offline, push_to_hub
+from core.export.zip import check_model_dir, zip_model
+
+
+def export_model_dir(run_dir, which: str = "final") -> Path:
+    """The saved model of a run: ``which`` (``final`` or ``best``), falling back to the other one."""
+    run_dir = Path(run_dir)
+    order = [which, "best" if which == "final" else "final"]
+    for name in order:
+        if (run_dir / name).is_dir():
+            return check_model_dir(run_dir / name)
+    raise StudioError(f"The run '{run_dir.name}' has no saved model yet (no final/ or best/ folder); wait for it to finish or stop it.")
+
+
+__all__ = ["zip_model", "model_card", "card_metrics", "push_to_hub", "check_repo_id", "hub_offline",
+           "check_model_dir", "export_model_dir"]
