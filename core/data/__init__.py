@@ -1,0 +1,30 @@
+"""Data import: read any table file, detect its format, validate rows, convert for training.
+
+Public API:
+
+- ``FORMATS``: format -> {required, optional, columns, description{en, zh}}
+- ``read_table(path, sheet=None) -> DataFrame`` (with ``_row``)
+- ``detect_format(df) -> Detection``
+- ``load_data(path, format=None, mapping=None, sheet=None, score_range=None, label_names=None) -> LoadedData``
+- ``qpn_to_rows(data, neg_nums=7, seed=42, prompt=None, keep_row=False) -> DataFrame``
+- ``to_dataset(loaded, columns=None) -> datasets.Dataset``
+- dataclasses ``LoadedData``, ``Detection``, ``Issue``
+"""
+
+from core.data.formats import FORMATS, Detection, detect_format
+from core.data.issues import Issue
+from core.data.loader import LoadedData, load_data, to_dataset
+from core.data.qpn import qpn_to_rows
+from core.data.readers import read_table
+
+__all__ = [
+    "FORMATS",
+    "Detection",
+    "Issue",
+    "LoadedData",
+    "detect_format",
+    "load_data",
+    "qpn_to_rows",
+    "read_table",
+    "to_dataset",
+]

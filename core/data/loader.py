@@ -1,0 +1,133 @@
+"""Load a data file into a canonical, validated frame.
+
+``load_data(path, format=None, mapping=None, sheet=None, score_range=None, label_names=None) -> LoadedData``
+reads the file (``read_table``), detects or applies the format and mapping (``resolve_format``), validates
+every row (``validate``) and returns the canonical frame with the original row numbers in ``_row``.
+
+``to_dataset(loaded, columns=None) -> datasets.Dataset`` gives the canonical columns in order (no ``_row``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+import pandas as pd
+
+from core.data.formats import FORMATS, Detection, resolve_format
+from core.data.issues import Issue
+from core.data.readers import read_table
+from core.data.validate import validate
+from core.errors import DataError
+
+
+@dataclass
+class LoadedData:
+    """A validated data file.
+
+    ``source``: file path; ``format``: a ``FORMATS`` key; ``df``: canonical columns + ``_row``; ``issues``:
+    every problem found (errors excluded their row); ``label_names``: id -> name for word labels (None for
+    numeric labels / other formats); ``detection``: how format and mapping were chosen; ``rows_read``: data
+    rows in the file; ``score_range``: (low, high) used for ``score_norm``; ``info``: reader facts
+    (encoding, delimiter, quoting, header, sheet).
+    """
+
+    source: str
+    format: str
+    df: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+    label_names: Optional[list[str]] = None
+    detection: Optional[Detection] = None
+    rows_read: int = 0
+    score_range: Optional[tuple[float, float]] = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def usable(self) -> bool:
+        """True when at least one row survived validation."""
+        return len(self.df) > 0
+
+    def summary(self) -> dict:
+        """Counts for display: rows read / kept / excluded, errors, warnings and issues per kind."""
+        out = {
+            "file": Path(self.source).name,
+            "format": self.format,
+            "rows_read": self.rows_read,
+            "rows_kept": len(self.df),
+            "rows_excluded": self.rows_read - len(self.df),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "issues_by_kind": dict(Counter(i.kind or "other" for i in self.issues).most_common()),
+        }
+        if self.format == "qpn" and len(self.df):
+            out["positives"] = int(sum(len(p) for p in self.df["pos"]))
+            out["negatives"] = int(sum(len(n) for n in self.df["neg"]))
+        if self.label_names is not None or self.format in ("labelled_pair", "labelled_sentence"):
+            out["label_names"] = self.label_names
+            if len(self.df):
+                out["label_counts"] = {int(k): int(v) for k, v in self.df["label"].value_counts().sort_index().items()}
+        if self.score_range is not None:
+            out["score_range"] = list(self.score_range)
+        return out
+
+
+def load_data(path: Union[str, os.PathLike], format: Optional[str] = None, mapping: Optional[dict[str, str]] = None,
+              sheet: Optional[Union[str, int]] = None, score_range: Optional[tuple[float, float]] = None,
+              label_names: Optional[list[str]] = None) -> LoadedData:
+    """Read, detect, map and validate a data file.
+
+    Inputs: ``path``; optional ``format`` (a ``FORMATS`` key) and ``mapping`` ({role: column}) which win over
+    detection; ``sheet`` for Excel; ``score_range`` (low, high) to declare the score scale; ``label_names``
+    to declare the label order (ids = positions).
+    Output: ``LoadedData``. Raises ``DataError`` when the file cannot be read, the format cannot be told
+    (asking for a format/mapping), or the mapping names a missing column.
+    """
+    p = Path(path)
+    df = read_table(p, sheet=sheet)
+    detection = resolve_format(df, format, mapping, p.name)
+    if detection.format not in FORMATS:
+        cols = ", ".join(f"'{c}'" for c in df.columns if c != "_row")
+        raise DataError(f"Could not tell what kind of data {p.name} holds (columns: {cols}); choose a format and map its columns, e.g. anchor=COLUMN positive=COLUMN.")
+    checked = validate(df, detection, p.name, score_range=score_range, label_names=label_names)
+    info = {k: df.attrs.get(k) for k in ("kind", "encoding", "delimiter", "quoting", "header", "sheet", "gzip") if k in df.attrs}
+    return LoadedData(str(p), detection.format, checked.df, checked.issues, checked.label_names, detection,
+                      rows_read=len(df), score_range=checked.score_range, info=info)
+
+
+def to_dataset(loaded: Union[LoadedData, pd.DataFrame], columns: Optional[list[str]] = None):
+    """Return a ``datasets.Dataset`` with the canonical columns in order and no ``_row``.
+
+    ``loaded``: a ``LoadedData`` (its canonical columns, in ``FORMATS`` order) or any DataFrame (e.g. from
+    ``qpn_to_rows``; all its columns except ``_row``). ``columns``: pick/reorder columns explicitly, e.g.
+    ``["sentence1", "sentence2", "score_norm"]`` for a loss that wants 0..1 scores. Note that
+    sentence-transformers treats a column named ``score`` or ``label`` as the target and every other column
+    as an input, so pass the columns your loss expects.
+    """
+    from datasets import Dataset
+
+    if isinstance(loaded, LoadedData):
+        df = loaded.df
+        default = [c for c in FORMATS[loaded.format]["columns"] if c in df.columns]
+    else:
+        df = loaded
+        default = [c for c in df.columns if c != "_row"]
+    cols = list(columns) if columns else default
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise DataError(f"The data has no column {', '.join(repr(c) for c in missing)}; its columns are: {', '.join(c for c in df.columns if c != '_row')}.")
+    frame = df[cols].reset_index(drop=True)
+    for c in cols:  # plain Python objects so pyarrow infers str / list<str> / float
+        if frame[c].dtype != "int64" and frame[c].dtype != "float64":
+            frame[c] = frame[c].astype(object)
+    return Dataset.from_pandas(frame, preserve_index=False)

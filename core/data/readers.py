@@ -1,0 +1,466 @@
+"""Read any supported table file into a pandas DataFrame, keeping each row's original number.
+
+``read_table(path, sheet=None) -> DataFrame``
+
+Supported: CSV, TSV (``.tsv``, and ``.txt`` / ``.data`` / ``.tab`` files, tab-separated, often without a
+header), JSON (a list of objects, an object holding such a list, an object of equal-length columns, or JSON
+lines in a ``.json`` file), JSONL / NDJSON, Parquet, Excel (``.xlsx`` / ``.xlsm`` with openpyxl; ``.xls``
+with xlrd when installed), and any text format above compressed as ``.gz``.
+
+What is decided automatically (and recorded in ``df.attrs``):
+
+- text encoding (``attrs["encoding"]``): a UTF-16 byte-order mark; else UTF-8 (with or without BOM) if the
+  bytes are valid UTF-8; else GB18030 (a superset of GBK / GB2312, what Excel writes on Chinese Windows);
+  else charset-normalizer's best guess.
+- quoting (``attrs["quoting"]``: ``"minimal"`` or ``"none"``): files like the English STS-B TSV carry quote
+  characters inside unquoted fields; when reading with standard CSV quoting gives ragged rows or swallows
+  lines but reading with quoting off gives a clean table, quoting is turned off (``csv.QUOTE_NONE``).
+- header (``attrs["header"]``: bool): the first row is a header when it holds a known column name
+  (``query``, ``label``, ``问题``, ...); it is data when its last cell is a number (``s1<TAB>s2<TAB>label``)
+  or it looks like the rows below it. Headerless tables get positional names ``col1``, ``col2``, ...
+
+Every returned frame has an int column ``_row``: the row's original 1-based number as a spreadsheet user
+counts it (header = row 1 for CSV / TSV / Excel), or the line number for JSON lines, or the record number
+for JSON arrays and Parquet. Rows whose field count does not match the header are kept (padded) but listed
+in ``attrs["read_issues"]`` (a list of ``Issue``) so the loader can report and exclude them.
+
+Unreadable files raise ``DataError`` with one sentence naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any, Optional
+
+import pandas as pd
+
+from core.data.issues import Issue
+from core.errors import DataError
+
+csv.field_size_limit(2**31 - 1)
+
+TEXT_KINDS = {"csv", "tsv", "json", "jsonl"}
+_SUFFIX_KIND = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "tsv",
+    ".data": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "xls",
+}
+# Suffixes whose files usually have no header row (senteval_cn style ``s1<TAB>s2<TAB>label``).
+_HEADERLESS_BY_DEFAULT = {".txt", ".data"}
+_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _known_column_names() -> set[str]:
+    from core.data.formats import known_column_names
+
+    return known_column_names()
+
+
+def norm_name(name: Any) -> str:
+    """Normalise a column name for matching: lower case, spaces and dashes as ``_``, trimmed."""
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lstrip("\ufeff").lower())
+
+
+def is_number(value: Any) -> bool:
+    """True for ints/floats (not NaN, not bool) and for strings that spell a number."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value == value  # NaN is not a usable number
+    return isinstance(value, str) and bool(_NUMBER.match(value))
+
+
+def file_kind(path: str | os.PathLike) -> tuple[str, str, bool]:
+    """Return ``(kind, inner_suffix, gzipped)`` for a path, e.g. ``("tsv", ".tsv", True)`` for ``x.tsv.gz``."""
+    p = Path(path)
+    suffixes = [s.lower() for s in p.suffixes]
+    gz = bool(suffixes) and suffixes[-1] in (".gz", ".gzip")
+    inner = suffixes[-2] if gz and len(suffixes) >= 2 else (suffixes[-1] if suffixes and not gz else "")
+    kind = _SUFFIX_KIND.get(inner)
+    if kind is None:
+        supported = ", ".join(sorted(_SUFFIX_KIND)) + " (and .gz of the text ones)"
+        raise DataError(f"{p.name} has a file type this app cannot read ('{inner or p.suffix or 'no extension'}'); supported: {supported}.")
+    if gz and kind not in TEXT_KINDS:
+        raise DataError(f"{p.name} is a compressed {kind} file; only text files (CSV, TSV, JSON, JSONL) can be read from .gz.")
+    return kind, inner, gz
+
+
+def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str]:
+    """Decode file bytes to text; return ``(text, encoding)``.
+
+    Order: UTF-16 BOM, strict UTF-8 (BOM stripped), strict GB18030, then charset-normalizer.
+    """
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as err:
+            raise DataError(f"{name} starts with a UTF-16 marker but is not valid UTF-16 ({err.reason} at byte {err.start}).") from None
+    try:
+        enc = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        return data.decode("utf-8-sig"), enc
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or not best.encoding:
+        raise DataError(f"{name} is not a text file this app can decode (tried UTF-8, GB18030/GBK and automatic detection); save it as UTF-8.")
+    return str(best), best.encoding
+
+
+def _read_bytes(path: Path, gz: bool) -> bytes:
+    try:
+        if gz:
+            with gzip.open(path, "rb") as fh:
+                return fh.read()
+        return path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise DataError(f"{path.name} could not be read: {err}.") from None
+
+
+# ----------------------------------------------------------------------------------------- delimited text
+
+
+def _records(text: str, delimiter: str, quoting: int) -> list[tuple[int, list[str]]]:
+    """Parse delimited text into ``(record_number, cells)``; blank lines are skipped but counted."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=False)
+    out = []
+    for i, cells in enumerate(reader, start=1):
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue
+        out.append((i, cells))
+    return out
+
+
+def _width_profile(records: list[tuple[int, list[str]]]) -> Counter:
+    return Counter(len(c) for _, c in records)
+
+
+def _choose_quoting(text: str, delimiter: str) -> tuple[int, list[tuple[int, list[str]]]]:
+    """Pick ``csv.QUOTE_MINIMAL`` unless quote characters inside fields break it and QUOTE_NONE does not."""
+    try:
+        minimal = _records(text, delimiter, csv.QUOTE_MINIMAL)
+    except csv.Error:
+        minimal = None
+    if '"' not in text and minimal is not None:
+        return csv.QUOTE_MINIMAL, minimal
+    try:
+        none = _records(text, delimiter, csv.QUOTE_NONE)
+    except csv.Error:
+        none = None
+    if minimal is None:
+        if none is None:
+            raise csv.Error("the rows cannot be split into fields")
+        return csv.QUOTE_NONE, none
+    if none is None:
+        return csv.QUOTE_MINIMAL, minimal
+    none_w, min_w = _width_profile(none), _width_profile(minimal)
+    none_clean = len(none_w) == 1
+    min_clean = len(min_w) == 1
+    if none_clean and (not min_clean or len(minimal) != len(none)):
+        return csv.QUOTE_NONE, none
+    if not min_clean and not none_clean:
+        # neither is clean: keep whichever has more rows of the most common width
+        if none_w.most_common(1)[0][1] > min_w.most_common(1)[0][1]:
+            return csv.QUOTE_NONE, none
+    return csv.QUOTE_MINIMAL, minimal
+
+
+def _sniff_delimiter(text: str, kind: str, inner: str) -> str:
+    head = text[:20000].splitlines()[:20]
+    first = head[0] if head else ""
+    if kind == "csv":
+        if "," not in first and "\t" in first:
+            return "\t"
+        if "," not in first and ";" in first:
+            return ";"
+        return ","
+    # tsv-ish: tab unless the lines clearly use commas and no tabs
+    tabs = sum(line.count("\t") for line in head)
+    commas = sum(line.count(",") for line in head)
+    if inner != ".tsv" and tabs == 0 and commas >= len(head) > 0:
+        return ","
+    return "\t"
+
+
+def looks_like_header(first: list[Any], rest: list[list[Any]], default: bool) -> bool:
+    """Decide whether ``first`` (the first row) is a header row.
+
+    Header: any cell is a known column name, or a column is numeric below but not in the first row.
+    Data: the last cell is a number, the cells repeat, or a cell is long like a sentence.
+    Otherwise ``default`` (True for CSV/TSV/Excel, False for .txt/.data).
+    """
+    cells = ["" if c is None else str(c) for c in first]
+    known = _known_column_names()
+    if any(norm_name(c) in known for c in cells if c.strip()):
+        return True
+    if cells and is_number(first[-1]):
+        return False
+    if any(is_number(c) for c in first):
+        return False
+    nonempty = [c for c in cells if c.strip()]
+    if len(set(nonempty)) < len(nonempty):
+        return False
+    sample = rest[:200]
+    for j, cell in enumerate(first):
+        col = [r[j] for r in sample if j < len(r) and str(r[j]).strip()]
+        if col and not is_number(cell) and sum(is_number(v) for v in col) >= 0.9 * len(col):
+            return True
+    if any(len(c) > 60 for c in cells):
+        return False
+    return default
+
+
+def _frame_from_rows(records: list[tuple[int, list[Any]]], header: bool, name: str) -> pd.DataFrame:
+    if not records:
+        raise DataError(f"{name} has no rows.")
+    read_issues: list[Issue] = []
+    if header:
+        names = _clean_names(records[0][1])
+        body = records[1:]
+    else:
+        width = Counter(len(c) for _, c in records).most_common(1)[0][0]
+        names = [f"col{i + 1}" for i in range(width)]
+        body = records
+    width = len(names)
+    rows, numbers = [], []
+    for num, cells in body:
+        cells = list(cells)
+        if len(cells) != width:
+            if len(cells) > width and all(not str(c).strip() for c in cells[width:]):
+                cells = cells[:width]  # trailing empty fields (e.g. a trailing tab) are harmless
+            else:
+                what = "fewer" if len(cells) < width else "more"
+                read_issues.append(Issue(name, num, None, f"has {len(cells)} fields, {what} than the {width} expected (check the separator or quote characters)", "error", "bad_field_count"))
+                cells = (cells + [""] * width)[:width]
+        rows.append(cells)
+        numbers.append(num)
+    df = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names, dtype=object)
+    df.insert(0, "_row", pd.array(numbers, dtype="int64"))
+    df.attrs["read_issues"] = read_issues
+    df.attrs["header"] = header
+    return df
+
+
+def _clean_names(cells: list[Any]) -> list[str]:
+    names, seen = [], Counter()
+    for i, c in enumerate(cells):
+        n = str(c).strip().lstrip("\ufeff") if c is not None else ""
+        if not n or n.lower() == "nan":
+            n = f"col{i + 1}"
+        if n == "_row":
+            n = "_row_original"
+        seen[n] += 1
+        if seen[n] > 1:
+            n = f"{n}.{seen[n] - 1}"
+        names.append(n)
+    return names
+
+
+def _read_delimited(text: str, kind: str, inner: str, name: str) -> pd.DataFrame:
+    delimiter = _sniff_delimiter(text, kind, inner)
+    try:
+        quoting, records = _choose_quoting(text, delimiter)
+    except csv.Error as err:
+        raise DataError(f"{name} cannot be read as {'CSV' if delimiter == ',' else 'tab-separated'} text: {err}.") from None
+    if not records:
+        raise DataError(f"{name} is empty.")
+    header = looks_like_header(records[0][1], [c for _, c in records[1:201]], default=inner not in _HEADERLESS_BY_DEFAULT)
+    df = _frame_from_rows(records, header, name)
+    df.attrs.update(delimiter=delimiter, quoting="none" if quoting == csv.QUOTE_NONE else "minimal")
+    return df
+
+
+# ------------------------------------------------------------------------------------------------- JSON
+
+
+def _json_error(name: str, row: int, err: json.JSONDecodeError) -> DataError:
+    return DataError(f"row {row} of {name} is not valid JSON: {err.msg} (column {err.colno}).",
+                     [Issue(name, row, None, f"not valid JSON: {err.msg} (column {err.colno})", "error", "bad_json")])
+
+
+def _read_jsonl(text: str, name: str) -> pd.DataFrame:
+    records, numbers = [], []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise _json_error(name, lineno, err) from None
+        if not isinstance(obj, dict):
+            raise DataError(f"row {lineno} of {name} is a JSON {type(obj).__name__}, expected an object like {{\"query\": ..., \"positive\": ...}}.")
+        records.append(obj)
+        numbers.append(lineno)
+    if not records:
+        raise DataError(f"{name} has no rows.")
+    return _frame_from_records(records, numbers)
+
+
+def _frame_from_records(records: list[dict], numbers: list[int]) -> pd.DataFrame:
+    df = pd.DataFrame.from_records(records)
+    df = df.astype(object)
+    if "_row" in df.columns:
+        df = df.rename(columns={"_row": "_row_original"})
+    df.insert(0, "_row", pd.array(numbers, dtype="int64"))
+    df.attrs["read_issues"] = []
+    df.attrs["header"] = True
+    return df
+
+
+def _read_json(text: str, name: str) -> pd.DataFrame:
+    stripped = text.lstrip()
+    if not stripped:
+        raise DataError(f"{name} is empty.")
+    if stripped[0] not in "[{":
+        raise DataError(f"{name} is not JSON: it starts with '{stripped[:20]}' instead of '[' or '{{'.")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as err:
+        if stripped[0] == "{":  # probably JSON lines in a .json file
+            return _read_jsonl(text, name)
+        raise DataError(f"{name} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}.") from None
+    if isinstance(obj, dict):
+        lists = {k: v for k, v in obj.items() if isinstance(v, list)}
+        record_lists = {k: v for k, v in lists.items() if v and all(isinstance(x, dict) for x in v)}
+        if len(record_lists) == 1 or any(k in record_lists for k in ("data", "records", "rows", "examples")):
+            key = next((k for k in ("data", "records", "rows", "examples") if k in record_lists), next(iter(record_lists or {"": None})))
+            obj = record_lists[key]
+        elif lists and len(lists) == len(obj) and len({len(v) for v in lists.values()}) == 1:
+            n = len(next(iter(lists.values())))
+            obj = [{k: v[i] for k, v in lists.items()} for i in range(n)]
+        else:
+            return _frame_from_records([obj], [1])
+    if not isinstance(obj, list):
+        raise DataError(f"{name} holds a JSON {type(obj).__name__}; expected a list of objects or one object per line.")
+    bad = next((i for i, r in enumerate(obj) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise DataError(f"record {bad + 1} of {name} is a JSON {type(obj[bad]).__name__}, expected an object like {{\"query\": ..., \"positive\": ...}}.")
+    if not obj:
+        raise DataError(f"{name} holds an empty list.")
+    return _frame_from_records(obj, list(range(1, len(obj) + 1)))
+
+
+# ---------------------------------------------------------------------------------------- binary formats
+
+
+def _read_excel(path: Path, sheet: Optional[str | int], engine: str) -> pd.DataFrame:
+    name = path.name
+    try:
+        book = pd.ExcelFile(path, engine=engine)
+    except Exception as err:  # openpyxl/xlrd raise many types for a broken file
+        raise DataError(f"{name} could not be opened as an Excel workbook: {err}.") from None
+    sheets = book.sheet_names
+    if sheet is None:
+        sheet_name: str | int = 0
+    elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in sheets):
+        idx = int(sheet)
+        if not 0 <= idx < len(sheets):
+            raise DataError(f"{name} has no sheet number {idx}; its sheets are: {', '.join(sheets)}.")
+        sheet_name = idx
+    else:
+        if sheet not in sheets:
+            raise DataError(f"{name} has no sheet named '{sheet}'; its sheets are: {', '.join(sheets)}.")
+        sheet_name = sheet
+    raw = book.parse(sheet_name, header=None, dtype=object, na_filter=False)
+    records = []
+    for i, values in enumerate(raw.itertuples(index=False), start=1):
+        cells = ["" if (isinstance(v, float) and v != v) else v for v in values]
+        if all(isinstance(c, str) and not c.strip() for c in cells):
+            continue
+        # trim trailing empty cells so ragged-looking sheets line up with their header
+        records.append((i, cells))
+    if not records:
+        raise DataError(f"{name} (sheet {sheets[sheet_name] if isinstance(sheet_name, int) else sheet_name}) has no rows.")
+    header = looks_like_header(records[0][1], [c for _, c in records[1:201]], default=True)
+    df = _frame_from_rows(records, header, name)
+    df.attrs["sheet"] = sheets[sheet_name] if isinstance(sheet_name, int) else sheet_name
+    df.attrs["sheets"] = list(sheets)
+    return df
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        df = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises ArrowInvalid etc.
+        raise DataError(f"{path.name} could not be read as Parquet: {err}.") from None
+    df = df.reset_index(drop=True)
+    records = df.to_dict(orient="records")
+    for r in records:  # arrays from list columns become plain lists
+        for k, v in r.items():
+            if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
+                r[k] = v.tolist()
+    if not records:
+        raise DataError(f"{path.name} has no rows.")
+    return _frame_from_records(records, list(range(1, len(records) + 1)))
+
+
+# ------------------------------------------------------------------------------------------------ public
+
+
+def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None) -> pd.DataFrame:
+    """Read a data file into a DataFrame with a leading ``_row`` column (original 1-based row number).
+
+    Inputs: ``path`` to a CSV/TSV/TXT/DATA/JSON/JSONL/Parquet/XLSX/XLS file (text ones may be ``.gz``);
+    ``sheet`` (name or 0-based index) for Excel files, default the first sheet.
+    Output: DataFrame; text cells as ``str`` (empty cells as ``""``), JSON values as given (lists stay
+    lists). ``attrs`` holds ``kind``, ``encoding``, ``delimiter``, ``quoting``, ``header``, ``read_issues``.
+    Raises ``DataError`` naming the file (and the row for a bad JSON line) when it cannot be read.
+    """
+    p = Path(path)
+    name = p.name
+    if not p.exists():
+        raise DataError(f"The data file '{p}' does not exist.")
+    if p.is_dir():
+        raise DataError(f"'{p}' is a folder; choose a data file inside it.")
+    kind, inner, gz = file_kind(p)
+    if kind == "excel":
+        df = _read_excel(p, sheet, "openpyxl")
+    elif kind == "xls":
+        try:
+            import xlrd  # noqa: F401
+        except ImportError:
+            raise DataError(f"{name} is an old Excel 97-2003 (.xls) file; reading it needs the 'xlrd' package, or save it as .xlsx or CSV.") from None
+        df = _read_excel(p, sheet, "xlrd")
+    elif kind == "parquet":
+        df = _read_parquet(p)
+    else:
+        data = _read_bytes(p, gz)
+        if not data.strip():
+            raise DataError(f"{name} is empty.")
+        if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise DataError(f"{name} looks like a binary file, not {kind.upper()} text.")
+        text, encoding = decode_bytes(data, name)
+        if kind == "jsonl":
+            df = _read_jsonl(text, name)
+        elif kind == "json":
+            df = _read_json(text, name)
+        else:
+            df = _read_delimited(text, kind, inner, name)
+        df.attrs["encoding"] = encoding
+    df.attrs["kind"] = kind
+    df.attrs["gzip"] = gz
+    df.attrs.setdefault("read_issues", [])
+    return df
