@@ -1,0 +1,199 @@
+"""``python -m core build``: documents -> passages -> (query, passage) pairs, in one folder.
+
+``build_dataset(docs, out_dir, options, api_key=None, progress=None) -> dict`` does the work (the UI calls
+it too) and writes into ``out_dir``:
+
+- ``passages.jsonl``: one ``Passage`` per line (id, text, source, page, chunk_index, title);
+- ``pairs.jsonl``: qpn rows (query, pos, neg=[], source, page, passage_id, synthetic, augmented);
+- ``report.json``: documents, unreadable files, cleaning, chunking, generation numbers, LLM settings
+  (never the API key);
+- ``llm_answers.jsonl`` (mode ``llm``): the resumable answer log; run the same command again to continue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from core.builder.chunking import chunk
+from core.builder.documents import clean_documents, load_documents
+from core.builder.llm import LLMConfig
+from core.builder.queries import generate_queries_llm, pseudo_queries, save_jsonl, simcse_rows
+from core.errors import ConfigError, DataError
+from core.paths import atomic_write_json
+from core.progress import Progress, ProgressFn
+
+MODES = ("llm", "ict", "title", "simcse")
+PASSAGES_FILE, PAIRS_FILE, REPORT_FILE, ANSWERS_FILE = "passages.jsonl", "pairs.jsonl", "report.json", "llm_answers.jsonl"
+
+
+@dataclass
+class BuildOptions:
+    """Everything ``build_dataset`` needs besides the documents and the output folder (no secrets)."""
+
+    mode: str = "ict"
+    chunk_size: int = 512
+    overlap: int = 64
+    unit: str = "chars"
+    tokenizer: str | None = None
+    repeat_share: float = 0.5
+    drop_repeated: bool = True
+    remove_patterns: list[str] = field(default_factory=list)
+    seed: int = 42
+    llm: LLMConfig | None = None
+    questions_per_passage: int = 1
+    language: str = "auto"
+    prompt_template: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["llm"] = self.llm.to_dict() if self.llm else None
+        return d
+
+
+def build_dataset(
+    docs: Sequence[str | Path],
+    out_dir: str | Path,
+    options: BuildOptions,
+    api_key: str | None = None,
+    progress: ProgressFn | None = None,
+) -> dict:
+    """Load, clean, chunk and pair ``docs``; write the files listed in the module docstring into
+    ``out_dir`` and return the report dict. Raises DataError when no document could be read,
+    ConfigError for bad options."""
+    if options.mode not in MODES:
+        raise ConfigError(f"The build mode '{options.mode}' is not known (expected one of {', '.join(MODES)}).")
+    if options.mode == "llm" and options.llm is None:
+        raise ConfigError("Mode 'llm' needs an endpoint: give --llm-base-url and --llm-model.")
+    out = Path(out_dir).expanduser()
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"The output folder '{out}' is a file (expected a folder).")
+    out.mkdir(parents=True, exist_ok=True)
+
+    loaded = load_documents(list(docs), progress=progress)
+    problems = [p.to_dict() for p in loaded.problems]
+    if not loaded:
+        first = loaded.problems[0].message if loaded.problems else "no supported files"
+        raise DataError(f"No readable document was found in {', '.join(map(str, docs))} ({first.rstrip('.')}).")
+    documents, clean_report = clean_documents(
+        loaded, min_share=options.repeat_share, patterns=options.remove_patterns, drop_repeated=options.drop_repeated,
+    )
+    passages = chunk(documents, size=options.chunk_size, overlap=options.overlap, unit=options.unit,
+                     tokenizer=options.tokenizer, progress=progress)
+    if not passages:
+        raise DataError("The documents contain no text after cleaning (check the patterns to remove).")
+    save_jsonl((p.to_dict() for p in passages), out / PASSAGES_FILE)
+
+    generation = None
+    if options.mode == "llm":
+        rep = generate_queries_llm(
+            passages, options.llm, api_key=api_key, n_per_passage=options.questions_per_passage,
+            language=options.language, prompt_template=options.prompt_template, out_path=out / ANSWERS_FILE,
+            progress=progress,
+        )
+        rows, generation = rep.rows, rep.to_dict()
+    elif options.mode in ("ict", "title"):
+        rows = pseudo_queries(passages, mode=options.mode, seed=options.seed, progress=progress)
+    else:
+        rows = simcse_rows(passages)
+    save_jsonl(rows, out / PAIRS_FILE)
+
+    report = {
+        "documents": len(documents),
+        "pages": sum(len(d.pages) for d in documents),
+        "files_with_problems": problems,
+        "cleaning": clean_report.to_dict(),
+        "passages": len(passages),
+        "mean_passage_chars": round(sum(len(p.text) for p in passages) / len(passages), 1),
+        "pairs": len(rows),
+        "mode": options.mode,
+        "options": options.to_dict(),
+        "generation": generation,
+        "files": {"passages": PASSAGES_FILE, "pairs": PAIRS_FILE, "report": REPORT_FILE,
+                  **({"llm_answers": ANSWERS_FILE} if options.mode == "llm" else {})},
+    }
+    atomic_write_json(out / REPORT_FILE, report)
+    return report
+
+
+def print_progress(p: Progress) -> None:
+    """One line per update: ``[stage] done/total  rate/s  eta``."""
+    total = f"/{p.total}" if p.total is not None else ""
+    rate = f"  {p.rate:.1f}/s" if p.rate else ""
+    eta = f"  eta {p.eta_seconds:.0f}s" if p.eta_seconds is not None else ""
+    msg = f"  {p.message}" if p.message else ""
+    print(f"[{p.stage}] {p.done}{total}{rate}{eta}{msg}", flush=True)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "build", help="documents -> passages -> (query, passage) pairs",
+        description="Read .txt/.md/.pdf/.docx/.html files, cut them into passages and make training pairs "
+                    "(LLM questions, inverse-cloze sentences, titles, or SimCSE self-pairs).",
+    )
+    p.add_argument("--docs", nargs="+", required=True, metavar="PATH", help="files or folders (folders recurse)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (passages.jsonl, pairs.jsonl, report.json)")
+    p.add_argument("--mode", choices=MODES, default="ict", help="how queries are made (default: ict)")
+    p.add_argument("--chunk-size", type=int, default=512)
+    p.add_argument("--overlap", type=int, default=64)
+    p.add_argument("--unit", choices=("chars", "tokens"), default="chars")
+    p.add_argument("--tokenizer", metavar="DIR", help="local model folder whose tokenizer counts tokens (--unit tokens)")
+    p.add_argument("--repeat-share", type=float, default=0.5,
+                   help="drop lines found on at least this share of a document's pages (headers/footers)")
+    p.add_argument("--keep-repeated", action="store_true", help="do not drop repeated header/footer lines")
+    p.add_argument("--remove-regex", action="append", default=[], metavar="REGEX", help="delete matches (repeatable)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
+    p.add_argument("--llm-model")
+    p.add_argument("--llm-key-env", default="OPENAI_API_KEY", help="NAME of the environment variable holding the API key")
+    p.add_argument("--questions-per-passage", type=int, default=1)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    p.add_argument("--max-retries", type=int, default=3)
+    p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--language", choices=("auto", "zh", "en"), default="auto")
+    p.add_argument("--prompt-file", help="custom prompt template file with {passage} (and optionally {n})")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    llm = None
+    if args.mode == "llm" or args.llm_base_url:
+        if not args.llm_base_url or not args.llm_model:
+            raise ConfigError("Mode 'llm' needs both --llm-base-url and --llm-model.")
+        llm = LLMConfig(base_url=args.llm_base_url, model=args.llm_model, api_key_env=args.llm_key_env,
+                        temperature=args.temperature, timeout=args.timeout, max_retries=args.max_retries,
+                        concurrency=args.concurrency)
+        if args.mode == "llm" and not llm.resolve_api_key():
+            print(f"note: environment variable {llm.api_key_env} is not set; requests are sent without an API key.",
+                  file=sys.stderr)
+    template = None
+    if args.prompt_file:
+        try:
+            template = Path(args.prompt_file).read_text(encoding="utf-8")
+        except OSError as err:
+            raise ConfigError(f"The prompt file '{args.prompt_file}' cannot be read ({err.strerror}).") from None
+    options = BuildOptions(
+        mode=args.mode, chunk_size=args.chunk_size, overlap=args.overlap, unit=args.unit, tokenizer=args.tokenizer,
+        repeat_share=args.repeat_share, drop_repeated=not args.keep_repeated, remove_patterns=list(args.remove_regex),
+        seed=args.seed, llm=llm, questions_per_passage=args.questions_per_passage, language=args.language,
+        prompt_template=template,
+    )
+    report = build_dataset(args.docs, args.out, options, progress=print_progress)
+    for prob in report["files_with_problems"]:
+        print(f"{prob['severity']}: {prob['message']}", file=sys.stderr)
+    gen = report.get("generation")
+    if gen:
+        share = gen.get("well_formed_share")
+        print(f"LLM: {gen['ok']}/{gen['passages']} passages ok, {gen['failed']} failed {gen['errors']}, "
+              f"well-formed share {'n/a' if share is None else f'{share:.0%}'} at {gen['n_per_passage']} per passage, "
+              f"{gen['retries']} retries, {gen['skipped_done']} already done")
+    print(f"{report['documents']} documents, {report['pages']} pages -> {report['passages']} passages -> "
+          f"{report['pairs']} pairs in {Path(args.out) / PAIRS_FILE}")
+    import json
+
+    print(json.dumps({k: v for k, v in report.items() if k not in ("options", "cleaning")}, ensure_ascii=False, indent=2))
+    return 0 if report["pairs"] else 1
