@@ -1,0 +1,33 @@
+"""Training strategies: which weights a fine-tuning run changes, and how the result is saved.
+
+Public API:
+
+- ``STRATEGIES`` (``{name: StrategySpec}``: full, bitfit, prefix, freeze, lora), ``StrategySpec``, ``StrategyReport``
+- ``get_strategy(name) -> StrategySpec``; ``validate_strategy_params(name, params) -> dict``
+- ``apply_strategy(model, name, params) -> StrategyReport(name, trainable, total, trainer_overrides, state)``
+- ``finalize_for_save(model, report) -> SentenceTransformer`` (merge LoRA, drop hooks) before the final save
+- ``count_parameters(model) -> (trainable, total)``
+"""
+
+from core.strategies.base import StrategyReport, StrategySpec, count_parameters
+from core.strategies.prefix import PREFIX_PROMPT_NAME, prefix_tokens
+from core.strategies.registry import (
+    STRATEGIES,
+    apply_strategy,
+    finalize_for_save,
+    get_strategy,
+    validate_strategy_params,
+)
+
+__all__ = [
+    "PREFIX_PROMPT_NAME",
+    "STRATEGIES",
+    "StrategyReport",
+    "StrategySpec",
+    "apply_strategy",
+    "count_parameters",
+    "finalize_for_save",
+    "get_strategy",
+    "prefix_tokens",
+    "validate_strategy_params",
+]

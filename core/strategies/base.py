@@ -1,0 +1,114 @@
+"""Shared pieces of the training strategies: the spec/report dataclasses and parameter helpers.
+
+- ``StrategySpec(name, params, description)``: one strategy the studio offers.
+- ``StrategyReport(name, trainable, total, trainer_overrides, state)``: what ``apply_strategy`` did.
+  ``trainable`` is the number of weights training can change (for ``prefix`` only the prefix rows of the
+  word-embedding table, though the whole table tensor has ``requires_grad``); ``trainer_overrides`` are
+  extra ``SentenceTransformerTrainingArguments`` keyword arguments training must pass; ``state`` is the
+  strategy's own bookkeeping, read back by ``finalize_for_save``.
+- ``count_parameters(model) -> (trainable, total)`` over unique parameter tensors.
+- ``backbone(model)``, ``input_embeddings(model)``, ``layer_list(model)``: locate parts of a transformer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from torch import nn
+
+from core.errors import ConfigError
+from core.losses.params import Param
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """A training strategy: ``name``, user ``params`` (``core.losses.Param``), ``description`` {en, zh}."""
+
+    name: str
+    params: tuple[Param, ...] = ()
+    description: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StrategyReport:
+    """Outcome of ``apply_strategy`` (see module docstring)."""
+
+    name: str
+    trainable: int
+    total: int
+    trainer_overrides: dict[str, Any] = field(default_factory=dict)
+    state: Any = None
+
+    @property
+    def fraction(self) -> float:
+        return self.trainable / self.total if self.total else 0.0
+
+
+def count_parameters(model: nn.Module) -> tuple[int, int]:
+    """Return ``(trainable, total)`` element counts over the model's unique parameter tensors."""
+    trainable = total = 0
+    seen: set[int] = set()
+    for p in model.parameters():
+        if id(p) in seen:
+            continue
+        seen.add(id(p))
+        total += p.numel()
+        if p.requires_grad:
+            trainable += p.numel()
+    return trainable, total
+
+
+def set_all_trainable(model: nn.Module, flag: bool) -> None:
+    for p in model.parameters():
+        p.requires_grad_(flag)
+
+
+def backbone(model) -> nn.Module:
+    """The Hugging Face model inside the first (Transformer) module, or ConfigError if there is none."""
+    try:
+        first = model[0]
+    except (TypeError, IndexError, KeyError):
+        first = None
+    auto = getattr(first, "auto_model", None) or getattr(first, "model", None)
+    if not isinstance(auto, nn.Module):
+        raise ConfigError(
+            f"This strategy needs a transformer model, but the model's first module is {type(first).__name__}."
+        )
+    return auto
+
+
+def input_embeddings(model) -> nn.Embedding:
+    """The word-embedding layer of the model's transformer."""
+    auto = backbone(model)
+    try:
+        emb = auto.get_input_embeddings()
+    except (AttributeError, NotImplementedError):
+        emb = None
+    if not isinstance(emb, nn.Embedding):
+        raise ConfigError(f"The model {type(auto).__name__} has no word-embedding layer this strategy can use.")
+    return emb
+
+
+def embedding_block(model) -> nn.Module:
+    """The whole input-embedding block (word, position, token-type embeddings and their norm) if the
+    architecture groups them (BERT-like ``embeddings``), else just the word embeddings."""
+    auto = backbone(model)
+    for attr in ("embeddings",):
+        block = getattr(auto, attr, None)
+        if isinstance(block, nn.Module):
+            return block
+    return input_embeddings(model)
+
+
+def layer_list(model) -> nn.ModuleList:
+    """The list of transformer layers, bottom first (BERT ``encoder.layer``, Llama/Qwen ``layers``, GPT ``h``…)."""
+    auto = backbone(model)
+    n = getattr(getattr(auto, "config", None), "num_hidden_layers", None)
+    lists = [m for _, m in auto.named_modules() if isinstance(m, nn.ModuleList) and len(m) > 0]
+    exact = [m for m in lists if n is not None and len(m) == n]
+    if exact:
+        return exact[0]
+    if lists:
+        return max(lists, key=len)
+    raise ConfigError(f"Could not find the transformer layers of {type(auto).__name__}.")
