@@ -1,0 +1,156 @@
+"""``python -m core evaluate | compare | search`` (registered by ``register(subparsers)``).
+
+- ``evaluate --data PATH_OR_BEIR --model SPEC [--model SPEC ...] --out DIR``: metrics table on stdout, and
+  metrics.json, per_query.csv, chart.png, score_histograms.png, report.md, report.html in DIR.
+- ``compare --data ... --base SPEC --tuned SPEC --out DIR``: the same for base vs tuned, with the guard sentence
+  when the tuned model is worse (``--fail-if-worse`` then exits 3).
+- ``search --corpus PATH --model SPEC [--model SPEC] --query TEXT [-k 10]``: side-by-side results.
+A model may be given as ``LABEL=SPEC`` to name it in tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+from core.progress import Progress
+
+
+def _printer() -> Any:
+    last = [0.0]
+
+    def show(p: Progress) -> None:
+        now = time.monotonic()
+        finished = p.total is not None and p.done >= p.total
+        if finished or now - last[0] >= 2.0:
+            last[0] = now
+            total = f"/{p.total}" if p.total is not None else ""
+            eta = f", eta {p.eta_seconds:.0f}s" if p.eta_seconds and not finished else ""
+            print(f"[{p.stage}] {p.done}{total}{eta} {p.message}".rstrip(), file=sys.stderr, flush=True)
+
+    return show
+
+
+def _model_arg(text: str) -> Any:
+    """``LABEL=SPEC`` -> (label, spec); plain spec otherwise (a path containing '=' that exists stays a path)."""
+    if "=" in text and not Path(text).exists():
+        label, spec = text.split("=", 1)
+        if label and spec:
+            return (label, spec)
+    return text
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from core.evaluation.evalset import EvalSet, load_evalset
+
+    ev = load_evalset(args.data, split=args.split, data_format=args.format)
+    if isinstance(ev, EvalSet) and (args.queries or args.corpus_size):
+        ev = ev.sample(n_queries=args.queries, corpus_size=args.corpus_size, seed=args.seed)
+    return ev
+
+
+def _run(args: argparse.Namespace, models: list[Any]) -> int:
+    import pandas as pd
+
+    from core.evaluation.compare import evaluate_models
+    from core.evaluation.report import write_report
+
+    ev = _load(args)
+    print(f"data: {getattr(ev, 'name', args.data)} ({ev.summary()})", file=sys.stderr)
+    result = evaluate_models(models, ev, k_values=args.k, progress=_printer(), use_cache=not args.no_cache)
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.4f}".format):
+        print(result.table.to_string())
+    print(result.headline)
+    if result.guard_message:
+        print("\n" + "!" * 80 + f"\n{result.guard_message}\n" + "!" * 80, file=sys.stderr)
+    if args.out:
+        files = write_report(result, args.out)
+        print(f"report: {files.html} (also {files.markdown.name}, metrics.json, chart.png)")
+    if getattr(args, "fail_if_worse", False) and result.worse_than_base:
+        return 3
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    return _run(args, [_model_arg(m) for m in args.model])
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    base, tuned = _model_arg(args.base), _model_arg(args.tuned)
+    if isinstance(base, str):
+        base = ("base", base)
+    if isinstance(tuned, str):
+        tuned = ("tuned", tuned)
+    return _run(args, [base, tuned])
+
+
+def _short(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from core.evaluation.evalset import EvalSet, load_evalset
+    from core.evaluation.search import SideBySide
+
+    path = Path(args.corpus)
+    if path.is_file() and path.suffix.lower() == ".txt":
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+        corpus: Any = lines
+    else:
+        corpus = load_evalset(path, split=args.split)
+        if not isinstance(corpus, EvalSet):
+            raise ConfigError(f"The corpus '{path}' holds {corpus.kind} rows, not passages (expected a BEIR folder, "
+                              "pair/triplet/qpn data or a .txt file with one passage per line).")
+    sbs = SideBySide([_model_arg(m) for m in args.model], corpus, progress=_printer(), use_cache=not args.no_cache)
+    results = sbs.search(args.query, k=args.k)
+    for label, hits in zip(sbs.labels, results):
+        print(f"\n=== {label} ===")
+        for h in hits:
+            change = "" if h.rank_change is None else (" new" if h.is_new else f" {h.rank_change:+d}")
+            gold = " [gold]" if h.gold else ""
+            print(f"{h.rank:>3}. {h.score:.4f}{change:>6}{gold} {h.doc_id}: {_short(h.text, args.width)}")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a data file")
+    p.add_argument("--split", default=None, help="qrels split of a BEIR folder (default: test, dev, ... or the only one)")
+    p.add_argument("--format", default=None, help="data format when detection is ambiguous (pair, triplet, qpn, ...)")
+    p.add_argument("--out", default=None, help="folder for metrics.json, per_query.csv, charts and report.md/html")
+    p.add_argument("--k", type=int, nargs="+", default=[1, 5, 10, 100], help="cut-offs for recall@k / hit@k")
+    p.add_argument("--queries", type=int, default=None, help="evaluate a random sample of this many queries")
+    p.add_argument("--corpus-size", type=int, default=None, help="shrink the corpus to this many passages (keeps positives)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the corpus embedding cache")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("evaluate", help="evaluate one or more models on retrieval or pair data",
+                              description="Evaluate models; the first --model is the base for deltas.")
+    _common(p)
+    p.add_argument("--model", action="append", required=True, help="model spec or LABEL=SPEC (repeatable)")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = subparsers.add_parser("compare", help="compare a tuned model with its base",
+                              description="Base vs tuned on one data set, with a warning when tuned is worse.")
+    _common(p)
+    p.add_argument("--base", required=True)
+    p.add_argument("--tuned", required=True)
+    p.add_argument("--fail-if-worse", action="store_true", help="exit 3 when the tuned model is worse on the main metric")
+    p.set_defaults(func=cmd_compare)
+
+    p = subparsers.add_parser("search", help="side-by-side search with one or two models",
+                              description="Search a corpus with each model and show rank changes between them.")
+    p.add_argument("--corpus", required=True, help="BEIR folder, pair/qpn data file, or .txt with one passage per line")
+    p.add_argument("--split", default=None)
+    p.add_argument("--model", action="append", required=True, help="model spec or LABEL=SPEC (give two to compare)")
+    p.add_argument("--query", required=True)
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--width", type=int, default=100, help="characters of passage text to show")
+    p.add_argument("--no-cache", action="store_true")
+    p.set_defaults(func=cmd_search)

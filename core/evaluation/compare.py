@@ -1,0 +1,307 @@
+"""Evaluate one or more models on one evaluation set and compare them with the first (the base).
+
+``evaluate_models(models, evalset, k_values=(1, 5, 10, 100), progress=None, use_cache=True) -> ComparisonResult``
+
+- ``models``: spec strings / paths, loaded ``SentenceTransformer`` objects, or ``(label, spec)`` pairs; the first
+  is the base, the others are compared with it (the last one is "the tuned model" for per-query extremes).
+- ``evalset``: an ``EvalSet`` (retrieval: whole-corpus metrics, per-query ranks, score histograms) or a
+  ``PairEvalSet`` (scored pairs: Pearson/Spearman; labelled pairs: best-threshold accuracy/F1 and AP;
+  triplets: accuracy).
+- Queries and passages are encoded with the model's query / document prompts (``encoding``); corpus embeddings
+  go through the on-disk cache (``embed_cache``) unless ``use_cache=False``.
+
+``ComparisonResult`` has ``table`` (metric rows x model columns plus ``Δ <label>`` and ``Δ% <label>`` against
+the base), ``per_query`` (rank of the first relevant passage per model and the change), ``distributions``,
+``worse_than_base`` / ``guard_message`` and ``save(folder)`` (``metrics.json`` + ``per_query.csv``, atomic).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gc
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from core.errors import ConfigError
+from core.paths import atomic_write_json, atomic_write_text
+from core.progress import Progress, ProgressFn
+from core.evaluation.embed_cache import embed_corpus_cached
+from core.evaluation.encoding import as_model, encode_corpus, encode_queries, model_label, split_labelled
+from core.evaluation.evalset import EvalSet, PairEvalSet
+from core.evaluation.metrics import (
+    DEFAULT_K, MAIN_METRIC, binary_metrics, correlation, metric_names, retrieval_metrics_from_embeddings,
+    triplet_accuracy,
+)
+from core.evaluation.metrics import separation_auc
+from core.evaluation.scores import ScoreDistribution, score_distribution, suggest_threshold
+
+MAIN_METRICS = {"retrieval": MAIN_METRIC, "scored_pair": "spearman", "labelled_pair": "ap", "triplet": "triplet_accuracy"}
+
+
+@dataclass
+class ComparisonResult:
+    """Everything one comparison produced (see module docstring)."""
+
+    labels: list[str]
+    kind: str
+    metrics: dict[str, dict[str, float]]
+    metric_order: list[str]
+    main_metric: str
+    table: pd.DataFrame
+    per_query: pd.DataFrame | None
+    distributions: list[ScoreDistribution]
+    worse_than_base: bool
+    guard_message: str
+    headline: str
+    dataset: str = ""
+    summary: str = ""
+    k_values: tuple[int, ...] = DEFAULT_K
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def base(self) -> str:
+        return self.labels[0]
+
+    @property
+    def tuned(self) -> str:
+        return self.labels[-1]
+
+    @property
+    def title(self) -> str:
+        return f"{self.dataset or 'evaluation'}: {' vs '.join(self.labels)}"
+
+    def _extremes(self, n: int, improved: bool) -> pd.DataFrame:
+        if self.per_query is None or len(self.labels) < 2:
+            return pd.DataFrame()
+        col = f"rr_delta:{self.tuned}"
+        df = self.per_query.sort_values([col, f"change:{self.tuned}"], ascending=not improved, kind="stable")
+        df = df[df[col] > 0] if improved else df[df[col] < 0]
+        return df.head(n).reset_index(drop=True)
+
+    def most_improved(self, n: int = 10) -> pd.DataFrame:
+        """Queries whose first relevant passage moved up most under the tuned model (by reciprocal-rank gain)."""
+        return self._extremes(n, True)
+
+    def most_degraded(self, n: int = 10) -> pd.DataFrame:
+        """Queries whose first relevant passage moved down most under the tuned model."""
+        return self._extremes(n, False)
+
+    def to_dict(self) -> dict:
+        deltas = {}
+        for lb in self.labels[1:]:
+            deltas[lb] = {m: {"absolute": _delta(self.metrics[self.base].get(m), self.metrics[lb].get(m)),
+                              "relative": _rel(self.metrics[self.base].get(m), self.metrics[lb].get(m))}
+                          for m in self.metric_order}
+        return {
+            "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "dataset": self.dataset, "summary": self.summary, "kind": self.kind, "main_metric": self.main_metric,
+            "labels": self.labels, "base": self.base, "metrics": self.metrics, "deltas_vs_base": deltas,
+            "worse_than_base": self.worse_than_base, "guard_message": self.guard_message, "headline": self.headline,
+            "score_distributions": [d.summary() for d in self.distributions], "seconds": self.seconds,
+        }
+
+    def save(self, folder: str | Path) -> dict[str, Path]:
+        """Write ``metrics.json`` (and ``per_query.csv`` for retrieval) atomically into ``folder``."""
+        folder = Path(folder)
+        out = {"metrics": atomic_write_json(folder / "metrics.json", _json_safe(self.to_dict()))}
+        if self.per_query is not None:
+            out["per_query"] = atomic_write_text(folder / "per_query.csv", self.per_query.to_csv(index=False))
+        return out
+
+
+def _delta(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
+        return None
+    return b - a
+
+
+def _rel(a: float | None, b: float | None) -> float | None:
+    d = _delta(a, b)
+    return None if d is None or a == 0 else d / abs(a)
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _json_safe(obj.item())
+    return obj
+
+
+def _unique_labels(models: Sequence[Any]) -> list[tuple[str, Any]]:
+    out, seen = [], {}
+    for m in models:
+        label, spec = split_labelled(m)
+        label = label or model_label(spec)
+        if label in seen:
+            seen[label] += 1
+            label = f"{label} ({seen[label]})"
+        else:
+            seen[label] = 1
+        out.append((label, spec))
+    return out
+
+
+def _labelled_progress(progress: ProgressFn | None, label: str):
+    if progress is None:
+        return None
+    return lambda p: progress(replace(p, message=f"{label}: {p.message}".rstrip(": ")))
+
+
+def build_table(metrics: dict[str, dict[str, float]], labels: list[str], order: list[str]) -> pd.DataFrame:
+    """Metric rows x model columns, plus ``Δ <label>`` (absolute) and ``Δ% <label>`` (relative, %) vs the first."""
+    table = pd.DataFrame({lb: [metrics[lb].get(m, float("nan")) for m in order] for lb in labels}, index=order)
+    table.index.name = "metric"
+    base = labels[0]
+    for lb in labels[1:]:
+        table[f"Δ {lb}"] = table[lb] - table[base]
+        table[f"Δ% {lb}"] = np.where(table[base] != 0, 100.0 * (table[lb] - table[base]) / table[base].abs(), np.nan)
+    return table
+
+
+def _guard(metrics: dict[str, dict[str, float]], labels: list[str], main: str) -> tuple[bool, str, str]:
+    base = labels[0]
+    if len(labels) < 2:
+        v = metrics[base].get(main, float("nan"))
+        return False, "", f"'{base}' scores {v:.4f} on {main}."
+    worse, lines, heads = False, [], []
+    for lb in labels[1:]:
+        b, t = metrics[base].get(main, float("nan")), metrics[lb].get(main, float("nan"))
+        d = t - b
+        rel = f"{100 * d / abs(b):+.1f}%" if b else "n/a"
+        if math.isfinite(d) and d < -1e-9:
+            worse = True
+            lines.append(f"WARNING: the tuned model '{lb}' is WORSE than the base model '{base}' on {main} "
+                         f"({t:.4f} vs {b:.4f}, {d:+.4f}, {rel}); do not ship it before checking the training data and settings.")
+        heads.append(f"'{lb}' vs base '{base}' on {main}: {t:.4f} vs {b:.4f} ({d:+.4f}, {rel}).")
+    return worse, " ".join(lines), " ".join(heads)
+
+
+def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_values: Sequence[int] = DEFAULT_K,
+                    progress: ProgressFn | None = None, use_cache: bool = True, batch_size: int = 32,
+                    device: str | None = None) -> ComparisonResult:
+    """Evaluate every model on ``evalset`` and compare with the first (see module docstring)."""
+    if not models:
+        raise ConfigError("No model was given to evaluate (expected at least one model spec).")
+    pairs = _unique_labels(models)
+    labels = [lb for lb, _ in pairs]
+    kind = evalset.kind if isinstance(evalset, PairEvalSet) else "retrieval"
+    ks = tuple(sorted(set(int(k) for k in k_values)))
+    metrics: dict[str, dict[str, float]] = {}
+    per_query_parts: dict[str, pd.DataFrame] = {}
+    distributions: list[ScoreDistribution] = []
+    seconds: dict[str, float] = {}
+    import time
+
+    for idx, (label, spec) in enumerate(pairs):
+        t0 = time.monotonic()
+        if progress:
+            progress(Progress("model", idx, len(pairs), message=f"evaluating {label}"))
+        model = as_model(spec, device=device)
+        lp = _labelled_progress(progress, label)
+        if kind == "retrieval":
+            m, pq, dist = _eval_retrieval(model, evalset, label, ks, lp, use_cache, batch_size)
+            per_query_parts[label] = pq
+        else:
+            m, dist = _eval_pairs(model, evalset, label, lp, batch_size)
+        metrics[label] = m
+        distributions.append(dist)
+        seconds[label] = round(time.monotonic() - t0, 2)
+        if model is not split_labelled(spec)[1]:
+            del model  # loaded here: free it before the next one
+            gc.collect()
+    if progress:
+        progress(Progress("model", len(pairs), len(pairs), message="done"))
+    order = metric_names(ks) if kind == "retrieval" else list(metrics[labels[0]].keys())
+    order = [m for m in order if m in metrics[labels[0]]] + [m for m in metrics[labels[0]] if m not in order]
+    main = MAIN_METRICS[kind]
+    worse, guard, headline = _guard(metrics, labels, main)
+    per_query = _merge_per_query(per_query_parts, labels, evalset) if kind == "retrieval" else None
+    return ComparisonResult(
+        labels=labels, kind=kind, metrics=metrics, metric_order=order, main_metric=main,
+        table=build_table(metrics, labels, order), per_query=per_query, distributions=distributions,
+        worse_than_base=worse, guard_message=guard, headline=headline, dataset=evalset.name,
+        summary=evalset.summary(), k_values=ks, seconds=seconds,
+    )
+
+
+def _eval_retrieval(model: Any, ev: EvalSet, label: str, ks: tuple[int, ...], progress: ProgressFn | None,
+                    use_cache: bool, batch_size: int) -> tuple[dict, pd.DataFrame, ScoreDistribution]:
+    qids, dids = list(ev.queries), list(ev.corpus)
+    q_emb = encode_queries(model, [ev.queries[q] for q in qids], batch_size=batch_size, progress=progress)
+    c_emb = embed_corpus_cached(model, dids, [ev.corpus[d] for d in dids], progress=progress,
+                                use_cache=use_cache, batch_size=batch_size).matrix
+    res = retrieval_metrics_from_embeddings(q_emb, c_emb, qids, dids, ev.qrels, k_values=ks)
+    metrics = dict(res.metrics)
+    dist = score_distribution(q_emb, c_emb, ev, label)
+    metrics["separation_auc"] = dist.auc
+    if ev.triplets:
+        a = encode_queries(model, [t[0] for t in ev.triplets], batch_size=batch_size)
+        p = encode_corpus(model, [t[1] for t in ev.triplets], batch_size=batch_size)
+        n = encode_corpus(model, [t[2] for t in ev.triplets], batch_size=batch_size)
+        metrics["triplet_accuracy"] = triplet_accuracy(np.sum(a * p, axis=1), np.sum(a * n, axis=1))
+    return metrics, res.per_query, dist
+
+
+def _eval_pairs(model: Any, ev: PairEvalSet, label: str, progress: ProgressFn | None,
+                batch_size: int) -> tuple[dict, ScoreDistribution]:
+    # Symmetric texts: both sides get the query prompt (what e5-style models recommend for similarity tasks).
+    a = encode_queries(model, ev.sentence1, batch_size=batch_size, progress=progress)
+    if ev.kind == "triplet":
+        p = encode_corpus(model, ev.sentence2, batch_size=batch_size, progress=progress)
+        n = encode_corpus(model, ev.negatives or [], batch_size=batch_size, progress=progress)
+        pos, neg = np.sum(a * p, axis=1), np.sum(a * n, axis=1)
+        metrics = {"triplet_accuracy": triplet_accuracy(pos, neg)}
+        source = "triplet"
+    else:
+        b = encode_queries(model, ev.sentence2, batch_size=batch_size, progress=progress)
+        cos = np.sum(a * b, axis=1)
+        if ev.kind == "scored_pair":
+            metrics = correlation(cos, ev.scores or [])
+            gold = np.asarray(ev.scores, dtype=np.float64)
+            cut = np.median(gold)
+            pos, neg = cos[gold > cut], cos[gold <= cut]
+            source = "below-median gold"
+        else:
+            metrics = binary_metrics(cos, ev.labels or [])
+            y = np.asarray(ev.labels)
+            pos, neg = cos[y == 1], cos[y == 0]
+            source = "labelled"
+    t_f1, f1 = suggest_threshold(pos, neg, "f1")
+    t_j, _ = suggest_threshold(pos, neg, "youden")
+    dist = ScoreDistribution(label=label, positive=pos.astype(np.float32), negative=neg.astype(np.float32),
+                             negative_source=source, auc=separation_auc(pos, neg), threshold_f1=t_f1,
+                             f1_at_threshold=f1, threshold_youden=t_j)
+    metrics["separation_auc"] = dist.auc
+    return metrics, dist
+
+
+def _merge_per_query(parts: dict[str, pd.DataFrame], labels: list[str], ev: EvalSet) -> pd.DataFrame:
+    base = parts[labels[0]]
+    df = pd.DataFrame({
+        "query_id": base["query_id"],
+        "query": [ev.queries[q] for q in base["query_id"]],
+        "gold": [";".join(sorted(ev.qrels[q], key=lambda d: -ev.qrels[q][d])) for q in base["query_id"]],
+    })
+    for lb in labels:
+        part = parts[lb].set_index("query_id").loc[df["query_id"]]
+        df[f"rank:{lb}"] = part["first_rank"].to_numpy()
+        df[f"ndcg@10:{lb}"] = part["ndcg@10"].to_numpy() if "ndcg@10" in part else np.nan
+    b = df[f"rank:{labels[0]}"].astype("float64")
+    for lb in labels[1:]:
+        r = df[f"rank:{lb}"].astype("float64")
+        df[f"change:{lb}"] = (b - r).astype("Int64")  # positive = moved up
+        df[f"rr_delta:{lb}"] = 1.0 / r - 1.0 / b
+    return df
+
+
+__all__ = ["ComparisonResult", "evaluate_models", "build_table", "MAIN_METRICS"]

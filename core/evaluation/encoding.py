@@ -1,0 +1,182 @@
+"""Model handles and prompt-aware encoding shared by evaluation, comparison, search (and training).
+
+- ``as_model(spec_or_model)``: a ``SentenceTransformer`` from a spec string / path (via ``core.models.load_model``
+  when that package exists, else a plain local folder) or the already-loaded model itself.
+- ``model_label(spec)``: a short display label for a spec or a ``(label, spec)`` pair.
+- ``query_prompt_name(model)`` / ``corpus_prompt_name(model)``: the prompt names a model defines for queries
+  (``"query"``) and passages (``"document"``, ``"passage"`` or ``"corpus"``), or ``None``.
+- ``encode_queries(model, texts)`` / ``encode_corpus(model, texts)``: L2-normalised float32 matrices
+  ``[len(texts), dim]``, with the right prompt applied, reporting progress in batches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from core.errors import ModelSourceError
+from core.progress import ProgressFn, Tracker
+
+CORPUS_PROMPT_NAMES = ("document", "passage", "corpus")
+ENCODE_CHUNK = 256  # texts per progress report
+
+
+def _is_model(obj: Any) -> bool:
+    return hasattr(obj, "encode") and hasattr(obj, "prompts")
+
+
+def split_labelled(spec: Any) -> tuple[str | None, Any]:
+    """``(label, spec)`` -> (label, spec); anything else -> (None, spec)."""
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str):
+        return spec[0], spec[1]
+    return None, spec
+
+
+def model_label(spec: Any) -> str:
+    """Short display label: the given label, a folder name (``run/final`` -> ``run/final``), a hub id, or the class."""
+    label, spec = split_labelled(spec)
+    if label:
+        return label
+    if _is_model(spec):
+        name = getattr(spec, "_studio_label", None) or getattr(getattr(spec, "model_card_data", None), "model_name", None)
+        return str(name or type(spec).__name__)
+    text = str(spec).rstrip("/\\")
+    p = Path(text)
+    if p.exists():
+        if p.name in {"final", "best"} or p.name.startswith("checkpoint-"):
+            return f"{p.parent.name}/{p.name}"
+        return p.name or text
+    return text
+
+
+def as_model(spec: Any, device: str | None = None) -> Any:
+    """Return a loaded ``SentenceTransformer`` for a spec string/path, a ``(label, spec)`` pair, or a loaded model.
+
+    Raises ``ModelSourceError`` with one sentence when the spec cannot be loaded.
+    """
+    label, spec = split_labelled(spec)
+    if _is_model(spec):
+        return spec
+    text = str(spec)
+    try:
+        from core.models import load_model  # lazy: built in parallel by another area
+    except ImportError:
+        load_model = None
+    if load_model is not None:
+        model = load_model(text, device=device)
+    else:
+        if not Path(text).is_dir():
+            raise ModelSourceError(
+                f"The model '{text}' is not a local sentence-transformers folder (expected a folder with modules.json)."
+            )
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            model = SentenceTransformer(text, device=device or "cpu", local_files_only=True)
+        except Exception as err:  # noqa: BLE001 - turned into one user-facing sentence
+            raise ModelSourceError(f"The model folder '{text}' could not be loaded: {err}.") from err
+    try:
+        model._studio_source = text  # remembered for fingerprints and labels
+        model._studio_label = label or model_label(text)
+    except Exception:  # noqa: BLE001 - some wrappers refuse attributes; labels then fall back
+        pass
+    return model
+
+
+def _prompt(model: Any, name: str) -> str | None:
+    prompts = getattr(model, "prompts", None) or {}
+    value = prompts.get(name)
+    return name if value else None
+
+
+def query_prompt_name(model: Any) -> str | None:
+    """``"query"`` when the model defines a non-empty query prompt, else ``None``."""
+    return _prompt(model, "query")
+
+
+def corpus_prompt_name(model: Any) -> str | None:
+    """The first of ``document``/``passage``/``corpus`` the model defines with a non-empty prompt, else ``None``."""
+    for name in CORPUS_PROMPT_NAMES:
+        if _prompt(model, name):
+            return name
+    return None
+
+
+def prompt_text(model: Any, kind: str) -> str:
+    """The prompt string applied for ``kind`` in {"query", "corpus"} ("" when none)."""
+    name = query_prompt_name(model) if kind == "query" else corpus_prompt_name(model)
+    return (getattr(model, "prompts", None) or {}).get(name, "") if name else ""
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Temporarily use ``n`` torch threads (a single short query is faster and steadier on one thread)."""
+    import torch
+
+    old = torch.get_num_threads()
+    if n and n != old:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if n and n != old:
+            torch.set_num_threads(old)
+
+
+def _encode(model: Any, texts: Sequence[str], kind: str, batch_size: int, progress: ProgressFn | None,
+            stage: str) -> np.ndarray:
+    texts = [str(t) for t in texts]
+    dim_fn = getattr(model, "get_embedding_dimension", None) or getattr(model, "get_sentence_embedding_dimension", None)
+    if not texts:
+        dim = int(dim_fn() or 0) if dim_fn else 0
+        return np.zeros((0, dim), dtype=np.float32)
+    if kind == "query":
+        fn, name = getattr(model, "encode_query", None), query_prompt_name(model)
+    else:
+        fn, name = getattr(model, "encode_document", None), corpus_prompt_name(model)
+    kwargs: dict[str, Any] = dict(batch_size=batch_size, show_progress_bar=False, convert_to_numpy=True,
+                                  normalize_embeddings=True)
+    if fn is None:  # very old API: plain encode with an explicit prompt name
+        fn = model.encode
+    if name:
+        kwargs["prompt_name"] = name
+    elif fn is not model.encode:
+        kwargs["prompt"] = ""  # no fallback to a default prompt meant for something else
+    tracker = Tracker(stage, len(texts), progress)
+    parts = []
+    for start in range(0, len(texts), ENCODE_CHUNK):
+        chunk = texts[start:start + ENCODE_CHUNK]
+        parts.append(np.asarray(fn(chunk, **kwargs), dtype=np.float32))
+        tracker.update(len(chunk))
+    out = np.concatenate(parts, axis=0)
+    return normalize(out)
+
+
+def normalize(matrix: np.ndarray) -> np.ndarray:
+    """Row-wise L2 normalisation as float32 (zero rows stay zero)."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+def encode_queries(model: Any, texts: Iterable[str], batch_size: int = 32, progress: ProgressFn | None = None) -> np.ndarray:
+    """Encode queries with the model's query prompt (if any). Returns normalised float32 ``[n, dim]``."""
+    texts = list(texts)
+    if len(texts) == 1:
+        with torch_threads(1):
+            return _encode(as_model(model), texts, "query", batch_size, progress, "embed-queries")
+    return _encode(as_model(model), texts, "query", batch_size, progress, "embed-queries")
+
+
+def encode_corpus(model: Any, texts: Iterable[str], batch_size: int = 32, progress: ProgressFn | None = None) -> np.ndarray:
+    """Encode passages with the model's document/passage prompt (if any). Returns normalised float32 ``[n, dim]``."""
+    return _encode(as_model(model), list(texts), "corpus", batch_size, progress, "embed-corpus")
+
+
+__all__ = [
+    "as_model", "model_label", "split_labelled", "query_prompt_name", "corpus_prompt_name", "prompt_text",
+    "encode_queries", "encode_corpus", "normalize", "torch_threads",
+]

@@ -1,0 +1,363 @@
+"""Evaluation sets.
+
+- ``EvalSet``: retrieval set: ``corpus`` {doc_id: text}, ``queries`` {query_id: text}, ``qrels``
+  {query_id: {doc_id: relevance>0}}, optional ``negatives`` {query_id: [doc_id]} (mined hard negatives) and
+  ``triplets`` [(anchor, positive, negative)] (for triplet accuracy).
+- ``PairEvalSet``: scored pairs (``sentence1``, ``sentence2``, ``scores``), labelled pairs (``labels`` 0/1)
+  or triplets (``sentence1`` = anchor, ``sentence2`` = positive, ``negatives``).
+- Builders: ``from_rows`` (queries + positive/negative passage lists), ``from_loaded`` (a ``core.data.LoadedData``
+  of any canonical format), ``load_beir(folder, split=None)`` (BEIR layout), ``load_evalset(path)`` (either).
+
+Passages are deduplicated by exact text (one corpus id per distinct passage) and queries by exact text (their
+positives are merged), so duplicated rows never count a correct hit as a miss.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from core.errors import ConfigError, DataError
+
+
+@dataclass
+class EvalSet:
+    """A retrieval evaluation set (see module docstring). Only queries with at least one relevant passage count."""
+
+    corpus: dict[str, str]
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+    name: str = ""
+    negatives: dict[str, list[str]] = field(default_factory=dict)
+    triplets: list[tuple[str, str, str]] = field(default_factory=list)
+    query_meta: dict[str, dict] = field(default_factory=dict)
+
+    kind = "retrieval"
+
+    def __post_init__(self) -> None:
+        self.qrels = {
+            str(q): {str(d): int(r) for d, r in rels.items() if int(r) > 0 and str(d) in self.corpus}
+            for q, rels in self.qrels.items() if str(q) in self.queries
+        }
+        self.qrels = {q: rels for q, rels in self.qrels.items() if rels}
+        self.queries = {q: t for q, t in self.queries.items() if q in self.qrels}
+        self.negatives = {q: [d for d in ds if d in self.corpus and d not in self.qrels.get(q, {})]
+                          for q, ds in self.negatives.items() if q in self.queries}
+        if not self.corpus:
+            raise DataError(f"The evaluation set '{self.name or 'unnamed'}' has no passages (expected a non-empty corpus).")
+        if not self.queries:
+            raise DataError(
+                f"The evaluation set '{self.name or 'unnamed'}' has no query with a relevant passage in the corpus "
+                "(expected qrels whose query and passage ids both exist)."
+            )
+
+    @property
+    def query_ids(self) -> list[str]:
+        return list(self.queries)
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return list(self.corpus)
+
+    def sample(self, n_queries: int | None = None, corpus_size: int | None = None, seed: int = 0,
+               query_ids: Sequence[str] | None = None) -> "EvalSet":
+        """A smaller set: ``n_queries`` random queries (or the given ``query_ids``), all their relevant and mined
+        negative passages, plus random other passages up to ``corpus_size`` (never fewer than those needed)."""
+        rng = random.Random(seed)
+        qids = list(query_ids) if query_ids is not None else list(self.queries)
+        if query_ids is None and n_queries is not None and n_queries < len(qids):
+            qids = rng.sample(qids, n_queries)
+        qids = [q for q in qids if q in self.queries]
+        needed: dict[str, None] = {}
+        for q in qids:
+            for d in list(self.qrels[q]) + self.negatives.get(q, []):
+                needed[d] = None
+        keep = list(needed)
+        if corpus_size is None:
+            keep = list(self.corpus)
+        elif corpus_size > len(keep):
+            others = [d for d in self.corpus if d not in needed]
+            keep += rng.sample(others, min(corpus_size - len(keep), len(others)))
+        keep_set = set(keep)
+        corpus = {d: t for d, t in self.corpus.items() if d in keep_set}  # original order
+        return EvalSet(
+            corpus=corpus,
+            queries={q: self.queries[q] for q in qids},
+            qrels={q: dict(self.qrels[q]) for q in qids},
+            name=self.name,
+            negatives={q: list(self.negatives.get(q, [])) for q in qids if q in self.negatives},
+            triplets=list(self.triplets),
+            query_meta={q: self.query_meta[q] for q in qids if q in self.query_meta},
+        )
+
+    def summary(self) -> str:
+        n_rel = sum(len(r) for r in self.qrels.values())
+        return f"{len(self.queries)} queries, {len(self.corpus)} passages, {n_rel} relevant pairs"
+
+
+@dataclass
+class PairEvalSet:
+    """Pairwise evaluation set: ``kind`` is ``scored_pair`` (gold ``scores``), ``labelled_pair`` (``labels`` 0/1)
+    or ``triplet`` (``sentence1`` anchors, ``sentence2`` positives, ``negatives``)."""
+
+    kind: str
+    sentence1: list[str]
+    sentence2: list[str]
+    scores: list[float] | None = None
+    labels: list[int] | None = None
+    negatives: list[str] | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in {"scored_pair", "labelled_pair", "triplet"}:
+            raise ConfigError(f"Unknown pair evaluation kind '{self.kind}' (expected scored_pair, labelled_pair or triplet).")
+        n = len(self.sentence1)
+        if n == 0:
+            raise DataError(f"The evaluation set '{self.name or 'unnamed'}' has no rows (expected at least one pair).")
+        for attr in ("sentence2", "scores", "labels", "negatives"):
+            value = getattr(self, attr)
+            if value is not None and len(value) != n:
+                raise DataError(f"The evaluation set '{self.name}' has {len(value)} {attr} for {n} rows (expected equal counts).")
+
+    def summary(self) -> str:
+        return f"{len(self.sentence1)} {self.kind.replace('_', ' ')}s"
+
+
+class _Interner:
+    """Gives one id per distinct text, in first-seen order."""
+
+    def __init__(self, prefix: str):
+        self.prefix, self.ids, self.items = prefix, {}, {}
+
+    def __call__(self, text: str) -> str:
+        text = str(text)
+        if text not in self.ids:
+            key = f"{self.prefix}{len(self.ids)}"
+            self.ids[text] = key
+            self.items[key] = text
+        return self.ids[text]
+
+
+def _clean(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        import math
+
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    except TypeError:
+        pass
+    text = str(value).strip()
+    return text or None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    try:
+        items = list(value)
+    except TypeError:
+        items = [value]
+    return [t for t in (_clean(v) for v in items) if t]
+
+
+def from_rows(queries: Iterable[str], positives: Iterable[Any], negatives: Iterable[Any] | None = None,
+              name: str = "") -> EvalSet:
+    """Build an ``EvalSet`` from parallel lists: query text, its positive passage(s), optional negative passage(s).
+
+    The corpus is every positive and negative passage, deduplicated by text. A passage that is positive for a
+    query is never kept as that query's negative.
+    """
+    docs, qs = _Interner("d"), _Interner("q")
+    qrels: dict[str, dict[str, int]] = {}
+    negs: dict[str, list[str]] = {}
+    neg_iter = iter(negatives) if negatives is not None else None
+    for query, pos in zip(queries, positives):
+        neg = next(neg_iter) if neg_iter is not None else None
+        query = _clean(query)
+        pos_list, neg_list = _as_list(pos), _as_list(neg)
+        if not query:
+            continue
+        pos_ids = [docs(p) for p in pos_list]
+        neg_ids = [docs(n) for n in neg_list]
+        if not pos_ids:
+            continue
+        qid = qs(query)
+        rel = qrels.setdefault(qid, {})
+        for d in pos_ids:
+            rel[d] = 1
+        bucket = negs.setdefault(qid, [])
+        bucket += [d for d in neg_ids if d not in bucket]
+    negs = {q: [d for d in ds if d not in qrels[q]] for q, ds in negs.items()}
+    return EvalSet(corpus=docs.items, queries=qs.items, qrels=qrels, name=name,
+                   negatives={q: ds for q, ds in negs.items() if ds})
+
+
+def from_dataframe(df: Any, data_format: str, name: str = "", label_names: Sequence[str] | None = None) -> EvalSet | PairEvalSet:
+    """Turn a canonical-format DataFrame (see core/README.md) into an ``EvalSet`` or ``PairEvalSet``."""
+    cols = set(df.columns)
+
+    def need(*names: str) -> None:
+        missing = [c for c in names if c not in cols]
+        if missing:
+            raise DataError(f"The data '{name}' in format '{data_format}' lacks column(s) {', '.join(missing)} "
+                            f"(found {', '.join(map(str, df.columns))}).")
+
+    if data_format == "pair":
+        need("anchor", "positive")
+        return from_rows(df["anchor"], df["positive"], name=name)
+    if data_format == "triplet":
+        need("anchor", "positive", "negative")
+        ev = from_rows(df["anchor"], df["positive"], df["negative"], name=name)
+        ev.triplets = [(str(a), str(p), str(n)) for a, p, n in zip(df["anchor"], df["positive"], df["negative"])
+                       if _clean(a) and _clean(p) and _clean(n)]
+        return ev
+    if data_format == "qpn":
+        need("query", "pos")
+        negs = df["neg"] if "neg" in cols else None
+        return from_rows(df["query"], df["pos"], negs, name=name)
+    if data_format == "scored_pair":
+        need("sentence1", "sentence2")
+        score_col = "score_norm" if "score_norm" in cols else "score"
+        need(score_col)
+        rows = [(str(a), str(b), float(s)) for a, b, s in zip(df["sentence1"], df["sentence2"], df[score_col])
+                if _clean(a) and _clean(b) and _clean(s) is not None]
+        return PairEvalSet("scored_pair", [r[0] for r in rows], [r[1] for r in rows], scores=[r[2] for r in rows], name=name)
+    if data_format == "labelled_pair":
+        need("sentence1", "sentence2", "label")
+        labels = [int(x) for x in df["label"]]
+        positive = _positive_label(labels, label_names)
+        return PairEvalSet("labelled_pair", [str(x) for x in df["sentence1"]], [str(x) for x in df["sentence2"]],
+                           labels=[1 if x == positive else 0 for x in labels], name=name)
+    raise ConfigError(
+        f"The data format '{data_format}' cannot be evaluated (expected pair, triplet, qpn, scored_pair or labelled_pair)."
+    )
+
+
+def _positive_label(labels: list[int], label_names: Sequence[str] | None) -> int:
+    """Which label id means 'similar': the one named entailment/similar/positive/1/yes/true, else the largest id."""
+    if label_names:
+        for i, nm in enumerate(label_names):
+            if str(nm).strip().lower() in {"entailment", "similar", "positive", "1", "yes", "true", "match", "duplicate"}:
+                return i
+    return max(labels) if labels else 1
+
+
+def from_loaded(loaded: Any) -> EvalSet | PairEvalSet:
+    """Build from a ``core.data.LoadedData`` (``format``, ``df``, ``source``, ``label_names``)."""
+    name = Path(str(getattr(loaded, "source", "") or "data")).stem
+    return from_dataframe(loaded.df, loaded.format, name=name, label_names=getattr(loaded, "label_names", None))
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    rows = []
+    with open(path, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{path}, line {lineno}: not valid JSON ({err.msg}); expected one JSON object per line.") from err
+            if not isinstance(obj, dict) or "_id" not in obj:
+                raise DataError(f"{path}, line {lineno}: expected a JSON object with an '_id' field.")
+            rows.append(obj)
+    return rows
+
+
+def _qrels_file(folder: Path, split: str | None) -> Path:
+    qdir = folder / "qrels"
+    if split:
+        path = qdir / f"{split}.tsv"
+        if not path.is_file():
+            found = sorted(p.stem for p in qdir.glob("*.tsv"))
+            raise ConfigError(f"The BEIR folder '{folder}' has no qrels/{split}.tsv (found: {', '.join(found) or 'none'}).")
+        return path
+    files = sorted(qdir.glob("*.tsv"))
+    if not files:
+        raise DataError(f"The BEIR folder '{folder}' has no qrels/*.tsv file (expected e.g. qrels/test.tsv).")
+    if len(files) == 1:
+        return files[0]
+    by_stem = {p.stem: p for p in files}
+    for pref in ("test", "dev", "validation", "all"):
+        if pref in by_stem:
+            return by_stem[pref]
+    raise ConfigError(f"The BEIR folder '{folder}' has several qrels files ({', '.join(sorted(by_stem))}); choose one with split=.")
+
+
+def _read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for lineno, row in enumerate(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
+            if not row or not "".join(row).strip():
+                continue
+            if len(row) == 4:  # TREC style: qid 0 docid rel
+                row = [row[0], row[2], row[3]]
+            if len(row) < 2:
+                raise DataError(f"{path}, line {lineno}: expected 'query-id<TAB>corpus-id<TAB>score', found {row!r}.")
+            rel_text = row[2].strip() if len(row) > 2 else "1"
+            try:
+                rel = int(float(rel_text))
+            except ValueError:
+                if lineno == 1:
+                    continue  # header line
+                raise DataError(f"{path}, line {lineno}: relevance '{rel_text}' is not a number.") from None
+            qrels.setdefault(row[0].strip(), {})[row[1].strip()] = rel
+    return qrels
+
+
+def load_beir(folder: str | Path, split: str | None = None) -> EvalSet:
+    """Read a BEIR folder: ``corpus.jsonl`` ({_id, title, text}), ``queries.jsonl`` ({_id, text}),
+    ``qrels/<split>.tsv`` (with or without a header). ``split`` None picks the only file, else test/dev/validation/all.
+    Passage text is ``title + ' ' + text`` when a title is present. Extra query fields go to ``query_meta``."""
+    folder = Path(folder)
+    for part in ("corpus.jsonl", "queries.jsonl"):
+        if not (folder / part).is_file():
+            raise DataError(f"The folder '{folder}' has no {part} (expected the BEIR layout: corpus.jsonl, queries.jsonl, qrels/*.tsv).")
+    corpus: dict[str, str] = {}
+    for obj in _read_jsonl(folder / "corpus.jsonl"):
+        title, text = (obj.get("title") or "").strip(), str(obj.get("text") or "").strip()
+        corpus[str(obj["_id"])] = f"{title} {text}".strip() if title else text
+    queries: dict[str, str] = {}
+    meta: dict[str, dict] = {}
+    for obj in _read_jsonl(folder / "queries.jsonl"):
+        qid = str(obj["_id"])
+        queries[qid] = str(obj.get("text") or "").strip()
+        extra = {k: v for k, v in obj.items() if k not in {"_id", "text"}}
+        if extra:
+            meta[qid] = extra
+    qrels_path = _qrels_file(folder, split)
+    qrels = _read_qrels(qrels_path)
+    return EvalSet(corpus=corpus, queries=queries, qrels=qrels, name=f"{folder.name}/{qrels_path.stem}",
+                   query_meta=meta)
+
+
+def is_beir_folder(path: str | Path) -> bool:
+    p = Path(path)
+    return p.is_dir() and (p / "corpus.jsonl").is_file() and (p / "queries.jsonl").is_file()
+
+
+def load_evalset(path: str | Path, split: str | None = None, data_format: str | None = None) -> EvalSet | PairEvalSet:
+    """A BEIR folder -> ``load_beir``; a data file -> ``core.data.load_data`` then ``from_loaded``."""
+    path = Path(path)
+    if is_beir_folder(path):
+        return load_beir(path, split)
+    if not path.exists():
+        raise DataError(f"The evaluation data '{path}' does not exist (expected a data file or a BEIR folder).")
+    if path.is_dir():
+        raise DataError(f"The folder '{path}' is not a BEIR folder (expected corpus.jsonl, queries.jsonl and qrels/*.tsv).")
+    from core.data import load_data  # lazy: the data area owns file reading and format detection
+
+    return from_loaded(load_data(str(path), format=data_format))
+
+
+__all__ = ["EvalSet", "PairEvalSet", "from_rows", "from_dataframe", "from_loaded", "load_beir", "load_evalset",
+           "is_beir_folder"]

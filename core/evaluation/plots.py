@@ -1,0 +1,115 @@
+"""PNG charts with matplotlib (Agg backend, no display needed).
+
+- ``bar_chart(result, path, metrics=None)``: grouped bars, one group per metric, one bar per model.
+- ``score_histograms(distributions, path)``: overlaid histograms of positive vs negative cosine scores, one panel
+  per model, with the suggested threshold drawn.
+Labels may be Chinese: a CJK font is used when one is installed; otherwise missing glyphs render as boxes and
+matplotlib's missing-glyph warnings are silenced (never an error).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from core.paths import atomic_write_bytes
+
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+             "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
+             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Arial Unicode MS")
+_CONFIGURED = False
+
+
+def _pyplot():
+    """Import pyplot on the Agg backend with a CJK-capable font list (once)."""
+    global _CONFIGURED
+    import matplotlib
+
+    if not _CONFIGURED:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    if not _CONFIGURED:
+        available = {f.name for f in font_manager.fontManager.ttflist}
+        cjk = [name for name in CJK_FONTS if name in available]
+        plt.rcParams["font.sans-serif"] = cjk + ["DejaVu Sans"] + [
+            f for f in plt.rcParams.get("font.sans-serif", []) if f not in cjk and f != "DejaVu Sans"]
+        plt.rcParams["font.family"] = "sans-serif"
+        plt.rcParams["axes.unicode_minus"] = False
+        logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+        _CONFIGURED = True
+    return plt
+
+
+def _save(fig: Any, path: str | os.PathLike) -> Path:
+    plt = _pyplot()
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*[Gg]lyph.*missing.*")
+        warnings.filterwarnings("ignore", message=".*missing from (current )?font.*")
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def bar_chart(result: Any, path: str | os.PathLike, metrics: Sequence[str] | None = None, title: str | None = None) -> Path:
+    """Grouped bar chart of ``result.metrics`` ({label: {metric: value}}) for ``metrics`` (default: all shared
+    metrics in ``result.metric_order``). Writes a PNG to ``path`` and returns it."""
+    plt = _pyplot()
+    labels = list(result.labels)
+    names = list(metrics or getattr(result, "metric_order", None) or next(iter(result.metrics.values())).keys())
+    names = [m for m in names if all(m in result.metrics[lb] for lb in labels)]
+    x = np.arange(len(names))
+    width = 0.8 / max(len(labels), 1)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 4.2))
+    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0", "C1", "C2"])
+    for i, lb in enumerate(labels):
+        vals = [float(result.metrics[lb][m]) for m in names]
+        bars = ax.bar(x + (i - (len(labels) - 1) / 2) * width, vals, width, label=lb, color=colors[i % len(colors)])
+        for b, v in zip(bars, vals):
+            if np.isfinite(v):
+                ax.annotate(f"{v:.3f}", (b.get_x() + b.get_width() / 2, b.get_height()), ha="center", va="bottom",
+                            fontsize=7, rotation=90 if len(labels) > 2 else 0, xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(x)
+    ax.set_xticklabels(names, rotation=20)
+    finite = [float(v) for lb in labels for v in result.metrics[lb].values() if np.isfinite(v)]
+    top = max([1.0] + finite) if finite and max(finite) > 1 else 1.0
+    ax.set_ylim(min([0.0] + finite), top * 1.12)
+    ax.set_ylabel("score")
+    ax.set_title(title or getattr(result, "title", "") or "Evaluation")
+    ax.legend(loc="upper left", fontsize=8, ncol=min(len(labels), 3))
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+def score_histograms(distributions: Sequence[Any], path: str | os.PathLike, bins: int = 40) -> Path:
+    """One panel per ``ScoreDistribution``: positive vs negative cosine histograms (density), AUC in the title,
+    the F1-optimal threshold as a dashed line. Writes a PNG to ``path``."""
+    plt = _pyplot()
+    n = max(len(distributions), 1)
+    fig, axes = plt.subplots(1, n, figsize=(5.0 * n, 3.6), sharey=False, squeeze=False)
+    allv = np.concatenate([np.concatenate([d.positive, d.negative]) for d in distributions]) if distributions else np.zeros(1)
+    lo, hi = (float(np.min(allv)), float(np.max(allv))) if allv.size else (-1.0, 1.0)
+    edges = np.linspace(min(lo, 0.0) if lo < 0 else lo, hi if hi > lo else lo + 1e-3, bins + 1)
+    for ax, d in zip(axes[0], distributions):
+        if len(d.negative):
+            ax.hist(d.negative, bins=edges, alpha=0.55, density=True, label=f"negative ({d.negative_source}, n={len(d.negative)})", color="#d62728")
+        if len(d.positive):
+            ax.hist(d.positive, bins=edges, alpha=0.55, density=True, label=f"positive (n={len(d.positive)})", color="#1f77b4")
+        if np.isfinite(d.threshold_f1):
+            ax.axvline(d.threshold_f1, ls="--", color="black", lw=1, label=f"threshold {d.threshold_f1:.3f}")
+        ax.set_title(f"{d.label}  (AUC {d.auc:.3f})", fontsize=10)
+        ax.set_xlabel("cosine similarity")
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel("density")
+    return _save(fig, path)
+
+
+__all__ = ["bar_chart", "score_histograms"]
