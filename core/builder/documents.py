@@ -346,7 +346,7 @@ def _line_key(line: str) -> str:
 
 def repeated_lines(pages: Sequence[Page], min_share: float = 0.5, min_pages: int = 3, max_len: int = 200) -> set[str]:
     """Keys (see ``_line_key``) of lines found on at least ``min_share`` of the pages (counted once per
-    page). Only documents with at least ``min_pages`` pages are looked at; lines longer than ``max_len``
+    page; numbers are ignored, so "Page 3 of 9" and a bare page number "3" repeat). Only documents with at least ``min_pages`` pages are looked at; lines longer than ``max_len``
     characters are never treated as headers/footers."""
     if len(pages) < max(min_pages, 2):
         return set()
@@ -355,7 +355,7 @@ def repeated_lines(pages: Sequence[Page], min_share: float = 0.5, min_pages: int
         keys = {_line_key(line) for line in page.text.splitlines() if line.strip() and len(line.strip()) <= max_len}
         counts.update(keys)
     need = max(2, min_share * len(pages))
-    return {k for k, c in counts.items() if c >= need and k.strip("# ")}
+    return {k for k, c in counts.items() if c >= need and k.strip()}
 
 
 def drop_repeated_lines(pages: Sequence[Page], min_share: float = 0.5, min_pages: int = 3, max_len: int = 200) -> list[Page]:
