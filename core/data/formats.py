@@ -186,9 +186,28 @@ def profile_column(values: pd.Series) -> str:
         return "number"
     words = {str(v).strip().lower() for v in body}
     short = all(len(w) <= 24 for w in words)
-    if short and (len(words & set(NLI_LABELS)) >= 2 or (len(words) <= 20 and len(words) <= max(2, 0.5 * len(body)))):
+    if short and len(words & set(NLI_LABELS)) >= 2:
         return "words"
+    if short and len(words) <= 20:
+        if len(body) >= 4 and len(words) <= 0.5 * len(body):
+            return "words"  # a small set of repeated values
+        if len(body) < 4 and all(" " not in w and len(w) <= 12 for w in words) and len(words) < len(body):
+            return "words"
     return "text"
+
+
+def _mostly_numbers(values: pd.Series) -> bool:
+    """True when at least half of the non-empty values are numbers (a score column with a few bad cells)."""
+    from core.data.readers import is_number
+
+    vals = [v for v in values.tolist() if not _is_empty(v)]
+    return bool(vals) and sum(is_number(v) for v in vals) >= 0.5 * len(vals)
+
+
+def _short_values(values: pd.Series, max_len: int = 30, max_distinct: int = 50) -> bool:
+    """True when a column's values look like class names: short and few."""
+    vals = {str(v).strip() for v in values.tolist() if not _is_empty(v)}
+    return bool(vals) and len(vals) <= max_distinct and all(len(v) <= max_len for v in vals)
 
 
 def score_or_label(values: pd.Series, name_hint: str = "") -> tuple[str, str]:
@@ -201,10 +220,11 @@ def score_or_label(values: pd.Series, name_hint: str = "") -> tuple[str, str]:
 
     vals = [v for v in values.tolist() if not _is_empty(v) and not (isinstance(v, str) and v.strip() in NO_MAJORITY)]
     nums = [float(v) for v in vals if is_number(v)]
-    if vals and len(nums) >= 0.9 * len(vals):
-        if any(x != int(x) for x in nums):
+    if vals and len(nums) >= 0.5 * len(vals):
+        fractions = [x for x in nums if x != int(x)]
+        if len(fractions) > 0.1 * len(nums):
             return "scored_pair", f"'{name_hint}' holds decimal numbers ({min(nums):g}..{max(nums):g}), read as similarity scores"
-        distinct = sorted(set(nums))
+        distinct = sorted({x for x in nums if x == int(x)})
         if name_hint and any(k in name_hint.lower() for k in ("score", "sim", "relat", "分", "相似")):
             return "scored_pair", f"'{name_hint}' is named like a score ({distinct[0]:g}..{distinct[-1]:g})"
         if len(distinct) <= 3:
@@ -269,7 +289,7 @@ def _candidates(df: pd.DataFrame) -> list[Detection]:
     sample = df.head(500)
     kinds = {c: profile_column(sample[c]) for c in cols}
     out: list[Detection] = []
-    text = {"text"}
+    text = {"text", "words"}  # a named text column may hold few distinct values in a small file
     value = {"number", "words"}
 
     # qpn: a query column and a list of positives
@@ -292,8 +312,10 @@ def _candidates(df: pd.DataFrame) -> list[Detection]:
     second = _by_name(cols, SECOND_NAMES, {first} if first else set(), kinds, text) if first else None
     used = {c for c in (first, second) if c}
     neg = _by_name(cols, NEGATIVE_NAMES, used, kinds, text) if second else None
-    scores = _all_by_name(cols, SCORE_NAMES, used, kinds, value)
-    labels = _all_by_name(cols, LABEL_NAMES, used | set(scores), kinds, value)
+    scores = _all_by_name(cols, SCORE_NAMES, used, kinds, value | {"text"})
+    scores = [c for c in scores if kinds[c] != "text" or _mostly_numbers(sample[c])]
+    labels = _all_by_name(cols, LABEL_NAMES, used | set(scores), kinds, value | {"text"})
+    labels = [c for c in labels if kinds[c] != "text" or _short_values(sample[c])]
     named = bool(first)
 
     if not named:  # positional: headerless files or unknown names

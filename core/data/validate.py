@@ -186,10 +186,10 @@ def _labels(ck: _Checker, col: str, declared: Optional[list[str]]):
         mode = "names"
     elif words and sum(w in NLI_LABELS for w in words) >= 0.5 * len(words):
         names, mode = list(NLI_LABELS), "names"
-    elif body and len(words) <= 0.1 * len(body):
+    elif body and len(words) <= 0.5 * len(body):
         names, mode = None, "numeric"
     else:
-        names = sorted({str(v).strip().lower() for v in body})
+        names = sorted(set(words))
         mode = "words"
     if mode == "numeric":
         expected = "expected a whole-number label (like 0 or 1)"
@@ -305,6 +305,8 @@ def _score_list(ck: _Checker, i: int, col: Optional[str], items: Optional[list[s
     if col is None or items is None:
         return None
     v = _as_list(ck.df[col].iat[i])
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None  # optional: this row has no scores
     if not isinstance(v, (list, tuple)) or not all(is_number(x) for x in v):
         ck.add(i, col, f"expected a list of numbers, got '{_show(v)}'", kind="bad_score")
         return None
