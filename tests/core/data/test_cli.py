@@ -1,0 +1,51 @@
+"""``python -m core inspect``: detected format, mapping, counts, issues with row numbers, preview; exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from core.cli import main
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_inspect_prints_format_mapping_issues_and_preview(tmp_path, capsys):
+    path = tmp_path / "tri.csv"
+    path.write_text("query,pos,neg\nq1,p1,n1\nq2,same,same\nq3,,n3\nq4,p4,n4\n", encoding="utf-8")
+    code = main(["inspect", str(path), "--rows", "2"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "format:   triplet" in out
+    assert "anchor <- 'query', positive <- 'pos', negative <- 'neg'" in out
+    assert "rows:     4 read, 2 kept, 2 left out; 2 errors, 0 warnings" in out
+    assert "[error] tri.csv, row 3, column 'neg': the negative is the same text as the positive" in out
+    assert "[error] tri.csv, row 4, column 'pos': empty cell, expected the positive text" in out
+    assert "row 2: anchor=q1 | positive=p1 | negative=n1" in out and "row 5:" in out
+
+
+def test_inspect_with_format_and_map_override(tmp_path, capsys):
+    path = tmp_path / "qa.csv"
+    path.write_text("question,answer,context\nq1,a1,c1\nq2,a2,c2\n", encoding="utf-8")
+    code = main(["inspect", str(path), "--map", "positive=answer", "--json"])
+    obj = json.loads(capsys.readouterr().out)
+    assert code == 0 and obj["usable"] is True
+    assert obj["detection"]["mapping"] == {"anchor": "question", "positive": "answer"}
+    assert obj["preview"][0] == {"anchor": "q1", "positive": "a1", "_row": 2}
+
+
+def test_inspect_exit_2_when_nothing_usable_or_mapping_wrong(tmp_path, capsys):
+    path = tmp_path / "empty_cells.csv"
+    path.write_text("anchor,positive\na,\n,b\n", encoding="utf-8")
+    assert main(["inspect", str(path)]) == 2
+    assert "not usable: no row passed the checks." in capsys.readouterr().out
+    good = tmp_path / "ok.csv"
+    good.write_text("anchor,positive\na,b\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "core", "inspect", str(good), "--map", "positive=nope"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: The mapping positive=nope names a column that ok.csv does not have; available columns: 'anchor', 'positive'."
+    assert main(["inspect", str(good), "--map", "positive"]) == 2
+    assert "--map expects ROLE=COLUMN" in capsys.readouterr().err
