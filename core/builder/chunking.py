@@ -280,9 +280,11 @@ def _hard_split(text: str, size: int, overlap: int, measure: Measure) -> list[st
             break
         cut = measure.cut(rest, size)
         window = rest[:cut]
-        soft = max(window.rfind(c) for c in "，,、；;：: ")
-        if soft >= int(cut * 0.7):
-            cut = soft + 1
+        for marks in ("，,、；;：:", " "):  # a clause mark near the end, else a space
+            soft = max(window.rfind(c) for c in marks)
+            if soft >= int(cut * 0.7) and cut < len(rest):
+                cut = soft + 1
+                break
         piece = rest[:cut].strip()
         if piece:
             pieces.append(piece)
@@ -291,9 +293,13 @@ def _hard_split(text: str, size: int, overlap: int, measure: Measure) -> list[st
             tail = rest[:cut]
             # keep at most `overlap` units of the end of this piece at the start of the next
             back = len(tail) - _cut_from_end(tail, overlap, measure)
-            sp = tail.find(" ", len(tail) - back) if back else -1
-            if 0 <= sp < len(tail) - 1:
-                back = len(tail) - sp - 1
+            if back:
+                lo = len(tail) - back
+                for marks in ("，,、；;：:", " "):  # start the overlap after a clause mark, else a space
+                    cands = [i for i in (tail.find(c, max(0, lo - 1)) for c in marks) if 0 <= i < len(tail) - 1]
+                    if cands:
+                        back = len(tail) - min(cands) - 1
+                        break
         nxt = cut - back if 0 < back < cut else cut
         rest = rest[nxt:].lstrip()
     return pieces
