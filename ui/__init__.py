@@ -1,0 +1,1 @@
+"""Gradio studio over the engine in ``core/`` (layout and wiring only)."""

@@ -1,0 +1,121 @@
+"""Shared UI plumbing: the error-handling decorator, the language re-labeller, small formatting helpers.
+
+- ``handler(fn)``: wraps an event handler (plain function or generator). A ``StudioError`` becomes a
+  ``gr.Error`` carrying its one-sentence message (shown in the page as an error toast); any other exception is
+  logged with its traceback on the server and shown as one short sentence. Never a stack trace in the page.
+- ``Labeler``: components register the string key of their label / value / info; ``Labeler.updates(lang)``
+  returns one ``gr.update`` per registered component, so one ``.change`` on the language switch re-labels
+  the whole page (Gradio's own ``gr.I18n`` follows the browser locale only, not an in-page switch).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import math
+from typing import Any, Callable
+
+import gradio as gr
+
+from core.errors import StudioError
+from ui.strings import t
+
+log = logging.getLogger("studio.ui")
+
+
+def _friendly(err: BaseException) -> str:
+    first = (str(err).strip().splitlines() or [""])[0][:300]
+    return f"Unexpected error ({type(err).__name__}): {first}" if first else f"Unexpected error ({type(err).__name__})."
+
+
+def _convert(fn_name: str, err: BaseException) -> gr.Error:
+    if isinstance(err, gr.Error):
+        return err
+    if isinstance(err, StudioError):
+        log.info("%s: %s", fn_name, err)
+        return gr.Error(str(err), print_exception=False)
+    log.exception("handler %s failed", fn_name)
+    return gr.Error(_friendly(err), print_exception=False)
+
+
+def handler(fn: Callable) -> Callable:
+    """Turn engine errors into readable page messages (see module docstring)."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as err:  # noqa: BLE001 - the whole point
+                raise _convert(fn.__name__, err) from None
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001
+            raise _convert(fn.__name__, err) from None
+    return wrapper
+
+
+class Labeler:
+    """Registry of (component, attribute -> string key) for the language switch."""
+
+    def __init__(self):
+        self.items: list[tuple[gr.components.Component | gr.blocks.BlockContext, dict[str, str]]] = []
+
+    def add(self, comp, label: str | None = None, value: str | None = None, info: str | None = None,
+            placeholder: str | None = None, choices: list[tuple[str, Any]] | None = None):
+        """Register ``comp``; each given key names a string in ui.strings. Returns ``comp``."""
+        keys = {k: v for k, v in (("label", label), ("value", value), ("info", info), ("placeholder", placeholder)) if v}
+        if choices:
+            keys["choices"] = choices  # [(string key, value)]
+        self.items.append((comp, keys))
+        return comp
+
+    @property
+    def components(self) -> list:
+        return [c for c, _ in self.items]
+
+    def updates(self, lang: str) -> list:
+        out = []
+        for _, keys in self.items:
+            kw = {}
+            for attr, key in keys.items():
+                if attr == "choices":
+                    kw["choices"] = [(t(k, lang), v) for k, v in key]
+                else:
+                    kw[attr] = t(key, lang)
+            out.append(gr.update(**kw))
+        return out
+
+
+def fmt_num(v: Any, digits: int = 4) -> str:
+    if isinstance(v, bool) or v is None:
+        return "-" if v is None else str(v)
+    if isinstance(v, (int,)):
+        return str(v)
+    if isinstance(v, float):
+        return "-" if not math.isfinite(v) else f"{v:.{digits}f}"
+    return str(v)
+
+
+def fmt_seconds(s: Any) -> str:
+    if not isinstance(s, (int, float)) or not math.isfinite(s) or s < 0:
+        return "-"
+    s = int(round(s))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def progress_html(fraction: float | None, text: str) -> str:
+    pct = max(0.0, min(1.0, fraction or 0.0)) * 100
+    return (f'<div class="studio-progress" data-fraction="{pct / 100:.4f}">'
+            f'<div class="studio-progress-bar" style="width:{pct:.1f}%"></div>'
+            f'<span class="studio-progress-text">{text}</span></div>')
+
+
+def error_box(message: str) -> str:
+    return f'<div class="studio-error">⚠️ {message}</div>'

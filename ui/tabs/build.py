@@ -1,0 +1,238 @@
+"""Build tab: documents → passages → query/passage pairs (LLM endpoint or offline pseudo-queries) → hard
+negatives (rank window, false-negative guard, review list) → cleaning report → split → downloads.
+
+Engine calls: ``core.builder.documents.load_documents``, ``core.builder.chunking.chunk / Passage``,
+``core.builder.queries.pseudo_queries / generate_queries_llm / save_jsonl``, ``core.builder.llm.LLMConfig``,
+``core.builder.negatives.mine_negatives``, ``core.builder.clean.clean_rows``, ``core.builder.split.split_rows``
+(when present). The API key is passed to the engine in memory only and never stored in any state.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from ui.common import handler
+from ui.strings import t
+
+
+def _progress_fn(progress):
+    def fn(p):
+        try:
+            progress(p.fraction if p.fraction is not None else 0.0, desc=f"{p.stage} {p.done}/{p.total or '?'}")
+        except Exception:
+            pass
+    return fn
+
+
+def _short(text, n=160) -> str:
+    text = str(text or "")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _rows_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"query": _short(r.get("query")), "pos": _short(" ‖ ".join(r.get("pos") or [])),
+                          "neg": len(r.get("neg") or []), "synthetic": r.get("synthetic", "")} for r in rows[:300]])
+
+
+def _passages_from_sample(sample_dir: Path):
+    """The sample knowledge base's passages.jsonl as ``Passage`` objects (reading a shipped file, no logic)."""
+    from core.builder.chunking import Passage
+    from core.errors import DataError
+
+    path = sample_dir / "passages.jsonl"
+    if not path.is_file():
+        raise DataError(f"The sample passages file {path} is missing.")
+    out = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if line.strip():
+            d = json.loads(line)
+            out.append(Passage(id=str(d.get("id", i)), text=d.get("text", ""), source=d.get("source", path.name),
+                               page=int(d.get("page", 1) or 1), chunk_index=i, title=d.get("title")))
+    return out
+
+
+def build(ctx) -> dict:
+    L = ctx.labeler
+    passages_st = gr.State([])
+    rows_st = gr.State([])
+
+    with gr.Tab(t("tab_build"), id="build") as tab:
+        L.add(tab, label="tab_build")
+        L.add(gr.Markdown(t("build_intro")), value="build_intro")
+        with gr.Row():
+            docs = L.add(gr.File(label=t("docs"), file_count="multiple", elem_id="build-docs"), label="docs")
+            with gr.Column():
+                use_sample = L.add(gr.Checkbox(True, label=t("use_sample_docs"), elem_id="build-use-sample"), label="use_sample_docs")
+                size = L.add(gr.Number(512, label=t("chunk_size"), precision=0, minimum=16), label="chunk_size")
+                overlap = L.add(gr.Number(64, label=t("chunk_overlap"), precision=0, minimum=0), label="chunk_overlap")
+        pass_btn = L.add(gr.Button(t("make_passages"), elem_id="build-passages"), value="make_passages")
+        pass_md = gr.Markdown("")
+        pass_df = L.add(gr.Dataframe(label=t("passages"), interactive=False, max_height=240, wrap=True), label="passages")
+
+        mode = L.add(gr.Radio([(t("qm_pseudo"), "pseudo"), (t("qm_llm"), "llm")], value="pseudo", label=t("query_mode"),
+                              elem_id="build-mode"),
+                     label="query_mode", choices=[("qm_pseudo", "pseudo"), ("qm_llm", "llm")])
+        with gr.Row(visible=False) as llm_row:
+            base_url = L.add(gr.Textbox("https://api.openai.com/v1", label=t("llm_base_url")), label="llm_base_url")
+            llm_model = L.add(gr.Textbox("gpt-4o-mini", label=t("llm_model")), label="llm_model")
+            api_key = L.add(gr.Textbox("", type="password", label=t("llm_key")), label="llm_key")
+            key_env = L.add(gr.Textbox("OPENAI_API_KEY", label=t("llm_key_env")), label="llm_key_env")
+            per_passage = L.add(gr.Number(1, label=t("queries_per_passage"), precision=0, minimum=1, maximum=10),
+                                label="queries_per_passage")
+        pairs_btn = L.add(gr.Button(t("make_pairs"), elem_id="build-pairs"), value="make_pairs")
+        pairs_md = gr.Markdown("")
+        pairs_df = L.add(gr.Dataframe(label=t("pairs"), interactive=False, max_height=240, wrap=True), label="pairs")
+
+        with gr.Row():
+            mine_model = L.add(gr.Dropdown(["bm25"], value="bm25", allow_custom_value=True, label=t("mine_model")),
+                               label="mine_model")
+            rank_lo = L.add(gr.Number(3, label=t("rank_lo"), precision=0, minimum=0), label="rank_lo")
+            rank_hi = L.add(gr.Number(100, label=t("rank_hi"), precision=0, minimum=1), label="rank_hi")
+            n_neg = L.add(gr.Number(3, label=t("num_negatives"), precision=0, minimum=1), label="num_negatives")
+            margin = L.add(gr.Slider(0, 0.5, 0.05, step=0.01, label=t("fn_margin")), label="fn_margin")
+        mine_btn = L.add(gr.Button(t("mine"), elem_id="build-mine"), value="mine")
+        mine_md = gr.Markdown("")
+        suspects = L.add(gr.Dataframe(label=t("suspects"), interactive=False, max_height=240, wrap=True), label="suspects")
+
+        clean_btn = L.add(gr.Button(t("clean"), elem_id="build-clean"), value="clean")
+        clean_json = L.add(gr.JSON(label=t("clean_report")), label="clean_report")
+
+        with gr.Row():
+            ratios = L.add(gr.Textbox("0.8, 0.1, 0.1", label=t("split_ratios")), label="split_ratios")
+            split_btn = L.add(gr.Button(t("split"), elem_id="build-split"), value="split")
+        files = L.add(gr.File(label=t("downloads"), file_count="multiple", interactive=False), label="downloads")
+        use_btn = L.add(gr.Button(t("use_built")), value="use_built")
+
+    mode.change(lambda m: gr.update(visible=m == "llm"), mode, llm_row, api_name=False)
+
+    @handler
+    def do_passages(paths, sample, size_v, overlap_v, progress=gr.Progress()):
+        from core.builder.chunking import chunk
+        from core.builder.documents import load_documents
+        from core.errors import DataError
+
+        pfn = _progress_fn(progress)
+        problems = []
+        if paths:
+            documents = load_documents([str(p) for p in paths], progress=pfn)
+            problems = [f"{Path(p.path).name}: {p.message}" for p in documents.problems]
+            passages = chunk(documents, size=int(size_v or 512), overlap=int(overlap_v or 0), progress=pfn)
+        elif sample:
+            passages = _passages_from_sample(ctx.sample_dir)
+        else:
+            raise DataError("Upload documents or tick the sample passages box first.")
+        frame = pd.DataFrame([{"id": p.id, "source": Path(p.source).name, "page": p.page, "title": p.title or "",
+                               "text": _short(p.text, 200)} for p in passages[:300]])
+        msg = f"**{len(passages)}** passages" + ("\n\n" + "\n".join(f"- {x}" for x in problems) if problems else "")
+        return passages, msg, frame
+
+    pass_btn.click(do_passages, [docs, use_sample, size, overlap], [passages_st, pass_md, pass_df], api_name="build_passages")
+
+    @handler
+    def do_pairs(passages, mode_v, url, model, key, env, n, progress=gr.Progress()):
+        from core.builder import queries as Q
+        from core.errors import DataError
+
+        if not passages:
+            raise DataError("Make passages first (step 1).")
+        pfn = _progress_fn(progress)
+        if mode_v == "llm":
+            from core.builder.llm import LLMConfig
+
+            cfg = LLMConfig(base_url=url.strip(), model=model.strip(), api_key_env=(env or "OPENAI_API_KEY").strip())
+            out = Path(tempfile.mkdtemp(prefix="studio-llm-")) / "llm_questions.jsonl"
+            report = Q.generate_queries_llm(passages, cfg, api_key=(key or None), n_per_passage=int(n or 1),
+                                            out_path=out, progress=pfn)
+            rows = list(report.rows)
+            msg = f"**{len(rows)}** pairs · " + ", ".join(f"{k}={v}" for k, v in report.to_dict().items() if not isinstance(v, (dict, list)))
+        else:
+            rows = Q.pseudo_queries(passages, mode="inverse_cloze", progress=pfn)
+            msg = f"**{len(rows)}** pairs (inverse cloze)"
+        return rows, msg, _rows_frame(rows)
+
+    pairs_btn.click(do_pairs, [passages_st, mode, base_url, llm_model, api_key, key_env, per_passage],
+                    [rows_st, pairs_md, pairs_df], api_name="build_pairs")
+
+    @handler
+    def do_mine(rows, passages, model, lo, hi, n, margin_v, progress=gr.Progress()):
+        from core.builder.negatives import mine_negatives
+        from core.errors import DataError
+
+        if not rows:
+            raise DataError("Make query/passage pairs first (step 2).")
+        method = "bm25" if (model or "bm25") == "bm25" else "dense"
+        result = mine_negatives(rows, passages=[p.text for p in passages] or None, method=method,
+                                model=None if method == "bm25" else model, num_negatives=int(n or 3),
+                                rank_window=(int(lo or 0), int(hi or 100)), false_negative_margin_rel=float(margin_v or 0) or None,
+                                progress=_progress_fn(progress))
+        sus = pd.DataFrame([{"query": _short(s.get("query"), 80), "candidate": _short(s.get("candidate"), 140),
+                             "score": round(float(s.get("score", 0)), 4), "positive": round(float(s.get("positive_score", 0)), 4),
+                             "rank": s.get("rank")} for s in result.suspected_false_negatives[:300]])
+        rows2 = list(result.rows) if not isinstance(result.rows, pd.DataFrame) else result.rows.to_dict("records")
+        return rows2, "```\n" + result.table() + "\n```", sus, _rows_frame(rows2)
+
+    mine_btn.click(do_mine, [rows_st, passages_st, mine_model, rank_lo, rank_hi, n_neg, margin],
+                   [rows_st, mine_md, suspects, pairs_df], api_name="build_mine")
+
+    @handler
+    def do_clean(rows):
+        from core.builder.clean import clean_rows
+        from core.errors import DataError
+
+        if not rows:
+            raise DataError("Make query/passage pairs first (step 2).")
+        cleaned, report = clean_rows(rows)
+        summary = {"rows_in": report.rows_in, "rows_out": report.rows_out, "rows_dropped": report.rows_dropped,
+                   "counts": {k: v for k, v in report.counts.items() if v}}
+        return list(cleaned), summary, _rows_frame(list(cleaned))
+
+    clean_btn.click(do_clean, rows_st, [rows_st, clean_json, pairs_df], api_name="build_clean")
+
+    @handler
+    def do_split(rows, ratio_text):
+        from core.builder.queries import save_jsonl
+        from core.errors import ConfigError, DataError
+
+        if not rows:
+            raise DataError("Make query/passage pairs first (step 2).")
+        try:
+            ratios_v = [float(x) for x in str(ratio_text).replace("，", ",").split(",") if x.strip()]
+        except ValueError:
+            raise ConfigError(f"The split '{ratio_text}' must be three numbers like 0.8, 0.1, 0.1.") from None
+        try:
+            from core.builder.split import split_rows
+        except ImportError:
+            raise ConfigError("The dataset splitter (core.builder.split) is not available yet in this build.") from None
+        parts = split_rows(rows, ratios_v)
+        out_dir = Path(tempfile.mkdtemp(prefix="studio-built-"))
+        names = ("train", "validation", "test")
+        items = parts.items() if isinstance(parts, dict) else zip(names, parts)
+        paths = []
+        for name, part in items:
+            recs = part.to_dict("records") if isinstance(part, pd.DataFrame) else list(part)
+            if recs:
+                paths.append(str(save_jsonl(recs, out_dir / f"{name}.jsonl")))
+        return paths
+
+    split_btn.click(do_split, [rows_st, ratios], [files], api_name="build_split")
+
+    @handler
+    def do_use(paths):
+        from core.data import load_data
+        from core.errors import DataError
+
+        paths = [str(p) for p in (paths or [])]
+        by = {Path(p).stem: p for p in paths}
+        if "train" not in by:
+            raise DataError("Split and export the built set first (step 5).")
+        data = load_data(by["train"])
+        return {"train": by["train"], "validation": by.get("validation"), "test": by.get("test"), "format": data.format,
+                "mapping": dict(data.detection.mapping) if data.detection else {}, "rows": len(data.df)}
+
+    use_btn.click(do_use, files, ctx.data_state, api_name="build_use")
+    return {"tab": tab}

@@ -1,0 +1,101 @@
+"""Compare tab: one query, the base and the tuned model's ranked lists side by side, rank-change marks and
+gold passages marked.
+
+Engine calls: ``core.evaluation.load_evalset`` (corpus + gold), ``core.evaluation.SideBySide`` (corpus
+embeddings cached on disk; the loaded pair is kept in memory per (base, tuned, corpus) for fast queries).
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+
+import gradio as gr
+
+from ui.common import handler
+from ui.strings import t
+from ui.tabs.build import _progress_fn
+from ui.tabs.evaluate import eval_source
+from ui.tabs.runs_common import base_model_of, model_dir, refresh_runs, run_dir
+
+_CACHE: dict[tuple, tuple] = {}
+_LOCK = threading.Lock()
+
+
+def _searcher(base: str, tuned: str, corpus_path: str, progress=None):
+    from core.evaluation import SideBySide, load_evalset
+
+    key = (base, tuned, corpus_path)
+    with _LOCK:
+        if key not in _CACHE:
+            evalset = load_evalset(corpus_path)
+            _CACHE.clear()  # one pair of models in memory at a time
+            _CACHE[key] = (SideBySide([("base", base), ("tuned", tuned)], evalset, progress=progress), evalset)
+        return _CACHE[key]
+
+
+def hits_html(hits, title: str) -> str:
+    rows = []
+    for h in hits:
+        gold = "✅" if h.gold else ""
+        if h.is_new:
+            change = '<span class="rank-up">new</span>'
+        elif h.rank_change:
+            cls = "rank-up" if h.rank_change > 0 else "rank-down"
+            arrow = "↑" if h.rank_change > 0 else "↓"
+            change = f'<span class="{cls}">{arrow}{abs(h.rank_change)}</span>'
+        else:
+            change = "="
+        rows.append(f"<tr data-gold='{int(bool(h.gold))}'><td>{h.rank}</td><td>{gold}</td><td>{change}</td>"
+                    f"<td>{h.score:.3f}</td><td>{html.escape(h.text[:300])}</td></tr>")
+    return (f"<div class='cmp-list'><h3>{html.escape(title)}</h3><table><thead><tr><th>#</th><th>gold</th><th>Δ</th>"
+            f"<th>score</th><th>passage</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def build(ctx) -> dict:
+    L = ctx.labeler
+    with gr.Tab(t("tab_compare"), id="compare") as tab:
+        L.add(tab, label="tab_compare")
+        L.add(gr.Markdown(t("cmp_intro")), value="cmp_intro")
+        with gr.Row():
+            run = L.add(gr.Dropdown([], label=t("eval_run"), elem_id="cmp-run"), label="eval_run")
+            examples = L.add(gr.Dropdown([], label=t("example_queries"), allow_custom_value=True, elem_id="cmp-examples"),
+                             label="example_queries")
+        with gr.Row():
+            query = L.add(gr.Textbox(label=t("query"), elem_id="cmp-query", scale=4), label="query")
+            k = L.add(gr.Slider(1, 30, 10, step=1, label=t("top_k"), scale=1), label="top_k")
+            go = L.add(gr.Button(t("search"), variant="primary", scale=1, elem_id="cmp-go"), value="search")
+        with gr.Row():
+            left = gr.HTML("", elem_id="cmp-left")
+            right = gr.HTML("", elem_id="cmp-right")
+
+    tab.select(handler(refresh_runs), run, run, api_name=False)
+    ctx.on_load.append((refresh_runs, [run], [run]))
+
+    def fill_examples(ds):
+        try:
+            from core.evaluation import load_evalset
+
+            ev = load_evalset(eval_source(ds, None))
+            qs = list(getattr(ev, "queries", {}).values())[:20]
+            return gr.update(choices=qs, value=None)
+        except Exception:
+            return gr.update(choices=[])
+
+    ctx.data_state.change(fill_examples, ctx.data_state, examples, api_name=False)
+    examples.change(lambda q: q or gr.skip(), examples, query, api_name=False)
+
+    @handler
+    def do_search(run_name, data_state, q, k_v, lang, progress=gr.Progress()):
+        from core.errors import StudioError
+
+        if not (q or "").strip():
+            raise StudioError("Type a query first.")
+        rd = run_dir(run_name)
+        sbs, _ = _searcher(base_model_of(rd), str(model_dir(rd)), eval_source(data_state, None), _progress_fn(progress))
+        lists = sbs.search(q.strip(), k=int(k_v or 10))
+        return hits_html(lists[0], t("left_model", lang)), hits_html(lists[-1], t("right_model", lang))
+
+    go.click(do_search, [run, ctx.data_state, query, k, ctx.lang], [left, right], api_name="compare")
+    query.submit(do_search, [run, ctx.data_state, query, k, ctx.lang], [left, right], api_name=False)
+    return {"tab": tab, "run": run}

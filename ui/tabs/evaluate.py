@@ -1,0 +1,88 @@
+"""Evaluate tab: base vs tuned table and bar chart, score histograms, most improved / degraded queries.
+
+Engine calls: ``core.evaluation.load_evalset``, ``evaluate_models`` (-> ``ComparisonResult``: ``table``,
+``most_improved``, ``most_degraded``, ``distributions``, ``headline``, ``save``), ``bar_chart``,
+``score_histograms``. The result is saved as the run's ``metrics.json`` (used by the model card).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from ui.common import handler
+from ui.strings import t
+from ui.tabs.build import _progress_fn
+from ui.tabs.runs_common import base_model_of, model_dir, refresh_runs, run_dir
+
+
+def eval_source(data_state: dict | None, upload) -> str:
+    from core.errors import DataError
+
+    if upload:
+        return str(upload)
+    ds = data_state or {}
+    path = ds.get("test") or ds.get("validation")
+    if not path:
+        raise DataError("No evaluation data: load the sample (it has a test split) in the Data tab or upload an evaluation file.")
+    return path
+
+
+def build(ctx) -> dict:
+    L = ctx.labeler
+    with gr.Tab(t("tab_evaluate"), id="evaluate") as tab:
+        L.add(tab, label="tab_evaluate")
+        L.add(gr.Markdown(t("eval_intro")), value="eval_intro")
+        with gr.Row():
+            run = L.add(gr.Dropdown([], label=t("eval_run"), elem_id="eval-run"), label="eval_run")
+            refresh = L.add(gr.Button(t("refresh"), scale=0), value="refresh")
+            data_md = gr.Markdown("")
+            upload = L.add(gr.File(label=t("eval_upload")), label="eval_upload")
+        go = L.add(gr.Button(t("run_eval"), variant="primary", elem_id="eval-go"), value="run_eval")
+        headline = gr.Markdown("", elem_id="eval-headline")
+        with gr.Row():
+            table = L.add(gr.Dataframe(label=t("eval_table"), interactive=False, elem_id="eval-table"), label="eval_table")
+            bars = L.add(gr.Image(label=t("eval_chart"), type="filepath", interactive=False), label="eval_chart")
+        hist = L.add(gr.Image(label=t("histograms"), type="filepath", interactive=False), label="histograms")
+        with gr.Row():
+            improved = L.add(gr.Dataframe(label=t("improved"), interactive=False, wrap=True), label="improved")
+            degraded = L.add(gr.Dataframe(label=t("degraded"), interactive=False, wrap=True), label="degraded")
+
+    refresh.click(handler(refresh_runs), run, run, api_name=False)
+    ctx.on_load.append((refresh_runs, [run], [run]))
+    tab.select(handler(refresh_runs), run, run, api_name=False)
+
+    def show_data(ds):
+        ds = ds or {}
+        p = ds.get("test") or ds.get("validation")
+        return f"{t('eval_data')}: `{Path(p).name}`" if p else ""
+
+    ctx.data_state.change(show_data, ctx.data_state, data_md, api_name=False)
+
+    @handler
+    def do_eval(run_name, data_state, up, progress=gr.Progress()):
+        from core.evaluation import bar_chart, evaluate_models, load_evalset, score_histograms
+
+        rd = run_dir(run_name)
+        evalset = load_evalset(eval_source(data_state, up))
+        result = evaluate_models([("base", base_model_of(rd)), ("tuned", str(model_dir(rd)))], evalset,
+                                 progress=_progress_fn(progress))
+        result.save(rd)
+        out = Path(tempfile.mkdtemp(prefix="studio-eval-"))
+        bar = str(bar_chart(result, out / "bars.png"))
+        hist_png = str(score_histograms(result.distributions, out / "hist.png")) if result.distributions else None
+        tab_df = result.table.reset_index() if result.table.index.name or not isinstance(result.table.index, pd.RangeIndex) else result.table
+        tab_df = tab_df.round(4)
+        cols = ["query", "gold", "rank:base", "rank:tuned"]
+        imp = result.most_improved(10)
+        deg = result.most_degraded(10)
+        imp = imp[[c for c in cols if c in imp.columns]] if len(imp) else pd.DataFrame(columns=cols)
+        deg = deg[[c for c in cols if c in deg.columns]] if len(deg) else pd.DataFrame(columns=cols)
+        head = f"**{result.headline}**" + (f"\n\n⚠️ {result.guard_message}" if result.worse_than_base and result.guard_message else "")
+        return head, tab_df, bar, hist_png, imp, deg
+
+    go.click(do_eval, [run, ctx.data_state, upload], [headline, table, bars, hist, improved, degraded], api_name="evaluate")
+    return {"tab": tab, "run": run}

@@ -1,0 +1,92 @@
+"""Export tab: model card preview, download the model folder as a zip, push to the Hub (token typed in,
+kept in memory only), a confirmation checkbox when the run's status says ``worse_than_base``; ONNX later.
+
+Engine calls: ``core.export.model_card``, ``zip_model``, ``push_to_hub``, ``export_model_dir``,
+``core.training.read_status``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from ui.common import handler
+from ui.strings import t
+from ui.tabs.runs_common import refresh_runs, run_dir
+
+
+def _worse(rd: Path) -> bool:
+    from core.training import read_status
+
+    return bool(read_status(rd).get("worse_than_base"))
+
+
+def build(ctx) -> dict:
+    L = ctx.labeler
+    with gr.Tab(t("tab_export"), id="export") as tab:
+        L.add(tab, label="tab_export")
+        with gr.Row():
+            run = L.add(gr.Dropdown([], label=t("export_run"), elem_id="exp-run"), label="export_run")
+            which = L.add(gr.Radio([(t("wm_final"), "final"), (t("wm_best"), "best")], value="final", label=t("which_model")),
+                          label="which_model", choices=[("wm_final", "final"), ("wm_best", "best")])
+        warn = L.add(gr.Markdown(t("worse_warning"), visible=False, elem_id="exp-warn"), value="worse_warning")
+        confirm = L.add(gr.Checkbox(False, label=t("confirm_worse"), visible=False, elem_id="exp-confirm"), label="confirm_worse")
+        with gr.Row():
+            with gr.Column(scale=3):
+                card = L.add(gr.Markdown("", label=t("card"), elem_id="exp-card", container=True), label="card")
+            with gr.Column(scale=2):
+                zip_btn = L.add(gr.Button(t("make_zip"), variant="primary", elem_id="exp-zip"), value="make_zip")
+                zip_file = L.add(gr.File(label=t("zip_file"), interactive=False, elem_id="exp-zip-file"), label="zip_file")
+                repo = L.add(gr.Textbox(label=t("hub_repo"), elem_id="exp-repo"), label="hub_repo")
+                token = L.add(gr.Textbox(label=t("hub_token"), type="password", elem_id="exp-token"), label="hub_token")
+                private = L.add(gr.Checkbox(True, label=t("hub_private")), label="hub_private")
+                push_btn = L.add(gr.Button(t("push"), elem_id="exp-push"), value="push")
+                push_md = gr.Markdown("", elem_id="exp-push-msg")
+                onnx = L.add(gr.Button(t("onnx_note"), interactive=False), value="onnx_note")
+
+    @handler
+    def on_run(name):
+        from core.export import model_card
+
+        if not name:
+            return "", gr.update(visible=False), gr.update(visible=False, value=False)
+        rd = run_dir(name)
+        worse = _worse(rd)
+        return model_card(rd), gr.update(visible=worse), gr.update(visible=worse, value=False)
+
+    run.change(on_run, run, [card, warn, confirm], api_name="export_card")
+    tab.select(handler(refresh_runs), run, run, api_name=False)
+    ctx.on_load.append((refresh_runs, [run], [run]))
+
+    def _check(rd: Path, ok: bool, lang: str):
+        from core.errors import StudioError
+
+        if _worse(rd) and not ok:
+            raise StudioError(t("need_confirm", lang))
+
+    @handler
+    def do_zip(name, which_v, ok, lang, progress=gr.Progress()):
+        from core.export import export_model_dir, model_card, zip_model
+        from ui.tabs.build import _progress_fn
+
+        rd = run_dir(name)
+        _check(rd, ok, lang)
+        out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{which_v}.zip"
+        return str(zip_model(export_model_dir(rd, which_v), out, card=model_card(rd), progress=_progress_fn(progress)))
+
+    zip_btn.click(do_zip, [run, which, confirm, ctx.lang], zip_file, api_name="export_zip")
+
+    @handler
+    def do_push(name, which_v, ok, repo_id, tok, priv, lang):
+        from core.export import export_model_dir, model_card, push_to_hub
+
+        rd = run_dir(name)
+        _check(rd, ok, lang)
+        url = push_to_hub(export_model_dir(rd, which_v), repo_id, tok, private=bool(priv), card=model_card(rd))
+        return t("pushed", lang, url=url), ""
+
+    # the token box is cleared after every push attempt that succeeds; it is never put in any State
+    push_btn.click(do_push, [run, which, confirm, repo, token, private, ctx.lang], [push_md, token], api_name="export_push")
+    return {"tab": tab, "run": run}
