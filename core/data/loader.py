@@ -1,6 +1,7 @@
 """Load a data file into a canonical, validated frame.
 
-``load_data(path, format=None, mapping=None, sheet=None, score_range=None, label_names=None) -> LoadedData``
+``load_data(path, format=None, mapping=None, sheet=None, score_range=None, label_names=None, progress=None)
+-> LoadedData``
 reads the file (``read_table``), detects or applies the format and mapping (``resolve_format``), validates
 every row (``validate``) and returns the canonical frame with the original row numbers in ``_row``.
 
@@ -22,6 +23,7 @@ from core.data.issues import Issue
 from core.data.readers import read_table
 from core.data.validate import validate
 from core.errors import DataError
+from core.progress import ProgressFn, Tracker
 
 
 @dataclass
@@ -84,22 +86,27 @@ class LoadedData:
 
 def load_data(path: Union[str, os.PathLike], format: Optional[str] = None, mapping: Optional[dict[str, str]] = None,
               sheet: Optional[Union[str, int]] = None, score_range: Optional[tuple[float, float]] = None,
-              label_names: Optional[list[str]] = None) -> LoadedData:
+              label_names: Optional[list[str]] = None, progress: Optional[ProgressFn] = None) -> LoadedData:
     """Read, detect, map and validate a data file.
 
     Inputs: ``path``; optional ``format`` (a ``FORMATS`` key) and ``mapping`` ({role: column}) which win over
     detection; ``sheet`` for Excel; ``score_range`` (low, high) to declare the score scale; ``label_names``
-    to declare the label order (ids = positions).
+    to declare the label order (ids = positions); ``progress`` gets stage ``"load"`` with 3 steps
+    (read, detect, validate).
     Output: ``LoadedData``. Raises ``DataError`` when the file cannot be read, the format cannot be told
     (asking for a format/mapping), or the mapping names a missing column.
     """
     p = Path(path)
+    tracker = Tracker("load", 3, progress, min_interval=0.0)
     df = read_table(p, sheet=sheet)
+    tracker.update(1, f"read {len(df)} rows from {p.name}")
     detection = resolve_format(df, format, mapping, p.name)
+    tracker.update(1, f"format {detection.format}")
     if detection.format not in FORMATS:
         cols = ", ".join(f"'{c}'" for c in df.columns if c != "_row")
         raise DataError(f"Could not tell what kind of data {p.name} holds (columns: {cols}); choose a format and map its columns, e.g. anchor=COLUMN positive=COLUMN.")
     checked = validate(df, detection, p.name, score_range=score_range, label_names=label_names)
+    tracker.update(1, f"{len(checked.df)} rows kept, {len(checked.issues)} issues")
     info = {k: df.attrs.get(k) for k in ("kind", "encoding", "delimiter", "quoting", "header", "sheet", "gzip") if k in df.attrs}
     return LoadedData(str(p), detection.format, checked.df, checked.issues, checked.label_names, detection,
                       rows_read=len(df), score_range=checked.score_range, info=info)

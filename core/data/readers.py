@@ -106,7 +106,9 @@ def file_kind(path: str | os.PathLike) -> tuple[str, str, bool]:
 def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str]:
     """Decode file bytes to text; return ``(text, encoding)``.
 
-    Order: UTF-16 BOM, strict UTF-8 (BOM stripped), strict GB18030, then charset-normalizer.
+    Order: UTF-16 BOM, strict UTF-8 (BOM stripped), strict GB18030, then charset-normalizer. A GB18030
+    decoding whose characters are mostly rare ones (typical of Latin-1/cp1252 bytes read as GBK) is checked
+    against charset-normalizer's guess, which wins when it names another encoding.
     """
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         try:
@@ -119,15 +121,54 @@ def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030"), "gb18030"
+        text = data.decode("gb18030")
+        if _plausible_chinese(text):
+            return text, "gb18030"
+        # e.g. Latin-1 "résumé": 0xE9 0x73 is also a (rare) GBK character; ask charset-normalizer
+        guess = _charset_guess(data)
+        if guess is None or guess[1].replace("_", "").lower() in ("gb18030", "gbk", "gb2312"):
+            return text, "gb18030"
+        return guess
     except UnicodeDecodeError:
         pass
+    guess = _charset_guess(data)
+    if guess is None:
+        raise DataError(f"{name} is not a text file this app can decode (tried UTF-8, GB18030/GBK and automatic detection); save it as UTF-8.")
+    return guess
+
+
+def _charset_guess(data: bytes) -> Optional[tuple[str, str]]:
+    """charset-normalizer's best guess, except that cp1252 (what Excel on Western-locale Windows writes) wins
+    whenever it is one of the candidates: short samples cannot tell the single-byte code pages apart."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None or not best.encoding:
-        raise DataError(f"{name} is not a text file this app can decode (tried UTF-8, GB18030/GBK and automatic detection); save it as UTF-8.")
+        return None
+    if best.encoding != "cp1252" and any("cp1252" in m.could_be_from_charset for m in matches):
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
     return str(best), best.encoding
+
+
+def _plausible_chinese(text: str, sample: int = 200_000) -> bool:
+    """True when the non-ASCII characters of a GB18030 decoding are mostly common Chinese characters or
+    Chinese punctuation (GB2312 rows 0xA1-0xA9 and level-1 hanzi 0xB0-0xD7), as in real GBK text."""
+    common = total = 0
+    for ch in text[:sample]:
+        if ord(ch) < 128:
+            continue
+        total += 1
+        try:
+            lead = ch.encode("gb18030")[0]
+        except UnicodeEncodeError:
+            continue
+        if 0xA1 <= lead <= 0xA9 or 0xB0 <= lead <= 0xD7:
+            common += 1
+    return total == 0 or common >= 0.6 * total
 
 
 def _read_bytes(path: Path, gz: bool) -> bytes:

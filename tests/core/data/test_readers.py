@@ -167,3 +167,20 @@ def test_ragged_row_is_reported_and_left_out(tmp_path):
     assert loaded.df["_row"].tolist() == [2, 4]
     [issue] = [i for i in loaded.issues if i.kind == "bad_field_count"]
     assert issue.row == 3 and "has 1 fields, fewer than the 2 expected" in str(issue)
+
+
+def test_western_codepage_csv_is_not_misread_as_gbk(tmp_path):
+    path = tmp_path / "fr.csv"
+    path.write_bytes("question,answer\nCafé résumé naïve,où est la gare déjà\nÜber,größe\n".encode("cp1252"))
+    df = read_table(path)  # these bytes are also valid GB18030, as rare characters
+    assert df.attrs["encoding"] == "cp1252"
+    assert df["question"].tolist() == ["Café résumé naïve", "Über"]
+
+
+def test_load_data_reports_progress(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("anchor,positive\na,b\n", encoding="utf-8")
+    seen = []
+    load_data(path, progress=seen.append)
+    assert [(p.stage, p.done, p.total) for p in seen] == [("load", 1, 3), ("load", 2, 3), ("load", 3, 3)]
+    assert seen[-1].message == "1 rows kept, 0 issues"
