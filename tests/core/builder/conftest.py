@@ -111,7 +111,7 @@ def _handler(fake: FakeLLM):
                 fake.in_flight += 1
                 fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
             try:
-                if not self.path.endswith("/chat/completions"):
+                if self.path != "/v1/chat/completions":
                     status, headers, body, delay = 404, {}, b'{"error": "not found"}', 0.0
                 elif payload.get("model") == "needs-auth":
                     status, headers, body, delay = 401, {}, b'{"error": {"message": "invalid api key"}}', 0.0
