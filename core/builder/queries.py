@@ -203,14 +203,14 @@ def question_problem(question: str, passage: str = "", max_statement_chars: int 
     if len(q) > 300:
         return "too_long"
     questionish = q.rstrip("\"'”」").endswith(("?", "？", "吗", "呢", "么"))
-    if not questionish and len(q) > max_statement_chars:
-        return "not_a_question"
     if passage:
         nq, np_ = _norm(q), _norm(passage)
         if nq == np_ or (len(nq) >= 0.5 * len(np_) and nq in np_):
             return "copies_passage"
         if not questionish and len(nq) >= 20 and nq in np_:
             return "copies_passage"
+    if not questionish and len(q) > max_statement_chars:
+        return "not_a_question"
     return None
 
 
