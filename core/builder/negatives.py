@@ -1,0 +1,356 @@
+"""Hard-negative mining for qpn rows (``query``, ``pos`` list, ``neg`` list, + metadata).
+
+``mine_negatives(rows, passages=None, method="bm25", model=None, num_negatives=7, rank_window=(30, 200),
+sample="random", false_negative_margin_abs=None, false_negative_margin_rel=0.05, seed=42, batch_size=256,
+positive_reference="max", keep_existing=False, bm25_method="lucene", progress=None) -> MiningResult``
+
+The pool is ``passages`` (if given) plus every positive of the rows, else every positive and existing negative of
+the rows; deduplicated by exact text. For each query the pool is ranked (BM25 with jieba for Chinese, a dense
+model, or both), and each retrieved candidate goes through these rules, in order, each one counted in
+``stats["dropped"]``:
+
+- ``is_positive``: the candidate is a positive of this query (compared after Unicode/whitespace normalisation),
+  so it is never picked; it does not take a rank.
+- ``outside_window``: its rank among the non-positive candidates is outside ``rank_window = (min, max)``
+  (0-based, ``min <= rank < max``; the ``min`` closest passages are skipped as likely false negatives).
+- ``no_overlap`` (BM25 only): BM25 score 0, i.e. no word in common with the query (not a *hard* negative).
+- ``duplicate``: same normalised text as a candidate already accepted for this query.
+- ``guard_abs`` / ``guard_rel`` (the false-negative guard): ``score >= pos_score - margin_abs`` or
+  ``score >= pos_score * (1 - margin_rel)``, where ``pos_score`` is the query's score against its own positives
+  (``positive_reference`` = max/min/mean over its positives; BM25 score from the same index, cosine for dense).
+  These are listed in ``suspected_false_negatives`` for review.
+
+Of the candidates left, ``num_negatives`` are picked (``sample="top"``: best ranked; ``"random"``: seeded sample);
+the others count as ``not_sampled``. So ``considered == kept + not_sampled + sum(dropped.values())``.
+
+``method="hybrid"`` ranks with BM25 and the dense model, takes the union of both windows, orders it by reciprocal
+rank fusion and applies each method's guard (a candidate is suspected if either method says so).
+``method="in_batch_only"`` mines nothing: rows come back with empty ``neg`` (training then relies on in-batch
+negatives). Dense ranking holds no full query x pool matrix: queries go in chunks with ``torch.topk`` per chunk.
+The model's prompts (e.g. e5 ``query: `` / ``passage: ``) are applied through ``encode_query``/``encode_document``.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from core.builder.clean import as_records, like_input, text_key
+from core.errors import ConfigError, DataError
+from core.progress import ProgressFn, Tracker
+
+METHODS = ("bm25", "dense", "hybrid", "in_batch_only")
+DROP_RULES = ("is_positive", "outside_window", "no_overlap", "duplicate", "guard_abs", "guard_rel")
+RRF_K = 60
+
+
+@dataclass
+class MiningResult:
+    """``rows``: the input rows (same kind: list or DataFrame) with ``neg`` replaced by the mined negatives and
+    ``neg_scores`` (the ranking method's score of each; for hybrid, the fused RRF score).
+    ``stats``: counts and score ranges (see ``mine_negatives``). ``suspected_false_negatives``: candidates the
+    guard dropped, ``{query, candidate, score, positive_score, method, rule, rank}``. ``conflicts``: passages the
+    input listed as both a positive and a negative of the same query, ``{row, query, passage}``."""
+
+    rows: Any
+    stats: dict
+    suspected_false_negatives: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+
+    def table(self) -> str:
+        """Plain-text summary of ``stats``."""
+        s = self.stats
+        lines = [
+            f"method: {s['method']}   queries: {s['queries']}   pool: {s['pool_size']}",
+            f"candidates considered: {s['considered']}   kept: {s['kept']}   not sampled: {s['not_sampled']}",
+            "dropped: " + ", ".join(f"{k}={v}" for k, v in s["dropped"].items()),
+            f"queries with fewer than {s['num_negatives']} negatives: {s['queries_short']}",
+        ]
+        for name, rng in s.get("score_ranges", {}).items():
+            if rng:
+                lines.append(f"{name}: min {rng['min']:.4g}  median {rng['median']:.4g}  max {rng['max']:.4g}")
+        lines.append(f"suspected false negatives: {len(self.suspected_false_negatives)}   "
+                     f"positive/negative conflicts in input: {len(self.conflicts)}")
+        return "\n".join(lines)
+
+
+def _range(values: list[float]) -> dict | None:
+    if not values:
+        return None
+    return {"min": float(min(values)), "median": float(statistics.median(values)), "max": float(max(values)),
+            "count": len(values)}
+
+
+def _load_model(model: Any):
+    if model is None:
+        raise ConfigError("Dense or hybrid mining needs a model; pass a SentenceTransformer or a model spec.")
+    if isinstance(model, str):
+        try:
+            from core.models import load_model  # type: ignore
+
+            return load_model(model)
+        except ImportError:
+            from sentence_transformers import SentenceTransformer
+
+            return SentenceTransformer(model, device="cpu")
+    return model
+
+
+def _encode(model, texts: Sequence[str], kind: str, batch_size: int, tracker: Tracker) -> np.ndarray:
+    """Embeddings (L2-normalised float32) of ``texts`` using the model's query/document prompts when it has them."""
+    fn = model.encode_query if kind == "query" else model.encode_document
+    out = []
+    step = max(batch_size * 8, batch_size)
+    for start in range(0, len(texts), step):
+        chunk = list(texts[start : start + step])
+        emb = fn(chunk, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
+                 show_progress_bar=False)
+        out.append(np.asarray(emb, dtype=np.float32))
+        tracker.update(len(chunk))
+    if not out:
+        return np.zeros((0, 1), dtype=np.float32)
+    return np.concatenate(out, axis=0)
+
+
+def _dense_topk(q_emb: np.ndarray, p_emb: np.ndarray, k: int, chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` cosine neighbours per query, computed chunk by chunk (never the full query x pool matrix)."""
+    import torch
+
+    k = min(k, p_emb.shape[0])
+    P = torch.from_numpy(p_emb)
+    idx = np.zeros((q_emb.shape[0], k), dtype=np.int64)
+    sc = np.zeros((q_emb.shape[0], k), dtype=np.float32)
+    with torch.inference_mode():
+        for s in range(0, q_emb.shape[0], chunk):
+            sims = torch.from_numpy(q_emb[s : s + chunk]) @ P.T
+            v, i = torch.topk(sims, k, dim=1)
+            idx[s : s + chunk] = i.numpy()
+            sc[s : s + chunk] = v.numpy()
+    return idx, sc
+
+
+def mine_negatives(
+    rows: Any,
+    passages: Sequence[str] | None = None,
+    method: str = "bm25",
+    model: Any = None,
+    num_negatives: int = 7,
+    rank_window: tuple[int, int] = (30, 200),
+    sample: str = "random",
+    false_negative_margin_abs: float | None = None,
+    false_negative_margin_rel: float | None = 0.05,
+    seed: int = 42,
+    batch_size: int = 256,
+    positive_reference: str = "max",
+    keep_existing: bool = False,
+    bm25_method: str = "lucene",
+    progress: ProgressFn | None = None,
+) -> MiningResult:
+    """Mine hard negatives for every row (see the module docstring for the rules). Returns a ``MiningResult``."""
+    if method not in METHODS:
+        raise ConfigError(f"Unknown mining method '{method}'; expected one of {', '.join(METHODS)}.")
+    if sample not in ("random", "top"):
+        raise ConfigError(f"Unknown sampling '{sample}'; expected 'random' or 'top'.")
+    if positive_reference not in ("max", "min", "mean"):
+        raise ConfigError(f"positive_reference is '{positive_reference}'; expected 'max', 'min' or 'mean'.")
+    lo, hi = int(rank_window[0]), int(rank_window[1])
+    if lo < 0 or hi <= lo:
+        raise ConfigError(f"rank_window {rank_window} is invalid; expected (min, max) with 0 <= min < max.")
+    if num_negatives < 0:
+        raise ConfigError(f"num_negatives is {num_negatives}; expected 0 or more.")
+    if false_negative_margin_rel is not None and not (0 <= false_negative_margin_rel < 1):
+        raise ConfigError(f"false_negative_margin_rel is {false_negative_margin_rel}; expected a value in [0, 1).")
+
+    records = as_records(rows)
+    for i, r in enumerate(records, start=1):
+        if not any(p.strip() for p in r["pos"]):
+            raise DataError(f"Row {i} (query {r['query'][:60]!r}) has no positive passage; mining needs one.")
+
+    # Conflicts: passages given as both positive and negative of one query.
+    conflicts = []
+    pos_keys_per_row = [{text_key(p) for p in r["pos"]} for r in records]
+    for i, r in enumerate(records):
+        for n in r["neg"]:
+            if text_key(n) in pos_keys_per_row[i]:
+                conflicts.append({"row": i + 1, "query": r["query"], "passage": n})
+
+    base_stats = {"method": method, "queries": len(records), "num_negatives": num_negatives,
+                  "rank_window": [lo, hi], "sample": sample, "margin_abs": false_negative_margin_abs,
+                  "margin_rel": false_negative_margin_rel, "positive_reference": positive_reference}
+    if method == "in_batch_only":
+        for r in records:
+            r["neg"] = []
+            r.pop("neg_scores", None)
+        stats = {**base_stats, "pool_size": 0, "considered": 0, "kept": 0, "not_sampled": 0,
+                 "dropped": {k: 0 for k in DROP_RULES}, "queries_short": 0, "score_ranges": {},
+                 "existing_kept": 0}
+        return MiningResult(like_input(records, rows), stats, [], conflicts)
+
+    # ---- pool
+    pool: list[str] = []
+    pool_ix: dict[str, int] = {}
+
+    def add(t: str) -> None:
+        if t.strip() and t not in pool_ix:
+            pool_ix[t] = len(pool)
+            pool.append(t)
+
+    if passages is not None:
+        for t in passages:
+            add(str(t))
+        for r in records:
+            for p in r["pos"]:
+                add(p)
+    else:
+        for r in records:
+            for p in r["pos"]:
+                add(p)
+        for r in records:
+            for n in r["neg"]:
+                add(n)
+    pool_keys = [text_key(t) for t in pool]
+    key_to_ix: dict[str, list[int]] = {}
+    for j, k in enumerate(pool_keys):
+        key_to_ix.setdefault(k, []).append(j)
+    pos_ix_per_row = [sorted({j for k in keys for j in key_to_ix.get(k, [])}) for keys in pos_keys_per_row]
+    max_pos = max((len(p) for p in pos_ix_per_row), default=0)
+    K = min(len(pool), hi + max_pos)
+    queries = [r["query"] for r in records]
+
+    methods = ["bm25", "dense"] if method == "hybrid" else [method]
+    ranked: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    pos_ref: dict[str, list[float]] = {}
+    scorer: dict[str, Any] = {}
+
+    def reduce(vals: np.ndarray) -> float:
+        if len(vals) == 0:
+            return float("nan")
+        return float({"max": np.max, "min": np.min, "mean": np.mean}[positive_reference](vals))
+
+    if "bm25" in methods:
+        from core.builder.bm25 import BM25Index
+
+        index = BM25Index(pool, method=bm25_method, progress=progress)
+        ranked["bm25"] = index.search(queries, K, batch_size=max(batch_size, 1000), progress=progress)
+        qids = index.query_ids(queries)
+        pos_ref["bm25"] = [reduce(index.score_ids(qids[i], pos_ix_per_row[i])) for i in range(len(records))]
+        scorer["bm25"] = lambda qi, ix: index.score_ids(qids[qi], ix)
+    if "dense" in methods:
+        st = _load_model(model)
+        tracker = Tracker("embed", len(pool) + len(queries), progress)
+        p_emb = _encode(st, pool, "document", batch_size, tracker)
+        q_emb = _encode(st, queries, "query", batch_size, tracker)
+        ranked["dense"] = _dense_topk(q_emb, p_emb, K)
+        pos_ref["dense"] = [reduce(p_emb[pos_ix_per_row[i]] @ q_emb[i]) for i in range(len(records))]
+        scorer["dense"] = lambda qi, ix: p_emb[np.asarray(ix, dtype=np.int64)] @ q_emb[qi]
+
+    dropped = {k: 0 for k in DROP_RULES}
+    considered = kept_total = not_sampled = queries_short = existing_kept = 0
+    kept_scores: dict[str, list[float]] = {m: [] for m in methods}
+    suspects: list[dict] = []
+    tracker = Tracker("mine", len(records), progress)
+
+    for qi, rec in enumerate(records):
+        pos_set = set(pos_ix_per_row[qi])
+        ranks: dict[int, dict[str, int]] = {}
+        scores: dict[int, dict[str, float]] = {}
+        positives_seen: set[int] = set()
+        for m in methods:
+            idx_row, sc_row = ranked[m][0][qi], ranked[m][1][qi]
+            r = 0
+            for j, s in zip(idx_row.tolist(), sc_row.tolist()):
+                if j in pos_set:
+                    positives_seen.add(j)
+                    continue
+                ranks.setdefault(j, {})[m] = r
+                scores.setdefault(j, {})[m] = float(s)
+                r += 1
+        considered += len(positives_seen) + len(ranks)
+        dropped["is_positive"] += len(positives_seen)
+
+        in_window = [j for j, rk in ranks.items() if any(lo <= v < hi for v in rk.values())]
+        dropped["outside_window"] += len(ranks) - len(in_window)
+        # fill in the other method's score (hybrid) so each guard can be applied
+        if len(methods) > 1:
+            for m in methods:
+                missing = [j for j in in_window if m not in scores[j]]
+                if missing:
+                    for j, s in zip(missing, scorer[m](qi, missing).tolist()):
+                        scores[j][m] = float(s)
+
+        def fused(j: int) -> float:
+            return sum(1.0 / (RRF_K + v) for v in ranks[j].values())
+
+        in_window.sort(key=lambda j: (-fused(j), j))
+        eligible: list[int] = []
+        seen_keys: set[str] = set()
+        for j in in_window:
+            sj = scores[j]
+            if method == "bm25" and sj["bm25"] <= 0:
+                dropped["no_overlap"] += 1
+                continue
+            if pool_keys[j] in seen_keys:
+                dropped["duplicate"] += 1
+                continue
+            rule = None
+            for m in methods:
+                ref = pos_ref[m][qi]
+                if np.isnan(ref):
+                    continue
+                if false_negative_margin_abs is not None and sj[m] >= ref - false_negative_margin_abs:
+                    rule = "guard_abs"
+                elif false_negative_margin_rel is not None and sj[m] >= ref * (1 - false_negative_margin_rel):
+                    rule = "guard_rel"
+                if rule:
+                    suspects.append({"query": rec["query"], "candidate": pool[j], "score": sj[m],
+                                     "positive_score": ref, "method": m, "rule": rule,
+                                     "rank": ranks[j].get(m, min(ranks[j].values()))})
+                    break
+            if rule:
+                dropped[rule] += 1
+                continue
+            seen_keys.add(pool_keys[j])
+            eligible.append(j)
+
+        chosen_existing: list[str] = []
+        if keep_existing:
+            ex_seen: set[str] = set()
+            for n in rec["neg"]:
+                k = text_key(n)
+                if n.strip() and k not in pos_keys_per_row[qi] and k not in ex_seen:
+                    ex_seen.add(k)
+                    chosen_existing.append(n)
+            chosen_existing = chosen_existing[:num_negatives]
+            eligible = [j for j in eligible if pool_keys[j] not in ex_seen]
+        slots = num_negatives - len(chosen_existing)
+        if sample == "top" or len(eligible) <= slots:
+            picked = eligible[:slots]
+        else:
+            rng = random.Random(f"{seed}:{qi}")
+            picked = sorted(rng.sample(eligible, slots), key=eligible.index)
+        not_sampled += len(eligible) - len(picked)
+        kept_total += len(picked)
+        existing_kept += len(chosen_existing)
+        for j in picked:
+            for m in methods:
+                kept_scores[m].append(scores[j][m])
+        rec["neg"] = chosen_existing + [pool[j] for j in picked]
+        main = methods[0] if len(methods) == 1 else None
+        ex_scores = [float("nan")] * len(chosen_existing)
+        rec["neg_scores"] = ex_scores + [scores[j][main] if main else fused(j) for j in picked]
+        if len(rec["neg"]) < num_negatives:
+            queries_short += 1
+        tracker.update(1)
+
+    score_ranges = {}
+    for m in methods:
+        score_ranges[f"{m}_kept"] = _range(kept_scores[m])
+        score_ranges[f"{m}_positive"] = _range([v for v in pos_ref[m] if not np.isnan(v)])
+    stats = {**base_stats, "pool_size": len(pool), "considered": considered, "kept": kept_total,
+             "not_sampled": not_sampled, "dropped": dropped, "queries_short": queries_short,
+             "score_ranges": score_ranges, "existing_kept": existing_kept, "bm25_method": bm25_method}
+    return MiningResult(like_input(records, rows), stats, suspects, conflicts)
