@@ -3,9 +3,9 @@
 Public API:
 
 - ``FORMATS``: format -> {required, optional, columns, description{en, zh}}
-- ``read_table(path, sheet=None) -> DataFrame`` (with ``_row``)
+- ``read_table(path, sheet=None, header=None) -> DataFrame`` (with ``_row``)
 - ``detect_format(df) -> Detection``
-- ``load_data(path, format=None, mapping=None, sheet=None, score_range=None, label_names=None, progress=None) -> LoadedData``
+- ``load_data(path, format=None, mapping=None, sheet=None, score_range=None, label_names=None, progress=None, header=None) -> LoadedData``
 - ``qpn_to_rows(data, neg_nums=7, seed=42, prompt=None, keep_row=False) -> DataFrame``
 - ``to_dataset(loaded, columns=None) -> datasets.Dataset``
 - dataclasses ``LoadedData``, ``Detection``, ``Issue``

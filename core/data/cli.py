@@ -1,4 +1,4 @@
-"""``python -m core inspect FILE [--format F] [--map role=col ...] [--sheet S] [--rows N] [--json]``
+"""``python -m core inspect FILE [--format F] [--map role=col ...] [--sheet S] [--[no-]header] [--rows N] [--json]``
 
 Prints the detected (or chosen) format, the column mapping and why, row counts, the first issues with their
 row numbers and a few preview rows. Exit code 0 when the file is usable (at least one row kept), 2 when not.
@@ -21,6 +21,8 @@ def register(subparsers) -> None:
     p.add_argument("--map", dest="mapping", action="append", default=[], metavar="ROLE=COLUMN",
                    help="map a role to a column, e.g. --map anchor=question --map positive=context (repeatable)")
     p.add_argument("--sheet", default=None, help="Excel sheet name or 0-based number")
+    p.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                   help="force the first row to be (--header) or not be (--no-header) column names; default: detected")
     p.add_argument("--rows", type=int, default=3, help="preview rows to show (default 3)")
     p.add_argument("--issues", type=int, default=10, help="issues to list (default 10)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -53,7 +55,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     sheet = args.sheet
     if isinstance(sheet, str) and sheet.isdigit():
         sheet = int(sheet)
-    loaded = load_data(args.file, format=args.format, mapping=parse_mapping(args.mapping), sheet=sheet)
+    loaded = load_data(args.file, format=args.format, mapping=parse_mapping(args.mapping), sheet=sheet, header=args.header)
     summary = loaded.summary()
     det = loaded.detection
     if args.json:

@@ -441,7 +441,14 @@ def _translate(pool: list[Detection], fmt: str) -> dict[str, str]:
     return {}
 
 
+def _roles_fit(fmt: str, roles) -> bool:
+    allowed = set(FORMATS[fmt]["required"]) | set(FORMATS[fmt]["optional"])
+    return all(r in allowed or _generic_role(r) in FORMAT_ROLES[fmt] for r in roles)
+
+
 def _format_from_roles(user: dict[str, str], detected: Detection) -> str:
+    if detected.format in FORMATS and _roles_fit(detected.format, user):
+        return detected.format
     generics = {_generic_role(r) or r for r in user}
     if {"query", "pos"} & set(user) or "neg" in user and "query" in user:
         return "qpn"

@@ -1,7 +1,7 @@
 """Load a data file into a canonical, validated frame.
 
-``load_data(path, format=None, mapping=None, sheet=None, score_range=None, label_names=None, progress=None)
--> LoadedData``
+``load_data(path, format=None, mapping=None, sheet=None, score_range=None, label_names=None, progress=None,
+header=None) -> LoadedData``
 reads the file (``read_table``), detects or applies the format and mapping (``resolve_format``), validates
 every row (``validate``) and returns the canonical frame with the original row numbers in ``_row``.
 
@@ -86,19 +86,20 @@ class LoadedData:
 
 def load_data(path: Union[str, os.PathLike], format: Optional[str] = None, mapping: Optional[dict[str, str]] = None,
               sheet: Optional[Union[str, int]] = None, score_range: Optional[tuple[float, float]] = None,
-              label_names: Optional[list[str]] = None, progress: Optional[ProgressFn] = None) -> LoadedData:
+              label_names: Optional[list[str]] = None, progress: Optional[ProgressFn] = None,
+              header: Optional[bool] = None) -> LoadedData:
     """Read, detect, map and validate a data file.
 
     Inputs: ``path``; optional ``format`` (a ``FORMATS`` key) and ``mapping`` ({role: column}) which win over
     detection; ``sheet`` for Excel; ``score_range`` (low, high) to declare the score scale; ``label_names``
     to declare the label order (ids = positions); ``progress`` gets stage ``"load"`` with 3 steps
-    (read, detect, validate).
+    (read, detect, validate); ``header`` forces header / no header for CSV/TSV/Excel (default: detected).
     Output: ``LoadedData``. Raises ``DataError`` when the file cannot be read, the format cannot be told
     (asking for a format/mapping), or the mapping names a missing column.
     """
     p = Path(path)
     tracker = Tracker("load", 3, progress, min_interval=0.0)
-    df = read_table(p, sheet=sheet)
+    df = read_table(p, sheet=sheet, header=header)
     tracker.update(1, f"read {len(df)} rows from {p.name}")
     detection = resolve_format(df, format, mapping, p.name)
     tracker.update(1, f"format {detection.format}")

@@ -299,6 +299,11 @@ def _frame_from_rows(records: list[tuple[int, list[Any]]], header: bool, name: s
         rows.append(cells)
         numbers.append(num)
     df = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names, dtype=object)
+    # columns with neither a header nor any value (e.g. an unused first column in Excel) are dropped
+    blank = [n for j, n in enumerate(names) if (not header or not str(records[0][1][j]).strip())
+             and all(isinstance(v, str) and not v.strip() for v in df[n].tolist())]
+    if blank and len(blank) < len(names):
+        df = df.drop(columns=blank)
     df.insert(0, "_row", pd.array(numbers, dtype="int64"))
     df.attrs["read_issues"] = read_issues
     df.attrs["header"] = header
@@ -320,7 +325,7 @@ def _clean_names(cells: list[Any]) -> list[str]:
     return names
 
 
-def _read_delimited(text: str, kind: str, inner: str, name: str) -> pd.DataFrame:
+def _read_delimited(text: str, kind: str, inner: str, name: str, header: Optional[bool] = None) -> pd.DataFrame:
     delimiter = _sniff_delimiter(text, kind, inner)
     try:
         quoting, records = _choose_quoting(text, delimiter)
@@ -328,7 +333,8 @@ def _read_delimited(text: str, kind: str, inner: str, name: str) -> pd.DataFrame
         raise DataError(f"{name} cannot be read as {'CSV' if delimiter == ',' else 'tab-separated'} text: {err}.") from None
     if not records:
         raise DataError(f"{name} is empty.")
-    header = looks_like_header(records[0][1], [c for _, c in records[1:201]], default=inner not in _HEADERLESS_BY_DEFAULT)
+    if header is None:
+        header = looks_like_header(records[0][1], [c for _, c in records[1:201]], default=inner not in _HEADERLESS_BY_DEFAULT)
     df = _frame_from_rows(records, header, name)
     df.attrs.update(delimiter=delimiter, quoting="none" if quoting == csv.QUOTE_NONE else "minimal")
     return df
@@ -407,7 +413,7 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------- binary formats
 
 
-def _read_excel(path: Path, sheet: Optional[str | int], engine: str) -> pd.DataFrame:
+def _read_excel(path: Path, sheet: Optional[str | int], engine: str, header: Optional[bool] = None) -> pd.DataFrame:
     name = path.name
     try:
         book = pd.ExcelFile(path, engine=engine)
@@ -435,7 +441,8 @@ def _read_excel(path: Path, sheet: Optional[str | int], engine: str) -> pd.DataF
         records.append((i, cells))
     if not records:
         raise DataError(f"{name} (sheet {sheets[sheet_name] if isinstance(sheet_name, int) else sheet_name}) has no rows.")
-    header = looks_like_header(records[0][1], [c for _, c in records[1:201]], default=True)
+    if header is None:
+        header = looks_like_header(records[0][1], [c for _, c in records[1:201]], default=True)
     df = _frame_from_rows(records, header, name)
     df.attrs["sheet"] = sheets[sheet_name] if isinstance(sheet_name, int) else sheet_name
     df.attrs["sheets"] = list(sheets)
@@ -461,11 +468,12 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------ public
 
 
-def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None) -> pd.DataFrame:
+def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None, header: Optional[bool] = None) -> pd.DataFrame:
     """Read a data file into a DataFrame with a leading ``_row`` column (original 1-based row number).
 
     Inputs: ``path`` to a CSV/TSV/TXT/DATA/JSON/JSONL/Parquet/XLSX/XLS file (text ones may be ``.gz``);
-    ``sheet`` (name or 0-based index) for Excel files, default the first sheet.
+    ``sheet`` (name or 0-based index) for Excel files, default the first sheet; ``header`` forces whether
+    the first row of a CSV/TSV/Excel table is a header (default: decided by ``looks_like_header``).
     Output: DataFrame; text cells as ``str`` (empty cells as ``""``), JSON values as given (lists stay
     lists). ``attrs`` holds ``kind``, ``encoding``, ``delimiter``, ``quoting``, ``header``, ``read_issues``.
     Raises ``DataError`` naming the file (and the row for a bad JSON line) when it cannot be read.
@@ -478,13 +486,13 @@ def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None) -> pd
         raise DataError(f"'{p}' is a folder; choose a data file inside it.")
     kind, inner, gz = file_kind(p)
     if kind == "excel":
-        df = _read_excel(p, sheet, "openpyxl")
+        df = _read_excel(p, sheet, "openpyxl", header)
     elif kind == "xls":
         try:
             import xlrd  # noqa: F401
         except ImportError:
             raise DataError(f"{name} is an old Excel 97-2003 (.xls) file; reading it needs the 'xlrd' package, or save it as .xlsx or CSV.") from None
-        df = _read_excel(p, sheet, "xlrd")
+        df = _read_excel(p, sheet, "xlrd", header)
     elif kind == "parquet":
         df = _read_parquet(p)
     else:
@@ -499,7 +507,7 @@ def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None) -> pd
         elif kind == "json":
             df = _read_json(text, name)
         else:
-            df = _read_delimited(text, kind, inner, name)
+            df = _read_delimited(text, kind, inner, name, header)
         df.attrs["encoding"] = encoding
     df.attrs["kind"] = kind
     df.attrs["gzip"] = gz

@@ -49,3 +49,13 @@ def test_inspect_exit_2_when_nothing_usable_or_mapping_wrong(tmp_path, capsys):
     assert out.stderr.strip() == "error: The mapping positive=nope names a column that ok.csv does not have; available columns: 'anchor', 'positive'."
     assert main(["inspect", str(good), "--map", "positive"]) == 2
     assert "--map expects ROLE=COLUMN" in capsys.readouterr().err
+
+
+def test_inspect_no_header_option(tmp_path, capsys):
+    path = tmp_path / "pairs.tsv"  # .tsv defaults to a header row; this one has none
+    path.write_text("猪饲料\t玉米豆粕\n母猪\t断奶\n", encoding="utf-8")
+    assert main(["inspect", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["rows_read"] == 1  # first row taken as the header
+    assert main(["inspect", str(path), "--no-header", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["summary"]["rows_read"] == 2 and obj["detection"]["mapping"] == {"anchor": "col1", "positive": "col2"}

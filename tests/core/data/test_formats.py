@@ -110,3 +110,9 @@ def test_undetectable_file_asks_for_a_mapping(tmp_path):
     pd.DataFrame({"id": [1, 2, 3], "value": [3, 4, 5]}).to_csv(path, index=False)
     with pytest.raises(DataError, match=r"Could not tell what kind of data ids\.csv holds \(columns: 'id', 'value'\)"):
         load_data(path)
+
+
+def test_mapping_of_an_optional_qpn_role_keeps_qpn(tmp_path):
+    path = _jsonl(tmp_path / "q.jsonl", [{"query": "q", "pos": ["p"], "neg": ["n"], "instruction_text": "Query: "}])
+    loaded = load_data(path, mapping={"prompt": "instruction_text"})
+    assert loaded.format == "qpn" and loaded.df.loc[0, "prompt"] == "Query: "

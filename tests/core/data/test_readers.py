@@ -184,3 +184,19 @@ def test_load_data_reports_progress(tmp_path):
     load_data(path, progress=seen.append)
     assert [(p.stage, p.done, p.total) for p in seen] == [("load", 1, 3), ("load", 2, 3), ("load", 3, 3)]
     assert seen[-1].message == "1 rows kept, 0 issues"
+
+
+def test_excel_table_not_starting_at_a1_keeps_sheet_row_numbers(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["B3"], ws["C3"] = "query", "positive"
+    ws["B4"], ws["C4"] = "q1", "p1"
+    ws["B6"], ws["C6"] = "q2", ""
+    path = tmp_path / "offset.xlsx"
+    wb.save(path)
+    df = read_table(path)
+    assert list(df.columns) == ["_row", "query", "positive"] and df["_row"].tolist() == [4, 6]
+    loaded = load_data(path)
+    assert [str(i) for i in loaded.errors] == ["offset.xlsx, row 6, column 'positive': empty cell, expected the positive text"]
