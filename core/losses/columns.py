@@ -13,6 +13,7 @@ Output columns (text columns first, in the order the loss reads them; label/scor
 | pair | in-batch losses | anchor, positive |
 | triplet | in-batch losses, TripletLoss | anchor, positive, negative |
 | qpn rows | in-batch losses | anchor, positive, negative_1..negative_n |
+| qpn rows | GISTEmbedLoss (one negative at most) | anchor, positive[, negative] |
 | scored_pair | CoSENT, AnglE, CosineSimilarity | sentence1, sentence2, score (= score_norm, float 0..1) |
 | labelled_pair | Contrastive, OnlineContrastive | sentence1, sentence2, label (int 0/1) |
 | labelled_pair | CoSENT, AnglE, CosineSimilarity | sentence1, sentence2, score (float 0.0/1.0) |
@@ -147,7 +148,16 @@ def dataset_for_loss(df_or_dataset, data_format: str, loss_name: str):
                 "before it is given to a loss."
             )
         _require(df, ["anchor", "positive"], data_format)
-        for c in ["anchor", "positive"] + _negative_columns(df):
+        negatives = _negative_columns(df)
+        if spec.max_negatives is not None and len(negatives) > spec.max_negatives:
+            raise ConfigError(
+                f"{loss} takes at most {spec.max_negatives} negative per row but this data has {len(negatives)} "
+                f"({', '.join(negatives)}); use 1 negative per query or MultipleNegativesRankingLoss."
+            )
+        if spec.max_negatives == 1 and negatives:
+            df = df.rename(columns={negatives[0]: "negative"})
+            negatives = ["negative"]
+        for c in ["anchor", "positive"] + negatives:
             cols[c] = _texts(df, c)
     elif data_format == "scored_pair":
         _require(df, ["sentence1", "sentence2"], data_format)

@@ -41,6 +41,7 @@ class LossSpec:
     ``needs_no_duplicates``: batches must not repeat a text (else a duplicate is a false negative);
     ``in_batch_negatives``: other rows of the batch serve as negatives (bigger batches help).
     ``binary_labels_only``: on ``labelled_pair`` data the labels must be 0/1.
+    ``max_negatives``: most negative columns a row may carry (``None``: any number).
     """
 
     name: str
@@ -51,6 +52,7 @@ class LossSpec:
     needs_no_duplicates: bool = False
     in_batch_negatives: bool = False
     binary_labels_only: bool = False
+    max_negatives: int | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -133,7 +135,7 @@ _SPECS: list[LossSpec] = [
         _h("Like MultipleNegativesRankingLoss, but a guide model removes in-batch negatives that are probably "
            "positives; good for noisy or repetitive data.",
            "与 MultipleNegativesRankingLoss 类似，但用引导模型剔除可能是正例的批内负例；适合噪声多或重复多的数据。"),
-        needs_no_duplicates=True, in_batch_negatives=True,
+        needs_no_duplicates=True, in_batch_negatives=True, max_negatives=1,
     ),
     LossSpec(
         "MegaBatchMarginLoss", _ST + "MegaBatchMarginLoss", ("pair",),
