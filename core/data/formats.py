@@ -326,6 +326,10 @@ def _candidates(df: pd.DataFrame) -> list[Detection]:
             second = texts[1] if len(texts) > 1 else None
             neg = texts[2] if len(texts) > 2 else None
             scores = labels = values[-1:]  # the last value column, e.g. s1<TAB>s2<TAB>label
+    elif not second and not (labels or scores):  # a known first column, an unknown second one
+        others = [c for c in cols if c != first and kinds[c] == "text"]
+        if others:
+            second, named = others[0], False
     conf = 1.0 if named else 0.75
     where = "named" if named else "by position"
 

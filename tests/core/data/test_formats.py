@@ -116,3 +116,9 @@ def test_mapping_of_an_optional_qpn_role_keeps_qpn(tmp_path):
     path = _jsonl(tmp_path / "q.jsonl", [{"query": "q", "pos": ["p"], "neg": ["n"], "instruction_text": "Query: "}])
     loaded = load_data(path, mapping={"prompt": "instruction_text"})
     assert loaded.format == "qpn" and loaded.df.loc[0, "prompt"] == "Query: "
+
+
+def test_known_first_column_with_unknown_second_falls_back_to_position():
+    det = detect_format(_df(question=["q1", "q2", "q3"], reply_body=["r1", "r2", "r3"], ticker=["A", "A", "B"]))
+    assert det.format == "pair" and det.mapping == {"anchor": "question", "positive": "reply_body"}
+    assert det.confidence < 0.9 and "by position" in det.reasons[0]
