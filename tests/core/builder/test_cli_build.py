@@ -1,0 +1,169 @@
+"""End to end: PDF + DOCX -> load -> clean -> chunk -> pairs, through ``python -m core build``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.builder.chunking import split_sentences
+from core.builder.queries import load_jsonl
+from core.cli import main
+from tests.core.builder.conftest import write_docx, write_pdf
+
+ROOT = Path(__file__).resolve().parents[3]
+KEY = "sk-test-CLI-KEY-must-not-leak-4242"
+
+EN_PARAS = [
+    ["Pigs need protein from soybean meal and corn. Dr. Smith measured a gain of 3.5 kg per week on this diet, "
+     "which is more than the old feed gave. Fat gives energy, e.g. in winter when the barn is cold."],
+    ["Piglets are weaned at about four weeks of age. Weaning weight depends on the milk of the sow and on "
+     "creep feed offered from the second week. Light piglets need extra care after weaning."],
+    ["African swine fever is a virus disease of the herd. There is no vaccine yet, so farms rely on strict "
+     "biosecurity at the gate. Trucks are washed and dried before they enter."],
+    ["Water intake rises with temperature. A sow drinks more than twenty litres a day in summer. Nipple "
+     "drinkers must deliver at least two litres per minute."],
+]
+ZH_PARAS = ["母猪断奶后要增加饲料。仔猪需要保温，温度不能低于三十度！", "猪舍每天要清理粪便；地面要保持干燥。为什么要通风？因为氨气有害。"]
+
+
+def _all_sentences() -> set[str]:
+    out: set[str] = set()
+    for page in EN_PARAS:
+        for para in page:
+            out.update(split_sentences(para))
+    for para in ZH_PARAS:
+        out.update(split_sentences(para))
+    return out
+
+
+@pytest.fixture
+def docs(tmp_path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    write_pdf(folder / "swine manual.pdf", EN_PARAS, header="ACME Farms Confidential | www.acme.example")
+    write_docx(folder / "猪场管理.docx", [("title", "猪场管理手册"), ("p", ZH_PARAS[0]), ("pagebreak", ""),
+                                         ("h1", "清洁与通风"), ("p", ZH_PARAS[1])])
+    (folder / "unsupported.xlsx").write_bytes(b"PK")
+    return folder
+
+
+def _run(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = main(argv)
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_build_ict_end_to_end(docs, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, stderr = _run(["build", "--docs", str(docs), "--out", str(out), "--mode", "ict",
+                                 "--chunk-size", "120", "--overlap", "30"], capsys)
+    assert code == 0, stderr
+    assert "[load] 2/2" in stdout and "[chunk]" in stdout
+    assert "unsupported.xlsx" in stderr and "not supported" in stderr
+    passages = load_jsonl(out / "passages.jsonl")
+    pairs = load_jsonl(out / "pairs.jsonl")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+    pdf_passages = [p for p in passages if p["source"].endswith(".pdf")]
+    docx_passages = [p for p in passages if p["source"].endswith(".docx")]
+    assert sorted({p["page"] for p in pdf_passages}) == [1, 2, 3, 4]
+    assert sorted({p["page"] for p in docx_passages}) == [1, 2]
+    assert all(len(p["text"]) <= 120 for p in passages)
+    assert len(pdf_passages) >= 8  # pages are split into several passages
+    # the repeated PDF header and "Page N of 4" footer are gone
+    assert not any("ACME" in p["text"] or "of 4" in p["text"] for p in passages)
+    assert report["cleaning"]["removed_lines"]
+    # no passage cut inside a sentence (headings aside)
+    sentences = _all_sentences()
+    titles = {"猪场管理手册", "清洁与通风"}
+    for p in passages:
+        for s in split_sentences(p["text"]):
+            assert s in sentences or s in titles, f"cut sentence {s!r}"
+    # the page of each passage is where its text is
+    weaning = next(p for p in pdf_passages if "Piglets are weaned" in p["text"])
+    assert weaning["page"] == 2
+    # ICT pairs: the query sentence is taken out of its passage
+    by_id = {p["id"]: p for p in passages}
+    expected = {p["id"] for p in passages if len([s for s in split_sentences(p["text"]) if s not in titles]) >= 2}
+    assert len(expected) >= 3
+    assert {r["passage_id"] for r in pairs} == expected  # every passage with two sentences or more gives a pair
+    for row in pairs:
+        src = by_id[row["passage_id"]]
+        assert row["synthetic"] == "ict" and row["neg"] == [] and row["page"] == src["page"]
+        assert row["query"] in src["text"] and row["query"] not in row["pos"][0]
+        assert row["query"] in sentences
+    assert report["documents"] == 2 and report["pages"] == 6
+    assert report["passages"] == len(passages) and report["pairs"] == len(pairs)
+    assert any(pr["path"].endswith("unsupported.xlsx") for pr in report["files_with_problems"])
+
+
+def test_build_title_and_simcse_modes(docs, tmp_path, capsys):
+    code, _, err = _run(["build", "--docs", str(docs), "--out", str(tmp_path / "t"), "--mode", "title"], capsys)
+    assert code == 0, err
+    titles = [r["query"] for r in load_jsonl(tmp_path / "t" / "pairs.jsonl")]
+    assert titles == ["猪场管理手册", "清洁与通风"]
+    code, _, err = _run(["build", "--docs", str(docs / "猪场管理.docx"), "--out", str(tmp_path / "s"), "--mode", "simcse"], capsys)
+    assert code == 0, err
+    rows = load_jsonl(tmp_path / "s" / "pairs.jsonl")
+    assert {r["synthetic"] for r in rows} == {"simcse"} and all(r["pos"] == [r["query"]] for r in rows)
+    assert "仔猪需要保温，温度不能低于三十度！" in {r["query"] for r in rows}
+
+
+def test_build_llm_mode_key_never_written_and_resume(docs, tmp_path, capsys, fake_llm, monkeypatch):
+    monkeypatch.setenv("STUDIO_TEST_CLI_KEY", KEY)
+    out = tmp_path / "llm-out"
+    argv = ["build", "--docs", str(docs), "--out", str(out), "--mode", "llm", "--llm-base-url", fake_llm.base_url,
+            "--llm-model", "fake", "--llm-key-env", "STUDIO_TEST_CLI_KEY", "--questions-per-passage", "2",
+            "--concurrency", "2", "--timeout", "0.5", "--chunk-size", "200"]
+    code, stdout, err = _run(argv, capsys)
+    assert code == 0, err
+    assert "well-formed share 100% at 2 per passage" in stdout
+    assert "[llm]" in stdout
+    passages = load_jsonl(out / "passages.jsonl")
+    pairs = load_jsonl(out / "pairs.jsonl")
+    assert len(pairs) == 2 * len(passages)
+    assert all(r["synthetic"] == "llm" and r["query"].endswith("?") for r in pairs)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["generation"]["ok"] == len(passages) and report["generation"]["well_formed_share"] == 1.0
+    assert report["options"]["llm"]["api_key_env"] == "STUDIO_TEST_CLI_KEY"
+    assert set(fake_llm.auth) == {f"Bearer {KEY}"}
+    asked = fake_llm.total
+    assert asked == len(passages)
+
+    # run again: nothing is asked, same pairs
+    code, stdout, _ = _run(argv, capsys)
+    assert code == 0 and fake_llm.total == asked
+    assert f"{len(passages)} already done" in stdout
+    assert load_jsonl(out / "pairs.jsonl") == pairs
+
+    # the key is in no file of the output folder, nor in what was printed
+    for f in out.rglob("*"):
+        assert KEY not in f.read_bytes().decode("utf-8", errors="replace"), f
+    assert KEY not in stdout
+
+
+def test_build_errors_are_one_line(tmp_path, capsys):
+    code, _, err = _run(["build", "--docs", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and err.startswith("error: No readable document") and err.count("\n") == 1
+    (tmp_path / "a.txt").write_text("Some text here.", encoding="utf-8")
+    code, _, err = _run(["build", "--docs", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"),
+                         "--remove-regex", "([unclosed"], capsys)
+    assert code == 2 and "'([unclosed'" in err and err.count("\n") == 1
+    code, _, err = _run(["build", "--docs", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"), "--mode", "llm"], capsys)
+    assert code == 2 and "--llm-base-url" in err
+    code, _, err = _run(["build", "--docs", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"), "--mode", "llm",
+                         "--llm-base-url", "http://127.0.0.1:9/v1", "--llm-model", "m", "--llm-key-env", KEY], capsys)
+    assert code == 2 and KEY not in err and "NAME of an environment variable" in err
+
+
+def test_python_dash_m_core_build(tmp_path):
+    (tmp_path / "a.md").write_text("# Pig feed\n\nPigs need protein. Corn gives energy to the herd.", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "core", "build", "--docs", str(tmp_path / "a.md"), "--out",
+                          str(tmp_path / "o"), "--mode", "title"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    rows = load_jsonl(tmp_path / "o" / "pairs.jsonl")
+    assert rows[0]["query"] == "Pig feed" and rows[0]["pos"] == ["Pigs need protein. Corn gives energy to the herd."]
