@@ -155,3 +155,29 @@ def test_no_empty_passages_and_whitespace_only_pages():
     passages = chunk([doc], size=64, overlap=8)
     assert [(p.page, p.text) for p in passages] == [(2, "One sentence only.")]
     assert re.fullmatch(r"[0-9a-f]{16}", passages[0].id)
+
+
+@pytest.mark.parametrize("name", ["t2ranking_100", "financial_qa_10k"])
+def test_real_passages_keep_all_text_and_sizes(shared_data, name):
+    """Real Chinese web text (T2Ranking) and English 10-K passages: with no overlap, the chunks put back
+    together give the original text (whitespace aside), none is over size, and all sentences are whole
+    unless a single sentence was longer than the size."""
+    import json
+
+    from core.builder.documents import clean_text
+
+    lines = (shared_data / name / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[:150]
+    docs = [Document(f"{name}/{i}", [Page(clean_text(json.loads(line)["text"]), 1)]) for i, line in enumerate(lines)]
+    passages = chunk(docs, size=200, overlap=0)
+    assert len(passages) > len(docs)
+    assert all(0 < len(p.text) <= 200 for p in passages)
+    by_doc: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_doc.setdefault(p.source, []).append(p)
+    for d in docs:
+        joined = "".join(p.text for p in by_doc[d.source])
+        assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", d.text), d.source
+        sentences = split_sentences(d.text)
+        for p in by_doc[d.source]:
+            for s in split_sentences(p.text):
+                assert s in sentences or any(len(x) > 200 and s in x for x in sentences), (d.source, s)
