@@ -36,7 +36,8 @@ def split_labelled(spec: Any) -> tuple[str | None, Any]:
 
 
 def model_label(spec: Any) -> str:
-    """Short display label: the given label, a folder name (``run/final`` -> ``run/final``), a hub id, or the class."""
+    """Short display label: the given label, a folder name (``<run>/final``, ``<pkg>/model`` keep their parent),
+    a registry name / hub id as given, or the model's class name."""
     label, spec = split_labelled(spec)
     if label:
         return label
@@ -46,7 +47,7 @@ def model_label(spec: Any) -> str:
     text = str(spec).rstrip("/\\")
     p = Path(text)
     if p.exists():
-        if p.name in {"final", "best"} or p.name.startswith("checkpoint-"):
+        if p.name in {"final", "best", "model"} or p.name.startswith("checkpoint-"):
             return f"{p.parent.name}/{p.name}"
         return p.name or text
     return text
