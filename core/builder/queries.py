@@ -383,6 +383,7 @@ def _run_jobs(
             return rec
 
         results = imap_unordered(ask, todo, llm_config.concurrency)
+        n_ok = n_auth = 0
         try:
             for job, rec, err in results:
                 if err is not None:
@@ -398,6 +399,17 @@ def _run_jobs(
                     os.fsync(log.fileno())
                 records[job.key] = rec
                 report.asked += 1
+                kind = (rec.get("error") or {}).get("kind")
+                if rec["status"] == "ok":
+                    n_ok += 1
+                elif kind == "auth":
+                    n_auth += 1
+                    if n_auth >= 3 and n_ok == 0:
+                        status = (rec.get("error") or {}).get("status")
+                        raise ConfigError(
+                            f"The LLM endpoint {llm_config.endpoint} refused the API key (HTTP {status}) for the first "
+                            f"{n_auth} requests; check that the environment variable {llm_config.api_key_env} holds a valid key."
+                        )
                 tracker.update(1, f"{rec['status']}")
                 if should_stop and should_stop():
                     report.interrupted = True

@@ -239,3 +239,11 @@ def test_jsonl_round_trip_and_errors(tmp_path):
     with pytest.raises(DataError, match="Line 2"):
         load_jsonl(path)
     assert load_jsonl(path, tolerant=True) == [{"query": "a"}]
+
+
+def test_refused_key_stops_early_with_one_sentence(fake_llm, tmp_path):
+    passages = _passages([f"Text number {i}." for i in range(20)])
+    with pytest.raises(ConfigError) as err:
+        generate_queries_llm(passages, _cfg(fake_llm, model="needs-auth", concurrency=1), out_path=tmp_path / "a.jsonl")
+    assert "refused the API key (HTTP 401)" in str(err.value) and "STUDIO_TEST_LLM_KEY" in str(err.value)
+    assert len(fake_llm.auth) == 3  # stopped after three refusals (not retried) instead of asking all 20
