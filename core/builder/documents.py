@@ -252,7 +252,14 @@ def _read_docx(path: Path) -> list[Page]:
     document = docx.Document(str(path))
     pages: list[list[str]] = [[]]
     body = document.element.body
-    for child in body.iterchildren():
+    blocks = []
+    for child in body.iterchildren():  # content controls (w:sdt) wrap paragraphs and tables
+        if child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            blocks.extend(content.iterchildren() if content is not None else [])
+        else:
+            blocks.append(child)
+    for child in blocks:
         if child.tag == qn("w:p"):
             para = Paragraph(child, document)
             if para.paragraph_format.page_break_before and any(pages[-1]):

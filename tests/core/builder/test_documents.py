@@ -152,3 +152,19 @@ def test_user_patterns_and_invalid_regex():
     with pytest.raises(ConfigError) as err:
         compile_patterns(["ok", "bad[("])
     assert "'bad[('" in str(err.value)
+
+
+def test_docx_text_inside_content_controls(tmp_path):
+    import docx
+    from docx.oxml import OxmlElement
+
+    path = write_docx(tmp_path / "form.docx", [("p", "Before the control.")])
+    d = docx.Document(str(path))
+    para = d.add_paragraph("Inside a content control.")
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    para._p.addprevious(sdt)
+    content.append(para._p)
+    sdt.append(content)
+    d.save(str(path))
+    text = load_documents([path])[0].pages[0].text
+    assert text == "Before the control.\n\nInside a content control."
