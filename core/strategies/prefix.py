@@ -43,10 +43,17 @@ def _tokenizer(model):
 
 def _prefixed_preprocess(self, inputs, prompt=None, **kwargs):
     """Instance-level wrapper of ``Transformer.preprocess``: prompt := prefix + prompt (once)."""
+    original = type(self).preprocess
+    if self.__dict__.get("_studio_prefix_busy"):  # ST re-enters preprocess to measure the prompt's length
+        return original(self, inputs, prompt=prompt, **kwargs)
     prefix = self._studio_prefix_text
     if not (prompt or "").startswith(prefix):
         prompt = prefix + (prompt or "")
-    return type(self).preprocess(self, inputs, prompt=prompt, **kwargs)
+    self.__dict__["_studio_prefix_busy"] = True
+    try:
+        return original(self, inputs, prompt=prompt, **kwargs)
+    finally:
+        self.__dict__["_studio_prefix_busy"] = False
 
 
 def _mask_hook(mask: torch.Tensor):
@@ -121,6 +128,7 @@ def finalize_prefix(model, report: StrategyReport):
     module.__dict__.pop("preprocess", None)
     prefix_text = getattr(module, "_studio_prefix_text", None) or state.get("prefix_text")
     module.__dict__.pop("_studio_prefix_text", None)
+    module.__dict__.pop("_studio_prefix_busy", None)
     if prefix_text:
         set_prefix_prompts(model, prefix_text)
     weight = input_embeddings(model).weight

@@ -1,0 +1,122 @@
+"""Each strategy trains a few real steps: frozen weights stay bit-identical, trainable ones move, counts are right."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from core.errors import ConfigError
+from core.strategies import (
+    STRATEGIES,
+    StrategyReport,
+    apply_strategy,
+    count_parameters,
+    finalize_for_save,
+    get_strategy,
+    validate_strategy_params,
+)
+from tests.core.strategies.conftest import moved_names, snapshot, train_steps
+
+
+def _numel(model, pred) -> int:
+    return sum(p.numel() for n, p in model.named_parameters() if pred(n))
+
+
+def test_registry_lists_the_five_strategies_with_bilingual_text():
+    assert list(STRATEGIES) == ["full", "bitfit", "prefix", "freeze", "lora"]
+    for spec in STRATEGIES.values():
+        assert spec.description["en"] and spec.description["zh"]
+        for p in spec.params:
+            assert p.help["en"] and p.help["zh"]
+    assert get_strategy(None).name == "full"
+    assert validate_strategy_params("lora", {"r": "4"}) == {"r": 4, "alpha": 16.0, "dropout": 0.05, "target_modules": ""}
+
+
+@pytest.mark.parametrize("name,params,fragment", [
+    ("lora", {"r": 0}, "Strategy 'lora' parameter 'r' is 0 but must be between 1 and 1024."),
+    ("lora", {"dropout": 1.5}, "'dropout' is 1.5 but must be between 0 and 0.9"),
+    ("prefix", {"num_tokens": "many"}, "'num_tokens' is 'many' but must be a whole number"),
+    ("freeze", {"depth": 2}, "Strategy 'freeze' has no parameter 'depth'; its parameters are: embeddings, layers."),
+    ("adapterz", {}, "Unknown training strategy 'adapterz'; expected one of: full, bitfit, prefix, freeze, lora."),
+])
+def test_bad_strategy_params(name, params, fragment):
+    with pytest.raises(ConfigError) as err:
+        validate_strategy_params(name, params)
+    assert fragment in str(err.value)
+
+
+def test_full_trains_everything(model_copy, tmp_path):
+    model = model_copy
+    report = apply_strategy(model, "full", {})
+    total = sum(p.numel() for p in model.parameters())
+    assert (report.trainable, report.total) == (total, total) == count_parameters(model)
+    before = snapshot(model)
+    train_steps(model, report, tmp_path / "out")
+    moved = moved_names(model, before)
+    assert "0.model.encoder.layer.0.attention.self.query.weight" in moved
+    assert any("word_embeddings" in n for n in moved)
+    assert finalize_for_save(model, report) is model
+
+
+def test_bitfit_trains_only_biases(model_copy, tmp_path):
+    model = model_copy
+    report = apply_strategy(model, "bitfit", {})
+    n_bias = _numel(model, lambda n: n.endswith(".bias"))
+    assert report.trainable == n_bias and report.total == sum(p.numel() for p in model.parameters())
+    assert 0 < report.trainable < report.total / 10
+    before = snapshot(model)
+    train_steps(model, report, tmp_path / "out")
+    moved = moved_names(model, before)
+    assert moved and all(n.endswith(".bias") for n in moved)
+    for n, p in model.named_parameters():
+        if not n.endswith(".bias"):
+            assert torch.equal(p, before[n]), n
+
+
+def test_bitfit_keywords(model_copy, tmp_path):
+    model = model_copy
+    report = apply_strategy(model, "bitfit", {"keywords": "LayerNorm, pooler"})
+    want = _numel(model, lambda n: "layernorm" in n.lower() or "pooler" in n.lower())
+    assert report.trainable == want
+    before = snapshot(model)
+    train_steps(model, report, tmp_path / "out")
+    moved = moved_names(model, before)
+    assert moved and all("layernorm" in n.lower() or "pooler" in n.lower() for n in moved)
+    with pytest.raises(ConfigError, match="bitfit found no parameter whose name contains 'nosuchthing'"):
+        apply_strategy(model, "bitfit", {"keywords": "nosuchthing"})
+
+
+def test_freeze_embeddings_and_bottom_layer(model_copy, tmp_path):
+    model = model_copy
+    report = apply_strategy(model, "freeze", {"embeddings": True, "layers": 1})
+
+    def frozen(n: str) -> bool:
+        return ".embeddings." in n or ".encoder.layer.0." in n
+
+    assert report.trainable == _numel(model, lambda n: not frozen(n))
+    assert report.total == sum(p.numel() for p in model.parameters())
+    before = snapshot(model)
+    train_steps(model, report, tmp_path / "out")
+    moved = moved_names(model, before)
+    assert any(".encoder.layer.1." in n for n in moved)
+    for n, p in model.named_parameters():
+        if frozen(n):
+            assert torch.equal(p, before[n]), n
+    assert not any(frozen(n) for n in moved)
+
+
+def test_freeze_layers_only_and_too_many(model_copy):
+    report = apply_strategy(model_copy, "freeze", {"embeddings": False, "layers": 2})
+    assert report.trainable == _numel(model_copy, lambda n: ".encoder.layer." not in n)
+    with pytest.raises(ConfigError, match="'layers' is 3 but this model has only 2 layers"):
+        apply_strategy(model_copy, "freeze", {"layers": 3})
+
+
+def test_count_parameters_counts_shared_tensors_once():
+    shared = torch.nn.Linear(4, 4)
+    model = torch.nn.Sequential(shared, shared, torch.nn.Linear(4, 2))
+    model[2].weight.requires_grad_(False)
+    assert count_parameters(model) == (20 + 2, 20 + 10)
+    assert StrategyReport("x", 1, 4).fraction == 0.25
