@@ -1,0 +1,80 @@
+"""``python -m core evaluate | compare | search`` end to end on a toy BEIR folder with the tiny model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from core.cli import main
+from tests.conftest import tiny_pairs
+
+
+@pytest.fixture
+def beir(tmp_path):
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    pairs = tiny_pairs(20)
+    (folder / "corpus.jsonl").write_text("".join(
+        json.dumps({"_id": f"d{i}", "title": "", "text": p}, ensure_ascii=False) + "\n" for i, (_, p) in enumerate(pairs)),
+        encoding="utf-8")
+    (folder / "queries.jsonl").write_text("".join(
+        json.dumps({"_id": f"q{i}", "text": q}, ensure_ascii=False) + "\n" for i, (q, _) in enumerate(pairs)),
+        encoding="utf-8")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"q{i}\td{i}\t1\n" for i in range(len(pairs))), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def damaged_copy(tiny_model_path, tmp_path):
+    """A copy of the tiny model with its word embeddings scrambled: certainly worse at retrieval."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    copy = tmp_path / "damaged"
+    shutil.copytree(tiny_model_path, copy)
+    weights = next(copy.rglob("*.safetensors"))
+    tensors = load_file(str(weights))
+    name = next(n for n in tensors if "word_embeddings" in n)
+    g = torch.Generator().manual_seed(0)
+    tensors[name] = tensors[name][torch.randperm(tensors[name].shape[0], generator=g)]
+    save_file(tensors, str(weights), metadata={"format": "pt"})
+    return copy
+
+
+def test_evaluate_writes_report(beir, tiny_model_path, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["evaluate", "--data", str(beir), "--model", f"tiny={tiny_model_path}", "--out", str(out), "--k", "1", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert "ndcg@10" in printed and "recall@5" in printed and "tiny" in printed
+    data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert data["labels"] == ["tiny"] and 0 < data["metrics"]["tiny"]["ndcg@10"] <= 1
+    for name in ("per_query.csv", "chart.png", "score_histograms.png", "report.md", "report.html"):
+        assert (out / name).is_file(), name
+
+
+def test_compare_flags_a_worse_model(beir, tiny_model_path, damaged_copy, tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code = main(["compare", "--data", str(beir), "--base", str(tiny_model_path), "--tuned", str(damaged_copy),
+                 "--out", str(out), "--fail-if-worse"])
+    err = capsys.readouterr().err
+    data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert data["labels"] == ["base", "tuned"]
+    assert data["metrics"]["tuned"]["ndcg@10"] < data["metrics"]["base"]["ndcg@10"]
+    assert code == 3 and data["worse_than_base"] and "WORSE" in err
+
+
+def test_search_prints_both_lists(beir, tiny_model_path, damaged_copy, capsys):
+    query = tiny_pairs(20)[3][0]
+    assert main(["search", "--corpus", str(beir), "--model", f"a={tiny_model_path}", "--model", f"b={damaged_copy}",
+                 "--query", query, "-k", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "=== a ===" in out and "=== b ===" in out and out.count("\n  1. ") == 2 and "20. " in out
+    assert "[gold]" in out  # whole corpus shown, and the query is a BEIR query: its passage is marked
+
+
+def test_bad_data_is_one_sentence(tmp_path, capsys):
+    assert main(["evaluate", "--data", str(tmp_path / "missing"), "--model", "x"]) == 2
+    assert "does not exist" in capsys.readouterr().err

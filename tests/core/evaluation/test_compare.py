@@ -1,0 +1,133 @@
+"""Comparison of models: table, deltas, guard, per-query ranks, saving, report, prompts, pair sets, ST cross-check."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.evaluation import (
+    EvalSet, PairEvalSet, encode_corpus, encode_queries, evaluate_models, write_report,
+)
+
+from .fakes import VectorModel
+
+DOCS = {"d0": "zero", "d1": "one", "d2": "two", "d3": "three"}
+VECS = {"zero": [1, 0], "one": [0.8, 0.6], "two": [0.6, 0.8], "three": [0, 1]}
+
+
+def _fake_pair():
+    base = VectorModel({**VECS, "q": [1, 0], "r": [0, 1]})
+    tuned = VectorModel({**VECS, "q": [0, 1], "r": [1, 0]})
+    ev = EvalSet(corpus=DOCS, queries={"Q": "q", "R": "r"}, qrels={"Q": {"d0": 1}, "R": {"d1": 1}}, name="toy")
+    return base, tuned, ev
+
+
+def test_table_deltas_guard_and_per_query(tmp_path):
+    base, tuned, ev = _fake_pair()
+    events = []
+    res = evaluate_models([("base", base), ("tuned", tuned)], ev, k_values=(1, 3), progress=events.append,
+                          use_cache=False)
+    # base: Q rank 1, R rank 3 (d3, d2, d1); tuned: Q rank 4, R rank 2 (d0, d1)
+    assert res.metrics["base"]["mrr@10"] == pytest.approx((1 + 1 / 3) / 2)
+    assert res.metrics["tuned"]["mrr@10"] == pytest.approx((1 / 4 + 1 / 2) / 2)
+    assert res.metrics["base"]["recall@1"] == pytest.approx(0.5) and res.metrics["tuned"]["recall@3"] == pytest.approx(0.5)
+    t = res.table
+    assert list(t.columns) == ["base", "tuned", "Δ tuned", "Δ% tuned"]
+    assert t.loc["mrr@10", "Δ tuned"] == pytest.approx(0.375 - 2 / 3)
+    assert t.loc["mrr@10", "Δ% tuned"] == pytest.approx(100 * (0.375 - 2 / 3) / (2 / 3))
+    assert res.main_metric == "ndcg@10" and res.worse_than_base
+    assert "WORSE" in res.guard_message and "'tuned'" in res.guard_message and "ndcg@10" in res.guard_message
+    pq = res.per_query.set_index("query_id")
+    assert pq.loc["Q", "rank:base"] == 1 and pq.loc["Q", "rank:tuned"] == 4 and pq.loc["Q", "change:tuned"] == -3
+    assert pq.loc["R", "rank:base"] == 3 and pq.loc["R", "rank:tuned"] == 2 and pq.loc["R", "change:tuned"] == 1
+    assert list(res.most_improved()["query_id"]) == ["R"]
+    assert list(res.most_degraded()["query_id"]) == ["Q"]
+    assert any(e.stage == "model" and e.done == 2 for e in events)
+
+    files = res.save(tmp_path / "out")
+    data = json.loads(files["metrics"].read_text(encoding="utf-8"))
+    assert data["worse_than_base"] is True and data["labels"] == ["base", "tuned"]
+    assert data["deltas_vs_base"]["tuned"]["mrr@10"]["absolute"] == pytest.approx(0.375 - 2 / 3)
+    csv = pd.read_csv(files["per_query"])
+    assert list(csv["rank:tuned"]) == [4, 2]
+
+
+def test_not_worse_has_no_guard():
+    base, tuned, ev = _fake_pair()
+    res = evaluate_models([("a", tuned), ("b", base)], ev, use_cache=False)
+    assert not res.worse_than_base and res.guard_message == ""
+    assert "'b' vs base 'a'" in res.headline
+
+
+def test_report_files(tmp_path):
+    base, tuned, ev = _fake_pair()
+    res = evaluate_models([("基线", base), ("tuned", tuned)], ev, use_cache=False)
+    files = write_report(res, tmp_path / "rep")
+    for p in (files.markdown, files.html, files.chart, files.histograms, files.metrics_json, files.per_query_csv):
+        assert p.is_file() and p.stat().st_size > 0
+    assert files.chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    md = files.markdown.read_text(encoding="utf-8")
+    assert "![metrics](chart.png)" in md and "WORSE" in md and "| mrr@10 |" in md and "基线" in md
+    assert "Most degraded queries" in md and "| q |" in md
+    html = files.html.read_text(encoding="utf-8")
+    src = html.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
+    assert base64.b64decode(src)[:4] == b"\x89PNG"
+    assert "chart.png" not in html  # self-contained
+
+
+def test_prompts_applied_on_both_sides(tiny_model):
+    import copy
+
+    model = copy.deepcopy(tiny_model)
+    model.prompts = {"query": "query: ", "document": "passage: "}
+    texts = ["pig feed protein", "猪饲料蛋白"]
+    want_q = model.encode(["query: " + t for t in texts], prompt="", normalize_embeddings=True)
+    want_d = model.encode(["passage: " + t for t in texts], prompt="", normalize_embeddings=True)
+    np.testing.assert_allclose(encode_queries(model, texts), want_q, atol=1e-5)
+    np.testing.assert_allclose(encode_corpus(model, texts), want_d, atol=1e-5)
+    assert not np.allclose(want_q, want_d, atol=1e-3)
+    plain = model.encode(texts, prompt="", normalize_embeddings=True)
+    model.prompts = {"query": "", "document": ""}
+    np.testing.assert_allclose(encode_corpus(model, texts), plain, atol=1e-5)
+
+
+def test_pair_sets(tiny_model):
+    from scipy import stats
+
+    s1 = ["pig feed protein", "bank loan interest rate", "猪饲料蛋白", "公司年度收入", "sow weaning weight"]
+    s2 = ["feed for pigs needs protein", "the bank rate will increase", "猪的饲料需要蛋白", "公司年度报告", "dog runs"]
+    scores = [4.5, 3.0, 4.0, 3.5, 0.5]
+    res = evaluate_models([tiny_model], PairEvalSet("scored_pair", s1, s2, scores=scores), use_cache=False)
+    cos = np.sum(encode_queries(tiny_model, s1) * encode_queries(tiny_model, s2), axis=1)
+    assert res.metrics[res.labels[0]]["spearman"] == pytest.approx(stats.spearmanr(cos, scores)[0])
+    assert res.main_metric == "spearman" and res.per_query is None
+
+    res = evaluate_models([tiny_model], PairEvalSet("labelled_pair", s1, s2, labels=[1, 1, 1, 0, 0]), use_cache=False)
+    m = res.metrics[res.labels[0]]
+    assert 0 <= m["accuracy"] <= 1 and 0 < m["ap"] <= 1 and {"f1_threshold", "precision"} <= set(m)
+
+    res = evaluate_models([tiny_model], PairEvalSet("triplet", s1, s2, negatives=s2[1:] + s2[:1]), use_cache=False)
+    a, p, n = (encode_queries(tiny_model, s1), encode_corpus(tiny_model, s2), encode_corpus(tiny_model, s2[1:] + s2[:1]))
+    want = float(np.mean(np.sum(a * p, 1) > np.sum(a * n, 1)))
+    assert res.metrics[res.labels[0]]["triplet_accuracy"] == pytest.approx(want)
+
+
+def test_matches_sentence_transformers_evaluator(tiny_model, toy_evalset):
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+
+    ev = toy_evalset
+    st = InformationRetrievalEvaluator(
+        ev.queries, ev.corpus, {q: set(r) for q, r in ev.qrels.items()}, accuracy_at_k=[1, 5, 10],
+        precision_recall_at_k=[1, 5, 10], mrr_at_k=[10], ndcg_at_k=[10], map_at_k=[100], name="x", write_csv=False,
+    )
+    theirs = st(tiny_model)
+    ours = evaluate_models([("m", tiny_model)], ev, k_values=(1, 5, 10), use_cache=False).metrics["m"]
+    key = lambda m: next(v for k, v in theirs.items() if k.endswith(f"cosine_{m}"))  # noqa: E731
+    for name in ("ndcg@10", "mrr@10", "map@100", "recall@1", "recall@5", "recall@10"):
+        assert ours[name] == pytest.approx(key(name), abs=1e-4), name
+    for k in (1, 5, 10):
+        assert ours[f"hit@{k}"] == pytest.approx(key(f"accuracy@{k}"), abs=1e-4)
