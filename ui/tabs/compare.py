@@ -58,7 +58,7 @@ def build(ctx) -> dict:
         L.add(tab, label="tab_compare")
         L.add(gr.Markdown(t("cmp_intro")), value="cmp_intro")
         with gr.Row():
-            run = L.add(gr.Dropdown([], label=t("eval_run"), elem_id="cmp-run"), label="eval_run")
+            run = L.add(gr.Dropdown([], label=t("eval_run"), allow_custom_value=True, elem_id="cmp-run"), label="eval_run")
             examples = L.add(gr.Dropdown([], label=t("example_queries"), allow_custom_value=True, elem_id="cmp-examples"),
                              label="example_queries")
         with gr.Row():

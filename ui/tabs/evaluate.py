@@ -37,7 +37,7 @@ def build(ctx) -> dict:
         L.add(tab, label="tab_evaluate")
         L.add(gr.Markdown(t("eval_intro")), value="eval_intro")
         with gr.Row():
-            run = L.add(gr.Dropdown([], label=t("eval_run"), elem_id="eval-run"), label="eval_run")
+            run = L.add(gr.Dropdown([], label=t("eval_run"), allow_custom_value=True, elem_id="eval-run"), label="eval_run")
             refresh = L.add(gr.Button(t("refresh"), scale=0), value="refresh")
             data_md = gr.Markdown("")
             upload = L.add(gr.File(label=t("eval_upload")), label="eval_upload")

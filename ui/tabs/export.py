@@ -28,7 +28,7 @@ def build(ctx) -> dict:
     with gr.Tab(t("tab_export"), id="export") as tab:
         L.add(tab, label="tab_export")
         with gr.Row():
-            run = L.add(gr.Dropdown([], label=t("export_run"), elem_id="exp-run"), label="export_run")
+            run = L.add(gr.Dropdown([], label=t("export_run"), allow_custom_value=True, elem_id="exp-run"), label="export_run")
             which = L.add(gr.Radio([(t("wm_final"), "final"), (t("wm_best"), "best")], value="final", label=t("which_model")),
                           label="which_model", choices=[("wm_final", "final"), ("wm_best", "best")])
         warn = L.add(gr.Markdown(t("worse_warning"), visible=False, elem_id="exp-warn"), value="worse_warning")

@@ -198,7 +198,9 @@ def apply_events(view: dict, events: list[dict]) -> None:
             view["metric"] = name
             if name in metrics and isinstance(metrics[name], (int, float)):
                 view["eval"].append((ev.get("step", 0), float(metrics[name])))
-            view["log"].append(f"eval step {ev.get('step')}: " + ", ".join(f"{k}={fmt_num(v)}" for k, v in list(metrics.items())[:6]))
+            shown = [(k, v) for k, v in metrics.items() if not k.endswith(("_time", "runtime", "per_second"))]
+            shown.sort(key=lambda kv: kv[0] != name)
+            view["log"].append(f"eval step {ev.get('step')}: " + ", ".join(f"{k}={fmt_num(v)}" for k, v in shown[:6]))
         elif typ == "progress":
             view["progress"] = ev
         elif typ == "status":
@@ -331,7 +333,7 @@ def build(ctx) -> dict:
                 log_box = L.add(gr.Textbox("", label=t("log_tail"), lines=8, max_lines=12, autoscroll=True,
                                            interactive=False, elem_id="log-tail"), label="log_tail")
                 with gr.Row():
-                    run_pick = L.add(gr.Dropdown([], value=None, label=t("runs"), elem_id="run-pick", scale=3), label="runs")
+                    run_pick = L.add(gr.Dropdown([], value=None, label=t("runs"), allow_custom_value=True, elem_id="run-pick", scale=3), label="runs")
                     open_btn = L.add(gr.Button(t("open_run"), scale=1, elem_id="open-run"), value="open_run")
                     refresh = L.add(gr.Button(t("refresh"), scale=1), value="refresh")
                 runs_df = gr.Dataframe(pd.DataFrame(columns=["run", "status", "metric", "base", "best", "step"]),
@@ -466,6 +468,10 @@ def build(ctx) -> dict:
         from core.training import start_run
 
         cfg = _cfg(data_state, *vals)
+        if vals[0] == "local":
+            from core.models import check_model_folder
+
+            check_model_folder(cfg.model)  # a clear message now rather than a failed run later
         run_dir = start_run(cfg)  # refuses a second concurrent training with a StudioError
         view = empty_view(str(run_dir))
         names = run_names()

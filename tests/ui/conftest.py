@@ -1,0 +1,73 @@
+"""Start the studio once per test session in a child process, on a free port, with runs/cache/sample
+folders in a temp dir and the tiny test model, so UI tests drive the real app over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, tiny_pairs
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_sample(folder: Path) -> Path:
+    """A tiny qpn dataset in the sample layout (train/validation/test + passages.jsonl), tiny-model vocabulary."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pairs = tiny_pairs(60)
+    rows = []
+    for i, (q, p) in enumerate(pairs):
+        rows.append({"query": q, "pos": [p], "neg": [pairs[(i + 3) % len(pairs)][1]]})
+    splits = {"train.jsonl": rows[:40], "validation.jsonl": rows[40:50], "test.jsonl": rows[50:]}
+    for name, part in splits.items():
+        (folder / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
+    passages = [{"id": f"p{i}", "text": p + "。 the pig feed is good. 猪的饲料很好。", "source": "kb.md"} for i, (_, p) in enumerate(pairs)]
+    (folder / "passages.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in passages), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory, tiny_model_path):
+    """URL of a running studio plus its folders: dict(url, runs, sample, model, log)."""
+    base = tmp_path_factory.mktemp("studio")
+    sample = write_sample(base / "sample")
+    port = _free_port()
+    env = dict(os.environ, STUDIO_RUNS_DIR=str(base / "runs"), STUDIO_CACHE_DIR=str(base / "cache"),
+               STUDIO_SAMPLE_DIR=str(sample), GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false",
+               PYTHONPATH=str(ROOT))
+    env.pop("SPACE_ID", None)
+    log = open(base / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("studio exited early:\n" + (base / "server.log").read_text(errors="replace")[-3000:])
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("studio did not start within 90 s")
+    yield {"url": url, "runs": base / "runs", "sample": sample, "model": str(tiny_model_path), "log": base / "server.log"}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

@@ -1,0 +1,167 @@
+"""Drive every tab of the running studio through gradio_client (the same HTTP API the page uses)."""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.timeout(240)
+
+TRAIN_ARGS = dict(loss="MultipleNegativesRankingLoss", strategy="full", epochs=1, batch=8, lr=1e-4, warmup=0.1,
+                  max_steps=4, max_seq=0, eval_steps=2)
+
+
+def train_args(model: str, name: str, lang: str = "en", **over) -> list:
+    a = dict(TRAIN_ARGS, **over)
+    return [lang, "local", None, model, a["loss"], None, None, None, None, a["strategy"], None, None, None, name,
+            a["epochs"], a["batch"], a["lr"], a["warmup"], a["max_steps"], a["max_seq"], a["eval_steps"]]
+
+
+@pytest.fixture(scope="module")
+def client(studio):
+    from gradio_client import Client
+
+    c = Client(studio["url"], verbose=False)
+    out = c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+    assert "Loaded 40 of 40 rows" in out[0]
+    return c
+
+
+def wait_status(runs: Path, name: str, timeout: float = 150) -> dict:
+    deadline = time.monotonic() + timeout
+    st = {}
+    while time.monotonic() < deadline:
+        try:
+            st = json.loads((runs / name / "status.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            st = {}
+        if st.get("status") in ("completed", "stopped", "failed"):
+            return st
+        time.sleep(0.5)
+    raise AssertionError(f"run {name} did not finish: {st}")
+
+
+def test_data_tab(client, studio):
+    out = client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+    status, fmt, *maps = out[:8]
+    counts, issues, preview, pages = out[8:]
+    assert fmt["value"] == "qpn"
+    assert [m["label"] for m in maps if m.get("visible")] == ["query", "pos", "neg"]
+    assert counts["rows_kept"] == 40 and counts["positives"] == 40
+    assert len(preview["data"]) == 10 and preview["headers"][0] == "_row" and pages == "/ 4"
+    # an uploaded CSV with a bad row: the message names the row
+    bad = studio["sample"].parent / "bad.csv"
+    bad.write_text("query,positive\npig feed,feed for pigs needs protein\n,empty query here\nsow milk,piglets weaning weight\n",
+                   encoding="utf-8")
+    from gradio_client import handle_file
+
+    out = client.predict("upload", None, handle_file(str(bad)), None, "en", 1, 10, api_name="/data_load")
+    assert out[1]["value"] == "pair"
+    rows = out[9]["data"]
+    assert any(r[0] == 3 for r in rows), rows  # header = row 1, so the empty query is row 3
+    # back to the sample for the other tabs
+    client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+
+
+def test_data_errors_are_messages(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Choose a training file"):
+        client.predict("upload", None, None, None, "en", 1, 10, api_name="/data_load")
+
+
+def test_build_tab(client):
+    n_pass = client.predict(None, True, 512, 64, api_name="/build_passages")
+    assert n_pass[0].startswith("**60** passages")
+    pairs = client.predict("pseudo", "", "", "", "OPENAI_API_KEY", 1, api_name="/build_pairs")
+    assert "pairs" in pairs[0] and len(pairs[1]["data"]) > 10
+    mined = client.predict("bm25", 0, 50, 2, 0.05, api_name="/build_mine")
+    assert "```" in mined[0]
+    assert any(r[2] > 0 for r in mined[2]["data"])  # rows now carry negatives
+    report = client.predict(api_name="/build_clean")
+    assert report[0]["rows_in"] >= report[0]["rows_out"] > 0
+
+
+def test_train_estimate_start_and_refuse_second(client, studio):
+    from gradio_client.exceptions import AppError
+
+    est = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_estimate")
+    assert "4 steps" in est[0]
+    assert "--model" in est[1] and "--loss MultipleNegativesRankingLoss" in est[1]
+    assert "name: ui-run" in est[2]
+    out = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_start")
+    assert out[0].startswith("Training started: ui-run")
+    with pytest.raises(AppError, match="already running"):
+        client.predict(*train_args(studio["model"], "ui-run-2"), api_name="/train_start")
+    st = wait_status(studio["runs"], "ui-run")
+    assert st["status"] == "completed", st
+    opened = client.predict("ui-run", "en", api_name="/train_open")
+    loss_plot, metric_plot, prog, head = opened[:4]
+    assert len(loss_plot["value"]["data"]) >= 1
+    steps = [row[0] for row in metric_plot["value"]["data"]]
+    assert steps[0] == 0 and len(steps) >= 2  # the curve starts at the base model
+    assert "completed" in head and "100%" in prog
+    # opening restores the config into the form
+    assert "ui-run" in opened
+    runs = client.predict(None, api_name="/train_runs")
+    assert "ui-run" in [r[0] for r in runs[1]["data"]]
+
+
+def test_train_bad_model_folder(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="does not exist"):
+        client.predict(*train_args("/nonexistent/model", "bad"), api_name="/train_start")
+
+
+def test_evaluate_compare_export(client, studio, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    wait_status(studio["runs"], "ui-run")
+    ev = client.predict("ui-run", None, api_name="/evaluate")
+    assert "ndcg@10" in ev[0]
+    metrics = [r[0] for r in ev[1]["data"]]
+    assert "ndcg@10" in metrics and ev[1]["headers"][:3] == ["metric", "base", "tuned"]
+    assert Path(ev[2]).is_file() and Path(ev[2]).stat().st_size > 1000
+    assert (studio["runs"] / "ui-run" / "metrics.json").is_file()
+
+    first = json.loads((studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    query = first["query"]  # a test-set query: its gold passage is known
+    left, right = client.predict("ui-run", query, 5, "en", api_name="/compare")
+    assert left.count("<tr data-gold") == 5 and right.count("<tr data-gold") == 5
+    assert "data-gold='1'" in left + right and "Base model" in left and "Tuned model" in right
+
+    card = client.predict("ui-run", api_name="/export_card")[0]
+    assert "library_name: sentence-transformers" in card and "MultipleNegativesRankingLoss" in card
+    z = client.predict("ui-run", "final", False, "en", api_name="/export_zip")
+    with zipfile.ZipFile(z) as zf:
+        names = zf.namelist()
+    assert any(n.endswith("modules.json") for n in names) and any(n.endswith("README.md") for n in names)
+    with pytest.raises(AppError, match="offline"):
+        client.predict("ui-run", "final", False, "me/pig", "hf_secret", True, "en", api_name="/export_push")
+    assert b"hf_secret" not in studio["log"].read_bytes()
+
+    # a run marked worse than base needs the confirmation box
+    st_path = studio["runs"] / "ui-run" / "status.json"
+    st = json.loads(st_path.read_text())
+    st_path.write_text(json.dumps(dict(st, worse_than_base=True)))
+    try:
+        with pytest.raises(AppError, match="worse than the base model"):
+            client.predict("ui-run", "final", False, "en", api_name="/export_zip")
+        assert client.predict("ui-run", "final", True, "en", api_name="/export_zip").endswith(".zip")
+        upd = client.predict("ui-run", api_name="/export_card")
+        assert upd[1]["visible"] is True
+    finally:
+        st_path.write_text(json.dumps(st))
+
+
+def test_language_switch_relabels(client):
+    zh = client.predict("zh", api_name="/set_language")
+    labels = json.dumps(zh, ensure_ascii=False)
+    assert "损失函数" in labels and "训练记录" in labels and "识别出的格式" in labels
+    en = client.predict("en", api_name="/set_language")
+    assert "Detected format" in json.dumps(en) and "损失函数" not in json.dumps(en, ensure_ascii=False)
