@@ -31,7 +31,8 @@ def safe_name(text: str, default: str = "unnamed", max_len: int = 80) -> str:
     becomes ``-``. Leading dots are stripped (no hidden files, no ``..``). Never empty, at most ``max_len``.
     """
     text = unicodedata.normalize("NFKC", str(text or "")).strip()
-    text = _UNSAFE.sub("-", text).strip("-.")
+    text = _UNSAFE.sub("-", text)
+    text = re.sub(r"\.{2,}", ".", text).strip("-.")
     text = re.sub(r"-{2,}", "-", text)[:max_len].strip("-.")
     return text or default
 

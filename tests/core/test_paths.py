@@ -1,0 +1,33 @@
+import os
+
+import pytest
+
+from core.errors import StudioError
+from core.paths import atomic_write_json, atomic_write_text, inside, safe_name
+
+
+@pytest.mark.parametrize("raw", ["../../etc/passwd", "child/../run", "a\\b:c*?", "..", "/abs/path", "x\x00y", "CON/.."])
+def test_safe_name_never_escapes(raw, tmp_path):
+    name = safe_name(raw)
+    assert name and "/" not in name and "\\" not in name and ".." not in name and not name.startswith(".")
+    assert (tmp_path / name).resolve().parent == tmp_path.resolve()
+
+
+def test_safe_name_keeps_chinese_and_is_bounded():
+    assert safe_name("猪场 实验 1") == "猪场-实验-1"
+    assert len(safe_name("x" * 500)) <= 80
+    assert safe_name("") == "unnamed"
+
+
+def test_inside_refuses_escape(tmp_path):
+    assert inside(tmp_path, "a/b") == (tmp_path / "a" / "b").resolve()
+    with pytest.raises(StudioError, match="outside"):
+        inside(tmp_path, "../x")
+
+
+def test_atomic_write_leaves_no_temp_and_replaces(tmp_path):
+    p = tmp_path / "d" / "f.json"
+    atomic_write_json(p, {"a": "猪"})
+    atomic_write_text(p, "second")
+    assert p.read_text(encoding="utf-8") == "second"
+    assert os.listdir(p.parent) == ["f.json"]
