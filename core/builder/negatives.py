@@ -51,7 +51,8 @@ RRF_K = 60
 @dataclass
 class MiningResult:
     """``rows``: the input rows (same kind: list or DataFrame) with ``neg`` replaced by the mined negatives and
-    ``neg_scores`` (the ranking method's score of each; for hybrid, the fused RRF score).
+    ``neg_scores`` (the ranking method's score of each; for hybrid, the fused RRF score; None for a row that kept
+    existing negatives).
     ``stats``: counts and score ranges (see ``mine_negatives``). ``suspected_false_negatives``: candidates the
     guard dropped, ``{query, candidate, score, positive_score, method, rule, rank}``. ``conflicts``: passages the
     input listed as both a positive and a negative of the same query, ``{row, query, passage}``."""
@@ -325,7 +326,9 @@ def mine_negatives(
                     ex_seen.add(k)
                     chosen_existing.append(n)
             chosen_existing = chosen_existing[:num_negatives]
+            before = len(eligible)
             eligible = [j for j in eligible if pool_keys[j] not in ex_seen]
+            dropped["duplicate"] += before - len(eligible)  # already there as an existing negative
         slots = num_negatives - len(chosen_existing)
         if sample == "top" or len(eligible) <= slots:
             picked = eligible[:slots]
@@ -340,8 +343,8 @@ def mine_negatives(
                 kept_scores[m].append(scores[j][m])
         rec["neg"] = chosen_existing + [pool[j] for j in picked]
         main = methods[0] if len(methods) == 1 else None
-        ex_scores = [float("nan")] * len(chosen_existing)
-        rec["neg_scores"] = ex_scores + [scores[j][main] if main else fused(j) for j in picked]
+        # existing negatives have no mined score: such a row gets no neg_scores rather than a partial list
+        rec["neg_scores"] = None if chosen_existing else [scores[j][main] if main else fused(j) for j in picked]
         if len(rec["neg"]) < num_negatives:
             queries_short += 1
         tracker.update(1)

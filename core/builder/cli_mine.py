@@ -1,0 +1,266 @@
+"""``python -m core mine | clean | split | export``: the second half of the dataset builder.
+
+- ``mine --in FILE --out FILE [--method bm25|dense|hybrid|in_batch_only --model SPEC --num-negatives N
+  --range-min A --range-max B --margin-rel R --margin-abs X --sample random|top --passages FILE]``: writes the
+  rows with mined negatives (qpn JSONL) and ``<out>.mining.json`` beside it (stats, suspected false negatives,
+  positive/negative conflicts); prints the stats table.
+- ``clean --in FILE --out FILE [rule flags]``: writes the cleaned rows and ``<out>.clean.json`` (counts, examples).
+- ``split --in FILE --out-dir DIR [--ratios 8:1:1 --group-by COL --seed N]``: writes ``train.jsonl``,
+  ``validation.jsonl``, ``test.jsonl`` (names follow the ratio count) and ``beir/`` (``corpus.jsonl``,
+  ``queries.jsonl``, ``qrels/test.tsv``) built from the last split.
+- ``export --in FILE --out FILE --format qpn|st-parquet|st-csv [--num-negatives N]``.
+
+Input files are read with ``core.data`` (any table format it knows); qpn rows keep their extra columns
+(source, page, ticker, ...). Pair/triplet files are turned into qpn rows (anchor -> query, positive -> [pos]).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from core.errors import DataError
+from core.progress import Progress
+
+
+def _progress(p: Progress) -> None:
+    frac = f"{p.done}/{p.total}" if p.total else str(p.done)
+    eta = f" eta {p.eta_seconds:.0f}s" if p.eta_seconds else ""
+    print(f"\r[{p.stage}] {frac}{eta} {p.message}".rstrip(), end="", file=sys.stderr, flush=True)
+    if p.total and p.done >= p.total:
+        print(file=sys.stderr)
+
+
+def _mapping(items: list[str]) -> dict[str, str]:
+    from core.data.cli import parse_mapping
+
+    return parse_mapping(items)
+
+
+def read_rows(path: str | Path, mapping: dict[str, str] | None = None) -> list[dict]:
+    """Read a data file into qpn rows (list of dicts), keeping columns the qpn mapping did not use.
+
+    Pair / triplet files become ``{query, pos: [positive], neg: [negative]}``. Raises DataError for other
+    formats or when nothing usable is left."""
+    from core.data import load_data, read_table
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"Input file {path} does not exist.")
+    loaded = load_data(path, mapping=mapping or None)
+    df = loaded.df
+    if loaded.format == "qpn":
+        rows = df.to_dict("records")
+    elif loaded.format in ("pair", "triplet"):
+        rows = [
+            {"query": r["anchor"], "pos": [r["positive"]],
+             "neg": [r["negative"]] if loaded.format == "triplet" else [], "_row": r["_row"]}
+            for r in df.to_dict("records")
+        ]
+    else:
+        raise DataError(f"{path.name} holds '{loaded.format}' data; mining, cleaning and splitting need "
+                        "query/positive rows (qpn, pair or triplet).")
+    if not rows:
+        errs = "; ".join(f"row {i.row}: {i.message}" for i in loaded.errors[:3])
+        raise DataError(f"No usable rows in {path.name}" + (f" ({errs})." if errs else "."))
+    used = set(loaded.detection.mapping.values()) if loaded.detection else set()
+    raw = read_table(path)
+    extra = [c for c in raw.columns if c not in used and c != "_row" and c not in rows[0]]
+    if extra:
+        by_row = raw.set_index("_row")[extra].to_dict("index")
+        for r in rows:
+            r.update(by_row.get(r["_row"], {}))
+    for r in rows:
+        r.pop("_row", None)
+    return rows
+
+
+def _beside(out: Path, suffix: str) -> Path:
+    return out.with_name(out.stem + suffix)
+
+
+# ---------------------------------------------------------------------------------------------------- mine
+
+
+def cmd_mine(args: argparse.Namespace) -> int:
+    from core.builder.export import export_qpn_jsonl
+    from core.builder.negatives import mine_negatives
+    from core.paths import atomic_write_json
+
+    rows = read_rows(args.inp, _mapping(args.map))
+    passages = None
+    if args.passages:
+        passages = _read_passages(Path(args.passages))
+    model = args.model
+    if args.method in ("dense", "hybrid") and not model:
+        raise DataError("--method dense/hybrid needs --model (a model name, folder or Hub id).")
+    res = mine_negatives(
+        rows, passages=passages, method=args.method, model=model, num_negatives=args.num_negatives,
+        rank_window=(args.range_min, args.range_max), sample=args.sample,
+        false_negative_margin_abs=args.margin_abs, false_negative_margin_rel=args.margin_rel,
+        seed=args.seed, batch_size=args.batch_size, keep_existing=args.keep_existing,
+        bm25_method=args.bm25_method, progress=None if args.quiet else _progress,
+    )
+    out = Path(args.out)
+    export_qpn_jsonl(res.rows, out)
+    report = _beside(out, ".mining.json")
+    atomic_write_json(report, {"stats": res.stats, "suspected_false_negatives": res.suspected_false_negatives,
+                               "conflicts": res.conflicts})
+    print(res.table())
+    print(f"suspected false negatives: {len(res.suspected_false_negatives)} (listed in {report})")
+    print(f"wrote {len(rows)} rows to {out}")
+    return 0
+
+
+def _read_passages(path: Path) -> list[str]:
+    from core.data import read_table
+
+    df = read_table(path)
+    for col in ("text", "passage", "content", "pos", "positive"):
+        if col in df.columns:
+            vals = df[col].tolist()
+            out = []
+            for v in vals:
+                if isinstance(v, (list, tuple)):
+                    out.extend(str(x) for x in v)
+                elif isinstance(v, str) and v.strip():
+                    out.append(v)
+            return out
+    cols = ", ".join(c for c in df.columns if c != "_row")
+    raise DataError(f"{path.name} has no 'text' (or 'passage'/'content') column to take passages from (columns: {cols}).")
+
+
+# --------------------------------------------------------------------------------------------------- clean
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from core.builder.clean import CleanConfig, clean_rows
+    from core.builder.export import export_qpn_jsonl
+    from core.paths import atomic_write_json
+
+    rows = read_rows(args.inp, _mapping(args.map))
+    cfg = CleanConfig(
+        llm_empty=not args.keep_llm_empty, llm_empty_column=args.llm_empty_column,
+        empty=not args.keep_empty, min_chars=args.min_chars or None, max_chars=args.max_chars or None,
+        length_scope=args.length_scope, neg_equal_pos=not args.keep_neg_equal_pos,
+        duplicate_passages=not args.keep_duplicate_passages, leakage=not args.keep_leakage,
+        exact_duplicates=not args.keep_duplicates, near_duplicates=not args.keep_near_duplicates,
+        near_jaccard=args.near_jaccard, duplicate_action=args.duplicate_action,
+    )
+    cleaned, report = clean_rows(rows, cfg, progress=None if args.quiet else _progress)
+    out = Path(args.out)
+    export_qpn_jsonl(cleaned, out)
+    atomic_write_json(_beside(out, ".clean.json"), report.to_dict())
+    print(report.table())
+    print(f"wrote {len(cleaned)} rows to {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------- split
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    from core.builder.export import export_beir, export_qpn_jsonl
+    from core.builder.split import build_retrieval_set, parse_ratios, split_rows
+
+    rows = read_rows(args.inp, _mapping(args.map))
+    ratios = parse_ratios(args.ratios)
+    parts = split_rows(rows, ratios=ratios, seed=args.seed, group_by=args.group_by)
+    out_dir = Path(args.out_dir)
+    for name, part in parts.items():
+        export_qpn_jsonl(part, out_dir / f"{name}.jsonl")
+        print(f"{name}: {len(part)} rows -> {out_dir / (name + '.jsonl')}")
+    eval_split = "test" if "test" in parts else list(parts)[-1]
+    rs = build_retrieval_set(parts, split=eval_split)
+    export_beir(rs, out_dir / "beir", split="test")
+    print(f"retrieval set from '{eval_split}': {len(rs.queries)} queries, {len(rs.corpus)} passages -> {out_dir / 'beir'}")
+    return 0
+
+
+# -------------------------------------------------------------------------------------------------- export
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from core.builder.export import export_qpn_jsonl, export_st_table
+
+    rows = read_rows(args.inp, _mapping(args.map))
+    if args.format == "qpn":
+        res = export_qpn_jsonl(rows, args.out)
+    else:
+        res = export_st_table(rows, args.out, fmt=args.format.split("-", 1)[1], num_negatives=args.num_negatives)
+    skipped = f", {res.rows_skipped} rows skipped (fewer than {res.num_negatives} negatives)" if res.rows_skipped else ""
+    print(f"wrote {res.rows_written} rows to {res.path}{skipped}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ register
+
+
+def _common(p: argparse.ArgumentParser, out: bool = True) -> None:
+    p.add_argument("--in", dest="inp", required=True, metavar="FILE", help="input rows (qpn JSONL, CSV, Parquet, ...)")
+    if out:
+        p.add_argument("--out", required=True, metavar="FILE", help="output file")
+    p.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
+                   help="map a role to an input column, e.g. --map query=question --map pos=context")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("mine", help="mine hard negatives (BM25 with jieba, dense model, or both)",
+                              description="Mine hard negatives for query/positive rows; writes qpn JSONL and a "
+                                          "<out>.mining.json report beside it.")
+    _common(p)
+    p.add_argument("--method", choices=("bm25", "dense", "hybrid", "in_batch_only"), default="bm25")
+    p.add_argument("--model", metavar="SPEC", help="model for dense/hybrid: registry name, folder or Hub id")
+    p.add_argument("--passages", metavar="FILE", help="extra passage pool (a file with a 'text' column)")
+    p.add_argument("--num-negatives", type=int, default=7)
+    p.add_argument("--range-min", type=int, default=30, help="skip this many top-ranked candidates (default 30)")
+    p.add_argument("--range-max", type=int, default=200, help="consider candidates ranked below this (default 200)")
+    p.add_argument("--margin-rel", type=float, default=0.05,
+                   help="drop candidates scoring >= positive_score * (1 - R) as suspected false negatives")
+    p.add_argument("--margin-abs", type=float, default=None,
+                   help="drop candidates scoring >= positive_score - X as suspected false negatives")
+    p.add_argument("--sample", choices=("random", "top"), default="random")
+    p.add_argument("--keep-existing", action="store_true", help="keep the input's negatives first, mine the rest")
+    p.add_argument("--bm25-method", choices=("lucene", "robertson", "atire", "bm25l", "bm25+"), default="lucene")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_mine)
+
+    p = subparsers.add_parser("clean", help="drop duplicates, empty/short/long texts, leakage and bad negatives",
+                              description="Clean qpn rows; writes the rows and a <out>.clean.json report.")
+    _common(p)
+    p.add_argument("--min-chars", type=int, default=5, help="minimum text length (0 = no minimum)")
+    p.add_argument("--max-chars", type=int, default=750, help="maximum text length (0 = no maximum)")
+    p.add_argument("--length-scope", choices=("all", "query", "passages"), default="all")
+    p.add_argument("--near-jaccard", type=float, default=None,
+                   help="also merge queries whose character 3-gram Jaccard similarity is at least this (e.g. 0.85)")
+    p.add_argument("--duplicate-action", choices=("merge", "drop"), default="merge")
+    p.add_argument("--llm-empty-column", default="llm_empty")
+    for flag, what in (("keep-llm-empty", "rows flagged as empty LLM answers"), ("keep-empty", "empty texts"),
+                       ("keep-neg-equal-pos", "negatives equal to a positive"),
+                       ("keep-duplicate-passages", "repeated passages inside a row"),
+                       ("keep-leakage", "rows whose query is inside its positive"),
+                       ("keep-duplicates", "exact duplicate queries"),
+                       ("keep-near-duplicates", "near-duplicate queries")):
+        p.add_argument(f"--{flag}", action="store_true", help=f"do not remove {what}")
+    p.set_defaults(func=cmd_clean)
+
+    p = subparsers.add_parser("split", help="split rows into train/validation/test (+ a BEIR set from test)",
+                              description="Seeded split; with --group-by no group lands in two splits.")
+    _common(p, out=False)
+    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.add_argument("--ratios", default="8:1:1", help="e.g. 8:1:1 or 95:5 (default 8:1:1)")
+    p.add_argument("--group-by", metavar="COLUMN", help="keep rows sharing this column's value in one split")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_split)
+
+    p = subparsers.add_parser("export", help="write rows as qpn JSONL or a sentence-transformers table",
+                              description="Export qpn rows for training.")
+    _common(p)
+    p.add_argument("--format", choices=("qpn", "st-parquet", "st-csv"), default="qpn")
+    p.add_argument("--num-negatives", type=int, default=None,
+                   help="negative columns in the ST table (default: the smallest count among the rows)")
+    p.set_defaults(func=cmd_export)

@@ -1,0 +1,179 @@
+"""Hard-negative mining on real Chinese data (BM25 + jieba, dense with the tiny model, hybrid) and toy cases."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.builder.bm25 import BM25Index
+from core.builder.clean import text_key
+from core.builder.negatives import DROP_RULES, mine_negatives
+from core.errors import ConfigError, DataError
+
+
+def _t2(shared_data, n=None):
+    path = shared_data / "t2ranking_100/raw/t2rank_100.jsonl"
+    rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+    return rows[:n] if n else rows
+
+
+def _overlaps(rows):
+    """(row index, passage) pairs listed as both positive and negative of the same query, found independently."""
+    return {(i, n) for i, r in enumerate(rows) for n in r["neg"] if n in set(r["pos"])}
+
+
+def _pool(rows):
+    return list(dict.fromkeys(p for r in rows for p in r["pos"] + r["neg"]))
+
+
+def _check_stats_add_up(res, rows_out):
+    s = res.stats
+    assert s["considered"] == s["kept"] + s["not_sampled"] + sum(s["dropped"].values())
+    assert s["kept"] + s["existing_kept"] == sum(len(r["neg"]) for r in rows_out)
+    assert set(s["dropped"]) == set(DROP_RULES)
+    assert s["dropped"]["guard_abs"] + s["dropped"]["guard_rel"] == len(res.suspected_false_negatives)
+
+
+def test_bm25_mining_on_t2ranking(shared_data):
+    rows = _t2(shared_data)
+    overlaps = _overlaps(rows)
+    assert len(overlaps) >= 3  # the data set's known quirk is really there
+    lo, hi = 5, 60
+    res = mine_negatives(rows, method="bm25", num_negatives=5, rank_window=(lo, hi), sample="top")
+    out = res.rows
+    assert isinstance(out, list) and len(out) == len(rows)
+    # every conflict in the input was reported, and none of those passages is a mined negative
+    assert {(c["row"] - 1, c["passage"]) for c in res.conflicts} == overlaps
+    for i, p in overlaps:
+        assert p not in out[i]["neg"]
+    # no mined negative is a positive of its query; most queries got the full count
+    for r in out:
+        keys = {text_key(p) for p in r["pos"]}
+        assert not any(text_key(n) in keys for n in r["neg"])
+        assert len(r["neg"]) == len(r["neg_scores"]) <= 5
+    assert sum(len(r["neg"]) == 5 for r in out) >= 90
+    _check_stats_add_up(res, out)
+    assert res.stats["dropped"]["is_positive"] > 0 and res.stats["dropped"]["outside_window"] > 0
+
+    # rank window honoured: recompute each negative's rank among non-positive passages independently
+    pool = _pool(rows)
+    index = BM25Index(pool)
+    idx, _ = index.search([r["query"] for r in rows], k=len(pool))
+    for i, r in enumerate(out):
+        ranking = [pool[j] for j in idx[i] if pool[j] not in set(rows[i]["pos"])]
+        for n in r["neg"]:
+            assert lo <= ranking.index(n) < hi
+        # sample="top": the picks are the best-ranked eligible ones, in order
+        ranks = [ranking.index(n) for n in r["neg"]]
+        assert ranks == sorted(ranks)
+
+    # the positive score range sits above the kept range (BM25 finds positives first)
+    sr = res.stats["score_ranges"]
+    assert sr["bm25_positive"]["median"] > sr["bm25_kept"]["median"]
+
+
+def test_guard_catches_near_copy_of_positive():
+    pos = "african swine fever virus is a disease of the pig herd"
+    rows = [{"query": "african swine fever virus pig herd", "pos": [pos], "neg": []},
+            {"query": "bank loan interest rate", "pos": ["the bank loan interest rate will increase this year"], "neg": []}]
+    passages = [
+        pos + " today",  # near copy: scores about as high as the positive
+        "swine fever in the herd",
+        "the pig herd needs water",
+        "virus disease report",
+        "company annual revenue and profit",
+    ]
+    res = mine_negatives(rows, passages=passages, method="bm25", num_negatives=3, rank_window=(0, 10),
+                         sample="top", false_negative_margin_rel=0.1, bm25_method="robertson")
+    sus = [s for s in res.suspected_false_negatives if s["query"] == rows[0]["query"]]
+    assert [s["candidate"] for s in sus] == [pos + " today"]
+    assert sus[0]["rule"] == "guard_rel" and sus[0]["score"] >= sus[0]["positive_score"] * 0.9
+    assert pos + " today" not in res.rows[0]["neg"] and len(res.rows[0]["neg"]) == 3
+    # without the guard it is the top pick
+    res2 = mine_negatives(rows, passages=passages, method="bm25", num_negatives=3, rank_window=(0, 10),
+                          sample="top", false_negative_margin_rel=None)
+    assert res2.rows[0]["neg"][0] == pos + " today" and not res2.suspected_false_negatives
+    # absolute margin: a huge margin flags every overlapping candidate
+    res3 = mine_negatives(rows, passages=passages, method="bm25", num_negatives=3, rank_window=(0, 10),
+                          false_negative_margin_rel=None, false_negative_margin_abs=100.0)
+    assert res3.stats["dropped"]["guard_abs"] > 0 and res3.stats["kept"] == 0
+    _check_stats_add_up(res3, res3.rows)
+
+
+def test_random_sampling_is_seeded_and_keep_existing(shared_data):
+    rows = _t2(shared_data, 20)
+    a = mine_negatives(rows, num_negatives=4, rank_window=(2, 40), seed=1)
+    b = mine_negatives(rows, num_negatives=4, rank_window=(2, 40), seed=1)
+    c = mine_negatives(rows, num_negatives=4, rank_window=(2, 40), seed=2)
+    assert [r["neg"] for r in a.rows] == [r["neg"] for r in b.rows]
+    assert [r["neg"] for r in a.rows] != [r["neg"] for r in c.rows]
+    # keep_existing: the input's negatives (minus any that are positives) come first
+    k = mine_negatives(rows, num_negatives=20, rank_window=(2, 40), keep_existing=True)
+    for src, r in zip(rows, k.rows):
+        existing = [n for n in dict.fromkeys(src["neg"]) if n not in set(src["pos"])][:20]
+        assert r["neg"][: len(existing)] == existing
+        assert len(set(r["neg"])) == len(r["neg"])
+    assert k.stats["existing_kept"] > 0
+    _check_stats_add_up(k, k.rows)
+
+
+def test_dense_mining_with_tiny_model(shared_data, tiny_model_path):
+    from sentence_transformers import SentenceTransformer
+
+    rows = _t2(shared_data, 25)
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    lo, hi = 3, 30
+    res = mine_negatives(pd.DataFrame(rows), method="dense", model=model, num_negatives=4, rank_window=(lo, hi),
+                         sample="random", false_negative_margin_rel=None,
+                         false_negative_margin_abs=0.0, batch_size=32)
+    out = res.rows
+    assert isinstance(out, pd.DataFrame) and len(out) == 25
+    _check_stats_add_up(res, out.to_dict("records"))
+    # an untrained tiny model scores everything alike, so the guard has plenty to drop
+    assert res.stats["kept"] > 0 and res.stats["dropped"]["guard_abs"] > 0
+    pool = _pool(rows)
+    p = model.encode_document(pool, normalize_embeddings=True)
+    q = model.encode_query([r["query"] for r in rows], normalize_embeddings=True)
+    sims = q @ p.T
+    for i, r in enumerate(out.to_dict("records")):
+        assert not set(r["neg"]) & set(rows[i]["pos"])
+        order = [pool[j] for j in np.argsort(-sims[i], kind="stable") if pool[j] not in set(rows[i]["pos"])]
+        for n, s in zip(r["neg"], r["neg_scores"]):
+            assert lo - 1 <= order.index(n) <= hi  # +-1 for float ties between numpy and torch
+            assert s == pytest.approx(float(sims[i][pool.index(n)]), abs=1e-4)
+            # the guard (absolute margin 0): nothing kept scores as high as the best positive
+            best_pos = max(float(sims[i][pool.index(x)]) for x in rows[i]["pos"])
+            assert s < best_pos
+
+
+def test_hybrid_mining(shared_data, tiny_model_path):
+    from sentence_transformers import SentenceTransformer
+
+    rows = _t2(shared_data, 15)
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    res = mine_negatives(rows, method="hybrid", model=model, num_negatives=3, rank_window=(2, 20), sample="top",
+                         false_negative_margin_rel=None, false_negative_margin_abs=0.0)
+    assert all(len(r["neg"]) == 3 for r in res.rows)
+    for src, r in zip(rows, res.rows):
+        assert not set(r["neg"]) & set(src["pos"])
+    assert res.stats["score_ranges"]["bm25_kept"] and res.stats["score_ranges"]["dense_kept"]
+    assert {s["method"] for s in res.suspected_false_negatives} <= {"bm25", "dense"}
+    _check_stats_add_up(res, res.rows)
+
+
+def test_in_batch_only_and_errors():
+    rows = [{"query": "pig feed", "pos": ["feed for pigs"], "neg": ["bank loan"], "source": "a"}]
+    res = mine_negatives(rows, method="in_batch_only")
+    assert res.rows == [{"query": "pig feed", "pos": ["feed for pigs"], "neg": [], "source": "a"}]
+    assert res.stats["kept"] == 0
+    with pytest.raises(ConfigError):
+        mine_negatives(rows, method="magic")
+    with pytest.raises(ConfigError):
+        mine_negatives(rows, rank_window=(10, 5))
+    with pytest.raises(ConfigError, match="model"):
+        mine_negatives(rows, method="dense")
+    with pytest.raises(DataError, match="Row 2"):
+        mine_negatives(rows + [{"query": "q", "pos": [], "neg": []}])
