@@ -77,9 +77,9 @@ def set_prefix_prompts(model, prefix_text: str) -> None:
 
 
 def apply_prefix(model, params: dict[str, Any]) -> StrategyReport:
-    """Add and train ``num_tokens`` prefix tokens (see module docstring). Output ``state`` holds
+    """Add and train ``prefix_length`` prefix tokens (see module docstring). Output ``state`` holds
     ``token_ids``, ``tokens``, ``prefix_text`` and the removable hook."""
-    n = int(params.get("num_tokens", 8))
+    n = int(params.get("prefix_length", 8))
     tok = _tokenizer(model)
     tokens = prefix_tokens(n)
     vocab = tok.get_vocab()

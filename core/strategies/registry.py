@@ -37,7 +37,7 @@ _SPECS = [
     ), _h("BitFit: train only the bias terms (about 0.1% of the weights); cheap and hard to overfit.",
           "BitFit：只训练偏置项（约 0.1% 的参数）；开销小，不易过拟合。")),
     StrategySpec("prefix", (
-        Param("num_tokens", "int", 8, min=1, max=128, help=_h(
+        Param("prefix_length", "int", 8, min=1, max=128, help=_h(
             "Number of learnable prefix tokens put before every input.", "放在每条输入前面的可学习前缀 token 数。")),
     ), _h("Prefix (prompt) tuning: learn a few new tokens placed before every text; the model itself stays "
           "frozen. The saved model applies the prefix through its default prompt.",

@@ -24,7 +24,7 @@ def test_prefix_trains_only_its_rows_and_survives_plain_reload(model_copy, tmp_p
 
     model = model_copy
     vocab_before = len(model[0].tokenizer)
-    report = apply_strategy(model, "prefix", {"num_tokens": 4})
+    report = apply_strategy(model, "prefix", {"prefix_length": 4})
     ids = report.state["token_ids"]
     hidden = _emb(model).shape[1]
     assert len(model[0].tokenizer) == vocab_before + 4 and ids == list(range(vocab_before, vocab_before + 4))
@@ -71,7 +71,7 @@ def test_prefix_trains_only_its_rows_and_survives_plain_reload(model_copy, tmp_p
 def test_finalizing_a_copy_keeps_the_training_model_masked(model_copy, tmp_path):
     """Training saves best/ from a deep copy mid-run: the original must keep its gradient mask and wrapper."""
     model = model_copy
-    report = apply_strategy(model, "prefix", {"num_tokens": 2})
+    report = apply_strategy(model, "prefix", {"prefix_length": 2})
     finalize_for_save(copy.deepcopy(model), report)
     assert "preprocess" in model[0].__dict__
     emb_before = _emb(model).detach().clone()
@@ -87,7 +87,7 @@ def test_finalizing_a_copy_keeps_the_training_model_masked(model_copy, tmp_path)
 def test_prefix_combines_with_existing_prompts_and_is_not_doubled(model_copy, tmp_path):
     model = model_copy
     model.prompts = {"query": "query: ", "passage": "passage: ", "document": ""}
-    report = apply_strategy(model, "prefix", {"num_tokens": 2})
+    report = apply_strategy(model, "prefix", {"prefix_length": 2})
     p = "".join(prefix_tokens(2))
     assert model.prompts == {"query": p + "query: ", "passage": p + "passage: ", "document": p, "prefix": p}
     # a prompt that already carries the prefix (e.g. training passing the model's query prompt) gets it once
@@ -109,11 +109,11 @@ def test_reapplying_prefix_reuses_tokens(model_copy, tmp_path):
     from sentence_transformers import SentenceTransformer
 
     model = model_copy
-    report = apply_strategy(model, "prefix", {"num_tokens": 3})
+    report = apply_strategy(model, "prefix", {"prefix_length": 3})
     out = tmp_path / "saved"
     finalize_for_save(model, report).save(str(out))
     again = SentenceTransformer(str(out), device="cpu")
     size = len(again[0].tokenizer)
-    report2 = apply_strategy(again, "prefix", {"num_tokens": 3})
+    report2 = apply_strategy(again, "prefix", {"prefix_length": 3})
     assert len(again[0].tokenizer) == size and report2.state["token_ids"] == report.state["token_ids"]
     assert torch.equal(_emb(again)[report2.state["token_ids"]], _emb(model)[report.state["token_ids"]])

@@ -37,7 +37,7 @@ def test_registry_lists_the_five_strategies_with_bilingual_text():
 @pytest.mark.parametrize("name,params,fragment", [
     ("lora", {"r": 0}, "Strategy 'lora' parameter 'r' is 0 but must be between 1 and 1024."),
     ("lora", {"dropout": 1.5}, "'dropout' is 1.5 but must be between 0 and 0.9"),
-    ("prefix", {"num_tokens": "many"}, "'num_tokens' is 'many' but must be a whole number"),
+    ("prefix", {"prefix_length": "many"}, "'prefix_length' is 'many' but must be a whole number"),
     ("freeze", {"depth": 2}, "Strategy 'freeze' has no parameter 'depth'; its parameters are: embeddings, layers."),
     ("adapterz", {}, "Unknown training strategy 'adapterz'; expected one of: full, bitfit, prefix, freeze, lora."),
 ])
