@@ -381,6 +381,7 @@ def clean_rows(rows: Any, rules: CleanConfig | None = None, progress: ProgressFn
                         break
             if j is not None:
                 hit("near_duplicate", row=row_no, query=q, duplicate_of=kept[j]["query"])
+                exact_index.setdefault(q.strip(), j)  # a later exact copy of this query counts as exact
                 if cfg.duplicate_action == "merge":
                     merge_into(kept[j], rec)
                 continue

@@ -1,0 +1,101 @@
+"""``python -m core mine | clean | split | export`` end to end on real and toy files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+from core.builder.cli_mine import read_rows
+from core.builder.export import load_beir
+from core.cli import main
+from core.data import load_data
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
+
+
+def _jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_mine_cli_on_t2ranking(shared_data, tmp_path, capsys):
+    src = shared_data / "t2ranking_100/raw/t2rank_100.jsonl"
+    rows = _jsonl(src)[:40]
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "mined.jsonl"
+    code = main(["mine", "--in", str(inp), "--out", str(out), "--num-negatives", "3", "--range-min", "2",
+                 "--range-max", "40", "--margin-rel", "0.05", "--quiet"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "candidates considered" in text and "suspected false negatives:" in text
+    mined = _jsonl(out)
+    assert len(mined) == 40
+    for src_row, r in zip(rows, mined):
+        assert r["query"] == src_row["query"] and len(r["neg"]) == 3
+        assert not {n.strip() for n in r["neg"]} & {p.strip() for p in src_row["pos"]}
+    report = json.loads((tmp_path / "mined.mining.json").read_text(encoding="utf-8"))
+    s = report["stats"]
+    assert s["kept"] == 120 and s["rank_window"] == [2, 40]
+    assert s["considered"] == s["kept"] + s["not_sampled"] + sum(s["dropped"].values())
+    assert len(report["suspected_false_negatives"]) == s["dropped"]["guard_rel"] + s["dropped"]["guard_abs"]
+    assert f"suspected false negatives: {len(report['suspected_false_negatives'])}" in text
+    assert load_data(out).format == "qpn"
+
+
+def test_clean_and_export_cli(tmp_path, capsys):
+    rows = [
+        {"query": "What do pigs eat?", "pos": ["Pigs eat corn and soybean meal."], "neg": ["Banks lend money."], "farm": "A"},
+        {"query": "What do pigs eat?", "pos": ["Pigs eat corn and soybean meal."], "neg": ["Rates rose."], "farm": "A"},
+        {"query": "When are piglets weaned?", "pos": ["Piglets are weaned at 21 days."],
+         "neg": ["Piglets are weaned at 21 days.", "Corn prices fell."], "farm": "B"},
+    ]
+    inp = tmp_path / "rows.jsonl"
+    inp.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "clean.jsonl"
+    assert main(["clean", "--in", str(inp), "--out", str(out), "--quiet"]) == 0
+    cleaned = _jsonl(out)
+    assert [r["query"] for r in cleaned] == ["What do pigs eat?", "When are piglets weaned?"]
+    assert cleaned[0]["neg"] == ["Banks lend money.", "Rates rose."] and cleaned[0]["farm"] == "A"
+    assert cleaned[1]["neg"] == ["Corn prices fell."]
+    rep = json.loads((tmp_path / "clean.clean.json").read_text())
+    assert rep["counts"]["exact_duplicate"] == 1 and rep["counts"]["neg_equal_pos"] == 0  # loader removed it first
+    assert "exact_duplicate" in capsys.readouterr().out
+
+    table = tmp_path / "train.parquet"
+    assert main(["export", "--in", str(out), "--out", str(table), "--format", "st-parquet"]) == 0
+    df = pd.read_parquet(table)
+    assert list(df.columns) == ["anchor", "positive", "negative_1"] and len(df) == 2
+
+
+def test_split_cli_financial_by_ticker(shared_data, tmp_path, capsys):
+    src = shared_data / "financial_qa_10k/raw/Financial-QA-10k.csv"
+    rows = read_rows(src)  # pair file -> qpn rows, ticker column kept
+    assert rows[0]["ticker"] == "NVDA" and rows[0]["pos"] and rows[0]["neg"] == []
+    out_dir = tmp_path / "split"
+    assert main(["split", "--in", str(src), "--out-dir", str(out_dir), "--ratios", "8:1:1",
+                 "--group-by", "ticker", "--seed", "42", "--quiet"]) == 0
+    parts = {n: _jsonl(out_dir / f"{n}.jsonl") for n in ("train", "validation", "test")}
+    assert sum(len(p) for p in parts.values()) == len(rows)
+    owner = {}
+    for name, part in parts.items():
+        for r in part:
+            assert owner.setdefault(r["ticker"], name) == name
+    rs = load_beir(out_dir / "beir")
+    assert len(rs.queries) == len(parts["test"])
+    assert [rs.queries[f"q{i}"] for i in range(len(parts["test"]))] == [r["query"] for r in parts["test"]]
+    for i, r in enumerate(parts["test"]):
+        assert [rs.corpus[d] for d in rs.qrels[f"q{i}"]] == r["pos"]
+    assert "test:" in capsys.readouterr().out
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "core", "mine", "--in", str(tmp_path / "nope.jsonl"),
+                           "--out", str(tmp_path / "o.jsonl")], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "does not exist" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "core", "split", "--in", str(tmp_path / "x.jsonl"),
+                           "--out-dir", str(tmp_path), "--ratios", "8:a"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
