@@ -58,10 +58,10 @@ def _passages_from_sample(sample_dir: Path):
 
 def build(ctx) -> dict:
     L = ctx.labeler
-    passages_st = gr.State([])
-    rows_st = gr.State([])
 
-    with gr.Tab(t("tab_build"), id="build") as tab:
+    with gr.Tab(t("tab_build"), id=1, elem_id="tab-build") as tab:
+        passages_st = gr.State([])
+        rows_st = gr.State([])
         L.add(tab, label="tab_build")
         L.add(gr.Markdown(t("build_intro")), value="build_intro")
         with gr.Row():

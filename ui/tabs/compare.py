@@ -54,7 +54,7 @@ def hits_html(hits, title: str) -> str:
 
 def build(ctx) -> dict:
     L = ctx.labeler
-    with gr.Tab(t("tab_compare"), id="compare") as tab:
+    with gr.Tab(t("tab_compare"), id=4, elem_id="tab-compare") as tab:
         L.add(tab, label="tab_compare")
         L.add(gr.Markdown(t("cmp_intro")), value="cmp_intro")
         with gr.Row():

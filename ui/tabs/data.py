@@ -59,10 +59,10 @@ def build(ctx) -> dict:
 
     samples = sample_files(ctx.sample_dir)
     default_sample = "train.jsonl" if "train.jsonl" in samples else (samples[0] if samples else None)
-    loaded = gr.State(None)  # core.data.LoadedData of the training file
-    raw_cols = gr.State([])
 
-    with gr.Tab(t("tab_data"), id="data") as tab:
+    with gr.Tab(t("tab_data"), id=0, elem_id="tab-data") as tab:
+        loaded = gr.State(None)  # core.data.LoadedData of the training file
+        raw_cols = gr.State([])
         L.add(tab, label="tab_data")
         L.add(gr.Markdown(t("data_intro")), value="data_intro")
         with gr.Row():

@@ -33,7 +33,7 @@ def eval_source(data_state: dict | None, upload) -> str:
 
 def build(ctx) -> dict:
     L = ctx.labeler
-    with gr.Tab(t("tab_evaluate"), id="evaluate") as tab:
+    with gr.Tab(t("tab_evaluate"), id=3, elem_id="tab-evaluate") as tab:
         L.add(tab, label="tab_evaluate")
         L.add(gr.Markdown(t("eval_intro")), value="eval_intro")
         with gr.Row():

@@ -25,7 +25,7 @@ def _worse(rd: Path) -> bool:
 
 def build(ctx) -> dict:
     L = ctx.labeler
-    with gr.Tab(t("tab_export"), id="export") as tab:
+    with gr.Tab(t("tab_export"), id=5, elem_id="tab-export") as tab:
         L.add(tab, label="tab_export")
         with gr.Row():
             run = L.add(gr.Dropdown([], label=t("export_run"), allow_custom_value=True, elem_id="exp-run"), label="export_run")

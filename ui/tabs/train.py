@@ -271,9 +271,9 @@ def build(ctx) -> dict:
     from core.strategies import STRATEGIES
 
     bundled_names, default_model = _bundled()
-    view_state = gr.State(empty_view())
 
-    with gr.Tab(t("tab_train"), id="train") as tab:
+    with gr.Tab(t("tab_train"), id=2, elem_id="tab-train") as tab:
+        view_state = gr.State(empty_view())
         L.add(tab, label="tab_train")
         with gr.Row():
             with gr.Column(scale=5):
