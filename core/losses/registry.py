@@ -290,7 +290,6 @@ def _formats_phrase(formats: tuple[str, ...]) -> str:
     names = [FORMAT_NAMES[f] for f in formats]
     if len(names) == 1:
         return names[0]
-    # Later mentions drop the column list when the first one already showed it: keep them all, it is clearer.
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 

@@ -106,3 +106,13 @@ def test_gist_without_guide_is_a_clear_error(tiny_model):
 def test_build_refuses_incompatible_format(tiny_model):
     with pytest.raises(ConfigError, match="TripletLoss needs triplets"):
         build_loss("TripletLoss", tiny_model, {}, "pair")
+
+
+def test_gist_loads_its_guide_from_a_model_source(tiny_model, tiny_model_path):
+    """Without an already-loaded guide, the 'guide' parameter is loaded through core.models.load_model."""
+    loss = build_loss("GISTEmbedLoss", tiny_model, {"guide": str(tiny_model_path)}, "triplet")
+    assert loss.guide is not tiny_model
+    assert loss.guide.get_embedding_dimension() == 32
+    value = loss_forward(loss, tiny_model, dataset_for_loss(canonical_frame("triplet"), "triplet", "GISTEmbedLoss"))
+    assert math.isfinite(float(value.detach()))
+    tiny_model.zero_grad(set_to_none=True)

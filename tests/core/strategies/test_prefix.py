@@ -6,7 +6,6 @@ import copy
 import json
 
 import numpy as np
-import pytest
 import torch
 
 from core.strategies import PREFIX_PROMPT_NAME, apply_strategy, finalize_for_save, prefix_tokens
