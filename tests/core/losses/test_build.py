@@ -71,9 +71,11 @@ def test_params_reach_the_st_loss(tiny_model):
 
 
 def test_matryoshka_wraps_any_loss(tiny_model):
-    for name, fmt in [("MultipleNegativesRankingLoss", "pair"), ("CoSENTLoss", "scored_pair"),
-                      ("CachedMultipleNegativesRankingLoss", "triplet"), ("BatchAllTripletLoss", "labelled_sentence")]:
-        loss = build_loss(name, tiny_model, {}, fmt, matryoshka_dims=[8, 32, 16])
+    cases = [(n, s.formats[0]) for n, s in LOSSES.items() if n != "SoftmaxLoss"]
+    cases.append(("CachedMultipleNegativesRankingLoss", "qpn"))
+    for name, fmt in cases:
+        guide = {"guide_model": tiny_model} if name == "GISTEmbedLoss" else {}
+        loss = build_loss(name, tiny_model, {}, fmt, matryoshka_dims=[8, 32, 16], **guide)
         assert type(loss).__name__ == "MatryoshkaLoss"
         assert type(loss.loss).__name__ == name
         assert tuple(loss.matryoshka_dims) == (32, 16, 8)
