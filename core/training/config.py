@@ -9,6 +9,7 @@ re-run with ``python -m core train --config runs/<name>/config.yaml``. Unknown k
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
@@ -18,7 +19,8 @@ import yaml
 from core.errors import ConfigError
 from core.paths import atomic_write_text
 
-_SECRET_WORDS = ("api_key", "apikey", "token", "secret", "password")
+# Key names that hold secrets (``api_key``, ``hub_token``, ``password``...), but not ``max_tokens``.
+_SECRET_KEY = re.compile(r"(^|_)(api_?key|token|secret|password|passwd|credentials?)$", re.IGNORECASE)
 
 
 @dataclass
@@ -124,7 +126,7 @@ def _refuse_secrets(raw: Any, where: str, prefix: str = "") -> None:
     if isinstance(raw, dict):
         for k, v in raw.items():
             key = f"{prefix}{k}"
-            if any(w in str(k).lower() for w in _SECRET_WORDS) and v not in (None, "", {}):
+            if _SECRET_KEY.search(str(k)) and v not in (None, "", {}):
                 raise ConfigError(f"{where}: '{key}' looks like a secret; secrets are never stored in a config (use an environment variable).")
             _refuse_secrets(v, where, key + ".")
 

@@ -133,14 +133,14 @@ def _trainable(config: TrainConfig, body: int, emb: int, layers: int, per_layer:
     if name == "bitfit":
         return layers * (6 * hidden + 4 * hidden)
     if name == "prefix":
-        return int(p.get("num_tokens", p.get("n_tokens", 8))) * hidden
+        return int(p.get("prefix_length", 8)) * hidden
     if name == "lora":
         r = int(p.get("r", p.get("rank", 8)))
         return layers * 4 * 2 * r * hidden
     if name == "freeze":
-        k = int(p.get("layers", p.get("freeze_layers", 0)) or 0)
+        k = int(p.get("layers", 0) or 0)
         keep = body - min(k, layers) * per_layer
-        return keep + (0 if p.get("embeddings", p.get("freeze_embeddings", True)) else emb)
+        return keep + (0 if p.get("embeddings", True) else emb)
     return body + emb
 
 

@@ -37,6 +37,8 @@ def test_secrets_are_never_stored(tmp_path):
     with pytest.raises(ConfigError, match="secret"):
         TrainConfig.from_dict({"loss": {"params": {"api_key": "sk-123"}}})
     cfg = TrainConfig()
+    ok = TrainConfig.from_dict({"strategy": {"params": {"prefix_length": 8, "max_tokens": 5, "num_tokens": 3}}})
+    assert ok.strategy.params["max_tokens"] == 5
     cfg.strategy.params = {"hub_token": "hf_abc"}
     with pytest.raises(ConfigError, match="secret"):
         cfg.save(tmp_path / "c.yaml")
