@@ -109,7 +109,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
     atomic_write_json(report, {"stats": res.stats, "suspected_false_negatives": res.suspected_false_negatives,
                                "conflicts": res.conflicts})
     print(res.table())
-    print(f"suspected false negatives: {len(res.suspected_false_negatives)} (listed in {report})")
+    print(f"suspected false negatives: {res.suspected_total} ({len(res.suspected_false_negatives)} listed in {report})")
     print(f"wrote {len(rows)} rows to {out}")
     return 0
 

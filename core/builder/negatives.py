@@ -2,7 +2,8 @@
 
 ``mine_negatives(rows, passages=None, method="bm25", model=None, num_negatives=7, rank_window=(30, 200),
 sample="random", false_negative_margin_abs=None, false_negative_margin_rel=0.05, seed=42, batch_size=256,
-positive_reference="max", keep_existing=False, bm25_method="lucene", progress=None) -> MiningResult``
+positive_reference="max", keep_existing=False, bm25_method="lucene", max_suspects=10_000, progress=None)
+-> MiningResult``
 
 The pool is ``passages`` (if given) plus every positive of the rows, else every positive and existing negative of
 the rows; deduplicated by exact text. For each query the pool is ranked (BM25 with jieba for Chinese, a dense
@@ -18,7 +19,8 @@ model, or both), and each retrieved candidate goes through these rules, in order
 - ``guard_abs`` / ``guard_rel`` (the false-negative guard): ``score >= pos_score - margin_abs`` or
   ``score >= pos_score * (1 - margin_rel)``, where ``pos_score`` is the query's score against its own positives
   (``positive_reference`` = max/min/mean over its positives; BM25 score from the same index, cosine for dense).
-  These are listed in ``suspected_false_negatives`` for review.
+  These are listed in ``suspected_false_negatives`` for review (the first ``max_suspects`` of them; the
+  counts in ``stats`` are always complete).
 
 Of the candidates left, ``num_negatives`` are picked (``sample="top"``: best ranked; ``"random"``: seeded sample);
 the others count as ``not_sampled``. So ``considered == kept + not_sampled + sum(dropped.values())``.
@@ -62,6 +64,12 @@ class MiningResult:
     suspected_false_negatives: list[dict] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
 
+    @property
+    def suspected_total(self) -> int:
+        """How many candidates the false-negative guard dropped (the list may be capped, this is not)."""
+        d = self.stats.get("dropped", {})
+        return int(d.get("guard_abs", 0) + d.get("guard_rel", 0))
+
     def table(self) -> str:
         """Plain-text summary of ``stats``."""
         s = self.stats
@@ -74,7 +82,7 @@ class MiningResult:
         for name, rng in s.get("score_ranges", {}).items():
             if rng:
                 lines.append(f"{name}: min {rng['min']:.4g}  median {rng['median']:.4g}  max {rng['max']:.4g}")
-        lines.append(f"suspected false negatives: {len(self.suspected_false_negatives)}   "
+        lines.append(f"suspected false negatives: {self.suspected_total}   "
                      f"positive/negative conflicts in input: {len(self.conflicts)}")
         return "\n".join(lines)
 
@@ -149,6 +157,7 @@ def mine_negatives(
     positive_reference: str = "max",
     keep_existing: bool = False,
     bm25_method: str = "lucene",
+    max_suspects: int | None = 10_000,
     progress: ProgressFn | None = None,
 ) -> MiningResult:
     """Mine hard negatives for every row (see the module docstring for the rules). Returns a ``MiningResult``."""
@@ -169,7 +178,8 @@ def mine_negatives(
     records = as_records(rows)
     for i, r in enumerate(records, start=1):
         if not any(p.strip() for p in r["pos"]):
-            raise DataError(f"Row {i} (query {r['query'][:60]!r}) has no positive passage; mining needs one.")
+            raise DataError(f"Row {i} (query {r['query'][:60]!r}) has no positive passage; mining needs one "
+                            "(run clean first to drop such rows).")
 
     # Conflicts: passages given as both positive and negative of one query.
     conflicts = []
@@ -307,9 +317,10 @@ def mine_negatives(
                 elif false_negative_margin_rel is not None and sj[m] >= ref * (1 - false_negative_margin_rel):
                     rule = "guard_rel"
                 if rule:
-                    suspects.append({"query": rec["query"], "candidate": pool[j], "score": sj[m],
-                                     "positive_score": ref, "method": m, "rule": rule,
-                                     "rank": ranks[j].get(m, min(ranks[j].values()))})
+                    if max_suspects is None or len(suspects) < max_suspects:
+                        suspects.append({"query": rec["query"], "candidate": pool[j], "score": sj[m],
+                                         "positive_score": ref, "method": m, "rule": rule,
+                                         "rank": ranks[j].get(m, min(ranks[j].values()))})
                     break
             if rule:
                 dropped[rule] += 1

@@ -177,3 +177,42 @@ def test_in_batch_only_and_errors():
         mine_negatives(rows, method="dense")
     with pytest.raises(DataError, match="Row 2"):
         mine_negatives(rows + [{"query": "q", "pos": [], "neg": []}])
+
+
+def test_dense_mining_applies_model_prompts(tiny_model_path):
+    from sentence_transformers import SentenceTransformer
+
+    from tests.conftest import tiny_pairs
+
+    pairs = tiny_pairs(20)
+    rows = [{"query": q, "pos": [p], "neg": []} for q, p in pairs]
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    model.prompts = {"query": "query: ", "passage": "passage: "}
+    res = mine_negatives(rows, method="dense", model=model, num_negatives=2, rank_window=(0, 10), sample="top",
+                         false_negative_margin_rel=None)
+    pool = [p for _, p in pairs]
+    plain = SentenceTransformer(str(tiny_model_path), device="cpu")
+    q = plain.encode(["query: " + r["query"] for r in rows], normalize_embeddings=True)
+    d = plain.encode(["passage: " + p for p in pool], normalize_embeddings=True)
+    q0 = plain.encode([r["query"] for r in rows], normalize_embeddings=True)
+    d0 = plain.encode(pool, normalize_embeddings=True)
+    differs = False
+    for i, r in enumerate(res.rows):
+        assert len(r["neg"]) == 2
+        for n, s in zip(r["neg"], r["neg_scores"]):
+            j = pool.index(n)
+            assert s == pytest.approx(float(q[i] @ d[j]), abs=1e-4)  # scored with the prompts
+            differs |= abs(s - float(q0[i] @ d0[j])) > 1e-3
+    assert differs  # and the prompts really changed the scores
+
+
+def test_suspect_list_is_capped_but_counts_are_complete():
+    rows = [{"query": f"pig feed protein {i}", "pos": [f"pig feed protein soybean {i}"], "neg": []} for i in range(6)]
+    passages = [f"pig feed protein soybean corn {i}" for i in range(6)]
+    full = mine_negatives(rows, passages=passages, num_negatives=2, rank_window=(0, 20),
+                          false_negative_margin_abs=100.0, false_negative_margin_rel=None)
+    capped = mine_negatives(rows, passages=passages, num_negatives=2, rank_window=(0, 20),
+                            false_negative_margin_abs=100.0, false_negative_margin_rel=None, max_suspects=3)
+    assert full.stats["dropped"]["guard_abs"] == capped.stats["dropped"]["guard_abs"] > 3
+    assert len(full.suspected_false_negatives) == full.stats["dropped"]["guard_abs"]
+    assert len(capped.suspected_false_negatives) == 3
