@@ -51,7 +51,7 @@ def _passages_from_sample(sample_dir: Path):
     for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         if line.strip():
             d = json.loads(line)
-            out.append(Passage(id=str(d.get("id", i)), text=d.get("text", ""), source=d.get("source", path.name),
+            out.append(Passage(id=str(d.get("id") or d.get("_id") or i), text=d.get("text", ""), source=d.get("source", path.name),
                                page=int(d.get("page", 1) or 1), chunk_index=i, title=d.get("title")))
     return out
 

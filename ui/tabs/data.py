@@ -106,8 +106,11 @@ def build(ctx) -> dict:
                 raise DataError(f"The sample dataset folder {ctx.sample_dir} holds no data file.")
             train = ctx.sample_dir / sample_name
             val = ctx.sample_dir / "validation.jsonl" if sample_name == "train.jsonl" else None
-            test = ctx.sample_dir / "test.jsonl" if sample_name == "train.jsonl" else None
-            return str(train), (str(val) if val and val.is_file() else None), (str(test) if test and test.is_file() else None)
+            test = None
+            if sample_name == "train.jsonl":  # the BEIR folder holds the full corpus; else the test split
+                beir = ctx.sample_dir / "beir"
+                test = beir if (beir / "corpus.jsonl").is_file() else ctx.sample_dir / "test.jsonl"
+            return str(train), (str(val) if val and val.is_file() else None), (str(test) if test and test.exists() else None)
         if not f_train:
             from core.errors import DataError
             raise DataError("Choose a training file to upload first.")
