@@ -17,7 +17,6 @@ Input files are read with ``core.data`` (any table format it knows); qpn rows ke
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
