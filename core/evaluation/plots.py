@@ -66,6 +66,9 @@ def bar_chart(result: Any, path: str | os.PathLike, metrics: Sequence[str] | Non
     labels = list(result.labels)
     names = list(metrics or getattr(result, "metric_order", None) or next(iter(result.metrics.values())).keys())
     names = [m for m in names if all(m in result.metrics[lb] for lb in labels)]
+    if metrics is None:  # hit@k equals recall@k when every query has one relevant passage: show it once
+        names = [m for m in names if not (m.startswith("hit@") and f"recall@{m[4:]}" in names and all(
+            result.metrics[lb][m] == result.metrics[lb][f"recall@{m[4:]}"] for lb in labels))]
     x = np.arange(len(names))
     width = 0.8 / max(len(labels), 1)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 4.2))

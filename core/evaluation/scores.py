@@ -81,14 +81,10 @@ def score_distribution(query_emb: np.ndarray, corpus_emb: np.ndarray, evalset: E
         if mined:
             neg_pairs += [(qidx[q], didx[d]) for d in evalset.negatives.get(q, [])]
         else:
-            picked = 0
-            for _ in range(n_random * 4):
-                if picked >= n_random:
-                    break
-                d = doc_ids[rng.randrange(len(doc_ids))]
-                if d not in rels:
-                    neg_pairs.append((qidx[q], didx[d]))
-                    picked += 1
+            # distinct random passages (without replacement), relevant ones skipped
+            pool = rng.sample(range(len(doc_ids)), min(len(doc_ids), n_random + len(rels)))
+            picked = [j for j in pool if doc_ids[j] not in rels][:n_random]
+            neg_pairs += [(qidx[q], j) for j in picked]
 
     def cos(pairs: list[tuple[int, int]]) -> np.ndarray:
         if not pairs:

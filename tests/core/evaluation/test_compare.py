@@ -131,3 +131,18 @@ def test_matches_sentence_transformers_evaluator(tiny_model, toy_evalset):
         assert ours[name] == pytest.approx(key(name), abs=1e-4), name
     for k in (1, 5, 10):
         assert ours[f"hit@{k}"] == pytest.approx(key(f"accuracy@{k}"), abs=1e-4)
+
+
+def test_score_distribution_uses_mined_negatives_when_present():
+    from core.evaluation.scores import score_distribution
+
+    ev = EvalSet(corpus=DOCS, queries={"Q": "q"}, qrels={"Q": {"d0": 1}}, negatives={"Q": ["d3", "d0"]})
+    q = np.array([[1.0, 0.0]], dtype=np.float32)
+    c = np.array([VECS[t] for t in DOCS.values()], dtype=np.float32)
+    d = score_distribution(q, c, ev, "m")
+    assert d.negative_source == "mined" and d.positive.tolist() == [1.0] and d.negative.tolist() == [0.0]
+    assert d.auc == 1.0
+    ev = EvalSet(corpus=DOCS, queries={"Q": "q"}, qrels={"Q": {"d0": 1}})
+    d = score_distribution(q, c, ev, "m", n_random=5)
+    # random negatives are distinct non-relevant passages: d1, d2, d3 -> cosines .8, .6, 0
+    assert d.negative_source == "random" and sorted(d.negative.tolist()) == pytest.approx([0.0, 0.6, 0.8], abs=1e-6)
