@@ -20,6 +20,8 @@ rule. Rules, in the order they run (a dropped row is counted once, under the fir
    ``near_jaccard`` is set, queries whose character 3-gram Jaccard similarity to an earlier kept query is at least
    that value (MinHash + LSH buckets for candidates, then the exact Jaccard is checked). Same merge/drop action.
 
+Score lists (``pos_scores`` / ``neg_scores``) stay aligned: removing a passage removes its score.
+
 Also here, shared by the builder's mining/split/export modules: ``as_records`` (rows -> list of dicts with list
 ``pos``/``neg``), ``like_input`` (back to the caller's kind), ``text_key`` and ``query_key`` (normalisation).
 """
@@ -244,6 +246,24 @@ class _MinHashLSH:
 # -------------------------------------------------------------------------------------------------- clean
 
 
+def _scores_of(rec: dict, col: str) -> list | None:
+    """The ``pos_scores``/``neg_scores`` list aligned with ``rec[col]``, or None when absent or not aligned."""
+    sc = rec.get(f"{col}_scores")
+    if isinstance(sc, (list, tuple, np.ndarray)) and len(sc) == len(rec[col]):
+        return list(sc)
+    return None
+
+
+def _keep(rec: dict, col: str, idxs: list[int]) -> None:
+    """Keep only the items of ``rec[col]`` at ``idxs`` (and the matching entries of its score list, if any)."""
+    sc = _scores_of(rec, col)
+    if sc is not None:
+        rec[f"{col}_scores"] = [sc[i] for i in idxs]
+    elif f"{col}_scores" in rec and not _is_missing(rec[f"{col}_scores"]):
+        rec[f"{col}_scores"] = None  # was not aligned: drop rather than mislead
+    rec[col] = [rec[col][i] for i in idxs]
+
+
 def _truthy(v: Any) -> bool:
     if _is_missing(v):
         return False
@@ -284,18 +304,20 @@ def clean_rows(rows: Any, rules: CleanConfig | None = None, progress: ProgressFn
     shingle_sets: list[set[str]] = []
 
     def merge_into(target: dict, src: dict) -> None:
+        """Add ``src``'s positives/negatives that ``target`` lacks (scores follow when both rows have them)."""
+        for col in ("pos", "neg"):
+            t_sc, s_sc = _scores_of(target, col), _scores_of(src, col)
+            have = {text_key(x) for x in target[col]}
+            for j, x in enumerate(src[col]):
+                if text_key(x) not in have:
+                    have.add(text_key(x))
+                    target[col].append(x)
+                    if t_sc is not None:
+                        t_sc.append(s_sc[j] if s_sc is not None else None)
+            if t_sc is not None:
+                target[f"{col}_scores"] = t_sc if all(v is not None for v in t_sc) else None
         pos_keys = {text_key(p) for p in target["pos"]}
-        for p in src["pos"]:
-            if text_key(p) not in pos_keys:
-                target["pos"].append(p)
-                pos_keys.add(text_key(p))
-        neg_keys = {text_key(n) for n in target["neg"]}
-        for n in src["neg"]:
-            k = text_key(n)
-            if k not in neg_keys and k not in pos_keys:
-                target["neg"].append(n)
-                neg_keys.add(k)
-        target["neg"] = [n for n in target["neg"] if text_key(n) not in pos_keys]
+        _keep(target, "neg", [j for j, n in enumerate(target["neg"]) if text_key(n) not in pos_keys])
 
     for i, rec in enumerate(records):
         tracker.update(1)
@@ -309,10 +331,10 @@ def clean_rows(rows: Any, rules: CleanConfig | None = None, progress: ProgressFn
                 hit("empty_query", row=row_no, query=q)
                 continue
             for col, rule in (("pos", "empty_positive"), ("neg", "empty_negative")):
-                before = rec[col]
-                rec[col] = [t for t in before if t.strip()]
-                if len(rec[col]) != len(before):
-                    hit(rule, len(before) - len(rec[col]), row=row_no, query=q)
+                before = len(rec[col])
+                _keep(rec, col, [j for j, t in enumerate(rec[col]) if t.strip()])
+                if len(rec[col]) != before:
+                    hit(rule, before - len(rec[col]), row=row_no, query=q)
         if cfg.min_chars or cfg.max_chars:
             if check_q:
                 why = length_rule(q)
@@ -322,13 +344,13 @@ def clean_rows(rows: Any, rules: CleanConfig | None = None, progress: ProgressFn
             if check_p:
                 for col, name in (("pos", "positive"), ("neg", "negative")):
                     keep = []
-                    for t in rec[col]:
+                    for j, t in enumerate(rec[col]):
                         why = length_rule(t)
                         if why:
                             hit(f"{name}_{why}", row=row_no, query=q, chars=len(t.strip()), text=t[:120])
                         else:
-                            keep.append(t)
-                    rec[col] = keep
+                            keep.append(j)
+                    _keep(rec, col, keep)
         if not rec["pos"]:
             hit("no_positive", row=row_no, query=q)
             continue
@@ -336,23 +358,23 @@ def clean_rows(rows: Any, rules: CleanConfig | None = None, progress: ProgressFn
             for col in ("pos", "neg"):
                 seen: set[str] = set()
                 keep = []
-                for t in rec[col]:
+                for j, t in enumerate(rec[col]):
                     k = text_key(t)
                     if k in seen:
                         hit("duplicate_passage", row=row_no, query=q, column=col, text=t[:120])
                     else:
                         seen.add(k)
-                        keep.append(t)
-                rec[col] = keep
+                        keep.append(j)
+                _keep(rec, col, keep)
         if cfg.neg_equal_pos:
             pos_keys = {text_key(p) for p in rec["pos"]}
             keep = []
-            for t in rec["neg"]:
+            for j, t in enumerate(rec["neg"]):
                 if text_key(t) in pos_keys:
                     hit("neg_equal_pos", row=row_no, query=q, text=t[:120])
                 else:
-                    keep.append(t)
-            rec["neg"] = keep
+                    keep.append(j)
+            _keep(rec, "neg", keep)
         if cfg.leakage:
             qn = text_key(q).casefold()
             if any(qn in text_key(p).casefold() for p in rec["pos"]):

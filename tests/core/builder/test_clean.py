@@ -109,3 +109,23 @@ def test_financial_duplicates_counted(shared_data):
     # with the default rules other drops come first (long passages), and each dropped row is counted once
     out3, rep3 = clean_rows(rows)
     assert rep3.rows_in - rep3.rows_out == rep3.rows_dropped and rep3.counts["positive_too_long"] > 0
+
+
+def test_score_lists_stay_aligned(tmp_path):
+    from core.builder.export import export_qpn_jsonl
+    from core.data import load_data
+
+    rows = [
+        {"query": "What do pigs eat?", "pos": [P1], "pos_scores": [0.9],
+         "neg": [P2, P1, "Sows need water.", P2], "neg_scores": [0.5, 0.8, 0.3, 0.5]},
+        {"query": "What do pigs eat?", "pos": ["Pigs eat corn and soybean."], "pos_scores": [0.7],
+         "neg": ["Corn prices fell today."], "neg_scores": [0.2]},
+    ]
+    out, rep = clean_rows(rows)
+    assert rep.counts["neg_equal_pos"] == 1 and rep.counts["duplicate_passage"] == 1
+    (r,) = out
+    assert r["pos"] == [P1, "Pigs eat corn and soybean."] and r["pos_scores"] == [0.9, 0.7]
+    assert r["neg"] == [P2, "Sows need water.", "Corn prices fell today."] and r["neg_scores"] == [0.5, 0.3, 0.2]
+    path = export_qpn_jsonl(out, tmp_path / "c.jsonl").path
+    loaded = load_data(path)
+    assert not loaded.errors and list(loaded.df["neg_scores"][0]) == [0.5, 0.3, 0.2]
