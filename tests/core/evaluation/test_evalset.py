@@ -91,3 +91,20 @@ def test_sample_keeps_positives_and_fills_corpus():
     for q, rels in small.qrels.items():
         assert set(rels) <= set(small.corpus) and set(small.negatives[q]) <= set(small.corpus)
     assert small.sample(corpus_size=3).corpus.keys() >= {d for r in small.qrels.values() for d in r}
+
+
+def test_load_evalset_reads_data_files_through_core_data(tmp_path):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("anchor,positive\nwhat is pig feed,feed for pigs needs protein\n"
+                     "bank loan rate,the bank loan interest rate will increase\nwhat is pig feed,pigs eat corn\n",
+                     encoding="utf-8")
+    ev = load_evalset(pairs)
+    assert isinstance(ev, EvalSet) and len(ev.queries) == 2 and len(ev.corpus) == 3
+    pig = next(q for q, t in ev.queries.items() if t == "what is pig feed")
+    assert {ev.corpus[d] for d in ev.qrels[pig]} == {"feed for pigs needs protein", "pigs eat corn"}
+    scored = tmp_path / "sts.tsv"
+    scored.write_text("sentence1\tsentence2\tscore\na man plays\ta man is playing\t4.5\na dog runs\ta cat eats\t0.5\n"
+                      "the car is red\tthe red car\t4.0\n", encoding="utf-8")
+    ps = load_evalset(scored)
+    assert isinstance(ps, PairEvalSet) and ps.kind == "scored_pair" and len(ps.scores) == 3
+    assert ps.scores[0] > ps.scores[2] > ps.scores[1]
