@@ -106,11 +106,13 @@ class ComparisonResult:
         }
 
     def save(self, folder: str | Path) -> dict[str, Path]:
-        """Write ``metrics.json`` (and ``per_query.csv`` for retrieval) atomically into ``folder``."""
+        """Write ``metrics.json`` (and ``per_query.csv``, UTF-8 with BOM, for retrieval) atomically into ``folder``.
+        Returns {"metrics": path, "per_query": path}."""
         folder = Path(folder)
         out = {"metrics": atomic_write_json(folder / "metrics.json", _json_safe(self.to_dict()))}
         if self.per_query is not None:
-            out["per_query"] = atomic_write_text(folder / "per_query.csv", self.per_query.to_csv(index=False))
+            # UTF-8 with BOM so spreadsheet programs show Chinese queries correctly
+            out["per_query"] = atomic_write_text(folder / "per_query.csv", "\ufeff" + self.per_query.to_csv(index=False))
         return out
 
 

@@ -52,8 +52,8 @@ def test_table_deltas_guard_and_per_query(tmp_path):
     data = json.loads(files["metrics"].read_text(encoding="utf-8"))
     assert data["worse_than_base"] is True and data["labels"] == ["base", "tuned"]
     assert data["deltas_vs_base"]["tuned"]["mrr@10"]["absolute"] == pytest.approx(0.375 - 2 / 3)
-    csv = pd.read_csv(files["per_query"])
-    assert list(csv["rank:tuned"]) == [4, 2]
+    csv = pd.read_csv(files["per_query"], encoding="utf-8-sig")
+    assert list(csv.columns[:3]) == ["query_id", "query", "gold"] and list(csv["rank:tuned"]) == [4, 2]
 
 
 def test_not_worse_has_no_guard():
