@@ -11,6 +11,7 @@ every row (``validate``) and returns the canonical frame with the original row n
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,8 @@ def load_data(path: Union[str, os.PathLike], format: Optional[str] = None, mappi
     p = Path(path)
     tracker = Tracker("load", 3, progress, min_interval=0.0)
     df = read_table(p, sheet=sheet, header=header)
+    if mapping is None and format in (None, "qpn"):
+        df = collapse_ntuple(df)
     tracker.update(1, f"read {len(df)} rows from {p.name}")
     detection = resolve_format(df, format, mapping, p.name)
     tracker.update(1, f"format {detection.format}")
@@ -111,6 +114,34 @@ def load_data(path: Union[str, os.PathLike], format: Optional[str] = None, mappi
     info = {k: df.attrs.get(k) for k in ("kind", "encoding", "delimiter", "quoting", "header", "sheet", "gzip") if k in df.attrs}
     return LoadedData(str(p), detection.format, checked.df, checked.issues, checked.label_names, detection,
                       rows_read=len(df), score_range=checked.score_range, info=info)
+
+
+_NEG_N = re.compile(r"^(negative|neg)_(\d+)$", re.IGNORECASE)
+
+
+def collapse_ntuple(df: pd.DataFrame) -> pd.DataFrame:
+    """A sentence-transformers n-tuple table (``anchor, positive, negative_1..n``, n >= 2) as query-pos-neg lists.
+
+    Returns ``df`` unchanged when it is not such a table; otherwise a frame with ``query``, ``pos`` (one
+    passage) and ``neg`` (the non-empty negatives, in column order), plus ``_row`` and any other columns, so
+    that re-importing an exported n-tuple table gives back every negative (a triplet reading keeps one).
+    """
+    cols = {str(c).lower(): c for c in df.columns}
+    negs = sorted(((int(m.group(2)), c) for c in df.columns if (m := _NEG_N.match(str(c)))), key=lambda t: t[0])
+    anchor = next((cols[n] for n in ("anchor", "query", "question") if n in cols), None)
+    positive = next((cols[n] for n in ("positive", "pos") if n in cols), None)
+    if len(negs) < 2 or anchor is None or positive is None or "neg" in cols:
+        return df
+    neg_cols = [c for _, c in negs]
+
+    def cell_list(row) -> list:
+        return [v for v in (row[c] for c in neg_cols) if isinstance(v, str) and v.strip()]
+
+    out = df.drop(columns=neg_cols + [positive]).rename(columns={anchor: "query"})
+    out["pos"] = [[v] if isinstance(v, str) else [] for v in df[positive]]
+    out["neg"] = [cell_list(r) for _, r in df[neg_cols].iterrows()]
+    out.attrs.update(df.attrs)
+    return out
 
 
 def to_dataset(loaded: Union[LoadedData, pd.DataFrame], columns: Optional[list[str]] = None):

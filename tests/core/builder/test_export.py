@@ -53,11 +53,11 @@ def test_st_table_round_trip(tmp_path, fmt):
     df = read_table(path)
     assert [c for c in df.columns if c != "_row"] == ["anchor", "positive", "negative_1", "negative_2"]
     assert _qpn(st_table_to_rows(df)) == _qpn(ROWS)
-    # core.data reads the table; it takes anchor/positive/negative_1 as a triplet
+    # core.data reads the n-tuple table back with every negative (one row per positive)
     loaded = load_data(path)
-    assert loaded.format == "triplet" and not loaded.errors
-    got = list(zip(loaded.df["anchor"], loaded.df["positive"], loaded.df["negative"]))
-    assert got == [(r["query"], p, r["neg"][0]) for r in ROWS for p in r["pos"]]
+    assert loaded.format == "qpn" and not loaded.errors
+    got = [(q, list(p), list(n)) for q, p, n in zip(loaded.df["query"], loaded.df["pos"], loaded.df["neg"])]
+    assert got == [(r["query"], [p], list(r["neg"])) for r in ROWS for p in r["pos"]]
 
 
 def test_st_table_negative_count_and_pairs(tmp_path):
