@@ -4,6 +4,8 @@
 - ``corpus``: an ``EvalSet`` (its qrels then mark gold passages), a dict {id: text}, or a list of texts
   (ids ``p0``, ``p1``, ...).
 - Each model's corpus matrix comes from the on-disk cache (``embed_cache``): embedded once, reopened instantly.
+- With two models the query is encoded by both at the same time (one torch thread each; ``parallel=False`` to
+  encode one after the other).
 
 ``.search(query, k=10, query_id=None) -> list[list[SearchHit]]``: one ranked list per model. Each hit has the
 passage id, text, cosine score, rank (1-based), and its rank over the WHOLE corpus under the other model
@@ -23,7 +25,7 @@ import numpy as np
 from core.errors import ConfigError
 from core.progress import ProgressFn
 from core.evaluation.embed_cache import embed_corpus_cached
-from core.evaluation.encoding import as_model, encode_queries, model_label, split_labelled
+from core.evaluation.encoding import as_model, encode_queries, model_label, split_labelled, torch_threads
 from core.evaluation.evalset import EvalSet
 
 
@@ -55,7 +57,9 @@ class SideBySide:
 
     def __init__(self, models: Sequence[Any], corpus: EvalSet | Mapping[str, str] | Sequence[str],
                  qrels: Mapping[str, Mapping[str, int]] | None = None, progress: ProgressFn | None = None,
-                 use_cache: bool = True, device: str | None = None):
+                 use_cache: bool = True, device: str | None = None, parallel: bool = True):
+        self.parallel = parallel
+        self._executor = None
         if not models:
             raise ConfigError("Side-by-side search needs at least one model (expected one or two model specs).")
         if isinstance(corpus, EvalSet):
@@ -88,6 +92,25 @@ class SideBySide:
             self.matrices.append(np.ascontiguousarray(emb.matrix, dtype=np.float32))
             self.cache_hits.append(emb.hit)
 
+    def _pool(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=len(self.models), thread_name_prefix="side-by-side")
+        return self._executor
+
+    def close(self) -> None:
+        """Stop the worker threads used for parallel query encoding (also done at garbage collection)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
     def _other(self, i: int) -> int | None:
         if len(self.models) < 2:
             return None
@@ -101,7 +124,21 @@ class SideBySide:
         k = max(1, min(int(k), len(self.doc_ids)))
         qid = query_id or self.query_ids_by_text.get(query)
         rels = self.qrels.get(qid) if qid is not None else None
-        scores = [m @ encode_queries(model, [query])[0] for model, m in zip(self.models, self.matrices)]
+        import torch
+
+        # matrix-vector product in torch (same thread pool as the query encoder: numpy's BLAS threads spinning
+        # next to torch's measurably slowed the following encode on a 2-core machine)
+        def score(i: int) -> np.ndarray:
+            qv = encode_queries(self.models[i], [query])[0]
+            qv = torch.from_numpy(np.ascontiguousarray(qv, dtype=np.float32))
+            return (torch.from_numpy(self.matrices[i]) @ qv).numpy()
+
+        if len(self.models) > 1 and self.parallel:
+            # one single-threaded encode per model, side by side (torch releases the GIL)
+            with torch_threads(1):
+                scores = list(self._pool().map(score, range(len(self.models))))
+        else:
+            scores = [score(i) for i in range(len(self.models))]
         orders = []
         for s in scores:
             top = np.argpartition(-s, k - 1)[:k] if k < len(s) else np.arange(len(s))
