@@ -36,7 +36,9 @@ class DataConfig:
     test: list[str] = field(default_factory=list)
     split: list[float] = field(default_factory=lambda: [0.9, 0.1, 0.0])
     group_by: Optional[str] = None
-    neg_nums: int = 3
+    # Hard negatives per row for query-pos-neg data: 1 (triplets) plus in-batch negatives is the
+    # sentence-transformers standard; every extra one adds a full text per row to each step on CPU.
+    neg_nums: int = 1
     max_rows: Optional[int] = None
 
 

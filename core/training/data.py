@@ -117,5 +117,7 @@ def training_dataset(df: pd.DataFrame, data_format: str, loss_name: str, neg_num
     if data_format == "qpn":
         from core.data import qpn_to_rows
 
+        if neg_nums and not any(len(n or []) for n in df["neg"]):
+            neg_nums = 0  # no mined negatives at all: train on (query, positive) with in-batch negatives
         df = qpn_to_rows(df, neg_nums=neg_nums, seed=seed)
     return dataset_for_loss(df, data_format, loss_name)

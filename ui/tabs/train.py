@@ -305,7 +305,7 @@ def build(ctx) -> dict:
                     with gr.Row():
                         warmup = L.add(gr.Number(0.1, label=t("warmup"), minimum=0, maximum=0.99), label="warmup")
                         max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps"), label="max_steps")
-                        max_seq = L.add(gr.Number(0, label=t("max_seq_length"), precision=0, minimum=0), label="max_seq_length")
+                        max_seq = L.add(gr.Number(128, label=t("max_seq_length"), precision=0, minimum=0), label="max_seq_length")
                         eval_steps = L.add(gr.Number(0, label=t("eval_steps"), precision=0, minimum=0, elem_id="eval-steps"), label="eval_steps")
                 est_btn = L.add(gr.Button(t("estimate"), elem_id="estimate"), value="estimate")
                 est_md = gr.Markdown("", elem_id="estimate-out")
