@@ -174,3 +174,16 @@ def test_bad_data_fails_with_message(tiny_model_path, tmp_path, tmp_runs):
         run_training(cfg, tmp_runs / "bad")
     st = read_status(tmp_runs / "bad")
     assert st["status"] == "failed" and "bad.csv" in st["error"]
+
+
+def test_qpn_without_negatives_trains_in_batch(tiny_model_path, tmp_path, tmp_runs):
+    """A built dataset with no mined negatives (pseudo-queries) trains on in-batch negatives."""
+    from tests.conftest import tiny_pairs
+
+    path = tmp_path / "built.jsonl"
+    path.write_text("".join(json.dumps({"query": q, "pos": [p], "neg": []}, ensure_ascii=False) + "\n"
+                            for q, p in tiny_pairs(30)), encoding="utf-8")
+    status = run_training(tiny_config(tiny_model_path, path, max_steps=2), tmp_runs / "noneg")
+    assert status["status"] == "completed"
+    events, _ = read_events(tmp_runs / "noneg")
+    assert next(e for e in events if e["type"] == "plan")["train_rows"] == 24
