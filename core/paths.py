@@ -79,6 +79,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be read (served, attached, shared)
         os.replace(tmp, path)
     except BaseException:
         try:

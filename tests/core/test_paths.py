@@ -31,3 +31,4 @@ def test_atomic_write_leaves_no_temp_and_replaces(tmp_path):
     atomic_write_text(p, "second")
     assert p.read_text(encoding="utf-8") == "second"
     assert os.listdir(p.parent) == ["f.json"]
+    assert p.stat().st_mode & 0o777 == 0o644
