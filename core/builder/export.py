@@ -139,51 +139,13 @@ def export_beir(retrieval_set: RetrievalSet, folder: str | Path, split: str = "t
     return folder
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise DataError(f"{path} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
-    out = []
-    with path.open(encoding="utf-8") as fh:
-        for no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path.name} line {no} is not valid JSON ({err.msg}).") from None
-            if not isinstance(obj, dict) or "_id" not in obj:
-                raise DataError(f"{path.name} line {no} has no '_id' field; expected {{\"_id\": ..., \"text\": ...}}.")
-            out.append(obj)
-    return out
-
-
 def load_beir(folder: str | Path, split: str = "test") -> RetrievalSet:
-    """Read a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``) into a ``RetrievalSet``."""
-    folder = Path(folder)
-    corpus, titles = {}, {}
-    for obj in _read_jsonl(folder / "corpus.jsonl"):
-        d = str(obj["_id"])
-        corpus[d] = str(obj.get("text") or "")
-        if obj.get("title"):
-            titles[d] = str(obj["title"])
-    queries = {str(o["_id"]): str(o.get("text") or "") for o in _read_jsonl(folder / "queries.jsonl")}
-    qpath = folder / "qrels" / f"{split}.tsv"
-    if not qpath.is_file():
-        raise DataError(f"{qpath} is missing; expected the qrels of split '{split}' there.")
-    qrels: dict[str, dict[str, int]] = {}
-    with qpath.open(encoding="utf-8") as fh:
-        for no, line in enumerate(fh, start=1):
-            parts = line.rstrip("\n").split("\t")
-            if not line.strip() or (no == 1 and parts[0].strip().lower() in ("query-id", "query_id", "qid")):
-                continue
-            if len(parts) < 3:
-                raise DataError(f"{qpath.name} line {no} has {len(parts)} tab-separated fields; expected query-id, corpus-id, score.")
-            try:
-                score = int(float(parts[2]))
-            except ValueError:
-                raise DataError(f"{qpath.name} line {no}: score '{parts[2]}' is not a number.") from None
-            qrels.setdefault(parts[0], {})[parts[1]] = score
-    return RetrievalSet(corpus=corpus, queries=queries, qrels=qrels, titles=titles)
+    """Read a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``) into a ``RetrievalSet``
+    (texts and titles as written, so an ``export_beir`` folder reads back unchanged)."""
+    from core.data.beir import read_beir
+
+    files = read_beir(folder, split)
+    return RetrievalSet(corpus=files.corpus, queries=files.queries, qrels=files.qrels, titles=files.titles)
 
 
 def st_table_to_rows(df) -> list[dict]:

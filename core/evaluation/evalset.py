@@ -14,7 +14,6 @@ positives are merged), so duplicated rows never count a correct hit as a miss.
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from dataclasses import dataclass, field
@@ -256,88 +255,19 @@ def from_loaded(loaded: Any) -> EvalSet | PairEvalSet:
     return from_dataframe(loaded.df, loaded.format, name=name, label_names=getattr(loaded, "label_names", None))
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}, line {lineno}: not valid JSON ({err.msg}); expected one JSON object per line.") from err
-            if not isinstance(obj, dict) or "_id" not in obj:
-                raise DataError(f"{path}, line {lineno}: expected a JSON object with an '_id' field.")
-            rows.append(obj)
-    return rows
-
-
-def _qrels_file(folder: Path, split: str | None) -> Path:
-    qdir = folder / "qrels"
-    if split:
-        path = qdir / f"{split}.tsv"
-        if not path.is_file():
-            found = sorted(p.stem for p in qdir.glob("*.tsv"))
-            raise ConfigError(f"The BEIR folder '{folder}' has no qrels/{split}.tsv (found: {', '.join(found) or 'none'}).")
-        return path
-    files = sorted(qdir.glob("*.tsv"))
-    if not files:
-        raise DataError(f"The BEIR folder '{folder}' has no qrels/*.tsv file (expected e.g. qrels/test.tsv).")
-    if len(files) == 1:
-        return files[0]
-    by_stem = {p.stem: p for p in files}
-    for pref in ("test", "dev", "validation", "all"):
-        if pref in by_stem:
-            return by_stem[pref]
-    raise ConfigError(f"The BEIR folder '{folder}' has several qrels files ({', '.join(sorted(by_stem))}); choose one with split=.")
-
-
-def _read_qrels(path: Path) -> dict[str, dict[str, int]]:
-    qrels: dict[str, dict[str, int]] = {}
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        for lineno, row in enumerate(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
-            if not row or not "".join(row).strip():
-                continue
-            if len(row) == 4:  # TREC style: qid 0 docid rel
-                row = [row[0], row[2], row[3]]
-            if len(row) < 2:
-                raise DataError(f"{path}, line {lineno}: expected 'query-id<TAB>corpus-id<TAB>score', found {row!r}.")
-            rel_text = row[2].strip() if len(row) > 2 else "1"
-            try:
-                rel = int(float(rel_text))
-            except ValueError:
-                if lineno == 1:
-                    continue  # header line
-                raise DataError(f"{path}, line {lineno}: relevance '{rel_text}' is not a number.") from None
-            qrels.setdefault(row[0].strip(), {})[row[1].strip()] = rel
-    return qrels
-
-
 def load_beir(folder: str | Path, split: str | None = None) -> EvalSet:
-    """Read a BEIR folder: ``corpus.jsonl`` ({_id, title, text}), ``queries.jsonl`` ({_id, text}),
-    ``qrels/<split>.tsv`` (with or without a header). ``split`` None picks the only file, else test/dev/validation/all.
-    Passage text is ``title + ' ' + text`` when a title is present. Extra query fields go to ``query_meta``."""
+    """Read a BEIR folder (see ``core.data.beir``) into an ``EvalSet``. ``split`` None picks the only qrels
+    file, else test/dev/validation/all. Passage text is ``title + ' ' + text`` when a title is present.
+    Extra query fields go to ``query_meta``."""
+    from core.data.beir import read_beir
+
     folder = Path(folder)
-    for part in ("corpus.jsonl", "queries.jsonl"):
-        if not (folder / part).is_file():
-            raise DataError(f"The folder '{folder}' has no {part} (expected the BEIR layout: corpus.jsonl, queries.jsonl, qrels/*.tsv).")
-    corpus: dict[str, str] = {}
-    for obj in _read_jsonl(folder / "corpus.jsonl"):
-        title, text = (obj.get("title") or "").strip(), str(obj.get("text") or "").strip()
-        corpus[str(obj["_id"])] = f"{title} {text}".strip() if title else text
-    queries: dict[str, str] = {}
-    meta: dict[str, dict] = {}
-    for obj in _read_jsonl(folder / "queries.jsonl"):
-        qid = str(obj["_id"])
-        queries[qid] = str(obj.get("text") or "").strip()
-        extra = {k: v for k, v in obj.items() if k not in {"_id", "text"}}
-        if extra:
-            meta[qid] = extra
-    qrels_path = _qrels_file(folder, split)
-    qrels = _read_qrels(qrels_path)
-    return EvalSet(corpus=corpus, queries=queries, qrels=qrels, name=f"{folder.name}/{qrels_path.stem}",
-                   query_meta=meta)
+    files = read_beir(folder, split)
+    corpus = {d: (f"{files.titles[d].strip()} {t.strip()}".strip() if d in files.titles else t.strip())
+              for d, t in files.corpus.items()}
+    queries = {q: t.strip() for q, t in files.queries.items()}
+    return EvalSet(corpus=corpus, queries=queries, qrels=files.qrels, name=f"{folder.name}/{files.qrels_path.stem}",
+                   query_meta=files.query_meta)
 
 
 def is_beir_folder(path: str | Path) -> bool:

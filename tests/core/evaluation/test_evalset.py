@@ -75,7 +75,7 @@ def test_load_beir_with_and_without_header(tmp_path, header):
 
 def test_load_beir_errors_name_the_problem(tmp_path):
     _write_beir(tmp_path / "b", True)
-    with pytest.raises(ConfigError, match="no qrels/dev.tsv"):
+    with pytest.raises(DataError, match="no qrels/dev.tsv"):
         load_beir(tmp_path / "b", split="dev")
     (tmp_path / "b" / "corpus.jsonl").write_text('{"_id": "d1", "text": "x"}\nnot json\n', encoding="utf-8")
     with pytest.raises(DataError, match="line 2"):

@@ -1,0 +1,109 @@
+"""Read a BEIR-layout folder: ``corpus.jsonl`` ({_id, title, text}), ``queries.jsonl`` ({_id, text, ...}),
+``qrels/<split>.tsv`` (``query-id<TAB>corpus-id<TAB>score``, with or without a header; TREC 4-column lines too).
+
+``read_beir(folder, split=None) -> BeirFiles`` is the one reader behind the builder's round trip
+(``core.builder.export.load_beir``) and the evaluation sets (``core.evaluation.load_beir``). ``split`` None
+picks the only qrels file, else test > dev > validation > all. Errors name the file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from core.errors import DataError
+
+
+@dataclass
+class BeirFiles:
+    corpus: dict[str, str]  # id -> text (title kept apart)
+    titles: dict[str, str]  # id -> title, only where non-empty
+    queries: dict[str, str]
+    query_meta: dict[str, dict] = field(default_factory=dict)  # extra query fields (ticker, lang...)
+    qrels: dict[str, dict[str, int]] = field(default_factory=dict)
+    qrels_path: Optional[Path] = None
+
+
+def read_jsonl_records(path: Path) -> list[dict]:
+    """JSON objects with an ``_id`` from a JSONL file; an error names the file and line."""
+    if not path.is_file():
+        raise DataError(f"{path} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
+    rows = []
+    with open(path, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{path}, line {lineno}: not valid JSON ({err.msg}); expected one JSON object per line.") from None
+            if not isinstance(obj, dict) or "_id" not in obj:
+                raise DataError(f"{path}, line {lineno}: expected a JSON object with an '_id' field.")
+            rows.append(obj)
+    return rows
+
+
+def qrels_file(folder: Path, split: Optional[str]) -> Path:
+    qdir = folder / "qrels"
+    if split:
+        path = qdir / f"{split}.tsv"
+        if not path.is_file():
+            found = sorted(p.stem for p in qdir.glob("*.tsv"))
+            raise DataError(f"The BEIR folder '{folder}' has no qrels/{split}.tsv (found: {', '.join(found) or 'none'}).")
+        return path
+    files = sorted(qdir.glob("*.tsv"))
+    if not files:
+        raise DataError(f"The BEIR folder '{folder}' has no qrels/*.tsv file (expected e.g. qrels/test.tsv).")
+    if len(files) == 1:
+        return files[0]
+    by_stem = {p.stem: p for p in files}
+    for pref in ("test", "dev", "validation", "all"):
+        if pref in by_stem:
+            return by_stem[pref]
+    raise DataError(f"The BEIR folder '{folder}' has several qrels files ({', '.join(sorted(by_stem))}); choose one with split=.")
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for lineno, row in enumerate(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
+            if not row or not "".join(row).strip():
+                continue
+            if len(row) == 4:  # TREC style: qid 0 docid rel
+                row = [row[0], row[2], row[3]]
+            if len(row) < 2:
+                raise DataError(f"{path}, line {lineno}: expected 'query-id<TAB>corpus-id<TAB>score', found {row!r}.")
+            rel_text = row[2].strip() if len(row) > 2 else "1"
+            try:
+                rel = int(float(rel_text))
+            except ValueError:
+                if lineno == 1:
+                    continue  # header line
+                raise DataError(f"{path}, line {lineno}: relevance '{rel_text}' is not a number.") from None
+            qrels.setdefault(row[0].strip(), {})[row[1].strip()] = rel
+    return qrels
+
+
+def read_beir(folder: str | Path, split: Optional[str] = None) -> BeirFiles:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"The BEIR folder '{folder}' does not exist.")
+    corpus, titles = {}, {}
+    for obj in read_jsonl_records(folder / "corpus.jsonl"):
+        d = str(obj["_id"])
+        corpus[d] = str(obj.get("text") or "")
+        if obj.get("title"):
+            titles[d] = str(obj["title"])
+    queries, meta = {}, {}
+    for obj in read_jsonl_records(folder / "queries.jsonl"):
+        qid = str(obj["_id"])
+        queries[qid] = str(obj.get("text") or "")
+        extra = {k: v for k, v in obj.items() if k not in {"_id", "text"}}
+        if extra:
+            meta[qid] = extra
+    path = qrels_file(folder, split)
+    return BeirFiles(corpus, titles, queries, meta, read_qrels(path), path)
