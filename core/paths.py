@@ -46,28 +46,26 @@ def inside(base: str | os.PathLike, path: str | os.PathLike) -> Path:
     return p
 
 
-def runs_root() -> Path:
-    env = os.environ.get("STUDIO_RUNS_DIR")
+def _root(env_var: str, space_sub: str, local: Path) -> Path:
+    """``$env_var`` if set; ``/data/<space_sub>`` inside a Space with persistent storage; else ``local``."""
+    env = os.environ.get(env_var)
     if env:
         root = Path(env)
     elif os.environ.get("SPACE_ID") and Path("/data").is_dir() and os.access("/data", os.W_OK):
-        root = Path("/data/runs")
+        root = Path("/data") / space_sub
     else:
-        root = Path.cwd() / "runs"
+        root = local
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+def runs_root() -> Path:
+    return _root("STUDIO_RUNS_DIR", "runs", Path.cwd() / "runs")
 
 
 def cache_root() -> Path:
-    env = os.environ.get("STUDIO_CACHE_DIR")
-    if env:
-        root = Path(env)
-    elif os.environ.get("SPACE_ID") and Path("/data").is_dir() and os.access("/data", os.W_OK):
-        root = Path("/data/cache")
-    else:
-        root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "embedding-studio"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+    xdg = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return _root("STUDIO_CACHE_DIR", "cache", xdg / "embedding-studio")
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

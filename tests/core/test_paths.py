@@ -32,3 +32,16 @@ def test_atomic_write_leaves_no_temp_and_replaces(tmp_path):
     assert p.read_text(encoding="utf-8") == "second"
     assert os.listdir(p.parent) == ["f.json"]
     assert p.stat().st_mode & 0o777 == 0o644
+
+
+def test_roots_follow_env_then_space_storage(tmp_path, monkeypatch):
+    from core.paths import cache_root, runs_root
+
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(tmp_path / "r"))
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "c"))
+    assert runs_root() == tmp_path / "r" and (tmp_path / "r").is_dir()
+    assert cache_root() == tmp_path / "c"
+    monkeypatch.delenv("STUDIO_RUNS_DIR")
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert runs_root() == tmp_path / "runs"
