@@ -301,7 +301,7 @@ def build(ctx) -> dict:
                         run_name = L.add(gr.Textbox("pig-run", label=t("run_name"), elem_id="run-name"), label="run_name")
                         epochs = L.add(gr.Number(1, label=t("epochs"), minimum=0.01, elem_id="epochs"), label="epochs")
                         batch = L.add(gr.Number(16, label=t("batch_size"), precision=0, minimum=1, elem_id="batch"), label="batch_size")
-                        lr = L.add(gr.Number(2e-5, label=t("learning_rate"), elem_id="lr"), label="learning_rate")
+                        lr = L.add(gr.Number(5e-5, label=t("learning_rate"), elem_id="lr"), label="learning_rate")
                     with gr.Row():
                         warmup = L.add(gr.Number(0.1, label=t("warmup"), minimum=0, maximum=0.99), label="warmup")
                         max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps"), label="max_steps")
@@ -542,15 +542,16 @@ def build(ctx) -> dict:
         from core.training import read_events
 
         if not view or not view.get("run_dir"):
-            return [gr.skip()] * (len(live) + 1)
+            return [gr.skip()] * (len(live) + 2)
         events, offset = read_events(view["run_dir"], view.get("offset", 0))
         if not events and view.get("ticked"):
-            return [gr.skip()] * (len(live) + 1)
+            return [gr.skip()] * (len(live) + 2)
         view = dict(view, offset=offset, ticked=True, train=list(view["train"]), eval=list(view["eval"]), log=list(view["log"]))
         apply_events(view, events)
-        return [view, *view_outputs(view, lang)]
+        status_changed = any(e.get("type") in ("status", "best") for e in events)
+        return [view, *view_outputs(view, lang), runs_table() if status_changed else gr.skip()]
 
-    timer.tick(on_tick, [view_state, ctx.lang], [view_state, *live], api_name=False, show_progress="hidden",
+    timer.tick(on_tick, [view_state, ctx.lang], [view_state, *live, runs_df], api_name=False, show_progress="hidden",
                queue=False)
 
     def on_page_load(lang):
