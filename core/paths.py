@@ -3,6 +3,8 @@
 - ``safe_name(text)``: turn any user string into a file-name component (no separators, no ``..``).
 - ``runs_root()``: folder holding ``runs/<name>/`` (``STUDIO_RUNS_DIR``; ``/data/runs`` inside a
   Hugging Face Space with persistent storage; else ``./runs``).
+- ``datasets_root()``: built datasets (``STUDIO_DATASETS_DIR``; ``/data/datasets`` in a Space; else
+  ``./datasets``).
 - ``cache_root()``: user cache folder (``STUDIO_CACHE_DIR``, else ``$XDG_CACHE_HOME/embedding-studio``).
 - ``atomic_write_text / atomic_write_bytes / atomic_write_json``: write to a temp file in the same folder,
   fsync, then ``os.replace``: a crash never leaves a half-written file.
@@ -61,6 +63,11 @@ def _root(env_var: str, space_sub: str, local: Path) -> Path:
 
 def runs_root() -> Path:
     return _root("STUDIO_RUNS_DIR", "runs", Path.cwd() / "runs")
+
+
+def datasets_root() -> Path:
+    """Where built datasets and LLM answers live (kept like runs: nothing the user built is lost)."""
+    return _root("STUDIO_DATASETS_DIR", "datasets", Path.cwd() / "datasets")
 
 
 def cache_root() -> Path:

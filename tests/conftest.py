@@ -92,6 +92,7 @@ def tmp_runs(tmp_path, monkeypatch) -> Path:
     runs = tmp_path / "runs"
     monkeypatch.setenv("STUDIO_RUNS_DIR", str(runs))
     monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("STUDIO_DATASETS_DIR", str(tmp_path / "datasets"))
     return runs
 
 

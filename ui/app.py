@@ -93,8 +93,10 @@ def _quiet(fn):
 def launch_kwargs() -> dict:
     in_space = bool(os.environ.get("SPACE_ID"))
     port = int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860)
+    from core.paths import datasets_root, runs_root
+
     return {"server_name": "0.0.0.0" if in_space else "127.0.0.1", "server_port": port, "css": CSS,
-            "footer_links": ["api", "gradio"]}
+            "footer_links": ["api", "gradio"], "allowed_paths": [str(datasets_root()), str(runs_root())]}
 
 
 def main() -> None:

@@ -161,20 +161,16 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    from core.builder.export import export_beir, export_qpn_jsonl
-    from core.builder.split import build_retrieval_set, parse_ratios, split_rows
+    from core.builder.export import write_splits
+    from core.builder.split import parse_ratios, split_rows
 
     rows = read_rows(args.inp, _mapping(args.map))
     ratios = parse_ratios(args.ratios)
     parts = split_rows(rows, ratios=ratios, seed=args.seed, group_by=args.group_by)
-    out_dir = Path(args.out_dir)
-    for name, part in parts.items():
-        export_qpn_jsonl(part, out_dir / f"{name}.jsonl")
-        print(f"{name}: {len(part)} rows -> {out_dir / (name + '.jsonl')}")
-    eval_split = "test" if "test" in parts else list(parts)[-1]
-    rs = build_retrieval_set(parts, split=eval_split)
-    export_beir(rs, out_dir / "beir", split="test")
-    print(f"retrieval set from '{eval_split}': {len(rs.queries)} queries, {len(rs.corpus)} passages -> {out_dir / 'beir'}")
+    out = write_splits(parts, Path(args.out_dir))
+    for name, path in out.files.items():
+        print(f"{name}: {out.counts[name]} rows -> {path}")
+    print(f"retrieval set from '{out.eval_split}': {out.retrieval['queries']} queries, {out.retrieval['passages']} passages -> {out.beir}")
     return 0
 
 

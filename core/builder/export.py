@@ -139,6 +139,32 @@ def export_beir(retrieval_set: RetrievalSet, folder: str | Path, split: str = "t
     return folder
 
 
+@dataclass
+class SplitFiles:
+    folder: Path
+    files: dict[str, Path]  # split name -> qpn JSONL
+    beir: Path  # BEIR retrieval set built from the evaluation split
+    eval_split: str
+    counts: dict[str, int]
+    retrieval: dict[str, int]
+
+
+def write_splits(parts: dict[str, Any], folder: str | Path) -> SplitFiles:
+    """Write ``{split: rows}`` as ``<split>.jsonl`` (FlagEmbedding layout) plus a BEIR folder ``beir/`` built from
+    the test split (or the last one): corpus = every passage of every split, queries and qrels of that split."""
+    from core.builder.split import build_retrieval_set
+
+    folder = Path(folder)
+    files, counts = {}, {}
+    for name, part in parts.items():
+        res = export_qpn_jsonl(part, folder / f"{name}.jsonl")
+        files[name], counts[name] = res.path, res.rows_written
+    eval_split = "test" if "test" in parts and counts.get("test") else list(parts)[-1]
+    rs = build_retrieval_set(parts, split=eval_split)
+    beir = export_beir(rs, folder / "beir", split="test")
+    return SplitFiles(folder, files, beir, eval_split, counts, {"queries": len(rs.queries), "passages": len(rs.corpus)})
+
+
 def load_beir(folder: str | Path, split: str = "test") -> RetrievalSet:
     """Read a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``) into a ``RetrievalSet``
     (texts and titles as written, so an ``export_beir`` folder reads back unchanged)."""

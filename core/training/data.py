@@ -2,7 +2,7 @@
 
 ``load_splits(cfg) -> Splits`` reads every file with ``core.data.load_data`` (one format for all), splits
 the training data when no validation file is given (seeded, grouped so one query never straddles two
-splits), and keeps the canonical DataFrames. ``training_dataset(splits, loss_name, cfg)`` gives the
+splits), and keeps the canonical DataFrames. ``training_dataset(df, format, loss, neg_nums, seed)`` gives the
 ``datasets.Dataset`` in the columns the loss needs (query-pos-neg lists become anchor / positive /
 negative_1..n rows first).
 """
@@ -110,14 +110,57 @@ def load_splits(cfg: DataConfig, seed: int = 42) -> Splits:
     return Splits(fmt, train, val, test, label_names, issues, list(cfg.train))
 
 
+def fill_missing_negatives(df: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, int, int]:
+    """Query-pos-neg rows with no negative get one random passage from the pool of every other passage.
+
+    Mining may leave some queries without candidates (e.g. a BM25 window with no overlap); all rows of a batch
+    need the same number of texts, so such a row gets a random passage that is not one of its positives. A row
+    for which no such passage exists is dropped. Returns (frame, rows filled, rows dropped).
+    """
+    empty = [i for i, n in enumerate(df["neg"]) if not len(n if n is not None else [])]
+    if not empty:
+        return df, 0, 0
+    rng = random.Random(seed)
+    pool = list(dict.fromkeys(t for col in ("pos", "neg") for ts in df[col] for t in (ts if ts is not None else [])))
+    df = df.copy()
+    negs, drop = list(df["neg"]), []
+    for i in empty:
+        own = set(df["pos"].iloc[i] or [])
+        candidates = [t for t in rng.sample(pool, min(len(pool), len(own) + 20)) if t not in own]
+        if candidates:
+            negs[i] = candidates[:1]
+        else:
+            drop.append(i)
+    df["neg"] = negs
+    if drop:
+        df = df.drop(index=df.index[drop]).reset_index(drop=True)
+    return df, len(empty) - len(drop), len(drop)
+
+
 def training_dataset(df: pd.DataFrame, data_format: str, loss_name: str, neg_nums: int, seed: int):
-    """``datasets.Dataset`` with the columns ``loss_name`` needs, from canonical rows of ``data_format``."""
+    """``(datasets.Dataset, notes)`` with the columns ``loss_name`` needs, from canonical rows of ``data_format``.
+
+    Query-pos-neg rows become anchor / positive / negative_1..n rows first (RAG-Retrieval style); with no
+    negative anywhere they train on (anchor, positive) with in-batch negatives; rows lacking negatives among
+    rows that have them get a random one (``notes`` says how many).
+    """
     from core.losses import dataset_for_loss
 
+    notes: list[str] = []
     if data_format == "qpn":
         from core.data import qpn_to_rows
 
         if neg_nums and not any(len(n or []) for n in df["neg"]):
             neg_nums = 0  # no mined negatives at all: train on (query, positive) with in-batch negatives
+            notes.append("no row has negatives: training on (query, positive) pairs with in-batch negatives")
+        elif neg_nums:
+            total = len(df)
+            df, filled, dropped = fill_missing_negatives(df, seed)
+            if filled:
+                notes.append(f"{filled} of {total} rows had no negative; each got a random passage from another query")
+            if dropped:
+                notes.append(f"{dropped} of {total} rows had no negative and no other passage to use; they were left out")
+            if not len(df):
+                raise DataError("No training row has a negative and there is no other passage to use as one; mine hard negatives or add data.")
         df = qpn_to_rows(df, neg_nums=neg_nums, seed=seed)
-    return dataset_for_loss(df, data_format, loss_name)
+    return dataset_for_loss(df, data_format, loss_name), notes

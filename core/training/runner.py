@@ -163,7 +163,9 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     report = S.apply_strategy(model, config.strategy.name, config.strategy.params)
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total)
 
-    train_ds = training_dataset(splits.train, splits.format, loss_name, config.data.neg_nums, config.seed)
+    train_ds, notes = training_dataset(splits.train, splits.format, loss_name, config.data.neg_nums, config.seed)
+    for note in notes:
+        log.emit("log", message=note)
     guide = load_model(config.loss.guide_model) if config.loss.guide_model else None
     num_labels = len(splits.label_names) if splits.label_names else (
         int(splits.train["label"].max()) + 1 if "label" in splits.train.columns else None)

@@ -45,6 +45,7 @@ def studio(tmp_path_factory, tiny_model_path):
     sample = write_sample(base / "sample")
     port = _free_port()
     env = dict(os.environ, STUDIO_RUNS_DIR=str(base / "runs"), STUDIO_CACHE_DIR=str(base / "cache"),
+               STUDIO_DATASETS_DIR=str(base / "datasets"),
                STUDIO_SAMPLE_DIR=str(sample), GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1",
                TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false",
                PYTHONPATH=str(ROOT))
@@ -64,7 +65,7 @@ def studio(tmp_path_factory, tiny_model_path):
     else:
         proc.kill()
         raise RuntimeError("studio did not start within 90 s")
-    yield {"url": url, "runs": base / "runs", "sample": sample, "model": str(tiny_model_path), "log": base / "server.log"}
+    yield {"url": url, "runs": base / "runs", "datasets": base / "datasets", "sample": sample, "model": str(tiny_model_path), "log": base / "server.log"}
     proc.terminate()
     try:
         proc.wait(10)

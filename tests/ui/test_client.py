@@ -74,7 +74,7 @@ def test_data_errors_are_messages(client):
         client.predict("upload", None, None, None, "en", 1, 10, api_name="/data_load")
 
 
-def test_build_tab(client):
+def test_build_tab(client, studio):
     n_pass = client.predict(None, True, 512, 64, api_name="/build_passages")
     assert n_pass[0].startswith("**60** passages")
     pairs = client.predict("pseudo", "", "", "", "OPENAI_API_KEY", 1, api_name="/build_pairs")
@@ -84,6 +84,23 @@ def test_build_tab(client):
     assert any(r[2] > 0 for r in mined[2]["data"])  # rows now carry negatives
     report = client.predict(api_name="/build_clean")
     assert report[0]["rows_in"] >= report[0]["rows_out"] > 0
+    # split into durable files (train/validation/test JSONL + a BEIR set), then train on them
+    files = client.predict("8:1:1", api_name="/build_split")
+    files = files[0] if isinstance(files, tuple) else files
+    names = sorted(Path(f).name for f in files)
+    assert names == ["corpus.jsonl", "queries.jsonl", "test.jsonl", "test.tsv", "train.jsonl", "validation.jsonl"]
+    built = [p for p in studio["datasets"].glob("built-*") if (p / "train.jsonl").is_file()]
+    assert built and (built[0] / "beir" / "qrels" / "test.tsv").is_file()
+    n_train = sum(1 for _ in open(built[0] / "train.jsonl", encoding="utf-8"))
+    client.predict(api_name="/build_use")  # the session's data is now the built set: the config says so
+    est = client.predict(*train_args(studio["model"], "built-run"), api_name="/train_estimate")
+    assert str(built[0] / "train.jsonl") in est[2] and str(built[0] / "validation.jsonl") in est[2]
+    assert n_train > 0
+    client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")  # back to the sample
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="not numbers"):
+        client.predict("a:b", api_name="/build_split")
 
 
 def test_train_estimate_start_and_refuse_second(client, studio):

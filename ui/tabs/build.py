@@ -10,7 +10,8 @@ Engine calls: ``core.builder.documents.load_documents``, ``core.builder.chunking
 from __future__ import annotations
 
 import json
-import tempfile
+import hashlib
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -106,6 +107,7 @@ def build(ctx) -> dict:
             ratios = L.add(gr.Textbox("0.8, 0.1, 0.1", label=t("split_ratios")), label="split_ratios")
             split_btn = L.add(gr.Button(t("split"), elem_id="build-split"), value="split")
         files = L.add(gr.File(label=t("downloads"), file_count="multiple", interactive=False), label="downloads")
+        built_st = gr.State(None)  # the durable folder under datasets_root() holding the split files
         use_btn = L.add(gr.Button(t("use_built")), value="use_built")
 
     mode.change(lambda m: gr.update(visible=m == "llm"), mode, llm_row, api_name=False)
@@ -143,9 +145,12 @@ def build(ctx) -> dict:
         pfn = _progress_fn(progress)
         if mode_v == "llm":
             from core.builder.llm import LLMConfig
+            from core.paths import datasets_root
 
             cfg = LLMConfig(base_url=url.strip(), model=model.strip(), api_key_env=(env or "OPENAI_API_KEY").strip())
-            out = Path(tempfile.mkdtemp(prefix="studio-llm-")) / "llm_questions.jsonl"
+            # A folder per passage set and endpoint: asking again after a crash or restart resumes there.
+            key = hashlib.sha1("\n".join([cfg.base_url, cfg.model, *(str(getattr(p, "id", "")) for p in passages)]).encode()).hexdigest()[:12]
+            out = datasets_root() / f"llm-{key}" / "llm_questions.jsonl"
             report = Q.generate_queries_llm(passages, cfg, api_key=(key or None), n_per_passage=int(n or 1),
                                             out_path=out, progress=pfn)
             rows = list(report.rows)
@@ -195,44 +200,32 @@ def build(ctx) -> dict:
 
     @handler
     def do_split(rows, ratio_text):
-        from core.builder.queries import save_jsonl
-        from core.errors import ConfigError, DataError
+        from core.builder.export import write_splits
+        from core.builder.split import parse_ratios, split_rows
+        from core.errors import DataError
+        from core.paths import datasets_root
 
         if not rows:
             raise DataError("Make query/passage pairs first (step 2).")
-        try:
-            ratios_v = [float(x) for x in str(ratio_text).replace("，", ",").split(",") if x.strip()]
-        except ValueError:
-            raise ConfigError(f"The split '{ratio_text}' must be three numbers like 0.8, 0.1, 0.1.") from None
-        try:
-            from core.builder.split import split_rows
-        except ImportError:
-            raise ConfigError("The dataset splitter (core.builder.split) is not available yet in this build.") from None
-        parts = split_rows(rows, ratios_v)
-        out_dir = Path(tempfile.mkdtemp(prefix="studio-built-"))
-        names = ("train", "validation", "test")
-        items = parts.items() if isinstance(parts, dict) else zip(names, parts)
-        paths = []
-        for name, part in items:
-            recs = part.to_dict("records") if isinstance(part, pd.DataFrame) else list(part)
-            if recs:
-                paths.append(str(save_jsonl(recs, out_dir / f"{name}.jsonl")))
-        return paths
+        parts = split_rows(rows, parse_ratios(str(ratio_text).replace("，", ",")))
+        out = write_splits(parts, datasets_root() / time.strftime("built-%Y%m%d-%H%M%S"))
+        beir = [out.beir / "corpus.jsonl", out.beir / "queries.jsonl", out.beir / "qrels" / "test.tsv"]
+        return [str(p) for p in [*out.files.values(), *beir]], str(out.folder)
 
-    split_btn.click(do_split, [rows_st, ratios], [files], api_name="build_split")
+    split_btn.click(do_split, [rows_st, ratios], [files, built_st], api_name="build_split")
 
     @handler
-    def do_use(paths):
+    def do_use(folder):
         from core.data import load_data
         from core.errors import DataError
 
-        paths = [str(p) for p in (paths or [])]
-        by = {Path(p).stem: p for p in paths}
+        by = {n: folder and Path(folder) / f"{n}.jsonl" for n in ("train", "validation", "test")}
+        by = {n: str(p) for n, p in by.items() if p and p.is_file()}
         if "train" not in by:
-            raise DataError("Split and export the built set first (step 5).")
+            raise DataError("Split the built set first (step 5).")
         data = load_data(by["train"])
         return {"train": by["train"], "validation": by.get("validation"), "test": by.get("test"), "format": data.format,
                 "mapping": dict(data.detection.mapping) if data.detection else {}, "rows": len(data.df)}
 
-    use_btn.click(do_use, files, ctx.data_state, api_name="build_use")
+    use_btn.click(do_use, built_st, ctx.data_state, api_name="build_use")
     return {"tab": tab}

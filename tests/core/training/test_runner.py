@@ -187,3 +187,19 @@ def test_qpn_without_negatives_trains_in_batch(tiny_model_path, tmp_path, tmp_ru
     assert status["status"] == "completed"
     events, _ = read_events(tmp_runs / "noneg")
     assert next(e for e in events if e["type"] == "plan")["train_rows"] == 24
+
+
+def test_qpn_with_some_rows_lacking_negatives(tiny_model_path, tmp_path, tmp_runs):
+    """After mining, a few queries may have no negative: they get a random one and the run says how many."""
+    from tests.conftest import tiny_pairs
+
+    pairs = tiny_pairs(30)
+    path = tmp_path / "mined.jsonl"
+    path.write_text("".join(json.dumps({"query": q, "pos": [p], "neg": [pairs[(i + 2) % 30][1]] if i % 3 else []},
+                                       ensure_ascii=False) + "\n" for i, (q, p) in enumerate(pairs)), encoding="utf-8")
+    cfg = tiny_config(tiny_model_path, path, max_steps=2)
+    cfg.data.split = [1.0, 0.0]
+    status = run_training(cfg, tmp_runs / "mixed")
+    assert status["status"] == "completed", status
+    events, _ = read_events(tmp_runs / "mixed")
+    assert any("10 of 30 rows had no negative" in e.get("message", "") for e in events)
