@@ -90,6 +90,14 @@ def test_studio_in_browser(page, studio):
     expect(page.locator("#metric-plot canvas, #metric-plot svg").first).to_be_visible()
     shot(page, "train")
 
+    # a page reload while the training runs re-opens it with its charts and log
+    page.reload()
+    tab(page, "3. Train")
+    expect(page.locator("#run-head")).to_contain_text("browser-run", timeout=60_000)
+    expect(page.locator("#run-head")).to_contain_text("running")
+    expect(page.locator("#log-tail textarea")).to_have_value(re.compile("eval step 0"), timeout=60_000)
+    expect(page.locator("#loss-plot canvas, #loss-plot svg").first).to_be_visible()
+
     # 3. stop it: the run ends as "stopped" and keeps a loadable model
     page.locator("#stop").click()
     expect(page.locator("#start-msg")).to_contain_text("Stop requested")
