@@ -6,20 +6,22 @@
 - ``datasets_root()``: built datasets (``STUDIO_DATASETS_DIR``; ``/data/datasets`` in a Space; else
   ``./datasets``).
 - ``cache_root()``: user cache folder (``STUDIO_CACHE_DIR``, else ``$XDG_CACHE_HOME/embedding-studio``).
-- ``atomic_write_text / atomic_write_bytes / atomic_write_json``: write to a temp file in the same folder,
+- ``atomic_path(path)`` (a temp path to write, renamed on success) and
+  ``atomic_write_text / atomic_write_bytes / atomic_write_json``: write to a temp file in the same folder,
   fsync, then ``os.replace``: a crash never leaves a half-written file.
 - ``inside(base, path)``: resolve ``path`` and refuse anything outside ``base``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from core.errors import StudioError
 
@@ -75,14 +77,17 @@ def cache_root() -> Path:
     return _root("STUDIO_CACHE_DIR", "cache", xdg / "embedding-studio")
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temp path beside ``path``; write it fully inside the block. On success it is fsynced, made
+    readable (0644) and renamed over ``path``; on any error it is removed. A crash never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        yield Path(tmp)
+        with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be read (served, attached, shared)
         os.replace(tmp, path)
@@ -92,7 +97,12 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         except OSError:
             pass
         raise
-    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

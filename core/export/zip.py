@@ -9,12 +9,12 @@ is written to a temp name beside ``out_path`` and renamed at the end, so a half-
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Optional
 
 from core.errors import StudioError
+from core.paths import atomic_path
 from core.progress import ProgressFn, Tracker
 
 MODEL_MARKERS = ("modules.json", "config_sentence_transformers.json", "config.json")
@@ -41,9 +41,7 @@ def zip_model(model_dir: str | os.PathLike, out_path: str | os.PathLike, card: O
     top = out.stem
     files = sorted(p for p in src.rglob("*") if p.is_file() and not p.name.startswith(".") and ".tmp" not in p.name)
     tracker = Tracker("zip", len(files), progress)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             for f in files:
                 rel = f.relative_to(src).as_posix()
@@ -54,11 +52,4 @@ def zip_model(model_dir: str | os.PathLike, out_path: str | os.PathLike, card: O
                 tracker.update(1, rel)
             if card is not None:
                 zf.writestr(f"{top}/README.md", card)
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return out

@@ -45,3 +45,15 @@ def test_roots_follow_env_then_space_storage(tmp_path, monkeypatch):
     monkeypatch.delenv("SPACE_ID", raising=False)
     monkeypatch.chdir(tmp_path)
     assert runs_root() == tmp_path / "runs"
+
+
+def test_atomic_path_keeps_old_file_when_writing_fails(tmp_path):
+    from core.paths import atomic_path
+
+    target = tmp_path / "model.zip"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("crash mid-write")
+    assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["model.zip"]
