@@ -79,7 +79,10 @@ def cmd_train(args) -> int:
         print(f"wrote {args.write_config}")
         return 0
     run_dir = Path(args.run_dir) if args.run_dir else runs_root() / safe_name(cfg.name, default="run")
-    if not args.resume and (run_dir / "events.jsonl").exists() and not args.run_dir:
+    from core.training.events import is_main_process
+
+    # Rank 0 alone decides (the others would see its first event); a launcher stops every rank if it refuses.
+    if is_main_process() and not args.resume and (run_dir / "events.jsonl").exists() and not args.run_dir:
         raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
     print(f"run folder: {run_dir}")
     status = run_training(cfg, run_dir, resume=args.resume)

@@ -61,6 +61,8 @@ class EventLog:
     def __init__(self, run_dir: str | Path, enabled: bool | None = None):
         self.run_dir = Path(run_dir)
         self.enabled = is_main_process() if enabled is None else enabled
+        # What status.json says, kept in memory too, so every rank knows how its run ended.
+        self.current: dict[str, Any] = read_status(self.run_dir) if self.enabled else {}
         if self.enabled:
             self.run_dir.mkdir(parents=True, exist_ok=True)
 
@@ -77,21 +79,14 @@ class EventLog:
     def status(self, status: str, **fields: Any) -> None:
         """Record a status change both as an event and in ``status.json`` (merged with what is there)."""
         self.emit("status", status=status, **fields)
-        if self.enabled:
-            current = read_status(self.run_dir)
-            current.update(_clean(fields))
-            current["status"] = status
-            current["updated"] = time.time()
-            current["pid"] = os.getpid()
-            atomic_write_json(self.run_dir / STATUS, current)
+        self.update_status(status=status, pid=os.getpid(), **fields)
 
     def update_status(self, **fields: Any) -> None:
         """Merge fields into ``status.json`` without a status change (best metric, last step...)."""
+        self.current.update(_clean(fields))
+        self.current["updated"] = time.time()
         if self.enabled:
-            current = read_status(self.run_dir)
-            current.update(_clean(fields))
-            current["updated"] = time.time()
-            atomic_write_json(self.run_dir / STATUS, current)
+            atomic_write_json(self.run_dir / STATUS, self.current)
 
 
 def read_events(run_dir: str | Path, offset: int = 0) -> tuple[list[dict], int]:

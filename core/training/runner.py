@@ -119,7 +119,7 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False)
     stopper.install()
     log.status("running", name=config.name, model=config.model, resumed=bool(resume), started=time.time())
     try:
-        result = _train(config, run_dir, resume, log, stopper)
+        _train(config, run_dir, resume, log, stopper)
     except StudioError as err:
         log.emit("error", message=str(err))
         log.status("failed", error=str(err))
@@ -132,10 +132,10 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False)
         stopper.restore()
         if log.enabled:
             (run_dir / STOP_FILE).unlink(missing_ok=True)
-    return result
+    return dict(log.current)
 
 
-def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stopper: _Stopper) -> dict:
+def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stopper: _Stopper) -> None:
     import torch
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transformers import TrainerCallback, set_seed
@@ -283,7 +283,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     if spec and config.eval.evaluate_base and ckpt is None:
         trainer.evaluate()  # step 0: the base model, so every curve starts at the baseline
     elif ckpt is not None:
-        prev = _previous_status(run_dir)
+        prev = log.current
         state["baseline"], state["best"], state["best_step"] = prev.get("baseline"), prev.get("best_metric"), prev.get("best_step")
 
     trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
@@ -296,7 +296,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         if is_main_process():
             _save_plain(model, report, run_dir / FINAL)
         log.status("failed", error=msg, step=step)
-        return _previous_status(run_dir)
+        return
 
     stopped = bool(state.get("stopping"))
     # Final evaluation (unless the last step was just evaluated).
@@ -315,10 +315,3 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
             log.emit("warning", message=msg, metric=main_metric, base=state["baseline"], tuned=final_value)
             verdict["warning"] = msg
     log.status("stopped" if stopped else "completed", step=step, final_model=FINAL, **verdict)
-    return _previous_status(run_dir)
-
-
-def _previous_status(run_dir: Path) -> dict:
-    from core.training.events import read_status
-
-    return read_status(run_dir)
