@@ -190,7 +190,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         per_device_eval_batch_size=h.batch_size,
         gradient_accumulation_steps=h.gradient_accumulation_steps,
         learning_rate=h.learning_rate,
-        warmup_ratio=h.warmup_ratio,
+        warmup_steps=float(h.warmup_ratio),  # transformers 5: a float below 1 is a share of the steps
         weight_decay=overrides.pop("weight_decay", h.weight_decay),
         lr_scheduler_type=h.lr_scheduler,
         bf16=_bf16(h.bf16),
