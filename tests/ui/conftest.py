@@ -33,6 +33,11 @@ def write_sample(folder: Path) -> Path:
     splits = {"train.jsonl": rows[:40], "validation.jsonl": rows[40:50], "test.jsonl": rows[50:]}
     for name, part in splits.items():
         (folder / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
+    # like assets/sample: a BEIR folder beside the splits (the whole corpus, test queries) for Evaluate/Compare
+    from core.builder.export import export_beir
+    from core.builder.split import build_retrieval_set
+
+    export_beir(build_retrieval_set({"train": rows[:40], "validation": rows[40:50], "test": rows[50:]}), folder / "beir")
     passages = [{"id": f"p{i}", "text": p + "。 the pig feed is good. 猪的饲料很好。", "source": "kb.md"} for i, (_, p) in enumerate(pairs)]
     (folder / "passages.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in passages), encoding="utf-8")
     return folder

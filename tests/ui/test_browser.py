@@ -1,6 +1,6 @@
 """Real headless Chromium against the running studio: sample loads, a training starts on the tiny model, the
 chart and progress bar move, Stop works, Compare shows two lists, the language switch shows Chinese labels.
-Screenshots of every tab go to assets/screenshots/<tab>.png.
+Screenshots of every tab go to assets/screenshots/test-run/<tab>.png.
 
 Skipped only when /usr/bin/chromium is absent and CI is not set; in CI a missing browser fails.
 """
@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "assets" / "screenshots"
+SHOTS = ROOT / "assets" / "screenshots" / "test-run"  # the README shows a real MiniLM run one level up
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 

@@ -106,15 +106,16 @@ def build(ctx) -> dict:
                 raise DataError(f"The sample dataset folder {ctx.sample_dir} holds no data file.")
             train = ctx.sample_dir / sample_name
             val = ctx.sample_dir / "validation.jsonl" if sample_name == "train.jsonl" else None
-            test = None
-            if sample_name == "train.jsonl":  # the BEIR folder holds the full corpus; else the test split
+            test = beir = None
+            if sample_name == "train.jsonl":  # the test split trains nothing; the BEIR folder (full corpus) evaluates
+                test = ctx.sample_dir / "test.jsonl"
                 beir = ctx.sample_dir / "beir"
-                test = beir if (beir / "corpus.jsonl").is_file() else ctx.sample_dir / "test.jsonl"
-            return str(train), (str(val) if val and val.is_file() else None), (str(test) if test and test.exists() else None)
+            return (str(train), (str(val) if val and val.is_file() else None), (str(test) if test and test.is_file() else None),
+                    (str(beir) if beir and (beir / "corpus.jsonl").is_file() else None))
         if not f_train:
             from core.errors import DataError
             raise DataError("Choose a training file to upload first.")
-        return str(f_train), (str(f_val) if f_val else None), None
+        return str(f_train), (str(f_val) if f_val else None), None, None
 
     def _outputs(data, cols, paths, lang, pg, size):
         from core.data import FORMATS as F
@@ -133,7 +134,9 @@ def build(ctx) -> dict:
         msg = t("data_loaded", lang, kept=summary["rows_kept"], read=summary["rows_read"], file=summary["file"], format=data.format)
         if data.detection and data.detection.reasons:
             msg += "\n\n" + " · ".join(data.detection.reasons[:3])
-        state = {"train": paths[0], "validation": paths[1], "test": paths[2], "format": data.format,
+        # "eval": what Evaluate / Compare search over (a BEIR folder with the whole corpus when there is one);
+        # train / validation / test are data files and go into the training config as they are.
+        state = {"train": paths[0], "validation": paths[1], "test": paths[2], "eval": paths[3], "format": data.format,
                  "mapping": mapping, "roles": roles[:MAP_SLOTS], "rows": summary["rows_kept"]}
         return [data, cols, state, msg, gr.update(value=data.format), *map_updates, summary,
                 issues_frame(data.issues, lang), prev, f"/ {pages}"]

@@ -25,7 +25,7 @@ def eval_source(data_state: dict | None, upload) -> str:
     if upload:
         return str(upload)
     ds = data_state or {}
-    path = ds.get("test") or ds.get("validation")
+    path = ds.get("eval") or ds.get("test") or ds.get("validation")
     if not path:
         raise DataError("No evaluation data: load the sample (it has a test split) in the Data tab or upload an evaluation file.")
     return path
@@ -57,7 +57,7 @@ def build(ctx) -> dict:
 
     def show_data(ds):
         ds = ds or {}
-        p = ds.get("test") or ds.get("validation")
+        p = ds.get("eval") or ds.get("test") or ds.get("validation")
         return f"{t('eval_data')}: `{Path(p).name}`" if p else ""
 
     ctx.data_state.change(show_data, ctx.data_state, data_md, api_name=False)

@@ -445,9 +445,12 @@ def build(ctx) -> dict:
                 cfg.hyper.max_steps, cfg.hyper.max_seq_length or 0, cfg.eval.eval_steps or 0]
 
     def data_state_from_config(cfg) -> dict:
+        test = cfg.data.test[0] if cfg.data.test else None
+        beir = Path(test).parent / "beir" if test else None  # the sample layout: test split + BEIR corpus beside it
         return {"train": cfg.data.train[0] if cfg.data.train else None,
                 "validation": cfg.data.validation[0] if cfg.data.validation else None,
-                "test": cfg.data.test[0] if cfg.data.test else None, "format": cfg.data.format,
+                "test": test, "eval": str(beir) if beir and (beir / "corpus.jsonl").is_file() else None,
+                "format": cfg.data.format,
                 "mapping": cfg.data.mapping or {}, "roles": list((cfg.data.mapping or {}).keys()), "rows": None}
 
     @handler
