@@ -15,14 +15,13 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from core.errors import ConfigError
+from core.errors import ConfigError, DataError
 from core.progress import ProgressFn, Tracker
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
@@ -166,45 +165,14 @@ def read_document(path: str | Path) -> tuple[Document, list[str]]:
 
 
 def decode_bytes(data: bytes, name: str = "text") -> str:
-    """Decode text bytes: BOM (UTF-8/16/32), else UTF-8, else GB18030 when it reads as Chinese, else the
-    charset-normalizer guess. Raises ValueError when nothing fits."""
-    for bom, enc in (
-        (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(enc)
+    """Decode text bytes with the data importer's detection (``core.data.readers.decode_bytes``: BOMs, UTF-8,
+    GB18030 when it reads as Chinese, then charset-normalizer). Raises ValueError when nothing fits."""
+    from core.data.readers import decode_bytes as detect
+
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    gb = None
-    try:
-        gb = data.decode("gb18030")
-    except UnicodeDecodeError:
-        pass
-    if gb is not None and _mostly_cjk(gb):
-        return gb
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is not None:
-        return str(best)
-    if gb is not None:
-        return gb
-    raise ValueError(f"the text encoding of {name} could not be recognised (expected UTF-8 or GB18030)")
-
-
-def _mostly_cjk(text: str, share: float = 0.8) -> bool:
-    non_ascii = [c for c in text if ord(c) > 127 and not c.isspace()]
-    if not non_ascii:
-        return True
-    cjk = sum(1 for c in non_ascii if _is_cjk(c) or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
-    return cjk / len(non_ascii) >= share
-
-
-def _is_cjk(c: str) -> bool:
-    return "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" or "\uf900" <= c <= "\ufaff" or "\U00020000" <= c <= "\U0002ffff"
+        return detect(data, name)[0]
+    except DataError as err:
+        raise ValueError(str(err)) from None
 
 
 def _read_pdf(path: Path) -> tuple[Document, list[str]]:

@@ -106,15 +106,17 @@ def file_kind(path: str | os.PathLike) -> tuple[str, str, bool]:
 def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str]:
     """Decode file bytes to text; return ``(text, encoding)``.
 
-    Order: UTF-16 BOM, strict UTF-8 (BOM stripped), strict GB18030, then charset-normalizer. A GB18030
+    Order: UTF-32 / UTF-16 BOM, strict UTF-8 (BOM stripped), strict GB18030, then charset-normalizer. A GB18030
     decoding whose characters are mostly rare ones (typical of Latin-1/cp1252 bytes read as GBK) is checked
     against charset-normalizer's guess, which wins when it names another encoding.
     """
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as err:
-            raise DataError(f"{name} starts with a UTF-16 marker but is not valid UTF-16 ({err.reason} at byte {err.start}).") from None
+    # UTF-32 first: its little-endian marker begins with UTF-16's.
+    for boms, enc in (((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE), "utf-32"), ((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE), "utf-16")):
+        if data.startswith(boms):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as err:
+                raise DataError(f"{name} starts with a {enc.upper()} marker but is not valid {enc.upper()} ({err.reason} at byte {err.start}).") from None
     try:
         enc = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
         return data.decode("utf-8-sig"), enc

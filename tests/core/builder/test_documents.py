@@ -100,6 +100,8 @@ def test_text_encodings(tmp_path, encoding, prefix):
 
 def test_decode_bytes_bom_and_latin1():
     assert decode_bytes(codecs.BOM_UTF8 + "héllo".encode()) == "héllo"
+    assert decode_bytes("猪舍通风".encode("utf-32")) == "猪舍通风"  # BOM written by the codec
+    assert decode_bytes("猪舍通风 养猪".encode("gb18030")) == "猪舍通风 养猪"
     assert decode_bytes("café au lait, naïve résumé".encode("cp1252")).startswith("caf")
     assert "咖啡" not in decode_bytes("café au lait, naïve résumé, déjà vu".encode("cp1252"))
 
