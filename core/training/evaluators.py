@@ -39,38 +39,16 @@ def prompt_names(model) -> tuple[Optional[str], Optional[str]]:
 
 
 def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: int = 42):
-    """(queries, corpus, relevant_docs) dicts from pair / triplet / qpn rows; corpus = every passage."""
-    corpus_ids: dict[str, str] = {}
-    queries: dict[str, str] = {}
-    relevant: dict[str, set[str]] = {}
+    """(queries, corpus, relevant_docs) dicts from pair / triplet / qpn rows; corpus = every passage.
 
-    def pid(text: str) -> str:
-        if text not in corpus_ids:
-            corpus_ids[text] = f"d{len(corpus_ids)}"
-        return corpus_ids[text]
+    Built by ``core.evaluation.from_dataframe`` (the evaluation tab's own reading of the same rows), so
+    training-time and after-training metrics count the same corpus."""
+    from core.evaluation.evalset import from_dataframe
 
-    qids: dict[str, str] = {}
-    for row in df.itertuples(index=False):
-        r = row._asdict()
-        if fmt == "qpn":
-            q, pos, neg = r["query"], list(r.get("pos") or []), list(r.get("neg") or [])
-        else:
-            q, pos = r["anchor"], [r["positive"]]
-            neg = [r["negative"]] if fmt == "triplet" else []
-        if q not in qids:
-            qids[q] = f"q{len(qids)}"
-            queries[qids[q]] = q
-        rel = relevant.setdefault(qids[q], set())
-        for p in pos:
-            rel.add(pid(p))
-        for n in neg:
-            pid(n)
-    if len(queries) > max_queries:
-        keep = sorted(random.Random(seed).sample(sorted(queries), max_queries))
-        queries = {k: queries[k] for k in keep}
-        relevant = {k: relevant[k] for k in keep}
-    corpus = {v: k for k, v in corpus_ids.items()}
-    return queries, corpus, relevant
+    ev = from_dataframe(df, fmt, name=EVAL_NAME)
+    if len(ev.queries) > max_queries:
+        ev = ev.sample(n_queries=max_queries, seed=seed)
+    return dict(ev.queries), dict(ev.corpus), {q: set(rels) for q, rels in ev.qrels.items()}
 
 
 def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Optional[list[str]] = None,
