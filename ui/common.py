@@ -119,3 +119,13 @@ def progress_html(fraction: float | None, text: str) -> str:
 
 def error_box(message: str) -> str:
     return f'<div class="studio-error">⚠️ {message}</div>'
+
+
+def progress_fn(progress):
+    """An engine ``ProgressFn`` that drives a ``gr.Progress`` bar (stage, done/total)."""
+    def fn(p):
+        try:
+            progress(p.fraction if p.fraction is not None else 0.0, desc=f"{p.stage} {p.done}/{p.total or '?'}")
+        except Exception:
+            pass
+    return fn

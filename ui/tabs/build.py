@@ -2,9 +2,9 @@
 negatives (rank window, false-negative guard, review list) → cleaning report → split → downloads.
 
 Engine calls: ``core.builder.documents.load_documents``, ``core.builder.chunking.chunk / Passage``,
-``core.builder.queries.pseudo_queries / generate_queries_llm / save_jsonl``, ``core.builder.llm.LLMConfig``,
-``core.builder.negatives.mine_negatives``, ``core.builder.clean.clean_rows``, ``core.builder.split.split_rows``
-(when present). The API key is passed to the engine in memory only and never stored in any state.
+``core.builder.queries.pseudo_queries / generate_queries_llm``, ``core.builder.llm.LLMConfig``,
+``core.builder.negatives.mine_negatives``, ``core.builder.clean.clean_rows``, ``core.builder.split.split_rows`` and
+``core.builder.export.write_splits``. The API key is passed to the engine in memory only and never stored in any state.
 """
 
 from __future__ import annotations
@@ -17,17 +17,8 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ui.common import handler
+from ui.common import handler, progress_fn as _progress_fn
 from ui.strings import t
-
-
-def _progress_fn(progress):
-    def fn(p):
-        try:
-            progress(p.fraction if p.fraction is not None else 0.0, desc=f"{p.stage} {p.done}/{p.total or '?'}")
-        except Exception:
-            pass
-    return fn
 
 
 def _short(text, n=160) -> str:

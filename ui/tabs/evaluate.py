@@ -15,7 +15,7 @@ import pandas as pd
 
 from ui.common import handler
 from ui.strings import t
-from ui.tabs.build import _progress_fn
+from ui.common import progress_fn as _progress_fn
 from ui.tabs.runs_common import base_model_of, model_dir, refresh_runs, run_dir
 
 

@@ -69,7 +69,7 @@ def build(ctx) -> dict:
     @handler
     def do_zip(name, which_v, ok, lang, progress=gr.Progress()):
         from core.export import export_model_dir, model_card, zip_model
-        from ui.tabs.build import _progress_fn
+        from ui.common import progress_fn as _progress_fn
 
         rd = run_dir(name)
         _check(rd, ok, lang)
