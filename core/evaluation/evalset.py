@@ -232,7 +232,7 @@ def from_dataframe(df: Any, data_format: str, name: str = "", label_names: Seque
     if data_format == "labelled_pair":
         need("sentence1", "sentence2", "label")
         labels = [int(x) for x in df["label"]]
-        positive = _positive_label(labels, label_names)
+        positive = positive_label(labels, label_names)
         return PairEvalSet("labelled_pair", [str(x) for x in df["sentence1"]], [str(x) for x in df["sentence2"]],
                            labels=[1 if x == positive else 0 for x in labels], name=name)
     raise ConfigError(
@@ -240,7 +240,7 @@ def from_dataframe(df: Any, data_format: str, name: str = "", label_names: Seque
     )
 
 
-def _positive_label(labels: list[int], label_names: Sequence[str] | None) -> int:
+def positive_label(labels: list[int], label_names: Sequence[str] | None) -> int:
     """Which label id means 'similar': the one named entailment/similar/positive/1/yes/true, else the largest id."""
     if label_names:
         for i, nm in enumerate(label_names):

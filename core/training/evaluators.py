@@ -91,10 +91,13 @@ def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Op
 
 
 def _binary_labels(labels: pd.Series, label_names: Optional[list[str]]) -> list[int]:
-    if label_names and "entailment" in [str(n).lower() for n in label_names]:
-        ent = [str(n).lower() for n in label_names].index("entailment")
-        return [int(int(x) == ent) for x in labels]
-    return [int(int(x) > 0) for x in labels]
+    """1 for the label that means 'similar' (as the Evaluate tab decides it: entailment/similar/... by name,
+    else the largest id), 0 for the others."""
+    from core.evaluation.evalset import positive_label
+
+    ids = [int(x) for x in labels]
+    pos = positive_label(ids, label_names)
+    return [int(x == pos) for x in ids]
 
 
 def _label_triplets(df: pd.DataFrame, seed: int, limit: int = 2000):
