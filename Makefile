@@ -1,21 +1,31 @@
-# Two commands do all the set-up on a fresh machine:
-#   make run   - create .venv, install requirements.txt, start the studio on the embedded default model
-#   make test  - create/update the same .venv with the test requirements and run the whole test suite
+# Set-up on a fresh machine installs the exact versions in the committed lock files:
+#   make run   - create .venv from requirements.lock, start the studio on the embedded default model
+#   make test  - the same .venv plus requirements-test.lock, then the whole test suite
+#   make lock  - re-resolve requirements*.txt into requirements*.lock (upgrade on purpose, run the tests,
+#                commit all four files together)
+#   make help  - this list
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+# The lock is resolved for this platform with torch taken from the local CPU wheel (no CUDA packages);
+# torch is written as ==2.13.0, which pip satisfies from that wheel here and from PyPI elsewhere.
+LOCK_FLAGS := --python-version 3.11 --python-platform x86_64-manylinux_2_28 --find-links /opt/wheels \
+	--override .ci/torch-cpu.txt --custom-compile-command "make lock" --quiet
 
-.PHONY: run test clean-venv
+.PHONY: run test lock lint format help clean-venv
 
-$(VENV)/.installed: requirements.txt
+help:
+	@sed -n 's/^#   //p' Makefile
+
+$(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.lock
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
-	$(PY) -m pip install --quiet -r requirements-test.txt
+$(VENV)/.test-installed: $(VENV)/.installed requirements-test.lock
+	$(PY) -m pip install --quiet -r requirements-test.lock
 	touch $@
 
 run: $(VENV)/.installed
@@ -23,6 +33,12 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.test-installed
 	$(PY) -m pytest
+
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile requirements.txt $(LOCK_FLAGS) -o requirements.lock
+	$(PYTHON) -m uv pip compile requirements-test.txt -c requirements.lock $(LOCK_FLAGS) -o requirements-test.lock
+	sed -i 's/^torch==\([0-9.]*\)+cpu/torch==\1/' requirements.lock requirements-test.lock
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,0 +1,53 @@
+"""Typed state shared by the tabs (held in ``Ctx.data_state``, a ``gr.State``).
+
+``DataState`` is the one description of the active dataset: the Data tab makes it from a loaded file, the
+Build tab from a split it wrote, and Train / Evaluate / Compare read it. Nothing else builds this dict-like
+record, so every tab agrees on its keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, asdict
+from typing import Any
+
+
+@dataclass
+class DataState:
+    """The active dataset.
+
+    - ``train`` / ``validation`` / ``test``: data files that go into the training config as they are.
+    - ``eval``: what Evaluate / Compare search over (a BEIR folder with the whole corpus when there is one).
+    - ``format`` / ``mapping`` / ``roles``: the detected (or chosen) format and its column mapping.
+    - ``rows``: rows kept after validation; ``label``: the name shown to the user ("sample: train.jsonl").
+    - ``language``: ``"en"``, ``"zh"`` or ``"mixed"`` as detected from the text (for the model picker).
+    - ``passages``: an optional knowledge-base passage file (JSONL) from the Build tab.
+    """
+
+    train: str
+    validation: str | None = None
+    test: str | None = None
+    eval: str | None = None
+    format: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    roles: list[str] = field(default_factory=list)
+    rows: int = 0
+    label: str = ""
+    language: str | None = None
+    passages: str | None = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Dict-style read, so code written against the old dict keeps working during the move."""
+        return getattr(self, key, default)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def as_state(value: Any) -> DataState | None:
+    """``value`` as a ``DataState`` (accepts a ``DataState``, a dict with its keys, or None)."""
+    if value is None or isinstance(value, DataState):
+        return value
+    if isinstance(value, dict) and value.get("train"):
+        known = {k: v for k, v in value.items() if k in DataState.__dataclass_fields__}
+        return DataState(**known)
+    return None
