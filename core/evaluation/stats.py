@@ -1,0 +1,89 @@
+"""Paired comparison of two models over the same queries: how big the difference is and how sure we are.
+
+``paired_difference(a, b)`` takes per-query scores of a reference model ``a`` (e.g. the base) and a
+candidate ``b`` (e.g. the tuned model) on the same queries, in the same order, and returns a ``PairedDiff``:
+the mean difference ``b - a``, its 95% bootstrap confidence interval (percentile method, resampling queries),
+a two-sided paired sign-flip permutation p-value, the verdict (``better`` / ``worse`` when the interval
+excludes 0, else ``no_difference``) and, when there is no detectable difference, roughly how many queries
+would be needed to detect a gain of the observed size (normal approximation, 80% power). This module is
+the one rule for "is this more than noise"; training's delivered-model choice, the Evaluate tab and
+``python -m core compare`` all call it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+
+BETTER, WORSE, NO_DIFFERENCE = "better", "worse", "no_difference"
+
+
+@dataclass
+class PairedDiff:
+    """Result of ``paired_difference``; ``to_dict()`` is what ``metrics.json`` stores."""
+
+    n: int  # queries compared
+    mean_a: float
+    mean_b: float
+    diff: float  # mean(b - a)
+    ci_low: float
+    ci_high: float
+    p_value: float
+    verdict: str  # BETTER / WORSE / NO_DIFFERENCE
+    needed_n: int | None  # queries needed to detect |diff| (80% power, two-sided 5%); None if diff == 0
+    confidence: float = 0.95
+
+    @property
+    def relative(self) -> float | None:
+        """Relative change of the mean (``diff / mean_a``), None when ``mean_a`` is 0."""
+        return self.diff / self.mean_a if self.mean_a else None
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["relative"] = self.relative
+        return out
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float], *, n_boot: int = 2000, n_perm: int = 2000,
+                      confidence: float = 0.95, seed: int = 0) -> PairedDiff:
+    """Compare per-query scores ``b`` against ``a`` (same queries, same order). See the module docstring.
+
+    Raises ``ValueError`` when the lengths differ or there are no queries.
+    """
+    x = np.asarray(a, dtype=np.float64)
+    y = np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"paired scores need two equal-length lists, got {x.shape} and {y.shape}")
+    n = int(x.size)
+    if n == 0:
+        raise ValueError("paired scores need at least one query")
+    d = y - x
+    mean = float(d.mean())
+    rng = np.random.default_rng(seed)
+    if n == 1 or np.allclose(d, d[0]):
+        lo = hi = mean
+        p = 1.0 if mean == 0 else (0.0 if n > 1 else 1.0)
+    else:
+        idx = rng.integers(0, n, size=(n_boot, n))
+        boots = d[idx].mean(axis=1)
+        tail = (1.0 - confidence) / 2
+        lo, hi = (float(v) for v in np.quantile(boots, [tail, 1.0 - tail]))
+        signs = rng.choice(np.array([-1.0, 1.0]), size=(n_perm, n))
+        perm = np.abs((signs * d).mean(axis=1))
+        p = float((np.sum(perm >= abs(mean) - 1e-12) + 1) / (n_perm + 1))
+    if lo > 0:
+        verdict = BETTER
+    elif hi < 0:
+        verdict = WORSE
+    else:
+        verdict = NO_DIFFERENCE
+    sd = float(d.std(ddof=1)) if n > 1 else 0.0
+    needed = None
+    if mean != 0 and sd > 0:
+        z = 1.959964 + 0.841621  # two-sided 5%, 80% power
+        needed = int(math.ceil((z * sd / abs(mean)) ** 2))
+    return PairedDiff(n=n, mean_a=float(x.mean()), mean_b=float(y.mean()), diff=mean, ci_low=lo, ci_high=hi,
+                      p_value=p, verdict=verdict, needed_n=needed, confidence=confidence)
