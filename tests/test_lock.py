@@ -61,3 +61,14 @@ def test_unpinned_is_detected(tmp_path):
     (tmp_path / "r.lock").write_text("pandas==1.5.0\n    # via -r r.txt\n", encoding="utf-8")
     assert unpinned(tmp_path / "r.txt", tmp_path / "r.lock") == [
         "pandas>=2 (lock: 1.5.0)", "requests (lock: missing)"]
+
+
+def test_space_installs_the_lock():
+    """A Space pip-installs pre-requirements.txt first: it must pull in the app lock, and the SDK version in
+    the README front matter must be the locked gradio."""
+    lines = [x.strip() for x in (ROOT / "pre-requirements.txt").read_text(encoding="utf-8").splitlines()]
+    assert "-r requirements.lock" in lines
+    front = (ROOT / "README.md").read_text(encoding="utf-8").split("---")[1]
+    meta = dict(line.split(":", 1) for line in front.strip().splitlines() if ":" in line)
+    assert meta["sdk_version"].strip() == _lock(ROOT / "requirements.lock")["gradio"]
+    assert meta["python_version"].strip().strip('"') == "3.11"
