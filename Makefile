@@ -3,6 +3,8 @@
 #   make test  - the same .venv plus requirements-test.lock, then the whole test suite
 #   make lock  - re-resolve requirements*.txt into requirements*.lock (upgrade on purpose, run the tests,
 #                commit all four files together)
+#   make lint  - ruff check and ruff format --check (CI runs it before the tests)
+#   make format - apply ruff's fixes and formatting
 #   make help  - this list
 PYTHON ?= python3
 VENV   ?= .venv
@@ -39,6 +41,14 @@ lock:
 	$(PYTHON) -m uv pip compile requirements.txt $(LOCK_FLAGS) -o requirements.lock
 	$(PYTHON) -m uv pip compile requirements-test.txt -c requirements.lock $(LOCK_FLAGS) -o requirements-test.lock
 	sed -i 's/^torch==\([0-9.]*\)+cpu/torch==\1/' requirements.lock requirements-test.lock
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 clean-venv:
 	rm -rf $(VENV)
