@@ -117,3 +117,11 @@ def tiny_pairs(n: int = 40, seed: int = 0) -> list[tuple[str, str]]:
         extra = rng.choice(EN_WORDS[:40]) if i % len(topics) < 5 else rng.choice(ZH_CHARS[:40])
         out.append((f"{q} {extra} {i}", f"{p} {extra} {i}"))
     return out
+
+
+def pytest_collection_modifyitems(config, items):
+    """Apply the ``browser`` marker to every test in a ``test_browser*.py`` file (headless Chromium), so
+    ``-m "not browser"`` gives a quick loop; the default run still runs everything."""
+    for item in items:
+        if item.path.name.startswith("test_browser"):
+            item.add_marker(pytest.mark.browser)

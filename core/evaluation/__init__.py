@@ -1,5 +1,5 @@
 """Evaluation: metrics, base-vs-tuned comparison, score histograms, side-by-side search with an on-disk
-embedding cache, and reports (issue 4). Nothing here imports gradio; models and data are imported lazily.
+embedding cache, and reports. Nothing here imports gradio; models and data are imported lazily.
 
 Public API:
 - data: ``EvalSet``, ``PairEvalSet``, ``from_rows``, ``from_dataframe``, ``from_loaded``, ``load_beir``, ``load_evalset``
