@@ -1,29 +1,79 @@
-"""Device choice and thread count."""
+"""Device choice and thread count, driven by what torch and the OS report (monkeypatched), not re-derived."""
 
-import os
+from __future__ import annotations
 
+import types
+
+import pytest
 import torch
 
 from core.models import available_cores, pick_device, set_threads
+from core.models import device as device_mod
 
 
-def test_pick_device_matches_hardware():
-    dev = pick_device()
-    if torch.cuda.is_available():
-        assert dev == "cuda"
-    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        assert dev == "mps"
+def _fake_backends(monkeypatch, cuda: bool | Exception, mps: bool | None):
+    def cuda_available():
+        if isinstance(cuda, Exception):
+            raise cuda
+        return cuda
+
+    monkeypatch.setattr(torch.cuda, "is_available", cuda_available)
+    if mps is None:
+        monkeypatch.setattr(torch.backends, "mps", None, raising=False)
     else:
-        assert dev == "cpu"
-    torch.zeros(2, device=dev)  # the device actually works
+        monkeypatch.setattr(torch.backends, "mps", types.SimpleNamespace(is_available=lambda: mps), raising=False)
 
 
-def test_set_threads_uses_available_cores():
+@pytest.mark.parametrize("cuda, mps, expected", [
+    (True, True, "cuda"),
+    (False, True, "mps"),
+    (False, False, "cpu"),
+    (False, None, "cpu"),
+    (RuntimeError("broken driver"), False, "cpu"),
+    (RuntimeError("broken driver"), True, "mps"),
+])
+def test_pick_device_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
+    _fake_backends(monkeypatch, cuda, mps)
+    assert pick_device() == expected
+
+
+def test_picked_device_works_here():
+    torch.zeros(2, device=pick_device())
+
+
+@pytest.mark.parametrize("affinity, quota, expected", [
+    ({0, 1, 2, 3}, None, 4),
+    ({0, 1, 2, 3}, 2, 2),
+    ({0}, 8, 1),
+    (set(range(16)), 3, 3),
+])
+def test_available_cores_is_affinity_capped_by_cgroup_quota(monkeypatch, affinity, quota, expected):
+    monkeypatch.setattr(device_mod.os, "sched_getaffinity", lambda pid: affinity)
+    monkeypatch.setattr(device_mod, "_cgroup_cpu_limit", lambda: quota)
+    assert available_cores() == expected
+
+
+def test_cgroup_v2_quota_is_read(monkeypatch, tmp_path):
+    files = {"/sys/fs/cgroup/cpu.max": "150000 100000\n"}
+
+    class FakePath(type(tmp_path)):
+        def read_text(self, *a, **k):
+            if str(self) in files:
+                return files[str(self)]
+            raise OSError("absent")
+
+    monkeypatch.setattr(device_mod, "Path", FakePath)
+    assert device_mod._cgroup_cpu_limit() == 2  # 1.5 CPUs rounds up
+    files["/sys/fs/cgroup/cpu.max"] = "max 100000\n"
+    assert device_mod._cgroup_cpu_limit() is None
+
+
+def test_set_threads_sets_torch_threads(monkeypatch):
     before = torch.get_num_threads()
+    monkeypatch.setattr(device_mod, "available_cores", lambda: 3)
     try:
-        n = available_cores()
-        assert 1 <= n <= len(os.sched_getaffinity(0))
-        assert set_threads() == n and torch.get_num_threads() == n
+        assert set_threads() == 3 and torch.get_num_threads() == 3
         assert set_threads(1) == 1 and torch.get_num_threads() == 1
+        assert set_threads(0) == 1  # never zero threads
     finally:
         torch.set_num_threads(before)
