@@ -12,7 +12,13 @@ Public API:
 - ``dataset_for_loss(df_or_dataset, data_format, loss_name) -> datasets.Dataset``
 """
 
-from core.losses.build import batch_sampler_for, build_loss, validate_matryoshka_dims
+from core.losses.build import (
+    batch_sampler_for,
+    build_loss,
+    gathers_across_devices,
+    validate_matryoshka_dims,
+    world_size,
+)
 from core.losses.columns import dataset_for_loss
 from core.losses.params import Param, coerce_value, validate_values
 from core.losses.registry import (
@@ -35,6 +41,8 @@ __all__ = [
     "Param",
     "batch_sampler_for",
     "build_loss",
+    "gathers_across_devices",
+    "world_size",
     "check_compatible",
     "coerce_value",
     "dataset_for_loss",

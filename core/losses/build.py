@@ -7,6 +7,8 @@ returns a ``torch.nn.Module`` ready for ``SentenceTransformerTrainer(loss=...)``
 
 from __future__ import annotations
 
+import os
+
 from typing import Any, Mapping
 
 from core.errors import ConfigError, ModelSourceError
@@ -90,6 +92,20 @@ def _load_guide(spec: str):
     return load_model(spec)
 
 
+def world_size() -> int:
+    """Number of training processes this run was launched with (``WORLD_SIZE`` set by torchrun / accelerate)."""
+    try:
+        return max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    except ValueError:
+        return 1
+
+
+def gathers_across_devices(loss) -> bool:
+    """Whether ``loss`` (or the loss a Matryoshka wrapper holds) pools in-batch negatives across processes."""
+    inner = getattr(loss, "loss", loss)
+    return bool(getattr(inner, "gather_across_devices", False) or getattr(loss, "gather_across_devices", False))
+
+
 def build_loss(
     name: str,
     model,
@@ -98,13 +114,16 @@ def build_loss(
     num_labels: int | None = None,
     guide_model=None,
     matryoshka_dims: list[int] | str | None = None,
+    gather_across_devices: bool | None = None,
 ):
     """Build loss ``name`` for ``model`` trained on ``data_format`` data.
 
     Inputs: a SentenceTransformer ``model``; ``params`` (validated with ``validate_params``); the canonical
     ``data_format``; ``num_labels`` (SoftmaxLoss: number of classes, at least 2); ``guide_model`` (GISTEmbedLoss:
     an already loaded SentenceTransformer; when None, the ``guide`` parameter is loaded with
-    ``core.models.load_model``); ``matryoshka_dims`` (wrap the loss in MatryoshkaLoss over these dimensions).
+    ``core.models.load_model``); ``matryoshka_dims`` (wrap the loss in MatryoshkaLoss over these dimensions);
+    ``gather_across_devices`` (in-batch-negative losses gather every process's embeddings, so the negative pool
+    grows with the process count; None: on when launched with more than one process, see ``world_size()``).
     Output: the ``torch.nn.Module`` loss. Raises ConfigError for an incompatible format or bad parameter.
     """
     from sentence_transformers.sentence_transformer import losses as L
@@ -112,17 +131,21 @@ def build_loss(
     spec = check_compatible(name, data_format)
     p = validate_params(spec.name, params)
     n = spec.name
+    gather = world_size() > 1 if gather_across_devices is None else bool(gather_across_devices)
 
     if n == "MultipleNegativesRankingLoss":
-        loss = L.MultipleNegativesRankingLoss(model, scale=_scale(p), similarity_fct=_similarity(p["similarity"]))
+        loss = L.MultipleNegativesRankingLoss(model, scale=_scale(p), similarity_fct=_similarity(p["similarity"]),
+                                              gather_across_devices=gather)
     elif n == "CachedMultipleNegativesRankingLoss":
         loss = L.CachedMultipleNegativesRankingLoss(
-            model, scale=_scale(p), similarity_fct=_similarity(p["similarity"]), mini_batch_size=p["mini_batch_size"]
+            model, scale=_scale(p), similarity_fct=_similarity(p["similarity"]), mini_batch_size=p["mini_batch_size"],
+            gather_across_devices=gather,
         )
     elif n == "GISTEmbedLoss":
         guide = guide_model if guide_model is not None else _load_guide(p["guide"])
         loss = L.GISTEmbedLoss(
-            model, guide=guide, temperature=p["temperature"], margin_strategy=p["margin_strategy"], margin=p["margin"]
+            model, guide=guide, temperature=p["temperature"], margin_strategy=p["margin_strategy"], margin=p["margin"],
+            gather_across_devices=gather,
         )
     elif n == "MegaBatchMarginLoss":
         loss = L.MegaBatchMarginLoss(

@@ -279,7 +279,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         log.emit("log", message="No complete checkpoint found; starting from the beginning.")
     log.emit("plan", total_steps=total_steps, steps_per_epoch=per_epoch, eval_steps=eval_steps, save_steps=save_steps,
              train_rows=len(train_ds), loss=loss_name, loss_params=loss_params, main_metric=main_metric,
-             evaluator=spec.description if spec else None, resume_from=ckpt.name if ckpt else None)
+             evaluator=spec.description if spec else None, resume_from=ckpt.name if ckpt else None,
+             world_size=L.world_size(), gather_across_devices=L.gathers_across_devices(loss))
     if spec and config.eval.evaluate_base and ckpt is None:
         trainer.evaluate()  # step 0: the base model, so every curve starts at the baseline
     elif ckpt is not None:

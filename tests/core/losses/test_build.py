@@ -118,3 +118,21 @@ def test_gist_loads_its_guide_from_a_model_source(tiny_model, tiny_model_path):
     value = loss_forward(loss, tiny_model, dataset_for_loss(canonical_frame("triplet"), "triplet", "GISTEmbedLoss"))
     assert math.isfinite(float(value.detach()))
     tiny_model.zero_grad(set_to_none=True)
+
+
+@pytest.mark.parametrize("name", ["MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "GISTEmbedLoss"])
+def test_in_batch_losses_gather_across_processes_when_launched_with_several(name, tiny_model, monkeypatch):
+    """Under torchrun / accelerate (WORLD_SIZE > 1) the in-batch negative pool spans every process."""
+    from core.losses import gathers_across_devices, world_size
+
+    kwargs = {"guide_model": tiny_model} if name == "GISTEmbedLoss" else {}
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    assert world_size() == 1
+    assert not gathers_across_devices(build_loss(name, tiny_model, {}, "pair", **kwargs))
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    assert world_size() == 4
+    assert gathers_across_devices(build_loss(name, tiny_model, {}, "pair", **kwargs))
+    wrapped = build_loss(name, tiny_model, {}, "pair", matryoshka_dims=[16], **kwargs)
+    assert type(wrapped).__name__ == "MatryoshkaLoss" and gathers_across_devices(wrapped)
+    assert not gathers_across_devices(build_loss(name, tiny_model, {}, "pair", gather_across_devices=False, **kwargs))
+    assert not gathers_across_devices(build_loss("CoSENTLoss", tiny_model, {}, "scored_pair"))
