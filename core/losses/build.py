@@ -58,6 +58,13 @@ def _similarity(name: str):
     return util.cos_sim if name == "cosine" else util.dot_score
 
 
+def _pairwise(name: str):
+    """Row-wise similarity (query i with candidate i), what the distillation losses compare to the teacher."""
+    from sentence_transformers import util
+
+    return util.pairwise_cos_sim if name == "cosine" else util.pairwise_dot_score
+
+
 def _scale(p: Mapping[str, Any]) -> float:
     return 1.0 / p["temperature"] if p.get("temperature") else p["scale"]
 
@@ -147,6 +154,12 @@ def build_loss(
             model, guide=guide, temperature=p["temperature"], margin_strategy=p["margin_strategy"], margin=p["margin"],
             gather_across_devices=gather,
         )
+    elif n == "DistillKLDivLoss":
+        loss = L.DistillKLDivLoss(model, similarity_fct=_pairwise(p["similarity"]),
+                                  student_temperature=p["student_temperature"],
+                                  teacher_temperature=p["teacher_temperature"])
+    elif n == "MarginMSELoss":
+        loss = L.MarginMSELoss(model, similarity_fct=_pairwise(p["similarity"]))
     elif n == "MegaBatchMarginLoss":
         loss = L.MegaBatchMarginLoss(
             model, positive_margin=p["positive_margin"], negative_margin=p["negative_margin"],

@@ -35,6 +35,7 @@ from core.losses.registry import FORMAT_NAMES, check_compatible
 
 _NEG_COL = re.compile(r"^negative_(\d+)$")
 _SCORE_LOSSES = {"CoSENTLoss", "AnglELoss", "CosineSimilarityLoss"}
+_DISTILL_LOSSES = {"DistillKLDivLoss", "MarginMSELoss"}
 
 
 def _to_frame(data):
@@ -127,6 +128,30 @@ def _binary(df, loss: str) -> list[int]:
     return labels
 
 
+def _teacher_dataset(df, loss: str):
+    """Distillation rows (``core.losses.distill.teacher_rows`` layout) as a Dataset with a list-valued label."""
+    import datasets
+
+    if "label" not in df.columns or "anchor" not in df.columns:
+        raise ConfigError(f"{loss} trains on teacher-score rows; expand the data with core.losses.distill.teacher_rows "
+                          "(anchor, positive, negative_1..n, label = teacher scores) first.")
+    negatives = _negative_columns(df)
+    if not negatives:
+        raise DataError(f"{loss} needs at least one negative per row besides the positive.")
+    cols: dict[str, list] = {c: _texts(df, c) for c in ["anchor", "positive"] + negatives}
+    labels = []
+    for i, v in enumerate(df["label"].tolist()):
+        values = list(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else None
+        if values is None or len(values) != len(negatives) + 1:
+            raise DataError(f"Row {_row_label(df, i)}, column 'label' must hold {len(negatives) + 1} teacher scores "
+                            f"(positive, then each negative), got {v!r}.")
+        labels.append([float(x) for x in values])
+    cols["label"] = labels
+    features = {c: datasets.Value("string") for c in cols if c != "label"}
+    features["label"] = datasets.Sequence(datasets.Value("float32"))
+    return datasets.Dataset.from_dict(cols, features=datasets.Features(features))
+
+
 def dataset_for_loss(df_or_dataset, data_format: str, loss_name: str):
     """Return a ``datasets.Dataset`` with the columns ``loss_name`` needs (see the module table)."""
     import datasets
@@ -136,6 +161,8 @@ def dataset_for_loss(df_or_dataset, data_format: str, loss_name: str):
     loss = spec.name
     cols: dict[str, list] = {}
 
+    if loss in _DISTILL_LOSSES:
+        return _teacher_dataset(df, loss)
     if data_format in ("pair", "triplet"):
         names = ["anchor", "positive"] + (["negative"] if data_format == "triplet" else [])
         _require(df, names, data_format)

@@ -234,6 +234,30 @@ _SPECS: list[LossSpec] = [
            "使用比正例远、但仍在边距内的负例（半难例）。"),
     ),
     LossSpec(
+        "DistillKLDivLoss", _ST + "DistillKLDivLoss", ("qpn", "scored_pair"),
+        (
+            Param("student_temperature", "float", 0.05, min=0.001, max=100.0, help=_h(
+                "Divides the student's similarities before the softmax (0.05 suits cosine scores in [-1, 1]).",
+                "学生模型相似度在 softmax 前除以该温度（余弦相似度取 0.05 较合适）。")),
+            Param("teacher_temperature", "float", 0.05, min=0.001, max=100.0, help=_h(
+                "Divides the teacher's scores before the softmax; lower makes the teacher's ranking sharper.",
+                "教师分数在 softmax 前除以该温度；越小教师的排序越尖锐。")),
+            _SIMILARITY,
+        ),
+        _h("Distillation: the student's softmax over each query's candidates is pulled towards the teacher's "
+           "(KL divergence). Needs teacher scores: qpn rows with pos_scores / neg_scores, or scored pairs with "
+           "several scored passages per query.",
+           "蒸馏：让学生模型对每个查询候选段落的 softmax 分布接近教师模型的分布（KL 散度）。需要教师分数："
+           "带 pos_scores / neg_scores 的 qpn 数据，或每个查询有多个打分段落的打分对。"),
+    ),
+    LossSpec(
+        "MarginMSELoss", _ST + "MarginMSELoss", ("qpn", "scored_pair"),
+        (_SIMILARITY,),
+        _h("Distillation: the student's score margin between the positive and each negative is regressed onto "
+           "the teacher's margin (mean squared error). Needs teacher scores like DistillKLDivLoss.",
+           "蒸馏：让学生模型正例与每个负例之间的分差回归到教师模型的分差（均方误差）。与 DistillKLDivLoss 一样需要教师分数。"),
+    ),
+    LossSpec(
         "BatchHardSoftMarginTripletLoss", _ST + "BatchHardSoftMarginTripletLoss", ("labelled_sentence",),
         (_dist(("euclidean", "cosine"), "euclidean"),),
         _h("Batch-hard triplet loss with a soft margin (no margin to tune).", "软边距的批内最难三元组损失（无需调边距）。"),
@@ -246,8 +270,9 @@ LOSSES: dict[str, LossSpec] = {s.name: s for s in _SPECS}
 _RANKING: dict[str, tuple[str, ...]] = {
     "pair": ("MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "GISTEmbedLoss", "MegaBatchMarginLoss"),
     "triplet": ("MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "GISTEmbedLoss", "TripletLoss"),
-    "qpn": ("MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "GISTEmbedLoss"),
-    "scored_pair": ("CoSENTLoss", "AnglELoss", "CosineSimilarityLoss"),
+    "qpn": ("MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "GISTEmbedLoss", "DistillKLDivLoss",
+            "MarginMSELoss"),
+    "scored_pair": ("CoSENTLoss", "AnglELoss", "CosineSimilarityLoss", "DistillKLDivLoss", "MarginMSELoss"),
     "labelled_pair": ("OnlineContrastiveLoss", "CoSENTLoss", "ContrastiveLoss", "AnglELoss", "CosineSimilarityLoss",
                       "SoftmaxLoss"),
     "labelled_sentence": ("BatchAllTripletLoss", "BatchHardTripletLoss", "BatchSemiHardTripletLoss",

@@ -145,8 +145,14 @@ def training_dataset(df: pd.DataFrame, data_format: str, loss_name: str, neg_num
     rows that have them get a random one (``notes`` says how many).
     """
     from core.losses import dataset_for_loss
+    from core.losses.distill import DISTILL_LOSSES, teacher_rows
 
     notes: list[str] = []
+    if loss_name in DISTILL_LOSSES:
+        rows = teacher_rows(df, data_format, n_negatives=max(1, neg_nums or 1), seed=seed)
+        notes.append(f"distillation: {len(rows)} rows with the teacher's scores of 1 positive and "
+                     f"{max(1, neg_nums or 1)} negatives each")
+        return dataset_for_loss(rows, data_format, loss_name), notes
     if data_format == "qpn":
         from core.data import qpn_to_rows
 

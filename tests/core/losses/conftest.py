@@ -52,3 +52,22 @@ def loss_forward(loss, model, ds):
     features = [model.preprocess(ds[c]) for c in text_cols]
     labels = torch.tensor(ds[label_col]) if label_col else None
     return loss(features, labels)
+
+
+def scored_qpn_frame(n: int = 12, pos_score: float = 0.9, neg_scores: tuple[float, float] = (0.4, 0.1)) -> pd.DataFrame:
+    """Canonical (unexpanded) qpn rows with teacher scores, as FlagEmbedding / RAG-Retrieval distillation data."""
+    pairs = tiny_pairs(n)
+    rows = [{"_row": i + 1, "query": q, "pos": [p], "neg": [pairs[(i + 3) % n][1], pairs[(i + 5) % n][1]],
+             "pos_scores": [pos_score], "neg_scores": list(neg_scores)} for i, (q, p) in enumerate(pairs)]
+    return pd.DataFrame(rows)
+
+
+def frame_for(name: str, fmt: str) -> pd.DataFrame:
+    """The frame loss ``name`` trains on for ``fmt``: teacher-score rows for the distillation losses, else the
+    canonical frame."""
+    from core.losses.distill import DISTILL_LOSSES, teacher_rows
+
+    if name in DISTILL_LOSSES:
+        source = scored_qpn_frame() if fmt == "qpn" else canonical_frame(fmt)
+        return teacher_rows(source, fmt, n_negatives=2)
+    return canonical_frame(fmt)

@@ -9,7 +9,7 @@ import torch
 
 from core.errors import ConfigError
 from core.losses import LOSSES, build_loss, dataset_for_loss
-from tests.core.losses.conftest import canonical_frame, loss_forward
+from tests.core.losses.conftest import canonical_frame, frame_for, loss_forward
 
 CASES = [(name, fmt) for name, spec in LOSSES.items() for fmt in spec.formats]
 
@@ -19,7 +19,7 @@ def test_every_required_loss_is_registered():
         "MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "MegaBatchMarginLoss", "ContrastiveLoss",
         "OnlineContrastiveLoss", "SoftmaxLoss", "CosineSimilarityLoss", "CoSENTLoss", "AnglELoss", "TripletLoss",
         "BatchAllTripletLoss", "BatchHardTripletLoss", "BatchHardSoftMarginTripletLoss", "BatchSemiHardTripletLoss",
-        "GISTEmbedLoss",
+        "GISTEmbedLoss", "DistillKLDivLoss", "MarginMSELoss",
     }
     assert required <= set(LOSSES)
     import importlib
@@ -41,7 +41,7 @@ def test_loss_builds_and_gives_finite_trainable_value(name, fmt, tiny_model):
         kwargs["guide_model"] = model  # the tiny model guides itself: enough to exercise the filtering path
     loss = build_loss(name, model, {}, fmt, **kwargs)
     assert type(loss).__name__ == name
-    frame = canonical_frame(fmt)
+    frame = frame_for(name, fmt)
     if name == "GISTEmbedLoss" and fmt == "qpn":
         frame = frame.drop(columns=["negative_2"])  # GIST takes one negative per row
     ds = dataset_for_loss(frame, fmt, name)
@@ -79,7 +79,7 @@ def test_matryoshka_wraps_any_loss(tiny_model):
         assert type(loss).__name__ == "MatryoshkaLoss"
         assert type(loss.loss).__name__ == name
         assert tuple(loss.matryoshka_dims) == (32, 16, 8)
-        value = loss_forward(loss, tiny_model, dataset_for_loss(canonical_frame(fmt), fmt, name))
+        value = loss_forward(loss, tiny_model, dataset_for_loss(frame_for(name, fmt), fmt, name))
         assert math.isfinite(float(value.detach()))
         tiny_model.zero_grad(set_to_none=True)
     # a string list is accepted as the UI gives it

@@ -21,7 +21,8 @@ from core.losses import (
 def test_losses_for_lists_only_compatible_losses_best_first():
     assert [s.name for s in losses_for("pair")] == [
         "MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "GISTEmbedLoss", "MegaBatchMarginLoss"]
-    assert [s.name for s in losses_for("scored_pair")] == ["CoSENTLoss", "AnglELoss", "CosineSimilarityLoss"]
+    assert [s.name for s in losses_for("scored_pair")] == [
+        "CoSENTLoss", "AnglELoss", "CosineSimilarityLoss", "DistillKLDivLoss", "MarginMSELoss"]
     assert "TripletLoss" in [s.name for s in losses_for("triplet")]
     assert "MegaBatchMarginLoss" not in [s.name for s in losses_for("triplet")]
     assert {s.name for s in losses_for("labelled_sentence")} == {
