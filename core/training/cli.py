@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--max-steps", type=int)
+    p.add_argument("--recipe", choices=("auto", "plain"),
+                   help="auto (default): fill every setting not given from the data and the model, each with a "
+                        "reason in the run's 'recipe' event; plain: a plain sentence-transformers script's settings")
     p.add_argument("--name", help="run name (folder name, sanitised)")
     p.add_argument("--write-config", help="only write the resulting config YAML here and exit")
     p.set_defaults(func=cmd_train)
@@ -56,7 +59,8 @@ def _config_from_args(args):
         cfg.data.train = list(args.data)
     for attr, target in (("format", (cfg.data, "format")), ("model", (cfg, "model")), ("name", (cfg, "name")),
                          ("epochs", (cfg.hyper, "epochs")), ("batch_size", (cfg.hyper, "batch_size")),
-                         ("lr", (cfg.hyper, "learning_rate")), ("max_steps", (cfg.hyper, "max_steps"))):
+                         ("lr", (cfg.hyper, "learning_rate")), ("max_steps", (cfg.hyper, "max_steps")),
+                         ("recipe", (cfg, "recipe"))):
         value = getattr(args, attr)
         if value is not None:
             setattr(target[0], target[1], value)

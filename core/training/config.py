@@ -58,10 +58,11 @@ class StrategyConfig:
 
 @dataclass
 class HyperParams:
-    epochs: float = 1.0
-    batch_size: int = 32
-    learning_rate: float = 2e-5
-    warmup_ratio: float = 0.1
+    # None = left open: the run's recipe fills it from the data and the model (core/training/recipe.py).
+    epochs: Optional[float] = None
+    batch_size: Optional[int] = None
+    learning_rate: Optional[float] = None
+    warmup_ratio: Optional[float] = None
     weight_decay: float = 0.01
     lr_scheduler: str = "linear"
     max_seq_length: Optional[int] = None  # None: keep the model's own
@@ -85,7 +86,8 @@ class EvalConfig:
 @dataclass
 class TrainConfig:
     name: str = "run"
-    model: str = "minilm"
+    model: Optional[str] = None  # None: the recipe picks a model that covers the data's language
+    recipe: str = "auto"  # "auto": fill open settings from the data (core/training/recipe.py); "plain": ST defaults
     data: DataConfig = field(default_factory=DataConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
@@ -161,11 +163,16 @@ def _dataclass_type(cls, f):
 
 
 def _check_types(obj, where: str) -> None:
+    if isinstance(obj, TrainConfig) and obj.recipe not in ("auto", "plain"):
+        raise ConfigError(f"{where}: 'recipe' must be auto or plain, got {obj.recipe!r}.")
     if isinstance(obj, HyperParams):
-        _positive(obj.batch_size, "hyper.batch_size", where, int)
-        _positive(obj.learning_rate, "hyper.learning_rate", where, (int, float))
-        _positive(obj.epochs, "hyper.epochs", where, (int, float))
-        if not 0 <= float(obj.warmup_ratio) < 1:
+        if obj.batch_size is not None:
+            _positive(obj.batch_size, "hyper.batch_size", where, int)
+        if obj.learning_rate is not None:
+            _positive(obj.learning_rate, "hyper.learning_rate", where, (int, float))
+        if obj.epochs is not None:
+            _positive(obj.epochs, "hyper.epochs", where, (int, float))
+        if obj.warmup_ratio is not None and not 0 <= float(obj.warmup_ratio) < 1:
             raise ConfigError(f"{where}: 'warmup_ratio' must be in [0, 1), got {obj.warmup_ratio}.")
         if str(obj.bf16).lower() not in ("auto", "true", "false"):
             raise ConfigError(f"{where}: 'bf16' must be auto, true or false, got {obj.bf16!r}.")

@@ -71,8 +71,11 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     from core.models import resolve_model
     from core.training.data import load_splits
 
+    from core.training.recipe import plan_recipe
+
     notes: list[str] = []
     splits = splits or load_splits(config.data, seed=config.seed)
+    config = plan_recipe(config, splits).config  # the settings the run will use
     df = splits.train
     texts = TEXTS_PER_ROW.get(splits.format, 2 + int(config.data.neg_nums))
     sample = df.head(500)

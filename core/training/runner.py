@@ -152,6 +152,12 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     counts = splits.counts()
     log.emit("data", format=splits.format, counts=counts, issues=len(splits.issues),
              issue_examples=[str(getattr(i, "message", i)) for i in splits.issues[:5]])
+    from core.training.recipe import plan_recipe
+
+    recipe = plan_recipe(config, splits)
+    config = recipe.config
+    log.emit("recipe", recipe=config.recipe, choices=recipe.to_dicts())
+    log.update_status(model=config.model)
 
     loss_name = config.loss.name or L.DEFAULT_LOSS[splits.format]
     L.check_compatible(loss_name, splits.format)

@@ -1,0 +1,232 @@
+"""The recommended recipe: fill every setting the user left open from the data and the model, with a reason.
+
+``plan_recipe(config, splits, tokenizer=None) -> RecipePlan``
+
+Input: a ``TrainConfig`` whose open settings are ``None`` (``model``, ``hyper.epochs``,
+``hyper.learning_rate``, ``hyper.batch_size``, ``hyper.max_seq_length``, ``hyper.warmup_ratio``), the run's
+``Splits`` (``core.training.data.load_splits``) and optionally the model's tokenizer (anything with
+``__call__(texts)['input_ids']``; loaded from the chosen model when not given).
+Output: ``RecipePlan(config, choices)`` — a copy of the config with every open setting filled, and one
+``Choice(key, value, reason)`` per filled setting, e.g. ``("hyper.max_seq_length", 192, "95% of passages fit
+in 192 tokens (longest 742)")``. Settings the user gave are never changed.
+
+``config.recipe`` picks the rule book:
+
+- ``"plain"``: a plain sentence-transformers script's settings (minilm, 1 epoch, batch 32, lr 2e-5, warm-up
+  10%, the model's own maximum length). Reproduces the behaviour before the recipe existed.
+- ``"auto"`` (default): general rules from fine-tuning practice, independent of any particular data set:
+  the model covers the data's language (multilingual-e5-small for Chinese or mixed text, MiniLM for
+  English); the maximum length covers 95% of the texts (padding and attention cost grow with it, and on
+  CPU most of the step time and memory is there); the learning rate falls with model size (small models
+  take larger steps); small data sets get more epochs so the model sees enough steps (a few hundred pairs
+  are seen three times, tens of thousands once); warm-up 10%. The delivered-model choice after training
+  guards against any of these doing harm.
+
+The same function serves the runner (before training) and the estimate, so both see the same settings.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+PLAIN = {"model": "minilm", "hyper.epochs": 1.0, "hyper.batch_size": 32, "hyper.learning_rate": 2e-5,
+         "hyper.warmup_ratio": 0.1}
+RECIPES = ("auto", "plain")
+# Text columns per format: which hold queries and which hold passages.
+_QUERY_COLS = {"pair": ["anchor"], "triplet": ["anchor"], "qpn": ["query"], "scored_pair": ["sentence1"],
+               "labelled_pair": ["sentence1"], "labelled_sentence": ["text"]}
+_PASSAGE_COLS = {"pair": ["positive"], "triplet": ["positive", "negative"], "qpn": ["pos", "neg"],
+                 "scored_pair": ["sentence2"], "labelled_pair": ["sentence2"], "labelled_sentence": []}
+_SAMPLE = 2000  # texts measured for the length rule (seeded sample)
+
+
+@dataclass
+class Choice:
+    """One filled setting: the dotted config key, the value chosen, and why in one line."""
+
+    key: str
+    value: Any
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "value": self.value, "reason": self.reason}
+
+
+@dataclass
+class RecipePlan:
+    config: Any  # TrainConfig with every open setting filled
+    choices: list[Choice] = field(default_factory=list)
+
+    def to_dicts(self) -> list[dict]:
+        return [c.to_dict() for c in self.choices]
+
+
+def _texts(df, cols: Sequence[str], limit: int, seed: int) -> list[str]:
+    out: list[str] = []
+    if df is None:
+        return out
+    for col in cols:
+        if col not in df.columns:
+            continue
+        for v in df[col].tolist():
+            if isinstance(v, str):
+                out.append(v)
+            elif isinstance(v, (list, tuple)) or hasattr(v, "tolist"):
+                out.extend(x for x in list(v) if isinstance(x, str))
+    if len(out) > limit:
+        import random
+
+        out = random.Random(seed).sample(out, limit)
+    return out
+
+
+def data_language(splits, seed: int = 0) -> tuple[str, float]:
+    """``("zh" | "en" | "mixed", share of CJK characters)`` of the training texts (a seeded sample)."""
+    cols = _QUERY_COLS.get(splits.format, []) + _PASSAGE_COLS.get(splits.format, [])
+    texts = _texts(splits.train, cols, 500, seed)
+    letters = cjk = 0
+    for t in texts:
+        for ch in t:
+            if ch.isalpha():
+                letters += 1
+                if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+                    cjk += 1
+    share = cjk / letters if letters else 0.0
+    # A Chinese character carries about a word; 0.3 of letters being CJK means most words are Chinese.
+    lang = "zh" if share >= 0.6 else ("mixed" if share >= 0.1 else "en")
+    return lang, share
+
+
+def length_quantile(tokenizer, texts: Sequence[str], q: float = 0.95) -> tuple[int, int]:
+    """``(q-quantile, max)`` of the token counts of ``texts`` (special tokens included)."""
+    if not texts:
+        return 0, 0
+    ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+    lengths = sorted(len(x) for x in ids)
+    k = min(len(lengths) - 1, max(0, math.ceil(q * len(lengths)) - 1))
+    return lengths[k], lengths[-1]
+
+
+def _non_embedding_params(model_path: str) -> int | None:
+    """Parameters of the transformer body without the word-embedding table, from its config.json."""
+    import json
+    from pathlib import Path
+
+    for cand in (Path(model_path) / "config.json", Path(model_path) / "0_Transformer" / "config.json"):
+        if cand.is_file():
+            try:
+                c = json.loads(cand.read_text(encoding="utf-8"))
+                h, layers = int(c["hidden_size"]), int(c["num_hidden_layers"])
+                inter = int(c.get("intermediate_size", 4 * h))
+                return layers * (4 * h * h + 2 * h * inter + 9 * h)
+            except (KeyError, ValueError, TypeError, OSError):
+                return None
+    return None
+
+
+def _get(config, key: str):
+    obj = config
+    for part in key.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _set(config, key: str, value) -> None:
+    *head, last = key.split(".")
+    obj = config
+    for part in head:
+        obj = getattr(obj, part)
+    setattr(obj, last, value)
+
+
+def _load_tokenizer(model_path: str):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+
+
+def _train_rows(splits) -> int:
+    df = splits.train
+    if splits.format == "qpn" and "pos" in df.columns:
+        return int(sum(len(p or []) for p in df["pos"]))
+    return int(len(df))
+
+
+def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
+    """Fill the open settings of ``config`` (see the module docstring); the input config is not changed."""
+    from core.errors import ConfigError
+
+    recipe = getattr(config, "recipe", "auto") or "auto"
+    if recipe not in RECIPES:
+        raise ConfigError(f"'recipe' must be one of {', '.join(RECIPES)}, got {recipe!r}.")
+    cfg = copy.deepcopy(config)
+    choices: list[Choice] = []
+
+    def fill(key: str, value, reason: str) -> None:
+        if _get(cfg, key) is None:
+            _set(cfg, key, value)
+            choices.append(Choice(key, value, reason))
+
+    if recipe == "plain":
+        for key, value in PLAIN.items():
+            fill(key, value, "plain sentence-transformers setting")
+        return RecipePlan(cfg, choices)
+
+    rows = _train_rows(splits)
+    lang, share = data_language(splits, seed=cfg.seed)
+    if lang == "en":
+        fill("model", "minilm", f"all-MiniLM-L6-v2: the data is English ({share:.0%} Chinese characters)")
+    else:
+        fill("model", "multilingual-e5-small",
+             f"multilingual-e5-small: the data is {'Chinese' if lang == 'zh' else 'mixed Chinese/English'} "
+             f"({share:.0%} Chinese characters) and MiniLM is English-only")
+
+    from core.models import resolve_model
+
+    model_path = None
+    try:
+        model_path = resolve_model(cfg.model).path
+    except Exception:  # the runner reports an unusable model with its own sentence
+        pass
+
+    if _get(cfg, "hyper.max_seq_length") is None:
+        try:
+            tok = tokenizer or (_load_tokenizer(model_path) if model_path else None)
+        except Exception:
+            tok = None
+        if tok is not None:
+            passages = _texts(splits.train, _PASSAGE_COLS.get(splits.format, []), _SAMPLE, cfg.seed)
+            queries = _texts(splits.train, _QUERY_COLS.get(splits.format, []), _SAMPLE, cfg.seed)
+            p95, longest = length_quantile(tok, passages or queries)
+            model_max = int(getattr(tok, "model_max_length", 512) or 512)
+            model_max = model_max if model_max < 100_000 else 512
+            length = max(64, min(model_max, int(math.ceil(p95 / 32) * 32)))
+            what = "passages" if passages else "texts"
+            fill("hyper.max_seq_length", length,
+                 f"max length {length}: 95% of {what} fit ({p95} tokens; longest {longest}; model limit {model_max})")
+
+    body = _non_embedding_params(model_path) if model_path else None
+    if body is not None and body < 30e6:
+        lr, size = 5e-5, f"small model ({body / 1e6:.0f}M parameters besides the embeddings)"
+    elif body is not None and body < 150e6:
+        lr, size = 3e-5, f"mid-size model ({body / 1e6:.0f}M parameters besides the embeddings)"
+    else:
+        lr, size = 2e-5, "large or unknown-size model"
+    fill("hyper.learning_rate", lr, f"lr {lr:g}: {size}")
+
+    if rows < 1000:
+        epochs = 3.0
+    elif rows < 5000:
+        epochs = 2.0
+    else:
+        epochs = 1.0
+    fill("hyper.epochs", epochs, f"{epochs:g} epoch{'s' if epochs != 1 else ''}: {rows:,} training pairs")
+
+    batch = 32 if rows >= 256 else max(8, 2 ** int(math.log2(max(8, rows // 8))))
+    fill("hyper.batch_size", batch, f"batch {batch}: in-batch negatives grow with the batch"
+         + ("" if batch == 32 else f"; kept small so {rows} pairs give enough steps"))
+    fill("hyper.warmup_ratio", 0.1, "warm-up 10% of the steps")
+    return RecipePlan(cfg, choices)

@@ -1,0 +1,126 @@
+"""The recipe fills only the settings left open, from the data and the model, each with a reason."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from core.errors import ConfigError
+from core.training import TrainConfig, read_events, run_training
+from core.training.data import Splits
+from core.training.recipe import PLAIN, data_language, length_quantile, plan_recipe
+from tests.conftest import tiny_pairs
+
+
+def _splits(pairs, fmt="pair") -> Splits:
+    df = pd.DataFrame({"anchor": [q for q, _ in pairs], "positive": [p for _, p in pairs]})
+    return Splits(format=fmt, train=df, validation=None, test=None)
+
+
+@pytest.fixture
+def tiny_tokenizer(tiny_model_path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(tiny_model_path))
+
+
+def _choices(plan) -> dict:
+    return {c.key: c for c in plan.choices}
+
+
+def test_plain_recipe_is_a_plain_sentence_transformers_script():
+    cfg = TrainConfig(recipe="plain")
+    plan = plan_recipe(cfg, _splits(tiny_pairs(40)))
+    for key, value in PLAIN.items():
+        assert _choices(plan)[key].value == value
+    assert cfg.hyper.learning_rate is None, "the input config is not changed"
+    assert plan.config.hyper.learning_rate == 2e-5 and plan.config.hyper.batch_size == 32
+
+
+def test_auto_keeps_what_the_user_gave(tiny_model_path, tiny_tokenizer):
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.hyper.learning_rate = 1e-3
+    cfg.hyper.epochs = 7
+    plan = plan_recipe(cfg, _splits(tiny_pairs(40)), tokenizer=tiny_tokenizer)
+    assert plan.config.hyper.learning_rate == 1e-3 and plan.config.hyper.epochs == 7
+    assert plan.config.model == str(tiny_model_path)
+    keys = set(_choices(plan))
+    assert not keys & {"hyper.learning_rate", "hyper.epochs", "model"}
+    assert {"hyper.batch_size", "hyper.max_seq_length", "hyper.warmup_ratio"} <= keys
+    assert all(c.reason for c in plan.choices)
+
+
+@pytest.mark.parametrize("rows, epochs", [(100, 3.0), (2500, 2.0), (6000, 1.0)])
+def test_small_data_gets_more_epochs(rows, epochs, tiny_model_path, tiny_tokenizer):
+    pairs = [(f"question {i}", f"answer {i}") for i in range(rows)]
+    plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits(pairs), tokenizer=tiny_tokenizer)
+    assert plan.config.hyper.epochs == epochs
+    assert f"{rows:,} training pairs" in _choices(plan)["hyper.epochs"].reason
+
+
+def test_max_length_covers_95_percent_of_passages(tiny_model_path, tiny_tokenizer):
+    short = [("pig feed", "the pig feed is good")] * 95
+    long = [("sow", " ".join(["pig"] * 200))] * 5
+    plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits(short + long), tokenizer=tiny_tokenizer)
+    p95, longest = length_quantile(tiny_tokenizer, [p for _, p in short + long])
+    assert p95 < 10 and longest > 200
+    assert plan.config.hyper.max_seq_length == 64  # 95% fit in a few tokens; 64 is the floor
+    assert "95% of passages fit" in _choices(plan)["hyper.max_seq_length"].reason
+
+
+def test_model_follows_the_data_language(monkeypatch):
+    zh = [("母猪发烧怎么办", "母猪发烧时应先测体温并隔离观察。")] * 20
+    en = [("what do sows eat", "sows eat corn and soybean meal")] * 20
+    assert data_language(_splits(zh))[0] == "zh"
+    assert data_language(_splits(en))[0] == "en"
+    assert data_language(_splits(zh + en))[0] == "mixed"
+    import core.models
+
+    def no_model(spec, progress=None):  # the choice itself needs no model files
+        raise RuntimeError("not resolved in this test")
+
+    monkeypatch.setattr(core.models, "resolve_model", no_model)
+    assert plan_recipe(TrainConfig(), _splits(zh)).config.model == "multilingual-e5-small"
+    assert plan_recipe(TrainConfig(), _splits(en)).config.model == "minilm"
+    reason = _choices(plan_recipe(TrainConfig(), _splits(zh)))["model"].reason
+    assert "Chinese" in reason and "English-only" in reason
+
+
+def test_unknown_recipe_is_refused():
+    with pytest.raises(ConfigError, match="'recipe' must be auto or plain"):
+        TrainConfig.from_dict({"recipe": "magic"})
+
+
+def test_a_run_records_its_recipe(tiny_model_path, format_file, tmp_runs):
+    cfg = TrainConfig(name="r", model=str(tiny_model_path))
+    cfg.data.train = [str(format_file("pair"))]
+    cfg.hyper.max_steps = 2
+    status = run_training(cfg, tmp_runs / "r")
+    assert status["status"] == "completed", status
+    events, _ = read_events(tmp_runs / "r")
+    recipe = next(e for e in events if e["type"] == "recipe")
+    keys = {c["key"] for c in recipe["choices"]}
+    assert {"hyper.learning_rate", "hyper.batch_size", "hyper.max_seq_length", "hyper.epochs"} <= keys
+    saved = TrainConfig.load(tmp_runs / "r" / "config.yaml")
+    assert saved.hyper.learning_rate is None, "config.yaml keeps what the user gave; the recipe's fill is an event"
+    assert json.dumps(recipe, ensure_ascii=False)
+
+
+def test_cli_recipe_flag(tmp_path, format_file):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "cfg.yaml"
+    for flag, expected in ((["--recipe", "plain"], "plain"), ([], "auto")):
+        proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(format_file("pair")), *flag,
+                               "--write-config", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        cfg = TrainConfig.load(out)
+        assert cfg.recipe == expected and cfg.hyper.learning_rate is None
+    proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", "x.jsonl", "--recipe", "magic"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr
