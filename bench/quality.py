@@ -1,0 +1,173 @@
+"""Quality of the studio's recipe on real domain sets: base vs a plain sentence-transformers script vs the
+studio's default (recipe auto, delivered model), same training pairs, test NDCG@10 with 95% bootstrap CIs,
+plus the general-domain change (forgetting).
+
+    .venv/bin/python bench/quality.py [--quick] [--sets financial_qa_10k,en_domain_climate_fever,...]
+                                      [--pairs N] [--test-queries N] [--corpus N]
+
+For each set in ``../shared/data`` with a test split: training pairs come from its train queries (financial
+QA: split by ticker, so no company is in both), test queries are searched over the whole corpus (``--corpus``
+caps it with seeded distractors, gold passages always kept). Conditions, all on the same pairs:
+
+- ``base``: the language's default model untouched (MiniLM for English, multilingual-e5-small for Chinese);
+- ``plain``: MNRL, batch 32, lr 2e-5, 1 epoch, no-duplicates batches (``recipe: plain``);
+- ``studio``: ``python -m core train`` with its defaults (``recipe: auto``); the model it delivers
+  (``runs/<name>/delivered`` when the run made one, else ``final``).
+
+Prints a table per set and, last, one JSON line with every figure. Needs ``../shared/data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+SETS = {  # name: (language, how to split)
+    "financial_qa_10k": ("en", "ticker"),
+    "en_domain_climate_fever": ("en", "qrels"),
+    "zh_domain_law_stard": ("zh", "qrels"),
+}
+GENERAL = {"en": "general_en", "zh": "general_zh"}
+MODELS = {"en": "minilm", "zh": "multilingual-e5-small"}
+
+
+def _pairs(ev, qids, rng, limit):
+    qids = list(qids)
+    rng.shuffle(qids)
+    out = []
+    for q in qids[:limit]:
+        gold = max(ev.qrels[q].items(), key=lambda kv: kv[1])[0]
+        if gold in ev.corpus:
+            out.append({"anchor": ev.queries[q], "positive": ev.corpus[gold]})
+    return out
+
+
+def load_set(name: str, n_pairs: int, n_test: int, corpus: int | None, seed: int = 0):
+    """(train pairs, test EvalSet) for one shared set."""
+    from core.evaluation import load_beir
+
+    rng = random.Random(seed)
+    folder = DATA / name
+    lang, how = SETS[name]
+    if how == "ticker":
+        full = load_beir(folder)
+        tickers = sorted({m.get("ticker", "") for m in full.query_meta.values()})
+        random.Random(0).shuffle(tickers)
+        held = set(tickers[: len(tickers) // 2])
+        test_q = [q for q in full.queries if full.query_meta.get(q, {}).get("ticker") in held]
+        train_q = [q for q in full.queries if full.query_meta.get(q, {}).get("ticker") not in held]
+        train_ev, test_ev = full, full
+    else:
+        train_ev, test_ev = load_beir(folder, "train"), load_beir(folder, "test")
+        train_q, test_q = list(train_ev.qrels), list(test_ev.qrels)
+    pairs = _pairs(train_ev, train_q, rng, n_pairs)
+    test_q = rng.sample(test_q, min(n_test, len(test_q)))
+    test = test_ev.sample(query_ids=test_q, corpus_size=corpus, seed=seed)
+    return lang, pairs, test
+
+
+def ndcg_per_query(model, ev) -> list[float]:
+    from core.evaluation.encoding import encode_corpus, encode_queries
+    from core.evaluation.metrics import retrieval_metrics_from_embeddings
+
+    q = encode_queries(model, [ev.queries[x] for x in ev.query_ids], batch_size=64)
+    c = encode_corpus(model, [ev.corpus[d] for d in ev.doc_ids], batch_size=64)
+    m = retrieval_metrics_from_embeddings(q, c, ev.query_ids, ev.doc_ids, ev.qrels)
+    return [float(x) for x in m.per_query["ndcg@10"]]
+
+
+def train(pairs, model: str, recipe: str, runs: Path, name: str) -> tuple[str, float]:
+    from core.training import TrainConfig, run_training
+
+    data = runs / f"{name}.jsonl"
+    data.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
+    cfg = TrainConfig(name=name, model=model, recipe=recipe)
+    cfg.data.train = [str(data)]
+    t0 = time.monotonic()
+    status = run_training(cfg, runs / name)
+    if status.get("status") != "completed":
+        raise RuntimeError(f"{name}: {status}")
+    run = runs / name
+    folder = run / "delivered" if (run / "delivered").is_dir() else run / "final"
+    return str(folder), time.monotonic() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="one English set, 300 pairs, 150 test queries, 3,000 passages")
+    ap.add_argument("--sets", default=None)
+    ap.add_argument("--pairs", type=int, default=None)
+    ap.add_argument("--test-queries", type=int, default=None)
+    ap.add_argument("--corpus", type=int, default=None, help="cap the searched corpus (default: whole corpus)")
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        print(f"skipped: {DATA} is absent")
+        print(json.dumps({"skipped": "no shared data"}))
+        return
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    names = args.sets.split(",") if args.sets else (["financial_qa_10k"] if args.quick else list(SETS))
+    n_pairs = args.pairs or (300 if args.quick else 1000)
+    n_test = args.test_queries or (150 if args.quick else 400)
+    corpus = args.corpus or (3000 if args.quick else None)
+
+    from sentence_transformers import SentenceTransformer
+
+    from core.evaluation.stats import paired_difference
+    from core.models import load_model
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = Path(tmp)
+        os.environ["STUDIO_RUNS_DIR"] = str(runs)
+        for name in names:
+            lang, pairs, test = load_set(name, n_pairs, n_test, corpus)
+            gen = load_set_general(lang, n_test, corpus)
+            base_spec = MODELS[lang]
+            base = load_model(base_spec)
+            scores = {"base": (ndcg_per_query(base, test), ndcg_per_query(base, gen) if gen else None, 0.0)}
+            for cond, recipe in (("plain", "plain"), ("studio", "auto")):
+                folder, secs = train(pairs, base_spec, recipe, runs, f"{name}-{cond}")
+                m = SentenceTransformer(folder, device="cpu")
+                scores[cond] = (ndcg_per_query(m, test), ndcg_per_query(m, gen) if gen else None, secs)
+            rows = {}
+            b_dom, b_gen, _ = scores["base"]
+            print(f"\n{name} ({lang}): {len(pairs)} training pairs, test {len(test.queries)} queries over "
+                  f"{len(test.corpus)} passages; general {GENERAL[lang]}")
+            print(f"{'model':8} {'NDCG@10':>8} {'vs base':>9} {'95% CI':>20} {'verdict':>14} {'general':>8} {'Δgen':>7} {'train s':>8}")
+            for cond, (dom, gen_s, secs) in scores.items():
+                d = paired_difference(b_dom, dom)
+                g = paired_difference(b_gen, gen_s) if gen_s else None
+                rows[cond] = {"ndcg@10": d.mean_b, "diff": d.diff, "ci": [d.ci_low, d.ci_high], "verdict": d.verdict,
+                              "relative": d.relative, "general": g.mean_b if g else None,
+                              "general_diff": g.diff if g else None, "train_seconds": round(secs, 1)}
+                ci = f"[{d.ci_low:+.4f}, {d.ci_high:+.4f}]"
+                gen_txt = f"{g.mean_b:8.4f} {g.diff:+7.4f}" if g else f"{'-':>8} {'-':>7}"
+                print(f"{cond:8} {d.mean_b:8.4f} {d.relative or 0:+9.1%} {ci:>20} {d.verdict:>14} {gen_txt} {secs:8.0f}")
+            results[name] = {"lang": lang, "pairs": len(pairs), "test_queries": len(test.queries),
+                             "corpus": len(test.corpus), "rows": rows}
+    print(json.dumps({"bench": "quality", "pairs": n_pairs, "sets": results}, ensure_ascii=False))
+
+
+def load_set_general(lang: str, n_test: int, corpus: int | None):
+    from core.evaluation import load_beir
+
+    folder = DATA / GENERAL[lang]
+    if not (folder / "corpus.jsonl").is_file():
+        return None
+    ev = load_beir(folder, "test")
+    rng = random.Random(0)
+    qids = rng.sample(list(ev.qrels), min(n_test, len(ev.qrels)))
+    return ev.sample(query_ids=qids, corpus_size=corpus, seed=0)
+
+
+if __name__ == "__main__":
+    main()
