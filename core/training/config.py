@@ -40,9 +40,6 @@ class DataConfig:
     # sentence-transformers standard; every extra one adds a full text per row to each step on CPU.
     neg_nums: int = 1
     max_rows: Optional[int] = None
-    # Knowledge-base passages (a BEIR folder / corpus.jsonl, or a JSONL/CSV with a 'text' column): validation
-    # queries search them too, as a RAG system would.
-    corpus: Optional[str] = None
 
 
 @dataclass
@@ -82,8 +79,6 @@ class EvalConfig:
     save_steps: Optional[int] = None  # None: same as eval_steps
     save_total_limit: int = 2
     max_eval_queries: int = 2000
-    # Validation passage pool cap (for time; never below 2,000 where the data has them).
-    max_eval_passages: int = 5000
     evaluate_base: bool = True
     logging_steps: Optional[int] = None  # None: about 100 loss points per run
 

@@ -1,12 +1,7 @@
 """The evaluator that fits a data format, built from a canonical validation DataFrame.
 
-- pair / triplet / qpn -> ``InformationRetrievalEvaluator`` whose validation queries search the whole passage
-  pool the run knows (``validation_pool``): every distinct passage of the training and validation rows
-  (positives and negatives) plus the knowledge-base passages of ``data.corpus``, capped only for time with
-  seeded distractors (never below ``MIN_POOL`` where the data has them; every validation gold passage kept).
-  A pool of only the validation rows' own passages (a few dozen) makes every model look perfect and picks
-  the best checkpoint on noise. Recall@1/5/10/100, MRR@10, NDCG@10, MAP@100; triplets also get
-  ``TripletEvaluator`` accuracy.
+- pair / triplet / qpn -> ``InformationRetrievalEvaluator`` over all validation passages (positives and
+  negatives): Recall@1/5/10/100, MRR@10, NDCG@10, MAP@100; triplets also get ``TripletEvaluator`` accuracy.
 - scored_pair -> ``EmbeddingSimilarityEvaluator`` (Spearman / Pearson of cosine vs normalised gold).
 - labelled_pair -> ``BinaryClassificationEvaluator`` (label > 0 counts as positive when labels are 0/1;
   for 3-way NLI, "entailment" is positive).
@@ -43,120 +38,34 @@ def prompt_names(model) -> tuple[Optional[str], Optional[str]]:
     return q, p
 
 
-MIN_POOL = 2000  # the cap never shrinks the pool below this many passages
-_PASSAGE_COLS = {"pair": ("positive",), "triplet": ("positive", "negative"), "qpn": ("pos", "neg")}
+def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: int = 42):
+    """(queries, corpus, relevant_docs) dicts from pair / triplet / qpn rows; corpus = every passage.
 
-
-def passages_of(df: Optional[pd.DataFrame], fmt: str) -> list[str]:
-    """Every passage text of pair / triplet / qpn rows (positives and negatives), in row order, repeats kept."""
-    out: list[str] = []
-    if df is None:
-        return out
-    for col in _PASSAGE_COLS.get(fmt, ()):
-        if col not in df.columns:
-            continue
-        for v in df[col].tolist():
-            items = v if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else [v]
-            out.extend(str(x).strip() for x in list(items) if isinstance(x, str) and x.strip())
-    return out
-
-
-def read_corpus_texts(path: str) -> list[str]:
-    """Passage texts of a knowledge-base file: a BEIR folder or its ``corpus.jsonl`` (title + text), or a JSONL
-    / CSV / Parquet of passages with a ``text`` (or ``passage`` / ``content``) column."""
-    from pathlib import Path
-
-    from core.errors import DataError
-
-    p = Path(path)
-    if p.is_dir():
-        p = p / "corpus.jsonl"
-    if not p.is_file():
-        raise DataError(f"The passage file '{path}' (data.corpus) does not exist.")
-    if p.name == "corpus.jsonl":
-        from core.data.beir import read_jsonl_records
-
-        return [f"{str(r.get('title') or '').strip()} {str(r.get('text') or '').strip()}".strip()
-                for r in read_jsonl_records(p)]
-    from core.data import read_table
-
-    df = read_table(str(p))
-    col = next((c for c in ("text", "passage", "content", "positive") if c in df.columns), None)
-    if col is None:
-        raise DataError(f"The passage file '{path}' (data.corpus) has no 'text' column (found: {', '.join(map(str, df.columns))}).")
-    return [str(x).strip() for x in df[col].tolist() if isinstance(x, str) and x.strip()]
-
-
-def validation_pool(val_df: pd.DataFrame, fmt: str, train_df: Optional[pd.DataFrame] = None,
-                    corpus_texts: Optional[list[str]] = None, max_queries: int = 2000,
-                    max_passages: int = 5000, seed: int = 42):
-    """The validation retrieval set: validation queries over the whole passage pool the run knows.
-
-    Inputs: validation and training rows of ``fmt`` (pair / triplet / qpn), optional knowledge-base passage
-    texts. Output: an ``EvalSet`` whose corpus is every distinct passage (validation gold passages first, then
-    training passages, then the knowledge base), sampled down to ``max(max_passages, MIN_POOL)`` with a seed
-    (gold passages always kept), and at most ``max_queries`` queries. Its ``name`` says what it holds.
-    """
+    Built by ``core.evaluation.from_dataframe`` (the evaluation tab's own reading of the same rows), so
+    training-time and after-training metrics count the same corpus."""
     from core.evaluation.evalset import from_dataframe
 
-    ev = from_dataframe(val_df, fmt, name=EVAL_NAME)
+    ev = from_dataframe(df, fmt, name=EVAL_NAME)
     if len(ev.queries) > max_queries:
         ev = ev.sample(n_queries=max_queries, seed=seed)
-    known = {text: d for d, text in ev.corpus.items()}
-    corpus = dict(ev.corpus)
-    n_train = n_kb = 0
-    for texts, kind in ((passages_of(train_df, fmt), "train"), (corpus_texts or [], "kb")):
-        for text in texts:
-            if text not in known:
-                d = f"pool{len(corpus)}"
-                known[text] = d
-                corpus[d] = text
-                if kind == "train":
-                    n_train += 1
-                else:
-                    n_kb += 1
-    cap = max(int(max_passages), MIN_POOL)
-    if len(corpus) > cap:
-        gold = {d for rels in ev.qrels.values() for d in rels}
-        others = [d for d in corpus if d not in gold]
-        keep = gold | set(random.Random(seed).sample(others, max(0, cap - len(gold))))
-        corpus = {d: t for d, t in corpus.items() if d in keep}
-    ev.corpus = corpus
-    parts = [f"{len(ev.queries)} validation queries over {len(corpus)} passages"]
-    sources = ["validation"] + (["training"] if n_train else []) + (["knowledge base"] if n_kb else [])
-    parts.append("(" + " + ".join(sources) + (f", sampled from {len(known)}" if len(known) > len(corpus) else "") + ")")
-    ev.name = " ".join(parts)
-    return ev
-
-
-def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: int = 42,
-                   train_df: Optional[pd.DataFrame] = None, corpus_texts: Optional[list[str]] = None,
-                   max_passages: int = 5000):
-    """(queries, corpus, relevant_docs, description) for the validation evaluator (see ``validation_pool``)."""
-    ev = validation_pool(df, fmt, train_df, corpus_texts, max_queries, max_passages, seed)
-    return dict(ev.queries), dict(ev.corpus), {q: set(rels) for q, rels in ev.qrels.items()}, ev.name
+    return dict(ev.queries), dict(ev.corpus), {q: set(rels) for q, rels in ev.qrels.items()}
 
 
 def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Optional[list[str]] = None,
-                    max_queries: int = 2000, batch_size: int = 32, seed: int = 42,
-                    train_df: Optional[pd.DataFrame] = None, corpus_texts: Optional[list[str]] = None,
-                    max_passages: int = 5000) -> Optional[EvalSpec]:
-    """The evaluator for validation rows ``df`` of ``fmt`` (see the module docstring); retrieval formats search
-    the pool of ``validation_pool`` (``train_df`` passages, ``corpus_texts``, capped at ``max_passages``)."""
+                    max_queries: int = 2000, batch_size: int = 32, seed: int = 42) -> Optional[EvalSpec]:
     if df is None or len(df) == 0:
         return None
     from sentence_transformers.sentence_transformer import evaluation as ev
 
     qp, pp = prompt_names(model)
     if fmt in ("pair", "triplet", "qpn"):
-        queries, corpus, relevant, pool = retrieval_sets(df, fmt, max_queries, seed, train_df, corpus_texts,
-                                                         max_passages)
+        queries, corpus, relevant = retrieval_sets(df, fmt, max_queries, seed)
         ir = ev.InformationRetrievalEvaluator(
             queries, corpus, relevant, name=EVAL_NAME, batch_size=batch_size, write_csv=False,
             mrr_at_k=[10], ndcg_at_k=[10], accuracy_at_k=[1, 5, 10], precision_recall_at_k=[1, 5, 10, 100],
             map_at_k=[100], query_prompt_name=qp, corpus_prompt_name=pp,
         )
-        desc = f"retrieval: {pool}"
+        desc = f"retrieval over {len(corpus)} passages, {len(queries)} queries"
         if fmt == "triplet":
             trip = ev.TripletEvaluator(list(df["anchor"]), list(df["positive"]), list(df["negative"]),
                                        name=EVAL_NAME, batch_size=batch_size, write_csv=False)

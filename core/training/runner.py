@@ -177,12 +177,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         int(splits.train["label"].max()) + 1 if "label" in splits.train.columns else None)
     loss = L.build_loss(loss_name, model, loss_params, splits.format, num_labels=num_labels, guide_model=guide,
                         matryoshka_dims=config.loss.matryoshka_dims)
-    from core.training.evaluators import read_corpus_texts
-
-    kb = read_corpus_texts(config.data.corpus) if config.data.corpus else None
     spec = build_evaluator(splits.validation, splits.format, model, splits.label_names,
-                           max_queries=config.eval.max_eval_queries, batch_size=config.hyper.batch_size, seed=config.seed,
-                           train_df=splits.train, corpus_texts=kb, max_passages=config.eval.max_eval_passages)
+                           max_queries=config.eval.max_eval_queries, batch_size=config.hyper.batch_size, seed=config.seed)
     main_metric = config.eval.metric_for_best or (spec.main_metric if spec else None)
 
     h = config.hyper
