@@ -500,12 +500,12 @@ def build(ctx) -> dict:
     @handler
     def on_resume(run_name_value, lang):
         from core.errors import StudioError
-        from core.paths import runs_root
+        from core.paths import run_path
         from core.training import TrainConfig, start_run
 
         if not run_name_value:
             raise StudioError("Choose a run to resume in the runs list.")
-        run_dir = runs_root() / run_name_value
+        run_dir = run_path(run_name_value, must_exist=True)
         cfg = TrainConfig.load(run_dir / "config.yaml")
         start_run(cfg, run_dir=run_dir, resume=True)
         view = empty_view(str(run_dir))
@@ -516,12 +516,12 @@ def build(ctx) -> dict:
     @handler
     def on_open(run_name_value, lang):
         from core.errors import StudioError
-        from core.paths import runs_root
+        from core.paths import run_path
         from core.training import TrainConfig, read_events
 
         if not run_name_value:
             raise StudioError("Choose a run in the runs list first.")
-        run_dir = runs_root() / run_name_value
+        run_dir = run_path(run_name_value)
         if not (run_dir / "config.yaml").is_file():
             raise StudioError(f"The run '{run_name_value}' has no config.yaml in {run_dir.parent}.")
         cfg = TrainConfig.load(run_dir / "config.yaml")
