@@ -410,7 +410,9 @@ def build(ctx) -> dict:
     def _cli_outputs(cfg):
         path = Path(tempfile.mkdtemp(prefix="studio-yaml-")) / f"{safe_file(cfg.name)}.yaml"
         path.write_text(cfg.to_yaml(), encoding="utf-8")  # a config never holds secrets (TrainConfig refuses them)
-        return cli_command(cfg), cfg.to_yaml(), str(path)
+        from ui.common import offer_download
+
+        return cli_command(cfg), cfg.to_yaml(), offer_download(path, move=True)
 
     est_btn.click(on_estimate, [ctx.lang, ctx.data_state, *form], [est_md, cli, yaml_code, yaml_file], api_name="train_estimate")
 
