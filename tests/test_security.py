@@ -4,6 +4,7 @@ build (CLI, offline and LLM mode) or an export writes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -127,8 +128,9 @@ def _files_holding(folder: Path, needles: list[str]) -> list[str]:
     return hits
 
 
-@pytest.fixture
-def fake_llm_server():
+@contextlib.contextmanager
+def serve_fake_llm():
+    """A local OpenAI-compatible endpoint (the builder tests' fake) that records each request's Authorization."""
     from tests.core.builder.conftest import FakeLLM, _handler
 
     fake = FakeLLM()
@@ -142,6 +144,12 @@ def fake_llm_server():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def fake_llm_server():
+    with serve_fake_llm() as fake:
+        yield fake
 
 
 def test_no_planted_key_reaches_any_file_of_a_run_a_build_or_an_export(tiny_model_path, tmp_path, tmp_runs,
