@@ -141,3 +141,57 @@ def test_public_deployment_refuses_an_upload_over_the_limit(public, tmp_path):
     r = _upload(public["url"], big, cookies)
     assert r.status_code == 413, (r.status_code, r.text[:300])
     assert _upload(public["url"], small).status_code in (401, 403)  # and nobody uploads without a login
+
+
+def test_launch_kwargs_follow_the_environment(monkeypatch, tmp_path):
+    from core.errors import ConfigError
+    from ui.app import launch_kwargs
+    from ui.common import public_mode
+
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("STUDIO_DATASETS_DIR", str(tmp_path / "datasets"))
+    for var in ("STUDIO_AUTH", "STUDIO_MAX_UPLOAD_MB", "STUDIO_PUBLIC", "SPACE_ID"):
+        monkeypatch.delenv(var, raising=False)
+    kw = launch_kwargs()
+    assert "auth" not in kw and kw["max_file_size"] == 200 * 1024 * 1024 and "allowed_paths" not in kw
+    assert set(kw["blocked_paths"]) == {str(tmp_path / "runs"), str(tmp_path / "datasets")}
+    assert not public_mode()
+    monkeypatch.setenv("STUDIO_AUTH", " alice:pa:ss , bob:x")
+    monkeypatch.setenv("STUDIO_MAX_UPLOAD_MB", "1.5")
+    kw = launch_kwargs()
+    assert kw["auth"] == [("alice", "pa:ss"), ("bob", "x")] and kw["max_file_size"] == int(1.5 * 1024 * 1024)
+    monkeypatch.setenv("SPACE_ID", "me/studio")
+    assert public_mode() and launch_kwargs()["server_name"] == "0.0.0.0"
+    monkeypatch.setenv("STUDIO_PUBLIC", "0")
+    assert not public_mode()
+    for var, value, key in (("STUDIO_AUTH", "alice", "STUDIO_AUTH entry 1"), ("STUDIO_AUTH", "a:b,:c", "entry 2"),
+                            ("STUDIO_MAX_UPLOAD_MB", "lots", "STUDIO_MAX_UPLOAD_MB"), ("STUDIO_MAX_UPLOAD_MB", "-1", "STUDIO_MAX_UPLOAD_MB")):
+        monkeypatch.setenv("STUDIO_AUTH", "a:b")
+        monkeypatch.setenv("STUDIO_MAX_UPLOAD_MB", "5")
+        monkeypatch.setenv(var, value)
+        with pytest.raises(ConfigError, match=key):
+            launch_kwargs()
+
+
+def test_offer_download_copies_into_a_fresh_folder(tmp_path, monkeypatch):
+    from core.errors import StudioError
+    from ui import common
+
+    monkeypatch.setenv("STUDIO_DOWNLOAD_DIR", str(tmp_path / "dl"))
+    src = tmp_path / "runs" / "r" / "config.yaml"
+    src.parent.mkdir(parents=True)
+    src.write_text("name: r\n", encoding="utf-8")
+    a, b = Path(common.offer_download(src)), Path(common.offer_download(src))
+    assert a != b and a.parent.parent == b.parent.parent == tmp_path / "dl" and a.read_text() == "name: r\n"
+    assert src.is_file()  # a copy: the run folder is untouched
+    made = tmp_path / "tmpzip" / "m.zip"
+    made.parent.mkdir()
+    made.write_bytes(b"zip")
+    moved = Path(common.offer_download(made, move=True))
+    assert moved.read_bytes() == b"zip" and not made.exists() and not made.parent.exists()
+    old = a.parent
+    os.utime(old, (0, 0))
+    common.offer_download(src)
+    assert not old.exists()  # downloads older than DOWNLOAD_TTL are cleaned up
+    with pytest.raises(StudioError):
+        common.offer_download(tmp_path / "missing.txt")
