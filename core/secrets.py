@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from core.errors import ConfigError
 
@@ -71,7 +71,7 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == {} or value == [] or value is False
 
 
-def find_secret(obj: Any, prefix: str = "") -> Optional[str]:
+def find_secret(obj: Any, prefix: str = "") -> str | None:
     """Dotted path of the first secret in ``obj`` (by key name with a non-empty value, or by value shape)."""
     if isinstance(obj, dict):
         for k, v in obj.items():

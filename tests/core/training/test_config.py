@@ -1,4 +1,8 @@
+import copy
+import math
+
 import pytest
+import yaml
 
 from core.errors import ConfigError
 from core.training.config import TrainConfig
@@ -49,11 +53,6 @@ def test_secrets_are_never_stored(tmp_path):
 
 
 # -- malformed configs: each one a ConfigError naming the key, at load time, nothing written -----------------
-
-import copy  # noqa: E402
-import math  # noqa: E402
-
-import yaml  # noqa: E402
 
 BASE = {"name": "ok", "model": "minilm", "data": {"train": ["train.jsonl"], "format": "qpn"},
         "loss": {"name": "MultipleNegativesRankingLoss"}, "strategy": {"name": "full"}, "hyper": {}, "eval": {}}
