@@ -272,7 +272,7 @@ def _float(lo=None, hi=None, lo_open=False, hi_open=False):
         v = float(value)
         if lo is not None and (v < lo or (lo_open and v == lo)) or hi is not None and (v > hi or (hi_open and v == hi)):
             raise _bad(where, key, expected, value)
-        return v
+        return value  # as written (an int stays an int: ``epochs: 2`` is saved as 2)
     return check
 
 
@@ -338,7 +338,7 @@ def _split(value, key, where):
           and value[0] > 0)
     if not ok:
         raise _bad(where, key, "two or three non-negative ratios (train first, above 0) like [0.9, 0.1, 0.0]", value)
-    return [float(x) for x in value]
+    return list(value)
 
 
 def _dims(value, key, where):
