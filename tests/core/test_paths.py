@@ -104,3 +104,20 @@ def test_run_dir_arg_for_the_cli(tmp_runs, tmp_path):
         run_dir_arg(str(runs_root() / "r1" / "sub"))  # not directly inside the runs folder
     explicit = tmp_path / "mine"
     assert run_dir_arg(str(explicit)) == explicit  # an explicit folder elsewhere: the operator's choice
+
+
+def test_cli_stop_goes_through_the_resolver(tmp_runs, tmp_path, capsys):
+    from core.cli import main
+    from core.paths import runs_root
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "config.yaml").write_text("name: x\n")
+    (runs_root() / "link").symlink_to(outside, target_is_directory=True)
+    for arg in ("link", str(runs_root() / "link"), "../outside", "missing"):
+        assert main(["stop", arg]) == 2
+        assert capsys.readouterr().err.startswith("error: ")
+    assert not (outside / "STOP").exists()
+    (runs_root() / "mine").mkdir()
+    (runs_root() / "mine" / "config.yaml").write_text("name: mine\n")
+    assert main(["stop", "mine"]) == 0 and (runs_root() / "mine" / "STOP").is_file()
