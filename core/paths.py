@@ -10,6 +10,10 @@
   ``atomic_write_text / atomic_write_bytes / atomic_write_json``: write to a temp file in the same folder,
   fsync, then ``os.replace``: a crash never leaves a half-written file.
 - ``inside(base, path)``: resolve ``path`` and refuse anything outside ``base``.
+- ``run_path(name, must_exist=False)``: the ONE way a run name (from the UI or the CLI) becomes a folder:
+  ``runs_root() / name`` for a plain name only (no separators, no ``..``, not absolute, no symlink leading
+  out of the runs folder); anything else is a ``StudioError``. ``run_dir_arg(value)``: the same for a CLI
+  argument that may also be a folder path.
 """
 
 from __future__ import annotations
@@ -48,6 +52,53 @@ def inside(base: str | os.PathLike, path: str | os.PathLike) -> Path:
     if p != base_p and base_p not in p.parents:
         raise StudioError(f"The path '{path}' points outside '{base_p}'.")
     return p
+
+
+_RUN_NAME = re.compile(r"[^\W][\w.\-]{0,199}", re.UNICODE)
+
+
+def run_path(name: str, must_exist: bool = False, root: str | os.PathLike | None = None) -> Path:
+    """Return the folder of the run called ``name``: ``runs_root() / name`` (or ``root / name``).
+
+    ``name`` must be a plain run name: letters (any script), digits, ``_``, ``-`` and ``.``, not starting with
+    a dot or dash, no separators, at most 200 characters. The folder (once resolved, symlinks followed) must
+    sit directly inside the runs folder. With ``must_exist`` the folder must hold a ``config.yaml``.
+    Raises ``StudioError`` (one sentence naming the name) otherwise.
+    """
+    text = name if isinstance(name, str) else None
+    if not text or not text.strip():
+        raise StudioError("A run name is required (choose a run in the runs list).")
+    shown = text[:80].encode("unicode_escape").decode("ascii") if not text[:80].isprintable() else text[:80]
+    if not _RUN_NAME.fullmatch(text) or ".." in text:
+        raise StudioError(f"'{shown}' is not a run name: use letters, digits, '-', '_' and '.' only, with no folders or '..'.")
+    base = Path(root) if root is not None else runs_root()
+    real_base = base.resolve()
+    path = base / text
+    if path.resolve().parent != real_base:
+        raise StudioError(f"The run '{shown}' points outside the runs folder {real_base}; it is refused.")
+    if must_exist and not (path / "config.yaml").is_file():
+        raise StudioError(f"There is no run named '{shown}' in {real_base}.")
+    return path
+
+
+def run_dir_arg(value: str, must_exist: bool = False) -> Path:
+    """A run given on the command line: a plain name goes through ``run_path``; a folder path inside the runs
+    folder must be one of its runs (``run_path`` of its name, so no symlink escape); a path elsewhere is the
+    operator's explicit choice (whoever types it already has the shell) and is used as given."""
+    text = str(value or "")
+    if "/" not in text and "\\" not in text and text not in (".", ".."):
+        return run_path(text, must_exist=must_exist)
+    given = Path(text)
+    root = runs_root().resolve()
+    real = given.resolve()
+    if real == root or root in real.parents or root in given.absolute().parents:
+        path = run_path(given.name, must_exist=must_exist)
+        if path.resolve() != real:
+            raise StudioError(f"The run folder '{text}' is not a run directly inside the runs folder {root}.")
+        return path
+    if must_exist and not (given / "config.yaml").is_file():
+        raise StudioError(f"The folder '{text}' holds no config.yaml; it is not a run folder.")
+    return given
 
 
 def _root(env_var: str, space_sub: str, local: Path) -> Path:

@@ -4,6 +4,12 @@
 ``PORT`` / ``GRADIO_SERVER_PORT`` or 7860. The page opens on the bundled default model with the sample dataset
 (``assets/sample``, or ``STUDIO_SAMPLE_DIR``) loaded. The English/中文 switch in the header re-labels every
 registered component (``ui.common.Labeler``).
+
+Access options (``launch_kwargs()``, documented in README "Public deployment"):
+``STUDIO_AUTH="user:pass[,user2:pass2]"`` -> username/password login; ``STUDIO_MAX_UPLOAD_MB`` (default 200)
+-> the upload size limit; ``STUDIO_PUBLIC`` (default on in a Space) turns off Hub push and LLM endpoints
+(``ui.common.public_mode``). The runs and datasets folders are never served by Gradio's file route (they are
+``blocked_paths``); a download is a copy made for that request (``ui.common.offer_download``).
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from ui.common import Labeler
+from core.errors import ConfigError
+from ui.common import Labeler, public_mode
 from ui.strings import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,11 +61,14 @@ def build_app() -> gr.Blocks:
     from ui.tabs import compare, data, evaluate, export, train
 
     labeler = Labeler()
-    with gr.Blocks(title="Embedding Studio", fill_width=True) as demo:
+    # delete_cache: Gradio's copies of downloads and uploads go after a day (and on restart)
+    with gr.Blocks(title="Embedding Studio", fill_width=True, delete_cache=(3600, 86400)) as demo:
         with gr.Row(elem_id="header-row"):
             with gr.Column(scale=5):
                 title = labeler.add(gr.Markdown(t("title")), value="title")
                 labeler.add(gr.Markdown(t("subtitle")), value="subtitle")
+                if public_mode():
+                    labeler.add(gr.Markdown(t("public_note"), elem_id="public-note"), value="public_note")
             lang = gr.Radio([("English", "en"), ("中文", "zh")], value="en", label=t("lang"), scale=1, elem_id="lang",
                             min_width=180)
         ctx = Ctx(lang=lang, labeler=labeler, data_state=gr.State(None), sample_dir=sample_dir())
@@ -90,18 +100,62 @@ def _quiet(fn):
     return run
 
 
+DEFAULT_MAX_UPLOAD_MB = 200
+
+
+def auth_from_env(value: str | None = None) -> list[tuple[str, str]] | None:
+    """``STUDIO_AUTH="user:pass[,user2:pass2]"`` -> ``[(user, pass), ...]``; unset/empty -> None (no login).
+    A malformed entry is a ConfigError naming its position (never the password)."""
+    value = os.environ.get("STUDIO_AUTH", "") if value is None else value
+    if not value.strip():
+        return None
+    pairs = []
+    for i, item in enumerate(value.split(","), 1):
+        user, sep, password = item.strip().partition(":")
+        if not sep or not user.strip() or not password:
+            raise ConfigError(f"STUDIO_AUTH entry {i} must look like user:password (entries separated by commas).")
+        pairs.append((user.strip(), password))
+    return pairs
+
+
+def max_upload_mb() -> float:
+    """``STUDIO_MAX_UPLOAD_MB`` (default 200): the largest upload accepted, in megabytes."""
+    raw = os.environ.get("STUDIO_MAX_UPLOAD_MB", "").strip()
+    if not raw:
+        return float(DEFAULT_MAX_UPLOAD_MB)
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = -1.0
+    if not (mb > 0 and mb < 1e7):
+        raise ConfigError(f"STUDIO_MAX_UPLOAD_MB must be a positive number of megabytes, got {raw!r}.")
+    return mb
+
+
 def launch_kwargs() -> dict:
     in_space = bool(os.environ.get("SPACE_ID"))
     port = int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860)
     from core.paths import datasets_root, runs_root
 
-    return {"server_name": "0.0.0.0" if in_space else "127.0.0.1", "server_port": port, "css": CSS,
-            "footer_links": ["api", "gradio"], "allowed_paths": [str(datasets_root()), str(runs_root())]}
+    kwargs = {"server_name": "0.0.0.0" if in_space else "127.0.0.1", "server_port": port, "css": CSS,
+              "footer_links": ["api", "gradio"],
+              # nothing under runs/ or datasets/ is served or handed out as is: downloads are copies
+              "blocked_paths": [str(datasets_root()), str(runs_root())],
+              "max_file_size": int(max_upload_mb() * 1024 * 1024)}
+    auth = auth_from_env()
+    if auth:
+        kwargs["auth"] = auth
+        kwargs["auth_message"] = "Embedding Studio"
+    return kwargs
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        kwargs = launch_kwargs()  # a bad STUDIO_AUTH / STUDIO_MAX_UPLOAD_MB stops here with one sentence
+    except ConfigError as err:
+        raise SystemExit(f"error: {err}") from None
     demo = build_app()
     demo.queue(default_concurrency_limit=4)
-    demo.launch(**launch_kwargs())
+    demo.launch(**kwargs)

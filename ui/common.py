@@ -6,6 +6,13 @@
 - ``Labeler``: components register the string key of their label / value / info; ``Labeler.updates(lang)``
   returns one ``gr.update`` per registered component, so one ``.change`` on the language switch re-labels
   the whole page (Gradio's own ``gr.I18n`` follows the browser locale only, not an in-page switch).
+- ``offer_download(path, move=False) -> str``: the ONLY way a file reaches a download output (``gr.File``):
+  a copy (or, for a temp product, the file itself moved) in a fresh per-request folder under
+  ``download_root()``; folders older than ``DOWNLOAD_TTL`` seconds are removed. Run and dataset folders are
+  never served as such (``ui.app.launch_kwargs`` blocks them).
+- ``public_mode() -> bool``: ``STUDIO_PUBLIC`` (``1/true/yes/on``; default on inside a Hugging Face Space,
+  ``SPACE_ID`` set; ``0/false/no/off`` turns it off); ``refuse_in_public(key, lang)`` raises the
+  ``StudioError`` sentence ``key`` (``public_off_hub`` / ``public_off_llm``) when it is on.
 """
 
 from __future__ import annotations
@@ -14,6 +21,12 @@ import functools
 import inspect
 import logging
 import math
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
@@ -129,3 +142,61 @@ def progress_fn(progress):
         except Exception:
             pass
     return fn
+
+
+DOWNLOAD_TTL = 3600.0  # seconds a prepared download stays on disk
+
+
+def download_root() -> Path:
+    """Folder holding the per-request download folders (``STUDIO_DOWNLOAD_DIR``, else the system temp dir)."""
+    root = Path(os.environ.get("STUDIO_DOWNLOAD_DIR") or Path(tempfile.gettempdir()) / "studio-downloads")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _prune_downloads(root: Path, now: float) -> None:
+    for old in root.iterdir():
+        try:
+            if old.is_dir() and now - old.stat().st_mtime > DOWNLOAD_TTL:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def offer_download(path: str | os.PathLike, move: bool = False) -> str:
+    """Put the file ``path`` (one the user asked to download) in a fresh folder of its own and return the new
+    path for a ``gr.File`` output. ``move=True`` for a temp file made for this download (no second copy).
+    Raises ``StudioError`` when ``path`` is not a file."""
+    src = Path(path)
+    if not src.is_file():
+        raise StudioError(f"The file '{src.name}' to download does not exist.")
+    root = download_root()
+    _prune_downloads(root, time.time())
+    folder = root / uuid.uuid4().hex
+    folder.mkdir()
+    dest = folder / src.name
+    if move:
+        shutil.move(str(src), dest)
+        try:
+            src.parent.rmdir()  # the temp folder it was made in, when now empty
+        except OSError:
+            pass
+    else:
+        shutil.copyfile(src, dest)
+    return str(dest)
+
+
+def public_mode() -> bool:
+    """True on a public deployment: Hub push and LLM endpoints are off (see module docstring)."""
+    value = os.environ.get("STUDIO_PUBLIC", "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return bool(os.environ.get("SPACE_ID"))
+
+
+def refuse_in_public(key: str, lang: str = "en") -> None:
+    """Raise StudioError with the sentence ``key`` when ``public_mode()`` is on."""
+    if public_mode():
+        raise StudioError(t(key, lang))

@@ -166,6 +166,15 @@ S: dict[str, tuple[str, str]] = {
                      "该模型比基础模型更差：请先勾选确认框。"),
     "onnx_note": ("ONNX export: coming in a later version.", "ONNX 导出：将在后续版本提供。"),
     "pushed": ("Pushed to {url}", "已推送到 {url}"),
+    # --- security ---
+    "public_off_hub": ("This is a public deployment: pushing to the Hugging Face Hub is turned off here; download the zip "
+                       "and push it from your own machine.",
+                       "这是公开部署：此处已关闭推送到 Hugging Face Hub；请下载 zip 并在自己的电脑上推送。"),
+    "public_off_llm": ("This is a public deployment: LLM endpoints are turned off here; use the offline query mode "
+                       "(inverse cloze) or run the build on your own machine.",
+                       "这是公开部署：此处已关闭 LLM 接口；请使用离线问题生成（反向完形）或在自己的电脑上构建。"),
+    "public_note": ("Public deployment: Hub push and LLM endpoints are turned off.",
+                    "公开部署：已关闭 Hub 推送和 LLM 接口。"),
 }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from core.errors import ConfigError
 
@@ -43,12 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _config_from_args(args):
+    from core.paths import run_dir_arg
     from core.training.config import TrainConfig
 
     if args.config:
         cfg = TrainConfig.load(args.config)
-    elif args.run_dir and (Path(args.run_dir) / "config.yaml").exists():
-        cfg = TrainConfig.load(Path(args.run_dir) / "config.yaml")
+    elif args.run_dir and (run_dir_arg(args.run_dir) / "config.yaml").exists():
+        cfg = TrainConfig.load(run_dir_arg(args.run_dir) / "config.yaml")
     elif args.data:
         cfg = TrainConfig()
         cfg.data.train = list(args.data)
@@ -74,7 +74,7 @@ def _config_from_args(args):
 
 
 def cmd_train(args) -> int:
-    from core.paths import runs_root, safe_name
+    from core.paths import run_dir_arg, run_path, safe_name
     from core.training.runner import run_training
 
     cfg = _config_from_args(args)
@@ -82,7 +82,7 @@ def cmd_train(args) -> int:
         cfg.save(args.write_config)
         print(f"wrote {args.write_config}")
         return 0
-    run_dir = Path(args.run_dir) if args.run_dir else runs_root() / safe_name(cfg.name, default="run")
+    run_dir = run_dir_arg(args.run_dir) if args.run_dir else run_path(safe_name(cfg.name, default="run"))
     from core.training.events import is_main_process
 
     # Rank 0 alone decides (the others would see its first event); a launcher stops every rank if it refuses.
@@ -112,14 +112,10 @@ def cmd_runs(args) -> int:
 
 
 def cmd_stop(args) -> int:
-    from core.paths import runs_root, safe_name
+    from core.paths import run_dir_arg
     from core.training.launch import request_stop
 
-    path = Path(args.run)
-    if not path.is_dir():
-        path = runs_root() / safe_name(args.run)
-    if not (path / "config.yaml").exists():
-        raise ConfigError(f"No run folder named '{args.run}' (looked in {path}).")
+    path = run_dir_arg(args.run, must_exist=True)
     request_stop(path)
     print(f"stop requested for {path.name}")
     return 0

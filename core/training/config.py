@@ -2,15 +2,20 @@
 
 ``TrainConfig`` (model source, data files + mapping, split, loss + params, strategy, hyper-parameters,
 evaluation, seed) round-trips through YAML: ``config.save(path)`` / ``TrainConfig.load(path)``; any run can be
-re-run with ``python -m core train --config runs/<name>/config.yaml``. Unknown keys and bad values raise
-``ConfigError`` naming the key. Secrets are never part of it: keys whose names look like secrets are refused.
+re-run with ``python -m core train --config runs/<name>/config.yaml``.
+
+``TrainConfig.load`` / ``from_dict`` / ``save`` all call ``validate()``: every field's type and range (booleans
+are YAML booleans, whole numbers are ints, numbers finite), unknown keys, the loss and strategy and their
+parameters, and secrets (``core.secrets``: by key name or value shape, at any depth) -> ``ConfigError`` naming
+the key. YAML is read by a bounded safe loader (no aliases, at most ``MAX_NODES`` values, ``MAX_DEPTH`` levels,
+``MAX_CONFIG_BYTES``), and must be UTF-8.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from dataclasses import asdict, dataclass, field, fields
+import math
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -18,9 +23,7 @@ import yaml
 
 from core.errors import ConfigError
 from core.paths import atomic_write_text
-
-# Key names that hold secrets (``api_key``, ``hub_token``, ``password``...), but not ``max_tokens``.
-_SECRET_KEY = re.compile(r"(^|_)(api_?key|token|secret|password|passwd|credentials?)$", re.IGNORECASE)
+from core.secrets import refuse_secrets
 
 
 @dataclass
@@ -104,94 +107,325 @@ class TrainConfig:
         return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
 
     def save(self, path: str | Path) -> Path:
-        _refuse_secrets(self.to_dict(), "config")
+        """Validate fully (``validate``), then write the YAML atomically: nothing is written for a bad config."""
+        self.validate("config")
         return atomic_write_text(path, self.to_yaml())
+
+    def validate(self, where: str = "config") -> "TrainConfig":
+        """Check every field's type and range, the loss and strategy parameters and that no secret is
+        carried; raise ``ConfigError`` naming the key. Returns ``self`` (values normalised in place)."""
+        _refuse_secrets(self.to_dict(), where)
+        for section, owner in (("", self), ("data", self.data), ("loss", self.loss), ("strategy", self.strategy),
+                               ("hyper", self.hyper), ("eval", self.eval)):
+            if section and not isinstance(owner, _SECTIONS[section]):
+                raise ConfigError(f"{where}: '{section}' must be a mapping of settings.")
+            for fname, check in _FIELDS[section].items():
+                key = f"{section}.{fname}" if section else fname
+                setattr(owner, fname, check(getattr(owner, fname), key, where))
+        _check_relations(self, where)
+        return self
 
     @classmethod
     def from_dict(cls, raw: dict, where: str = "config") -> "TrainConfig":
         if not isinstance(raw, dict):
             raise ConfigError(f"{where}: expected a mapping of settings, got {type(raw).__name__}.")
         _refuse_secrets(raw, where)
-        return _build(cls, raw, where)
+        kwargs = {}
+        _refuse_unknown(raw, _FIELDS[""].keys() | _SECTIONS.keys(), "", where)
+        for name, value in raw.items():
+            if name in _SECTIONS:
+                if value is None:
+                    value = {}
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{where}: '{name}' must be a mapping of settings, got {_shown(value)}.")
+                _refuse_unknown(value, _FIELDS[name].keys(), name, where)
+                kwargs[name] = _SECTIONS[name](**{str(k): v for k, v in value.items()})
+            else:
+                kwargs[name] = value
+        return cls(**kwargs).validate(where)
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"The config file '{p}' does not exist.")
+        return cls.from_dict(load_yaml(p), where=str(p))
+
+
+# -- YAML: safe, bounded, no aliases --------------------------------------------------------------------
+
+MAX_CONFIG_BYTES = 1_000_000
+MAX_NODES = 20_000
+MAX_DEPTH = 50
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases (``*ref``: the 'billion laughs' bomb), more than ``MAX_NODES``
+    nodes and nesting deeper than ``MAX_DEPTH``."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._nodes = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(f"uses a YAML alias ('*{event.anchor}') at line {event.start_mark.line + 1}; "
+                           "aliases and anchors are not allowed in a config")
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _Refused(f"has more than {MAX_NODES} values; a training config is far smaller")
+        self._depth += 1
         try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as err:
-            raise ConfigError(f"The config file '{p}' is not valid YAML: {err}.") from None
-        return cls.from_dict(raw, where=str(p))
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"is nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
-def _refuse_secrets(raw: Any, where: str, prefix: str = "") -> None:
-    if isinstance(raw, dict):
-        for k, v in raw.items():
-            key = f"{prefix}{k}"
-            if _SECRET_KEY.search(str(k)) and v not in (None, "", {}):
-                raise ConfigError(f"{where}: '{key}' looks like a secret; secrets are never stored in a config (use an environment variable).")
-            _refuse_secrets(v, where, key + ".")
+class _Num(float):
+    """A bound shown as written (``1000000``, ``0.5``), not in ``:g`` exponent form."""
+
+    def __format__(self, spec):
+        return str(int(self)) if self.is_integer() else repr(float(self))
 
 
-def _build(cls, raw: dict, where: str):
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting '{unknown[0]}' (known: {', '.join(known)}).")
-    kwargs = {}
-    for name, value in raw.items():
-        f = known[name]
-        sub = _dataclass_type(cls, f)
-        if sub is not None:
-            if value is None:
-                value = {}
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: '{name}' must be a mapping of settings.")
-            kwargs[name] = _build(sub, value, f"{where}: {name}")
-        else:
-            kwargs[name] = value
-    obj = cls(**kwargs)
-    _check_types(obj, where)
-    return obj
+class _Refused(Exception):
+    pass
 
 
-def _dataclass_type(cls, f):
-    typ = {"data": DataConfig, "loss": LossConfig, "strategy": StrategyConfig, "hyper": HyperParams, "eval": EvalConfig}
-    return typ.get(f.name) if cls is TrainConfig else None
+def load_yaml(path: Path) -> Any:
+    """Parse the YAML file ``path`` safely (see ``_BoundedLoader``); ConfigError with one sentence otherwise."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"The config file '{path}' is {size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,} bytes.")
+        data = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"The config file '{path}' cannot be read ({err.strerror or err}).") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"The config file '{path}' is not UTF-8 text (byte {err.start} cannot be decoded); "
+                          "save it as UTF-8.") from None
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data() or {}
+    except _Refused as err:
+        raise ConfigError(f"The config file '{path}' {err}.") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"The config file '{path}' is not valid YAML{at}: {problem}.") from None
+    except RecursionError:
+        raise ConfigError(f"The config file '{path}' is nested too deeply to be a config.") from None
+    finally:
+        loader.dispose()
 
 
-def _check_types(obj, where: str) -> None:
-    if isinstance(obj, TrainConfig) and obj.recipe not in ("auto", "plain"):
-        raise ConfigError(f"{where}: 'recipe' must be auto or plain, got {obj.recipe!r}.")
-    if isinstance(obj, HyperParams):
-        if obj.batch_size is not None:
-            _positive(obj.batch_size, "hyper.batch_size", where, int)
-        if obj.learning_rate is not None:
-            _positive(obj.learning_rate, "hyper.learning_rate", where, (int, float))
-        if obj.epochs is not None:
-            _positive(obj.epochs, "hyper.epochs", where, (int, float))
-        if obj.warmup_ratio is not None and not 0 <= float(obj.warmup_ratio) < 1:
-            raise ConfigError(f"{where}: 'warmup_ratio' must be in [0, 1), got {obj.warmup_ratio}.")
-        if str(obj.bf16).lower() not in ("auto", "true", "false"):
-            raise ConfigError(f"{where}: 'bf16' must be auto, true or false, got {obj.bf16!r}.")
-    if isinstance(obj, DataConfig):
-        if isinstance(obj.train, str):
-            obj.train = [obj.train]
-        if isinstance(obj.validation, str):
-            obj.validation = [obj.validation]
-        if isinstance(obj.test, str):
-            obj.test = [obj.test]
-        if len(obj.split) not in (2, 3) or any(float(x) < 0 for x in obj.split) or sum(obj.split) <= 0:
-            raise ConfigError(f"{where}: 'split' must be two or three non-negative ratios like [0.9, 0.1, 0.0], got {obj.split}.")
-        if int(obj.neg_nums) < 0:
-            raise ConfigError(f"{where}: 'neg_nums' must be 0 or more, got {obj.neg_nums}.")
+# -- field checks ----------------------------------------------------------------------------------------
+
+def _refuse_secrets(raw: Any, where: str) -> None:
+    refuse_secrets(raw, where)
 
 
-def _positive(value, name, where, types):
-    if isinstance(value, bool) or not isinstance(value, types) or value <= 0:
-        raise ConfigError(f"{where}: '{name.split('.')[-1]}' must be a positive number, got {value!r}.")
+def _refuse_unknown(raw: dict, known, section: str, where: str) -> None:
+    for k in raw:
+        if not isinstance(k, str) or k not in known:
+            key = f"{section}.{k}" if section else str(k)
+            raise ConfigError(f"{where}: unknown setting '{key}' (known: {', '.join(sorted(known))}).")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _bad(where: str, key: str, expected: str, value: Any) -> ConfigError:
+    return ConfigError(f"{where}: '{key}' must be {expected}, got {_shown(value)}.")
+
+
+def _bool(value, key, where):
+    if not isinstance(value, bool):
+        raise _bad(where, key, "true or false (a YAML boolean, not text)", value)
+    return value
+
+
+def _int(lo=None, hi=None, optional=False):
+    def check(value, key, where):
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _bad(where, key, _range_text("a whole number", lo, hi) + (" or empty" if optional else ""), value)
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise _bad(where, key, _range_text("a whole number", lo, hi), value)
+        return value
+    return check
+
+
+def _float(lo=None, hi=None, lo_open=False, hi_open=False, optional=False):
+    def check(value, key, where):
+        if value is None and optional:
+            return None
+        expected = _range_text("a number", lo, hi, lo_open, hi_open) + (" or empty" if optional else "")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise _bad(where, key, f"a finite number ({expected[len('a number '):] or 'any value'})", value)
+        v = float(value)
+        if lo is not None and (v < lo or (lo_open and v == lo)) or hi is not None and (v > hi or (hi_open and v == hi)):
+            raise _bad(where, key, expected, value)
+        return value  # as written (an int stays an int: ``epochs: 2`` is saved as 2)
+    return check
+
+
+def _range_text(what, lo, hi, lo_open=False, hi_open=False):
+    lo, hi = (None if v is None else _Num(v) for v in (lo, hi))
+    if lo is not None and hi is not None:
+        return f"{what} {'>' if lo_open else '>='} {lo:g} and {'<' if hi_open else '<='} {hi:g}"
+    if lo is not None:
+        return f"{what} {'>' if lo_open else '>='} {lo:g}"
+    if hi is not None:
+        return f"{what} {'<' if hi_open else '<='} {hi:g}"
+    return what
+
+
+def _str(optional=False, choices=None, nonempty=True, max_len=1000):
+    def check(value, key, where):
+        if value is None and optional:
+            return None
+        expected = ("one of: " + ", ".join(choices)) if choices else "text"
+        if not isinstance(value, str):
+            raise _bad(where, key, expected + (" or empty" if optional else ""), value)
+        if nonempty and not value.strip():
+            if optional:
+                return None
+            raise _bad(where, key, "non-empty text", value)
+        if len(value) > max_len:
+            raise _bad(where, key, f"at most {max_len} characters", value)
+        if choices and value not in choices:
+            raise _bad(where, key, expected, value)
+        return value
+    return check
+
+
+def _str_list(value, key, where):
+    if isinstance(value, str):
+        value = [value]
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+        raise _bad(where, key, "a file path or a list of file paths", value)
+    return list(value)
+
+
+def _mapping(value, key, where):
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise _bad(where, key, "a mapping of column names (text: text)", value)
+    return dict(value) or None
+
+
+def _params(value, key, where):
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise _bad(where, key, "a mapping of parameter names to values", value)
+    return dict(value)
+
+
+def _split(value, key, where):
+    ok = (isinstance(value, list) and len(value) in (2, 3)
+          and all(not isinstance(x, bool) and isinstance(x, (int, float)) and math.isfinite(x) and 0 <= x <= 1e6 for x in value)
+          and value[0] > 0)
+    if not ok:
+        raise _bad(where, key, "two or three non-negative ratios (train first, above 0) like [0.9, 0.1, 0.0]", value)
+    return list(value)
+
+
+def _dims(value, key, where):
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(not isinstance(x, bool) and isinstance(x, int) and x >= 1 for x in value):
+        raise _bad(where, key, "a list of whole numbers >= 1 like [768, 512, 256] or empty", value)
+    return list(value)
+
+
+def _bf16(value, key, where):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, str) or value.strip().lower() not in ("auto", "true", "false"):
+        raise _bad(where, key, "auto, true or false", value)
+    return value.strip().lower()
+
+
+def _formats() -> tuple[str, ...]:
+    from core.data import FORMATS
+
+    return tuple(FORMATS)
+
+
+def _format(value, key, where):
+    return _str(optional=True, choices=_formats())(value, key, where)
+
+
+# Schedulers that need no extra arguments (transformers' ``SchedulerType`` values).
+LR_SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
+                 "inverse_sqrt")
+
+_SECTIONS = {"data": DataConfig, "loss": LossConfig, "strategy": StrategyConfig, "hyper": HyperParams, "eval": EvalConfig}
+_FIELDS: dict[str, dict[str, Any]] = {
+    "": {"name": _str(max_len=200), "model": _str(optional=True), "recipe": _str(choices=("auto", "plain")),
+         "seed": _int(0, 2**32 - 1), "trust_remote_code": _bool},
+    "data": {"train": _str_list, "format": _format, "mapping": _mapping, "validation": _str_list, "test": _str_list,
+             "split": _split, "group_by": _str(optional=True), "neg_nums": _int(0, 1000),
+             "max_rows": _int(1, optional=True)},
+    "loss": {"name": _str(optional=True), "params": _params, "matryoshka_dims": _dims, "guide_model": _str(optional=True)},
+    "strategy": {"name": _str(), "params": _params},
+    # warm-up below 1: transformers reads warmup_steps >= 1 as a step count, not a share
+    "hyper": {"epochs": _float(0, 10_000, lo_open=True, optional=True), "batch_size": _int(1, 1_000_000, optional=True),
+              "learning_rate": _float(0, 10, lo_open=True, optional=True),
+              "warmup_ratio": _float(0, 1, hi_open=True, optional=True),
+              "weight_decay": _float(0, 10), "lr_scheduler": _str(choices=LR_SCHEDULERS),
+              "max_seq_length": _int(1, 1_000_000, optional=True), "max_steps": _int(-1, optional=True),
+              "gradient_accumulation_steps": _int(1, 1_000_000), "bf16": _bf16, "use_prompts": _bool},
+    "eval": {"eval_steps": _int(1, optional=True), "metric_for_best": _str(optional=True),
+             "save_steps": _int(1, optional=True), "save_total_limit": _int(1), "max_eval_queries": _int(1),
+             "evaluate_base": _bool, "logging_steps": _int(1, optional=True)},
+}
+
+
+def _check_relations(cfg: TrainConfig, where: str) -> None:
+    """Checks across fields: the loss and strategy exist and their parameters fit (``validate_params``)."""
+    from core import losses as L
+
+    if cfg.loss.name is not None:
+        try:
+            cfg.loss.name = L.get_loss(cfg.loss.name).name
+        except ConfigError as err:
+            raise ConfigError(f"{where}: 'loss.name': {err}") from None
+    loss_name = cfg.loss.name or (L.DEFAULT_LOSS.get(cfg.data.format) if cfg.data.format else None)
+    if loss_name is not None:
+        try:
+            if cfg.data.format:
+                L.check_compatible(loss_name, cfg.data.format)
+            L.validate_params(loss_name, cfg.loss.params)
+        except ConfigError as err:
+            raise ConfigError(f"{where}: 'loss.params': {err}") from None
+    elif cfg.loss.params:
+        raise ConfigError(f"{where}: 'loss.params' is set but 'loss.name' is not; name the loss the parameters belong to.")
+    from core.strategies.registry import get_strategy, validate_strategy_params
+
+    try:
+        cfg.strategy.name = get_strategy(cfg.strategy.name).name
+    except ConfigError as err:
+        raise ConfigError(f"{where}: 'strategy.name': {err}") from None
+    try:
+        validate_strategy_params(cfg.strategy.name, cfg.strategy.params)
+    except ConfigError as err:
+        raise ConfigError(f"{where}: 'strategy.params': {err}") from None
 
 
 def replace(cfg: TrainConfig, **changes) -> TrainConfig:

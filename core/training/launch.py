@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from core.errors import StudioError
-from core.paths import atomic_write_text, runs_root, safe_name
+from core.paths import atomic_write_text, run_path, runs_root, safe_name
 from core.training.config import TrainConfig
 from core.training.events import FINAL_STATES, STOP_FILE, EventLog, read_status
 
@@ -43,9 +43,9 @@ class RunInfo:
 def new_run_dir(name: str, root: Optional[Path] = None) -> Path:
     root = Path(root or runs_root())
     base = safe_name(name, default="run")
-    path, n = root / base, 2
-    while path.exists():
-        path, n = root / f"{base}-{n}", n + 1
+    path, n = run_path(base, root=root), 2
+    while path.exists() or path.is_symlink():
+        path, n = run_path(f"{base}-{n}", root=root), n + 1
     path.mkdir(parents=True)
     return path
 
@@ -81,12 +81,17 @@ def active_run(root: Optional[Path] = None) -> Optional[Path]:
 
 def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume: bool = False,
               allow_concurrent: bool = False) -> Path:
-    """Start training in a child process; returns the run folder at once."""
+    """Start training in a child process; returns the run folder at once.
+
+    ``run_dir`` (to resume) must be a run folder directly inside ``runs_root()`` (``core.paths.run_path``)."""
+    config.validate()  # nothing (not even the run folder) is created for a bad config
+    if run_dir is not None:
+        run_dir = _checked_run_dir(run_dir)
     if not allow_concurrent:
-        busy = active_run(Path(run_dir).parent if run_dir else None)
+        busy = active_run()
         if busy is not None:
             raise StudioError(f"A training is already running ({busy.name}); stop it or wait for it to finish before starting another.")
-    run_dir = Path(run_dir) if run_dir else new_run_dir(config.name)
+    run_dir = run_dir if run_dir is not None else new_run_dir(config.name)
     run_dir.mkdir(parents=True, exist_ok=True)
     config.save(run_dir / "config.yaml")
     (run_dir / STOP_FILE).unlink(missing_ok=True)
@@ -108,6 +113,15 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
 
 
 _CHILDREN: dict[str, subprocess.Popen] = {}
+
+
+def _checked_run_dir(run_dir: str | Path) -> Path:
+    """``run_dir`` if it is the folder ``run_path`` gives for its own name; else a StudioError."""
+    given = Path(run_dir)
+    path = run_path(given.name)
+    if given.resolve() != path.resolve():
+        raise StudioError(f"The run folder '{given}' is not inside the runs folder {runs_root()}; it is refused.")
+    return path
 
 
 def request_stop(run_dir: str | Path) -> None:
@@ -140,6 +154,10 @@ def list_runs(root: Optional[Path] = None) -> list[RunInfo]:
         return out
     for path in sorted(root.iterdir()):
         if not path.is_dir() or not (path / "config.yaml").exists():
+            continue
+        try:
+            run_path(path.name, root=root)  # a symlink out of the runs folder or an odd name is not a run
+        except StudioError:
             continue
         st = read_status(path)
         alive = is_alive(path)

@@ -110,6 +110,7 @@ class _Stopper:
 def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False) -> dict:
     """Train per ``config`` into ``run_dir``; returns the final status dict (also in ``status.json``)."""
     run_dir = Path(run_dir)
+    config.validate()  # every field, loss/strategy parameters and secrets, before anything is written
     log = EventLog(run_dir)
     if log.enabled:
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -57,3 +57,67 @@ def test_atomic_path_keeps_old_file_when_writing_fails(tmp_path):
             tmp.write_bytes(b"half")
             raise RuntimeError("crash mid-write")
     assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["model.zip"]
+
+
+@pytest.mark.parametrize("name", ["../x", "../gradio_tmp/abc", "a/b", "/etc", "..", ".", ".hidden", "-rf", "x\x00y",
+                                  "a\\b", "ok\n", "a..b", "", "   ", None, 5, "x" * 201])
+def test_run_path_refuses_anything_but_a_plain_run_name(name, tmp_runs):
+    from core.paths import run_path
+
+    with pytest.raises(StudioError):
+        run_path(name)
+
+
+def test_run_path_gives_the_folder_inside_runs_root(tmp_runs):
+    from core.paths import run_path, runs_root
+
+    assert run_path("猪场-实验-1") == runs_root() / "猪场-实验-1"
+    assert run_path("run.2").parent == runs_root()
+    with pytest.raises(StudioError, match="no run named"):
+        run_path("missing", must_exist=True)
+    (runs_root() / "there").mkdir()
+    (runs_root() / "there" / "config.yaml").write_text("name: there\n")
+    assert run_path("there", must_exist=True) == runs_root() / "there"
+
+
+def test_run_path_refuses_a_symlink_out_of_the_runs_folder(tmp_runs, tmp_path):
+    from core.paths import run_path, runs_root
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "config.yaml").write_text("name: x\n")
+    (runs_root() / "link").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(StudioError, match="outside the runs folder"):
+        run_path("link", must_exist=True)
+
+
+def test_run_dir_arg_for_the_cli(tmp_runs, tmp_path):
+    from core.paths import run_dir_arg, runs_root
+
+    (runs_root() / "r1").mkdir()
+    (runs_root() / "r1" / "config.yaml").write_text("name: r1\n")
+    assert run_dir_arg("r1", must_exist=True) == runs_root() / "r1"
+    assert run_dir_arg(str(runs_root() / "r1")) == runs_root() / "r1"
+    with pytest.raises(StudioError):
+        run_dir_arg(str(runs_root() / "r1" / ".." / ".." / "x"))
+    with pytest.raises(StudioError):
+        run_dir_arg(str(runs_root() / "r1" / "sub"))  # not directly inside the runs folder
+    explicit = tmp_path / "mine"
+    assert run_dir_arg(str(explicit)) == explicit  # an explicit folder elsewhere: the operator's choice
+
+
+def test_cli_stop_goes_through_the_resolver(tmp_runs, tmp_path, capsys):
+    from core.cli import main
+    from core.paths import runs_root
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "config.yaml").write_text("name: x\n")
+    (runs_root() / "link").symlink_to(outside, target_is_directory=True)
+    for arg in ("link", str(runs_root() / "link"), "../outside", "missing"):
+        assert main(["stop", arg]) == 2
+        assert capsys.readouterr().err.startswith("error: ")
+    assert not (outside / "STOP").exists()
+    (runs_root() / "mine").mkdir()
+    (runs_root() / "mine" / "config.yaml").write_text("name: mine\n")
+    assert main(["stop", "mine"]) == 0 and (runs_root() / "mine" / "STOP").is_file()

@@ -3,12 +3,14 @@ folders in a temp dir and the tiny test model, so UI tests drive the real app ov
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -43,10 +45,9 @@ def write_sample(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def studio(tmp_path_factory, tiny_model_path):
-    """URL of a running studio plus its folders: dict(url, runs, sample, model, log)."""
-    base = tmp_path_factory.mktemp("studio")
+@contextlib.contextmanager
+def running_studio(base: Path, tiny_model_path, **extra_env):
+    """Start the studio with its folders under ``base`` (plus ``extra_env``); yield dict(url, runs, ...)."""
     sample = write_sample(base / "sample")
     port = _free_port()
     env = dict(os.environ, STUDIO_RUNS_DIR=str(base / "runs"), STUDIO_CACHE_DIR=str(base / "cache"),
@@ -55,6 +56,7 @@ def studio(tmp_path_factory, tiny_model_path):
                TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false",
                PYTHONPATH=str(ROOT))
     env.pop("SPACE_ID", None)
+    env.update(extra_env)
     log = open(base / "server.log", "wb")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -65,15 +67,27 @@ def studio(tmp_path_factory, tiny_model_path):
         try:
             urllib.request.urlopen(url, timeout=2)
             break
+        except urllib.error.HTTPError:  # up, but asks for a login
+            break
         except OSError:
             time.sleep(0.5)
     else:
         proc.kill()
         raise RuntimeError("studio did not start within 90 s")
-    yield {"url": url, "runs": base / "runs", "datasets": base / "datasets", "sample": sample, "model": str(tiny_model_path), "log": base / "server.log"}
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield {"url": url, "runs": base / "runs", "datasets": base / "datasets", "sample": sample,
+               "model": str(tiny_model_path), "log": base / "server.log"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory, tiny_model_path):
+    """URL of a running studio plus its folders: dict(url, runs, sample, model, log)."""
+    with running_studio(tmp_path_factory.mktemp("studio"), tiny_model_path) as info:
+        yield info

@@ -137,6 +137,9 @@ def build(ctx) -> dict:
         if mode_v == "llm":
             from core.builder.llm import LLMConfig
             from core.paths import datasets_root
+            from ui.common import refuse_in_public
+
+            refuse_in_public("public_off_llm")
 
             cfg = LLMConfig(base_url=url.strip(), model=model.strip(), api_key_env=(env or "OPENAI_API_KEY").strip())
             # A folder per passage set and endpoint: asking again after a crash or restart resumes there.
@@ -201,7 +204,9 @@ def build(ctx) -> dict:
         parts = split_rows(rows, parse_ratios(str(ratio_text).replace("，", ",")))
         out = write_splits(parts, datasets_root() / time.strftime("built-%Y%m%d-%H%M%S"))
         beir = [out.beir / "corpus.jsonl", out.beir / "queries.jsonl", out.beir / "qrels" / "test.tsv"]
-        return [str(p) for p in [*out.files.values(), *beir]], str(out.folder)
+        from ui.common import offer_download
+
+        return [offer_download(p) for p in [*out.files.values(), *beir]], str(out.folder)
 
     split_btn.click(do_split, [rows_st, ratios], [files, built_st], api_name="build_split")
 

@@ -74,14 +74,19 @@ def build(ctx) -> dict:
         rd = run_dir(name)
         _check(rd, ok, lang)
         out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{which_v}.zip"
-        return str(zip_model(export_model_dir(rd, which_v), out, card=model_card(rd), progress=_progress_fn(progress)))
+        from ui.common import offer_download
+
+        return offer_download(zip_model(export_model_dir(rd, which_v), out, card=model_card(rd), progress=_progress_fn(progress)),
+                              move=True)
 
     zip_btn.click(do_zip, [run, which, confirm, ctx.lang], zip_file, api_name="export_zip")
 
     @handler
     def do_push(name, which_v, ok, repo_id, tok, priv, lang):
         from core.export import export_model_dir, model_card, push_to_hub
+        from ui.common import refuse_in_public
 
+        refuse_in_public("public_off_hub", lang)
         rd = run_dir(name)
         _check(rd, ok, lang)
         url = push_to_hub(export_model_dir(rd, which_v), repo_id, tok, private=bool(priv), card=model_card(rd))

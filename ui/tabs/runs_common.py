@@ -16,14 +16,11 @@ def trained_runs() -> list[str]:
 
 def run_dir(name: str | None) -> Path:
     from core.errors import StudioError
-    from core.paths import runs_root, safe_name
+    from core.paths import run_path
 
     if not name:
         raise StudioError("Choose a trained run first (train one in the Train tab).")
-    path = runs_root() / safe_name(name)
-    if not (path / "config.yaml").is_file():
-        raise StudioError(f"The run '{name}' was not found in {runs_root()}.")
-    return path
+    return run_path(name, must_exist=True)
 
 
 def refresh_runs(current: str | None = None):

@@ -410,7 +410,9 @@ def build(ctx) -> dict:
     def _cli_outputs(cfg):
         path = Path(tempfile.mkdtemp(prefix="studio-yaml-")) / f"{safe_file(cfg.name)}.yaml"
         path.write_text(cfg.to_yaml(), encoding="utf-8")  # a config never holds secrets (TrainConfig refuses them)
-        return cli_command(cfg), cfg.to_yaml(), str(path)
+        from ui.common import offer_download
+
+        return cli_command(cfg), cfg.to_yaml(), offer_download(path, move=True)
 
     est_btn.click(on_estimate, [ctx.lang, ctx.data_state, *form], [est_md, cli, yaml_code, yaml_file], api_name="train_estimate")
 
@@ -500,12 +502,12 @@ def build(ctx) -> dict:
     @handler
     def on_resume(run_name_value, lang):
         from core.errors import StudioError
-        from core.paths import runs_root
+        from core.paths import run_path
         from core.training import TrainConfig, start_run
 
         if not run_name_value:
             raise StudioError("Choose a run to resume in the runs list.")
-        run_dir = runs_root() / run_name_value
+        run_dir = run_path(run_name_value, must_exist=True)
         cfg = TrainConfig.load(run_dir / "config.yaml")
         start_run(cfg, run_dir=run_dir, resume=True)
         view = empty_view(str(run_dir))
@@ -516,12 +518,12 @@ def build(ctx) -> dict:
     @handler
     def on_open(run_name_value, lang):
         from core.errors import StudioError
-        from core.paths import runs_root
+        from core.paths import run_path
         from core.training import TrainConfig, read_events
 
         if not run_name_value:
             raise StudioError("Choose a run in the runs list first.")
-        run_dir = runs_root() / run_name_value
+        run_dir = run_path(run_name_value)
         if not (run_dir / "config.yaml").is_file():
             raise StudioError(f"The run '{run_name_value}' has no config.yaml in {run_dir.parent}.")
         cfg = TrainConfig.load(run_dir / "config.yaml")
