@@ -486,6 +486,7 @@ def _read_jsonl(text: str, name: str) -> pd.DataFrame:
         raise DataError(f"row {first.row} of {name} {verb}{first.message}{more}.", bad)
     df = _frame_from_records(records, numbers)
     df.attrs["read_issues"] = bad
+    df.attrs["rows_skipped"] = len(bad)  # lines not in the frame at all
     return df
 
 

@@ -134,6 +134,7 @@ def test_invalid_json_line_is_reported_by_line_and_the_good_rows_are_read(tmp_pa
     assert str(issue) == "x.jsonl, row 17: not valid JSON: Expecting ',' delimiter (column 29)"
     loaded = load_data(path)
     assert len(loaded.df) == 17 and [str(i) for i in loaded.errors] == [str(issue)]
+    assert loaded.summary()["rows_read"] == 18 and loaded.summary()["rows_excluded"] == 1
 
 
 def test_jsonl_refused_when_no_good_line_or_most_lines_bad(tmp_path):
