@@ -447,7 +447,7 @@ def _deep_message(max_depth: int) -> str:
     return f"nested more than {max_depth} levels deep (STUDIO_MAX_JSON_DEPTH); expected flat records"
 
 
-def _jsonl_line(line: str, max_depth: int) -> tuple[Any, Optional[str], str]:
+def jsonl_line(line: str, max_depth: int) -> tuple[Any, Optional[str], str]:
     """Parse one JSON line: ``(object, None, "")`` or ``(None, problem, kind)``."""
     try:
         obj = json.loads(line)
@@ -470,7 +470,7 @@ def _read_jsonl(text: str, name: str) -> pd.DataFrame:
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        obj, problem, kind = _jsonl_line(line, max_depth)
+        obj, problem, kind = jsonl_line(line, max_depth)
         if problem is not None:
             bad.append(Issue(name, lineno, None, problem, "error", kind))
             continue

@@ -223,3 +223,15 @@ def test_huge_cell_is_an_error_naming_row_and_column(tmp_path, monkeypatch):
     df = read_table(js)
     (e,) = df.attrs["read_issues"]
     assert (e.row, e.column, e.kind) == (1, "pos", "cell_too_long")
+
+
+def test_deep_json_line_in_a_beir_corpus_names_the_line(tmp_path):
+    from core.data.beir import read_jsonl_records
+
+    path = tmp_path / "corpus.jsonl"
+    path.write_text('{"_id": "d1", "text": "ok"}\n{"_id": "d2", "text": ' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"corpus\.jsonl, line 2: nested more than 32 levels deep \(STUDIO_MAX_JSON_DEPTH\); expected flat records\.$"):
+        read_jsonl_records(path)
+    path.write_text('{"_id": "d1", "text": "ok"}\n{"_id": \n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"corpus\.jsonl, line 2: not valid JSON: Expecting value \(column 8\); expected one JSON object per line\.$"):
+        read_jsonl_records(path)
