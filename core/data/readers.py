@@ -655,10 +655,13 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------ cells
 
 
-def _check_cells(df: pd.DataFrame, name: str) -> None:
+def _check_cells(df: pd.DataFrame, name: str, nul: bool = True, long: bool = True) -> None:
     """Add issues to ``df.attrs["read_issues"]`` for text cells (or list items) longer than
-    ``MAX_CELL_CHARS`` (error: the row is left out) and remove NUL characters from cells (warning)."""
-    max_chars = int(limit("MAX_CELL_CHARS"))
+    ``MAX_CELL_CHARS`` (error: the row is left out; checked when ``long``) and remove NUL characters from
+    cells (warning; checked when ``nul``)."""
+    if not (nul or long):
+        return
+    max_chars = int(limit("MAX_CELL_CHARS")) if long else float("inf")
     issues = df.attrs.setdefault("read_issues", [])
     rows = df["_row"].tolist()
     for col in df.columns:
@@ -670,11 +673,11 @@ def _check_cells(df: pd.DataFrame, name: str) -> None:
             texts = [v] if isinstance(v, str) else [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
             if not texts:
                 continue
-            longest = max(len(t) for t in texts)
+            longest = len(texts[0]) if len(texts) == 1 else max(len(t) for t in texts)
             if longest > max_chars:
                 issues.append(Issue(name, int(rows[i]), str(col), f"the cell holds {longest:,} characters, more than the "
                                     f"{max_chars:,} allowed (STUDIO_MAX_CELL_CHARS); the row is left out", "error", "cell_too_long"))
-            nuls = sum(t.count("\x00") for t in texts)
+            nuls = sum(t.count("\x00") for t in texts) if nul else 0
             if nuls:
                 values[i] = v.replace("\x00", "") if isinstance(v, str) else [x.replace("\x00", "") if isinstance(x, str) else x for x in v]
                 changed = True
@@ -728,8 +731,10 @@ def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None, heade
         else:
             df = _read_delimited(text, kind, inner, name, header)
         df.attrs["encoding"] = encoding
-        if "\x00" in text or "\\u0000" in text or len(text) > limit("MAX_CELL_CHARS"):
-            _check_cells(df, name)
+        max_chars = limit("MAX_CELL_CHARS")
+        # a cell can only be too long when a line is (or when a quoted CSV/TSV cell spans lines)
+        long = len(text) > max_chars and ((kind in ("csv", "tsv") and '"' in text) or max(map(len, text.splitlines())) > max_chars)
+        _check_cells(df, name, nul="\x00" in text or "\\u0000" in text, long=long)
     if kind in ("excel", "xls", "parquet"):
         _check_cells(df, name)
     df.attrs["kind"] = kind
