@@ -17,6 +17,7 @@ vLLM, Ollama, llama.cpp server, ...), built on httpx.
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import os
 import random
@@ -50,7 +51,9 @@ class LLMConfig:
     """Where and how to ask. No API key here: see ``resolve_api_key``.
 
     ``base_url``: e.g. ``https://api.openai.com/v1`` or ``http://127.0.0.1:8000/v1`` (``/chat/completions``
-    is appended unless already there). ``timeout`` seconds per request; ``max_retries`` extra tries after
+    is appended unless already there). ``timeout``: the wall-clock deadline in seconds for one try, from
+    connecting to the last byte of the answer (a server that drips bytes slowly is cut off at it, not only one
+    that goes silent); ``max_bytes``: the largest answer read; ``max_retries`` extra tries after
     the first; ``concurrency`` requests in flight; back-off waits ``backoff_base * 2**k`` seconds (capped
     by ``backoff_max``; a server's ``Retry-After`` is honoured up to ``max_wait``)."""
 
@@ -65,6 +68,7 @@ class LLMConfig:
     backoff_base: float = 1.0
     backoff_max: float = 30.0
     max_wait: float = 120.0
+    max_bytes: int = 8_000_000
 
     def __post_init__(self) -> None:
         url = str(self.base_url or "").strip()
@@ -83,7 +87,7 @@ class LLMConfig:
                 "and the value given looks like a key or is not a valid variable name."
             )
         self.api_key_env = env
-        for name, lo in (("timeout", 0.01), ("concurrency", 1), ("max_retries", 0)):
+        for name, lo in (("timeout", 0.01), ("concurrency", 1), ("max_retries", 0), ("max_bytes", 1)):
             if getattr(self, name) < lo:
                 raise ConfigError(f"The LLM setting {name}={getattr(self, name)} is out of range (expected at least {lo}).")
         self.concurrency = int(self.concurrency)
@@ -111,9 +115,18 @@ class LLMConfig:
         return os.environ.get(self.api_key_env) if self.api_key_env else None
 
 
+class _TooSlow(Exception):
+    """An answer that missed its wall-clock deadline (``kind`` timeout) or grew past ``max_bytes`` (``kind``
+    too_large) (internal)."""
+
+    def __init__(self, message: str, kind: str = "timeout"):
+        super().__init__(message)
+        self.kind = kind
+
+
 class LLMError(StudioError):
     """A request that failed after all its tries. ``kind`` is one of rate_limit, server_error, timeout,
-    connection, auth, http_error, bad_response."""
+    connection, auth, http_error, bad_response, too_large."""
 
     def __init__(self, kind: str, message: str, attempts: int = 1, status: int | None = None):
         super().__init__(message)
@@ -192,6 +205,28 @@ class LLMClient:
                 reasons = self.stats["retry_reasons"]
                 reasons[retry_kind] = reasons.get(retry_kind, 0) + 1
 
+    def _post(self, url: str, payload: dict, headers: dict) -> tuple[int, httpx.Headers, bytes]:
+        """POST and read the whole answer within ``timeout`` seconds of wall-clock time and ``max_bytes``.
+
+        httpx's own timeout applies to each read, so a server sending one byte every few seconds would never
+        trip it; here the deadline covers the whole exchange (a read that stalls completely is still cut by
+        httpx's per-read timeout of the same number of seconds).
+        Raises ``_TooSlow`` (deadline or size) or httpx errors."""
+        cfg = self.config
+        deadline = time.monotonic() + cfg.timeout
+        chunks: list[bytes] = []
+        size = 0
+        with self._http.stream("POST", url, json=payload, headers=headers) as resp:
+            for chunk in resp.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > cfg.max_bytes:
+                    raise _TooSlow(f"the answer from {url} is larger than {cfg.max_bytes:,} bytes; it was cut off", "too_large")
+                if time.monotonic() > deadline:
+                    raise _TooSlow(f"the answer from {url} did not arrive in full within {cfg.timeout:g} s "
+                                   f"({size:,} bytes received so far); the server is too slow")
+            return resp.status_code, resp.headers, b"".join(chunks)
+
     def chat(self, messages: list[dict], temperature: float | None = None, max_tokens: int | None = None) -> ChatResult:
         """Send ``messages`` and return the first choice's text. Raises ``LLMError`` after the last try."""
         cfg = self.config
@@ -213,16 +248,17 @@ class LLMClient:
             self._count()
             kind, message, status, wait_hint = "", "", None, None
             try:
-                resp = self._http.post(cfg.endpoint, json=payload, headers=headers)
+                status, resp_headers, body = self._post(cfg.endpoint, payload, headers)
+            except _TooSlow as err:
+                kind, message = err.kind, str(err)
             except httpx.TimeoutException:
                 kind, message = "timeout", f"no answer from {cfg.endpoint} within {cfg.timeout:g} s"
             except httpx.HTTPError as err:
                 kind, message = "connection", f"could not reach {cfg.endpoint}: {self._scrub(err) or type(err).__name__}"
             else:
-                status = resp.status_code
                 if status == 200:
                     try:
-                        data = resp.json()
+                        data = json.loads(body)
                         choice = data["choices"][0]
                         text = choice.get("message", {}).get("content")
                         if text is None:
@@ -233,12 +269,12 @@ class LLMClient:
                     except Exception as err:
                         kind, message = "bad_response", f"the answer from {cfg.endpoint} is not a chat completion ({self._scrub(err)})"
                 else:
-                    body = self._scrub(resp.text)
-                    message = f"HTTP {status} from {cfg.endpoint}" + (f": {body}" if body else "")
+                    text_body = self._scrub(body.decode("utf-8", "replace"))
+                    message = f"HTTP {status} from {cfg.endpoint}" + (f": {text_body}" if text_body else "")
                     if status == 429:
-                        kind, wait_hint = "rate_limit", parse_retry_after(resp.headers.get("Retry-After"))
+                        kind, wait_hint = "rate_limit", parse_retry_after(resp_headers.get("Retry-After"))
                     elif status >= 500 or status == 408:
-                        kind, wait_hint = "server_error", parse_retry_after(resp.headers.get("Retry-After"))
+                        kind, wait_hint = "server_error", parse_retry_after(resp_headers.get("Retry-After"))
                     elif status in (401, 403):
                         kind = "auth"
                     else:

@@ -9,11 +9,11 @@ picks the only qrels file, else test > dev > validation > all. Errors name the f
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from core.data.readers import jsonl_line, limit
 from core.errors import DataError
 
 
@@ -32,15 +32,17 @@ def read_jsonl_records(path: Path) -> list[dict]:
     if not path.is_file():
         raise DataError(f"{path} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
     rows = []
+    max_depth = int(limit("MAX_JSON_DEPTH"))
     with open(path, encoding="utf-8-sig") as fh:
         for lineno, line in enumerate(fh, 1):
             line = line.strip()
             if not line:
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}, line {lineno}: not valid JSON ({err.msg}); expected one JSON object per line.") from None
+            obj, problem, _ = jsonl_line(line, max_depth)
+            if problem is not None and problem.startswith("not valid JSON"):
+                raise DataError(f"{path}, line {lineno}: {problem}; expected one JSON object per line.")
+            if problem is not None and "nested" in problem:
+                raise DataError(f"{path}, line {lineno}: {problem}.")
             if not isinstance(obj, dict) or "_id" not in obj:
                 raise DataError(f"{path}, line {lineno}: expected a JSON object with an '_id' field.")
             rows.append(obj)

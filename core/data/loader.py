@@ -113,7 +113,7 @@ def load_data(path: Union[str, os.PathLike], format: Optional[str] = None, mappi
     tracker.update(1, f"{len(checked.df)} rows kept, {len(checked.issues)} issues")
     info = {k: df.attrs.get(k) for k in ("kind", "encoding", "delimiter", "quoting", "header", "sheet", "gzip") if k in df.attrs}
     return LoadedData(str(p), detection.format, checked.df, checked.issues, checked.label_names, detection,
-                      rows_read=len(df), score_range=checked.score_range, info=info)
+                      rows_read=len(df) + int(df.attrs.get("rows_skipped", 0)), score_range=checked.score_range, info=info)
 
 
 _NEG_N = re.compile(r"^(negative|neg)_(\d+)$", re.IGNORECASE)

@@ -25,6 +25,24 @@ for JSON arrays and Parquet. Rows whose field count does not match the header ar
 in ``attrs["read_issues"]`` (a list of ``Issue``) so the loader can report and exclude them.
 
 Unreadable files raise ``DataError`` with one sentence naming the file and the problem.
+
+Limits (module constants, each overridable by the environment variable of the same name; checked before the
+data is expanded, so a small hostile file cannot exhaust memory):
+
+- ``STUDIO_MAX_UNCOMPRESSED_BYTES``: what a ``.xlsx`` (sum of its zip members), a ``.parquet`` (uncompressed
+  size in its metadata) or a ``.gz`` (decompressed as a stream, stopping at the limit) may expand to.
+- ``STUDIO_MAX_ZIP_RATIO``: the largest expansion ratio of one ``.xlsx`` member above 1 MB (zip bombs).
+- ``STUDIO_MAX_CELLS``: rows x columns of an Excel sheet (its dimension, and the rows actually read) or a
+  Parquet file (its metadata).
+- ``STUDIO_MAX_JSON_DEPTH``: how deeply JSON values may nest (each JSON line on its own).
+- ``STUDIO_MAX_CELL_CHARS``: the longest text cell; a longer one is an error issue naming row and column and
+  its row is left out.
+- ``STUDIO_MAX_BAD_LINE_SHARE``: JSON lines that are not a JSON object are error issues naming the line and
+  the good lines are read; the file is refused when no good line remains or more than this share is bad.
+
+Other findings reported as issues rather than silently: NUL characters inside text (removed, a warning naming
+row and column), a header that repeats a column name (a warning naming the new name). A file mostly in UTF-8
+with some lines in another encoding is refused naming those lines.
 """
 
 from __future__ import annotations
@@ -46,6 +64,29 @@ from core.data.issues import Issue
 from core.errors import DataError
 
 csv.field_size_limit(2**31 - 1)
+
+MAX_UNCOMPRESSED_BYTES = 1_000_000_000
+MAX_ZIP_RATIO = 100
+MAX_CELLS = 10_000_000
+MAX_JSON_DEPTH = 32
+MAX_CELL_CHARS = 1_000_000
+MAX_BAD_LINE_SHARE = 0.5
+_RATIO_MIN_BYTES = 1_000_000  # smaller zip members may compress as well as they like
+
+
+def limit(name: str) -> float:
+    """The limit ``name`` (e.g. ``"MAX_CELLS"``): env var ``STUDIO_<name>`` when set, else the module constant."""
+    default = globals()[name]
+    raw = os.environ.get(f"STUDIO_{name}", "").strip()
+    if not raw:
+        return default
+    try:
+        value = type(default)(float(raw)) if isinstance(default, int) else float(raw)
+    except ValueError:
+        raise DataError(f"The environment variable STUDIO_{name} is '{raw}'; expected a number.") from None
+    if value <= 0:
+        raise DataError(f"The environment variable STUDIO_{name} is {raw}; expected a number above 0.")
+    return value
 
 TEXT_KINDS = {"csv", "tsv", "json", "jsonl"}
 _SUFFIX_KIND = {
@@ -122,6 +163,7 @@ def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str]:
         return data.decode("utf-8-sig"), enc
     except UnicodeDecodeError:
         pass
+    _refuse_mixed_encodings(data, name)
     try:
         text = data.decode("gb18030")
         if _plausible_chinese(text):
@@ -137,6 +179,24 @@ def decode_bytes(data: bytes, name: str = "file") -> tuple[str, str]:
     if guess is None:
         raise DataError(f"{name} is not a text file this app can decode (tried UTF-8, GB18030/GBK and automatic detection); save it as UTF-8.")
     return guess
+
+
+def _refuse_mixed_encodings(data: bytes, name: str) -> None:
+    """Raise ``DataError`` naming the lines when a file that is not valid UTF-8 is mostly UTF-8: at least one
+    non-ASCII line is valid UTF-8 and the invalid lines are no more than half of the non-ASCII ones."""
+    good, bad = 0, []
+    for lineno, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad.append(lineno)
+    if good and bad and len(bad) <= good:
+        shown = ", ".join(str(n) for n in bad[:10]) + (", ..." if len(bad) > 10 else "")
+        raise DataError(f"{name} mixes text encodings: {len(bad)} line(s) are not UTF-8 while the rest is (line {shown}); "
+                        "save the whole file as UTF-8.")
 
 
 def _charset_guess(data: bytes) -> Optional[tuple[str, str]]:
@@ -173,11 +233,21 @@ def _plausible_chinese(text: str, sample: int = 200_000) -> bool:
     return total == 0 or common >= 0.6 * total
 
 
+def _too_big(name: str, what: str, size: str) -> DataError:
+    cap = int(limit("MAX_UNCOMPRESSED_BYTES"))
+    return DataError(f"{name} {what} {size}, more than the {cap:,} bytes allowed (STUDIO_MAX_UNCOMPRESSED_BYTES); "
+                     "it may be a compression bomb, so it was not read.")
+
+
 def _read_bytes(path: Path, gz: bool) -> bytes:
     try:
         if gz:
-            with gzip.open(path, "rb") as fh:
-                return fh.read()
+            cap = int(limit("MAX_UNCOMPRESSED_BYTES"))
+            with gzip.open(path, "rb") as fh:  # stream: stop one byte past the limit
+                data = fh.read(cap + 1)
+            if len(data) > cap:
+                raise _too_big(path.name, "expands when decompressed to", f"over {cap:,} bytes")
+            return data
         return path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as err:
         raise DataError(f"{path.name} could not be read: {err}.") from None
@@ -281,8 +351,12 @@ def _frame_from_rows(records: list[tuple[int, list[Any]]], header: bool, name: s
         raise DataError(f"{name} has no rows.")
     read_issues: list[Issue] = []
     if header:
-        names = _clean_names(records[0][1])
+        renamed: list[tuple[str, str]] = []
+        names = _clean_names(records[0][1], renamed)
         body = records[1:]
+        for original, new in renamed:
+            read_issues.append(Issue(name, records[0][0], new, f"the header repeats the column name '{original}'; "
+                                     f"this column is read as '{new}'", "warning", "duplicate_header"))
     else:
         width = Counter(len(c) for _, c in records).most_common(1)[0][0]
         names = [f"col{i + 1}" for i in range(width)]
@@ -312,7 +386,9 @@ def _frame_from_rows(records: list[tuple[int, list[Any]]], header: bool, name: s
     return df
 
 
-def _clean_names(cells: list[Any]) -> list[str]:
+def _clean_names(cells: list[Any], renamed: Optional[list[tuple[str, str]]] = None) -> list[str]:
+    """Header cells as unique column names; a repeated name ``n`` becomes ``n.1``, ``n.2`` ... and each such
+    ``(n, new)`` is appended to ``renamed``."""
     names, seen = [], Counter()
     for i, c in enumerate(cells):
         n = str(c).strip().lstrip("\ufeff") if c is not None else ""
@@ -322,7 +398,10 @@ def _clean_names(cells: list[Any]) -> list[str]:
             n = "_row_original"
         seen[n] += 1
         if seen[n] > 1:
-            n = f"{n}.{seen[n] - 1}"
+            new = f"{n}.{seen[n] - 1}"
+            if renamed is not None:
+                renamed.append((n, new))
+            n = new
         names.append(n)
     return names
 
@@ -350,22 +429,65 @@ def _json_error(name: str, row: int, err: json.JSONDecodeError) -> DataError:
                      [Issue(name, row, None, f"not valid JSON: {err.msg} (column {err.colno})", "error", "bad_json")])
 
 
+def _too_deep(obj: Any, max_depth: int) -> bool:
+    """True when lists/objects in ``obj`` nest more than ``max_depth`` levels (checked without recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return False
+
+
+def _deep_message(max_depth: int) -> str:
+    return f"nested more than {max_depth} levels deep (STUDIO_MAX_JSON_DEPTH); expected flat records"
+
+
+def jsonl_line(line: str, max_depth: int) -> tuple[Any, Optional[str], str]:
+    """Parse one JSON line: ``(object, None, "")`` or ``(None, problem, kind)``."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as err:
+        return None, f"not valid JSON: {err.msg} (column {err.colno})", "bad_json"
+    except RecursionError:
+        return None, _deep_message(max_depth), "json_too_deep"
+    if not isinstance(obj, dict):
+        return None, f"is a JSON {type(obj).__name__}, expected an object like {{\"query\": ..., \"positive\": ...}}", "bad_json"
+    if _too_deep(obj, max_depth):
+        return None, _deep_message(max_depth), "json_too_deep"
+    return obj, None, ""
+
+
 def _read_jsonl(text: str, name: str) -> pd.DataFrame:
-    records, numbers = [], []
+    """One JSON object per line. A bad line is an error issue naming it and the good lines are read; the file
+    is refused when no good line remains or more than ``MAX_BAD_LINE_SHARE`` of the lines are bad."""
+    max_depth = int(limit("MAX_JSON_DEPTH"))
+    records, numbers, bad = [], [], []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise _json_error(name, lineno, err) from None
-        if not isinstance(obj, dict):
-            raise DataError(f"row {lineno} of {name} is a JSON {type(obj).__name__}, expected an object like {{\"query\": ..., \"positive\": ...}}.")
+        obj, problem, kind = jsonl_line(line, max_depth)
+        if problem is not None:
+            bad.append(Issue(name, lineno, None, problem, "error", kind))
+            continue
         records.append(obj)
         numbers.append(lineno)
-    if not records:
+    if not records and not bad:
         raise DataError(f"{name} has no rows.")
-    return _frame_from_records(records, numbers)
+    share = limit("MAX_BAD_LINE_SHARE")
+    if not records or len(bad) > share * (len(bad) + len(records)):
+        first = bad[0]
+        verb = "" if first.message.startswith("is ") else "is "
+        more = f" ({len(bad)} of {len(bad) + len(records)} lines are unusable)" if len(bad) > 1 else ""
+        raise DataError(f"row {first.row} of {name} {verb}{first.message}{more}.", bad)
+    df = _frame_from_records(records, numbers)
+    df.attrs["read_issues"] = bad
+    df.attrs["rows_skipped"] = len(bad)  # lines not in the frame at all
+    return df
 
 
 def _frame_from_records(records: list[dict], numbers: list[int]) -> pd.DataFrame:
@@ -385,12 +507,17 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
         raise DataError(f"{name} is empty.")
     if stripped[0] not in "[{":
         raise DataError(f"{name} is not JSON: it starts with '{stripped[:20]}' instead of '[' or '{{'.")
+    max_depth = int(limit("MAX_JSON_DEPTH"))
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as err:
         if stripped[0] == "{":  # probably JSON lines in a .json file
             return _read_jsonl(text, name)
         raise DataError(f"{name} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}.") from None
+    except RecursionError:
+        raise DataError(f"{name} is {_deep_message(max_depth)}.") from None
+    if isinstance(obj, (dict, list)) and _too_deep(obj, max_depth):
+        raise DataError(f"{name} is {_deep_message(max_depth)}.")
     if isinstance(obj, dict):
         lists = {k: v for k, v in obj.items() if isinstance(v, list)}
         record_lists = {k: v for k, v in lists.items() if v and all(isinstance(x, dict) for x in v)}
@@ -415,8 +542,37 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------- binary formats
 
 
+def _check_zip(path: Path) -> None:
+    """Refuse an .xlsx whose zip members expand past ``MAX_UNCOMPRESSED_BYTES`` in total, or one of which (above
+    1 MB) expands more than ``MAX_ZIP_RATIO`` times, before anything is decompressed."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: openpyxl says so in its own words below
+    total = sum(m.file_size for m in members)
+    if total > limit("MAX_UNCOMPRESSED_BYTES"):
+        raise _too_big(path.name, "expands when unzipped to", f"{total:,} bytes")
+    ratio_cap = limit("MAX_ZIP_RATIO")
+    for m in members:
+        if m.file_size > _RATIO_MIN_BYTES and m.file_size > ratio_cap * max(m.compress_size, 1):
+            ratio = m.file_size / max(m.compress_size, 1)
+            raise DataError(f"{path.name} holds {m.filename}, which expands {ratio:,.0f} times ({m.compress_size:,} to "
+                            f"{m.file_size:,} bytes), more than the {ratio_cap:g} times allowed (STUDIO_MAX_ZIP_RATIO); "
+                            "it may be a zip bomb, so it was not read.")
+
+
+def _too_many_cells(name: str, cells: str) -> DataError:
+    cap = int(limit("MAX_CELLS"))
+    return DataError(f"{name} has {cells} cells, more than the {cap:,} allowed (STUDIO_MAX_CELLS); split it into smaller files.")
+
+
 def _read_excel(path: Path, sheet: Optional[str | int], engine: str, header: Optional[bool] = None) -> pd.DataFrame:
     name = path.name
+    if engine == "openpyxl":
+        _check_zip(path)
     try:
         book = pd.ExcelFile(path, engine=engine)
     except Exception as err:  # openpyxl/xlrd raise many types for a broken file
@@ -433,7 +589,18 @@ def _read_excel(path: Path, sheet: Optional[str | int], engine: str, header: Opt
         if sheet not in sheets:
             raise DataError(f"{name} has no sheet named '{sheet}'; its sheets are: {', '.join(sheets)}.")
         sheet_name = sheet
-    raw = book.parse(sheet_name, header=None, dtype=object, na_filter=False)
+    max_cells = int(limit("MAX_CELLS"))
+    width = 1
+    if engine == "openpyxl":  # the sheet's declared dimension, read without loading its cells
+        ws = book.book[sheets[sheet_name] if isinstance(sheet_name, int) else sheet_name]
+        rows_d, cols_d = getattr(ws, "max_row", None) or 0, getattr(ws, "max_column", None) or 0
+        if rows_d * cols_d > max_cells:
+            raise _too_many_cells(name, f"{rows_d:,} rows x {cols_d:,} columns =" + f" {rows_d * cols_d:,}")
+        width = max(1, cols_d)
+    # never read more rows than the cell limit allows, whatever the dimension claims
+    raw = book.parse(sheet_name, header=None, dtype=object, na_filter=False, nrows=max_cells // width + 1)
+    if raw.size > max_cells:
+        raise _too_many_cells(name, f"more than {max_cells:,}")
     records = []
     for i, values in enumerate(raw.itertuples(index=False), start=1):
         cells = ["" if (isinstance(v, float) and v != v) else v for v in values]
@@ -451,7 +618,25 @@ def _read_excel(path: Path, sheet: Optional[str | int], engine: str, header: Opt
     return df
 
 
+def _check_parquet(path: Path) -> None:
+    """Refuse a Parquet file whose metadata promises more than ``MAX_CELLS`` cells or more than
+    ``MAX_UNCOMPRESSED_BYTES`` uncompressed, before reading its data."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as err:  # pyarrow raises ArrowInvalid etc.
+        raise DataError(f"{path.name} could not be read as Parquet: {err}.") from None
+    cells = meta.num_rows * meta.num_columns
+    if cells > limit("MAX_CELLS"):
+        raise _too_many_cells(path.name, f"{meta.num_rows:,} rows x {meta.num_columns:,} columns = {cells:,}")
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if size > limit("MAX_UNCOMPRESSED_BYTES"):
+        raise _too_big(path.name, "expands when decompressed to", f"{size:,} bytes")
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
+    _check_parquet(path)
     try:
         df = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises ArrowInvalid etc.
@@ -465,6 +650,41 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     if not records:
         raise DataError(f"{path.name} has no rows.")
     return _frame_from_records(records, list(range(1, len(records) + 1)))
+
+
+# ------------------------------------------------------------------------------------------------ cells
+
+
+def _check_cells(df: pd.DataFrame, name: str, nul: bool = True, long: bool = True) -> None:
+    """Add issues to ``df.attrs["read_issues"]`` for text cells (or list items) longer than
+    ``MAX_CELL_CHARS`` (error: the row is left out; checked when ``long``) and remove NUL characters from
+    cells (warning; checked when ``nul``)."""
+    if not (nul or long):
+        return
+    max_chars = int(limit("MAX_CELL_CHARS")) if long else float("inf")
+    issues = df.attrs.setdefault("read_issues", [])
+    rows = df["_row"].tolist()
+    for col in df.columns:
+        if col == "_row" or df[col].dtype != object:
+            continue
+        values = df[col].tolist()
+        changed = False
+        for i, v in enumerate(values):
+            texts = [v] if isinstance(v, str) else [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
+            if not texts:
+                continue
+            longest = len(texts[0]) if len(texts) == 1 else max(len(t) for t in texts)
+            if longest > max_chars:
+                issues.append(Issue(name, int(rows[i]), str(col), f"the cell holds {longest:,} characters, more than the "
+                                    f"{max_chars:,} allowed (STUDIO_MAX_CELL_CHARS); the row is left out", "error", "cell_too_long"))
+            nuls = sum(t.count("\x00") for t in texts) if nul else 0
+            if nuls:
+                values[i] = v.replace("\x00", "") if isinstance(v, str) else [x.replace("\x00", "") if isinstance(x, str) else x for x in v]
+                changed = True
+                issues.append(Issue(name, int(rows[i]), str(col), f"the cell held {nuls} NUL character(s) (binary or corrupted "
+                                    "bytes); they were removed", "warning", "nul_character"))
+        if changed:
+            df[col] = pd.Series(values, index=df.index, dtype=object)
 
 
 # ------------------------------------------------------------------------------------------------ public
@@ -511,6 +731,12 @@ def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None, heade
         else:
             df = _read_delimited(text, kind, inner, name, header)
         df.attrs["encoding"] = encoding
+        max_chars = limit("MAX_CELL_CHARS")
+        # a cell can only be too long when a line is (or when a quoted CSV/TSV cell spans lines)
+        long = len(text) > max_chars and ((kind in ("csv", "tsv") and '"' in text) or max(map(len, text.splitlines())) > max_chars)
+        _check_cells(df, name, nul="\x00" in text or "\\u0000" in text, long=long)
+    if kind in ("excel", "xls", "parquet"):
+        _check_cells(df, name)
     df.attrs["kind"] = kind
     df.attrs["gzip"] = gz
     df.attrs.setdefault("read_issues", [])

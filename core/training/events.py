@@ -4,6 +4,8 @@ Writers: ``EventLog(run_dir).emit(type, **fields)``; only the process of rank 0 
 rank is a no-op), so the same code runs under ``torchrun`` / ``accelerate launch``.
 Readers: ``read_events(run_dir, offset=0) -> (events, new_offset)`` returns complete lines only (a line being
 written is left for the next call), so a UI can poll cheaply; ``read_status(run_dir)``.
+A line torn by a crash or a full disk is never merged with the next event: the writer first ends an
+unterminated last line, and the reader skips any line that is not a JSON object.
 """
 
 from __future__ import annotations
@@ -70,7 +72,10 @@ class EventLog:
         event = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "type": type, **_clean(fields)}
         if self.enabled:
             line = json.dumps(event, ensure_ascii=False) + "\n"
-            with open(self.run_dir / EVENTS, "a", encoding="utf-8") as fh:
+            path = self.run_dir / EVENTS
+            if _torn_tail(path):
+                line = "\n" + line  # end a line torn by a crash or a full disk, so it never swallows this event
+            with open(path, "a", encoding="utf-8") as fh:
                 fh.write(line)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -78,8 +83,10 @@ class EventLog:
 
     def status(self, status: str, **fields: Any) -> None:
         """Record a status change both as an event and in ``status.json`` (merged with what is there)."""
-        self.emit("status", status=status, **fields)
-        self.update_status(status=status, pid=os.getpid(), **fields)
+        try:
+            self.emit("status", status=status, **fields)
+        finally:  # status.json is kept current even when the events file cannot be written (disk full)
+            self.update_status(status=status, pid=os.getpid(), **fields)
 
     def update_status(self, **fields: Any) -> None:
         """Merge fields into ``status.json`` without a status change (best metric, last step...)."""
@@ -87,6 +94,19 @@ class EventLog:
         self.current["updated"] = time.time()
         if self.enabled:
             atomic_write_json(self.run_dir / STATUS, self.current)
+
+
+def _torn_tail(path: Path) -> bool:
+    """True when ``path`` exists, is not empty and does not end with a newline (its last line was torn)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            if fh.tell() == 0:
+                return False
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) != b"\n"
+    except OSError:
+        return False
 
 
 def read_events(run_dir: str | Path, offset: int = 0) -> tuple[list[dict], int]:
@@ -104,9 +124,11 @@ def read_events(run_dir: str | Path, offset: int = 0) -> tuple[list[dict], int]:
     for raw in data[: end + 1].splitlines():
         if raw.strip():
             try:
-                events.append(json.loads(raw))
-            except json.JSONDecodeError:
+                event = json.loads(raw)
+            except ValueError:  # JSONDecodeError or undecodable bytes
                 continue  # a torn line from a killed writer: skip it, keep reading
+            if isinstance(event, dict):
+                events.append(event)
     return events, offset + end + 1
 
 

@@ -16,6 +16,8 @@ the tuned model is worse.
 from __future__ import annotations
 
 import copy
+import errno
+import json
 import math
 import os
 import shutil
@@ -34,10 +36,59 @@ FINAL = "final"
 BEST = "best"
 
 
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO)
+_DISK_WORDS = ("no space left on device", "disk quota exceeded", "input/output error", "os error 28")
+
+
+class DiskError(StudioError):
+    """The run folder could not be written (disk full, quota exceeded, I/O error)."""
+
+
+def is_disk_error(err: BaseException) -> bool:
+    """True for an ``OSError`` with ENOSPC / EDQUOT / EIO, or any error whose text says so (safetensors wraps
+    the OS error in its own exception type)."""
+    if isinstance(err, OSError) and err.errno in DISK_ERRNOS:
+        return True
+    return any(w in str(err).lower() for w in _DISK_WORDS)
+
+
+def disk_error_message(err: BaseException, run_dir: Path) -> str:
+    """One sentence for a disk error while writing ``run_dir``."""
+    reason = os.strerror(err.errno) if isinstance(err, OSError) and err.errno else str(err)
+    where = f" ({Path(err.filename).name})" if isinstance(err, OSError) and err.filename else ""
+    return (f"Writing the run folder {run_dir.name} failed: {reason}{where}; the run ended as failed, free disk space "
+            "and resume it (the last complete checkpoint is kept).")
+
+
+def _checkpoint_complete(path: Path) -> bool:
+    """A checkpoint is complete when its ``trainer_state.json`` (written last by the trainer) parses."""
+    try:
+        json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _checkpoint_dirs(run_dir: Path) -> list[Path]:
+    return [p for p in (run_dir / CHECKPOINTS).glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+
+
 def last_checkpoint(run_dir: Path) -> Optional[Path]:
-    ckpts = [p for p in (run_dir / CHECKPOINTS).glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
-    ckpts = [p for p in ckpts if (p / "trainer_state.json").exists()]  # complete ones only
+    ckpts = [p for p in _checkpoint_dirs(run_dir) if _checkpoint_complete(p)]  # complete ones only
     return max(ckpts, key=lambda p: int(p.name.split("-")[-1])) if ckpts else None
+
+
+def clean_partial_checkpoints(run_dir: Path, log: Optional[EventLog] = None) -> list[str]:
+    """Remove checkpoint folders left incomplete by a crash (no readable ``trainer_state.json``); each removal
+    is a ``log`` event. Returns the names removed."""
+    removed = []
+    for path in sorted(_checkpoint_dirs(run_dir), key=lambda p: int(p.name.split("-")[-1])):
+        if not _checkpoint_complete(path):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+            if log is not None:
+                log.emit("log", message=f"Removed the incomplete checkpoint {path.name} (left by an interrupted save).")
+    return removed
 
 
 def _bf16(setting: str) -> bool:
@@ -126,14 +177,27 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False)
         log.status("failed", error=str(err))
         raise
     except Exception as err:  # unexpected: keep the traceback in the log, a sentence in the status
+        if is_disk_error(err):  # disk full / quota / I/O error: one sentence, the run ends as failed
+            msg = disk_error_message(err, run_dir)
+            _best_effort(log.emit, "error", message=msg, kind="disk")
+            _best_effort(log.status, "failed", error=msg)
+            raise DiskError(msg) from None
         log.emit("error", message=f"{type(err).__name__}: {err}", traceback=traceback.format_exc())
         log.status("failed", error=f"{type(err).__name__}: {err}")
         raise
     finally:
         stopper.restore()
         if log.enabled:
-            (run_dir / STOP_FILE).unlink(missing_ok=True)
+            _best_effort((run_dir / STOP_FILE).unlink, missing_ok=True)
     return dict(log.current)
+
+
+def _best_effort(fn, *args, **kwargs) -> None:
+    """Call ``fn``; an OSError (the disk is still full) is ignored, the run is ending anyway."""
+    try:
+        fn(*args, **kwargs)
+    except OSError:
+        pass
 
 
 def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stopper: _Stopper) -> None:
@@ -281,6 +345,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
     trainer = StudioTrainer(model=model, args=args, train_dataset=train_ds, loss=loss,
                             evaluator=spec.evaluator if spec else None, callbacks=[Events()])
+    if resume and is_main_process():
+        clean_partial_checkpoints(run_dir, log)
     ckpt = last_checkpoint(run_dir) if resume else None
     if resume and ckpt is None:
         log.emit("log", message="No complete checkpoint found; starting from the beginning.")
@@ -307,12 +373,15 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         return
 
     stopped = bool(state.get("stopping"))
-    # Final evaluation (unless the last step was just evaluated).
-    if spec and not stopped and (state["last_eval"] is None or state["last_eval"][0] != step):
+    # Final evaluation of the model being saved, also when stopped (unless the last step was just evaluated), so
+    # final_metric always describes this model, never an earlier evaluation such as the step-0 baseline.
+    if spec and (state["last_eval"] is None or state["last_eval"][0] != step):
+        if stopped:
+            log.emit("log", message=f"Evaluating the model as stopped at step {step}.")
         trainer.evaluate()
     if is_main_process():
         _save_plain(model, report, run_dir / FINAL)
-    final_value = state["last_eval"][1] if state["last_eval"] else None
+    final_value = state["last_eval"][1] if state["last_eval"] and state["last_eval"][0] == step else None
     verdict = {}
     if state["baseline"] is not None and final_value is not None:
         worse = final_value < state["baseline"]

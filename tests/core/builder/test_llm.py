@@ -159,3 +159,65 @@ def test_parse_retry_after_forms():
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
     date = email.utils.formatdate(time.time() + 30, usegmt=True)
     assert 25 <= parse_retry_after(date) <= 31
+
+
+class _DripServer:
+    """A 127.0.0.1 HTTP server that answers 200 with a valid chat completion, one byte every ``gap`` seconds."""
+
+    def __init__(self, gap: float):
+        import http.server
+        import threading
+
+        body = b'{"choices": [{"message": {"content": "' + b"x" * 200 + b'"}}]}'
+        self.sent = 0
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i:i + 1])
+                        self.wfile.flush()
+                        server.sent += 1
+                        time.sleep(gap)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_slow_drip_answer_hits_the_total_deadline():
+    drip = _DripServer(gap=0.1)  # each byte well inside the per-read timeout; the whole answer would take ~7 s
+    try:
+        cfg = LLMConfig(base_url=drip.base_url, model="m", timeout=1.0, max_retries=0)
+        with LLMClient(cfg) as client:
+            with pytest.raises(LLMError) as err:
+                client.chat([{"role": "user", "content": "hi"}])
+    finally:
+        drip.close()
+    assert err.value.kind == "timeout" and err.value.attempts == 1
+    assert "did not arrive in full within 1 s" in str(err.value)
+    assert 0 < drip.sent < 60  # cut off part-way, long before the 230-byte answer was complete
+
+
+def test_answer_larger_than_max_bytes_is_refused(fake_llm):
+    with LLMClient(_cfg(fake_llm, max_bytes=20, max_retries=0)) as client:
+        with pytest.raises(LLMError) as err:
+            _ask(client, "a normal passage")
+    assert err.value.kind == "too_large" and "larger than 20 bytes" in str(err.value)

@@ -123,15 +123,33 @@ def test_headerless_data_file_gets_positional_names(tmp_path):
     assert read_table(csvp).attrs["header"] is False
 
 
-def test_invalid_json_line_names_file_row_and_column(tmp_path):
+def test_invalid_json_line_is_reported_by_line_and_the_good_rows_are_read(tmp_path):
     path = tmp_path / "x.jsonl"
     good = json.dumps({"query": "q", "pos": ["p"], "neg": ["n"]})
     path.write_text("\n".join([good] * 16 + ['{"query": "q", "pos": ["p"] "neg": []}'] + [good]) + "\n", encoding="utf-8")
+    df = read_table(path)
+    assert df["_row"].tolist() == list(range(1, 17)) + [18]
+    (issue,) = df.attrs["read_issues"]
+    assert (issue.row, issue.severity, issue.kind) == (17, "error", "bad_json")
+    assert str(issue) == "x.jsonl, row 17: not valid JSON: Expecting ',' delimiter (column 29)"
+    loaded = load_data(path)
+    assert len(loaded.df) == 17 and [str(i) for i in loaded.errors] == [str(issue)]
+    assert loaded.summary()["rows_read"] == 18 and loaded.summary()["rows_excluded"] == 1
+
+
+def test_jsonl_refused_when_no_good_line_or_most_lines_bad(tmp_path):
+    path = tmp_path / "x.jsonl"
+    good = json.dumps({"query": "q", "pos": ["p"]})
+    path.write_text("\n".join([good, "{bad", "{worse", "[1]"]) + "\n", encoding="utf-8")
     with pytest.raises(DataError) as err:
         read_table(path)
     msg = str(err.value)
-    assert msg.startswith("row 17 of x.jsonl is not valid JSON: Expecting ',' delimiter (column 29)"), msg
-    assert err.value.issues and err.value.issues[0].row == 17
+    assert msg.startswith("row 2 of x.jsonl is not valid JSON: "), msg
+    assert "(3 of 4 lines are unusable)" in msg
+    assert [i.row for i in err.value.issues] == [2, 3, 4]
+    path.write_text('{"query": "q", "pos": ["p"] "neg": []}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"^row 1 of x\.jsonl is not valid JSON: Expecting ',' delimiter \(column 29\)\.$"):
+        read_table(path)
 
 
 def test_unreadable_files_raise_one_sentence(tmp_path):
