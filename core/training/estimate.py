@@ -197,7 +197,7 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
         for texts in batches[i * per_step:(i + 1) * per_step]:
             if not texts:
                 continue
-            feats = model.tokenize(texts)
+            feats = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
             lengths.append(int(feats["attention_mask"].sum()) / max(1, len(texts)))
             feats = {k: v.to(device) if hasattr(v, "to") else v for k, v in feats.items()}
             emb = model(feats)["sentence_embedding"]

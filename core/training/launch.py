@@ -87,8 +87,8 @@ def is_alive(run_dir: str | Path, status: Optional[dict] = None) -> bool:
 def run_status(run_dir: str | Path, status: Optional[dict] = None, alive: Optional[bool] = None) -> str:
     """The status to show for a run, from ``status.json`` and whether its process is alive.
 
-    - recorded ``stopped``/``completed``/``failed`` but the process still exits: ``stopping`` (it is saving or
-      shutting down; a new training must wait);
+    - recorded ``stopped`` but the process still exits: ``stopping`` (so "stopped" means the process is gone);
+      ``completed``/``failed`` are shown as recorded (``start_run`` waits for such an exiting process anyway);
     - recorded ``queued``/``running``/``stopping`` and alive: as recorded;
     - recorded ``queued`` less than 30 s ago and not yet alive: ``queued`` (the child is starting);
     - otherwise not alive without a recorded end: ``interrupted`` (killed, crashed);
@@ -99,7 +99,7 @@ def run_status(run_dir: str | Path, status: Optional[dict] = None, alive: Option
     if not recorded:
         return "unknown"
     if recorded in FINAL_STATES:
-        return "stopping" if alive else recorded
+        return "stopping" if alive and recorded == "stopped" else recorded
     if alive:
         return recorded
     if recorded == "queued" and time.time() - float(st.get("updated") or 0) < 30:
@@ -134,6 +134,9 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
             time.sleep(0.2)
             busy = active_run(root)
         if busy is not None:
+            if run_status(busy) == "stopping":
+                raise StudioError(f"The run {busy.name} is still stopping (it saves a checkpoint before it exits); "
+                                  "start or resume once it shows stopped.")
             raise StudioError(f"A training is already running ({busy.name}); stop it or wait for it to finish before starting another.")
     run_dir = Path(run_dir) if run_dir else new_run_dir(config.name)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -329,6 +329,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                     log.status("stopping", step=st.global_step)
                 control.should_training_stop = True
                 control.should_save = True
+                control.should_evaluate = False  # a stop does not wait for an evaluation (it can take minutes)
 
         def on_evaluate(self, args, st, control, metrics=None, **kw):
             short = short_metrics(metrics or {})
