@@ -95,7 +95,7 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     key = probe_key(config, splits.format, batches)
     probe = _PROBES.get(key)
     if probe is None:
-        probe = _PROBES[key] = _measure(config, batches, val_texts[:256])
+        probe = _PROBES[key] = _measure(config, batches, val_texts[:96])
 
     eval_texts = len(val_texts)
     one_eval = eval_texts / probe.encode_texts_per_second if eval_texts else 0.0
