@@ -1,9 +1,15 @@
-"""CLI: ``python -m core train``, ``python -m core runs``, ``python -m core stop``."""
+"""CLI: ``python -m core train``, ``python -m core runs``, ``python -m core stop``.
+
+``command_line(config) -> str``: the ``python -m core train`` line with the flags this parser reads for a
+config (and the exact ``--config`` equivalent), as the Train tab shows it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
+from pathlib import Path
 
 from core.errors import ConfigError
 
@@ -39,6 +45,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("stop", help="ask a running training to stop after its current step")
     s.add_argument("run", help="run folder or run name")
     s.set_defaults(func=cmd_stop)
+
+
+def command_line(cfg) -> str:
+    """The command that trains ``cfg`` (a ``TrainConfig``) from flags, then the exact equivalent through its YAML
+    file (``<safe run name>.yaml``): loss / strategy parameters and the mapping exist only in the YAML."""
+    from core.paths import safe_name
+
+    parts = ["python", "-m", "core", "train", "--name", cfg.name, "--model", cfg.model, "--data", *cfg.data.train]
+    if cfg.data.validation:
+        parts += ["--validation", *cfg.data.validation]
+    if cfg.data.format:
+        parts += ["--format", cfg.data.format]
+    if cfg.loss.name:
+        parts += ["--loss", cfg.loss.name]
+    if cfg.strategy.name:
+        parts += ["--strategy", cfg.strategy.name]
+    parts += ["--epochs", f"{cfg.hyper.epochs:g}", "--batch-size", str(cfg.hyper.batch_size), "--lr",
+              f"{cfg.hyper.learning_rate:g}"]
+    if cfg.hyper.max_steps and cfg.hyper.max_steps > 0:
+        parts += ["--max-steps", str(cfg.hyper.max_steps)]
+    flags = " ".join(shlex.quote(p) for p in parts)
+    note = ("# loss/strategy parameters, mapping and other settings live in the YAML; the exact equivalent is:\n"
+            f"python -m core train --config {shlex.quote(safe_name(cfg.name, default='run'))}.yaml")
+    return flags + "\n\n" + note
 
 
 def _config_from_args(args):

@@ -1,27 +1,33 @@
 """Estimate time and memory of a training run before it starts (shown in the Train tab and the CLI).
 
-``estimate(config) -> Estimate`` reads the data (row count, text lengths) and the model's ``config.json``
-(no weights are loaded), then applies the usual transformer cost model: ~6 x parameters FLOPs per trained
-token (2 forward + 4 backward; frozen layers skip their weight gradients), plus attention; this machine's
-measured matmul speed (a 0.1 s probe, cached per process) times an efficiency factor for training. Memory:
-fp32 weights + gradients and AdamW state for trainable parameters + activations for one batch.
-Accurate to a factor of about two: it is a plan, not a promise; the run's own ETA takes over once it starts.
+``estimate(config) -> Estimate`` prepares what the runner prepares, with the runner's own functions: the data
+splits and training dataset (``core.training.data``), the step plan (``core.training.schedule.plan_steps``),
+the model with its strategy applied (``core.models.load_model`` + ``core.strategies.apply_strategy``, so the
+trainable-parameter count is the run's). It then measures, on this machine, with this model and these
+settings, a short speed probe: two training steps (forward + backward + AdamW) on real training rows and the
+encoding speed of validation texts. The time is: process start + model load + base evaluation + steps x
+step time + evaluations during training + the final evaluation + checkpoint / model saves.
+
+The probe result is cached per (model, strategy, batch size, sequence length, data format, sample texts), so
+changing any of them measures again; ``clear_probe_cache()`` empties it. Memory: fp32 weights + gradients and
+AdamW state for the trainable parameters + activations for one batch. A plan, not a promise: the run's own
+ETA takes over once it trains.
 """
 
 from __future__ import annotations
 
-import json
-import math
+import hashlib
+import random
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-from typing import Optional
+from typing import Any
 
 from core.training.config import TrainConfig
 
 TEXTS_PER_ROW = {"pair": 2, "triplet": 3, "scored_pair": 2, "labelled_pair": 2, "labelled_sentence": 1}
-TRAIN_EFFICIENCY = 0.35  # share of peak matmul speed a training step reaches on CPU (measured with MiniLM)
+STARTUP_SECONDS = 12.0  # a fresh ``python -m core train`` process: imports, data reading, evaluator set-up
+SAVE_BYTES_PER_SECOND = 150e6  # checkpoint writing (weights + optimizer state) on a plain disk
+PROBE_STEPS = 2
 
 
 @dataclass
@@ -34,6 +40,7 @@ class Estimate:
     parameters: int
     trainable_parameters: int
     notes: list[str] = field(default_factory=list)
+    breakdown: dict[str, float] = field(default_factory=dict)  # seconds per phase (load, base eval, train...)
 
     def human(self) -> str:
         m, s = divmod(int(self.seconds), 60)
@@ -42,115 +49,196 @@ class Estimate:
         return f"~{t}, ~{self.peak_memory_mb / 1024:.1f} GB peak, {self.total_steps} steps"
 
 
-@lru_cache(maxsize=1)
-def machine_gflops() -> float:
-    """fp32 matmul speed of this machine (GFLOP/s), measured once in ~0.1 s."""
-    import torch
+@dataclass(frozen=True)
+class Probe:
+    """What the speed probe measured for one model + settings."""
 
-    n = 512
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.mm(a, b)
-    reps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < 0.1:
-        torch.mm(a, b)
-        reps += 1
-    return 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
+    load_seconds: float
+    step_seconds: float
+    encode_texts_per_second: float
+    trainable: int
+    total: int
+    tokens_per_text: float
 
 
-def _model_shape(path: str) -> dict:
-    root = Path(path)
-    for cand in [root / "config.json", *sorted(root.glob("*/config.json"))]:
-        if cand.is_file():
-            cfg = json.loads(cand.read_text(encoding="utf-8"))
-            if "hidden_size" in cfg:
-                return cfg
-    return {}
+_PROBES: dict[str, Probe] = {}
+
+
+def clear_probe_cache() -> None:
+    _PROBES.clear()
+
+
+def probe_key(config: TrainConfig, fmt: str, texts: list[list[str]]) -> str:
+    """Cache key of a probe: the model, strategy, batch and sequence settings, the data format and the
+    sample texts (so other data measures again)."""
+    h = config.hyper
+    parts = [config.model, config.strategy.name, repr(sorted((config.strategy.params or {}).items())),
+             str(h.batch_size), str(h.max_seq_length), str(h.gradient_accumulation_steps), fmt, _device(),
+             hashlib.sha1(repr(texts).encode("utf-8")).hexdigest()]
+    return "|".join(parts)
 
 
 def estimate(config: TrainConfig, splits=None) -> Estimate:
-    from core.models import resolve_model
-    from core.training.data import load_splits
+    from core import losses as L
+    from core.training.data import load_splits, training_dataset
+    from core.training.schedule import plan_steps
 
     from core.training.recipe import plan_recipe
 
     notes: list[str] = []
     splits = splits or load_splits(config.data, seed=config.seed)
     config = plan_recipe(config, splits).config  # the settings the run will use
-    df = splits.train
-    texts = TEXTS_PER_ROW.get(splits.format, 2 + int(config.data.neg_nums))
-    sample = df.head(500)
-    lengths = []
-    for col in sample.columns:
-        if col.startswith("_"):
-            continue
-        for v in sample[col]:
-            if isinstance(v, str):
-                lengths.append(_tokens(v))
-            elif isinstance(v, (list, tuple)):
-                lengths.extend(_tokens(x) for x in v if isinstance(x, str))
-    shape = _model_shape(resolve_model(config.model).path)
-    hidden = int(shape.get("hidden_size", 384))
-    layers = int(shape.get("num_hidden_layers", 6))
-    vocab = int(shape.get("vocab_size", 30522))
-    ffn = int(shape.get("intermediate_size", 4 * hidden))
-    max_len = int(config.hyper.max_seq_length or shape.get("max_position_embeddings", 512) or 512)
-    max_len = min(max_len, 512)
-    tok = min(max_len, (sum(lengths) / len(lengths)) if lengths else 64) + 2
-    per_layer = 4 * hidden * hidden + 2 * hidden * ffn
-    body = layers * per_layer
-    emb = vocab * hidden
-    total = body + emb
-    trainable = _trainable(config, body, emb, layers, per_layer, hidden)
+    loss_name = config.loss.name or L.DEFAULT_LOSS[splits.format]
+    train_ds, _ = training_dataset(splits.train, splits.format, loss_name, config.data.neg_nums, config.seed)
+    plan = plan_steps(len(train_ds), config.hyper, config.eval)
+    columns = [c for c in train_ds.column_names if c not in ("label", "score")]
+    batches = _sample_batches(train_ds, columns, config.hyper.batch_size, config.seed)
+    val_texts = _validation_texts(splits.validation, splits.format, config)
+
+    key = probe_key(config, splits.format, batches)
+    probe = _PROBES.get(key)
+    if probe is None:
+        probe = _PROBES[key] = _measure(config, batches, val_texts[:96])
+
+    eval_texts = len(val_texts)
+    one_eval = eval_texts / probe.encode_texts_per_second if eval_texts else 0.0
+    has_eval = eval_texts > 0
+    base_eval = one_eval if has_eval and config.eval.evaluate_base else 0.0
+    evals = plan.evaluations_during_training() + int(plan.final_evaluation_needed()) if has_eval else 0
+    ckpt_bytes = probe.total * 4 + probe.trainable * 8
+    saves = plan.checkpoint_saves() * ckpt_bytes / SAVE_BYTES_PER_SECOND
+    model_saves = (1 + (min(evals, 3) if has_eval else 0)) * probe.total * 4 / SAVE_BYTES_PER_SECOND  # final/ + best/
+    train = plan.total_steps * config.hyper.gradient_accumulation_steps * probe.step_seconds
+    breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "evaluate_base": base_eval,
+                 "train": train, "evaluate": evals * one_eval, "save": saves + model_saves}
+    seconds = sum(breakdown.values())
+    if _device() == "cuda":
+        notes.append("Measured on the GPU; other work on it changes the time.")
+
     h = config.hyper
-    rows = len(df) if splits.format != "qpn" else int(sum(len(p) for p in df["pos"]))
-    steps = h.max_steps if h.max_steps and h.max_steps > 0 else math.ceil(rows / h.batch_size) * h.epochs
-    steps = max(1, int(math.ceil(steps)))
-    tokens_per_step = h.batch_size * texts * tok
-    backward = 2.0 if trainable < 0.05 * total else 4.0  # frozen bodies skip weight gradients
-    flops = tokens_per_step * ((2 + backward) * body + 4 * layers * tok * hidden)
-    speed = machine_gflops() * 1e9 * TRAIN_EFFICIENCY
-    if _on_cuda():
-        speed *= 20
-        notes.append("CUDA available: estimate assumes a GPU ~20x this CPU.")
-    seconds = steps * flops / speed
-    evals = max(1, steps // max(1, config.eval.eval_steps or max(1, steps // 5))) + 1
-    val_rows = 0 if splits.validation is None else len(splits.validation)
-    seconds += evals * val_rows * texts * tok * 2 * body / speed
-    weights = total * 4
-    optim = trainable * (4 + 8)
-    acts = h.batch_size * texts * max_len * hidden * layers * 34 * (1 if trainable < 0.05 * total else 1.0)
+    texts = max(1, len(columns))
+    max_len = int(h.max_seq_length or 512)
+    shape = _model_shape(config)
+    hidden, layers = int(shape.get("hidden_size", 384)), int(shape.get("num_hidden_layers", 6))
+    emb = int(shape.get("vocab_size", 30522)) * hidden
+    weights = probe.total * 4
+    optim = probe.trainable * (4 + 8)
+    acts = h.batch_size * texts * min(max_len, probe.tokens_per_text * 2) * hidden * layers * 34
     peak = (weights + optim + acts) / 2**20 + 700  # + python, torch and tokenizer overhead
-    if emb > body and trainable >= emb:
+    if probe.trainable >= emb > probe.total - emb:
         notes.append("The word-embedding table dominates optimizer memory; freezing it (strategy 'freeze') saves "
                      f"~{emb * 12 / 2**30:.1f} GB.")
-    return Estimate(seconds, peak, steps, rows, tok, total, trainable, notes)
+    rows = len(train_ds)
+    return Estimate(seconds, peak, plan.total_steps, rows, probe.tokens_per_text, probe.total, probe.trainable,
+                    notes, breakdown)
 
 
-def _tokens(text: str) -> float:
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return cjk + (len(text) - cjk) / 4.0
-
-
-def _trainable(config: TrainConfig, body: int, emb: int, layers: int, per_layer: int, hidden: int) -> int:
-    name, p = config.strategy.name, config.strategy.params or {}
-    if name == "bitfit":
-        return layers * (6 * hidden + 4 * hidden)
-    if name == "prefix":
-        return int(p.get("prefix_length", 8)) * hidden
-    if name == "lora":
-        r = int(p.get("r", p.get("rank", 8)))
-        return layers * 4 * 2 * r * hidden
-    if name == "freeze":
-        k = int(p.get("layers", 0) or 0)
-        keep = body - min(k, layers) * per_layer
-        return keep + (0 if p.get("embeddings", True) else emb)
-    return body + emb
-
-
-def _on_cuda() -> bool:
+def _device() -> str:
     try:
         import torch
 
-        return torch.cuda.is_available()
+        return "cuda" if torch.cuda.is_available() else "cpu"
     except Exception:
-        return False
+        return "cpu"
+
+
+def _sample_batches(train_ds, columns: list[str], batch_size: int, seed: int) -> list[list[str]]:
+    """``PROBE_STEPS + 1`` batches of real training texts, one list of texts per column and batch."""
+    n = len(train_ds)
+    rng = random.Random(seed)
+    out = []
+    for _ in range(PROBE_STEPS + 1):
+        idx = [rng.randrange(n) for _ in range(min(batch_size, n))] if n else []
+        rows = train_ds.select(idx) if idx else []
+        for col in columns:
+            out.append([str(x) for x in (rows[col] if idx else [])])
+    return out
+
+
+def _validation_texts(df, fmt: str, config: TrainConfig) -> list[str]:
+    """The texts one evaluation encodes, as the runner's evaluator reads them (queries + whole corpus for
+    retrieval formats, both sides of pairs otherwise)."""
+    if df is None or len(df) == 0:
+        return []
+    if fmt in ("pair", "triplet", "qpn"):
+        from core.training.evaluators import retrieval_sets
+
+        queries, corpus, _ = retrieval_sets(df, fmt, config.eval.max_eval_queries, config.seed)
+        texts = list(queries.values()) + list(corpus.values())
+        if fmt == "triplet":
+            texts += [str(x) for c in ("anchor", "positive", "negative") for x in df[c]]
+        return [str(t) for t in texts]
+    cols = {"scored_pair": ("sentence1", "sentence2"), "labelled_pair": ("sentence1", "sentence2"),
+            "labelled_sentence": ("text", "text", "text")}.get(fmt, ())
+    return [str(x) for c in cols if c in df.columns for x in df[c]]
+
+
+def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str]) -> Probe:
+    """Load the model as the runner does, apply the strategy, time training steps and encoding."""
+    import torch
+
+    from core import strategies as S
+    from core.models import load_model, set_threads
+
+    set_threads()
+    start = time.perf_counter()
+    model = load_model(config.model, trust_remote_code=config.trust_remote_code)
+    if config.hyper.max_seq_length:
+        model.max_seq_length = int(config.hyper.max_seq_length)
+    report = S.apply_strategy(model, config.strategy.name, config.strategy.params)
+    load_seconds = time.perf_counter() - start
+    device = next(model.parameters()).device
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-9) if params else None
+    per_step = max(1, len(batches) // (PROBE_STEPS + 1))
+    lengths: list[int] = []
+    model.train()
+    times = []
+    for i in range(PROBE_STEPS + 1):
+        t0 = time.perf_counter()
+        loss = None
+        for texts in batches[i * per_step:(i + 1) * per_step]:
+            if not texts:
+                continue
+            feats = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
+            lengths.append(int(feats["attention_mask"].sum()) / max(1, len(texts)))
+            feats = {k: v.to(device) if hasattr(v, "to") else v for k, v in feats.items()}
+            emb = model(feats)["sentence_embedding"]
+            part = emb.pow(2).mean()
+            loss = part if loss is None else loss + part
+        if loss is not None and loss.requires_grad:
+            loss.backward()
+            if opt is not None:
+                opt.step()
+                opt.zero_grad(set_to_none=True)
+        times.append(time.perf_counter() - t0)
+    step_seconds = min(times[1:]) if len(times) > 1 else times[0]  # the first step warms up kernels
+    model.eval()
+    enc_rate = 1e9
+    if val_sample:
+        model.encode(val_sample[:8], batch_size=config.hyper.batch_size)  # warm-up
+        t0 = time.perf_counter()
+        model.encode(val_sample, batch_size=config.hyper.batch_size)
+        enc_rate = len(val_sample) / max(1e-6, time.perf_counter() - t0)
+    tok = sum(lengths) / len(lengths) if lengths else 64.0
+    del model, opt
+    return Probe(load_seconds, step_seconds, enc_rate, int(report.trainable), int(report.total), tok)
+
+
+def _model_shape(config: TrainConfig) -> dict[str, Any]:
+    """The model's ``config.json`` (hidden size, layers, vocabulary), empty when not found."""
+    import json
+    from pathlib import Path
+
+    from core.models import resolve_model
+
+    try:
+        root = Path(resolve_model(config.model).path)
+        for cand in [root / "config.json", *sorted(root.glob("*/config.json"))]:
+            if cand.is_file():
+                cfg: dict[str, Any] = json.loads(cand.read_text(encoding="utf-8"))
+                if "hidden_size" in cfg:
+                    return cfg
+    except Exception:
+        pass
+    return {}

@@ -138,3 +138,100 @@ def read_status(run_dir: str | Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return {}
+
+
+# ------------------------------------------------------------------------------------------ folding for display
+
+MAX_POINTS = 2000
+MAX_LOG = 200
+
+
+def empty_view(run_dir: str | None = None) -> dict:
+    """What a live display of one run holds (JSON-able, so a UI can keep it in its session state): loss and
+    metric points, log lines, the last progress / phase / plan event, the byte offset read so far."""
+    return {"run_dir": run_dir, "offset": 0, "train": [], "eval": [], "log": [], "progress": {}, "status": "",
+            "metric": None, "plan": {}, "phase": {}}
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return "-" if v is None else str(v)
+    if isinstance(v, float):
+        return f"{v:.4f}" if math.isfinite(v) else "-"
+    return str(v)
+
+
+def fold_events(view: dict, events: list[dict]) -> dict:
+    """A new view with ``events`` folded in (``view`` is left as it was): ``train`` gets (step, loss) points,
+    ``eval`` (step, main metric) points, ``progress`` / ``phase`` / ``plan`` / ``status`` the latest of their
+    kind, ``log`` one readable line per event worth reading."""
+    out = dict(empty_view(view.get("run_dir")), **view)
+    out.update(train=list(out["train"]), eval=list(out["eval"]), log=list(out["log"]))
+    for ev in events:
+        typ = ev.get("type")
+        if typ == "train" and isinstance(ev.get("loss"), (int, float)):
+            out["train"].append((ev.get("step", 0), float(ev["loss"])))
+        elif typ == "eval":
+            metrics = ev.get("metrics") or {}
+            name = out.get("metric") or next(iter(metrics), None)
+            out["metric"] = name
+            if name in metrics and isinstance(metrics[name], (int, float)):
+                out["eval"].append((ev.get("step", 0), float(metrics[name])))
+            shown = [(k, v) for k, v in metrics.items() if not k.endswith(("_time", "runtime", "per_second"))]
+            shown.sort(key=lambda kv: kv[0] != name)
+            out["log"].append(f"eval step {ev.get('step')}: " + ", ".join(f"{k}={_num(v)}" for k, v in shown[:6]))
+        elif typ == "progress":
+            out["progress"] = ev
+        elif typ == "phase":
+            if out["phase"].get("phase") != ev.get("phase") and ev.get("phase") not in ("done",):
+                out["log"].append(f"phase: {ev.get('phase')}" + (f" ({ev['what']})" if ev.get("what") else ""))
+            out["phase"] = ev
+        elif typ == "status":
+            out["status"] = ev.get("status", "")
+            out["log"].append(f"status: {out['status']}" + (f" ({ev['error']})" if ev.get("error") else ""))
+        elif typ == "plan":
+            out["plan"] = ev
+            if ev.get("main_metric"):
+                out["metric"] = ev["main_metric"]
+            out["log"].append(f"plan: {ev.get('total_steps')} steps, loss {ev.get('loss')}, metric {ev.get('main_metric')}")
+        elif typ in ("log", "error", "warning"):
+            out["log"].append(f"{typ}: {ev.get('message', '')}")
+        elif typ == "params":
+            out["log"].append(f"strategy {ev.get('strategy')}: {ev.get('trainable'):,} of {ev.get('total'):,} parameters trainable")
+        elif typ == "data":
+            out["log"].append(f"data: {ev.get('format')} {ev.get('counts')}")
+        elif typ == "best":
+            out["log"].append(f"best {ev.get('metric')} = {_num(ev.get('value'))} at step {ev.get('step')}")
+    out["train"] = out["train"][-MAX_POINTS:]
+    out["log"] = out["log"][-MAX_LOG:]
+    return out
+
+
+def phase_progress(view: dict, status: str) -> dict:
+    """What the progress bar shows for a view and the run's displayed status: ``{"kind": ..., "fraction": f,
+    "step": s, "total": n, "done": k, "eta": seconds or None, "what": ...}``.
+
+    ``kind`` is one of ``loading_model``, ``evaluating_base``, ``evaluating``, ``saving``, ``training``,
+    ``stopping``, ``queued`` or the end status (``completed``, ``stopped``, ``failed``, ``interrupted``); for
+    evaluations ``done``/``total`` count encoded texts, for training steps."""
+    pr = view.get("progress") or {}
+    ph = view.get("phase") or {}
+    total_steps = pr.get("total_steps") or (view.get("plan") or {}).get("total_steps") or 0
+    step = pr.get("step", 0) or 0
+    train_frac = pr.get("fraction") or (step / total_steps if total_steps else 0.0)
+    base = {"step": step, "total": total_steps, "done": step, "fraction": train_frac, "eta": None,
+            "what": ph.get("what")}
+    phase = ph.get("phase")
+    if status == "stopping":
+        return dict(base, kind="stopping", what=ph.get("what") if phase == "saving" else None)
+    if status in FINAL_STATES or status == "interrupted":
+        return dict(base, kind=status, fraction=1.0 if status == "completed" else train_frac)
+    if status == "queued" or (not phase and not pr):
+        return dict(base, kind="queued", fraction=0.0)
+    if phase in ("evaluating_base", "evaluating"):
+        done, total = ph.get("done") or 0, ph.get("total") or 0
+        return dict(base, kind=phase, done=done, total=total, fraction=done / total if total else 0.0,
+                    step=ph.get("step", step))
+    if phase in ("loading_model", "saving", "finishing"):
+        return dict(base, kind=phase, fraction=train_frac if phase != "loading_model" else 0.0)
+    return dict(base, kind="training", eta=pr.get("eta_seconds"))

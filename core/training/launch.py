@@ -4,7 +4,10 @@
 - ``start_run(config, run_dir=None, resume=False) -> Path``: writes ``config.yaml`` and starts
   ``python -m core train --run-dir DIR [--resume]`` as a detached child; its output goes to ``train.log``.
 - ``request_stop(run_dir)``: writes the ``STOP`` file the trainer checks after every step.
-- ``is_alive(run_dir)``, ``list_runs() -> list[RunInfo]`` (status, best metric, steps) for a runs table.
+- ``is_alive(run_dir)``: the run's process (``pid`` file, else the pid in ``status.json``) is running.
+- ``run_status(run_dir) -> str``: the one displayed status of a run (``status.json`` + process liveness), used by
+  the runs table, the Train header and ``start_run``; ``run_phase(run_dir)`` says what a live run is doing.
+- ``list_runs() -> list[RunInfo]`` (status, best metric, steps) for a runs table.
 - ``active_run()``: the run currently training in this runs folder, if any (one training at a time).
 """
 
@@ -64,12 +67,50 @@ def _pid_alive(pid: Optional[int]) -> bool:
         return True
 
 
-def is_alive(run_dir: str | Path) -> bool:
+def is_alive(run_dir: str | Path, status: Optional[dict] = None) -> bool:
+    """True while the run's process lives: the ``pid`` file written by ``start_run``, else (a run started from
+    the command line) the pid the runner recorded in ``status.json``."""
     pid_file = Path(run_dir) / "pid"
     try:
         return _pid_alive(int(pid_file.read_text().strip()))
     except (OSError, ValueError):
+        pass
+    st = read_status(run_dir) if status is None else status
+    if st.get("status") == "queued":  # written by the launching process, before the child exists
         return False
+    try:
+        return _pid_alive(int(st.get("pid")))
+    except (TypeError, ValueError):
+        return False
+
+
+def run_status(run_dir: str | Path, status: Optional[dict] = None, alive: Optional[bool] = None) -> str:
+    """The status to show for a run, from ``status.json`` and whether its process is alive.
+
+    - recorded ``stopped`` but the process still exits: ``stopping`` (so "stopped" means the process is gone);
+      ``completed``/``failed`` are shown as recorded (``start_run`` waits for such an exiting process anyway);
+    - recorded ``queued``/``running``/``stopping`` and alive: as recorded;
+    - recorded ``queued`` less than 30 s ago and not yet alive: ``queued`` (the child is starting);
+    - otherwise not alive without a recorded end: ``interrupted`` (killed, crashed);
+    - no ``status.json``: ``unknown``."""
+    st = read_status(run_dir) if status is None else status
+    alive = is_alive(run_dir, st) if alive is None else alive
+    recorded = st.get("status")
+    if not recorded:
+        return "unknown"
+    if recorded in FINAL_STATES:
+        return "stopping" if alive and recorded == "stopped" else recorded
+    if alive:
+        return recorded
+    if recorded == "queued" and time.time() - float(st.get("updated") or 0) < 30:
+        return "queued"
+    return "interrupted"
+
+
+def run_phase(run_dir: str | Path, status: Optional[dict] = None) -> dict:
+    """``{"phase": ..., "what": ..., "step": ...}`` of a run as its runner last recorded it (empty if none)."""
+    st = read_status(run_dir) if status is None else status
+    return {k: st.get(src) for k, src in (("phase", "phase"), ("what", "phase_what"), ("step", "step")) if st.get(src) is not None}
 
 
 def active_run(root: Optional[Path] = None) -> Optional[Path]:
@@ -80,16 +121,25 @@ def active_run(root: Optional[Path] = None) -> Optional[Path]:
 
 
 def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume: bool = False,
-              allow_concurrent: bool = False) -> Path:
+              allow_concurrent: bool = False, exit_grace: float = 30.0) -> Path:
     """Start training in a child process; returns the run folder at once.
 
-    ``run_dir`` (to resume) must be a run folder directly inside ``runs_root()`` (``core.paths.run_path``)."""
+    ``run_dir`` (to resume) must be a run folder directly inside ``runs_root()`` (``core.paths.run_path``).
+    A run that has recorded its end (stopped / completed) but whose process is still exiting is waited for
+    (up to ``exit_grace`` seconds) instead of refusing, so Resume works right after a stop."""
     config.validate()  # nothing (not even the run folder) is created for a bad config
     if run_dir is not None:
         run_dir = _checked_run_dir(run_dir)
     if not allow_concurrent:
         busy = active_run()
+        deadline = time.monotonic() + exit_grace
+        while busy is not None and read_status(busy).get("status") in FINAL_STATES and time.monotonic() < deadline:
+            time.sleep(0.2)
+            busy = active_run()
         if busy is not None:
+            if run_status(busy) == "stopping":
+                raise StudioError(f"The run {busy.name} is still stopping (it saves a checkpoint before it exits); "
+                                  "start or resume once it shows stopped.")
             raise StudioError(f"A training is already running ({busy.name}); stop it or wait for it to finish before starting another.")
     run_dir = run_dir if run_dir is not None else new_run_dir(config.name)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -160,10 +210,8 @@ def list_runs(root: Optional[Path] = None) -> list[RunInfo]:
         except StudioError:
             continue
         st = read_status(path)
-        alive = is_alive(path)
-        status = st.get("status", "unknown")
-        if status not in FINAL_STATES and not alive and status != "unknown":
-            status = "interrupted"  # the process died without recording an end (kill -9, crash)
+        alive = is_alive(path, st)
+        status = run_status(path, st, alive)
         out.append(RunInfo(path.name, path, status, st.get("model", ""), st.get("main_metric"), st.get("baseline"),
                            st.get("best_metric"), st.get("step"), st.get("updated"), alive))
     out.sort(key=lambda r: r.updated or 0, reverse=True)

@@ -30,6 +30,7 @@ from typing import Any, Optional
 from core.errors import ConfigError, StudioError
 from core.training.config import TrainConfig
 from core.training.events import STOP_FILE, EventLog, is_main_process
+from core.training.schedule import plan_steps
 
 CHECKPOINTS = "checkpoints"
 FINAL = "final"
@@ -136,6 +137,65 @@ def _save_plain(model, report, path: Path) -> None:
         os.replace(tmp, path)
 
 
+PHASES = ("loading_model", "evaluating_base", "training", "evaluating", "saving", "finishing", "done")
+
+
+def evaluator_texts(evaluator) -> Optional[int]:
+    """How many texts one run of ``evaluator`` encodes (queries + corpus, both sides of pairs...); None if unknown."""
+    if evaluator is None:
+        return None
+    subs = getattr(evaluator, "evaluators", None)
+    if subs:
+        parts = [evaluator_texts(e) for e in subs]
+        return None if any(p is None for p in parts) else sum(parts)
+    names = ("queries", "corpus", "sentences1", "sentences2", "anchors", "positives", "negatives")
+    found = [len(getattr(evaluator, n)) for n in names if isinstance(getattr(evaluator, n, None), (list, tuple, dict))]
+    return sum(found) if found else None
+
+
+class _Phases:
+    """``phase`` events (what the run is doing now, with its own progress) and ``status.json``'s ``phase``.
+
+    ``enter(phase, step=, total=, what=)`` starts a phase; while an evaluation runs, a forward hook on the model
+    (``count_forward``) counts encoded texts and emits ``phase`` events with ``done``/``total`` at most every
+    ``every`` seconds."""
+
+    def __init__(self, log: EventLog, every: float = 1.0):
+        self.log, self.every = log, every
+        self.current: dict[str, Any] = {}
+        self.counting, self.done, self._last = False, 0, 0.0
+
+    def enter(self, phase: str, step: Optional[int] = None, total: Optional[int] = None, what: Optional[str] = None,
+              counting: bool = False) -> None:
+        self.current = {k: v for k, v in (("phase", phase), ("step", step), ("total", total), ("what", what))
+                        if v is not None}
+        self.counting, self.done, self._last = counting, 0, time.monotonic()
+        self.log.emit("phase", **self.current, done=0)
+        self.log.update_status(phase=phase, phase_what=what)
+
+    def finish(self) -> None:
+        """Emit the phase's final count (an evaluation ends with ``done == total``)."""
+        if self.counting:
+            self.counting = False
+            self.log.emit("phase", **self.current, done=self.done)
+
+    def count_forward(self, module, args, output) -> None:
+        if not self.counting:
+            return
+        try:  # a dict of features (a plain dict or a tokenizer's BatchEncoding)
+            emb = output["sentence_embedding"]
+        except (KeyError, TypeError, IndexError):
+            emb = None
+        self.done += int(emb.shape[0]) if emb is not None and getattr(emb, "ndim", 0) >= 1 else 0
+        total = self.current.get("total")
+        if total:
+            self.done = min(self.done, int(total))
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            self.log.emit("phase", **self.current, done=self.done)
+
+
 class _Stopper:
     """Turns SIGTERM/SIGINT into a graceful stop request (the current step finishes)."""
 
@@ -228,6 +288,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     L.check_compatible(loss_name, splits.format)
     loss_params = L.validate_params(loss_name, config.loss.params)
 
+    phases = _Phases(log)
+    phases.enter("loading_model")
     model = load_model(config.model, trust_remote_code=config.trust_remote_code)
     if config.hyper.max_seq_length:
         model.max_seq_length = int(config.hyper.max_seq_length)
@@ -247,11 +309,9 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     main_metric = config.eval.metric_for_best or (spec.main_metric if spec else None)
 
     h = config.hyper
-    per_epoch = max(1, math.ceil(len(train_ds) / (h.batch_size * h.gradient_accumulation_steps)))
-    total_steps = h.max_steps if h.max_steps and h.max_steps > 0 else max(1, math.ceil(per_epoch * h.epochs))
-    eval_steps = config.eval.eval_steps or max(1, total_steps // 5)
-    save_steps = config.eval.save_steps or eval_steps
-    logging_steps = config.eval.logging_steps or max(1, total_steps // 100)
+    plan = plan_steps(len(train_ds), h, config.eval)
+    per_epoch, total_steps = plan.steps_per_epoch, plan.total_steps
+    eval_steps, save_steps, logging_steps = plan.eval_steps, plan.save_steps, plan.logging_steps
     overrides = dict(getattr(report, "trainer_overrides", None) or {})
     args = SentenceTransformerTrainingArguments(
         output_dir=str(run_dir / CHECKPOINTS),
@@ -286,7 +346,28 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     state: dict[str, Any] = {"best": None, "best_step": None, "baseline": None, "last_eval": None, "nonfinite": None,
                              "t0": time.monotonic(), "step0": 0, "main_metric": main_metric}
 
+    eval_texts = evaluator_texts(spec.evaluator) if spec else None
+    model.register_forward_hook(phases.count_forward)
+
     class StudioTrainer(SentenceTransformerTrainer):
+        def evaluate(self, *a, **kw):
+            step = self.state.global_step
+            phases.enter("evaluating_base" if step == 0 and state["baseline"] is None else "evaluating",
+                         step=step, total=eval_texts, counting=True)
+            try:
+                return super().evaluate(*a, **kw)
+            finally:
+                phases.finish()
+                phases.enter("training" if not state.get("train_done") else "finishing", step=step)
+
+        def _save_checkpoint(self, *a, **kw):
+            step = self.state.global_step
+            phases.enter("saving", step=step, what="checkpoint")
+            try:
+                return super()._save_checkpoint(*a, **kw)
+            finally:
+                phases.enter("training" if not state.get("train_done") else "finishing", step=step)
+
         def training_step(self, *a, **kw):
             out = super().training_step(*a, **kw)
             if not torch.isfinite(out.detach()).all():
@@ -297,6 +378,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     class Events(TrainerCallback):
         def on_train_begin(self, args, st, control, **kw):
             state["t0"], state["step0"] = time.monotonic(), st.global_step
+            phases.enter("training", step=st.global_step, total=st.max_steps)
             log.emit("progress", step=st.global_step, total_steps=st.max_steps, fraction=st.global_step / max(st.max_steps, 1), eta_seconds=None)
 
         def on_log(self, args, st, control, logs=None, **kw):
@@ -319,6 +401,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                     log.status("stopping", step=st.global_step)
                 control.should_training_stop = True
                 control.should_save = True
+                control.should_evaluate = False  # a stop does not wait for an evaluation (it can take minutes)
 
         def on_evaluate(self, args, st, control, metrics=None, **kw):
             short = short_metrics(metrics or {})
@@ -334,7 +417,9 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
             if state["best"] is None or value > state["best"]:
                 state["best"], state["best_step"] = value, st.global_step
                 if is_main_process():
+                    phases.enter("saving", step=st.global_step, what="best")
                     _save_plain(model, report, run_dir / BEST)
+                    phases.enter("evaluating", step=st.global_step)
                 log.update_status(best_metric=value, best_step=st.global_step, main_metric=main_metric)
                 log.emit("best", step=st.global_step, metric=main_metric, value=value)
 
@@ -362,6 +447,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
     trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
     step = trainer.state.global_step
+    state["train_done"] = True
 
     if state["nonfinite"] is not None:
         msg = (f"The loss became {state['nonfinite']} at step {step}; training stopped. Lower the learning rate, "
@@ -380,7 +466,9 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
             log.emit("log", message=f"Evaluating the model as stopped at step {step}.")
         trainer.evaluate()
     if is_main_process():
+        phases.enter("saving", step=step, what="final")
         _save_plain(model, report, run_dir / FINAL)
+    phases.enter("done", step=step)
     final_value = state["last_eval"][1] if state["last_eval"] and state["last_eval"][0] == step else None
     verdict = {}
     if state["baseline"] is not None and final_value is not None:

@@ -50,6 +50,12 @@ def tab(page, label: str) -> None:
     page.get_by_role("tab", name=label).click()
 
 
+def pick_run(page, picker: str, name: str) -> None:
+    """Choose run ``name`` in a run dropdown (its options read "name · status")."""
+    page.locator(f"{picker} input").click()
+    page.get_by_role("option", name=re.compile(f"^{re.escape(name)} · ")).first.click()
+
+
 def fraction(page) -> float:
     return float(page.locator(".studio-progress").first.get_attribute("data-fraction") or 0)
 
@@ -98,15 +104,29 @@ def test_studio_in_browser(page, studio):
     expect(page.locator("#log-tail textarea")).to_have_value(re.compile("eval step 0"), timeout=60_000)
     expect(page.locator("#loss-plot canvas, #loss-plot svg").first).to_be_visible()
 
-    # 3. stop it: the run ends as "stopped" and keeps a loadable model
+    # 3. stop it: the run ends as "stopped" (only once its process is gone) and keeps a loadable model
     page.locator("#stop").click()
     expect(page.locator("#start-msg")).to_contain_text("Stop requested")
     expect(page.locator("#run-head")).to_contain_text("stopped", timeout=90_000)
     assert (studio["runs"] / "browser-run" / "final" / "modules.json").is_file()
+    stopped_at = fraction(page)
+
+    # 3b. resume it right away: it runs again and continues past where it stopped; then stop it again
+    page.locator("#resume").click()
+    expect(page.locator("#start-msg")).to_contain_text("Training resumed: browser-run", timeout=60_000)
+    expect(page.locator("#run-head")).to_contain_text("running", timeout=90_000)
+    page.wait_for_function(
+        f"() => parseFloat(document.querySelector('.studio-progress')?.dataset.fraction || 0) > {stopped_at}",
+        timeout=120_000)
+    page.locator("#stop").click()
+    expect(page.locator("#start-msg")).to_contain_text("Stop requested")
+    expect(page.locator("#run-head")).to_contain_text("stopped", timeout=90_000)
 
     # 4. compare: one query, two ranked lists
     tab(page, "5. Compare")
-    expect(page.locator("#cmp-run input")).to_have_value("browser-run", timeout=20_000)
+    # the pickers label each run with its status ("browser-run · stopped")
+    pick_run(page, "#cmp-run", "browser-run")
+    expect(page.locator("#cmp-run input")).to_have_value(re.compile("^browser-run · stopped"), timeout=20_000)
     page.locator("#cmp-query textarea").fill("pig feed protein")
     page.locator("#cmp-go").click()
     expect(page.locator("#cmp-left tr[data-gold]")).to_have_count(10, timeout=90_000)
@@ -114,12 +134,14 @@ def test_studio_in_browser(page, studio):
     shot(page, "compare")
 
     tab(page, "4. Evaluate")
-    expect(page.locator("#eval-run input")).to_have_value("browser-run", timeout=20_000)
+    pick_run(page, "#eval-run", "browser-run")
+    expect(page.locator("#eval-run input")).to_have_value(re.compile("^browser-run"), timeout=20_000)
     page.locator("#eval-go").click()
     expect(page.locator("#eval-headline")).to_contain_text("ndcg@10", timeout=90_000)
     shot(page, "evaluate")
 
     tab(page, "6. Export")
+    pick_run(page, "#exp-run", "browser-run")
     expect(page.locator("#exp-card")).to_contain_text("browser-run", timeout=20_000)
     shot(page, "export")
 

@@ -9,9 +9,22 @@ import gradio as gr
 
 def trained_runs() -> list[str]:
     """Names of runs (newest first) that have a saved model (final/ or best/)."""
+    return [r.name for r in _trained()]
+
+
+def _trained():
     from core.training import list_runs
 
-    return [r.name for r in list_runs() if (r.path / "final").is_dir() or (r.path / "best").is_dir()]
+    return [r for r in list_runs() if (r.path / "final").is_dir() or (r.path / "best").is_dir()]
+
+
+def run_choices() -> tuple[list[tuple[str, str]], str | None]:
+    """(label, run name) pairs, newest first, each label showing the run's status ("pig-run · completed"), and
+    the run to preselect: the latest completed run, else the newest one."""
+    runs = _trained()
+    choices = [(f"{r.name} · {r.status}", r.name) for r in runs]
+    latest = next((r.name for r in runs if r.status == "completed"), runs[0].name if runs else None)
+    return choices, latest
 
 
 def run_dir(name: str | None) -> Path:
@@ -24,8 +37,9 @@ def run_dir(name: str | None) -> Path:
 
 
 def refresh_runs(current: str | None = None):
-    names = trained_runs()
-    return gr.update(choices=names, value=current if current in names else (names[0] if names else None))
+    choices, latest = run_choices()
+    names = [v for _, v in choices]
+    return gr.update(choices=choices, value=current if current in names else latest)
 
 
 def model_dir(run: Path) -> Path:

@@ -1,39 +1,152 @@
-"""Train tab: model source, loss (filtered to the data format, explained in the current language) and its
-parameters, strategy, hyper-parameters; time/memory estimate; equivalent CLI + config YAML (download / load);
-Start / Stop / Resume; live loss and validation-metric charts, progress bar with ETA and log tail (a
-``gr.Timer`` polls ``read_events`` with an incremental byte offset); the runs list (open a run to restore its
-config and charts, also after a page reload or while it trains).
+"""Train tab: model source (each model with its languages; the one covering the data's language preselected),
+loss (filtered to the data format, explained in the current language) and its parameters, strategy,
+hyper-parameters; time/memory estimate; equivalent CLI + config YAML (download / load); Start / Stop / Resume;
+live loss and validation-metric charts, a progress bar per phase (loading, evaluating the base model k/N,
+training with ETA, saving, stopping) and log tail (a ``gr.Timer`` polls ``read_events`` with an incremental
+byte offset); the runs list (open a run to restore its config and charts, also after a page reload).
 
-Engine calls: ``core.models.list_sources / DEFAULT_MODEL``; ``core.losses.losses_for / get_loss / LOSSES /
-DEFAULT_LOSS``; ``core.strategies.STRATEGIES``; ``core.training.TrainConfig / start_run / request_stop /
-read_events / read_status / list_runs / active_run``; ``core.training.estimate.estimate``.
+Handlers are module-level functions ``on_x(ui, values) -> {component: update}``: ``ui`` is the tab's
+``TrainUI`` (its components), ``values`` the ``dict[Component, Any]`` Gradio passes for a set of inputs, so no
+form value is read by position. The tab itself only lays out and wires.
+
+Engine calls: ``core.models.list_sources / DEFAULT_MODEL``; ``core.data.language.detect_language``;
+``core.losses``; ``core.strategies``; ``core.training.TrainConfig / start_run / request_stop / read_events /
+run_status / list_runs / active_run``; ``core.training.events.fold_events / phase_progress``;
+``core.training.cli.command_line``; ``core.training.estimate.estimate``.
 """
 
 from __future__ import annotations
 
-import shlex
+import functools
+import inspect
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import gradio as gr
 import pandas as pd
 
 from ui.common import fmt_num, fmt_seconds, handler, progress_html
-from ui.strings import t
+from ui.strings import t, tr_engine
 
 LOSS_SLOTS = 4
 STRAT_SLOTS = 3
 LOG_LINES = 40
-MAX_POINTS = 2000
+RUN_COLUMNS = ["run", "status", "metric", "base", "best", "step"]
+
+
+@dataclass
+class TrainUI:
+    """The Train tab's components (filled by ``build``); handlers read values and address outputs through it."""
+
+    lang: Any = None
+    data_state: Any = None
+    kind: Any = None
+    bundled: Any = None
+    mpath: Any = None
+    model_note: Any = None
+    loss: Any = None
+    loss_md: Any = None
+    loss_slots: list = field(default_factory=list)
+    strategy: Any = None
+    strat_md: Any = None
+    strat_slots: list = field(default_factory=list)
+    run_name: Any = None
+    epochs: Any = None
+    batch: Any = None
+    lr: Any = None
+    warmup: Any = None
+    max_steps: Any = None
+    max_seq: Any = None
+    eval_steps: Any = None
+    est_md: Any = None
+    cli: Any = None
+    yaml_code: Any = None
+    yaml_file: Any = None
+    yaml_upload: Any = None
+    start_msg: Any = None
+    view_state: Any = None
+    run_head: Any = None
+    prog: Any = None
+    loss_plot: Any = None
+    metric_plot: Any = None
+    log_box: Any = None
+    run_pick: Any = None
+    runs_df: Any = None
+
+    @property
+    def form(self) -> list:
+        """The inputs a config is made from (creation order, which is also their order in the HTTP API)."""
+        return [self.kind, self.bundled, self.mpath, self.loss, *self.loss_slots, self.strategy, *self.strat_slots,
+                self.run_name, self.epochs, self.batch, self.lr, self.warmup, self.max_steps, self.max_seq,
+                self.eval_steps]
+
+    @property
+    def live(self) -> list:
+        return [self.loss_plot, self.metric_plot, self.prog, self.run_head, self.log_box]
+
+
+def bind(fn: Callable, ui: TrainUI, order: list | None = None) -> Callable:
+    """``fn(ui, values)`` as a Gradio handler (errors made readable by ``ui.common.handler``). Without ``order``
+    the event passes a set of components and Gradio gives one ``dict[Component, Any]``; with ``order`` (a list
+    of components, for an HTTP API whose argument order must stay as published) the positional values are
+    turned into that same dict, so ``fn`` still reads every value by component."""
+    if order is None:
+        to_dict = lambda args: args[0]  # noqa: E731
+    else:
+        to_dict = lambda args: dict(zip(order, args))  # noqa: E731
+    if inspect.isgeneratorfunction(fn):
+        def bound(*args):
+            yield from fn(ui, to_dict(args))
+    else:
+        def bound(*args):
+            return fn(ui, to_dict(args))
+    functools.update_wrapper(bound, fn)
+    del bound.__wrapped__  # Gradio reads the wrapper's own signature
+    return handler(bound)
 
 
 # ------------------------------------------------------------------------------------------ form helpers
 
-def _bundled() -> tuple[list[str], str]:
-    from core.models import DEFAULT_MODEL, list_sources
+def model_choices(lang: str) -> list[tuple[str, str]]:
+    """(label, name) of each model source, the label naming the languages it serves."""
+    from core.models import list_sources
 
-    return [s.name for s in list_sources()], DEFAULT_MODEL
+    return [(f"{s.name} · {t('langs_' + s.language, lang)}", s.name) for s in list_sources()]
+
+
+def model_for_language(language: str | None, current: str | None) -> str | None:
+    """The bundled model to preselect for data in ``language``: ``current`` when it covers the language, else
+    the first available source that does (multilingual-e5-small for Chinese)."""
+    from core.data.language import languages_covered
+    from core.models import list_sources
+
+    sources = list_sources()
+    if not language:
+        return current
+    by_name = {s.name: s for s in sources}
+    if current in by_name and language in languages_covered(by_name[current].language):
+        return current
+    fits = [s for s in sources if language in languages_covered(s.language)]
+    best = next((s for s in fits if s.available), fits[0] if fits else None)
+    return best.name if best else current
+
+
+def data_language(data_state) -> str | None:
+    """The active dataset's language: as recorded in the state, else detected from its training file."""
+    from ui.state import as_state
+
+    st = as_state(data_state)
+    if st is None:
+        return None
+    if st.language:
+        return st.language
+    from core.data import load_data
+    from core.data.language import detect_language, texts_of
+
+    loaded = load_data(st.train, format=st.format, mapping=st.mapping or None)
+    return detect_language(texts_of(loaded.df))
 
 
 def _losses(fmt: str | None) -> list[str]:
@@ -122,55 +235,38 @@ def model_spec(kind: str, bundled: str | None, path: str | None) -> str:
     return spec
 
 
-def make_config(data_state, kind, bundled, path, loss, loss_vals, strategy, strat_vals, name, epochs, batch, lr,
-                warmup, max_steps, max_seq, eval_steps):
-    """Form values -> ``TrainConfig`` (validated by ``TrainConfig.from_dict``)."""
+def make_config(ui: TrainUI, v: dict):
+    """The form's values (by component) -> ``TrainConfig`` (validated by ``TrainConfig.from_dict``)."""
     from core.errors import DataError
     from core.losses import get_loss
     from core.strategies import get_strategy
     from core.training import TrainConfig
 
+    data_state = v.get(ui.data_state)
     if not data_state or not data_state.get("train"):
         raise DataError(t("no_data", "en"))
+    loss, strategy = v.get(ui.loss), v.get(ui.strategy) or "full"
+    max_steps, max_seq, eval_steps = v.get(ui.max_steps), v.get(ui.max_seq), v.get(ui.eval_steps)
     cfg = TrainConfig()
-    cfg.name = (name or "").strip() or "run"
-    cfg.model = model_spec(kind, bundled, path)
-    cfg.data.train = [data_state["train"]]
-    cfg.data.validation = [data_state["validation"]] if data_state.get("validation") else []
-    cfg.data.test = [data_state["test"]] if data_state.get("test") else []
+    cfg.name = (v.get(ui.run_name) or "").strip() or "run"
+    cfg.model = model_spec(v.get(ui.kind), v.get(ui.bundled), v.get(ui.mpath))
+    cfg.data.train = [data_state.get("train")]
+    cfg.data.validation = [data_state.get("validation")] if data_state.get("validation") else []
+    cfg.data.test = [data_state.get("test")] if data_state.get("test") else []
     cfg.data.format = data_state.get("format")
     cfg.data.mapping = data_state.get("mapping") or None
     cfg.loss.name = loss or None
-    cfg.loss.params = _collect(get_loss(loss).params, loss_vals) if loss else {}
-    cfg.strategy.name = strategy or "full"
-    cfg.strategy.params = _collect(get_strategy(cfg.strategy.name).params, strat_vals)
-    cfg.hyper.epochs = float(epochs or 1)
-    cfg.hyper.batch_size = int(batch or 32)
-    cfg.hyper.learning_rate = float(lr or 2e-5)
-    cfg.hyper.warmup_ratio = float(warmup or 0)
+    cfg.loss.params = _collect(get_loss(loss).params, [v.get(c) for c in ui.loss_slots]) if loss else {}
+    cfg.strategy.name = strategy
+    cfg.strategy.params = _collect(get_strategy(strategy).params, [v.get(c) for c in ui.strat_slots])
+    cfg.hyper.epochs = float(v.get(ui.epochs) or 1)
+    cfg.hyper.batch_size = int(v.get(ui.batch) or 32)
+    cfg.hyper.learning_rate = float(v.get(ui.lr) or 2e-5)
+    cfg.hyper.warmup_ratio = float(v.get(ui.warmup) or 0)
     cfg.hyper.max_steps = int(max_steps) if max_steps not in (None, "") else -1
     cfg.hyper.max_seq_length = int(max_seq) if max_seq else None
     cfg.eval.eval_steps = int(eval_steps) if eval_steps else None
     return TrainConfig.from_dict(cfg.to_dict())
-
-
-def cli_command(cfg) -> str:
-    parts = ["python", "-m", "core", "train", "--name", cfg.name, "--model", cfg.model, "--data", *cfg.data.train]
-    if cfg.data.validation:
-        parts += ["--validation", *cfg.data.validation]
-    if cfg.data.format:
-        parts += ["--format", cfg.data.format]
-    if cfg.loss.name:
-        parts += ["--loss", cfg.loss.name]
-    if cfg.strategy.name:
-        parts += ["--strategy", cfg.strategy.name]
-    parts += ["--epochs", f"{cfg.hyper.epochs:g}", "--batch-size", str(cfg.hyper.batch_size), "--lr", f"{cfg.hyper.learning_rate:g}"]
-    if cfg.hyper.max_steps and cfg.hyper.max_steps > 0:
-        parts += ["--max-steps", str(cfg.hyper.max_steps)]
-    flags = " ".join(shlex.quote(p) for p in parts)
-    note = ("# loss/strategy parameters, mapping and other settings live in the YAML; the exact equivalent is:\n"
-            f"python -m core train --config {shlex.quote(safe_file(cfg.name))}.yaml")
-    return flags + "\n\n" + note
 
 
 def safe_file(name: str) -> str:
@@ -179,83 +275,109 @@ def safe_file(name: str) -> str:
     return safe_name(name, default="run")
 
 
+def cli_outputs(ui: TrainUI, cfg) -> dict:
+    from core.training.cli import command_line
+
+    path = Path(tempfile.mkdtemp(prefix="studio-yaml-")) / f"{safe_file(cfg.name)}.yaml"
+    path.write_text(cfg.to_yaml(), encoding="utf-8")  # a config never holds secrets (TrainConfig refuses them)
+    from ui.common import offer_download
+
+    return {ui.cli: command_line(cfg), ui.yaml_code: cfg.to_yaml(), ui.yaml_file: offer_download(path, move=True)}
+
+
+def form_from_config(ui: TrainUI, cfg, lang: str) -> dict:
+    from core.losses import get_loss
+    from core.strategies import get_strategy
+
+    names = [n for _, n in model_choices(lang)]
+    is_bundled = cfg.model in names
+    is_path = not is_bundled and (Path(cfg.model).exists() or cfg.model.startswith(("/", ".")))
+    k = "bundled" if is_bundled else ("local" if is_path else "hub")
+    lname = cfg.loss.name or _default_loss(cfg.data.format)
+    lparams = get_loss(lname).params if lname else ()
+    sparams = get_strategy(cfg.strategy.name).params
+    out = {ui.kind: gr.update(value=k),
+           ui.bundled: gr.update(value=cfg.model if is_bundled else None, visible=k == "bundled"),
+           ui.mpath: gr.update(value="" if is_bundled else cfg.model, visible=k != "bundled"),
+           ui.loss: gr.update(choices=_losses(cfg.data.format), value=lname),
+           ui.strategy: gr.update(value=cfg.strategy.name),
+           ui.run_name: cfg.name, ui.epochs: cfg.hyper.epochs, ui.batch: cfg.hyper.batch_size,
+           ui.lr: cfg.hyper.learning_rate, ui.warmup: cfg.hyper.warmup_ratio, ui.max_steps: cfg.hyper.max_steps,
+           ui.max_seq: cfg.hyper.max_seq_length or 0, ui.eval_steps: cfg.eval.eval_steps or 0,
+           ui.loss_md: loss_info(lname, cfg.data.format, lang)}
+    out.update(zip(ui.loss_slots, slot_updates(lparams, cfg.loss.params, lang, LOSS_SLOTS)))
+    out.update(zip(ui.strat_slots, slot_updates(sparams, cfg.strategy.params, lang, STRAT_SLOTS)))
+    return out
+
+
+def data_state_from_config(cfg) -> dict:
+    test = cfg.data.test[0] if cfg.data.test else None
+    beir = Path(test).parent / "beir" if test else None  # the sample layout: test split + BEIR corpus beside it
+    return {"train": cfg.data.train[0] if cfg.data.train else None,
+            "validation": cfg.data.validation[0] if cfg.data.validation else None,
+            "test": test, "eval": str(beir) if beir and (beir / "corpus.jsonl").is_file() else None,
+            "format": cfg.data.format,
+            "mapping": cfg.data.mapping or {}, "roles": list((cfg.data.mapping or {}).keys()), "rows": None}
+
+
 # ------------------------------------------------------------------------------------------ live view
 
-def empty_view(run_dir: str | None = None) -> dict:
-    return {"run_dir": run_dir, "offset": 0, "train": [], "eval": [], "log": [], "progress": {}, "status": "",
-            "metric": None, "plan": {}}
+def status_word(status: str, lang: str) -> str:
+    return t("st_" + status, lang) if status else ""
 
 
-def apply_events(view: dict, events: list[dict]) -> None:
-    """Fold new events into the view (pure bookkeeping for display)."""
-    for ev in events:
-        typ = ev.get("type")
-        if typ == "train" and isinstance(ev.get("loss"), (int, float)):
-            view["train"].append((ev.get("step", 0), float(ev["loss"])))
-        elif typ == "eval":
-            metrics = ev.get("metrics") or {}
-            name = view.get("metric") or next(iter(metrics), None)
-            view["metric"] = name
-            if name in metrics and isinstance(metrics[name], (int, float)):
-                view["eval"].append((ev.get("step", 0), float(metrics[name])))
-            shown = [(k, v) for k, v in metrics.items() if not k.endswith(("_time", "runtime", "per_second"))]
-            shown.sort(key=lambda kv: kv[0] != name)
-            view["log"].append(f"eval step {ev.get('step')}: " + ", ".join(f"{k}={fmt_num(v)}" for k, v in shown[:6]))
-        elif typ == "progress":
-            view["progress"] = ev
-        elif typ == "status":
-            view["status"] = ev.get("status", "")
-            view["log"].append(f"status: {view['status']}" + (f" ({ev['error']})" if ev.get("error") else ""))
-        elif typ == "plan":
-            view["plan"] = ev
-            if ev.get("main_metric"):
-                view["metric"] = ev["main_metric"]
-            view["log"].append(f"plan: {ev.get('total_steps')} steps, loss {ev.get('loss')}, metric {ev.get('main_metric')}")
-        elif typ in ("log", "error", "warning"):
-            view["log"].append(f"{typ}: {ev.get('message', '')}")
-        elif typ == "params":
-            view["log"].append(f"strategy {ev.get('strategy')}: {ev.get('trainable'):,} of {ev.get('total'):,} parameters trainable")
-        elif typ == "data":
-            view["log"].append(f"data: {ev.get('format')} {ev.get('counts')}")
-        elif typ == "best":
-            view["log"].append(f"best {ev.get('metric')} = {fmt_num(ev.get('value'))} at step {ev.get('step')}")
-    view["train"] = view["train"][-MAX_POINTS:]
-    view["log"] = view["log"][-200:]
+def progress_text(p: dict, lang: str) -> str:
+    """The progress bar's sentence for ``core.training.events.phase_progress``'s answer."""
+    kind = p["kind"]
+    what = t("save_" + p["what"], lang) if p.get("what") in ("checkpoint", "best", "final") else ""
+    if kind in ("evaluating_base", "evaluating"):
+        return t("ph_" + kind, lang, done=p["done"], total=p["total"] or "?", step=p["step"])
+    if kind in ("loading_model", "finishing", "queued"):
+        return t("ph_" + kind, lang)
+    if kind == "saving":
+        return t("ph_saving", lang, what=what or t("save_checkpoint", lang), step=p["step"])
+    if kind == "stopping":
+        return t("ph_stopping_save", lang, what=what) if what else t("ph_stopping_step", lang, step=p["step"])
+    eta = fmt_seconds(p.get("eta")) if kind == "training" else "-"
+    return t("eta", lang, step=p["step"], total=p["total"], pct=int(round(100 * (p["fraction"] or 0))), eta=eta)
 
 
-def view_outputs(view: dict, lang: str) -> list:
-    from core.training import read_status
+def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
+    from core.training import read_status, run_status
+    from core.training.events import phase_progress
 
     train_df = pd.DataFrame(view["train"], columns=["step", "loss"])
     metric = view.get("metric") or "metric"
     eval_df = pd.DataFrame(view["eval"], columns=["step", metric])
-    pr = view.get("progress") or {}
-    st = read_status(view["run_dir"]) if view.get("run_dir") else {}
-    status = st.get("status") or view.get("status") or ""
-    frac = pr.get("fraction") or (1.0 if status == "completed" else 0.0)
-    total = pr.get("total_steps") or (view.get("plan") or {}).get("total_steps") or 0
-    text = t("eta", lang, step=pr.get("step", 0), total=total, pct=int(round(100 * (frac or 0))),
-             eta=fmt_seconds(pr.get("eta_seconds")) if status == "running" else "-")
-    name = Path(view["run_dir"]).name if view.get("run_dir") else ""
-    head = f"**{name}** · {status}" if name else t("no_run", lang)
+    run_dir = view.get("run_dir")
+    st = read_status(run_dir) if run_dir else {}
+    status = run_status(run_dir, st) if run_dir else (view.get("status") or "")
+    p = phase_progress(view, status)
+    text = progress_text(p, lang)
+    name = Path(run_dir).name if run_dir else ""
+    head = f"**{name}** · {status_word(status, lang)}" if name else t("no_run", lang)
+    if status == "stopping":
+        head += f" ({text})"
     if st.get("baseline") is not None:
         head += f" · {st.get('main_metric')}: base {fmt_num(st.get('baseline'))}"
         if st.get("best_metric") is not None:
             head += f", best {fmt_num(st.get('best_metric'))}"
     if st.get("warning"):
-        head += f"\n\n⚠️ {st['warning']}"
+        head += f"\n\n⚠️ {tr_engine(st['warning'], lang)}"
     elif st.get("error"):
-        head += f"\n\n⚠️ {st['error']}"
-    return [gr.update(value=train_df, y="loss"), gr.update(value=eval_df, y=metric, y_title=metric),
-            progress_html(frac, text), head, "\n".join(view["log"][-LOG_LINES:])]
+        head += f"\n\n⚠️ {tr_engine(st['error'], lang)}"
+    return {ui.loss_plot: gr.update(value=train_df, y="loss"),
+            ui.metric_plot: gr.update(value=eval_df, y=metric, y_title=metric),
+            ui.prog: progress_html(p["fraction"], text), ui.run_head: head,
+            ui.log_box: "\n".join(view["log"][-LOG_LINES:]), ui.view_state: dict(view, shown=status)}
 
 
 def runs_table() -> pd.DataFrame:
     from core.training import list_runs
 
-    rows = [[r.name, r.status, r.main_metric or "", fmt_num(r.baseline), fmt_num(r.best_metric), r.step if r.step is not None else ""]
-            for r in list_runs()]
-    return pd.DataFrame(rows, columns=["run", "status", "metric", "base", "best", "step"])
+    rows = [[r.name, r.status, r.main_metric or "", fmt_num(r.baseline), fmt_num(r.best_metric),
+             r.step if r.step is not None else ""] for r in list_runs()]
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
 def run_names() -> list[str]:
@@ -264,318 +386,326 @@ def run_names() -> list[str]:
     return [r.name for r in list_runs()]
 
 
+def _run_folder(name: str | None, action: str) -> Path:
+    from core.errors import StudioError
+    from core.paths import run_path, runs_root
+
+    if not name:
+        raise StudioError(f"Choose a run in the runs list to {action}.")
+    run_dir = run_path(name)  # the one resolver: refuses anything that is not a run folder inside runs/
+    if not (run_dir / "config.yaml").is_file():
+        raise StudioError(f"There is no run named '{name}' in {runs_root()} (no config.yaml); pick one from the runs list.")
+    return run_dir
+
+
+def opened_view(run_dir: Path) -> dict:
+    from core.training import read_events
+    from core.training.events import empty_view, fold_events
+
+    events, offset = read_events(run_dir, 0)
+    return dict(fold_events(empty_view(str(run_dir)), events), offset=offset)
+
+
+# ------------------------------------------------------------------------------------------ handlers
+
+def on_data_change(ui: TrainUI, v: dict) -> dict:
+    from core.losses import get_loss
+
+    data_state, lang = v.get(ui.data_state), v.get(ui.lang)
+    fmt = (data_state or {}).get("format")
+    name = _default_loss(fmt)
+    params = get_loss(name).params if name else ()
+    out = {ui.loss: gr.update(choices=_losses(fmt), value=name), ui.loss_md: loss_info(name, fmt, lang)}
+    out.update(zip(ui.loss_slots, slot_updates(params, None, lang, LOSS_SLOTS)))
+    try:
+        language = data_language(data_state)
+    except Exception:  # the Data tab reports unreadable files; the model choice just stays
+        language = None
+    if language:
+        pick = model_for_language(language, v.get(ui.bundled))
+        out[ui.bundled] = gr.update(value=pick)
+        out[ui.model_note] = t("model_for_lang", lang, language=t("data_lang_" + language, lang), model=pick)
+    return out
+
+
+def on_loss(ui: TrainUI, v: dict) -> dict:
+    from core.losses import get_loss
+
+    name, lang = v.get(ui.loss), v.get(ui.lang)
+    params = get_loss(name).params if name else ()
+    out = {ui.loss_md: loss_info(name, (v.get(ui.data_state) or {}).get("format"), lang)}
+    out.update(zip(ui.loss_slots, slot_updates(params, None, lang, LOSS_SLOTS)))
+    return out
+
+
+def on_strategy(ui: TrainUI, v: dict) -> dict:
+    from core.strategies import get_strategy
+
+    name, lang = v.get(ui.strategy), v.get(ui.lang)
+    params = get_strategy(name).params if name else ()
+    out = {ui.strat_md: strategy_info(name, lang)}
+    out.update(zip(ui.strat_slots, slot_updates(params, None, lang, STRAT_SLOTS)))
+    return out
+
+
+def on_lang(ui: TrainUI, v: dict) -> dict:
+    lang = v.get(ui.lang)
+    out = {ui.bundled: gr.update(choices=model_choices(lang))}
+    try:
+        out[ui.loss_md] = loss_info(v.get(ui.loss), (v.get(ui.data_state) or {}).get("format"), lang)
+        out[ui.strat_md] = strategy_info(v.get(ui.strategy), lang)
+    except Exception:
+        pass
+    return out
+
+
+def on_estimate(ui: TrainUI, v: dict):
+    from core.training.estimate import estimate
+
+    lang = v.get(ui.lang)
+    cfg = make_config(ui, v)
+    yield {ui.est_md: t("estimate_out", lang) + " …"}
+    est = estimate(cfg)
+    text = t("est_text", lang, time=fmt_seconds(est.seconds), steps=est.total_steps, mem=f"{est.peak_memory_mb:,.0f}",
+             trainable=f"{est.trainable_parameters:,}", total=f"{est.parameters:,}")
+    b = est.breakdown
+    if b:
+        text += "\n\n" + t("est_breakdown", lang, load=fmt_seconds(b.get("startup", 0) + b.get("load_model", 0)),
+                           base=fmt_seconds(b.get("evaluate_base", 0)), train=fmt_seconds(b.get("train", 0)),
+                           evals=fmt_seconds(b.get("evaluate", 0)), save=fmt_seconds(b.get("save", 0)))
+    if est.notes:
+        text += "\n\n" + "\n".join(f"- {tr_engine(n, lang)}" for n in est.notes)
+    yield {ui.est_md: text, **cli_outputs(ui, cfg)}
+
+
+def on_form_change(ui: TrainUI, v: dict) -> dict:
+    try:
+        cfg = make_config(ui, v)
+    except Exception:  # an incomplete form: the CLI and YAML stay as they were
+        return {}
+    return cli_outputs(ui, cfg)
+
+
+def on_yaml_upload(ui: TrainUI, v: dict) -> dict:
+    from core.training import TrainConfig
+
+    f = v.get(ui.yaml_upload)
+    if not f:
+        return {}
+    return form_from_config(ui, TrainConfig.load(f), v.get(ui.lang))
+
+
+def on_start(ui: TrainUI, v: dict) -> dict:
+    from core.training import start_run
+    from core.training.events import empty_view
+
+    lang = v.get(ui.lang)
+    cfg = make_config(ui, v)
+    if v.get(ui.kind) == "local":
+        from core.models import check_model_folder
+
+        check_model_folder(cfg.model)  # a clear message now rather than a failed run later
+    run_dir = start_run(cfg)  # refuses a second concurrent training with a StudioError
+    view = empty_view(str(run_dir))
+    return {ui.start_msg: t("started", lang, name=run_dir.name),
+            ui.run_pick: gr.update(choices=run_names(), value=run_dir.name), ui.runs_df: runs_table(),
+            **view_outputs(ui, view, lang)}
+
+
+def on_stop(ui: TrainUI, v: dict) -> dict:
+    from core.errors import StudioError
+    from core.training import active_run, request_stop, run_status
+
+    lang = v.get(ui.lang)
+    view = v.get(ui.view_state) or {}
+    busy = active_run()
+    run_dir = view.get("run_dir") if view.get("run_dir") and run_status(view["run_dir"]) in ("queued", "running") else None
+    run_dir = run_dir or (str(busy) if busy else None)
+    if not run_dir:
+        raise StudioError("No training is running, so there is nothing to stop.")
+    if run_status(run_dir) == "stopping":
+        return {ui.start_msg: t("stop_already", lang, name=Path(run_dir).name)}
+    request_stop(run_dir)
+    return {ui.start_msg: t("stop_requested", lang)}
+
+
+def on_resume(ui: TrainUI, v: dict) -> dict:
+    from core.training import TrainConfig, start_run
+    from core.training.events import empty_view
+
+    lang = v.get(ui.lang)
+    run_dir = _run_folder(v.get(ui.run_pick), "resume")
+    cfg = TrainConfig.load(run_dir / "config.yaml")
+    start_run(cfg, run_dir=run_dir, resume=True)
+    view = empty_view(str(run_dir))
+    return {ui.start_msg: t("resumed", lang, name=run_dir.name), ui.runs_df: runs_table(),
+            **view_outputs(ui, view, lang)}
+
+
+def on_open(ui: TrainUI, v: dict) -> dict:
+    from core.training import TrainConfig
+
+    lang = v.get(ui.lang)
+    run_dir = _run_folder(v.get(ui.run_pick), "open")
+    cfg = TrainConfig.load(run_dir / "config.yaml")
+    return {**view_outputs(ui, opened_view(run_dir), lang), **form_from_config(ui, cfg, lang),
+            ui.data_state: data_state_from_config(cfg)}
+
+
+def on_refresh(ui: TrainUI, v: dict) -> dict:
+    current = v.get(ui.run_pick)
+    names = run_names()
+    return {ui.run_pick: gr.update(choices=names, value=current if current in names else (names[0] if names else None)),
+            ui.runs_df: runs_table()}
+
+
+def on_tick(ui: TrainUI, v: dict) -> dict:
+    """New events folded in; the display also refreshes when the run's displayed status changes without an
+    event (its process ended after it wrote its last line)."""
+    from core.training import read_events, run_status
+    from core.training.events import fold_events
+
+    view = v.get(ui.view_state)
+    if not view or not view.get("run_dir"):
+        return {}
+    events, offset = read_events(view["run_dir"], view.get("offset", 0))
+    status = run_status(view["run_dir"])
+    if not events and view.get("shown") == status:
+        return {}
+    view = dict(fold_events(view, events), offset=offset)
+    out = view_outputs(ui, view, v.get(ui.lang))
+    if status != view.get("shown") or any(e.get("type") in ("status", "best") for e in events):
+        out[ui.runs_df] = runs_table()
+    return out
+
+
+def on_page_load(ui: TrainUI, v: dict) -> dict:
+    """After a (re)load: list runs and re-open the training in progress (or the latest run)."""
+    from core.training import active_run
+
+    lang = v.get(ui.lang)
+    names = run_names()
+    busy = active_run()
+    pick = busy.name if busy else (names[0] if names else None)
+    out = {ui.run_pick: gr.update(choices=names, value=pick), ui.runs_df: runs_table()}
+    if not pick:
+        return out
+    try:
+        restored = on_open(ui, {ui.run_pick: pick, ui.lang: lang})
+    except Exception:
+        return out
+    if not busy:  # keep the form and the data picked in the Data tab unless a training is in progress
+        restored = {c: u for c, u in restored.items() if c in ui.live or c is ui.view_state}
+    return {**out, **restored}
+
+
 # ------------------------------------------------------------------------------------------ layout
 
 def build(ctx) -> dict:
     L = ctx.labeler
+    from core.models import DEFAULT_MODEL
     from core.strategies import STRATEGIES
+    from core.training.events import empty_view
 
-    bundled_names, default_model = _bundled()
-
+    ui = TrainUI(lang=ctx.lang, data_state=ctx.data_state)
     with gr.Tab(t("tab_train"), id=2, elem_id="tab-train") as tab:
-        view_state = gr.State(empty_view())
+        ui.view_state = gr.State(empty_view())
         L.add(tab, label="tab_train")
         with gr.Row():
             with gr.Column(scale=5):
                 with gr.Row():
-                    kind = L.add(gr.Radio([(t("ms_bundled"), "bundled"), (t("ms_local"), "local"), (t("ms_hub"), "hub")],
-                                          value="bundled", label=t("model_source"), elem_id="model-kind"),
-                                 label="model_source", choices=[("ms_bundled", "bundled"), ("ms_local", "local"), ("ms_hub", "hub")])
-                    bundled = L.add(gr.Dropdown(bundled_names, value=default_model, label=t("bundled_model"),
-                                                elem_id="model-bundled"), label="bundled_model")
-                    mpath = L.add(gr.Textbox(label=t("model_path"), visible=False, elem_id="model-path"), label="model_path")
-                loss = L.add(gr.Dropdown(_losses(None), value=None, label=t("loss"), elem_id="loss"), label="loss")
-                loss_md = gr.Markdown("", elem_id="loss-info")
+                    ui.kind = L.add(gr.Radio([(t("ms_bundled"), "bundled"), (t("ms_local"), "local"), (t("ms_hub"), "hub")],
+                                             value="bundled", label=t("model_source"), elem_id="model-kind"),
+                                    label="model_source", choices=[("ms_bundled", "bundled"), ("ms_local", "local"), ("ms_hub", "hub")])
+                    ui.bundled = L.add(gr.Dropdown(model_choices("en"), value=DEFAULT_MODEL, label=t("bundled_model"),
+                                                   elem_id="model-bundled"), label="bundled_model")
+                    ui.mpath = L.add(gr.Textbox(label=t("model_path"), visible=False, elem_id="model-path"), label="model_path")
+                ui.model_note = gr.Markdown("", elem_id="model-note")
+                ui.loss = L.add(gr.Dropdown(_losses(None), value=None, label=t("loss"), elem_id="loss"), label="loss")
+                ui.loss_md = gr.Markdown("", elem_id="loss-info")
                 with gr.Row():
-                    loss_slots = [gr.Dropdown([], value=None, allow_custom_value=True, visible=False, label=f"p{i}",
-                                              min_width=140) for i in range(LOSS_SLOTS)]
-                strategy = L.add(gr.Dropdown(list(STRATEGIES), value="full", label=t("strategy"), elem_id="strategy"),
-                                 label="strategy")
-                strat_md = gr.Markdown(strategy_info("full", "en"))
+                    ui.loss_slots = [gr.Dropdown([], value=None, allow_custom_value=True, visible=False, label=f"p{i}",
+                                                 min_width=140) for i in range(LOSS_SLOTS)]
+                ui.strategy = L.add(gr.Dropdown(list(STRATEGIES), value="full", label=t("strategy"), elem_id="strategy"),
+                                    label="strategy")
+                ui.strat_md = gr.Markdown(strategy_info("full", "en"))
                 with gr.Row():
-                    strat_slots = [gr.Dropdown([], value=None, allow_custom_value=True, visible=False, label=f"s{i}",
-                                               min_width=140) for i in range(STRAT_SLOTS)]
+                    ui.strat_slots = [gr.Dropdown([], value=None, allow_custom_value=True, visible=False, label=f"s{i}",
+                                                  min_width=140) for i in range(STRAT_SLOTS)]
                 with gr.Accordion(t("advanced"), open=True) as acc:
                     L.add(acc, label="advanced")
                     with gr.Row():
-                        run_name = L.add(gr.Textbox("pig-run", label=t("run_name"), elem_id="run-name"), label="run_name")
-                        epochs = L.add(gr.Number(1, label=t("epochs"), minimum=0.01, elem_id="epochs"), label="epochs")
-                        batch = L.add(gr.Number(16, label=t("batch_size"), precision=0, minimum=1, elem_id="batch"), label="batch_size")
-                        lr = L.add(gr.Number(5e-5, label=t("learning_rate"), elem_id="lr"), label="learning_rate")
+                        ui.run_name = L.add(gr.Textbox("pig-run", label=t("run_name"), elem_id="run-name"), label="run_name")
+                        ui.epochs = L.add(gr.Number(1, label=t("epochs"), minimum=0.01, elem_id="epochs"), label="epochs")
+                        ui.batch = L.add(gr.Number(16, label=t("batch_size"), precision=0, minimum=1, elem_id="batch"), label="batch_size")
+                        ui.lr = L.add(gr.Number(5e-5, label=t("learning_rate"), elem_id="lr"), label="learning_rate")
                     with gr.Row():
-                        warmup = L.add(gr.Number(0.1, label=t("warmup"), minimum=0, maximum=0.99), label="warmup")
-                        max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps"), label="max_steps")
-                        max_seq = L.add(gr.Number(128, label=t("max_seq_length"), precision=0, minimum=0), label="max_seq_length")
-                        eval_steps = L.add(gr.Number(0, label=t("eval_steps"), precision=0, minimum=0, elem_id="eval-steps"), label="eval_steps")
+                        ui.warmup = L.add(gr.Number(0.1, label=t("warmup"), minimum=0, maximum=0.99), label="warmup")
+                        ui.max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps"), label="max_steps")
+                        ui.max_seq = L.add(gr.Number(128, label=t("max_seq_length"), precision=0, minimum=0), label="max_seq_length")
+                        ui.eval_steps = L.add(gr.Number(0, label=t("eval_steps"), precision=0, minimum=0, elem_id="eval-steps"), label="eval_steps")
                 est_btn = L.add(gr.Button(t("estimate"), elem_id="estimate"), value="estimate")
-                est_md = gr.Markdown("", elem_id="estimate-out")
+                ui.est_md = gr.Markdown("", elem_id="estimate-out")
                 with gr.Accordion(t("cli"), open=False) as acc2:
                     L.add(acc2, label="cli")
-                    cli = gr.Code("", language="shell", label="CLI", elem_id="cli", interactive=False)
-                    yaml_code = L.add(gr.Code("", language="yaml", label=t("yaml"), elem_id="yaml", interactive=False), label="yaml")
+                    ui.cli = gr.Code("", language="shell", label="CLI", elem_id="cli", interactive=False)
+                    ui.yaml_code = L.add(gr.Code("", language="yaml", label=t("yaml"), elem_id="yaml", interactive=False), label="yaml")
                     with gr.Row():
-                        yaml_file = L.add(gr.File(label=t("download_yaml"), interactive=False), label="download_yaml")
-                        yaml_upload = L.add(gr.File(label=t("load_yaml"), file_types=[".yaml", ".yml"], elem_id="yaml-upload"),
-                                            label="load_yaml")
+                        ui.yaml_file = L.add(gr.File(label=t("download_yaml"), interactive=False), label="download_yaml")
+                        ui.yaml_upload = L.add(gr.File(label=t("load_yaml"), file_types=[".yaml", ".yml"], elem_id="yaml-upload"),
+                                               label="load_yaml")
                 with gr.Row():
                     start = L.add(gr.Button(t("start"), variant="primary", elem_id="start"), value="start")
                     stop = L.add(gr.Button(t("stop"), variant="stop", elem_id="stop"), value="stop")
                     resume = L.add(gr.Button(t("resume"), elem_id="resume"), value="resume")
-                start_msg = gr.Markdown("", elem_id="start-msg")
+                ui.start_msg = gr.Markdown("", elem_id="start-msg")
             with gr.Column(scale=6):
-                run_head = gr.Markdown(t("no_run"), elem_id="run-head")
-                prog = gr.HTML(progress_html(0, ""), elem_id="train-progress")
+                ui.run_head = gr.Markdown(t("no_run"), elem_id="run-head")
+                ui.prog = gr.HTML(progress_html(0, ""), elem_id="train-progress")
                 with gr.Row():
-                    loss_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "loss": []}), x="step", y="loss",
-                                                  label=t("chart_loss"), height=260, elem_id="loss-plot"), label="chart_loss")
-                    metric_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "metric": []}), x="step", y="metric",
-                                                    label=t("chart_metric"), height=260, elem_id="metric-plot"), label="chart_metric")
-                log_box = L.add(gr.Textbox("", label=t("log_tail"), lines=8, max_lines=12, autoscroll=True,
-                                           interactive=False, elem_id="log-tail"), label="log_tail")
+                    ui.loss_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "loss": []}), x="step", y="loss",
+                                                     label=t("chart_loss"), height=260, elem_id="loss-plot"), label="chart_loss")
+                    ui.metric_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "metric": []}), x="step", y="metric",
+                                                       label=t("chart_metric"), height=260, elem_id="metric-plot"), label="chart_metric")
+                ui.log_box = L.add(gr.Textbox("", label=t("log_tail"), lines=8, max_lines=12, autoscroll=True,
+                                              interactive=False, elem_id="log-tail"), label="log_tail")
                 with gr.Row():
-                    run_pick = L.add(gr.Dropdown([], value=None, label=t("runs"), allow_custom_value=True, elem_id="run-pick", scale=3), label="runs")
+                    ui.run_pick = L.add(gr.Dropdown([], value=None, label=t("runs"), allow_custom_value=True, elem_id="run-pick", scale=3), label="runs")
                     open_btn = L.add(gr.Button(t("open_run"), scale=1, elem_id="open-run"), value="open_run")
                     refresh = L.add(gr.Button(t("refresh"), scale=1), value="refresh")
-                runs_df = gr.Dataframe(pd.DataFrame(columns=["run", "status", "metric", "base", "best", "step"]),
-                                       interactive=False, elem_id="runs-table")
+                ui.runs_df = gr.Dataframe(pd.DataFrame(columns=RUN_COLUMNS), interactive=False, elem_id="runs-table")
         timer = gr.Timer(1.0)
 
-    form = [kind, bundled, mpath, loss, *loss_slots, strategy, *strat_slots, run_name, epochs, batch, lr, warmup,
-            max_steps, max_seq, eval_steps]
-    live = [loss_plot, metric_plot, prog, run_head, log_box]
+    form, live = ui.form, ui.live
+    open_outs = [ui.view_state, *live, *form, ui.loss_md, ctx.data_state]
 
-    def _cfg(data_state, *vals):
-        k, b, p, lo = vals[0:4]
-        lv = vals[4:4 + LOSS_SLOTS]
-        st = vals[4 + LOSS_SLOTS]
-        sv = vals[5 + LOSS_SLOTS:5 + LOSS_SLOTS + STRAT_SLOTS]
-        rest = vals[5 + LOSS_SLOTS + STRAT_SLOTS:]
-        return make_config(data_state, k, b, p, lo, lv, st, sv, *rest)
+    ui.kind.change(lambda k: (gr.update(visible=k == "bundled"), gr.update(visible=k != "bundled")), ui.kind,
+                   [ui.bundled, ui.mpath], api_name=False)
+    ctx.data_state.change(bind(on_data_change, ui), {ctx.data_state, ctx.lang, ui.bundled},
+                          [ui.loss, ui.loss_md, *ui.loss_slots, ui.bundled, ui.model_note], api_name=False)
+    ui.loss.input(bind(on_loss, ui), {ui.loss, ctx.data_state, ctx.lang}, [ui.loss_md, *ui.loss_slots], api_name=False)
+    ui.strategy.input(bind(on_strategy, ui), {ui.strategy, ctx.lang}, [ui.strat_md, *ui.strat_slots], api_name=False)
+    ctx.lang.change(bind(on_lang, ui), {ctx.lang, ui.loss, ui.strategy, ctx.data_state},
+                    [ui.bundled, ui.loss_md, ui.strat_md], api_name=False)
+    est_btn.click(bind(on_estimate, ui), {ctx.lang, ctx.data_state, *form}, [ui.est_md, ui.cli, ui.yaml_code, ui.yaml_file],
+                  api_name="train_estimate")
+    for comp in (ui.loss, ui.strategy, ui.run_name, ui.epochs, ui.batch, ui.lr, ui.max_steps, ui.bundled, ui.mpath):
+        comp.change(bind(on_form_change, ui), {ctx.data_state, *form}, [ui.cli, ui.yaml_code, ui.yaml_file], api_name=False)
+    ui.yaml_upload.upload(bind(on_yaml_upload, ui), {ui.yaml_upload, ctx.lang}, [*form, ui.loss_md, ctx.data_state],
+                          api_name=False)
 
-    # -- events: form ------------------------------------------------------------------------------
-    kind.change(lambda k: (gr.update(visible=k == "bundled"), gr.update(visible=k != "bundled")), kind, [bundled, mpath],
-                api_name=False)
+    start.click(bind(on_start, ui), {ctx.lang, ctx.data_state, *form},
+                [ui.view_state, ui.start_msg, ui.run_pick, ui.runs_df, *live], api_name="train_start")
+    stop.click(bind(on_stop, ui), {ui.view_state, ctx.lang}, [ui.start_msg], api_name="train_stop")
+    resume.click(bind(on_resume, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang], [ui.view_state, ui.start_msg, ui.runs_df, *live],
+                 api_name="train_resume")
+    open_btn.click(bind(on_open, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang], open_outs, api_name="train_open")
+    refresh.click(bind(on_refresh, ui), {ui.run_pick}, [ui.run_pick, ui.runs_df], api_name="train_runs")
+    timer.tick(bind(on_tick, ui), {ui.view_state, ctx.lang}, [ui.view_state, *live, ui.runs_df], api_name=False,
+               show_progress="hidden", queue=False)
 
-    @handler
-    def on_format(data_state, lang):
-        from core.losses import get_loss
+    def on_load(lang):
+        return on_page_load(ui, {ui.lang: lang})
 
-        fmt = (data_state or {}).get("format")
-        name = _default_loss(fmt)
-        params = get_loss(name).params if name else ()
-        return [gr.update(choices=_losses(fmt), value=name), loss_info(name, fmt, lang),
-                *slot_updates(params, None, lang, LOSS_SLOTS)]
-
-    ctx.data_state.change(on_format, [ctx.data_state, ctx.lang], [loss, loss_md, *loss_slots], api_name=False)
-
-    @handler
-    def on_loss(name, data_state, lang):
-        from core.losses import get_loss
-
-        params = get_loss(name).params if name else ()
-        return [loss_info(name, (data_state or {}).get("format"), lang), *slot_updates(params, None, lang, LOSS_SLOTS)]
-
-    loss.input(on_loss, [loss, ctx.data_state, ctx.lang], [loss_md, *loss_slots], api_name=False)
-
-    @handler
-    def on_strategy(name, lang):
-        from core.strategies import get_strategy
-
-        params = get_strategy(name).params if name else ()
-        return [strategy_info(name, lang), *slot_updates(params, None, lang, STRAT_SLOTS)]
-
-    strategy.input(on_strategy, [strategy, ctx.lang], [strat_md, *strat_slots], api_name=False)
-
-    def on_lang(lang, loss_name, strat_name, data_state):
-        try:
-            return loss_info(loss_name, (data_state or {}).get("format"), lang), strategy_info(strat_name, lang)
-        except Exception:
-            return gr.skip(), gr.skip()
-
-    ctx.lang.change(on_lang, [ctx.lang, loss, strategy, ctx.data_state], [loss_md, strat_md], api_name=False)
-
-    @handler
-    def on_estimate(lang, data_state, *vals):
-        from core.training.estimate import estimate
-
-        cfg = _cfg(data_state, *vals)
-        yield t("estimate_out", lang) + " …", gr.skip(), gr.skip(), gr.skip()
-        est = estimate(cfg)
-        text = t("est_text", lang, time=fmt_seconds(est.seconds), steps=est.total_steps, mem=f"{est.peak_memory_mb:,.0f}",
-                 trainable=f"{est.trainable_parameters:,}", total=f"{est.parameters:,}")
-        if est.notes:
-            text += "\n\n" + "\n".join(f"- {n}" for n in est.notes)
-        yield (text, *_cli_outputs(cfg))
-
-    def _cli_outputs(cfg):
-        path = Path(tempfile.mkdtemp(prefix="studio-yaml-")) / f"{safe_file(cfg.name)}.yaml"
-        path.write_text(cfg.to_yaml(), encoding="utf-8")  # a config never holds secrets (TrainConfig refuses them)
-        from ui.common import offer_download
-
-        return cli_command(cfg), cfg.to_yaml(), offer_download(path, move=True)
-
-    est_btn.click(on_estimate, [ctx.lang, ctx.data_state, *form], [est_md, cli, yaml_code, yaml_file], api_name="train_estimate")
-
-    @handler
-    def on_form_change(data_state, *vals):
-        try:
-            cfg = _cfg(data_state, *vals)
-        except Exception:
-            return gr.skip(), gr.skip(), gr.skip()
-        return _cli_outputs(cfg)
-
-    for comp in (loss, strategy, run_name, epochs, batch, lr, max_steps, bundled, mpath):
-        comp.change(on_form_change, [ctx.data_state, *form], [cli, yaml_code, yaml_file], api_name=False)
-
-    def form_from_config(cfg, lang):
-        from core.losses import get_loss
-        from core.strategies import get_strategy
-
-        names, _ = _bundled()
-        is_bundled = cfg.model in names
-        is_path = not is_bundled and (Path(cfg.model).exists() or cfg.model.startswith(("/", ".")))
-        k = "bundled" if is_bundled else ("local" if is_path else "hub")
-        lname = cfg.loss.name or _default_loss(cfg.data.format)
-        lparams = get_loss(lname).params if lname else ()
-        sparams = get_strategy(cfg.strategy.name).params
-        return [gr.update(value=k), gr.update(value=cfg.model if is_bundled else None, visible=k == "bundled"),
-                gr.update(value="" if is_bundled else cfg.model, visible=k != "bundled"),
-                gr.update(choices=_losses(cfg.data.format), value=lname),
-                *slot_updates(lparams, cfg.loss.params, lang, LOSS_SLOTS),
-                gr.update(value=cfg.strategy.name), *slot_updates(sparams, cfg.strategy.params, lang, STRAT_SLOTS),
-                cfg.name, cfg.hyper.epochs, cfg.hyper.batch_size, cfg.hyper.learning_rate, cfg.hyper.warmup_ratio,
-                cfg.hyper.max_steps, cfg.hyper.max_seq_length or 0, cfg.eval.eval_steps or 0]
-
-    def data_state_from_config(cfg) -> dict:
-        test = cfg.data.test[0] if cfg.data.test else None
-        beir = Path(test).parent / "beir" if test else None  # the sample layout: test split + BEIR corpus beside it
-        return {"train": cfg.data.train[0] if cfg.data.train else None,
-                "validation": cfg.data.validation[0] if cfg.data.validation else None,
-                "test": test, "eval": str(beir) if beir and (beir / "corpus.jsonl").is_file() else None,
-                "format": cfg.data.format,
-                "mapping": cfg.data.mapping or {}, "roles": list((cfg.data.mapping or {}).keys()), "rows": None}
-
-    @handler
-    def on_yaml_upload(f, lang):
-        from core.training import TrainConfig
-
-        if not f:
-            return [gr.skip()] * (len(form) + 2)
-        cfg = TrainConfig.load(f)
-        return [*form_from_config(cfg, lang), loss_info(cfg.loss.name or _default_loss(cfg.data.format), cfg.data.format, lang),
-                gr.skip()]
-
-    yaml_upload.upload(on_yaml_upload, [yaml_upload, ctx.lang], [*form, loss_md, ctx.data_state], api_name=False)
-
-    # -- events: start / stop / resume / runs ---------------------------------------------------------
-    @handler
-    def on_start(lang, data_state, *vals):
-        from core.training import start_run
-
-        cfg = _cfg(data_state, *vals)
-        if vals[0] == "local":
-            from core.models import check_model_folder
-
-            check_model_folder(cfg.model)  # a clear message now rather than a failed run later
-        run_dir = start_run(cfg)  # refuses a second concurrent training with a StudioError
-        view = empty_view(str(run_dir))
-        names = run_names()
-        return [view, t("started", lang, name=run_dir.name), gr.update(choices=names, value=run_dir.name),
-                runs_table(), *view_outputs(view, lang)]
-
-    start.click(on_start, [ctx.lang, ctx.data_state, *form], [view_state, start_msg, run_pick, runs_df, *live],
-                api_name="train_start")
-
-    @handler
-    def on_stop(view, lang):
-        from core.errors import StudioError
-        from core.training import active_run, request_stop
-
-        run_dir = (view or {}).get("run_dir") or (str(active_run()) if active_run() else None)
-        if not run_dir:
-            raise StudioError("No training is running.")
-        request_stop(run_dir)
-        return t("stop_requested", lang)
-
-    stop.click(on_stop, [view_state, ctx.lang], [start_msg], api_name="train_stop")
-
-    @handler
-    def on_resume(run_name_value, lang):
-        from core.errors import StudioError
-        from core.paths import run_path
-        from core.training import TrainConfig, start_run
-
-        if not run_name_value:
-            raise StudioError("Choose a run to resume in the runs list.")
-        run_dir = run_path(run_name_value, must_exist=True)
-        cfg = TrainConfig.load(run_dir / "config.yaml")
-        start_run(cfg, run_dir=run_dir, resume=True)
-        view = empty_view(str(run_dir))
-        return [view, t("started", lang, name=run_dir.name), runs_table(), *view_outputs(view, lang)]
-
-    resume.click(on_resume, [run_pick, ctx.lang], [view_state, start_msg, runs_df, *live], api_name="train_resume")
-
-    @handler
-    def on_open(run_name_value, lang):
-        from core.errors import StudioError
-        from core.paths import run_path
-        from core.training import TrainConfig, read_events
-
-        if not run_name_value:
-            raise StudioError("Choose a run in the runs list first.")
-        run_dir = run_path(run_name_value)
-        if not (run_dir / "config.yaml").is_file():
-            raise StudioError(f"The run '{run_name_value}' has no config.yaml in {run_dir.parent}.")
-        cfg = TrainConfig.load(run_dir / "config.yaml")
-        view = empty_view(str(run_dir))
-        events, view["offset"] = read_events(run_dir, 0)
-        apply_events(view, events)
-        lname = cfg.loss.name or _default_loss(cfg.data.format)
-        return [view, *view_outputs(view, lang), *form_from_config(cfg, lang), loss_info(lname, cfg.data.format, lang),
-                data_state_from_config(cfg)]
-
-    open_outs = [view_state, *live, *form, loss_md, ctx.data_state]
-    open_btn.click(on_open, [run_pick, ctx.lang], open_outs, api_name="train_open")
-
-    def on_refresh(current):
-        names = run_names()
-        return gr.update(choices=names, value=current if current in names else (names[0] if names else None)), runs_table()
-
-    refresh.click(handler(on_refresh), [run_pick], [run_pick, runs_df], api_name="train_runs")
-
-    def on_tick(view, lang):
-        from core.training import read_events
-
-        if not view or not view.get("run_dir"):
-            return [gr.skip()] * (len(live) + 2)
-        events, offset = read_events(view["run_dir"], view.get("offset", 0))
-        if not events and view.get("ticked"):
-            return [gr.skip()] * (len(live) + 2)
-        view = dict(view, offset=offset, ticked=True, train=list(view["train"]), eval=list(view["eval"]), log=list(view["log"]))
-        apply_events(view, events)
-        status_changed = any(e.get("type") in ("status", "best") for e in events)
-        return [view, *view_outputs(view, lang), runs_table() if status_changed else gr.skip()]
-
-    timer.tick(on_tick, [view_state, ctx.lang], [view_state, *live, runs_df], api_name=False, show_progress="hidden",
-               queue=False)
-
-    def on_page_load(lang):
-        """After a (re)load: list runs and re-open the training in progress (or the latest run)."""
-        from core.training import active_run
-
-        names = run_names()
-        busy = active_run()
-        pick = busy.name if busy else (names[0] if names else None)
-        if not pick:
-            return [gr.update(choices=names, value=None), runs_table()] + [gr.skip()] * len(open_outs)
-        try:
-            restored = on_open.__wrapped__(pick, lang)
-        except Exception:
-            return [gr.update(choices=names, value=pick), runs_table()] + [gr.skip()] * len(open_outs)
-        if not busy:
-            restored[-1] = gr.skip()  # keep the data picked in the Data tab unless a training is in progress
-            restored = restored[: 1 + len(live)] + [gr.skip()] * (len(form) + 1) + [gr.skip()]
-        return [gr.update(choices=names, value=pick), runs_table(), *restored]
-
-    ctx.on_load.append((on_page_load, [ctx.lang], [run_pick, runs_df, *open_outs]))
-    return {"tab": tab, "run_pick": run_pick, "view": view_state}
+    ctx.on_load.append((on_load, [ctx.lang], [ui.run_pick, ui.runs_df, *open_outs]))
+    return {"tab": tab, "run_pick": ui.run_pick, "view": ui.view_state}

@@ -38,3 +38,45 @@ def test_estimate_minilm_is_minutes_not_hours():
         est = estimate(cfg)
     assert est.parameters > 20_000_000
     assert 10 < est.seconds < 3600
+
+
+def test_estimate_agrees_with_the_run_on_steps_and_parameters(tiny_model_path, format_file, tmp_runs):
+    """Under gradient accumulation and a LoRA strategy, the estimate plans the steps the runner makes and counts
+    the trainable parameters the run reports."""
+    from core.training import read_events, run_training
+    from tests.core.training.test_runner import tiny_config
+
+    cfg = tiny_config(tiny_model_path, format_file("pair", n=70), max_steps=-1, eval_steps=3,
+                      gradient_accumulation_steps=2)
+    cfg.hyper.batch_size = 4
+    cfg.strategy.name, cfg.strategy.params = "lora", {"r": 4}
+    est = estimate(cfg)
+    run_training(cfg, tmp_runs / "agree")
+    events, _ = read_events(tmp_runs / "agree")
+    plan = next(e for e in events if e["type"] == "plan")
+    params = next(e for e in events if e["type"] == "params")
+    last = max(e["step"] for e in events if e["type"] == "progress")
+    assert est.total_steps == plan["total_steps"] == last == math.ceil(math.ceil(56 / 4) / 2)
+    assert (est.trainable_parameters, est.parameters) == (params["trainable"], params["total"])
+    assert est.breakdown["evaluate_base"] > 0 and est.breakdown["evaluate"] > 0 and est.breakdown["load_model"] > 0
+    assert abs(sum(est.breakdown.values()) - est.seconds) < 1e-6
+
+
+def test_probe_is_cached_per_model_and_settings(tiny_model_path, format_file):
+    from core.training import estimate as E
+
+    E.clear_probe_cache()
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.data.train = [str(format_file("pair", n=60))]
+    cfg.hyper.batch_size = 8
+    estimate(cfg)
+    estimate(cfg)
+    assert len(E._PROBES) == 1  # same model and settings: measured once
+    cfg.hyper.batch_size = 4
+    estimate(cfg)
+    assert len(E._PROBES) == 2  # another batch size measures again
+    cfg.strategy.name = "bitfit"
+    estimate(cfg)
+    assert len(E._PROBES) == 3
+    E.clear_probe_cache()
+    assert not E._PROBES

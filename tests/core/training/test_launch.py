@@ -101,3 +101,30 @@ def test_cli_train_and_runs(tiny_model_path, format_file, tmp_runs, capsys):
     assert "cli" in capsys.readouterr().out
     # The saved config re-runs from the CLI as is.
     assert main(["train", "--config", str(tmp_runs / "cli" / "config.yaml"), "--name", "cli-again"]) == 0
+
+
+def test_start_waits_for_a_stopped_run_that_is_still_exiting(tiny_model_path, format_file, tmp_runs):
+    """A run that recorded 'stopped' but whose process has not exited yet shows as stopping; a new start
+    waits for the exit instead of refusing, and without a grace period says the run is still stopping."""
+    import json
+    import subprocess
+    import sys
+
+    from core.training import run_status
+
+    old = tmp_runs / "old"
+    old.mkdir(parents=True)
+    (old / "config.yaml").write_text("name: old\n")
+    exiting = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
+    (old / "pid").write_text(str(exiting.pid))
+    (old / "status.json").write_text(json.dumps({"status": "stopped", "updated": time.time()}))
+    try:
+        assert run_status(old) == "stopping"
+        cfg = tiny_config(tiny_model_path, format_file("pair", n=40), max_steps=1, eval_steps=1)
+        with pytest.raises(StudioError, match="still stopping"):
+            start_run(cfg, run_dir=tmp_runs / "new", exit_grace=0)
+        run_dir = start_run(cfg, run_dir=tmp_runs / "new")  # waits for the old process to exit, then starts
+        assert exiting.poll() is not None and run_status(old) == "stopped"
+        assert wait(run_dir, timeout=120)["status"] == "completed"
+    finally:
+        exiting.kill()

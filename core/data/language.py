@@ -1,0 +1,71 @@
+"""Which language a dataset's texts are in: ``detect_language(texts) -> "en" | "zh" | "mixed"``.
+
+The rule: over a sample of the texts (the first ``sample`` non-empty ones), the share of CJK ideographs among
+all letters (CJK ideographs + Latin letters). At least ``zh_share`` -> ``"zh"``; at most ``en_share`` ->
+``"en"``; between -> ``"mixed"``. Texts without any letter count as ``"en"`` (nothing says otherwise).
+``languages_covered(model_language)`` says which of these a model source's language tag serves.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+ZH_SHARE = 0.6
+EN_SHARE = 0.1
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2A6DF)
+
+
+def cjk_share(texts: Iterable[str], sample: int = 500) -> float:
+    """Share of CJK ideographs among CJK ideographs + Latin letters in the first ``sample`` texts (0 if none)."""
+    cjk = latin = 0
+    seen = 0
+    for text in texts:
+        if not isinstance(text, str) or not text.strip():
+            continue
+        for ch in text:
+            if _is_cjk(ch):
+                cjk += 1
+            elif ch.isascii() and ch.isalpha():
+                latin += 1
+        seen += 1
+        if seen >= sample:
+            break
+    letters = cjk + latin
+    return cjk / letters if letters else 0.0
+
+
+def detect_language(texts: Iterable[str], sample: int = 500, zh_share: float = ZH_SHARE,
+                    en_share: float = EN_SHARE) -> str:
+    """``"zh"``, ``"en"`` or ``"mixed"`` for ``texts`` (strings; other values are skipped)."""
+    share = cjk_share(texts, sample)
+    if share >= zh_share:
+        return "zh"
+    if share <= en_share:
+        return "en"
+    return "mixed"
+
+
+def languages_covered(model_language: str) -> set[str]:
+    """The data languages a model source serves: ``"en"`` -> {"en"}; ``"multilingual"`` -> all three;
+    ``"zh"`` -> {"zh"}; anything else -> none known."""
+    return {"en": {"en"}, "zh": {"zh"}, "multilingual": {"en", "zh", "mixed"}}.get(model_language, set())
+
+
+def texts_of(df, limit: int = 500) -> list[str]:
+    """Up to ``limit`` texts from a canonical data frame (string cells and lists of strings, ``_`` columns
+    skipped), taken row by row so every column is represented."""
+    out: list[str] = []
+    cols = [c for c in df.columns if not str(c).startswith("_")]
+    for _, row in df[cols].head(limit).iterrows():
+        for v in row:
+            if isinstance(v, str):
+                out.append(v)
+            elif isinstance(v, (list, tuple)):
+                out.extend(x for x in v if isinstance(x, str))
+        if len(out) >= limit:
+            break
+    return out[:limit]

@@ -1,0 +1,57 @@
+"""Folding run events for display (pure): charts, log lines, phase progress; the CLI line for a config."""
+
+from core.training.events import empty_view, fold_events, phase_progress
+
+
+EVENTS = [
+    {"type": "status", "status": "running"},
+    {"type": "phase", "phase": "loading_model", "done": 0},
+    {"type": "params", "strategy": "full", "trainable": 1000, "total": 1000},
+    {"type": "plan", "total_steps": 10, "main_metric": "ndcg@10", "loss": "MNRL"},
+    {"type": "phase", "phase": "evaluating_base", "step": 0, "total": 40, "done": 0},
+    {"type": "phase", "phase": "evaluating_base", "step": 0, "total": 40, "done": 16},
+]
+
+
+def test_fold_keeps_the_input_and_tracks_the_phase():
+    view = empty_view("runs/x")
+    folded = fold_events(view, EVENTS)
+    assert view == empty_view("runs/x")  # pure: the input view is unchanged
+    assert folded["metric"] == "ndcg@10" and folded["plan"]["total_steps"] == 10
+    assert "phase: loading_model" in folded["log"] and "phase: evaluating_base" in folded["log"]
+    assert folded["log"].count("phase: evaluating_base") == 1  # one line per phase, not per count
+    p = phase_progress(folded, "running")
+    assert (p["kind"], p["done"], p["total"], p["fraction"]) == ("evaluating_base", 16, 40, 0.4)
+
+
+def test_fold_charts_and_training_progress():
+    events = EVENTS + [
+        {"type": "eval", "step": 0, "metrics": {"ndcg@10": 0.5, "mrr@10": 0.4}},
+        {"type": "phase", "phase": "training", "step": 0, "total": 10, "done": 0},
+        {"type": "train", "step": 1, "loss": 2.0},
+        {"type": "progress", "step": 1, "total_steps": 10, "fraction": 0.1, "eta_seconds": 30},
+        {"type": "train", "step": 2, "loss": "nan"},  # not a number: no point
+    ]
+    folded = fold_events(empty_view("r"), events)
+    assert folded["train"] == [(1, 2.0)] and folded["eval"] == [(0, 0.5)]
+    p = phase_progress(folded, "running")
+    assert (p["kind"], p["step"], p["total"], p["eta"]) == ("training", 1, 10, 30)
+    saving = fold_events(folded, [{"type": "phase", "phase": "saving", "step": 1, "what": "checkpoint", "done": 0}])
+    assert phase_progress(saving, "running")["kind"] == "saving"
+    stopping = phase_progress(saving, "stopping")
+    assert stopping["kind"] == "stopping" and stopping["what"] == "checkpoint"
+    assert phase_progress(folded, "stopping")["what"] is None  # finishing its step
+    assert phase_progress(folded, "completed")["fraction"] == 1.0
+    assert phase_progress(empty_view("r"), "queued")["kind"] == "queued"
+
+
+def test_command_line_quotes_and_points_at_the_yaml():
+    from core.training import TrainConfig
+    from core.training.cli import command_line
+
+    cfg = TrainConfig(name="my run", model="minilm")
+    cfg.data.train = ["data dir/train.jsonl"]
+    cfg.hyper.max_steps = 7
+    line = command_line(cfg)
+    assert "--data 'data dir/train.jsonl'" in line and "--max-steps 7" in line
+    assert line.endswith("python -m core train --config my-run.yaml")

@@ -1,0 +1,163 @@
+"""The Train tab's HTTP API (the endpoints the page calls), good and bad input: estimate, start, stop, resume,
+open, runs; the displayed status and phases; the run pickers of the other tabs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.ui.test_client import train_args
+
+pytestmark = pytest.mark.timeout(400)
+
+
+@pytest.fixture(scope="module")
+def client(studio):
+    from gradio_client import Client
+
+    c = Client(studio["url"], verbose=False)
+    out = c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+    assert "Loaded 40 of 40 rows" in out[0]
+    return c
+
+
+def _wait(pred, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError("timed out")
+
+
+def _max_step(run_dir) -> int:
+    from core.training import read_events
+
+    steps = [e["step"] for e in read_events(run_dir)[0] if e["type"] == "progress"]
+    return max(steps) if steps else -1
+
+
+def _idle(studio):
+    from core.training import active_run
+
+    _wait(lambda: active_run(studio["runs"]) is None)
+
+
+def test_stop_when_nothing_runs_and_resume_of_unknown_run(client, studio):
+    from gradio_client.exceptions import AppError
+
+    _idle(studio)
+    with pytest.raises(AppError, match="No training is running, so there is nothing to stop"):
+        client.predict("en", api_name="/train_stop")
+    with pytest.raises(AppError, match="There is no run named 'no-such-run'"):
+        client.predict("no-such-run", "en", api_name="/train_resume")
+    with pytest.raises(AppError, match="Choose a run in the runs list to resume"):
+        client.predict(None, "en", api_name="/train_resume")
+    with pytest.raises(AppError, match="Choose a run in the runs list to open"):
+        client.predict(None, "en", api_name="/train_open")
+
+
+def test_start_refuses_bad_settings_with_one_sentence(client, studio):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="learning_rate' must be a positive number"):
+        client.predict(*train_args(studio["model"], "bad-lr", lr=-1), api_name="/train_start")
+    with pytest.raises(AppError, match="Type a model folder path"):
+        client.predict(*train_args("", "no-model"), api_name="/train_estimate")
+    assert not (studio["runs"] / "bad-lr").exists()  # validated before anything is written
+
+
+def test_estimate_plans_the_runs_steps(client, studio):
+    est = client.predict(*train_args(studio["model"], "est-run", max_steps=-1, batch=8, epochs=2), api_name="/train_estimate")
+    # 40 training rows (qpn, one negative each) in batches of 8 -> 5 steps per epoch, 2 epochs
+    assert "10 steps" in est[0] and "base evaluation" in est[0]
+
+
+def test_stop_then_resume_continues_the_run(client, studio):
+    from core.training import read_status, run_status
+
+    _idle(studio)
+    out = client.predict(*train_args(studio["model"], "stop-resume", max_steps=3000, eval_steps=1000),
+                         api_name="/train_start")
+    assert out[0].startswith("Training started: stop-resume")
+    run_dir = studio["runs"] / "stop-resume"
+    _wait(lambda: _max_step(run_dir) >= 3)
+    assert run_status(run_dir) == "running"
+    runs = client.predict(None, api_name="/train_runs")[1]["data"]
+    assert ["stop-resume", "running"] == [r[:2] for r in runs if r[0] == "stop-resume"][0]
+    assert "stop requested" in client.predict("en", api_name="/train_stop").lower()
+    # "stopped" is shown only once the process is gone; Resume right then is accepted
+    _wait(lambda: run_status(run_dir) == "stopped")
+    stopped_at = read_status(run_dir)["step"]
+    opened = client.predict("stop-resume", "en", api_name="/train_open")
+    assert "stopped" in opened[3]
+    resumed = client.predict("stop-resume", "en", api_name="/train_resume")
+    assert resumed[0] == "Training resumed: stop-resume"
+    _wait(lambda: _max_step(run_dir) > stopped_at + 2)  # it continues past the step it stopped at
+    assert run_status(run_dir) == "running"
+    client.predict("en", api_name="/train_stop")
+    _wait(lambda: run_status(run_dir) == "stopped")
+
+
+def test_open_shows_phases_and_pickers_prefer_completed_runs(client, studio, monkeypatch):
+    from core.training import list_runs, run_status
+
+    _idle(studio)
+    client.predict(*train_args(studio["model"], "done-run", max_steps=4, eval_steps=2), api_name="/train_start")
+    _wait(lambda: {r.name: r.status for r in list_runs(studio["runs"])}.get("done-run") == "completed")
+    opened = client.predict("done-run", "en", api_name="/train_open")
+    log = opened[4]
+    assert "phase: evaluating_base" in log and "phase: training" in log and "phase: saving (final)" in log
+    assert "completed" in opened[3] and "100%" in opened[2]
+    # a newer run stopped after a step or two: still the completed one is preselected for Evaluate/Compare/Export
+    client.predict(*train_args(studio["model"], "short-stop", max_steps=3000, eval_steps=1000), api_name="/train_start")
+    _wait(lambda: _max_step(studio["runs"] / "short-stop") >= 1)
+    client.predict("en", api_name="/train_stop")
+    _wait(lambda: run_status(studio["runs"] / "short-stop") == "stopped")
+
+    from ui.tabs.runs_common import run_choices
+
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(studio["runs"]))
+    choices, latest = run_choices()
+    labels = {v: label for label, v in choices}
+    assert labels["done-run"] == "done-run · completed" and labels["short-stop"] == "short-stop · stopped"
+    assert choices[0][1] == "short-stop" and latest == "done-run"
+
+
+def _chinese_file(folder):
+    import json
+
+    rows = [{"query": f"母猪每天需要多少饲料{i}？", "pos": [f"母猪每天约需两公斤半饲料，第{i}条。"], "neg": ["猪舍温度保持在二十度。"]}
+            for i in range(12)]
+    path = folder / "zh.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_model_picker_shows_languages_and_follows_the_data(tmp_path):
+    """The handler the page runs when the dataset changes: Chinese data preselects the multilingual model,
+    English data keeps MiniLM (called directly: it is a module-level function of the tab)."""
+    from ui.state import DataState
+    from ui.tabs import train as T
+
+    labels = dict((v, label) for label, v in T.model_choices("en"))
+    assert labels["minilm"] == "minilm · English"
+    assert labels["multilingual-e5-small"].startswith("multilingual-e5-small · Chinese, English")
+    assert "中文" in dict((v, label) for label, v in T.model_choices("zh"))["multilingual-e5-small"]
+
+    ui = T.TrainUI(**{name: object() for name in ("lang", "data_state", "bundled", "model_note", "loss", "loss_md")},
+                   loss_slots=[object() for _ in range(T.LOSS_SLOTS)])
+    zh = DataState(train=str(_chinese_file(tmp_path)), format="qpn")
+    out = T.on_data_change(ui, {ui.data_state: zh, ui.lang: "en", ui.bundled: "minilm"})
+    assert out[ui.bundled]["value"] == "multilingual-e5-small"
+    assert "Chinese" in out[ui.model_note] and "multilingual-e5-small" in out[ui.model_note]
+    en = {"train": str(tmp_path / "en.csv"), "format": "pair"}
+    (tmp_path / "en.csv").write_text("anchor,positive\nhow much feed does a sow need,about 2.5 kg a day\n", encoding="utf-8")
+    out = T.on_data_change(ui, {ui.data_state: en, ui.lang: "en", ui.bundled: "minilm"})
+    assert out[ui.bundled]["value"] == "minilm"
+    # the language recorded in the state wins over detection
+    out = T.on_data_change(ui, {ui.data_state: DataState(train=en["train"], format="pair", language="zh"),
+                                ui.lang: "zh", ui.bundled: "minilm"})
+    assert out[ui.bundled]["value"] == "multilingual-e5-small" and "中文" in out[ui.model_note]
