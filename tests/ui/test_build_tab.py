@@ -145,7 +145,7 @@ def test_silent_drops_are_reported_and_small_split_gets_a_test_set(client, tmp_p
     got = pairs(client)
     assert got[0].startswith("**2** pairs from 3 passages (inverse cloze).")
     assert "1 passage gave no query: it has fewer than two sentences" in got[0] and "note.txt" in got[0]
-    clean_md, report, _ = client.predict("en", api_name="/build_clean")
+    report, _, clean_md = client.predict("en", api_name="/build_clean")
     assert clean_md.startswith(f"{report['rows_in']} rows in, {report['rows_out']} kept")
     assert report["rows_in"] == 2 and len(report["why"]) == len([k for k in report["counts"]])
     files, split_md = client.predict("8:1:1", "en", api_name="/build_split")
@@ -163,7 +163,7 @@ def test_leakage_drop_says_why(client, tmp_path):
                    encoding="utf-8")
     client.predict([handle_file(str(doc))], False, 512, 0, api_name="/build_passages")
     assert pairs(client)[0].startswith("**1** pairs")
-    clean_md, report, _ = client.predict("en", api_name="/build_clean")
+    report, _, clean_md = client.predict("en", api_name="/build_clean")
     assert report["counts"] == {"leakage": 1} and report["rows_out"] == 0
     assert ("1 row dropped (leakage): the query appears word for word inside its positive passage, so the pair teaches "
             "copying, not retrieval; e.g. row 1: 'Barley is good feed for finishing pigs in winter.' is inside") in clean_md
@@ -174,7 +174,7 @@ def test_review_suspects_one_by_one_and_drop_all(client):
 
     sample_passages(client)
     n_rows = len(pairs(client)[1]["data"])
-    mine_md, guard_md, table, review_md, rows_df = mine(client, 0, 50, 2, 0.2)
+    mine_md, table, rows_df, guard_md, review_md = mine(client, 0, 50, 2, 0.2)
     total = int(mine_md.split("suspected false negatives: ")[1].split()[0])
     assert total > 2
     assert guard_md.startswith(f"{total:,} candidates skipped because they scored within 20% of the positive")
@@ -193,7 +193,7 @@ def test_review_suspects_one_by_one_and_drop_all(client):
     with pytest.raises(AppError, match="no suspected false negatives"):
         client.predict({"headers": table["headers"], "data": data}, "en", api_name="/build_review")
     # mine again, then drop every suspect's row (not only the 300 shown)
-    mine_md, guard_md, table, *_ = mine(client, 0, 50, 2, 0.2)
+    mine_md, table, *_ = mine(client, 0, 50, 2, 0.2)
     out = client.predict("en", api_name="/build_drop_suspects")
     dropped = int(out[1].split("Review applied: ")[1].split()[0])
     assert dropped >= 1 and out[1].endswith(f"{n_rows - 2 - dropped} rows left.")
@@ -234,6 +234,6 @@ def test_use_built_set_confirms_and_the_data_tab_names_it(client, studio):
     assert status.startswith(f"Loaded the built set {shown}: {n_train} rows as qpn.")
     assert "sample" not in status.split("\n")[0]
     assert client.predict("en", api_name="/active_dataset") == f"**Active dataset:** built: {shown} · qpn · {n_train} rows"
-    assert len(out[10]["data"]) == min(10, n_train)  # the Data tab's preview shows the built rows
+    assert out[2]["value"] == "qpn" and len(out[11]["data"]) == min(10, n_train)  # the Data tab's preview: built rows
     with pytest.raises(AppError, match="not numbers"):
         client.predict("a:b", "en", api_name="/build_split")

@@ -215,10 +215,11 @@ def build(ctx) -> dict:
         guard = tr_engine(result.guard_sentence(), lang)
         if sus:
             guard += "\n\n" + t("suspects_shown", lang, shown=min(len(sus), SUSPECTS_SHOWN), total=f"{result.suspected_total:,}")
-        return rows2, "```\n" + result.table() + "\n```", guard, sus, _suspects_frame(sus), "", _rows_frame(rows2)
+        return rows2, "```\n" + result.table() + "\n```", sus, _suspects_frame(sus), _rows_frame(rows2), guard, ""
 
+    # outputs the page had before the review came first (API callers index them), the new ones after
     mine_btn.click(do_mine, [rows_st, passages_st, mine_model, rank_lo, rank_hi, n_neg, margin, ctx.lang],
-                   [rows_st, mine_md, guard_md, suspects_st, suspects, review_md, pairs_df], api_name="build_mine")
+                   [rows_st, mine_md, suspects_st, suspects, pairs_df, guard_md, review_md], api_name="build_mine")
 
     def _review(rows, sus, drop, lang):
         from core.builder.negatives import apply_review
@@ -279,9 +280,9 @@ def build(ctx) -> dict:
                    "examples": {k: v for k, v in report.examples.items() if v}}
         msg = t("clean_said", lang, rows_in=report.rows_in, rows_out=report.rows_out, rows_dropped=report.rows_dropped)
         msg += "".join("\n\n- " + tr_engine(x, lang) for x in why)
-        return list(cleaned), msg, summary, _rows_frame(list(cleaned))
+        return list(cleaned), summary, _rows_frame(list(cleaned)), msg
 
-    clean_btn.click(do_clean, [rows_st, ctx.lang], [rows_st, clean_md, clean_json, pairs_df], api_name="build_clean")
+    clean_btn.click(do_clean, [rows_st, ctx.lang], [rows_st, clean_json, pairs_df, clean_md], api_name="build_clean")
 
     @handler
     def do_split(rows, ratio_text, lang):
