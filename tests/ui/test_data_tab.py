@@ -134,3 +134,28 @@ def test_missing_upload_clears_too(client):
     with pytest.raises(AppError, match="Choose a training file"):
         client.predict("upload", None, None, None, "en", 1, 10, api_name="/data_load")
     assert "none" in banner(client)
+
+
+def test_banner_in_the_browser_on_every_tab(studio):
+    """Headless Chromium: the header line names the sample once the page has loaded it, and stays visible on the
+    tabs that use the dataset."""
+    from tests.ui.test_browser import ARGS, CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not installed; the browser check is skipped")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(60_000)
+            page.goto(studio["url"])
+            line = page.locator("#active-dataset")
+            expect(line).to_contain_text("Active dataset: sample: train.jsonl · qpn · 40 rows", timeout=90_000)
+            for name in ("2. Build", "3. Train", "4. Evaluate", "5. Compare"):
+                page.get_by_role("tab", name=name).click()
+                expect(line).to_be_visible()
+                expect(line).to_contain_text("sample: train.jsonl")
+        finally:
+            browser.close()

@@ -1,10 +1,14 @@
 """Build tab: documents → passages → query/passage pairs (LLM endpoint or offline pseudo-queries) → hard
-negatives (rank window, false-negative guard, review list) → cleaning report → split → downloads.
+negatives (rank window, false-negative guard, review of the suspects) → cleaning report → split → downloads → use.
 
 Engine calls: ``core.builder.documents.load_documents``, ``core.builder.chunking.chunk / Passage``,
-``core.builder.queries.pseudo_queries / generate_queries_llm``, ``core.builder.llm.LLMConfig``,
-``core.builder.negatives.mine_negatives``, ``core.builder.clean.clean_rows``, ``core.builder.split.split_rows`` and
-``core.builder.export.write_splits``. The API key is passed to the engine in memory only and never stored in any state.
+``core.builder.queries.pseudo_queries_report / generate_queries_llm``, ``core.builder.llm.LLMConfig``,
+``core.builder.negatives.mine_negatives / apply_review``, ``core.builder.clean.clean_rows``,
+``core.builder.split.split_rows / empty_split_warnings`` and ``core.builder.export.write_splits``.
+Endpoints: build_passages, build_pairs, build_mine, build_review (untick "keep" to drop a suspect's query row),
+build_drop_suspects, build_clean, build_split, build_use (makes the split the active ``DataState`` and shows it
+in the Data tab). The API key (typed, or read from the named environment variable) is passed to the engine in
+memory only and never stored in any state.
 """
 
 from __future__ import annotations
