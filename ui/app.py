@@ -69,6 +69,7 @@ def build_app() -> gr.Blocks:
                 labeler.add(gr.Markdown(t("subtitle")), value="subtitle")
                 if public_mode():
                     labeler.add(gr.Markdown(t("public_note"), elem_id="public-note"), value="public_note")
+                banner = gr.Markdown(t("banner_none"), elem_id="active-dataset")
             lang = gr.Radio([("English", "en"), ("中文", "zh")], value="en", label=t("lang"), scale=1, elem_id="lang",
                             min_width=180)
         ctx = Ctx(lang=lang, labeler=labeler, data_state=gr.State(None), sample_dir=sample_dir())
@@ -81,6 +82,11 @@ def build_app() -> gr.Blocks:
             ctx.tabs["export"] = export.build(ctx)
 
         lang.change(labeler.updates, lang, labeler.components, api_name="set_language", show_progress="hidden")
+        # the one place naming the active dataset, on every tab: follows every change of ctx.data_state
+        from ui.state import banner_text
+
+        ctx.data_state.change(banner_text, [ctx.data_state, lang], banner, api_name="active_dataset", show_progress="hidden")
+        lang.change(banner_text, [ctx.data_state, lang], banner, api_name=False, show_progress="hidden")
 
         for fn, inputs, outputs in ctx.on_load:
             demo.load(_quiet(fn), inputs, outputs, api_name=False, show_progress="hidden")

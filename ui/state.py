@@ -8,6 +8,7 @@ record, so every tab agrees on its keys.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, asdict
+from pathlib import Path
 from typing import Any
 
 
@@ -39,8 +40,27 @@ class DataState:
         """Dict-style read, so code written against the old dict keeps working during the move."""
         return getattr(self, key, default)
 
+    def __getitem__(self, key: str) -> Any:
+        """``state["train"]`` as with the old dict (a KeyError for an unknown key)."""
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def banner_text(value: Any, lang: str = "en") -> str:
+    """The one line naming the active dataset (shown in the app header on every tab):
+    "Active dataset: <label> · <format> · <rows> rows", or a line saying none is loaded."""
+    from ui.strings import t
+
+    state = as_state(value)
+    if state is None:
+        return t("banner_none", lang)
+    label = state.label or Path(state.train).name
+    rows = f"{state.rows:,}" if isinstance(state.rows, int) else "?"
+    return t("banner", lang, label=label, format=state.format or "?", rows=rows)
 
 
 def as_state(value: Any) -> DataState | None:

@@ -176,6 +176,26 @@ class CleanConfig:
             raise ConfigError(f"min_chars ({self.min_chars}) is larger than max_chars ({self.max_chars}).")
 
 
+RULE_WHY = {
+    "llm_empty": "the LLM gave no answer for the row",
+    "empty_query": "the query is empty",
+    "empty_positive": "a positive passage is empty",
+    "empty_negative": "a negative passage is empty",
+    "query_too_short": "the query is shorter than {min_chars} characters",
+    "query_too_long": "the query is longer than {max_chars} characters",
+    "positive_too_short": "a positive passage is shorter than {min_chars} characters",
+    "positive_too_long": "a positive passage is longer than {max_chars} characters",
+    "negative_too_short": "a negative passage is shorter than {min_chars} characters",
+    "negative_too_long": "a negative passage is longer than {max_chars} characters",
+    "no_positive": "no positive passage is left",
+    "duplicate_passage": "the same passage is listed twice in one row",
+    "neg_equal_pos": "a negative is the same text as a positive of its query",
+    "leakage": "the query appears word for word inside its positive passage, so the pair teaches copying, not retrieval",
+    "exact_duplicate": "the same query appears in an earlier row",
+    "near_duplicate": "the query differs from an earlier one only in case, punctuation or spacing",
+}
+
+
 @dataclass
 class CleanReport:
     """What cleaning did: ``counts[rule]`` (rows dropped for row rules, items removed for list rules) and up to
@@ -194,6 +214,27 @@ class CleanReport:
         d = asdict(self)
         d["rows_dropped"] = self.rows_dropped
         return d
+
+    def sentences(self, rules: "CleanConfig | None" = None) -> list[str]:
+        """One plain sentence per rule that fired: what it removed, why, and its first example, e.g.
+        "1 row dropped (leakage): the query appears word for word inside its positive passage, ...; e.g. row 3: 'sows'"."""
+        cfg = rules or CleanConfig()
+        out = []
+        for rule in RULES:
+            n = self.counts.get(rule, 0)
+            if not n:
+                continue
+            what = f"{n} row{'s' if n != 1 else ''} dropped" if rule in ROW_RULES else f"{n} passage{'s' if n != 1 else ''} removed"
+            why = RULE_WHY[rule].format(min_chars=cfg.min_chars, max_chars=cfg.max_chars)
+            ex = (self.examples.get(rule) or [None])[0]
+            tail = ""
+            if ex:
+                cut = (lambda x: x if len(x) <= 80 else x[:79] + "…")
+                tail = f"; e.g. row {ex.get('row')}: {cut(ex.get('text') or ex.get('query') or '')!r}"
+                if ex.get("passage"):
+                    tail += f" is inside {cut(ex['passage'])!r}"
+            out.append(f"{what} ({rule}): {why}{tail}.")
+        return out
 
     def table(self) -> str:
         """Plain-text table: one line per rule that fired."""
@@ -377,8 +418,9 @@ def clean_rows(rows: Any, rules: CleanConfig | None = None, progress: ProgressFn
             _keep(rec, "neg", keep)
         if cfg.leakage:
             qn = text_key(q).casefold()
-            if any(qn in text_key(p).casefold() for p in rec["pos"]):
-                hit("leakage", row=row_no, query=q)
+            inside = next((p for p in rec["pos"] if qn in text_key(p).casefold()), None)
+            if inside is not None:
+                hit("leakage", row=row_no, query=q, passage=inside[:160])
                 continue
         if cfg.exact_duplicates:
             ek = q.strip()

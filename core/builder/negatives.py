@@ -25,6 +25,9 @@ model, or both), and each retrieved candidate goes through these rules, in order
 Of the candidates left, ``num_negatives`` are picked (``sample="top"``: best ranked; ``"random"``: seeded sample);
 the others count as ``not_sampled``. So ``considered == kept + not_sampled + sum(dropped.values())``.
 
+``MiningResult.guard_sentence()`` says in plain words how many candidates the guard skipped and why;
+``apply_review(rows, suspects, drop)`` drops the query rows of the suspects a reviewer marked.
+
 ``method="hybrid"`` ranks with BM25 and the dense model, takes the union of both windows, orders it by reciprocal
 rank fusion and applies each method's guard (a candidate is suspected if either method says so).
 ``method="in_batch_only"`` mines nothing: rows come back with empty ``neg`` (training then relies on in-batch
@@ -69,6 +72,21 @@ class MiningResult:
         """How many candidates the false-negative guard dropped (the list may be capped, this is not)."""
         d = self.stats.get("dropped", {})
         return int(d.get("guard_abs", 0) + d.get("guard_rel", 0))
+
+    def guard_sentence(self) -> str:
+        """What the false-negative guard did, in plain words, from ``stats`` (e.g. "6,031 candidates skipped because
+        they scored within 5% of the positive.")."""
+        s, d = self.stats, self.stats.get("dropped", {})
+        parts = []
+        if s.get("margin_rel") is not None:
+            parts.append(f"{int(d.get('guard_rel', 0)):,} candidates skipped because they scored within "
+                         f"{float(s['margin_rel']):.0%} of the positive")
+        if s.get("margin_abs") is not None:
+            parts.append(f"{int(d.get('guard_abs', 0)):,} candidates skipped because they scored within "
+                         f"{float(s['margin_abs']):g} of the positive's score")
+        if not parts:
+            return "The false-negative guard was off: no candidate was skipped for scoring close to the positive."
+        return "; ".join(parts) + " (they may be right answers rather than negatives)."
 
     def table(self) -> str:
         """Plain-text summary of ``stats``."""
@@ -318,7 +336,7 @@ def mine_negatives(
                     rule = "guard_rel"
                 if rule:
                     if max_suspects is None or len(suspects) < max_suspects:
-                        suspects.append({"query": rec["query"], "candidate": pool[j], "score": sj[m],
+                        suspects.append({"row": qi + 1, "query": rec["query"], "candidate": pool[j], "score": sj[m],
                                          "positive_score": ref, "method": m, "rule": rule,
                                          "rank": ranks[j].get(m, min(ranks[j].values()))})
                     break
@@ -368,3 +386,25 @@ def mine_negatives(
              "not_sampled": not_sampled, "dropped": dropped, "queries_short": queries_short,
              "score_ranges": score_ranges, "existing_kept": existing_kept, "bm25_method": bm25_method}
     return MiningResult(like_input(records, rows), stats, suspects, conflicts)
+
+
+def apply_review(rows: Any, suspects: Sequence[dict], drop: Sequence[int]) -> tuple[Any, list[int]]:
+    """Act on the suspected-false-negative review: the query row of each suspect whose index (into ``suspects``)
+    is in ``drop`` leaves the set (its query has another passage scoring about as high as its positive, so it is
+    ambiguous); every other row stays. Returns ``(rows, dropped_row_numbers)`` (1-based, sorted); rows keep their
+    kind and order. Raises DataError for an index that is not a suspect, or a suspect whose row is not in
+    ``rows`` any more (the rows changed since mining), before dropping anything."""
+    records = as_records(rows)
+    gone: set[int] = set()
+    for k in sorted(set(int(x) for x in drop)):
+        if not 0 <= k < len(suspects):
+            raise DataError(f"Suspect {k} is not in the review list (it has {len(suspects)} suspects, numbered 0 to "
+                            f"{len(suspects) - 1}).")
+        sus = suspects[k]
+        row = int(sus.get("row") or 0)
+        if not 1 <= row <= len(records) or records[row - 1]["query"] != sus.get("query"):
+            raise DataError(f"Suspect {k} belongs to row {row} (query {str(sus.get('query'))[:60]!r}), which is not in "
+                            "the rows any more; mine again before reviewing.")
+        gone.add(row)
+    kept = [r for i, r in enumerate(records, start=1) if i not in gone]
+    return like_input(kept, rows), sorted(gone)

@@ -14,7 +14,9 @@ hard-negative miner can fill ``neg`` later::
   ``out_path`` skips passages already answered, so an interrupted run never asks again for them; failed
   passages are asked again. ``report.rows`` holds the rows; ``report.to_dict()`` the numbers.
 - ``pseudo_queries(passages, mode="inverse_cloze"|"title", seed=42)``: inverse cloze task (one sentence
-  becomes the query and is removed from its passage) or headings / short first lines as queries.
+  becomes the query and is removed from its passage) or headings / short first lines as queries;
+  ``pseudo_queries_report(...) -> PseudoReport`` gives the same rows plus why each passage that gave no query
+  was skipped (``report.sentences()``: "1 passage gave no query: it has fewer than two sentences (p5).").
 - ``simcse_rows(sentences)``: each sentence paired with itself (unsupervised SimCSE).
 - ``paraphrase_queries(rows, llm_config, ...) -> GenerationReport``: LLM rewrites of existing queries,
   marked ``augmented: true``.
@@ -576,6 +578,39 @@ def _title_of(passage: Passage, max_chars: int = 80) -> tuple[str, str] | None:
     return None
 
 
+SKIP_REASONS = {
+    "one_sentence": "it has fewer than two sentences (one becomes the query, the rest the passage)",
+    "short_sentences": "no sentence is long enough to be a query (at least {min} characters and 3 words, half for Chinese)",
+    "rest_too_short": "too little text is left once the query sentence is taken out",
+    "not_found": "the chosen sentence could not be located in the passage text",
+    "no_title": "it does not start with a heading or a short title-like line",
+}
+
+
+@dataclass
+class PseudoReport:
+    """``rows``: the pairs made; ``skipped`` {reason: [passage ids]} for passages that gave no query (reasons in
+    ``SKIP_REASONS``); ``passages``: how many went in, so ``passages == len(rows) + sum(skipped)``."""
+
+    rows: list[dict]
+    passages: int
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    min_query_chars: int = 12
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(len(v) for v in self.skipped.values())
+
+    def sentences(self) -> list[str]:
+        """One plain sentence per reason, e.g. "1 passage gave no query: it has fewer than two sentences (p5)."."""
+        out = []
+        for reason, ids in self.skipped.items():
+            why = SKIP_REASONS[reason].format(min=self.min_query_chars)
+            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            out.append(f"{len(ids)} passage{'s' if len(ids) != 1 else ''} gave no query: {why} ({shown}).")
+        return out
+
+
 def pseudo_queries(
     passages: Sequence[Passage],
     mode: str = "inverse_cloze",
@@ -583,7 +618,18 @@ def pseudo_queries(
     min_query_chars: int = 12,
     progress: ProgressFn | None = None,
 ) -> list[dict]:
-    """Queries without an LLM.
+    """The rows of ``pseudo_queries_report`` (same arguments)."""
+    return pseudo_queries_report(passages, mode, seed, min_query_chars, progress).rows
+
+
+def pseudo_queries_report(
+    passages: Sequence[Passage],
+    mode: str = "inverse_cloze",
+    seed: int = 42,
+    min_query_chars: int = 12,
+    progress: ProgressFn | None = None,
+) -> PseudoReport:
+    """Queries without an LLM, with the reason for every passage that gave none.
 
     ``mode="inverse_cloze"`` (alias "ict"): for each passage with at least two sentences, one sentence
     (chosen with a generator seeded by ``seed`` and the passage id, so results do not depend on order)
@@ -595,33 +641,44 @@ def pseudo_queries(
     if mode not in ("inverse_cloze", "title"):
         raise ConfigError(f"The pseudo-query mode '{mode}' is not known (expected inverse_cloze or title).")
     tracker = Tracker(mode, len(passages), progress)
-    rows: list[dict] = []
+    report = PseudoReport(rows=[], passages=len(passages), min_query_chars=min_query_chars)
+
+    def skip(reason: str, p: Passage) -> None:
+        where = f"{Path(str(p.source)).name} " if p.source else ""
+        report.skipped.setdefault(reason, []).append(f"{where}{p.id}")
+
     for p in passages:
         tracker.update(1)
         if mode == "title":
             got = _title_of(p)
             if got:
-                rows.append(qpn_row(got[0], p, pos_text=got[1], synthetic="title"))
+                report.rows.append(qpn_row(got[0], p, pos_text=got[1], synthetic="title"))
+            else:
+                skip("no_title", p)
             continue
         sentences = split_sentences(p.text)
         titled = _title_of(p)
         if titled and sentences and sentences[0] == titled[0]:
             sentences = sentences[1:]
         if len(sentences) < 2:
+            skip("one_sentence", p)
             continue
         choices = [s for s in sentences if _query_sized(s, min_query_chars)]
         if not choices:
+            skip("short_sentences", p)
             continue
         rng = random.Random(f"{seed}:{p.id}")
         query = rng.choice(choices)
         span = _find_span(p.text, query)
         if span is None:
+            skip("not_found", p)
             continue
         rest = _tidy(p.text[: span[0]] + " " + p.text[span[1]:])
         if len(_norm(rest)) < 4:
+            skip("rest_too_short", p)
             continue
-        rows.append(qpn_row(query, p, pos_text=rest, synthetic="ict"))
-    return rows
+        report.rows.append(qpn_row(query, p, pos_text=rest, synthetic="ict"))
+    return report
 
 
 def simcse_rows(sentences: Iterable[str | Passage], min_chars: int = 8, dedupe: bool = True) -> list[dict]:

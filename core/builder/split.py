@@ -6,6 +6,8 @@
   goes whole into one split: groups are shuffled, then placed largest first into the split furthest below its
   target row count, which hits the ratios approximately while never splitting a group. Rows with an empty group
   value count as their own one-row group. Row order inside each split follows the input order.
+  Without ``group_by``, each split with a positive ratio gets at least one row when there are enough rows
+  (``split_sizes``); ``empty_split_warnings(parts, ratios)`` words any split that is still empty.
 - ``build_retrieval_set(splits, split="test") -> RetrievalSet``: ``corpus`` = every passage (positives and
   negatives) of every split, deduplicated by text, ids ``d0, d1, ...`` in first-seen order; ``queries`` and
   ``qrels`` (``{qid: {docid: 1}}``, one entry per positive) from the chosen split, ids ``q0, q1, ...``.
@@ -78,6 +80,39 @@ def _group_value(v: Any) -> Any:
     return v
 
 
+def split_sizes(n: int, ratios: Sequence[float]) -> list[int]:
+    """Rows per split for ``n`` rows: the ratios' rounded cut points, then every split with a positive ratio gets
+    at least one row taken from the largest split while that one keeps a row (the last split, usually test, is
+    served first), so small data never gets an empty test split while it could have one."""
+    bounds = [int(b) for b in np.round(np.cumsum(ratios) * n)]
+    sizes = [b - a for a, b in zip([0] + bounds[:-1], bounds)]
+    wanted = [s for s in range(len(ratios)) if ratios[s] > 0]
+    for s in reversed(wanted):
+        if sizes[s] < 1:
+            donor = max(range(len(sizes)), key=lambda k: (sizes[k], -k))
+            if sizes[donor] > 1:
+                sizes[donor] -= 1
+                sizes[s] += 1
+    return sizes
+
+
+def empty_split_warnings(parts: dict[str, Any], ratios: Sequence[float] | None = None) -> list[str]:
+    """A sentence for each split that came out empty although it was asked for (ratio > 0, or every split when
+    ``ratios`` is not given), e.g. "The test split is empty: 2 rows are too few for 3 splits; ...".
+    Empty list when every asked-for split has rows."""
+    names = list(parts)
+    sizes = {k: len(as_records(v)) for k, v in parts.items()}
+    total = sum(sizes.values())
+    asked = [k for i, k in enumerate(names) if ratios is None or (i < len(ratios) and ratios[i] > 0)]
+    out = []
+    for k in asked:
+        if not sizes[k]:
+            out.append(f"The {k} split is empty: {total} row{'s' if total != 1 else ''} "
+                       f"{'are' if total != 1 else 'is'} too few to give each of the {len(asked)} splits one, "
+                       f"or its group would not fit; add data or change the ratios.")
+    return out
+
+
 def split_rows(
     rows: Any,
     ratios: Sequence[float] = (0.8, 0.1, 0.1),
@@ -95,12 +130,12 @@ def split_rows(
     if group_by is None:
         order = list(range(n))
         rng.shuffle(order)
-        bounds = np.round(np.cumsum(ratios) * n).astype(int)
+        sizes = split_sizes(n, ratios)
         start = 0
-        for s, end in enumerate(bounds):
-            for i in order[start:end]:
+        for s, size in enumerate(sizes):
+            for i in order[start:start + size]:
                 assign[i] = s
-            start = end
+            start += size
     else:
         if n and not any(group_by in r for r in records):
             cols = sorted({k for r in records for k in r})

@@ -1,10 +1,14 @@
 """Build tab: documents → passages → query/passage pairs (LLM endpoint or offline pseudo-queries) → hard
-negatives (rank window, false-negative guard, review list) → cleaning report → split → downloads.
+negatives (rank window, false-negative guard, review of the suspects) → cleaning report → split → downloads → use.
 
 Engine calls: ``core.builder.documents.load_documents``, ``core.builder.chunking.chunk / Passage``,
-``core.builder.queries.pseudo_queries / generate_queries_llm``, ``core.builder.llm.LLMConfig``,
-``core.builder.negatives.mine_negatives``, ``core.builder.clean.clean_rows``, ``core.builder.split.split_rows`` and
-``core.builder.export.write_splits``. The API key is passed to the engine in memory only and never stored in any state.
+``core.builder.queries.pseudo_queries_report / generate_queries_llm``, ``core.builder.llm.LLMConfig``,
+``core.builder.negatives.mine_negatives / apply_review``, ``core.builder.clean.clean_rows``,
+``core.builder.split.split_rows / empty_split_warnings`` and ``core.builder.export.write_splits``.
+Endpoints: build_passages, build_pairs, build_mine, build_review (untick "keep" to drop a suspect's query row),
+build_drop_suspects, build_clean, build_split, build_use (makes the split the active ``DataState`` and shows it
+in the Data tab). The API key (typed, or read from the named environment variable) is passed to the engine in
+memory only and never stored in any state.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import gradio as gr
 import pandas as pd
 
 from ui.common import handler, progress_fn as _progress_fn
-from ui.strings import t
+from ui.state import DataState
+from ui.strings import t, tr_engine
 
 
 def _short(text, n=160) -> str:
@@ -29,6 +34,32 @@ def _short(text, n=160) -> str:
 def _rows_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{"query": _short(r.get("query")), "pos": _short(" ‖ ".join(r.get("pos") or [])),
                           "neg": len(r.get("neg") or []), "synthetic": r.get("synthetic", "")} for r in rows[:300]])
+
+
+SUSPECT_HEADERS = ["id", "keep", "query", "candidate", "score", "positive", "rank"]
+SUSPECTS_SHOWN = 300
+
+
+def _suspects_frame(sus: list[dict]) -> pd.DataFrame:
+    """The review table: the first ``SUSPECTS_SHOWN`` suspects, ``id`` = index into the full list, ``keep`` ticked."""
+    return pd.DataFrame([{"id": i, "keep": True, "query": _short(s.get("query"), 80), "candidate": _short(s.get("candidate"), 140),
+                          "score": round(float(s.get("score", 0)), 4), "positive": round(float(s.get("positive_score", 0)), 4),
+                          "rank": s.get("rank")} for i, s in enumerate(sus[:SUSPECTS_SHOWN])], columns=SUSPECT_HEADERS)
+
+
+def _frame_args(table) -> dict:
+    """``pd.DataFrame`` arguments from a Dataframe payload ({"headers", "data"}) sent by the page or a client."""
+    from core.errors import DataError
+
+    if not isinstance(table, dict) or "data" not in table:
+        raise DataError("The review table is missing; mine hard negatives first (step 3).")
+    return {"data": table.get("data") or [], "columns": table.get("headers") or SUSPECT_HEADERS}
+
+
+def _truthy(v) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() in ("1", "true", "yes", "y", "✓")
+    return bool(v) and not (isinstance(v, float) and v != v)
 
 
 def _passages_from_sample(sample_dir: Path):
@@ -89,17 +120,28 @@ def build(ctx) -> dict:
             margin = L.add(gr.Slider(0, 0.5, 0.05, step=0.01, label=t("fn_margin")), label="fn_margin")
         mine_btn = L.add(gr.Button(t("mine"), elem_id="build-mine"), value="mine")
         mine_md = gr.Markdown("")
-        suspects = L.add(gr.Dataframe(label=t("suspects"), interactive=False, max_height=240, wrap=True), label="suspects")
+        guard_md = gr.Markdown("", elem_id="build-guard")
+        suspects_st = gr.State([])  # every suspect the miner listed (up to its cap), in its order
+        suspects = L.add(gr.Dataframe(label=t("suspects"), interactive=True, max_height=300, wrap=True, elem_id="build-suspects",
+                                      headers=SUSPECT_HEADERS, datatype=["number", "bool", "str", "str", "number", "number", "number"],
+                                      static_columns=[0, 2, 3, 4, 5, 6]), label="suspects")
+        with gr.Row():
+            review_btn = L.add(gr.Button(t("apply_review"), elem_id="build-review"), value="apply_review")
+            drop_all_btn = L.add(gr.Button(t("drop_all_suspects"), elem_id="build-drop-suspects"), value="drop_all_suspects")
+        review_md = gr.Markdown("")
 
         clean_btn = L.add(gr.Button(t("clean"), elem_id="build-clean"), value="clean")
+        clean_md = gr.Markdown("", elem_id="build-clean-md")
         clean_json = L.add(gr.JSON(label=t("clean_report")), label="clean_report")
 
         with gr.Row():
             ratios = L.add(gr.Textbox("0.8, 0.1, 0.1", label=t("split_ratios")), label="split_ratios")
             split_btn = L.add(gr.Button(t("split"), elem_id="build-split"), value="split")
+        split_md = gr.Markdown("", elem_id="build-split-md")
         files = L.add(gr.File(label=t("downloads"), file_count="multiple", interactive=False), label="downloads")
         built_st = gr.State(None)  # the durable folder under datasets_root() holding the split files
-        use_btn = L.add(gr.Button(t("use_built")), value="use_built")
+        use_btn = L.add(gr.Button(t("use_built"), elem_id="build-use"), value="use_built")
+        use_md = gr.Markdown("", elem_id="build-use-md")
 
     mode.change(lambda m: gr.update(visible=m == "llm"), mode, llm_row, api_name=False)
 
@@ -127,9 +169,9 @@ def build(ctx) -> dict:
     pass_btn.click(do_passages, [docs, use_sample, size, overlap], [passages_st, pass_md, pass_df], api_name="build_passages")
 
     @handler
-    def do_pairs(passages, mode_v, url, model, key, env, n, progress=gr.Progress()):
+    def do_pairs(passages, mode_v, url, model, key, env, n, lang, progress=gr.Progress()):
         from core.builder import queries as Q
-        from core.errors import DataError
+        from core.errors import ConfigError, DataError
 
         if not passages:
             raise DataError("Make passages first (step 1).")
@@ -141,24 +183,30 @@ def build(ctx) -> dict:
 
             refuse_in_public("public_off_llm")
 
-            cfg = LLMConfig(base_url=url.strip(), model=model.strip(), api_key_env=(env or "OPENAI_API_KEY").strip())
+            if not (url or "").strip():
+                raise ConfigError(t("llm_no_url", lang))
+            cfg = LLMConfig(base_url=url.strip(), model=(model or "").strip(), api_key_env=(env or "").strip())
+            api_key = cfg.resolve_api_key((key or "").strip() or None)  # typed key wins, else the named variable
+            if not api_key:
+                raise ConfigError(t("llm_no_key", lang, env=cfg.api_key_env) if cfg.api_key_env else t("llm_no_key_no_env", lang))
             # A folder per passage set and endpoint: asking again after a crash or restart resumes there.
-            key = hashlib.sha1("\n".join([cfg.base_url, cfg.model, *(str(getattr(p, "id", "")) for p in passages)]).encode()).hexdigest()[:12]
-            out = datasets_root() / f"llm-{key}" / "llm_questions.jsonl"
-            report = Q.generate_queries_llm(passages, cfg, api_key=(key or None), n_per_passage=int(n or 1),
-                                            out_path=out, progress=pfn)
+            folder_id = hashlib.sha1("\n".join([cfg.base_url, cfg.model, *(str(getattr(p, "id", "")) for p in passages)]).encode()).hexdigest()[:12]
+            out = datasets_root() / f"llm-{folder_id}" / "llm_questions.jsonl"
+            report = Q.generate_queries_llm(passages, cfg, api_key=api_key, n_per_passage=int(n or 1), out_path=out, progress=pfn)
             rows = list(report.rows)
-            msg = f"**{len(rows)}** pairs · " + ", ".join(f"{k}={v}" for k, v in report.to_dict().items() if not isinstance(v, (dict, list)))
+            msg = t("pairs_llm", lang, rows=len(rows), passages=len(passages)) + "\n\n" + tr_engine(report.summary(), lang)
         else:
-            rows = Q.pseudo_queries(passages, mode="inverse_cloze", progress=pfn)
-            msg = f"**{len(rows)}** pairs (inverse cloze)"
+            report = Q.pseudo_queries_report(passages, mode="inverse_cloze", progress=pfn)
+            rows = report.rows
+            msg = t("pairs_pseudo", lang, rows=len(rows), passages=len(passages))
+            msg += "".join("\n\n- " + tr_engine(x, lang) for x in report.sentences())
         return rows, msg, _rows_frame(rows)
 
-    pairs_btn.click(do_pairs, [passages_st, mode, base_url, llm_model, api_key, key_env, per_passage],
+    pairs_btn.click(do_pairs, [passages_st, mode, base_url, llm_model, api_key, key_env, per_passage, ctx.lang],
                     [rows_st, pairs_md, pairs_df], api_name="build_pairs")
 
     @handler
-    def do_mine(rows, passages, model, lo, hi, n, margin_v, progress=gr.Progress()):
+    def do_mine(rows, passages, model, lo, hi, n, margin_v, lang, progress=gr.Progress()):
         from core.builder.negatives import mine_negatives
         from core.errors import DataError
 
@@ -169,59 +217,125 @@ def build(ctx) -> dict:
                                 model=None if method == "bm25" else model, num_negatives=int(n or 3),
                                 rank_window=(int(lo or 0), int(hi or 100)), false_negative_margin_rel=float(margin_v or 0) or None,
                                 progress=_progress_fn(progress))
-        sus = pd.DataFrame([{"query": _short(s.get("query"), 80), "candidate": _short(s.get("candidate"), 140),
-                             "score": round(float(s.get("score", 0)), 4), "positive": round(float(s.get("positive_score", 0)), 4),
-                             "rank": s.get("rank")} for s in result.suspected_false_negatives[:300]])
         rows2 = list(result.rows) if not isinstance(result.rows, pd.DataFrame) else result.rows.to_dict("records")
-        return rows2, "```\n" + result.table() + "\n```", sus, _rows_frame(rows2)
+        sus = list(result.suspected_false_negatives)
+        guard = tr_engine(result.guard_sentence(), lang)
+        if sus:
+            guard += "\n\n" + t("suspects_shown", lang, shown=min(len(sus), SUSPECTS_SHOWN), total=f"{result.suspected_total:,}")
+        return rows2, "```\n" + result.table() + "\n```", sus, _suspects_frame(sus), _rows_frame(rows2), guard, ""
 
-    mine_btn.click(do_mine, [rows_st, passages_st, mine_model, rank_lo, rank_hi, n_neg, margin],
-                   [rows_st, mine_md, suspects, pairs_df], api_name="build_mine")
+    # outputs the page had before the review came first (API callers index them), the new ones after
+    mine_btn.click(do_mine, [rows_st, passages_st, mine_model, rank_lo, rank_hi, n_neg, margin, ctx.lang],
+                   [rows_st, mine_md, suspects_st, suspects, pairs_df, guard_md, review_md], api_name="build_mine")
+
+    def _review(rows, sus, drop, lang):
+        from core.builder.negatives import apply_review
+
+        kept, gone = apply_review(rows, sus, drop)
+        queries = len({sus[k]["query"] for k in drop})
+        msg = t("review_done", lang, dropped=len(gone), queries=queries, left=len(kept))
+        return list(kept), [], _suspects_frame([]), msg, _rows_frame(list(kept))
+
+    review_outs = [rows_st, suspects_st, suspects, review_md, pairs_df]
 
     @handler
-    def do_clean(rows):
-        from core.builder.clean import clean_rows
+    def do_review(rows, sus, table, lang):
+        """Drop the query rows of the suspects whose "keep" box is unticked in the review table."""
+        from core.errors import DataError
+
+        if not rows or not sus:
+            raise DataError(t("no_suspects", lang))
+        frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(**_frame_args(table))
+        missing = [c for c in ("id", "keep") if c not in frame.columns]
+        if missing:
+            raise DataError(f"The review table has no '{missing[0]}' column; expected the columns {', '.join(SUSPECT_HEADERS)}.")
+        drop = []
+        for i, (sid, keep) in enumerate(zip(frame["id"], frame["keep"]), start=1):
+            try:
+                sid = int(sid)
+            except (TypeError, ValueError):
+                raise DataError(f"Review table line {i}: the id {sid!r} is not a suspect number.") from None
+            if not _truthy(keep):
+                drop.append(sid)
+        return _review(rows, sus, drop, lang)
+
+    review_btn.click(do_review, [rows_st, suspects_st, suspects, ctx.lang], review_outs, api_name="build_review")
+
+    @handler
+    def do_drop_suspects(rows, sus, lang):
+        """Drop the query row of every suspect the miner listed (not only the ones shown)."""
+        from core.errors import DataError
+
+        if not rows or not sus:
+            raise DataError(t("no_suspects", lang))
+        return _review(rows, sus, list(range(len(sus))), lang)
+
+    drop_all_btn.click(do_drop_suspects, [rows_st, suspects_st, ctx.lang], review_outs, api_name="build_drop_suspects")
+
+    @handler
+    def do_clean(rows, lang):
+        from core.builder.clean import CleanConfig, clean_rows
         from core.errors import DataError
 
         if not rows:
             raise DataError("Make query/passage pairs first (step 2).")
-        cleaned, report = clean_rows(rows)
+        rules = CleanConfig()
+        cleaned, report = clean_rows(rows, rules)
+        why = report.sentences(rules)
         summary = {"rows_in": report.rows_in, "rows_out": report.rows_out, "rows_dropped": report.rows_dropped,
-                   "counts": {k: v for k, v in report.counts.items() if v}}
-        return list(cleaned), summary, _rows_frame(list(cleaned))
+                   "counts": {k: v for k, v in report.counts.items() if v}, "why": why,
+                   "examples": {k: v for k, v in report.examples.items() if v}}
+        msg = t("clean_said", lang, rows_in=report.rows_in, rows_out=report.rows_out, rows_dropped=report.rows_dropped)
+        msg += "".join("\n\n- " + tr_engine(x, lang) for x in why)
+        return list(cleaned), summary, _rows_frame(list(cleaned)), msg
 
-    clean_btn.click(do_clean, rows_st, [rows_st, clean_json, pairs_df], api_name="build_clean")
+    clean_btn.click(do_clean, [rows_st, ctx.lang], [rows_st, clean_json, pairs_df, clean_md], api_name="build_clean")
 
     @handler
-    def do_split(rows, ratio_text):
+    def do_split(rows, ratio_text, lang):
         from core.builder.export import write_splits
-        from core.builder.split import parse_ratios, split_rows
+        from core.builder.split import empty_split_warnings, parse_ratios, split_rows
         from core.errors import DataError
         from core.paths import datasets_root
 
         if not rows:
             raise DataError("Make query/passage pairs first (step 2).")
-        parts = split_rows(rows, parse_ratios(str(ratio_text).replace("，", ",")))
+        ratios = parse_ratios(str(ratio_text).replace("，", ","))
+        parts = split_rows(rows, ratios)
         out = write_splits(parts, datasets_root() / time.strftime("built-%Y%m%d-%H%M%S"))
         beir = [out.beir / "corpus.jsonl", out.beir / "queries.jsonl", out.beir / "qrels" / "test.tsv"]
         from ui.common import offer_download
 
-        return [offer_download(p) for p in [*out.files.values(), *beir]], str(out.folder)
+        msg = t("split_said", lang, counts=", ".join(f"{k} {v}" for k, v in out.counts.items()))
+        msg += "".join("\n\n⚠️ " + tr_engine(w, lang) for w in empty_split_warnings(parts, ratios))
+        return [offer_download(p) for p in [*out.files.values(), *beir]], str(out.folder), msg
 
-    split_btn.click(do_split, [rows_st, ratios], [files, built_st], api_name="build_split")
+    split_btn.click(do_split, [rows_st, ratios, ctx.lang], [files, built_st, split_md], api_name="build_split")
+
+    data_tab = ctx.tabs.get("data") or {}
 
     @handler
-    def do_use(folder):
+    def do_use(folder, lang):
+        """Make the split folder the active dataset: confirm here, and show it in the Data tab."""
         from core.data import load_data
         from core.errors import DataError
+        from core.paths import datasets_root
 
         by = {n: folder and Path(folder) / f"{n}.jsonl" for n in ("train", "validation", "test")}
         by = {n: str(p) for n, p in by.items() if p and p.is_file()}
         if "train" not in by:
             raise DataError("Split the built set first (step 5).")
         data = load_data(by["train"])
-        return {"train": by["train"], "validation": by.get("validation"), "test": by.get("test"), "format": data.format,
-                "mapping": dict(data.detection.mapping) if data.detection else {}, "rows": len(data.df)}
+        beir = Path(folder) / "beir"
+        shown = f"{datasets_root().name}/{Path(folder).name}/train.jsonl"
+        state = DataState(train=by["train"], validation=by.get("validation"), test=by.get("test"),
+                          eval=str(beir) if (beir / "corpus.jsonl").is_file() else None, label=f"built: {shown}")
+        outs = data_tab["render"](data, state, lang) if data_tab.get("render") else [state]
+        rows = outs[3].rows if data_tab.get("render") else len(data.df)
+        note = t("now_training_on", lang, file=shown, rows=f"{rows:,}", format=data.format)
+        if data_tab.get("render"):
+            outs[4] = t("built_loaded", lang, file=shown, rows=f"{rows:,}", format=data.format) + "\n\n" + outs[4]
+        return [note, *outs]
 
-    use_btn.click(do_use, built_st, ctx.data_state, api_name="build_use")
+    use_btn.click(do_use, [built_st, ctx.lang], [use_md, *(data_tab.get("outs") or [ctx.data_state])], api_name="build_use")
     return {"tab": tab}

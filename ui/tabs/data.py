@@ -3,7 +3,9 @@ messages with row numbers; a paged preview; counts.
 
 Engine calls: ``core.data.read_table`` (raw columns for the mapping dropdowns), ``core.data.load_data``
 (detect + map + validate), ``core.data.FORMATS``, ``LoadedData.summary()``.
-Shared output: ``ctx.data_state`` = ``{"train", "validation", "test", "format", "mapping", "rows"}``.
+Shared output: ``ctx.data_state`` = a ``ui.state.DataState`` (None after a failed load: the page then says so,
+and the header banner shows "none"). ``build()`` returns ``outs`` (the tab's output components) and
+``render(data, state, lang)`` so the Build tab can show a built set here the same way.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ui.common import handler
-from ui.strings import t
+from core.errors import StudioError
+
+from ui.common import error_box, handler
+from ui.state import DataState, as_state
+from ui.strings import t, tr_engine
 
 MAP_SLOTS = 6
 SAMPLE_SPLITS = ("train", "validation", "test")
@@ -47,6 +52,13 @@ def preview_page(df: pd.DataFrame | None, page: int, size: int) -> tuple[pd.Data
     return part[cols].map(_cell) if hasattr(part, "map") else part[cols].applymap(_cell), pages
 
 
+def _why(err: BaseException, lang: str) -> str:
+    """An error as the sentence shown in the status line (engine errors as written, others by their type)."""
+    if isinstance(err, StudioError):
+        return tr_engine(str(err).strip(), lang)
+    return f"unexpected {type(err).__name__}."
+
+
 def issues_frame(issues, lang: str) -> pd.DataFrame:
     heads = [t("col_row", lang), t("col_column", lang), t("col_severity", lang), t("col_message", lang)]
     rows = [[i.row if i.row is not None else "", i.column or "", i.severity, i.message] for i in issues[:500]]
@@ -63,6 +75,7 @@ def build(ctx) -> dict:
     with gr.Tab(t("tab_data"), id=0, elem_id="tab-data") as tab:
         loaded = gr.State(None)  # core.data.LoadedData of the training file
         raw_cols = gr.State([])
+        shown_roles = gr.State([])  # the roles the mapping dropdowns stand for right now
         L.add(tab, label="tab_data")
         L.add(gr.Markdown(t("data_intro")), value="data_intro")
         with gr.Row():
@@ -79,7 +92,8 @@ def build(ctx) -> dict:
         with gr.Row():
             fmt = L.add(gr.Dropdown(list(FORMATS), value=None, label=t("format"), info=t("format_info"),
                                     elem_id="data-format", scale=1), label="format", info="format_info")
-            maps = [gr.Dropdown([], value=None, label=f"role {i}", visible=False, allow_custom_value=False, scale=1)
+            # custom values allowed: the engine checks the column and names the ones the file has
+            maps = [gr.Dropdown([], value=None, label=f"role {i}", visible=False, allow_custom_value=True, scale=1)
                     for i in range(MAP_SLOTS)]
         apply_btn = L.add(gr.Button(t("apply_mapping"), elem_id="data-apply"), value="apply_mapping")
         with gr.Row():
@@ -117,7 +131,8 @@ def build(ctx) -> dict:
             raise DataError("Choose a training file to upload first.")
         return str(f_train), (str(f_val) if f_val else None), None, None
 
-    def _outputs(data, cols, paths, lang, pg, size):
+    def _outputs(data, cols, state: DataState, lang, pg, size):
+        """Every output of the tab for ``data`` (a LoadedData) and ``state`` (its DataState, already filled)."""
         from core.data import FORMATS as F
 
         det = data.detection
@@ -133,41 +148,79 @@ def build(ctx) -> dict:
         summary = data.summary()
         msg = t("data_loaded", lang, kept=summary["rows_kept"], read=summary["rows_read"], file=summary["file"], format=data.format)
         if data.detection and data.detection.reasons:
-            msg += "\n\n" + " · ".join(data.detection.reasons[:3])
-        # "eval": what Evaluate / Compare search over (a BEIR folder with the whole corpus when there is one);
-        # train / validation / test are data files and go into the training config as they are.
-        state = {"train": paths[0], "validation": paths[1], "test": paths[2], "eval": paths[3], "format": data.format,
-                 "mapping": mapping, "roles": roles[:MAP_SLOTS], "rows": summary["rows_kept"]}
-        return [data, cols, state, msg, gr.update(value=data.format), *map_updates, summary,
+            msg += "\n\n" + " · ".join(tr_engine(r, lang) for r in data.detection.reasons[:3])
+        state.format, state.mapping, state.roles, state.rows = data.format, mapping, roles[:MAP_SLOTS], summary["rows_kept"]
+        return [data, cols, roles[:MAP_SLOTS], state, msg, gr.update(value=data.format), *map_updates, summary,
                 issues_frame(data.issues, lang), prev, f"/ {pages}"]
 
-    outs = [loaded, raw_cols, ctx.data_state, status, fmt, *maps, counts, issues, preview, pages_md]
+    def _cleared(message: str) -> list:
+        """Outputs after a failed load: no dataset is active, the status shows why."""
+        hidden = [gr.update(visible=False, value=None, label=f"role {i}") for i in range(MAP_SLOTS)]
+        return [None, [], [], None, error_box(message), gr.update(value=None), *hidden, {}, pd.DataFrame(), pd.DataFrame(), "/ 1"]
 
-    @handler
-    def do_load(src, sample_name, f_train, f_val, lang, pg, size):
+    def render(data, state: DataState, lang: str) -> list:
+        """The tab's outputs showing ``data`` loaded from ``state.train`` (used by the Build tab's "use" button)."""
+        from core.data import read_table
+
+        cols = [c for c in read_table(state.train).columns if c != "_row"]
+        return _outputs(data, cols, state, lang, 1, 10)
+
+    outs = [loaded, raw_cols, shown_roles, ctx.data_state, status, fmt, *maps, counts, issues, preview, pages_md]
+
+    def _load(src, sample_name, f_train, f_val, lang, pg, size):
         from core.data import load_data, read_table
 
         paths = _paths(src, sample_name, f_train, f_val)
         cols = [c for c in read_table(paths[0]).columns if c != "_row"]
         data = load_data(paths[0])
-        return _outputs(data, cols, paths, lang, 1, size)
+        label = f"sample: {Path(paths[0]).name}" if src == "sample" else Path(paths[0]).name
+        state = DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label)
+        return _outputs(data, cols, state, lang, 1, size)
 
     @handler
-    def do_apply(state, cols, lang, pg, size, fmt_value, *map_values):
-        from core.data import load_data
+    def do_load(src, sample_name, f_train, f_val, lang, pg, size):
+        """Load and check; on failure the active dataset is cleared, the status says why, and the error is raised."""
+        try:
+            yield _load(src, sample_name, f_train, f_val, lang, pg, size)
+        except Exception as err:  # noqa: BLE001 - every failed load clears the dataset; handler() words the error
+            name = Path(str(f_train)).name if src == "upload" and f_train else (sample_name or "")
+            yield _cleared(t("load_failed", lang, file=name or "?", error=_why(err, lang)))
+            raise
+
+    @handler
+    def do_apply(state, cols, roles_shown, lang, pg, size, fmt_value, *map_values):
+        """Re-read the active file with the chosen format / mapping; on failure the dataset stays as it was.
+
+        The dropdowns' values are read by the roles they stand for; after a format change only the roles the new
+        format has are kept and the rest is detected. When that fails the new format's roles are shown to map."""
+        from core.data import FORMATS as F, load_data
         from core.errors import DataError
 
-        if not state:
-            raise DataError(t("no_data", "en"))
-        prev_roles = list(state.get("roles") or [])
-        mapping = {}
-        if fmt_value == state.get("format"):
-            mapping = {role: col for role, col in zip(prev_roles, map_values) if col}
-        data = load_data(state["train"], format=fmt_value or None, mapping=mapping or None)
-        return _outputs(data, cols, (state["train"], state.get("validation"), state.get("test")), lang, pg, size)
+        state = as_state(state)
+        if state is None:
+            raise DataError(t("no_data", lang))
+        fmt_value = fmt_value or state.format
+        new_roles = list(F[fmt_value]["required"]) + list(F[fmt_value]["optional"]) if fmt_value in F else []
+        mapping = {role: col for role, col in zip(roles_shown or [], map_values) if col and role in new_roles}
+        try:
+            data = load_data(state.train, format=fmt_value or None, mapping=mapping or None)
+        except Exception as err:  # noqa: BLE001
+            box = error_box(t("apply_failed", lang, error=_why(err, lang), label=state.label, format=state.format))
+            shown = list(F[fmt_value]["required"]) + [r for r in F[fmt_value]["optional"] if r in mapping] if fmt_value in F else []
+            if shown and list(roles_shown or []) != shown[:MAP_SLOTS]:
+                # let the user map the new format's roles, starting from what carried over
+                slots = [gr.update(choices=cols, value=mapping.get(shown[i]), label=shown[i], visible=True) if i < len(shown)
+                         else gr.update(visible=False, value=None, label=f"role {i}") for i in range(MAP_SLOTS)]
+                yield [gr.skip(), gr.skip(), shown[:MAP_SLOTS], gr.skip(), box, gr.skip(), *slots] + [gr.skip()] * 4
+            else:
+                yield [gr.skip()] * 4 + [box] + [gr.skip()] * (len(outs) - 5)
+            raise
+        new = DataState(**{**state.to_dict(), "mapping": {}, "roles": []})
+        yield _outputs(data, cols, new, lang, pg, size)
 
     load_btn.click(do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size], outs, api_name="data_load")
-    apply_btn.click(do_apply, [ctx.data_state, raw_cols, ctx.lang, page, page_size, fmt, *maps], outs, api_name="data_apply")
+    apply_btn.click(do_apply, [ctx.data_state, raw_cols, shown_roles, ctx.lang, page, page_size, fmt, *maps], outs,
+                    api_name="data_apply")
 
     def do_page(data, pg, size):
         prev, pages = preview_page(data.df if data is not None else None, pg, size)
@@ -175,5 +228,5 @@ def build(ctx) -> dict:
 
     page.change(handler(do_page), [loaded, page, page_size], [preview, pages_md], api_name=False)
     page_size.change(handler(do_page), [loaded, page, page_size], [preview, pages_md], api_name=False)
-    ctx.on_load.append((do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size], outs))
-    return {"tab": tab, "status": status, "format": fmt}
+    ctx.on_load.append((_load, [source, sample, up_train, up_val, ctx.lang, page, page_size], outs))
+    return {"tab": tab, "status": status, "format": fmt, "outs": outs, "render": render}

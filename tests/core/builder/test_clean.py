@@ -129,3 +129,23 @@ def test_score_lists_stay_aligned(tmp_path):
     path = export_qpn_jsonl(out, tmp_path / "c.jsonl").path
     loaded = load_data(path)
     assert not loaded.errors and list(loaded.df["neg_scores"][0]) == [0.5, 0.3, 0.2]
+
+
+def test_every_dropped_row_says_which_rule_and_shows_an_example():
+    rows = [
+        {"query": "sow feed", "pos": ["Good sow feed has protein and fibre for the litter."], "neg": []},  # leakage
+        {"query": "when are piglets weaned", "pos": ["At about four weeks."], "neg": []},
+        {"query": "when are piglets weaned", "pos": ["Weaning happens at four weeks."], "neg": []},  # exact duplicate
+        {"query": "   ", "pos": ["Anything at all here."], "neg": []},  # empty query
+    ]
+    cleaned, report = clean_rows(rows, CleanConfig(duplicate_action="drop"))
+    assert len(cleaned) == 1 and report.rows_dropped == 3
+    lines = report.sentences()
+    assert ("1 row dropped (leakage): the query appears word for word inside its positive passage, so the pair teaches "
+            "copying, not retrieval; e.g. row 1: 'sow feed' is inside 'Good sow feed has protein and fibre for the litter.'.") in lines
+    assert "1 row dropped (exact_duplicate): the same query appears in an earlier row; e.g. row 3: 'when are piglets weaned'." in lines
+    assert any(x.startswith("1 row dropped (empty_query): the query is empty") for x in lines)
+    assert len(lines) == 3
+    short = clean_rows([{"query": "ok query here", "pos": ["tiny", "a long enough passage"], "neg": []}])[1]
+    assert short.sentences() == ["1 passage removed (positive_too_short): a positive passage is shorter than 5 characters; "
+                                 "e.g. row 1: 'tiny'."]

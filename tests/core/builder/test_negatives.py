@@ -216,3 +216,59 @@ def test_suspect_list_is_capped_but_counts_are_complete():
     assert full.stats["dropped"]["guard_abs"] == capped.stats["dropped"]["guard_abs"] > 3
     assert len(full.suspected_false_negatives) == full.stats["dropped"]["guard_abs"]
     assert len(capped.suspected_false_negatives) == 3
+
+
+def _guard_case():
+    pos = "african swine fever virus is a disease of the pig herd"
+    rows = [{"query": "african swine fever virus pig herd", "pos": [pos], "neg": []},
+            {"query": "bank loan interest rate", "pos": ["the bank loan interest rate will increase this year"], "neg": []},
+            {"query": "pig herd water needs", "pos": ["the pig herd needs water every day"], "neg": []}]
+    passages = [pos + " today", "swine fever in the herd", "the pig herd needs water", "virus disease report",
+                "company annual revenue and profit", "the bank loan interest rate will increase this year again"]
+    return rows, passages
+
+
+def test_guard_sentence_counts_from_stats_and_review_drops_rows():
+    from core.builder.negatives import apply_review
+
+    rows, passages = _guard_case()
+    res = mine_negatives(rows, passages=passages, method="bm25", num_negatives=2, rank_window=(0, 10),
+                         sample="top", false_negative_margin_rel=0.1, bm25_method="robertson")
+    n = res.stats["dropped"]["guard_rel"]
+    assert n >= 2 and n == res.suspected_total == len(res.suspected_false_negatives)
+    assert res.guard_sentence() == (f"{n:,} candidates skipped because they scored within 10% of the positive "
+                                    "(they may be right answers rather than negatives).")
+    # every suspect names its row (1-based) and that row's query
+    assert all(res.rows[s["row"] - 1]["query"] == s["query"] for s in res.suspected_false_negatives)
+    first = res.suspected_false_negatives[0]
+    kept, gone = apply_review(res.rows, res.suspected_false_negatives, [0])
+    assert gone == [first["row"]] and len(kept) == 2 and first["query"] not in [r["query"] for r in kept]
+    kept_all, gone_all = apply_review(res.rows, res.suspected_false_negatives, range(len(res.suspected_false_negatives)))
+    assert gone_all == sorted({s["row"] for s in res.suspected_false_negatives})
+    assert len(kept_all) == 3 - len(gone_all)
+    kept_none, gone_none = apply_review(res.rows, res.suspected_false_negatives, [])
+    assert gone_none == [] and kept_none == res.rows
+
+
+def test_review_bad_input_is_one_sentence():
+    from core.builder.negatives import apply_review
+
+    rows, passages = _guard_case()
+    res = mine_negatives(rows, passages=passages, method="bm25", num_negatives=2, rank_window=(0, 10),
+                         sample="top", false_negative_margin_rel=0.1, bm25_method="robertson")
+    total = len(res.suspected_false_negatives)
+    with pytest.raises(DataError, match=f"Suspect {total} is not in the review list \\(it has {total} suspects"):
+        apply_review(res.rows, res.suspected_false_negatives, [total])
+    with pytest.raises(DataError, match="which is not in the rows any more; mine again"):
+        apply_review(res.rows[1:], res.suspected_false_negatives, [0])
+
+
+def test_guard_sentence_when_off_and_absolute():
+    rows, passages = _guard_case()
+    off = mine_negatives(rows, passages=passages, method="bm25", num_negatives=2, rank_window=(0, 10),
+                         false_negative_margin_rel=None)
+    assert off.guard_sentence().startswith("The false-negative guard was off")
+    ab = mine_negatives(rows, passages=passages, method="bm25", num_negatives=2, rank_window=(0, 10),
+                        false_negative_margin_rel=None, false_negative_margin_abs=100.0)
+    assert ab.guard_sentence().startswith(f"{ab.stats['dropped']['guard_abs']:,} candidates skipped because they "
+                                          "scored within 100 of the positive's score")

@@ -247,3 +247,28 @@ def test_refused_key_stops_early_with_one_sentence(fake_llm, tmp_path):
         generate_queries_llm(passages, _cfg(fake_llm, model="needs-auth", concurrency=1), out_path=tmp_path / "a.jsonl")
     assert "refused the API key (HTTP 401)" in str(err.value) and "STUDIO_TEST_LLM_KEY" in str(err.value)
     assert len(fake_llm.auth) == 3  # stopped after three refusals (not retried) instead of asking all 20
+
+
+def test_pseudo_queries_report_names_every_passage_without_a_query():
+    from core.builder.queries import pseudo_queries_report
+
+    texts = [
+        "Sows need clean water all day long. A lactating sow drinks forty litres of water every day.",
+        "Piglets are weaned at about four weeks of age. Early weaning needs a warm nursery and creep feed.",
+        "Pigs oink loudly when they are hungry in the morning.",  # one sentence: nothing left to be the passage
+        "Pigs oink. Sows eat. Boars run.",  # every sentence too short to be a query
+        "Barley is good feed for finishing pigs in winter. Barley is good feed for finishing pigs in winter.",
+        "Vaccinate the herd against swine fever every year. Keep records of each vaccination.",
+    ]
+    ps = _passages(texts)
+    rep = pseudo_queries_report(ps)
+    assert len(rep.rows) + rep.skipped_total == rep.passages == 6
+    assert rep.skipped["one_sentence"] == [f"doc.txt {ps[2].id}"]
+    assert rep.skipped["short_sentences"] == [f"doc.txt {ps[3].id}"]
+    lines = rep.sentences()
+    assert f"1 passage gave no query: it has fewer than two sentences (one becomes the query, the rest the passage) (doc.txt {ps[2].id})." in lines
+    assert any(x.startswith("1 passage gave no query: no sentence is long enough to be a query (at least 12 characters") for x in lines)
+    # the plain function gives the same rows
+    assert pseudo_queries(ps) == rep.rows
+    title = pseudo_queries_report(ps, mode="title")
+    assert title.skipped["no_title"] and not title.rows

@@ -84,3 +84,30 @@ def test_retrieval_set_dedups_and_includes_negatives():
     assert rs.queries == {"q0": "b"} and rs.qrels == {"q0": {"d2": 1, "d3": 1}}
     with pytest.raises(ConfigError, match="validation"):
         build_retrieval_set(parts, "validation")
+
+
+def _numbered(n):
+    return [{"query": f"q{i}", "pos": [f"p{i}"], "neg": []} for i in range(n)]
+
+
+@pytest.mark.parametrize("n,sizes", [(1, [1, 0, 0]), (2, [1, 0, 1]), (3, [1, 1, 1]), (5, [3, 1, 1]), (6, [4, 1, 1]),
+                                     (10, [8, 1, 1]), (100, [80, 10, 10])])
+def test_small_data_still_gets_a_test_split(n, sizes):
+    from core.builder.split import split_sizes
+
+    assert split_sizes(n, (0.8, 0.1, 0.1)) == sizes
+    parts = split_rows(_numbered(n), (0.8, 0.1, 0.1))
+    assert [len(parts[k]) for k in ("train", "validation", "test")] == sizes
+    assert sorted(r["query"] for p in parts.values() for r in p) == sorted(f"q{i}" for i in range(n))
+
+
+def test_empty_split_is_warned():
+    from core.builder.split import empty_split_warnings
+
+    parts = split_rows(_numbered(2), (0.8, 0.1, 0.1))
+    assert empty_split_warnings(parts, (0.8, 0.1, 0.1)) == [
+        "The validation split is empty: 2 rows are too few to give each of the 3 splits one, or its group would not fit; "
+        "add data or change the ratios."]
+    assert empty_split_warnings(split_rows(_numbered(10), (0.8, 0.1, 0.1)), (0.8, 0.1, 0.1)) == []
+    # a split asked to be empty (ratio 0) is not warned about
+    assert empty_split_warnings(split_rows(_numbered(4), (1, 0, 0)), (1, 0, 0)) == []

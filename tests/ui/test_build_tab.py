@@ -1,0 +1,239 @@
+"""Build tab through gradio_client: every step with good and bad input, LLM mode against a scripted local
+OpenAI-compatible server, the false-negative review, what cleaning and splitting dropped, and "use the built set"."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.core.builder.conftest import FakeLLM, _handler
+
+pytestmark = pytest.mark.timeout(300)
+
+TYPED_KEY = "sk-typed-by-user-0123456789abcdef"
+ENV_KEY = "sk-from-env-0123456789"  # set for the studio process in tests/ui/conftest.py
+
+
+@pytest.fixture
+def client(studio):
+    from gradio_client import Client
+
+    return Client(studio["url"], verbose=False)
+
+
+@pytest.fixture
+def fake_llm():
+    fake = FakeLLM()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server.daemon_threads = True
+    fake.server = server
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def sample_passages(c):
+    return c.predict(None, True, 512, 64, api_name="/build_passages")
+
+
+def pairs(c, mode="pseudo", url="", model="", key="", env="", n=1, lang="en"):
+    return c.predict(mode, url, model, key, env, n, lang, api_name="/build_pairs")
+
+
+def mine(c, lo=0, hi=50, n=2, margin=0.05):
+    return c.predict("bm25", lo, hi, n, margin, "en", api_name="/build_mine")
+
+
+def test_passages_good_and_bad(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    assert sample_passages(client)[0].startswith("**60** passages")
+    with pytest.raises(AppError, match="Upload documents or tick the sample passages box first"):
+        client.predict(None, False, 512, 64, api_name="/build_passages")
+    bad = tmp_path / "notes.xyz"
+    bad.write_text("hello", encoding="utf-8")
+    out = None
+    try:
+        out = client.predict([handle_file(str(bad))], False, 512, 64, api_name="/build_passages")
+    except AppError as err:
+        assert "notes.xyz" in str(err) and "Unexpected error" not in str(err)
+    if out is not None:
+        assert "notes.xyz" in out[0]
+
+
+def test_llm_mode_sends_the_typed_key(client, fake_llm):
+    sample_passages(client)
+    out = pairs(client, "llm", fake_llm.base_url, "fake-model", TYPED_KEY, "STUDIO_NO_SUCH_VARIABLE", 1)
+    assert out[0].startswith("**60** pairs from 60 passages (LLM)"), out[0]
+    assert fake_llm.auth and set(fake_llm.auth) == {f"Bearer {TYPED_KEY}"}
+    assert len(out[1]["data"]) == 60 and "Question 1 about" in out[1]["data"][0][0]
+
+
+def test_llm_mode_reads_the_named_environment_variable(client, fake_llm, studio):
+    sample_passages(client)
+    out = pairs(client, "llm", fake_llm.base_url, "fake-model-env", "", "STUDIO_TEST_LLM_KEY", 1)
+    assert "pairs from 60 passages (LLM)" in out[0]
+    assert set(fake_llm.auth) == {f"Bearer {ENV_KEY}"}
+    assert ENV_KEY.encode() not in studio["log"].read_bytes() and TYPED_KEY.encode() not in studio["log"].read_bytes()
+
+
+def test_llm_mode_bad_input(client, fake_llm):
+    from gradio_client.exceptions import AppError
+
+    sample_passages(client)
+    with pytest.raises(AppError, match=r"^LLM mode needs the endpoint's base URL"):
+        pairs(client, "llm", "", "fake", TYPED_KEY, "", 1)
+    with pytest.raises(AppError, match=r"^LLM mode needs an API key: type it, or name an environment variable that holds "
+                                       r"it \(the variable STUDIO_NO_SUCH_VARIABLE is not set\)\."):
+        pairs(client, "llm", fake_llm.base_url, "fake", "", "STUDIO_NO_SUCH_VARIABLE", 1)
+    with pytest.raises(AppError, match=r"^LLM mode needs an API key"):
+        pairs(client, "llm", fake_llm.base_url, "fake", "  ", "", 1)
+    with pytest.raises(AppError, match="must be the NAME of an environment variable"):
+        pairs(client, "llm", fake_llm.base_url, "fake", "", TYPED_KEY, 1)
+    with pytest.raises(AppError, match="LLM mode needs"):
+        pairs(client, "llm", "", "fake", "", "", 1)
+    with pytest.raises(AppError, match="大模型模式需要接口地址"):
+        pairs(client, "llm", "", "fake", TYPED_KEY, "", 1, "zh")
+    assert fake_llm.total == 0  # nothing was sent
+
+
+def test_steps_before_their_input_are_refused(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=r"Make passages first \(step 1\)"):
+        pairs(client)
+    with pytest.raises(AppError, match=r"Make query/passage pairs first \(step 2\)"):
+        mine(client)
+    with pytest.raises(AppError, match=r"Make query/passage pairs first \(step 2\)"):
+        client.predict("en", api_name="/build_clean")
+    with pytest.raises(AppError, match=r"Make query/passage pairs first \(step 2\)"):
+        client.predict("8:1:1", "en", api_name="/build_split")
+    with pytest.raises(AppError, match=r"Split the built set first \(step 5\)"):
+        client.predict("en", api_name="/build_use")
+    with pytest.raises(AppError, match="no suspected false negatives to review"):
+        client.predict("en", api_name="/build_drop_suspects")
+    with pytest.raises(AppError, match="no suspected false negatives to review"):
+        client.predict({"headers": ["id", "keep"], "data": []}, "en", api_name="/build_review")
+
+
+def _kb(tmp_path: Path) -> list:
+    """Two documents: a knowledge-base page (several passages) and a one-sentence note (gives no pseudo-query)."""
+    from gradio_client import handle_file
+
+    kb = tmp_path / "kb.md"
+    kb.write_text("# Feeding\n\nSows need clean water all day long. A lactating sow drinks up to forty litres of water "
+                  "every day. Water quality matters for milk yield.\n\n# Weaning\n\nPiglets are weaned at about four weeks "
+                  "of age. Early weaning needs a warm nursery and a creep feed. Weaned piglets eat pellets.\n",
+                  encoding="utf-8")
+    note = tmp_path / "note.txt"
+    note.write_text("Pigs oink loudly when they are hungry in the morning.\n", encoding="utf-8")
+    return [handle_file(str(kb)), handle_file(str(note))]
+
+
+def test_silent_drops_are_reported_and_small_split_gets_a_test_set(client, tmp_path, studio):
+    out = client.predict(_kb(tmp_path), False, 200, 0, api_name="/build_passages")
+    assert out[0].startswith("**3** passages")
+    got = pairs(client)
+    assert got[0].startswith("**2** pairs from 3 passages (inverse cloze).")
+    assert "1 passage gave no query: it has fewer than two sentences" in got[0] and "note.txt" in got[0]
+    report, _, clean_md = client.predict("en", api_name="/build_clean")
+    assert clean_md.startswith(f"{report['rows_in']} rows in, {report['rows_out']} kept")
+    assert report["rows_in"] == 2 and len(report["why"]) == len([k for k in report["counts"]])
+    files, split_md = client.predict("8:1:1", "en", api_name="/build_split")
+    # 2 rows: test gets one first; the empty validation split is warned about, not written silently
+    assert "train 1" in split_md and "test 1" in split_md and "validation 0" in split_md
+    assert "⚠️ The validation split is empty: 2 rows are too few" in split_md
+
+
+def test_leakage_drop_says_why(client, tmp_path):
+    from gradio_client import handle_file
+
+    # a passage that repeats one sentence: the query taken from it is still inside the rest -> leakage
+    doc = tmp_path / "repeat.txt"
+    doc.write_text("Barley is good feed for finishing pigs in winter. Barley is good feed for finishing pigs in winter.\n",
+                   encoding="utf-8")
+    client.predict([handle_file(str(doc))], False, 512, 0, api_name="/build_passages")
+    assert pairs(client)[0].startswith("**1** pairs")
+    report, _, clean_md = client.predict("en", api_name="/build_clean")
+    assert report["counts"] == {"leakage": 1} and report["rows_out"] == 0
+    assert ("1 row dropped (leakage): the query appears word for word inside its positive passage, so the pair teaches "
+            "copying, not retrieval; e.g. row 1: 'Barley is good feed for finishing pigs in winter.' is inside") in clean_md
+
+
+def test_review_suspects_one_by_one_and_drop_all(client):
+    from gradio_client.exceptions import AppError
+
+    sample_passages(client)
+    n_rows = len(pairs(client)[1]["data"])
+    mine_md, table, rows_df, guard_md, review_md = mine(client, 0, 50, 2, 0.2)
+    total = int(mine_md.split("suspected false negatives: ")[1].split()[0])
+    assert total > 2
+    assert guard_md.startswith(f"{total:,} candidates skipped because they scored within 20% of the positive")
+    assert table["headers"] == ["id", "keep", "query", "candidate", "score", "positive", "rank"]
+    assert len(table["data"]) == min(total, 300) and all(r[1] is True for r in table["data"])
+    assert f"Showing {min(total, 300)} of {total:,} suspects" in guard_md
+    # untick two suspects of different queries: exactly their rows leave the set
+    data = table["data"]
+    first, other = data[0], next(r for r in data if r[2] != data[0][2])
+    for r in (first, other):
+        r[1] = False
+    out = client.predict({"headers": table["headers"], "data": data}, "en", api_name="/build_review")
+    assert out[1] == f"Review applied: 2 rows dropped (2 queries), {n_rows - 2} rows left."
+    assert len(out[2]["data"]) == min(n_rows - 2, 300) and out[0]["data"] == []
+    # the review is done: it cannot be applied twice to rows whose numbers changed
+    with pytest.raises(AppError, match="no suspected false negatives"):
+        client.predict({"headers": table["headers"], "data": data}, "en", api_name="/build_review")
+    # mine again, then drop every suspect's row (not only the 300 shown)
+    mine_md, table, *_ = mine(client, 0, 50, 2, 0.2)
+    out = client.predict("en", api_name="/build_drop_suspects")
+    dropped = int(out[1].split("Review applied: ")[1].split()[0])
+    assert dropped >= 1 and out[1].endswith(f"{n_rows - 2 - dropped} rows left.")
+    # a table that is not a review table is refused in one sentence
+    pairs(client)
+    mine(client, 0, 50, 2, 0.2)
+    with pytest.raises(AppError, match="The review table has no 'keep' column"):
+        client.predict({"headers": ["id", "query"], "data": [[0, "x"]]}, "en", api_name="/build_review")
+    with pytest.raises(AppError, match="Suspect 999999 is not in the review list"):
+        client.predict({"headers": table["headers"], "data": [[999999, False, "", "", 0, 0, 0]]}, "en", api_name="/build_review")
+
+
+def test_mine_bad_window(client):
+    from gradio_client.exceptions import AppError
+
+    sample_passages(client)
+    pairs(client)
+    with pytest.raises(AppError, match=r"rank_window \(10, 5\) is invalid"):
+        mine(client, 10, 5)
+
+
+def test_use_built_set_confirms_and_the_data_tab_names_it(client, studio):
+    from gradio_client.exceptions import AppError
+
+    client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+    sample_passages(client)
+    pairs(client)
+    mine(client)
+    client.predict("en", api_name="/build_clean")
+    files, split_md = client.predict("8:1:1", "en", api_name="/build_split")
+    folder = max(studio["datasets"].glob("built-*"), key=lambda p: p.stat().st_mtime)  # the split just written
+    assert sorted(Path(f).name for f in files)[-1] == "validation.jsonl" and (folder / "train.jsonl").is_file()
+    n_train = sum(1 for _ in open(folder / "train.jsonl", encoding="utf-8"))
+    out = client.predict("en", api_name="/build_use")
+    shown = f"{studio['datasets'].name}/{folder.name}/train.jsonl"
+    assert out[0] == f"Now training on {shown}: {n_train} rows, format qpn."
+    status = out[1]
+    assert status.startswith(f"Loaded the built set {shown}: {n_train} rows as qpn.")
+    assert "sample" not in status.split("\n")[0]
+    assert client.predict("en", api_name="/active_dataset") == f"**Active dataset:** built: {shown} · qpn · {n_train} rows"
+    assert out[2]["value"] == "qpn" and len(out[11]["data"]) == min(10, n_train)  # the Data tab's preview: built rows
+    with pytest.raises(AppError, match="not numbers"):
+        client.predict("a:b", "en", api_name="/build_split")

@@ -1,0 +1,161 @@
+"""Data tab through gradio_client: load, apply format / mapping, failed loads, and the header's active-dataset line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.timeout(240)
+
+NO_MAPS = [None] * 6
+
+
+@pytest.fixture
+def client(studio):
+    """A fresh session (its own active dataset) on the running studio."""
+    from gradio_client import Client
+
+    return Client(studio["url"], verbose=False)
+
+
+def load_sample(c):
+    return c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+
+
+def upload(c, path: Path):
+    from gradio_client import handle_file
+
+    return c.predict("upload", None, handle_file(str(path)), None, "en", 1, 10, api_name="/data_load")
+
+
+def banner(c, lang: str = "en") -> str:
+    return c.predict(lang, api_name="/active_dataset")
+
+
+def preview_col(out, name: str) -> list:
+    preview = out[10]
+    i = preview["headers"].index(name)
+    return [r[i] for r in preview["data"]]
+
+
+@pytest.fixture
+def qa_csv(tmp_path) -> Path:
+    p = tmp_path / "qa.csv"
+    p.write_text("question,answer,other\n"
+                 "how do pigs digest corn,pigs digest corn in the small intestine,the barn roof is painted red\n"
+                 "what water do sows need,sows need clean water all day,the tractor was bought in spring\n"
+                 "when are piglets weaned,piglets are weaned at about four weeks,the farm office opens at nine\n",
+                 encoding="utf-8")
+    return p
+
+
+def test_apply_on_the_sample_keeps_its_files(client, studio):
+    load_sample(client)
+    out = client.predict("en", 1, 10, "qpn", "query", "pos", "neg", None, None, None, api_name="/data_apply")
+    assert out[0].startswith("Loaded 40 of 40 rows") and out[1]["value"] == "qpn"
+    assert [m["value"] for m in out[2:5]] == ["query", "pos", "neg"]
+    assert banner(client) == "**Active dataset:** sample: train.jsonl · qpn · 40 rows"
+    # the sample's validation / test / BEIR paths survive the apply (the train config still gets them)
+    from tests.ui.test_client import train_args
+
+    est = client.predict(*train_args(studio["model"], "apply-check"), api_name="/train_estimate")
+    assert str(studio["sample"] / "validation.jsonl") in est[2] and str(studio["sample"] / "test.jsonl") in est[2]
+
+
+def test_apply_changes_mapping_and_format(client, qa_csv):
+    out = upload(client, qa_csv)
+    assert out[1]["value"] == "pair" and [m["value"] for m in out[2:4]] == ["question", "answer"]
+    # map the positive to another column: the preview shows that column's text
+    out = client.predict("en", 1, 10, "pair", "question", "other", *NO_MAPS[2:], api_name="/data_apply")
+    preview = out[10]
+    assert preview["headers"][:3] == ["_row", "anchor", "positive"]
+    assert [r[2] for r in preview["data"]][0] == "the barn roof is painted red"
+    assert banner(client) == "**Active dataset:** qa.csv · pair · 3 rows"
+    # a new format whose extra role cannot be detected: the error names it, and its roles are now offered to map
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=r"The triplet format needs a column for 'negative'"):
+        client.predict("en", 1, 10, "triplet", "question", "other", *NO_MAPS[2:], api_name="/data_apply")
+    assert banner(client) == "**Active dataset:** qa.csv · pair · 3 rows"  # still the pair reading
+    out = client.predict("en", 1, 10, "triplet", "question", "answer", "other", *NO_MAPS[3:], api_name="/data_apply")
+    assert out[1]["value"] == "triplet" and "as triplet" in out[0]
+    assert preview_col(out, "negative")[0] == "the barn roof is painted red"
+    assert [m["label"] for m in out[2:8] if m.get("visible")] == ["anchor", "positive", "negative"]
+    assert "· triplet ·" in banner(client)
+    assert banner(client, "zh") == "**当前数据集：** qa.csv · triplet · 3 行"
+
+
+def test_apply_bad_mapping_is_one_sentence_and_keeps_the_dataset(client, qa_csv):
+    from gradio_client.exceptions import AppError
+
+    upload(client, qa_csv)
+    with pytest.raises(AppError, match=r"positive=no_such_column names a column that qa.csv does not have; "
+                                       r"available columns: 'question', 'answer', 'other'"):
+        client.predict("en", 1, 10, "pair", "question", "no_such_column", *NO_MAPS[2:], api_name="/data_apply")
+    assert banner(client) == "**Active dataset:** qa.csv · pair · 3 rows"
+
+
+def test_apply_without_data(client):
+    from gradio_client.exceptions import AppError
+
+    assert "none" in banner(client)
+    with pytest.raises(AppError, match="Load data in the Data tab first"):
+        client.predict("en", 1, 10, "pair", "a", "b", *NO_MAPS[2:], api_name="/data_apply")
+
+
+@pytest.mark.parametrize("name,content,error", [
+    ("empty.csv", b"", "empty.csv is empty"),
+    ("noise.csv", bytes(range(256)) * 4, "looks like a binary file"),
+])
+def test_failed_upload_clears_the_active_dataset(client, tmp_path, name, content, error):
+    from gradio_client.exceptions import AppError
+
+    load_sample(client)
+    assert "sample: train.jsonl · qpn · 40 rows" in banner(client)
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    with pytest.raises(AppError, match=error):
+        upload(client, bad)
+    # the sample is no longer active: the header says so and nothing can train on it by mistake
+    assert banner(client) == "**Active dataset:** none. Load data in the Data tab or use a built set."
+    with pytest.raises(AppError, match="Load data in the Data tab first"):
+        client.predict("en", 1, 10, "qpn", None, None, *NO_MAPS[2:], api_name="/data_apply")
+    from tests.ui.test_client import train_args
+
+    with pytest.raises(AppError):
+        client.predict(*train_args("unused", "nope"), api_name="/train_estimate")
+
+
+def test_missing_upload_clears_too(client):
+    from gradio_client.exceptions import AppError
+
+    load_sample(client)
+    with pytest.raises(AppError, match="Choose a training file"):
+        client.predict("upload", None, None, None, "en", 1, 10, api_name="/data_load")
+    assert "none" in banner(client)
+
+
+def test_banner_in_the_browser_on_every_tab(studio):
+    """Headless Chromium: the header line names the sample once the page has loaded it, and stays visible on the
+    tabs that use the dataset."""
+    from tests.ui.test_browser import ARGS, CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not installed; the browser check is skipped")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(60_000)
+            page.goto(studio["url"])
+            line = page.locator("#active-dataset")
+            expect(line).to_contain_text("Active dataset: sample: train.jsonl · qpn · 40 rows", timeout=90_000)
+            for name in ("2. Build", "3. Train", "4. Evaluate", "5. Compare"):
+                page.get_by_role("tab", name=name).click()
+                expect(line).to_be_visible()
+                expect(line).to_contain_text("sample: train.jsonl")
+        finally:
+            browser.close()
