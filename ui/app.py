@@ -3,7 +3,8 @@
 ``main()`` binds ``0.0.0.0`` inside a Hugging Face Space (env ``SPACE_ID``), else ``127.0.0.1``; the port is
 ``PORT`` / ``GRADIO_SERVER_PORT`` or 7860. The page opens on the bundled default model with the sample dataset
 (``assets/sample``, or ``STUDIO_SAMPLE_DIR``) loaded. The English/中文 switch in the header re-labels every
-registered component (``ui.common.Labeler``).
+registered component (``ui.common.Labeler``) and sets the language of the session's error messages
+(``ui.common.remember_language``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ui.common import Labeler
+from ui.common import Labeler, remember_language
 from ui.strings import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +71,11 @@ def build_app() -> gr.Blocks:
             ctx.tabs["compare"] = compare.build(ctx)
             ctx.tabs["export"] = export.build(ctx)
 
-        lang.change(labeler.updates, lang, labeler.components, api_name="set_language", show_progress="hidden")
+        def set_language(value: str, request: gr.Request):
+            remember_language(request, value)  # errors of this session's events follow the switch
+            return labeler.updates(value)
+
+        lang.change(set_language, lang, labeler.components, api_name="set_language", show_progress="hidden")
 
         for fn, inputs, outputs in ctx.on_load:
             demo.load(_quiet(fn), inputs, outputs, api_name=False, show_progress="hidden")
