@@ -70,3 +70,22 @@ def test_compare_headers_follow_the_language():
     zh, en = hits_html(hits, "基础模型", "zh"), hits_html(hits, "Base model", "en")
     assert "<th>段落</th>" in zh and "<th>分数</th>" in zh and ">新<" in zh
     assert "<th>passage</th>" in en and ">new<" in en
+
+
+def test_data_tab_dynamic_text_in_chinese(studio):
+    from gradio_client import handle_file
+
+    c = _client(studio)
+    out = c.predict("sample", "train.jsonl", None, None, "zh", 1, 10, api_name="/data_load")
+    status, counts, issues = out[0], out[8], out[9]
+    assert status.startswith("已从 train.jsonl 加载")
+    reasons = status.split("\n\n", 1)[1]
+    assert "FlagEmbedding" in reasons and HAN.search(reasons) and "holds lists" not in reasons
+    assert counts["保留行数"] == 40 and "rows_kept" not in counts
+    # a validation message of a bad row, in Chinese, with the row's column named
+    bad = studio["sample"].parent / "bad-zh.csv"
+    bad.write_text("query,positive\npig feed,feed for pigs needs protein\n,empty query here\n", encoding="utf-8")
+    out = c.predict("upload", None, handle_file(str(bad)), None, "zh", 1, 10, api_name="/data_load")
+    issues = out[9]
+    assert issues["headers"] == ["行号", "列", "级别", "信息"]
+    assert any("空单元格" in row[3] for row in issues["data"]), issues["data"]

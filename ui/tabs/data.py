@@ -14,7 +14,7 @@ import gradio as gr
 import pandas as pd
 
 from ui.common import handler
-from ui.strings import t
+from ui.strings import t, tr_engine, translate_keys
 
 MAP_SLOTS = 6
 SAMPLE_SPLITS = ("train", "validation", "test")
@@ -49,7 +49,7 @@ def preview_page(df: pd.DataFrame | None, page: int, size: int) -> tuple[pd.Data
 
 def issues_frame(issues, lang: str) -> pd.DataFrame:
     heads = [t("col_row", lang), t("col_column", lang), t("col_severity", lang), t("col_message", lang)]
-    rows = [[i.row if i.row is not None else "", i.column or "", i.severity, i.message] for i in issues[:500]]
+    rows = [[i.row if i.row is not None else "", i.column or "", i.severity, tr_engine(i.message, lang)] for i in issues[:500]]
     return pd.DataFrame(rows, columns=heads)
 
 
@@ -133,12 +133,12 @@ def build(ctx) -> dict:
         summary = data.summary()
         msg = t("data_loaded", lang, kept=summary["rows_kept"], read=summary["rows_read"], file=summary["file"], format=data.format)
         if data.detection and data.detection.reasons:
-            msg += "\n\n" + " · ".join(data.detection.reasons[:3])
+            msg += "\n\n" + " · ".join(tr_engine(r, lang) for r in data.detection.reasons[:3])
         # "eval": what Evaluate / Compare search over (a BEIR folder with the whole corpus when there is one);
         # train / validation / test are data files and go into the training config as they are.
         state = {"train": paths[0], "validation": paths[1], "test": paths[2], "eval": paths[3], "format": data.format,
                  "mapping": mapping, "roles": roles[:MAP_SLOTS], "rows": summary["rows_kept"]}
-        return [data, cols, state, msg, gr.update(value=data.format), *map_updates, summary,
+        return [data, cols, state, msg, gr.update(value=data.format), *map_updates, translate_keys(summary, lang),
                 issues_frame(data.issues, lang), prev, f"/ {pages}"]
 
     outs = [loaded, raw_cols, ctx.data_state, status, fmt, *maps, counts, issues, preview, pages_md]

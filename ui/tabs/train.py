@@ -20,7 +20,7 @@ import gradio as gr
 import pandas as pd
 
 from ui.common import fmt_num, fmt_seconds, handler, progress_html
-from ui.strings import t
+from ui.strings import status_word, t, tr_engine
 
 LOSS_SLOTS = 4
 STRAT_SLOTS = 3
@@ -237,15 +237,15 @@ def view_outputs(view: dict, lang: str) -> list:
     text = t("eta", lang, step=pr.get("step", 0), total=total, pct=int(round(100 * (frac or 0))),
              eta=fmt_seconds(pr.get("eta_seconds")) if status == "running" else "-")
     name = Path(view["run_dir"]).name if view.get("run_dir") else ""
-    head = f"**{name}** · {status}" if name else t("no_run", lang)
+    head = f"**{name}** · {status_word(status, lang)}" if name else t("no_run", lang)
     if st.get("baseline") is not None:
         head += f" · {st.get('main_metric')}: base {fmt_num(st.get('baseline'))}"
         if st.get("best_metric") is not None:
             head += f", best {fmt_num(st.get('best_metric'))}"
     if st.get("warning"):
-        head += f"\n\n⚠️ {st['warning']}"
+        head += f"\n\n⚠️ {tr_engine(st['warning'], lang)}"
     elif st.get("error"):
-        head += f"\n\n⚠️ {st['error']}"
+        head += f"\n\n⚠️ {tr_engine(st['error'], lang)}"
     return [gr.update(value=train_df, y="loss"), gr.update(value=eval_df, y=metric, y_title=metric),
             progress_html(frac, text), head, "\n".join(view["log"][-LOG_LINES:])]
 
