@@ -363,3 +363,19 @@ def test_unexpected_error_sentence_follows_the_language(lang):
     msg = _friendly(KeyError("x"), lang)
     assert "KeyError" in msg
     assert bool(re.search(r"[\u4e00-\u9fff]", msg)) == (lang == "zh")
+
+
+def test_loss_and_strategy_help_has_chinese():
+    """The Train tab shows each loss's and strategy's description and parameter help in the page's language."""
+    from core.losses.registry import LOSSES
+    from core.strategies.registry import STRATEGIES
+
+    missing = []
+    for kind, specs in (("loss", LOSSES), ("strategy", STRATEGIES)):
+        for spec in specs.values():
+            if not re.search(r"[\u4e00-\u9fff]", (spec.description or {}).get("zh", "")):
+                missing.append(f"{kind} {spec.name}: description")
+            for p in spec.params:
+                if not re.search(r"[\u4e00-\u9fff]", (p.help or {}).get("zh", "")):
+                    missing.append(f"{kind} {spec.name}: parameter {p.name}")
+    assert not missing, "no Chinese text for: " + "; ".join(missing)

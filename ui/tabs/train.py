@@ -404,7 +404,7 @@ def build(ctx) -> dict:
         text = t("est_text", lang, time=fmt_seconds(est.seconds), steps=est.total_steps, mem=f"{est.peak_memory_mb:,.0f}",
                  trainable=f"{est.trainable_parameters:,}", total=f"{est.parameters:,}")
         if est.notes:
-            text += "\n\n" + "\n".join(f"- {n}" for n in est.notes)
+            text += "\n\n" + "\n".join(f"- {tr_engine(n, lang)}" for n in est.notes)
         yield (text, *_cli_outputs(cfg))
 
     def _cli_outputs(cfg):
