@@ -10,6 +10,9 @@ Access options (``launch_kwargs()``, documented in README "Public deployment"):
 -> the upload size limit; ``STUDIO_PUBLIC`` (default on in a Space) turns off Hub push and LLM endpoints
 (``ui.common.public_mode``). The runs and datasets folders are never served by Gradio's file route (they are
 ``blocked_paths``); a download is a copy made for that request (``ui.common.offer_download``).
+
+The language switch also sets the language of the session's error messages
+(``ui.common.remember_language``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 import gradio as gr
 
 from core.errors import ConfigError
-from ui.common import Labeler, public_mode
+from ui.common import Labeler, public_mode, remember_language
 from ui.strings import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +84,11 @@ def build_app() -> gr.Blocks:
             ctx.tabs["compare"] = compare.build(ctx)
             ctx.tabs["export"] = export.build(ctx)
 
-        lang.change(labeler.updates, lang, labeler.components, api_name="set_language", show_progress="hidden")
+        def set_language(value: str, request: gr.Request):
+            remember_language(request, value)  # errors of this session's events follow the switch
+            return labeler.updates(value)
+
+        lang.change(set_language, lang, labeler.components, api_name="set_language", show_progress="hidden")
         # the one place naming the active dataset, on every tab: follows every change of ctx.data_state
         from ui.state import banner_text
 

@@ -1,8 +1,11 @@
 """Shared UI plumbing: the error-handling decorator, the language re-labeller, small formatting helpers.
 
 - ``handler(fn)``: wraps an event handler (plain function or generator). A ``StudioError`` becomes a
-  ``gr.Error`` carrying its one-sentence message (shown in the page as an error toast); any other exception is
-  logged with its traceback on the server and shown as one short sentence. Never a stack trace in the page.
+  ``gr.Error`` carrying its one-sentence message in the page's language (``ui.strings.tr_engine``; shown as an
+  error toast); any other exception is logged with its traceback on the server and shown as one short sentence.
+  Never a stack trace in the page. The page's language is looked up by the event's session: the language
+  switch calls ``remember_language`` and the wrapper asks Gradio for the ``gr.Request`` (it adds a parameter
+  annotated ``gr.Request`` to the wrapped function's signature; the wrapped function's inputs are unchanged).
 - ``Labeler``: components register the string key of their label / value / info; ``Labeler.updates(lang)``
   returns one ``gr.update`` per registered component, so one ``.change`` on the language switch re-labels
   the whole page (Gradio's own ``gr.I18n`` follows the browser locale only, not an in-page switch).
@@ -27,49 +30,121 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+import threading
+from collections import OrderedDict
 from typing import Any, Callable
 
 import gradio as gr
 
 from core.errors import StudioError
-from ui.strings import t
+from ui.strings import t, tr_engine
 
 log = logging.getLogger("studio.ui")
 
+# session_hash -> "en" / "zh", set by the language switch (``remember_language``); bounded.
+_SESSION_LANG: "OrderedDict[str, str]" = OrderedDict()
+_SESSION_LANG_MAX = 10_000
+_LANG_LOCK = threading.Lock()
 
-def _friendly(err: BaseException) -> str:
+
+def remember_language(request: gr.Request | None, lang: str) -> None:
+    """Record the language the page of ``request``'s session shows (called by the language switch)."""
+    key = getattr(request, "session_hash", None)
+    if not key:
+        return
+    with _LANG_LOCK:
+        _SESSION_LANG[key] = "zh" if lang == "zh" else "en"
+        _SESSION_LANG.move_to_end(key)
+        while len(_SESSION_LANG) > _SESSION_LANG_MAX:
+            _SESSION_LANG.popitem(last=False)
+
+
+def session_language(request: gr.Request | None) -> str:
+    """The language last chosen in ``request``'s session ("en" when unknown)."""
+    key = getattr(request, "session_hash", None)
+    with _LANG_LOCK:
+        return _SESSION_LANG.get(key, "en") if key else "en"
+
+
+def _friendly(err: BaseException, lang: str = "en") -> str:
     first = (str(err).strip().splitlines() or [""])[0][:300]
-    return f"Unexpected error ({type(err).__name__}): {first}" if first else f"Unexpected error ({type(err).__name__})."
+    kind = type(err).__name__
+    return t("unexpected_error", lang, kind=kind, detail=first) if first else t("unexpected_error_bare", lang, kind=kind)
 
 
-def _convert(fn_name: str, err: BaseException) -> gr.Error:
+def _convert(fn_name: str, err: BaseException, lang: str = "en") -> gr.Error:
     if isinstance(err, gr.Error):
-        return err
+        return gr.Error(tr_engine(str(err.message), lang), print_exception=False) if lang != "en" else err
     if isinstance(err, StudioError):
         log.info("%s: %s", fn_name, err)
-        return gr.Error(str(err), print_exception=False)
+        return gr.Error(tr_engine(str(err), lang), print_exception=False)
     log.exception("handler %s failed", fn_name)
-    return gr.Error(_friendly(err), print_exception=False)
+    return gr.Error(_friendly(err, lang), print_exception=False)
+
+
+_REQUEST_PARAM = "_studio_request"
+
+
+def _split_request(args: tuple, kwargs: dict) -> tuple[tuple, dict, gr.Request | None]:
+    """Take out the ``gr.Request`` Gradio passed for the added parameter (the wrapped function never asked)."""
+    request = kwargs.pop(_REQUEST_PARAM, None)
+    rest = []
+    for a in args:
+        if request is None and isinstance(a, gr.Request):
+            request = a
+        else:
+            rest.append(a)
+    return tuple(rest), kwargs, request
+
+
+def _with_request_param(wrapper: Callable, fn: Callable) -> Callable:
+    """Give ``wrapper`` ``fn``'s signature plus one positional parameter annotated ``gr.Request``.
+
+    Gradio (``gradio.helpers.special_args``) reads ``inspect.signature`` and ``typing.get_type_hints`` of the
+    event function and inserts the request at that parameter's position; API info and input counting skip
+    such parameters, so the event's inputs stay those of ``fn``. The parameter goes after the last positional
+    parameter (before ``*args``), with a default so direct calls need not pass it."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return wrapper
+    hints = dict(getattr(fn, "__annotations__", {}) or {})
+    if any(h is gr.Request for h in hints.values()):
+        return wrapper  # fn asks for the request itself: it gets it as before, and so do we
+    params = list(sig.parameters.values())
+    at = next((i for i, p in enumerate(params) if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
+              len(params))
+    extra = inspect.Parameter(_REQUEST_PARAM, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                              annotation=gr.Request)
+    try:
+        wrapper.__signature__ = sig.replace(parameters=params[:at] + [extra] + params[at:])
+    except ValueError:  # e.g. a required parameter after the insertion point: leave the signature alone
+        return wrapper
+    hints[_REQUEST_PARAM] = gr.Request
+    wrapper.__annotations__ = hints  # a copy: functools.wraps shared fn's dict
+    return wrapper
 
 
 def handler(fn: Callable) -> Callable:
-    """Turn engine errors into readable page messages (see module docstring)."""
+    """Turn engine errors into readable page messages in the session's language (see module docstring)."""
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
+            args, kwargs, request = _split_request(args, kwargs)
             try:
                 yield from fn(*args, **kwargs)
             except Exception as err:  # noqa: BLE001 - the whole point
-                raise _convert(fn.__name__, err) from None
-        return gen_wrapper
+                raise _convert(fn.__name__, err, session_language(request)) from None
+        return _with_request_param(gen_wrapper, fn)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        args, kwargs, request = _split_request(args, kwargs)
         try:
             return fn(*args, **kwargs)
         except Exception as err:  # noqa: BLE001
-            raise _convert(fn.__name__, err) from None
-    return wrapper
+            raise _convert(fn.__name__, err, session_language(request)) from None
+    return _with_request_param(wrapper, fn)
 
 
 class Labeler:

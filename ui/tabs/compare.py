@@ -34,12 +34,12 @@ def _searcher(base: str, tuned: str, corpus_path: str, progress=None):
         return _CACHE[key]
 
 
-def hits_html(hits, title: str) -> str:
+def hits_html(hits, title: str, lang: str = "en") -> str:
     rows = []
     for h in hits:
         gold = "✅" if h.gold else ""
         if h.is_new:
-            change = '<span class="rank-up">new</span>'
+            change = f'<span class="rank-up">{html.escape(t("cmp_new", lang))}</span>'
         elif h.rank_change:
             cls = "rank-up" if h.rank_change > 0 else "rank-down"
             arrow = "↑" if h.rank_change > 0 else "↓"
@@ -48,8 +48,10 @@ def hits_html(hits, title: str) -> str:
             change = "="
         rows.append(f"<tr data-gold='{int(bool(h.gold))}'><td>{h.rank}</td><td>{gold}</td><td>{change}</td>"
                     f"<td>{h.score:.3f}</td><td>{html.escape(h.text[:300])}</td></tr>")
-    return (f"<div class='cmp-list'><h3>{html.escape(title)}</h3><table><thead><tr><th>#</th><th>gold</th><th>Δ</th>"
-            f"<th>score</th><th>passage</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in
+                   ("#", t("cmp_gold", lang), "Δ", t("cmp_score", lang), t("cmp_passage", lang)))
+    return (f"<div class='cmp-list'><h3>{html.escape(title)}</h3><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def build(ctx) -> dict:
@@ -90,11 +92,11 @@ def build(ctx) -> dict:
         from core.errors import StudioError
 
         if not (q or "").strip():
-            raise StudioError("Type a query first.")
+            raise StudioError(t("cmp_need_query", lang))
         rd = run_dir(run_name)
         sbs, _ = _searcher(base_model_of(rd), str(model_dir(rd)), eval_source(data_state, None), _progress_fn(progress))
         lists = sbs.search(q.strip(), k=int(k_v or 10))
-        return hits_html(lists[0], t("left_model", lang)), hits_html(lists[-1], t("right_model", lang))
+        return hits_html(lists[0], t("left_model", lang), lang), hits_html(lists[-1], t("right_model", lang), lang)
 
     go.click(do_search, [run, ctx.data_state, query, k, ctx.lang], [left, right], api_name="compare")
     query.submit(do_search, [run, ctx.data_state, query, k, ctx.lang], [left, right], api_name=False)

@@ -19,7 +19,7 @@ from core.errors import StudioError
 
 from ui.common import error_box, handler
 from ui.state import DataState, as_state
-from ui.strings import t, tr_engine
+from ui.strings import t, tr_engine, translate_keys
 
 MAP_SLOTS = 6
 SAMPLE_SPLITS = ("train", "validation", "test")
@@ -61,7 +61,7 @@ def _why(err: BaseException, lang: str) -> str:
 
 def issues_frame(issues, lang: str) -> pd.DataFrame:
     heads = [t("col_row", lang), t("col_column", lang), t("col_severity", lang), t("col_message", lang)]
-    rows = [[i.row if i.row is not None else "", i.column or "", i.severity, i.message] for i in issues[:500]]
+    rows = [[i.row if i.row is not None else "", i.column or "", i.severity, tr_engine(i.message, lang)] for i in issues[:500]]
     return pd.DataFrame(rows, columns=heads)
 
 
@@ -150,7 +150,7 @@ def build(ctx) -> dict:
         if data.detection and data.detection.reasons:
             msg += "\n\n" + " · ".join(tr_engine(r, lang) for r in data.detection.reasons[:3])
         state.format, state.mapping, state.roles, state.rows = data.format, mapping, roles[:MAP_SLOTS], summary["rows_kept"]
-        return [data, cols, roles[:MAP_SLOTS], state, msg, gr.update(value=data.format), *map_updates, summary,
+        return [data, cols, roles[:MAP_SLOTS], state, msg, gr.update(value=data.format), *map_updates, translate_keys(summary, lang),
                 issues_frame(data.issues, lang), prev, f"/ {pages}"]
 
     def _cleared(message: str) -> list:

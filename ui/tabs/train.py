@@ -28,7 +28,7 @@ import gradio as gr
 import pandas as pd
 
 from ui.common import fmt_num, fmt_seconds, handler, progress_html
-from ui.strings import t, tr_engine
+from ui.strings import status_word, t, tr_engine
 
 LOSS_SLOTS = 4
 STRAT_SLOTS = 3
