@@ -14,6 +14,7 @@ from core.errors import StudioError
 from core.export import card_preview, export_model_dir, model_card, push_to_hub, split_front_matter, zip_model
 from core.training import TrainConfig
 from tests.conftest import tiny_pairs
+from tests.core.export.fakehub import FakeHub
 
 
 @pytest.fixture
@@ -222,21 +223,6 @@ class FakeApi:
         self.calls.append(("upload_file", kw))
 
 
-def test_push_to_hub_calls_and_keeps_token_in_memory(run_dir, tmp_path):
-    api = FakeApi()
-    token = "hf_secret_token_123"
-    url = push_to_hub(run_dir / "final", "me/pig-model", token, card="# card", api=api)
-    assert url == "https://huggingface.co/me/pig-model"
-    kinds = [c[0] for c in api.calls]
-    assert kinds == ["create_repo", "upload_folder", "upload_file"]
-    assert api.calls[0][1]["private"] is True
-    assert api.calls[1][1]["ignore_patterns"] == ["README.md"]
-    assert api.calls[2][1]["path_or_fileobj"] == b"# card"
-    for f in tmp_path.rglob("*"):
-        if f.is_file():
-            assert token.encode() not in f.read_bytes(), f
-
-
 def test_push_to_hub_errors(run_dir, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(StudioError, match="offline"):
@@ -280,44 +266,6 @@ def test_push_to_unreachable_endpoint_says_so(run_dir, online):
     assert "hf_secret" not in msg
 
 
-class _StatusHub:
-    """An HTTP server on 127.0.0.1 answering every request with one status code; records what arrives."""
-
-    def __init__(self, code: int):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.requests: list[tuple[str, str, str]] = []
-        hub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                hub.requests.append((self.command, self.path, self.headers.get("Authorization", "")))
-                body = json.dumps({"error": f"status {code}"}).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PUT = do_HEAD = _answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.mark.parametrize("code, expected", [
     (401, "The Hub did not accept the token (HTTP 401): it is invalid or expired"),
     (403, "The token is not allowed to write to 'me' (HTTP 403)"),
@@ -325,7 +273,7 @@ class _StatusHub:
     (422, "The Hub refused the repository name 'me/pig-model' (HTTP 422)"),
 ])
 def test_push_http_refusals_are_one_sentence(run_dir, online, code, expected):
-    hub = _StatusHub(code)
+    hub = FakeHub(status=code)
     try:
         online.setenv("HF_ENDPOINT", hub.url)
         with pytest.raises(StudioError) as info:
@@ -335,5 +283,27 @@ def test_push_http_refusals_are_one_sentence(run_dir, online, code, expected):
     assert str(info.value).startswith(expected), str(info.value)
     assert str(info.value).count(". ") == 0 and "hf_secret" not in str(info.value)
     # the request reached our endpoint with the token as a bearer header: the first call creates the repo
-    method, path, auth = hub.requests[0]
-    assert (method, path) == ("POST", "/api/repos/create") and auth == "Bearer hf_secret_token_123"
+    assert ("POST", "/api/repos/create", "Bearer hf_secret_token_123") in hub.requests
+
+
+def test_push_uploads_model_and_card_privately(run_dir, tmp_path, online):
+    hub = FakeHub()
+    token = "hf_secret_token_123"
+    try:
+        online.setenv("HF_ENDPOINT", hub.url)
+        card = model_card(run_dir)
+        url = push_to_hub(export_model_dir(run_dir), "me/pig-model", token, card=card)
+    finally:
+        hub.close()
+    assert url == f"{hub.url}/me/pig-model"
+    assert hub.repos["me/pig-model"]["visibility"] == "private"
+    files = hub.files["me/pig-model"]
+    local = {p.relative_to(run_dir / "final").as_posix(): p.read_bytes()
+             for p in (run_dir / "final").rglob("*") if p.is_file() and p.name != "README.md"}
+    assert {k: v for k, v in files.items() if k != "README.md"} == local  # every model file, byte for byte
+    assert files["README.md"].decode() == card
+    assert all(auth == f"Bearer {token}" for _, path, auth in hub.requests if path.startswith("/api/repos")
+               or "/preupload/" in path or "/commit/" in path)
+    for f in tmp_path.rglob("*"):  # the token was never written anywhere
+        if f.is_file():
+            assert token.encode() not in f.read_bytes(), f
