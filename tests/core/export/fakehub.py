@@ -23,7 +23,8 @@ class FakeHub:
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            # HTTP/1.0: one request per connection, so once closed nothing answers (no kept-alive socket)
+            protocol_version = "HTTP/1.0"
 
             def _body(self) -> bytes:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -84,5 +85,8 @@ class FakeHub:
         self.thread.start()
 
     def close(self) -> None:
-        self.server.shutdown()
+        """Stop serving and free the port (afterwards nothing listens there); safe to call twice."""
+        if self.thread.is_alive():
+            self.server.shutdown()
+            self.thread.join(5)
         self.server.server_close()
