@@ -1,7 +1,8 @@
 """Export a trained model: a downloadable zip, a model card, a push to the Hugging Face Hub.
 
 - ``zip_model(model_dir, out_path, card=None, progress=None) -> Path``
-- ``model_card(run_dir) -> str`` and ``card_metrics(run_dir)``
+- ``model_card(run_dir) -> str``, ``card_metrics(run_dir)``, ``card_preview(card)`` (front matter as a code
+  block), ``base_model_info(spec)`` (the real model id and its languages)
 - ``push_to_hub(model_dir, repo_id, token, private=True, card=None, api=None) -> str`` (token kept in memory only)
 - ``export_model_dir(run_dir) -> Path``: the folder to export (``final/``, else ``best/``).
 """
@@ -11,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import StudioError
-from core.export.card import card_metrics, model_card
-from core.export.hub import check_repo_id, hub_offline, push_to_hub
+from core.export.card import base_model_info, card_metrics, card_preview, model_card, split_front_matter
+from core.export.hub import check_repo_id, hub_endpoint, hub_offline, push_error_message, push_to_hub
 from core.export.zip import check_model_dir, zip_model
 
 
@@ -26,5 +27,6 @@ def export_model_dir(run_dir, which: str = "final") -> Path:
     raise StudioError(f"The run '{run_dir.name}' has no saved model yet (no final/ or best/ folder); wait for it to finish or stop it.")
 
 
-__all__ = ["zip_model", "model_card", "card_metrics", "push_to_hub", "check_repo_id", "hub_offline",
+__all__ = ["zip_model", "model_card", "card_metrics", "card_preview", "split_front_matter", "base_model_info",
+           "push_to_hub", "push_error_message", "check_repo_id", "hub_offline", "hub_endpoint",
            "check_model_dir", "export_model_dir"]

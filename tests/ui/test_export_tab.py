@@ -1,0 +1,155 @@
+"""The Export tab's API endpoints through gradio_client, each with good and bad input, on a studio of its own
+whose Hub is a local stand-in on 127.0.0.1 (``HF_ENDPOINT``), so a push really goes over HTTP: a good push, a
+refused token, then the stand-in shut down (nothing listens: the network-less case)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.core.export.fakehub import FakeHub
+from tests.ui.conftest import _free_port, write_sample
+
+pytestmark = pytest.mark.timeout(240)
+
+TOKEN = "hf_secret_export_tab_42"
+
+
+def _make_run(runs: Path, name: str, model_src: Path | None, train_file: Path) -> Path:
+    from core.training import TrainConfig
+
+    run = runs / name
+    run.mkdir(parents=True)
+    if model_src is not None:
+        shutil.copytree(model_src, run / "final")
+    cfg = TrainConfig(name=name, model="minilm")
+    cfg.data.train = [str(train_file)]
+    cfg.loss.name = "MultipleNegativesRankingLoss"
+    cfg.save(run / "config.yaml")
+    (run / "status.json").write_text(json.dumps({"status": "completed", "main_metric": "ndcg@10", "baseline": 0.4,
+                                                 "best_metric": 0.5, "final_metric": 0.5, "step": 4}))
+    events = [{"type": "data", "format": "qpn", "counts": {"train": 40, "validation": 10, "test": 10}},
+              {"type": "eval", "step": 0, "metrics": {"ndcg@10": 0.4, "model_preparation_time": 0.01}},
+              {"type": "eval", "step": 4, "metrics": {"ndcg@10": 0.5, "model_preparation_time": 0.01}}]
+    (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    return run
+
+
+@pytest.fixture(scope="module")
+def export_studio(tmp_path_factory, tiny_model_path):
+    base = tmp_path_factory.mktemp("export-studio")
+    sample = write_sample(base / "sample")
+    runs = base / "runs"
+    _make_run(runs, "exp-run", tiny_model_path, sample / "train.jsonl")
+    _make_run(runs, "no-model", None, sample / "train.jsonl")
+    hub = FakeHub()
+    port = _free_port()
+    env = dict(os.environ, STUDIO_RUNS_DIR=str(runs), STUDIO_CACHE_DIR=str(base / "cache"),
+               STUDIO_DATASETS_DIR=str(base / "datasets"), STUDIO_SAMPLE_DIR=str(sample),
+               GRADIO_SERVER_PORT=str(port), HF_ENDPOINT=hub.url, GRADIO_ANALYTICS_ENABLED="False",
+               TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(ROOT))
+    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "SPACE_ID"):
+        env.pop(key, None)
+    log_path = base / "server.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("studio exited early:\n" + log_path.read_text(errors="replace")[-3000:])
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("studio did not start within 90 s") from None
+                time.sleep(0.5)
+        from gradio_client import Client
+
+        yield {"client": Client(url, verbose=False), "runs": runs, "hub": hub, "log": log_path}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        hub.close()
+
+
+def test_export_card(export_studio):
+    from gradio_client.exceptions import AppError
+
+    c = export_studio["client"]
+    preview, warn, confirm = c.predict("exp-run", api_name="/export_card")
+    # the front matter is a code block in the preview, not markdown bullets
+    assert preview.startswith("```yaml\nlibrary_name: sentence-transformers\n")
+    assert "base_model: sentence-transformers/all-MiniLM-L6-v2" in preview
+    assert "**sentence-transformers/all-MiniLM-L6-v2**" in preview and "**minilm**" not in preview
+    assert "| data size | 40 train / 10 validation / 10 test rows |" in preview
+    assert "| ndcg@10 | 0.4000 | 0.5000 | +0.1000 |" in preview and "model_preparation_time" not in preview
+    assert warn["visible"] is False and confirm["visible"] is False
+    with pytest.raises(AppError, match="The run 'no-such-run' was not found"):
+        c.predict("no-such-run", api_name="/export_card")
+
+
+def test_export_zip(export_studio, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    c = export_studio["client"]
+    z = c.predict("exp-run", "final", False, "en", api_name="/export_zip")
+    with zipfile.ZipFile(z) as zf:
+        names = zf.namelist()
+        readme = zf.read("exp-run-final/README.md").decode()
+    assert "exp-run-final/modules.json" in names
+    assert readme.startswith("---\nlibrary_name: sentence-transformers")  # the card itself, not the preview
+    with pytest.raises(AppError, match="has no saved model yet"):
+        c.predict("no-model", "final", False, "en", api_name="/export_zip")
+    with pytest.raises(AppError, match="Choose a trained run first"):
+        c.predict(None, "final", False, "en", api_name="/export_zip")
+
+
+def test_export_push(export_studio):
+    from gradio_client.exceptions import AppError
+
+    c = export_studio["client"]
+    hub = export_studio["hub"]
+    # bad input is refused before anything is sent
+    with pytest.raises(AppError, match="must look like 'your-name/model-name'"):
+        c.predict("exp-run", "final", False, "no-namespace", TOKEN, True, "en", api_name="/export_push")
+    with pytest.raises(AppError, match="Enter a Hugging Face access token"):
+        c.predict("exp-run", "final", False, "me/pig-model", "  ", True, "en", api_name="/export_push")
+    assert not hub.requests or all("/api/repos/create" != r[1] for r in hub.requests)
+
+    msg, token_box = c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, "en", api_name="/export_push")
+    assert msg == f"Pushed to {hub.url}/me/pig-model" and token_box == ""
+    files = hub.files["me/pig-model"]
+    assert hub.repos["me/pig-model"]["visibility"] == "private"
+    assert "modules.json" in files and files["README.md"].decode().startswith("---\nlibrary_name:")
+    assert ("POST", "/api/repos/create", f"Bearer {TOKEN}") in hub.requests
+
+    hub.status = 401  # the Hub refuses the token
+    with pytest.raises(AppError, match=r"^The Hub did not accept the token \(HTTP 401\)"):
+        c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, "en", api_name="/export_push")
+    url = hub.url
+    hub.close()  # nothing listens any more: the network-less case
+    with pytest.raises(AppError) as info:
+        c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, "en", api_name="/export_push")
+    assert str(info.value) == (f"The Hugging Face Hub at {url} cannot be reached (no connection); check the network "
+                               "connection (and HF_ENDPOINT if you set it) or download the zip instead.")
+    assert TOKEN.encode() not in export_studio["log"].read_bytes()
+    for f in export_studio["runs"].rglob("*"):
+        if f.is_file():
+            assert TOKEN.encode() not in f.read_bytes(), f
