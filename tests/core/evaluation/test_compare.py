@@ -153,3 +153,12 @@ def test_score_distribution_uses_mined_negatives_when_present():
     d = score_distribution(q, c, ev, "m", n_random=5)
     # random negatives are distinct non-relevant passages: d1, d2, d3 -> cosines .8, .6, 0
     assert d.negative_source == "random" and sorted(d.negative.tolist()) == pytest.approx([0.0, 0.6, 0.8], abs=1e-6)
+
+
+def test_histograms_include_hard_negatives():
+    base, tuned, ev = _fake_pair()
+    res = evaluate_models([("base", base)], ev, use_cache=False)
+    d = res.distributions[0]
+    # base: Q ranks d0 first (gold), R's gold d1 is third: its hard negatives are the two passages above it
+    assert len(d.hard_negative) > 0 and d.summary()["n_hard_negative"] == len(d.hard_negative)
+    assert d.hard_negative.max() >= d.negative.max() - 1e-6, "hard negatives are the top-scored non-relevant ones"
