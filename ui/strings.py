@@ -254,6 +254,23 @@ S: dict[str, tuple[str, str]] = {
     "cmp_passage": ("passage", "段落"),
     "cmp_new": ("new", "新"),
     "cmp_need_query": ("Type a query first.", "请先输入查询。"),
+    # --- proof ---
+    "verdict_better": ("'{model}' is better than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} queries).",
+                       "“{model}”在 {metric}{subset} 上优于“{base}”：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} 个查询）。"),
+    "verdict_worse": ("'{model}' is worse than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} queries).",
+                      "“{model}”在 {metric}{subset} 上差于“{base}”：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} 个查询）。"),
+    "verdict_nodiff": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
+                       "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); about {needed_n} queries would be needed "
+                       "to see a change of this size.",
+                       "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
+                       "[{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，大约需要 {needed_n} 个查询。"),
+    "verdict_same": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
+                     "(they score the same on every query).",
+                     "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（每个查询得分都相同）。"),
+    "subset_seen": (" (queries whose gold passages the training data contained)", "（其标准答案段落出现在训练数据中的查询）"),
+    "subset_unseen": (" (queries whose gold passages the training data never contained)", "（其标准答案段落从未出现在训练数据中的查询）"),
+    "eval_measured_on": ("Measured on {n_queries} queries against {n_passages} passages ({corpus}).",
+                         "在 {n_queries} 个查询、{n_passages} 个段落（{corpus}）上测得。"),
 }
 
 
@@ -688,3 +705,12 @@ def translate_keys(value, lang: str = "en"):
     if lang != "zh" or not isinstance(value, dict):
         return value
     return {HEADERS_ZH.get(str(k), str(k)): translate_keys(v, lang) for k, v in value.items()}
+    return text
+
+
+def verdict_text(parts: dict, lang: str = "en") -> str:
+    """The verdict sentence for ``core.evaluation.verdict.verdict_parts`` output, in ``lang``."""
+    from core.evaluation.verdict import TEMPLATES, render
+
+    keys = [k for k in TEMPLATES]
+    return render(parts, {k: t(k, lang) if k in S else TEMPLATES[k] for k in keys})

@@ -60,11 +60,15 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
     from core.evaluation.report import write_report
 
     ev = _load(args)
+    seen = _seen_passages(args.train_data) if getattr(args, "train_data", None) else None
     print(f"data: {getattr(ev, 'name', args.data)} ({ev.summary()})", file=sys.stderr)
-    result = evaluate_models(models, ev, k_values=args.k, progress=_printer(), use_cache=not args.no_cache)
+    result = evaluate_models(models, ev, k_values=args.k, progress=_printer(), use_cache=not args.no_cache,
+                             seen_passages=seen)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.4f}".format):
         print(result.table.to_string())
     print(result.headline)
+    for line in result.verdict_lines():
+        print(f"verdict: {line}")
     if result.guard_message:
         print("\n" + "!" * 80 + f"\n{result.guard_message}\n" + "!" * 80, file=sys.stderr)
     if args.out:
@@ -73,6 +77,18 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
     if getattr(args, "fail_if_worse", False) and result.worse_than_base:
         return 3
     return 0
+
+
+def _seen_passages(path: str) -> set[str]:
+    """Every passage text of a training data file (pair / triplet / qpn), for the seen / unseen split."""
+    from core.data import load_data
+    from core.training.evaluators import row_passages
+
+    loaded = load_data(path)
+    if loaded.format not in ("pair", "triplet", "qpn"):
+        raise ConfigError(f"--train-data '{path}' holds {loaded.format} rows (expected pair, triplet or qpn data "
+                          "with passages).")
+    return set(row_passages(loaded.df, loaded.format))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -127,6 +143,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus-size", type=int, default=None, help="shrink the corpus to this many passages (keeps positives)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-cache", action="store_true", help="do not read or write the corpus embedding cache")
+    p.add_argument("--train-data", default=None, help="training data file: split verdicts into queries whose gold "
+                   "passages it contains (seen) and the others (unseen)")
 
 
 def register(subparsers: Any) -> None:
@@ -141,7 +159,7 @@ def register(subparsers: Any) -> None:
     _common(p)
     p.add_argument("--base", required=True)
     p.add_argument("--tuned", required=True)
-    p.add_argument("--fail-if-worse", action="store_true", help="exit 3 when the tuned model is worse on the main metric")
+    p.add_argument("--fail-if-worse", action="store_true", help="exit 3 when the tuned model is worse on the main metric beyond noise (its 95%% CI lies below 0)")
     p.set_defaults(func=cmd_compare)
 
     p = subparsers.add_parser("search", help="side-by-side search with one or two models",

@@ -12,7 +12,10 @@
 
 ``ComparisonResult`` has ``table`` (metric rows x model columns plus ``Δ <label>`` and ``Δ% <label>`` against
 the base), ``per_query`` (rank of the first relevant passage per model and the change), ``distributions``,
-``worse_than_base`` / ``guard_message`` and ``save(folder)`` (``metrics.json`` + ``per_query.csv``, atomic).
+``significance`` ({model: {metric: PairedDiff}} over per-query values, by ``stats.paired_difference``),
+``verdicts`` (one sentence's parts per model for the main metric, and per seen / unseen query subset when
+``seen_passages`` is given: queries whose gold passages appear in the training data or not),
+``worse_than_base`` (the main metric's CI lies below 0) / ``guard_message`` and ``save(folder)`` (``metrics.json`` + ``per_query.csv``, atomic).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from core.evaluation.metrics import (
 )
 from core.evaluation.metrics import separation_auc
 from core.evaluation.scores import ScoreDistribution, score_distribution, suggest_threshold
+from core.evaluation.stats import WORSE, PairedDiff, paired_difference
+from core.evaluation.verdict import render, verdict_parts
 
 MAIN_METRICS = {"retrieval": MAIN_METRIC, "scored_pair": "spearman", "labelled_pair": "ap", "triplet": "triplet_accuracy"}
 
@@ -62,6 +67,9 @@ class ComparisonResult:
     summary: str = ""
     k_values: tuple[int, ...] = DEFAULT_K
     seconds: dict[str, float] = field(default_factory=dict)
+    significance: dict[str, dict[str, PairedDiff]] = field(default_factory=dict)
+    verdicts: dict[str, list[dict]] = field(default_factory=dict)  # model -> [all, seen?, unseen?] parts
+    n_passages: int = 0
 
     @property
     def base(self) -> str:
@@ -91,18 +99,28 @@ class ComparisonResult:
         """Queries whose first relevant passage moved down most under the tuned model."""
         return self._extremes(n, False)
 
+    def verdict_lines(self) -> list[str]:
+        """English verdict sentences (all queries, then seen / unseen), one per compared model and subset."""
+        return [render(p) for lb in self.labels[1:] for p in self.verdicts.get(lb, [])]
+
     def to_dict(self) -> dict:
         deltas = {}
         for lb in self.labels[1:]:
             deltas[lb] = {m: {"absolute": _delta(self.metrics[self.base].get(m), self.metrics[lb].get(m)),
                               "relative": _rel(self.metrics[self.base].get(m), self.metrics[lb].get(m))}
                           for m in self.metric_order}
+            for m, d in self.significance.get(lb, {}).items():
+                deltas[lb][m].update(diff=d.diff, ci_low=d.ci_low, ci_high=d.ci_high, p_value=d.p_value,
+                                     verdict=d.verdict, n=d.n, needed_n=d.needed_n)
         return {
             "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "dataset": self.dataset, "summary": self.summary, "kind": self.kind, "main_metric": self.main_metric,
             "labels": self.labels, "base": self.base, "metrics": self.metrics, "deltas_vs_base": deltas,
             "worse_than_base": self.worse_than_base, "guard_message": self.guard_message, "headline": self.headline,
             "score_distributions": [d.summary() for d in self.distributions], "seconds": self.seconds,
+            "verdicts": {lb: [dict(p, sentence=render(p)) for p in ps] for lb, ps in self.verdicts.items()},
+            "measured_on": {"n_queries": len(self.per_query) if self.per_query is not None else None,
+                            "n_passages": self.n_passages, "corpus": self.dataset},
         }
 
     def save(self, folder: str | Path) -> dict[str, Path]:
@@ -190,8 +208,9 @@ def _guard(metrics: dict[str, dict[str, float]], labels: list[str], main: str) -
 
 def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_values: Sequence[int] = DEFAULT_K,
                     progress: ProgressFn | None = None, use_cache: bool = True, batch_size: int = 32,
-                    device: str | None = None) -> ComparisonResult:
-    """Evaluate every model on ``evalset`` and compare with the first (see module docstring)."""
+                    device: str | None = None, seen_passages: set[str] | None = None) -> ComparisonResult:
+    """Evaluate every model on ``evalset`` and compare with the first (see module docstring).
+    ``seen_passages``: training passage texts, to split retrieval verdicts into seen / unseen queries."""
     if not models:
         raise ConfigError("No model was given to evaluate (expected at least one model spec).")
     pairs = _unique_labels(models)
@@ -228,12 +247,52 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
     main = MAIN_METRICS[kind]
     worse, guard, headline = _guard(metrics, labels, main)
     per_query = _merge_per_query(per_query_parts, labels, evalset) if kind == "retrieval" else None
+    sig, verdicts = {}, {}
+    if kind == "retrieval":
+        sig, verdicts = _significance(per_query_parts, labels, order, main, evalset, seen_passages)
+        worse = any(sig[lb][main].verdict == WORSE for lb in labels[1:] if main in sig.get(lb, {}))
+        if not worse:
+            guard = ""
+        elif guard:
+            guard = guard.replace("is WORSE", "is WORSE (beyond noise: the 95% CI lies below 0)")
+    table = build_table(metrics, labels, order)
+    for lb in labels[1:]:
+        if sig.get(lb):
+            table[f"CI low {lb}"] = [sig[lb][m].ci_low if m in sig[lb] else np.nan for m in order]
+            table[f"CI high {lb}"] = [sig[lb][m].ci_high if m in sig[lb] else np.nan for m in order]
+            table[f"p {lb}"] = [sig[lb][m].p_value if m in sig[lb] else np.nan for m in order]
     return ComparisonResult(
         labels=labels, kind=kind, metrics=metrics, metric_order=order, main_metric=main,
-        table=build_table(metrics, labels, order), per_query=per_query, distributions=distributions,
+        table=table, per_query=per_query, distributions=distributions,
         worse_than_base=worse, guard_message=guard, headline=headline, dataset=evalset.name,
-        summary=evalset.summary(), k_values=ks, seconds=seconds,
+        summary=evalset.summary(), k_values=ks, seconds=seconds, significance=sig, verdicts=verdicts,
+        n_passages=len(evalset.corpus) if kind == "retrieval" else 0,
     )
+
+
+def _significance(parts: dict[str, pd.DataFrame], labels: list[str], order: list[str], main: str, ev: EvalSet,
+                  seen_passages: set[str] | None) -> tuple[dict, dict]:
+    """Per model and per-query metric the ``paired_difference`` against the base; verdict parts for the main
+    metric on all queries and, with ``seen_passages``, on the seen / unseen query subsets."""
+    base = parts[labels[0]].set_index("query_id")
+    qids = list(base.index)
+    seen = None
+    if seen_passages is not None:
+        seen = np.array([any(ev.corpus.get(d) in seen_passages for d in ev.qrels[q]) for q in qids])
+    sig, verdicts = {}, {}
+    for lb in labels[1:]:
+        other = parts[lb].set_index("query_id").loc[qids]
+        sig[lb] = {m: paired_difference(base[m].to_numpy(float), other[m].to_numpy(float))
+                   for m in order if m in base.columns and m in other.columns}
+        if main not in sig[lb]:
+            continue
+        verdicts[lb] = [verdict_parts(lb, labels[0], main, sig[lb][main])]
+        if seen is not None:
+            for name, mask in (("seen", seen), ("unseen", ~seen)):
+                if mask.any():
+                    d = paired_difference(base[main].to_numpy(float)[mask], other[main].to_numpy(float)[mask])
+                    verdicts[lb].append(verdict_parts(lb, labels[0], main, d, subset=name))
+    return sig, verdicts
 
 
 def _eval_retrieval(model: Any, ev: EvalSet, label: str, ks: tuple[int, ...], progress: ProgressFn | None,

@@ -104,6 +104,10 @@ def score_histograms(distributions: Sequence[Any], path: str | os.PathLike, bins
     for ax, d in zip(axes[0], distributions):
         if len(d.negative):
             ax.hist(d.negative, bins=edges, alpha=0.55, density=True, label=f"negative ({d.negative_source}, n={len(d.negative)})", color="#d62728")
+        hard = getattr(d, "hard_negative", None)
+        if hard is not None and len(hard):
+            ax.hist(np.clip(hard, edges[0], edges[-1]), bins=edges, alpha=0.45, density=True,
+                    label=f"hard negative (top-scored non-relevant, n={len(hard)})", color="#ff7f0e")
         if len(d.positive):
             ax.hist(d.positive, bins=edges, alpha=0.55, density=True, label=f"positive (n={len(d.positive)})", color="#1f77b4")
         if np.isfinite(d.threshold_f1):

@@ -119,7 +119,8 @@ def write_report(result: Any, folder: str | Path, title: str | None = None, n_ex
           f"**base:** `{result.base}`.", ""]
     if result.guard_message:
         md += [f"> ⚠️ **{result.guard_message}**", ""]
-    md += [result.headline, "", "## Metrics", "", _md_table(th, tr), "", "![metrics](chart.png)", ""]
+    md += [result.headline, ""] + [f"**Verdict:** {line}  " for line in result.verdict_lines()]
+    md += ["", "## Metrics", "", _md_table(th, tr), "", "![metrics](chart.png)", ""]
     if hist is not None:
         md += ["## Score distributions", "", _md_table(dh, dr), "", "![score histograms](score_histograms.png)", ""]
     if len(result.labels) > 1 and result.per_query is not None:
@@ -142,7 +143,9 @@ def write_report(result: Any, folder: str | Path, title: str | None = None, n_ex
              f"<code>{html.escape(result.main_metric)}</code>; <b>base:</b> <code>{html.escape(result.base)}</code>.</p>"]
     if result.guard_message:
         parts.append(f'<p class="warn">⚠️ {html.escape(result.guard_message)}</p>')
-    parts += [f"<p>{html.escape(result.headline)}</p>", "<h2>Metrics</h2>", _html_table(th, tr), img(chart, "metrics")]
+    parts += [f"<p>{html.escape(result.headline)}</p>"] + [
+        f"<p><b>Verdict:</b> {html.escape(line)}</p>" for line in result.verdict_lines()]
+    parts += ["<h2>Metrics</h2>", _html_table(th, tr), img(chart, "metrics")]
     if hist is not None:
         parts += ["<h2>Score distributions</h2>", _html_table(dh, dr), img(hist, "score histograms")]
     if len(result.labels) > 1 and result.per_query is not None:

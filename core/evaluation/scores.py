@@ -33,11 +33,14 @@ class ScoreDistribution:
     f1_at_threshold: float = float("nan")
     threshold_youden: float = float("nan")
     extra: dict = field(default_factory=dict)
+    # the highest-scored non-relevant passages of each query (what a retriever actually confuses)
+    hard_negative: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def summary(self) -> dict:
         return {
             "label": self.label, "negative_source": self.negative_source,
             "n_positive": int(len(self.positive)), "n_negative": int(len(self.negative)),
+            "n_hard_negative": int(len(self.hard_negative)),
             "positive_mean": float(np.mean(self.positive)) if len(self.positive) else None,
             "negative_mean": float(np.mean(self.negative)) if len(self.negative) else None,
             "auc": self.auc, "threshold_f1": self.threshold_f1, "f1_at_threshold": self.f1_at_threshold,
@@ -96,7 +99,26 @@ def score_distribution(query_emb: np.ndarray, corpus_emb: np.ndarray, evalset: E
     t_f1, f1 = suggest_threshold(pos, neg, "f1")
     t_j, _ = suggest_threshold(pos, neg, "youden")
     return ScoreDistribution(label=label, positive=pos, negative=neg, negative_source="mined" if mined else "random",
-                             auc=separation_auc(pos, neg), threshold_f1=t_f1, f1_at_threshold=f1, threshold_youden=t_j)
+                             auc=separation_auc(pos, neg), threshold_f1=t_f1, f1_at_threshold=f1, threshold_youden=t_j,
+                             hard_negative=_hard_negatives(query_emb, corpus_emb, evalset, qidx, didx, n_random))
+
+
+def _hard_negatives(query_emb: np.ndarray, corpus_emb: np.ndarray, evalset: EvalSet, qidx: dict, didx: dict,
+                    n_hard: int, chunk: int = 256) -> np.ndarray:
+    """Cosine scores of the ``n_hard`` highest-scored non-relevant passages of every query."""
+    qids = [q for q in evalset.qrels if q in qidx]
+    out = []
+    for start in range(0, len(qids), chunk):
+        part = qids[start:start + chunk]
+        scores = query_emb[[qidx[q] for q in part]] @ corpus_emb.T
+        for row, q in zip(scores, part):
+            for d in evalset.qrels[q]:
+                row[didx[d]] = -np.inf
+            k = min(n_hard, int(np.isfinite(row).sum()))
+            if k:
+                top = np.argpartition(-row, k - 1)[:k]
+                out.append(row[top])
+    return np.concatenate(out).astype(np.float32) if out else np.zeros(0, dtype=np.float32)
 
 
 __all__ = ["ScoreDistribution", "score_distribution", "suggest_threshold"]

@@ -43,6 +43,9 @@ class DataConfig:
     # sentence-transformers standard; every extra one adds a full text per row to each step on CPU.
     neg_nums: int = 1
     max_rows: Optional[int] = None
+    corpus: Optional[str] = field(default=None, metadata={"help": (
+        "Knowledge-base passages (a corpus JSONL with 'text' per line, or a BEIR folder) added to the passages "
+        "validation queries search, so validation looks like retrieval over the real corpus.")})
 
 
 @dataclass
@@ -82,6 +85,9 @@ class EvalConfig:
     save_steps: Optional[int] = None  # None: same as eval_steps
     save_total_limit: int = 2
     max_eval_queries: int = 2000
+    max_eval_passages: int = field(default=20000, metadata={"help": (
+        "Most passages validation searches (training, validation and data.corpus passages; random distractors "
+        "are dropped above this, for time). Never below 2000 where the data has that many.")})
     evaluate_base: bool = True
     logging_steps: Optional[int] = None  # None: about 100 loss points per run
 

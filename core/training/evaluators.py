@@ -1,7 +1,10 @@
 """The evaluator that fits a data format, built from a canonical validation DataFrame.
 
-- pair / triplet / qpn -> ``InformationRetrievalEvaluator`` over all validation passages (positives and
-  negatives): Recall@1/5/10/100, MRR@10, NDCG@10, MAP@100; triplets also get ``TripletEvaluator`` accuracy.
+- pair / triplet / qpn -> ``InformationRetrievalEvaluator``: validation queries search the whole passage pool
+  the run knows (every distinct passage of the validation and training rows, positives and negatives, plus
+  the knowledge-base passages of ``data.corpus``), so validation looks like the test; the pool is capped for
+  time only (random distractors, seeded, never below ``MIN_POOL`` passages where the data has them):
+  Recall@1/5/10/100, MRR@10, NDCG@10, MAP@100; triplets also get ``TripletEvaluator`` accuracy.
 - scored_pair -> ``EmbeddingSimilarityEvaluator`` (Spearman / Pearson of cosine vs normalised gold).
 - labelled_pair -> ``BinaryClassificationEvaluator`` (label > 0 counts as positive when labels are 0/1;
   for 3-way NLI, "entailment" is positive).
@@ -15,12 +18,14 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 import pandas as pd
 
 EVAL_NAME = "val"
+MIN_POOL = 2000  # the passage cap never goes below this (where the data has that many passages)
 
 
 @dataclass
@@ -28,6 +33,8 @@ class EvalSpec:
     evaluator: Any
     main_metric: str  # short name, e.g. "ndcg@10"
     description: str
+    # what the metrics were measured on: n_queries, n_passages, corpus (which passages), for eval events / the UI
+    measured_on: dict = field(default_factory=dict)
 
 
 def prompt_names(model) -> tuple[Optional[str], Optional[str]]:
@@ -38,8 +45,52 @@ def prompt_names(model) -> tuple[Optional[str], Optional[str]]:
     return q, p
 
 
-def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: int = 42):
-    """(queries, corpus, relevant_docs) dicts from pair / triplet / qpn rows; corpus = every passage.
+def row_passages(df: Optional[pd.DataFrame], fmt: str) -> list[str]:
+    """Every distinct passage (positives and negatives) of pair / triplet / qpn rows, in first-seen order."""
+    if df is None or len(df) == 0 or fmt not in ("pair", "triplet", "qpn"):
+        return []
+    from core.evaluation.evalset import from_dataframe
+
+    return list(dict.fromkeys(from_dataframe(df, fmt, name=EVAL_NAME).corpus.values()))
+
+
+def corpus_passages(path: str | Path) -> list[str]:
+    """Passages of a knowledge-base file: a BEIR folder (its ``corpus.jsonl``) or a JSONL file of objects with
+    ``text`` (and optional ``title``), e.g. the Build tab's passages. Errors name the file and what was expected."""
+    import json
+
+    from core.errors import DataError
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / "corpus.jsonl"
+    if not p.is_file():
+        raise DataError(f"The config key data.corpus names '{path}', which does not exist "
+                        "(expected a corpus JSONL file or a BEIR folder with corpus.jsonl).")
+    out: list[str] = []
+    with open(p, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{p}, line {lineno}: not valid JSON ({err.msg}); expected one JSON object per line.") from None
+            text = obj.get("text") if isinstance(obj, dict) else None
+            if not isinstance(text, str):
+                raise DataError(f"{p}, line {lineno}: expected a JSON object with a 'text' field (data.corpus).")
+            title = obj.get("title") if isinstance(obj.get("title"), str) else ""
+            text = f"{title.strip()} {text.strip()}".strip()
+            if text:
+                out.append(text)
+    return list(dict.fromkeys(out))
+
+
+def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: int = 42,
+                   extra_passages: Optional[list[str]] = None, max_passages: Optional[int] = None):
+    """(queries, corpus, relevant_docs) dicts from pair / triplet / qpn rows; corpus = every validation passage
+    plus ``extra_passages`` (training / knowledge-base passages, deduplicated by text), then capped at
+    ``max(max_passages, MIN_POOL)`` by keeping every passage the queries need and seeded random distractors.
 
     Built by ``core.evaluation.from_dataframe`` (the evaluation tab's own reading of the same rows), so
     training-time and after-training metrics count the same corpus."""
@@ -48,29 +99,48 @@ def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: in
     ev = from_dataframe(df, fmt, name=EVAL_NAME)
     if len(ev.queries) > max_queries:
         ev = ev.sample(n_queries=max_queries, seed=seed)
+    if extra_passages:
+        known = set(ev.corpus.values())
+        for i, text in enumerate(dict.fromkeys(extra_passages)):
+            if text not in known:
+                ev.corpus[f"pool-{i}"] = text
+    if max_passages is not None and len(ev.corpus) > max(int(max_passages), MIN_POOL):
+        ev = ev.sample(corpus_size=max(int(max_passages), MIN_POOL), seed=seed, query_ids=list(ev.queries))
     return dict(ev.queries), dict(ev.corpus), {q: set(rels) for q, rels in ev.qrels.items()}
 
 
 def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Optional[list[str]] = None,
-                    max_queries: int = 2000, batch_size: int = 32, seed: int = 42) -> Optional[EvalSpec]:
+                    max_queries: int = 2000, batch_size: int = 32, seed: int = 42,
+                    train_df: Optional[pd.DataFrame] = None, corpus: Optional[str] = None,
+                    max_passages: Optional[int] = None) -> Optional[EvalSpec]:
+    """The evaluator for ``fmt`` on validation rows ``df``. Retrieval formats search the validation passages
+    plus those of ``train_df`` and of the knowledge-base file ``corpus``, capped at ``max_passages``."""
     if df is None or len(df) == 0:
         return None
     from sentence_transformers.sentence_transformer import evaluation as ev
 
     qp, pp = prompt_names(model)
     if fmt in ("pair", "triplet", "qpn"):
-        queries, corpus, relevant = retrieval_sets(df, fmt, max_queries, seed)
+        extra = row_passages(train_df, fmt)
+        sources = ["validation"] + (["training"] if extra else [])
+        if corpus:
+            extra += corpus_passages(corpus)
+            sources.append(Path(corpus).name)
+        queries, pool, relevant = retrieval_sets(df, fmt, max_queries, seed, extra, max_passages)
         ir = ev.InformationRetrievalEvaluator(
-            queries, corpus, relevant, name=EVAL_NAME, batch_size=batch_size, write_csv=False,
+            queries, pool, relevant, name=EVAL_NAME, batch_size=batch_size, write_csv=False,
             mrr_at_k=[10], ndcg_at_k=[10], accuracy_at_k=[1, 5, 10], precision_recall_at_k=[1, 5, 10, 100],
             map_at_k=[100], query_prompt_name=qp, corpus_prompt_name=pp,
         )
-        desc = f"retrieval over {len(corpus)} passages, {len(queries)} queries"
+        where = " + ".join(sources)
+        desc = f"retrieval over {len(pool)} passages ({where}), {len(queries)} queries"
+        on = {"n_queries": len(queries), "n_passages": len(pool), "corpus": where}
         if fmt == "triplet":
             trip = ev.TripletEvaluator(list(df["anchor"]), list(df["positive"]), list(df["negative"]),
                                        name=EVAL_NAME, batch_size=batch_size, write_csv=False)
-            return EvalSpec(ev.SequentialEvaluator([ir, trip], main_score_function=lambda s: s[0]), "ndcg@10", desc + " + triplet accuracy")
-        return EvalSpec(ir, "ndcg@10", desc)
+            return EvalSpec(ev.SequentialEvaluator([ir, trip], main_score_function=lambda s: s[0]), "ndcg@10",
+                            desc + " + triplet accuracy", on)
+        return EvalSpec(ir, "ndcg@10", desc, on)
     if fmt == "scored_pair":
         col = "score_norm" if "score_norm" in df.columns else "score"
         sts = ev.EmbeddingSimilarityEvaluator(list(df["sentence1"]), list(df["sentence2"]), [float(x) for x in df[col]],

@@ -305,7 +305,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     loss = L.build_loss(loss_name, model, loss_params, splits.format, num_labels=num_labels, guide_model=guide,
                         matryoshka_dims=config.loss.matryoshka_dims)
     spec = build_evaluator(splits.validation, splits.format, model, splits.label_names,
-                           max_queries=config.eval.max_eval_queries, batch_size=config.hyper.batch_size, seed=config.seed)
+                           max_queries=config.eval.max_eval_queries, batch_size=config.hyper.batch_size, seed=config.seed,
+                           train_df=splits.train, corpus=config.data.corpus, max_passages=config.eval.max_eval_passages)
     main_metric = config.eval.metric_for_best or (spec.main_metric if spec else None)
 
     h = config.hyper
@@ -405,7 +406,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
         def on_evaluate(self, args, st, control, metrics=None, **kw):
             short = short_metrics(metrics or {})
-            log.emit("eval", step=st.global_step, epoch=st.epoch, metrics=short)
+            log.emit("eval", step=st.global_step, epoch=st.epoch, metrics=short,
+                     measured_on=spec.measured_on if spec else {})
             value = short.get(main_metric) if main_metric else None
             state["last_eval"] = (st.global_step, value)
             if value is None:

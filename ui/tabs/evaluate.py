@@ -63,7 +63,7 @@ def build(ctx) -> dict:
     ctx.data_state.change(show_data, ctx.data_state, data_md, api_name=False)
 
     @handler
-    def do_eval(run_name, data_state, up, progress=gr.Progress()):
+    def do_eval(run_name, data_state, up, lang="en", progress=gr.Progress()):
         from core.evaluation import bar_chart, evaluate_models, load_evalset, score_histograms
 
         rd = run_dir(run_name)
@@ -81,8 +81,16 @@ def build(ctx) -> dict:
         deg = result.most_degraded(10)
         imp = imp[[c for c in cols if c in imp.columns]] if len(imp) else pd.DataFrame(columns=cols)
         deg = deg[[c for c in cols if c in deg.columns]] if len(deg) else pd.DataFrame(columns=cols)
+        from ui.strings import verdict_text
+
         head = f"**{result.headline}**" + (f"\n\n⚠️ {result.guard_message}" if result.worse_than_base and result.guard_message else "")
+        lines = [verdict_text(p, lang) for lb in result.labels[1:] for p in result.verdicts.get(lb, [])]
+        if lines:
+            head += "\n\n" + "\n\n".join(f"**{ln}**" if i == 0 else ln for i, ln in enumerate(lines))
+        if result.per_query is not None:
+            head += "\n\n" + t("eval_measured_on", lang, n_queries=len(result.per_query),
+                                 n_passages=result.n_passages, corpus=result.dataset)
         return head, tab_df, bar, hist_png, imp, deg
 
-    go.click(do_eval, [run, ctx.data_state, upload], [headline, table, bars, hist, improved, degraded], api_name="evaluate")
+    go.click(do_eval, [run, ctx.data_state, upload, ctx.lang], [headline, table, bars, hist, improved, degraded], api_name="evaluate")
     return {"tab": tab, "run": run}

@@ -29,7 +29,8 @@ def beir(tmp_path):
 
 @pytest.fixture
 def damaged_copy(tiny_model_path, tmp_path):
-    """A copy of the tiny model with its word embeddings scrambled: certainly worse at retrieval."""
+    """A copy of the tiny model whose word embeddings are all one vector (token identity erased): certainly
+    worse at retrieval."""
     import torch
     from safetensors.torch import load_file, save_file
 
@@ -38,8 +39,7 @@ def damaged_copy(tiny_model_path, tmp_path):
     weights = next(copy.rglob("*.safetensors"))
     tensors = load_file(str(weights))
     name = next(n for n in tensors if "word_embeddings" in n)
-    g = torch.Generator().manual_seed(0)
-    tensors[name] = tensors[name][torch.randperm(tensors[name].shape[0], generator=g)]
+    tensors[name] = tensors[name][0:1].repeat(tensors[name].shape[0], 1).contiguous()
     save_file(tensors, str(weights), metadata={"format": "pt"})
     return copy
 
@@ -64,6 +64,8 @@ def test_compare_flags_a_worse_model(beir, tiny_model_path, damaged_copy, tmp_pa
     assert data["labels"] == ["base", "tuned"]
     assert data["metrics"]["tuned"]["ndcg@10"] < data["metrics"]["base"]["ndcg@10"]
     assert code == 3 and data["worse_than_base"] and "WORSE" in err
+    nd = data["deltas_vs_base"]["tuned"]["ndcg@10"]
+    assert nd["verdict"] == "worse" and nd["ci_high"] < 0 and nd["ci_low"] <= nd["diff"] <= nd["ci_high"]
 
 
 def test_search_prints_both_lists(beir, tiny_model_path, damaged_copy, capsys):
@@ -78,3 +80,43 @@ def test_search_prints_both_lists(beir, tiny_model_path, damaged_copy, capsys):
 def test_bad_data_is_one_sentence(tmp_path, capsys):
     assert main(["evaluate", "--data", str(tmp_path / "missing"), "--model", "x"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_model_compared_with_itself_is_no_difference(beir, tiny_model_path, tmp_path, capsys):
+    out = tmp_path / "same"
+    code = main(["compare", "--data", str(beir), "--base", str(tiny_model_path), "--tuned", str(tiny_model_path),
+                 "--out", str(out), "--fail-if-worse"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    verdicts = [ln for ln in printed.splitlines() if ln.startswith("verdict:")]
+    assert verdicts == ["verdict: No detectable difference between 'tuned' and 'base' on ndcg@10 over 20 queries "
+                        "(they score the same on every query)."]
+    nd = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["deltas_vs_base"]["tuned"]["ndcg@10"]
+    assert nd["ci_low"] <= 0 <= nd["ci_high"] and nd["verdict"] == "no_difference"
+
+
+def test_seen_and_unseen_queries_get_their_own_verdict(beir, tiny_model_path, damaged_copy, tmp_path, capsys):
+    train = tmp_path / "train.jsonl"
+    pairs = tiny_pairs(20)
+    train.write_text("".join(json.dumps({"anchor": f"other {i}", "positive": p}, ensure_ascii=False) + "\n"
+                             for i, (_, p) in enumerate(pairs[:8])), encoding="utf-8")
+    out = tmp_path / "split"
+    code = main(["compare", "--data", str(beir), "--base", str(tiny_model_path), "--tuned", str(damaged_copy),
+                 "--train-data", str(train), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0  # no --fail-if-worse
+    lines = [ln for ln in printed.splitlines() if ln.startswith("verdict:")]
+    assert len(lines) == 3 and "20 queries" in lines[0] and "worse" in lines[0]
+    assert "the training data contained" in lines[1] and "8 queries" in lines[1]
+    assert "the training data never contained" in lines[2] and "12 queries" in lines[2]
+    data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert [v["subset"] for v in data["verdicts"]["tuned"]] == ["", "seen", "unseen"]
+
+
+def test_train_data_without_passages_is_one_clear_sentence(beir, tiny_model_path, tmp_path, capsys):
+    bad = tmp_path / "scored.tsv"
+    bad.write_text("sentence1\tsentence2\tscore\na\tb\t0.5\nc\td\t0.1\n", encoding="utf-8")
+    code = main(["compare", "--data", str(beir), "--base", str(tiny_model_path), "--tuned", str(tiny_model_path),
+                 "--train-data", str(bad)])
+    err = capsys.readouterr().err
+    assert code != 0 and "--train-data" in err and "expected pair, triplet or qpn" in err

@@ -1,0 +1,44 @@
+"""One plain sentence per comparison, from ``core.evaluation.stats.paired_difference``.
+
+``verdict_parts(model, base, metric, diff, subset="") -> dict`` builds the sentence's parts (the template key
+``verdict_better`` / ``verdict_worse`` / ``verdict_same`` / ``verdict_nodiff`` and its fields);
+``render(parts)`` formats them with the English templates below (the CLI); ``ui.strings`` holds the same keys
+in English and Chinese for the UI.
+"""
+
+from __future__ import annotations
+
+from core.evaluation.stats import BETTER, WORSE, PairedDiff
+
+TEMPLATES = {
+    "verdict_better": "'{model}' is better than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} queries).",
+    "verdict_worse": "'{model}' is worse than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} queries).",
+    "verdict_nodiff": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
+                      "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); about {needed_n} queries would be needed "
+                      "to see a change of this size.",
+    "verdict_same": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
+                    "(they score the same on every query).",
+    "subset_seen": " (queries whose gold passages the training data contained)",
+    "subset_unseen": " (queries whose gold passages the training data never contained)",
+}
+
+
+def verdict_parts(model: str, base: str, metric: str, diff: PairedDiff, subset: str = "") -> dict:
+    """Template key and fields of the verdict sentence; ``subset`` is "", "seen" or "unseen"."""
+    if diff.verdict == BETTER:
+        key = "verdict_better"
+    elif diff.verdict == WORSE:
+        key = "verdict_worse"
+    else:
+        key = "verdict_nodiff" if diff.needed_n else "verdict_same"
+    return {"key": key, "model": model, "base": base, "metric": metric, "subset": subset, "diff": diff.diff,
+            "ci_low": diff.ci_low, "ci_high": diff.ci_high, "n": diff.n, "needed_n": diff.needed_n,
+            "p_value": diff.p_value}
+
+
+def render(parts: dict, templates: dict | None = None) -> str:
+    """The sentence for ``parts`` with ``templates`` (default: the English ``TEMPLATES``)."""
+    tpl = templates or TEMPLATES
+    fields = dict(parts)
+    fields["subset"] = tpl[f"subset_{parts['subset']}"] if parts.get("subset") else ""
+    return tpl[parts["key"]].format(**fields)

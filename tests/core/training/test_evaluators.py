@@ -1,0 +1,77 @@
+"""Validation searches the whole passage pool the run knows (training + validation + knowledge base), capped."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from core.errors import DataError
+from core.training import TrainConfig, read_events, run_training
+from core.training.evaluators import MIN_POOL, build_evaluator, retrieval_sets, row_passages
+
+
+def _pairs(prefix, n):
+    return pd.DataFrame({"anchor": [f"{prefix} query {i}" for i in range(n)],
+                         "positive": [f"{prefix} passage {i}" for i in range(n)]})
+
+
+def test_pool_holds_training_and_knowledge_base_passages(tiny_model_path, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    val, train = _pairs("val", 5), _pairs("train", 30)
+    kb = tmp_path / "corpus.jsonl"
+    kb.write_text("".join(json.dumps({"_id": f"d{i}", "title": "kb", "text": f"doc {i}"}) + "\n" for i in range(10)))
+    model = SentenceTransformer(str(tiny_model_path))
+    spec = build_evaluator(val, "pair", model, train_df=train, corpus=str(kb), max_passages=10_000)
+    corpus = set(spec.evaluator.corpus)
+    assert set(train["positive"]) <= corpus and set(val["positive"]) <= corpus and "kb doc 3" in corpus
+    assert spec.measured_on == {"n_queries": 5, "n_passages": 45, "corpus": "validation + training + corpus.jsonl"}
+    assert "45 passages" in spec.description
+
+
+def test_qpn_negatives_of_training_rows_are_in_the_pool():
+    train = pd.DataFrame({"query": ["q1"], "pos": [["p1"]], "neg": [["n1", "n2"]]})
+    assert row_passages(train, "qpn") == ["p1", "n1", "n2"]
+
+
+def test_cap_keeps_needed_passages_and_never_goes_below_the_floor():
+    val = _pairs("val", 20)
+    extra = [f"distractor {i}" for i in range(MIN_POOL + 1500)]
+    q, corpus, rel = retrieval_sets(val, "pair", extra_passages=extra, max_passages=10)  # below the floor
+    assert len(corpus) == MIN_POOL
+    assert all(d in corpus for r in rel.values() for d in r), "every gold passage stays in the pool"
+    q2, corpus2, _ = retrieval_sets(val, "pair", extra_passages=extra, max_passages=MIN_POOL + 100, seed=42)
+    q3, corpus3, _ = retrieval_sets(val, "pair", extra_passages=extra, max_passages=MIN_POOL + 100, seed=42)
+    assert len(corpus2) == MIN_POOL + 100 and corpus2 == corpus3, "sampling is seeded"
+    _, full, _ = retrieval_sets(val, "pair", extra_passages=extra, max_passages=None)
+    assert len(full) == 20 + len(extra)
+
+
+def test_missing_corpus_file_is_one_clear_sentence(tiny_model_path, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    with pytest.raises(DataError, match="data.corpus"):
+        build_evaluator(_pairs("v", 3), "pair", SentenceTransformer(str(tiny_model_path)),
+                        corpus=str(tmp_path / "nope.jsonl"))
+
+
+def test_run_eval_events_say_what_was_measured(tiny_model_path, format_file, tmp_runs):
+    data = format_file("pair")
+    cfg = TrainConfig(name="t", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.data.split = [0.8, 0.2]
+    cfg.hyper.batch_size = 8
+    cfg.hyper.max_steps = 2
+    cfg.eval.eval_steps = 2
+    status = run_training(cfg, tmp_runs / "pool")
+    assert status["status"] == "completed", status
+    events, _ = read_events(tmp_runs / "pool")
+    on = [e["measured_on"] for e in events if e["type"] == "eval"][0]
+    n_val = on["n_queries"]
+    assert on["corpus"] == "validation + training"
+    assert on["n_passages"] > n_val, "validation passages plus the training ones"
+    cfg.data.corpus = "x.jsonl"
+    cfg.eval.max_eval_passages = 3000
+    cfg.save(tmp_runs / "c.yaml")
+    back = TrainConfig.load(tmp_runs / "c.yaml")
+    assert back.data.corpus == "x.jsonl" and back.eval.max_eval_passages == 3000

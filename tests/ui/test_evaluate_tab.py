@@ -1,0 +1,54 @@
+"""The Evaluate tab through gradio_client: verdict sentence in the chosen language, CI columns, what it measured on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture(scope="module")
+def client(studio):
+    from gradio_client import Client
+
+    c = Client(studio["url"], verbose=False)
+    out = c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+    assert "Loaded 40 of 40 rows" in out[0]
+    return c
+
+
+@pytest.fixture(scope="module")
+def same_model_run(studio):
+    """A run folder whose 'tuned' model is a copy of its base: the verdict must be 'no detectable difference'."""
+    from core.training import TrainConfig
+
+    rd = studio["runs"] / "same-as-base"
+    rd.mkdir(parents=True, exist_ok=True)
+    TrainConfig(name="same-as-base", model=studio["model"]).save(rd / "config.yaml")
+    shutil.copytree(studio["model"], rd / "final", dirs_exist_ok=True)
+    (rd / "status.json").write_text(json.dumps({"status": "completed"}))
+    return "same-as-base"
+
+
+@pytest.mark.parametrize("lang,needle,measured", [
+    ("en", "No detectable difference between 'tuned' and 'base' on ndcg@10", "Measured on"),
+    ("zh", "没有可检测的差异", "个查询"),
+])
+def test_verdict_sentence_and_ci_columns(client, same_model_run, studio, lang, needle, measured):
+    ev = client.predict(same_model_run, None, lang, api_name="/evaluate")
+    assert needle in ev[0] and measured in ev[0]
+    headers = ev[1]["headers"]
+    assert "CI low tuned" in headers and "CI high tuned" in headers and "p tuned" in headers
+    data = json.loads((studio["runs"] / same_model_run / "metrics.json").read_text(encoding="utf-8"))
+    nd = data["deltas_vs_base"]["tuned"]["ndcg@10"]
+    assert nd["ci_low"] <= 0 <= nd["ci_high"] and nd["verdict"] == "no_difference"
+
+
+def test_no_run_chosen_is_one_clear_sentence(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Choose a trained run first"):
+        client.predict(None, None, "en", api_name="/evaluate")
