@@ -40,6 +40,9 @@ class DataConfig:
     # sentence-transformers standard; every extra one adds a full text per row to each step on CPU.
     neg_nums: int = 1
     max_rows: Optional[int] = None
+    # General-domain BEIR set for the forgetting check (a folder, or one holding general_<lang>/); None: env
+    # STUDIO_GENERAL_DIR, else <project root>/../shared/data/general_<lang>; "none" turns the check off.
+    general: Optional[str] = None
 
 
 @dataclass
