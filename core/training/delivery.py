@@ -329,6 +329,85 @@ def deliver_run(run_dir: Path, config: Any, evaluator: Any, log: Any) -> dict:
     return {"delivered": rec["delivered"], "delivery": rec["reason"], "delivery_change": rec["change"]}
 
 
+# ------------------------------------------------------------------------------------------- blend curve
+
+BLEND_ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def tuned_dir(run_dir: str | Path) -> Path:
+    """The run's tuned model to blend with its base: ``final/``, else ``best/``."""
+    run_dir = Path(run_dir)
+    for name in ("final", "best"):
+        if (run_dir / name).is_dir():
+            return run_dir / name
+    raise StudioError(f"The run '{run_dir.name}' has no tuned model yet (no final/ or best/ folder); wait for it to finish.")
+
+
+def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_ALPHAS, general: Optional[str] = None,
+                batch_size: int = 32, progress: ProgressFn | None = None) -> dict:
+    """Domain and general NDCG@10 of ``interpolate(base, tuned, alpha)`` for each alpha.
+
+    ``domain``: the retrieval ``EvalSet`` in use; ``general``: config ``data.general`` (see ``general_dir``).
+    Returns {"alphas", "domain": [...], "general": {lang: [...]}, "general_skipped": {lang: why}}."""
+    from core.evaluation.evalset import load_beir
+    from core.models import load_model
+    from core.models.merge import check_compatible, interpolate
+
+    base_m = base if hasattr(base, "state_dict") else load_model(str(base))
+    tuned_m = tuned if hasattr(tuned, "state_dict") else load_model(str(tuned))
+    check_compatible(base_m, tuned_m)
+    sets, skipped = {}, {}
+    for lang in languages_of(list(domain.queries.values())):
+        folder, origin = general_dir(lang, general)
+        if folder is None:
+            skipped[lang] = origin
+            continue
+        ev = load_beir(folder)
+        sets[lang] = ev.sample(corpus_size=GENERAL_MAX_PASSAGES, seed=0) if len(ev.corpus) > GENERAL_MAX_PASSAGES else ev
+    out = {"alphas": [float(a) for a in alphas], "domain": [], "general": {lang: [] for lang in sets},
+           "general_skipped": skipped}
+    for i, a in enumerate(alphas):
+        _say(progress, f"Blend α={a:g}: scoring ({i + 1}/{len(alphas)})", i, len(alphas))
+        model = interpolate(base_m, tuned_m, a)
+        scores = per_query_ndcg(model, domain, batch_size)
+        out["domain"].append(sum(scores) / len(scores))
+        for lang, ev in sets.items():
+            g = per_query_ndcg(model, ev, batch_size)
+            out["general"][lang].append(sum(g) / len(g))
+    _say(progress, "Blend curve done", len(alphas), len(alphas))
+    return out
+
+
+def blend_chart(curve: dict, path: str | Path, title: str = "Blend base ↔ tuned") -> Path:
+    """PNG of domain and general NDCG@10 against alpha (0 = base, 1 = tuned)."""
+    from core.evaluation.plots import _pyplot, _save
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    ax.plot(curve["alphas"], curve["domain"], marker="o", label="domain")
+    for lang, ys in curve["general"].items():
+        ax.plot(curve["alphas"], ys, marker="s", linestyle="--", label=f"general ({lang})")
+    ax.set_xlabel("α  (0 = base, 1 = tuned)")
+    ax.set_ylabel(METRIC)
+    ax.set_title(title)
+    ax.set_xticks(curve["alphas"])
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def export_blend(base: Any, tuned: Any, alpha: float, out_dir: str | Path, card: Optional[str] = None,
+                 progress: ProgressFn | None = None) -> Path:
+    """Save ``interpolate(base, tuned, alpha)`` with ``model.save`` under ``out_dir/blend-<alpha>`` and zip it."""
+    from core.export import zip_model
+    from core.models.merge import interpolate
+
+    model = interpolate(base, tuned, alpha)
+    folder = Path(out_dir) / f"blend-{float(alpha):g}"
+    _save_model(model, folder)
+    return zip_model(folder, Path(out_dir) / f"blend-{float(alpha):g}.zip", card=card, progress=progress)
+
+
 __all__ = ["DELIVERED", "DELIVERY_JSON", "ALPHAS", "Candidate", "choose", "deliver", "deliver_run",
            "evalset_from_evaluator", "per_query_ndcg", "general_dir", "general_check", "languages_of",
-           "change_sentence"]
+           "change_sentence", "BLEND_ALPHAS", "tuned_dir", "blend_curve", "blend_chart", "export_blend"]
