@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(900)  # setup trains a tiny run in-process
 
 
 def _tiny_beir(folder: Path, pairs) -> Path:
