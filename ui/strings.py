@@ -271,6 +271,19 @@ S: dict[str, tuple[str, str]] = {
     "subset_unseen": (" (queries whose gold passages the training data never contained)", "（其标准答案段落从未出现在训练数据中的查询）"),
     "eval_measured_on": ("Measured on {n_queries} queries against {n_passages} passages ({corpus}).",
                          "在 {n_queries} 个查询、{n_passages} 个段落（{corpus}）上测得。"),
+    # --- deliver ---
+    "blend_title": ("Blend base ↔ tuned", "融合基础模型 ↔ 微调模型"),
+    "blend_md": ("### Blend base ↔ tuned\nWeights (1−α)·base + α·tuned: α = 0 is the base model, α = 1 the tuned one. "
+                 "The curve shows NDCG@10 on the evaluation set in use (domain) and on a general-domain set of the "
+                 "data's language, so you can pick the trade-off and export that blend.",
+                 "### 融合基础模型 ↔ 微调模型\n权重 (1−α)·基础 + α·微调：α = 0 为基础模型，α = 1 为微调模型。"
+                 "曲线显示当前评估集（领域）和同语言通用领域集上的 NDCG@10，便于选择折中点并导出该融合模型。"),
+    "blend_curve": ("Compute blend curve", "计算融合曲线"),
+    "blend_alpha": ("α (0 = base, 1 = tuned)", "α（0 = 基础模型，1 = 微调模型）"),
+    "blend_export": ("Export blend at α as zip", "按 α 导出融合模型 zip"),
+    "blend_chart": ("NDCG@10 against α", "NDCG@10 随 α 的变化"),
+    "blend_table": ("Blend scores", "融合得分"),
+    "blend_zip": ("Blended model (zip)", "融合模型（zip）"),
 }
 
 

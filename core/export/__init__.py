@@ -4,7 +4,7 @@
 - ``model_card(run_dir) -> str``, ``card_metrics(run_dir)``, ``card_preview(card)`` (front matter as a code
   block), ``base_model_info(spec)`` (the real model id and its languages)
 - ``push_to_hub(model_dir, repo_id, token, private=True, card=None, api=None) -> str`` (token kept in memory only)
-- ``export_model_dir(run_dir) -> Path``: the folder to export (``final/``, else ``best/``).
+- ``export_model_dir(run_dir) -> Path``: the folder to export (``delivered/``, else ``best/``, else ``final/``).
 """
 
 from __future__ import annotations
@@ -17,14 +17,18 @@ from core.export.hub import check_repo_id, hub_endpoint, hub_offline, push_error
 from core.export.zip import check_model_dir, zip_model
 
 
-def export_model_dir(run_dir, which: str = "final") -> Path:
-    """The saved model of a run: ``which`` (``final`` or ``best``), falling back to the other one."""
+def export_model_dir(run_dir, which: str | None = None) -> Path:
+    """The saved model of a run to export / compare / describe: ``which`` (``delivered``, ``best`` or ``final``)
+    when given and present, else the first present of ``delivered/`` (the model the run chose to deliver),
+    ``best/``, ``final/``."""
     run_dir = Path(run_dir)
-    order = [which, "best" if which == "final" else "final"]
+    order = ["delivered", "best", "final"]
+    if which:
+        order = [which] + [n for n in order if n != which]
     for name in order:
         if (run_dir / name).is_dir():
             return check_model_dir(run_dir / name)
-    raise StudioError(f"The run '{run_dir.name}' has no saved model yet (no final/ or best/ folder); wait for it to finish or stop it.")
+    raise StudioError(f"The run '{run_dir.name}' has no saved model yet (no delivered/, best/ or final/ folder); wait for it to finish or stop it.")
 
 
 __all__ = ["zip_model", "model_card", "card_metrics", "card_preview", "split_front_matter", "base_model_info",

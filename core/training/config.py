@@ -46,6 +46,9 @@ class DataConfig:
     corpus: Optional[str] = field(default=None, metadata={"help": (
         "Knowledge-base passages (a corpus JSONL with 'text' per line, or a BEIR folder) added to the passages "
         "validation queries search, so validation looks like retrieval over the real corpus.")})
+    # General-domain BEIR set for the forgetting check (a folder, or one holding general_<lang>/); None: env
+    # STUDIO_GENERAL_DIR, else <project root>/../shared/data/general_<lang>; "none" turns the check off.
+    general: Optional[str] = None
 
 
 @dataclass
@@ -387,7 +390,7 @@ _FIELDS: dict[str, dict[str, Any]] = {
          "seed": _int(0, 2**32 - 1), "trust_remote_code": _bool},
     "data": {"train": _str_list, "format": _format, "mapping": _mapping, "validation": _str_list, "test": _str_list,
              "split": _split, "group_by": _str(optional=True), "neg_nums": _int(0, 1000),
-             "max_rows": _int(1, optional=True)},
+             "max_rows": _int(1, optional=True), "corpus": _str(optional=True), "general": _str(optional=True)},
     "loss": {"name": _str(optional=True), "params": _params, "matryoshka_dims": _dims, "guide_model": _str(optional=True)},
     "strategy": {"name": _str(), "params": _params},
     # warm-up below 1: transformers reads warmup_steps >= 1 as a step count, not a share
@@ -399,7 +402,7 @@ _FIELDS: dict[str, dict[str, Any]] = {
               "gradient_accumulation_steps": _int(1, 1_000_000), "bf16": _bf16, "use_prompts": _bool},
     "eval": {"eval_steps": _int(1, optional=True), "metric_for_best": _str(optional=True),
              "save_steps": _int(1, optional=True), "save_total_limit": _int(1), "max_eval_queries": _int(1),
-             "evaluate_base": _bool, "logging_steps": _int(1, optional=True)},
+             "evaluate_base": _bool, "logging_steps": _int(1, optional=True), "max_eval_passages": _int(1)},
 }
 
 

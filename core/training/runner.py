@@ -481,4 +481,6 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                    f"({main_metric} {final_value:.4f} vs {state['baseline']:.4f}). Check the data and loss before using it.")
             log.emit("warning", message=msg, metric=main_metric, base=state["baseline"], tuned=final_value)
             verdict["warning"] = msg
-    log.status("stopped" if stopped else "completed", step=step, final_model=FINAL, **verdict)
+    from core.training.delivery import deliver_run  # the delivered model: never ship a regression
+    delivery = deliver_run(run_dir, config, spec.evaluator if spec else None, log) if is_main_process() else {}
+    log.status("stopped" if stopped else "completed", step=step, final_model=FINAL, **verdict, **delivery)

@@ -50,6 +50,8 @@ def build(ctx) -> dict:
         with gr.Row():
             improved = L.add(gr.Dataframe(label=t("improved"), interactive=False, wrap=True), label="improved")
             degraded = L.add(gr.Dataframe(label=t("degraded"), interactive=False, wrap=True), label="degraded")
+        from ui.tabs.blend import build_blend  # "Blend base <-> tuned" section
+        build_blend(ctx, run, upload)
 
     refresh.click(handler(refresh_runs), run, run, api_name=False)
     ctx.on_load.append((refresh_runs, [run], [run]))

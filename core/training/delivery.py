@@ -1,0 +1,413 @@
+"""The delivered model of a run: never ship a regression.
+
+When a run ends with a saved model, ``deliver(run_dir, base, evalset, ...)`` scores the candidates on the
+validation retrieval set, one NDCG@10 per query:
+
+- ``base`` (the model the run started from), ``best`` (``best/``), ``final`` (``final/``);
+- ``blend-0.25`` / ``blend-0.5`` / ``blend-0.75``: ``core.models.merge.interpolate(base, tuned, alpha)``
+  (WiSE-FT / LM-Cocktail), ``tuned`` being ``final/`` (else ``best/``);
+
+compares each with the base by ``core.evaluation.stats.paired_difference`` and picks by one rule
+(``choose``): the highest mean NDCG@10 among the candidates that are not *worse* than the base; when none is
+*better* (confidence interval excluding 0) the base is delivered and the record says so in one sentence.
+The choice is saved with ``model.save`` as ``runs/<name>/delivered/`` (plain sentence-transformers folder)
+and explained in ``delivery.json``. A forgetting guard then scores the base and the delivered model on a
+general-domain BEIR set of each language of the validation queries (``general_dir``) and records the change
+next to the domain gain (``"domain +8.1%, general en −0.9%"``).
+
+``deliver_run(run_dir, config, evaluator, log)`` is the runner's one call: it finds the validation set in the
+run's evaluator (``evalset_from_evaluator``), reports progress as ``log`` events and writes the ``delivery``
+event. Output: the ``delivery.json`` dict.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from core.errors import StudioError
+from core.paths import atomic_write_json
+from core.progress import Progress, ProgressFn
+
+DELIVERED = "delivered"
+DELIVERY_JSON = "delivery.json"
+ALPHAS = (0.25, 0.5, 0.75)
+METRIC = "ndcg@10"
+GENERAL_ENV = "STUDIO_GENERAL_DIR"
+GENERAL_MAX_PASSAGES = 3000  # general-set corpus cap (every relevant passage kept, distractors sampled)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass
+class Candidate:
+    """One model the run could deliver. ``model`` is loaded lazily by ``load``; ``path`` is its folder if any."""
+
+    name: str
+    source: str  # human description: "base model minilm", "final/", "blend α=0.25 of base and final/"
+    load: Callable[[], Any]
+    alpha: Optional[float] = None
+    path: Optional[Path] = None
+    mean: float = 0.0
+    per_query: list[float] = field(default_factory=list)
+    vs_base: Any = None  # PairedDiff
+
+
+# ------------------------------------------------------------------------------------------- scoring
+
+
+def evalset_from_evaluator(evaluator: Any):
+    """The retrieval ``EvalSet`` an ``InformationRetrievalEvaluator`` searches (also inside a
+    ``SequentialEvaluator``), or None when the evaluator is not a retrieval one."""
+    from core.evaluation.evalset import EvalSet
+
+    for ev in getattr(evaluator, "evaluators", None) or [evaluator]:
+        if all(hasattr(ev, a) for a in ("queries_ids", "queries", "corpus_ids", "corpus", "relevant_docs")):
+            return EvalSet(corpus=dict(zip(map(str, ev.corpus_ids), ev.corpus)),
+                           queries=dict(zip(map(str, ev.queries_ids), ev.queries)),
+                           qrels={str(q): {str(d): 1 for d in rels} for q, rels in ev.relevant_docs.items()},
+                           name="validation")
+    return None
+
+
+def per_query_ndcg(model: Any, evalset, batch_size: int = 32) -> list[float]:
+    """NDCG@10 of ``model`` for every query of ``evalset`` (in ``evalset.queries`` order), whole corpus searched."""
+    from core.evaluation.encoding import encode_corpus, encode_queries
+    from core.evaluation.metrics import retrieval_metrics_from_embeddings
+
+    qids, dids = list(evalset.queries), list(evalset.corpus)
+    q = encode_queries(model, [evalset.queries[i] for i in qids], batch_size=batch_size)
+    c = encode_corpus(model, [evalset.corpus[i] for i in dids], batch_size=batch_size)
+    res = retrieval_metrics_from_embeddings(q, c, qids, dids, evalset.qrels, k_values=(10,))
+    by_id = dict(zip(res.per_query["query_id"], res.per_query[METRIC]))
+    return [float(by_id[i]) for i in qids]
+
+
+# ------------------------------------------------------------------------------------------- the rule
+
+
+def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
+    """(chosen candidate, one sentence why). ``candidates[0]`` is the base; every candidate has ``vs_base``.
+
+    Highest mean NDCG@10 among the candidates not *worse* than the base (ties keep the earlier one, the base
+    first); when no candidate is *better* than the base, the base."""
+    from core.evaluation.stats import BETTER, WORSE
+
+    base, others = candidates[0], list(candidates[1:])
+    n = len(base.per_query)
+    better = [c for c in others if c.vs_base.verdict == BETTER]
+    if not better:
+        top = max(others, key=lambda c: c.mean, default=None)
+        detail = ""
+        if top is not None:
+            d = top.vs_base
+            detail = (f" (the best, {top.name}, scored {METRIC} {top.mean:.4f} vs {base.mean:.4f}, difference "
+                      f"{d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}])")
+        return base, (f"No candidate beat the base model beyond noise on {n} validation queries{detail}, "
+                      "so the delivered model is the base model.")
+    eligible = [base] + [c for c in others if c.vs_base.verdict != WORSE]
+    chosen = eligible[0]
+    for c in eligible[1:]:
+        if c.mean > chosen.mean:
+            chosen = c
+    d = chosen.vs_base
+    if chosen is base:  # cannot happen with a better candidate (its mean is above the base's), kept for safety
+        return base, f"The base model has the highest validation {METRIC} ({base.mean:.4f}), so it is delivered."
+    return chosen, (f"Delivered {chosen.name}: the highest validation {METRIC} ({chosen.mean:.4f} vs base "
+                    f"{base.mean:.4f}, {d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}]) among the candidates "
+                    f"not worse than the base, on {n} queries.")
+
+
+# ------------------------------------------------------------------------------------------- general set
+
+
+def languages_of(texts: Sequence[str], min_share: float = 0.2) -> list[str]:
+    """Languages ('en', 'zh') making at least ``min_share`` of ``texts`` (Chinese = any CJK character)."""
+    texts = list(texts)
+    if not texts:
+        return []
+    zh = sum(1 for t in texts if _CJK.search(t or "")) / len(texts)
+    out = [lang for lang, share in (("en", 1 - zh), ("zh", zh)) if share >= min_share]
+    return out or ["en"]
+
+
+def general_dir(language: str, configured: Optional[str] = None) -> tuple[Optional[Path], str]:
+    """(BEIR folder of the general set for ``language``, or None, and where it came from / why it is absent).
+
+    Looked up in order: ``configured`` (config ``data.general``), env ``STUDIO_GENERAL_DIR``, then
+    ``<project root>/../shared/data/general_<lang>``. A configured path is either that BEIR folder itself or a
+    folder holding ``general_<lang>/``; ``none`` / ``off`` turns the guard off."""
+    from core.evaluation.evalset import is_beir_folder
+
+    for origin, value in (("config data.general", configured), (f"env {GENERAL_ENV}", os.environ.get(GENERAL_ENV))):
+        if value in (None, ""):
+            continue
+        if str(value).strip().lower() in ("none", "off", "false"):
+            return None, f"the general-domain check is turned off ({origin} = {value})"
+        p = Path(value).expanduser()
+        if is_beir_folder(p / f"general_{language}"):
+            return p / f"general_{language}", origin
+        if is_beir_folder(p) and not (p.name.startswith("general_") and p.name != f"general_{language}"):
+            return p, origin
+        return None, f"no general-domain set for '{language}' at {p} ({origin}; expected a BEIR folder or a folder holding general_{language}/)"
+    root = Path(__file__).resolve().parents[2]
+    default = root.parent / "shared" / "data" / f"general_{language}"
+    if is_beir_folder(default):
+        return default, "default ../shared/data"
+    return None, f"no general-domain set for '{language}' (looked for {default}; set data.general or {GENERAL_ENV})"
+
+
+def general_check(base: Any, delivered: Any, languages: Sequence[str], configured: Optional[str] = None,
+                  same_model: bool = False, batch_size: int = 32, progress: ProgressFn | None = None) -> dict:
+    """{lang: {"folder", "queries", "passages", "base", "delivered", "relative", "vs_base"} or {"skipped": why}}."""
+    from core.evaluation.evalset import load_beir
+    from core.evaluation.stats import paired_difference
+
+    out: dict[str, dict] = {}
+    for lang in languages:
+        folder, origin = general_dir(lang, configured)
+        if folder is None:
+            out[lang] = {"skipped": origin}
+            continue
+        try:
+            ev = load_beir(folder)
+        except StudioError as err:
+            out[lang] = {"skipped": f"the general-domain set {folder} cannot be read: {err}"}
+            continue
+        full = len(ev.corpus)
+        if full > GENERAL_MAX_PASSAGES:
+            ev = ev.sample(corpus_size=GENERAL_MAX_PASSAGES, seed=0)
+        _say(progress, f"General-domain check ({lang}): base model on {ev.summary()}")
+        b = per_query_ndcg(base, ev, batch_size)
+        if same_model:
+            d = list(b)
+        else:
+            _say(progress, f"General-domain check ({lang}): delivered model")
+            d = per_query_ndcg(delivered, ev, batch_size)
+        diff = paired_difference(b, d)
+        out[lang] = {"folder": str(folder), "origin": origin, "queries": len(ev.queries), "passages": len(ev.corpus),
+                     "passages_in_set": full, "base": diff.mean_a, "delivered": diff.mean_b,
+                     "relative": diff.relative, "vs_base": diff.to_dict()}
+    return out
+
+
+def _pct(x: Optional[float]) -> str:
+    return "n/a" if x is None else f"{x * 100:+.1f}%".replace("-", "−")
+
+
+def change_sentence(domain_relative: Optional[float], general: dict) -> str:
+    """``"domain +8.1%, general en −0.9%"`` (skipped languages say so)."""
+    parts = [f"domain {_pct(domain_relative)}"]
+    for lang, g in general.items():
+        parts.append(f"general {lang} skipped" if "skipped" in g else f"general {lang} {_pct(g['relative'])}")
+    return ", ".join(parts)
+
+
+# ------------------------------------------------------------------------------------------- delivery
+
+
+def _say(progress: ProgressFn | None, message: str, done: int = 0, total: Optional[int] = None) -> None:
+    if progress:
+        progress(Progress("deliver", done, total, message=message))
+
+
+def _save_model(model: Any, path: Path) -> None:
+    """``model.save`` into ``path`` through a temp folder, replacing an older one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(str(tmp))
+    old = path.with_name(f".{path.name}.old")
+    if path.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(path, old)
+    os.replace(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _loader(path: Path) -> Callable[[], Any]:
+    def load():
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(path), device="cpu")
+    return load
+
+
+def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = ALPHAS, general: Optional[str] = None,
+            batch_size: int = 32, progress: ProgressFn | None = None, log: Any = None) -> dict:
+    """Score the candidates, save ``delivered/`` and ``delivery.json``; see the module docstring.
+
+    ``base``: the run's base model (a spec for ``core.models.load_model`` or a loaded model); ``evalset``: the
+    validation ``EvalSet``; ``general``: config ``data.general``; ``log``: an ``EventLog`` for the event."""
+    from core.evaluation.stats import paired_difference
+    from core.models import load_model
+    from core.models.merge import check_compatible, interpolate
+
+    run_dir = Path(run_dir)
+    base_model = base if hasattr(base, "state_dict") else load_model(str(base))
+    cands = [Candidate("base", f"base model {base if isinstance(base, str) else 'as loaded'}", lambda: base_model)]
+    for name in ("best", "final"):
+        if (run_dir / name).is_dir():
+            cands.append(Candidate(name, f"{name}/", _loader(run_dir / name), path=run_dir / name))
+    if len(cands) == 1:
+        raise StudioError(f"The run '{run_dir.name}' has no saved model (no best/ or final/ folder) to deliver.")
+    tuned_name = "final" if (run_dir / "final").is_dir() else "best"
+    tuned_model = next(c for c in cands if c.name == tuned_name).load()
+    blends_skipped = None
+    try:
+        check_compatible(base_model, tuned_model)
+    except StudioError as err:
+        blends_skipped = str(err)
+    if blends_skipped is None:
+        for a in alphas:
+            cands.append(Candidate(f"blend-{a:g}", f"blend α={a:g}: (1−α)·base + α·{tuned_name}/",
+                                   (lambda a=a: interpolate(base_model, tuned_model, a)), alpha=float(a)))
+    total = len(cands)
+    models: dict[str, Any] = {tuned_name: tuned_model}
+    for i, c in enumerate(cands):
+        _say(progress, f"Delivery: scoring {c.name} on {len(evalset.queries)} validation queries ({i + 1}/{total})", i, total)
+        model = models.get(c.name) or c.load()
+        c.per_query = per_query_ndcg(model, evalset, batch_size)
+        c.mean = sum(c.per_query) / len(c.per_query)
+        if c.name != tuned_name and c.name != "base":
+            del model  # reloaded (or rebuilt) if chosen
+    for c in cands:
+        c.vs_base = paired_difference(cands[0].per_query, c.per_query)
+    chosen, why = choose(cands)
+    _say(progress, f"Delivery: saving {chosen.name} as {DELIVERED}/", total, total)
+    chosen_model = base_model if chosen.name == "base" else (models.get(chosen.name) or chosen.load())
+    _save_model(chosen_model, run_dir / DELIVERED)
+
+    languages = languages_of(list(evalset.queries.values()))
+    gen = general_check(base_model, chosen_model, languages, configured=general, same_model=chosen.name == "base",
+                        batch_size=batch_size, progress=progress)
+    domain_rel = chosen.vs_base.relative
+    change = change_sentence(domain_rel, gen)
+    record = {
+        "delivered": chosen.name,
+        "delivered_source": chosen.source,
+        "folder": DELIVERED,
+        "is_base": chosen.name == "base",
+        "reason": why,
+        "metric": METRIC,
+        "validation": {"queries": len(evalset.queries), "passages": len(evalset.corpus)},
+        "candidates": [{"name": c.name, "source": c.source, "alpha": c.alpha, METRIC: c.mean,
+                        "vs_base": c.vs_base.to_dict()} for c in cands],
+        "blends_skipped": blends_skipped,
+        "domain": {"base": cands[0].mean, "delivered": chosen.mean, "relative": domain_rel},
+        "general": gen,
+        "change": change,
+    }
+    atomic_write_json(run_dir / DELIVERY_JSON, record)
+    if log is not None:
+        log.emit("delivery", delivered=chosen.name, is_base=record["is_base"], message=why, change=change,
+                 candidates={c.name: c.mean for c in cands}, general=gen)
+    return record
+
+
+def deliver_run(run_dir: Path, config: Any, evaluator: Any, log: Any) -> dict:
+    """The runner's end-of-run call: deliver from the run's validation evaluator, progress as ``log`` events.
+
+    Returns the status fields to record (``delivered``, ``delivery`` sentence); a failure is logged as a
+    warning (the run keeps its best/ and final/) and returns {}."""
+    evalset = evalset_from_evaluator(evaluator) if evaluator is not None else None
+    if evalset is None:
+        log.emit("log", message="No delivered model: the validation set is not a retrieval set, so best/ and final/ are kept as they are.")
+        return {}
+
+    def progress(p: Progress) -> None:
+        log.emit("log", message=p.message, stage=p.stage, done=p.done, total=p.total)
+
+    try:
+        rec = deliver(run_dir, config.model, evalset, general=getattr(config.data, "general", None),
+                      batch_size=config.hyper.batch_size, progress=progress, log=log)
+    except Exception as err:  # the trained models stay usable; say why there is no delivered one
+        log.emit("warning", message=f"No delivered model could be chosen: {type(err).__name__}: {err}")
+        return {}
+    return {"delivered": rec["delivered"], "delivery": rec["reason"], "delivery_change": rec["change"]}
+
+
+# ------------------------------------------------------------------------------------------- blend curve
+
+BLEND_ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def tuned_dir(run_dir: str | Path) -> Path:
+    """The run's tuned model to blend with its base: ``final/``, else ``best/``."""
+    run_dir = Path(run_dir)
+    for name in ("final", "best"):
+        if (run_dir / name).is_dir():
+            return run_dir / name
+    raise StudioError(f"The run '{run_dir.name}' has no tuned model yet (no final/ or best/ folder); wait for it to finish.")
+
+
+def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_ALPHAS, general: Optional[str] = None,
+                batch_size: int = 32, progress: ProgressFn | None = None) -> dict:
+    """Domain and general NDCG@10 of ``interpolate(base, tuned, alpha)`` for each alpha.
+
+    ``domain``: the retrieval ``EvalSet`` in use; ``general``: config ``data.general`` (see ``general_dir``).
+    Returns {"alphas", "domain": [...], "general": {lang: [...]}, "general_skipped": {lang: why}}."""
+    from core.evaluation.evalset import load_beir
+    from core.models import load_model
+    from core.models.merge import check_compatible, interpolate
+
+    base_m = base if hasattr(base, "state_dict") else load_model(str(base))
+    tuned_m = tuned if hasattr(tuned, "state_dict") else load_model(str(tuned))
+    check_compatible(base_m, tuned_m)
+    sets, skipped = {}, {}
+    for lang in languages_of(list(domain.queries.values())):
+        folder, origin = general_dir(lang, general)
+        if folder is None:
+            skipped[lang] = origin
+            continue
+        ev = load_beir(folder)
+        sets[lang] = ev.sample(corpus_size=GENERAL_MAX_PASSAGES, seed=0) if len(ev.corpus) > GENERAL_MAX_PASSAGES else ev
+    out = {"alphas": [float(a) for a in alphas], "domain": [], "general": {lang: [] for lang in sets},
+           "general_skipped": skipped}
+    for i, a in enumerate(alphas):
+        _say(progress, f"Blend α={a:g}: scoring ({i + 1}/{len(alphas)})", i, len(alphas))
+        model = interpolate(base_m, tuned_m, a)
+        scores = per_query_ndcg(model, domain, batch_size)
+        out["domain"].append(sum(scores) / len(scores))
+        for lang, ev in sets.items():
+            g = per_query_ndcg(model, ev, batch_size)
+            out["general"][lang].append(sum(g) / len(g))
+    _say(progress, "Blend curve done", len(alphas), len(alphas))
+    return out
+
+
+def blend_chart(curve: dict, path: str | Path, title: str = "Blend base ↔ tuned") -> Path:
+    """PNG of domain and general NDCG@10 against alpha (0 = base, 1 = tuned)."""
+    from core.evaluation.plots import _pyplot, _save
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    ax.plot(curve["alphas"], curve["domain"], marker="o", label="domain")
+    for lang, ys in curve["general"].items():
+        ax.plot(curve["alphas"], ys, marker="s", linestyle="--", label=f"general ({lang})")
+    ax.set_xlabel("α  (0 = base, 1 = tuned)")
+    ax.set_ylabel(METRIC)
+    ax.set_title(title)
+    ax.set_xticks(curve["alphas"])
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def export_blend(base: Any, tuned: Any, alpha: float, out_dir: str | Path, card: Optional[str] = None,
+                 progress: ProgressFn | None = None) -> Path:
+    """Save ``interpolate(base, tuned, alpha)`` with ``model.save`` under ``out_dir/blend-<alpha>`` and zip it."""
+    from core.export import zip_model
+    from core.models.merge import interpolate
+
+    model = interpolate(base, tuned, alpha)
+    folder = Path(out_dir) / f"blend-{float(alpha):g}"
+    _save_model(model, folder)
+    return zip_model(folder, Path(out_dir) / f"blend-{float(alpha):g}.zip", card=card, progress=progress)
+
+
+__all__ = ["DELIVERED", "DELIVERY_JSON", "ALPHAS", "Candidate", "choose", "deliver", "deliver_run",
+           "evalset_from_evaluator", "per_query_ndcg", "general_dir", "general_check", "languages_of",
+           "change_sentence", "BLEND_ALPHAS", "tuned_dir", "blend_curve", "blend_chart", "export_blend"]

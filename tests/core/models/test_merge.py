@@ -1,0 +1,63 @@
+"""Weight interpolation: alpha 0 / 1 give base / tuned bit for bit, blends load with plain sentence-transformers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from core.errors import ConfigError, ModelSourceError
+from core.models.merge import interpolate
+
+
+def _perturbed(path, seed=1):
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(path), device="cpu")
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn(p.shape, generator=gen) * 0.05)
+    return model
+
+
+def test_endpoints_are_exact_and_middle_is_the_mean(tiny_model_path, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    tuned = _perturbed(tiny_model_path)
+    b, t = base.state_dict(), tuned.state_dict()
+    zero, one, half = (interpolate(base, tuned, a).state_dict() for a in (0, 1, 0.5))
+    for name in b:
+        assert torch.equal(zero[name], b[name]), name
+        assert torch.equal(one[name], t[name]), name
+        if torch.is_floating_point(b[name]):
+            assert torch.allclose(half[name], (b[name] + t[name]) / 2, atol=1e-7), name
+    assert any(not torch.equal(half[n], b[n]) for n in b), "the blend must differ from the base"
+    # the inputs are untouched
+    assert all(torch.equal(base.state_dict()[n], b[n]) for n in b)
+
+
+def test_blend_saves_and_loads_with_plain_sentence_transformers(tiny_model_path, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    tuned_dir = tmp_path / "tuned"
+    _perturbed(tiny_model_path).save(str(tuned_dir))
+    blend = interpolate(str(tiny_model_path), str(tuned_dir), 0.25)
+    blend.save(str(tmp_path / "blend"))
+    again = SentenceTransformer(str(tmp_path / "blend"), device="cpu")
+    for name, tensor in blend.state_dict().items():
+        assert torch.equal(again.state_dict()[name], tensor), name
+    assert again.encode(["猪饲料 pig feed"]).shape == (1, 32)
+
+
+def test_bad_alpha_and_mismatched_architecture(tiny_model_path):
+    from sentence_transformers import SentenceTransformer, models
+
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        interpolate(base, base, 1.5)
+    with pytest.raises(ConfigError, match="number"):
+        interpolate(base, base, "half")
+    other = SentenceTransformer(modules=[base[0], base[1], models.Dense(32, 8)], device="cpu")
+    with pytest.raises(ModelSourceError, match="architecture"):
+        interpolate(base, other, 0.5)

@@ -1,0 +1,231 @@
+"""The delivered model: candidates scored on validation, one rule picks, a regression is never delivered."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from core.evaluation.evalset import from_rows
+from core.evaluation.stats import paired_difference
+from core.export import export_model_dir
+from core.training import TrainConfig, read_events, read_status, run_training
+from core.training.delivery import (
+    DELIVERED, DELIVERY_JSON, Candidate, change_sentence, choose, deliver, general_dir, languages_of,
+)
+from tests.conftest import tiny_pairs
+
+
+def _params(path_or_model):
+    from sentence_transformers import SentenceTransformer
+
+    m = path_or_model if hasattr(path_or_model, "state_dict") else SentenceTransformer(str(path_or_model), device="cpu")
+    return m.state_dict()
+
+
+def _same_weights(a, b) -> bool:
+    a, b = _params(a), _params(b)
+    return set(a) == set(b) and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _evalset(n=60):
+    pairs = tiny_pairs(n, seed=3)
+    return from_rows([q for q, _ in pairs], [[p] for _, p in pairs], name="validation")
+
+
+def _noisy_copy(src, dst, seed=0):
+    """A model folder with the architecture of ``src`` and pure-noise weights (a degraded 'tuned' model)."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(src), device="cpu")
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen))
+    model.save(str(dst))
+    return dst
+
+
+def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, format_file, tmp_runs):
+    from sentence_transformers import SentenceTransformer
+
+    data = format_file("qpn", 60)
+    cfg = TrainConfig(name="d", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.data.validation = [str(data)]  # learnable validation: the run's own rows
+    cfg.data.general = "none"
+    cfg.hyper.batch_size = 8
+    cfg.hyper.learning_rate = 5e-4
+    cfg.hyper.max_steps = 6
+    cfg.eval.eval_steps = 3
+    run_dir = tmp_runs / "d"
+    status = run_training(cfg, run_dir)
+    assert status["status"] == "completed", status
+    rec = json.loads((run_dir / DELIVERY_JSON).read_text(encoding="utf-8"))
+    names = [c["name"] for c in rec["candidates"]]
+    assert names == ["base", "best", "final", "blend-0.25", "blend-0.5", "blend-0.75"]
+    for c in rec["candidates"]:
+        assert 0.0 <= c["ndcg@10"] <= 1.0
+        assert c["vs_base"]["n"] == rec["validation"]["queries"] == 60
+        assert c["vs_base"]["verdict"] in ("better", "worse", "no_difference")
+    assert rec["candidates"][0]["vs_base"]["diff"] == 0.0
+    # the recorded choice follows the rule
+    by = {c["name"]: c for c in rec["candidates"]}
+    if not any(c["vs_base"]["verdict"] == "better" for c in rec["candidates"][1:]):
+        assert rec["delivered"] == "base" and "delivered model is the base model" in rec["reason"]
+    else:
+        ok = [c for c in rec["candidates"] if c["vs_base"]["verdict"] != "worse"]
+        assert by[rec["delivered"]]["ndcg@10"] == max(c["ndcg@10"] for c in ok)
+    assert rec["general"] == {"en": {"skipped": rec["general"]["en"]["skipped"]}, "zh": rec["general"]["zh"]}
+    assert "turned off" in rec["general"]["en"]["skipped"]
+    assert rec["change"].startswith("domain ")
+    # delivered/ is a plain sentence-transformers folder with the chosen weights
+    delivered = SentenceTransformer(str(run_dir / DELIVERED), device="cpu")
+    assert delivered.encode(["猪饲料 pig feed"]).shape == (1, 32)
+    if rec["delivered"] in ("final", "best"):
+        assert _same_weights(delivered, run_dir / rec["delivered"])
+    elif rec["delivered"] == "base":
+        assert _same_weights(delivered, tiny_model_path)
+    # an event, before the final status, and the status names the choice
+    events, _ = read_events(run_dir)
+    types = [e["type"] for e in events]
+    ev = events[types.index("delivery")]
+    assert ev["delivered"] == rec["delivered"] and ev["message"] == rec["reason"] and ev["change"] == rec["change"]
+    assert types.index("delivery") < len(types) - 1 and events[-1]["status"] == "completed"
+    assert read_status(run_dir)["delivered"] == rec["delivered"]
+    assert any(e["type"] == "log" and "Delivery: scoring" in e.get("message", "") for e in events)
+    # Export / Compare / the card default to the delivered model
+    assert export_model_dir(run_dir) == run_dir / DELIVERED
+
+
+def test_degraded_model_is_not_delivered_the_base_is(tiny_model_path, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    _noisy_copy(tiny_model_path, run_dir / "final")
+    rec = deliver(run_dir, str(tiny_model_path), _evalset(), general="none")
+    by = {c["name"]: c for c in rec["candidates"]}
+    assert by["final"]["vs_base"]["verdict"] == "worse", by["final"]
+    assert rec["delivered"] == "base" and rec["is_base"]
+    assert rec["reason"].endswith("so the delivered model is the base model.")
+    assert rec["reason"].count(". ") == 0, "one sentence"
+    assert _same_weights(run_dir / DELIVERED, tiny_model_path)
+    assert export_model_dir(run_dir) == run_dir / DELIVERED
+    # every blend candidate loads with plain sentence-transformers when delivered: rebuild and compare one
+    from core.models.merge import interpolate
+
+    half = interpolate(str(tiny_model_path), str(run_dir / "final"), 0.5)
+    half.save(str(tmp_path / "half"))
+    assert _same_weights(tmp_path / "half", half)
+
+
+def _cand(name, scores, base=None):
+    c = Candidate(name, name, load=lambda: None)
+    c.per_query, c.mean = list(scores), sum(scores) / len(scores)
+    c.vs_base = paired_difference(base if base is not None else scores, scores)
+    return c
+
+
+def test_rule_picks_best_mean_among_not_worse():
+    base = [0.5] * 50
+    better = [0.7] * 25 + [0.6] * 25  # clearly better
+    higher_noisy = [1.0] * 25 + [0.3] * 25  # higher mean (0.65 vs 0.65)... made higher below
+    higher_noisy[0] = 1.0
+    worse = [0.2] * 50
+    cands = [_cand("base", base), _cand("final", better, base), _cand("blend-0.5", worse, base)]
+    chosen, why = choose(cands)
+    assert chosen.name == "final" and why.startswith("Delivered final:")
+    assert cands[2].vs_base.verdict == "worse"
+    # nothing better than the base: the base, in one sentence naming the best try
+    flat = [_cand("base", base), _cand("final", [0.5] * 49 + [0.6], base), _cand("blend-0.5", worse, base)]
+    chosen, why = choose(flat)
+    assert chosen.name == "base"
+    assert "No candidate beat the base model beyond noise on 50 validation queries" in why
+    assert "final" in why and why.endswith("the delivered model is the base model.")
+
+
+def test_missing_model_is_a_clear_error(tiny_model_path, tmp_path):
+    from core.errors import StudioError
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StudioError, match="no saved model"):
+        deliver(tmp_path / "empty", str(tiny_model_path), _evalset(10), general="none")
+
+
+def _tiny_beir(folder, pairs):
+    folder.mkdir(parents=True)
+    with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
+        for i, (_, p) in enumerate(pairs):
+            fh.write(json.dumps({"_id": f"d{i}", "title": "", "text": p}, ensure_ascii=False) + "\n")
+    with open(folder / "queries.jsonl", "w", encoding="utf-8") as fh:
+        for i, (q, _) in enumerate(pairs):
+            fh.write(json.dumps({"_id": f"q{i}", "text": q}, ensure_ascii=False) + "\n")
+    (folder / "qrels").mkdir()
+    (folder / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"q{i}\td{i}\t1\n" for i in range(len(pairs))), encoding="utf-8")
+    return folder
+
+
+def test_general_guard_on_a_tiny_beir_folder(tiny_model_path, tmp_path, monkeypatch):
+    monkeypatch.delenv("STUDIO_GENERAL_DIR", raising=False)
+    pairs = tiny_pairs(40, seed=5)
+    shared = tmp_path / "shared"
+    _tiny_beir(shared / "general_en", [p for p in pairs if p[0][0].isascii()])
+    _tiny_beir(shared / "general_zh", [p for p in pairs if not p[0][0].isascii()])
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    _noisy_copy(tiny_model_path, run_dir / "final")
+    rec = deliver(run_dir, str(tiny_model_path), _evalset(), alphas=(), general=str(shared))
+    assert [c["name"] for c in rec["candidates"]] == ["base", "final"]
+    for lang in ("en", "zh"):
+        g = rec["general"][lang]
+        assert g["folder"] == str(shared / f"general_{lang}") and g["queries"] == 20 and g["passages"] == 20
+        assert 0 < g["base"] <= 1 and g["delivered"] == g["base"], "the base was delivered, so no change"
+        assert g["relative"] == 0.0 and g["vs_base"]["verdict"] == "no_difference"
+    assert rec["change"] == "domain +0.0%, general en +0.0%, general zh +0.0%"
+    events_free = json.loads((run_dir / DELIVERY_JSON).read_text(encoding="utf-8"))
+    assert events_free["general"] == rec["general"]
+    # env var instead of the config field; an absent folder is skipped with the reason
+    monkeypatch.setenv("STUDIO_GENERAL_DIR", str(shared / "general_en"))
+    assert general_dir("en") == (shared / "general_en", "env STUDIO_GENERAL_DIR")
+    assert general_dir("zh")[0] is None and "general_zh" in general_dir("zh")[1]
+    monkeypatch.setenv("STUDIO_GENERAL_DIR", str(tmp_path / "nowhere"))
+    rec = deliver(run_dir, str(tiny_model_path), _evalset(), alphas=())
+    assert "no general-domain set for 'en'" in rec["general"]["en"]["skipped"]
+    assert rec["change"].endswith("general en skipped, general zh skipped")
+
+
+def test_general_change_is_measured_when_a_tuned_model_is_delivered(tiny_model_path, tmp_path):
+    """Deliver a model better than base on validation (base = noise) and measure its general-set change."""
+    pairs = tiny_pairs(40, seed=5)
+    shared = tmp_path / "shared"
+    _tiny_beir(shared / "general_en", pairs)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    shutil.copytree(tiny_model_path, run_dir / "final")
+    noise = _noisy_copy(tiny_model_path, tmp_path / "noise-base")
+    rec = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared))
+    assert rec["delivered"] == "final", rec["reason"]
+    g = rec["general"]["en"]
+    assert g["delivered"] > g["base"] and g["relative"] > 0
+    assert "general en +" in rec["change"] and rec["change"].startswith("domain +")
+
+
+def test_languages_and_sentence():
+    assert languages_of(["pig feed", "sow"]) == ["en"]
+    assert languages_of(["猪饲料", "母猪"]) == ["zh"]
+    assert languages_of(["猪饲料", "sow feed"]) == ["en", "zh"]
+    assert change_sentence(0.081, {"en": {"relative": -0.009}}) == "domain +8.1%, general en −0.9%"
+
+
+def test_export_model_dir_prefers_delivered_then_best_then_final(tiny_model_path, tmp_path):
+    run = tmp_path / "r"
+    run.mkdir()
+    shutil.copytree(tiny_model_path, run / "final")
+    assert export_model_dir(run) == run / "final"
+    shutil.copytree(tiny_model_path, run / "best")
+    assert export_model_dir(run) == run / "best"
+    shutil.copytree(tiny_model_path, run / DELIVERED)
+    assert export_model_dir(run) == run / DELIVERED
+    assert export_model_dir(run, "final") == run / "final"

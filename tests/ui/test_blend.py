@@ -1,0 +1,97 @@
+"""The Evaluate tab's "Blend base ↔ tuned" section through gradio_client: the curve and the blend export."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.timeout(900)  # setup trains a tiny run in-process
+
+
+def _tiny_beir(folder: Path, pairs) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "qrels").mkdir()
+    (folder / "corpus.jsonl").write_text("".join(
+        json.dumps({"_id": f"d{i}", "title": "", "text": p}, ensure_ascii=False) + "\n" for i, (_, p) in enumerate(pairs)), encoding="utf-8")
+    (folder / "queries.jsonl").write_text("".join(
+        json.dumps({"_id": f"q{i}", "text": q}, ensure_ascii=False) + "\n" for i, (q, _) in enumerate(pairs)), encoding="utf-8")
+    (folder / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"q{i}\td{i}\t1\n" for i in range(len(pairs))), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def blend_run(studio, tmp_path_factory):
+    """A finished tiny run in the studio's runs folder whose config names a general-domain folder."""
+    from core.training import TrainConfig, run_training
+    from tests.conftest import tiny_pairs
+
+    general = tmp_path_factory.mktemp("general")
+    pairs = tiny_pairs(40, seed=7)
+    _tiny_beir(general / "general_en", [p for p in pairs if p[0][0].isascii()])
+    _tiny_beir(general / "general_zh", [p for p in pairs if not p[0][0].isascii()])
+    cfg = TrainConfig(name="blend-run", model=studio["model"])
+    cfg.data.train = [str(studio["sample"] / "train.jsonl")]
+    cfg.data.validation = [str(studio["sample"] / "validation.jsonl")]
+    cfg.data.general = str(general)
+    cfg.hyper.batch_size = 8
+    cfg.hyper.learning_rate = 5e-4
+    cfg.hyper.max_steps = 4
+    cfg.eval.eval_steps = 2
+    status = run_training(cfg, studio["runs"] / "blend-run")
+    assert status["status"] == "completed", status
+    return studio["runs"] / "blend-run"
+
+
+@pytest.fixture(scope="module")
+def client(studio):
+    from gradio_client import Client
+
+    c = Client(studio["url"], verbose=False)
+    c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+    return c
+
+
+def test_blend_curve_and_export(client, blend_run, tmp_path):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from core.models.merge import interpolate
+
+    png, table = client.predict("blend-run", None, api_name="/evaluate_blend")
+    assert Path(png).is_file() and Path(png).stat().st_size > 1000
+    assert table["headers"] == ["α", "domain ndcg@10", "general en ndcg@10", "general zh ndcg@10"]
+    rows = table["data"]
+    assert [r[0] for r in rows] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert all(0.0 <= v <= 1.0 for r in rows for v in r[1:])
+    # α = 0 is the base model: the same NDCG@10 as the Evaluate table's base column on the same set
+    ev = client.predict("blend-run", None, api_name="/evaluate")
+    base_ndcg = next(r[1] for r in ev[1]["data"] if r[0] == "ndcg@10")
+    assert abs(float(base_ndcg) - rows[0][1]) < 1e-3, (base_ndcg, rows[0])
+
+    z = client.predict("blend-run", 0.25, api_name="/evaluate_blend_export")
+    assert z.endswith("blend-0.25.zip")
+    with zipfile.ZipFile(z) as zf:
+        zf.extractall(tmp_path / "unz")
+    folder = next(p.parent for p in (tmp_path / "unz").rglob("modules.json"))
+    loaded = SentenceTransformer(str(folder), device="cpu")
+    from core.training import TrainConfig
+
+    base = TrainConfig.load(blend_run / "config.yaml").model
+    want = interpolate(base, str(blend_run / "final"), 0.25).state_dict()
+    got = loaded.state_dict()
+    assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want)
+
+
+def test_blend_bad_input_is_one_sentence(client, blend_run):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Choose a trained run first"):
+        client.predict(None, None, api_name="/evaluate_blend")
+    with pytest.raises(AppError, match="was not found"):
+        client.predict("no-such-run", 0.5, api_name="/evaluate_blend_export")
+    with pytest.raises(AppError, match="greater than maximum value 1|between 0 and 1"):
+        client.predict("blend-run", 1.5, api_name="/evaluate_blend_export")

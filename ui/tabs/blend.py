@@ -1,0 +1,77 @@
+"""Evaluate tab section "Blend base ↔ tuned": domain and general NDCG@10 against the blend weight α, and
+the blend at a chosen α exported as a model zip.
+
+Engine calls: ``core.training.delivery.blend_curve`` / ``blend_chart`` / ``export_blend`` / ``tuned_dir``
+(weights ``(1−α)·base + α·tuned`` by ``core.models.merge.interpolate``), ``core.evaluation.load_evalset``.
+Endpoints: ``evaluate_blend`` (run, data state, upload -> chart, table) and ``evaluate_blend_export``
+(run, α -> zip).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from ui.common import handler
+from ui.common import progress_fn as _progress_fn
+from ui.strings import t
+from ui.tabs.runs_common import base_model_of, run_dir
+
+
+def _general_setting(rd: Path):
+    from core.training import TrainConfig
+
+    return getattr(TrainConfig.load(rd / "config.yaml").data, "general", None)
+
+
+def build_blend(ctx, run_dropdown, upload=None) -> dict:
+    """Lay out the blend section inside the current tab and wire it to ``run_dropdown`` (and ``upload``)."""
+    L = ctx.labeler
+    L.add(gr.Markdown(t("blend_md")), value="blend_md")
+    with gr.Row():
+        curve_btn = L.add(gr.Button(t("blend_curve"), elem_id="blend-curve"), value="blend_curve")
+        alpha = L.add(gr.Slider(0, 1, value=0.5, step=0.05, label=t("blend_alpha"), elem_id="blend-alpha"), label="blend_alpha")
+        export_btn = L.add(gr.Button(t("blend_export"), elem_id="blend-export"), value="blend_export")
+    with gr.Row():
+        chart = L.add(gr.Image(label=t("blend_chart"), type="filepath", interactive=False, elem_id="blend-chart"), label="blend_chart")
+        table = L.add(gr.Dataframe(label=t("blend_table"), interactive=False, elem_id="blend-table"), label="blend_table")
+    zip_file = L.add(gr.File(label=t("blend_zip"), interactive=False, elem_id="blend-zip"), label="blend_zip")
+
+    @handler
+    def do_curve(name, data_state, up, progress=gr.Progress()):
+        from core.evaluation import load_evalset
+        from core.training.delivery import blend_chart, blend_curve, tuned_dir
+        from ui.tabs.evaluate import eval_source
+
+        rd = run_dir(name)
+        evalset = load_evalset(eval_source(data_state, up))
+        if getattr(evalset, "kind", "") != "retrieval":
+            from core.errors import DataError
+
+            raise DataError("The blend curve needs a retrieval evaluation set (queries and passages), "
+                            f"but '{getattr(evalset, 'name', '')}' holds pairs.")
+        curve = blend_curve(base_model_of(rd), str(tuned_dir(rd)), evalset, general=_general_setting(rd),
+                            progress=_progress_fn(progress))
+        png = blend_chart(curve, Path(tempfile.mkdtemp(prefix="studio-blend-")) / "blend.png", title=t("blend_title"))
+        df = pd.DataFrame({"α": curve["alphas"], "domain ndcg@10": [round(v, 4) for v in curve["domain"]]})
+        for lang, ys in curve["general"].items():
+            df[f"general {lang} ndcg@10"] = [round(v, 4) for v in ys]
+        return str(png), df
+
+    @handler
+    def do_export(name, a, progress=gr.Progress()):
+        from core.export import model_card
+        from core.training.delivery import export_blend, tuned_dir
+
+        rd = run_dir(name)
+        out = Path(tempfile.mkdtemp(prefix="studio-blend-export-"))
+        return str(export_blend(base_model_of(rd), str(tuned_dir(rd)), a, out, card=model_card(rd),
+                                progress=_progress_fn(progress)))
+
+    up = upload if upload is not None else gr.State(None)
+    curve_btn.click(do_curve, [run_dropdown, ctx.data_state, up], [chart, table], api_name="evaluate_blend")
+    export_btn.click(do_export, [run_dropdown, alpha], zip_file, api_name="evaluate_blend_export")
+    return {"alpha": alpha, "chart": chart, "table": table, "zip": zip_file}
