@@ -93,7 +93,7 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     plan = plan_steps(len(train_ds), config.hyper, config.eval)
     columns = [c for c in train_ds.column_names if c not in ("label", "score")]
     batches = _sample_batches(train_ds, columns, config.hyper.batch_size, config.seed)
-    val_texts = _validation_texts(splits.validation, splits.format, config)
+    val_texts = _validation_texts(splits.validation, splits.format, config, splits.train)
 
     key = probe_key(config, splits.format, batches)
     probe = _PROBES.get(key)
@@ -155,15 +155,16 @@ def _sample_batches(train_ds, columns: list[str], batch_size: int, seed: int) ->
     return out
 
 
-def _validation_texts(df, fmt: str, config: TrainConfig) -> list[str]:
+def _validation_texts(df, fmt: str, config: TrainConfig, train_df=None) -> list[str]:
     """The texts one evaluation encodes, as the runner's evaluator reads them (queries + whole corpus for
     retrieval formats, both sides of pairs otherwise)."""
     if df is None or len(df) == 0:
         return []
     if fmt in ("pair", "triplet", "qpn"):
-        from core.training.evaluators import retrieval_sets
+        from core.training.evaluators import validation_retrieval
 
-        queries, corpus, _ = retrieval_sets(df, fmt, config.eval.max_eval_queries, config.seed)
+        queries, corpus, _, _ = validation_retrieval(df, fmt, config.eval.max_eval_queries, config.seed, train_df,
+                                                     config.data.corpus, config.eval.max_eval_passages)
         texts = list(queries.values()) + list(corpus.values())
         if fmt == "triplet":
             texts += [str(x) for c in ("anchor", "positive", "negative") for x in df[c]]

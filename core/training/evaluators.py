@@ -109,6 +109,20 @@ def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: in
     return dict(ev.queries), dict(ev.corpus), {q: set(rels) for q, rels in ev.qrels.items()}
 
 
+def validation_retrieval(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: int = 42,
+                         train_df: Optional[pd.DataFrame] = None, corpus: Optional[str] = None,
+                         max_passages: Optional[int] = None):
+    """(queries, pool, relevant, sources): what the validation evaluator searches (the runner's evaluator and
+    the estimate both call this, so the estimate times the same pool)."""
+    extra = row_passages(train_df, fmt)
+    sources = ["validation"] + (["training"] if extra else [])
+    if corpus:
+        extra += corpus_passages(corpus)
+        sources.append(Path(corpus).name)
+    queries, pool, relevant = retrieval_sets(df, fmt, max_queries, seed, extra, max_passages)
+    return queries, pool, relevant, sources
+
+
 def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Optional[list[str]] = None,
                     max_queries: int = 2000, batch_size: int = 32, seed: int = 42,
                     train_df: Optional[pd.DataFrame] = None, corpus: Optional[str] = None,
@@ -121,12 +135,8 @@ def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Op
 
     qp, pp = prompt_names(model)
     if fmt in ("pair", "triplet", "qpn"):
-        extra = row_passages(train_df, fmt)
-        sources = ["validation"] + (["training"] if extra else [])
-        if corpus:
-            extra += corpus_passages(corpus)
-            sources.append(Path(corpus).name)
-        queries, pool, relevant = retrieval_sets(df, fmt, max_queries, seed, extra, max_passages)
+        queries, pool, relevant, sources = validation_retrieval(df, fmt, max_queries, seed, train_df, corpus,
+                                                                max_passages)
         ir = ev.InformationRetrievalEvaluator(
             queries, pool, relevant, name=EVAL_NAME, batch_size=batch_size, write_csv=False,
             mrr_at_k=[10], ndcg_at_k=[10], accuracy_at_k=[1, 5, 10], precision_recall_at_k=[1, 5, 10, 100],
