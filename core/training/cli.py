@@ -52,7 +52,12 @@ def command_line(cfg) -> str:
     file (``<safe run name>.yaml``): loss / strategy parameters and the mapping exist only in the YAML."""
     from core.paths import safe_name
 
-    parts = ["python", "-m", "core", "train", "--name", cfg.name, "--model", cfg.model, "--data", *cfg.data.train]
+    parts = ["python", "-m", "core", "train", "--name", cfg.name]
+    if cfg.model:
+        parts += ["--model", cfg.model]
+    parts += ["--data", *cfg.data.train]
+    if getattr(cfg, "recipe", "auto") != "auto":
+        parts += ["--recipe", cfg.recipe]
     if cfg.data.validation:
         parts += ["--validation", *cfg.data.validation]
     if cfg.data.format:
@@ -61,8 +66,10 @@ def command_line(cfg) -> str:
         parts += ["--loss", cfg.loss.name]
     if cfg.strategy.name:
         parts += ["--strategy", cfg.strategy.name]
-    parts += ["--epochs", f"{cfg.hyper.epochs:g}", "--batch-size", str(cfg.hyper.batch_size), "--lr",
-              f"{cfg.hyper.learning_rate:g}"]
+    for flag, value in (("--epochs", cfg.hyper.epochs), ("--batch-size", cfg.hyper.batch_size),
+                        ("--lr", cfg.hyper.learning_rate)):
+        if value is not None:  # an open setting is the recipe's to fill
+            parts += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     if cfg.hyper.max_steps and cfg.hyper.max_steps > 0:
         parts += ["--max-steps", str(cfg.hyper.max_steps)]
     flags = " ".join(shlex.quote(p) for p in parts)

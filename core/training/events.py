@@ -196,6 +196,9 @@ def fold_events(view: dict, events: list[dict]) -> dict:
             out["log"].append(f"plan: {ev.get('total_steps')} steps, loss {ev.get('loss')}, metric {ev.get('main_metric')}")
         elif typ in ("log", "error", "warning"):
             out["log"].append(f"{typ}: {ev.get('message', '')}")
+        elif typ == "recipe":
+            for c in ev.get("choices") or []:
+                out["log"].append(f"recipe {ev.get('recipe')}: {c.get('key')} = {c.get('value')} ({c.get('reason')})")
         elif typ == "params":
             out["log"].append(f"strategy {ev.get('strategy')}: {ev.get('trainable'):,} of {ev.get('total'):,} parameters trainable")
         elif typ == "data":

@@ -104,7 +104,8 @@ def run_status(run_dir: str | Path, status: Optional[dict] = None, alive: Option
         return recorded
     if recorded == "queued" and time.time() - float(st.get("updated") or 0) < 30:
         return "queued"
-    return "interrupted"
+    status = "interrupted"  # recorded as running, but its process is gone (killed, machine restarted)
+    return status
 
 
 def run_phase(run_dir: str | Path, status: Optional[dict] = None) -> dict:

@@ -253,7 +253,7 @@ def status_words() -> set[str]:
                 vals = [v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant) and k.value == "status"]
             else:
                 continue
-            words |= {v.value for v in vals if isinstance(v, ast.Constant) and isinstance(v.value, str)}
+            words |= {v.value for v in vals if isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value}
     return words
 
 

@@ -74,13 +74,14 @@ class TrainUI:
     log_box: Any = None
     run_pick: Any = None
     runs_df: Any = None
+    recipe: Any = None
 
     @property
     def form(self) -> list:
         """The inputs a config is made from (creation order, which is also their order in the HTTP API)."""
         return [self.kind, self.bundled, self.mpath, self.loss, *self.loss_slots, self.strategy, *self.strat_slots,
                 self.run_name, self.epochs, self.batch, self.lr, self.warmup, self.max_steps, self.max_seq,
-                self.eval_steps]
+                self.eval_steps, self.recipe]
 
     @property
     def live(self) -> list:
@@ -235,6 +236,11 @@ def model_spec(kind: str, bundled: str | None, path: str | None) -> str:
     return spec
 
 
+def _open(value, kind):
+    """A form number, or None (left open for the recipe) when the field is empty."""
+    return None if value in (None, "") else kind(value)
+
+
 def make_config(ui: TrainUI, v: dict):
     """The form's values (by component) -> ``TrainConfig`` (validated by ``TrainConfig.from_dict``)."""
     from core.errors import DataError
@@ -259,10 +265,12 @@ def make_config(ui: TrainUI, v: dict):
     cfg.loss.params = _collect(get_loss(loss).params, [v.get(c) for c in ui.loss_slots]) if loss else {}
     cfg.strategy.name = strategy
     cfg.strategy.params = _collect(get_strategy(strategy).params, [v.get(c) for c in ui.strat_slots])
-    cfg.hyper.epochs = float(v.get(ui.epochs) or 1)
-    cfg.hyper.batch_size = int(v.get(ui.batch) or 32)
-    cfg.hyper.learning_rate = float(v.get(ui.lr) or 2e-5)
-    cfg.hyper.warmup_ratio = float(v.get(ui.warmup) or 0)
+    cfg.recipe = v.get(ui.recipe) or "auto"
+    # an empty field is left open: the recipe fills it from the data and the model (core/training/recipe.py)
+    cfg.hyper.epochs = _open(v.get(ui.epochs), float)
+    cfg.hyper.batch_size = _open(v.get(ui.batch), int)
+    cfg.hyper.learning_rate = _open(v.get(ui.lr), float)
+    cfg.hyper.warmup_ratio = _open(v.get(ui.warmup), float)
     cfg.hyper.max_steps = int(max_steps) if max_steps not in (None, "") else -1
     cfg.hyper.max_seq_length = int(max_seq) if max_seq else None
     cfg.eval.eval_steps = int(eval_steps) if eval_steps else None
@@ -303,7 +311,8 @@ def form_from_config(ui: TrainUI, cfg, lang: str) -> dict:
            ui.strategy: gr.update(value=cfg.strategy.name),
            ui.run_name: cfg.name, ui.epochs: cfg.hyper.epochs, ui.batch: cfg.hyper.batch_size,
            ui.lr: cfg.hyper.learning_rate, ui.warmup: cfg.hyper.warmup_ratio, ui.max_steps: cfg.hyper.max_steps,
-           ui.max_seq: cfg.hyper.max_seq_length or 0, ui.eval_steps: cfg.eval.eval_steps or 0,
+           ui.max_seq: cfg.hyper.max_seq_length, ui.eval_steps: cfg.eval.eval_steps or 0,
+           ui.recipe: getattr(cfg, "recipe", "auto") or "auto",
            ui.loss_md: loss_info(lname, cfg.data.format, lang)}
     out.update(zip(ui.loss_slots, slot_updates(lparams, cfg.loss.params, lang, LOSS_SLOTS)))
     out.update(zip(ui.strat_slots, slot_updates(sparams, cfg.strategy.params, lang, STRAT_SLOTS)))
@@ -636,14 +645,23 @@ def build(ctx) -> dict:
                     L.add(acc, label="advanced")
                     with gr.Row():
                         ui.run_name = L.add(gr.Textbox("pig-run", label=t("run_name"), elem_id="run-name"), label="run_name")
-                        ui.epochs = L.add(gr.Number(1, label=t("epochs"), minimum=0.01, elem_id="epochs"), label="epochs")
-                        ui.batch = L.add(gr.Number(16, label=t("batch_size"), precision=0, minimum=1, elem_id="batch"), label="batch_size")
-                        ui.lr = L.add(gr.Number(5e-5, label=t("learning_rate"), elem_id="lr"), label="learning_rate")
+                        ui.epochs = L.add(gr.Number(None, label=t("epochs"), minimum=0.01, elem_id="epochs",
+                                                    info=t("open_info")), label="epochs", info="open_info")
+                        ui.batch = L.add(gr.Number(None, label=t("batch_size"), precision=0, minimum=1, elem_id="batch",
+                                                   info=t("open_info")), label="batch_size", info="open_info")
+                        ui.lr = L.add(gr.Number(None, label=t("learning_rate"), elem_id="lr", info=t("open_info")),
+                                      label="learning_rate", info="open_info")
                     with gr.Row():
-                        ui.warmup = L.add(gr.Number(0.1, label=t("warmup"), minimum=0, maximum=0.99), label="warmup")
+                        ui.warmup = L.add(gr.Number(None, label=t("warmup"), minimum=0, maximum=0.99, info=t("open_info")),
+                                          label="warmup", info="open_info")
                         ui.max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps"), label="max_steps")
-                        ui.max_seq = L.add(gr.Number(128, label=t("max_seq_length"), precision=0, minimum=0), label="max_seq_length")
+                        ui.max_seq = L.add(gr.Number(None, label=t("max_seq_length"), precision=0, minimum=0,
+                                                     info=t("open_info")), label="max_seq_length", info="open_info")
                         ui.eval_steps = L.add(gr.Number(0, label=t("eval_steps"), precision=0, minimum=0, elem_id="eval-steps"), label="eval_steps")
+                    ui.recipe = L.add(gr.Radio([(t("recipe_auto"), "auto"), (t("recipe_plain"), "plain")], value="auto",
+                                               label=t("recipe"), info=t("recipe_info"), elem_id="recipe"),
+                                      label="recipe", info="recipe_info",
+                                      choices=[("recipe_auto", "auto"), ("recipe_plain", "plain")])
                 est_btn = L.add(gr.Button(t("estimate"), elem_id="estimate"), value="estimate")
                 ui.est_md = gr.Markdown("", elem_id="estimate-out")
                 with gr.Accordion(t("cli"), open=False) as acc2:
