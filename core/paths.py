@@ -101,13 +101,23 @@ def run_dir_arg(value: str, must_exist: bool = False) -> Path:
     return given
 
 
+def space_storage() -> Path | None:
+    """The Space's persistent storage (``/data``, or ``SPACE_DATA_DIR``) when running in a Space (``SPACE_ID``)
+    that has it mounted and writable, else None."""
+    data = Path(os.environ.get("SPACE_DATA_DIR") or "/data")
+    if os.environ.get("SPACE_ID") and data.is_dir() and os.access(data, os.W_OK):
+        return data
+    return None
+
+
 def _root(env_var: str, space_sub: str, local: Path) -> Path:
-    """``$env_var`` if set; ``/data/<space_sub>`` inside a Space with persistent storage; else ``local``."""
+    """``$env_var`` if set; ``<persistent storage>/<space_sub>`` inside a Space with it; else ``local``."""
     env = os.environ.get(env_var)
+    storage = space_storage()
     if env:
         root = Path(env)
-    elif os.environ.get("SPACE_ID") and Path("/data").is_dir() and os.access("/data", os.W_OK):
-        root = Path("/data") / space_sub
+    elif storage is not None:
+        root = storage / space_sub
     else:
         root = local
     root.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,69 @@
+"""The repository runs as a Hugging Face Space as it is: started with a Space's environment, app.py binds
+0.0.0.0 on the given port and keeps runs and datasets on the persistent storage."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.ui.conftest import _free_port
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _listening(port: int) -> set[str]:
+    """Local addresses (hex, as /proc/net/tcp shows them) with a socket listening on ``port``."""
+    out = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table, encoding="ascii").read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            addr, hexport = local.rsplit(":", 1)
+            if state == "0A" and int(hexport, 16) == port:
+                out.add(addr)
+    return out
+
+
+def test_app_as_a_space_binds_all_interfaces_and_uses_persistent_storage(tmp_path, tiny_model_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    env.update(SPACE_ID="team/embedding-studio", SPACE_DATA_DIR=str(data), PORT=str(port),
+               GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
+    env.pop("GRADIO_SERVER_PORT", None)
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=str(tmp_path), env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (tmp_path / "server.log").read_text(errors="replace")[-2000:]
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the Space app did not start")
+        addrs = _listening(port)
+        assert addrs and all(set(a) == {"0"} for a in addrs), f"expected 0.0.0.0 / [::], got {addrs}"
+        assert (data / "runs").is_dir() and (data / "datasets").is_dir()
+        assert not (tmp_path / "runs").exists(), "nothing is written to the working folder inside a Space"
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode("utf-8", "replace")
+        assert "Embedding Studio" in page
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
