@@ -3,7 +3,7 @@
 #   make test  - the same .venv plus requirements-test.lock, then the whole test suite
 #   make lock  - re-resolve requirements*.txt into requirements*.lock (upgrade on purpose, run the tests,
 #                commit all four files together)
-#   make lint  - ruff check and ruff format --check (CI runs it before the tests)
+#   make lint  - ruff check (CI runs it before the tests)
 #   make format - apply ruff's fixes and formatting
 #   make help  - this list
 PYTHON ?= python3
@@ -44,7 +44,6 @@ lock:
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 
 format: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check --fix .

@@ -7,8 +7,9 @@ Long functions take ``progress: ProgressFn | None``; they call it with a ``Progr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 
 @dataclass

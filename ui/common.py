@@ -27,12 +27,13 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
-from pathlib import Path
-import threading
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -42,7 +43,7 @@ from ui.strings import t, tr_engine
 log = logging.getLogger("studio.ui")
 
 # session_hash -> "en" / "zh", set by the language switch (``remember_language``); bounded.
-_SESSION_LANG: "OrderedDict[str, str]" = OrderedDict()
+_SESSION_LANG: OrderedDict[str, str] = OrderedDict()
 _SESSION_LANG_MAX = 10_000
 _LANG_LOCK = threading.Lock()
 

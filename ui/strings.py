@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import string
-from functools import lru_cache
+from functools import cache
 
 LANGS = ("en", "zh")
 
@@ -771,7 +771,7 @@ _WORD_FIELDS = {"where": {"named": "按列名", "by position": "按位置"},
 _SENTENCE_FIELDS = {"expected", "err", "errs", "first", "scrub", "reason"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled() -> tuple[tuple[re.Pattern, str, int], ...]:
     """Each catalogue template as an anchored regex (literal parts escaped, ``{name}`` -> named group), with
     the length of its literal text."""
@@ -787,7 +787,7 @@ def _compiled() -> tuple[tuple[re.Pattern, str, int], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _en_to_zh() -> dict[str, str]:
     return {en: zh for en, zh in S.values()}
 
@@ -846,7 +846,6 @@ def translate_keys(value, lang: str = "en"):
     if lang != "zh" or not isinstance(value, dict):
         return value
     return {HEADERS_ZH.get(str(k), str(k)): translate_keys(v, lang) for k, v in value.items()}
-    return text
 
 
 def verdict_text(parts: dict, lang: str = "en") -> str:

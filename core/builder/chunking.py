@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import re
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from core.errors import ConfigError, ModelSourceError
 from core.progress import ProgressFn, Tracker
@@ -41,7 +42,7 @@ class Passage:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Passage":
+    def from_dict(cls, d: dict) -> Passage:
         return cls(
             id=str(d["id"]), text=str(d["text"]), source=str(d.get("source", "")), page=int(d.get("page", 1) or 1),
             chunk_index=int(d.get("chunk_index", 0) or 0), title=d.get("title") or None,
@@ -50,7 +51,7 @@ class Passage:
 
 def passage_id(source: str, page: int, chunk_index: int) -> str:
     """Stable id: first 16 hex digits of sha1(source, page, chunk index)."""
-    return hashlib.sha1(f"{source}\x00{page}\x00{chunk_index}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(f"{source}\x00{page}\x00{chunk_index}".encode()).hexdigest()[:16]
 
 
 # ------------------------------------------------------------------------------------------ characters

@@ -215,7 +215,7 @@ class CleanReport:
         d["rows_dropped"] = self.rows_dropped
         return d
 
-    def sentences(self, rules: "CleanConfig | None" = None) -> list[str]:
+    def sentences(self, rules: CleanConfig | None = None) -> list[str]:
         """One plain sentence per rule that fired: what it removed, why, and its first example, e.g.
         "1 row dropped (leakage): the query appears word for word inside its positive passage, ...; e.g. row 3: 'sows'"."""
         cfg = rules or CleanConfig()

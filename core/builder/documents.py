@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from core.errors import ConfigError, DataError
 from core.progress import ProgressFn, Tracker

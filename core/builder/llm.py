@@ -24,9 +24,10 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import httpx
 
@@ -104,7 +105,7 @@ class LLMConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "LLMConfig":
+    def from_dict(cls, d: dict) -> LLMConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
@@ -186,7 +187,7 @@ class LLMClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "LLMClient":
+    def __enter__(self) -> LLMClient:
         return self
 
     def __exit__(self, *exc) -> None:

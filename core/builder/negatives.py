@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import random
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -311,7 +312,7 @@ def mine_negatives(
                     for j, s in zip(missing, scorer[m](qi, missing).tolist()):
                         scores[j][m] = float(s)
 
-        def fused(j: int) -> float:
+        def fused(j: int, ranks=ranks) -> float:
             return sum(1.0 / (RRF_K + v) for v in ranks[j].values())
 
         in_window.sort(key=lambda j: (-fused(j), j))

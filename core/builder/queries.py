@@ -32,10 +32,11 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from core.builder.chunking import Passage, cjk_share, is_cjk, split_sentences
 from core.builder.llm import LLMClient, LLMConfig, LLMError, imap_unordered

@@ -145,7 +145,7 @@ class Detection:
     mapping: dict[str, str]
     confidence: float
     reasons: list[str] = field(default_factory=list)
-    alternatives: list["Detection"] = field(default_factory=list)
+    alternatives: list[Detection] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {

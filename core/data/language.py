@@ -8,7 +8,7 @@ all letters (CJK ideographs + Latin letters). At least ``zh_share`` -> ``"zh"``;
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 ZH_SHARE = 0.6
 EN_SHARE = 0.1

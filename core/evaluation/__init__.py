@@ -14,14 +14,33 @@ Public API:
 from core.evaluation.compare import ComparisonResult, build_table, evaluate_models
 from core.evaluation.embed_cache import CachedEmbeddings, corpus_hash, embed_corpus_cached, model_key
 from core.evaluation.encoding import (
-    as_model, corpus_prompt_name, encode_corpus, encode_queries, model_label, query_prompt_name,
+    as_model,
+    corpus_prompt_name,
+    encode_corpus,
+    encode_queries,
+    model_label,
+    query_prompt_name,
 )
 from core.evaluation.evalset import (
-    EvalSet, PairEvalSet, from_dataframe, from_loaded, from_rows, is_beir_folder, load_beir, load_evalset,
+    EvalSet,
+    PairEvalSet,
+    from_dataframe,
+    from_loaded,
+    from_rows,
+    is_beir_folder,
+    load_beir,
+    load_evalset,
 )
 from core.evaluation.metrics import (
-    MAIN_METRIC, RetrievalMetrics, average_precision, binary_metrics, correlation, retrieval_metrics,
-    retrieval_metrics_from_embeddings, separation_auc, triplet_accuracy,
+    MAIN_METRIC,
+    RetrievalMetrics,
+    average_precision,
+    binary_metrics,
+    correlation,
+    retrieval_metrics,
+    retrieval_metrics_from_embeddings,
+    separation_auc,
+    triplet_accuracy,
 )
 from core.evaluation.plots import bar_chart, score_histograms
 from core.evaluation.report import ReportFiles, write_report

@@ -23,27 +23,33 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from core.errors import ConfigError
-from core.paths import atomic_write_json, atomic_write_text
-from core.progress import Progress, ProgressFn
 from core.evaluation.embed_cache import embed_corpus_cached
 from core.evaluation.encoding import as_model, encode_corpus, encode_queries, model_label, split_labelled
 from core.evaluation.evalset import EvalSet, PairEvalSet
 from core.evaluation.metrics import (
-    DEFAULT_K, MAIN_METRIC, binary_metrics, correlation, metric_names, retrieval_metrics_from_embeddings,
+    DEFAULT_K,
+    MAIN_METRIC,
+    binary_metrics,
+    correlation,
+    metric_names,
+    retrieval_metrics_from_embeddings,
+    separation_auc,
     triplet_accuracy,
 )
-from core.evaluation.metrics import separation_auc
 from core.evaluation.scores import ScoreDistribution, score_distribution, suggest_threshold
 from core.evaluation.stats import WORSE, PairedDiff, paired_difference
 from core.evaluation.verdict import render, verdict_parts
+from core.paths import atomic_write_json, atomic_write_text
+from core.progress import Progress, ProgressFn
 
 MAIN_METRICS = {"retrieval": MAIN_METRIC, "scored_pair": "spearman", "labelled_pair": "ap", "triplet": "triplet_accuracy"}
 

@@ -17,15 +17,16 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from core.paths import atomic_write_bytes, atomic_write_json, cache_root
-from core.progress import ProgressFn, Progress
 from core.evaluation.encoding import as_model, encode_corpus, prompt_text
+from core.paths import atomic_write_bytes, atomic_write_json, cache_root
+from core.progress import Progress, ProgressFn
 
 
 @dataclass

@@ -14,11 +14,11 @@ positives are merged), so duplicated rows never count a correct hit as a miss.
 
 from __future__ import annotations
 
-import json
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from core.errors import ConfigError, DataError
 
@@ -63,7 +63,7 @@ class EvalSet:
         return list(self.corpus)
 
     def sample(self, n_queries: int | None = None, corpus_size: int | None = None, seed: int = 0,
-               query_ids: Sequence[str] | None = None) -> "EvalSet":
+               query_ids: Sequence[str] | None = None) -> EvalSet:
         """A smaller set: ``n_queries`` random queries (or the given ``query_ids``), all their relevant and mined
         negative passages, plus random other passages up to ``corpus_size`` (never fewer than those needed)."""
         rng = random.Random(seed)

@@ -17,8 +17,8 @@ accuracy and F1 (with thresholds, precision, recall) and average precision; ``tr
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd

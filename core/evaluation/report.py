@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from core.paths import atomic_write_text
 from core.evaluation.plots import bar_chart, score_histograms
+from core.paths import atomic_write_text
 
 
 @dataclass

@@ -17,16 +17,17 @@ exact query text), else None. Search is exact (normalised float32 matrix product
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from core.errors import ConfigError
-from core.progress import ProgressFn
 from core.evaluation.embed_cache import embed_corpus_cached
 from core.evaluation.encoding import as_model, encode_queries, model_label, split_labelled, torch_threads
 from core.evaluation.evalset import EvalSet
+from core.progress import ProgressFn
 
 
 @dataclass

@@ -13,8 +13,8 @@ the one rule for "is this more than noise"; training's delivered-model choice, t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -13,7 +13,6 @@ unknown namespace (404), invalid name (400/409/422).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Optional
 
 from core.errors import StudioError

@@ -8,8 +8,8 @@ returns a ``torch.nn.Module`` ready for ``SentenceTransformerTrainer(loss=...)``
 from __future__ import annotations
 
 import os
-
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from core.errors import ConfigError, ModelSourceError
 from core.losses.registry import check_compatible, get_loss, validate_params

@@ -225,7 +225,7 @@ def dataset_for_loss(df_or_dataset, data_format: str, loss_name: str):
         raise DataError(f"The {data_format} data has no rows to train on.")
 
     features = {}
-    for c, values in cols.items():
+    for c in cols:
         if c == "score":
             features[c] = datasets.Value("float32")
         elif c == "label":

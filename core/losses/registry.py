@@ -14,8 +14,9 @@ Parameter names follow sentence-transformers 6.2 where one exists (``scale``, ``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from core.errors import ConfigError
 from core.losses.params import Param, validate_values

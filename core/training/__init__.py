@@ -2,8 +2,18 @@
 
 from core.training.config import DataConfig, EvalConfig, HyperParams, LossConfig, StrategyConfig, TrainConfig
 from core.training.events import EventLog, read_events, read_status
-from core.training.launch import (RunInfo, active_run, is_alive, list_runs, new_run_dir, request_stop, run_phase,
-                                  run_status, start_run, wait)
+from core.training.launch import (
+                                  RunInfo,
+                                  active_run,
+                                  is_alive,
+                                  list_runs,
+                                  new_run_dir,
+                                  request_stop,
+                                  run_phase,
+                                  run_status,
+                                  start_run,
+                                  wait,
+)
 from core.training.runner import last_checkpoint, run_training
 
 __all__ = [

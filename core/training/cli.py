@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-from pathlib import Path
 
 from core.errors import ConfigError
 

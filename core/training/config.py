@@ -120,7 +120,7 @@ class TrainConfig:
         self.validate("config")
         return atomic_write_text(path, self.to_yaml())
 
-    def validate(self, where: str = "config") -> "TrainConfig":
+    def validate(self, where: str = "config") -> TrainConfig:
         """Check every field's type and range, the loss and strategy parameters and that no secret is
         carried; raise ``ConfigError`` naming the key. Returns ``self`` (values normalised in place)."""
         _refuse_secrets(self.to_dict(), where)
@@ -135,7 +135,7 @@ class TrainConfig:
         return self
 
     @classmethod
-    def from_dict(cls, raw: dict, where: str = "config") -> "TrainConfig":
+    def from_dict(cls, raw: dict, where: str = "config") -> TrainConfig:
         if not isinstance(raw, dict):
             raise ConfigError(f"{where}: expected a mapping of settings, got {type(raw).__name__}.")
         _refuse_secrets(raw, where)
@@ -154,7 +154,7 @@ class TrainConfig:
         return cls(**kwargs).validate(where)
 
     @classmethod
-    def load(cls, path: str | Path) -> "TrainConfig":
+    def load(cls, path: str | Path) -> TrainConfig:
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"The config file '{p}' does not exist.")

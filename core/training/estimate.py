@@ -81,9 +81,8 @@ def probe_key(config: TrainConfig, fmt: str, texts: list[list[str]]) -> str:
 def estimate(config: TrainConfig, splits=None) -> Estimate:
     from core import losses as L
     from core.training.data import load_splits, training_dataset
-    from core.training.schedule import plan_steps
-
     from core.training.recipe import plan_recipe
+    from core.training.schedule import plan_steps
 
     notes: list[str] = []
     splits = splits or load_splits(config.data, seed=config.seed)

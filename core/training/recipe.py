@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 PLAIN = {"model": "minilm", "hyper.epochs": 1.0, "hyper.batch_size": 32, "hyper.learning_rate": 2e-5,
          "hyper.warmup_ratio": 0.1}

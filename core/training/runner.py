@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import errno
 import json
-import math
 import os
 import shutil
 import signal
@@ -27,7 +26,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Optional
 
-from core.errors import ConfigError, StudioError
+from core.errors import StudioError
 from core.training.config import TrainConfig
 from core.training.events import STOP_FILE, EventLog, is_main_process
 from core.training.schedule import plan_steps

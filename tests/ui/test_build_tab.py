@@ -3,7 +3,6 @@ OpenAI-compatible server, the false-negative review, what cleaning and splitting
 
 from __future__ import annotations
 
-import json
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path

@@ -166,7 +166,7 @@ def _arg(node: ast.Call, pos: int, kw: str) -> ast.expr | None:
     return next((k.value for k in node.keywords if k.arg == kw), None)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sentence_sources() -> tuple[dict[str, set[str]], list[tuple[str, str, str]]]:
     """Walk ``core/`` and ``ui/`` (errors raised by the tabs): ({template: {"file:line", ...}}, [(file, source of an unreadable message, kind)])."""
     files = sorted(CORE.rglob("*.py")) + sorted(p for p in (ROOT / "ui").rglob("*.py") if p.name != "strings.py")

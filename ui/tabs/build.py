@@ -13,15 +13,16 @@ memory only and never stored in any state.
 
 from __future__ import annotations
 
-import json
 import hashlib
+import json
 import time
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
-from ui.common import handler, progress_fn as _progress_fn
+from ui.common import handler
+from ui.common import progress_fn as _progress_fn
 from ui.state import DataState
 from ui.strings import t, tr_engine
 

@@ -13,8 +13,8 @@ import threading
 import gradio as gr
 
 from ui.common import handler
-from ui.strings import t
 from ui.common import progress_fn as _progress_fn
+from ui.strings import t
 from ui.tabs.evaluate import eval_source
 from ui.tabs.runs_common import base_model_of, model_dir, refresh_runs, run_dir
 

@@ -16,7 +16,6 @@ import gradio as gr
 import pandas as pd
 
 from core.errors import StudioError
-
 from ui.common import error_box, handler
 from ui.state import DataState, as_state
 from ui.strings import t, tr_engine, translate_keys
@@ -193,7 +192,8 @@ def build(ctx) -> dict:
 
         The dropdowns' values are read by the roles they stand for; after a format change only the roles the new
         format has are kept and the rest is detected. When that fails the new format's roles are shown to map."""
-        from core.data import FORMATS as F, load_data
+        from core.data import FORMATS as F
+        from core.data import load_data
         from core.errors import DataError
 
         state = as_state(state)

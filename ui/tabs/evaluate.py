@@ -14,8 +14,8 @@ import gradio as gr
 import pandas as pd
 
 from ui.common import handler
-from ui.strings import t
 from ui.common import progress_fn as _progress_fn
+from ui.strings import t
 from ui.tabs.runs_common import base_model_of, model_dir, refresh_runs, run_dir
 
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import functools
 import inspect
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 import pandas as pd
@@ -330,10 +331,6 @@ def data_state_from_config(cfg) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ live view
-
-def status_word(status: str, lang: str) -> str:
-    return t("st_" + status, lang) if status else ""
-
 
 def progress_text(p: dict, lang: str) -> str:
     """The progress bar's sentence for ``core.training.events.phase_progress``'s answer."""

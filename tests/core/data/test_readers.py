@@ -34,7 +34,7 @@ def test_gbk_csv_with_chinese_reads_without_naming_encoding(tmp_path):
 
 def test_utf8_bom_csv_header_has_no_bom(tmp_path):
     path = tmp_path / "bom.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + "query,positive\nwhat is feed,feed for pigs\n".encode("utf-8"))
+    path.write_bytes(b"\xef\xbb\xbf" + b"query,positive\nwhat is feed,feed for pigs\n")
     df = read_table(path)
     assert df.attrs["encoding"] == "utf-8-sig"
     assert list(df.columns) == ["_row", "query", "positive"]

@@ -68,7 +68,7 @@ def test_lcqmc_binary_labels(shared_data):
 def test_english_stsb_gzip_tsv_with_quote_characters(shared_data):
     path = shared_data / "en_pairs" / "stsb" / "stsbenchmark.tsv.gz"
     lines = _lines(path, gzip.open)
-    header, body = lines[0].split("\t"), lines[1:]
+    body = lines[1:]
     quoted = [r for r in body if r.split("\t")[6].startswith('"') or r.split("\t")[7].startswith('"')]
     assert quoted, "the file should contain fields starting with a quote character"
     splits = Counter(r.split("\t")[0] for r in body)

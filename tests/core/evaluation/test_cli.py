@@ -31,7 +31,6 @@ def beir(tmp_path):
 def damaged_copy(tiny_model_path, tmp_path):
     """A copy of the tiny model whose word embeddings are all one vector (token identity erased): certainly
     worse at retrieval."""
-    import torch
     from safetensors.torch import load_file, save_file
 
     copy = tmp_path / "damaged"

@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 
 from core.evaluation import (
-    EvalSet, PairEvalSet, encode_corpus, encode_queries, evaluate_models, write_report,
+    EvalSet,
+    PairEvalSet,
+    encode_corpus,
+    encode_queries,
+    evaluate_models,
+    write_report,
 )
 
 from .fakes import VectorModel

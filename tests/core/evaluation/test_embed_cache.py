@@ -71,6 +71,7 @@ def test_changed_weight_file_invalidates(tiny_model_path, tmp_path, counted):
 
 def test_in_memory_model_keyed_by_weights(tiny_model, counted):
     import copy
+
     import torch
 
     model = copy.deepcopy(tiny_model)

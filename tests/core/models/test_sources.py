@@ -21,8 +21,8 @@ from core.models import (
     load_model,
     model_fingerprint,
     resolve_model,
+    sources,
 )
-from core.models import sources
 
 
 def _one_sentence(msg: str) -> bool:

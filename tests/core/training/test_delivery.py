@@ -13,7 +13,14 @@ from core.evaluation.stats import paired_difference
 from core.export import export_model_dir
 from core.training import TrainConfig, read_events, read_status, run_training
 from core.training.delivery import (
-    DELIVERED, DELIVERY_JSON, Candidate, change_sentence, choose, deliver, general_dir, languages_of,
+    DELIVERED,
+    DELIVERY_JSON,
+    Candidate,
+    change_sentence,
+    choose,
+    deliver,
+    general_dir,
+    languages_of,
 )
 from tests.conftest import tiny_pairs
 

@@ -24,7 +24,9 @@ def test_estimate_counts_steps_params_and_memory(tiny_model_path, format_file):
 
 def test_estimate_minilm_is_minutes_not_hours():
     """MiniLM, 1,000 pairs, batch 32: on a 2-core CPU this takes minutes (measured ~2-4 min)."""
-    import tempfile, csv, os
+    import csv
+    import os
+    import tempfile
 
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "p.csv")

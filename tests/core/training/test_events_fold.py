@@ -2,7 +2,6 @@
 
 from core.training.events import empty_view, fold_events, phase_progress
 
-
 EVENTS = [
     {"type": "status", "status": "running"},
     {"type": "phase", "phase": "loading_model", "done": 0},

@@ -106,7 +106,6 @@ def test_nan_loss_stops_with_clear_event(tiny_model_path, format_file, tmp_runs,
 def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs):
     """STOP after step 3 saves a loadable model + checkpoint; --resume finishes the remaining steps."""
     from sentence_transformers import SentenceTransformer
-    from transformers import TrainerCallback
 
     import core.training.runner as R
 
@@ -142,7 +141,6 @@ def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs
 
 def test_tuned_worse_than_base_warns(tiny_model_path, format_file, tmp_runs, monkeypatch):
     """A run whose final metric is below the baseline says so loudly in events and status."""
-    import core.training.runner as R
     from core.training import evaluators
 
     calls = {"n": 0}
