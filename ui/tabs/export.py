@@ -58,7 +58,7 @@ def build(ctx) -> dict:
                 private = L.add(gr.Checkbox(True, label=t("hub_private")), label="hub_private")
                 push_btn = L.add(gr.Button(t("push"), elem_id="exp-push"), value="push")
                 push_md = gr.Markdown("", elem_id="exp-push-msg")
-                onnx = L.add(gr.Button(t("onnx_note"), interactive=False), value="onnx_note")
+                L.add(gr.Button(t("onnx_note"), interactive=False), value="onnx_note")
 
     @handler
     def on_run(name):
