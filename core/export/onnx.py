@@ -232,7 +232,7 @@ def _eval_texts(evalset):
 
 def export_onnx(model_dir, out_dir, int8: bool = False, dims=None, evalset=None, progress=None) -> OnnxReport:
     """Export ``model_dir`` (a sentence-transformers folder) to ``out_dir`` and measure every variant (see the
-    module docstring). ``progress(fraction, message)`` is called between steps. Raises ``OnnxExportError``."""
+    module docstring). ``progress`` (a ``core.progress.ProgressFn``) gets stage ``onnx``, done out of 100. Raises ``OnnxExportError``."""
     from core.export.zip import check_model_dir
 
     model_dir = Path(model_dir)
@@ -240,7 +240,12 @@ def export_onnx(model_dir, out_dir, int8: bool = False, dims=None, evalset=None,
         raise OnnxExportError(f"The model folder '{model_dir}' does not exist.")
     check_model_dir(model_dir)
     settings = st_settings(model_dir)
-    note = progress or (lambda f, m: None)
+    def note(fraction: float, message: str) -> None:
+        if progress is not None:
+            from core.progress import Progress
+
+            progress(Progress(stage="onnx", done=int(round(fraction * 100)), total=100, message=message))
+
     texts = _eval_texts(evalset)
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
