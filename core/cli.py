@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "core.builder.cli_build",  # build (documents -> passages -> pairs)
     "core.builder.cli_mine",   # mine, clean, split, export
     "core.evaluation.cli",   # evaluate, compare, search
+    "core.export.cli",       # export-onnx
 ]
 
 

@@ -174,7 +174,6 @@ S: dict[str, tuple[str, str]] = {
                       "⚠️ 该运行的微调模型在验证集上比基础模型更差。如仍要导出，请勾选确认框。"),
     "need_confirm": ("This model is worse than the base model: tick the confirmation box first.",
                      "该模型比基础模型更差：请先勾选确认框。"),
-    "onnx_note": ("ONNX export: coming in a later version.", "ONNX 导出：将在后续版本提供。"),
     "pushed": ("Pushed to {url}", "已推送到 {url}"),
     # --- security ---
     "public_off_hub": ("This is a public deployment: pushing to the Hugging Face Hub is turned off here; download the zip "
@@ -292,6 +291,17 @@ S: dict[str, tuple[str, str]] = {
     "blend_chart": ("NDCG@10 against α", "NDCG@10 随 α 的变化"),
     "blend_table": ("Blend scores", "融合得分"),
     "blend_zip": ("Blended model (zip)", "融合模型（zip）"),
+    # --- onnx ---
+    "onnx_heading": ("### ONNX export\nfp32 (and int8) model with a loader that needs only onnxruntime + tokenizers + numpy; "
+                     "the report compares each variant with the torch model.",
+                     "### ONNX 导出\nfp32（及 int8）模型，附只需 onnxruntime + tokenizers + numpy 的加载示例；"
+                     "报告将每个版本与 torch 模型对比。"),
+    "onnx_int8": ("Also int8 (dynamic quantisation)", "同时导出 int8（动态量化）"),
+    "onnx_dims": ("Truncated dimensions (Matryoshka), e.g. 256,128", "截断维度（Matryoshka），例如 256,128"),
+    "onnx_export": ("Export to ONNX", "导出为 ONNX"),
+    "onnx_zip": ("ONNX folder (zip)", "ONNX 文件夹（zip）"),
+    "onnx_table": ("ONNX report", "ONNX 报告"),
+    "onnx_chart": ("Quality by dimension and precision", "各维度与精度下的质量"),
 }
 
 
@@ -738,6 +748,29 @@ ENGINE_ZH: dict[str, str] = {
     "No training is running, so there is nothing to stop.": "当前没有正在运行的训练，无需停止。",
     "There is no run named '{name}' in {runs_root} (no config.yaml); pick one from the runs list.": "{runs_root} 中没有名为 '{name}' 的运行（没有 config.yaml）；请从训练记录列表中选择。",
     "The file '{name}' to download does not exist.": "要下载的文件 '{name}' 不存在。",
+    # --- onnx (core/export/onnx.py, core/export/onnx_encode.py, core/export/cli.py)
+    "'{value}' is neither a model folder (with modules.json) nor a run.": "'{value}' 既不是模型文件夹（含 modules.json），也不是训练任务。",
+    "The ONNX folder '{folder}' has no {name} (export it with that variant first).": "ONNX 文件夹 '{folder}' 中没有 {name}（请先导出该版本）。",
+    "The ONNX variant '{variant}' is unknown (expected fp32 or int8).": "未知的 ONNX 版本 '{variant}'（应为 fp32 或 int8）。",
+    "The dimension '{d}' is not a whole number (expected e.g. 256,128).": "维度 '{d}' 不是整数（例如应为 256,128）。",
+    "The dimension '{part}' is not a whole number (expected e.g. --dims 256,128).": "维度 '{part}' 不是整数（例如应为 --dims 256,128）。",
+    "The dimension {dim} is out of range (expected 1 to {full}).": "维度 {dim} 超出范围（应为 1 到 {full}）。",
+    "The dimension {d} is out of range for this model (expected 1 to {full}).": "维度 {d} 超出该模型的范围（应为 1 到 {full}）。",
+    "The evaluation set for the ONNX report must be a retrieval set (queries, corpus and qrels).": "ONNX 报告的评测集必须是检索评测集（查询、语料和 qrels）。",
+    "The file '{modules_path}' must hold a list of modules.": "文件 '{modules_path}' 必须包含模块列表。",
+    "The file '{path}' cannot be read as JSON ({err}).": "文件 '{path}' 无法按 JSON 读取（{err}）。",
+    "The file '{path}' is not valid JSON ({err}).": "文件 '{path}' 不是有效的 JSON（{err}）。",
+    "The folder '{folder}' is not an ONNX export (expected onnx_config.json in it).": "文件夹 '{folder}' 不是 ONNX 导出结果（其中应有 onnx_config.json）。",
+    "The folder '{model_dir}' is not a sentence-transformers model (expected modules.json in it).": "文件夹 '{model_dir}' 不是 sentence-transformers 模型（其中应有 modules.json）。",
+    "The model '{model_dir}' cannot be loaded ({name}: {str}).": "无法加载模型 '{model_dir}'（{name}：{str}）。",
+    "The model '{model_dir}' has a {other} module, which the ONNX export does not cover (expected Transformer, Pooling and Normalize only).": "模型 '{model_dir}' 含有 {other} 模块，ONNX 导出不支持（只应有 Transformer、Pooling 和 Normalize）。",
+    "The model '{model_dir}' has no Pooling module in modules.json (expected Transformer + Pooling).": "模型 '{model_dir}' 的 modules.json 中没有 Pooling 模块（应为 Transformer + Pooling）。",
+    "The model '{model_dir}' has no fast tokenizer (tokenizer.json), which the ONNX loader needs.": "模型 '{model_dir}' 没有快速分词器（tokenizer.json），ONNX 加载需要它。",
+    "The model folder '{model_dir}' does not exist.": "模型文件夹 '{model_dir}' 不存在。",
+    "The output folder '{out_dir}' is not empty (choose a new folder).": "输出文件夹 '{out_dir}' 不为空（请选择一个新文件夹）。",
+    "The pooling mode '{mode}' is not supported (expected one of {join}).": "不支持池化方式 '{mode}'（应为 {join} 之一）。",
+    "The pooling mode '{pooling}' of '{model_dir}' cannot be exported (expected mean, cls, max or lasttoken).": "'{model_dir}' 的池化方式 '{pooling}' 无法导出（应为 mean、cls、max 或 lasttoken）。",
+    "torch.onnx.export failed for '{model_dir}' ({name}: {str}).": "'{model_dir}' 的 torch.onnx.export 失败（{name}：{str}）。",
 }
 
 # Run status words (core/training writes them to status.json).

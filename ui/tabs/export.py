@@ -1,10 +1,11 @@
 """Export tab: model card preview, download the model folder as a zip, push to the Hub (token typed in,
-kept in memory only), a confirmation checkbox when the run's status says ``worse_than_base``; ONNX later.
+kept in memory only), a confirmation checkbox when the run's status says ``worse_than_base``; ONNX export
+(fp32/int8, Matryoshka dims) as a zip with its report table and chart.
 The preview shows the card's YAML front matter as a code block (``card_preview``); the zip and the Hub get the
 card itself. Engine errors are shown through ``tr_engine`` in the page's language.
 
 Engine calls: ``core.export.model_card``, ``card_preview``, ``zip_model``, ``push_to_hub``, ``export_model_dir``,
-``core.training.read_status``.
+``core.training.read_status``, ``core.export.onnx.export_onnx``, ``report_chart``.
 """
 
 from __future__ import annotations
@@ -58,7 +59,14 @@ def build(ctx) -> dict:
                 private = L.add(gr.Checkbox(True, label=t("hub_private")), label="hub_private")
                 push_btn = L.add(gr.Button(t("push"), elem_id="exp-push"), value="push")
                 push_md = gr.Markdown("", elem_id="exp-push-msg")
-                L.add(gr.Button(t("onnx_note"), interactive=False), value="onnx_note")
+                L.add(gr.Markdown(t("onnx_heading")), value="onnx_heading")
+                onnx_int8 = L.add(gr.Checkbox(False, label=t("onnx_int8"), elem_id="exp-onnx-int8"), label="onnx_int8")
+                onnx_dims = L.add(gr.Textbox("", label=t("onnx_dims"), elem_id="exp-onnx-dims"), label="onnx_dims")
+                onnx_btn = L.add(gr.Button(t("onnx_export"), elem_id="exp-onnx"), value="onnx_export")
+                onnx_zip = L.add(gr.File(label=t("onnx_zip"), interactive=False, elem_id="exp-onnx-zip"), label="onnx_zip")
+        onnx_table = L.add(gr.Dataframe(label=t("onnx_table"), interactive=False, elem_id="exp-onnx-table"), label="onnx_table")
+        onnx_chart = L.add(gr.Image(label=t("onnx_chart"), type="filepath", interactive=False, elem_id="exp-onnx-chart"),
+                           label="onnx_chart")
 
     @handler
     def on_run(name):
@@ -110,4 +118,36 @@ def build(ctx) -> dict:
 
     # the token box is cleared after every push attempt that succeeds; it is never put in any State
     push_btn.click(do_push, [run, which, confirm, repo, token, private, ctx.lang], [push_md, token], api_name="export_push")
+
+    @handler
+    def do_onnx(name, which_v, ok, int8, dims_text, lang, progress=gr.Progress()):
+        import shutil
+
+        from core.export import export_model_dir
+        from core.export.cli import parse_dims
+        from core.export.onnx import export_onnx, report_chart
+        from ui.common import offer_download
+        from ui.common import progress_fn as _progress_fn
+        from ui.strings import table_headers
+
+        with _in_language(lang):
+            rd = run_dir(name)
+            _check(rd, ok, lang)
+            dims = parse_dims(dims_text)
+            src = export_model_dir(rd, which_v)
+            work = Path(tempfile.mkdtemp(prefix="studio-onnx-"))
+            try:
+                folder = work / f"{rd.name}-{which_v}-onnx"
+                report = export_onnx(src, folder, int8=bool(int8), dims=dims, progress=_progress_fn(progress))
+                chart = report_chart(report.table, work / f"{rd.name}-onnx-report.png")
+                archive = shutil.make_archive(str(work / folder.name), "zip", root_dir=work, base_dir=folder.name)
+                zip_path, chart_path = offer_download(archive, move=True), offer_download(chart, move=True)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        table = report.table.copy()
+        table.columns = table_headers(table.columns, lang)
+        return zip_path, table, chart_path
+
+    onnx_btn.click(do_onnx, [run, which, confirm, onnx_int8, onnx_dims, ctx.lang], [onnx_zip, onnx_table, onnx_chart],
+                   api_name="export_onnx")
     return {"tab": tab, "run": run}

@@ -1,0 +1,167 @@
+"""ONNX export on the tiny model: fp32 and int8 close to torch, Matryoshka truncation, a torch-free loader in a
+subprocess, the CLI end to end with a BEIR folder, and bad input as one sentence."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.errors import StudioError
+from core.export.onnx import CHECK_TEXTS, export_onnx, report_chart
+from core.export.onnx_encode import encode_onnx
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_model_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("onnx") / "out"
+    return export_onnx(tiny_model_path, out, int8=True, dims=[16])
+
+
+def _torch_emb(model_path, texts):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(model_path), device="cpu").encode(texts, convert_to_numpy=True)
+
+
+def _cos(a, b):
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return np.sum(a * b, axis=1)
+
+
+def test_folder_contents_and_config(exported, tiny_model_path):
+    out = exported.out_dir
+    for name in ("model.onnx", "model.int8.onnx", "tokenizer.json", "onnx_config.json", "README.md"):
+        assert (out / name).is_file(), name
+    cfg = json.loads((out / "onnx_config.json").read_text())
+    assert cfg["pooling"] == "mean" and cfg["normalize"] is True
+    assert cfg["inputs"][:2] == ["input_ids", "attention_mask"]
+    assert cfg["embedding_dimension"] == 32 and cfg["max_seq_length"] > 0
+    assert "onnxruntime" in (out / "README.md").read_text() and "import torch" not in (out / "README.md").read_text()
+
+
+def test_fp32_int8_and_dims_close_to_torch(exported, tiny_model_path):
+    texts = CHECK_TEXTS[:10]
+    ref = _torch_emb(tiny_model_path, texts)
+    fp32 = encode_onnx(exported.out_dir, texts)
+    assert fp32.shape == ref.shape
+    assert _cos(fp32, ref).min() >= 0.99
+    int8 = encode_onnx(exported.out_dir, texts, variant="int8")
+    assert _cos(int8, ref).mean() >= 0.9
+    d16 = encode_onnx(exported.out_dir, texts, dim=16)
+    assert d16.shape == (10, 16)
+    assert np.allclose(np.linalg.norm(d16, axis=1), 1.0, atol=1e-5)
+    assert _cos(d16, ref[:, :16]).min() >= 0.99
+    table = exported.table
+    assert list(table["variant"]) == ["fp32", "fp32-16", "int8", "int8-16"]
+    assert (table["cosine_to_torch"] >= 0.9).all() and table.loc[0, "cosine_to_torch"] >= 0.99
+    assert table.loc[2, "size_mb"] < table.loc[0, "size_mb"]
+    assert (table["texts_per_s"] > 0).all()
+
+
+def test_chart_png(exported, tmp_path):
+    path = report_chart(exported.table, tmp_path / "c.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_loads_with_onnxruntime_alone(exported, tiny_model_path, tmp_path):
+    """A subprocess where torch cannot be imported encodes with the exported folder; same vectors as here."""
+    texts = CHECK_TEXTS[:4]
+    np.save(tmp_path / "here.npy", encode_onnx(exported.out_dir, texts))
+    code = (
+        "import sys, json; sys.modules['torch'] = None\n"
+        "import numpy as np\n"
+        "from core.export.onnx_encode import encode_onnx\n"
+        f"e = encode_onnx({str(exported.out_dir)!r}, {texts!r}, variant='int8')\n"
+        f"f = encode_onnx({str(exported.out_dir)!r}, {texts!r})\n"
+        f"np.save({str(tmp_path / 'there.npy')!r}, f)\n"
+        "assert 'transformers' not in sys.modules and 'sentence_transformers' not in sys.modules\n"
+        "print(json.dumps(list(e.shape)))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout.strip().splitlines()[-1]) == [4, 32]
+    assert np.allclose(np.load(tmp_path / "there.npy"), np.load(tmp_path / "here.npy"), atol=1e-5)
+
+
+def _beir(folder: Path) -> Path:
+    (folder / "qrels").mkdir(parents=True)
+    docs = {"d1": "母猪产后发烧需要降温和补液", "d2": "The company reported a net profit increase",
+            "d3": "Piglets weaning weight is about seven kilograms", "d4": "玉米和大豆的市场价格"}
+    queries = {"q1": "母猪发烧怎么办", "q2": "company profit", "q3": "weaning weight of piglets", "q4": "玉米价格"}
+    (folder / "corpus.jsonl").write_text("".join(json.dumps({"_id": k, "text": v}, ensure_ascii=False) + "\n"
+                                                 for k, v in docs.items()), encoding="utf-8")
+    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": k, "text": v}, ensure_ascii=False) + "\n"
+                                                  for k, v in queries.items()), encoding="utf-8")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"q{i}\td{i}\t1\n" for i in range(1, 5)))
+    return folder
+
+
+def test_cli_end_to_end_with_data(tiny_model_path, tmp_path):
+    data = _beir(tmp_path / "beir")
+    out = tmp_path / "cli-out"
+    res = subprocess.run([sys.executable, "-m", "core", "export-onnx", str(tiny_model_path), "--out", str(out),
+                          "--int8", "--dims", "16,8", "--data", str(data)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stderr
+    assert "ndcg@10" in res.stdout and "int8-8" in res.stdout and "fp32-16" in res.stdout
+    assert (out / "onnx_report.png").is_file() and (out / "model.int8.onnx").is_file()
+    import pandas as pd
+
+    table = pd.read_csv(out / "onnx_report.csv")
+    assert len(table) == 6 and table["ndcg@10"].between(0, 1).all()
+
+
+def test_cli_run_name(tiny_model_path, tmp_path, tmp_runs):
+    run = tmp_runs / "onnx-run"
+    run.mkdir(parents=True)
+    shutil.copytree(tiny_model_path, run / "final")
+    (run / "config.yaml").write_text("name: onnx-run\n")
+    from core.cli import main
+
+    assert main(["export-onnx", "onnx-run", "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "model.onnx").is_file()
+
+
+def _one_sentence(err) -> str:
+    text = str(err)
+    assert "\n" not in text and text.endswith((".", ")")) and "Traceback" not in text
+    return text
+
+
+def test_bad_folder_is_one_sentence(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StudioError) as err:
+        export_onnx(tmp_path / "empty", tmp_path / "out")
+    _one_sentence(err.value)
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(StudioError) as err:
+        export_onnx(tmp_path / "missing", tmp_path / "out")
+    assert "does not exist" in _one_sentence(err.value)
+
+
+def test_bad_dims_and_bad_cli(tiny_model_path, tmp_path):
+    with pytest.raises(StudioError) as err:
+        export_onnx(tiny_model_path, tmp_path / "out", dims=[64])
+    assert "1 to 32" in _one_sentence(err.value)
+    assert not (tmp_path / "out").exists()
+    res = subprocess.run([sys.executable, "-m", "core", "export-onnx", str(tmp_path / "nope"), "--out",
+                          str(tmp_path / "o2")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and res.stderr.startswith("error: ") and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_encode_bad_folder(tmp_path):
+    with pytest.raises(StudioError) as err:
+        encode_onnx(tmp_path, ["x"])
+    assert "onnx_config.json" in _one_sentence(err.value)

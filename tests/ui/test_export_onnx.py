@@ -1,0 +1,56 @@
+"""The Export tab's ``export_onnx`` endpoint through gradio_client on a studio of its own with a run holding the
+tiny model: a good call (zip with the ONNX folder, the report table, the chart) and bad calls (no saved model,
+bad dimensions, no run) as one sentence."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.ui.conftest import running_studio, write_sample
+from tests.ui.test_export_tab import _make_run
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def onnx_studio(tmp_path_factory, tiny_model_path):
+    base = tmp_path_factory.mktemp("onnx-studio")
+    sample = write_sample(base / "train-sample")
+    _make_run(base / "runs", "onnx-run", tiny_model_path, sample / "train.jsonl")
+    _make_run(base / "runs", "no-model", None, sample / "train.jsonl")
+    with running_studio(base, tiny_model_path) as info:
+        from gradio_client import Client
+
+        info["client"] = Client(info["url"], verbose=False)
+        yield info
+
+
+def test_export_onnx_good(onnx_studio):
+    c = onnx_studio["client"]
+    z, table, chart = c.predict("onnx-run", "final", False, True, "16", "en", api_name="/export_onnx")
+    runs = Path(onnx_studio["runs"]).resolve()
+    assert runs not in Path(z).resolve().parents
+    with zipfile.ZipFile(z) as zf:
+        names = zf.namelist()
+    for name in ("model.onnx", "model.int8.onnx", "tokenizer.json", "onnx_config.json", "README.md"):
+        assert f"onnx-run-final-onnx/{name}" in names, names
+    headers, rows = table["headers"], table["data"]
+    assert headers[:4] == ["variant", "precision", "dim", "cosine_to_torch"]
+    assert [r[0] for r in rows] == ["fp32", "fp32-16", "int8", "int8-16"]
+    assert rows[0][3] >= 0.99 and all(r[3] >= 0.9 for r in rows)
+    assert Path(chart).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_export_onnx_bad(onnx_studio):
+    from gradio_client.exceptions import AppError
+
+    c = onnx_studio["client"]
+    with pytest.raises(AppError, match="has no saved model yet"):
+        c.predict("no-model", "final", False, False, "", "en", api_name="/export_onnx")
+    with pytest.raises(AppError, match=r"The dimension 64 is out of range for this model \(expected 1 to 32\)"):
+        c.predict("onnx-run", "final", False, False, "64", "en", api_name="/export_onnx")
+    with pytest.raises(AppError, match="不是整数"):
+        c.predict("onnx-run", "final", False, False, "abc", "zh", api_name="/export_onnx")
