@@ -91,7 +91,7 @@ def test_blend_bad_input_is_one_sentence(client, blend_run):
 
     with pytest.raises(AppError, match="Choose a trained run first"):
         client.predict(None, None, api_name="/evaluate_blend")
-    with pytest.raises(AppError, match="was not found"):
+    with pytest.raises(AppError, match="There is no run named"):
         client.predict("no-such-run", 0.5, api_name="/evaluate_blend_export")
     with pytest.raises(AppError, match="greater than maximum value 1|between 0 and 1"):
         client.predict("blend-run", 1.5, api_name="/evaluate_blend_export")

@@ -101,7 +101,7 @@ def test_export_card(export_studio):
     assert "| data size | 40 train / 10 validation / 10 test rows |" in preview
     assert "| ndcg@10 | 0.4000 | 0.5000 | +0.1000 |" in preview and "model_preparation_time" not in preview
     assert warn["visible"] is False and confirm["visible"] is False
-    with pytest.raises(AppError, match="The run 'no-such-run' was not found"):
+    with pytest.raises(AppError, match="There is no run named 'no-such-run'"):
         c.predict("no-such-run", api_name="/export_card")
 
 
