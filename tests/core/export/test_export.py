@@ -156,7 +156,7 @@ def test_model_card_drops_bookkeeping_rows(run_dir):
         {"labels": ["base", "tuned"], "metrics": {"base": {"ndcg@10": 0.4, "model_preparation_time": 0.1},
                                                    "tuned": {"ndcg@10": 0.5, "model_preparation_time": 0.1}}}))
     cfg = TrainConfig.load(run_dir / "config.yaml")
-    cfg.loss.name, cfg.data.format = None, None
+    cfg.loss.name, cfg.loss.params, cfg.data.format = None, {}, None
     cfg.save(run_dir / "config.yaml")
     card = model_card(run_dir)
     assert "model_preparation_time" not in card
