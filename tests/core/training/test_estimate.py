@@ -50,7 +50,7 @@ def test_estimate_agrees_with_the_run_on_steps_and_parameters(tiny_model_path, f
 
     cfg = tiny_config(tiny_model_path, format_file("pair", n=70), max_steps=-1, eval_steps=3,
                       gradient_accumulation_steps=2)
-    cfg.hyper.batch_size = 4
+    cfg.hyper.batch_size, cfg.hyper.epochs = 4, 1  # explicit: the recipe would pick 3 epochs for 56 pairs
     cfg.strategy.name, cfg.strategy.params = "lora", {"r": 4}
     est = estimate(cfg)
     run_training(cfg, tmp_runs / "agree")
