@@ -23,8 +23,11 @@ def test_run_emits_each_phase_with_its_own_progress(tiny_model_path, format_file
     assert order[0] == "loading_model" and order[1] == "evaluating_base" and order[-1] == "done"
     assert "training" in order and "evaluating" in order and "saving" in order
     base = [e for e in phases if e["phase"] == "evaluating_base"]
-    # queries + corpus of the validation split (12 pairs -> 12 queries, 12 passages)
-    assert base[0]["total"] == 24 and base[-1]["done"] == 24
+    # queries + the whole validation pool (12 validation queries over validation + training passages)
+    measured = next(e for e in events if e["type"] == "eval")["measured_on"]
+    expected = measured["n_queries"] + measured["n_passages"]
+    assert measured["n_queries"] == 12 and measured["n_passages"] > 12
+    assert base[0]["total"] == expected and base[-1]["done"] == expected
     saves = {e.get("what") for e in phases if e["phase"] == "saving"}
     assert {"checkpoint", "final"} <= saves
     # phases come before the first step and between steps: the first training step follows the base evaluation
