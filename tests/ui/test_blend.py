@@ -68,7 +68,7 @@ def test_blend_curve_and_export(client, blend_run, tmp_path):
     assert [r[0] for r in rows] == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert all(0.0 <= v <= 1.0 for r in rows for v in r[1:])
     # α = 0 is the base model: the same NDCG@10 as the Evaluate table's base column on the same set
-    ev = client.predict("blend-run", None, api_name="/evaluate")
+    ev = client.predict("blend-run", None, "en", api_name="/evaluate")
     base_ndcg = next(r[1] for r in ev[1]["data"] if r[0] == "ndcg@10")
     assert abs(float(base_ndcg) - rows[0][1]) < 1e-3, (base_ndcg, rows[0])
 

@@ -139,7 +139,7 @@ def test_evaluate_compare_export(client, studio, tmp_path):
     from gradio_client.exceptions import AppError
 
     wait_status(studio["runs"], "ui-run")
-    ev = client.predict("ui-run", None, api_name="/evaluate")
+    ev = client.predict("ui-run", None, "en", api_name="/evaluate")
     assert "ndcg@10" in ev[0]
     metrics = [r[0] for r in ev[1]["data"]]
     assert "ndcg@10" in metrics and ev[1]["headers"][:3] == ["metric", "base", "tuned"]
