@@ -88,16 +88,11 @@ def data_language(splits, seed: int = 0) -> tuple[str, float]:
     """``("zh" | "en" | "mixed", share of CJK characters)`` of the training texts (a seeded sample)."""
     cols = _QUERY_COLS.get(splits.format, []) + _PASSAGE_COLS.get(splits.format, [])
     texts = _texts(splits.train, cols, 500, seed)
-    letters = cjk = 0
-    for t in texts:
-        for ch in t:
-            if ch.isalpha():
-                letters += 1
-                if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
-                    cjk += 1
-    share = cjk / letters if letters else 0.0
-    # A Chinese character carries about a word; 0.3 of letters being CJK means most words are Chinese.
-    lang = "zh" if share >= 0.6 else ("mixed" if share >= 0.1 else "en")
+    from core.data.language import EN_SHARE, ZH_SHARE, cjk_share
+
+    # the same rule as the Train tab's model picker (core.data.language), so both pick the same model
+    share = cjk_share(texts, sample=len(texts) or 1)
+    lang = "zh" if share >= ZH_SHARE else ("mixed" if share >= EN_SHARE else "en")
     return lang, share
 
 
