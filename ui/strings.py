@@ -252,7 +252,7 @@ S: dict[str, tuple[str, str]] = {
                     "推荐：每个留空的字段都会根据你的数据和模型自动填写，每个选择的理由写在运行日志里。普通：与普通 sentence-transformers 脚本相同的设置。"),
     "recipe_auto": ("Recommended (auto)", "推荐（自动）"),
     "recipe_plain": ("Plain sentence-transformers", "普通 sentence-transformers"),
-    "open_info": ("empty: the recipe decides", "留空：由训练方案决定"),
+    "open_info": ("0 or empty: the recipe decides", "0 或留空：由训练方案决定"),
     # --- i18n ---
     "unexpected_error": ("Unexpected error ({kind}): {detail}", "意外错误（{kind}）：{detail}"),
     "unexpected_error_bare": ("Unexpected error ({kind}).", "意外错误（{kind}）。"),

@@ -36,8 +36,25 @@ def page(studio):
         pg = browser.new_page(viewport={"width": 1440, "height": 1000})
         pg.set_default_timeout(60_000)
         pg.goto(studio["url"])
-        yield pg
-        browser.close()
+        try:
+            yield pg
+        finally:
+            browser.close()
+            _stop_leftover_run(studio["runs"])
+
+
+def _stop_leftover_run(runs) -> None:
+    """A failed assertion must not leave the browser's run training under the next tests."""
+    import time
+
+    from core.training import active_run, request_stop
+
+    run = active_run(runs)
+    if run is not None:
+        request_stop(run)
+        deadline = time.monotonic() + 120
+        while active_run(runs) is not None and time.monotonic() < deadline:
+            time.sleep(0.5)
 
 
 def shot(page, name: str) -> None:
@@ -82,7 +99,7 @@ def test_studio_in_browser(page, studio):
     page.locator("#eval-steps input").first.fill("25")
     page.locator("#batch input").first.fill("8")
     page.locator("#start").click()
-    expect(page.locator("#start-msg")).to_contain_text("Training started: browser-run")
+    expect(page.locator("#start-msg")).to_contain_text("Training started: browser-run", timeout=60_000)
     expect(page.locator("#run-head")).to_contain_text("running", timeout=90_000)
     page.wait_for_function("() => parseFloat(document.querySelector('.studio-progress')?.dataset.fraction || 0) > 0",
                            timeout=90_000)

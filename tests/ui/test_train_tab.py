@@ -62,7 +62,7 @@ def test_stop_when_nothing_runs_and_resume_of_unknown_run(client, studio):
 def test_start_refuses_bad_settings_with_one_sentence(client, studio):
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="learning_rate' must be a positive number"):
+    with pytest.raises(AppError, match="'hyper.learning_rate' must be a number > 0"):
         client.predict(*train_args(studio["model"], "bad-lr", lr=-1), api_name="/train_start")
     with pytest.raises(AppError, match="Type a model folder path"):
         client.predict(*train_args("", "no-model"), api_name="/train_estimate")
@@ -161,3 +161,15 @@ def test_model_picker_shows_languages_and_follows_the_data(tmp_path):
     out = T.on_data_change(ui, {ui.data_state: DataState(train=en["train"], format="pair", language="zh"),
                                 ui.lang: "zh", ui.bundled: "minilm"})
     assert out[ui.bundled]["value"] == "multilingual-e5-small" and "中文" in out[ui.model_note]
+
+
+def test_zero_in_an_open_field_leaves_it_to_the_recipe(client, studio):
+    """Gradio's number box sends 0 for an empty field (its front end sets a missing value to 0): epochs, batch
+    size, learning rate and length at 0 are left open for the recipe, never refused as "less than minimum"."""
+    est = client.predict(*train_args(studio["model"], "open-run", epochs=0, batch=0, lr=0, max_seq=0, max_steps=-1),
+                         api_name="/train_estimate")
+    yaml_text = est[2]
+    for key in ("epochs:", "batch_size:", "learning_rate:", "max_seq_length:"):
+        line = [ln for ln in yaml_text.splitlines() if ln.strip().startswith(key)]
+        assert line and line[0].split(":", 1)[1].strip() in ("null", "~", ""), (key, line)
+    assert "steps" in est[0]

@@ -98,12 +98,15 @@ def bind(fn: Callable, ui: TrainUI, order: list | None = None) -> Callable:
         to_dict = lambda args: args[0]  # noqa: E731
     else:
         to_dict = lambda args: dict(zip(order, args))  # noqa: E731
+    # ``{}`` (nothing to change) becomes ``gr.skip()``: Gradio would read an empty dict as one output value
     if inspect.isgeneratorfunction(fn):
         def bound(*args):
-            yield from fn(ui, to_dict(args))
+            for out in fn(ui, to_dict(args)):
+                yield gr.skip() if out == {} else out
     else:
         def bound(*args):
-            return fn(ui, to_dict(args))
+            out = fn(ui, to_dict(args))
+            return gr.skip() if out == {} else out
     functools.update_wrapper(bound, fn)
     del bound.__wrapped__  # Gradio reads the wrapper's own signature
     return handler(bound)
@@ -238,8 +241,9 @@ def model_spec(kind: str, bundled: str | None, path: str | None) -> str:
 
 
 def _open(value, kind):
-    """A form number, or None (left open for the recipe) when the field is empty."""
-    return None if value in (None, "") else kind(value)
+    """A form number, or None (left open for the recipe) when the field is empty or 0. Gradio's number box
+    sends 0 for an empty field, and 0 epochs, batch size, learning rate or length means nothing else."""
+    return None if value in (None, "", 0) else kind(value)
 
 
 def make_config(ui: TrainUI, v: dict):
@@ -273,7 +277,7 @@ def make_config(ui: TrainUI, v: dict):
     cfg.hyper.learning_rate = _open(v.get(ui.lr), float)
     cfg.hyper.warmup_ratio = _open(v.get(ui.warmup), float)
     cfg.hyper.max_steps = int(max_steps) if max_steps not in (None, "") else -1
-    cfg.hyper.max_seq_length = int(max_seq) if max_seq else None
+    cfg.hyper.max_seq_length = _open(max_seq, int)
     cfg.eval.eval_steps = int(eval_steps) if eval_steps else None
     return TrainConfig.from_dict(cfg.to_dict())
 
@@ -311,7 +315,7 @@ def form_from_config(ui: TrainUI, cfg, lang: str) -> dict:
            ui.loss: gr.update(choices=_losses(cfg.data.format), value=lname),
            ui.strategy: gr.update(value=cfg.strategy.name),
            ui.run_name: cfg.name, ui.epochs: cfg.hyper.epochs, ui.batch: cfg.hyper.batch_size,
-           ui.lr: cfg.hyper.learning_rate, ui.warmup: cfg.hyper.warmup_ratio, ui.max_steps: cfg.hyper.max_steps,
+           ui.lr: cfg.hyper.learning_rate, ui.warmup: 0.1 if cfg.hyper.warmup_ratio is None else cfg.hyper.warmup_ratio, ui.max_steps: cfg.hyper.max_steps,
            ui.max_seq: cfg.hyper.max_seq_length, ui.eval_steps: cfg.eval.eval_steps or 0,
            ui.recipe: getattr(cfg, "recipe", "auto") or "auto",
            ui.loss_md: loss_info(lname, cfg.data.format, lang)}
@@ -642,17 +646,16 @@ def build(ctx) -> dict:
                     L.add(acc, label="advanced")
                     with gr.Row():
                         ui.run_name = L.add(gr.Textbox("pig-run", label=t("run_name"), elem_id="run-name"), label="run_name")
-                        ui.epochs = L.add(gr.Number(None, label=t("epochs"), minimum=0.01, elem_id="epochs",
+                        ui.epochs = L.add(gr.Number(None, label=t("epochs"), elem_id="epochs",
                                                     info=t("open_info")), label="epochs", info="open_info")
-                        ui.batch = L.add(gr.Number(None, label=t("batch_size"), precision=0, minimum=1, elem_id="batch",
+                        ui.batch = L.add(gr.Number(None, label=t("batch_size"), precision=0, elem_id="batch",
                                                    info=t("open_info")), label="batch_size", info="open_info")
                         ui.lr = L.add(gr.Number(None, label=t("learning_rate"), elem_id="lr", info=t("open_info")),
                                       label="learning_rate", info="open_info")
                     with gr.Row():
-                        ui.warmup = L.add(gr.Number(None, label=t("warmup"), minimum=0, maximum=0.99, info=t("open_info")),
-                                          label="warmup", info="open_info")
+                        ui.warmup = L.add(gr.Number(0.1, label=t("warmup"), minimum=0, maximum=0.99), label="warmup")
                         ui.max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps"), label="max_steps")
-                        ui.max_seq = L.add(gr.Number(None, label=t("max_seq_length"), precision=0, minimum=0,
+                        ui.max_seq = L.add(gr.Number(None, label=t("max_seq_length"), precision=0,
                                                      info=t("open_info")), label="max_seq_length", info="open_info")
                         ui.eval_steps = L.add(gr.Number(0, label=t("eval_steps"), precision=0, minimum=0, elem_id="eval-steps"), label="eval_steps")
                     ui.recipe = L.add(gr.Radio([(t("recipe_auto"), "auto"), (t("recipe_plain"), "plain")], value="auto",
