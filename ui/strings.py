@@ -159,6 +159,7 @@ S: dict[str, tuple[str, str]] = {
     # export tab
     "export_run": ("Run to export", "要导出的运行"),
     "which_model": ("Model", "模型"),
+    "wm_delivered": ("delivered (the run's choice, never worse than the base)", "delivered（本次运行选定的交付模型，不差于基础模型）"),
     "wm_final": ("final (end of training)", "final（训练结束时）"),
     "wm_best": ("best (best validation metric)", "best（验证指标最好时）"),
     "card": ("Model card", "模型卡片"),

@@ -125,7 +125,7 @@ def cmd_train(args) -> int:
     if is_main_process() and not args.resume and (run_dir / "events.jsonl").exists() and not args.run_dir:
         raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
     print(f"run folder: {run_dir}")
-    status = run_training(cfg, run_dir, resume=args.resume)
+    status = run_training(cfg, run_dir, resume=args.resume, exits_after=True)
     print(json.dumps({k: status.get(k) for k in ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "warning") if k in status}, ensure_ascii=False, indent=2))
     return 0 if status.get("status") in ("completed", "stopped") else 1
 

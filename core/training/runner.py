@@ -217,8 +217,13 @@ class _Stopper:
             signal.signal(sig, old)
 
 
-def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False) -> dict:
-    """Train per ``config`` into ``run_dir``; returns the final status dict (also in ``status.json``)."""
+def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False, exits_after: bool = False) -> dict:
+    """Train per ``config`` into ``run_dir``; returns the final status dict (also in ``status.json``).
+
+    ``exits_after`` (the CLI, a child of ``start_run``): the process exits when the run ends, so its pid stays
+    in ``status.json`` and a process still exiting shows as ``stopping``. Called inside a process that lives on
+    (a notebook, a test), the pid is cleared when the run ends, or the run would count as running for as long
+    as that process lives."""
     run_dir = Path(run_dir)
     config.validate()  # every field, loss/strategy parameters and secrets, before anything is written
     log = EventLog(run_dir)
@@ -248,6 +253,8 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False)
         stopper.restore()
         if log.enabled:
             _best_effort((run_dir / STOP_FILE).unlink, missing_ok=True)
+            if not exits_after:
+                _best_effort(log.update_status, pid=None)
     return dict(log.current)
 
 

@@ -115,6 +115,10 @@ def test_export_zip(export_studio, tmp_path):
         readme = zf.read("exp-run-final/README.md").decode()
     assert "exp-run-final/modules.json" in names
     assert readme.startswith("---\nlibrary_name: sentence-transformers")  # the card itself, not the preview
+    # "delivered" (the tab's default) falls back to the run's best/ then final/ when nothing was delivered,
+    # and the archive is named after the folder it holds
+    z = c.predict("exp-run", "delivered", False, "en", api_name="/export_zip")
+    assert Path(z).name in ("exp-run-best.zip", "exp-run-final.zip")
     with pytest.raises(AppError, match="has no saved model yet"):
         c.predict("no-model", "final", False, "en", api_name="/export_zip")
     with pytest.raises(AppError, match="Choose a trained run first"):

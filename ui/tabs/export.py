@@ -44,8 +44,10 @@ def build(ctx) -> dict:
         L.add(tab, label="tab_export")
         with gr.Row():
             run = L.add(gr.Dropdown([], label=t("export_run"), allow_custom_value=True, elem_id="exp-run"), label="export_run")
-            which = L.add(gr.Radio([(t("wm_final"), "final"), (t("wm_best"), "best")], value="final", label=t("which_model")),
-                          label="which_model", choices=[("wm_final", "final"), ("wm_best", "best")])
+            which = L.add(gr.Radio([(t("wm_delivered"), "delivered"), (t("wm_final"), "final"), (t("wm_best"), "best")],
+                                   value="delivered", label=t("which_model"), elem_id="exp-which"),
+                          label="which_model",
+                          choices=[("wm_delivered", "delivered"), ("wm_final", "final"), ("wm_best", "best")])
         warn = L.add(gr.Markdown(t("worse_warning"), visible=False, elem_id="exp-warn"), value="worse_warning")
         confirm = L.add(gr.Checkbox(False, label=t("confirm_worse"), visible=False, elem_id="exp-confirm"), label="confirm_worse")
         with gr.Row():
@@ -97,7 +99,7 @@ def build(ctx) -> dict:
             rd = run_dir(name)
             _check(rd, ok, lang)
             src = export_model_dir(rd, which_v)
-            out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{which_v}.zip"
+            out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{src.name}.zip"  # the folder exported
             from ui.common import offer_download
 
             return offer_download(zip_model(src, out, card=model_card(rd), progress=_progress_fn(progress)), move=True)
@@ -137,7 +139,7 @@ def build(ctx) -> dict:
             src = export_model_dir(rd, which_v)
             work = Path(tempfile.mkdtemp(prefix="studio-onnx-"))
             try:
-                folder = work / f"{rd.name}-{which_v}-onnx"
+                folder = work / f"{rd.name}-{src.name}-onnx"
                 report = export_onnx(src, folder, int8=bool(int8), dims=dims, progress=_progress_fn(progress))
                 chart = report_chart(report.table, work / f"{rd.name}-onnx-report.png")
                 archive = shutil.make_archive(str(work / folder.name), "zip", root_dir=work, base_dir=folder.name)

@@ -128,3 +128,19 @@ def test_start_waits_for_a_stopped_run_that_is_still_exiting(tiny_model_path, fo
         assert wait(run_dir, timeout=120)["status"] == "completed"
     finally:
         exiting.kill()
+
+
+def test_a_run_trained_inside_a_living_process_is_not_running_once_it_ends(tiny_model_path, format_file, tmp_runs):
+    """``run_training`` called in a process that lives on (a notebook, this test session): once the run has
+    ended it is not the training in progress, so a new start is accepted at once (it used to block every start
+    for as long as the calling process lived)."""
+    from core.training import active_run, run_status
+    from core.training.runner import run_training
+
+    cfg = tiny_config(tiny_model_path, format_file("pair", n=40), max_steps=1, eval_steps=1)
+    ended = run_training(cfg, tmp_runs / "in-process")
+    assert ended["status"] == "completed" and ended.get("pid") is None
+    assert run_status(tmp_runs / "in-process") == "completed" and active_run(tmp_runs) is None
+    run_dir = start_run(cfg, run_dir=tmp_runs / "next", exit_grace=0)  # refused as "already running" before
+    assert wait(run_dir, timeout=120)["status"] == "completed"
+    assert read_status(run_dir).get("pid")  # the CLI child keeps its pid: it exits when the run ends
