@@ -1,6 +1,7 @@
 # Set-up on a fresh machine installs the exact versions in the committed lock files:
 #   make run   - create .venv from requirements.lock, start the studio on the embedded default model
-#   make test  - the same .venv plus requirements-test.lock, then the whole test suite
+#   make test  - the same .venv plus requirements-test.lock, then the whole test suite (2 pytest-xdist workers,
+#                one file per worker at a time; run one file with .venv/bin/python -m pytest tests/...)
 #   make lock  - re-resolve requirements*.txt into requirements*.lock (upgrade on purpose, run the tests,
 #                commit all four files together)
 #   make lint  - ruff check (CI runs it before the tests)
@@ -34,7 +35,7 @@ run: $(VENV)/.installed
 	$(PY) app.py
 
 test: $(VENV)/.test-installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 lock:
 	$(PYTHON) -m pip install --quiet uv

@@ -26,6 +26,14 @@ os.environ.setdefault("WANDB_DISABLED", "true")
 # The delivered-model forgetting check scores the real general-domain sets (minutes per model on CPU); tests
 # that exercise it give their own tiny set, every other run skips it.
 os.environ.setdefault("STUDIO_GENERAL_DIR", "none")
+# Under pytest-xdist (``make test`` runs two workers) each worker and the trainings it starts share the cores
+# instead of each taking all of them.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT", "").isdigit():
+    from core.models.device import available_cores
+
+    _threads = str(max(1, available_cores() // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+    os.environ.setdefault("STUDIO_THREADS", _threads)
+    os.environ.setdefault("OMP_NUM_THREADS", _threads)
 
 EN_WORDS = (
     "the a an of to in and or is are was be for on with by at from as it this that what which how why when where "

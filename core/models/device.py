@@ -63,10 +63,17 @@ def available_cores() -> int:
     return max(1, n)
 
 
+THREADS_ENV = "STUDIO_THREADS"  # threads per training / evaluation process when a machine is shared
+
+
 def set_threads(n: int | None = None) -> int:
-    """Set torch's intra-op thread count to ``n`` (default: the cores available) and return it."""
+    """Set torch's intra-op thread count to ``n`` (default: ``STUDIO_THREADS`` when set to a positive whole
+    number, else the cores available) and return it."""
     import torch
 
-    n = available_cores() if n is None else max(1, int(n))
+    if n is None:
+        env = os.environ.get(THREADS_ENV, "").strip()
+        n = int(env) if env.isdigit() and int(env) > 0 else available_cores()
+    n = max(1, int(n))
     torch.set_num_threads(n)
     return n

@@ -74,6 +74,23 @@ def evalset_from_evaluator(evaluator: Any):
     return None
 
 
+def weights_digest(folder: Path) -> Optional[str]:
+    """A digest of a saved model's weight files (name, size, content), equal for two folders holding the same
+    weights; None when the folder has no safetensors file."""
+    import hashlib
+
+    files = sorted(Path(folder).rglob("*.safetensors"))
+    if not files:
+        return None
+    h = hashlib.sha1()
+    for f in files:
+        h.update(f.relative_to(folder).as_posix().encode() + str(f.stat().st_size).encode())
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
 def per_query_ndcg(model: Any, evalset, batch_size: int = 32) -> list[float]:
     """NDCG@10 of ``model`` for every query of ``evalset`` (in ``evalset.queries`` order), whole corpus searched."""
     from core.evaluation.encoding import encode_corpus, encode_queries
@@ -267,10 +284,18 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
                                    (lambda a=a: interpolate(base_model, tuned_model, a)), alpha=float(a)))
     total = len(cands)
     models: dict[str, Any] = {tuned_name: tuned_model}
+    scored: dict[str, list[float]] = {}  # weights digest -> per-query NDCG@10 (best/ is often final/)
     for i, c in enumerate(cands):
         _say(progress, f"Delivery: scoring {c.name} on {len(evalset.queries)} validation queries ({i + 1}/{total})", i, total)
+        digest = weights_digest(c.path) if c.path is not None else None
+        if digest is not None and digest in scored:
+            c.per_query = list(scored[digest])  # the same weights as a candidate already scored
+            c.mean = sum(c.per_query) / len(c.per_query)
+            continue
         model = models.get(c.name) or c.load()
         c.per_query = per_query_ndcg(model, evalset, batch_size)
+        if digest is not None:
+            scored[digest] = c.per_query
         c.mean = sum(c.per_query) / len(c.per_query)
         if c.name != tuned_name and c.name != "base":
             del model  # reloaded (or rebuilt) if chosen

@@ -89,10 +89,10 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     config = plan_recipe(config, splits).config  # the settings the run will use
     loss_name = config.loss.name or L.DEFAULT_LOSS[splits.format]
     train_ds, _ = training_dataset(splits.train, splits.format, loss_name, config.data.neg_nums, config.seed)
-    plan = plan_steps(len(train_ds), config.hyper, config.eval)
     columns = [c for c in train_ds.column_names if c not in ("label", "score")]
     batches = _sample_batches(train_ds, columns, config.hyper.batch_size, config.seed)
     val_texts = _validation_texts(splits.validation, splits.format, config, splits.train)
+    plan = plan_steps(len(train_ds), config.hyper, config.eval, eval_texts=len(val_texts), texts_per_row=len(columns))
 
     key = probe_key(config, splits.format, batches)
     probe = _PROBES.get(key)

@@ -35,6 +35,7 @@ class EvalSpec:
     description: str
     # what the metrics were measured on: n_queries, n_passages, corpus (which passages), for eval events / the UI
     measured_on: dict = field(default_factory=dict)
+    texts: int = 0  # texts one evaluation encodes (queries + passages, or both sides of pairs): its cost
 
 
 def prompt_names(model) -> tuple[Optional[str], Optional[str]]:
@@ -149,24 +150,24 @@ def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Op
             trip = ev.TripletEvaluator(list(df["anchor"]), list(df["positive"]), list(df["negative"]),
                                        name=EVAL_NAME, batch_size=batch_size, write_csv=False)
             return EvalSpec(ev.SequentialEvaluator([ir, trip], main_score_function=lambda s: s[0]), "ndcg@10",
-                            desc + " + triplet accuracy", on)
-        return EvalSpec(ir, "ndcg@10", desc, on)
+                            desc + " + triplet accuracy", on, texts=len(queries) + len(pool) + 3 * len(df))
+        return EvalSpec(ir, "ndcg@10", desc, on, texts=len(queries) + len(pool))
     if fmt == "scored_pair":
         col = "score_norm" if "score_norm" in df.columns else "score"
         sts = ev.EmbeddingSimilarityEvaluator(list(df["sentence1"]), list(df["sentence2"]), [float(x) for x in df[col]],
                                               name=EVAL_NAME, batch_size=batch_size, write_csv=False)
-        return EvalSpec(sts, "spearman", f"similarity correlation on {len(df)} pairs")
+        return EvalSpec(sts, "spearman", f"similarity correlation on {len(df)} pairs", texts=2 * len(df))
     if fmt == "labelled_pair":
         labels = _binary_labels(df["label"], label_names)
         bc = ev.BinaryClassificationEvaluator(list(df["sentence1"]), list(df["sentence2"]), labels,
                                               name=EVAL_NAME, batch_size=batch_size, write_csv=False)
-        return EvalSpec(bc, "ap", f"binary classification on {len(df)} pairs")
+        return EvalSpec(bc, "ap", f"binary classification on {len(df)} pairs", texts=2 * len(df))
     if fmt == "labelled_sentence":
         a, p, n = _label_triplets(df, seed)
         if not a:
             return None
         trip = ev.TripletEvaluator(a, p, n, name=EVAL_NAME, batch_size=batch_size, write_csv=False)
-        return EvalSpec(trip, "accuracy", f"triplet accuracy on {len(a)} same/other-label triplets")
+        return EvalSpec(trip, "accuracy", f"triplet accuracy on {len(a)} same/other-label triplets", texts=3 * len(a))
     return None
 
 

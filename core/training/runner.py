@@ -316,7 +316,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     main_metric = config.eval.metric_for_best or (spec.main_metric if spec else None)
 
     h = config.hyper
-    plan = plan_steps(len(train_ds), h, config.eval)
+    plan = plan_steps(len(train_ds), h, config.eval, eval_texts=spec.texts if spec else 0,
+                      texts_per_row=len([c for c in train_ds.column_names if c not in ("label", "score")]))
     per_epoch, total_steps = plan.steps_per_epoch, plan.total_steps
     eval_steps, save_steps, logging_steps = plan.eval_steps, plan.save_steps, plan.logging_steps
     overrides = dict(getattr(report, "trainer_overrides", None) or {})
@@ -444,6 +445,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     if resume and ckpt is None:
         log.emit("log", message="No complete checkpoint found; starting from the beginning.")
     log.emit("plan", total_steps=total_steps, steps_per_epoch=per_epoch, eval_steps=eval_steps, save_steps=save_steps,
+             evaluations=plan.evaluations_during_training() + int(plan.final_evaluation_needed()),
+             eval_texts=spec.texts if spec else 0,
              train_rows=len(train_ds), loss=loss_name, loss_params=loss_params, main_metric=main_metric,
              evaluator=spec.description if spec else None, resume_from=ckpt.name if ckpt else None,
              world_size=L.world_size(), gather_across_devices=L.gathers_across_devices(loss))

@@ -32,16 +32,34 @@ class StepPlan:
         return self.total_steps // self.save_steps
 
 
-def plan_steps(train_rows: int, hyper, eval_config) -> StepPlan:
+MAX_EVALUATIONS = 5
+EVAL_BUDGET = 0.25  # evaluations during training cost at most a quarter of the training's compute
+BACKWARD_FACTOR = 3  # a training step's forward + backward is ~3 forward passes
+
+
+def evaluations_for(total_steps: int, hyper, eval_texts: int, texts_per_row: int) -> int:
+    """How many evaluations a run of ``total_steps`` makes during training (1..``MAX_EVALUATIONS``) so that
+    they cost at most ``EVAL_BUDGET`` of the training; ``eval_texts`` 0 (unknown) gives the maximum."""
+    if eval_texts <= 0:
+        return MAX_EVALUATIONS
+    step_texts = int(hyper.batch_size) * max(1, int(hyper.gradient_accumulation_steps)) * max(1, texts_per_row)
+    affordable = EVAL_BUDGET * total_steps * step_texts * BACKWARD_FACTOR / eval_texts
+    return max(1, min(MAX_EVALUATIONS, int(affordable)))
+
+
+def plan_steps(train_rows: int, hyper, eval_config, eval_texts: int = 0, texts_per_row: int = 2) -> StepPlan:
     """Steps of a run on ``train_rows`` training examples with ``hyper`` (``HyperParams``) and ``eval_config``
-    (``EvalConfig``); ``hyper.max_steps > 0`` overrides the epochs."""
+    (``EvalConfig``); ``hyper.max_steps > 0`` overrides the epochs. ``eval_texts`` (queries + passages one
+    validation evaluation encodes) and ``texts_per_row`` (texts per training example) set the evaluation
+    cadence when ``eval_config.eval_steps`` is open (see ``evaluations_for``)."""
     batches = max(1, math.ceil(max(0, int(train_rows)) / max(1, int(hyper.batch_size))))
     per_epoch = max(1, math.ceil(batches / max(1, int(hyper.gradient_accumulation_steps))))
     if hyper.max_steps and hyper.max_steps > 0:
         total = int(hyper.max_steps)
     else:
         total = max(1, math.ceil(per_epoch * float(hyper.epochs)))
-    eval_steps = int(eval_config.eval_steps or max(1, total // 5))
+    n_evals = evaluations_for(total, hyper, int(eval_texts), int(texts_per_row))
+    eval_steps = int(eval_config.eval_steps or max(1, total // n_evals))
     save_steps = int(eval_config.save_steps or eval_steps)
     logging_steps = int(eval_config.logging_steps or max(1, total // 100))
     return StepPlan(per_epoch, total, eval_steps, save_steps, logging_steps)

@@ -85,11 +85,13 @@ def test_build_tab(client, studio):
     report = client.predict(api_name="/build_clean")
     assert report[0]["rows_in"] >= report[0]["rows_out"] > 0
     # split into durable files (train/validation/test JSONL + a BEIR set), then train on them
+    before = set(studio["datasets"].glob("built-*"))  # other tests of this session may have built sets too
     files = client.predict("8:1:1", api_name="/build_split")
     files = files[0] if isinstance(files, tuple) else files
     names = sorted(Path(f).name for f in files)
     assert names == ["corpus.jsonl", "queries.jsonl", "test.jsonl", "test.tsv", "train.jsonl", "validation.jsonl"]
-    built = [p for p in studio["datasets"].glob("built-*") if (p / "train.jsonl").is_file()]
+    built = [p for p in set(studio["datasets"].glob("built-*")) - before if (p / "train.jsonl").is_file()]
+    assert len(built) == 1, built
     assert built and (built[0] / "beir" / "qrels" / "test.tsv").is_file()
     n_train = sum(1 for _ in open(built[0] / "train.jsonl", encoding="utf-8"))
     client.predict(api_name="/build_use")  # the session's data is now the built set: the config says so

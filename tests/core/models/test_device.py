@@ -71,8 +71,14 @@ def test_cgroup_v2_quota_is_read(monkeypatch, tmp_path):
 def test_set_threads_sets_torch_threads(monkeypatch):
     before = torch.get_num_threads()
     monkeypatch.setattr(device_mod, "available_cores", lambda: 3)
+    monkeypatch.delenv("STUDIO_THREADS", raising=False)
     try:
         assert set_threads() == 3 and torch.get_num_threads() == 3
+        monkeypatch.setenv("STUDIO_THREADS", "2")  # a shared machine: threads per process
+        assert set_threads() == 2 and torch.get_num_threads() == 2
+        monkeypatch.setenv("STUDIO_THREADS", "many")  # not a whole number: the cores available
+        assert set_threads() == 3
+        monkeypatch.delenv("STUDIO_THREADS")
         assert set_threads(1) == 1 and torch.get_num_threads() == 1
         assert set_threads(0) == 1  # never zero threads
     finally:

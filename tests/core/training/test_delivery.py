@@ -236,3 +236,23 @@ def test_export_model_dir_prefers_delivered_then_best_then_final(tiny_model_path
     shutil.copytree(tiny_model_path, run / DELIVERED)
     assert export_model_dir(run) == run / DELIVERED
     assert export_model_dir(run, "final") == run / "final"
+
+
+def test_best_with_the_weights_of_final_is_scored_once(tiny_model_path, tmp_path, monkeypatch):
+    """When the best checkpoint is the last step, best/ and final/ hold the same weights: delivery scores them
+    once (the same per-query NDCG@10 for both) instead of searching the validation pool twice."""
+    from core.training import delivery as D
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    _noisy_copy(tiny_model_path, run_dir / "final", seed=1)
+    shutil.copytree(run_dir / "final", run_dir / "best")
+    assert D.weights_digest(run_dir / "best") == D.weights_digest(run_dir / "final")
+    assert D.weights_digest(run_dir / "final") != D.weights_digest(tiny_model_path)
+    calls = []
+    real = D.per_query_ndcg
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: calls.append(m) or real(m, e, b))
+    rec = deliver(run_dir, str(tiny_model_path), _evalset(), alphas=(), general="none")
+    by = {c["name"]: c for c in rec["candidates"]}
+    assert by["best"]["ndcg@10"] == by["final"]["ndcg@10"]
+    assert len(calls) == 2  # base, then best; final reused best's scores

@@ -22,3 +22,20 @@ def test_evaluation_and_save_schedule():
     assert plan.evaluations_during_training() == 4 and not plan.final_evaluation_needed()
     assert plan.checkpoint_saves() == 2
     assert plan_steps(0, HyperParams(batch_size=32, epochs=1), EvalConfig()).total_steps == 1
+
+
+def test_evaluation_cadence_keeps_evaluations_under_a_quarter_of_training():
+    """With eval_steps open, a short run on a big validation pool evaluates once (at its end); a long run on a
+    small pool evaluates five times; an explicit eval_steps always wins."""
+    from core.training.schedule import EVAL_BUDGET, evaluations_for
+
+    h = HyperParams(batch_size=32, epochs=1)
+    # 15 steps x 32 rows x 2 texts x 3 = 2,880 text-passes of training; one evaluation encodes 1,028 texts
+    short = plan_steps(480, h, EvalConfig(), eval_texts=1028, texts_per_row=2)
+    assert short.total_steps == 15 and short.eval_steps == 15 and short.evaluations_during_training() == 1
+    assert evaluations_for(15, h, 1028, 2) * 1028 <= max(1028, EVAL_BUDGET * 2880)
+    long = plan_steps(32_000, h, EvalConfig(), eval_texts=1028, texts_per_row=2)
+    assert long.total_steps == 1000 and long.eval_steps == 200 and long.evaluations_during_training() == 5
+    middle = plan_steps(6400, h, EvalConfig(), eval_texts=3000, texts_per_row=3)  # 200 steps: 57,600 x 0.25 / 3,000
+    assert middle.eval_steps == 200 // 4
+    assert plan_steps(480, h, EvalConfig(eval_steps=3), eval_texts=1028).eval_steps == 3
