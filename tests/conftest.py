@@ -136,3 +136,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name.startswith("test_browser"):
             item.add_marker(pytest.mark.browser)
+
+
+from tests import endpoint_audit  # noqa: E402
+
+endpoint_audit.install()
+
+
+def pytest_configure(config):
+    endpoint_audit.configure(config)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    endpoint_audit.finish(session)
