@@ -132,10 +132,13 @@ def tiny_pairs(n: int = 40, seed: int = 0) -> list[tuple[str, str]]:
 
 def pytest_collection_modifyitems(config, items):
     """Apply the ``browser`` marker to every test in a ``test_browser*.py`` file (headless Chromium), so
-    ``-m "not browser"`` gives a quick loop; the default run still runs everything."""
+    ``-m "not browser"`` gives a quick loop; the default run still runs everything. Slow tests go first."""
     for item in items:
         if item.path.name.startswith("test_browser"):
             item.add_marker(pytest.mark.browser)
+    # the real-model tests (minutes each) first, so pytest-xdist's workers start them while the other worker
+    # runs the many short tests, instead of finishing the run on them alone; the order is otherwise kept
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 from tests import endpoint_audit  # noqa: E402

@@ -214,8 +214,8 @@ S: dict[str, tuple[str, str]] = {
     "save_checkpoint": ("checkpoint", "检查点"),
     "save_best": ("best model", "最佳模型"),
     "save_final": ("final model", "最终模型"),
-    "est_breakdown": ("Start and model load {load} · base evaluation {base} · training {train} · evaluations {evals} · saving {save}",
-                      "启动与加载模型 {load} · 基础模型评估 {base} · 训练 {train} · 评估 {evals} · 保存 {save}"),
+    "est_breakdown": ("Start and model load {load} · base evaluation {base} · training {train} · evaluations {evals} · saving {save} · choosing the delivered model {deliver}",
+                      "启动与加载模型 {load} · 基础模型评估 {base} · 训练 {train} · 评估 {evals} · 保存 {save} · 选择交付模型 {deliver}"),
     "stop_already": ("{name} is already stopping; it shows stopped once its process has exited.",
                      "{name} 正在停止；进程退出后会显示“已停止”。"),
     "resumed": ("Training resumed: {name}", "已继续训练：{name}"),
@@ -693,6 +693,7 @@ ENGINE_ZH: dict[str, str] = {
     "The blend weight alpha must be between 0 and 1, got {alpha}.": "混合权重 alpha 必须在 0 到 1 之间，实际为 {alpha}。",
     # --- evaluation (core/evaluation/cli.py)
     "--train-data '{path}' holds {format} rows (expected pair, triplet or qpn data with passages).": "--train-data '{path}' 是 {format} 数据（应为带段落的 pair、triplet 或 qpn 数据）。",
+    "The training data '{path}' holds {format} rows (expected pair, triplet or qpn data with passages).": "训练数据 '{path}' 是 {format} 数据（应为带段落的 pair、triplet 或 qpn 数据）。",
     # --- data files: limits, encodings, JSON (core/data/readers.py, core/data/beir.py)
     "The environment variable STUDIO_{name} is '{raw}'; expected a number.": "环境变量 STUDIO_{name} 为 '{raw}'；应为数字。",
     "The environment variable STUDIO_{name} is {raw}; expected a number above 0.": "环境变量 STUDIO_{name} 为 {raw}；应为大于 0 的数字。",

@@ -81,14 +81,9 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
 
 def _seen_passages(path: str) -> set[str]:
     """Every passage text of a training data file (pair / triplet / qpn), for the seen / unseen split."""
-    from core.data import load_data
-    from core.training.evaluators import row_passages
+    from core.evaluation.seen import training_passages
 
-    loaded = load_data(path)
-    if loaded.format not in ("pair", "triplet", "qpn"):
-        raise ConfigError(f"--train-data '{path}' holds {loaded.format} rows (expected pair, triplet or qpn data "
-                          "with passages).")
-    return set(row_passages(loaded.df, loaded.format))
+    return training_passages(path, from_cli=True)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

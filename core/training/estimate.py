@@ -6,7 +6,8 @@ the model with its strategy applied (``core.models.load_model`` + ``core.strateg
 trainable-parameter count is the run's). It then measures, on this machine, with this model and these
 settings, a short speed probe: two training steps (forward + backward + AdamW) on real training rows and the
 encoding speed of validation texts. The time is: process start + model load + base evaluation + steps x
-step time + evaluations during training + the final evaluation + checkpoint / model saves.
+step time + evaluations during training + the final evaluation + checkpoint / model saves + the
+delivered-model choice (candidates scored on validation, the general-domain check).
 
 The probe result is cached per (model, strategy, batch size, sequence length, data format, sample texts), so
 changing any of them measures again; ``clear_probe_cache()`` empties it. Memory: fp32 weights + gradients and
@@ -108,8 +109,9 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     saves = plan.checkpoint_saves() * ckpt_bytes / SAVE_BYTES_PER_SECOND
     model_saves = (1 + (min(evals, 3) if has_eval else 0)) * probe.total * 4 / SAVE_BYTES_PER_SECOND  # final/ + best/
     train = plan.total_steps * config.hyper.gradient_accumulation_steps * probe.step_seconds
+    deliver = _delivery_seconds(config, splits.format, val_texts, one_eval, evals, probe.encode_texts_per_second)
     breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "evaluate_base": base_eval,
-                 "train": train, "evaluate": evals * one_eval, "save": saves + model_saves}
+                 "train": train, "evaluate": evals * one_eval, "save": saves + model_saves, "deliver": deliver}
     seconds = sum(breakdown.values())
     if _device() == "cuda":
         notes.append("Measured on the GPU; other work on it changes the time.")
@@ -130,6 +132,32 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     rows = len(train_ds)
     return Estimate(seconds, peak, plan.total_steps, rows, probe.tokens_per_text, probe.total, probe.trainable,
                     notes, breakdown)
+
+
+def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_eval: float, evals: int,
+                      texts_per_second: float) -> float:
+    """Time of the delivered-model choice at the end of a retrieval run (``core.training.delivery``): the base,
+    best/ (and final/ when it differs: more than one evaluation) and each blend scored on validation, then the
+    base and the delivered model on the general-domain set of each language of the validation texts."""
+    if fmt not in ("pair", "triplet", "qpn") or not val_texts or texts_per_second <= 0:
+        return 0.0
+    from core.training.delivery import ALPHAS, GENERAL_MAX_PASSAGES, general_dir, languages_of
+
+    candidates = 1 + (2 if evals > 1 else 1) + len(ALPHAS)
+    seconds = candidates * one_eval
+    for lang in languages_of(val_texts):
+        folder, _ = general_dir(lang, getattr(config.data, "general", None))
+        if folder is None:
+            continue
+        try:
+            from core.evaluation.evalset import load_beir
+
+            ev = load_beir(folder)
+        except Exception:  # the run will say why it skips the set
+            continue
+        texts = len(ev.queries) + min(len(ev.corpus), GENERAL_MAX_PASSAGES)
+        seconds += 2 * texts / texts_per_second
+    return seconds
 
 
 def _device() -> str:

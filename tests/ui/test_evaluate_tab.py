@@ -52,3 +52,25 @@ def test_no_run_chosen_is_one_clear_sentence(client):
 
     with pytest.raises(AppError, match="Choose a trained run first"):
         client.predict(None, None, "en", api_name="/evaluate")
+
+
+def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
+    """The Evaluate tab reads the run's training data: queries whose gold passages it contained and those it
+    never saw each get their own verdict sentence."""
+    from core.training import TrainConfig
+
+    rd = studio["runs"] / "seen-split"
+    rd.mkdir(parents=True, exist_ok=True)
+    test_rows = (studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()
+    train = rd / "half-of-test.jsonl"
+    train.write_text("\n".join(test_rows[: len(test_rows) // 2]) + "\n", encoding="utf-8")
+    cfg = TrainConfig(name="seen-split", model=studio["model"])
+    cfg.data.train = [str(train)]
+    cfg.save(rd / "config.yaml")
+    shutil.copytree(studio["model"], rd / "final", dirs_exist_ok=True)
+    (rd / "status.json").write_text(json.dumps({"status": "completed"}))
+    en = client.predict("seen-split", None, "en", api_name="/evaluate")[0]
+    assert "(queries whose gold passages the training data contained)" in en
+    assert "(queries whose gold passages the training data never contained)" in en
+    zh = client.predict("seen-split", None, "zh", api_name="/evaluate")[0]
+    assert "出现在训练数据中的查询" in zh and "从未出现在训练数据中的查询" in zh

@@ -70,8 +70,10 @@ def build(ctx) -> dict:
 
         rd = run_dir(run_name)
         evalset = load_evalset(eval_source(data_state, up))
+        from core.evaluation.seen import run_training_passages
+
         result = evaluate_models([("base", base_model_of(rd)), ("tuned", str(model_dir(rd)))], evalset,
-                                 progress=_progress_fn(progress))
+                                 progress=_progress_fn(progress), seen_passages=run_training_passages(rd))
         result.save(rd)
         out = Path(tempfile.mkdtemp(prefix="studio-eval-"))
         bar = str(bar_chart(result, out / "bars.png"))

@@ -482,7 +482,8 @@ def on_estimate(ui: TrainUI, v: dict):
     if b:
         text += "\n\n" + t("est_breakdown", lang, load=fmt_seconds(b.get("startup", 0) + b.get("load_model", 0)),
                            base=fmt_seconds(b.get("evaluate_base", 0)), train=fmt_seconds(b.get("train", 0)),
-                           evals=fmt_seconds(b.get("evaluate", 0)), save=fmt_seconds(b.get("save", 0)))
+                           evals=fmt_seconds(b.get("evaluate", 0)), save=fmt_seconds(b.get("save", 0)),
+                           deliver=fmt_seconds(b.get("deliver", 0)))
     if est.notes:
         text += "\n\n" + "\n".join(f"- {tr_engine(n, lang)}" for n in est.notes)
     yield {ui.est_md: text, **cli_outputs(ui, cfg)}

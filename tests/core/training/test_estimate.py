@@ -62,6 +62,8 @@ def test_estimate_agrees_with_the_run_on_steps_and_parameters(tiny_model_path, f
     assert (est.trainable_parameters, est.parameters) == (params["trainable"], params["total"])
     assert est.breakdown["evaluate_base"] > 0 and est.breakdown["evaluate"] > 0 and est.breakdown["load_model"] > 0
     assert abs(sum(est.breakdown.values()) - est.seconds) < 1e-6
+    # the delivered-model choice: base, best/, final/ and three blends scored on validation (general check off)
+    assert abs(est.breakdown["deliver"] - 6 * est.breakdown["evaluate_base"]) < 1e-6
 
 
 def test_probe_is_cached_per_model_and_settings(tiny_model_path, format_file):

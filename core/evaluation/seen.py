@@ -1,0 +1,52 @@
+"""The passages a run trained on, to split a verdict into seen and unseen queries.
+
+``training_passages(path, format=None, mapping=None) -> set[str]``: every passage text (positives and
+negatives) of one training data file in a retrieval format (pair / triplet / qpn); a ``ConfigError`` naming
+the file otherwise. ``run_training_passages(run_dir) -> set[str] | None``: the same over every training file
+of a run's ``config.yaml`` (read with the run's format and column mapping), or None when the run has no such
+file (then no seen / unseen split is made).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from core.errors import ConfigError, StudioError
+
+RETRIEVAL_FORMATS = ("pair", "triplet", "qpn")
+
+
+def training_passages(path: str, format: Optional[str] = None, mapping: Optional[dict] = None,
+                      from_cli: bool = False) -> set[str]:
+    """``from_cli``: the error names the ``--train-data`` option the path came from."""
+    from core.data import load_data
+    from core.training.evaluators import row_passages
+
+    loaded = load_data(path, format=format, mapping=mapping)
+    if loaded.format not in RETRIEVAL_FORMATS:
+        if from_cli:
+            raise ConfigError(f"--train-data '{path}' holds {loaded.format} rows (expected pair, triplet or qpn data "
+                              "with passages).")
+        raise ConfigError(f"The training data '{path}' holds {loaded.format} rows (expected pair, triplet or qpn "
+                          "data with passages).")
+    return set(row_passages(loaded.df, loaded.format))
+
+
+def run_training_passages(run_dir: str | Path) -> Optional[set[str]]:
+    from core.training import TrainConfig
+
+    cfg_path = Path(run_dir) / "config.yaml"
+    if not cfg_path.is_file():
+        return None
+    try:
+        cfg = TrainConfig.load(cfg_path)
+        paths = [p for p in (cfg.data.train or []) if p and Path(p).is_file()]
+        if not paths:
+            return None
+        out: set[str] = set()
+        for p in paths:
+            out |= training_passages(p, cfg.data.format, cfg.data.mapping or None)
+        return out
+    except StudioError:  # not retrieval data, or a file that no longer reads: no split, the verdict stands
+        return None
