@@ -14,14 +14,12 @@ from typing import Optional
 
 from core.errors import ConfigError, StudioError
 
-RETRIEVAL_FORMATS = ("pair", "triplet", "qpn")
-
 
 def training_passages(path: str, format: Optional[str] = None, mapping: Optional[dict] = None,
                       from_cli: bool = False) -> set[str]:
     """``from_cli``: the error names the ``--train-data`` option the path came from."""
     from core.data import load_data
-    from core.training.evaluators import row_passages
+    from core.training.evaluators import RETRIEVAL_FORMATS, row_passages
 
     loaded = load_data(path, format=format, mapping=mapping)
     if loaded.format not in RETRIEVAL_FORMATS:

@@ -75,8 +75,9 @@ def evalset_from_evaluator(evaluator: Any):
 
 
 def weights_digest(folder: Path) -> Optional[str]:
-    """A digest of a saved model's weight files (name, size, content), equal for two folders holding the same
-    weights; None when the folder has no safetensors file."""
+    """A digest of a saved model's weight files (name, size, whole content), equal for two folders holding the
+    same weights; None when the folder has no safetensors file. (``core.models.model_fingerprint`` would not
+    do: it samples large files and includes their mtimes, so best/ and final/ saved apart always differ.)"""
     import hashlib
 
     files = sorted(Path(folder).rglob("*.safetensors"))
@@ -290,15 +291,14 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         digest = weights_digest(c.path) if c.path is not None else None
         if digest is not None and digest in scored:
             c.per_query = list(scored[digest])  # the same weights as a candidate already scored
-            c.mean = sum(c.per_query) / len(c.per_query)
-            continue
-        model = models.get(c.name) or c.load()
-        c.per_query = per_query_ndcg(model, evalset, batch_size)
-        if digest is not None:
-            scored[digest] = c.per_query
+        else:
+            model = models.get(c.name) or c.load()
+            c.per_query = per_query_ndcg(model, evalset, batch_size)
+            if digest is not None:
+                scored[digest] = c.per_query
+            if c.name != tuned_name and c.name != "base":
+                del model  # reloaded (or rebuilt) if chosen
         c.mean = sum(c.per_query) / len(c.per_query)
-        if c.name != tuned_name and c.name != "base":
-            del model  # reloaded (or rebuilt) if chosen
     for c in cands:
         c.vs_base = paired_difference(cands[0].per_query, c.per_query)
     chosen, why = choose(cands)

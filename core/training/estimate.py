@@ -139,10 +139,12 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
     """Time of the delivered-model choice at the end of a retrieval run (``core.training.delivery``): the base,
     best/ (and final/ when it differs: more than one evaluation) and each blend scored on validation, then the
     base and the delivered model on the general-domain set of each language of the validation texts."""
-    if fmt not in ("pair", "triplet", "qpn") or not val_texts or texts_per_second <= 0:
-        return 0.0
+    from core.evaluation.evalset import load_beir
     from core.training.delivery import ALPHAS, GENERAL_MAX_PASSAGES, general_dir, languages_of
+    from core.training.evaluators import RETRIEVAL_FORMATS
 
+    if fmt not in RETRIEVAL_FORMATS or not val_texts or texts_per_second <= 0:
+        return 0.0
     candidates = 1 + (2 if evals > 1 else 1) + len(ALPHAS)
     seconds = candidates * one_eval
     for lang in languages_of(val_texts):
@@ -150,8 +152,6 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
         if folder is None:
             continue
         try:
-            from core.evaluation.evalset import load_beir
-
             ev = load_beir(folder)
         except Exception:  # the run will say why it skips the set
             continue
@@ -187,9 +187,9 @@ def _validation_texts(df, fmt: str, config: TrainConfig, train_df=None) -> list[
     retrieval formats, both sides of pairs otherwise)."""
     if df is None or len(df) == 0:
         return []
-    if fmt in ("pair", "triplet", "qpn"):
-        from core.training.evaluators import validation_retrieval
+    from core.training.evaluators import RETRIEVAL_FORMATS, validation_retrieval
 
+    if fmt in RETRIEVAL_FORMATS:
         queries, corpus, _, _ = validation_retrieval(df, fmt, config.eval.max_eval_queries, config.seed, train_df,
                                                      config.data.corpus, config.eval.max_eval_passages)
         texts = list(queries.values()) + list(corpus.values())

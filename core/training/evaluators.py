@@ -26,6 +26,7 @@ import pandas as pd
 
 EVAL_NAME = "val"
 MIN_POOL = 2000  # the passage cap never goes below this (where the data has that many passages)
+RETRIEVAL_FORMATS = ("pair", "triplet", "qpn")  # formats with queries and passages: evaluated by retrieval
 
 
 @dataclass
@@ -48,7 +49,7 @@ def prompt_names(model) -> tuple[Optional[str], Optional[str]]:
 
 def row_passages(df: Optional[pd.DataFrame], fmt: str) -> list[str]:
     """Every distinct passage (positives and negatives) of pair / triplet / qpn rows, in first-seen order."""
-    if df is None or len(df) == 0 or fmt not in ("pair", "triplet", "qpn"):
+    if df is None or len(df) == 0 or fmt not in RETRIEVAL_FORMATS:
         return []
     from core.evaluation.evalset import from_dataframe
 
@@ -135,7 +136,7 @@ def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Op
     from sentence_transformers.sentence_transformer import evaluation as ev
 
     qp, pp = prompt_names(model)
-    if fmt in ("pair", "triplet", "qpn"):
+    if fmt in RETRIEVAL_FORMATS:
         queries, pool, relevant, sources = validation_retrieval(df, fmt, max_queries, seed, train_df, corpus,
                                                                 max_passages)
         ir = ev.InformationRetrievalEvaluator(

@@ -33,8 +33,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+WARMUP_RATIO = 0.1  # share of the steps spent warming up, in both recipes (and the Train tab's default)
 PLAIN = {"model": "minilm", "hyper.epochs": 1.0, "hyper.batch_size": 32, "hyper.learning_rate": 2e-5,
-         "hyper.warmup_ratio": 0.1}
+         "hyper.warmup_ratio": WARMUP_RATIO}
 RECIPES = ("auto", "plain")
 # Text columns per format: which hold queries and which hold passages.
 _QUERY_COLS = {"pair": ["anchor"], "triplet": ["anchor"], "qpn": ["query"], "scored_pair": ["sentence1"],
@@ -224,5 +225,5 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     batch = 32 if rows >= 256 else max(8, 2 ** int(math.log2(max(8, rows // 8))))
     fill("hyper.batch_size", batch, f"batch {batch}: in-batch negatives grow with the batch"
          + ("" if batch == 32 else f"; kept small so {rows} pairs give enough steps"))
-    fill("hyper.warmup_ratio", 0.1, "warm-up 10% of the steps")
+    fill("hyper.warmup_ratio", WARMUP_RATIO, "warm-up 10% of the steps")  # the sentence names WARMUP_RATIO
     return RecipePlan(cfg, choices)

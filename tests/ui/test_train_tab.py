@@ -165,10 +165,12 @@ def test_model_picker_shows_languages_and_follows_the_data(tmp_path):
 
 def test_zero_in_an_open_field_leaves_it_to_the_recipe(client, studio):
     """Gradio's number box sends 0 for an empty field (its front end sets a missing value to 0): epochs, batch
-    size, learning rate and length at 0 are left open for the recipe, never refused as "less than minimum"."""
-    est = client.predict(*train_args(studio["model"], "open-run", epochs=0, batch=0, lr=0, max_seq=0, max_steps=-1),
-                         api_name="/train_estimate")
+    size, learning rate and length at 0 are left open for the recipe, never refused as "less than minimum";
+    warm-up 0 stays 0."""
+    est = client.predict(*train_args(studio["model"], "open-run", epochs=0, batch=0, lr=0, max_seq=0, max_steps=-1,
+                                     warmup=0), api_name="/train_estimate")
     yaml_text = est[2]
+    assert "warmup_ratio: 0.0" in yaml_text  # 0 warm-up is a setting (no warm-up), not an open field
     for key in ("epochs:", "batch_size:", "learning_rate:", "max_seq_length:"):
         line = [ln for ln in yaml_text.splitlines() if ln.strip().startswith(key)]
         assert line and line[0].split(":", 1)[1].strip() in ("null", "~", ""), (key, line)

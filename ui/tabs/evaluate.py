@@ -67,11 +67,10 @@ def build(ctx) -> dict:
     @handler
     def do_eval(run_name, data_state, up, lang="en", progress=gr.Progress()):
         from core.evaluation import bar_chart, evaluate_models, load_evalset, score_histograms
+        from core.evaluation.seen import run_training_passages
 
         rd = run_dir(run_name)
         evalset = load_evalset(eval_source(data_state, up))
-        from core.evaluation.seen import run_training_passages
-
         result = evaluate_models([("base", base_model_of(rd)), ("tuned", str(model_dir(rd)))], evalset,
                                  progress=_progress_fn(progress), seen_passages=run_training_passages(rd))
         result.save(rd)

@@ -275,7 +275,8 @@ def make_config(ui: TrainUI, v: dict):
     cfg.hyper.epochs = _open(v.get(ui.epochs), float)
     cfg.hyper.batch_size = _open(v.get(ui.batch), int)
     cfg.hyper.learning_rate = _open(v.get(ui.lr), float)
-    cfg.hyper.warmup_ratio = _open(v.get(ui.warmup), float)
+    warmup = v.get(ui.warmup)  # 0 is no warm-up, not an open field
+    cfg.hyper.warmup_ratio = float(warmup) if warmup not in (None, "") else None
     cfg.hyper.max_steps = int(max_steps) if max_steps not in (None, "") else -1
     cfg.hyper.max_seq_length = _open(max_seq, int)
     cfg.eval.eval_steps = int(eval_steps) if eval_steps else None
@@ -301,6 +302,7 @@ def cli_outputs(ui: TrainUI, cfg) -> dict:
 def form_from_config(ui: TrainUI, cfg, lang: str) -> dict:
     from core.losses import get_loss
     from core.strategies import get_strategy
+    from core.training.recipe import WARMUP_RATIO
 
     names = [n for _, n in model_choices(lang)]
     is_bundled = cfg.model in names
@@ -315,7 +317,7 @@ def form_from_config(ui: TrainUI, cfg, lang: str) -> dict:
            ui.loss: gr.update(choices=_losses(cfg.data.format), value=lname),
            ui.strategy: gr.update(value=cfg.strategy.name),
            ui.run_name: cfg.name, ui.epochs: cfg.hyper.epochs, ui.batch: cfg.hyper.batch_size,
-           ui.lr: cfg.hyper.learning_rate, ui.warmup: 0.1 if cfg.hyper.warmup_ratio is None else cfg.hyper.warmup_ratio, ui.max_steps: cfg.hyper.max_steps,
+           ui.lr: cfg.hyper.learning_rate, ui.warmup: WARMUP_RATIO if cfg.hyper.warmup_ratio is None else cfg.hyper.warmup_ratio, ui.max_steps: cfg.hyper.max_steps,
            ui.max_seq: cfg.hyper.max_seq_length, ui.eval_steps: cfg.eval.eval_steps or 0,
            ui.recipe: getattr(cfg, "recipe", "auto") or "auto",
            ui.loss_md: loss_info(lname, cfg.data.format, lang)}
@@ -617,6 +619,7 @@ def build(ctx) -> dict:
     from core.models import DEFAULT_MODEL
     from core.strategies import STRATEGIES
     from core.training.events import empty_view
+    from core.training.recipe import WARMUP_RATIO
 
     ui = TrainUI(lang=ctx.lang, data_state=ctx.data_state)
     with gr.Tab(t("tab_train"), id=2, elem_id="tab-train") as tab:
@@ -654,7 +657,7 @@ def build(ctx) -> dict:
                         ui.lr = L.add(gr.Number(None, label=t("learning_rate"), elem_id="lr", info=t("open_info")),
                                       label="learning_rate", info="open_info")
                     with gr.Row():
-                        ui.warmup = L.add(gr.Number(0.1, label=t("warmup"), minimum=0, maximum=0.99), label="warmup")
+                        ui.warmup = L.add(gr.Number(WARMUP_RATIO, label=t("warmup"), minimum=0, maximum=0.99), label="warmup")
                         ui.max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps"), label="max_steps")
                         ui.max_seq = L.add(gr.Number(None, label=t("max_seq_length"), precision=0,
                                                      info=t("open_info")), label="max_seq_length", info="open_info")
