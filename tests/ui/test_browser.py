@@ -156,11 +156,14 @@ def test_studio_in_browser(page, studio):
     expect(page.locator("#eval-run input")).to_have_value(re.compile("^browser-run"), timeout=20_000)
     page.locator("#eval-go").click()
     expect(page.locator("#eval-headline")).to_contain_text("ndcg@10", timeout=90_000)
+    # the run's own training data splits the verdict: the sample's test queries were never trained on
+    expect(page.locator("#eval-headline")).to_contain_text("(queries whose gold passages the training data never contained)")
     shot(page, "evaluate")
 
     tab(page, "6. Export")
     pick_run(page, "#exp-run", "browser-run")
     expect(page.locator("#exp-card")).to_contain_text("browser-run", timeout=20_000)
+    expect(page.locator("#exp-which input[value='delivered']")).to_be_checked()  # the run's choice is preselected
     shot(page, "export")
 
     # 5. language switch re-labels the page
