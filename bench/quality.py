@@ -38,6 +38,12 @@ SETS = {  # name: (language, how to split)
 }
 GENERAL = {"en": "general_en", "zh": "general_zh"}
 MODELS = {"en": "minilm", "zh": "multilingual-e5-small"}
+# (row name, recipe, config overrides): the plain script, the studio's defaults, and one row per lever
+CONDITIONS = [
+    ("plain", "plain", {}),
+    ("studio", "auto", {}),
+    ("studio-inbatch", "auto", {"data.hard_negatives": "off"}),
+]
 
 
 def _pairs(ev, qids, rng, limit):
@@ -85,20 +91,36 @@ def ndcg_per_query(model, ev) -> list[float]:
     return [float(x) for x in m.per_query["ndcg@10"]]
 
 
-def train(pairs, model: str, recipe: str, runs: Path, name: str) -> tuple[str, float]:
+def train(pairs, model: str, recipe: str, runs: Path, name: str, **overrides) -> dict:
+    """Train one condition; returns its folders (delivered or final, and final), validation figures and time.
+    ``overrides``: dotted config keys set before the run (e.g. ``{"data.hard_negatives": "off"}``)."""
     from core.training import TrainConfig, run_training
+    from core.training.recipe import _set
 
     data = runs / f"{name}.jsonl"
     data.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
     cfg = TrainConfig(name=name, model=model, recipe=recipe)
     cfg.data.train = [str(data)]
+    for key, value in overrides.items():
+        _set(cfg, key.replace("__", "."), value)
     t0 = time.monotonic()
     status = run_training(cfg, runs / name)
     if status.get("status") != "completed":
         raise RuntimeError(f"{name}: {status}")
     run = runs / name
-    folder = run / "delivered" if (run / "delivered").is_dir() else run / "final"
-    return str(folder), time.monotonic() - t0
+    out = {"seconds": time.monotonic() - t0, "final": str(run / "final"),
+           "delivered": str(run / "delivered") if (run / "delivered").is_dir() else str(run / "final")}
+    delivery = run / "delivery.json"
+    if delivery.is_file():
+        rec = json.loads(delivery.read_text(encoding="utf-8"))
+        cands = {c["name"]: c for c in rec.get("candidates", [])}
+        out["val_queries"] = rec.get("validation", {}).get("queries")
+        out["val_passages"] = rec.get("validation", {}).get("passages")
+        out["val_base"] = cands.get("base", {}).get("ndcg@10")
+        out["val_final"] = cands.get("final", {}).get("ndcg@10")
+        out["val_delivered"] = rec.get("domain", {}).get("delivered")
+        out["delivered_name"] = rec.get("delivered")
+    return out
 
 
 def main() -> None:
@@ -134,15 +156,20 @@ def main() -> None:
             base_spec = MODELS[lang]
             base = load_model(base_spec)
             scores = {"base": (ndcg_per_query(base, test), ndcg_per_query(base, gen) if gen else None, 0.0)}
-            for cond, recipe in (("plain", "plain"), ("studio", "auto")):
-                folder, secs = train(pairs, base_spec, recipe, runs, f"{name}-{cond}")
-                m = SentenceTransformer(folder, device="cpu")
-                scores[cond] = (ndcg_per_query(m, test), ndcg_per_query(m, gen) if gen else None, secs)
+            val = {}
+            for cond, recipe, over in CONDITIONS:
+                info = train(pairs, base_spec, recipe, runs, f"{name}-{cond}", **over)
+                m = SentenceTransformer(info["delivered"], device="cpu")
+                scores[cond] = (ndcg_per_query(m, test), ndcg_per_query(m, gen) if gen else None, info["seconds"])
+                if info["final"] != info["delivered"] and cond != "plain":
+                    f = SentenceTransformer(info["final"], device="cpu")
+                    scores[cond + "/final"] = (ndcg_per_query(f, test), None, info["seconds"])
+                val[cond] = info
             rows = {}
             b_dom, b_gen, _ = scores["base"]
             print(f"\n{name} ({lang}): {len(pairs)} training pairs, test {len(test.queries)} queries over "
                   f"{len(test.corpus)} passages; general {GENERAL[lang]}")
-            print(f"{'model':8} {'NDCG@10':>8} {'vs base':>9} {'95% CI':>20} {'verdict':>14} {'general':>8} {'Δgen':>7} {'train s':>8}")
+            print(f"{'model':16} {'NDCG@10':>8} {'vs base':>9} {'95% CI':>20} {'verdict':>14} {'general':>8} {'Δgen':>7} {'train s':>8}")
             for cond, (dom, gen_s, secs) in scores.items():
                 d = paired_difference(b_dom, dom)
                 g = paired_difference(b_gen, gen_s) if gen_s else None
@@ -151,9 +178,27 @@ def main() -> None:
                               "general_diff": g.diff if g else None, "train_seconds": round(secs, 1)}
                 ci = f"[{d.ci_low:+.4f}, {d.ci_high:+.4f}]"
                 gen_txt = f"{g.mean_b:8.4f} {g.diff:+7.4f}" if g else f"{'-':>8} {'-':>7}"
-                print(f"{cond:8} {d.mean_b:8.4f} {d.relative or 0:+9.1%} {ci:>20} {d.verdict:>14} {gen_txt} {secs:8.0f}")
+                print(f"{cond:16} {d.mean_b:8.4f} {d.relative or 0:+9.1%} {ci:>20} {d.verdict:>14} {gen_txt} {secs:8.0f}")
+            print("validation vs test (the gain's sign must agree):")
+            print(f"{'run':16} {'model':10} {'val base':>9} {'val tuned':>9} {'val gain':>9} {'test gain':>9} {'agree':>6}")
+            agree = {}
+            for cond, info in val.items():
+                if info.get("val_base") is None:
+                    continue
+                for which, key in (("final", "val_final"), ("delivered", "val_delivered")):
+                    label = cond + "/final" if which == "final" and cond + "/final" in scores else cond
+                    if which == "final" and label == cond and info.get("delivered_name") != "final":
+                        continue  # final/ was not scored on test (it is the delivered model or the plain run)
+                    vg = (info.get(key) or 0.0) - info["val_base"]
+                    tg = rows[label]["diff"]
+                    ok = (vg > 0) == (tg > 0) or abs(vg) < 1e-9
+                    agree[f"{cond}:{which}"] = {"val_gain": vg, "test_gain": tg, "agree": ok}
+                    print(f"{cond:16} {which:10} {info['val_base']:9.4f} {info.get(key) or 0:9.4f} {vg:+9.4f} "
+                          f"{tg:+9.4f} {'yes' if ok else 'NO':>6}")
             results[name] = {"lang": lang, "pairs": len(pairs), "test_queries": len(test.queries),
-                             "corpus": len(test.corpus), "rows": rows}
+                             "corpus": len(test.corpus), "rows": rows, "validation": agree,
+                             "validation_size": {c: [i.get("val_queries"), i.get("val_passages")] for c, i in val.items()},
+                             "delivered": {c: i.get("delivered_name") for c, i in val.items()}}
     print(json.dumps({"bench": "quality", "pairs": n_pairs, "sets": results}, ensure_ascii=False))
 
 

@@ -205,6 +205,8 @@ S: dict[str, tuple[str, str]] = {
     "st_unknown": ("unknown", "未知"),
     "ph_queued": ("Starting the training process…", "正在启动训练进程…"),
     "ph_loading_model": ("Loading the model and data…", "正在加载模型和数据…"),
+    "ph_mining": ("Mining hard negatives with the base model: {done}/{total} texts",
+                  "正在用基础模型挖掘难负例：{done}/{total} 条文本"),
     "ph_evaluating_base": ("Evaluating the base model: {done}/{total} texts", "正在评估基础模型：{done}/{total} 条文本"),
     "ph_evaluating": ("Evaluating at step {step}: {done}/{total} texts", "第 {step} 步评估中：{done}/{total} 条文本"),
     "ph_saving": ("Saving the {what} at step {step}…", "第 {step} 步：正在保存{what}…"),

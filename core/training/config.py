@@ -25,6 +25,8 @@ from core.errors import ConfigError
 from core.paths import atomic_write_text
 from core.secrets import refuse_secrets
 
+HARD_NEGATIVES = ("mined", "off")  # data.hard_negatives (None: the recipe decides)
+
 
 @dataclass
 class DataConfig:
@@ -43,6 +45,10 @@ class DataConfig:
     # sentence-transformers standard; every extra one adds a full text per row to each step on CPU.
     neg_nums: int = 1
     max_rows: Optional[int] = None
+    hard_negatives: Optional[str] = field(default=None, metadata={"help": (
+        "Negatives for data that has none ((query, positive) pairs): 'mined' takes one per query with the base "
+        "model from the training and knowledge-base passages, skipping candidates within 5% of the positive's "
+        "score as likely unlabelled answers; 'off' trains on in-batch negatives only; empty: the recipe decides.")})
     corpus: Optional[str] = field(default=None, metadata={"help": (
         "Knowledge-base passages (a corpus JSONL with 'text' per line, or a BEIR folder) added to the passages "
         "validation queries search, so validation looks like retrieval over the real corpus.")})
@@ -390,7 +396,8 @@ _FIELDS: dict[str, dict[str, Any]] = {
          "seed": _int(0, 2**32 - 1), "trust_remote_code": _bool},
     "data": {"train": _str_list, "format": _format, "mapping": _mapping, "validation": _str_list, "test": _str_list,
              "split": _split, "group_by": _str(optional=True), "neg_nums": _int(0, 1000),
-             "max_rows": _int(1, optional=True), "corpus": _str(optional=True), "general": _str(optional=True)},
+             "max_rows": _int(1, optional=True),
+             "hard_negatives": _str(choices=HARD_NEGATIVES, optional=True), "corpus": _str(optional=True), "general": _str(optional=True)},
     "loss": {"name": _str(optional=True), "params": _params, "matryoshka_dims": _dims, "guide_model": _str(optional=True)},
     "strategy": {"name": _str(), "params": _params},
     # warm-up below 1: transformers reads warmup_steps >= 1 as a step count, not a share

@@ -214,7 +214,7 @@ def phase_progress(view: dict, status: str) -> dict:
     """What the progress bar shows for a view and the run's displayed status: ``{"kind": ..., "fraction": f,
     "step": s, "total": n, "done": k, "eta": seconds or None, "what": ...}``.
 
-    ``kind`` is one of ``loading_model``, ``evaluating_base``, ``evaluating``, ``saving``, ``training``,
+    ``kind`` is one of ``loading_model``, ``mining`` (hard negatives), ``evaluating_base``, ``evaluating``, ``saving``, ``training``,
     ``stopping``, ``queued`` or the end status (``completed``, ``stopped``, ``failed``, ``interrupted``); for
     evaluations ``done``/``total`` count encoded texts, for training steps."""
     pr = view.get("progress") or {}
@@ -231,7 +231,7 @@ def phase_progress(view: dict, status: str) -> dict:
         return dict(base, kind=status, fraction=1.0 if status == "completed" else train_frac)
     if status == "queued" or (not phase and not pr):
         return dict(base, kind="queued", fraction=0.0)
-    if phase in ("evaluating_base", "evaluating"):
+    if phase in ("evaluating_base", "evaluating", "mining"):
         done, total = ph.get("done") or 0, ph.get("total") or 0
         return dict(base, kind=phase, done=done, total=total, fraction=done / total if total else 0.0,
                     step=ph.get("step", step))

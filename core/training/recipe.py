@@ -35,7 +35,7 @@ from typing import Any
 
 WARMUP_RATIO = 0.1  # share of the steps spent warming up, in both recipes (and the Train tab's default)
 PLAIN = {"model": "minilm", "hyper.epochs": 1.0, "hyper.batch_size": 32, "hyper.learning_rate": 2e-5,
-         "hyper.warmup_ratio": WARMUP_RATIO}
+         "hyper.warmup_ratio": WARMUP_RATIO, "data.hard_negatives": "off"}
 RECIPES = ("auto", "plain")
 # Text columns per format: which hold queries and which hold passages.
 _QUERY_COLS = {"pair": ["anchor"], "triplet": ["anchor"], "qpn": ["query"], "scored_pair": ["sentence1"],
@@ -226,4 +226,27 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     fill("hyper.batch_size", batch, f"batch {batch}: in-batch negatives grow with the batch"
          + ("" if batch == 32 else f"; kept small so {rows} pairs give enough steps"))
     fill("hyper.warmup_ratio", WARMUP_RATIO, "warm-up 10% of the steps")  # the sentence names WARMUP_RATIO
+    negatives = negatives_choice(cfg, splits)
+    if negatives is not None:
+        fill("data.hard_negatives", *negatives)
     return RecipePlan(cfg, choices)
+
+
+def negatives_choice(cfg, splits) -> tuple[str, str] | None:
+    """``(value, reason)`` for ``data.hard_negatives``, or None when the data brings its own negatives or is
+    not retrieval data. Mined negatives go to in-batch-negative losses on data that has no negative (see
+    ``core.training.negatives``); bench/quality.py's ``mined`` vs ``in-batch`` rows measure the effect."""
+    from core import losses as L
+    from core.training.negatives import MIN_POOL, can_mine, pool_size, wants_mining
+
+    if not can_mine(splits.format, splits.train):
+        return None
+    loss_name = cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)
+    spec = L.LOSSES.get(loss_name or "")
+    if not wants_mining(splits.format, splits.train, spec):
+        return "off", f"in-batch negatives only: {loss_name} takes no negative column"
+    pool = pool_size(splits.train, splits.format)
+    if pool < MIN_POOL and not cfg.data.corpus:
+        return "off", f"in-batch negatives only: {pool} passages, a batch already covers most of them"
+    return "mined", ("1 mined hard negative per query: the base model's closest wrong passage (top 30; "
+                     "candidates within 5% of the positive's score skipped as likely unlabelled answers)")

@@ -258,6 +258,28 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False,
     return dict(log.current)
 
 
+def _with_mined_negatives(config: TrainConfig, splits, model, loss_name: str, phases: _Phases, log: EventLog):
+    """``(training rows, their format, negatives per row)``: the splits' training rows as they are, or, with
+    ``data.hard_negatives: mined`` on data without negatives, query-pos-neg rows with one negative mined by the
+    base model (``core.training.negatives``; validation and test passages are never negatives)."""
+    from core import losses as L
+    from core.training.evaluators import corpus_passages, row_passages
+    from core.training.negatives import as_qpn, mine_for_training, wants_mining
+
+    if config.data.hard_negatives != "mined" or not wants_mining(splits.format, splits.train, L.LOSSES.get(loss_name)):
+        return splits.train, splits.format, config.data.neg_nums
+    passages = corpus_passages(config.data.corpus) if config.data.corpus else []
+    held_out = row_passages(splits.validation, splits.format) + row_passages(splits.test, splits.format)
+    queries = len(as_qpn(splits.train, splits.format))
+    phases.enter("mining", total=queries + len(set(passages) | set(row_passages(splits.train, splits.format))),
+                 counting=True)
+    mined = mine_for_training(splits.train, splits.format, model, passages=passages, exclude=held_out,
+                              seed=config.seed, batch_size=max(32, int(config.hyper.batch_size or 32)))
+    phases.finish()
+    log.emit("log", message=mined.summary())
+    return mined.rows, "qpn", max(1, config.data.neg_nums or 1)
+
+
 def _best_effort(fn, *args, **kwargs) -> None:
     """Call ``fn``; an OSError (the disk is still full) is ignored, the run is ending anyway."""
     try:
@@ -299,10 +321,12 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     model = load_model(config.model, trust_remote_code=config.trust_remote_code)
     if config.hyper.max_seq_length:
         model.max_seq_length = int(config.hyper.max_seq_length)
+    model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_strategy(model, config.strategy.name, config.strategy.params)
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total)
 
-    train_ds, notes = training_dataset(splits.train, splits.format, loss_name, config.data.neg_nums, config.seed)
+    train_df, train_format, neg_nums = _with_mined_negatives(config, splits, model, loss_name, phases, log)
+    train_ds, notes = training_dataset(train_df, train_format, loss_name, neg_nums, config.seed)
     for note in notes:
         log.emit("log", message=note)
     guide = load_model(config.loss.guide_model) if config.loss.guide_model else None
@@ -355,7 +379,6 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                              "t0": time.monotonic(), "step0": 0, "main_metric": main_metric}
 
     eval_texts = evaluator_texts(spec.evaluator) if spec else None
-    model.register_forward_hook(phases.count_forward)
 
     class StudioTrainer(SentenceTransformerTrainer):
         def evaluate(self, *a, **kw):

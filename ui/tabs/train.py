@@ -342,7 +342,7 @@ def progress_text(p: dict, lang: str) -> str:
     """The progress bar's sentence for ``core.training.events.phase_progress``'s answer."""
     kind = p["kind"]
     what = t("save_" + p["what"], lang) if p.get("what") in ("checkpoint", "best", "final") else ""
-    if kind in ("evaluating_base", "evaluating"):
+    if kind in ("evaluating_base", "evaluating", "mining"):
         return t("ph_" + kind, lang, done=p["done"], total=p["total"] or "?", step=p["step"])
     if kind in ("loading_model", "finishing", "queued"):
         return t("ph_" + kind, lang)

@@ -1,0 +1,91 @@
+"""Mined hard negatives for data that has none: the recipe's choice, the guard, held-out passages, the run."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core import losses as L
+from core.training import TrainConfig, read_events, run_training
+from core.training.data import Splits
+from core.training.negatives import as_qpn, can_mine, mine_for_training, wants_mining
+from core.training.recipe import negatives_choice, plan_recipe
+from tests.conftest import tiny_pairs
+
+
+def _pairs_df(n=60, seed=0) -> pd.DataFrame:
+    pairs = tiny_pairs(n, seed=seed)
+    return pd.DataFrame({"anchor": [q for q, _ in pairs], "positive": [p for _, p in pairs]})
+
+
+def test_only_data_without_negatives_and_in_batch_losses_are_mined():
+    pairs = _pairs_df()
+    qpn_with = pd.DataFrame({"query": ["a"], "pos": [["p"]], "neg": [["n"]]})
+    qpn_without = pd.DataFrame({"query": ["a"], "pos": [["p"]], "neg": [[]]})
+    assert can_mine("pair", pairs) and can_mine("qpn", qpn_without)
+    assert not can_mine("qpn", qpn_with) and not can_mine("triplet", pairs) and not can_mine("pair", None)
+    assert wants_mining("pair", pairs, L.LOSSES["MultipleNegativesRankingLoss"])
+    assert wants_mining("pair", pairs, L.LOSSES["CachedMultipleNegativesRankingLoss"])
+    assert not wants_mining("pair", pairs, L.LOSSES["CosineSimilarityLoss"])
+
+
+def test_recipe_decides_negatives_with_a_reason():
+    small = Splits("pair", _pairs_df(40), None, None)
+    cfg = TrainConfig(model="minilm")
+    value, reason = negatives_choice(cfg, small)
+    # 40 passages: a batch of 32 already holds most of them as in-batch negatives
+    assert value == "off" and "40 passages" in reason
+    many = pd.DataFrame({"anchor": [f"question {i}" for i in range(300)],
+                         "positive": [f"answer number {i} about pigs" for i in range(300)]})
+    value, reason = negatives_choice(cfg, Splits("pair", many, None, None))
+    assert value == "mined" and "5%" in reason
+    cfg.loss.name = "CosineSimilarityLoss"
+    assert negatives_choice(cfg, Splits("scored_pair", many.rename(columns={"anchor": "sentence1"}), None, None)) is None
+    plain = plan_recipe(TrainConfig(recipe="plain", model="minilm"), Splits("pair", many, None, None))
+    assert plain.config.data.hard_negatives == "off"
+    given = TrainConfig(model="minilm")
+    given.data.hard_negatives = "off"
+    assert plan_recipe(given, Splits("pair", many, None, None), tokenizer=None).config.data.hard_negatives == "off"
+
+
+def test_mining_never_uses_held_out_passages_or_the_positive(tiny_model_path):
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    df = _pairs_df(40)
+    held_out = ["african swine fever virus is a disease of the herd"]  # also some training rows' positive
+    extra = ["the farmer feeds the sow corn", "银行的贷款利率", "company profit report for the year"]
+    mined = mine_for_training(df, "pair", model, passages=extra, exclude=held_out + ["银行的贷款利率"], seed=0)
+    rows = mined.rows
+    assert list(rows.columns) == ["query", "pos", "neg"] and len(rows) == len(as_qpn(df, "pair"))
+    assert mined.mined > 0 and mined.pool >= len(extra) - 1
+    for pos, neg in zip(rows["pos"], rows["neg"]):
+        assert len(neg) <= 1
+        assert not set(neg) & set(pos)
+        assert "银行的贷款利率" not in neg and held_out[0] not in neg
+    assert "hard negatives" in mined.summary() and "5%" in mined.summary()
+
+
+def test_a_run_mines_when_the_recipe_says_so(tiny_model_path, tmp_path, tmp_runs):
+    import json
+
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps({"anchor": q, "positive": p}, ensure_ascii=False) + "\n"
+                            for q, p in tiny_pairs(60)), encoding="utf-8")
+    cfg = TrainConfig(name="mined", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.data.hard_negatives = "mined"
+    cfg.hyper.max_steps = 2
+    cfg.hyper.batch_size = 8
+    status = run_training(cfg, tmp_runs / "mined")
+    assert status["status"] == "completed", status
+    events, _ = read_events(tmp_runs / "mined")
+    phases = [e for e in events if e["type"] == "phase" and e.get("phase") == "mining"]
+    assert phases and phases[-1]["done"] == phases[-1]["total"] > 0
+    assert any(e["type"] == "log" and "hard negatives:" in e.get("message", "") for e in events)
+    off = TrainConfig(name="off", model=str(tiny_model_path))
+    off.data.train = [str(data)]
+    off.data.hard_negatives = "off"
+    off.hyper.max_steps = 1
+    assert run_training(off, tmp_runs / "off")["status"] == "completed"
+    events, _ = read_events(tmp_runs / "off")
+    assert not any(e["type"] == "phase" and e.get("phase") == "mining" for e in events)
