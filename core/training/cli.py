@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--recipe", choices=("auto", "plain"),
                    help="auto (default): fill every setting not given from the data and the model, each with a "
                         "reason in the run's 'recipe' event; plain: a plain sentence-transformers script's settings")
+    p.add_argument("--hard-negatives", choices=("mined", "off"),
+                   help=_help("data", "hard_negatives"))
     p.add_argument("--name", help="run name (folder name, sanitised)")
     p.add_argument("--write-config", help="only write the resulting config YAML here and exit")
     p.set_defaults(func=cmd_train)
@@ -71,10 +73,23 @@ def command_line(cfg) -> str:
             parts += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     if cfg.hyper.max_steps and cfg.hyper.max_steps > 0:
         parts += ["--max-steps", str(cfg.hyper.max_steps)]
+    if cfg.data.hard_negatives:
+        parts += ["--hard-negatives", cfg.data.hard_negatives]
     flags = " ".join(shlex.quote(p) for p in parts)
     note = ("# loss/strategy parameters, mapping and other settings live in the YAML; the exact equivalent is:\n"
             f"python -m core train --config {shlex.quote(safe_name(cfg.name, default='run'))}.yaml")
     return flags + "\n\n" + note
+
+
+def _help(section: str, name: str) -> str:
+    """A config field's help text (``field(metadata={"help": ...})`` in core/training/config.py)."""
+    import dataclasses
+
+    from core.training import config as C
+
+    owner = {"data": C.DataConfig, "hyper": C.HyperParams, "eval": C.EvalConfig}[section]
+    text = next(f.metadata.get("help", "") for f in dataclasses.fields(owner) if f.name == name)
+    return text.replace("%", "%%")  # argparse formats help with %
 
 
 def _config_from_args(args):
@@ -96,7 +111,7 @@ def _config_from_args(args):
     for attr, target in (("format", (cfg.data, "format")), ("model", (cfg, "model")), ("name", (cfg, "name")),
                          ("epochs", (cfg.hyper, "epochs")), ("batch_size", (cfg.hyper, "batch_size")),
                          ("lr", (cfg.hyper, "learning_rate")), ("max_steps", (cfg.hyper, "max_steps")),
-                         ("recipe", (cfg, "recipe"))):
+                         ("recipe", (cfg, "recipe")), ("hard_negatives", (cfg.data, "hard_negatives"))):
         value = getattr(args, attr)
         if value is not None:
             setattr(target[0], target[1], value)

@@ -89,7 +89,8 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     splits = splits or load_splits(config.data, seed=config.seed)
     config = plan_recipe(config, splits).config  # the settings the run will use
     loss_name = config.loss.name or L.DEFAULT_LOSS[splits.format]
-    train_ds, _ = training_dataset(splits.train, splits.format, loss_name, config.data.neg_nums, config.seed)
+    train_df, train_format, neg_nums, mine_texts = _training_rows(config, splits, loss_name)
+    train_ds, _ = training_dataset(train_df, train_format, loss_name, neg_nums, config.seed)
     columns = [c for c in train_ds.column_names if c not in ("label", "score")]
     batches = _sample_batches(train_ds, columns, config.hyper.batch_size, config.seed)
     val_texts = _validation_texts(splits.validation, splits.format, config, splits.train)
@@ -110,7 +111,8 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     model_saves = (1 + (min(evals, 3) if has_eval else 0)) * probe.total * 4 / SAVE_BYTES_PER_SECOND  # final/ + best/
     train = plan.total_steps * config.hyper.gradient_accumulation_steps * probe.step_seconds
     deliver = _delivery_seconds(config, splits.format, val_texts, one_eval, evals, probe.encode_texts_per_second)
-    breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "evaluate_base": base_eval,
+    mine = mine_texts / probe.encode_texts_per_second
+    breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "mine": mine, "evaluate_base": base_eval,
                  "train": train, "evaluate": evals * one_eval, "save": saves + model_saves, "deliver": deliver}
     seconds = sum(breakdown.values())
     if _device() == "cuda":
@@ -132,6 +134,24 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     rows = len(train_ds)
     return Estimate(seconds, peak, plan.total_steps, rows, probe.tokens_per_text, probe.total, probe.trainable,
                     notes, breakdown)
+
+
+def _training_rows(config: TrainConfig, splits, loss_name: str):
+    """``(rows, format, negatives per row, texts mining encodes)`` as the run will train: with mined negatives
+    (``core.training.negatives``) each query gets one negative (here a random stand-in: same columns, same cost)
+    and mining encodes every training query and pool passage once."""
+    from core import losses as L
+    from core.training.data import fill_missing_negatives
+    from core.training.evaluators import corpus_passages
+    from core.training.negatives import as_qpn, pool_size, wants_mining
+
+    if config.data.hard_negatives != "mined" or not wants_mining(splits.format, splits.train, L.LOSSES.get(loss_name)):
+        return splits.train, splits.format, config.data.neg_nums, 0
+    rows = as_qpn(splits.train, splits.format)
+    passages = corpus_passages(config.data.corpus) if config.data.corpus else []
+    texts = len(rows) + pool_size(splits.train, splits.format, passages)
+    rows, _, _ = fill_missing_negatives(rows, config.seed)
+    return rows, "qpn", max(1, config.data.neg_nums or 1), texts
 
 
 def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_eval: float, evals: int,

@@ -483,6 +483,7 @@ def on_estimate(ui: TrainUI, v: dict):
     b = est.breakdown
     if b:
         text += "\n\n" + t("est_breakdown", lang, load=fmt_seconds(b.get("startup", 0) + b.get("load_model", 0)),
+                           mine=fmt_seconds(b.get("mine", 0)),
                            base=fmt_seconds(b.get("evaluate_base", 0)), train=fmt_seconds(b.get("train", 0)),
                            evals=fmt_seconds(b.get("evaluate", 0)), save=fmt_seconds(b.get("save", 0)),
                            deliver=fmt_seconds(b.get("deliver", 0)))

@@ -89,3 +89,32 @@ def test_a_run_mines_when_the_recipe_says_so(tiny_model_path, tmp_path, tmp_runs
     assert run_training(off, tmp_runs / "off")["status"] == "completed"
     events, _ = read_events(tmp_runs / "off")
     assert not any(e["type"] == "phase" and e.get("phase") == "mining" for e in events)
+
+
+def test_the_estimate_counts_mining_and_the_cli_flag_sets_it(tiny_model_path, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from core.training.estimate import estimate
+    from tests.conftest import ROOT
+
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps({"anchor": f"question {i} pig", "positive": f"answer {i} about the sow feed"})
+                            + "\n" for i in range(120)), encoding="utf-8")
+    found = {}
+    for value in ("mined", "off"):
+        cfg = TrainConfig(name="e", model=str(tiny_model_path))
+        cfg.data.train = [str(data)]
+        cfg.data.hard_negatives = value
+        cfg.hyper.max_steps = 2
+        found[value] = estimate(cfg).breakdown["mine"]
+    assert found["mined"] > 0 and found["off"] == 0
+    out = tmp_path / "cfg.yaml"
+    proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(data), "--hard-negatives", "off",
+                           "--write-config", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert TrainConfig.load(out).data.hard_negatives == "off"
+    proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(data), "--hard-negatives", "maybe"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr
