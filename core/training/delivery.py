@@ -179,28 +179,91 @@ def general_dir(language: str, configured: Optional[str] = None) -> tuple[Option
     return None, f"no general-domain set for '{language}' (looked for {default}; set data.general or {GENERAL_ENV})"
 
 
-def general_check(base: Any, delivered: Any, languages: Sequence[str], configured: Optional[str] = None,
-                  same_model: bool = False, batch_size: int = 32, progress: ProgressFn | None = None) -> dict:
-    """{lang: {"folder", "queries", "passages", "base", "delivered", "relative", "vs_base"} or {"skipped": why}}."""
+def general_set(lang: str, configured: Optional[str] = None):
+    """``(EvalSet or None, folder, origin or why skipped, passages in the whole set)``: the general-domain set
+    of ``lang`` as the check scores it (corpus capped at ``GENERAL_MAX_PASSAGES``, seeded)."""
     from core.evaluation.evalset import load_beir
+
+    folder, origin = general_dir(lang, configured)
+    if folder is None:
+        return None, None, origin, 0
+    try:
+        ev = load_beir(folder)
+    except StudioError as err:
+        return None, folder, f"the general-domain set {folder} cannot be read: {err}", 0
+    full = len(ev.corpus)
+    if full > GENERAL_MAX_PASSAGES:
+        ev = ev.sample(corpus_size=GENERAL_MAX_PASSAGES, seed=0)
+    return ev, folder, origin, full
+
+
+def base_scores_key(base_spec: Optional[str], folder: Path, ev) -> Optional[str]:
+    """Cache key of a base model's per-query scores on a general set: the model folder's fingerprint (the model
+    as ``load_model(spec)`` gives it, its own length limit included), the set's folder and what is searched.
+    None when the base is not a model source spec."""
+    import hashlib
+
+    if not base_spec:
+        return None
+    try:
+        from core.models import model_fingerprint
+
+        fp = model_fingerprint(base_spec)
+    except Exception:  # an unresolvable spec: no cache, the check scores it
+        return None
+    text = "|".join([fp, str(Path(folder).resolve()), str(len(ev.queries)), str(len(ev.corpus)),
+                     METRIC])
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _scores_cache(key: str) -> Path:
+    from core.paths import cache_root
+
+    return cache_root() / "general-scores" / f"{key}.json"
+
+
+def cached_base_scores(key: Optional[str]) -> Optional[list[float]]:
+    """The base model's per-query scores saved by an earlier run's general check, if any."""
+    import json
+
+    if key is None:
+        return None
+    try:
+        data = json.loads(_scores_cache(key).read_text(encoding="utf-8"))
+        return [float(x) for x in data["scores"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def general_check(base: Any, delivered: Any, languages: Sequence[str], configured: Optional[str] = None,
+                  same_model: bool = False, batch_size: int = 32, progress: ProgressFn | None = None,
+                  base_spec: Optional[str] = None) -> dict:
+    """{lang: {"folder", "queries", "passages", "base", "delivered", "relative", "vs_base"} or {"skipped": why}}.
+
+    ``base_spec``: the base model's source spec; its scores are cached (``cache_root()/general-scores``) so the
+    next run from the same base model scores only its own delivered model."""
     from core.evaluation.stats import paired_difference
 
     out: dict[str, dict] = {}
     for lang in languages:
-        folder, origin = general_dir(lang, configured)
-        if folder is None:
+        ev, folder, origin, full = general_set(lang, configured)
+        if ev is None:
             out[lang] = {"skipped": origin}
             continue
-        try:
-            ev = load_beir(folder)
-        except StudioError as err:
-            out[lang] = {"skipped": f"the general-domain set {folder} cannot be read: {err}"}
-            continue
-        full = len(ev.corpus)
-        if full > GENERAL_MAX_PASSAGES:
-            ev = ev.sample(corpus_size=GENERAL_MAX_PASSAGES, seed=0)
-        _say(progress, f"General-domain check ({lang}): base model on {ev.summary()}")
-        b = per_query_ndcg(base, ev, batch_size)
+        key = base_scores_key(base_spec, folder, ev)
+        b = cached_base_scores(key)
+        if b is None or len(b) != len(ev.queries):
+            _say(progress, f"General-domain check ({lang}): base model on {ev.summary()}")
+            b = per_query_ndcg(base, ev, batch_size)
+            if key is not None:
+                from core.paths import atomic_write_json
+
+                try:
+                    atomic_write_json(_scores_cache(key), {"scores": b, "folder": str(folder)})
+                except OSError:  # a read-only cache only costs time
+                    pass
+        else:
+            _say(progress, f"General-domain check ({lang}): base model's scores from an earlier run")
         if same_model:
             d = list(b)
         else:
@@ -308,6 +371,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
 
     languages = languages_of(list(evalset.queries.values()))
     gen = general_check(base_model, chosen_model, languages, configured=general, same_model=chosen.name == "base",
+                        base_spec=base if isinstance(base, str) else None,
                         batch_size=batch_size, progress=progress)
     domain_rel = chosen.vs_base.relative
     change = change_sentence(domain_rel, gen)

@@ -159,8 +159,7 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
     """Time of the delivered-model choice at the end of a retrieval run (``core.training.delivery``): the base,
     best/ (and final/ when it differs: more than one evaluation) and each blend scored on validation, then the
     base and the delivered model on the general-domain set of each language of the validation texts."""
-    from core.evaluation.evalset import load_beir
-    from core.training.delivery import ALPHAS, GENERAL_MAX_PASSAGES, general_dir, languages_of
+    from core.training.delivery import ALPHAS, base_scores_key, cached_base_scores, general_set, languages_of
     from core.training.evaluators import RETRIEVAL_FORMATS
 
     if fmt not in RETRIEVAL_FORMATS or not val_texts or texts_per_second <= 0:
@@ -168,15 +167,13 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
     candidates = 1 + (2 if evals > 1 else 1) + len(ALPHAS)
     seconds = candidates * one_eval
     for lang in languages_of(val_texts):
-        folder, _ = general_dir(lang, getattr(config.data, "general", None))
-        if folder is None:
+        ev, folder, _, _ = general_set(lang, getattr(config.data, "general", None))
+        if ev is None:  # the run will say why it skips the set
             continue
-        try:
-            ev = load_beir(folder)
-        except Exception:  # the run will say why it skips the set
-            continue
-        texts = len(ev.queries) + min(len(ev.corpus), GENERAL_MAX_PASSAGES)
-        seconds += 2 * texts / texts_per_second
+        texts = len(ev.queries) + len(ev.corpus)
+        # the delivered model; the base model too unless an earlier run from it left its scores
+        passes = 1 + int(cached_base_scores(base_scores_key(config.model, folder, ev)) is None)
+        seconds += passes * texts / texts_per_second
     return seconds
 
 

@@ -256,3 +256,28 @@ def test_best_with_the_weights_of_final_is_scored_once(tiny_model_path, tmp_path
     by = {c["name"]: c for c in rec["candidates"]}
     assert by["best"]["ndcg@10"] == by["final"]["ndcg@10"]
     assert len(calls) == 2  # base, then best; final reused best's scores
+
+
+def test_the_base_models_general_scores_are_reused_by_the_next_run(tiny_model_path, tmp_path, monkeypatch):
+    """The general check scores a base model once; a later run from the same base reads its scores."""
+    from core.training.delivery import base_scores_key, cached_base_scores, general_set
+
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    shared = tmp_path / "shared"
+    _tiny_beir(shared / "general_en", tiny_pairs(40, seed=5))
+    ev, folder, _, _ = general_set("en", str(shared))
+    key = base_scores_key(str(tiny_model_path), folder, ev)
+    assert key and cached_base_scores(key) is None
+    said = []
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    shutil.copytree(tiny_model_path, run_dir / "final")
+    noise = _noisy_copy(tiny_model_path, tmp_path / "noise-base")
+    first = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared))
+    assert cached_base_scores(base_scores_key(str(noise), folder, ev)) is not None
+    second = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared),
+                     progress=lambda p: said.append(p.message))
+    assert any("from an earlier run" in m for m in said)
+    assert second["general"]["en"]["base"] == first["general"]["en"]["base"]
+    # another base model (another folder fingerprint) does not take these scores
+    assert base_scores_key(str(tiny_model_path), folder, ev) != base_scores_key(str(noise), folder, ev)
