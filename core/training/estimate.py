@@ -143,13 +143,13 @@ def _training_rows(config: TrainConfig, splits, loss_name: str):
     from core import losses as L
     from core.training.data import fill_missing_negatives
     from core.training.evaluators import corpus_passages
-    from core.training.negatives import as_qpn, pool_size, wants_mining
+    from core.training.negatives import as_qpn, mining_pool, wants_mining
 
     if config.data.hard_negatives != "mined" or not wants_mining(splits.format, splits.train, L.LOSSES.get(loss_name)):
         return splits.train, splits.format, config.data.neg_nums, 0
     rows = as_qpn(splits.train, splits.format)
     passages = corpus_passages(config.data.corpus) if config.data.corpus else []
-    texts = len(rows) + pool_size(splits.train, splits.format, passages)
+    texts = len(rows) + len(mining_pool(splits.train, splits.format, passages, max_pool=config.eval.max_eval_passages))
     rows, _, _ = fill_missing_negatives(rows, config.seed)
     return rows, "qpn", max(1, config.data.neg_nums or 1), texts
 

@@ -82,22 +82,37 @@ def as_qpn(df: pd.DataFrame, data_format: str) -> pd.DataFrame:
     return pd.DataFrame({"query": list(grouped), "pos": list(grouped.values()), "neg": [[] for _ in grouped]})
 
 
-def pool_size(df: pd.DataFrame, data_format: str, passages: Iterable[str] = ()) -> int:
-    """Distinct passages mining would rank (training positives + knowledge base)."""
-    q = as_qpn(df, data_format)
-    return len({t for ts in q["pos"] for t in ts} | {t for t in passages if isinstance(t, str)})
+def pool_size(df: pd.DataFrame, data_format: str, passages: Sequence[str] = ()) -> int:
+    """Distinct passages mining could rank before exclusions and cap (training positives + knowledge base)."""
+    return len(mining_pool(df, data_format, passages))
+
+
+def mining_pool(df: pd.DataFrame, data_format: str, passages: Sequence[str] = (), exclude: Iterable[str] = (),
+                max_pool: int | None = None, seed: int = 42) -> list[str]:
+    """The passages mining ranks: every training positive, plus the knowledge-base ``passages`` that are not in
+    ``exclude`` (validation and test passages), sampled (seeded) down to ``max_pool`` passages in all."""
+    rows = as_qpn(df, data_format)
+    banned = {t for t in exclude if isinstance(t, str)}
+    positives = list(dict.fromkeys(t for ts in rows["pos"] for t in ts))
+    known = set(positives)
+    others = [p for p in dict.fromkeys(passages) if isinstance(p, str) and p not in banned and p not in known]
+    if max_pool is not None and len(positives) + len(others) > max_pool:
+        import random
+
+        others = random.Random(seed).sample(others, max(0, max_pool - len(positives)))
+    return positives + others
 
 
 def mine_for_training(df: pd.DataFrame, data_format: str, model: Any, passages: Sequence[str] = (),
                       exclude: Iterable[str] = (), num_negatives: int = 1, seed: int = 42, batch_size: int = 64,
-                      progress: ProgressFn | None = None) -> MinedNegatives:
-    """Mine ``num_negatives`` hard negatives per training query with ``model`` (see the module docstring)."""
+                      max_pool: int | None = None, progress: ProgressFn | None = None) -> MinedNegatives:
+    """Mine ``num_negatives`` hard negatives per training query with ``model`` (see the module docstring) over
+    ``mining_pool(df, data_format, passages, exclude, max_pool, seed)``."""
     from core.builder.negatives import mine_negatives
 
     rows = as_qpn(df, data_format)
     banned = {t for t in exclude if isinstance(t, str)}
-    positives = {t for ts in rows["pos"] for t in ts}
-    pool = list(dict.fromkeys([*positives, *[p for p in passages if isinstance(p, str) and p not in banned]]))
+    pool = mining_pool(df, data_format, passages, banned, max_pool, seed)
     result = mine_negatives(rows, passages=pool, method="dense", model=model, num_negatives=num_negatives,
                             rank_window=RANK_WINDOW, sample="top", false_negative_margin_rel=MARGIN_REL, seed=seed,
                             batch_size=batch_size, max_suspects=0, progress=progress)

@@ -264,17 +264,18 @@ def _with_mined_negatives(config: TrainConfig, splits, model, loss_name: str, ph
     base model (``core.training.negatives``; validation and test passages are never negatives)."""
     from core import losses as L
     from core.training.evaluators import corpus_passages, row_passages
-    from core.training.negatives import as_qpn, mine_for_training, wants_mining
+    from core.training.negatives import as_qpn, mine_for_training, mining_pool, wants_mining
 
     if config.data.hard_negatives != "mined" or not wants_mining(splits.format, splits.train, L.LOSSES.get(loss_name)):
         return splits.train, splits.format, config.data.neg_nums
     passages = corpus_passages(config.data.corpus) if config.data.corpus else []
     held_out = row_passages(splits.validation, splits.format) + row_passages(splits.test, splits.format)
     queries = len(as_qpn(splits.train, splits.format))
-    phases.enter("mining", total=queries + len(set(passages) | set(row_passages(splits.train, splits.format))),
-                 counting=True)
+    cap = config.eval.max_eval_passages
+    pool = mining_pool(splits.train, splits.format, passages, held_out, cap, config.seed)
+    phases.enter("mining", total=queries + len(pool), counting=True)
     mined = mine_for_training(splits.train, splits.format, model, passages=passages, exclude=held_out,
-                              seed=config.seed, batch_size=max(32, int(config.hyper.batch_size or 32)))
+                              seed=config.seed, batch_size=max(32, int(config.hyper.batch_size or 32)), max_pool=cap)
     phases.finish()
     log.emit("log", message=mined.summary())
     return mined.rows, "qpn", max(1, config.data.neg_nums or 1)

@@ -97,6 +97,8 @@ def test_build_tab(client, studio):
     client.predict(api_name="/build_use")  # the session's data is now the built set: the config says so
     est = client.predict(*train_args(studio["model"], "built-run"), api_name="/train_estimate")
     assert str(built[0] / "train.jsonl") in est[2] and str(built[0] / "validation.jsonl") in est[2]
+    # validation searches (and mining draws from) the built knowledge base, not only the split's own passages
+    assert f"corpus: {built[0] / 'beir'}" in est[2]
     assert n_train > 0
     client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")  # back to the sample
     from gradio_client.exceptions import AppError

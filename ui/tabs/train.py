@@ -264,6 +264,9 @@ def make_config(ui: TrainUI, v: dict):
     cfg.data.train = [data_state.get("train")]
     cfg.data.validation = [data_state.get("validation")] if data_state.get("validation") else []
     cfg.data.test = [data_state.get("test")] if data_state.get("test") else []
+    # the knowledge base (the Build tab's passages, else the dataset's BEIR corpus): validation searches it
+    # and mined negatives come from it
+    cfg.data.corpus = data_state.get("passages") or data_state.get("eval") or None
     cfg.data.format = data_state.get("format")
     cfg.data.mapping = data_state.get("mapping") or None
     cfg.loss.name = loss or None
