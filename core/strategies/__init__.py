@@ -2,11 +2,12 @@
 
 Public API:
 
-- ``STRATEGIES`` (``{name: StrategySpec}``: full, bitfit, prefix, freeze, lora), ``StrategySpec``, ``StrategyReport``
+- ``STRATEGIES`` (``{name: StrategySpec}``: full, bitfit, prefix, freeze, lora, staged), ``StrategySpec``, ``StrategyReport``
 - ``get_strategy(name) -> StrategySpec``; ``validate_strategy_params(name, params) -> dict``
 - ``apply_strategy(model, name, params) -> StrategyReport(name, trainable, total, trainer_overrides, state)``
 - ``finalize_for_save(model, report) -> SentenceTransformer`` (merge LoRA, drop hooks) before the final save
 - ``count_parameters(model) -> (trainable, total)``
+- ``stage_switch(model, report, on_switch) -> TrainerCallback | None``: the ``staged`` strategy's second stage
 """
 
 from core.strategies.base import StrategyReport, StrategySpec, count_parameters
@@ -18,6 +19,7 @@ from core.strategies.registry import (
     get_strategy,
     validate_strategy_params,
 )
+from core.strategies.staged import stage_switch
 
 __all__ = [
     "PREFIX_PROMPT_NAME",
@@ -29,5 +31,6 @@ __all__ = [
     "finalize_for_save",
     "get_strategy",
     "prefix_tokens",
+    "stage_switch",
     "validate_strategy_params",
 ]

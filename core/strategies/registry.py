@@ -1,6 +1,6 @@
 """The strategy registry and the two calls training makes.
 
-- ``STRATEGIES``: ``{name: StrategySpec}`` — ``full``, ``bitfit``, ``prefix``, ``freeze``, ``lora``.
+- ``STRATEGIES``: ``{name: StrategySpec}`` — ``full``, ``bitfit``, ``prefix``, ``freeze``, ``lora``, ``staged``.
 - ``validate_strategy_params(name, params) -> dict``: defaults filled, ConfigError on a bad value.
 - ``apply_strategy(model, name, params) -> StrategyReport``: set what trains (in place) before the trainer
   is built; pass ``report.trainer_overrides`` to ``SentenceTransformerTrainingArguments``.
@@ -20,6 +20,7 @@ from core.strategies.base import StrategyReport, StrategySpec
 from core.strategies.lora import apply_lora, finalize_lora
 from core.strategies.prefix import apply_prefix, finalize_prefix
 from core.strategies.selective import apply_bitfit, apply_freeze, apply_full
+from core.strategies.staged import SECOND_STAGES, apply_staged
 
 
 def _h(en: str, zh: str) -> dict[str, str]:
@@ -61,12 +62,24 @@ _SPECS = [
             "要加适配器的线性层名（逗号分隔，如 'query, key, value, dense'），'all-linear'，或留空使用该架构的常用设置。")),
     ), _h("LoRA: train small low-rank adapters next to the attention weights, merged into the model when saved.",
           "LoRA：在注意力权重旁训练小的低秩适配器，保存时合并进模型。")),
+    StrategySpec("staged", (
+        Param("switch", "float", 0.5, min=0.05, max=0.95, help=_h(
+            "Share of the training steps trained with every weight before the second stage starts.",
+            "第二阶段开始之前、全部参数参与训练的步数比例。")),
+        Param("then", "choice", "bitfit", choices=SECOND_STAGES, help=_h(
+            "Second stage: 'bitfit' trains only bias terms; 'freeze' freezes the embeddings and the bottom half "
+            "of the layers.",
+            "第二阶段：'bitfit' 只训练偏置项；'freeze' 冻结嵌入层和下半部分的层。")),
+    ), _h("Staged: every weight trains first (domain warm-up), then only a few (BitFit or the top layers) "
+          "refine; over-fits and forgets less on small data.",
+          "分阶段：先训练全部参数（领域预热），再只训练少量参数（BitFit 或上层）精调；小数据上更不易过拟合和遗忘。")),
 ]
 
 STRATEGIES: dict[str, StrategySpec] = {s.name: s for s in _SPECS}
 
 _APPLY: dict[str, Callable[[Any, dict], StrategyReport]] = {
     "full": apply_full, "bitfit": apply_bitfit, "prefix": apply_prefix, "freeze": apply_freeze, "lora": apply_lora,
+    "staged": apply_staged,
 }
 _FINALIZE: dict[str, Callable[[Any, StrategyReport], Any]] = {"prefix": finalize_prefix, "lora": finalize_lora}
 

@@ -281,6 +281,20 @@ def _with_mined_negatives(config: TrainConfig, splits, model, loss_name: str, ph
     return mined.rows, "qpn", max(1, config.data.neg_nums or 1)
 
 
+def _strategy_callbacks(model, report, log: EventLog) -> list:
+    """Callbacks a strategy needs during training (``staged``: the switch to its second stage, logged)."""
+    from core import strategies as S
+
+    def switched(step: int, trainable: int, total: int) -> None:
+        log.emit("params", strategy=f"{report.name}: {report.state['then']} from step {step}", trainable=trainable,
+                 total=total, step=step)
+        log.emit("log", message=f"staged strategy: second stage ({report.state['then']}) from step {step}; "
+                                f"{trainable:,} of {total:,} weights train")
+
+    cb = S.stage_switch(model, report, switched)
+    return [cb] if cb is not None else []
+
+
 def _best_effort(fn, *args, **kwargs) -> None:
     """Call ``fn``; an OSError (the disk is still full) is ignored, the run is ending anyway."""
     try:
@@ -462,7 +476,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         return done / elapsed if done > 0 and elapsed > 0 else None
 
     trainer = StudioTrainer(model=model, args=args, train_dataset=train_ds, loss=loss,
-                            evaluator=spec.evaluator if spec else None, callbacks=[Events()])
+                            evaluator=spec.evaluator if spec else None, callbacks=[Events(), *_strategy_callbacks(model, report, log)])
     if resume and is_main_process():
         clean_partial_checkpoints(run_dir, log)
     ckpt = last_checkpoint(run_dir) if resume else None

@@ -19,7 +19,7 @@ def model_copy(tiny_model_path, tmp_path):
     return SentenceTransformer(str(dest), device="cpu")
 
 
-def train_steps(model, report, out_dir, steps: int = 3, lr: float = 1e-2, prompts=None):
+def train_steps(model, report, out_dir, steps: int = 3, lr: float = 1e-2, prompts=None, callbacks=None):
     """Run ``steps`` SentenceTransformerTrainer steps of MNRL on tiny pairs, honouring ``report.trainer_overrides``."""
     from datasets import Dataset
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
@@ -36,7 +36,7 @@ def train_steps(model, report, out_dir, steps: int = 3, lr: float = 1e-2, prompt
         prompts=prompts, **overrides,
     )
     trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=ds,
-                                         loss=MultipleNegativesRankingLoss(model))
+                                         loss=MultipleNegativesRankingLoss(model), callbacks=callbacks)
     trainer.train()
     return trainer
 

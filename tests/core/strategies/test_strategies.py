@@ -22,8 +22,8 @@ def _numel(model, pred) -> int:
     return sum(p.numel() for n, p in model.named_parameters() if pred(n))
 
 
-def test_registry_lists_the_five_strategies_with_bilingual_text():
-    assert list(STRATEGIES) == ["full", "bitfit", "prefix", "freeze", "lora"]
+def test_registry_lists_the_strategies_with_bilingual_text():
+    assert list(STRATEGIES) == ["full", "bitfit", "prefix", "freeze", "lora", "staged"]
     for spec in STRATEGIES.values():
         assert spec.description["en"] and spec.description["zh"]
         for p in spec.params:
@@ -37,7 +37,9 @@ def test_registry_lists_the_five_strategies_with_bilingual_text():
     ("lora", {"dropout": 1.5}, "'dropout' is 1.5 but must be between 0 and 0.9"),
     ("prefix", {"prefix_length": "many"}, "'prefix_length' is 'many' but must be a whole number"),
     ("freeze", {"depth": 2}, "Strategy 'freeze' has no parameter 'depth'; its parameters are: embeddings, layers."),
-    ("adapterz", {}, "Unknown training strategy 'adapterz'; expected one of: full, bitfit, prefix, freeze, lora."),
+    ("adapterz", {}, "Unknown training strategy 'adapterz'; expected one of: full, bitfit, prefix, freeze, lora, staged."),
+    ("staged", {"switch": 1.5}, "'switch' is 1.5 but must be between 0.05 and 0.95"),
+    ("staged", {"then": "lora"}, "'then'"),
 ])
 def test_bad_strategy_params(name, params, fragment):
     with pytest.raises(ConfigError) as err:
@@ -118,3 +120,31 @@ def test_count_parameters_counts_shared_tensors_once():
     model[2].weight.requires_grad_(False)
     assert count_parameters(model) == (20 + 2, 20 + 10)
     assert StrategyReport("x", 1, 4).fraction == 0.25
+
+
+@pytest.mark.parametrize("then", ["bitfit", "freeze"])
+def test_staged_trains_everything_then_only_the_second_stage(model_copy, tmp_path, then):
+    from core.strategies import stage_switch
+
+    model = model_copy
+    report = apply_strategy(model, "staged", {"switch": 0.5, "then": then})
+    assert report.trainable == report.total
+    before = snapshot(model)
+    at_switch, calls = {}, []
+
+    def on_switch(step, trainable, total):
+        calls.append((step, trainable, total))
+        at_switch.update(snapshot(model))
+
+    train_steps(model, report, tmp_path / "out", steps=4, callbacks=[stage_switch(model, report, on_switch)])
+    assert [c[0] for c in calls] == [2], "the second stage starts once, at half of 4 steps"
+    step, trainable, total = calls[0]
+    assert 0 < trainable < total and report.state["switched_at"] == 2
+    assert "0.model.encoder.layer.0.attention.self.query.weight" in moved_names(model, before), "stage 1 trains all"
+    after = moved_names(model, at_switch)
+    if then == "bitfit":
+        assert after and all(n.endswith(".bias") for n in after)
+    else:
+        assert after and not any("embeddings" in n or ".layer.0." in n for n in after)
+        assert any(".layer.1." in n for n in after)
+    assert stage_switch(model, apply_strategy(model, "full", {})) is None
