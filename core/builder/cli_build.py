@@ -21,7 +21,9 @@ from pathlib import Path
 from core.builder.chunking import chunk
 from core.builder.documents import clean_documents, load_documents
 from core.builder.llm import LLMConfig
-from core.builder.queries import generate_queries_llm, pseudo_queries, save_jsonl, simcse_rows
+from core.builder.llm_queries import generate_queries_llm
+from core.builder.pseudo_queries import pseudo_queries, simcse_rows
+from core.builder.rows import save_jsonl
 from core.errors import ConfigError, DataError
 from core.paths import atomic_write_json
 from core.progress import Progress, ProgressFn

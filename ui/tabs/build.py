@@ -2,7 +2,7 @@
 negatives (rank window, false-negative guard, review of the suspects) → cleaning report → split → downloads → use.
 
 Engine calls: ``core.builder.documents.load_documents``, ``core.builder.chunking.chunk / Passage``,
-``core.builder.queries.pseudo_queries_report / generate_queries_llm``, ``core.builder.llm.LLMConfig``,
+``core.builder.pseudo_queries.pseudo_queries_report``, ``core.builder.llm_queries.generate_queries_llm``, ``core.builder.llm.LLMConfig``,
 ``core.builder.negatives.mine_negatives / apply_review``, ``core.builder.clean.clean_rows``,
 ``core.builder.split.split_rows / empty_split_warnings`` and ``core.builder.export.write_splits``.
 Endpoints: build_passages, build_pairs, build_mine, build_review (untick "keep" to drop a suspect's query row),
@@ -171,7 +171,6 @@ def build(ctx) -> dict:
 
     @handler
     def do_pairs(passages, mode_v, url, model, key, env, n, lang, progress=gr.Progress()):
-        from core.builder import queries as Q
         from core.errors import ConfigError, DataError
 
         if not passages:
@@ -179,6 +178,7 @@ def build(ctx) -> dict:
         pfn = _progress_fn(progress)
         if mode_v == "llm":
             from core.builder.llm import LLMConfig
+            from core.builder.llm_queries import generate_queries_llm
             from core.paths import datasets_root
             from ui.common import refuse_in_public
 
@@ -193,11 +193,13 @@ def build(ctx) -> dict:
             # A folder per passage set and endpoint: asking again after a crash or restart resumes there.
             folder_id = hashlib.sha1("\n".join([cfg.base_url, cfg.model, *(str(getattr(p, "id", "")) for p in passages)]).encode()).hexdigest()[:12]
             out = datasets_root() / f"llm-{folder_id}" / "llm_questions.jsonl"
-            report = Q.generate_queries_llm(passages, cfg, api_key=api_key, n_per_passage=int(n or 1), out_path=out, progress=pfn)
+            report = generate_queries_llm(passages, cfg, api_key=api_key, n_per_passage=int(n or 1), out_path=out, progress=pfn)
             rows = list(report.rows)
             msg = t("pairs_llm", lang, rows=len(rows), passages=len(passages)) + "\n\n" + tr_engine(report.summary(), lang)
         else:
-            report = Q.pseudo_queries_report(passages, mode="inverse_cloze", progress=pfn)
+            from core.builder.pseudo_queries import pseudo_queries_report
+
+            report = pseudo_queries_report(passages, mode="inverse_cloze", progress=pfn)
             rows = report.rows
             msg = t("pairs_pseudo", lang, rows=len(rows), passages=len(passages))
             msg += "".join("\n\n- " + tr_engine(x, lang) for x in report.sentences())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.builder.chunking import split_sentences
-from core.builder.queries import load_jsonl
+from core.builder.rows import load_jsonl
 from core.cli import main
 from tests.core.builder.conftest import write_docx, write_pdf
 
