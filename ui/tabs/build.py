@@ -124,7 +124,7 @@ def build(ctx) -> dict:
                                 label="queries_per_passage")
         with gr.Row():
             rt_on = L.add(gr.Checkbox(True, label=t("rt_on"), elem_id="build-rt-on"), label="rt_on")
-            rt_k = L.add(gr.Number(3, label=t("rt_k"), precision=0, minimum=1, elem_id="build-rt-k"), label="rt_k")
+            rt_k = L.add(gr.Number(3, label=t("rt_k"), precision=0, elem_id="build-rt-k"), label="rt_k")
             rt_model = L.add(gr.Dropdown(["bm25"], value="bm25", allow_custom_value=True, label=t("rt_model"),
                                          elem_id="build-rt-model"), label="rt_model")
         pairs_btn = L.add(gr.Button(t("make_pairs"), elem_id="build-pairs"), value="make_pairs")
