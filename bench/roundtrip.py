@@ -1,6 +1,6 @@
 """What the round-trip check would drop from real, correct (query, passage) pairs.
 
-Usage: .venv/bin/python bench/roundtrip.py [--datasets financial_qa_10k t2ranking_100 ...] [--queries 2000]
+Usage: .venv/bin/python bench/roundtrip.py [--datasets financial_qa_10k t2ranking_100 ...] [--queries 2000] [--data DIR]
 Data: ../shared/data BEIR folders (when one is absent the script says so and skips it).
 
 Every pair here is right by construction (a query with a passage the qrels mark relevant), so every pair the
@@ -30,6 +30,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS))
     ap.add_argument("--queries", type=int, default=2000, help="first N queries with a relevant passage")
+    ap.add_argument("--data", type=Path, default=DATA, help="folder of the shared data sets (default: ../shared/data)")
     args = ap.parse_args()
 
     from core.builder.chunking import Passage
@@ -40,7 +41,7 @@ def main() -> int:
     print("| dataset | lang | pairs | pool | kept k=1 | kept k=3 | kept k=5 | kept k=10 | median rank | check s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in args.datasets:
-        folder = DATA / name
+        folder = args.data / name
         if not (folder / "corpus.jsonl").is_file():
             print(f"| {name} | absent, skipped | | | | | | | | |")
             continue
@@ -50,7 +51,7 @@ def main() -> int:
         rows = []
         for q, rels in ev.qrels.items():
             good = [d for d, g in rels.items() if g > 0 and d in ev.corpus]
-            if good and q in ev.queries:
+            if good and ev.queries.get(q, "").strip() and ev.corpus[good[0]].strip():  # a few real rows are empty
                 rows.append({"query": ev.queries[q], "pos": [ev.corpus[good[0]]], "neg": [], "passage_id": good[0]})
             if len(rows) >= args.queries:
                 break
