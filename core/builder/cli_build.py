@@ -87,6 +87,10 @@ def build_dataset(
         check_retriever(options.roundtrip, rt_model)
         if options.roundtrip_k is not None:
             check_k(options.roundtrip_k)
+        if rt_model is not None:  # a model that cannot be loaded is refused before anything is written or asked
+            from core.evaluation.encoding import as_model
+
+            rt_model = as_model(rt_model)
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise ConfigError(f"The output folder '{out}' is a file (expected a folder).")

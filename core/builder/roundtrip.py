@@ -36,6 +36,7 @@ few words in common with their passage fail far more often, so the check is for 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,7 +59,7 @@ def check_k(k: Any) -> int:
         value = float(k)
     except (TypeError, ValueError):
         value = float("nan")
-    if not value == value or value != int(value) or value < 1:
+    if not math.isfinite(value) or value != int(value) or value < 1:
         raise ConfigError(f"The round-trip top-k must be a whole number of at least 1 (got {k!r}).")
     return int(value)
 
@@ -190,7 +191,7 @@ def roundtrip_filter(
 ) -> RoundTripReport:
     """Split ``rows`` into those whose query finds its source passage in the top ``k`` and the others; see the
     module docstring. ``k`` defaults to ``DEFAULT_K[retriever]``. Raises ConfigError for a bad ``k`` or retriever,
-    or a row without query or positive; ModelSourceError for a model that cannot be loaded."""
+    DataError for a row without query or positive, ModelSourceError for a model that cannot be loaded."""
     check_retriever(retriever, model)
     k = DEFAULT_K[retriever] if k is None else check_k(k)
     rows = list(rows)

@@ -310,6 +310,6 @@ def test_roundtrip_bad_settings(client, fake_llm):
     with pytest.raises(AppError, match="round-trip top-k"):
         pairs(client, "llm", fake_llm.base_url, "fake", TYPED_KEY, "", 1, k=0)
     assert fake_llm.total == 0
-    with pytest.raises(AppError) as err:
-        pairs(client, rt_model="/no/such/model-folder")
-    assert "no/such/model-folder" in str(err.value) and "Unexpected error" not in str(err.value)
+    with pytest.raises(AppError, match=r"^The model folder '/no/such/model-folder' does not exist\.$"):
+        pairs(client, "llm", fake_llm.base_url, "fake", TYPED_KEY, "", 1, rt_model="/no/such/model-folder")
+    assert fake_llm.total == 0

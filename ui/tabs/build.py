@@ -170,6 +170,13 @@ def build(ctx) -> dict:
 
     mode.change(lambda m: gr.update(visible=m == "llm"), mode, llm_row, api_name=False)
 
+    def rt_default_k(spec):
+        from core.builder.roundtrip import DEFAULT_K
+
+        return DEFAULT_K["bm25" if (spec or "bm25").strip() in ("", "bm25") else "dense"]
+
+    rt_model.change(rt_default_k, rt_model, rt_k, api_name=False)  # each retriever's default k
+
     @handler
     def do_passages(paths, sample, size_v, overlap_v, progress=gr.Progress()):
         from core.builder.chunking import chunk
@@ -206,6 +213,10 @@ def build(ctx) -> dict:
             retriever = "bm25" if rt_spec == "bm25" else "dense"
             check_retriever(retriever, None if retriever == "bm25" else rt_spec)
             rt_k_v = check_k(rt_k_v)
+            if retriever == "dense":  # a model that cannot be loaded is refused before anything is generated
+                from core.evaluation.encoding import as_model
+
+                rt_spec = as_model(rt_spec)
         pfn = _progress_fn(progress)
         if mode_v == "llm":
             from core.builder.llm import LLMConfig
@@ -241,7 +252,8 @@ def build(ctx) -> dict:
         return rows, msg, _rows_frame(rows), rt_msg, _dropped_frame(dropped, lang), file
 
     def _roundtrip(rows, passages, retriever, spec, k, lang, pfn):
-        """Round-trip check of the generated rows: (kept rows, summary, dropped rows, download of the dropped rows)."""
+        """Round-trip check of the generated rows (``spec``: a loaded model for ``dense``): (kept rows, summary,
+        dropped rows, download of the dropped rows)."""
         import uuid
 
         from core.builder.roundtrip import DROPPED_FILE, roundtrip_filter

@@ -216,7 +216,9 @@ def test_build_roundtrip_dense_and_bad_settings(docs, tmp_path, capsys, tiny_mod
     assert len(load_jsonl(out / "pairs.jsonl")) == rt["kept"]
     for bad, message in ((["--roundtrip-k", "0"], "The round-trip top-k must be a whole number of at least 1 (got 0)."),
                          (["--roundtrip", "dense", "--roundtrip-model", " "],
-                          "The round-trip check with a dense retriever needs a model")):
+                          "The round-trip check with a dense retriever needs a model"),
+                         (["--roundtrip", "dense", "--roundtrip-model", str(tmp_path / "no-model")],
+                          f"The model folder '{tmp_path / 'no-model'}' does not exist.")):
         code, _, err = _run(["build", "--docs", str(docs), "--out", str(tmp_path / "bad"), *bad], capsys)
         assert code == 2 and err.startswith(f"error: {message}") and err.count("\n") == 1
         assert not (tmp_path / "bad").exists()  # refused before anything is written

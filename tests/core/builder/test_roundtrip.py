@@ -98,6 +98,7 @@ def test_dense_retriever_with_the_base_model(passages, tiny_model_path):
 @pytest.mark.parametrize("kwargs,message", [
     ({"k": 0}, "The round-trip top-k must be a whole number of at least 1 (got 0)."),
     ({"k": 2.5}, "The round-trip top-k must be a whole number of at least 1 (got 2.5)."),
+    ({"k": float("inf")}, "The round-trip top-k must be a whole number of at least 1 (got inf)."),
     ({"k": "three"}, "The round-trip top-k must be a whole number of at least 1 (got 'three')."),
     ({"retriever": "tfidf"}, "The round-trip retriever 'tfidf' is not known (expected bm25 or dense)."),
     ({"retriever": "dense"}, "The round-trip check with a dense retriever needs a model (a model name, folder or Hub id)."),
