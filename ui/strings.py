@@ -239,6 +239,15 @@ S: dict[str, tuple[str, str]] = {
                           "大模型模式需要 API 密钥：请直接输入，或填写保存密钥的环境变量名。"),
     "pairs_pseudo": ("**{rows}** pairs from {passages} passages (inverse cloze).", "由 {passages} 个段落生成 **{rows}** 个查询/段落对（逆完形填空）。"),
     "pairs_llm": ("**{rows}** pairs from {passages} passages (LLM).", "由 {passages} 个段落生成 **{rows}** 个查询/段落对（大模型）。"),
+    "rt_on": ("Keep only queries that find their own passage again (round-trip check)",
+              "只保留能重新检索到自身来源段落的查询（往返检验）"),
+    "rt_k": ("Round-trip: source passage within the top k", "往返检验：来源段落须在前 k 名内"),
+    "rt_model": ("Round-trip retriever (bm25, or a model for dense search)", "往返检验的检索方式（bm25，或用于稠密检索的模型）"),
+    "rt_off": ("Round-trip check off: every generated query is kept.", "往返检验已关闭：保留全部生成的查询。"),
+    "rt_saved": ("The {dropped} dropped rows are saved in {file} (download below) with the reason for each.",
+                 "被删除的 {dropped} 行及各自的原因已保存到 {file}（可在下方下载）。"),
+    "rt_dropped": ("Queries dropped by the round-trip check", "往返检验删除的查询"),
+    "rt_file": ("Dropped rows (JSON lines)", "被删除的行（JSON Lines）"),
     "suspects_shown": ("Showing {shown} of {total} suspects. Untick **keep** to drop a suspect's query row from the set, then press “Apply review”; or drop every suspect's row at once.",
                        "显示 {shown} / {total} 个疑似假负例。取消勾选 **keep** 表示从数据集中删除该疑似项所在的查询行，然后点“应用复核”；也可以一次删除所有疑似项所在的行。"),
     "apply_review": ("Apply review", "应用复核"),
@@ -743,6 +752,14 @@ ENGINE_ZH: dict[str, str] = {
     "Review table line {i}: the id {sid} is not a suspect number.": "审核表第 {i} 行：编号 {sid} 不是可疑项编号。",
     "The review table has no '{missing}' column; expected the columns {join}.": "审核表中没有 '{missing}' 列；应有列 {join}。",
     "The review table is missing; mine hard negatives first (step 3).": "缺少审核表；请先挖掘难负例（第 3 步）。",
+    # --- round-trip check of generated queries (core/builder/roundtrip.py)
+    "The round-trip top-k must be a whole number of at least 1 (got {k}).": "往返检验的 top-k 必须是不小于 1 的整数（收到 {k}）。",
+    "The round-trip retriever '{retriever}' is not known (expected bm25 or dense).": "往返检验的检索方式 '{retriever}' 未知（应为 bm25 或 dense）。",
+    "The round-trip check with a dense retriever needs a model (a model name, folder or Hub id).": "用稠密检索做往返检验需要一个模型（模型名、文件夹或 Hub ID）。",
+    "Row {i} has no query or no positive passage; the round-trip check needs both.": "第 {i} 行没有查询或正例段落；往返检验两者都需要。",
+    "Round-trip check ({name}, top {k} of {pool} passages): {kept} of {checked} generated queries kept, {dropped} dropped (their source passage ranked below {k2}).": "往返检验（{name}，{pool} 个段落中的前 {k} 名）：{checked} 个生成的查询中保留 {kept} 个，删除 {dropped} 个（来源段落排在第 {k2} 名之后）。",
+    "source passage at rank {rank} of {pool} (top {k} needed)": "来源段落排在第 {rank} 名（共 {pool} 个，须在前 {k} 名内）",
+    "no word in common with its source passage (rank {rank} of {pool}, top {k} needed)": "与来源段落没有共同的词（排在第 {rank} 名，共 {pool} 个，须在前 {k} 名内）",
     # --- the studio's app and tabs (ui/)
     "STUDIO_AUTH entry {i} must look like user:password (entries separated by commas).": "STUDIO_AUTH 的第 {i} 项必须形如 user:password（各项以逗号分隔）。",
     "STUDIO_MAX_UPLOAD_MB must be a positive number of megabytes, got {raw}.": "STUDIO_MAX_UPLOAD_MB 必须是正的兆字节数，实际为 {raw}。",
@@ -797,6 +814,7 @@ HEADERS_ZH: dict[str, str] = {
     "bad_json": "JSON 无效", "bad_field_count": "字段数不符", "duplicate": "重复行", "no_positive": "缺少正例",
     "no_majority": "无多数标签", "same_positive_negative": "正负例相同", "same_anchor_positive": "锚点与正例相同",
     "score_out_of_range": "分数超出范围", "positive_in_negatives": "正例混入负例",
+    "rank": "排名", "why": "原因",
 }
 
 # Values of these placeholders are engine words that read better translated ("text columns named: ...").

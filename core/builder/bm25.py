@@ -229,6 +229,10 @@ class BM25Index:
                 pool.shutdown()
         return all_idx, all_sc
 
+    def all_scores(self, query_token_ids: Sequence[int]) -> np.ndarray:
+        """BM25 score of an already tokenised query (ids from ``query_ids``) against every passage, in index order."""
+        return np.asarray(self._bm25.get_scores_from_ids(list(query_token_ids)), dtype=np.float32)
+
     def score(self, query: str, doc_indices: Sequence[int]) -> np.ndarray:
         """BM25 score of ``query`` against the passages at ``doc_indices`` (same numbers ``search`` returns)."""
         return self.score_ids(self.query_ids([query])[0], doc_indices)

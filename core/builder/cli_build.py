@@ -7,7 +7,10 @@ it too) and writes into ``out_dir``:
 - ``pairs.jsonl``: qpn rows (query, pos, neg=[], source, page, passage_id, synthetic, augmented);
 - ``report.json``: documents, unreadable files, cleaning, chunking, generation numbers, LLM settings
   (never the API key);
-- ``llm_answers.jsonl`` (mode ``llm``): the resumable answer log; run the same command again to continue.
+- ``llm_answers.jsonl`` (mode ``llm``): the resumable answer log; run the same command again to continue;
+- ``pairs_dropped.jsonl`` (modes ``llm``, ``ict``, ``title`` with the round-trip check on, the default): the
+  generated rows whose query did not find its own source passage in the top k (``core.builder.roundtrip``), each
+  with ``roundtrip_rank`` and ``roundtrip_reason``; ``report.json`` holds the numbers under ``roundtrip``.
 """
 
 from __future__ import annotations
@@ -21,12 +24,16 @@ from pathlib import Path
 from core.builder.chunking import chunk
 from core.builder.documents import clean_documents, load_documents
 from core.builder.llm import LLMConfig
-from core.builder.queries import generate_queries_llm, pseudo_queries, save_jsonl, simcse_rows
+from core.builder.llm_queries import generate_queries_llm
+from core.builder.pseudo_queries import pseudo_queries, simcse_rows
+from core.builder.roundtrip import DROPPED_FILE, RETRIEVERS, check_k, check_retriever, roundtrip_filter
+from core.builder.rows import save_jsonl
 from core.errors import ConfigError, DataError
 from core.paths import atomic_write_json
 from core.progress import Progress, ProgressFn
 
 MODES = ("llm", "ict", "title", "simcse")
+CHECKED_MODES = ("llm", "ict", "title")  # SimCSE pairs a sentence with itself: nothing to check
 PASSAGES_FILE, PAIRS_FILE, REPORT_FILE, ANSWERS_FILE = "passages.jsonl", "pairs.jsonl", "report.json", "llm_answers.jsonl"
 
 
@@ -47,6 +54,9 @@ class BuildOptions:
     questions_per_passage: int = 1
     language: str = "auto"
     prompt_template: str | None = None
+    roundtrip: str = "bm25"  # "bm25", "dense" or "off"
+    roundtrip_k: int | None = None  # None: core.builder.roundtrip.DEFAULT_K for the retriever
+    roundtrip_model: str | None = None  # dense only; None: the default model
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -68,6 +78,19 @@ def build_dataset(
         raise ConfigError(f"The build mode '{options.mode}' is not known (expected one of {', '.join(MODES)}).")
     if options.mode == "llm" and options.llm is None:
         raise ConfigError("Mode 'llm' needs an endpoint: give --llm-base-url and --llm-model.")
+    rt_model = None
+    if options.roundtrip != "off":
+        if options.roundtrip == "dense":
+            from core.models import DEFAULT_MODEL
+
+            rt_model = options.roundtrip_model or DEFAULT_MODEL
+        check_retriever(options.roundtrip, rt_model)
+        if options.roundtrip_k is not None:
+            check_k(options.roundtrip_k)
+        if rt_model is not None:  # a model that cannot be loaded is refused before anything is written or asked
+            from core.evaluation.encoding import as_model
+
+            rt_model = as_model(rt_model)
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise ConfigError(f"The output folder '{out}' is a file (expected a folder).")
@@ -99,6 +122,13 @@ def build_dataset(
         rows = pseudo_queries(passages, mode=options.mode, seed=options.seed, progress=progress)
     else:
         rows = simcse_rows(passages)
+    generated = len(rows)
+    roundtrip = None
+    if options.roundtrip != "off" and options.mode in CHECKED_MODES:
+        rt = roundtrip_filter(rows, passages, retriever=options.roundtrip, k=options.roundtrip_k, model=rt_model,
+                              progress=progress)
+        rows, roundtrip = rt.kept, rt.to_dict()
+        save_jsonl(rt.dropped, out / DROPPED_FILE)
     save_jsonl(rows, out / PAIRS_FILE)
 
     report = {
@@ -109,11 +139,14 @@ def build_dataset(
         "passages": len(passages),
         "mean_passage_chars": round(sum(len(p.text) for p in passages) / len(passages), 1),
         "pairs": len(rows),
+        "pairs_generated": generated,
         "mode": options.mode,
         "options": options.to_dict(),
         "generation": generation,
+        "roundtrip": roundtrip,
         "files": {"passages": PASSAGES_FILE, "pairs": PAIRS_FILE, "report": REPORT_FILE,
-                  **({"llm_answers": ANSWERS_FILE} if options.mode == "llm" else {})},
+                  **({"llm_answers": ANSWERS_FILE} if options.mode == "llm" else {}),
+                  **({"dropped": DROPPED_FILE} if roundtrip is not None else {})},
     }
     atomic_write_json(out / REPORT_FILE, report)
     return report
@@ -156,6 +189,11 @@ def register(subparsers) -> None:
     p.add_argument("--temperature", type=float, default=0.7)
     p.add_argument("--language", choices=("auto", "zh", "en"), default="auto")
     p.add_argument("--prompt-file", help="custom prompt template file with {passage} (and optionally {n})")
+    p.add_argument("--roundtrip", choices=(*RETRIEVERS, "off"), default="bm25",
+                   help="keep a generated query only when this retriever finds its source passage in the top k "
+                        "(default: bm25; off keeps every query; dropped rows go to pairs_dropped.jsonl)")
+    p.add_argument("--roundtrip-k", type=int, metavar="K", help="top k for the round-trip check (default: 3 for bm25, 5 for dense)")
+    p.add_argument("--roundtrip-model", metavar="MODEL", help="model for --roundtrip dense (default: the default model)")
     p.set_defaults(func=_run)
 
 
@@ -180,7 +218,8 @@ def _run(args: argparse.Namespace) -> int:
         mode=args.mode, chunk_size=args.chunk_size, overlap=args.overlap, unit=args.unit, tokenizer=args.tokenizer,
         repeat_share=args.repeat_share, drop_repeated=not args.keep_repeated, remove_patterns=list(args.remove_regex),
         seed=args.seed, llm=llm, questions_per_passage=args.questions_per_passage, language=args.language,
-        prompt_template=template,
+        prompt_template=template, roundtrip=args.roundtrip, roundtrip_k=args.roundtrip_k,
+        roundtrip_model=args.roundtrip_model,
     )
     report = build_dataset(args.docs, args.out, options, progress=print_progress)
     for prob in report["files_with_problems"]:
@@ -191,6 +230,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"LLM: {gen['ok']}/{gen['passages']} passages ok, {gen['failed']} failed {gen['errors']}, "
               f"well-formed share {'n/a' if share is None else f'{share:.0%}'} at {gen['n_per_passage']} per passage, "
               f"{gen['retries']} retries, {gen['skipped_done']} already done")
+    rt = report.get("roundtrip")
+    if rt:
+        print(rt["summary"])
+        for d in rt["dropped_queries"][:20]:
+            print(f"  dropped: {d['query']!r}: {d['reason']}")
+        if rt["dropped"] > 20:
+            print(f"  ... and {rt['dropped'] - 20} more in {Path(args.out) / DROPPED_FILE}")
     print(f"{report['documents']} documents, {report['pages']} pages -> {report['passages']} passages -> "
           f"{report['pairs']} pairs in {Path(args.out) / PAIRS_FILE}")
     import json

@@ -106,7 +106,7 @@ def _text_cells(value: Any) -> list[str]:
 def data_languages(paths: list[str], max_rows: int = 500, min_share: float = 0.05) -> Optional[list[str]]:
     """Languages ('en', 'zh') of the text in the first ``max_rows`` rows of the data files ``paths``: a
     language counts when at least ``min_share`` of the texts are in it. None when no file can be read."""
-    from core.builder.queries import detect_language
+    from core.builder.llm_queries import detect_language
     from core.data import read_table
 
     counts = dict.fromkeys(_LANG_ORDER, 0)

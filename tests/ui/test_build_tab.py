@@ -43,8 +43,8 @@ def sample_passages(c):
     return c.predict(None, True, 512, 64, api_name="/build_passages")
 
 
-def pairs(c, mode="pseudo", url="", model="", key="", env="", n=1, lang="en"):
-    return c.predict(mode, url, model, key, env, n, lang, api_name="/build_pairs")
+def pairs(c, mode="pseudo", url="", model="", key="", env="", n=1, lang="en", rt=True, k=3, rt_model="bm25"):
+    return c.predict(mode, url, model, key, env, n, lang, rt, k, rt_model, api_name="/build_pairs")
 
 
 def mine(c, lo=0, hi=50, n=2, margin=0.05):
@@ -71,7 +71,7 @@ def test_passages_good_and_bad(client, tmp_path):
 
 def test_llm_mode_sends_the_typed_key(client, fake_llm):
     sample_passages(client)
-    out = pairs(client, "llm", fake_llm.base_url, "fake-model", TYPED_KEY, "STUDIO_NO_SUCH_VARIABLE", 1)
+    out = pairs(client, "llm", fake_llm.base_url, "fake-model", TYPED_KEY, "STUDIO_NO_SUCH_VARIABLE", 1, rt=False)
     assert out[0].startswith("**60** pairs from 60 passages (LLM)"), out[0]
     assert fake_llm.auth and set(fake_llm.auth) == {f"Bearer {TYPED_KEY}"}
     assert len(out[1]["data"]) == 60 and "Question 1 about" in out[1]["data"][0][0]
@@ -236,3 +236,80 @@ def test_use_built_set_confirms_and_the_data_tab_names_it(client, studio):
     assert out[2]["value"] == "qpn" and len(out[11]["data"]) == min(10, n_train)  # the Data tab's preview: built rows
     with pytest.raises(AppError, match="not numbers"):
         client.predict("a:b", "en", api_name="/build_split")
+
+
+BOILERPLATE = {"the pig feed is good.", "猪的饲料很好。"}  # ends every sample passage (tests/ui/conftest.py)
+
+
+def _dropped_file_rows(path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_roundtrip_check_on_and_off(client, studio):
+    sample_passages(client)
+    md, table, rt_md, dropped, file = pairs(client)
+    kept = len(table["data"])
+    n_dropped = int(rt_md.split(" generated queries kept, ")[1].split()[0])
+    assert rt_md.startswith(f"Round-trip check (BM25, top 3 of 60 passages): {kept} of {kept + n_dropped} generated "
+                            f"queries kept, {n_dropped} dropped (their source passage ranked below 3).")
+    assert md.startswith(f"**{kept}** pairs from 60 passages (inverse cloze).")
+    # the sentence every passage ends with cannot single out its passage: those inverse-cloze queries go, with why
+    assert n_dropped > 0 and dropped["headers"] == ["query", "passage", "rank", "why"]
+    assert {r[0] for r in dropped["data"]} <= BOILERPLATE and len(dropped["data"]) == n_dropped
+    assert all(r[3].startswith(("source passage at rank ", "no word in common")) and r[2] > 3 for r in dropped["data"])
+    # one sentence, one ranking: at most k = 3 passages can rank within its top 3
+    assert all(sum(r[0] == b for r in table["data"]) <= 3 for b in BOILERPLATE)
+    # nothing is lost: the dropped rows are saved under the datasets folder and offered for download
+    saved = _dropped_file_rows(file)
+    assert len(saved) == n_dropped and all(r["roundtrip_rank"] > 3 and r["roundtrip_reason"] and r["pos"] for r in saved)
+    assert f"The {n_dropped} dropped rows are saved in {studio['datasets'].name}/roundtrip-" in rt_md
+    assert len(list(studio["datasets"].glob("roundtrip-*/pairs_dropped.jsonl"))) >= 1
+    # off: every generated query stays
+    md, table, rt_md, dropped, file = pairs(client, rt=False)
+    assert len(table["data"]) == kept + n_dropped and md.startswith(f"**{kept + n_dropped}** pairs")
+    assert rt_md == "Round-trip check off: every generated query is kept." and dropped["data"] == [] and file is None
+    # k is a parameter: with k = the pool size nothing is dropped
+    assert pairs(client, k=60)[2].startswith(f"Round-trip check (BM25, top 60 of 60 passages): {kept + n_dropped} of")
+    # Chinese page
+    md, table, rt_md, dropped, file = pairs(client, lang="zh")
+    assert rt_md.startswith(f"往返检验（BM25，60 个段落中的前 3 名）：{kept + n_dropped} 个生成的查询中保留 {kept} 个，"
+                            f"删除 {n_dropped} 个") and "已保存到" in rt_md
+    assert dropped["headers"] == ["查询", "段落", "排名", "原因"]
+    assert all(r[3].startswith(("来源段落排在第", "与来源段落没有共同的词")) for r in dropped["data"])
+
+
+def test_roundtrip_check_of_llm_questions_and_a_dense_retriever(client, fake_llm, studio):
+    sample_passages(client)
+    # the fake LLM asks "Question 1 about <first three words>?": the same question for every passage of a topic
+    md, table, rt_md, dropped, _ = pairs(client, "llm", fake_llm.base_url, "fake-rt", TYPED_KEY, "", 1)
+    n_dropped = len(dropped["data"])
+    assert md.startswith(f"**{60 - n_dropped}** pairs from 60 passages (LLM).") and len(table["data"]) == 60 - n_dropped
+    assert rt_md.startswith(f"Round-trip check (BM25, top 3 of 60 passages): {60 - n_dropped} of 60 generated")
+    assert 0 < n_dropped < 60 and all(r[0].startswith("Question 1 about ") for r in dropped["data"])
+    # the base model as the retriever (here the tiny test model), k 5 by choice
+    md, table, rt_md, dropped, _ = pairs(client, rt_model=studio["model"], k=5)
+    label = Path(studio["model"]).name
+    assert rt_md.startswith(f"Round-trip check ({label}, top 5 of 60 passages): {len(table['data'])} of ")
+    assert all(r[2] > 5 and r[3].startswith("source passage at rank ") for r in dropped["data"])
+
+
+def test_roundtrip_bad_settings(client, fake_llm):
+    from gradio_client.exceptions import AppError
+
+    sample_passages(client)
+    for k in (0, -2):
+        with pytest.raises(AppError, match=rf"^The round-trip top-k must be a whole number of at least 1 \(got {k}\)\.$"):
+            pairs(client, k=k)
+    client.predict("zh", api_name="/set_language")  # errors follow the session's language
+    with pytest.raises(AppError, match=r"^往返检验的 top-k 必须是不小于 1 的整数（收到 0）。$"):
+        pairs(client, k=0, lang="zh")
+    client.predict("en", api_name="/set_language")
+    # checked before any question is asked
+    with pytest.raises(AppError, match="round-trip top-k"):
+        pairs(client, "llm", fake_llm.base_url, "fake", TYPED_KEY, "", 1, k=0)
+    assert fake_llm.total == 0
+    with pytest.raises(AppError, match=r"^The model folder '/no/such/model-folder' does not exist\.$"):
+        pairs(client, "llm", fake_llm.base_url, "fake", TYPED_KEY, "", 1, rt_model="/no/such/model-folder")
+    assert fake_llm.total == 0

@@ -2,7 +2,9 @@
 negatives (rank window, false-negative guard, review of the suspects) → cleaning report → split → downloads → use.
 
 Engine calls: ``core.builder.documents.load_documents``, ``core.builder.chunking.chunk / Passage``,
-``core.builder.queries.pseudo_queries_report / generate_queries_llm``, ``core.builder.llm.LLMConfig``,
+``core.builder.pseudo_queries.pseudo_queries_report``, ``core.builder.llm_queries.generate_queries_llm``,
+``core.builder.roundtrip.roundtrip_filter`` (generated queries that do not find their own passage again are dropped,
+shown with the reason and saved as a download), ``core.builder.llm.LLMConfig``,
 ``core.builder.negatives.mine_negatives / apply_review``, ``core.builder.clean.clean_rows``,
 ``core.builder.split.split_rows / empty_split_warnings`` and ``core.builder.export.write_splits``.
 Endpoints: build_passages, build_pairs, build_mine, build_review (untick "keep" to drop a suspect's query row),
@@ -35,6 +37,18 @@ def _short(text, n=160) -> str:
 def _rows_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{"query": _short(r.get("query")), "pos": _short(" ‖ ".join(r.get("pos") or [])),
                           "neg": len(r.get("neg") or []), "synthetic": r.get("synthetic", "")} for r in rows[:300]])
+
+
+DROPPED_HEADERS = ["query", "passage", "rank", "why"]
+
+
+def _dropped_frame(dropped: list[dict], lang: str) -> pd.DataFrame:
+    """The round-trip check's dropped rows (first 300): query, source passage, its rank and why, in ``lang``."""
+    from ui.strings import table_headers
+
+    return pd.DataFrame([[_short(r.get("query"), 120), _short(" ‖ ".join(r.get("pos") or []), 160), r.get("roundtrip_rank"),
+                          tr_engine(r.get("roundtrip_reason", ""), lang)] for r in dropped[:300]],
+                        columns=table_headers(DROPPED_HEADERS, lang))
 
 
 SUSPECT_HEADERS = ["id", "keep", "query", "candidate", "score", "positive", "rank"]
@@ -108,9 +122,19 @@ def build(ctx) -> dict:
             key_env = L.add(gr.Textbox("OPENAI_API_KEY", label=t("llm_key_env")), label="llm_key_env")
             per_passage = L.add(gr.Number(1, label=t("queries_per_passage"), precision=0, minimum=1, maximum=10),
                                 label="queries_per_passage")
+        with gr.Row():
+            rt_on = L.add(gr.Checkbox(True, label=t("rt_on"), elem_id="build-rt-on"), label="rt_on")
+            rt_k = L.add(gr.Number(3, label=t("rt_k"), precision=0, elem_id="build-rt-k"), label="rt_k")
+            rt_model = L.add(gr.Dropdown(["bm25"], value="bm25", allow_custom_value=True, label=t("rt_model"),
+                                         elem_id="build-rt-model"), label="rt_model")
         pairs_btn = L.add(gr.Button(t("make_pairs"), elem_id="build-pairs"), value="make_pairs")
         pairs_md = gr.Markdown("")
         pairs_df = L.add(gr.Dataframe(label=t("pairs"), interactive=False, max_height=240, wrap=True), label="pairs")
+        rt_md = gr.Markdown("", elem_id="build-rt-md")
+        with gr.Row():
+            rt_df = L.add(gr.Dataframe(label=t("rt_dropped"), interactive=False, max_height=240, wrap=True,
+                                       elem_id="build-rt-dropped"), label="rt_dropped")
+            rt_file = L.add(gr.File(label=t("rt_file"), interactive=False), label="rt_file")
 
         with gr.Row():
             mine_model = L.add(gr.Dropdown(["bm25"], value="bm25", allow_custom_value=True, label=t("mine_model")),
@@ -146,6 +170,13 @@ def build(ctx) -> dict:
 
     mode.change(lambda m: gr.update(visible=m == "llm"), mode, llm_row, api_name=False)
 
+    def rt_default_k(spec):
+        from core.builder.roundtrip import DEFAULT_K
+
+        return DEFAULT_K["bm25" if (spec or "bm25").strip() in ("", "bm25") else "dense"]
+
+    rt_model.change(rt_default_k, rt_model, rt_k, api_name=False)  # each retriever's default k
+
     @handler
     def do_passages(paths, sample, size_v, overlap_v, progress=gr.Progress()):
         from core.builder.chunking import chunk
@@ -170,15 +201,26 @@ def build(ctx) -> dict:
     pass_btn.click(do_passages, [docs, use_sample, size, overlap], [passages_st, pass_md, pass_df], api_name="build_passages")
 
     @handler
-    def do_pairs(passages, mode_v, url, model, key, env, n, lang, progress=gr.Progress()):
-        from core.builder import queries as Q
+    def do_pairs(passages, mode_v, url, model, key, env, n, lang, rt_on_v=True, rt_k_v=3, rt_model_v="bm25",
+                 progress=gr.Progress()):
+        from core.builder.roundtrip import check_k, check_retriever
         from core.errors import ConfigError, DataError
 
         if not passages:
             raise DataError("Make passages first (step 1).")
+        if rt_on_v:  # checked before any LLM request is sent
+            rt_spec = (rt_model_v or "bm25").strip() or "bm25"
+            retriever = "bm25" if rt_spec == "bm25" else "dense"
+            check_retriever(retriever, None if retriever == "bm25" else rt_spec)
+            rt_k_v = check_k(rt_k_v)
+            if retriever == "dense":  # a model that cannot be loaded is refused before anything is generated
+                from core.evaluation.encoding import as_model
+
+                rt_spec = as_model(rt_spec)
         pfn = _progress_fn(progress)
         if mode_v == "llm":
             from core.builder.llm import LLMConfig
+            from core.builder.llm_queries import generate_queries_llm
             from core.paths import datasets_root
             from ui.common import refuse_in_public
 
@@ -193,18 +235,47 @@ def build(ctx) -> dict:
             # A folder per passage set and endpoint: asking again after a crash or restart resumes there.
             folder_id = hashlib.sha1("\n".join([cfg.base_url, cfg.model, *(str(getattr(p, "id", "")) for p in passages)]).encode()).hexdigest()[:12]
             out = datasets_root() / f"llm-{folder_id}" / "llm_questions.jsonl"
-            report = Q.generate_queries_llm(passages, cfg, api_key=api_key, n_per_passage=int(n or 1), out_path=out, progress=pfn)
-            rows = list(report.rows)
-            msg = t("pairs_llm", lang, rows=len(rows), passages=len(passages)) + "\n\n" + tr_engine(report.summary(), lang)
+            report = generate_queries_llm(passages, cfg, api_key=api_key, n_per_passage=int(n or 1), out_path=out, progress=pfn)
+            rows, head = list(report.rows), "pairs_llm"
+            details = "\n\n" + tr_engine(report.summary(), lang)
         else:
-            report = Q.pseudo_queries_report(passages, mode="inverse_cloze", progress=pfn)
-            rows = report.rows
-            msg = t("pairs_pseudo", lang, rows=len(rows), passages=len(passages))
-            msg += "".join("\n\n- " + tr_engine(x, lang) for x in report.sentences())
-        return rows, msg, _rows_frame(rows)
+            from core.builder.pseudo_queries import pseudo_queries_report
 
-    pairs_btn.click(do_pairs, [passages_st, mode, base_url, llm_model, api_key, key_env, per_passage, ctx.lang],
-                    [rows_st, pairs_md, pairs_df], api_name="build_pairs")
+            report = pseudo_queries_report(passages, mode="inverse_cloze", progress=pfn)
+            rows, head = report.rows, "pairs_pseudo"
+            details = "".join("\n\n- " + tr_engine(x, lang) for x in report.sentences())
+        if rt_on_v:
+            rows, rt_msg, dropped, file = _roundtrip(rows, passages, retriever, rt_spec, rt_k_v, lang, pfn)
+        else:
+            rt_msg, dropped, file = t("rt_off", lang), [], None
+        msg = t(head, lang, rows=len(rows), passages=len(passages)) + details
+        return rows, msg, _rows_frame(rows), rt_msg, _dropped_frame(dropped, lang), file
+
+    def _roundtrip(rows, passages, retriever, spec, k, lang, pfn):
+        """Round-trip check of the generated rows (``spec``: a loaded model for ``dense``): (kept rows, summary,
+        dropped rows, download of the dropped rows)."""
+        import uuid
+
+        from core.builder.roundtrip import DROPPED_FILE, roundtrip_filter
+        from core.builder.rows import save_jsonl
+        from core.paths import datasets_root
+        from ui.common import offer_download
+
+        rep = roundtrip_filter(rows, passages, retriever=retriever, k=k, model=None if retriever == "bm25" else spec,
+                               progress=pfn)
+        msg = tr_engine(rep.summary(), lang)
+        file = None
+        if rep.dropped:
+            folder = datasets_root() / f"roundtrip-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+            path = save_jsonl(rep.dropped, folder / DROPPED_FILE)
+            file = offer_download(path)
+            msg += "\n\n" + t("rt_saved", lang, dropped=len(rep.dropped), file=f"{datasets_root().name}/{folder.name}/{DROPPED_FILE}")
+        return list(rep.kept), msg, rep.dropped, file
+
+    # the first outputs are the ones API callers had before the round-trip check; its outputs come after
+    pairs_btn.click(do_pairs, [passages_st, mode, base_url, llm_model, api_key, key_env, per_passage, ctx.lang,
+                               rt_on, rt_k, rt_model],
+                    [rows_st, pairs_md, pairs_df, rt_md, rt_df, rt_file], api_name="build_pairs")
 
     @handler
     def do_mine(rows, passages, model, lo, hi, n, margin_v, lang, progress=gr.Progress()):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.builder.chunking import split_sentences
-from core.builder.queries import load_jsonl
+from core.builder.rows import load_jsonl
 from core.cli import main
 from tests.core.builder.conftest import write_docx, write_pdf
 
@@ -167,3 +167,58 @@ def test_python_dash_m_core_build(tmp_path):
     assert res.returncode == 0, res.stderr
     rows = load_jsonl(tmp_path / "o" / "pairs.jsonl")
     assert rows[0]["query"] == "Pig feed" and rows[0]["pos"] == ["Pigs need protein. Corn gives energy to the herd."]
+
+
+def test_build_roundtrip_drops_an_off_topic_llm_question(docs, tmp_path, capsys, fake_llm, monkeypatch):
+    monkeypatch.setenv("STUDIO_TEST_CLI_KEY", KEY)
+    # the fake LLM answers this passage with a question about nothing in it ("What does the marked passage describe?")
+    (docs / "marked.txt").write_text("MARK_HALF Boars are kept apart from sows in separate pens.\n", encoding="utf-8")
+    base = ["build", "--docs", str(docs), "--mode", "llm", "--llm-base-url", fake_llm.base_url, "--llm-model", "fake",
+            "--llm-key-env", "STUDIO_TEST_CLI_KEY", "--chunk-size", "200"]
+    out = tmp_path / "rt"
+    code, stdout, err = _run([*base, "--out", str(out)], capsys)
+    assert code == 0, err
+    passages = load_jsonl(out / "passages.jsonl")
+    pairs = load_jsonl(out / "pairs.jsonl")
+    dropped = load_jsonl(out / "pairs_dropped.jsonl")
+    marked = next(p for p in passages if "MARK_HALF" in p["text"])
+    assert [r["query"] for r in dropped] == ["What does the marked passage describe?"]
+    assert dropped[0]["passage_id"] == marked["id"] and dropped[0]["pos"] == [marked["text"]]
+    assert dropped[0]["roundtrip_reason"] == (f"no word in common with its source passage (rank {len(passages)} of "
+                                              f"{len(passages)}, top 3 needed)")
+    assert len(pairs) == len(passages) - 1 and marked["id"] not in {r["passage_id"] for r in pairs}
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    rt = report["roundtrip"]
+    assert (rt["retriever"], rt["k"], rt["checked"], rt["kept"], rt["dropped"]) == ("bm25", 3, len(passages), len(pairs), 1)
+    assert rt["dropped_queries"][0]["reason"] == dropped[0]["roundtrip_reason"]
+    assert report["pairs"] == len(pairs) and report["pairs_generated"] == len(passages)
+    assert report["files"]["dropped"] == "pairs_dropped.jsonl"
+    assert (f"Round-trip check (BM25, top 3 of {len(passages)} passages): {len(pairs)} of {len(passages)} generated "
+            "queries kept, 1 dropped (their source passage ranked below 3).") in stdout
+    assert "dropped: 'What does the marked passage describe?': no word in common" in stdout
+
+    # off: every question stays, no dropped file
+    code, _, err = _run([*base, "--out", str(tmp_path / "off"), "--roundtrip", "off"], capsys)
+    assert code == 0, err
+    assert len(load_jsonl(tmp_path / "off" / "pairs.jsonl")) == len(passages)
+    assert not (tmp_path / "off" / "pairs_dropped.jsonl").exists()
+    assert json.loads((tmp_path / "off" / "report.json").read_text(encoding="utf-8"))["roundtrip"] is None
+
+
+def test_build_roundtrip_dense_and_bad_settings(docs, tmp_path, capsys, tiny_model_path):
+    out = tmp_path / "dense"
+    code, stdout, err = _run(["build", "--docs", str(docs), "--out", str(out), "--mode", "ict", "--roundtrip", "dense",
+                              "--roundtrip-model", str(tiny_model_path), "--roundtrip-k", "1"], capsys)
+    assert code == 0, err
+    rt = json.loads((out / "report.json").read_text(encoding="utf-8"))["roundtrip"]
+    assert rt["retriever"] != "bm25" and rt["k"] == 1 and rt["checked"] == rt["kept"] + rt["dropped"] > 0
+    assert len(load_jsonl(out / "pairs_dropped.jsonl")) == rt["dropped"]
+    assert len(load_jsonl(out / "pairs.jsonl")) == rt["kept"]
+    for bad, message in ((["--roundtrip-k", "0"], "The round-trip top-k must be a whole number of at least 1 (got 0)."),
+                         (["--roundtrip", "dense", "--roundtrip-model", " "],
+                          "The round-trip check with a dense retriever needs a model"),
+                         (["--roundtrip", "dense", "--roundtrip-model", str(tmp_path / "no-model")],
+                          f"The model folder '{tmp_path / 'no-model'}' does not exist.")):
+        code, _, err = _run(["build", "--docs", str(docs), "--out", str(tmp_path / "bad"), *bad], capsys)
+        assert code == 2 and err.startswith(f"error: {message}") and err.count("\n") == 1
+        assert not (tmp_path / "bad").exists()  # refused before anything is written

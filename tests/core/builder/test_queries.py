@@ -9,18 +9,16 @@ import pytest
 from core.builder.chunking import Passage, chunk, passage_id, split_sentences
 from core.builder.documents import Document, Page
 from core.builder.llm import LLMConfig
-from core.builder.queries import (
+from core.builder.llm_queries import (
     build_prompt,
     detect_language,
     generate_queries_llm,
-    load_jsonl,
     paraphrase_queries,
     parse_questions,
-    pseudo_queries,
     question_problem,
-    save_jsonl,
-    simcse_rows,
 )
+from core.builder.pseudo_queries import pseudo_queries, simcse_rows
+from core.builder.rows import load_jsonl, save_jsonl
 from core.errors import ConfigError, DataError
 
 KEY = "sk-test-NEVER-WRITE-ME-987654321"
@@ -250,7 +248,7 @@ def test_refused_key_stops_early_with_one_sentence(fake_llm, tmp_path):
 
 
 def test_pseudo_queries_report_names_every_passage_without_a_query():
-    from core.builder.queries import pseudo_queries_report
+    from core.builder.pseudo_queries import pseudo_queries_report
 
     texts = [
         "Sows need clean water all day long. A lactating sow drinks forty litres of water every day.",
