@@ -288,6 +288,8 @@ S: dict[str, tuple[str, str]] = {
                      "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（每个查询得分都相同）。"),
     "subset_seen": (" (queries whose gold passages the training data contained)", "（其标准答案段落出现在训练数据中的查询）"),
     "subset_unseen": (" (queries whose gold passages the training data never contained)", "（其标准答案段落从未出现在训练数据中的查询）"),
+    "subset_en": (" (English queries)", "（英文查询）"),
+    "subset_zh": (" (Chinese queries)", "（中文查询）"),
     "eval_measured_on": ("Measured on {n_queries} queries against {n_passages} passages ({corpus}).",
                          "在 {n_queries} 个查询、{n_passages} 个段落（{corpus}）上测得。"),
     # --- deliver ---

@@ -3,6 +3,7 @@
 The rule: over a sample of the texts (the first ``sample`` non-empty ones), the share of CJK ideographs among
 all letters (CJK ideographs + Latin letters). At least ``zh_share`` -> ``"zh"``; at most ``en_share`` ->
 ``"en"``; between -> ``"mixed"``. Texts without any letter count as ``"en"`` (nothing says otherwise).
+``text_language(text)`` gives one query's language (any CJK ideograph: ``"zh"``).
 ``languages_covered(model_language)`` says which of these a model source's language tag serves.
 """
 
@@ -17,6 +18,11 @@ EN_SHARE = 0.1
 def _is_cjk(ch: str) -> bool:
     o = ord(ch)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2A6DF)
+
+
+def text_language(text: str) -> str:
+    """``"zh"`` when one short text (a query) holds any CJK ideograph, else ``"en"``: a query is one language."""
+    return "zh" if isinstance(text, str) and any(_is_cjk(ch) for ch in text) else "en"
 
 
 def cjk_share(texts: Iterable[str], sample: int = 500) -> float:

@@ -279,12 +279,19 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
 def _significance(parts: dict[str, pd.DataFrame], labels: list[str], order: list[str], main: str, ev: EvalSet,
                   seen_passages: set[str] | None) -> tuple[dict, dict]:
     """Per model and per-query metric the ``paired_difference`` against the base; verdict parts for the main
-    metric on all queries and, with ``seen_passages``, on the seen / unseen query subsets."""
+    metric on all queries, with ``seen_passages`` on the seen / unseen query subsets, and on a bilingual set on
+    the English and the Chinese queries (``core.data.language.text_language``)."""
     base = parts[labels[0]].set_index("query_id")
     qids = list(base.index)
     seen = None
     if seen_passages is not None:
         seen = np.array([any(ev.corpus.get(d) in seen_passages for d in ev.qrels[q]) for q in qids])
+    from core.data.language import text_language
+
+    langs = np.array([text_language(ev.queries.get(q, "")) for q in qids])
+    # a bilingual set (each language at least a tenth of the queries) gets a verdict per language
+    by_lang = {x: langs == x for x in sorted(set(langs.tolist()))}
+    by_lang = by_lang if len(by_lang) > 1 and all(m.sum() >= 0.1 * len(qids) for m in by_lang.values()) else {}
     sig, verdicts = {}, {}
     for lb in labels[1:]:
         other = parts[lb].set_index("query_id").loc[qids]
@@ -298,6 +305,9 @@ def _significance(parts: dict[str, pd.DataFrame], labels: list[str], order: list
                 if mask.any():
                     d = paired_difference(base[main].to_numpy(float)[mask], other[main].to_numpy(float)[mask])
                     verdicts[lb].append(verdict_parts(lb, labels[0], main, d, subset=name))
+        for name, mask in by_lang.items():
+            d = paired_difference(base[main].to_numpy(float)[mask], other[main].to_numpy(float)[mask])
+            verdicts[lb].append(verdict_parts(lb, labels[0], main, d, subset=name))
     return sig, verdicts
 
 

@@ -20,11 +20,13 @@ TEMPLATES = {
                     "(they score the same on every query).",
     "subset_seen": " (queries whose gold passages the training data contained)",
     "subset_unseen": " (queries whose gold passages the training data never contained)",
+    "subset_en": " (English queries)",
+    "subset_zh": " (Chinese queries)",
 }
 
 
 def verdict_parts(model: str, base: str, metric: str, diff: PairedDiff, subset: str = "") -> dict:
-    """Template key and fields of the verdict sentence; ``subset`` is "", "seen" or "unseen"."""
+    """Template key and fields of the verdict sentence; ``subset`` is "", "seen", "unseen", "en" or "zh"."""
     if diff.verdict == BETTER:
         key = "verdict_better"
     elif diff.verdict == WORSE:

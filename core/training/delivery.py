@@ -23,7 +23,6 @@ event. Output: the ``delivery.json`` dict.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +39,6 @@ ALPHAS = (0.25, 0.5, 0.75)
 METRIC = "ndcg@10"
 GENERAL_ENV = "STUDIO_GENERAL_DIR"
 GENERAL_MAX_PASSAGES = 3000  # general-set corpus cap (every relevant passage kept, distractors sampled)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -145,10 +143,12 @@ def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
 
 def languages_of(texts: Sequence[str], min_share: float = 0.2) -> list[str]:
     """Languages ('en', 'zh') making at least ``min_share`` of ``texts`` (Chinese = any CJK character)."""
+    from core.data.language import text_language
+
     texts = list(texts)
     if not texts:
         return []
-    zh = sum(1 for t in texts if _CJK.search(t or "")) / len(texts)
+    zh = sum(1 for t in texts if text_language(t or "") == "zh") / len(texts)
     out = [lang for lang, share in (("en", 1 - zh), ("zh", zh)) if share >= min_share]
     return out or ["en"]
 

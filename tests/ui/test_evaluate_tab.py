@@ -74,3 +74,6 @@ def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
     assert "(queries whose gold passages the training data never contained)" in en
     zh = client.predict("seen-split", None, "zh", api_name="/evaluate")[0]
     assert "出现在训练数据中的查询" in zh and "从未出现在训练数据中的查询" in zh
+    # the sample's test set is bilingual: the English and the Chinese queries each get a verdict too
+    assert "(English queries)" in en and "(Chinese queries)" in en
+    assert "（英文查询）" in zh and "（中文查询）" in zh

@@ -88,8 +88,11 @@ def test_model_compared_with_itself_is_no_difference(beir, tiny_model_path, tmp_
     printed = capsys.readouterr().out
     assert code == 0
     verdicts = [ln for ln in printed.splitlines() if ln.startswith("verdict:")]
-    assert verdicts == ["verdict: No detectable difference between 'tuned' and 'base' on ndcg@10 over 20 queries "
-                        "(they score the same on every query)."]
+    assert verdicts[0] == ("verdict: No detectable difference between 'tuned' and 'base' on ndcg@10 over 20 queries "
+                           "(they score the same on every query).")
+    # the set is half English, half Chinese: one verdict per query language too
+    assert [v.split(" over ")[0].endswith(lang) for v, lang in
+            zip(verdicts[1:], ("(English queries)", "(Chinese queries)"))] == [True, True] and len(verdicts) == 3
     nd = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["deltas_vs_base"]["tuned"]["ndcg@10"]
     assert nd["ci_low"] <= 0 <= nd["ci_high"] and nd["verdict"] == "no_difference"
 
@@ -105,11 +108,12 @@ def test_seen_and_unseen_queries_get_their_own_verdict(beir, tiny_model_path, da
     printed = capsys.readouterr().out
     assert code == 0  # no --fail-if-worse
     lines = [ln for ln in printed.splitlines() if ln.startswith("verdict:")]
-    assert len(lines) == 3 and "20 queries" in lines[0] and "worse" in lines[0]
+    assert len(lines) == 5 and "20 queries" in lines[0] and "worse" in lines[0]
     assert "the training data contained" in lines[1] and "8 queries" in lines[1]
     assert "the training data never contained" in lines[2] and "12 queries" in lines[2]
     data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    assert [v["subset"] for v in data["verdicts"]["tuned"]] == ["", "seen", "unseen"]
+    assert [v["subset"] for v in data["verdicts"]["tuned"]] == ["", "seen", "unseen", "en", "zh"]
+    assert "(English queries)" in lines[3] and "10 queries" in lines[3] and "(Chinese queries)" in lines[4]
 
 
 def test_train_data_without_passages_is_one_clear_sentence(beir, tiny_model_path, tmp_path, capsys):
