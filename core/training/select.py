@@ -194,6 +194,7 @@ def _score(
             if progress:
                 progress(Progress(f"{STAGE}:encode", p.done, p.total, p.rate, p.eta_seconds, f"{spec}: {p.stage}"))
 
+        encode_corpus(model, [pool[d] for d in dids[:4]], batch_size=batch_size)  # warm-up, not timed
         t_enc = time.monotonic()
         q_emb = encode_queries(model, [queries[q] for q in qids], batch_size=batch_size, progress=labelled)
         c_emb = encode_corpus(model, [pool[d] for d in dids], batch_size=batch_size, progress=labelled)

@@ -270,3 +270,14 @@ def test_recipe_model_selection_scores_once_per_data(qpn_data, tiny_model_path, 
     cfg.data.train = [str(qpn_data.with_name("copy.jsonl"))]
     select_mod.recipe_choice(splits, cfg)
     assert len(calls) == 2, "other data files score again"
+
+
+def test_train_cli_carries_model_selection(qpn_data, tmp_path):
+    from core.training.cli import command_line
+
+    out = tmp_path / "cfg.yaml"
+    assert main(["train", "--data", str(qpn_data), "--model-selection", "auto", "--write-config", str(out)]) == 0
+    cfg = TrainConfig.load(out)
+    assert cfg.model_selection == "auto" and cfg.model is None
+    assert "--model-selection auto" in command_line(cfg)
+    assert "--model-selection" not in command_line(TrainConfig(data=cfg.data))
