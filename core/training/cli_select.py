@@ -107,7 +107,10 @@ def cmd_select(args) -> int:
             "display.float_format",
             "{:.4f}".format,
         ):
-            print(report.table().to_string(index=False))
+            table = report.table()
+            for col in ("texts/s", "seconds"):
+                table[col] = [f"{v:.1f}" if isinstance(v, float) and v == v else "" for v in table[col]]
+            print(table.to_string(index=False))
         if args.out:
             print(f"wrote {args.out}/selection.json" + (" and selection.png" if any(r.ok for r in report.rows) else ""))
     if not args.json:

@@ -6,7 +6,8 @@ Input: the run's ``Splits`` (``core.training.data.load_splits``) and model specs
 folders, Hub ids). Every bundled source (``core.models.list_sources``) is a candidate too unless
 ``include_bundled=False``. What is scored is what the run's validation evaluator searches
 (``core.training.evaluators.validation_retrieval``: the validation queries over every validation and training
-passage plus ``corpus``), with the queries capped at ``max_queries`` (seeded sample) for time.
+passage plus ``corpus``, at most ``max_passages``, by default the run's ``eval.max_eval_passages``), with the
+queries capped at ``max_queries`` (seeded sample) for time.
 Output: one ``CandidateScore`` per candidate — hit@1/5/10, MRR@10, NDCG@10 (``core.evaluation.metrics``) with
 a 95% bootstrap interval on NDCG@10 (``core.evaluation.stats.mean_ci``), encode speed (texts/s over the
 queries and passages), the model's languages and whether they cover the data's — or, for a model that cannot
@@ -289,6 +290,10 @@ def select_models(
             f"The number of validation queries to score must be a whole number of at least 1, got {max_queries!r}."
         )
     cands = _candidates(candidates, include_bundled)
+    if max_passages is None:  # the run's own cap (eval.max_eval_passages), so the pool is the one it searches
+        from core.training.config import EvalConfig
+
+        max_passages = EvalConfig().max_eval_passages
     if progress:
         progress(Progress(f"{STAGE}:data", 0, 1, message="validation queries and passage pool"))
     queries, pool, relevant, sources = validation_retrieval(
