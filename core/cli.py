@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "core.models.cli",       # models
     "core.data.cli",         # inspect
     "core.training.cli",     # train, runs, stop
+    "core.training.cli_select",  # select (choose the base model on the validation queries)
     "core.builder.cli_build",  # build (documents -> passages -> pairs)
     "core.builder.cli_mine",   # mine, clean, split, export
     "core.evaluation.cli",   # evaluate, compare, search

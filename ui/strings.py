@@ -316,6 +316,25 @@ S: dict[str, tuple[str, str]] = {
     "onnx_zip": ("ONNX folder (zip)", "ONNX 文件夹（zip）"),
     "onnx_table": ("ONNX report", "ONNX 报告"),
     "onnx_chart": ("Quality by dimension and precision", "各维度与精度下的质量"),
+    # --- compare base models (ui/tabs/select.py, core/training/select.py)
+    "select_title": ("Compare base models on my data", "在我的数据上比较基础模型"),
+    "select_md": ("Scores each model on the validation queries a run would use (at most 200, seeded) over the same "
+                  "passages: hit@1/5/10, MRR@10, NDCG@10 with its 95% interval, and encode speed. The winner has the "
+                  "highest NDCG@10, unless a faster model is within noise of it; it is set as the model above.",
+                  "在训练时使用的验证查询（最多 200 条，固定随机种子）和同一段落池上为每个模型打分：hit@1/5/10、"
+                  "MRR@10、NDCG@10（含 95% 置信区间）以及编码速度。胜出者是 NDCG@10 最高的模型，除非有更快的模型与它"
+                  "的差距在噪声范围内；胜出者会被设为上方的模型。"),
+    "select_bundled": ("Bundled models to compare", "参与比较的内置模型"),
+    "select_extra": ("Other models (local folder or Hub id, one per line)", "其他模型（本地文件夹或 Hub id，每行一个）"),
+    "select_extra_ph": ("/path/to/model or BAAI/bge-small-zh-v1.5", "/path/to/model 或 BAAI/bge-small-zh-v1.5"),
+    "select_run": ("Compare base models on my data", "在我的数据上比较基础模型"),
+    "select_table": ("Base models on the validation queries", "各基础模型在验证查询上的得分"),
+    "select_chart": ("Scores by model", "各模型得分"),
+    "select_winner": ("**Winner: {model}** (set as the model above). {reason}",
+                      "**胜出：{model}**（已设为上方的模型）。{reason}"),
+    "select_none": ("**No winner.** {reason}", "**没有胜出模型。** {reason}"),
+    "select_measured": ("{queries} validation queries over {passages} passages ({corpus}).",
+                        "{queries} 条验证查询，{passages} 个段落（{corpus}）。"),
 }
 
 
@@ -794,6 +813,21 @@ ENGINE_ZH: dict[str, str] = {
     "The pooling mode '{mode}' is not supported (expected one of {join}).": "不支持池化方式 '{mode}'（应为 {join} 之一）。",
     "The pooling mode '{pooling}' of '{model_dir}' cannot be exported (expected mean, cls, max or lasttoken).": "'{model_dir}' 的池化方式 '{pooling}' 无法导出（应为 mean、cls、max 或 lasttoken）。",
     "torch.onnx.export failed for '{model_dir}' ({name}: {str}).": "'{model_dir}' 的 torch.onnx.export 失败（{name}：{str}）。",
+    # --- choosing the base model (core/training/select.py, core/training/cli_select.py)
+    "--queries must be a whole number of at least 1, got {queries}.": "--queries 必须是至少为 1 的整数，实际为 {queries}。",
+    "Choosing the base model needs retrieval data (pair, triplet or qpn rows with queries and passages), but the data holds {format} rows.": "选择基础模型需要检索数据（含查询和段落的 pair、triplet 或 qpn 行），但数据是 {format} 行。",
+    "Choosing the base model needs validation queries: give a validation file or keep a validation share in the split (data.split).": "选择基础模型需要验证查询：请提供验证文件，或在划分比例（data.split）中保留验证集。",
+    "No candidate could be scored, so there is nothing to chart.": "没有任何候选模型完成打分，因此无法绘图。",
+    "No model to compare: give at least one model (a bundled name, a local folder or a Hub id) or include the bundled models.": "没有可比较的模型：请至少给出一个模型（内置模型名、本地文件夹或 Hub id），或包含内置模型。",
+    "The number of validation queries to score must be a whole number of at least 1, got {max_queries}.": "参与打分的验证查询数必须是至少为 1 的整数，实际为 {max_queries}。",
+    "The validation split has no query with a passage to find; add validation rows.": "验证集中没有带待检索段落的查询；请添加验证数据。",
+    "The model '{spec}' is not available here: {unusable}.": "模型 '{spec}' 在此不可用：{unusable}。",
+    "Scoring the model '{spec}' ran out of memory.": "为模型 '{spec}' 打分时内存不足。",
+    "The model could not be scored: {name}: {first}.": "无法为该模型打分：{name}：{first}。",
+    "No candidate could be scored; see each model's error.": "没有任何候选模型完成打分；请查看各模型的错误信息。",
+    "{model}: the only candidate that could be scored (NDCG@10 {v}).": "{model}：唯一完成打分的候选模型（NDCG@10 {v}）。",
+    "{model}: NDCG@10 {v} is within noise of {best}'s {v2} (difference {diff}, 95% CI {lo} to {hi}) and it encodes {ratio}x faster.": "{model}：NDCG@10 {v} 与 {best} 的 {v2} 之差在噪声范围内（差值 {diff}，95% 置信区间 {lo} 至 {hi}），且编码速度快 {ratio} 倍。",
+    "{model}: highest NDCG@10 ({v}, next {second} {v2}; difference {diff}, 95% CI {lo} to {hi}) and no faster candidate is within noise of it.": "{model}：NDCG@10 最高（{v}，其次是 {second} 的 {v2}；差值 {diff}，95% 置信区间 {lo} 至 {hi}），且没有更快的候选模型与它的差距在噪声范围内。",
 }
 
 # Run status words (core/training writes them to status.json).
@@ -817,6 +851,8 @@ HEADERS_ZH: dict[str, str] = {
     "no_majority": "无多数标签", "same_positive_negative": "正负例相同", "same_anchor_positive": "锚点与正例相同",
     "score_out_of_range": "分数超出范围", "positive_in_negatives": "正例混入负例",
     "rank": "排名", "why": "原因",
+    "model": "模型", "kind": "来源", "languages": "语言", "ndcg@10 95% CI": "ndcg@10 95% 置信区间",
+    "texts/s": "文本/秒", "seconds": "秒",
 }
 
 # Values of these placeholders are engine words that read better translated ("text columns named: ...").

@@ -8,6 +8,7 @@ excludes 0, else ``no_difference``) and, when there is no detectable difference,
 would be needed to detect a gain of the observed size (normal approximation, 80% power). This module is
 the one rule for "is this more than noise"; training's delivered-model choice, the Evaluate tab and
 ``python -m core compare`` all call it.
+``mean_ci(values)`` gives one model's mean and its bootstrap interval by the same method (model selection).
 """
 
 from __future__ import annotations
@@ -47,6 +48,30 @@ class PairedDiff:
         return out
 
 
+def _bootstrap(values: np.ndarray, rng: np.random.Generator, n_boot: int, confidence: float) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (queries resampled with replacement)."""
+    n = int(values.size)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    boots = values[idx].mean(axis=1)
+    tail = (1.0 - confidence) / 2
+    lo, hi = (float(v) for v in np.quantile(boots, [tail, 1.0 - tail]))
+    return lo, hi
+
+
+def mean_ci(values: Sequence[float], *, n_boot: int = 2000, confidence: float = 0.95,
+            seed: int = 0) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the mean of per-query scores and its bootstrap interval (the same percentile
+    method as ``paired_difference``; one model's own uncertainty, e.g. NDCG@10 on a few hundred queries)."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError("a confidence interval needs at least one per-query score")
+    mean = float(x.mean())
+    if x.size == 1 or np.allclose(x, x[0]):
+        return mean, mean, mean
+    lo, hi = _bootstrap(x, np.random.default_rng(seed), n_boot, confidence)
+    return mean, lo, hi
+
+
 def paired_difference(a: Sequence[float], b: Sequence[float], *, n_boot: int = 2000, n_perm: int = 2000,
                       confidence: float = 0.95, seed: int = 0) -> PairedDiff:
     """Compare per-query scores ``b`` against ``a`` (same queries, same order). See the module docstring.
@@ -67,10 +92,7 @@ def paired_difference(a: Sequence[float], b: Sequence[float], *, n_boot: int = 2
         lo = hi = mean
         p = 1.0 if mean == 0 else (0.0 if n > 1 else 1.0)
     else:
-        idx = rng.integers(0, n, size=(n_boot, n))
-        boots = d[idx].mean(axis=1)
-        tail = (1.0 - confidence) / 2
-        lo, hi = (float(v) for v in np.quantile(boots, [tail, 1.0 - tail]))
+        lo, hi = _bootstrap(d, rng, n_boot, confidence)
         signs = rng.choice(np.array([-1.0, 1.0]), size=(n_perm, n))
         perm = np.abs((signs * d).mean(axis=1))
         p = float((np.sum(perm >= abs(mean) - 1e-12) + 1) / (n_perm + 1))

@@ -35,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "reason in the run's 'recipe' event; plain: a plain sentence-transformers script's settings")
     p.add_argument("--hard-negatives", choices=("mined", "off"),
                    help=_help("data", "hard_negatives"))
+    p.add_argument("--model-selection", choices=("auto", "off"),
+                   help="auto: with no --model, score the bundled models covering the data's language on the "
+                        "validation queries and start from the winner (python -m core select); off (default): "
+                        "the data's language picks the model")
     p.add_argument("--name", help="run name (folder name, sanitised)")
     p.add_argument("--write-config", help="only write the resulting config YAML here and exit")
     p.set_defaults(func=cmd_train)
@@ -59,6 +63,8 @@ def command_line(cfg) -> str:
     parts += ["--data", *cfg.data.train]
     if getattr(cfg, "recipe", "auto") != "auto":
         parts += ["--recipe", cfg.recipe]
+    if getattr(cfg, "model_selection", "off") != "off":
+        parts += ["--model-selection", cfg.model_selection]
     if cfg.data.validation:
         parts += ["--validation", *cfg.data.validation]
     if cfg.data.format:
@@ -111,7 +117,8 @@ def _config_from_args(args):
     for attr, target in (("format", (cfg.data, "format")), ("model", (cfg, "model")), ("name", (cfg, "name")),
                          ("epochs", (cfg.hyper, "epochs")), ("batch_size", (cfg.hyper, "batch_size")),
                          ("lr", (cfg.hyper, "learning_rate")), ("max_steps", (cfg.hyper, "max_steps")),
-                         ("recipe", (cfg, "recipe")), ("hard_negatives", (cfg.data, "hard_negatives"))):
+                         ("recipe", (cfg, "recipe")), ("hard_negatives", (cfg.data, "hard_negatives")),
+                         ("model_selection", (cfg, "model_selection"))):
         value = getattr(args, attr)
         if value is not None:
             setattr(target[0], target[1], value)

@@ -106,6 +106,10 @@ class TrainConfig:
     name: str = "run"
     model: Optional[str] = None  # None: the recipe picks a model that covers the data's language
     recipe: str = "auto"  # "auto": fill open settings from the data (core/training/recipe.py); "plain": ST defaults
+    model_selection: str = field(default="off", metadata={"help": (
+        "auto: when 'model' is empty, the recipe scores the bundled models that cover the data's language on the "
+        "validation queries (python -m core select) and starts from the winner; off: the data's language alone "
+        "picks the model.")})
     data: DataConfig = field(default_factory=DataConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
@@ -393,6 +397,7 @@ LR_SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "cons
 _SECTIONS = {"data": DataConfig, "loss": LossConfig, "strategy": StrategyConfig, "hyper": HyperParams, "eval": EvalConfig}
 _FIELDS: dict[str, dict[str, Any]] = {
     "": {"name": _str(max_len=200), "model": _str(optional=True), "recipe": _str(choices=("auto", "plain")),
+         "model_selection": _str(choices=("auto", "off")),
          "seed": _int(0, 2**32 - 1), "trust_remote_code": _bool},
     "data": {"train": _str_list, "format": _format, "mapping": _mapping, "validation": _str_list, "test": _str_list,
              "split": _split, "group_by": _str(optional=True), "neg_nums": _int(0, 1000),

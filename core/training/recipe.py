@@ -20,7 +20,9 @@ in 192 tokens (longest 742)")``. Settings the user gave are never changed.
   CPU most of the step time and memory is there); the learning rate falls with model size (small models
   take larger steps); small data sets get more epochs so the model sees enough steps (a few hundred pairs
   are seen three times, tens of thousands once); warm-up 10%. The delivered-model choice after training
-  guards against any of these doing harm.
+  guards against any of these doing harm. With ``model_selection: auto`` the model is the winner of
+  ``core.training.select.recipe_choice`` (the bundled models covering the data's language scored on the
+  validation queries) whenever there are two to choose between.
 
 The same function serves the runner (before training) and the estimate, so both see the same settings.
 """
@@ -174,6 +176,12 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
 
     rows = _train_rows(splits)
     lang, share = data_language(splits, seed=cfg.seed)
+    if cfg.model is None and getattr(cfg, "model_selection", "off") == "auto":
+        from core.training.select import recipe_choice  # scores the candidates on the validation queries
+
+        picked = recipe_choice(splits, cfg)
+        if picked:
+            fill("model", *picked)
     if lang == "en":
         fill("model", "minilm", f"all-MiniLM-L6-v2: the data is English ({share:.0%} Chinese characters)")
     else:

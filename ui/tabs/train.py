@@ -639,6 +639,9 @@ def build(ctx) -> dict:
                                                    elem_id="model-bundled"), label="bundled_model")
                     ui.mpath = L.add(gr.Textbox(label=t("model_path"), visible=False, elem_id="model-path"), label="model_path")
                 ui.model_note = gr.Markdown("", elem_id="model-note")
+                from ui.tabs.select import build_select  # "Compare base models on my data" section
+
+                build_select(ctx, ui)
                 ui.loss = L.add(gr.Dropdown(_losses(None), value=None, label=t("loss"), elem_id="loss"), label="loss")
                 ui.loss_md = gr.Markdown("", elem_id="loss-info")
                 with gr.Row():
