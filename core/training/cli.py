@@ -125,9 +125,27 @@ def cmd_train(args) -> int:
     if is_main_process() and not args.resume and (run_dir / "events.jsonl").exists() and not args.run_dir:
         raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
     print(f"run folder: {run_dir}")
-    status = run_training(cfg, run_dir, resume=args.resume, exits_after=True)
+    try:
+        status = run_training(cfg, run_dir, resume=args.resume, exits_after=True)
+    finally:
+        if is_main_process():
+            _advance_queue(run_dir)
     print(json.dumps({k: status.get(k) for k in ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "warning") if k in status}, ensure_ascii=False, indent=2))
     return 0 if status.get("status") in ("completed", "stopped") else 1
+
+
+def _advance_queue(run_dir) -> None:
+    """However this training ended, start the next run waiting in the runs folder's queue (the UI's queue)."""
+    from core.paths import runs_root
+    from core.training.launch import advance_queue
+
+    try:
+        started = advance_queue(runs_root(), ignore=run_dir)
+    except Exception as err:  # noqa: BLE001 - the UI's periodic refresh advances the queue too
+        print(f"could not start the next queued run: {err}")
+        return
+    if started is not None:
+        print(f"started the next queued run: {started.name}")
 
 
 def cmd_runs(args) -> int:
@@ -143,7 +161,8 @@ def cmd_runs(args) -> int:
     print(f"{'run':30} {'status':12} {'metric':10} {'base':>8} {'best':>8} {'step':>6}")
     for r in runs:
         fmt = lambda v: f"{v:.4f}" if isinstance(v, (int, float)) else "-"
-        print(f"{r.name[:30]:30} {r.status:12} {str(r.main_metric or '-'):10} {fmt(r.baseline):>8} {fmt(r.best_metric):>8} {str(r.step or '-'):>6}")
+        status = f"{r.status} #{r.position}" if r.position else r.status
+        print(f"{r.name[:30]:30} {status:12} {str(r.main_metric or '-'):10} {fmt(r.baseline):>8} {fmt(r.best_metric):>8} {str(r.step or '-'):>6}")
     return 0
 
 
@@ -152,6 +171,8 @@ def cmd_stop(args) -> int:
     from core.training.launch import request_stop
 
     path = run_dir_arg(args.run, must_exist=True)
-    request_stop(path)
-    print(f"stop requested for {path.name}")
+    if request_stop(path) == "cancelled":
+        print(f"{path.name} was waiting in the training queue; it is cancelled")
+    else:
+        print(f"stop requested for {path.name}")
     return 0

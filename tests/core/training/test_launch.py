@@ -7,7 +7,16 @@ import time
 import pytest
 
 from core.errors import StudioError
-from core.training import list_runs, read_events, read_status, request_stop, start_run, wait
+from core.training import (
+    advance_queue,
+    list_runs,
+    queue_position,
+    read_events,
+    read_status,
+    request_stop,
+    start_run,
+    wait,
+)
 from core.training.runner import last_checkpoint
 from tests.core.training.test_runner import tiny_config
 
@@ -50,9 +59,13 @@ def test_child_process_stop_and_resume(tiny_model_path, format_file, tmp_runs):
     assert run_dir.parent == tmp_runs and ".." not in run_dir.name and "/" not in run_dir.name
     _wait_for(lambda: _max_step(run_dir) >= 3)
     assert read_status(run_dir)["status"] == "running"
-    with pytest.raises(StudioError, match="already running"):
-        start_run(cfg)
-    request_stop(run_dir)
+    with pytest.raises(StudioError, match="is already running"):
+        start_run(cfg, run_dir=run_dir, resume=True)  # the same run twice: refused
+    second = start_run(cfg)  # another run waits in the queue instead of being refused
+    assert read_status(second)["status"] == "queued" and read_status(second)["waiting"]
+    assert request_stop(second) == "cancelled"  # Stop on a queued run takes it out of the queue
+    assert read_status(second)["status"] == "stopped" and read_status(second)["cancelled"]
+    assert request_stop(run_dir) == "requested"
     status = wait(run_dir, timeout=120)
     assert status["status"] == "stopped", open(run_dir / "train.log").read()[-3000:]
     stopped_at = status["step"]
@@ -103,9 +116,10 @@ def test_cli_train_and_runs(tiny_model_path, format_file, tmp_runs, capsys):
     assert main(["train", "--config", str(tmp_runs / "cli" / "config.yaml"), "--name", "cli-again"]) == 0
 
 
-def test_start_waits_for_a_stopped_run_that_is_still_exiting(tiny_model_path, format_file, tmp_runs):
-    """A run that recorded 'stopped' but whose process has not exited yet shows as stopping; a new start
-    waits for the exit instead of refusing, and without a grace period says the run is still stopping."""
+def test_start_queues_behind_a_stopped_run_that_is_still_exiting(tiny_model_path, format_file, tmp_runs):
+    """A run that recorded 'stopped' but whose process has not exited yet shows as stopping; a new start waits
+    in the queue, and the periodic ``advance_queue`` starts it once that process is gone (here the old process
+    is not a training child, so nothing else advances the queue)."""
     import json
     import subprocess
     import sys
@@ -121,10 +135,12 @@ def test_start_waits_for_a_stopped_run_that_is_still_exiting(tiny_model_path, fo
     try:
         assert run_status(old) == "stopping"
         cfg = tiny_config(tiny_model_path, format_file("pair", n=40), max_steps=1, eval_steps=1)
-        with pytest.raises(StudioError, match="still stopping"):
-            start_run(cfg, run_dir=tmp_runs / "new", exit_grace=0)
-        run_dir = start_run(cfg, run_dir=tmp_runs / "new")  # waits for the old process to exit, then starts
-        assert exiting.poll() is not None and run_status(old) == "stopped"
+        run_dir = start_run(cfg, run_dir=tmp_runs / "new")
+        assert run_status(run_dir) == "queued" and queue_position(run_dir) == 1
+        assert advance_queue() is None  # the old process still lives: nothing starts
+        exiting.wait(30)
+        assert run_status(old) == "stopped"
+        assert advance_queue() == run_dir and advance_queue() is None  # started once, however often called
         assert wait(run_dir, timeout=120)["status"] == "completed"
     finally:
         exiting.kill()
@@ -141,6 +157,6 @@ def test_a_run_trained_inside_a_living_process_is_not_running_once_it_ends(tiny_
     ended = run_training(cfg, tmp_runs / "in-process")
     assert ended["status"] == "completed" and ended.get("pid") is None
     assert run_status(tmp_runs / "in-process") == "completed" and active_run(tmp_runs) is None
-    run_dir = start_run(cfg, run_dir=tmp_runs / "next", exit_grace=0)  # refused as "already running" before
+    run_dir = start_run(cfg, run_dir=tmp_runs / "next")  # refused as "already running" before
     assert wait(run_dir, timeout=120)["status"] == "completed"
     assert read_status(run_dir).get("pid")  # the CLI child keeps its pid: it exits when the run ends
