@@ -110,32 +110,39 @@ def _config_from_args(args):
 
 
 def cmd_train(args) -> int:
-    from core.paths import run_dir_arg, run_path, safe_name
-    from core.training.runner import run_training
+    from core.training.events import is_main_process
 
-    cfg = _config_from_args(args)
     if args.write_config:
+        cfg = _config_from_args(args)
         cfg.save(args.write_config)
         print(f"wrote {args.write_config}")
         return 0
-    run_dir = run_dir_arg(args.run_dir) if args.run_dir else run_path(safe_name(cfg.name, default="run"))
-    from core.training.events import is_main_process
+    try:
+        return _train(args)
+    finally:  # however the training ended (even a config that failed to load), the queue moves on
+        if is_main_process():
+            _advance_queue(args.run_dir)
 
+
+def _train(args) -> int:
+    from core.paths import run_dir_arg, run_path, safe_name
+    from core.training.events import is_main_process
+    from core.training.runner import run_training
+
+    cfg = _config_from_args(args)
+    run_dir = run_dir_arg(args.run_dir) if args.run_dir else run_path(safe_name(cfg.name, default="run"))
     # Rank 0 alone decides (the others would see its first event); a launcher stops every rank if it refuses.
     if is_main_process() and not args.resume and (run_dir / "events.jsonl").exists() and not args.run_dir:
         raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
     print(f"run folder: {run_dir}")
-    try:
-        status = run_training(cfg, run_dir, resume=args.resume, exits_after=True)
-    finally:
-        if is_main_process():
-            _advance_queue(run_dir)
+    status = run_training(cfg, run_dir, resume=args.resume, exits_after=True)
     print(json.dumps({k: status.get(k) for k in ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "warning") if k in status}, ensure_ascii=False, indent=2))
     return 0 if status.get("status") in ("completed", "stopped") else 1
 
 
 def _advance_queue(run_dir) -> None:
-    """However this training ended, start the next run waiting in the runs folder's queue (the UI's queue)."""
+    """Start the next run waiting in the runs folder's queue (the UI's queue); ``run_dir`` (this process's run,
+    ending) does not count as running."""
     from core.paths import runs_root
     from core.training.launch import advance_queue
 

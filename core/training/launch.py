@@ -6,7 +6,8 @@
   ``waiting: true``) and advances the queue: when no training is running it starts at once as
   ``python -m core train --run-dir DIR [--resume]``, a detached child whose output goes to ``train.log``.
 - ``advance_queue(root=None, ignore=None)``: idempotent; under a lock file (``QUEUE_LOCK``), when no training
-  is running, starts the oldest waiting run. Called by ``start_run``, by the training child as it exits
+  is running (a process that has recorded its end and is only exiting does not count), starts the oldest
+  waiting run. Called by ``start_run``, by the training child as it exits
   (``python -m core train``, whatever ended the run) and by the UI's periodic refresh (so a killed child or a
   closed page never stalls the queue). One training at a time.
 - ``queue_position(run_dir) -> int | None``: 1 for the next run to start; None when not waiting.
@@ -200,8 +201,10 @@ def advance_queue(root: Optional[str | Path] = None, ignore: Optional[str | Path
         for r in runs:
             if r.path.resolve() == skip:
                 continue
-            if r.alive or (r.status == "queued" and r.position is None):  # running, or its child is starting
+            if r.status == "queued" and r.position is None:  # its child is starting
                 return None
+            if r.alive and read_status(r.path).get("status") not in FINAL_STATES:
+                return None  # training (a process that has recorded its end is only exiting: it holds nothing)
         for r in sorted((r for r in runs if r.position), key=lambda r: r.position):
             try:
                 _launch(r.path, bool(read_status(r.path).get("resume")))

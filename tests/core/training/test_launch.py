@@ -116,34 +116,41 @@ def test_cli_train_and_runs(tiny_model_path, format_file, tmp_runs, capsys):
     assert main(["train", "--config", str(tmp_runs / "cli" / "config.yaml"), "--name", "cli-again"]) == 0
 
 
-def test_start_queues_behind_a_stopped_run_that_is_still_exiting(tiny_model_path, format_file, tmp_runs):
-    """A run that recorded 'stopped' but whose process has not exited yet shows as stopping; a new start waits
-    in the queue, and the periodic ``advance_queue`` starts it once that process is gone (here the old process
-    is not a training child, so nothing else advances the queue)."""
+def test_queue_waits_for_a_live_training_and_the_periodic_call_advances_it(tiny_model_path, format_file, tmp_runs):
+    """A run whose process has recorded its end (here 'stopped') but is still exiting shows as stopping and
+    does not hold the queue; a run recorded 'running' with a live process does: a new start waits in the queue,
+    and once that process is gone (killed: it never advances the queue itself) the periodic ``advance_queue``
+    starts the waiting run, exactly once however often it is called."""
     import json
     import subprocess
     import sys
 
     from core.training import run_status
 
-    old = tmp_runs / "old"
-    old.mkdir(parents=True)
-    (old / "config.yaml").write_text("name: old\n")
-    exiting = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
-    (old / "pid").write_text(str(exiting.pid))
-    (old / "status.json").write_text(json.dumps({"status": "stopped", "updated": time.time()}))
+    procs = {}
+    for name, status in (("exiting", "stopped"), ("crashed", "running")):
+        folder = tmp_runs / name
+        folder.mkdir(parents=True)
+        (folder / "config.yaml").write_text(f"name: {name}\n")
+        procs[name] = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        (folder / "pid").write_text(str(procs[name].pid))
+        (folder / "status.json").write_text(json.dumps({"status": status, "updated": time.time()}))
     try:
-        assert run_status(old) == "stopping"
+        assert run_status(tmp_runs / "exiting") == "stopping" and run_status(tmp_runs / "crashed") == "running"
         cfg = tiny_config(tiny_model_path, format_file("pair", n=40), max_steps=1, eval_steps=1)
         run_dir = start_run(cfg, run_dir=tmp_runs / "new")
         assert run_status(run_dir) == "queued" and queue_position(run_dir) == 1
-        assert advance_queue() is None  # the old process still lives: nothing starts
-        exiting.wait(30)
-        assert run_status(old) == "stopped"
+        assert advance_queue() is None  # the running one still lives: nothing starts
+        procs["crashed"].kill()
+        procs["crashed"].wait(30)
+        assert run_status(tmp_runs / "crashed") == "interrupted"
         assert advance_queue() == run_dir and advance_queue() is None  # started once, however often called
+        assert queue_position(run_dir) is None
         assert wait(run_dir, timeout=120)["status"] == "completed"
     finally:
-        exiting.kill()
+        for proc in procs.values():
+            proc.kill()
+            proc.wait(30)
 
 
 def test_a_run_trained_inside_a_living_process_is_not_running_once_it_ends(tiny_model_path, format_file, tmp_runs):
