@@ -5,6 +5,7 @@ in the training queue and starts by itself when A's run ends; a queued run is ca
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -91,3 +92,37 @@ def test_a_second_session_cannot_see_or_touch_the_first_ones_run(shared):
     assert b.predict("b-run", "final", False, "en", api_name="/export_zip").endswith(".zip")
     with pytest.raises(AppError, match="There is no run named 'b-run'"):
         a.predict("b-run", "final", False, "en", api_name="/export_zip")
+
+
+def test_the_train_tabs_periodic_refresh_advances_a_stalled_queue(tmp_runs, monkeypatch):
+    """The running training was killed (it never started the next run): the Train tab's timer tick, even in a
+    session showing no run, starts the queued run, at most once per ``ADVANCE_EVERY`` seconds."""
+    from core.training import launch, queue_position, read_status
+    from core.training.events import EventLog
+    from ui.tabs import train
+
+    dead = tmp_runs / "killed"
+    dead.mkdir(parents=True)
+    (dead / "config.yaml").write_text("name: killed\n", encoding="utf-8")
+    EventLog(dead).status("running")  # this test process's pid: alive for now
+    waiting = tmp_runs / "next"
+    waiting.mkdir()
+    (waiting / "config.yaml").write_text("name: next\n", encoding="utf-8")  # the child fails fast: that is fine
+    launch._set_status(waiting, "queued", waiting=True, queued_at=time.time(), resume=False, name="next")
+    ui = train.TrainUI()
+    monkeypatch.setattr(train, "_ADVANCED", [0.0])
+    try:
+        assert train.on_tick(ui, {ui.view_state: {}}) == {}
+        assert queue_position(waiting) == 1  # the killed run still counted as running (its pid is alive)
+        json_path = dead / "status.json"
+        json_path.write_text(json_path.read_text().replace(f'"pid": {os.getpid()}', '"pid": 999999999'))
+        train.on_tick(ui, {ui.view_state: {}})  # within ADVANCE_EVERY of the last call: nothing done
+        assert queue_position(waiting) == 1
+        monkeypatch.setattr(train, "_ADVANCED", [0.0])
+        train.on_tick(ui, {ui.view_state: {}})
+        assert queue_position(waiting) is None and read_status(waiting).get("waiting") is False
+        assert (waiting / "pid").is_file()
+    finally:
+        for proc in list(launch._CHILDREN.values()):
+            proc.wait(timeout=60)
+        launch._CHILDREN.clear()

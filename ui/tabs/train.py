@@ -395,7 +395,6 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
 def _visible_runs() -> list:
     """The runs the caller may see (all on a workstation; their own on a shared server)."""
     from core.training.owners import visible_runs
-    from ui.common import request_owner
 
     return visible_runs(request_owner())
 
@@ -416,7 +415,6 @@ def run_names() -> list[str]:
 def _run_folder(name: str | None, action: str) -> Path:
     from core.errors import StudioError
     from core.training.owners import owned_run
-    from ui.common import request_owner
 
     if not name:
         raise StudioError(f"Choose a run in the runs list to {action}.")
