@@ -196,6 +196,8 @@ def advance_queue(root: Optional[str | Path] = None, ignore: Optional[str | Path
     ending); returns the run started, else None. Safe to call any number of times from any process."""
     root = Path(root or runs_root())
     skip = Path(ignore).resolve() if ignore is not None else None
+    if not any(r.position for r in list_runs(root)):
+        return None  # nothing waits (the common case): no lock taken, nothing written
     with _queue_lock(root):
         runs = list_runs(root)
         for r in runs:
