@@ -12,7 +12,7 @@
 - ``inside(base, path)``: resolve ``path`` and refuse anything outside ``base``.
 - ``run_path(name, must_exist=False)``: the ONE way a run name (from the UI or the CLI) becomes a folder:
   ``runs_root() / name`` for a plain name only (no separators, no ``..``, not absolute, no symlink leading
-  out of the runs folder); anything else is a ``StudioError``. ``run_dir_arg(value)``: the same for a CLI
+  out of the runs folder); anything else is a ``StudioError``. ``unknown_run(name)``: its "no such run" error. ``run_dir_arg(value)``: the same for a CLI
   argument that may also be a folder path.
 """
 
@@ -78,8 +78,17 @@ def run_path(name: str, must_exist: bool = False, root: str | os.PathLike | None
     if path.resolve().parent != real_base:
         raise StudioError(f"The run '{shown}' points outside the runs folder {real_base}; it is refused.")
     if must_exist and not (path / "config.yaml").is_file():
-        raise StudioError(f"There is no run named '{shown}' in {real_base}.")
+        raise unknown_run(text, root)
     return path
+
+
+def unknown_run(name: str, root: str | os.PathLike | None = None) -> StudioError:
+    """The one sentence for a run name that names no run (also said, word for word, for another owner's run,
+    so a refusal never tells that such a run exists)."""
+    text = str(name)
+    shown = text[:80].encode("unicode_escape").decode("ascii") if not text[:80].isprintable() else text[:80]
+    real_base = (Path(root) if root is not None else runs_root()).resolve()
+    return StudioError(f"There is no run named '{shown}' in {real_base}.")
 
 
 def run_dir_arg(value: str, must_exist: bool = False) -> Path:

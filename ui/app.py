@@ -8,7 +8,8 @@ registered component (``ui.common.Labeler``).
 Access options (``launch_kwargs()``, documented in README "Public deployment"):
 ``STUDIO_AUTH="user:pass[,user2:pass2]"`` -> username/password login; ``STUDIO_MAX_UPLOAD_MB`` (default 200)
 -> the upload size limit; ``STUDIO_PUBLIC`` (default on in a Space) turns off Hub push and LLM endpoints
-(``ui.common.public_mode``). The runs and datasets folders are never served by Gradio's file route (they are
+(``ui.common.public_mode``); ``STUDIO_MULTI_USER`` (default on with ``STUDIO_AUTH`` or ``STUDIO_PUBLIC``) makes
+runs private to the user or browser session that started them (``core.training.owners``). The runs and datasets folders are never served by Gradio's file route (they are
 ``blocked_paths``); a download is a copy made for that request (``ui.common.offer_download``).
 
 The language switch also sets the language of the session's error messages
@@ -95,8 +96,10 @@ def build_app() -> gr.Blocks:
         ctx.data_state.change(banner_text, [ctx.data_state, lang], banner, api_name="active_dataset", show_progress="hidden")
         lang.change(banner_text, [ctx.data_state, lang], banner, api_name=False, show_progress="hidden")
 
-        for fn, inputs, outputs in ctx.on_load:
-            demo.load(_quiet(fn), inputs, outputs, api_name=False, show_progress="hidden")
+        from ui.common import handler
+
+        for fn, inputs, outputs in ctx.on_load:  # handler: the hook knows its caller (run owner, language)
+            demo.load(handler(_quiet(fn)), inputs, outputs, api_name=False, show_progress="hidden")
     del title
     return demo
 
@@ -155,6 +158,9 @@ def launch_kwargs() -> dict:
               # nothing under runs/ or datasets/ is served or handed out as is: downloads are copies
               "blocked_paths": [str(datasets_root()), str(runs_root())],
               "max_file_size": int(max_upload_mb() * 1024 * 1024)}
+    from core.deployment import multi_user
+
+    multi_user()  # a malformed STUDIO_MULTI_USER stops the start with one sentence
     auth = auth_from_env()
     if auth:
         kwargs["auth"] = auth

@@ -13,6 +13,8 @@
   a copy (or, for a temp product, the file itself moved) in a fresh per-request folder under
   ``download_root()``; folders older than ``DOWNLOAD_TTL`` seconds are removed. Run and dataset folders are
   never served as such (``ui.app.launch_kwargs`` blocks them).
+- ``current_request()`` / ``request_owner()`` / ``request_language()``: the event's request, its caller as a run
+  owner (``core.training.owners``: the logged-in user, else the browser session) and its page language.
 - ``public_mode() -> bool``: ``STUDIO_PUBLIC`` (``1/true/yes/on``; default on inside a Hugging Face Space,
   ``SPACE_ID`` set; ``0/false/no/off`` turns it off); ``refuse_in_public(key, lang)`` raises the
   ``StudioError`` sentence ``key`` (``public_off_hub`` / ``public_off_llm``) when it is on.
@@ -20,6 +22,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import logging
@@ -126,25 +129,59 @@ def _with_request_param(wrapper: Callable, fn: Callable) -> Callable:
     return wrapper
 
 
+_REQUEST: contextvars.ContextVar[gr.Request | None] = contextvars.ContextVar("studio_request", default=None)
+
+
+def current_request() -> gr.Request | None:
+    """The ``gr.Request`` of the event being handled (set by ``handler``), None outside an event."""
+    return _REQUEST.get()
+
+
+def request_owner() -> str | None:
+    """Who the current event's caller is, as a run owner (``core.training.owners.owner_key``): the logged-in
+    user, else the browser session."""
+    from core.training.owners import owner_key
+
+    req = current_request()
+    return owner_key(getattr(req, "username", None), getattr(req, "session_hash", None))
+
+
+def request_language() -> str:
+    """The language the current event's page shows."""
+    return session_language(current_request())
+
+
 def handler(fn: Callable) -> Callable:
-    """Turn engine errors into readable page messages in the session's language (see module docstring)."""
+    """Turn engine errors into readable page messages in the session's language (see module docstring); the
+    event's ``gr.Request`` is ``current_request()`` while ``fn`` runs."""
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             args, kwargs, request = _split_request(args, kwargs)
-            try:
-                yield from fn(*args, **kwargs)
-            except Exception as err:  # noqa: BLE001 - the whole point
-                raise _convert(fn.__name__, err, session_language(request)) from None
+            gen = fn(*args, **kwargs)
+            while True:  # each step may run in another worker thread: set the request for each
+                token = _REQUEST.set(request)
+                try:
+                    out = next(gen)
+                except StopIteration:
+                    return
+                except Exception as err:  # noqa: BLE001 - the whole point
+                    raise _convert(fn.__name__, err, session_language(request)) from None
+                finally:
+                    _REQUEST.reset(token)
+                yield out
         return _with_request_param(gen_wrapper, fn)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         args, kwargs, request = _split_request(args, kwargs)
+        token = _REQUEST.set(request)
         try:
             return fn(*args, **kwargs)
         except Exception as err:  # noqa: BLE001
             raise _convert(fn.__name__, err, session_language(request)) from None
+        finally:
+            _REQUEST.reset(token)
     return _with_request_param(wrapper, fn)
 
 
@@ -263,13 +300,10 @@ def offer_download(path: str | os.PathLike, move: bool = False) -> str:
 
 
 def public_mode() -> bool:
-    """True on a public deployment: Hub push and LLM endpoints are off (see module docstring)."""
-    value = os.environ.get("STUDIO_PUBLIC", "").strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    return bool(os.environ.get("SPACE_ID"))
+    """True on a public deployment: Hub push and LLM endpoints are off (``core.deployment.public_mode``)."""
+    from core.deployment import public_mode as _public
+
+    return _public()
 
 
 def refuse_in_public(key: str, lang: str = "en") -> None:

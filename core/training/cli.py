@@ -132,17 +132,27 @@ def _config_from_args(args):
 
 
 def cmd_train(args) -> int:
-    from core.paths import run_dir_arg, run_path, safe_name
-    from core.training.runner import run_training
+    from core.training.events import is_main_process
 
-    cfg = _config_from_args(args)
     if args.write_config:
+        cfg = _config_from_args(args)
         cfg.save(args.write_config)
         print(f"wrote {args.write_config}")
         return 0
-    run_dir = run_dir_arg(args.run_dir) if args.run_dir else run_path(safe_name(cfg.name, default="run"))
-    from core.training.events import is_main_process
+    try:
+        return _train(args)
+    finally:  # however the training ended (even a config that failed to load), the queue moves on
+        if is_main_process():
+            _advance_queue(args.run_dir)
 
+
+def _train(args) -> int:
+    from core.paths import run_dir_arg, run_path, safe_name
+    from core.training.events import is_main_process
+    from core.training.runner import run_training
+
+    cfg = _config_from_args(args)
+    run_dir = run_dir_arg(args.run_dir) if args.run_dir else run_path(safe_name(cfg.name, default="run"))
     # Rank 0 alone decides (the others would see its first event); a launcher stops every rank if it refuses.
     if is_main_process() and not args.resume and (run_dir / "events.jsonl").exists() and not args.run_dir:
         raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
@@ -150,6 +160,21 @@ def cmd_train(args) -> int:
     status = run_training(cfg, run_dir, resume=args.resume, exits_after=True)
     print(json.dumps({k: status.get(k) for k in ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "warning") if k in status}, ensure_ascii=False, indent=2))
     return 0 if status.get("status") in ("completed", "stopped") else 1
+
+
+def _advance_queue(run_dir) -> None:
+    """Start the next run waiting in the runs folder's queue (the UI's queue); ``run_dir`` (this process's run,
+    ending) does not count as running."""
+    from core.paths import runs_root
+    from core.training.launch import advance_queue
+
+    try:
+        started = advance_queue(runs_root(), ignore=run_dir)
+    except Exception as err:  # noqa: BLE001 - the UI's periodic refresh advances the queue too
+        print(f"could not start the next queued run: {err}")
+        return
+    if started is not None:
+        print(f"started the next queued run: {started.name}")
 
 
 def cmd_runs(args) -> int:
@@ -165,7 +190,8 @@ def cmd_runs(args) -> int:
     print(f"{'run':30} {'status':12} {'metric':10} {'base':>8} {'best':>8} {'step':>6}")
     for r in runs:
         fmt = lambda v: f"{v:.4f}" if isinstance(v, (int, float)) else "-"
-        print(f"{r.name[:30]:30} {r.status:12} {str(r.main_metric or '-'):10} {fmt(r.baseline):>8} {fmt(r.best_metric):>8} {str(r.step or '-'):>6}")
+        status = f"{r.status} #{r.position}" if r.position else r.status
+        print(f"{r.name[:30]:30} {status:12} {str(r.main_metric or '-'):10} {fmt(r.baseline):>8} {fmt(r.best_metric):>8} {str(r.step or '-'):>6}")
     return 0
 
 
@@ -174,6 +200,8 @@ def cmd_stop(args) -> int:
     from core.training.launch import request_stop
 
     path = run_dir_arg(args.run, must_exist=True)
-    request_stop(path)
-    print(f"stop requested for {path.name}")
+    if request_stop(path) == "cancelled":
+        print(f"{path.name} was waiting in the training queue; it is cancelled")
+    else:
+        print(f"stop requested for {path.name}")
     return 0

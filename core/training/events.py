@@ -23,6 +23,9 @@ from core.paths import atomic_write_json
 EVENTS = "events.jsonl"
 STATUS = "status.json"
 STOP_FILE = "STOP"
+PID_FILE = "pid"  # the training child's pid, written by ``core.training.launch``
+OWNER_FILE = "owner.json"  # who started the run (``core.training.owners``): a user name or a hashed session id
+QUEUE_LOCK = ".queue.lock"  # in the runs folder: held while the training queue is read or advanced
 FINAL_STATES = ("completed", "stopped", "failed")
 
 

@@ -1,18 +1,30 @@
 """Start, stop and list training runs as child processes (what the UI uses).
 
 - ``new_run_dir(name) -> Path``: ``runs/<safe-name>`` (``-2``, ``-3``... when taken).
-- ``start_run(config, run_dir=None, resume=False) -> Path``: writes ``config.yaml`` and starts
-  ``python -m core train --run-dir DIR [--resume]`` as a detached child; its output goes to ``train.log``.
-- ``request_stop(run_dir)``: writes the ``STOP`` file the trainer checks after every step.
+- ``start_run(config, run_dir=None, resume=False, owner=None) -> Path``: writes ``config.yaml`` (and the owner,
+  ``core.training.owners``), puts the run in the training queue (``status.json``: ``queued`` with
+  ``waiting: true``) and advances the queue: when no training is running it starts at once as
+  ``python -m core train --run-dir DIR [--resume]``, a detached child whose output goes to ``train.log``.
+- ``advance_queue(root=None, ignore=None)``: idempotent; under a lock file (``QUEUE_LOCK``), when no training
+  is running (a process that has recorded its end and is only exiting does not count), starts the oldest
+  waiting run. Called by ``start_run``, by the training child as it exits
+  (``python -m core train``, whatever ended the run) and by the UI's periodic refresh (so a killed child or a
+  closed page never stalls the queue). One training at a time.
+- ``queue_position(run_dir) -> int | None``: 1 for the next run to start; None when not waiting.
+- ``request_stop(run_dir) -> str``: ``"cancelled"`` for a run waiting in the queue (it leaves the queue,
+  status ``stopped`` with ``cancelled: true``), else writes the ``STOP`` file the trainer checks after every
+  step and returns ``"requested"``.
 - ``is_alive(run_dir)``: the run's process (``pid`` file, else the pid in ``status.json``) is running.
 - ``run_status(run_dir) -> str``: the one displayed status of a run (``status.json`` + process liveness), used by
   the runs table, the Train header and ``start_run``; ``run_phase(run_dir)`` says what a live run is doing.
-- ``list_runs() -> list[RunInfo]`` (status, best metric, steps) for a runs table.
+- ``list_runs() -> list[RunInfo]`` (status, best metric, steps, queue position) for a runs table; the UI lists
+  ``core.training.owners.visible_runs`` (the same, filtered by owner on a shared server).
 - ``active_run()``: the run currently training in this runs folder, if any (one training at a time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -24,7 +36,8 @@ from typing import Optional
 from core.errors import StudioError
 from core.paths import atomic_write_text, run_path, runs_root, safe_name
 from core.training.config import TrainConfig
-from core.training.events import FINAL_STATES, STOP_FILE, EventLog, read_status
+from core.training.events import FINAL_STATES, PID_FILE, QUEUE_LOCK, STOP_FILE, EventLog, read_status
+from core.training.owners import record_owner
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,6 +54,7 @@ class RunInfo:
     step: Optional[int]
     updated: Optional[float]
     alive: bool
+    position: Optional[int] = None  # place in the training queue (1 = next), None when not waiting
 
 
 def new_run_dir(name: str, root: Optional[Path] = None) -> Path:
@@ -70,7 +84,7 @@ def _pid_alive(pid: Optional[int]) -> bool:
 def is_alive(run_dir: str | Path, status: Optional[dict] = None) -> bool:
     """True while the run's process lives: the ``pid`` file written by ``start_run``, else (a run started from
     the command line) the pid the runner recorded in ``status.json``."""
-    pid_file = Path(run_dir) / "pid"
+    pid_file = Path(run_dir) / PID_FILE
     try:
         return _pid_alive(int(pid_file.read_text().strip()))
     except (OSError, ValueError):
@@ -90,6 +104,7 @@ def run_status(run_dir: str | Path, status: Optional[dict] = None, alive: Option
     - recorded ``stopped`` but the process still exits: ``stopping`` (so "stopped" means the process is gone);
       ``completed``/``failed`` are shown as recorded (``start_run`` waits for such an exiting process anyway);
     - recorded ``queued``/``running``/``stopping`` and alive: as recorded;
+    - recorded ``queued`` and ``waiting`` (in the training queue, no process yet): ``queued``;
     - recorded ``queued`` less than 30 s ago and not yet alive: ``queued`` (the child is starting);
     - otherwise not alive without a recorded end: ``interrupted`` (killed, crashed);
     - no ``status.json``: ``unknown``."""
@@ -102,6 +117,8 @@ def run_status(run_dir: str | Path, status: Optional[dict] = None, alive: Option
         return "stopping" if alive and recorded == "stopped" else recorded
     if alive:
         return recorded
+    if recorded == "queued" and st.get("waiting"):
+        return "queued"
     if recorded == "queued" and time.time() - float(st.get("updated") or 0) < 30:
         return "queued"
     status = "interrupted"  # recorded as running, but its process is gone (killed, machine restarted)
@@ -122,31 +139,97 @@ def active_run(root: Optional[Path] = None) -> Optional[Path]:
 
 
 def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume: bool = False,
-              allow_concurrent: bool = False, exit_grace: float = 30.0) -> Path:
-    """Start training in a child process; returns the run folder at once.
+              owner: Optional[str] = None, allow_concurrent: bool = False) -> Path:
+    """Queue a training and start it when no other one runs; returns the run folder at once.
 
-    ``run_dir`` (to resume) must be a run folder directly inside ``runs_root()`` (``core.paths.run_path``).
-    A run that has recorded its end (stopped / completed) but whose process is still exiting is waited for
-    (up to ``exit_grace`` seconds) instead of refusing, so Resume works right after a stop."""
+    ``run_dir`` (to resume) must be a run folder directly inside ``runs_root()`` (``core.paths.run_path``) and
+    not queued or running already. ``owner`` (``core.training.owners.owner_key``) is recorded for a new run.
+    ``read_status(run_dir)["status"]`` is ``queued`` with ``waiting: true`` while it waits (``queue_position``);
+    the run starts when the running training ends (``advance_queue``). ``allow_concurrent`` starts it at once
+    beside any other (tests, or an operator who knows the machine has room)."""
     config.validate()  # nothing (not even the run folder) is created for a bad config
     if run_dir is not None:
         run_dir = _checked_run_dir(run_dir)
-    if not allow_concurrent:
-        busy = active_run()
-        deadline = time.monotonic() + exit_grace
-        while busy is not None and read_status(busy).get("status") in FINAL_STATES and time.monotonic() < deadline:
-            time.sleep(0.2)
-            busy = active_run()
-        if busy is not None:
-            if run_status(busy) == "stopping":
-                raise StudioError(f"The run {busy.name} is still stopping (it saves a checkpoint before it exits); "
-                                  "start or resume once it shows stopped.")
-            raise StudioError(f"A training is already running ({busy.name}); stop it or wait for it to finish before starting another.")
+        shown = run_status(run_dir)
+        if shown in ("queued", "running", "stopping"):
+            raise StudioError(f"The run {run_dir.name} is already {shown}; stop it or wait for it to end before starting it again.")
     run_dir = run_dir if run_dir is not None else new_run_dir(config.name)
     run_dir.mkdir(parents=True, exist_ok=True)
     config.save(run_dir / "config.yaml")
+    record_owner(run_dir, owner)
     (run_dir / STOP_FILE).unlink(missing_ok=True)
-    EventLog(run_dir).status("queued", name=config.name, model=config.model)
+    if allow_concurrent:
+        _launch(run_dir, resume)
+        return run_dir
+    with _queue_lock(run_dir.parent):
+        (run_dir / PID_FILE).unlink(missing_ok=True)  # an old run's pid never makes a waiting run look alive
+        _set_status(run_dir, "queued", waiting=True, queued_at=time.time(), resume=bool(resume), name=config.name,
+                    model=config.model)
+    advance_queue(run_dir.parent)
+    return run_dir
+
+
+def _set_status(run_dir: Path, status: str, **fields) -> None:
+    """A status change made by the launcher, not by a training process (so no pid is recorded)."""
+    log = EventLog(run_dir, enabled=True)
+    log.emit("status", status=status, **fields)
+    log.update_status(status=status, pid=None, **fields)
+
+
+@contextlib.contextmanager
+def _queue_lock(root: Path):
+    """Hold the runs folder's queue lock (``fcntl.flock`` on ``QUEUE_LOCK``; released if the holder dies)."""
+    import fcntl
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / QUEUE_LOCK, "a") as fh:  # not inherited by children (close-on-exec)
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def advance_queue(root: Optional[str | Path] = None, ignore: Optional[str | Path] = None) -> Optional[Path]:
+    """Start the oldest waiting run when no training runs (``ignore``: a run whose process is the caller,
+    ending); returns the run started, else None. Safe to call any number of times from any process."""
+    root = Path(root or runs_root())
+    skip = Path(ignore).resolve() if ignore is not None else None
+    if not any(r.position for r in list_runs(root)):
+        return None  # nothing waits (the common case): no lock taken, nothing written
+    with _queue_lock(root):
+        runs = list_runs(root)
+        for r in runs:
+            if r.path.resolve() == skip:
+                continue
+            if r.status == "queued" and r.position is None:  # its child is starting
+                return None
+            if r.alive and read_status(r.path).get("status") not in FINAL_STATES:
+                return None  # training (a process that has recorded its end is only exiting: it holds nothing)
+        for r in sorted((r for r in runs if r.position), key=lambda r: r.position):
+            try:
+                _launch(r.path, bool(read_status(r.path).get("resume")))
+                return r.path
+            except OSError as err:  # the child could not even be started: that run fails, the next one goes
+                _set_status(r.path, "failed", waiting=False, error=f"The training process could not start: {err}")
+    return None
+
+
+def queue_position(run_dir: str | Path) -> Optional[int]:
+    """The run's place in the training queue (1 = next), None when it is not waiting."""
+    run_dir = Path(run_dir)
+    for r in list_runs(run_dir.parent):
+        if r.path.name == run_dir.name:
+            return r.position
+    return None
+
+
+def _launch(run_dir: Path, resume: bool) -> None:
+    """Start ``python -m core train --run-dir DIR [--resume]`` as a detached child (status ``queued`` until the
+    child records ``running``)."""
+    cfg = read_status(run_dir)
+    _set_status(run_dir, "queued", waiting=False, name=cfg.get("name"), model=cfg.get("model"))
     cmd = [sys.executable, "-m", "core", "train", "--run-dir", str(run_dir)]
     if resume:
         cmd.append("--resume")
@@ -155,12 +238,13 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
     for secret in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY"):
         env.pop(secret, None)  # training needs no secret
     log = open(run_dir / "train.log", "ab")
-    proc = subprocess.Popen(cmd, cwd=str(PROJECT_ROOT), stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, env=env, start_new_session=True)
-    log.close()
-    atomic_write_text(run_dir / "pid", str(proc.pid))
+    try:
+        proc = subprocess.Popen(cmd, cwd=str(PROJECT_ROOT), stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+    finally:
+        log.close()
+    atomic_write_text(run_dir / PID_FILE, str(proc.pid))
     _CHILDREN[str(run_dir)] = proc
-    return run_dir
 
 
 _CHILDREN: dict[str, subprocess.Popen] = {}
@@ -175,10 +259,17 @@ def _checked_run_dir(run_dir: str | Path) -> Path:
     return path
 
 
-def request_stop(run_dir: str | Path) -> None:
-    """Ask a running training to stop after its current step (it saves a loadable model)."""
+def request_stop(run_dir: str | Path) -> str:
+    """Stop a run: a run waiting in the queue leaves it at once (``"cancelled"``); a running one is asked to stop
+    after its current step and saves a loadable model (``"requested"``)."""
     run_dir = Path(run_dir)
-    atomic_write_text(run_dir / STOP_FILE, str(time.time()))
+    with _queue_lock(run_dir.parent):
+        st = read_status(run_dir)
+        if st.get("status") == "queued" and st.get("waiting"):
+            _set_status(run_dir, "stopped", waiting=False, cancelled=True)
+            return "cancelled"
+        atomic_write_text(run_dir / STOP_FILE, str(time.time()))
+    return "requested"
 
 
 def wait(run_dir: str | Path, timeout: Optional[float] = None) -> dict:
@@ -200,7 +291,7 @@ def wait(run_dir: str | Path, timeout: Optional[float] = None) -> dict:
 
 def list_runs(root: Optional[Path] = None) -> list[RunInfo]:
     root = Path(root or runs_root())
-    out = []
+    out, waiting = [], []
     if not root.is_dir():
         return out
     for path in sorted(root.iterdir()):
@@ -215,5 +306,9 @@ def list_runs(root: Optional[Path] = None) -> list[RunInfo]:
         status = run_status(path, st, alive)
         out.append(RunInfo(path.name, path, status, st.get("model", ""), st.get("main_metric"), st.get("baseline"),
                            st.get("best_metric"), st.get("step"), st.get("updated"), alive))
+        if status == "queued" and st.get("waiting") and not alive:
+            waiting.append((float(st.get("queued_at") or st.get("updated") or 0), path.name, out[-1]))
+    for i, (_, _, info) in enumerate(sorted(waiting, key=lambda w: w[:2]), 1):
+        info.position = i
     out.sort(key=lambda r: r.updated or 0, reverse=True)
     return out

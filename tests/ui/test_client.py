@@ -107,19 +107,21 @@ def test_build_tab(client, studio):
         client.predict("a:b", api_name="/build_split")
 
 
-def test_train_estimate_start_and_refuse_second(client, studio):
-    from gradio_client.exceptions import AppError
-
+def test_train_estimate_start_and_queue_second(client, studio):
     est = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_estimate")
     assert "4 steps" in est[0]
     assert "--model" in est[1] and "--loss MultipleNegativesRankingLoss" in est[1]
     assert "name: ui-run" in est[2]
     out = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_start")
     assert out[0].startswith("Training started: ui-run")
-    with pytest.raises(AppError, match="already running"):
-        client.predict(*train_args(studio["model"], "ui-run-2"), api_name="/train_start")
+    second = client.predict(*train_args(studio["model"], "ui-run-2"), api_name="/train_start")
+    # a second Start waits in the queue (instead of "a training is already running") and starts by itself
+    assert second[0].startswith("Queued: ui-run-2, 1 in line"), second[0]
+    assert "queued, 1 in line" in second[6]  # the run header
+    assert ["ui-run-2", "queued, 1 in line"] in [r[:2] for r in second[2]["data"]]
     st = wait_status(studio["runs"], "ui-run")
     assert st["status"] == "completed", st
+    assert wait_status(studio["runs"], "ui-run-2")["status"] == "completed"
     opened = client.predict("ui-run", "en", api_name="/train_open")
     loss_plot, metric_plot, prog, head = opened[:4]
     assert len(loss_plot["value"]["data"]) >= 1

@@ -1,4 +1,7 @@
-"""Run pickers shared by the Evaluate, Compare and Export tabs (lists run folders; no engine logic)."""
+"""Run pickers shared by the Evaluate, Compare and Export tabs (lists run folders; no engine logic).
+
+Only the caller's runs are listed and opened (``core.training.owners.visible_runs`` / ``owned_run`` with
+``ui.common.request_owner()``): on a shared server another user's run looks like no run at all."""
 
 from __future__ import annotations
 
@@ -13,9 +16,10 @@ def trained_runs() -> list[str]:
 
 
 def _trained():
-    from core.training import list_runs
+    from core.training.owners import visible_runs
+    from ui.common import request_owner
 
-    return [r for r in list_runs() if (r.path / "final").is_dir() or (r.path / "best").is_dir()]
+    return [r for r in visible_runs(request_owner()) if (r.path / "final").is_dir() or (r.path / "best").is_dir()]
 
 
 def run_choices() -> tuple[list[tuple[str, str]], str | None]:
@@ -29,11 +33,12 @@ def run_choices() -> tuple[list[tuple[str, str]], str | None]:
 
 def run_dir(name: str | None) -> Path:
     from core.errors import StudioError
-    from core.paths import run_path
+    from core.training.owners import owned_run
+    from ui.common import request_owner
 
     if not name:
         raise StudioError("Choose a trained run first (train one in the Train tab).")
-    return run_path(name, must_exist=True)
+    return owned_run(name, request_owner())
 
 
 def refresh_runs(current: str | None = None):

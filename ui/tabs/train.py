@@ -12,7 +12,9 @@ form value is read by position. The tab itself only lays out and wires.
 Engine calls: ``core.models.list_sources / DEFAULT_MODEL``; ``core.data.language.detect_language``;
 ``core.losses``; ``core.strategies``; ``core.training.TrainConfig / start_run / request_stop / read_events /
 run_status / list_runs / active_run``; ``core.training.events.fold_events / phase_progress``;
-``core.training.cli.command_line``; ``core.training.estimate.estimate``.
+``core.training.cli.command_line``; ``core.training.estimate.estimate``; ``core.training.owners`` (on a shared
+server only the caller's runs are listed, opened, stopped and resumed) and ``advance_queue`` (a second Start
+waits in the training queue; the periodic refresh starts the next run if its predecessor died).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from ui.common import fmt_num, fmt_seconds, handler, progress_html
+from ui.common import fmt_num, fmt_seconds, handler, progress_html, request_owner
 from ui.strings import status_word, t, tr_engine
 
 LOSS_SLOTS = 4
@@ -370,7 +372,13 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
     p = phase_progress(view, status)
     text = progress_text(p, lang)
     name = Path(run_dir).name if run_dir else ""
-    head = f"**{name}** · {status_word(status, lang)}" if name else t("no_run", lang)
+    shown = status_word(status, lang)
+    if status == "queued" and st.get("waiting"):
+        from core.training import queue_position
+
+        pos = queue_position(run_dir)
+        shown = t("queue_pos", lang, pos=pos) if pos else shown
+    head = f"**{name}** · {shown}" if name else t("no_run", lang)
     if status == "stopping":
         head += f" ({text})"
     if st.get("baseline") is not None:
@@ -387,30 +395,33 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
             ui.log_box: "\n".join(view["log"][-LOG_LINES:]), ui.view_state: dict(view, shown=status)}
 
 
-def runs_table() -> pd.DataFrame:
-    from core.training import list_runs
+def _visible_runs() -> list:
+    """The runs the caller may see (all on a workstation; their own on a shared server)."""
+    from core.training.owners import visible_runs
 
-    rows = [[r.name, r.status, r.main_metric or "", fmt_num(r.baseline), fmt_num(r.best_metric),
-             r.step if r.step is not None else ""] for r in list_runs()]
+    return visible_runs(request_owner())
+
+
+def runs_table() -> pd.DataFrame:
+    from ui.common import request_language
+
+    lang = request_language()
+    rows = [[r.name, t("queue_pos", lang, pos=r.position) if r.position else r.status, r.main_metric or "",
+             fmt_num(r.baseline), fmt_num(r.best_metric), r.step if r.step is not None else ""] for r in _visible_runs()]
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
 def run_names() -> list[str]:
-    from core.training import list_runs
-
-    return [r.name for r in list_runs()]
+    return [r.name for r in _visible_runs()]
 
 
 def _run_folder(name: str | None, action: str) -> Path:
     from core.errors import StudioError
-    from core.paths import run_path, runs_root
+    from core.training.owners import owned_run
 
     if not name:
         raise StudioError(f"Choose a run in the runs list to {action}.")
-    run_dir = run_path(name)  # the one resolver: refuses anything that is not a run folder inside runs/
-    if not (run_dir / "config.yaml").is_file():
-        raise StudioError(f"There is no run named '{name}' in {runs_root()} (no config.yaml); pick one from the runs list.")
-    return run_dir
+    return owned_run(name, request_owner())  # run_path (only run folders inside runs/), then the owner rule
 
 
 def opened_view(run_dir: Path) -> dict:
@@ -522,27 +533,44 @@ def on_start(ui: TrainUI, v: dict) -> dict:
         from core.models import check_model_folder
 
         check_model_folder(cfg.model)  # a clear message now rather than a failed run later
-    run_dir = start_run(cfg)  # refuses a second concurrent training with a StudioError
+    run_dir = start_run(cfg, owner=request_owner())  # queued when another training runs
     view = empty_view(str(run_dir))
-    return {ui.start_msg: t("started", lang, name=run_dir.name),
+    return {ui.start_msg: _started_message(run_dir, "started", lang),
             ui.run_pick: gr.update(choices=run_names(), value=run_dir.name), ui.runs_df: runs_table(),
             **view_outputs(ui, view, lang)}
 
 
+def _started_message(run_dir: Path, key: str, lang: str) -> str:
+    """"Training started/resumed: name", or the run's place in the training queue."""
+    from core.training import queue_position
+
+    pos = queue_position(run_dir)
+    return t("queued_msg", lang, name=run_dir.name, pos=pos) if pos else t(key, lang, name=run_dir.name)
+
+
 def on_stop(ui: TrainUI, v: dict) -> dict:
+    """Stop the run shown (when it is queued or running), else the caller's running run, else the caller's
+    first run waiting in the queue (which then leaves the queue)."""
     from core.errors import StudioError
-    from core.training import active_run, request_stop, run_status
+    from core.training import request_stop, run_status
+    from core.training.owners import may_access
 
     lang = v.get(ui.lang)
     view = v.get(ui.view_state) or {}
-    busy = active_run()
-    run_dir = view.get("run_dir") if view.get("run_dir") and run_status(view["run_dir"]) in ("queued", "running") else None
-    run_dir = run_dir or (str(busy) if busy else None)
+    owner = request_owner()
+    shown = view.get("run_dir")
+    if shown and not (may_access(shown, owner) and run_status(shown) in ("queued", "running")):
+        shown = None
+    runs = _visible_runs()
+    mine = next((r.path for r in runs if r.alive), None) or next(
+        (r.path for r in sorted(runs, key=lambda r: r.position or 0) if r.position), None)
+    run_dir = shown or (str(mine) if mine else None)
     if not run_dir:
         raise StudioError("No training is running, so there is nothing to stop.")
     if run_status(run_dir) == "stopping":
         return {ui.start_msg: t("stop_already", lang, name=Path(run_dir).name)}
-    request_stop(run_dir)
+    if request_stop(run_dir) == "cancelled":
+        return {ui.start_msg: t("queue_cancelled", lang, name=Path(run_dir).name)}
     return {ui.start_msg: t("stop_requested", lang)}
 
 
@@ -555,7 +583,7 @@ def on_resume(ui: TrainUI, v: dict) -> dict:
     cfg = TrainConfig.load(run_dir / "config.yaml")
     start_run(cfg, run_dir=run_dir, resume=True)
     view = empty_view(str(run_dir))
-    return {ui.start_msg: t("resumed", lang, name=run_dir.name), ui.runs_df: runs_table(),
+    return {ui.start_msg: _started_message(run_dir, "resumed", lang), ui.runs_df: runs_table(),
             **view_outputs(ui, view, lang)}
 
 
@@ -582,6 +610,7 @@ def on_tick(ui: TrainUI, v: dict) -> dict:
     from core.training import read_events, run_status
     from core.training.events import fold_events
 
+    _advance_queue()
     view = v.get(ui.view_state)
     if not view or not view.get("run_dir"):
         return {}
@@ -596,13 +625,35 @@ def on_tick(ui: TrainUI, v: dict) -> dict:
     return out
 
 
-def on_page_load(ui: TrainUI, v: dict) -> dict:
-    """After a (re)load: list runs and re-open the training in progress (or the latest run)."""
-    from core.training import active_run
+_ADVANCED = [0.0]  # monotonic time of this process's last advance_queue call
+ADVANCE_EVERY = 3.0  # seconds between two advance_queue calls from the periodic refresh
 
+
+def _advance_queue() -> None:
+    """Start the next queued run if the running one ended without doing it (killed): at most every few seconds,
+    whichever session's timer ticks; a failure here never breaks the page's refresh."""
+    import time
+
+    from core.training import advance_queue
+
+    now = time.monotonic()
+    if now - _ADVANCED[0] < ADVANCE_EVERY:
+        return
+    _ADVANCED[0] = now
+    try:
+        advance_queue()
+    except Exception as err:  # noqa: BLE001
+        import logging
+
+        logging.getLogger("studio.ui").warning("advancing the training queue failed: %s", err)
+
+
+def on_page_load(ui: TrainUI, v: dict) -> dict:
+    """After a (re)load: list the caller's runs and re-open their training in progress (or their latest run)."""
     lang = v.get(ui.lang)
-    names = run_names()
-    busy = active_run()
+    runs = _visible_runs()
+    names = [r.name for r in runs]
+    busy = next((r.path for r in runs if r.alive), None)
     pick = busy.name if busy else (names[0] if names else None)
     out = {ui.run_pick: gr.update(choices=names, value=pick), ui.runs_df: runs_table()}
     if not pick:

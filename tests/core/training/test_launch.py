@@ -7,7 +7,16 @@ import time
 import pytest
 
 from core.errors import StudioError
-from core.training import list_runs, read_events, read_status, request_stop, start_run, wait
+from core.training import (
+    advance_queue,
+    list_runs,
+    queue_position,
+    read_events,
+    read_status,
+    request_stop,
+    start_run,
+    wait,
+)
 from core.training.runner import last_checkpoint
 from tests.core.training.test_runner import tiny_config
 
@@ -50,9 +59,13 @@ def test_child_process_stop_and_resume(tiny_model_path, format_file, tmp_runs):
     assert run_dir.parent == tmp_runs and ".." not in run_dir.name and "/" not in run_dir.name
     _wait_for(lambda: _max_step(run_dir) >= 3)
     assert read_status(run_dir)["status"] == "running"
-    with pytest.raises(StudioError, match="already running"):
-        start_run(cfg)
-    request_stop(run_dir)
+    with pytest.raises(StudioError, match="is already running"):
+        start_run(cfg, run_dir=run_dir, resume=True)  # the same run twice: refused
+    second = start_run(cfg)  # another run waits in the queue instead of being refused
+    assert read_status(second)["status"] == "queued" and read_status(second)["waiting"]
+    assert request_stop(second) == "cancelled"  # Stop on a queued run takes it out of the queue
+    assert read_status(second)["status"] == "stopped" and read_status(second)["cancelled"]
+    assert request_stop(run_dir) == "requested"
     status = wait(run_dir, timeout=120)
     assert status["status"] == "stopped", open(run_dir / "train.log").read()[-3000:]
     stopped_at = status["step"]
@@ -103,31 +116,41 @@ def test_cli_train_and_runs(tiny_model_path, format_file, tmp_runs, capsys):
     assert main(["train", "--config", str(tmp_runs / "cli" / "config.yaml"), "--name", "cli-again"]) == 0
 
 
-def test_start_waits_for_a_stopped_run_that_is_still_exiting(tiny_model_path, format_file, tmp_runs):
-    """A run that recorded 'stopped' but whose process has not exited yet shows as stopping; a new start
-    waits for the exit instead of refusing, and without a grace period says the run is still stopping."""
+def test_queue_waits_for_a_live_training_and_the_periodic_call_advances_it(tiny_model_path, format_file, tmp_runs):
+    """A run whose process has recorded its end (here 'stopped') but is still exiting shows as stopping and
+    does not hold the queue; a run recorded 'running' with a live process does: a new start waits in the queue,
+    and once that process is gone (killed: it never advances the queue itself) the periodic ``advance_queue``
+    starts the waiting run, exactly once however often it is called."""
     import json
     import subprocess
     import sys
 
     from core.training import run_status
 
-    old = tmp_runs / "old"
-    old.mkdir(parents=True)
-    (old / "config.yaml").write_text("name: old\n")
-    exiting = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
-    (old / "pid").write_text(str(exiting.pid))
-    (old / "status.json").write_text(json.dumps({"status": "stopped", "updated": time.time()}))
+    procs = {}
+    for name, status in (("exiting", "stopped"), ("crashed", "running")):
+        folder = tmp_runs / name
+        folder.mkdir(parents=True)
+        (folder / "config.yaml").write_text(f"name: {name}\n")
+        procs[name] = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        (folder / "pid").write_text(str(procs[name].pid))
+        (folder / "status.json").write_text(json.dumps({"status": status, "updated": time.time()}))
     try:
-        assert run_status(old) == "stopping"
+        assert run_status(tmp_runs / "exiting") == "stopping" and run_status(tmp_runs / "crashed") == "running"
         cfg = tiny_config(tiny_model_path, format_file("pair", n=40), max_steps=1, eval_steps=1)
-        with pytest.raises(StudioError, match="still stopping"):
-            start_run(cfg, run_dir=tmp_runs / "new", exit_grace=0)
-        run_dir = start_run(cfg, run_dir=tmp_runs / "new")  # waits for the old process to exit, then starts
-        assert exiting.poll() is not None and run_status(old) == "stopped"
+        run_dir = start_run(cfg, run_dir=tmp_runs / "new")
+        assert run_status(run_dir) == "queued" and queue_position(run_dir) == 1
+        assert advance_queue() is None  # the running one still lives: nothing starts
+        procs["crashed"].kill()
+        procs["crashed"].wait(30)
+        assert run_status(tmp_runs / "crashed") == "interrupted"
+        assert advance_queue() == run_dir and advance_queue() is None  # started once, however often called
+        assert queue_position(run_dir) is None
         assert wait(run_dir, timeout=120)["status"] == "completed"
     finally:
-        exiting.kill()
+        for proc in procs.values():
+            proc.kill()
+            proc.wait(30)
 
 
 def test_a_run_trained_inside_a_living_process_is_not_running_once_it_ends(tiny_model_path, format_file, tmp_runs):
@@ -141,6 +164,6 @@ def test_a_run_trained_inside_a_living_process_is_not_running_once_it_ends(tiny_
     ended = run_training(cfg, tmp_runs / "in-process")
     assert ended["status"] == "completed" and ended.get("pid") is None
     assert run_status(tmp_runs / "in-process") == "completed" and active_run(tmp_runs) is None
-    run_dir = start_run(cfg, run_dir=tmp_runs / "next", exit_grace=0)  # refused as "already running" before
+    run_dir = start_run(cfg, run_dir=tmp_runs / "next")  # refused as "already running" before
     assert wait(run_dir, timeout=120)["status"] == "completed"
     assert read_status(run_dir).get("pid")  # the CLI child keeps its pid: it exits when the run ends
