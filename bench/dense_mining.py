@@ -149,7 +149,7 @@ def main() -> int:
           "stand-in-only) process; target: peak above the model's footprint <= 2,048 MB at 100k passages.")
     print(json.dumps({"bench": "dense_mining", "quick": args.quick, "queries": args.queries,
                       "model_peak_mb": model["peak_mb"], "results": summary,
-                      "seconds": round(time.perf_counter() - t0, 1)}))
+                      "seconds": round(time.perf_counter() - t0, 1), "load_avg_1m": round(os.getloadavg()[0], 1)}))
     return 0
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -289,7 +290,7 @@ def main() -> int:
                "token_identity_pct": {k_: round(100 * v, 3) for k_, v in tok_identity.items()},
                "quality": {f"{n}/{tk}": {"hit@10": round(h, 2), "ndcg@10": round(d, 4)}
                            for n, tk, _, _, _, h, d in quality},
-               "seconds": round(time.perf_counter() - t_start, 1)}
+               "seconds": round(time.perf_counter() - t_start, 1), "load_avg_1m": round(os.getloadavg()[0], 1)}
     print(json.dumps(summary))
     return 0
 
