@@ -84,6 +84,7 @@ def test_cold_start_reports_each_phase_and_a_restart_reuses_the_disk_cache(tiny_
     load_tuned = phases.index(("load-model", 1, 2, "tuned"))
     assert {m.split(":")[0] for s, _, _, m in phases[1:load_tuned] if s == "embed-corpus"} == {"base"}
     assert ("embed-corpus", 40, 40, "base") in phases[:load_tuned]
+    assert ("embed-corpus", 32, 40, "base") in phases[:load_tuned]  # a small corpus still moves the bar
     assert ("embed-corpus", 40, 40, "tuned") in phases[load_tuned:]
     assert phases[-1] == ("ready", 2, 2, "base, tuned")
     assert len(list((cache_root() / "embeddings").glob("*.npy"))) == 2  # one matrix per model, on disk
@@ -101,3 +102,13 @@ def test_cold_start_reports_each_phase_and_a_restart_reuses_the_disk_cache(tiny_
     for a, b in zip(first.matrices, again.matrices):
         np.testing.assert_array_equal(a, b)
     assert [h.doc_id for h in again.search("pig feed 3", k=5)[1]] == [h.doc_id for h in first.search("pig feed 3", k=5)[1]]
+
+
+def test_encode_step_reports_a_small_corpus_several_times():
+    from core.evaluation.encoding import ENCODE_CHUNK, encode_step
+
+    assert encode_step(191, 32) == 32  # the sample's corpus: 6 reports instead of 1
+    assert encode_step(10_000, 32) == ENCODE_CHUNK
+    assert encode_step(700, 32) == 96  # whole batches, about ten reports
+    assert encode_step(5, 32) == 32 and encode_step(0, 16) == 16
+    assert encode_step(100, 512) == 512
