@@ -99,16 +99,33 @@ def _child(mode: str, n: int, data: Path, n_queries: int) -> dict:
 
         # random vectors carry no meaning, so the stand-in runs with the false-negative guard off
         guard = {} if mode == "mine" else {"false_negative_margin_rel": None}
-        res = mine_negatives(rows, passages=pool, method="dense", model=model, num_negatives=7,
-                             rank_window=(30, 200), batch_size=BATCH, **guard)
+        res = mine_negatives(
+            rows,
+            passages=pool,
+            method="dense",
+            model=model,
+            num_negatives=7,
+            rank_window=(30, 200),
+            batch_size=BATCH,
+            **guard,
+        )
         assert res.stats["kept"] > 0
-    return {"mode": mode, "n": n, "peak_mb": round(_peak_mb(), 1), "before_mb": round(base, 1),
-            "seconds": round(time.perf_counter() - t, 1)}
+    return {
+        "mode": mode,
+        "n": n,
+        "peak_mb": round(_peak_mb(), 1),
+        "before_mb": round(base, 1),
+        "seconds": round(time.perf_counter() - t, 1),
+    }
 
 
 def _run(mode: str, n: int, args) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(n), "--queries", str(args.queries),
-                          "--data", str(args.data)], capture_output=True, text=True, env=os.environ.copy())
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(n), "--queries", str(args.queries), "--data", str(args.data)],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     lines = [x for x in out.stdout.splitlines() if x.startswith("{")]
     if out.returncode or not lines:
         raise SystemExit(f"child {mode} {n} failed:\n{out.stderr[-2000:]}")
@@ -119,7 +136,9 @@ def _run(mode: str, n: int, args) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="MiniLM on 1,000 passages and 300 queries, the stand-in at 20k and 100k")
+    ap.add_argument(
+        "--quick", action="store_true", help="MiniLM on 1,000 passages and 300 queries, the stand-in at 20k and 100k"
+    )
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000], help="pool sizes encoded with MiniLM")
     ap.add_argument("--fake-sizes", type=int, nargs="+", default=[20_000, 100_000])
     ap.add_argument("--queries", type=int, default=1000)
@@ -141,22 +160,38 @@ def main() -> int:
     rows = [("MiniLM encoding its 256 longest passages (base)", 0, model, None)]
     rows += [(f"MiniLM + dense mining, {n:,} passages", n, _run("mine", n, args), model) for n in args.sizes]
     rows.append(("stand-in encoder, imports only", 0, fake_base, None))
-    rows += [(f"stand-in encoder + dense mining, {n:,} passages", n, _run("fake", n, args), fake_base)
-             for n in args.fake_sizes]
+    rows += [
+        (f"stand-in encoder + dense mining, {n:,} passages", n, _run("fake", n, args), fake_base)
+        for n in args.fake_sizes
+    ]
     print(f"\n{'what':<48} {'peak MB':>8} {'above base MB':>13} {'MB / 1k passages':>16} {'mining s':>9}")
     summary = {}
     for what, n, res, base in rows:
         above = res["peak_mb"] - base["peak_mb"] if base else None
         per = above / (n / 1000) if base and n else None
-        print(f"{what:<48} {res['peak_mb']:>8.0f} {'' if above is None else f'{above:.0f}':>13} "
-              f"{'' if per is None else f'{per:.1f}':>16} {res['seconds']:>9}")
+        print(
+            f"{what:<48} {res['peak_mb']:>8.0f} {'' if above is None else f'{above:.0f}':>13} "
+            f"{'' if per is None else f'{per:.1f}':>16} {res['seconds']:>9}"
+        )
         if base:
             summary[f"{res['mode']}_{n}"] = {"peak_above_base_mb": round(above, 1), "seconds": res["seconds"]}
-    print(f"\n{args.queries} queries, 7 negatives from ranks 30-200 per query; base = the model-only (or "
-          "stand-in-only) process; target: peak above the model's footprint <= 2,048 MB at 100k passages.")
-    print(json.dumps({"bench": "dense_mining", "quick": args.quick, "queries": args.queries,
-                      "model_peak_mb": model["peak_mb"], "results": summary,
-                      "seconds": round(time.perf_counter() - t0, 1), "load_avg_1m": round(os.getloadavg()[0], 1)}))
+    print(
+        f"\n{args.queries} queries, 7 negatives from ranks 30-200 per query; base = the model-only (or "
+        "stand-in-only) process; target: peak above the model's footprint <= 2,048 MB at 100k passages."
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "dense_mining",
+                "quick": args.quick,
+                "queries": args.queries,
+                "model_peak_mb": model["peak_mb"],
+                "results": summary,
+                "seconds": round(time.perf_counter() - t0, 1),
+                "load_avg_1m": round(os.getloadavg()[0], 1),
+            }
+        )
+    )
     return 0
 
 

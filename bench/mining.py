@@ -130,8 +130,13 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="10k passages only, 200 queries, 50 rank-bm25 queries")
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--queries", type=int, default=1000)
-    ap.add_argument("--ref-queries", type=int, nargs="+", default=[1000, 100],
-                    help="queries rank-bm25 runs per size (one value per --sizes entry, the last repeats)")
+    ap.add_argument(
+        "--ref-queries",
+        type=int,
+        nargs="+",
+        default=[1000, 100],
+        help="queries rank-bm25 runs per size (one value per --sizes entry, the last repeats)",
+    )
     ap.add_argument("--langs", nargs="+", default=["en", "zh"], choices=sorted(SOURCES))
     ap.add_argument("--threads", type=int, default=2, help="BM25Index n_threads")
     ap.add_argument("-k", type=int, default=10)
@@ -181,8 +186,11 @@ def main() -> int:
         for si, size in enumerate(args.sizes):
             n_ref = min(len(queries), args.ref_queries[min(si, len(args.ref_queries) - 1)])
             pool, n_slices = build_pool(distinct, size, lang)
-            print(f"{lang} {size}: {len(distinct)} distinct + {n_slices} slices, {len(queries)} queries "
-                  f"(rank-bm25: {n_ref})", file=sys.stderr)
+            print(
+                f"{lang} {size}: {len(distinct)} distinct + {n_slices} slices, {len(queries)} queries "
+                f"(rank-bm25: {n_ref})",
+                file=sys.stderr,
+            )
             # ---- ours (default lucene, then robertson for the agreement check)
             ours = {}
             for method in ("lucene", "robertson"):
@@ -201,7 +209,7 @@ def main() -> int:
                 same = sum(a == b for a, b in zip(jtoks, rtoks)) / len(jtoks)
                 tok_identity[f"{lang}-{size}"] = same
                 t_tok *= len(pool) / len(timed)
-                toks = jtoks + rtoks[len(timed):]
+                toks = jtoks + rtoks[len(timed) :]
                 note.append(f"jieba timed on {len(timed):,} passages and scaled")
             else:
                 toks = jtoks
@@ -233,20 +241,53 @@ def main() -> int:
                 e, a = _same_set(ref_idx[j], ref_scores[j], ours["robertson"][2][j], k)
                 exact += e
                 approx += a
-            lucene_same = float(np.mean([set(ref_idx[j].tolist()) == set(ours["lucene"][2][j].tolist())
-                                         for j in range(n_ref)]))
-            rows.append((lang, size, "rank_bm25.BM25Okapi + jieba tokens", t_tok, t_fit, t_ref, ref_total, None,
-                         None, c_ref, None, "; ".join(note)))
+            lucene_same = float(
+                np.mean([set(ref_idx[j].tolist()) == set(ours["lucene"][2][j].tolist()) for j in range(n_ref)])
+            )
+            rows.append(
+                (
+                    lang,
+                    size,
+                    "rank_bm25.BM25Okapi + jieba tokens",
+                    t_tok,
+                    t_fit,
+                    t_ref,
+                    ref_total,
+                    None,
+                    None,
+                    c_ref,
+                    None,
+                    "; ".join(note),
+                )
+            )
             for method in ("lucene", "robertson"):
                 b, s, _, c = ours[method]
-                same = (100 * exact / n_ref, 100 * approx / n_ref) if method == "robertson" else (100 * lucene_same, None)
-                rows.append((lang, size, f"BM25Index {method}" + (" (default)" if method == "lucene" else ""),
-                             None, b, s, b + s, ref_total / (b + s), same, c, c_ref / c, ""))
-            headline[f"{lang}_{size}"] = {"speedup_lucene": round(ref_total / sum(ours["lucene"][:2]), 1),
-                                          "speedup_robertson": round(ref_total / sum(ours["robertson"][:2]), 1),
-                                          "cpu_speedup_lucene": round(c_ref / ours["lucene"][3], 1),
-                                          "top10_same_pct": round(100 * exact / n_ref, 2),
-                                          "top10_same_upto_ties_pct": round(100 * approx / n_ref, 2)}
+                same = (
+                    (100 * exact / n_ref, 100 * approx / n_ref) if method == "robertson" else (100 * lucene_same, None)
+                )
+                rows.append(
+                    (
+                        lang,
+                        size,
+                        f"BM25Index {method}" + (" (default)" if method == "lucene" else ""),
+                        None,
+                        b,
+                        s,
+                        b + s,
+                        ref_total / (b + s),
+                        same,
+                        c,
+                        c_ref / c,
+                        "",
+                    )
+                )
+            headline[f"{lang}_{size}"] = {
+                "speedup_lucene": round(ref_total / sum(ours["lucene"][:2]), 1),
+                "speedup_robertson": round(ref_total / sum(ours["robertson"][:2]), 1),
+                "cpu_speedup_lucene": round(c_ref / ours["lucene"][3], 1),
+                "top10_same_pct": round(100 * exact / n_ref, 2),
+                "top10_same_upto_ties_pct": round(100 * approx / n_ref, 2),
+            }
 
     # ---- retrieval quality with each tokeniser (Chinese)
     quality = []
@@ -259,38 +300,54 @@ def main() -> int:
             ids, texts, qs, rel = _beir(folder)
             qs = [q for q in qs if q in rel]
             for tk in ("jieba", "rjieba") if rjieba_available() else ("jieba",):
-                (idx, _), t = _time(lambda tk=tk: BM25Index(texts, zh_tokenizer=tk, n_threads=args.threads)
-                                    .search(qs, k=10))
+                (idx, _), t = _time(
+                    lambda tk=tk: BM25Index(texts, zh_tokenizer=tk, n_threads=args.threads).search(qs, k=10)
+                )
                 ranked = [[ids[i] for i in row] for row in idx]
                 hit = 100 * float(np.mean([bool(set(r) & set(rel[q])) for r, q in zip(ranked, qs)]))
                 ndcg = float(np.mean([_ndcg10(r, rel[q]) for r, q in zip(ranked, qs)]))
                 quality.append((name, tk, len(texts), len(qs), t, hit, ndcg))
 
-    print(f"\n{'lang':<4} {'passages':>8} {'what':<36} {'tokenise s':>10} {'build s':>8} {'search s':>9} "
-          f"{'total s':>8} {'speed-up':>8} {'same top-10':>16} {'CPU s':>8} {'CPU ratio':>9}")
+    print(
+        f"\n{'lang':<4} {'passages':>8} {'what':<36} {'tokenise s':>10} {'build s':>8} {'search s':>9} "
+        f"{'total s':>8} {'speed-up':>8} {'same top-10':>16} {'CPU s':>8} {'CPU ratio':>9}"
+    )
     for lang, size, what, tok, b, s, tot, ratio, same, cpu, cratio, note in rows:
         sm = "-" if same is None else (f"{same[0]:.1f}%" + (f" (≈{same[1]:.1f}%)" if same[1] is not None else ""))
-        print(f"{lang:<4} {size:>8} {what:<36} {'' if tok is None else f'{tok:.2f}':>10} {b:>8.2f} {s:>9.2f} "
-              f"{tot:>8.2f} {'1' if ratio is None else f'{ratio:.1f}x':>8} {sm:>16} {cpu:>8.2f} "
-              f"{'1' if cratio is None else f'{cratio:.1f}x':>9}" + (f"  ({note})" if note else ""))
-    print(f"\nspeed-up = rank-bm25 total / ours total (tokenise + build + {len(queries)} queries, top-{k}); "
-          "ours tokenises inside build. same top-10 = queries whose top-10 set equals rank-bm25's "
-          "(robertson: same idf; lucene: our default idf); ≈ counts differences among passages tied with the "
-          "10th score. CPU = process CPU seconds (both threads of ours' search counted), steadier than wall time "
-          "when other jobs share the cores.")
+        print(
+            f"{lang:<4} {size:>8} {what:<36} {'' if tok is None else f'{tok:.2f}':>10} {b:>8.2f} {s:>9.2f} "
+            f"{tot:>8.2f} {'1' if ratio is None else f'{ratio:.1f}x':>8} {sm:>16} {cpu:>8.2f} "
+            f"{'1' if cratio is None else f'{cratio:.1f}x':>9}" + (f"  ({note})" if note else "")
+        )
+    print(
+        f"\nspeed-up = rank-bm25 total / ours total (tokenise + build + {len(queries)} queries, top-{k}); "
+        "ours tokenises inside build. same top-10 = queries whose top-10 set equals rank-bm25's "
+        "(robertson: same idf; lucene: our default idf); ≈ counts differences among passages tied with the "
+        "10th score. CPU = process CPU seconds (both threads of ours' search counted), steadier than wall time "
+        "when other jobs share the cores."
+    )
     if tok_identity:
-        print("jieba vs rjieba identical token lists: "
-              + ", ".join(f"{k_}: {100 * v:.3f}%" for k_, v in tok_identity.items()))
+        print(
+            "jieba vs rjieba identical token lists: "
+            + ", ".join(f"{k_}: {100 * v:.3f}%" for k_, v in tok_identity.items())
+        )
     if quality:
-        print(f"\n{'dataset':<20} {'tokeniser':<8} {'passages':>8} {'queries':>7} {'index+search s':>14} "
-              f"{'hit@10':>7} {'nDCG@10':>8}")
+        print(
+            f"\n{'dataset':<20} {'tokeniser':<8} {'passages':>8} {'queries':>7} {'index+search s':>14} "
+            f"{'hit@10':>7} {'nDCG@10':>8}"
+        )
         for name, tk, n, nq, t, hit, ndcg in quality:
             print(f"{name:<20} {tk:<8} {n:>8} {nq:>7} {t:>14.2f} {hit:>6.1f}% {ndcg:>8.4f}")
-    summary = {"bench": "mining", "quick": args.quick, "queries": len(queries), "results": headline,
-               "token_identity_pct": {k_: round(100 * v, 3) for k_, v in tok_identity.items()},
-               "quality": {f"{n}/{tk}": {"hit@10": round(h, 2), "ndcg@10": round(d, 4)}
-                           for n, tk, _, _, _, h, d in quality},
-               "seconds": round(time.perf_counter() - t_start, 1), "load_avg_1m": round(os.getloadavg()[0], 1)}
+    summary = {
+        "bench": "mining",
+        "quick": args.quick,
+        "queries": len(queries),
+        "results": headline,
+        "token_identity_pct": {k_: round(100 * v, 3) for k_, v in tok_identity.items()},
+        "quality": {f"{n}/{tk}": {"hit@10": round(h, 2), "ndcg@10": round(d, 4)} for n, tk, _, _, _, h, d in quality},
+        "seconds": round(time.perf_counter() - t_start, 1),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
+    }
     print(json.dumps(summary))
     return 0
 

@@ -71,7 +71,12 @@ def _searcher(models, labels, matrices):
     sbs.corpus = {f"p{i}": f"passage {i}" for i in range(n)}
     sbs.doc_ids = list(sbs.corpus)
     sbs.qrels, sbs.query_ids_by_text = {}, {}
-    sbs.models, sbs.labels, sbs.matrices, sbs.cache_hits = list(models), list(labels), list(matrices), [True] * len(models)
+    sbs.models, sbs.labels, sbs.matrices, sbs.cache_hits = (
+        list(models),
+        list(labels),
+        list(matrices),
+        [True] * len(models),
+    )
     return sbs
 
 
@@ -113,8 +118,13 @@ def latency(sizes: list[int], queries: list[str], k: int) -> list[tuple]:
         rows.append((f"SideBySide.search, 1 model, k={k}", n, _time_each(lambda q, s=one: s.search(q, k=k), queries)))
         two = _searcher([base, tuned], ["base", "tuned"], mats)
         two.search(queries[0], k=k)
-        rows.append((f"SideBySide.search, base + tuned (Compare tab), k={k}", n,
-                     _time_each(lambda q, s=two: s.search(q, k=k), queries)))
+        rows.append(
+            (
+                f"SideBySide.search, base + tuned (Compare tab), k={k}",
+                n,
+                _time_each(lambda q, s=two: s.search(q, k=k), queries),
+            )
+        )
         two.close()
         del mats, full, one, two
     return rows
@@ -140,8 +150,13 @@ def cold_child(cache: Path, tuned: str) -> dict:
     marks["ready"] = time.perf_counter() - t0
     sbs.search(next(iter(ev.queries.values())), k=10)
     total = time.perf_counter() - t0
-    return {"total_s": round(total, 2), "marks": {k_: round(v, 2) for k_, v in marks.items()},
-            "cache_hits": sbs.cache_hits, "passages": len(ev.corpus), "cache_files": len(list(cache.rglob("*.npy")))}
+    return {
+        "total_s": round(total, 2),
+        "marks": {k_: round(v, 2) for k_, v in marks.items()},
+        "cache_hits": sbs.cache_hits,
+        "passages": len(ev.corpus),
+        "cache_files": len(list(cache.rglob("*.npy"))),
+    }
 
 
 def cold_start() -> tuple[dict, dict]:
@@ -155,8 +170,12 @@ def cold_start() -> tuple[dict, dict]:
         env = {**os.environ, "STUDIO_CACHE_DIR": str(work / "cache")}
         out = []
         for _ in range(2):
-            r = subprocess.run([sys.executable, __file__, "--cold-child", str(work / "cache"), str(tuned)],
-                               capture_output=True, text=True, env=env)
+            r = subprocess.run(
+                [sys.executable, __file__, "--cold-child", str(work / "cache"), str(tuned)],
+                capture_output=True,
+                text=True,
+                env=env,
+            )
             lines = [x for x in r.stdout.splitlines() if x.startswith("{")]
             if r.returncode or not lines:
                 raise SystemExit(f"cold-start child failed:\n{r.stderr[-2000:]}")
@@ -187,8 +206,10 @@ def main() -> int:
     first, again = cold_start()
     rows = latency(args.sizes, queries, args.k)
 
-    print(f"\ntorch threads {torch.get_num_threads()}; corpus matrices: seeded random unit vectors; "
-          f"{len(queries)} queries")
+    print(
+        f"\ntorch threads {torch.get_num_threads()}; corpus matrices: seeded random unit vectors; "
+        f"{len(queries)} queries"
+    )
     print(f"{'what':<52} {'passages':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'p95/target':>10}")
     summary: dict = {}
     for what, n, vals in rows:
@@ -198,19 +219,31 @@ def main() -> int:
         print(f"{what:<52} {'' if n is None else n:>8} {p50:>8.2f} {p95:>8.2f} {max(vals):>8.2f} {ratio:>10}")
         if n and "Compare tab" in what:
             summary[f"compare_{n}"] = {"p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "target_ms": target}
-    print(f"\ncold start of a new run's corpus in the Compare tab (sample test split, {first['passages']} passages, "
-          "base + tuned MiniLM; seconds from the first click, imports included)")
+    print(
+        f"\ncold start of a new run's corpus in the Compare tab (sample test split, {first['passages']} passages, "
+        "base + tuned MiniLM; seconds from the first click, imports included)"
+    )
     print(f"{'phase reached at':<28} {'first time s':>12} {'after restart s':>15}")
     for key in first["marks"]:
         print(f"{key:<28} {first['marks'][key]:>12.2f} {again['marks'].get(key, float('nan')):>15.2f}")
     print(f"{'first search answered':<28} {first['total_s']:>12.2f} {again['total_s']:>15.2f}")
-    print(f"corpus cache hits: first {first['cache_hits']}, after restart {again['cache_hits']}; "
-          f"restart speed-up {first['total_s'] / again['total_s']:.1f}x")
-    summary["cold_start"] = {"first_s": first["total_s"], "restart_s": again["total_s"],
-                             "restart_hits": again["cache_hits"],
-                             "speedup": round(first["total_s"] / again["total_s"], 2)}
-    summary.update(bench="search", quick=args.quick, queries=len(queries),
-                   seconds=round(time.perf_counter() - t0, 1), load_avg_1m=round(os.getloadavg()[0], 1))
+    print(
+        f"corpus cache hits: first {first['cache_hits']}, after restart {again['cache_hits']}; "
+        f"restart speed-up {first['total_s'] / again['total_s']:.1f}x"
+    )
+    summary["cold_start"] = {
+        "first_s": first["total_s"],
+        "restart_s": again["total_s"],
+        "restart_hits": again["cache_hits"],
+        "speedup": round(first["total_s"] / again["total_s"], 2),
+    }
+    summary.update(
+        bench="search",
+        quick=args.quick,
+        queries=len(queries),
+        seconds=round(time.perf_counter() - t0, 1),
+        load_avg_1m=round(os.getloadavg()[0], 1),
+    )
     print(json.dumps(summary))
     return 0
 

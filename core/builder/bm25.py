@@ -111,8 +111,10 @@ def zh_cutter(zh_mode: str = "search", zh_tokenizer: str = "auto"):
         try:
             import rjieba
         except ImportError as err:
-            raise ConfigError("zh_tokenizer is 'rjieba' but the rjieba package is not installed "
-                              "(expected `pip install rjieba`, or zh_tokenizer 'auto' or 'jieba').") from err
+            raise ConfigError(
+                "zh_tokenizer is 'rjieba' but the rjieba package is not installed "
+                "(expected `pip install rjieba`, or zh_tokenizer 'auto' or 'jieba')."
+            ) from err
         return rjieba.cut_for_search if zh_mode == "search" else rjieba.cut
     jieba = _jieba()
     return jieba.lcut_for_search if zh_mode == "search" else jieba.lcut
@@ -187,8 +189,16 @@ def tokenize(
     return out
 
 
-def _score_matrix(ids: list[list[int]], n_vocab: int, method: str, k1: float, b: float, delta: float,
-                  dtype: str = "float32", int_dtype: str = "int32") -> dict:
+def _score_matrix(
+    ids: list[list[int]],
+    n_vocab: int,
+    method: str,
+    k1: float,
+    b: float,
+    delta: float,
+    dtype: str = "float32",
+    int_dtype: str = "int32",
+) -> dict:
     """bm25s's precomputed score matrix (``BM25.scores``: CSC data/indices/indptr over passages x vocabulary),
     built with whole-array numpy operations instead of bm25s's per-passage loop; the same idf and
     term-frequency functions, so the same numbers. Not for ``bm25l``/``bm25+`` (they need bm25s's
@@ -209,8 +219,9 @@ def _score_matrix(ids: list[list[int]], n_vocab: int, method: str, k1: float, b:
     idf = np.zeros(n_vocab, dtype=dtype)
     present = np.flatnonzero(df)
     idf[present] = [idf_fn(int(x), N=n_docs) for x in df[present]]
-    tfc = _select_tfc_scorer(method)(tf_array=tf.astype(dtype), l_d=lengths[d], l_avg=lengths.mean(), k1=k1, b=b,
-                                     delta=delta)
+    tfc = _select_tfc_scorer(method)(
+        tf_array=tf.astype(dtype), l_d=lengths[d], l_avg=lengths.mean(), k1=k1, b=b, delta=delta
+    )
     values = (idf[t] * tfc).astype(dtype)
     m = sp.csc_matrix((values, (d.astype(int_dtype), t.astype(int_dtype))), shape=(n_docs, n_vocab), dtype=dtype)
     return {"data": m.data, "indices": m.indices, "indptr": m.indptr, "num_docs": n_docs}
@@ -241,8 +252,9 @@ class BM25Index:
         self.method, self.k1, self.b = method, k1, b
         self.zh_mode, self.stopwords, self.n_threads = zh_mode, stopwords, n_threads
         self.progress, self.zh_tokenizer = progress, zh_tokenizer
-        corpus_tokens = tokenize(self.passages, zh_mode=zh_mode, stopwords=stopwords, progress=progress,
-                                 zh_tokenizer=zh_tokenizer)
+        corpus_tokens = tokenize(
+            self.passages, zh_mode=zh_mode, stopwords=stopwords, progress=progress, zh_tokenizer=zh_tokenizer
+        )
         # Our own vocabulary (id 0 = the empty token so that queries with no known word still work).
         vocab: dict[str, int] = {"": 0}
         add = vocab.setdefault
