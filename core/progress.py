@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Optional
 
 
@@ -32,6 +32,13 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+def labelled(progress: Optional[ProgressFn], label: str) -> Optional[ProgressFn]:
+    """A ``ProgressFn`` that prefixes every report's message with ``label`` (e.g. which model is embedding)."""
+    if progress is None:
+        return None
+    return lambda p: progress(replace(p, message=f"{label}: {p.message}".rstrip(": ")))
 
 
 class Tracker:

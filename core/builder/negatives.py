@@ -31,7 +31,8 @@ the others count as ``not_sampled``. So ``considered == kept + not_sampled + sum
 ``method="hybrid"`` ranks with BM25 and the dense model, takes the union of both windows, orders it by reciprocal
 rank fusion and applies each method's guard (a candidate is suspected if either method says so).
 ``method="in_batch_only"`` mines nothing: rows come back with empty ``neg`` (training then relies on in-batch
-negatives). Dense ranking holds no full query x pool matrix: queries go in chunks with ``torch.topk`` per chunk.
+negatives). Dense ranking holds no full query x pool matrix: queries go in blocks of at most 128 MB of similarities
+(``SIM_CHUNK_BYTES``) with ``torch.topk`` per block.
 The model's prompts (e.g. e5 ``query: `` / ``passage: ``) are applied through ``encode_query``/``encode_document``.
 """
 
@@ -129,35 +130,47 @@ def _load_model(model: Any):
 
 
 def _encode(model, texts: Sequence[str], kind: str, batch_size: int, tracker: Tracker) -> np.ndarray:
-    """Embeddings (L2-normalised float32) of ``texts`` using the model's query/document prompts when it has them."""
+    """Embeddings (L2-normalised float32) of ``texts`` using the model's query/document prompts when it has them.
+    Encoded ``8 * batch_size`` texts at a time into one preallocated matrix (no list of parts to concatenate)."""
     fn = model.encode_query if kind == "query" else model.encode_document
-    out = []
+    out: np.ndarray | None = None
     step = max(batch_size * 8, batch_size)
     for start in range(0, len(texts), step):
         chunk = list(texts[start : start + step])
-        emb = fn(chunk, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
-                 show_progress_bar=False)
-        out.append(np.asarray(emb, dtype=np.float32))
+        emb = np.asarray(fn(chunk, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
+                            show_progress_bar=False), dtype=np.float32)
+        if out is None:
+            out = np.empty((len(texts), emb.shape[1]), dtype=np.float32)
+        out[start : start + len(chunk)] = emb
         tracker.update(len(chunk))
-    if not out:
+    if out is None:
         return np.zeros((0, 1), dtype=np.float32)
-    return np.concatenate(out, axis=0)
+    return out
 
 
-def _dense_topk(q_emb: np.ndarray, p_emb: np.ndarray, k: int, chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``k`` cosine neighbours per query, computed chunk by chunk (never the full query x pool matrix)."""
+SIM_CHUNK_BYTES = 128 * 2**20  # similarity block per step of the dense top-k (queries x pool, float32)
+
+
+def _dense_topk(q_emb: np.ndarray, p_emb: np.ndarray, k: int,
+                max_bytes: int = SIM_CHUNK_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` cosine neighbours per query, computed block by block: each step scores as many queries as fit
+    in ``max_bytes`` of float32 similarities against the whole pool (at least one, at most 512), keeps their
+    top ``k`` and drops the block, so memory stays flat in the number of queries (never the full query x pool
+    matrix)."""
     import torch
 
     k = min(k, p_emb.shape[0])
-    P = torch.from_numpy(p_emb)
+    rows = int(max(1, min(512, max_bytes // max(1, 4 * p_emb.shape[0]))))
+    P = torch.from_numpy(np.ascontiguousarray(p_emb, dtype=np.float32))
     idx = np.zeros((q_emb.shape[0], k), dtype=np.int64)
     sc = np.zeros((q_emb.shape[0], k), dtype=np.float32)
     with torch.inference_mode():
-        for s in range(0, q_emb.shape[0], chunk):
-            sims = torch.from_numpy(q_emb[s : s + chunk]) @ P.T
+        for s in range(0, q_emb.shape[0], rows):
+            sims = torch.from_numpy(np.ascontiguousarray(q_emb[s : s + rows], dtype=np.float32)) @ P.T
             v, i = torch.topk(sims, k, dim=1)
-            idx[s : s + chunk] = i.numpy()
-            sc[s : s + chunk] = v.numpy()
+            idx[s : s + rows] = i.numpy()
+            sc[s : s + rows] = v.numpy()
+            del sims
     return idx, sc
 
 

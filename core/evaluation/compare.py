@@ -24,7 +24,7 @@ import datetime as _dt
 import gc
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ from core.evaluation.scores import ScoreDistribution, score_distribution, sugges
 from core.evaluation.stats import WORSE, PairedDiff, paired_difference
 from core.evaluation.verdict import render, verdict_parts
 from core.paths import atomic_write_json, atomic_write_text
-from core.progress import Progress, ProgressFn
+from core.progress import Progress, ProgressFn, labelled
 
 MAIN_METRICS = {"retrieval": MAIN_METRIC, "scored_pair": "spearman", "labelled_pair": "ap", "triplet": "triplet_accuracy"}
 
@@ -177,12 +177,6 @@ def _unique_labels(models: Sequence[Any]) -> list[tuple[str, Any]]:
     return out
 
 
-def _labelled_progress(progress: ProgressFn | None, label: str):
-    if progress is None:
-        return None
-    return lambda p: progress(replace(p, message=f"{label}: {p.message}".rstrip(": ")))
-
-
 def build_table(metrics: dict[str, dict[str, float]], labels: list[str], order: list[str]) -> pd.DataFrame:
     """Metric rows x model columns, plus ``Δ <label>`` (absolute) and ``Δ% <label>`` (relative, %) vs the first."""
     table = pd.DataFrame({lb: [metrics[lb].get(m, float("nan")) for m in order] for lb in labels}, index=order)
@@ -234,7 +228,7 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
         if progress:
             progress(Progress("model", idx, len(pairs), message=f"evaluating {label}"))
         model = as_model(spec, device=device)
-        lp = _labelled_progress(progress, label)
+        lp = labelled(progress, label)
         if kind == "retrieval":
             m, pq, dist = _eval_retrieval(model, evalset, label, ks, lp, use_cache, batch_size)
             per_query_parts[label] = pq

@@ -22,7 +22,16 @@ from core.errors import ModelSourceError
 from core.progress import ProgressFn, Tracker
 
 CORPUS_PROMPT_NAMES = ("document", "passage", "corpus")
-ENCODE_CHUNK = 256  # texts per progress report
+ENCODE_CHUNK = 256  # texts per progress report at most
+PROGRESS_STEPS = 10  # a small corpus still reports about this many times (whole batches each)
+
+
+def encode_step(n_texts: int, batch_size: int) -> int:
+    """Texts per encode call and progress report: ``ENCODE_CHUNK``, or fewer whole batches for a corpus small
+    enough that it would otherwise report only once (the sample's 191 passages: 6 reports of 32)."""
+    batch_size = max(1, int(batch_size))
+    per_report = -(-n_texts // PROGRESS_STEPS)
+    return max(batch_size, min(ENCODE_CHUNK, -(-per_report // batch_size) * batch_size))
 
 
 def _is_model(obj: Any) -> bool:
@@ -149,8 +158,9 @@ def _encode(model: Any, texts: Sequence[str], kind: str, batch_size: int, progre
         kwargs["prompt"] = ""  # no fallback to a default prompt meant for something else
     tracker = Tracker(stage, len(texts), progress)
     parts = []
-    for start in range(0, len(texts), ENCODE_CHUNK):
-        chunk = texts[start:start + ENCODE_CHUNK]
+    step = encode_step(len(texts), batch_size)
+    for start in range(0, len(texts), step):
+        chunk = texts[start:start + step]
         parts.append(np.asarray(fn(chunk, **kwargs), dtype=np.float32))
         tracker.update(len(chunk))
     out = np.concatenate(parts, axis=0)

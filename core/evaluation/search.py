@@ -3,7 +3,11 @@
 ``SideBySide(models, corpus, qrels=None, progress=None, use_cache=True)``
 - ``corpus``: an ``EvalSet`` (its qrels then mark gold passages), a dict {id: text}, or a list of texts
   (ids ``p0``, ``p1``, ...).
-- Each model's corpus matrix comes from the on-disk cache (``embed_cache``): embedded once, reopened instantly.
+- Each model's corpus matrix comes from the on-disk cache (``embed_cache``, under ``core.paths.cache_root()``):
+  embedded once per (model, corpus), reopened from disk after a restart instead of re-encoded.
+- ``progress`` hears each phase of the cold start: ``load-model`` (i of n, message = the label) before each
+  model loads, ``embed-corpus`` batches labelled with the model (one report when read from the cache), and
+  ``ready`` (n of n) at the end.
 - With two models the query is encoded by both at the same time (one torch thread each; ``parallel=False`` to
   encode one after the other).
 
@@ -27,7 +31,7 @@ from core.errors import ConfigError
 from core.evaluation.embed_cache import embed_corpus_cached
 from core.evaluation.encoding import as_model, encode_queries, model_label, split_labelled, torch_threads
 from core.evaluation.evalset import EvalSet
-from core.progress import ProgressFn
+from core.progress import Progress, ProgressFn, labelled
 
 
 @dataclass
@@ -80,18 +84,24 @@ class SideBySide:
         self.matrices: list[np.ndarray] = []
         self.cache_hits: list[bool] = []
         seen: set[str] = set()
-        for spec in models:
+        n = len(models)
+        for i, spec in enumerate(models):
             label, raw = split_labelled(spec)
             label = label or model_label(raw)
             while label in seen:
                 label += "'"
             seen.add(label)
+            if progress:
+                progress(Progress("load-model", i, n, message=label))
             model = as_model(raw, device=device)
-            emb = embed_corpus_cached(model, self.doc_ids, texts, progress=progress, use_cache=use_cache)
+            emb = embed_corpus_cached(model, self.doc_ids, texts, progress=labelled(progress, label),
+                                      use_cache=use_cache)
             self.labels.append(label)
             self.models.append(model)
             self.matrices.append(np.ascontiguousarray(emb.matrix, dtype=np.float32))
             self.cache_hits.append(emb.hit)
+        if progress:
+            progress(Progress("ready", n, n, message=", ".join(self.labels)))
 
     def _pool(self):
         from concurrent.futures import ThreadPoolExecutor

@@ -2,7 +2,9 @@
 gold passages marked.
 
 Engine calls: ``core.evaluation.load_evalset`` (corpus + gold), ``core.evaluation.SideBySide`` (corpus
-embeddings cached on disk; the loaded pair is kept in memory per (base, tuned, corpus) for fast queries).
+embeddings cached on disk, so a restart reads them back instead of encoding again; the loaded pair is kept in
+memory per (base, tuned, corpus) for fast queries). A cold start shows its phases in the progress bar:
+``load-corpus``, ``load-model`` i/2, ``embed-corpus`` done/total per model, ``ready``.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ _LOCK = threading.Lock()
 
 def _searcher(base: str, tuned: str, corpus_path: str, progress=None):
     from core.evaluation import SideBySide, load_evalset
+    from core.progress import Progress
 
     key = (base, tuned, corpus_path)
     with _LOCK:
         if key not in _CACHE:
+            if progress:
+                progress(Progress("load-corpus", 0, 1))
             evalset = load_evalset(corpus_path)
             _CACHE.clear()  # one pair of models in memory at a time
             _CACHE[key] = (SideBySide([("base", base), ("tuned", tuned)], evalset, progress=progress), evalset)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from core.builder.bm25 import BM25Index, _topk, tokenize
+from core.builder.bm25 import BM25Index, _score_matrix, _topk, rjieba_available, tokenize, zh_cutter
 from core.errors import ConfigError
 
 TOY = [
@@ -68,6 +68,78 @@ def test_tokenize_chinese_english_mixed():
     assert tokenize(["the of and"], stopwords=None)[0] == ["the", "of", "and"]
     with pytest.raises(ConfigError):
         tokenize(["x"], stopwords="klingon")
+
+
+ZH_EN_TEXTS = [
+    "非洲猪瘟是一种病毒病",
+    "银行贷款利率今年上升",
+    "劳动合同到期后公司不续签需要支付经济补偿吗",
+    "BM25 在 RAG 检索中的作用",
+    "The Bank RAISED the rates!",
+    "中华人民共和国民法典第一千零七十九条规定了离婚诉讼",
+    "北京大学和清华大学的计算机系",
+    "小明硕士毕业于中国科学院计算所，后在日本京都大学深造",
+    "",
+]
+
+
+@pytest.mark.skipif(not rjieba_available(), reason="rjieba is not installed")
+@pytest.mark.parametrize("zh_mode", ["search", "default"])
+def test_rjieba_gives_jiebas_tokens(zh_mode):
+    # rjieba (jieba-rs) is what "auto" picks when installed; it must cut exactly like jieba on these
+    ref = tokenize(ZH_EN_TEXTS, zh_mode=zh_mode, zh_tokenizer="jieba")
+    assert tokenize(ZH_EN_TEXTS, zh_mode=zh_mode, zh_tokenizer="rjieba") == ref
+    assert tokenize(ZH_EN_TEXTS, zh_mode=zh_mode) == ref
+    import rjieba
+
+    want = rjieba.cut_for_search if zh_mode == "search" else rjieba.cut
+    assert zh_cutter(zh_mode) is want
+    # an index built with either tokenizer ranks the same
+    a = BM25Index(TOY + ZH_EN_TEXTS, zh_tokenizer="jieba").search(QUERIES, k=5)
+    b = BM25Index(TOY + ZH_EN_TEXTS, zh_tokenizer="rjieba").search(QUERIES, k=5)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_allclose(a[1], b[1])
+
+
+@pytest.mark.parametrize("method", ["lucene", "robertson", "atire"])
+def test_vectorised_score_matrix_equals_bm25s_own_index(method):
+    import bm25s
+
+    # repeated words, an empty passage and a long one, so tf > 1 and lengths vary
+    texts = TOY + ZH_EN_TEXTS + ["market market market price", "corn " * 40]
+    index = BM25Index(texts, method=method, stopwords=None)
+    ref = bm25s.BM25(k1=1.5, b=0.75, method=method, csc_backend="scipy")
+    ids = [[index.vocab[t] for t in toks] for toks in tokenize(texts, stopwords=None)]
+    ref.index((ids, dict(index.vocab)), show_progress=False, create_empty_token=False)
+    ours = _score_matrix(ids, len(index.vocab), method, 1.5, 0.75, ref.delta)
+    assert ours["num_docs"] == ref.scores["num_docs"] == len(texts)
+    np.testing.assert_array_equal(ours["indptr"], ref.scores["indptr"])
+    np.testing.assert_array_equal(ours["indices"], ref.scores["indices"])
+    np.testing.assert_allclose(ours["data"], ref.scores["data"], rtol=1e-6)
+    for q in QUERIES:
+        qids = index.query_ids([q])[0]
+        np.testing.assert_allclose(index._bm25.get_scores_from_ids(qids), ref.get_scores_from_ids(qids), rtol=1e-6)
+
+
+def test_zh_tokenizer_choice_and_fallback(monkeypatch):
+    import builtins
+
+    jieba_toks = tokenize(["银行贷款利率"], zh_tokenizer="jieba")[0]
+    assert {"银行", "贷款", "银行贷款"} <= set(jieba_toks)
+    with pytest.raises(ConfigError, match="zh_tokenizer"):
+        tokenize(["银行"], zh_tokenizer="pkuseg")
+    real_import = builtins.__import__
+
+    def no_rjieba(name, *args, **kwargs):
+        if name == "rjieba":
+            raise ImportError("no rjieba here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_rjieba)
+    assert not rjieba_available()
+    assert tokenize(["银行贷款利率"])[0] == jieba_toks  # "auto" falls back to jieba
+    with pytest.raises(ConfigError, match="rjieba package is not installed"):
+        tokenize(["银行"], zh_tokenizer="rjieba")
 
 
 def test_search_batches_clamps_k_and_handles_unknown_words():

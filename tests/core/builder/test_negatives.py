@@ -272,3 +272,34 @@ def test_guard_sentence_when_off_and_absolute():
                         false_negative_margin_rel=None, false_negative_margin_abs=100.0)
     assert ab.guard_sentence().startswith(f"{ab.stats['dropped']['guard_abs']:,} candidates skipped because they "
                                           "scored within 100 of the positive's score")
+
+
+def test_dense_topk_in_blocks_equals_the_full_matrix(monkeypatch):
+    import torch
+
+    from core.builder.negatives import _dense_topk
+
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((37, 16)).astype(np.float32)
+    p = rng.standard_normal((250, 16)).astype(np.float32)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    p /= np.linalg.norm(p, axis=1, keepdims=True)
+    full = q @ p.T
+    want_idx = np.argsort(-full, axis=1, kind="stable")[:, :12]
+    blocks = []
+    real_topk = torch.topk
+
+    def spy(sims, k, dim):
+        blocks.append(tuple(sims.shape))
+        return real_topk(sims, k, dim=dim)
+
+    monkeypatch.setattr(torch, "topk", spy)
+    idx, sc = _dense_topk(q, p, 12, max_bytes=4 * 250 * 5)  # room for 5 queries' similarities per block
+    np.testing.assert_array_equal(idx, want_idx)
+    np.testing.assert_allclose(sc, np.take_along_axis(full, want_idx, axis=1), rtol=1e-5, atol=1e-6)
+    # 37 queries went through in blocks of 5 (the last one 2): never the whole 37 x 250 matrix
+    assert blocks == [(5, 250)] * 7 + [(2, 250)]
+    # the default budget caps a block at 512 queries and k at the pool size
+    blocks.clear()
+    idx2, _ = _dense_topk(q, p[:8], 50)
+    assert idx2.shape == (37, 8) and blocks == [(37, 8)]

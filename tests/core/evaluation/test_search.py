@@ -64,3 +64,51 @@ def test_single_model_and_list_corpus(tiny_model):
     again = SideBySide([tiny_model], ["pig feed protein", "bank loan interest rate", "猪饲料蛋白"])
     assert again.cache_hits == [True]
     np.testing.assert_allclose([h.score for h in again.search("pig feed", k=3)[0]], [h.score for h in hits], rtol=1e-5)
+
+
+def test_cold_start_reports_each_phase_and_a_restart_reuses_the_disk_cache(tiny_model_path, tmp_path, monkeypatch):
+    import shutil
+
+    import core.evaluation.embed_cache as embed_cache
+    from core.paths import cache_root
+
+    tuned = tmp_path / "run" / "final"
+    shutil.copytree(tiny_model_path, tuned)
+    (tuned / "trained.txt").write_text("another model folder, so another cache key\n", encoding="utf-8")
+    corpus = [f"passage {i} about pig feed, 猪饲料 {i}" for i in range(40)]
+    events = []
+    first = SideBySide([("base", str(tiny_model_path)), ("tuned", str(tuned))], corpus, progress=events.append)
+    assert first.cache_hits == [False, False]
+    phases = [(e.stage, e.done, e.total, e.message) for e in events]
+    assert phases[0] == ("load-model", 0, 2, "base")
+    load_tuned = phases.index(("load-model", 1, 2, "tuned"))
+    assert {m.split(":")[0] for s, _, _, m in phases[1:load_tuned] if s == "embed-corpus"} == {"base"}
+    assert ("embed-corpus", 40, 40, "base") in phases[:load_tuned]
+    assert ("embed-corpus", 32, 40, "base") in phases[:load_tuned]  # a small corpus still moves the bar
+    assert ("embed-corpus", 40, 40, "tuned") in phases[load_tuned:]
+    assert phases[-1] == ("ready", 2, 2, "base, tuned")
+    assert len(list((cache_root() / "embeddings").glob("*.npy"))) == 2  # one matrix per model, on disk
+
+    # a restart: nothing in memory, the models load again from their folders, and no passage is encoded again
+    def no_encoding(*args, **kwargs):
+        raise AssertionError("the corpus was encoded again instead of read from the disk cache")
+
+    monkeypatch.setattr(embed_cache, "encode_corpus", no_encoding)
+    events.clear()
+    again = SideBySide([("base", str(tiny_model_path)), ("tuned", str(tuned))], corpus, progress=events.append)
+    assert again.cache_hits == [True, True]
+    assert [e.message for e in events if e.stage == "embed-corpus"] == ["base: loaded from cache",
+                                                                       "tuned: loaded from cache"]
+    for a, b in zip(first.matrices, again.matrices):
+        np.testing.assert_array_equal(a, b)
+    assert [h.doc_id for h in again.search("pig feed 3", k=5)[1]] == [h.doc_id for h in first.search("pig feed 3", k=5)[1]]
+
+
+def test_encode_step_reports_a_small_corpus_several_times():
+    from core.evaluation.encoding import ENCODE_CHUNK, encode_step
+
+    assert encode_step(191, 32) == 32  # the sample's corpus: 6 reports instead of 1
+    assert encode_step(10_000, 32) == ENCODE_CHUNK
+    assert encode_step(700, 32) == 96  # whole batches, about ten reports
+    assert encode_step(5, 32) == 32 and encode_step(0, 16) == 16
+    assert encode_step(100, 512) == 512
