@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import dataclass, field
 from functools import cache
 
 LANGS = ("en", "zh")
@@ -314,6 +315,11 @@ S: dict[str, tuple[str, str]] = {
     "onnx_zip": ("ONNX folder (zip)", "ONNX 文件夹（zip）"),
     "onnx_table": ("ONNX report", "ONNX 报告"),
     "onnx_chart": ("Quality by dimension and precision", "各维度与精度下的质量"),
+    # --- dynamic text re-shown by the language switch (ui.common.LanguageViews) ---
+    "map_role": ("{role}", "{word}（{role}）"),
+    "passages_made": ("**{n}** passages", "**{n}** 个段落"),
+    "blend_col_domain": ("domain ndcg@10", "领域 ndcg@10"),
+    "blend_col_general": ("general {language} ndcg@10", "通用（{language}）ndcg@10"),
 }
 
 
@@ -815,6 +821,15 @@ HEADERS_ZH: dict[str, str] = {
     "no_majority": "无多数标签", "same_positive_negative": "正负例相同", "same_anchor_positive": "锚点与正例相同",
     "score_out_of_range": "分数超出范围", "positive_in_negatives": "正例混入负例",
     "rank": "排名", "why": "原因",
+    "CI low tuned": "95% 置信下限 微调模型", "CI high tuned": "95% 置信上限 微调模型", "p tuned": "p 值 微调模型",
+    # column roles of the data formats (the Data tab's mapping dropdowns) and the Build tab's tables
+    "anchor": "锚点", "positive": "正例", "negative": "负例", "pos": "正例", "neg": "负例", "label": "标签",
+    "sentence1": "句子1", "sentence2": "句子2", "text": "文本", "prompt": "提示词", "type": "类型",
+    "pos_scores": "正例分数", "neg_scores": "负例分数", "synthetic": "合成", "source": "来源", "page": "页码",
+    "title": "标题", "id": "编号",
+    # the ONNX report (core/export/onnx.py)
+    "variant": "版本", "precision": "精度", "dim": "维度", "cosine_to_torch": "与 torch 的余弦相似度",
+    "size_mb": "大小（MB）", "texts_per_s": "文本/秒",
 }
 
 # Values of these placeholders are engine words that read better translated ("text columns named: ...").
@@ -833,11 +848,11 @@ def _compiled() -> tuple[tuple[re.Pattern, str, int], ...]:
     out = []
     for en, zh in ENGINE_ZH.items():
         parts, literal = [], 0
-        for lit, field, _, _ in string.Formatter().parse(en):
+        for lit, name, _, _ in string.Formatter().parse(en):
             parts.append(re.escape(lit))
             literal += len(lit)
-            if field:
-                parts.append(f"(?P<{field}>.*?)")
+            if name:
+                parts.append(f"(?P<{name}>.*?)")
         out.append((re.compile(r"\A" + "".join(parts) + r"\Z", re.DOTALL), zh, literal))
     return tuple(out)
 
@@ -909,3 +924,43 @@ def verdict_text(parts: dict, lang: str = "en") -> str:
 
     keys = [k for k in TEMPLATES]
     return render(parts, {k: t(k, lang) if k in S else TEMPLATES[k] for k in keys})
+
+
+@dataclass
+class Msg:
+    """A sentence kept without a language until it is shown, so the language switch can show it again.
+
+    One of: ``key`` (an ``S`` key) with ``fields`` (a field that is itself a ``Msg`` is rendered in the same
+    language); ``engine``, an English engine sentence shown through ``tr_engine``; or ``parts``, pieces joined as
+    they are (a ``str`` part is language-free markup such as ``"\\n\\n- "``). Build them with ``Msg.of``,
+    ``Msg.en`` and ``Msg.cat``; ``render(lang)`` gives the text. Tabs keep these in a ``gr.State``
+    (``ui.common.LanguageViews``)."""
+
+    key: str = ""
+    fields: dict = field(default_factory=dict)
+    engine: str = ""
+    parts: tuple = ()
+
+    @classmethod
+    def of(cls, key: str, **fields) -> Msg:
+        return cls(key=key, fields=fields)
+
+    @classmethod
+    def en(cls, text: str) -> Msg:
+        return cls(engine=str(text or ""))
+
+    @classmethod
+    def cat(cls, *parts: Msg | str) -> Msg:
+        return cls(parts=tuple(parts))
+
+    def render(self, lang: str = "en") -> str:
+        if self.key:
+            return t(self.key, lang, **{k: v.render(lang) if isinstance(v, Msg) else v for k, v in self.fields.items()})
+        if self.parts:
+            return "".join(p.render(lang) if isinstance(p, Msg) else str(p) for p in self.parts)
+        return tr_engine(self.engine, lang)
+
+
+def role_label(role: str, lang: str = "en") -> str:
+    """A data format's column role (``query``, ``anchor``, …) as the mapping dropdown's label in ``lang``."""
+    return t("map_role", lang, role=role, word=HEADERS_ZH.get(role, role))
