@@ -72,14 +72,15 @@ def test_data_tab_failures_follow_the_switch(client, tmp_path):
 def test_evaluate_headline_and_tables_follow_the_switch(client, same_model_run):
     en = client.predict(same_model_run, None, "en", api_name="/evaluate")
     assert "No detectable difference" in en[0] and en[1]["headers"][:3] == ["metric", "base", "tuned"]
-    head, table, improved, degraded, blend_table = client.predict("zh", api_name="/evaluate_language")
+    head, table, improved, degraded, data_md, blend_table = client.predict("zh", api_name="/evaluate_language")
+    assert data_md == "评估数据: `beir`" and skipped(blend_table)  # no blend curve computed in this session
     assert "没有可检测的差异" in head and "个查询" in head and "No detectable" not in head, head
     assert "在 ndcg@10 上的得分" in head or "对比基础模型" in head, head  # the engine's headline, translated
     assert table["headers"][:3] == ["指标", "基础模型", "微调模型"] and "95% 置信下限 微调模型" in table["headers"]
     assert table["data"] == en[1]["data"]  # same numbers, other headers
     assert improved["headers"] == ["查询", "标准答案", "排名:基础模型", "排名:微调模型"] == degraded["headers"]
     back = client.predict("en", api_name="/evaluate_language")
-    assert back[0] == en[0] and back[1]["headers"] == en[1]["headers"]
+    assert back[0] == en[0] and back[1]["headers"] == en[1]["headers"] and back[4] == "Evaluation data: `beir`"
 
 
 def test_compare_tables_follow_the_switch(client, same_model_run):
@@ -136,3 +137,29 @@ def test_nothing_shown_yet_is_left_alone(studio):
     c = Client(studio["url"], verbose=False)
     assert all(skipped(v) for v in c.predict("zh", api_name="/compare_language"))
     assert all(skipped(v) for v in c.predict("zh", api_name="/export_language"))
+
+
+def test_msg_renders_keys_engine_sentences_and_markup_in_either_language():
+    from ui.strings import Msg
+
+    msg = Msg.cat(Msg.of("clean_said", rows_in=3, rows_out=2, rows_dropped=1), "\n\n- ", Msg.en("format chosen by you"),
+                  "\n\n", Msg.of("apply_failed", error=Msg.en("format chosen by you"), label="a.csv", format="pair"))
+    assert msg.render("en") == ("3 rows in, 2 kept, 1 dropped.\n\n- format chosen by you\n\n⚠️ The format and mapping "
+                                "were not applied: format chosen by you Still active: a.csv as pair.")
+    assert msg.render("zh") == ("输入 3 行，保留 2 行，删除 1 行。\n\n- 格式由你选择\n\n⚠️ 格式和列映射未生效：格式由你选择 "
+                                "仍在使用：a.csv（格式 pair）。")
+
+
+def test_rerender_draws_each_group_from_its_state_and_skips_empty_ones():
+    import gradio as gr
+
+    from ui.common import LanguageViews
+
+    views = LanguageViews()
+    with gr.Blocks():
+        a, b, out_a, out_b1, out_b2 = gr.State(), gr.State(), gr.Markdown(), gr.Markdown(), gr.Markdown()
+    show = views.add("tab", a, [out_a], lambda r, lang: [f"{lang}:{r}"])
+    views.add("tab", b, [out_b1, out_b2], lambda r, lang: [lang, r])
+    assert show(7, "zh") == [7, "zh:7"]  # the action's outputs: the state, then the render
+    out = views.rerender("tab")("en", 5, None)
+    assert out[0] == "en:5" and len(out) == 3 and all(o == gr.skip() for o in out[1:])

@@ -85,6 +85,13 @@ def render(v: EvalView, lang: str) -> list:
     return [head, _headed(v.table, lang), _headed(v.improved, lang), _headed(v.degraded, lang)]
 
 
+def data_line(ds, lang: str) -> list:
+    """The line naming the file the Evaluate tab measures on (from the active ``DataState``), in ``lang``."""
+    ds = ds or {}
+    p = ds.get("eval") or ds.get("test") or ds.get("validation")
+    return [f"{t('eval_data', lang)}: `{Path(p).name}`" if p else ""]
+
+
 def build(ctx) -> dict:
     L = ctx.labeler
     with gr.Tab(t("tab_evaluate"), id=3, elem_id="tab-evaluate") as tab:
@@ -107,6 +114,7 @@ def build(ctx) -> dict:
         view = gr.State(None)  # the last EvalView: the headline, tables and verdicts follow the language switch
         # registered before the blend section, so evaluate_language returns these outputs first, the blend table last
         show = ctx.views.add("evaluate", view, [headline, table, improved, degraded], render)
+        ctx.views.add("evaluate", ctx.data_state, [data_md], data_line)
         from ui.tabs.blend import build_blend  # "Blend base <-> tuned" section
         build_blend(ctx, run, upload)
 
@@ -114,12 +122,8 @@ def build(ctx) -> dict:
     ctx.on_load.append((refresh_runs, [run], [run]))
     tab.select(handler(refresh_runs), run, run, api_name=False)
 
-    def show_data(ds):
-        ds = ds or {}
-        p = ds.get("eval") or ds.get("test") or ds.get("validation")
-        return f"{t('eval_data')}: `{Path(p).name}`" if p else ""
-
-    ctx.data_state.change(show_data, ctx.data_state, data_md, api_name=False)
+    # the line naming the evaluation data follows the active dataset and the language switch
+    ctx.data_state.change(lambda ds, lang: data_line(ds, lang)[0], [ctx.data_state, ctx.lang], data_md, api_name=False)
 
     @handler
     def do_eval(run_name, data_state, up, lang="en", progress=gr.Progress()):
