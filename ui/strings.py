@@ -766,6 +766,18 @@ ENGINE_ZH: dict[str, str] = {
     "Round-trip check ({name}, top {k} of {pool} passages): {kept} of {checked} generated queries kept, {dropped} dropped (their source passage ranked below {k2}).": "往返检验（{name}，{pool} 个段落中的前 {k} 名）：{checked} 个生成的查询中保留 {kept} 个，删除 {dropped} 个（来源段落排在第 {k2} 名之后）。",
     "source passage at rank {rank} of {pool} (top {k} needed)": "来源段落排在第 {rank} 名（共 {pool} 个，须在前 {k} 名内）",
     "no word in common with its source passage (rank {rank} of {pool}, top {k} needed)": "与来源段落没有共同的词（排在第 {rank} 名，共 {pool} 个，须在前 {k} 名内）",
+    # --- the hard-negative mining summary, line by line (core/builder/negatives.py NegativesResult.table)
+    "method: {method}   queries: {queries}   pool: {pool_size}": "方法：{method}   查询数：{queries}   候选池：{pool_size}",
+    "candidates considered: {considered}   kept: {kept}   not sampled: {not_sampled}": "考察的候选：{considered}   保留：{kept}   未抽取：{not_sampled}",
+    "dropped: {join}": "删除：{join}",
+    # the false-negative guard (core/builder/negatives.py NegativesResult.guard_sentence)
+    "{first} (they may be right answers rather than negatives).": "{first}（它们可能是正确答案，而不是负例）。",
+    "{n} candidates skipped because they scored within {pct} of the positive": "{n} 个候选被跳过，因为其得分与正例相差不到 {pct}",
+    "{n} candidates skipped because they scored within {v} of the positive's score": "{n} 个候选被跳过，因为其得分与正例得分相差不到 {v}",
+    "The false-negative guard was off: no candidate was skipped for scoring close to the positive.": "假负例防护已关闭：没有候选因得分接近正例而被跳过。",
+    "queries with fewer than {num_negatives} negatives: {queries_short}": "负例少于 {num_negatives} 个的查询：{queries_short}",
+    "{name}: min {min}  median {median}  max {max}": "{name}：最小 {min}  中位数 {median}  最大 {max}",
+    "suspected false negatives: {suspected_total}   positive/negative conflicts in input: {len}": "疑似假负例：{suspected_total}   输入中的正负例冲突：{len}",
     # --- the studio's app and tabs (ui/)
     "STUDIO_AUTH entry {i} must look like user:password (entries separated by commas).": "STUDIO_AUTH 的第 {i} 项必须形如 user:password（各项以逗号分隔）。",
     "STUDIO_MAX_UPLOAD_MB must be a positive number of megabytes, got {raw}.": "STUDIO_MAX_UPLOAD_MB 必须是正的兆字节数，实际为 {raw}。",
@@ -830,6 +842,9 @@ HEADERS_ZH: dict[str, str] = {
     # the ONNX report (core/export/onnx.py)
     "variant": "版本", "precision": "精度", "dim": "维度", "cosine_to_torch": "与 torch 的余弦相似度",
     "size_mb": "大小（MB）", "texts_per_s": "文本/秒",
+    # the Build tab's cleaning report (core/builder/clean.py)
+    "rows_in": "输入行数", "rows_out": "输出行数", "rows_dropped": "删除行数", "counts": "各规则删除数",
+    "examples": "示例",
 }
 
 # Values of these placeholders are engine words that read better translated ("text columns named: ...").

@@ -100,13 +100,15 @@ def test_build_messages_and_tables_follow_the_switch(client, studio):
     assert passages_md == "**60** passages"
     pairs_md, _, rt_md, *_ = client.predict("pseudo", "", "", "", "", 1, "en", True, 3, "bm25", api_name="/build_pairs")
     assert "pairs from 60 passages" in pairs_md and rt_md.startswith("Round-trip check (BM25")
-    clean_md = client.predict("en", api_name="/build_clean")[2]
+    mine_md, _, _, guard_md, _ = client.predict("bm25", 0, 50, 2, 0.2, "en", api_name="/build_mine")
+    assert "suspected false negatives: " in mine_md and "candidates skipped" in guard_md
+    report, _, clean_md = client.predict("en", api_name="/build_clean")
     split_md = client.predict("8:1:1", "en", api_name="/build_split")[1]
     use_md, data_status = client.predict("en", api_name="/build_use")[:2]
     assert use_md.startswith("Now training on") and data_status.startswith("Loaded the built set")
 
     (pass_df, pairs_df, rt_zh, rt_df, pass_zh, pairs_zh, guard_zh, review_zh, clean_zh, split_zh,
-     use_zh) = client.predict("zh", api_name="/build_language")
+     use_zh, mine_zh, report_zh) = client.predict("zh", api_name="/build_language")
     assert pass_zh == "**60** 个段落"
     assert pass_df["headers"] == ["编号", "来源", "页码", "标题", "文本"]
     assert pairs_zh.startswith("由 60 个段落生成") and HAN.search(pairs_zh)
@@ -115,11 +117,13 @@ def test_build_messages_and_tables_follow_the_switch(client, studio):
     assert clean_zh.startswith("输入 ") and clean_md.split(" ")[0] in clean_zh
     assert split_zh.startswith("划分结果：") and split_md.removeprefix("Split: ").rstrip(".") in split_zh
     assert use_zh.startswith("现在用 ") and "Now training" not in use_zh
-    # guard / review were never run in this session: left as they are
-    assert skipped(guard_zh) and skipped(review_zh), (guard_zh, review_zh)
+    assert "疑似假负例：" in mine_zh and "suspected" not in mine_zh and mine_zh.startswith("```")
+    assert HAN.search(guard_zh) and "candidates skipped" not in guard_zh and review_zh == ""
+    assert report_zh["输入行数"] == report["rows_in"] and "rows_in" not in report_zh
     # the Data tab shows the built set: its note above the status follows too
     assert client.predict("zh", api_name="/data_language")[0].startswith("已加载构建的数据集 ")
-    assert client.predict("en", api_name="/build_language")[10] == use_md
+    back = client.predict("en", api_name="/build_language")
+    assert back[10] == use_md and back[11] == mine_md and back[12] == report
 
 
 def test_language_endpoints_refuse_a_language_not_offered(client):

@@ -26,7 +26,7 @@ import pandas as pd
 from ui.common import handler
 from ui.common import progress_fn as _progress_fn
 from ui.state import DataState
-from ui.strings import Msg, t, table_headers, tr_engine
+from ui.strings import Msg, t, table_headers, tr_engine, translate_keys
 
 
 def _short(text, n=160) -> str:
@@ -48,6 +48,11 @@ def _passages_frame(passages, lang: str = "en") -> pd.DataFrame:
     """The passages table (first 300) with its headers in ``lang``."""
     return pd.DataFrame([[p.id, Path(p.source).name, p.page, p.title or "", _short(p.text, 200)] for p in passages[:300]],
                         columns=table_headers(PASSAGE_HEADERS, lang))
+
+
+def _render_clean(summary: dict, lang: str) -> list:
+    """The cleaning report (``rows_in``, ``counts``, ``why`` sentences, …) with its keys and sentences in ``lang``."""
+    return [translate_keys({**summary, "why": [tr_engine(w, lang) for w in summary.get("why", [])]}, lang)]
 
 
 def _render_rt(view: tuple, lang: str) -> list:
@@ -185,8 +190,9 @@ def build(ctx) -> dict:
         use_btn = L.add(gr.Button(t("use_built"), elem_id="build-use"), value="use_built")
         use_md = gr.Markdown("", elem_id="build-use-md")
         # each step's last message (a ui.strings.Msg) and the round-trip view: redrawn on the language switch
-        msg_st = {name: gr.State(None) for name in ("pass", "pairs", "guard", "review", "clean", "split", "use")}
+        msg_st = {name: gr.State(None) for name in ("pass", "pairs", "mine", "guard", "review", "clean", "split", "use")}
         rt_st = gr.State(None)
+        clean_st = gr.State(None)  # the cleaning report's summary dict (keys, engine sentences)
 
     mode.change(lambda m: gr.update(visible=m == "llm"), mode, llm_row, api_name=False)
     views = ctx.views
@@ -195,7 +201,8 @@ def build(ctx) -> dict:
     show_rt = views.add("build", rt_st, [rt_md, rt_df], _render_rt)
     show = {name: views.add_text("build", msg_st[name], md) for name, md in
             (("pass", pass_md), ("pairs", pairs_md), ("guard", guard_md), ("review", review_md), ("clean", clean_md),
-             ("split", split_md), ("use", use_md))}
+             ("split", split_md), ("use", use_md), ("mine", mine_md))}
+    show_clean = views.add("build", clean_st, [clean_json], _render_clean)
 
     def rt_default_k(spec):
         from core.builder.roundtrip import DEFAULT_K
@@ -328,12 +335,14 @@ def build(ctx) -> dict:
                                                     total=f"{result.suspected_total:,}"))
         g, guard_text = show["guard"](guard, lang)
         r, review_text = show["review"](Msg.en(""), lang)
-        return (g, r, rows2, "```\n" + result.table() + "\n```", sus, _suspects_frame(sus), _rows_frame(rows2, lang),
-                guard_text, review_text)
+        lines = [part for i, line in enumerate(result.table().splitlines()) for part in ("\n" if i else "", Msg.en(line))]
+        m, mine_text = show["mine"](Msg.cat("```\n", *lines, "\n```"), lang)
+        return (m, g, r, rows2, mine_text, sus, _suspects_frame(sus), _rows_frame(rows2, lang), guard_text, review_text)
 
     # outputs the page had before the review came first (API callers index them), the new ones after
     mine_btn.click(do_mine, [rows_st, passages_st, mine_model, rank_lo, rank_hi, n_neg, margin, ctx.lang],
-                   [msg_st["guard"], msg_st["review"], rows_st, mine_md, suspects_st, suspects, pairs_df, guard_md, review_md],
+                   [msg_st["mine"], msg_st["guard"], msg_st["review"], rows_st, mine_md, suspects_st, suspects, pairs_df,
+                    guard_md, review_md],
                    api_name="build_mine")
 
     def _review(rows, sus, drop, lang):
@@ -396,9 +405,10 @@ def build(ctx) -> dict:
         m, msg = show["clean"](Msg.cat(Msg.of("clean_said", rows_in=report.rows_in, rows_out=report.rows_out,
                                               rows_dropped=report.rows_dropped),
                                        *(part for x in why for part in ("\n\n- ", Msg.en(x)))), lang)
-        return m, list(cleaned), summary, _rows_frame(list(cleaned), lang), msg
+        summary_v, summary_shown = show_clean(summary, lang)
+        return m, summary_v, list(cleaned), summary_shown, _rows_frame(list(cleaned), lang), msg
 
-    clean_btn.click(do_clean, [rows_st, ctx.lang], [msg_st["clean"], rows_st, clean_json, pairs_df, clean_md],
+    clean_btn.click(do_clean, [rows_st, ctx.lang], [msg_st["clean"], clean_st, rows_st, clean_json, pairs_df, clean_md],
                     api_name="build_clean")
 
     @handler
