@@ -3,7 +3,8 @@
 ``main()`` binds ``0.0.0.0`` inside a Hugging Face Space (env ``SPACE_ID``), else ``127.0.0.1``; the port is
 ``PORT`` / ``GRADIO_SERVER_PORT`` or 7860. The page opens on the bundled default model with the sample dataset
 (``assets/sample``, or ``STUDIO_SAMPLE_DIR``) loaded. The English/中文 switch in the header re-labels every
-registered component (``ui.common.Labeler``).
+registered component (``ui.common.Labeler``) and renders the text of results already on the page again in the new
+language (``ui.common.LanguageViews``: one ``<tab>_language`` event per tab).
 
 Access options (``launch_kwargs()``, documented in README "Public deployment"):
 ``STUDIO_AUTH="user:pass[,user2:pass2]"`` -> username/password login; ``STUDIO_MAX_UPLOAD_MB`` (default 200)
@@ -26,7 +27,7 @@ from pathlib import Path
 import gradio as gr
 
 from core.errors import ConfigError
-from ui.common import Labeler, public_mode, remember_language
+from ui.common import Labeler, LanguageViews, public_mode, remember_language
 from ui.strings import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,7 @@ class Ctx:
     data_state: gr.State
     sample_dir: Path
     on_load: list = field(default_factory=list)  # (fn, inputs, outputs) run when the page loads
+    views: LanguageViews = field(default_factory=LanguageViews)  # results on the page that follow the switch
     tabs: dict = field(default_factory=dict)
 
 
@@ -95,6 +97,7 @@ def build_app() -> gr.Blocks:
 
         ctx.data_state.change(banner_text, [ctx.data_state, lang], banner, api_name="active_dataset", show_progress="hidden")
         lang.change(banner_text, [ctx.data_state, lang], banner, api_name=False, show_progress="hidden")
+        ctx.views.wire(lang)  # each tab's dynamic text: <tab>_language endpoints
 
         from ui.common import handler
 

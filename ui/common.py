@@ -9,6 +9,8 @@
 - ``Labeler``: components register the string key of their label / value / info; ``Labeler.updates(lang)``
   returns one ``gr.update`` per registered component, so one ``.change`` on the language switch re-labels
   the whole page (Gradio's own ``gr.I18n`` follows the browser locale only, not an in-page switch).
+- ``LanguageViews``: dynamic text (results already on the page) shown again in the new language when the switch
+  changes: each tab's last results live in ``gr.State``s, rendered by one pure function per output group.
 - ``offer_download(path, move=False) -> str``: the ONLY way a file reaches a download output (``gr.File``):
   a copy (or, for a temp product, the file itself moved) in a fresh per-request folder under
   ``download_root()``; folders older than ``DOWNLOAD_TTL`` seconds are removed. Run and dataset folders are
@@ -215,6 +217,54 @@ class Labeler:
                     kw[attr] = t(key, lang)
             out.append(gr.update(**kw))
         return out
+
+
+def _render_msg(msg, lang: str) -> list:
+    return [msg.render(lang)]
+
+
+class LanguageViews:
+    """Dynamic text that follows the language switch (``Ctx.views``).
+
+    A tab keeps the language-free result of an action (an engine result or a small typed record, never rendered
+    text) in a ``gr.State`` and writes one pure ``render(result, lang) -> [value per output]``.
+    ``show = views.add(group, state, outputs, render)`` registers them; the action returns
+    ``show(result, lang)`` = ``[result, *render(result, lang)]`` for the outputs ``[state, *outputs]`` (or uses
+    ``render`` for the parts of a longer output list), so the action and the switch draw the same text with the
+    same function. ``wire(lang)`` adds one ``lang.change`` event per group, API name ``<group>_language`` (input:
+    the language; the states are read from the session), that renders every registered output again from its
+    state; the outputs of a state still holding None are left as they are."""
+
+    def __init__(self):
+        self.groups: dict[str, list[tuple[Any, list, Callable]]] = {}
+
+    def add(self, group: str, state, outputs: list, render: Callable) -> Callable:
+        self.groups.setdefault(group, []).append((state, list(outputs), render))
+
+        def show(result, lang: str = "en") -> list:
+            return [result, *render(result, lang)]
+        return show
+
+    def add_text(self, group: str, state, output) -> Callable:
+        """``add`` for one Markdown ``output`` showing a ``ui.strings.Msg`` kept in ``state``."""
+        return self.add(group, state, [output], _render_msg)
+
+    def rerender(self, group: str) -> Callable:
+        """The ``lang.change`` function of ``group``: ``(lang, *results) -> [value per output]``."""
+        items = self.groups[group]
+
+        def rerender(lang: str, *results) -> list:
+            out = []
+            for (_, outs, render), result in zip(items, results):
+                out += [gr.skip()] * len(outs) if result is None else list(render(result, lang))
+            return out
+        rerender.__name__ = f"{group}_language"
+        return rerender
+
+    def wire(self, lang) -> None:
+        for group, items in self.groups.items():
+            lang.change(handler(self.rerender(group)), [lang, *(s for s, _, _ in items)],
+                        [o for _, outs, _ in items for o in outs], api_name=f"{group}_language", show_progress="hidden")
 
 
 def fmt_num(v: Any, digits: int = 4) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import dataclass, field
 from functools import cache
 
 LANGS = ("en", "zh")
@@ -340,6 +341,11 @@ S: dict[str, tuple[str, str]] = {
     "select_none": ("**No winner.** {reason}", "**没有胜出模型。** {reason}"),
     "select_measured": ("{queries} validation queries over {passages} passages ({corpus}).",
                         "{queries} 条验证查询，{passages} 个段落（{corpus}）。"),
+    # --- dynamic text re-shown by the language switch (ui.common.LanguageViews) ---
+    "map_role": ("{role}", "{word}（{role}）"),
+    "passages_made": ("**{n}** passages", "**{n}** 个段落"),
+    "blend_col_domain": ("domain ndcg@10", "领域 ndcg@10"),
+    "blend_col_general": ("general {language} ndcg@10", "通用（{language}）ndcg@10"),
 }
 
 
@@ -787,6 +793,18 @@ ENGINE_ZH: dict[str, str] = {
     "Round-trip check ({name}, top {k} of {pool} passages): {kept} of {checked} generated queries kept, {dropped} dropped (their source passage ranked below {k2}).": "往返检验（{name}，{pool} 个段落中的前 {k} 名）：{checked} 个生成的查询中保留 {kept} 个，删除 {dropped} 个（来源段落排在第 {k2} 名之后）。",
     "source passage at rank {rank} of {pool} (top {k} needed)": "来源段落排在第 {rank} 名（共 {pool} 个，须在前 {k} 名内）",
     "no word in common with its source passage (rank {rank} of {pool}, top {k} needed)": "与来源段落没有共同的词（排在第 {rank} 名，共 {pool} 个，须在前 {k} 名内）",
+    # --- the hard-negative mining summary, line by line (core/builder/negatives.py NegativesResult.table)
+    "method: {method}   queries: {queries}   pool: {pool_size}": "方法：{method}   查询数：{queries}   候选池：{pool_size}",
+    "candidates considered: {considered}   kept: {kept}   not sampled: {not_sampled}": "考察的候选：{considered}   保留：{kept}   未抽取：{not_sampled}",
+    "dropped: {join}": "删除：{join}",
+    # the false-negative guard (core/builder/negatives.py NegativesResult.guard_sentence)
+    "{first} (they may be right answers rather than negatives).": "{first}（它们可能是正确答案，而不是负例）。",
+    "{n} candidates skipped because they scored within {pct} of the positive": "{n} 个候选被跳过，因为其得分与正例相差不到 {pct}",
+    "{n} candidates skipped because they scored within {v} of the positive's score": "{n} 个候选被跳过，因为其得分与正例得分相差不到 {v}",
+    "The false-negative guard was off: no candidate was skipped for scoring close to the positive.": "假负例防护已关闭：没有候选因得分接近正例而被跳过。",
+    "queries with fewer than {num_negatives} negatives: {queries_short}": "负例少于 {num_negatives} 个的查询：{queries_short}",
+    "{name}: min {min}  median {median}  max {max}": "{name}：最小 {min}  中位数 {median}  最大 {max}",
+    "suspected false negatives: {suspected_total}   positive/negative conflicts in input: {len}": "疑似假负例：{suspected_total}   输入中的正负例冲突：{len}",
     # --- the studio's app and tabs (ui/)
     "STUDIO_AUTH entry {i} must look like user:password (entries separated by commas).": "STUDIO_AUTH 的第 {i} 项必须形如 user:password（各项以逗号分隔）。",
     "STUDIO_MAX_UPLOAD_MB must be a positive number of megabytes, got {raw}.": "STUDIO_MAX_UPLOAD_MB 必须是正的兆字节数，实际为 {raw}。",
@@ -859,6 +877,18 @@ HEADERS_ZH: dict[str, str] = {
     "rank": "排名", "why": "原因",
     "model": "模型", "kind": "来源", "languages": "语言", "ndcg@10 95% CI": "ndcg@10 95% 置信区间",
     "texts/s": "文本/秒", "seconds": "秒",
+    "CI low tuned": "95% 置信下限 微调模型", "CI high tuned": "95% 置信上限 微调模型", "p tuned": "p 值 微调模型",
+    # column roles of the data formats (the Data tab's mapping dropdowns) and the Build tab's tables
+    "anchor": "锚点", "positive": "正例", "negative": "负例", "pos": "正例", "neg": "负例", "label": "标签",
+    "sentence1": "句子1", "sentence2": "句子2", "text": "文本", "prompt": "提示词", "type": "类型",
+    "pos_scores": "正例分数", "neg_scores": "负例分数", "synthetic": "合成", "source": "来源", "page": "页码",
+    "title": "标题", "id": "编号",
+    # the ONNX report (core/export/onnx.py)
+    "variant": "版本", "precision": "精度", "dim": "维度", "cosine_to_torch": "与 torch 的余弦相似度",
+    "size_mb": "大小（MB）", "texts_per_s": "文本/秒",
+    # the Build tab's cleaning report (core/builder/clean.py)
+    "rows_in": "输入行数", "rows_out": "输出行数", "rows_dropped": "删除行数", "counts": "各规则删除数",
+    "examples": "示例",
 }
 
 # Values of these placeholders are engine words that read better translated ("text columns named: ...").
@@ -877,11 +907,11 @@ def _compiled() -> tuple[tuple[re.Pattern, str, int], ...]:
     out = []
     for en, zh in ENGINE_ZH.items():
         parts, literal = [], 0
-        for lit, field, _, _ in string.Formatter().parse(en):
+        for lit, name, _, _ in string.Formatter().parse(en):
             parts.append(re.escape(lit))
             literal += len(lit)
-            if field:
-                parts.append(f"(?P<{field}>.*?)")
+            if name:
+                parts.append(f"(?P<{name}>.*?)")
         out.append((re.compile(r"\A" + "".join(parts) + r"\Z", re.DOTALL), zh, literal))
     return tuple(out)
 
@@ -953,3 +983,43 @@ def verdict_text(parts: dict, lang: str = "en") -> str:
 
     keys = [k for k in TEMPLATES]
     return render(parts, {k: t(k, lang) if k in S else TEMPLATES[k] for k in keys})
+
+
+@dataclass
+class Msg:
+    """A sentence kept without a language until it is shown, so the language switch can show it again.
+
+    One of: ``key`` (an ``S`` key) with ``fields`` (a field that is itself a ``Msg`` is rendered in the same
+    language); ``engine``, an English engine sentence shown through ``tr_engine``; or ``parts``, pieces joined as
+    they are (a ``str`` part is language-free markup such as ``"\\n\\n- "``). Build them with ``Msg.of``,
+    ``Msg.en`` and ``Msg.cat``; ``render(lang)`` gives the text. Tabs keep these in a ``gr.State``
+    (``ui.common.LanguageViews``)."""
+
+    key: str = ""
+    fields: dict = field(default_factory=dict)
+    engine: str = ""
+    parts: tuple = ()
+
+    @classmethod
+    def of(cls, key: str, **fields) -> Msg:
+        return cls(key=key, fields=fields)
+
+    @classmethod
+    def en(cls, text: str) -> Msg:
+        return cls(engine=str(text or ""))
+
+    @classmethod
+    def cat(cls, *parts: Msg | str) -> Msg:
+        return cls(parts=tuple(parts))
+
+    def render(self, lang: str = "en") -> str:
+        if self.key:
+            return t(self.key, lang, **{k: v.render(lang) if isinstance(v, Msg) else v for k, v in self.fields.items()})
+        if self.parts:
+            return "".join(p.render(lang) if isinstance(p, Msg) else str(p) for p in self.parts)
+        return tr_engine(self.engine, lang)
+
+
+def role_label(role: str, lang: str = "en") -> str:
+    """A data format's column role (``query``, ``anchor``, …) as the mapping dropdown's label in ``lang``."""
+    return t("map_role", lang, role=role, word=HEADERS_ZH.get(role, role))

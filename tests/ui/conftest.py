@@ -92,3 +92,18 @@ def studio(tmp_path_factory, tiny_model_path):
     """URL of a running studio plus its folders: dict(url, runs, sample, model, log)."""
     with running_studio(tmp_path_factory.mktemp("studio"), tiny_model_path) as info:
         yield info
+
+
+@pytest.fixture(scope="session")
+def same_model_run(studio):
+    """A run folder in the studio whose 'tuned' model is a copy of its base: the verdict is 'no detectable difference'."""
+    import shutil
+
+    from core.training import TrainConfig
+
+    rd = studio["runs"] / "same-as-base"
+    rd.mkdir(parents=True, exist_ok=True)
+    TrainConfig(name="same-as-base", model=studio["model"]).save(rd / "config.yaml")
+    shutil.copytree(studio["model"], rd / "final", dirs_exist_ok=True)
+    (rd / "status.json").write_text(json.dumps({"status": "completed"}))
+    return "same-as-base"

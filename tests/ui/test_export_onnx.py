@@ -42,6 +42,9 @@ def test_export_onnx_good(onnx_studio):
     assert [r[0] for r in rows] == ["fp32", "fp32-16", "int8", "int8-16"]
     assert rows[0][3] >= 0.99 and all(r[3] >= 0.9 for r in rows)
     assert Path(chart).read_bytes()[:4] == b"\x89PNG"
+    # the report table on the page follows the language switch: same rows, Chinese headers
+    _, table_zh = c.predict("zh", api_name="/export_language")
+    assert table_zh["headers"][:4] == ["版本", "精度", "维度", "与 torch 的余弦相似度"] and table_zh["data"] == rows
 
 
 def test_export_onnx_bad(onnx_studio):

@@ -139,6 +139,9 @@ def test_export_push(export_studio):
 
     msg, token_box = c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, "en", api_name="/export_push")
     assert msg == f"Pushed to {hub.url}/me/pig-model" and token_box == ""
+    # the message on the page follows the language switch (the token is in no state to redraw from)
+    assert c.predict("zh", api_name="/export_language")[0] == f"已推送到 {hub.url}/me/pig-model"
+    assert c.predict("en", api_name="/export_language")[0] == msg
     files = hub.files["me/pig-model"]
     assert hub.repos["me/pig-model"]["visibility"] == "private"
     assert "modules.json" in files and files["README.md"].decode().startswith("---\nlibrary_name:")

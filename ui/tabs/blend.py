@@ -4,7 +4,7 @@ the blend at a chosen α exported as a model zip.
 Engine calls: ``core.training.delivery.blend_curve`` / ``blend_chart`` / ``export_blend`` / ``tuned_dir``
 (weights ``(1−α)·base + α·tuned`` by ``core.models.merge.interpolate``), ``core.evaluation.load_evalset``.
 Endpoints: ``evaluate_blend`` (run, data state, upload -> chart, table) and ``evaluate_blend_export``
-(run, α -> zip).
+(run, α -> zip). The curve's table follows the language switch (in ``evaluate_language``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ def _general_setting(rd: Path):
     return getattr(TrainConfig.load(rd / "config.yaml").data, "general", None)
 
 
+def render_table(curve: dict, lang: str) -> list:
+    """The blend curve (``blend_curve``'s dict) as a table: α, domain and per-language general NDCG@10, in ``lang``."""
+    df = pd.DataFrame({"α": curve["alphas"], t("blend_col_domain", lang): [round(v, 4) for v in curve["domain"]]})
+    for data_lang, ys in curve["general"].items():
+        df[t("blend_col_general", lang, language=data_lang)] = [round(v, 4) for v in ys]
+    return [df]
+
+
 def build_blend(ctx, run_dropdown, upload=None) -> dict:
     """Lay out the blend section inside the current tab and wire it to ``run_dropdown`` (and ``upload``)."""
     L = ctx.labeler
@@ -39,9 +47,11 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
         chart = L.add(gr.Image(label=t("blend_chart"), type="filepath", interactive=False, elem_id="blend-chart"), label="blend_chart")
         table = L.add(gr.Dataframe(label=t("blend_table"), interactive=False, elem_id="blend-table"), label="blend_table")
     zip_file = L.add(gr.File(label=t("blend_zip"), interactive=False, elem_id="blend-zip"), label="blend_zip")
+    curve_st = gr.State(None)  # the last curve (engine dict): its table follows the language switch
+    show = ctx.views.add("evaluate", curve_st, [table], render_table)
 
     @handler
-    def do_curve(name, data_state, up, progress=gr.Progress()):
+    def do_curve(name, data_state, up, lang="en", progress=gr.Progress()):
         from core.evaluation import load_evalset
         from core.training.delivery import blend_chart, blend_curve, tuned_dir
         from ui.tabs.evaluate import eval_source
@@ -56,10 +66,8 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
         curve = blend_curve(base_model_of(rd), str(tuned_dir(rd)), evalset, general=_general_setting(rd),
                             progress=_progress_fn(progress))
         png = blend_chart(curve, Path(tempfile.mkdtemp(prefix="studio-blend-")) / "blend.png", title=t("blend_title"))
-        df = pd.DataFrame({"α": curve["alphas"], "domain ndcg@10": [round(v, 4) for v in curve["domain"]]})
-        for lang, ys in curve["general"].items():
-            df[f"general {lang} ndcg@10"] = [round(v, 4) for v in ys]
-        return str(png), df
+        curve_v, df = show(curve, lang)
+        return curve_v, str(png), df
 
     @handler
     def do_export(name, a, progress=gr.Progress()):
@@ -72,6 +80,6 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
                                 progress=_progress_fn(progress)))
 
     up = upload if upload is not None else gr.State(None)
-    curve_btn.click(do_curve, [run_dropdown, ctx.data_state, up], [chart, table], api_name="evaluate_blend")
+    curve_btn.click(do_curve, [run_dropdown, ctx.data_state, up, ctx.lang], [curve_st, chart, table], api_name="evaluate_blend")
     export_btn.click(do_export, [run_dropdown, alpha], zip_file, api_name="evaluate_blend_export")
     return {"alpha": alpha, "chart": chart, "table": table, "zip": zip_file}

@@ -26,7 +26,7 @@ import pandas as pd
 from ui.common import handler
 from ui.common import progress_fn as _progress_fn
 from ui.state import DataState
-from ui.strings import t, tr_engine
+from ui.strings import Msg, t, table_headers, tr_engine, translate_keys
 
 
 def _short(text, n=160) -> str:
@@ -34,9 +34,31 @@ def _short(text, n=160) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _rows_frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{"query": _short(r.get("query")), "pos": _short(" ‖ ".join(r.get("pos") or [])),
-                          "neg": len(r.get("neg") or []), "synthetic": r.get("synthetic", "")} for r in rows[:300]])
+ROW_HEADERS = ["query", "pos", "neg", "synthetic"]
+PASSAGE_HEADERS = ["id", "source", "page", "title", "text"]
+
+
+def _rows_frame(rows: list[dict], lang: str = "en") -> pd.DataFrame:
+    """The pairs table (first 300 rows) with its headers in ``lang``."""
+    return pd.DataFrame([[_short(r.get("query")), _short(" ‖ ".join(r.get("pos") or [])), len(r.get("neg") or []),
+                          r.get("synthetic", "")] for r in rows[:300]], columns=table_headers(ROW_HEADERS, lang))
+
+
+def _passages_frame(passages, lang: str = "en") -> pd.DataFrame:
+    """The passages table (first 300) with its headers in ``lang``."""
+    return pd.DataFrame([[p.id, Path(p.source).name, p.page, p.title or "", _short(p.text, 200)] for p in passages[:300]],
+                        columns=table_headers(PASSAGE_HEADERS, lang))
+
+
+def _render_clean(summary: dict, lang: str) -> list:
+    """The cleaning report (``rows_in``, ``counts``, ``why`` sentences, …) with its keys and sentences in ``lang``."""
+    return [translate_keys({**summary, "why": [tr_engine(w, lang) for w in summary.get("why", [])]}, lang)]
+
+
+def _render_rt(view: tuple, lang: str) -> list:
+    """The round-trip summary and the dropped rows' table; ``view`` = (``Msg``, dropped rows shown)."""
+    msg, dropped = view
+    return [msg.render(lang), _dropped_frame(dropped, lang)]
 
 
 DROPPED_HEADERS = ["query", "passage", "rank", "why"]
@@ -167,8 +189,20 @@ def build(ctx) -> dict:
         built_st = gr.State(None)  # the durable folder under datasets_root() holding the split files
         use_btn = L.add(gr.Button(t("use_built"), elem_id="build-use"), value="use_built")
         use_md = gr.Markdown("", elem_id="build-use-md")
+        # each step's last message (a ui.strings.Msg) and the round-trip view: redrawn on the language switch
+        msg_st = {name: gr.State(None) for name in ("pass", "pairs", "mine", "guard", "review", "clean", "split", "use")}
+        rt_st = gr.State(None)
+        clean_st = gr.State(None)  # the cleaning report's summary dict (keys, engine sentences)
 
     mode.change(lambda m: gr.update(visible=m == "llm"), mode, llm_row, api_name=False)
+    views = ctx.views
+    views.add("build", passages_st, [pass_df], lambda ps, lang: [_passages_frame(ps, lang)])
+    views.add("build", rows_st, [pairs_df], lambda rows, lang: [_rows_frame(rows, lang)])
+    show_rt = views.add("build", rt_st, [rt_md, rt_df], _render_rt)
+    show = {name: views.add_text("build", msg_st[name], md) for name, md in
+            (("pass", pass_md), ("pairs", pairs_md), ("guard", guard_md), ("review", review_md), ("clean", clean_md),
+             ("split", split_md), ("use", use_md), ("mine", mine_md))}
+    show_clean = views.add("build", clean_st, [clean_json], _render_clean)
 
     def rt_default_k(spec):
         from core.builder.roundtrip import DEFAULT_K
@@ -178,7 +212,7 @@ def build(ctx) -> dict:
     rt_model.change(rt_default_k, rt_model, rt_k, api_name=False)  # each retriever's default k
 
     @handler
-    def do_passages(paths, sample, size_v, overlap_v, progress=gr.Progress()):
+    def do_passages(paths, sample, size_v, overlap_v, lang="en", progress=gr.Progress()):
         from core.builder.chunking import chunk
         from core.builder.documents import load_documents
         from core.errors import DataError
@@ -187,18 +221,20 @@ def build(ctx) -> dict:
         problems = []
         if paths:
             documents = load_documents([str(p) for p in paths], progress=pfn)
-            problems = [f"{Path(p.path).name}: {p.message}" for p in documents.problems]
+            problems = [(Path(p.path).name, p.message) for p in documents.problems]
             passages = chunk(documents, size=int(size_v or 512), overlap=int(overlap_v or 0), progress=pfn)
         elif sample:
             passages = _passages_from_sample(ctx.sample_dir)
         else:
             raise DataError("Upload documents or tick the sample passages box first.")
-        frame = pd.DataFrame([{"id": p.id, "source": Path(p.source).name, "page": p.page, "title": p.title or "",
-                               "text": _short(p.text, 200)} for p in passages[:300]])
-        msg = f"**{len(passages)}** passages" + ("\n\n" + "\n".join(f"- {x}" for x in problems) if problems else "")
-        return passages, msg, frame
+        lines = [part for i, (name, why) in enumerate(problems) for part in (("\n\n" if i == 0 else "\n") + f"- {name}: ",
+                                                                               Msg.en(why))]
+        msg = Msg.cat(Msg.of("passages_made", n=len(passages)), *lines)
+        m, md = show["pass"](msg, lang)
+        return m, passages, md, _passages_frame(passages, lang)
 
-    pass_btn.click(do_passages, [docs, use_sample, size, overlap], [passages_st, pass_md, pass_df], api_name="build_passages")
+    pass_btn.click(do_passages, [docs, use_sample, size, overlap, ctx.lang], [msg_st["pass"], passages_st, pass_md, pass_df],
+                   api_name="build_passages")
 
     @handler
     def do_pairs(passages, mode_v, url, model, key, env, n, lang, rt_on_v=True, rt_k_v=3, rt_model_v="bm25",
@@ -237,21 +273,22 @@ def build(ctx) -> dict:
             out = datasets_root() / f"llm-{folder_id}" / "llm_questions.jsonl"
             report = generate_queries_llm(passages, cfg, api_key=api_key, n_per_passage=int(n or 1), out_path=out, progress=pfn)
             rows, head = list(report.rows), "pairs_llm"
-            details = "\n\n" + tr_engine(report.summary(), lang)
+            details = ["\n\n", Msg.en(report.summary())]
         else:
             from core.builder.pseudo_queries import pseudo_queries_report
 
             report = pseudo_queries_report(passages, mode="inverse_cloze", progress=pfn)
             rows, head = report.rows, "pairs_pseudo"
-            details = "".join("\n\n- " + tr_engine(x, lang) for x in report.sentences())
+            details = [part for x in report.sentences() for part in ("\n\n- ", Msg.en(x))]
         if rt_on_v:
-            rows, rt_msg, dropped, file = _roundtrip(rows, passages, retriever, rt_spec, rt_k_v, lang, pfn)
+            rows, rt_msg, dropped, file = _roundtrip(rows, passages, retriever, rt_spec, rt_k_v, pfn)
         else:
-            rt_msg, dropped, file = t("rt_off", lang), [], None
-        msg = t(head, lang, rows=len(rows), passages=len(passages)) + details
-        return rows, msg, _rows_frame(rows), rt_msg, _dropped_frame(dropped, lang), file
+            rt_msg, dropped, file = Msg.of("rt_off"), [], None
+        m, md = show["pairs"](Msg.cat(Msg.of(head, rows=len(rows), passages=len(passages)), *details), lang)
+        rt_v, rt_text, rt_frame = show_rt((rt_msg, dropped[:300]), lang)
+        return m, rt_v, rows, md, _rows_frame(rows, lang), rt_text, rt_frame, file
 
-    def _roundtrip(rows, passages, retriever, spec, k, lang, pfn):
+    def _roundtrip(rows, passages, retriever, spec, k, pfn):
         """Round-trip check of the generated rows (``spec``: a loaded model for ``dense``): (kept rows, summary,
         dropped rows, download of the dropped rows)."""
         import uuid
@@ -263,19 +300,20 @@ def build(ctx) -> dict:
 
         rep = roundtrip_filter(rows, passages, retriever=retriever, k=k, model=None if retriever == "bm25" else spec,
                                progress=pfn)
-        msg = tr_engine(rep.summary(), lang)
+        msg = Msg.en(rep.summary())
         file = None
         if rep.dropped:
             folder = datasets_root() / f"roundtrip-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
             path = save_jsonl(rep.dropped, folder / DROPPED_FILE)
             file = offer_download(path)
-            msg += "\n\n" + t("rt_saved", lang, dropped=len(rep.dropped), file=f"{datasets_root().name}/{folder.name}/{DROPPED_FILE}")
+            msg = Msg.cat(msg, "\n\n", Msg.of("rt_saved", dropped=len(rep.dropped),
+                                                file=f"{datasets_root().name}/{folder.name}/{DROPPED_FILE}"))
         return list(rep.kept), msg, rep.dropped, file
 
     # the first outputs are the ones API callers had before the round-trip check; its outputs come after
     pairs_btn.click(do_pairs, [passages_st, mode, base_url, llm_model, api_key, key_env, per_passage, ctx.lang,
                                rt_on, rt_k, rt_model],
-                    [rows_st, pairs_md, pairs_df, rt_md, rt_df, rt_file], api_name="build_pairs")
+                    [msg_st["pairs"], rt_st, rows_st, pairs_md, pairs_df, rt_md, rt_df, rt_file], api_name="build_pairs")
 
     @handler
     def do_mine(rows, passages, model, lo, hi, n, margin_v, lang, progress=gr.Progress()):
@@ -291,24 +329,31 @@ def build(ctx) -> dict:
                                 progress=_progress_fn(progress))
         rows2 = list(result.rows) if not isinstance(result.rows, pd.DataFrame) else result.rows.to_dict("records")
         sus = list(result.suspected_false_negatives)
-        guard = tr_engine(result.guard_sentence(), lang)
+        guard = Msg.en(result.guard_sentence())
         if sus:
-            guard += "\n\n" + t("suspects_shown", lang, shown=min(len(sus), SUSPECTS_SHOWN), total=f"{result.suspected_total:,}")
-        return rows2, "```\n" + result.table() + "\n```", sus, _suspects_frame(sus), _rows_frame(rows2), guard, ""
+            guard = Msg.cat(guard, "\n\n", Msg.of("suspects_shown", shown=min(len(sus), SUSPECTS_SHOWN),
+                                                    total=f"{result.suspected_total:,}"))
+        g, guard_text = show["guard"](guard, lang)
+        r, review_text = show["review"](Msg.en(""), lang)
+        lines = [part for i, line in enumerate(result.table().splitlines()) for part in ("\n" if i else "", Msg.en(line))]
+        m, mine_text = show["mine"](Msg.cat("```\n", *lines, "\n```"), lang)
+        return (m, g, r, rows2, mine_text, sus, _suspects_frame(sus), _rows_frame(rows2, lang), guard_text, review_text)
 
     # outputs the page had before the review came first (API callers index them), the new ones after
     mine_btn.click(do_mine, [rows_st, passages_st, mine_model, rank_lo, rank_hi, n_neg, margin, ctx.lang],
-                   [rows_st, mine_md, suspects_st, suspects, pairs_df, guard_md, review_md], api_name="build_mine")
+                   [msg_st["mine"], msg_st["guard"], msg_st["review"], rows_st, mine_md, suspects_st, suspects, pairs_df,
+                    guard_md, review_md],
+                   api_name="build_mine")
 
     def _review(rows, sus, drop, lang):
         from core.builder.negatives import apply_review
 
         kept, gone = apply_review(rows, sus, drop)
         queries = len({sus[k]["query"] for k in drop})
-        msg = t("review_done", lang, dropped=len(gone), queries=queries, left=len(kept))
-        return list(kept), [], _suspects_frame([]), msg, _rows_frame(list(kept))
+        m, msg = show["review"](Msg.of("review_done", dropped=len(gone), queries=queries, left=len(kept)), lang)
+        return m, list(kept), [], _suspects_frame([]), msg, _rows_frame(list(kept), lang)
 
-    review_outs = [rows_st, suspects_st, suspects, review_md, pairs_df]
+    review_outs = [msg_st["review"], rows_st, suspects_st, suspects, review_md, pairs_df]
 
     @handler
     def do_review(rows, sus, table, lang):
@@ -357,11 +402,14 @@ def build(ctx) -> dict:
         summary = {"rows_in": report.rows_in, "rows_out": report.rows_out, "rows_dropped": report.rows_dropped,
                    "counts": {k: v for k, v in report.counts.items() if v}, "why": why,
                    "examples": {k: v for k, v in report.examples.items() if v}}
-        msg = t("clean_said", lang, rows_in=report.rows_in, rows_out=report.rows_out, rows_dropped=report.rows_dropped)
-        msg += "".join("\n\n- " + tr_engine(x, lang) for x in why)
-        return list(cleaned), summary, _rows_frame(list(cleaned)), msg
+        m, msg = show["clean"](Msg.cat(Msg.of("clean_said", rows_in=report.rows_in, rows_out=report.rows_out,
+                                              rows_dropped=report.rows_dropped),
+                                       *(part for x in why for part in ("\n\n- ", Msg.en(x)))), lang)
+        summary_v, summary_shown = show_clean(summary, lang)
+        return m, summary_v, list(cleaned), summary_shown, _rows_frame(list(cleaned), lang), msg
 
-    clean_btn.click(do_clean, [rows_st, ctx.lang], [rows_st, clean_json, pairs_df, clean_md], api_name="build_clean")
+    clean_btn.click(do_clean, [rows_st, ctx.lang], [msg_st["clean"], clean_st, rows_st, clean_json, pairs_df, clean_md],
+                    api_name="build_clean")
 
     @handler
     def do_split(rows, ratio_text, lang):
@@ -378,11 +426,12 @@ def build(ctx) -> dict:
         beir = [out.beir / "corpus.jsonl", out.beir / "queries.jsonl", out.beir / "qrels" / "test.tsv"]
         from ui.common import offer_download
 
-        msg = t("split_said", lang, counts=", ".join(f"{k} {v}" for k, v in out.counts.items()))
-        msg += "".join("\n\n⚠️ " + tr_engine(w, lang) for w in empty_split_warnings(parts, ratios))
-        return [offer_download(p) for p in [*out.files.values(), *beir]], str(out.folder), msg
+        m, msg = show["split"](Msg.cat(Msg.of("split_said", counts=", ".join(f"{k} {v}" for k, v in out.counts.items())),
+                                       *(part for w in empty_split_warnings(parts, ratios) for part in ("\n\n⚠️ ", Msg.en(w)))),
+                               lang)
+        return m, [offer_download(p) for p in [*out.files.values(), *beir]], str(out.folder), msg
 
-    split_btn.click(do_split, [rows_st, ratios, ctx.lang], [files, built_st, split_md], api_name="build_split")
+    split_btn.click(do_split, [rows_st, ratios, ctx.lang], [msg_st["split"], files, built_st, split_md], api_name="build_split")
 
     data_tab = ctx.tabs.get("data") or {}
 
@@ -402,12 +451,15 @@ def build(ctx) -> dict:
         shown = f"{datasets_root().name}/{Path(folder).name}/train.jsonl"
         state = DataState(train=by["train"], validation=by.get("validation"), test=by.get("test"),
                           eval=str(beir) if (beir / "corpus.jsonl").is_file() else None, label=f"built: {shown}")
-        outs = data_tab["render"](data, state, lang) if data_tab.get("render") else [state]
-        rows = outs[3].rows if data_tab.get("render") else len(data.df)
-        note = t("now_training_on", lang, file=shown, rows=f"{rows:,}", format=data.format)
-        if data_tab.get("render"):
-            outs[4] = t("built_loaded", lang, file=shown, rows=f"{rows:,}", format=data.format) + "\n\n" + outs[4]
-        return [note, *outs]
+        rows = data.summary()["rows_kept"]
+        if data_tab.get("show_loaded"):
+            loaded = Msg.of("built_loaded", file=shown, rows=f"{rows:,}", format=data.format)
+            outs = data_tab["show_loaded"](data, state, lang, note=loaded)
+        else:
+            state.rows, state.format = rows, data.format
+            outs = [state]
+        return [*show["use"](Msg.of("now_training_on", file=shown, rows=f"{rows:,}", format=data.format), lang), *outs]
 
-    use_btn.click(do_use, [built_st, ctx.lang], [use_md, *(data_tab.get("outs") or [ctx.data_state])], api_name="build_use")
+    use_btn.click(do_use, [built_st, ctx.lang], [msg_st["use"], use_md, *(data_tab.get("outs") or [ctx.data_state])],
+                  api_name="build_use")
     return {"tab": tab}

@@ -5,6 +5,8 @@ Engine calls: ``core.evaluation.load_evalset`` (corpus + gold), ``core.evaluatio
 embeddings cached on disk, so a restart reads them back instead of encoding again; the loaded pair is kept in
 memory per (base, tuned, corpus) for fast queries). A cold start shows its phases in the progress bar:
 ``load-corpus``, ``load-model`` i/2, ``embed-corpus`` done/total per model, ``ready``.
+The last search's hits stay in a ``gr.State``; ``render(lists, lang)`` draws them for the search and again for
+the language switch (endpoint ``compare_language``).
 """
 
 from __future__ import annotations
@@ -59,6 +61,11 @@ def hits_html(hits, title: str, lang: str = "en") -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
+def render(lists, lang: str) -> list:
+    """The base and the tuned model's ranked lists (``[base hits, tuned hits]``) as two HTML tables in ``lang``."""
+    return [hits_html(lists[0], t("left_model", lang), lang), hits_html(lists[-1], t("right_model", lang), lang)]
+
+
 def build(ctx) -> dict:
     L = ctx.labeler
     with gr.Tab(t("tab_compare"), id=4, elem_id="tab-compare") as tab:
@@ -75,6 +82,7 @@ def build(ctx) -> dict:
         with gr.Row():
             left = gr.HTML("", elem_id="cmp-left")
             right = gr.HTML("", elem_id="cmp-right")
+        lists = gr.State(None)  # the last search's two ranked lists (SearchHit records): redrawn on the language switch
 
     tab.select(handler(refresh_runs), run, run, api_name=False)
     ctx.on_load.append((refresh_runs, [run], [run]))
@@ -92,6 +100,8 @@ def build(ctx) -> dict:
     ctx.data_state.change(fill_examples, ctx.data_state, examples, api_name=False)
     examples.change(lambda q: q or gr.skip(), examples, query, api_name=False)
 
+    show = ctx.views.add("compare", lists, [left, right], render)
+
     @handler
     def do_search(run_name, data_state, q, k_v, lang, progress=gr.Progress()):
         from core.errors import StudioError
@@ -100,9 +110,9 @@ def build(ctx) -> dict:
             raise StudioError(t("cmp_need_query", lang))
         rd = run_dir(run_name)
         sbs, _ = _searcher(base_model_of(rd), str(model_dir(rd)), eval_source(data_state, None), _progress_fn(progress))
-        lists = sbs.search(q.strip(), k=int(k_v or 10))
-        return hits_html(lists[0], t("left_model", lang), lang), hits_html(lists[-1], t("right_model", lang), lang)
+        found = sbs.search(q.strip(), k=int(k_v or 10))
+        return show([found[0], found[-1]], lang)
 
-    go.click(do_search, [run, ctx.data_state, query, k, ctx.lang], [left, right], api_name="compare")
-    query.submit(do_search, [run, ctx.data_state, query, k, ctx.lang], [left, right], api_name=False)
+    go.click(do_search, [run, ctx.data_state, query, k, ctx.lang], [lists, left, right], api_name="compare")
+    query.submit(do_search, [run, ctx.data_state, query, k, ctx.lang], [lists, left, right], api_name=False)
     return {"tab": tab, "run": run}

@@ -5,11 +5,14 @@ Engine calls: ``core.data.read_table`` (raw columns for the mapping dropdowns), 
 (detect + map + validate), ``core.data.FORMATS``, ``LoadedData.summary()``.
 Shared output: ``ctx.data_state`` = a ``ui.state.DataState`` (None after a failed load: the page then says so,
 and the header banner shows "none"). ``build()`` returns ``outs`` (the tab's output components) and
-``render(data, state, lang)`` so the Build tab can show a built set here the same way.
+``show_loaded(data, state, lang, note)`` so the Build tab can show a built set here the same way.
+The last load / apply is kept as a ``DataView`` (no language); ``render(view, lang)`` draws the status, the Counts,
+the validation table and the mapping labels for the action and again for the language switch (``data_language``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
@@ -18,7 +21,7 @@ import pandas as pd
 from core.errors import StudioError
 from ui.common import error_box, handler
 from ui.state import DataState, as_state
-from ui.strings import t, tr_engine, translate_keys
+from ui.strings import Msg, role_label, t, table_headers, tr_engine, translate_keys
 
 MAP_SLOTS = 6
 SAMPLE_SPLITS = ("train", "validation", "test")
@@ -51,17 +54,75 @@ def preview_page(df: pd.DataFrame | None, page: int, size: int) -> tuple[pd.Data
     return part[cols].map(_cell) if hasattr(part, "map") else part[cols].applymap(_cell), pages
 
 
-def _why(err: BaseException, lang: str) -> str:
+def _why(err: BaseException) -> Msg:
     """An error as the sentence shown in the status line (engine errors as written, others by their type)."""
     if isinstance(err, StudioError):
-        return tr_engine(str(err).strip(), lang)
-    return f"unexpected {type(err).__name__}."
+        return Msg.en(str(err).strip())
+    return Msg.of("unexpected_error_bare", kind=type(err).__name__)
+
+
+ISSUES_SHOWN = 500
 
 
 def issues_frame(issues, lang: str) -> pd.DataFrame:
+    """Validation issues (``core.data`` issues or ``(row, column, severity, message)`` tuples) as the table in ``lang``."""
     heads = [t("col_row", lang), t("col_column", lang), t("col_severity", lang), t("col_message", lang)]
-    rows = [[i.row if i.row is not None else "", i.column or "", i.severity, tr_engine(i.message, lang)] for i in issues[:500]]
+    rows = []
+    for i in issues[:ISSUES_SHOWN]:
+        row, column, severity, message = i if isinstance(i, tuple) else (i.row, i.column, i.severity, i.message)
+        rows.append([row if row is not None else "", column or "", table_headers([severity], lang)[0],
+                     tr_engine(message, lang)])
     return pd.DataFrame(rows, columns=heads)
+
+
+@dataclass
+class DataView:
+    """What the Data tab shows about its last load / apply, without a language (kept in a ``gr.State``).
+
+    ``summary``: ``LoadedData.summary()`` ({} after a failed load); ``reasons``: the format detection's engine
+    sentences; ``issues``: the first validation issues as ``(row, column, severity, message)``; ``roles``: the roles
+    the mapping dropdowns stand for; ``failed``: why the last load or apply failed (the status shows it);
+    ``note``: a line above the status (the Build tab's "Loaded the built set …")."""
+
+    summary: dict = field(default_factory=dict)
+    format: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    issues: list[tuple] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    failed: Msg | None = None
+    note: Msg | None = None
+
+    @classmethod
+    def of(cls, data, roles: list[str], note: Msg | None = None) -> DataView:
+        """The record of a ``core.data.LoadedData`` whose mapping dropdowns show ``roles``."""
+        det = data.detection
+        return cls(summary=data.summary(), format=data.format, reasons=list(det.reasons[:3]) if det else [],
+                   issues=[(i.row, i.column, i.severity, i.message) for i in data.issues[:ISSUES_SHOWN]],
+                   roles=list(roles), note=note)
+
+
+def render(v: DataView, lang: str) -> list:
+    """The status line, the Counts, the validation table and one label update per mapping slot, in ``lang``."""
+    if v.failed is not None:
+        status = error_box(v.failed.render(lang))
+    elif v.summary:
+        s = v.summary
+        status = t("data_loaded", lang, kept=s["rows_kept"], read=s["rows_read"], file=s["file"], format=v.format)
+        if v.reasons:
+            status += "\n\n" + " · ".join(tr_engine(r, lang) for r in v.reasons)
+    else:
+        status = ""
+    if v.note is not None and v.failed is None:
+        status = v.note.render(lang) + "\n\n" + status
+    slots = [gr.update(label=role_label(v.roles[i], lang), visible=True) if i < len(v.roles) else gr.update(visible=False)
+             for i in range(MAP_SLOTS)]
+    return [status, translate_keys(v.summary, lang), issues_frame(v.issues, lang), *slots]
+
+
+def _slots(labels: list, roles: list[str], cols: list[str], mapping: dict) -> list:
+    """The mapping dropdowns' updates: ``render``'s label updates plus each shown role's columns and value."""
+    return [{**labels[i], "choices": cols, "value": mapping.get(roles[i])} if i < len(roles)
+            else {**labels[i], "value": None, "label": f"role {i}"} for i in range(MAP_SLOTS)]
 
 
 def build(ctx) -> dict:
@@ -75,6 +136,7 @@ def build(ctx) -> dict:
         loaded = gr.State(None)  # core.data.LoadedData of the training file
         raw_cols = gr.State([])
         shown_roles = gr.State([])  # the roles the mapping dropdowns stand for right now
+        view = gr.State(None)  # the last DataView: status, Counts, validation table and role labels follow the switch
         L.add(tab, label="tab_data")
         L.add(gr.Markdown(t("data_intro")), value="data_intro")
         with gr.Row():
@@ -130,41 +192,37 @@ def build(ctx) -> dict:
             raise DataError("Choose a training file to upload first.")
         return str(f_train), (str(f_val) if f_val else None), None, None
 
-    def _outputs(data, cols, state: DataState, lang, pg, size):
+    def _outputs(data, cols, state: DataState, lang, pg, size, note: Msg | None = None):
         """Every output of the tab for ``data`` (a LoadedData) and ``state`` (its DataState, already filled)."""
         from core.data import FORMATS as F
 
         det = data.detection
         mapping = dict(det.mapping) if det else {}
-        roles = list(F[data.format]["required"]) + [r for r in F[data.format]["optional"] if r in mapping]
-        map_updates = []
-        for i in range(MAP_SLOTS):
-            if i < len(roles):
-                map_updates.append(gr.update(choices=cols, value=mapping.get(roles[i]), label=roles[i], visible=True))
-            else:
-                map_updates.append(gr.update(visible=False, value=None, label=f"role {i}"))
+        roles = (list(F[data.format]["required"]) + [r for r in F[data.format]["optional"] if r in mapping])[:MAP_SLOTS]
+        v = DataView.of(data, roles, note)
+        status_v, counts_v, issues_v, *labels = render(v, lang)
         prev, pages = preview_page(data.df, pg, size)
-        summary = data.summary()
-        msg = t("data_loaded", lang, kept=summary["rows_kept"], read=summary["rows_read"], file=summary["file"], format=data.format)
-        if data.detection and data.detection.reasons:
-            msg += "\n\n" + " · ".join(tr_engine(r, lang) for r in data.detection.reasons[:3])
-        state.format, state.mapping, state.roles, state.rows = data.format, mapping, roles[:MAP_SLOTS], summary["rows_kept"]
-        return [data, cols, roles[:MAP_SLOTS], state, msg, gr.update(value=data.format), *map_updates, translate_keys(summary, lang),
-                issues_frame(data.issues, lang), prev, f"/ {pages}"]
+        state.format, state.mapping, state.roles, state.rows = data.format, mapping, roles, v.summary["rows_kept"]
+        return [v, data, cols, roles, state, status_v, gr.update(value=data.format), *_slots(labels, roles, cols, mapping),
+                counts_v, issues_v, prev, f"/ {pages}"]
 
-    def _cleared(message: str) -> list:
+    def _cleared(why: Msg, lang: str) -> list:
         """Outputs after a failed load: no dataset is active, the status shows why."""
-        hidden = [gr.update(visible=False, value=None, label=f"role {i}") for i in range(MAP_SLOTS)]
-        return [None, [], [], None, error_box(message), gr.update(value=None), *hidden, {}, pd.DataFrame(), pd.DataFrame(), "/ 1"]
+        v = DataView(failed=why)
+        status_v, counts_v, issues_v, *labels = render(v, lang)
+        return [v, None, [], [], None, status_v, gr.update(value=None), *_slots(labels, [], [], {}), counts_v, issues_v,
+                pd.DataFrame(), "/ 1"]
 
-    def render(data, state: DataState, lang: str) -> list:
-        """The tab's outputs showing ``data`` loaded from ``state.train`` (used by the Build tab's "use" button)."""
+    def show_loaded(data, state: DataState, lang: str, note: Msg | None = None) -> list:
+        """The tab's outputs showing ``data`` loaded from ``state.train`` (used by the Build tab's "use" button), with
+        ``note`` above the status."""
         from core.data import read_table
 
         cols = [c for c in read_table(state.train).columns if c != "_row"]
-        return _outputs(data, cols, state, lang, 1, 10)
+        return _outputs(data, cols, state, lang, 1, 10, note)
 
-    outs = [loaded, raw_cols, shown_roles, ctx.data_state, status, fmt, *maps, counts, issues, preview, pages_md]
+    ctx.views.add("data", view, [status, counts, issues, *maps], render)
+    outs = [view, loaded, raw_cols, shown_roles, ctx.data_state, status, fmt, *maps, counts, issues, preview, pages_md]
 
     def _load(src, sample_name, f_train, f_val, lang, pg, size):
         from core.data import load_data, read_table
@@ -183,11 +241,11 @@ def build(ctx) -> dict:
             yield _load(src, sample_name, f_train, f_val, lang, pg, size)
         except Exception as err:  # noqa: BLE001 - every failed load clears the dataset; handler() words the error
             name = Path(str(f_train)).name if src == "upload" and f_train else (sample_name or "")
-            yield _cleared(t("load_failed", lang, file=name or "?", error=_why(err, lang)))
+            yield _cleared(Msg.of("load_failed", file=name or "?", error=_why(err)), lang)
             raise
 
     @handler
-    def do_apply(state, cols, roles_shown, lang, pg, size, fmt_value, *map_values):
+    def do_apply(state, cols, roles_shown, shown_view, lang, pg, size, fmt_value, *map_values):
         """Re-read the active file with the chosen format / mapping; on failure the dataset stays as it was.
 
         The dropdowns' values are read by the roles they stand for; after a format change only the roles the new
@@ -205,21 +263,25 @@ def build(ctx) -> dict:
         try:
             data = load_data(state.train, format=fmt_value or None, mapping=mapping or None)
         except Exception as err:  # noqa: BLE001
-            box = error_box(t("apply_failed", lang, error=_why(err, lang), label=state.label, format=state.format))
+            failed = Msg.of("apply_failed", error=_why(err), label=state.label, format=state.format)
             shown = list(F[fmt_value]["required"]) + [r for r in F[fmt_value]["optional"] if r in mapping] if fmt_value in F else []
-            if shown and list(roles_shown or []) != shown[:MAP_SLOTS]:
-                # let the user map the new format's roles, starting from what carried over
-                slots = [gr.update(choices=cols, value=mapping.get(shown[i]), label=shown[i], visible=True) if i < len(shown)
-                         else gr.update(visible=False, value=None, label=f"role {i}") for i in range(MAP_SLOTS)]
-                yield [gr.skip(), gr.skip(), shown[:MAP_SLOTS], gr.skip(), box, gr.skip(), *slots] + [gr.skip()] * 4
+            new_roles = list(roles_shown or [])
+            if shown and new_roles != shown[:MAP_SLOTS]:
+                new_roles = shown[:MAP_SLOTS]  # let the user map the new format's roles, starting from what carried over
+            v = DataView(**{**vars(shown_view or DataView()), "roles": new_roles, "failed": failed})
+            status_v, counts_v, issues_v, *labels = render(v, lang)
+            if new_roles != list(roles_shown or []):
+                slots = _slots(labels, new_roles, cols, mapping)
             else:
-                yield [gr.skip()] * 4 + [box] + [gr.skip()] * (len(outs) - 5)
+                slots = labels  # the dropdowns keep the columns the user picked
+            yield [v, gr.skip(), gr.skip(), new_roles, gr.skip(), status_v, gr.skip(), *slots, counts_v, issues_v,
+                   gr.skip(), gr.skip()]
             raise
         new = DataState(**{**state.to_dict(), "mapping": {}, "roles": []})
         yield _outputs(data, cols, new, lang, pg, size)
 
     load_btn.click(do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size], outs, api_name="data_load")
-    apply_btn.click(do_apply, [ctx.data_state, raw_cols, shown_roles, ctx.lang, page, page_size, fmt, *maps], outs,
+    apply_btn.click(do_apply, [ctx.data_state, raw_cols, shown_roles, view, ctx.lang, page, page_size, fmt, *maps], outs,
                     api_name="data_apply")
 
     def do_page(data, pg, size):
@@ -229,4 +291,4 @@ def build(ctx) -> dict:
     page.change(handler(do_page), [loaded, page, page_size], [preview, pages_md], api_name=False)
     page_size.change(handler(do_page), [loaded, page, page_size], [preview, pages_md], api_name=False)
     ctx.on_load.append((_load, [source, sample, up_train, up_val, ctx.lang, page, page_size], outs))
-    return {"tab": tab, "status": status, "format": fmt, "outs": outs, "render": render}
+    return {"tab": tab, "status": status, "format": fmt, "outs": outs, "show_loaded": show_loaded}

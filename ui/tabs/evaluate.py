@@ -3,11 +3,14 @@
 Engine calls: ``core.evaluation.load_evalset``, ``evaluate_models`` (-> ``ComparisonResult``: ``table``,
 ``most_improved``, ``most_degraded``, ``distributions``, ``headline``, ``save``), ``bar_chart``,
 ``score_histograms``. The result is saved as the run's ``metrics.json`` (used by the model card).
+The tab keeps the last result as an ``EvalView`` (no language); ``render(view, lang)`` draws the headline and the
+tables for the action and again for the language switch (endpoint ``evaluate_language``).
 """
 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -15,7 +18,7 @@ import pandas as pd
 
 from ui.common import handler
 from ui.common import progress_fn as _progress_fn
-from ui.strings import t
+from ui.strings import t, table_headers, tr_engine, verdict_text
 from ui.tabs.runs_common import base_model_of, model_dir, refresh_runs, run_dir
 
 
@@ -29,6 +32,64 @@ def eval_source(data_state: dict | None, upload) -> str:
     if not path:
         raise DataError("No evaluation data: load the sample (it has a test split) in the Data tab or upload an evaluation file.")
     return path
+
+
+QUERY_COLUMNS = ["query", "gold", "rank:base", "rank:tuned"]
+
+
+@dataclass
+class EvalView:
+    """What the last evaluation showed, without a language: the engine's headline and guard sentences, the verdict
+    parts, the metric table and the most improved / degraded queries (column keys, not headers)."""
+
+    headline: str
+    guard: str
+    verdicts: list[dict]
+    table: pd.DataFrame
+    improved: pd.DataFrame
+    degraded: pd.DataFrame
+    n_queries: int | None = None
+    n_passages: int = 0
+    dataset: str = ""
+
+    @classmethod
+    def of(cls, result) -> EvalView:
+        """The record of a ``core.evaluation.ComparisonResult``."""
+        tab_df = result.table
+        if tab_df.index.name or not isinstance(tab_df.index, pd.RangeIndex):
+            tab_df = tab_df.reset_index()
+        imp, deg = result.most_improved(10), result.most_degraded(10)
+        imp = imp[[c for c in QUERY_COLUMNS if c in imp.columns]] if len(imp) else pd.DataFrame(columns=QUERY_COLUMNS)
+        deg = deg[[c for c in QUERY_COLUMNS if c in deg.columns]] if len(deg) else pd.DataFrame(columns=QUERY_COLUMNS)
+        return cls(headline=result.headline, guard=result.guard_message if result.worse_than_base else "",
+                   verdicts=[p for lb in result.labels[1:] for p in result.verdicts.get(lb, [])], table=tab_df.round(4),
+                   improved=imp, degraded=deg, n_queries=None if result.per_query is None else len(result.per_query),
+                   n_passages=result.n_passages, dataset=result.dataset)
+
+
+def _headed(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``df`` with its column keys shown in ``lang``."""
+    out = df.copy()
+    out.columns = table_headers(df.columns, lang)
+    return out
+
+
+def render(v: EvalView, lang: str) -> list:
+    """The headline, the metric table and the improved / degraded queries of ``v`` in ``lang``."""
+    head = f"**{tr_engine(v.headline, lang)}**" + (f"\n\n⚠️ {tr_engine(v.guard, lang)}" if v.guard else "")
+    lines = [verdict_text(p, lang) for p in v.verdicts]
+    if lines:
+        head += "\n\n" + "\n\n".join(f"**{ln}**" if i == 0 else ln for i, ln in enumerate(lines))
+    if v.n_queries is not None:
+        head += "\n\n" + t("eval_measured_on", lang, n_queries=v.n_queries, n_passages=v.n_passages, corpus=v.dataset)
+    return [head, _headed(v.table, lang), _headed(v.improved, lang), _headed(v.degraded, lang)]
+
+
+def data_line(ds, lang: str) -> list:
+    """The line naming the file the Evaluate tab measures on (from the active ``DataState``), in ``lang``."""
+    ds = ds or {}
+    p = ds.get("eval") or ds.get("test") or ds.get("validation")
+    return [f"{t('eval_data', lang)}: `{Path(p).name}`" if p else ""]
 
 
 def build(ctx) -> dict:
@@ -50,6 +111,10 @@ def build(ctx) -> dict:
         with gr.Row():
             improved = L.add(gr.Dataframe(label=t("improved"), interactive=False, wrap=True), label="improved")
             degraded = L.add(gr.Dataframe(label=t("degraded"), interactive=False, wrap=True), label="degraded")
+        view = gr.State(None)  # the last EvalView: the headline, tables and verdicts follow the language switch
+        # registered before the blend section, so evaluate_language returns these outputs first, the blend table last
+        show = ctx.views.add("evaluate", view, [headline, table, improved, degraded], render)
+        ctx.views.add("evaluate", ctx.data_state, [data_md], data_line)
         from ui.tabs.blend import build_blend  # "Blend base <-> tuned" section
         build_blend(ctx, run, upload)
 
@@ -57,12 +122,8 @@ def build(ctx) -> dict:
     ctx.on_load.append((refresh_runs, [run], [run]))
     tab.select(handler(refresh_runs), run, run, api_name=False)
 
-    def show_data(ds):
-        ds = ds or {}
-        p = ds.get("eval") or ds.get("test") or ds.get("validation")
-        return f"{t('eval_data')}: `{Path(p).name}`" if p else ""
-
-    ctx.data_state.change(show_data, ctx.data_state, data_md, api_name=False)
+    # the line naming the evaluation data follows the active dataset and the language switch
+    ctx.data_state.change(lambda ds, lang: data_line(ds, lang)[0], [ctx.data_state, ctx.lang], data_md, api_name=False)
 
     @handler
     def do_eval(run_name, data_state, up, lang="en", progress=gr.Progress()):
@@ -77,23 +138,9 @@ def build(ctx) -> dict:
         out = Path(tempfile.mkdtemp(prefix="studio-eval-"))
         bar = str(bar_chart(result, out / "bars.png"))
         hist_png = str(score_histograms(result.distributions, out / "hist.png")) if result.distributions else None
-        tab_df = result.table.reset_index() if result.table.index.name or not isinstance(result.table.index, pd.RangeIndex) else result.table
-        tab_df = tab_df.round(4)
-        cols = ["query", "gold", "rank:base", "rank:tuned"]
-        imp = result.most_improved(10)
-        deg = result.most_degraded(10)
-        imp = imp[[c for c in cols if c in imp.columns]] if len(imp) else pd.DataFrame(columns=cols)
-        deg = deg[[c for c in cols if c in deg.columns]] if len(deg) else pd.DataFrame(columns=cols)
-        from ui.strings import verdict_text
+        v, head, tab_df, imp, deg = show(EvalView.of(result), lang)
+        return v, head, tab_df, bar, hist_png, imp, deg
 
-        head = f"**{result.headline}**" + (f"\n\n⚠️ {result.guard_message}" if result.worse_than_base and result.guard_message else "")
-        lines = [verdict_text(p, lang) for lb in result.labels[1:] for p in result.verdicts.get(lb, [])]
-        if lines:
-            head += "\n\n" + "\n\n".join(f"**{ln}**" if i == 0 else ln for i, ln in enumerate(lines))
-        if result.per_query is not None:
-            head += "\n\n" + t("eval_measured_on", lang, n_queries=len(result.per_query),
-                                 n_passages=result.n_passages, corpus=result.dataset)
-        return head, tab_df, bar, hist_png, imp, deg
-
-    go.click(do_eval, [run, ctx.data_state, upload, ctx.lang], [headline, table, bars, hist, improved, degraded], api_name="evaluate")
+    go.click(do_eval, [run, ctx.data_state, upload, ctx.lang], [view, headline, table, bars, hist, improved, degraded],
+             api_name="evaluate")
     return {"tab": tab, "run": run}

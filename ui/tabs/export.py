@@ -2,7 +2,8 @@
 kept in memory only), a confirmation checkbox when the run's status says ``worse_than_base``; ONNX export
 (fp32/int8, Matryoshka dims) as a zip with its report table and chart.
 The preview shows the card's YAML front matter as a code block (``card_preview``); the zip and the Hub get the
-card itself. Engine errors are shown through ``tr_engine`` in the page's language.
+card itself. Engine errors are shown through ``tr_engine`` in the page's language. The push message and the
+ONNX report table follow the language switch (``export_language``).
 
 Engine calls: ``core.export.model_card``, ``card_preview``, ``zip_model``, ``push_to_hub``, ``export_model_dir``,
 ``core.training.read_status``, ``core.export.onnx.export_onnx``, ``report_chart``.
@@ -17,7 +18,7 @@ from pathlib import Path
 import gradio as gr
 
 from ui.common import handler
-from ui.strings import t, tr_engine
+from ui.strings import Msg, t, table_headers, tr_engine
 from ui.tabs.runs_common import refresh_runs, run_dir
 
 
@@ -36,6 +37,13 @@ def _in_language(lang: str):
         yield
     except StudioError as err:
         raise StudioError(tr_engine(str(err), lang)) from None
+
+
+def render_onnx(table, lang: str) -> list:
+    """The ONNX report table (column keys) with its headers in ``lang``."""
+    shown = table.copy()
+    shown.columns = table_headers(table.columns, lang)
+    return [shown]
 
 
 def build(ctx) -> dict:
@@ -69,6 +77,10 @@ def build(ctx) -> dict:
         onnx_table = L.add(gr.Dataframe(label=t("onnx_table"), interactive=False, elem_id="exp-onnx-table"), label="onnx_table")
         onnx_chart = L.add(gr.Image(label=t("onnx_chart"), type="filepath", interactive=False, elem_id="exp-onnx-chart"),
                            label="onnx_chart")
+        push_st = gr.State(None)  # the last push's message (a Msg) and the last ONNX report table (column keys):
+        onnx_st = gr.State(None)  # both redrawn on the language switch (export_language)
+    show_push = ctx.views.add_text("export", push_st, push_md)
+    show_onnx = ctx.views.add("export", onnx_st, [onnx_table], render_onnx)
 
     @handler
     def on_run(name):
@@ -116,10 +128,11 @@ def build(ctx) -> dict:
             rd = run_dir(name)
             _check(rd, ok, lang)
             url = push_to_hub(export_model_dir(rd, which_v), repo_id, tok, private=bool(priv), card=model_card(rd))
-        return t("pushed", lang, url=url), ""
+        return *show_push(Msg.of("pushed", url=url), lang), ""
 
     # the token box is cleared after every push attempt that succeeds; it is never put in any State
-    push_btn.click(do_push, [run, which, confirm, repo, token, private, ctx.lang], [push_md, token], api_name="export_push")
+    push_btn.click(do_push, [run, which, confirm, repo, token, private, ctx.lang], [push_st, push_md, token],
+                   api_name="export_push")
 
     @handler
     def do_onnx(name, which_v, ok, int8, dims_text, lang, progress=gr.Progress()):
@@ -130,8 +143,6 @@ def build(ctx) -> dict:
         from core.export.onnx import export_onnx, report_chart
         from ui.common import offer_download
         from ui.common import progress_fn as _progress_fn
-        from ui.strings import table_headers
-
         with _in_language(lang):
             rd = run_dir(name)
             _check(rd, ok, lang)
@@ -146,10 +157,9 @@ def build(ctx) -> dict:
                 zip_path, chart_path = offer_download(archive, move=True), offer_download(chart, move=True)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
-        table = report.table.copy()
-        table.columns = table_headers(table.columns, lang)
-        return zip_path, table, chart_path
+        table_v, table = show_onnx(report.table.copy(), lang)
+        return table_v, zip_path, table, chart_path
 
-    onnx_btn.click(do_onnx, [run, which, confirm, onnx_int8, onnx_dims, ctx.lang], [onnx_zip, onnx_table, onnx_chart],
+    onnx_btn.click(do_onnx, [run, which, confirm, onnx_int8, onnx_dims, ctx.lang], [onnx_st, onnx_zip, onnx_table, onnx_chart],
                    api_name="export_onnx")
     return {"tab": tab, "run": run}
