@@ -53,7 +53,6 @@ import gzip
 import io
 import json
 import os
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
@@ -61,6 +60,7 @@ from typing import Any, Optional
 import pandas as pd
 
 from core.data.issues import Issue
+from core.data.vocabulary import is_number, known_column_names, norm_name  # noqa: F401  (is_number, norm_name re-exported)
 from core.errors import DataError
 
 csv.field_size_limit(2**31 - 1)
@@ -106,27 +106,6 @@ _SUFFIX_KIND = {
 }
 # Suffixes whose files usually have no header row (senteval_cn style ``s1<TAB>s2<TAB>label``).
 _HEADERLESS_BY_DEFAULT = {".txt", ".data"}
-_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
-
-
-def _known_column_names() -> set[str]:
-    from core.data.formats import known_column_names
-
-    return known_column_names()
-
-
-def norm_name(name: Any) -> str:
-    """Normalise a column name for matching: lower case, spaces and dashes as ``_``, trimmed."""
-    return re.sub(r"[\s\-]+", "_", str(name).strip().lstrip("\ufeff").lower())
-
-
-def is_number(value: Any) -> bool:
-    """True for ints/floats (not NaN, not bool) and for strings that spell a number."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        return value == value  # NaN is not a usable number
-    return isinstance(value, str) and bool(_NUMBER.match(value))
 
 
 def file_kind(path: str | os.PathLike) -> tuple[str, str, bool]:
@@ -326,7 +305,7 @@ def looks_like_header(first: list[Any], rest: list[list[Any]], default: bool) ->
     Otherwise ``default`` (True for CSV/TSV/Excel, False for .txt/.data).
     """
     cells = ["" if c is None else str(c) for c in first]
-    known = _known_column_names()
+    known = known_column_names()
     if any(norm_name(c) in known for c in cells if c.strip()):
         return True
     if cells and is_number(first[-1]):
