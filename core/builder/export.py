@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import io
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 from core.builder.clean import as_records
 from core.builder.split import RetrievalSet
 from core.errors import ConfigError, DataError
+from core.jsonl import write_jsonl
 from core.paths import atomic_write_bytes, atomic_write_text
 
 INTERNAL_COLUMNS = ("_row",)
@@ -69,8 +69,8 @@ def export_qpn_jsonl(rows: Any, path: str | Path) -> ExportResult:
         for k, v in r.items():
             if k not in obj and k not in INTERNAL_COLUMNS:
                 obj[str(k)] = _plain(v)
-        lines.append(json.dumps(obj, ensure_ascii=False))
-    path = atomic_write_text(path, "".join(line + "\n" for line in lines))
+        lines.append(obj)
+    path = write_jsonl(lines, path)
     return ExportResult(Path(path), len(lines))
 
 
@@ -122,19 +122,14 @@ def export_beir(retrieval_set: RetrievalSet, folder: str | Path, split: str = "t
 
     folder = Path(folder)
     rs = retrieval_set
-    corpus = "".join(
-        json.dumps({"_id": d, "title": rs.titles.get(d, ""), "text": t}, ensure_ascii=False) + "\n"
-        for d, t in rs.corpus.items()
-    )
-    queries = "".join(json.dumps({"_id": q, "text": t}, ensure_ascii=False) + "\n" for q, t in rs.queries.items())
     qrels = ["query-id\tcorpus-id\tscore"]
     for q, docs in rs.qrels.items():
         for d, s in docs.items():
             if d not in rs.corpus:
                 raise DataError(f"qrels of query '{q}' point to document '{d}', which is not in the corpus.")
             qrels.append(f"{q}\t{d}\t{int(s)}")
-    atomic_write_text(folder / "corpus.jsonl", corpus)
-    atomic_write_text(folder / "queries.jsonl", queries)
+    write_jsonl(({"_id": d, "title": rs.titles.get(d, ""), "text": t} for d, t in rs.corpus.items()), folder / "corpus.jsonl")
+    write_jsonl(({"_id": q, "text": t} for q, t in rs.queries.items()), folder / "queries.jsonl")
     atomic_write_text(folder / "qrels" / f"{safe_name(split, default='test')}.tsv", "\n".join(qrels) + "\n")
     return folder
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from core.data.readers import jsonl_line, limit
+from core.data.readers import limit
 from core.errors import DataError
+from core.jsonl import iter_jsonl
 
 
 @dataclass
@@ -32,20 +33,10 @@ def read_jsonl_records(path: Path) -> list[dict]:
     if not path.is_file():
         raise DataError(f"{path} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
     rows = []
-    max_depth = int(limit("MAX_JSON_DEPTH"))
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            obj, problem, _ = jsonl_line(line, max_depth)
-            if problem is not None and problem.startswith("not valid JSON"):
-                raise DataError(f"{path}, line {lineno}: {problem}; expected one JSON object per line.")
-            if problem is not None and "nested" in problem:
-                raise DataError(f"{path}, line {lineno}: {problem}.")
-            if not isinstance(obj, dict) or "_id" not in obj:
-                raise DataError(f"{path}, line {lineno}: expected a JSON object with an '_id' field.")
-            rows.append(obj)
+    for lineno, obj in iter_jsonl(path, max_depth=int(limit("MAX_JSON_DEPTH"))):
+        if not isinstance(obj, dict) or "_id" not in obj:
+            raise DataError(f"{path}, line {lineno}: expected a JSON object with an '_id' field.")
+        rows.append(obj)
     return rows
 
 

@@ -62,6 +62,7 @@ import pandas as pd
 from core.data.issues import Issue
 from core.data.vocabulary import is_number, known_column_names, norm_name  # noqa: F401  (is_number, norm_name re-exported)
 from core.errors import DataError
+from core.jsonl import deep_message, parse_line, too_deep
 
 csv.field_size_limit(2**31 - 1)
 
@@ -408,39 +409,6 @@ def _json_error(name: str, row: int, err: json.JSONDecodeError) -> DataError:
                      [Issue(name, row, None, f"not valid JSON: {err.msg} (column {err.colno})", "error", "bad_json")])
 
 
-def _too_deep(obj: Any, max_depth: int) -> bool:
-    """True when lists/objects in ``obj`` nest more than ``max_depth`` levels (checked without recursion)."""
-    stack = [(obj, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > max_depth:
-            return True
-        children = value.values() if isinstance(value, dict) else value
-        for child in children:
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return False
-
-
-def _deep_message(max_depth: int) -> str:
-    return f"nested more than {max_depth} levels deep (STUDIO_MAX_JSON_DEPTH); expected flat records"
-
-
-def jsonl_line(line: str, max_depth: int) -> tuple[Any, Optional[str], str]:
-    """Parse one JSON line: ``(object, None, "")`` or ``(None, problem, kind)``."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as err:
-        return None, f"not valid JSON: {err.msg} (column {err.colno})", "bad_json"
-    except RecursionError:
-        return None, _deep_message(max_depth), "json_too_deep"
-    if not isinstance(obj, dict):
-        return None, f"is a JSON {type(obj).__name__}, expected an object like {{\"query\": ..., \"positive\": ...}}", "bad_json"
-    if _too_deep(obj, max_depth):
-        return None, _deep_message(max_depth), "json_too_deep"
-    return obj, None, ""
-
-
 def _read_jsonl(text: str, name: str) -> pd.DataFrame:
     """One JSON object per line. A bad line is an error issue naming it and the good lines are read; the file
     is refused when no good line remains or more than ``MAX_BAD_LINE_SHARE`` of the lines are bad."""
@@ -449,7 +417,7 @@ def _read_jsonl(text: str, name: str) -> pd.DataFrame:
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        obj, problem, kind = jsonl_line(line, max_depth)
+        obj, problem, kind = parse_line(line, max_depth)
         if problem is not None:
             bad.append(Issue(name, lineno, None, problem, "error", kind))
             continue
@@ -494,9 +462,9 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
             return _read_jsonl(text, name)
         raise DataError(f"{name} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}.") from None
     except RecursionError:
-        raise DataError(f"{name} is {_deep_message(max_depth)}.") from None
-    if isinstance(obj, (dict, list)) and _too_deep(obj, max_depth):
-        raise DataError(f"{name} is {_deep_message(max_depth)}.")
+        raise DataError(f"{name} is {deep_message(max_depth)}.") from None
+    if isinstance(obj, (dict, list)) and too_deep(obj, max_depth):
+        raise DataError(f"{name} is {deep_message(max_depth)}.")
     if isinstance(obj, dict):
         lists = {k: v for k, v in obj.items() if isinstance(v, list)}
         record_lists = {k: v for k, v in lists.items() if v and all(isinstance(x, dict) for x in v)}

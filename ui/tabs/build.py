@@ -257,7 +257,7 @@ def build(ctx) -> dict:
         import uuid
 
         from core.builder.roundtrip import DROPPED_FILE, roundtrip_filter
-        from core.builder.rows import save_jsonl
+        from core.jsonl import write_jsonl
         from core.paths import datasets_root
         from ui.common import offer_download
 
@@ -267,7 +267,7 @@ def build(ctx) -> dict:
         file = None
         if rep.dropped:
             folder = datasets_root() / f"roundtrip-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-            path = save_jsonl(rep.dropped, folder / DROPPED_FILE)
+            path = write_jsonl(rep.dropped, folder / DROPPED_FILE)
             file = offer_download(path)
             msg += "\n\n" + t("rt_saved", lang, dropped=len(rep.dropped), file=f"{datasets_root().name}/{folder.name}/{DROPPED_FILE}")
         return list(rep.kept), msg, rep.dropped, file
