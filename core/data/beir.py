@@ -2,7 +2,7 @@
 ``qrels/<split>.tsv`` (``query-id<TAB>corpus-id<TAB>score``, with or without a header; TREC 4-column lines too).
 
 ``read_beir(folder, split=None) -> BeirFiles`` is the one reader behind the builder's round trip
-(``core.builder.export.load_beir``) and the evaluation sets (``core.evaluation.load_beir``). ``split`` None
+(``core.builder.dataset_files.load_beir``) and the evaluation sets (``core.evaluation.load_beir``). ``split`` None
 picks the only qrels file, else test > dev > validation > all. Errors name the file and line.
 """
 

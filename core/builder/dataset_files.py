@@ -1,4 +1,5 @@
-"""Write built datasets in the layouts trainers and evaluators read; every file is written atomically.
+"""Write built datasets (not models: those are ``core.export``) in the layouts trainers and evaluators read;
+every file is written atomically.
 
 - ``export_qpn_jsonl(rows, path) -> ExportResult``: one JSON object per line, ``{"query", "pos", "neg", ...}``
   (the FlagEmbedding / RAG-Retrieval layout); extra fields are kept (the loader bookkeeping column ``_row`` is not).
