@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from core.builder.clean import as_records
-from core.builder.split import RetrievalSet
+from core.data.retrieval import RetrievalSet
 from core.errors import ConfigError, DataError
 from core.jsonl import write_jsonl
 from core.paths import atomic_write_bytes, atomic_write_text
@@ -166,8 +166,7 @@ def load_beir(folder: str | Path, split: str = "test") -> RetrievalSet:
     (texts and titles as written, so an ``export_beir`` folder reads back unchanged)."""
     from core.data.beir import read_beir
 
-    files = read_beir(folder, split)
-    return RetrievalSet(corpus=files.corpus, queries=files.queries, qrels=files.qrels, titles=files.titles)
+    return read_beir(folder, split)
 
 
 def st_table_to_rows(df) -> list[dict]:

@@ -1,7 +1,7 @@
 """Read a BEIR-layout folder: ``corpus.jsonl`` ({_id, title, text}), ``queries.jsonl`` ({_id, text, ...}),
 ``qrels/<split>.tsv`` (``query-id<TAB>corpus-id<TAB>score``, with or without a header; TREC 4-column lines too).
 
-``read_beir(folder, split=None) -> BeirFiles`` is the one reader behind the builder's round trip
+``read_beir(folder, split=None) -> core.data.retrieval.RetrievalSet`` is the one reader behind the builder's round trip
 (``core.builder.dataset_files.load_beir``) and the evaluation sets (``core.evaluation.load_beir``). ``split`` None
 picks the only qrels file, else test > dev > validation > all. Errors name the file and line.
 """
@@ -9,23 +9,13 @@ picks the only qrels file, else test > dev > validation > all. Errors name the f
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from core.data.readers import limit
+from core.data.retrieval import RetrievalSet
 from core.errors import DataError
 from core.jsonl import iter_jsonl
-
-
-@dataclass
-class BeirFiles:
-    corpus: dict[str, str]  # id -> text (title kept apart)
-    titles: dict[str, str]  # id -> title, only where non-empty
-    queries: dict[str, str]
-    query_meta: dict[str, dict] = field(default_factory=dict)  # extra query fields (ticker, lang...)
-    qrels: dict[str, dict[str, int]] = field(default_factory=dict)
-    qrels_path: Optional[Path] = None
 
 
 def read_jsonl_records(path: Path) -> list[dict]:
@@ -81,7 +71,7 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     return qrels
 
 
-def read_beir(folder: str | Path, split: Optional[str] = None) -> BeirFiles:
+def read_beir(folder: str | Path, split: Optional[str] = None) -> RetrievalSet:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"The BEIR folder '{folder}' does not exist.")
@@ -99,4 +89,4 @@ def read_beir(folder: str | Path, split: Optional[str] = None) -> BeirFiles:
         if extra:
             meta[qid] = extra
     path = qrels_file(folder, split)
-    return BeirFiles(corpus, titles, queries, meta, read_qrels(path), path)
+    return RetrievalSet(corpus=corpus, queries=queries, qrels=read_qrels(path), titles=titles, query_meta=meta, qrels_path=path)
