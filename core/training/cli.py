@@ -11,6 +11,7 @@ import json
 import shlex
 
 from core.errors import ConfigError
+from core.run_folder import CONFIG_FILE, EVENTS_FILE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,8 +99,8 @@ def _config_from_args(args):
 
     if args.config:
         cfg = TrainConfig.load(args.config)
-    elif args.run_dir and (run_dir_arg(args.run_dir) / "config.yaml").exists():
-        cfg = TrainConfig.load(run_dir_arg(args.run_dir) / "config.yaml")
+    elif args.run_dir and (run_dir_arg(args.run_dir) / CONFIG_FILE).exists():
+        cfg = TrainConfig.load(run_dir_arg(args.run_dir) / CONFIG_FILE)
     elif args.data:
         cfg = TrainConfig()
         cfg.data.train = list(args.data)
@@ -137,7 +138,7 @@ def cmd_train(args) -> int:
     from core.training.events import is_main_process
 
     # Rank 0 alone decides (the others would see its first event); a launcher stops every rank if it refuses.
-    if is_main_process() and not args.resume and (run_dir / "events.jsonl").exists() and not args.run_dir:
+    if is_main_process() and not args.resume and (run_dir / EVENTS_FILE).exists() and not args.run_dir:
         raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
     print(f"run folder: {run_dir}")
     status = run_training(cfg, run_dir, resume=args.resume, exits_after=True)

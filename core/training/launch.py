@@ -23,6 +23,7 @@ from typing import Optional
 
 from core.errors import StudioError
 from core.paths import atomic_write_text, run_path, runs_root, safe_name
+from core.run_folder import CONFIG_FILE, LOG_FILE, PID_FILE
 from core.training.config import TrainConfig
 from core.training.events import FINAL_STATES, STOP_FILE, EventLog, read_status
 
@@ -70,7 +71,7 @@ def _pid_alive(pid: Optional[int]) -> bool:
 def is_alive(run_dir: str | Path, status: Optional[dict] = None) -> bool:
     """True while the run's process lives: the ``pid`` file written by ``start_run``, else (a run started from
     the command line) the pid the runner recorded in ``status.json``."""
-    pid_file = Path(run_dir) / "pid"
+    pid_file = Path(run_dir) / PID_FILE
     try:
         return _pid_alive(int(pid_file.read_text().strip()))
     except (OSError, ValueError):
@@ -144,7 +145,7 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
             raise StudioError(f"A training is already running ({busy.name}); stop it or wait for it to finish before starting another.")
     run_dir = run_dir if run_dir is not None else new_run_dir(config.name)
     run_dir.mkdir(parents=True, exist_ok=True)
-    config.save(run_dir / "config.yaml")
+    config.save(run_dir / CONFIG_FILE)
     (run_dir / STOP_FILE).unlink(missing_ok=True)
     EventLog(run_dir).status("queued", name=config.name, model=config.model)
     cmd = [sys.executable, "-m", "core", "train", "--run-dir", str(run_dir)]
@@ -154,11 +155,11 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     for secret in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY"):
         env.pop(secret, None)  # training needs no secret
-    log = open(run_dir / "train.log", "ab")
+    log = open(run_dir / LOG_FILE, "ab")
     proc = subprocess.Popen(cmd, cwd=str(PROJECT_ROOT), stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, env=env, start_new_session=True)
     log.close()
-    atomic_write_text(run_dir / "pid", str(proc.pid))
+    atomic_write_text(run_dir / PID_FILE, str(proc.pid))
     _CHILDREN[str(run_dir)] = proc
     return run_dir
 
@@ -204,7 +205,7 @@ def list_runs(root: Optional[Path] = None) -> list[RunInfo]:
     if not root.is_dir():
         return out
     for path in sorted(root.iterdir()):
-        if not path.is_dir() or not (path / "config.yaml").exists():
+        if not path.is_dir() or not (path / CONFIG_FILE).exists():
             continue
         try:
             run_path(path.name, root=root)  # a symlink out of the runs folder or an odd name is not a run

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from core.run_folder import METRICS_FILE, STATUS_FILE
+
 pytestmark = pytest.mark.timeout(240)
 
 TRAIN_ARGS = dict(loss="MultipleNegativesRankingLoss", strategy="full", epochs=1, batch=8, lr=1e-4, warmup=0.1,
@@ -36,7 +38,7 @@ def wait_status(runs: Path, name: str, timeout: float = 150) -> dict:
     st = {}
     while time.monotonic() < deadline:
         try:
-            st = json.loads((runs / name / "status.json").read_text())
+            st = json.loads((runs / name / STATUS_FILE).read_text())
         except (OSError, json.JSONDecodeError):
             st = {}
         if st.get("status") in ("completed", "stopped", "failed"):
@@ -148,7 +150,7 @@ def test_evaluate_compare_export(client, studio, tmp_path):
     metrics = [r[0] for r in ev[1]["data"]]
     assert "ndcg@10" in metrics and ev[1]["headers"][:3] == ["metric", "base", "tuned"]
     assert Path(ev[2]).is_file() and Path(ev[2]).stat().st_size > 1000
-    assert (studio["runs"] / "ui-run" / "metrics.json").is_file()
+    assert (studio["runs"] / "ui-run" / METRICS_FILE).is_file()
 
     first = json.loads((studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()[0])
     query = first["query"]  # a test-set query: its gold passage is known and marked wherever it ranks
@@ -168,7 +170,7 @@ def test_evaluate_compare_export(client, studio, tmp_path):
     assert b"hf_secret" not in studio["log"].read_bytes()
 
     # a run marked worse than base needs the confirmation box
-    st_path = studio["runs"] / "ui-run" / "status.json"
+    st_path = studio["runs"] / "ui-run" / STATUS_FILE
     st = json.loads(st_path.read_text())
     st_path.write_text(json.dumps(dict(st, worse_than_base=True)))
     try:

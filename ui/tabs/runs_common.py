@@ -6,6 +6,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from core.run_folder import BEST_DIR, CONFIG_FILE, FINAL_DIR
+
 
 def trained_runs() -> list[str]:
     """Names of runs (newest first) that have a saved model (final/ or best/)."""
@@ -15,7 +17,7 @@ def trained_runs() -> list[str]:
 def _trained():
     from core.training import list_runs
 
-    return [r for r in list_runs() if (r.path / "final").is_dir() or (r.path / "best").is_dir()]
+    return [r for r in list_runs() if (r.path / FINAL_DIR).is_dir() or (r.path / BEST_DIR).is_dir()]
 
 
 def run_choices() -> tuple[list[tuple[str, str]], str | None]:
@@ -51,4 +53,4 @@ def model_dir(run: Path) -> Path:
 def base_model_of(run: Path) -> str:
     from core.training import TrainConfig
 
-    return TrainConfig.load(run / "config.yaml").model
+    return TrainConfig.load(run / CONFIG_FILE).model
