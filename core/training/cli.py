@@ -21,22 +21,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="YAML config (see core/training/config.py)")
     p.add_argument("--run-dir", help="run folder (default: runs/<name>); with --resume, the run to continue")
     p.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
-    p.add_argument("--data", nargs="+", help="training data file(s) (used when no --config is given)")
-    p.add_argument("--validation", nargs="+", default=[], help="validation file(s); default: split from --data")
-    p.add_argument("--format", help="data format override (pair, triplet, scored_pair, labelled_pair, labelled_sentence, qpn)")
-    p.add_argument("--model", default=None, help="model source: minilm, multilingual-e5-small, a folder or a Hub id")
-    p.add_argument("--loss", help="loss name (default: the best one for the format)")
-    p.add_argument("--strategy", help="training strategy: full, bitfit, prefix, freeze, lora")
-    p.add_argument("--epochs", type=float)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--max-steps", type=int)
-    p.add_argument("--recipe", choices=("auto", "plain"),
-                   help="auto (default): fill every setting not given from the data and the model, each with a "
-                        "reason in the run's 'recipe' event; plain: a plain sentence-transformers script's settings")
-    p.add_argument("--hard-negatives", choices=("mined", "off"),
-                   help=_help("data", "hard_negatives"))
-    p.add_argument("--name", help="run name (folder name, sanitised)")
+    # Flags that set a config field take their help from the field (core/training/config.py).
+    p.add_argument("--data", nargs="+", help=_help("data.train") + " Used when no --config is given.")
+    p.add_argument("--validation", nargs="+", default=[], help=_help("data.validation"))
+    p.add_argument("--format", help=_help("data.format"))
+    p.add_argument("--model", default=None, help=_help("model"))
+    p.add_argument("--loss", help=_help("loss.name"))
+    p.add_argument("--strategy", help=_help("strategy.name"))
+    p.add_argument("--epochs", type=float, help=_help("hyper.epochs"))
+    p.add_argument("--batch-size", type=int, help=_help("hyper.batch_size"))
+    p.add_argument("--lr", type=float, help=_help("hyper.learning_rate"))
+    p.add_argument("--max-steps", type=int, help=_help("hyper.max_steps"))
+    p.add_argument("--recipe", choices=("auto", "plain"), help=_help("recipe"))
+    p.add_argument("--hard-negatives", choices=("mined", "off"), help=_help("data.hard_negatives"))
+    p.add_argument("--name", help=_help("name"))
     p.add_argument("--write-config", help="only write the resulting config YAML here and exit")
     p.set_defaults(func=cmd_train)
 
@@ -82,15 +80,20 @@ def command_line(cfg) -> str:
     return flags + "\n\n" + note
 
 
-def _help(section: str, name: str) -> str:
-    """A config field's help text (``field(metadata={"help": ...})`` in core/training/config.py)."""
-    import dataclasses
+# The flags above that set a config field, as (flag, config key): the CLI help comes from that field.
+FLAG_KEYS = (("--data", "data.train"), ("--validation", "data.validation"), ("--format", "data.format"),
+             ("--model", "model"), ("--loss", "loss.name"), ("--strategy", "strategy.name"),
+             ("--epochs", "hyper.epochs"), ("--batch-size", "hyper.batch_size"), ("--lr", "hyper.learning_rate"),
+             ("--max-steps", "hyper.max_steps"), ("--recipe", "recipe"), ("--hard-negatives", "data.hard_negatives"),
+             ("--name", "name"))
 
-    from core.training import config as C
 
-    owner = {"data": C.DataConfig, "hyper": C.HyperParams, "eval": C.EvalConfig}[section]
-    text = next(f.metadata.get("help", "") for f in dataclasses.fields(owner) if f.name == name)
-    return text.replace("%", "%%")  # argparse formats help with %
+def _help(key: str) -> str:
+    """Config key ``key``'s help text (``field(metadata={"help": ...})`` in core/training/config.py), escaped for
+    argparse (which formats help with %)."""
+    from core.training.config import field_help
+
+    return field_help(key).replace("%", "%%")
 
 
 def _config_from_args(args):
