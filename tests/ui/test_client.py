@@ -1,4 +1,8 @@
-"""Drive every tab of the running studio through gradio_client (the same HTTP API the page uses)."""
+"""Drive every tab of the running studio through gradio_client (the same HTTP API the page uses).
+
+The tests run in any order: the trained run they share comes from the ``ui_run`` fixture (trained once, through
+the Train tab), and a test that loads other data puts the sample back even when it fails.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,21 @@ def client(studio):
     return c
 
 
+@pytest.fixture(scope="module")
+def ui_run(client, studio) -> dict:
+    """Start the run 'ui-run' through the Train tab, try a second start while it runs, wait for the end;
+    return what the tab answered and the final status."""
+    from gradio_client.exceptions import AppError
+
+    out = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_start")
+    try:
+        client.predict(*train_args(studio["model"], "ui-run-2"), api_name="/train_start")
+        second = None
+    except AppError as err:
+        second = str(err)
+    return {"start": out, "second_start_error": second, "status": wait_status(studio["runs"], "ui-run")}
+
+
 def wait_status(runs: Path, name: str, timeout: float = 150) -> dict:
     deadline = time.monotonic() + timeout
     st = {}
@@ -61,12 +80,13 @@ def test_data_tab(client, studio):
                    encoding="utf-8")
     from gradio_client import handle_file
 
-    out = client.predict("upload", None, handle_file(str(bad)), None, "en", 1, 10, api_name="/data_load")
-    assert out[1]["value"] == "pair"
-    rows = out[9]["data"]
-    assert any(r[0] == 3 for r in rows), rows  # header = row 1, so the empty query is row 3
-    # back to the sample for the other tabs
-    client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+    try:
+        out = client.predict("upload", None, handle_file(str(bad)), None, "en", 1, 10, api_name="/data_load")
+        assert out[1]["value"] == "pair"
+        rows = out[9]["data"]
+        assert any(r[0] == 3 for r in rows), rows  # header = row 1, so the empty query is row 3
+    finally:  # back to the sample for the other tabs
+        client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
 
 
 def test_data_errors_are_messages(client):
@@ -96,31 +116,33 @@ def test_build_tab(client, studio):
     assert len(built) == 1, built
     assert built and (built[0] / "beir" / "qrels" / "test.tsv").is_file()
     n_train = sum(1 for _ in open(built[0] / "train.jsonl", encoding="utf-8"))
-    client.predict(api_name="/build_use")  # the session's data is now the built set: the config says so
-    est = client.predict(*train_args(studio["model"], "built-run"), api_name="/train_estimate")
-    assert str(built[0] / "train.jsonl") in est[2] and str(built[0] / "validation.jsonl") in est[2]
-    # validation searches (and mining draws from) the built knowledge base, not only the split's own passages
-    assert f"corpus: {built[0] / 'beir'}" in est[2]
-    assert n_train > 0
-    client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")  # back to the sample
+    try:
+        client.predict(api_name="/build_use")  # the session's data is now the built set: the config says so
+        est = client.predict(*train_args(studio["model"], "built-run"), api_name="/train_estimate")
+        assert str(built[0] / "train.jsonl") in est[2] and str(built[0] / "validation.jsonl") in est[2]
+        # validation searches (and mining draws from) the built knowledge base, not only the split's own passages
+        assert f"corpus: {built[0] / 'beir'}" in est[2]
+        assert n_train > 0
+    finally:
+        client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")  # back to the sample
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="not numbers"):
         client.predict("a:b", api_name="/build_split")
 
 
-def test_train_estimate_start_and_refuse_second(client, studio):
-    from gradio_client.exceptions import AppError
-
+def test_train_estimate(client, studio):
     est = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_estimate")
     assert "4 steps" in est[0]
     assert "--model" in est[1] and "--loss MultipleNegativesRankingLoss" in est[1]
     assert "name: ui-run" in est[2]
-    out = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_start")
+
+
+def test_train_start_and_refuse_second(client, ui_run):
+    out = ui_run["start"]
     assert out[0].startswith("Training started: ui-run")
-    with pytest.raises(AppError, match="already running"):
-        client.predict(*train_args(studio["model"], "ui-run-2"), api_name="/train_start")
-    st = wait_status(studio["runs"], "ui-run")
+    assert ui_run["second_start_error"] is not None and "already running" in ui_run["second_start_error"]
+    st = ui_run["status"]
     assert st["status"] == "completed", st
     opened = client.predict("ui-run", "en", api_name="/train_open")
     loss_plot, metric_plot, prog, head = opened[:4]
@@ -141,10 +163,10 @@ def test_train_bad_model_folder(client):
         client.predict(*train_args("/nonexistent/model", "bad"), api_name="/train_start")
 
 
-def test_evaluate_compare_export(client, studio, tmp_path):
+def test_evaluate_compare_export(client, studio, ui_run, tmp_path):
     from gradio_client.exceptions import AppError
 
-    wait_status(studio["runs"], "ui-run")
+    assert ui_run["status"]["status"] == "completed"
     ev = client.predict("ui-run", None, "en", api_name="/evaluate")
     assert "ndcg@10" in ev[0]
     metrics = [r[0] for r in ev[1]["data"]]
