@@ -1,4 +1,4 @@
-"""The Train tab's time estimate against the real wall time of the same run (issue 8: within ±30%).
+"""The Train tab's time estimate against the real wall time of the same run (target: within ±30%).
 
 Usage: .venv/bin/python bench/estimate_accuracy.py [--data sample financial] [--rows 500] [--model minilm]
        [--quick]

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import StudioError
+from core.run_folder import CONFIG_FILE
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
@@ -77,7 +78,7 @@ def run_path(name: str, must_exist: bool = False, root: str | os.PathLike | None
     path = base / text
     if path.resolve().parent != real_base:
         raise StudioError(f"The run '{shown}' points outside the runs folder {real_base}; it is refused.")
-    if must_exist and not (path / "config.yaml").is_file():
+    if must_exist and not (path / CONFIG_FILE).is_file():
         raise unknown_run(text, root)
     return path
 
@@ -106,7 +107,7 @@ def run_dir_arg(value: str, must_exist: bool = False) -> Path:
         if path.resolve() != real:
             raise StudioError(f"The run folder '{text}' is not a run directly inside the runs folder {root}.")
         return path
-    if must_exist and not (given / "config.yaml").is_file():
+    if must_exist and not (given / CONFIG_FILE).is_file():
         raise StudioError(f"The folder '{text}' holds no config.yaml; it is not a run folder.")
     return given
 

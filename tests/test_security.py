@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
+from core.run_folder import CONFIG_FILE, FINAL_DIR
 from core.training import TrainConfig, run_training
 from tests.conftest import ROOT
 from tests.core.training.conftest import write_format_file
@@ -91,7 +92,7 @@ def test_a_config_carrying_a_secret_is_refused_before_anything_is_written(where,
 
     with pytest.raises(ConfigError, match="looks like a secret"):
         TrainConfig.from_dict(raw)
-    path = tmp_path / "config.yaml"
+    path = tmp_path / CONFIG_FILE
     path.write_text(yaml.safe_dump(dict(raw, name="planted")), encoding="utf-8")
     assert main(["train", "--config", str(path)]) == 2
     # built in code (not loaded): run_training and save refuse it too, before touching the run folder
@@ -175,7 +176,7 @@ def test_no_planted_key_reaches_any_file_of_a_run_a_build_or_an_export(tiny_mode
 
     # an export: the zip (with its model card) and the card itself
     out = tmp_path / "export"
-    zip_model(run_dir / "final", out / "model.zip", card=model_card(run_dir))
+    zip_model(run_dir / FINAL_DIR, out / "model.zip", card=model_card(run_dir))
     (out / "README.md").write_text(model_card(run_dir), encoding="utf-8")
 
     # a build through the CLI, offline, and in LLM mode against a local endpoint that receives the key

@@ -415,7 +415,6 @@ ENGINE_ZH: dict[str, str] = {
     "--map expects ROLE=COLUMN (e.g. anchor=question), got '{item}'.": "--map 需要 角色=列名（如 anchor=question），实际为 '{item}'。",
     "Could not tell what kind of data {name} holds (columns: {cols}); choose a format and map its columns, e.g. anchor=COLUMN positive=COLUMN.": "无法判断 {name} 是哪种数据（列：{cols}）；请选择格式并映射列，例如 anchor=列名 positive=列名。",
     "Input file {path} does not exist.": "输入文件 {path} 不存在。",
-    "Line {n} of '{path}' is not a JSON object (expected one JSON object per line).": "'{path}' 的第 {n} 行不是 JSON 对象（应为每行一个 JSON 对象）。",
     "No usable rows in {name} ({errs}).": "{name} 中没有可用的行（{errs}）。",
     "No usable rows in {name}.": "{name} 中没有可用的行。",
     "Row {i} (query {r}) has no positive passage; mining needs one (run clean first to drop such rows).": "第 {i} 行（查询 {r}）没有正例段落；挖掘需要正例（请先运行清洗以删除这类行）。",
@@ -481,7 +480,6 @@ ENGINE_ZH: dict[str, str] = {
     "{path} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv.": "缺少 {path}；BEIR 文件夹需要 corpus.jsonl、queries.jsonl 和 qrels/<split>.tsv。",
     "{path}, line {lineno}: expected 'query-id<TAB>corpus-id<TAB>score', found {row}.": "{path} 第 {lineno} 行：应为 'query-id<TAB>corpus-id<TAB>score'，实际为 {row}。",
     "{path}, line {lineno}: expected a JSON object with an '_id' field.": "{path} 第 {lineno} 行：应为带 '_id' 字段的 JSON 对象。",
-    "{path}, line {lineno}: not valid JSON ({msg}); expected one JSON object per line.": "{path} 第 {lineno} 行：不是有效的 JSON（{msg}）；应为每行一个 JSON 对象。",
     "{path}, line {lineno}: relevance '{rel_text}' is not a number.": "{path} 第 {lineno} 行：相关度 '{rel_text}' 不是数字。",
     "qrels of query '{q}' point to document '{d}', which is not in the corpus.": "查询 '{q}' 的 qrels 指向文档 '{d}'，但它不在语料中。",
     "No model was given to evaluate (expected at least one model spec).": "没有给出要评估的模型（至少需要一个模型）。",
@@ -710,7 +708,6 @@ ENGINE_ZH: dict[str, str] = {
     "{where}: '{path}' looks like a secret (an API key, token or password); secrets are never stored in a config or a run folder, give them through an environment variable.": "{where}：'{path}' 看起来是密钥（API 密钥、令牌或密码）；密钥绝不保存在配置或运行文件夹中，请通过环境变量提供。",
     "The config key data.corpus names '{path}', which does not exist (expected a corpus JSONL file or a BEIR folder with corpus.jsonl).": "配置项 data.corpus 指定的 '{path}' 不存在（应为语料 JSONL 文件，或含 corpus.jsonl 的 BEIR 文件夹）。",
     "{p}, line {lineno}: expected a JSON object with a 'text' field (data.corpus).": "{p} 第 {lineno} 行：应为带 'text' 字段的 JSON 对象（data.corpus）。",
-    "{p}, line {lineno}: not valid JSON ({msg}); expected one JSON object per line.": "{p} 第 {lineno} 行：不是有效的 JSON（{msg}）；应为每行一个 JSON 对象。",
     # --- training: estimate note, data note, runner messages (core/training)
     "Measured on the GPU; other work on it changes the time.": "在 GPU 上实测；GPU 上的其他任务会影响用时。",
     "distillation: {len} rows with the teacher's scores of 1 positive and {max} negatives each": "蒸馏：{len} 行，每行带教师模型对 1 个正例和 {max} 个负例的分数",
@@ -746,7 +743,7 @@ ENGINE_ZH: dict[str, str] = {
     "row {row} of {name} is a JSON {kind}, expected an object like {{\"query\": ..., \"positive\": ...}} ({n} of {total} lines are unusable).": "{name} 的第 {row} 行是 JSON {kind}，应为形如 {{\"query\": ..., \"positive\": ...}} 的对象（{total} 行中有 {n} 行不可用）。",
     "row {row} of {name} is nested more than {max_depth} levels deep (STUDIO_MAX_JSON_DEPTH); expected flat records.": "{name} 的第 {row} 行嵌套超过 {max_depth} 层（STUDIO_MAX_JSON_DEPTH）；应为扁平记录。",
     "row {row} of {name} is nested more than {max_depth} levels deep (STUDIO_MAX_JSON_DEPTH); expected flat records ({n} of {total} lines are unusable).": "{name} 的第 {row} 行嵌套超过 {max_depth} 层（STUDIO_MAX_JSON_DEPTH）；应为扁平记录（{total} 行中有 {n} 行不可用）。",
-    # the problems of core.data.readers.jsonl_line (issue messages of bad JSONL lines; "not valid JSON: ..." is above)
+    # the problems of core.jsonl.parse_line (issue messages of bad JSONL lines; "not valid JSON: ..." is above)
     "is a JSON {kind}, expected an object like {{\"query\": ..., \"positive\": ...}}": "是 JSON {kind}，应为形如 {{\"query\": ..., \"positive\": ...}} 的对象",
     "nested more than {max_depth} levels deep (STUDIO_MAX_JSON_DEPTH); expected flat records": "嵌套超过 {max_depth} 层（STUDIO_MAX_JSON_DEPTH）；应为扁平记录",
     "{name} is {deep_message}.": "{name} 无法读取：{deep_message}。",
@@ -763,6 +760,7 @@ ENGINE_ZH: dict[str, str] = {
     "{name} expands when unzipped to {size} bytes, more than the {cap} bytes allowed (STUDIO_MAX_UNCOMPRESSED_BYTES); it may be a compression bomb, so it was not read.": "{name} 解压（zip）后为 {size} 字节，超过允许的 {cap} 字节（STUDIO_MAX_UNCOMPRESSED_BYTES）；它可能是压缩炸弹，因此未读取。",
     "{path}, line {lineno}: {problem}.": "{path} 第 {lineno} 行：{problem}。",
     "{path}, line {lineno}: {problem}; expected one JSON object per line.": "{path} 第 {lineno} 行：{problem}；应为每行一个 JSON 对象。",
+    "{path}, line {lineno}: a JSON {kind} is not an object; expected one JSON object per line.": "{path} 第 {lineno} 行：JSON {kind} 不是对象；应为每行一个 JSON 对象。",
     "{path}, line {lineno}: not valid JSON: {msg} (column {colno}); expected one JSON object per line.": "{path} 第 {lineno} 行：不是有效的 JSON：{msg}（第 {colno} 列）；应为每行一个 JSON 对象。",
     "{path}, line {lineno}: nested more than {max_depth} levels deep (STUDIO_MAX_JSON_DEPTH); expected flat records.": "{path} 第 {lineno} 行：嵌套超过 {max_depth} 层（STUDIO_MAX_JSON_DEPTH）；应为扁平记录。",
     # --- LLM answers (core/builder/llm.py; the other LLMError messages are above)

@@ -27,8 +27,8 @@ from core.builder.llm import LLMConfig
 from core.builder.llm_queries import generate_queries_llm
 from core.builder.pseudo_queries import pseudo_queries, simcse_rows
 from core.builder.roundtrip import DROPPED_FILE, RETRIEVERS, check_k, check_retriever, roundtrip_filter
-from core.builder.rows import save_jsonl
 from core.errors import ConfigError, DataError
+from core.jsonl import write_jsonl
 from core.paths import atomic_write_json
 from core.progress import Progress, ProgressFn
 
@@ -108,7 +108,7 @@ def build_dataset(
                      tokenizer=options.tokenizer, progress=progress)
     if not passages:
         raise DataError("The documents contain no text after cleaning (check the patterns to remove).")
-    save_jsonl((p.to_dict() for p in passages), out / PASSAGES_FILE)
+    write_jsonl((p.to_dict() for p in passages), out / PASSAGES_FILE)
 
     generation = None
     if options.mode == "llm":
@@ -128,8 +128,8 @@ def build_dataset(
         rt = roundtrip_filter(rows, passages, retriever=options.roundtrip, k=options.roundtrip_k, model=rt_model,
                               progress=progress)
         rows, roundtrip = rt.kept, rt.to_dict()
-        save_jsonl(rt.dropped, out / DROPPED_FILE)
-    save_jsonl(rows, out / PAIRS_FILE)
+        write_jsonl(rt.dropped, out / DROPPED_FILE)
+    write_jsonl(rows, out / PAIRS_FILE)
 
     report = {
         "documents": len(documents),

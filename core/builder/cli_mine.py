@@ -84,7 +84,7 @@ def _beside(out: Path, suffix: str) -> Path:
 
 
 def cmd_mine(args: argparse.Namespace) -> int:
-    from core.builder.export import export_qpn_jsonl
+    from core.builder.dataset_files import export_qpn_jsonl
     from core.builder.negatives import mine_negatives
     from core.paths import atomic_write_json
 
@@ -136,7 +136,7 @@ def _read_passages(path: Path) -> list[str]:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from core.builder.clean import CleanConfig, clean_rows
-    from core.builder.export import export_qpn_jsonl
+    from core.builder.dataset_files import export_qpn_jsonl
     from core.paths import atomic_write_json
 
     rows = read_rows(args.inp, _mapping(args.map))
@@ -161,7 +161,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    from core.builder.export import write_splits
+    from core.builder.dataset_files import write_splits
     from core.builder.split import parse_ratios, split_rows
 
     rows = read_rows(args.inp, _mapping(args.map))
@@ -178,7 +178,7 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from core.builder.export import export_qpn_jsonl, export_st_table
+    from core.builder.dataset_files import export_qpn_jsonl, export_st_table
 
     rows = read_rows(args.inp, _mapping(args.map))
     if args.format == "qpn":

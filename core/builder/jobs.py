@@ -13,7 +13,6 @@ record; the report's counts cover every job's latest record, so a resumed run re
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 import time
@@ -25,8 +24,9 @@ from typing import Any
 
 from core.builder.chunking import Passage
 from core.builder.llm import LLMClient, LLMConfig, LLMError, imap_unordered
-from core.builder.rows import load_jsonl, norm_key
+from core.builder.rows import norm_key
 from core.errors import ConfigError
+from core.jsonl import dumps_line, read_jsonl
 from core.progress import ProgressFn, Tracker
 
 
@@ -90,7 +90,7 @@ def read_records(out_path: Path) -> dict[str, dict]:
     """Latest record per key from an append log (a torn last line is ignored)."""
     latest: dict[str, dict] = {}
     if out_path.exists():
-        for rec in load_jsonl(out_path, tolerant=True):
+        for rec in read_jsonl(out_path, tolerant=True):
             if "key" in rec:
                 latest[str(rec["key"])] = rec
     return latest
@@ -166,7 +166,7 @@ def run_jobs(
                 rec = {"key": job.key, **job.meta, "n_requested": n, **rec,
                        "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}
                 with write_lock:
-                    log.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    log.write(dumps_line(rec))
                     log.flush()
                     os.fsync(log.fileno())
                 records[job.key] = rec

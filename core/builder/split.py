@@ -8,7 +8,7 @@
   value count as their own one-row group. Row order inside each split follows the input order.
   Without ``group_by``, each split with a positive ratio gets at least one row when there are enough rows
   (``split_sizes``); ``empty_split_warnings(parts, ratios)`` words any split that is still empty.
-- ``build_retrieval_set(splits, split="test") -> RetrievalSet``: ``corpus`` = every passage (positives and
+- ``build_retrieval_set(splits, split="test") -> RetrievalSet`` (``core.data.retrieval``): ``corpus`` = every passage (positives and
   negatives) of every split, deduplicated by text, ids ``d0, d1, ...`` in first-seen order; ``queries`` and
   ``qrels`` (``{qid: {docid: 1}}``, one entry per positive) from the chosen split, ids ``q0, q1, ...``.
 """
@@ -18,24 +18,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from core.builder.clean import as_records, like_input
+from core.data.retrieval import RetrievalSet  # noqa: F401  (re-exported: the one retrieval-set type)
 from core.errors import ConfigError, DataError
-
-
-@dataclass
-class RetrievalSet:
-    """An IR evaluation set: ``corpus`` {doc id: text}, ``queries`` {query id: text}, ``qrels``
-    {query id: {doc id: relevance}}; ``titles`` {doc id: title} when known."""
-
-    corpus: dict[str, str]
-    queries: dict[str, str]
-    qrels: dict[str, dict[str, int]]
-    titles: dict[str, str] = field(default_factory=dict)
 
 
 def _names_for(ratios: Sequence[float], names: Sequence[str] | None) -> list[str]:

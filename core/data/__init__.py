@@ -8,7 +8,8 @@ Public API:
 - ``load_data(path, format=None, mapping=None, sheet=None, score_range=None, label_names=None, progress=None, header=None) -> LoadedData``
 - ``qpn_to_rows(data, neg_nums=7, seed=42, prompt=None, keep_row=False) -> DataFrame``
 - ``to_dataset(loaded, columns=None) -> datasets.Dataset``
-- dataclasses ``LoadedData``, ``Detection``, ``Issue``
+- dataclasses ``LoadedData``, ``Detection``, ``Issue``, ``RetrievalSet`` (corpus / queries / qrels: the one
+  retrieval-set type; ``core.data.beir.read_beir(folder, split)`` reads a BEIR folder into it)
 """
 
 from core.data.formats import FORMATS, Detection, detect_format
@@ -16,6 +17,7 @@ from core.data.issues import Issue
 from core.data.loader import LoadedData, load_data, to_dataset
 from core.data.qpn import qpn_to_rows
 from core.data.readers import read_table
+from core.data.retrieval import RetrievalSet
 
 __all__ = [
     "FORMATS",
@@ -25,6 +27,7 @@ __all__ = [
     "detect_format",
     "load_data",
     "qpn_to_rows",
+    "RetrievalSet",
     "read_table",
     "to_dataset",
 ]

@@ -1,30 +1,21 @@
 """Read a BEIR-layout folder: ``corpus.jsonl`` ({_id, title, text}), ``queries.jsonl`` ({_id, text, ...}),
 ``qrels/<split>.tsv`` (``query-id<TAB>corpus-id<TAB>score``, with or without a header; TREC 4-column lines too).
 
-``read_beir(folder, split=None) -> BeirFiles`` is the one reader behind the builder's round trip
-(``core.builder.export.load_beir``) and the evaluation sets (``core.evaluation.load_beir``). ``split`` None
+``read_beir(folder, split=None) -> core.data.retrieval.RetrievalSet`` is the one reader behind the builder's round trip
+(``core.builder.dataset_files.load_beir``) and the evaluation sets (``core.evaluation.load_beir``). ``split`` None
 picks the only qrels file, else test > dev > validation > all. Errors name the file and line.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from core.data.readers import jsonl_line, limit
+from core.data.readers import limit
+from core.data.retrieval import RetrievalSet
 from core.errors import DataError
-
-
-@dataclass
-class BeirFiles:
-    corpus: dict[str, str]  # id -> text (title kept apart)
-    titles: dict[str, str]  # id -> title, only where non-empty
-    queries: dict[str, str]
-    query_meta: dict[str, dict] = field(default_factory=dict)  # extra query fields (ticker, lang...)
-    qrels: dict[str, dict[str, int]] = field(default_factory=dict)
-    qrels_path: Optional[Path] = None
+from core.jsonl import iter_jsonl
 
 
 def read_jsonl_records(path: Path) -> list[dict]:
@@ -32,20 +23,10 @@ def read_jsonl_records(path: Path) -> list[dict]:
     if not path.is_file():
         raise DataError(f"{path} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
     rows = []
-    max_depth = int(limit("MAX_JSON_DEPTH"))
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            obj, problem, _ = jsonl_line(line, max_depth)
-            if problem is not None and problem.startswith("not valid JSON"):
-                raise DataError(f"{path}, line {lineno}: {problem}; expected one JSON object per line.")
-            if problem is not None and "nested" in problem:
-                raise DataError(f"{path}, line {lineno}: {problem}.")
-            if not isinstance(obj, dict) or "_id" not in obj:
-                raise DataError(f"{path}, line {lineno}: expected a JSON object with an '_id' field.")
-            rows.append(obj)
+    for lineno, obj in iter_jsonl(path, max_depth=int(limit("MAX_JSON_DEPTH"))):
+        if not isinstance(obj, dict) or "_id" not in obj:
+            raise DataError(f"{path}, line {lineno}: expected a JSON object with an '_id' field.")
+        rows.append(obj)
     return rows
 
 
@@ -90,7 +71,7 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     return qrels
 
 
-def read_beir(folder: str | Path, split: Optional[str] = None) -> BeirFiles:
+def read_beir(folder: str | Path, split: Optional[str] = None) -> RetrievalSet:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"The BEIR folder '{folder}' does not exist.")
@@ -108,4 +89,4 @@ def read_beir(folder: str | Path, split: Optional[str] = None) -> BeirFiles:
         if extra:
             meta[qid] = extra
     path = qrels_file(folder, split)
-    return BeirFiles(corpus, titles, queries, meta, read_qrels(path), path)
+    return RetrievalSet(corpus=corpus, queries=queries, qrels=read_qrels(path), titles=titles, query_meta=meta, qrels_path=path)

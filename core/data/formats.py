@@ -20,6 +20,21 @@ from typing import Any, Optional
 
 import pandas as pd
 
+from core.data.vocabulary import (  # noqa: F401  (re-exported: the column vocabulary lives in a leaf module)
+    FIRST_NAMES,
+    LABEL_NAMES,
+    NEGATIVE_NAMES,
+    NLI_LABELS,
+    NO_MAJORITY,
+    QPN_EXTRA_NAMES,
+    QPN_NEG_NAMES,
+    QPN_POS_NAMES,
+    SCORE_NAMES,
+    SECOND_NAMES,
+    is_number,
+    known_column_names,
+    norm_name,
+)
 from core.errors import DataError
 
 FORMATS: dict[str, dict] = {
@@ -79,30 +94,6 @@ FORMATS: dict[str, dict] = {
     },
 }
 
-# Column-name synonyms, normalised (lower case, spaces/dashes -> "_"), in priority order.
-FIRST_NAMES = [
-    "anchor", "query", "question", "sentence1", "sentence_1", "s1", "text1", "text_1", "premise", "sentence_a",
-    "sent1", "q", "text", "source", "input", "问题", "查询", "问句", "句子1", "文本1", "文本",
-]
-SECOND_NAMES = [
-    "positive", "pos", "positive_text", "passage", "context", "document", "doc", "content", "sentence2",
-    "sentence_2", "s2", "text2", "text_2", "hypothesis", "sentence_b", "sent2", "scored_text", "answer",
-    "response", "target", "正例", "正样本", "段落", "文档", "句子2", "文本2", "答案", "回答",
-]
-NEGATIVE_NAMES = ["negative", "neg", "hard_negative", "negative_text", "hard_neg", "negative_1", "负例", "负样本"]
-SCORE_NAMES = ["score", "similarity", "similarity_score", "relatedness_score", "relatedness", "sim", "分数", "得分", "相似度"]
-LABEL_NAMES = ["label", "gold_label", "entailment_label", "labels", "class", "category", "y", "标签", "类别"]
-QPN_POS_NAMES = ["pos", "positive", "positives", "pos_list", "positive_passages"]
-QPN_NEG_NAMES = ["neg", "negative", "negatives", "neg_list", "hard_negatives", "negative_passages"]
-QPN_EXTRA_NAMES = {
-    "pos_scores": ["pos_scores", "positive_scores", "scores"],
-    "neg_scores": ["neg_scores", "negative_scores"],
-    "prompt": ["prompt", "prompt_for_query", "query_prompt", "instruction"],
-    "type": ["type", "task_type"],
-}
-NLI_LABELS = ["entailment", "neutral", "contradiction"]
-NO_MAJORITY = {"-"}
-
 # role aliases: any of these names, given in a user mapping, means the canonical role of the chosen format
 ROLE_ALIASES = {
     "first": {"anchor", "sentence1", "text", "query", "question", "s1"},
@@ -121,15 +112,6 @@ FORMAT_ROLES = {  # canonical role name per generic role
 }
 ALIASES = {"scored": "scored_pair", "labeled_pair": "labelled_pair", "labeled_sentence": "labelled_sentence",
            "pairs": "pair", "triplets": "triplet", "query_pos_neg": "qpn"}
-
-
-def known_column_names() -> set[str]:
-    """Every column name the detector recognises (normalised), used to spot header rows."""
-    names = set(FIRST_NAMES + SECOND_NAMES + NEGATIVE_NAMES + SCORE_NAMES + LABEL_NAMES + QPN_POS_NAMES + QPN_NEG_NAMES)
-    for v in QPN_EXTRA_NAMES.values():
-        names.update(v)
-    names.update({"id", "idx", "split", "genre", "sid", "pair_id", "qid", "pid", "title", "ticker"})
-    return names
 
 
 @dataclass
@@ -174,8 +156,6 @@ def _is_empty(v: Any) -> bool:
 
 def profile_column(values: pd.Series) -> str:
     """Classify sample values: ``"list"``, ``"number"``, ``"words"`` (a small repeated set), ``"text"`` or ``"empty"``."""
-    from core.data.readers import is_number
-
     vals = [v for v in values.tolist() if not _is_empty(v)]
     if not vals:
         return "empty"
@@ -198,8 +178,6 @@ def profile_column(values: pd.Series) -> str:
 
 def _mostly_numbers(values: pd.Series) -> bool:
     """True when at least half of the non-empty values are numbers (a score column with a few bad cells)."""
-    from core.data.readers import is_number
-
     vals = [v for v in values.tolist() if not _is_empty(v)]
     return bool(vals) and sum(is_number(v) for v in vals) >= 0.5 * len(vals)
 
@@ -216,8 +194,6 @@ def score_or_label(values: pd.Series, name_hint: str = "") -> tuple[str, str]:
     Floats (any range) -> scored_pair. Integers: a score-like column name, or more than 3 distinct values
     (e.g. 0..5) -> scored_pair; at most 3 distinct values (0/1, 0/1/2) -> labelled_pair. Words -> labelled_pair.
     """
-    from core.data.readers import is_number
-
     vals = [v for v in values.tolist() if not _is_empty(v) and not (isinstance(v, str) and v.strip() in NO_MAJORITY)]
     nums = [float(v) for v in vals if is_number(v)]
     if vals and len(nums) >= 0.5 * len(vals):
@@ -243,8 +219,6 @@ def _columns(df: pd.DataFrame) -> list[str]:
 
 
 def _by_name(cols: list[str], names: list[str], exclude: set[str], kinds: dict[str, str], want: set[str]) -> Optional[str]:
-    from core.data.readers import norm_name
-
     normed = {}
     for c in cols:
         normed.setdefault(norm_name(c), c)
@@ -256,8 +230,6 @@ def _by_name(cols: list[str], names: list[str], exclude: set[str], kinds: dict[s
 
 
 def _all_by_name(cols: list[str], names: list[str], exclude: set[str], kinds: dict[str, str], want: set[str]) -> list[str]:
-    from core.data.readers import norm_name
-
     order = {n: i for i, n in enumerate(names)}
     hits = [c for c in cols if norm_name(c) in order and c not in exclude and kinds.get(c) in want]
     return sorted(hits, key=lambda c: order[norm_name(c)])

@@ -53,7 +53,6 @@ import gzip
 import io
 import json
 import os
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
@@ -61,7 +60,9 @@ from typing import Any, Optional
 import pandas as pd
 
 from core.data.issues import Issue
+from core.data.vocabulary import is_number, known_column_names, norm_name  # noqa: F401  (is_number, norm_name re-exported)
 from core.errors import DataError
+from core.jsonl import deep_message, parse_line, too_deep
 
 csv.field_size_limit(2**31 - 1)
 
@@ -106,27 +107,6 @@ _SUFFIX_KIND = {
 }
 # Suffixes whose files usually have no header row (senteval_cn style ``s1<TAB>s2<TAB>label``).
 _HEADERLESS_BY_DEFAULT = {".txt", ".data"}
-_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
-
-
-def _known_column_names() -> set[str]:
-    from core.data.formats import known_column_names
-
-    return known_column_names()
-
-
-def norm_name(name: Any) -> str:
-    """Normalise a column name for matching: lower case, spaces and dashes as ``_``, trimmed."""
-    return re.sub(r"[\s\-]+", "_", str(name).strip().lstrip("\ufeff").lower())
-
-
-def is_number(value: Any) -> bool:
-    """True for ints/floats (not NaN, not bool) and for strings that spell a number."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        return value == value  # NaN is not a usable number
-    return isinstance(value, str) and bool(_NUMBER.match(value))
 
 
 def file_kind(path: str | os.PathLike) -> tuple[str, str, bool]:
@@ -326,7 +306,7 @@ def looks_like_header(first: list[Any], rest: list[list[Any]], default: bool) ->
     Otherwise ``default`` (True for CSV/TSV/Excel, False for .txt/.data).
     """
     cells = ["" if c is None else str(c) for c in first]
-    known = _known_column_names()
+    known = known_column_names()
     if any(norm_name(c) in known for c in cells if c.strip()):
         return True
     if cells and is_number(first[-1]):
@@ -429,39 +409,6 @@ def _json_error(name: str, row: int, err: json.JSONDecodeError) -> DataError:
                      [Issue(name, row, None, f"not valid JSON: {err.msg} (column {err.colno})", "error", "bad_json")])
 
 
-def _too_deep(obj: Any, max_depth: int) -> bool:
-    """True when lists/objects in ``obj`` nest more than ``max_depth`` levels (checked without recursion)."""
-    stack = [(obj, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > max_depth:
-            return True
-        children = value.values() if isinstance(value, dict) else value
-        for child in children:
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return False
-
-
-def _deep_message(max_depth: int) -> str:
-    return f"nested more than {max_depth} levels deep (STUDIO_MAX_JSON_DEPTH); expected flat records"
-
-
-def jsonl_line(line: str, max_depth: int) -> tuple[Any, Optional[str], str]:
-    """Parse one JSON line: ``(object, None, "")`` or ``(None, problem, kind)``."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as err:
-        return None, f"not valid JSON: {err.msg} (column {err.colno})", "bad_json"
-    except RecursionError:
-        return None, _deep_message(max_depth), "json_too_deep"
-    if not isinstance(obj, dict):
-        return None, f"is a JSON {type(obj).__name__}, expected an object like {{\"query\": ..., \"positive\": ...}}", "bad_json"
-    if _too_deep(obj, max_depth):
-        return None, _deep_message(max_depth), "json_too_deep"
-    return obj, None, ""
-
-
 def _read_jsonl(text: str, name: str) -> pd.DataFrame:
     """One JSON object per line. A bad line is an error issue naming it and the good lines are read; the file
     is refused when no good line remains or more than ``MAX_BAD_LINE_SHARE`` of the lines are bad."""
@@ -470,7 +417,7 @@ def _read_jsonl(text: str, name: str) -> pd.DataFrame:
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        obj, problem, kind = jsonl_line(line, max_depth)
+        obj, problem, kind = parse_line(line, max_depth)
         if problem is not None:
             bad.append(Issue(name, lineno, None, problem, "error", kind))
             continue
@@ -515,9 +462,9 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
             return _read_jsonl(text, name)
         raise DataError(f"{name} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}.") from None
     except RecursionError:
-        raise DataError(f"{name} is {_deep_message(max_depth)}.") from None
-    if isinstance(obj, (dict, list)) and _too_deep(obj, max_depth):
-        raise DataError(f"{name} is {_deep_message(max_depth)}.")
+        raise DataError(f"{name} is {deep_message(max_depth)}.") from None
+    if isinstance(obj, (dict, list)) and too_deep(obj, max_depth):
+        raise DataError(f"{name} is {deep_message(max_depth)}.")
     if isinstance(obj, dict):
         lists = {k: v for k, v in obj.items() if isinstance(v, list)}
         record_lists = {k: v for k, v in lists.items() if v and all(isinstance(x, dict) for x in v)}

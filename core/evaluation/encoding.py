@@ -20,6 +20,7 @@ import numpy as np
 
 from core.errors import ModelSourceError
 from core.progress import ProgressFn, Tracker
+from core.run_folder import BEST_DIR, FINAL_DIR
 
 CORPUS_PROMPT_NAMES = ("document", "passage", "corpus")
 ENCODE_CHUNK = 256  # texts per progress report at most
@@ -57,7 +58,7 @@ def model_label(spec: Any) -> str:
     text = str(spec).rstrip("/\\")
     p = Path(text)
     if p.exists():
-        if p.name in {"final", "best", "model"} or p.name.startswith("checkpoint-"):
+        if p.name in {FINAL_DIR, BEST_DIR, "model"} or p.name.startswith("checkpoint-"):
             return f"{p.parent.name}/{p.name}"
         return p.name or text
     return text

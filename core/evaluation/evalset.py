@@ -1,6 +1,6 @@
 """Evaluation sets.
 
-- ``EvalSet``: retrieval set: ``corpus`` {doc_id: text}, ``queries`` {query_id: text}, ``qrels``
+- ``EvalSet`` (a ``core.data.retrieval.RetrievalSet``): ``corpus`` {doc_id: text}, ``queries`` {query_id: text}, ``qrels``
   {query_id: {doc_id: relevance>0}}, optional ``negatives`` {query_id: [doc_id]} (mined hard negatives) and
   ``triplets`` [(anchor, positive, negative)] (for triplet accuracy).
 - ``PairEvalSet``: scored pairs (``sentence1``, ``sentence2``, ``scores``), labelled pairs (``labels`` 0/1)
@@ -20,20 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.data.retrieval import RetrievalSet
 from core.errors import ConfigError, DataError
 
 
 @dataclass
-class EvalSet:
-    """A retrieval evaluation set (see module docstring). Only queries with at least one relevant passage count."""
+class EvalSet(RetrievalSet):
+    """A retrieval evaluation set: the one retrieval-set type (``core.data.retrieval.RetrievalSet``) with a name,
+    mined negatives and triplets (see module docstring). Only queries with at least one relevant passage count."""
 
-    corpus: dict[str, str]
-    queries: dict[str, str]
-    qrels: dict[str, dict[str, int]]
     name: str = ""
     negatives: dict[str, list[str]] = field(default_factory=dict)
     triplets: list[tuple[str, str, str]] = field(default_factory=list)
-    query_meta: dict[str, dict] = field(default_factory=dict)
 
     kind = "retrieval"
 
@@ -263,11 +261,9 @@ def load_beir(folder: str | Path, split: str | None = None) -> EvalSet:
 
     folder = Path(folder)
     files = read_beir(folder, split)
-    corpus = {d: (f"{files.titles[d].strip()} {t.strip()}".strip() if d in files.titles else t.strip())
-              for d, t in files.corpus.items()}
     queries = {q: t.strip() for q, t in files.queries.items()}
-    return EvalSet(corpus=corpus, queries=queries, qrels=files.qrels, name=f"{folder.name}/{files.qrels_path.stem}",
-                   query_meta=files.query_meta)
+    return EvalSet(corpus=files.titled_corpus(), queries=queries, qrels=files.qrels,
+                   name=f"{folder.name}/{files.qrels_path.stem}", query_meta=files.query_meta, qrels_path=files.qrels_path)
 
 
 def is_beir_folder(path: str | Path) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from core.errors import ConfigError, StudioError
+from core.run_folder import CONFIG_FILE
 
 
 def training_passages(path: str, format: Optional[str] = None, mapping: Optional[dict] = None,
@@ -34,7 +35,7 @@ def training_passages(path: str, format: Optional[str] = None, mapping: Optional
 def run_training_passages(run_dir: str | Path) -> Optional[set[str]]:
     from core.training import TrainConfig
 
-    cfg_path = Path(run_dir) / "config.yaml"
+    cfg_path = Path(run_dir) / CONFIG_FILE
     if not cfg_path.is_file():
         return None
     try:

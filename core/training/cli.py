@@ -11,6 +11,7 @@ import json
 import shlex
 
 from core.errors import ConfigError
+from core.run_folder import CONFIG_FILE, EVENTS_FILE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,26 +21,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="YAML config (see core/training/config.py)")
     p.add_argument("--run-dir", help="run folder (default: runs/<name>); with --resume, the run to continue")
     p.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
-    p.add_argument("--data", nargs="+", help="training data file(s) (used when no --config is given)")
-    p.add_argument("--validation", nargs="+", default=[], help="validation file(s); default: split from --data")
-    p.add_argument("--format", help="data format override (pair, triplet, scored_pair, labelled_pair, labelled_sentence, qpn)")
-    p.add_argument("--model", default=None, help="model source: minilm, multilingual-e5-small, a folder or a Hub id")
-    p.add_argument("--loss", help="loss name (default: the best one for the format)")
-    p.add_argument("--strategy", help="training strategy: full, bitfit, prefix, freeze, lora")
-    p.add_argument("--epochs", type=float)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--max-steps", type=int)
-    p.add_argument("--recipe", choices=("auto", "plain"),
-                   help="auto (default): fill every setting not given from the data and the model, each with a "
-                        "reason in the run's 'recipe' event; plain: a plain sentence-transformers script's settings")
-    p.add_argument("--hard-negatives", choices=("mined", "off"),
-                   help=_help("data", "hard_negatives"))
-    p.add_argument("--model-selection", choices=("auto", "off"),
-                   help="auto: with no --model, score the bundled models covering the data's language on the "
-                        "validation queries and start from the winner (python -m core select); off (default): "
-                        "the data's language picks the model")
-    p.add_argument("--name", help="run name (folder name, sanitised)")
+    # Flags that set a config field take their help from the field (core/training/config.py).
+    p.add_argument("--data", nargs="+", help=_help("data.train") + " Used when no --config is given.")
+    p.add_argument("--validation", nargs="+", default=[], help=_help("data.validation"))
+    p.add_argument("--format", help=_help("data.format"))
+    p.add_argument("--model", default=None, help=_help("model"))
+    p.add_argument("--loss", help=_help("loss.name"))
+    p.add_argument("--strategy", help=_help("strategy.name"))
+    p.add_argument("--epochs", type=float, help=_help("hyper.epochs"))
+    p.add_argument("--batch-size", type=int, help=_help("hyper.batch_size"))
+    p.add_argument("--lr", type=float, help=_help("hyper.learning_rate"))
+    p.add_argument("--max-steps", type=int, help=_help("hyper.max_steps"))
+    p.add_argument("--recipe", choices=("auto", "plain"), help=_help("recipe"))
+    p.add_argument("--hard-negatives", choices=("mined", "off"), help=_help("data.hard_negatives"))
+    p.add_argument("--model-selection", choices=("auto", "off"), help=_help("model_selection"))
+    p.add_argument("--name", help=_help("name"))
     p.add_argument("--write-config", help="only write the resulting config YAML here and exit")
     p.set_defaults(func=cmd_train)
 
@@ -87,15 +83,20 @@ def command_line(cfg) -> str:
     return flags + "\n\n" + note
 
 
-def _help(section: str, name: str) -> str:
-    """A config field's help text (``field(metadata={"help": ...})`` in core/training/config.py)."""
-    import dataclasses
+# The flags above that set a config field, as (flag, config key): the CLI help comes from that field.
+FLAG_KEYS = (("--data", "data.train"), ("--validation", "data.validation"), ("--format", "data.format"),
+             ("--model", "model"), ("--loss", "loss.name"), ("--strategy", "strategy.name"),
+             ("--epochs", "hyper.epochs"), ("--batch-size", "hyper.batch_size"), ("--lr", "hyper.learning_rate"),
+             ("--max-steps", "hyper.max_steps"), ("--recipe", "recipe"), ("--hard-negatives", "data.hard_negatives"),
+             ("--name", "name"))
 
-    from core.training import config as C
 
-    owner = {"data": C.DataConfig, "hyper": C.HyperParams, "eval": C.EvalConfig}[section]
-    text = next(f.metadata.get("help", "") for f in dataclasses.fields(owner) if f.name == name)
-    return text.replace("%", "%%")  # argparse formats help with %
+def _help(key: str) -> str:
+    """Config key ``key``'s help text (``field(metadata={"help": ...})`` in core/training/config.py), escaped for
+    argparse (which formats help with %)."""
+    from core.training.config import field_help
+
+    return field_help(key).replace("%", "%%")
 
 
 def _config_from_args(args):
@@ -104,8 +105,8 @@ def _config_from_args(args):
 
     if args.config:
         cfg = TrainConfig.load(args.config)
-    elif args.run_dir and (run_dir_arg(args.run_dir) / "config.yaml").exists():
-        cfg = TrainConfig.load(run_dir_arg(args.run_dir) / "config.yaml")
+    elif args.run_dir and (run_dir_arg(args.run_dir) / CONFIG_FILE).exists():
+        cfg = TrainConfig.load(run_dir_arg(args.run_dir) / CONFIG_FILE)
     elif args.data:
         cfg = TrainConfig()
         cfg.data.train = list(args.data)
@@ -154,7 +155,7 @@ def _train(args) -> int:
     cfg = _config_from_args(args)
     run_dir = run_dir_arg(args.run_dir) if args.run_dir else run_path(safe_name(cfg.name, default="run"))
     # Rank 0 alone decides (the others would see its first event); a launcher stops every rank if it refuses.
-    if is_main_process() and not args.resume and (run_dir / "events.jsonl").exists() and not args.run_dir:
+    if is_main_process() and not args.resume and (run_dir / EVENTS_FILE).exists() and not args.run_dir:
         raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
     print(f"run folder: {run_dir}")
     status = run_training(cfg, run_dir, resume=args.resume, exits_after=True)

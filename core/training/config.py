@@ -28,95 +28,112 @@ from core.secrets import refuse_secrets
 HARD_NEGATIVES = ("mined", "off")  # data.hard_negatives (None: the recipe decides)
 
 
+def _f(default: Any = dataclasses.MISSING, help: str = "", factory: Any = dataclasses.MISSING) -> Any:
+    """A config field with its help text (read by ``field_help``: the CLI flags and the docs)."""
+    if factory is not dataclasses.MISSING:
+        return field(default_factory=factory, metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass
 class DataConfig:
     """Training data. ``train`` files are read with ``core.data.load_data``; the validation set comes from
     ``validation`` files or, when none are given, from ``split`` of the training data (grouped by ``group_by``,
     default: the query/anchor text, so that no query straddles train and validation)."""
 
-    train: list[str] = field(default_factory=list)
-    format: Optional[str] = None
-    mapping: Optional[dict[str, str]] = None
-    validation: list[str] = field(default_factory=list)
-    test: list[str] = field(default_factory=list)
-    split: list[float] = field(default_factory=lambda: [0.9, 0.1, 0.0])
-    group_by: Optional[str] = None
-    # Hard negatives per row for query-pos-neg data: 1 (triplets) plus in-batch negatives is the
-    # sentence-transformers standard; every extra one adds a full text per row to each step on CPU.
-    neg_nums: int = 1
-    max_rows: Optional[int] = None
-    hard_negatives: Optional[str] = field(default=None, metadata={"help": (
+    train: list[str] = _f(factory=list, help="Training data file(s): CSV, TSV, JSON, JSONL, Parquet or Excel, any format "
+                          "the data tab detects.")
+    format: Optional[str] = _f(None, "Data format override (pair, triplet, scored_pair, labelled_pair, labelled_sentence, "
+                               "qpn); empty: detected from the columns.")
+    mapping: Optional[dict[str, str]] = _f(None, "Which file column plays which role, e.g. {anchor: question, positive: "
+                                           "answer}; empty: detected from the column names.")
+    validation: list[str] = _f(factory=list, help="Validation file(s); empty: a share of the training data (data.split).")
+    test: list[str] = _f(factory=list, help="Test file(s), held out of training and validation.")
+    split: list[float] = _f(factory=lambda: [0.9, 0.1, 0.0], help="Train / validation / test shares of the training "
+                            "data when no validation file is given (they sum to 1).")
+    group_by: Optional[str] = _f(None, "Column whose equal values stay in one split; empty: the query/anchor text, so no "
+                                 "query straddles train and validation.")
+    # 1 (triplets) plus in-batch negatives is the sentence-transformers standard; every extra one adds a full
+    # text per row to each step on CPU.
+    neg_nums: int = _f(1, "Hard negatives per row taken from query-pos-neg (qpn) data.")
+    max_rows: Optional[int] = _f(None, "Use at most this many training rows (seeded sample); empty: all.")
+    hard_negatives: Optional[str] = _f(None, (
         "Negatives for data that has none ((query, positive) pairs): 'mined' takes one per query with the base "
         "model from the training and knowledge-base passages, skipping candidates within 5% of the positive's "
-        "score as likely unlabelled answers; 'off' trains on in-batch negatives only; empty: the recipe decides.")})
-    corpus: Optional[str] = field(default=None, metadata={"help": (
+        "score as likely unlabelled answers; 'off' trains on in-batch negatives only; empty: the recipe decides."))
+    corpus: Optional[str] = _f(None, (
         "Knowledge-base passages (a corpus JSONL with 'text' per line, or a BEIR folder) added to the passages "
-        "validation queries search, so validation looks like retrieval over the real corpus.")})
-    # General-domain BEIR set for the forgetting check (a folder, or one holding general_<lang>/); None: env
-    # STUDIO_GENERAL_DIR, else <project root>/../shared/data/general_<lang>; "none" turns the check off.
-    general: Optional[str] = None
+        "validation queries search, so validation looks like retrieval over the real corpus."))
+    general: Optional[str] = _f(None, (
+        "General-domain BEIR set for the forgetting check (a folder, or one holding general_<lang>/); empty: env "
+        "STUDIO_GENERAL_DIR, else ../shared/data/general_<lang>; 'none' turns the check off."))
 
 
 @dataclass
 class LossConfig:
-    name: Optional[str] = None  # None: the default loss for the data format
-    params: dict[str, Any] = field(default_factory=dict)
-    matryoshka_dims: Optional[list[int]] = None
-    guide_model: Optional[str] = None  # GISTEmbed guide: a model source spec
+    name: Optional[str] = _f(None, "Loss name (core.losses); empty: the default loss for the data format.")
+    params: dict[str, Any] = _f(factory=dict, help="The loss's parameters, e.g. {scale: 20}; each loss lists its own.")
+    matryoshka_dims: Optional[list[int]] = _f(None, "Embedding sizes to train for as well (Matryoshka), e.g. [256, 128]; "
+                                              "empty: the full size only.")
+    guide_model: Optional[str] = _f(None, "Guide model for the GISTEmbed loss (a model source like 'model').")
 
 
 @dataclass
 class StrategyConfig:
-    name: str = "full"
-    params: dict[str, Any] = field(default_factory=dict)
+    name: str = _f("full", "Which weights train (core.strategies): full, bitfit, prefix, freeze, lora, staged.")
+    params: dict[str, Any] = _f(factory=dict, help="The strategy's parameters; each strategy lists its own.")
 
 
 @dataclass
 class HyperParams:
-    # None = left open: the run's recipe fills it from the data and the model (core/training/recipe.py).
-    epochs: Optional[float] = None
-    batch_size: Optional[int] = None
-    learning_rate: Optional[float] = None
-    warmup_ratio: Optional[float] = None
-    weight_decay: float = 0.01
-    lr_scheduler: str = "linear"
-    max_seq_length: Optional[int] = None  # None: keep the model's own
-    max_steps: int = -1
-    gradient_accumulation_steps: int = 1
-    bf16: str = "auto"  # "auto" (CUDA with bf16 support), "true", "false"
-    use_prompts: bool = True  # apply the model's query/passage prompts (e5) to the columns
+    # Empty (None) = left open: the run's recipe fills it from the data and the model (core/training/recipe.py).
+    epochs: Optional[float] = _f(None, "Passes over the training data; empty: the recipe decides.")
+    batch_size: Optional[int] = _f(None, "Rows per step (also the in-batch negatives per query); empty: the recipe decides.")
+    learning_rate: Optional[float] = _f(None, "Peak learning rate; empty: the recipe decides.")
+    warmup_ratio: Optional[float] = _f(None, "Share of the steps spent warming the learning rate up; empty: the recipe decides.")
+    weight_decay: float = _f(0.01, "AdamW weight decay.")
+    lr_scheduler: str = _f("linear", "Learning-rate schedule after warm-up (linear, cosine, cosine_with_restarts, "
+                           "polynomial, constant, constant_with_warmup, inverse_sqrt).")
+    max_seq_length: Optional[int] = _f(None, "Longest input in tokens (longer texts are cut); empty: the model's own.")
+    max_steps: int = _f(-1, "Stop after this many optimizer steps (-1: train for the given epochs).")
+    gradient_accumulation_steps: int = _f(1, "Batches added up before each optimizer step (a larger effective batch "
+                                          "in the same memory; in-batch negatives stay per batch).")
+    bf16: str = _f("auto", "Mixed precision in bfloat16: auto (on CUDA with bf16 support), true or false.")
+    use_prompts: bool = _f(True, "Apply the model's query/passage prompts (e5: 'query: ', 'passage: ') to the columns.")
 
 
 @dataclass
 class EvalConfig:
-    eval_steps: Optional[int] = None  # None: about 5 evaluations per run
-    metric_for_best: Optional[str] = None  # None: the evaluator's main metric (ndcg@10, spearman, ap, accuracy)
-    save_steps: Optional[int] = None  # None: same as eval_steps
-    save_total_limit: int = 2
-    max_eval_queries: int = 2000
-    max_eval_passages: int = field(default=20000, metadata={"help": (
+    eval_steps: Optional[int] = _f(None, "Evaluate every this many steps; empty: about 5 evaluations per run.")
+    metric_for_best: Optional[str] = _f(None, "Metric that picks best/; empty: the evaluator's main metric (ndcg@10, "
+                                        "spearman, ap, accuracy).")
+    save_steps: Optional[int] = _f(None, "Save a checkpoint every this many steps; empty: same as eval.eval_steps.")
+    save_total_limit: int = _f(2, "Checkpoints kept on disk (older ones are deleted).")
+    max_eval_queries: int = _f(2000, "Most validation queries evaluated (a seeded sample above this, for time).")
+    max_eval_passages: int = _f(20000, (
         "Most passages validation searches (training, validation and data.corpus passages; random distractors "
-        "are dropped above this, for time). Never below 2000 where the data has that many.")})
-    evaluate_base: bool = True
-    logging_steps: Optional[int] = None  # None: about 100 loss points per run
+        "are dropped above this, for time). Never below 2000 where the data has that many."))
+    evaluate_base: bool = _f(True, "Evaluate the base model before training, so every curve starts at the baseline.")
+    logging_steps: Optional[int] = _f(None, "Log the loss every this many steps; empty: about 100 loss points per run.")
 
 
 @dataclass
 class TrainConfig:
-    name: str = "run"
-    model: Optional[str] = None  # None: the recipe picks a model that covers the data's language
-    recipe: str = "auto"  # "auto": fill open settings from the data (core/training/recipe.py); "plain": ST defaults
-    model_selection: str = field(default="off", metadata={"help": (
-        "auto: when 'model' is empty, the recipe scores the bundled models that cover the data's language on the "
-        "validation queries (python -m core select) and starts from the winner; off: the data's language alone "
-        "picks the model.")})
-    data: DataConfig = field(default_factory=DataConfig)
-    loss: LossConfig = field(default_factory=LossConfig)
-    strategy: StrategyConfig = field(default_factory=StrategyConfig)
-    hyper: HyperParams = field(default_factory=HyperParams)
-    eval: EvalConfig = field(default_factory=EvalConfig)
-    seed: int = 42
-    trust_remote_code: bool = False
+    name: str = _f("run", "Run name; the run folder is runs/<name> (made safe for a folder name).")
+    model: Optional[str] = _f(None, "Model source: minilm, multilingual-e5-small, a folder or a Hub id; empty: the "
+                              "recipe picks one that covers the data's language.")
+    recipe: str = _f("auto", "How settings left empty are filled: auto from the data and the model, each with a "
+                     "reason in the run's 'recipe' event; plain: a plain sentence-transformers script's settings.")
+    model_selection: str = _f("off", "How an empty 'model' is filled. auto: the recipe scores the bundled models that cover "
+                              "the data's language on the validation queries (python -m core select) and starts "
+                              "from the winner; off: the data's language alone picks the model.")
+    data: DataConfig = _f(factory=DataConfig, help="Training, validation and test data.")
+    loss: LossConfig = _f(factory=LossConfig, help="The loss and its parameters.")
+    strategy: StrategyConfig = _f(factory=StrategyConfig, help="Which weights train.")
+    hyper: HyperParams = _f(factory=HyperParams, help="Optimisation settings.")
+    eval: EvalConfig = _f(factory=EvalConfig, help="Validation, checkpoints and logging.")
+    seed: int = _f(42, "Random seed (splits, sampling, initialisation).")
+    trust_remote_code: bool = _f(False, "Allow a model folder's own Python code to run when it is loaded.")
 
     # -- serialisation -------------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -447,6 +464,16 @@ def _check_relations(cfg: TrainConfig, where: str) -> None:
         validate_strategy_params(cfg.strategy.name, cfg.strategy.params)
     except ConfigError as err:
         raise ConfigError(f"{where}: 'strategy.params': {err}") from None
+
+
+def field_help(key: str) -> str:
+    """The help text of config key ``key`` (``"model"``, ``"data.hard_negatives"``, ``"hyper.learning_rate"``)."""
+    section, _, name = key.rpartition(".")
+    owner = _SECTIONS[section] if section else TrainConfig
+    for f in dataclasses.fields(owner):
+        if f.name == name:
+            return f.metadata.get("help", "")
+    raise KeyError(f"'{key}' is not a config key")
 
 
 def replace(cfg: TrainConfig, **changes) -> TrainConfig:

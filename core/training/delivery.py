@@ -32,9 +32,10 @@ from typing import Any, Optional
 from core.errors import StudioError
 from core.paths import atomic_write_json
 from core.progress import Progress, ProgressFn
+from core.run_folder import BEST_DIR, DELIVERED_DIR, DELIVERY_FILE, EV_DELIVERY, EV_LOG, EV_WARNING, FINAL_DIR
 
-DELIVERED = "delivered"
-DELIVERY_JSON = "delivery.json"
+DELIVERED = DELIVERED_DIR  # the names this module exported before core/run_folder.py
+DELIVERY_JSON = DELIVERY_FILE
 ALPHAS = (0.25, 0.5, 0.75)
 METRIC = "ndcg@10"
 GENERAL_ENV = "STUDIO_GENERAL_DIR"
@@ -330,12 +331,12 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     run_dir = Path(run_dir)
     base_model = base if hasattr(base, "state_dict") else load_model(str(base))
     cands = [Candidate("base", f"base model {base if isinstance(base, str) else 'as loaded'}", lambda: base_model)]
-    for name in ("best", "final"):
+    for name in (BEST_DIR, FINAL_DIR):
         if (run_dir / name).is_dir():
             cands.append(Candidate(name, f"{name}/", _loader(run_dir / name), path=run_dir / name))
     if len(cands) == 1:
         raise StudioError(f"The run '{run_dir.name}' has no saved model (no best/ or final/ folder) to deliver.")
-    tuned_name = "final" if (run_dir / "final").is_dir() else "best"
+    tuned_name = FINAL_DIR if (run_dir / FINAL_DIR).is_dir() else BEST_DIR
     tuned_model = next(c for c in cands if c.name == tuned_name).load()
     blends_skipped = None
     try:
@@ -392,7 +393,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     }
     atomic_write_json(run_dir / DELIVERY_JSON, record)
     if log is not None:
-        log.emit("delivery", delivered=chosen.name, is_base=record["is_base"], message=why, change=change,
+        log.emit(EV_DELIVERY, delivered=chosen.name, is_base=record["is_base"], message=why, change=change,
                  candidates={c.name: c.mean for c in cands}, general=gen)
     return record
 
@@ -404,17 +405,17 @@ def deliver_run(run_dir: Path, config: Any, evaluator: Any, log: Any) -> dict:
     warning (the run keeps its best/ and final/) and returns {}."""
     evalset = evalset_from_evaluator(evaluator) if evaluator is not None else None
     if evalset is None:
-        log.emit("log", message="No delivered model: the validation set is not a retrieval set, so best/ and final/ are kept as they are.")
+        log.emit(EV_LOG, message="No delivered model: the validation set is not a retrieval set, so best/ and final/ are kept as they are.")
         return {}
 
     def progress(p: Progress) -> None:
-        log.emit("log", message=p.message, stage=p.stage, done=p.done, total=p.total)
+        log.emit(EV_LOG, message=p.message, stage=p.stage, done=p.done, total=p.total)
 
     try:
         rec = deliver(run_dir, config.model, evalset, general=getattr(config.data, "general", None),
                       batch_size=config.hyper.batch_size, progress=progress, log=log)
     except Exception as err:  # the trained models stay usable; say why there is no delivered one
-        log.emit("warning", message=f"No delivered model could be chosen: {type(err).__name__}: {err}")
+        log.emit(EV_WARNING, message=f"No delivered model could be chosen: {type(err).__name__}: {err}")
         return {}
     return {"delivered": rec["delivered"], "delivery": rec["reason"], "delivery_change": rec["change"]}
 
@@ -427,7 +428,7 @@ BLEND_ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 def tuned_dir(run_dir: str | Path) -> Path:
     """The run's tuned model to blend with its base: ``final/``, else ``best/``."""
     run_dir = Path(run_dir)
-    for name in ("final", "best"):
+    for name in (FINAL_DIR, BEST_DIR):
         if (run_dir / name).is_dir():
             return run_dir / name
     raise StudioError(f"The run '{run_dir.name}' has no tuned model yet (no final/ or best/ folder); wait for it to finish.")

@@ -59,9 +59,8 @@ def row_passages(df: Optional[pd.DataFrame], fmt: str) -> list[str]:
 def corpus_passages(path: str | Path) -> list[str]:
     """Passages of a knowledge-base file: a BEIR folder (its ``corpus.jsonl``) or a JSONL file of objects with
     ``text`` (and optional ``title``), e.g. the Build tab's passages. Errors name the file and what was expected."""
-    import json
-
     from core.errors import DataError
+    from core.jsonl import iter_jsonl
 
     p = Path(path)
     if p.is_dir():
@@ -70,21 +69,14 @@ def corpus_passages(path: str | Path) -> list[str]:
         raise DataError(f"The config key data.corpus names '{path}', which does not exist "
                         "(expected a corpus JSONL file or a BEIR folder with corpus.jsonl).")
     out: list[str] = []
-    with open(p, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{p}, line {lineno}: not valid JSON ({err.msg}); expected one JSON object per line.") from None
-            text = obj.get("text") if isinstance(obj, dict) else None
-            if not isinstance(text, str):
-                raise DataError(f"{p}, line {lineno}: expected a JSON object with a 'text' field (data.corpus).")
-            title = obj.get("title") if isinstance(obj.get("title"), str) else ""
-            text = f"{title.strip()} {text.strip()}".strip()
-            if text:
-                out.append(text)
+    for lineno, obj in iter_jsonl(p):
+        text = obj.get("text") if isinstance(obj, dict) else None
+        if not isinstance(text, str):
+            raise DataError(f"{p}, line {lineno}: expected a JSON object with a 'text' field (data.corpus).")
+        title = obj.get("title") if isinstance(obj.get("title"), str) else ""
+        text = f"{title.strip()} {text.strip()}".strip()
+        if text:
+            out.append(text)
     return list(dict.fromkeys(out))
 
 

@@ -19,13 +19,28 @@ from pathlib import Path
 from typing import Any
 
 from core.paths import atomic_write_json
+from core.run_folder import (  # noqa: F401  (STOP_FILE, PID_FILE, OWNER_FILE, QUEUE_LOCK re-exported)
+    EV_BEST,
+    EV_DATA,
+    EV_EVAL,
+    EV_PARAMS,
+    EV_PHASE,
+    EV_PLAN,
+    EV_PROGRESS,
+    EV_RECIPE,
+    EV_STATUS,
+    EV_TRAIN,
+    EVENTS_FILE,
+    MESSAGE_EVENTS,
+    OWNER_FILE,
+    PID_FILE,
+    QUEUE_LOCK,
+    STATUS_FILE,
+    STOP_FILE,
+)
 
-EVENTS = "events.jsonl"
-STATUS = "status.json"
-STOP_FILE = "STOP"
-PID_FILE = "pid"  # the training child's pid, written by ``core.training.launch``
-OWNER_FILE = "owner.json"  # who started the run (``core.training.owners``): a user name or a hashed session id
-QUEUE_LOCK = ".queue.lock"  # in the runs folder: held while the training queue is read or advanced
+EVENTS = EVENTS_FILE  # the names this module exported before core/run_folder.py
+STATUS = STATUS_FILE
 FINAL_STATES = ("completed", "stopped", "failed")
 
 
@@ -87,7 +102,7 @@ class EventLog:
     def status(self, status: str, **fields: Any) -> None:
         """Record a status change both as an event and in ``status.json`` (merged with what is there)."""
         try:
-            self.emit("status", status=status, **fields)
+            self.emit(EV_STATUS, status=status, **fields)
         finally:  # status.json is kept current even when the events file cannot be written (disk full)
             self.update_status(status=status, pid=os.getpid(), **fields)
 
@@ -172,9 +187,9 @@ def fold_events(view: dict, events: list[dict]) -> dict:
     out.update(train=list(out["train"]), eval=list(out["eval"]), log=list(out["log"]))
     for ev in events:
         typ = ev.get("type")
-        if typ == "train" and isinstance(ev.get("loss"), (int, float)):
+        if typ == EV_TRAIN and isinstance(ev.get("loss"), (int, float)):
             out["train"].append((ev.get("step", 0), float(ev["loss"])))
-        elif typ == "eval":
+        elif typ == EV_EVAL:
             metrics = ev.get("metrics") or {}
             name = out.get("metric") or next(iter(metrics), None)
             out["metric"] = name
@@ -183,30 +198,30 @@ def fold_events(view: dict, events: list[dict]) -> dict:
             shown = [(k, v) for k, v in metrics.items() if not k.endswith(("_time", "runtime", "per_second"))]
             shown.sort(key=lambda kv: kv[0] != name)
             out["log"].append(f"eval step {ev.get('step')}: " + ", ".join(f"{k}={_num(v)}" for k, v in shown[:6]))
-        elif typ == "progress":
+        elif typ == EV_PROGRESS:
             out["progress"] = ev
-        elif typ == "phase":
+        elif typ == EV_PHASE:
             if out["phase"].get("phase") != ev.get("phase") and ev.get("phase") not in ("done",):
                 out["log"].append(f"phase: {ev.get('phase')}" + (f" ({ev['what']})" if ev.get("what") else ""))
             out["phase"] = ev
-        elif typ == "status":
+        elif typ == EV_STATUS:
             out["status"] = ev.get("status", "")
             out["log"].append(f"status: {out['status']}" + (f" ({ev['error']})" if ev.get("error") else ""))
-        elif typ == "plan":
+        elif typ == EV_PLAN:
             out["plan"] = ev
             if ev.get("main_metric"):
                 out["metric"] = ev["main_metric"]
             out["log"].append(f"plan: {ev.get('total_steps')} steps, loss {ev.get('loss')}, metric {ev.get('main_metric')}")
-        elif typ in ("log", "error", "warning"):
+        elif typ in MESSAGE_EVENTS:
             out["log"].append(f"{typ}: {ev.get('message', '')}")
-        elif typ == "recipe":
+        elif typ == EV_RECIPE:
             for c in ev.get("choices") or []:
                 out["log"].append(f"recipe {ev.get('recipe')}: {c.get('key')} = {c.get('value')} ({c.get('reason')})")
-        elif typ == "params":
+        elif typ == EV_PARAMS:
             out["log"].append(f"strategy {ev.get('strategy')}: {ev.get('trainable'):,} of {ev.get('total'):,} parameters trainable")
-        elif typ == "data":
+        elif typ == EV_DATA:
             out["log"].append(f"data: {ev.get('format')} {ev.get('counts')}")
-        elif typ == "best":
+        elif typ == EV_BEST:
             out["log"].append(f"best {ev.get('metric')} = {_num(ev.get('value'))} at step {ev.get('step')}")
     out["train"] = out["train"][-MAX_POINTS:]
     out["log"] = out["log"][-MAX_LOG:]

@@ -35,8 +35,9 @@ from typing import Optional
 
 from core.errors import StudioError
 from core.paths import atomic_write_text, run_path, runs_root, safe_name
+from core.run_folder import CONFIG_FILE, LOG_FILE, PID_FILE, QUEUE_LOCK
 from core.training.config import TrainConfig
-from core.training.events import FINAL_STATES, PID_FILE, QUEUE_LOCK, STOP_FILE, EventLog, read_status
+from core.training.events import FINAL_STATES, STOP_FILE, EventLog, read_status
 from core.training.owners import record_owner
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -155,7 +156,7 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
             raise StudioError(f"The run {run_dir.name} is already {shown}; stop it or wait for it to end before starting it again.")
     run_dir = run_dir if run_dir is not None else new_run_dir(config.name)
     run_dir.mkdir(parents=True, exist_ok=True)
-    config.save(run_dir / "config.yaml")
+    config.save(run_dir / CONFIG_FILE)
     record_owner(run_dir, owner)
     (run_dir / STOP_FILE).unlink(missing_ok=True)
     if allow_concurrent:
@@ -237,7 +238,7 @@ def _launch(run_dir: Path, resume: bool) -> None:
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     for secret in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY"):
         env.pop(secret, None)  # training needs no secret
-    log = open(run_dir / "train.log", "ab")
+    log = open(run_dir / LOG_FILE, "ab")
     try:
         proc = subprocess.Popen(cmd, cwd=str(PROJECT_ROOT), stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env, start_new_session=True)
@@ -295,7 +296,7 @@ def list_runs(root: Optional[Path] = None) -> list[RunInfo]:
     if not root.is_dir():
         return out
     for path in sorted(root.iterdir()):
-        if not path.is_dir() or not (path / "config.yaml").exists():
+        if not path.is_dir() or not (path / CONFIG_FILE).exists():
             continue
         try:
             run_path(path.name, root=root)  # a symlink out of the runs folder or an odd name is not a run

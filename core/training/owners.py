@@ -25,7 +25,7 @@ from typing import Optional
 
 from core.deployment import multi_user
 from core.paths import atomic_write_json, run_path, unknown_run
-from core.training.events import OWNER_FILE
+from core.run_folder import OWNER_FILE
 
 _SALT = "embedding-studio/run-owner/v1:"
 

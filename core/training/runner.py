@@ -27,13 +27,14 @@ from pathlib import Path
 from typing import Any, Optional
 
 from core.errors import StudioError
+from core.run_folder import BEST_DIR, CHECKPOINTS_DIR, CONFIG_FILE, FINAL_DIR
 from core.training.config import TrainConfig
 from core.training.events import STOP_FILE, EventLog, is_main_process
 from core.training.schedule import plan_steps
 
-CHECKPOINTS = "checkpoints"
-FINAL = "final"
-BEST = "best"
+CHECKPOINTS = CHECKPOINTS_DIR  # the names this module used before core/run_folder.py
+FINAL = FINAL_DIR
+BEST = BEST_DIR
 
 
 DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO)
@@ -229,7 +230,7 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False,
     log = EventLog(run_dir)
     if log.enabled:
         run_dir.mkdir(parents=True, exist_ok=True)
-        config.save(run_dir / "config.yaml")
+        config.save(run_dir / CONFIG_FILE)
         (run_dir / STOP_FILE).unlink(missing_ok=True)
     stopper = _Stopper()
     stopper.install()

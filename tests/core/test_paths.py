@@ -4,6 +4,7 @@ import pytest
 
 from core.errors import StudioError
 from core.paths import atomic_write_json, atomic_write_text, inside, safe_name
+from core.run_folder import CONFIG_FILE, STOP_FILE
 
 
 @pytest.mark.parametrize("raw", ["../../etc/passwd", "child/../run", "a\\b:c*?", "..", "/abs/path", "x\x00y", "CON/.."])
@@ -76,7 +77,7 @@ def test_run_path_gives_the_folder_inside_runs_root(tmp_runs):
     with pytest.raises(StudioError, match="no run named"):
         run_path("missing", must_exist=True)
     (runs_root() / "there").mkdir()
-    (runs_root() / "there" / "config.yaml").write_text("name: there\n")
+    (runs_root() / "there" / CONFIG_FILE).write_text("name: there\n")
     assert run_path("there", must_exist=True) == runs_root() / "there"
 
 
@@ -85,7 +86,7 @@ def test_run_path_refuses_a_symlink_out_of_the_runs_folder(tmp_runs, tmp_path):
 
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    (outside / "config.yaml").write_text("name: x\n")
+    (outside / CONFIG_FILE).write_text("name: x\n")
     (runs_root() / "link").symlink_to(outside, target_is_directory=True)
     with pytest.raises(StudioError, match="outside the runs folder"):
         run_path("link", must_exist=True)
@@ -95,7 +96,7 @@ def test_run_dir_arg_for_the_cli(tmp_runs, tmp_path):
     from core.paths import run_dir_arg, runs_root
 
     (runs_root() / "r1").mkdir()
-    (runs_root() / "r1" / "config.yaml").write_text("name: r1\n")
+    (runs_root() / "r1" / CONFIG_FILE).write_text("name: r1\n")
     assert run_dir_arg("r1", must_exist=True) == runs_root() / "r1"
     assert run_dir_arg(str(runs_root() / "r1")) == runs_root() / "r1"
     with pytest.raises(StudioError):
@@ -112,12 +113,12 @@ def test_cli_stop_goes_through_the_resolver(tmp_runs, tmp_path, capsys):
 
     outside = tmp_path / "outside"
     outside.mkdir()
-    (outside / "config.yaml").write_text("name: x\n")
+    (outside / CONFIG_FILE).write_text("name: x\n")
     (runs_root() / "link").symlink_to(outside, target_is_directory=True)
     for arg in ("link", str(runs_root() / "link"), "../outside", "missing"):
         assert main(["stop", arg]) == 2
         assert capsys.readouterr().err.startswith("error: ")
-    assert not (outside / "STOP").exists()
+    assert not (outside / STOP_FILE).exists()
     (runs_root() / "mine").mkdir()
-    (runs_root() / "mine" / "config.yaml").write_text("name: mine\n")
-    assert main(["stop", "mine"]) == 0 and (runs_root() / "mine" / "STOP").is_file()
+    (runs_root() / "mine" / CONFIG_FILE).write_text("name: mine\n")
+    assert main(["stop", "mine"]) == 0 and (runs_root() / "mine" / STOP_FILE).is_file()

@@ -1,4 +1,4 @@
-"""Checks on the bundled sample dataset in assets/sample (issue 5).
+"""Checks on the bundled sample dataset in assets/sample.
 
 The sample is what a newcomer opens first, so these tests guard its integrity: every file parses as UTF-8
 JSONL, counts sit in the documented ranges, every positive/negative is a real passage, negatives never equal

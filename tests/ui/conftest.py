@@ -36,7 +36,7 @@ def write_sample(folder: Path) -> Path:
     for name, part in splits.items():
         (folder / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
     # like assets/sample: a BEIR folder beside the splits (the whole corpus, test queries) for Evaluate/Compare
-    from core.builder.export import export_beir
+    from core.builder.dataset_files import export_beir
     from core.builder.split import build_retrieval_set
 
     export_beir(build_retrieval_set({"train": rows[:40], "validation": rows[40:50], "test": rows[50:]}), folder / "beir")

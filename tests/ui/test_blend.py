@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.run_folder import CONFIG_FILE, FINAL_DIR
+
 pytestmark = pytest.mark.timeout(900)  # setup trains a tiny run in-process
 
 
@@ -83,8 +85,8 @@ def test_blend_curve_and_export(client, blend_run, tmp_path):
     loaded = SentenceTransformer(str(folder), device="cpu")
     from core.training import TrainConfig
 
-    base = TrainConfig.load(blend_run / "config.yaml").model
-    want = interpolate(base, str(blend_run / "final"), 0.25).state_dict()
+    base = TrainConfig.load(blend_run / CONFIG_FILE).model
+    want = interpolate(base, str(blend_run / FINAL_DIR), 0.25).state_dict()
     got = loaded.state_dict()
     assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want)
 

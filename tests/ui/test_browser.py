@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core.run_folder import FINAL_DIR
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -126,7 +127,7 @@ def test_studio_in_browser(page, studio):
     page.locator("#stop").click()
     expect(page.locator("#start-msg")).to_contain_text("Stop requested")
     expect(page.locator("#run-head")).to_contain_text("stopped", timeout=90_000)
-    assert (studio["runs"] / "browser-run" / "final" / "modules.json").is_file()
+    assert (studio["runs"] / "browser-run" / FINAL_DIR / "modules.json").is_file()
     stopped_at = fraction(page)
 
     # 3b. resume it right away: it runs again and continues past where it stopped; then stop it again

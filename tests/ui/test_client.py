@@ -1,4 +1,8 @@
-"""Drive every tab of the running studio through gradio_client (the same HTTP API the page uses)."""
+"""Drive every tab of the running studio through gradio_client (the same HTTP API the page uses).
+
+The tests run in any order: the trained run they share comes from the ``ui_run`` fixture (trained once, through
+the Train tab), and a test that loads other data puts the sample back even when it fails.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from core.run_folder import METRICS_FILE, STATUS_FILE
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -31,12 +37,23 @@ def client(studio):
     return c
 
 
+@pytest.fixture(scope="module")
+def ui_run(client, studio) -> dict:
+    """Start the run 'ui-run' through the Train tab, start a second one while it runs (it is queued), wait for
+    both to end; return what the tab answered and the final statuses."""
+    out = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_start")
+    # a second Start waits in the queue (instead of "a training is already running") and starts by itself
+    second = client.predict(*train_args(studio["model"], "ui-run-2"), api_name="/train_start")
+    return {"start": out, "second_start": second, "status": wait_status(studio["runs"], "ui-run"),
+            "second_status": wait_status(studio["runs"], "ui-run-2")}
+
+
 def wait_status(runs: Path, name: str, timeout: float = 150) -> dict:
     deadline = time.monotonic() + timeout
     st = {}
     while time.monotonic() < deadline:
         try:
-            st = json.loads((runs / name / "status.json").read_text())
+            st = json.loads((runs / name / STATUS_FILE).read_text())
         except (OSError, json.JSONDecodeError):
             st = {}
         if st.get("status") in ("completed", "stopped", "failed"):
@@ -59,12 +76,13 @@ def test_data_tab(client, studio):
                    encoding="utf-8")
     from gradio_client import handle_file
 
-    out = client.predict("upload", None, handle_file(str(bad)), None, "en", 1, 10, api_name="/data_load")
-    assert out[1]["value"] == "pair"
-    rows = out[9]["data"]
-    assert any(r[0] == 3 for r in rows), rows  # header = row 1, so the empty query is row 3
-    # back to the sample for the other tabs
-    client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+    try:
+        out = client.predict("upload", None, handle_file(str(bad)), None, "en", 1, 10, api_name="/data_load")
+        assert out[1]["value"] == "pair"
+        rows = out[9]["data"]
+        assert any(r[0] == 3 for r in rows), rows  # header = row 1, so the empty query is row 3
+    finally:  # back to the sample for the other tabs
+        client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
 
 
 def test_data_errors_are_messages(client):
@@ -94,34 +112,38 @@ def test_build_tab(client, studio):
     assert len(built) == 1, built
     assert built and (built[0] / "beir" / "qrels" / "test.tsv").is_file()
     n_train = sum(1 for _ in open(built[0] / "train.jsonl", encoding="utf-8"))
-    client.predict(api_name="/build_use")  # the session's data is now the built set: the config says so
-    est = client.predict(*train_args(studio["model"], "built-run"), api_name="/train_estimate")
-    assert str(built[0] / "train.jsonl") in est[2] and str(built[0] / "validation.jsonl") in est[2]
-    # validation searches (and mining draws from) the built knowledge base, not only the split's own passages
-    assert f"corpus: {built[0] / 'beir'}" in est[2]
-    assert n_train > 0
-    client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")  # back to the sample
+    try:
+        client.predict(api_name="/build_use")  # the session's data is now the built set: the config says so
+        est = client.predict(*train_args(studio["model"], "built-run"), api_name="/train_estimate")
+        assert str(built[0] / "train.jsonl") in est[2] and str(built[0] / "validation.jsonl") in est[2]
+        # validation searches (and mining draws from) the built knowledge base, not only the split's own passages
+        assert f"corpus: {built[0] / 'beir'}" in est[2]
+        assert n_train > 0
+    finally:
+        client.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")  # back to the sample
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="not numbers"):
         client.predict("a:b", api_name="/build_split")
 
 
-def test_train_estimate_start_and_queue_second(client, studio):
+def test_train_estimate(client, studio):
     est = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_estimate")
     assert "4 steps" in est[0]
     assert "--model" in est[1] and "--loss MultipleNegativesRankingLoss" in est[1]
     assert "name: ui-run" in est[2]
-    out = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_start")
+
+
+def test_train_start_and_queue_second(client, ui_run):
+    out = ui_run["start"]
     assert out[0].startswith("Training started: ui-run")
-    second = client.predict(*train_args(studio["model"], "ui-run-2"), api_name="/train_start")
-    # a second Start waits in the queue (instead of "a training is already running") and starts by itself
+    second = ui_run["second_start"]
     assert second[0].startswith("Queued: ui-run-2, 1 in line"), second[0]
     assert "queued, 1 in line" in second[6]  # the run header
     assert ["ui-run-2", "queued, 1 in line"] in [r[:2] for r in second[2]["data"]]
-    st = wait_status(studio["runs"], "ui-run")
+    st = ui_run["status"]
     assert st["status"] == "completed", st
-    assert wait_status(studio["runs"], "ui-run-2")["status"] == "completed"
+    assert ui_run["second_status"]["status"] == "completed"
     opened = client.predict("ui-run", "en", api_name="/train_open")
     loss_plot, metric_plot, prog, head = opened[:4]
     assert len(loss_plot["value"]["data"]) >= 1
@@ -141,16 +163,16 @@ def test_train_bad_model_folder(client):
         client.predict(*train_args("/nonexistent/model", "bad"), api_name="/train_start")
 
 
-def test_evaluate_compare_export(client, studio, tmp_path):
+def test_evaluate_compare_export(client, studio, ui_run, tmp_path):
     from gradio_client.exceptions import AppError
 
-    wait_status(studio["runs"], "ui-run")
+    assert ui_run["status"]["status"] == "completed"
     ev = client.predict("ui-run", None, "en", api_name="/evaluate")
     assert "ndcg@10" in ev[0]
     metrics = [r[0] for r in ev[1]["data"]]
     assert "ndcg@10" in metrics and ev[1]["headers"][:3] == ["metric", "base", "tuned"]
     assert Path(ev[2]).is_file() and Path(ev[2]).stat().st_size > 1000
-    assert (studio["runs"] / "ui-run" / "metrics.json").is_file()
+    assert (studio["runs"] / "ui-run" / METRICS_FILE).is_file()
 
     first = json.loads((studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()[0])
     query = first["query"]  # a test-set query: its gold passage is known and marked wherever it ranks
@@ -170,7 +192,7 @@ def test_evaluate_compare_export(client, studio, tmp_path):
     assert b"hf_secret" not in studio["log"].read_bytes()
 
     # a run marked worse than base needs the confirmation box
-    st_path = studio["runs"] / "ui-run" / "status.json"
+    st_path = studio["runs"] / "ui-run" / STATUS_FILE
     st = json.loads(st_path.read_text())
     st_path.write_text(json.dumps(dict(st, worse_than_base=True)))
     try:

@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from core.run_folder import CONFIG_FILE, FINAL_DIR, METRICS_FILE, STATUS_FILE
+
 pytestmark = pytest.mark.timeout(240)
 
 
@@ -30,7 +32,7 @@ def test_verdict_sentence_and_ci_columns(client, same_model_run, studio, lang, n
     assert needle in ev[0] and measured in ev[0]
     headers = ev[1]["headers"]
     assert all(h in headers for h in ci), headers
-    data = json.loads((studio["runs"] / same_model_run / "metrics.json").read_text(encoding="utf-8"))
+    data = json.loads((studio["runs"] / same_model_run / METRICS_FILE).read_text(encoding="utf-8"))
     nd = data["deltas_vs_base"]["tuned"]["ndcg@10"]
     assert nd["ci_low"] <= 0 <= nd["ci_high"] and nd["verdict"] == "no_difference"
 
@@ -54,9 +56,9 @@ def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
     train.write_text("\n".join(test_rows[: len(test_rows) // 2]) + "\n", encoding="utf-8")
     cfg = TrainConfig(name="seen-split", model=studio["model"])
     cfg.data.train = [str(train)]
-    cfg.save(rd / "config.yaml")
-    shutil.copytree(studio["model"], rd / "final", dirs_exist_ok=True)
-    (rd / "status.json").write_text(json.dumps({"status": "completed"}))
+    cfg.save(rd / CONFIG_FILE)
+    shutil.copytree(studio["model"], rd / FINAL_DIR, dirs_exist_ok=True)
+    (rd / STATUS_FILE).write_text(json.dumps({"status": "completed"}))
     en = client.predict("seen-split", None, "en", api_name="/evaluate")[0]
     assert "(queries whose gold passages the training data contained)" in en
     assert "(queries whose gold passages the training data never contained)" in en

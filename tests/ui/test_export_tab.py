@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from core.run_folder import CONFIG_FILE, EV_DATA, EV_EVAL, EVENTS_FILE, FINAL_DIR, STATUS_FILE
 from tests.conftest import ROOT
 from tests.core.export.fakehub import FakeHub
 from tests.ui.conftest import _free_port, write_sample
@@ -31,17 +32,17 @@ def _make_run(runs: Path, name: str, model_src: Path | None, train_file: Path) -
     run = runs / name
     run.mkdir(parents=True)
     if model_src is not None:
-        shutil.copytree(model_src, run / "final")
+        shutil.copytree(model_src, run / FINAL_DIR)
     cfg = TrainConfig(name=name, model="minilm")
     cfg.data.train = [str(train_file)]
     cfg.loss.name = "MultipleNegativesRankingLoss"
-    cfg.save(run / "config.yaml")
-    (run / "status.json").write_text(json.dumps({"status": "completed", "main_metric": "ndcg@10", "baseline": 0.4,
+    cfg.save(run / CONFIG_FILE)
+    (run / STATUS_FILE).write_text(json.dumps({"status": "completed", "main_metric": "ndcg@10", "baseline": 0.4,
                                                  "best_metric": 0.5, "final_metric": 0.5, "step": 4}))
-    events = [{"type": "data", "format": "qpn", "counts": {"train": 40, "validation": 10, "test": 10}},
-              {"type": "eval", "step": 0, "metrics": {"ndcg@10": 0.4, "model_preparation_time": 0.01}},
-              {"type": "eval", "step": 4, "metrics": {"ndcg@10": 0.5, "model_preparation_time": 0.01}}]
-    (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    events = [{"type": EV_DATA, "format": "qpn", "counts": {"train": 40, "validation": 10, "test": 10}},
+              {"type": EV_EVAL, "step": 0, "metrics": {"ndcg@10": 0.4, "model_preparation_time": 0.01}},
+              {"type": EV_EVAL, "step": 4, "metrics": {"ndcg@10": 0.5, "model_preparation_time": 0.01}}]
+    (run / EVENTS_FILE).write_text("".join(json.dumps(e) + "\n" for e in events))
     return run
 
 

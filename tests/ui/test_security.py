@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.run_folder import CONFIG_FILE, EVENTS_FILE, LOG_FILE, PID_FILE, STATUS_FILE
 from tests.test_security import make_evil_model
 from tests.ui.conftest import running_studio
 from tests.ui.test_client import train_args
@@ -46,12 +47,12 @@ def test_resume_and_open_refuse_a_run_name_outside_the_runs_folder(client, studi
     cfg = TrainConfig(name="attack", model=str(evil), trust_remote_code=True)  # a real true: only the path stops it
     cfg.data.train = [str(studio["sample"] / "train.jsonl")]
     cfg.hyper.max_steps = 1
-    local = tmp_path / "config.yaml"
+    local = tmp_path / CONFIG_FILE
     cfg.save(local)
     resp = _upload(studio["url"], local)
     assert resp.status_code == 200, resp.text
     upload_dir = Path(resp.json()[0]).parent
-    assert (upload_dir / "config.yaml").is_file()
+    assert (upload_dir / CONFIG_FILE).is_file()
     runs = studio["runs"]
     runs.mkdir(parents=True, exist_ok=True)
     (runs / "linked").symlink_to(upload_dir, target_is_directory=True)  # a symlink planted inside runs/
@@ -67,21 +68,21 @@ def test_resume_and_open_refuse_a_run_name_outside_the_runs_folder(client, studi
     finally:
         (runs / "linked").unlink()
     # nothing was started: start_run writes the pid and status before it returns
-    for p in ("pid", "status.json", "train.log", "events.jsonl"):
+    for p in (PID_FILE, STATUS_FILE, LOG_FILE, EVENTS_FILE):
         assert not (upload_dir / p).exists()
     assert not marker.exists()
-    assert {p.name for p in upload_dir.iterdir()} == {"config.yaml"}
+    assert {p.name for p in upload_dir.iterdir()} == {CONFIG_FILE}
 
 
 def test_file_route_serves_no_run_or_dataset_file_but_a_requested_download(client, studio):
     run = studio["runs"] / "served"
     run.mkdir(parents=True, exist_ok=True)
-    (run / "config.yaml").write_text("name: served\nmodel: secret-model-path\n", encoding="utf-8")
-    (run / "events.jsonl").write_text('{"type": "status"}\n', encoding="utf-8")
+    (run / CONFIG_FILE).write_text("name: served\nmodel: secret-model-path\n", encoding="utf-8")
+    (run / EVENTS_FILE).write_text('{"type": EV_STATUS}\n', encoding="utf-8")
     built = studio["datasets"] / "built-x"
     built.mkdir(parents=True, exist_ok=True)
     (built / "train.jsonl").write_text('{"query": "private question", "pos": ["p"]}\n', encoding="utf-8")
-    for p in (run / "config.yaml", run / "events.jsonl", built / "train.jsonl", studio["sample"] / "train.jsonl"):
+    for p in (run / CONFIG_FILE, run / EVENTS_FILE, built / "train.jsonl", studio["sample"] / "train.jsonl"):
         r = httpx.get(studio["url"] + "gradio_api/file=" + str(p), timeout=30)
         assert 400 <= r.status_code < 500, (p, r.status_code)
         assert b"secret-model-path" not in r.content and b"private question" not in r.content and b"status" not in r.content
@@ -178,7 +179,7 @@ def test_offer_download_copies_into_a_fresh_folder(tmp_path, monkeypatch):
     from ui import common
 
     monkeypatch.setenv("STUDIO_DOWNLOAD_DIR", str(tmp_path / "dl"))
-    src = tmp_path / "runs" / "r" / "config.yaml"
+    src = tmp_path / "runs" / "r" / CONFIG_FILE
     src.parent.mkdir(parents=True)
     src.write_text("name: r\n", encoding="utf-8")
     a, b = Path(common.offer_download(src)), Path(common.offer_download(src))

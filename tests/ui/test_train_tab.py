@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from core.run_folder import EV_PROGRESS
 from tests.ui.test_client import train_args
 
 pytestmark = pytest.mark.timeout(400)
@@ -35,7 +36,7 @@ def _wait(pred, timeout=180):
 def _max_step(run_dir) -> int:
     from core.training import read_events
 
-    steps = [e["step"] for e in read_events(run_dir)[0] if e["type"] == "progress"]
+    steps = [e["step"] for e in read_events(run_dir)[0] if e["type"] == EV_PROGRESS]
     return max(steps) if steps else -1
 
 

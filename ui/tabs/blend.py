@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from core.run_folder import CONFIG_FILE
 from ui.common import handler
 from ui.common import progress_fn as _progress_fn
 from ui.strings import t
@@ -24,7 +25,7 @@ from ui.tabs.runs_common import base_model_of, run_dir
 def _general_setting(rd: Path):
     from core.training import TrainConfig
 
-    return getattr(TrainConfig.load(rd / "config.yaml").data, "general", None)
+    return getattr(TrainConfig.load(rd / CONFIG_FILE).data, "general", None)
 
 
 def render_table(curve: dict, lang: str) -> list:

@@ -6,7 +6,7 @@ Engine calls: ``core.builder.documents.load_documents``, ``core.builder.chunking
 ``core.builder.roundtrip.roundtrip_filter`` (generated queries that do not find their own passage again are dropped,
 shown with the reason and saved as a download), ``core.builder.llm.LLMConfig``,
 ``core.builder.negatives.mine_negatives / apply_review``, ``core.builder.clean.clean_rows``,
-``core.builder.split.split_rows / empty_split_warnings`` and ``core.builder.export.write_splits``.
+``core.builder.split.split_rows / empty_split_warnings`` and ``core.builder.dataset_files.write_splits``.
 Endpoints: build_passages, build_pairs, build_mine, build_review (untick "keep" to drop a suspect's query row),
 build_drop_suspects, build_clean, build_split, build_use (makes the split the active ``DataState`` and shows it
 in the Data tab). The API key (typed, or read from the named environment variable) is passed to the engine in
@@ -294,7 +294,7 @@ def build(ctx) -> dict:
         import uuid
 
         from core.builder.roundtrip import DROPPED_FILE, roundtrip_filter
-        from core.builder.rows import save_jsonl
+        from core.jsonl import write_jsonl
         from core.paths import datasets_root
         from ui.common import offer_download
 
@@ -304,7 +304,7 @@ def build(ctx) -> dict:
         file = None
         if rep.dropped:
             folder = datasets_root() / f"roundtrip-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-            path = save_jsonl(rep.dropped, folder / DROPPED_FILE)
+            path = write_jsonl(rep.dropped, folder / DROPPED_FILE)
             file = offer_download(path)
             msg = Msg.cat(msg, "\n\n", Msg.of("rt_saved", dropped=len(rep.dropped),
                                                 file=f"{datasets_root().name}/{folder.name}/{DROPPED_FILE}"))
@@ -413,7 +413,7 @@ def build(ctx) -> dict:
 
     @handler
     def do_split(rows, ratio_text, lang):
-        from core.builder.export import write_splits
+        from core.builder.dataset_files import write_splits
         from core.builder.split import empty_split_warnings, parse_ratios, split_rows
         from core.errors import DataError
         from core.paths import datasets_root

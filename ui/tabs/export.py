@@ -17,6 +17,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from core.run_folder import BEST_DIR, DELIVERED_DIR, FINAL_DIR
 from ui.common import handler
 from ui.strings import Msg, t, table_headers, tr_engine
 from ui.tabs.runs_common import refresh_runs, run_dir
@@ -52,10 +53,10 @@ def build(ctx) -> dict:
         L.add(tab, label="tab_export")
         with gr.Row():
             run = L.add(gr.Dropdown([], label=t("export_run"), allow_custom_value=True, elem_id="exp-run"), label="export_run")
-            which = L.add(gr.Radio([(t("wm_delivered"), "delivered"), (t("wm_final"), "final"), (t("wm_best"), "best")],
-                                   value="delivered", label=t("which_model"), elem_id="exp-which"),
+            which = L.add(gr.Radio([(t("wm_delivered"), DELIVERED_DIR), (t("wm_final"), FINAL_DIR), (t("wm_best"), BEST_DIR)],
+                                   value=DELIVERED_DIR, label=t("which_model"), elem_id="exp-which"),
                           label="which_model",
-                          choices=[("wm_delivered", "delivered"), ("wm_final", "final"), ("wm_best", "best")])
+                          choices=[("wm_delivered", DELIVERED_DIR), ("wm_final", FINAL_DIR), ("wm_best", BEST_DIR)])
         warn = L.add(gr.Markdown(t("worse_warning"), visible=False, elem_id="exp-warn"), value="worse_warning")
         confirm = L.add(gr.Checkbox(False, label=t("confirm_worse"), visible=False, elem_id="exp-confirm"), label="confirm_worse")
         with gr.Row():

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from core.run_folder import BEST_DIR, CONFIG_FILE, FINAL_DIR
+
 
 def trained_runs() -> list[str]:
     """Names of runs (newest first) that have a saved model (final/ or best/)."""
@@ -19,7 +21,7 @@ def _trained():
     from core.training.owners import visible_runs
     from ui.common import request_owner
 
-    return [r for r in visible_runs(request_owner()) if (r.path / "final").is_dir() or (r.path / "best").is_dir()]
+    return [r for r in visible_runs(request_owner()) if (r.path / FINAL_DIR).is_dir() or (r.path / BEST_DIR).is_dir()]
 
 
 def run_choices() -> tuple[list[tuple[str, str]], str | None]:
@@ -56,4 +58,4 @@ def model_dir(run: Path) -> Path:
 def base_model_of(run: Path) -> str:
     from core.training import TrainConfig
 
-    return TrainConfig.load(run / "config.yaml").model
+    return TrainConfig.load(run / CONFIG_FILE).model

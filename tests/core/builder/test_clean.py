@@ -112,7 +112,7 @@ def test_financial_duplicates_counted(shared_data):
 
 
 def test_score_lists_stay_aligned(tmp_path):
-    from core.builder.export import export_qpn_jsonl
+    from core.builder.dataset_files import export_qpn_jsonl
     from core.data import load_data
 
     rows = [

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.builder.chunking import split_sentences
-from core.builder.rows import load_jsonl
 from core.cli import main
+from core.jsonl import read_jsonl as load_jsonl
 from tests.core.builder.conftest import write_docx, write_pdf
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 
 from core.builder.cli_mine import read_rows
-from core.builder.export import load_beir
+from core.builder.dataset_files import load_beir
 from core.cli import main
 from core.data import load_data
 

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from core.cli import main
+from core.run_folder import METRICS_FILE
 from tests.conftest import tiny_pairs
 
 
@@ -48,7 +49,7 @@ def test_evaluate_writes_report(beir, tiny_model_path, tmp_path, capsys):
     assert main(["evaluate", "--data", str(beir), "--model", f"tiny={tiny_model_path}", "--out", str(out), "--k", "1", "5"]) == 0
     printed = capsys.readouterr().out
     assert "ndcg@10" in printed and "recall@5" in printed and "tiny" in printed
-    data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    data = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))
     assert data["labels"] == ["tiny"] and 0 < data["metrics"]["tiny"]["ndcg@10"] <= 1
     for name in ("per_query.csv", "chart.png", "score_histograms.png", "report.md", "report.html"):
         assert (out / name).is_file(), name
@@ -59,7 +60,7 @@ def test_compare_flags_a_worse_model(beir, tiny_model_path, damaged_copy, tmp_pa
     code = main(["compare", "--data", str(beir), "--base", str(tiny_model_path), "--tuned", str(damaged_copy),
                  "--out", str(out), "--fail-if-worse"])
     err = capsys.readouterr().err
-    data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    data = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))
     assert data["labels"] == ["base", "tuned"]
     assert data["metrics"]["tuned"]["ndcg@10"] < data["metrics"]["base"]["ndcg@10"]
     assert code == 3 and data["worse_than_base"] and "WORSE" in err
@@ -93,7 +94,7 @@ def test_model_compared_with_itself_is_no_difference(beir, tiny_model_path, tmp_
     # the set is half English, half Chinese: one verdict per query language too
     assert [v.split(" over ")[0].endswith(lang) for v, lang in
             zip(verdicts[1:], ("(English queries)", "(Chinese queries)"))] == [True, True] and len(verdicts) == 3
-    nd = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["deltas_vs_base"]["tuned"]["ndcg@10"]
+    nd = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))["deltas_vs_base"]["tuned"]["ndcg@10"]
     assert nd["ci_low"] <= 0 <= nd["ci_high"] and nd["verdict"] == "no_difference"
 
 
@@ -111,7 +112,7 @@ def test_seen_and_unseen_queries_get_their_own_verdict(beir, tiny_model_path, da
     assert len(lines) == 5 and "20 queries" in lines[0] and "worse" in lines[0]
     assert "the training data contained" in lines[1] and "8 queries" in lines[1]
     assert "the training data never contained" in lines[2] and "12 queries" in lines[2]
-    data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    data = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))
     assert [v["subset"] for v in data["verdicts"]["tuned"]] == ["", "seen", "unseen", "en", "zh"]
     assert "(English queries)" in lines[3] and "10 queries" in lines[3] and "(Chinese queries)" in lines[4]
 

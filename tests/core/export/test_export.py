@@ -12,6 +12,7 @@ import pytest
 
 from core.errors import StudioError
 from core.export import card_preview, export_model_dir, model_card, push_to_hub, split_front_matter, zip_model
+from core.run_folder import CONFIG_FILE, EV_DATA, EV_EVAL, EV_TRAIN, EVENTS_FILE, FINAL_DIR, METRICS_FILE, STATUS_FILE
 from core.training import TrainConfig
 from tests.conftest import tiny_pairs
 from tests.core.export.fakehub import FakeHub
@@ -20,7 +21,7 @@ from tests.core.export.fakehub import FakeHub
 @pytest.fixture
 def run_dir(tmp_path, tiny_model_path) -> Path:
     run = tmp_path / "runs" / "pig-run"
-    shutil.copytree(tiny_model_path, run / "final")
+    shutil.copytree(tiny_model_path, run / FINAL_DIR)
     cfg = TrainConfig(name="pig-run", model="minilm")
     cfg.data.train = ["/somewhere/train.jsonl"]
     cfg.data.format = "qpn"
@@ -28,17 +29,17 @@ def run_dir(tmp_path, tiny_model_path) -> Path:
     cfg.loss.params = {"scale": 20.0}
     cfg.hyper.epochs = 2
     cfg.hyper.learning_rate = 3e-5
-    cfg.save(run / "config.yaml")
-    (run / "status.json").write_text(json.dumps({"status": "completed", "main_metric": "ndcg@10", "baseline": 0.41,
+    cfg.save(run / CONFIG_FILE)
+    (run / STATUS_FILE).write_text(json.dumps({"status": "completed", "main_metric": "ndcg@10", "baseline": 0.41,
                                                    "best_metric": 0.55, "final_metric": 0.55, "step": 12,
                                                    "worse_than_base": False}))
     events = [
-        {"type": "data", "format": "qpn", "counts": {"train": 40, "validation": 10, "test": 10}},
-        {"type": "eval", "step": 0, "metrics": {"ndcg@10": 0.41, "mrr@10": 0.38, "model_preparation_time": 0.003}},
-        {"type": "train", "step": 5, "loss": 1.2},
-        {"type": "eval", "step": 12, "metrics": {"ndcg@10": 0.55, "mrr@10": 0.5}},
+        {"type": EV_DATA, "format": "qpn", "counts": {"train": 40, "validation": 10, "test": 10}},
+        {"type": EV_EVAL, "step": 0, "metrics": {"ndcg@10": 0.41, "mrr@10": 0.38, "model_preparation_time": 0.003}},
+        {"type": EV_TRAIN, "step": 5, "loss": 1.2},
+        {"type": EV_EVAL, "step": 12, "metrics": {"ndcg@10": 0.55, "mrr@10": 0.5}},
     ]
-    (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    (run / EVENTS_FILE).write_text("".join(json.dumps(e) + "\n" for e in events))
     return run
 
 
@@ -53,11 +54,11 @@ def test_zip_roundtrip_loads_same_model(run_dir, tmp_path):
         assert all(n.startswith("pig-run/") for n in names)
         assert "pig-run/modules.json" in names
         zf.extractall(tmp_path / "unz")
-    a = SentenceTransformer(str(run_dir / "final"), device="cpu").encode(["猪饲料蛋白", "pig feed"])
+    a = SentenceTransformer(str(run_dir / FINAL_DIR), device="cpu").encode(["猪饲料蛋白", "pig feed"])
     b = SentenceTransformer(str(tmp_path / "unz" / "pig-run"), device="cpu").encode(["猪饲料蛋白", "pig feed"])
     assert np.allclose(a, b)
     # a card replaces README.md inside the zip only
-    out2 = zip_model(run_dir / "final", tmp_path / "with-card.zip", card=card)
+    out2 = zip_model(run_dir / FINAL_DIR, tmp_path / "with-card.zip", card=card)
     with zipfile.ZipFile(out2) as zf:
         assert zf.read("with-card/README.md").decode() == card
     assert not list((tmp_path / "out").glob("*.tmp"))
@@ -88,10 +89,10 @@ def _write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 
 def _set_data(run: Path, model: str, rows: list[dict]) -> None:
-    cfg = TrainConfig.load(run / "config.yaml")
+    cfg = TrainConfig.load(run / CONFIG_FILE)
     cfg.model = model
     cfg.data.train = [str(_write_jsonl(run.parent / "data" / "train.jsonl", rows))]
-    cfg.save(run / "config.yaml")
+    cfg.save(run / CONFIG_FILE)
 
 
 EN_ROWS = [{"query": f"pig feed protein {i}", "pos": ["feed for pigs needs protein"], "neg": ["bank loan"]} for i in range(30)]
@@ -148,16 +149,16 @@ def test_model_card_local_base_model(run_dir, tiny_model_path):
 
 
 def test_model_card_drops_bookkeeping_rows(run_dir):
-    events = [{"type": "data", "format": "qpn", "counts": {"train": 40, "validation": 10, "test": 0}},
-              {"type": "eval", "step": 0, "metrics": {"ndcg@10": 0.41, "model_preparation_time": 0.002}},
-              {"type": "eval", "step": 12, "metrics": {"ndcg@10": 0.55, "model_preparation_time": 0.001}}]
-    (run_dir / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
-    (run_dir / "metrics.json").write_text(json.dumps(
+    events = [{"type": EV_DATA, "format": "qpn", "counts": {"train": 40, "validation": 10, "test": 0}},
+              {"type": EV_EVAL, "step": 0, "metrics": {"ndcg@10": 0.41, "model_preparation_time": 0.002}},
+              {"type": EV_EVAL, "step": 12, "metrics": {"ndcg@10": 0.55, "model_preparation_time": 0.001}}]
+    (run_dir / EVENTS_FILE).write_text("".join(json.dumps(e) + "\n" for e in events))
+    (run_dir / METRICS_FILE).write_text(json.dumps(
         {"labels": ["base", "tuned"], "metrics": {"base": {"ndcg@10": 0.4, "model_preparation_time": 0.1},
                                                    "tuned": {"ndcg@10": 0.5, "model_preparation_time": 0.1}}}))
-    cfg = TrainConfig.load(run_dir / "config.yaml")
+    cfg = TrainConfig.load(run_dir / CONFIG_FILE)
     cfg.loss.name, cfg.loss.params, cfg.data.format = None, {}, None
-    cfg.save(run_dir / "config.yaml")
+    cfg.save(run_dir / CONFIG_FILE)
     card = model_card(run_dir)
     assert "model_preparation_time" not in card
     assert "| data size | 40 train / 10 validation rows |" in card
@@ -166,10 +167,10 @@ def test_model_card_drops_bookkeeping_rows(run_dir):
 
 
 def test_model_card_warns_when_worse_and_reads_metrics_json(run_dir):
-    st = json.loads((run_dir / "status.json").read_text())
+    st = json.loads((run_dir / STATUS_FILE).read_text())
     st.update(worse_than_base=True, final_metric=0.3)
-    (run_dir / "status.json").write_text(json.dumps(st))
-    (run_dir / "metrics.json").write_text(json.dumps({"base": {"ndcg@10": 0.4}, "tuned": {"ndcg@10": 0.3}}))
+    (run_dir / STATUS_FILE).write_text(json.dumps(st))
+    (run_dir / METRICS_FILE).write_text(json.dumps({"base": {"ndcg@10": 0.4}, "tuned": {"ndcg@10": 0.3}}))
     card = model_card(run_dir)
     assert "**Warning:** the tuned model scored worse" in card
     # no confidence interval in the file: the column says so instead of failing
@@ -182,13 +183,13 @@ def test_model_card_confidence_intervals_from_metrics_json(run_dir):
               "metrics": {"base": {"ndcg@10": 0.40, "mrr@10": 0.35}, "tuned": {"ndcg@10": 0.50, "mrr@10": 0.41}},
               "deltas_vs_base": {"tuned": {"ndcg@10": {"absolute": 0.1, "relative": 0.25, "ci_low": 0.04, "ci_high": 0.16},
                                            "mrr@10": {"absolute": 0.06, "relative": 0.17}}}}
-    (run_dir / "metrics.json").write_text(json.dumps(report))
+    (run_dir / METRICS_FILE).write_text(json.dumps(report))
     card = model_card(run_dir)
     assert "| ndcg@10 | 0.4000 | 0.5000 | +0.1000 | [+0.0400, +0.1600] |" in card
     assert "| mrr@10 | 0.3500 | 0.4100 | +0.0600 | - |" in card
     # per-value intervals stored inside the table are shown beside the value
     report["metrics"]["tuned"]["ndcg@10"] = {"value": 0.5, "ci_low": 0.45, "ci_high": 0.55}
-    (run_dir / "metrics.json").write_text(json.dumps(report))
+    (run_dir / METRICS_FILE).write_text(json.dumps(report))
     assert "| ndcg@10 | 0.4000 | 0.5000 [0.4500, 0.5500] | +0.1000 | [+0.0400, +0.1600] |" in model_card(run_dir)
 
 
@@ -226,13 +227,13 @@ class FakeApi:
 def test_push_to_hub_errors(run_dir, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(StudioError, match="offline"):
-        push_to_hub(run_dir / "final", "me/pig", "hf_x")
+        push_to_hub(run_dir / FINAL_DIR, "me/pig", "hf_x")
     with pytest.raises(StudioError, match="your-name/model-name"):
-        push_to_hub(run_dir / "final", "no-namespace", "hf_x", api=FakeApi())
+        push_to_hub(run_dir / FINAL_DIR, "no-namespace", "hf_x", api=FakeApi())
     with pytest.raises(StudioError, match="token"):
-        push_to_hub(run_dir / "final", "me/pig", "  ", api=FakeApi())
+        push_to_hub(run_dir / FINAL_DIR, "me/pig", "  ", api=FakeApi())
     with pytest.raises(StudioError, match="cannot be reached"):
-        push_to_hub(run_dir / "final", "me/pig", "hf_x", api=FakeApi(fail=ConnectionError("boom")))
+        push_to_hub(run_dir / FINAL_DIR, "me/pig", "hf_x", api=FakeApi(fail=ConnectionError("boom")))
 
 
 # ------------------------------------------------------------------ the Hub over real HTTP on 127.0.0.1
@@ -259,7 +260,7 @@ def test_push_to_unreachable_endpoint_says_so(run_dir, online):
     endpoint = f"http://127.0.0.1:{_closed_port()}"
     online.setenv("HF_ENDPOINT", endpoint)
     with pytest.raises(StudioError) as info:
-        push_to_hub(run_dir / "final", "me/pig-model", "hf_secret_token_123", card="# card")
+        push_to_hub(run_dir / FINAL_DIR, "me/pig-model", "hf_secret_token_123", card="# card")
     msg = str(info.value)
     assert msg == (f"The Hugging Face Hub at {endpoint} cannot be reached (no connection); check the network "
                    "connection (and HF_ENDPOINT if you set it) or download the zip instead.")
@@ -277,7 +278,7 @@ def test_push_http_refusals_are_one_sentence(run_dir, online, code, expected):
     try:
         online.setenv("HF_ENDPOINT", hub.url)
         with pytest.raises(StudioError) as info:
-            push_to_hub(run_dir / "final", "me/pig-model", "hf_secret_token_123")
+            push_to_hub(run_dir / FINAL_DIR, "me/pig-model", "hf_secret_token_123")
     finally:
         hub.close()
     assert str(info.value).startswith(expected), str(info.value)
@@ -298,8 +299,8 @@ def test_push_uploads_model_and_card_privately(run_dir, tmp_path, online):
     assert url == f"{hub.url}/me/pig-model"
     assert hub.repos["me/pig-model"]["visibility"] == "private"
     files = hub.files["me/pig-model"]
-    local = {p.relative_to(run_dir / "final").as_posix(): p.read_bytes()
-             for p in (run_dir / "final").rglob("*") if p.is_file() and p.name != "README.md"}
+    local = {p.relative_to(run_dir / FINAL_DIR).as_posix(): p.read_bytes()
+             for p in (run_dir / FINAL_DIR).rglob("*") if p.is_file() and p.name != "README.md"}
     assert {k: v for k, v in files.items() if k != "README.md"} == local  # every model file, byte for byte
     assert files["README.md"].decode() == card
     assert all(auth == f"Bearer {token}" for _, path, auth in hub.requests if path.startswith("/api/repos")

@@ -15,6 +15,7 @@ import pytest
 from core.errors import StudioError
 from core.export.onnx import CHECK_TEXTS, export_onnx, report_chart
 from core.export.onnx_encode import encode_onnx
+from core.run_folder import CONFIG_FILE, FINAL_DIR
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.timeout(300)
@@ -125,8 +126,8 @@ def test_cli_end_to_end_with_data(tiny_model_path, tmp_path):
 def test_cli_run_name(tiny_model_path, tmp_path, tmp_runs):
     run = tmp_runs / "onnx-run"
     run.mkdir(parents=True)
-    shutil.copytree(tiny_model_path, run / "final")
-    (run / "config.yaml").write_text("name: onnx-run\n")
+    shutil.copytree(tiny_model_path, run / FINAL_DIR)
+    (run / CONFIG_FILE).write_text("name: onnx-run\n")
     from core.cli import main
 
     assert main(["export-onnx", "onnx-run", "--out", str(tmp_path / "o")]) == 0

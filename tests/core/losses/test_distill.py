@@ -9,6 +9,7 @@ import torch
 from core.errors import ConfigError, DataError
 from core.losses import build_loss, dataset_for_loss
 from core.losses.distill import teacher_rows
+from core.run_folder import EV_LOG, EV_PLAN
 from core.training.data import training_dataset
 from tests.core.losses.conftest import canonical_frame, loss_forward, scored_qpn_frame
 
@@ -96,5 +97,5 @@ def test_a_run_distils_from_teacher_scores_end_to_end(tiny_model_path, tmp_path,
     status = run_training(cfg, tmp_runs / "distill")
     assert status["status"] == "completed", status
     events, _ = read_events(tmp_runs / "distill")
-    assert next(e for e in events if e["type"] == "plan")["loss"] == "DistillKLDivLoss"
-    assert any("distillation" in str(e.get("message")) for e in events if e["type"] == "log")
+    assert next(e for e in events if e["type"] == EV_PLAN)["loss"] == "DistillKLDivLoss"
+    assert any("distillation" in str(e.get("message")) for e in events if e["type"] == EV_LOG)

@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from core.errors import ConfigError
+from core.run_folder import CONFIG_FILE
 from core.training.config import TrainConfig
 
 
@@ -15,7 +16,7 @@ def test_yaml_round_trip(tmp_path):
     cfg.strategy.name = "lora"
     cfg.strategy.params = {"r": 8}
     cfg.hyper.batch_size = 16
-    path = cfg.save(tmp_path / "config.yaml")
+    path = cfg.save(tmp_path / CONFIG_FILE)
     again = TrainConfig.load(path)
     assert again == cfg
     assert "猪场" in path.read_text(encoding="utf-8")  # unicode kept readable
@@ -188,7 +189,7 @@ def test_there_are_enough_cases():
 
 @pytest.mark.parametrize("key,data", CASES)
 def test_malformed_config_is_one_sentence_naming_the_key(key, data, tmp_path):
-    path = tmp_path / "config.yaml"
+    path = tmp_path / CONFIG_FILE
     path.write_bytes(data)
     with pytest.raises(ConfigError) as err:
         TrainConfig.load(path)
@@ -220,7 +221,7 @@ def test_valid_values_are_normalised(tmp_path):
 def test_cli_refuses_the_same_configs_without_writing(key, data, tmp_path, tmp_runs, capsys):
     from core.cli import main
 
-    path = tmp_path / "config.yaml"
+    path = tmp_path / CONFIG_FILE
     path.write_bytes(data)
     assert main(["train", "--config", str(path)]) == 2
     err = capsys.readouterr().err

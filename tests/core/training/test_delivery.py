@@ -11,6 +11,7 @@ import torch
 from core.evaluation.evalset import from_rows
 from core.evaluation.stats import paired_difference
 from core.export import export_model_dir
+from core.run_folder import BEST_DIR, EV_LOG, FINAL_DIR
 from core.training import TrainConfig, read_events, read_status, run_training
 from core.training.delivery import (
     DELIVERED,
@@ -102,7 +103,7 @@ def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, fo
     assert ev["delivered"] == rec["delivered"] and ev["message"] == rec["reason"] and ev["change"] == rec["change"]
     assert types.index("delivery") < len(types) - 1 and events[-1]["status"] == "completed"
     assert read_status(run_dir)["delivered"] == rec["delivered"]
-    assert any(e["type"] == "log" and "Delivery: scoring" in e.get("message", "") for e in events)
+    assert any(e["type"] == EV_LOG and "Delivery: scoring" in e.get("message", "") for e in events)
     # Export / Compare / the card default to the delivered model
     assert export_model_dir(run_dir) == run_dir / DELIVERED
 
@@ -110,7 +111,7 @@ def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, fo
 def test_degraded_model_is_not_delivered_the_base_is(tiny_model_path, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    _noisy_copy(tiny_model_path, run_dir / "final")
+    _noisy_copy(tiny_model_path, run_dir / FINAL_DIR)
     rec = deliver(run_dir, str(tiny_model_path), _evalset(), general="none")
     by = {c["name"]: c for c in rec["candidates"]}
     assert by["final"]["vs_base"]["verdict"] == "worse", by["final"]
@@ -122,7 +123,7 @@ def test_degraded_model_is_not_delivered_the_base_is(tiny_model_path, tmp_path):
     # every blend candidate loads with plain sentence-transformers when delivered: rebuild and compare one
     from core.models.merge import interpolate
 
-    half = interpolate(str(tiny_model_path), str(run_dir / "final"), 0.5)
+    half = interpolate(str(tiny_model_path), str(run_dir / FINAL_DIR), 0.5)
     half.save(str(tmp_path / "half"))
     assert _same_weights(tmp_path / "half", half)
 
@@ -182,7 +183,7 @@ def test_general_guard_on_a_tiny_beir_folder(tiny_model_path, tmp_path, monkeypa
     _tiny_beir(shared / "general_zh", [p for p in pairs if not p[0][0].isascii()])
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    _noisy_copy(tiny_model_path, run_dir / "final")
+    _noisy_copy(tiny_model_path, run_dir / FINAL_DIR)
     rec = deliver(run_dir, str(tiny_model_path), _evalset(), alphas=(), general=str(shared))
     assert [c["name"] for c in rec["candidates"]] == ["base", "final"]
     for lang in ("en", "zh"):
@@ -210,7 +211,7 @@ def test_general_change_is_measured_when_a_tuned_model_is_delivered(tiny_model_p
     _tiny_beir(shared / "general_en", pairs)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    shutil.copytree(tiny_model_path, run_dir / "final")
+    shutil.copytree(tiny_model_path, run_dir / FINAL_DIR)
     noise = _noisy_copy(tiny_model_path, tmp_path / "noise-base")
     rec = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared))
     assert rec["delivered"] == "final", rec["reason"]
@@ -229,13 +230,13 @@ def test_languages_and_sentence():
 def test_export_model_dir_prefers_delivered_then_best_then_final(tiny_model_path, tmp_path):
     run = tmp_path / "r"
     run.mkdir()
-    shutil.copytree(tiny_model_path, run / "final")
-    assert export_model_dir(run) == run / "final"
-    shutil.copytree(tiny_model_path, run / "best")
-    assert export_model_dir(run) == run / "best"
+    shutil.copytree(tiny_model_path, run / FINAL_DIR)
+    assert export_model_dir(run) == run / FINAL_DIR
+    shutil.copytree(tiny_model_path, run / BEST_DIR)
+    assert export_model_dir(run) == run / BEST_DIR
     shutil.copytree(tiny_model_path, run / DELIVERED)
     assert export_model_dir(run) == run / DELIVERED
-    assert export_model_dir(run, "final") == run / "final"
+    assert export_model_dir(run, "final") == run / FINAL_DIR
 
 
 def test_best_with_the_weights_of_final_is_scored_once(tiny_model_path, tmp_path, monkeypatch):
@@ -245,10 +246,10 @@ def test_best_with_the_weights_of_final_is_scored_once(tiny_model_path, tmp_path
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    _noisy_copy(tiny_model_path, run_dir / "final", seed=1)
-    shutil.copytree(run_dir / "final", run_dir / "best")
-    assert D.weights_digest(run_dir / "best") == D.weights_digest(run_dir / "final")
-    assert D.weights_digest(run_dir / "final") != D.weights_digest(tiny_model_path)
+    _noisy_copy(tiny_model_path, run_dir / FINAL_DIR, seed=1)
+    shutil.copytree(run_dir / FINAL_DIR, run_dir / BEST_DIR)
+    assert D.weights_digest(run_dir / BEST_DIR) == D.weights_digest(run_dir / FINAL_DIR)
+    assert D.weights_digest(run_dir / FINAL_DIR) != D.weights_digest(tiny_model_path)
     calls = []
     real = D.per_query_ndcg
     monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: calls.append(m) or real(m, e, b))
@@ -271,7 +272,7 @@ def test_the_base_models_general_scores_are_reused_by_the_next_run(tiny_model_pa
     said = []
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    shutil.copytree(tiny_model_path, run_dir / "final")
+    shutil.copytree(tiny_model_path, run_dir / FINAL_DIR)
     noise = _noisy_copy(tiny_model_path, tmp_path / "noise-base")
     first = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared))
     assert cached_base_scores(base_scores_key(str(noise), folder, ev)) is not None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.run_folder import EV_PLAN, EV_STATUS, FINAL_DIR
 from core.training import read_events, read_status
 from tests.conftest import ROOT
 from tests.core.training.test_runner import tiny_config
@@ -41,12 +42,12 @@ def test_two_processes_one_writer(launcher, tiny_model_path, format_file, tmp_pa
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     run_dir = runs / cfg.name
     events, _ = read_events(run_dir)
-    plans = [e for e in events if e["type"] == "plan"]
+    plans = [e for e in events if e["type"] == EV_PLAN]
     assert len(plans) == 1, "only rank 0 writes events"
     assert plans[0]["world_size"] == 2 and plans[0]["gather_across_devices"] is True
-    assert [e["status"] for e in events if e["type"] == "status"] == ["running", "completed"]
+    assert [e["status"] for e in events if e["type"] == EV_STATUS] == ["running", "completed"]
     assert read_status(run_dir)["status"] == "completed"
     from sentence_transformers import SentenceTransformer
 
-    SentenceTransformer(str(run_dir / "final")).encode(["ok"])
-    assert json.loads((run_dir / "final" / "modules.json").read_text())
+    SentenceTransformer(str(run_dir / FINAL_DIR)).encode(["ok"])
+    assert json.loads((run_dir / FINAL_DIR / "modules.json").read_text())

@@ -1,5 +1,6 @@
 import math
 
+from core.run_folder import EV_PARAMS, EV_PLAN, EV_PROGRESS
 from core.training import TrainConfig
 from core.training.estimate import estimate
 
@@ -55,9 +56,9 @@ def test_estimate_agrees_with_the_run_on_steps_and_parameters(tiny_model_path, f
     est = estimate(cfg)
     run_training(cfg, tmp_runs / "agree")
     events, _ = read_events(tmp_runs / "agree")
-    plan = next(e for e in events if e["type"] == "plan")
-    params = next(e for e in events if e["type"] == "params")
-    last = max(e["step"] for e in events if e["type"] == "progress")
+    plan = next(e for e in events if e["type"] == EV_PLAN)
+    params = next(e for e in events if e["type"] == EV_PARAMS)
+    last = max(e["step"] for e in events if e["type"] == EV_PROGRESS)
     assert est.total_steps == plan["total_steps"] == last == math.ceil(math.ceil(56 / 4) / 2)
     assert (est.trainable_parameters, est.parameters) == (params["trainable"], params["total"])
     assert est.breakdown["evaluate_base"] > 0 and est.breakdown["evaluate"] > 0 and est.breakdown["load_model"] > 0

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from core.errors import DataError
+from core.run_folder import EV_EVAL
 from core.training import TrainConfig, read_events, run_training
 from core.training.evaluators import MIN_POOL, build_evaluator, retrieval_sets, row_passages
 
@@ -66,7 +67,7 @@ def test_run_eval_events_say_what_was_measured(tiny_model_path, format_file, tmp
     status = run_training(cfg, tmp_runs / "pool")
     assert status["status"] == "completed", status
     events, _ = read_events(tmp_runs / "pool")
-    on = [e["measured_on"] for e in events if e["type"] == "eval"][0]
+    on = [e["measured_on"] for e in events if e["type"] == EV_EVAL][0]
     n_val = on["n_queries"]
     assert on["corpus"] == "validation + training"
     assert on["n_passages"] > n_val, "validation passages plus the training ones"

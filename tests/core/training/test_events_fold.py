@@ -1,14 +1,15 @@
 """Folding run events for display (pure): charts, log lines, phase progress; the CLI line for a config."""
 
+from core.run_folder import EV_EVAL, EV_PARAMS, EV_PHASE, EV_PLAN, EV_PROGRESS, EV_STATUS, EV_TRAIN
 from core.training.events import empty_view, fold_events, phase_progress
 
 EVENTS = [
-    {"type": "status", "status": "running"},
-    {"type": "phase", "phase": "loading_model", "done": 0},
-    {"type": "params", "strategy": "full", "trainable": 1000, "total": 1000},
-    {"type": "plan", "total_steps": 10, "main_metric": "ndcg@10", "loss": "MNRL"},
-    {"type": "phase", "phase": "evaluating_base", "step": 0, "total": 40, "done": 0},
-    {"type": "phase", "phase": "evaluating_base", "step": 0, "total": 40, "done": 16},
+    {"type": EV_STATUS, "status": "running"},
+    {"type": EV_PHASE, "phase": "loading_model", "done": 0},
+    {"type": EV_PARAMS, "strategy": "full", "trainable": 1000, "total": 1000},
+    {"type": EV_PLAN, "total_steps": 10, "main_metric": "ndcg@10", "loss": "MNRL"},
+    {"type": EV_PHASE, "phase": "evaluating_base", "step": 0, "total": 40, "done": 0},
+    {"type": EV_PHASE, "phase": "evaluating_base", "step": 0, "total": 40, "done": 16},
 ]
 
 
@@ -25,17 +26,17 @@ def test_fold_keeps_the_input_and_tracks_the_phase():
 
 def test_fold_charts_and_training_progress():
     events = EVENTS + [
-        {"type": "eval", "step": 0, "metrics": {"ndcg@10": 0.5, "mrr@10": 0.4}},
-        {"type": "phase", "phase": "training", "step": 0, "total": 10, "done": 0},
-        {"type": "train", "step": 1, "loss": 2.0},
-        {"type": "progress", "step": 1, "total_steps": 10, "fraction": 0.1, "eta_seconds": 30},
-        {"type": "train", "step": 2, "loss": "nan"},  # not a number: no point
+        {"type": EV_EVAL, "step": 0, "metrics": {"ndcg@10": 0.5, "mrr@10": 0.4}},
+        {"type": EV_PHASE, "phase": "training", "step": 0, "total": 10, "done": 0},
+        {"type": EV_TRAIN, "step": 1, "loss": 2.0},
+        {"type": EV_PROGRESS, "step": 1, "total_steps": 10, "fraction": 0.1, "eta_seconds": 30},
+        {"type": EV_TRAIN, "step": 2, "loss": "nan"},  # not a number: no point
     ]
     folded = fold_events(empty_view("r"), events)
     assert folded["train"] == [(1, 2.0)] and folded["eval"] == [(0, 0.5)]
     p = phase_progress(folded, "running")
     assert (p["kind"], p["step"], p["total"], p["eta"]) == ("training", 1, 10, 30)
-    saving = fold_events(folded, [{"type": "phase", "phase": "saving", "step": 1, "what": "checkpoint", "done": 0}])
+    saving = fold_events(folded, [{"type": EV_PHASE, "phase": "saving", "step": 1, "what": "checkpoint", "done": 0}])
     assert phase_progress(saving, "running")["kind"] == "saving"
     stopping = phase_progress(saving, "stopping")
     assert stopping["kind"] == "stopping" and stopping["what"] == "checkpoint"

@@ -15,6 +15,17 @@ from pathlib import Path
 import pytest
 
 from core.errors import StudioError
+from core.run_folder import (
+    CHECKPOINTS_DIR,
+    CONFIG_FILE,
+    EV_ERROR,
+    EV_EVAL,
+    EV_LOG,
+    EV_PLAN,
+    EV_STATUS,
+    STATUS_FILE,
+    STOP_FILE,
+)
 from core.training import read_events, read_status, run_training
 from core.training.events import EVENTS, EventLog
 from core.training.runner import DiskError, clean_partial_checkpoints, last_checkpoint
@@ -25,12 +36,12 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_torn_last_line_never_swallows_the_next_event(tmp_path):
     log = EventLog(tmp_path, enabled=True)
-    log.emit("log", message="before")
+    log.emit(EV_LOG, message="before")
     with open(tmp_path / EVENTS, "ab") as fh:  # a writer killed (or out of disk) half-way through a line
         fh.write(b'{"time": "2026-01-01T00:00:00", "type": "tra')
     events, offset = read_events(tmp_path)
     assert [e["message"] for e in events] == ["before"]  # the unterminated line is left alone
-    EventLog(tmp_path, enabled=True).emit("log", message="after resume")
+    EventLog(tmp_path, enabled=True).emit(EV_LOG, message="after resume")
     more, _ = read_events(tmp_path, offset)
     assert [e.get("message") for e in more] == ["after resume"]
     events, _ = read_events(tmp_path)
@@ -38,7 +49,7 @@ def test_torn_last_line_never_swallows_the_next_event(tmp_path):
     # a line that is valid JSON but not an event object is skipped as well
     with open(tmp_path / EVENTS, "ab") as fh:
         fh.write(b'12\n\xff\xfe\n')
-    EventLog(tmp_path, enabled=True).emit("log", message="last")
+    EventLog(tmp_path, enabled=True).emit(EV_LOG, message="last")
     assert [e["message"] for e in read_events(tmp_path)[0]] == ["before", "after resume", "last"]
 
 
@@ -76,9 +87,9 @@ def test_disk_full_while_saving_fails_the_run_then_resume_cleans_and_finishes(ti
     status = read_status(run_dir)
     assert status["status"] == "failed" and status["error"] == msg
     events, _ = read_events(run_dir)
-    assert events[-1]["type"] == "status" and events[-1]["status"] == "failed"
-    assert events[-2]["type"] == "error" and events[-2]["message"] == msg and events[-2]["kind"] == "disk"
-    assert (run_dir / "checkpoints" / "checkpoint-4").is_dir()  # the partial save is still there
+    assert events[-1]["type"] == EV_STATUS and events[-1]["status"] == "failed"
+    assert events[-2]["type"] == EV_ERROR and events[-2]["message"] == msg and events[-2]["kind"] == "disk"
+    assert (run_dir / CHECKPOINTS_DIR / "checkpoint-4").is_dir()  # the partial save is still there
     with open(run_dir / EVENTS, "ab") as fh:  # and the last event line was torn by the full disk
         fh.write(b'{"time": "2026-01-01T00:00:00", "type": "progr')
 
@@ -88,13 +99,13 @@ def test_disk_full_while_saving_fails_the_run_then_resume_cleans_and_finishes(ti
     status = run_training(cfg, run_dir, resume=True)
     assert status["status"] == "completed" and status["step"] == 4
     after, _ = read_events(run_dir, offset)
-    assert after[0]["type"] == "status" and after[0]["status"] == "running"  # the first event after resume survives
-    removed = [e for e in after if e["type"] == "log" and "incomplete checkpoint checkpoint-4" in e["message"]]
+    assert after[0]["type"] == EV_STATUS and after[0]["status"] == "running"  # the first event after resume survives
+    removed = [e for e in after if e["type"] == EV_LOG and "incomplete checkpoint checkpoint-4" in e["message"]]
     assert len(removed) == 1
-    plan = [e for e in after if e["type"] == "plan"]
+    plan = [e for e in after if e["type"] == EV_PLAN]
     assert plan[0]["resume_from"] == "checkpoint-2"
     assert last_checkpoint(run_dir).name == "checkpoint-4"
-    assert (run_dir / "checkpoints" / "checkpoint-4" / "trainer_state.json").exists()
+    assert (run_dir / CHECKPOINTS_DIR / "checkpoint-4" / "trainer_state.json").exists()
 
 
 def test_disk_full_while_writing_events_still_fails_the_run(tiny_model_path, format_file, tmp_runs, monkeypatch):
@@ -129,13 +140,13 @@ def test_stopped_run_reports_the_metric_of_the_stopped_model_not_the_baseline(ti
 
     def emit(self, type, **fields):
         if type == "progress" and fields.get("step") == 3:
-            (run_dir / "STOP").write_text("x")
+            (run_dir / STOP_FILE).write_text("x")
         return original(self, type, **fields)
 
     monkeypatch.setattr(R.EventLog, "emit", emit)
     status = run_training(cfg, run_dir)
     assert status["status"] == "stopped" and status["step"] == 3
-    evals = {e["step"]: e["metrics"][status["main_metric"]] for e in read_events(run_dir)[0] if e["type"] == "eval"}
+    evals = {e["step"]: e["metrics"][status["main_metric"]] for e in read_events(run_dir)[0] if e["type"] == EV_EVAL}
     assert sorted(evals) == [0, 3]  # the stopped model was evaluated
     assert status["baseline"] == evals[0]
     assert status["final_metric"] == evals[3]
@@ -143,7 +154,7 @@ def test_stopped_run_reports_the_metric_of_the_stopped_model_not_the_baseline(ti
 
 
 def test_partial_checkpoints_are_removed_and_complete_ones_kept(tmp_path):
-    ck = tmp_path / "checkpoints"
+    ck = tmp_path / CHECKPOINTS_DIR
     (ck / "checkpoint-2").mkdir(parents=True)
     (ck / "checkpoint-2" / "trainer_state.json").write_text("{}")
     (ck / "checkpoint-4").mkdir()
@@ -166,7 +177,7 @@ def test_kill_9_mid_run_then_resume_completes(tiny_model_path, format_file, tmp_
     cfg = tiny_config(tiny_model_path, format_file("pair"), max_steps=400, eval_steps=1000)
     cfg.eval.save_steps = 2
     run_dir.mkdir(parents=True)
-    cfg.save(run_dir / "config.yaml")
+    cfg.save(run_dir / CONFIG_FILE)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "core", "train", "--run-dir", str(run_dir)], cwd=str(ROOT), env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -185,7 +196,7 @@ def test_kill_9_mid_run_then_resume_completes(tiny_model_path, format_file, tmp_
     done = last_checkpoint(run_dir)
     assert done is not None
     # what a kill in the middle of the next save leaves behind
-    partial = run_dir / "checkpoints" / "checkpoint-100000"
+    partial = run_dir / CHECKPOINTS_DIR / "checkpoint-100000"
     shutil.copytree(done, partial)
     (partial / "trainer_state.json").unlink()
 
@@ -194,6 +205,6 @@ def test_kill_9_mid_run_then_resume_completes(tiny_model_path, format_file, tmp_
     assert status["status"] == "completed" and status["step"] == cfg.hyper.max_steps
     assert not partial.exists()
     events, _ = read_events(run_dir)
-    assert [e for e in events if e["type"] == "plan"][-1]["resume_from"] == done.name
+    assert [e for e in events if e["type"] == EV_PLAN][-1]["resume_from"] == done.name
     assert all(isinstance(e, dict) and "type" in e for e in events)
-    json.loads((run_dir / "status.json").read_text())
+    json.loads((run_dir / STATUS_FILE).read_text())

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from core.errors import StudioError
+from core.run_folder import CONFIG_FILE, EV_PROGRESS, FINAL_DIR, LOG_FILE, PID_FILE
 from core.training import (
     advance_queue,
     list_runs,
@@ -46,7 +47,7 @@ def _wait_for(pred, timeout=120):
 
 def _max_step(run_dir):
     events, _ = read_events(run_dir)
-    steps = [e["step"] for e in events if e["type"] == "progress"]
+    steps = [e["step"] for e in events if e["type"] == EV_PROGRESS]
     return max(steps) if steps else -1
 
 
@@ -67,17 +68,17 @@ def test_child_process_stop_and_resume(tiny_model_path, format_file, tmp_runs):
     assert read_status(second)["status"] == "stopped" and read_status(second)["cancelled"]
     assert request_stop(run_dir) == "requested"
     status = wait(run_dir, timeout=120)
-    assert status["status"] == "stopped", open(run_dir / "train.log").read()[-3000:]
+    assert status["status"] == "stopped", open(run_dir / LOG_FILE).read()[-3000:]
     stopped_at = status["step"]
     assert 3 <= stopped_at < 5000
-    SentenceTransformer(str(run_dir / "final")).encode(["still loads"])
+    SentenceTransformer(str(run_dir / FINAL_DIR)).encode(["still loads"])
     assert last_checkpoint(run_dir).name == f"checkpoint-{stopped_at}"
     runs = list_runs()
     assert runs[0].name == run_dir.name and runs[0].status == "stopped" and not runs[0].alive
 
     start_run(cfg, run_dir=run_dir, resume=True)
     _wait_for(lambda: _max_step(run_dir) > stopped_at + 2)
-    os.kill(int((run_dir / "pid").read_text()), signal.SIGTERM)  # a signal stops gracefully too
+    os.kill(int((run_dir / PID_FILE).read_text()), signal.SIGTERM)  # a signal stops gracefully too
     status = wait(run_dir, timeout=120)
     assert status["status"] == "stopped" and status["step"] > stopped_at
 
@@ -87,13 +88,13 @@ def test_kill_9_then_resume(tiny_model_path, format_file, tmp_runs):
     cfg.eval.save_steps = 5
     run_dir = start_run(cfg)
     _wait_for(lambda: last_checkpoint(run_dir) is not None and _max_step(run_dir) >= 7)
-    os.kill(int((run_dir / "pid").read_text()), signal.SIGKILL)
+    os.kill(int((run_dir / PID_FILE).read_text()), signal.SIGKILL)
     wait(run_dir, timeout=30)
     assert [r for r in list_runs() if r.name == run_dir.name][0].status == "interrupted"
     ckpt = last_checkpoint(run_dir)
     step = int(ckpt.name.split("-")[1])
     cfg.hyper.max_steps = step + 3
-    cfg.save(run_dir / "config.yaml")
+    cfg.save(run_dir / CONFIG_FILE)
     start_run(cfg, run_dir=run_dir, resume=True)
     status = wait(run_dir, timeout=180)
     assert status["status"] == "completed" and status["step"] == step + 3
@@ -113,7 +114,7 @@ def test_cli_train_and_runs(tiny_model_path, format_file, tmp_runs, capsys):
     assert main(["runs"]) == 0
     assert "cli" in capsys.readouterr().out
     # The saved config re-runs from the CLI as is.
-    assert main(["train", "--config", str(tmp_runs / "cli" / "config.yaml"), "--name", "cli-again"]) == 0
+    assert main(["train", "--config", str(tmp_runs / "cli" / CONFIG_FILE), "--name", "cli-again"]) == 0
 
 
 def test_queue_waits_for_a_live_training_and_the_periodic_call_advances_it(tiny_model_path, format_file, tmp_runs):

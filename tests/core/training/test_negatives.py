@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core import losses as L
+from core.run_folder import EV_LOG, EV_PHASE
 from core.training import TrainConfig, read_events, run_training
 from core.training.data import Splits
 from core.training.negatives import as_qpn, can_mine, mine_for_training, wants_mining
@@ -79,16 +80,16 @@ def test_a_run_mines_when_the_recipe_says_so(tiny_model_path, tmp_path, tmp_runs
     status = run_training(cfg, tmp_runs / "mined")
     assert status["status"] == "completed", status
     events, _ = read_events(tmp_runs / "mined")
-    phases = [e for e in events if e["type"] == "phase" and e.get("phase") == "mining"]
+    phases = [e for e in events if e["type"] == EV_PHASE and e.get("phase") == "mining"]
     assert phases and phases[-1]["done"] == phases[-1]["total"] > 0
-    assert any(e["type"] == "log" and "hard negatives:" in e.get("message", "") for e in events)
+    assert any(e["type"] == EV_LOG and "hard negatives:" in e.get("message", "") for e in events)
     off = TrainConfig(name="off", model=str(tiny_model_path))
     off.data.train = [str(data)]
     off.data.hard_negatives = "off"
     off.hyper.max_steps = 1
     assert run_training(off, tmp_runs / "off")["status"] == "completed"
     events, _ = read_events(tmp_runs / "off")
-    assert not any(e["type"] == "phase" and e.get("phase") == "mining" for e in events)
+    assert not any(e["type"] == EV_PHASE and e.get("phase") == "mining" for e in events)
 
 
 def test_the_estimate_counts_mining_and_the_cli_flag_sets_it(tiny_model_path, tmp_path):

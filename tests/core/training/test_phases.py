@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+from core.run_folder import CONFIG_FILE, EV_EVAL, EV_PHASE, EV_TRAIN, STATUS_FILE
 from core.training import read_events, read_status, run_phase, run_status, run_training
 from core.training.runner import evaluator_texts
 from tests.core.training.test_runner import tiny_config
@@ -15,7 +16,7 @@ def test_run_emits_each_phase_with_its_own_progress(tiny_model_path, format_file
     cfg = tiny_config(tiny_model_path, format_file("pair", n=60), max_steps=4, eval_steps=2)
     run_training(cfg, tmp_runs / "ph")
     events, _ = read_events(tmp_runs / "ph")
-    phases = [e for e in events if e["type"] == "phase"]
+    phases = [e for e in events if e["type"] == EV_PHASE]
     order = []
     for e in phases:
         if not order or order[-1] != e["phase"]:
@@ -24,15 +25,15 @@ def test_run_emits_each_phase_with_its_own_progress(tiny_model_path, format_file
     assert "training" in order and "evaluating" in order and "saving" in order
     base = [e for e in phases if e["phase"] == "evaluating_base"]
     # queries + the whole validation pool (12 validation queries over validation + training passages)
-    measured = next(e for e in events if e["type"] == "eval")["measured_on"]
+    measured = next(e for e in events if e["type"] == EV_EVAL)["measured_on"]
     expected = measured["n_queries"] + measured["n_passages"]
     assert measured["n_queries"] == 12 and measured["n_passages"] > 12
     assert base[0]["total"] == expected and base[-1]["done"] == expected
     saves = {e.get("what") for e in phases if e["phase"] == "saving"}
     assert {"checkpoint", "final"} <= saves
     # phases come before the first step and between steps: the first training step follows the base evaluation
-    first_train = next(i for i, e in enumerate(events) if e["type"] == "train")
-    assert any(e["type"] == "phase" and e["phase"] == "training" for e in events[:first_train])
+    first_train = next(i for i, e in enumerate(events) if e["type"] == EV_TRAIN)
+    assert any(e["type"] == EV_PHASE and e["phase"] == "training" for e in events[:first_train])
     assert run_phase(tmp_runs / "ph")["phase"] == "done"
 
 
@@ -49,8 +50,8 @@ def test_evaluator_texts_counts_what_an_evaluation_encodes():
 
 def _write_status(run_dir, **fields):
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text("name: x\n")
-    (run_dir / "status.json").write_text(json.dumps(fields))
+    (run_dir / CONFIG_FILE).write_text("name: x\n")
+    (run_dir / STATUS_FILE).write_text(json.dumps(fields))
 
 
 def test_run_status_from_status_file_and_process(tmp_runs):

@@ -5,6 +5,7 @@ import csv
 
 import pytest
 
+from core.run_folder import EV_EVAL
 from core.training import TrainConfig, read_events, run_training
 
 
@@ -34,7 +35,7 @@ def test_minilm_financial_qa_ndcg_goes_up(shared_data, tmp_path, tmp_runs):
     status = run_training(cfg, tmp_runs / "minilm-fin")
     assert status["status"] == "completed", status
     events, _ = read_events(tmp_runs / "minilm-fin")
-    curve = [(e["step"], e["metrics"]["ndcg@10"]) for e in events if e["type"] == "eval"]
+    curve = [(e["step"], e["metrics"]["ndcg@10"]) for e in events if e["type"] == EV_EVAL]
     print("ndcg@10 by step:", curve)
     assert curve[0][0] == 0
     assert status["final_metric"] > status["baseline"] + 0.005, curve

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from core.errors import ConfigError
+from core.run_folder import CONFIG_FILE, EV_RECIPE
 from core.training import TrainConfig, read_events, run_training
 from core.training.data import Splits
 from core.training.recipe import PLAIN, data_language, length_quantile, plan_recipe
@@ -100,10 +101,10 @@ def test_a_run_records_its_recipe(tiny_model_path, format_file, tmp_runs):
     status = run_training(cfg, tmp_runs / "r")
     assert status["status"] == "completed", status
     events, _ = read_events(tmp_runs / "r")
-    recipe = next(e for e in events if e["type"] == "recipe")
+    recipe = next(e for e in events if e["type"] == EV_RECIPE)
     keys = {c["key"] for c in recipe["choices"]}
     assert {"hyper.learning_rate", "hyper.batch_size", "hyper.max_seq_length", "hyper.epochs"} <= keys
-    saved = TrainConfig.load(tmp_runs / "r" / "config.yaml")
+    saved = TrainConfig.load(tmp_runs / "r" / CONFIG_FILE)
     assert saved.hyper.learning_rate is None, "config.yaml keeps what the user gave; the recipe's fill is an event"
     assert json.dumps(recipe, ensure_ascii=False)
 

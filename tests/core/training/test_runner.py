@@ -5,6 +5,19 @@ import math
 
 import pytest
 
+from core.run_folder import (
+    BEST_DIR,
+    CONFIG_FILE,
+    EV_ERROR,
+    EV_EVAL,
+    EV_PLAN,
+    EV_PROGRESS,
+    EV_STATUS,
+    EV_TRAIN,
+    EV_WARNING,
+    FINAL_DIR,
+    STOP_FILE,
+)
 from core.training import TrainConfig, read_events, read_status, run_training
 from core.training.runner import last_checkpoint
 
@@ -37,21 +50,21 @@ def test_each_format_trains_with_default_loss(fmt, tiny_model_path, format_file,
     events, _ = read_events(run_dir)
     types = [e["type"] for e in events]
     assert types[0] == "status" and events[0]["status"] == "running"
-    plan = next(e for e in events if e["type"] == "plan")
+    plan = next(e for e in events if e["type"] == EV_PLAN)
     assert plan["loss"] == DEFAULT_LOSS[fmt]
-    train = [e for e in events if e["type"] == "train"]
+    train = [e for e in events if e["type"] == EV_TRAIN]
     assert train and all(math.isfinite(e["loss"]) for e in train)
-    evals = [e for e in events if e["type"] == "eval"]
+    evals = [e for e in events if e["type"] == EV_EVAL]
     assert evals[0]["step"] == 0, "the base model is evaluated before the first step"
     assert status["main_metric"] in evals[0]["metrics"]
     assert isinstance(status["baseline"], float)
-    assert events[-1]["type"] == "status" and events[-1]["status"] == "completed"
+    assert events[-1]["type"] == EV_STATUS and events[-1]["status"] == "completed"
     # The final model is a plain sentence-transformers folder.
-    model = SentenceTransformer(str(run_dir / "final"))
+    model = SentenceTransformer(str(run_dir / FINAL_DIR))
     emb = model.encode(["pig feed 猪饲料"])
     assert emb.shape == (1, 32)
-    assert (run_dir / "config.yaml").exists()
-    again = TrainConfig.load(run_dir / "config.yaml")
+    assert (run_dir / CONFIG_FILE).exists()
+    again = TrainConfig.load(run_dir / CONFIG_FILE)
     assert again.data.train == [str(data)]
 
 
@@ -62,11 +75,11 @@ def test_trained_weights_change_and_best_is_saved(tiny_model_path, format_file, 
     run_dir = tmp_runs / "w"
     status = run_training(tiny_config(tiny_model_path, format_file("pair"), max_steps=6, eval_steps=3), run_dir)
     base = SentenceTransformer(str(tiny_model_path))
-    tuned = SentenceTransformer(str(run_dir / "final"))
+    tuned = SentenceTransformer(str(run_dir / FINAL_DIR))
     b = dict(base.named_parameters())
     moved = [n for n, p in tuned.named_parameters() if not torch.equal(p, b[n])]
     assert moved, "training changed no weight"
-    assert (run_dir / "best").is_dir() and status["best_step"] in (3, 6)
+    assert (run_dir / BEST_DIR).is_dir() and status["best_step"] in (3, 6)
     assert last_checkpoint(run_dir) is not None
 
 
@@ -98,9 +111,9 @@ def test_nan_loss_stops_with_clear_event(tiny_model_path, format_file, tmp_runs,
     assert status["status"] == "failed"
     assert "loss became nan" in status["error"].lower()
     events, _ = read_events(run_dir)
-    err = [e for e in events if e["type"] == "error"]
+    err = [e for e in events if e["type"] == EV_ERROR]
     assert err and err[-1]["step"] == 3
-    assert (run_dir / "final").is_dir()
+    assert (run_dir / FINAL_DIR).is_dir()
 
 
 def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs):
@@ -117,7 +130,7 @@ def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs
 
     def emit(self, type, **fields):
         if type == "progress" and fields.get("step") == 3:
-            (run_dir / "STOP").write_text("x")
+            (run_dir / STOP_FILE).write_text("x")
         return original(self, type, **fields)
 
     R.EventLog.emit = emit
@@ -126,16 +139,16 @@ def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs
     finally:
         R.EventLog.emit = original
     assert status["status"] == "stopped" and status["step"] == 3
-    assert not (run_dir / "STOP").exists()
-    SentenceTransformer(str(run_dir / "final")).encode(["ok"])
+    assert not (run_dir / STOP_FILE).exists()
+    SentenceTransformer(str(run_dir / FINAL_DIR)).encode(["ok"])
     assert last_checkpoint(run_dir).name == "checkpoint-3"
 
     status = run_training(cfg, run_dir, resume=True)
     assert status["status"] == "completed" and status["step"] == 10
     events, _ = read_events(run_dir)
-    steps = [e["step"] for e in events if e["type"] == "progress"]
+    steps = [e["step"] for e in events if e["type"] == EV_PROGRESS]
     assert 4 in steps and steps[-1] == 10
-    plan = [e for e in events if e["type"] == "plan"]
+    plan = [e for e in events if e["type"] == EV_PLAN]
     assert plan[-1]["resume_from"] == "checkpoint-3"
 
 
@@ -159,7 +172,7 @@ def test_tuned_worse_than_base_warns(tiny_model_path, format_file, tmp_runs, mon
     assert status["worse_than_base"] is True
     assert "WORSE" in status["warning"]
     events, _ = read_events(run_dir)
-    assert any(e["type"] == "warning" for e in events)
+    assert any(e["type"] == EV_WARNING for e in events)
 
 
 def test_bad_data_fails_with_message(tiny_model_path, tmp_path, tmp_runs):
@@ -184,7 +197,7 @@ def test_qpn_without_negatives_trains_in_batch(tiny_model_path, tmp_path, tmp_ru
     status = run_training(tiny_config(tiny_model_path, path, max_steps=2), tmp_runs / "noneg")
     assert status["status"] == "completed"
     events, _ = read_events(tmp_runs / "noneg")
-    assert next(e for e in events if e["type"] == "plan")["train_rows"] == 24
+    assert next(e for e in events if e["type"] == EV_PLAN)["train_rows"] == 24
 
 
 def test_qpn_with_some_rows_lacking_negatives(tiny_model_path, tmp_path, tmp_runs):

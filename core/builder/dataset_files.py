@@ -1,4 +1,5 @@
-"""Write built datasets in the layouts trainers and evaluators read; every file is written atomically.
+"""Write built datasets (not models: those are ``core.export``) in the layouts trainers and evaluators read;
+every file is written atomically.
 
 - ``export_qpn_jsonl(rows, path) -> ExportResult``: one JSON object per line, ``{"query", "pos", "neg", ...}``
   (the FlagEmbedding / RAG-Retrieval layout); extra fields are kept (the loader bookkeeping column ``_row`` is not).
@@ -16,7 +17,6 @@
 from __future__ import annotations
 
 import io
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from core.builder.clean import as_records
-from core.builder.split import RetrievalSet
+from core.data.retrieval import RetrievalSet
 from core.errors import ConfigError, DataError
+from core.jsonl import write_jsonl
 from core.paths import atomic_write_bytes, atomic_write_text
 
 INTERNAL_COLUMNS = ("_row",)
@@ -69,8 +70,8 @@ def export_qpn_jsonl(rows: Any, path: str | Path) -> ExportResult:
         for k, v in r.items():
             if k not in obj and k not in INTERNAL_COLUMNS:
                 obj[str(k)] = _plain(v)
-        lines.append(json.dumps(obj, ensure_ascii=False))
-    path = atomic_write_text(path, "".join(line + "\n" for line in lines))
+        lines.append(obj)
+    path = write_jsonl(lines, path)
     return ExportResult(Path(path), len(lines))
 
 
@@ -122,19 +123,14 @@ def export_beir(retrieval_set: RetrievalSet, folder: str | Path, split: str = "t
 
     folder = Path(folder)
     rs = retrieval_set
-    corpus = "".join(
-        json.dumps({"_id": d, "title": rs.titles.get(d, ""), "text": t}, ensure_ascii=False) + "\n"
-        for d, t in rs.corpus.items()
-    )
-    queries = "".join(json.dumps({"_id": q, "text": t}, ensure_ascii=False) + "\n" for q, t in rs.queries.items())
     qrels = ["query-id\tcorpus-id\tscore"]
     for q, docs in rs.qrels.items():
         for d, s in docs.items():
             if d not in rs.corpus:
                 raise DataError(f"qrels of query '{q}' point to document '{d}', which is not in the corpus.")
             qrels.append(f"{q}\t{d}\t{int(s)}")
-    atomic_write_text(folder / "corpus.jsonl", corpus)
-    atomic_write_text(folder / "queries.jsonl", queries)
+    write_jsonl(({"_id": d, "title": rs.titles.get(d, ""), "text": t} for d, t in rs.corpus.items()), folder / "corpus.jsonl")
+    write_jsonl(({"_id": q, "text": t} for q, t in rs.queries.items()), folder / "queries.jsonl")
     atomic_write_text(folder / "qrels" / f"{safe_name(split, default='test')}.tsv", "\n".join(qrels) + "\n")
     return folder
 
@@ -170,8 +166,7 @@ def load_beir(folder: str | Path, split: str = "test") -> RetrievalSet:
     (texts and titles as written, so an ``export_beir`` folder reads back unchanged)."""
     from core.data.beir import read_beir
 
-    files = read_beir(folder, split)
-    return RetrievalSet(corpus=files.corpus, queries=files.queries, qrels=files.qrels, titles=files.titles)
+    return read_beir(folder, split)
 
 
 def st_table_to_rows(df) -> list[dict]:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from core.builder.export import (
+from core.builder.dataset_files import (
     export_beir,
     export_qpn_jsonl,
     export_st_table,

@@ -1,0 +1,53 @@
+"""core.jsonl: the one JSON-lines reader (line-numbered one-sentence errors) and atomic writer."""
+
+import pytest
+
+from core.errors import DataError
+from core.jsonl import iter_jsonl, parse_line, read_jsonl, write_jsonl
+
+
+def test_write_then_read_round_trips_non_ascii(tmp_path):
+    rows = [{"query": "什么是 RAG?", "pos": ["检索增强生成"], "neg": []}, {"query": "café", "n": 2}]
+    path = write_jsonl(rows, tmp_path / "sub" / "rows.jsonl")
+    assert path.read_text(encoding="utf-8").count("\n") == 2
+    assert "检索增强生成" in path.read_text(encoding="utf-8")  # not \u-escaped
+    assert read_jsonl(path) == rows
+    assert not [p for p in path.parent.iterdir() if p != path]  # no temp file left behind
+
+
+def test_bad_line_names_file_and_line(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": \n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"x\.jsonl, line 3: not valid JSON: Expecting value \(column 6\); expected one JSON object per line\.$"):
+        read_jsonl(path)
+    assert read_jsonl(path, tolerant=True) == [{"a": 1}]
+
+
+def test_non_object_line_is_refused_unless_tolerant(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"a": 1}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"x\.jsonl, line 2: a JSON list is not an object; expected one JSON object per line\.$"):
+        read_jsonl(path)
+    assert read_jsonl(path, tolerant=True) == [{"a": 1}]
+    assert [v for _, v in iter_jsonl(path)] == [{"a": 1}, [1, 2]]  # iter_jsonl leaves the record check to its caller
+
+
+def test_nesting_too_deep(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"a": 1}\n' + '{"a": ' * 5 + "1" + "}" * 5 + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"deep\.jsonl, line 2: nested more than 3 levels deep \(STUDIO_MAX_JSON_DEPTH\); expected flat records\.$"):
+        read_jsonl(path, max_depth=3)
+    assert len(read_jsonl(path)) == 2  # no depth limit asked for
+
+
+def test_byte_order_mark_is_ignored(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes('\ufeff{"_id": "d1"}\n'.encode())
+    assert read_jsonl(path) == [{"_id": "d1"}]
+
+
+def test_parse_line_problems():
+    assert parse_line('{"a": 1}', 32) == ({"a": 1}, None, "")
+    assert parse_line("[1]", 32)[1].startswith("is a JSON list, expected an object")
+    assert parse_line("{oops", 32)[2] == "bad_json"
+    assert parse_line('{"a": [[[1]]]}', 2)[2] == "json_too_deep"
