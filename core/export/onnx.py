@@ -8,6 +8,9 @@
   The report has one row per variant (fp32, int8, and each dimension of ``dims`` for each precision): mean
   cosine to the torch embeddings of the same texts, NDCG@10 on ``evalset`` when given, size on disk, texts/s.
 - ``report_chart(report, path) -> Path``: quality against embedding dimension, one line per precision.
+- ``run_onnx_inputs(run_dir, dims=None) -> RunOnnxInputs``: what exporting a run measures by default: its test
+  split (``core.training.data.run_split_evalset``) for NDCG@10, and its Matryoshka dimensions (config
+  ``loss.matryoshka_dims``) when none are given; ``measured_on`` says which in one sentence.
 - ``encode_onnx`` (in ``core.export.onnx_encode``, torch-free) encodes with an exported folder.
 """
 
@@ -50,6 +53,43 @@ class OnnxReport:
     table: pd.DataFrame
     out_dir: Path
     files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunOnnxInputs:
+    """``evalset``: the run's test split (a retrieval ``EvalSet``) or None; ``dims``: the dimensions to report;
+    ``measured_on``: one sentence naming the set NDCG@10 is measured on, or why there is none."""
+
+    evalset: object
+    dims: list[int]
+    measured_on: str
+
+
+def run_onnx_inputs(run_dir, dims=None) -> RunOnnxInputs:
+    """The defaults of exporting the run in ``run_dir`` (see the module docstring): ``dims`` given are kept,
+    none (None or empty) take the run's Matryoshka dimensions."""
+    from core.training.config import TrainConfig
+    from core.training.data import run_split_evalset
+
+    run_dir = Path(run_dir)
+    cfg_path = run_dir / "config.yaml"
+    dims = list(dims or [])
+    if not dims and cfg_path.is_file():
+        dims = [int(d) for d in TrainConfig.load(cfg_path).loss.matryoshka_dims or []]
+    from core.errors import StudioError
+
+    try:
+        evalset = run_split_evalset(run_dir, "test")
+    except StudioError as err:  # the run's data moved or no longer reads: the export goes on without NDCG@10
+        return RunOnnxInputs(evalset=None, dims=list(dims), measured_on=(
+            f"No NDCG@10: the test split of the run '{run_dir.name}' cannot be rebuilt ({str(err).rstrip('.')}); "
+            f"cosine to torch is measured on {len(CHECK_TEXTS)} built-in check texts."))
+    if evalset is None:
+        said = (f"No NDCG@10: the run '{run_dir.name}' has no retrieval test split; cosine to torch is measured "
+                f"on {len(CHECK_TEXTS)} built-in check texts.")
+    else:
+        said = f"NDCG@10 on the test split of the run '{run_dir.name}' ({evalset.summary()})."
+    return RunOnnxInputs(evalset=evalset, dims=list(dims), measured_on=said)
 
 
 def _read_json(path: Path) -> dict | list:
@@ -363,4 +403,5 @@ def report_chart(table: pd.DataFrame, path) -> Path:
     return path
 
 
-__all__ = ["export_onnx", "encode_onnx", "report_chart", "measure", "st_settings", "OnnxReport", "OnnxExportError"]
+__all__ = ["export_onnx", "encode_onnx", "report_chart", "measure", "st_settings", "run_onnx_inputs", "RunOnnxInputs",
+           "OnnxReport", "OnnxExportError"]
