@@ -556,7 +556,7 @@ ENGINE_ZH: dict[str, str] = {
     "The path '{path}' points outside '{base_p}'.": "路径 '{path}' 指向 '{base_p}' 之外。",
     "The output folder '{out}' is a file (expected a folder).": "输出文件夹 '{out}' 是一个文件（应为文件夹）。",
     # --- errors: export and Hub
-    "Enter a Hugging Face access token with write permission to push to the Hub.": "要推送到 Hub，请输入有写权限的 Hugging Face 访问令牌。",
+    "Enter a Hugging Face access token with write permission to push to the Hub (or set HF_TOKEN in the environment).": "要推送到 Hub，请输入有写权限的 Hugging Face 访问令牌（或在环境变量中设置 HF_TOKEN）。",
     "The Hub refused the token for '{repo_id}' (HTTP {code}); use a token with write permission for that namespace.": "Hub 拒绝了用于 '{repo_id}' 的令牌（HTTP {code}）；请使用对该命名空间有写权限的令牌。",
     "The Hub rejected the upload to '{repo_id}' (HTTP {code}).": "Hub 拒绝了上传到 '{repo_id}'（HTTP {code}）。",
     "The Hugging Face Hub cannot be reached ({name}); check the network or download the zip instead.": "无法连接 Hugging Face Hub（{name}）；请检查网络，或改为下载 zip。",
