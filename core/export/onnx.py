@@ -82,13 +82,14 @@ def run_onnx_inputs(run_dir, dims=None) -> RunOnnxInputs:
         evalset = run_split_evalset(run_dir, "test")
     except StudioError as err:  # the run's data moved or no longer reads: the export goes on without NDCG@10
         return RunOnnxInputs(evalset=None, dims=list(dims), measured_on=(
-            f"No NDCG@10: the test split of the run '{run_dir.name}' cannot be rebuilt ({str(err).rstrip('.')}); "
+            f"No NDCG@10: the test split of the run '{run_dir.name}' cannot be rebuilt ({err}); "
             f"cosine to torch is measured on {len(CHECK_TEXTS)} built-in check texts."))
     if evalset is None:
         said = (f"No NDCG@10: the run '{run_dir.name}' has no retrieval test split; cosine to torch is measured "
                 f"on {len(CHECK_TEXTS)} built-in check texts.")
     else:
-        said = f"NDCG@10 on the test split of the run '{run_dir.name}' ({evalset.summary()})."
+        said = (f"NDCG@10 on the test split of the run '{run_dir.name}' ({len(evalset.queries)} queries, "
+                f"{len(evalset.corpus)} passages).")
     return RunOnnxInputs(evalset=evalset, dims=list(dims), measured_on=said)
 
 
