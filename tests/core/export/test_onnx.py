@@ -4,6 +4,7 @@ subprocess, the CLI end to end with a BEIR folder, and bad input as one sentence
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,27 @@ def test_loads_with_onnxruntime_alone(exported, tiny_model_path, tmp_path):
     assert np.allclose(np.load(tmp_path / "there.npy"), np.load(tmp_path / "here.npy"), atol=1e-5)
 
 
+def test_readme_loader_example_runs_with_onnxruntime_alone(exported, tiny_model_path, tmp_path):
+    """The README's own example, run as written from inside the exported folder in a process where torch,
+    transformers and the project cannot be imported: its vectors match torch's (cosine >= 0.99)."""
+    readme = (exported.out_dir / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    texts = CHECK_TEXTS[:6]
+    script = tmp_path / "loader.py"
+    script.write_text(
+        "import sys\nfor m in ('torch', 'transformers', 'sentence_transformers', 'core'):\n    sys.modules[m] = None\n"
+        + code + f"\nnp.save({str(tmp_path / 'readme.npy')!r}, encode({texts!r}))\n"
+        + f"np.save({str(tmp_path / 'readme16.npy')!r}, encode({texts!r}, dim=16))\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    res = subprocess.run([sys.executable, "-I", str(script)], cwd=exported.out_dir, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    ref = _torch_emb(tiny_model_path, texts)
+    assert _cos(np.load(tmp_path / "readme.npy"), ref).min() >= 0.99
+    d16 = np.load(tmp_path / "readme16.npy")
+    assert d16.shape == (6, 16) and _cos(d16, ref[:, :16]).min() >= 0.99
+
+
 def _beir(folder: Path) -> Path:
     return write_beir(folder)
 
@@ -152,6 +174,28 @@ def test_cli_run_is_measured_on_its_test_split_with_its_matryoshka_dims(tiny_mod
     out = capsys.readouterr().out
     assert "No NDCG@10: the test split of the run 'mrl-run' cannot be rebuilt" in out and data_file.name in out
     assert list(pd.read_csv(tmp_path / "o2" / "onnx_report.csv")["variant"]) == ["fp32", "fp32-8"]
+
+
+def test_cli_run_exports_its_delivered_model(tiny_model_path, tmp_path, tmp_runs, capsys):
+    """A run with final/ and a different delivered/: the export is delivered/ (its vectors, not final's)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    run = write_run_with_test_split(tmp_runs, "deliv-run", tiny_model_path)
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    model.save(str(run / "delivered"))
+    from core.cli import main
+
+    assert main(["export-onnx", "deliv-run", "--out", str(tmp_path / "o")]) == 0
+    assert f"exported {run / 'delivered'}" in capsys.readouterr().out
+    texts = CHECK_TEXTS[:6]
+    got = encode_onnx(tmp_path / "o", texts)
+    assert _cos(got, _torch_emb(run / "delivered", texts)).min() >= 0.99
+    assert _cos(got, _torch_emb(run / "final", texts)).min() < 0.99
 
 
 def _one_sentence(err) -> str:
