@@ -2,8 +2,8 @@
 #   make run   - create .venv from requirements.lock, start the studio on the embedded default model
 #   make test  - the same .venv plus requirements-test.lock, then the whole test suite (2 pytest-xdist workers,
 #                one file per worker at a time; run one file with .venv/bin/python -m pytest tests/...)
-#   make lock  - re-resolve requirements*.txt into requirements*.lock (upgrade on purpose, run the tests,
-#                commit all four files together)
+#   make lock  - re-resolve requirements*.txt into requirements*.lock and copy the app pins into
+#                pre-requirements.txt (the Space's install; upgrade on purpose, run the tests, commit the files together)
 #   make lint  - ruff check (CI runs it before the tests)
 #   make format - apply ruff's fixes and formatting
 #   make help  - this list
@@ -42,6 +42,8 @@ lock:
 	$(PYTHON) -m uv pip compile requirements.txt $(LOCK_FLAGS) -o requirements.lock
 	$(PYTHON) -m uv pip compile requirements-test.txt -c requirements.lock $(LOCK_FLAGS) -o requirements-test.lock
 	sed -i 's/^torch==\([0-9.]*\)+cpu/torch==\1/' requirements.lock requirements-test.lock
+	{ sed -n '1,3p' pre-requirements.txt; grep -E '^[A-Za-z0-9]' requirements.lock; } > pre-requirements.txt.new
+	mv pre-requirements.txt.new pre-requirements.txt
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .

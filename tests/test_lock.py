@@ -64,11 +64,19 @@ def test_unpinned_is_detected(tmp_path):
 
 
 def test_space_installs_the_lock():
-    """A Space pip-installs pre-requirements.txt first: it must pull in the app lock, and the SDK version in
-    the README front matter must be the locked gradio."""
-    lines = [x.strip() for x in (ROOT / "pre-requirements.txt").read_text(encoding="utf-8").splitlines()]
-    assert "-r requirements.lock" in lines
+    """A Space pip-installs pre-requirements.txt first, then requirements.txt, each mounted alone into the build
+    (``RUN --mount=target=pre-requirements.txt,source=pre-requirements.txt pip install -r pre-requirements.txt``),
+    so pre-requirements.txt cannot point at another file: it must hold every pin of the app lock itself. The SDK
+    version in the README front matter must be the locked gradio."""
+    pre = ROOT / "pre-requirements.txt"
+    for line in pre.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        assert not line.startswith("-"), f"pre-requirements.txt: '{line}' needs a file the Space build does not have"
+    assert _lock(pre) == _lock(ROOT / "requirements.lock"), "pre-requirements.txt is stale: run `make lock`"
+    assert not unpinned(ROOT / "requirements.txt", pre), "the Space's second install (requirements.txt) would change a pin"
     front = (ROOT / "README.md").read_text(encoding="utf-8").split("---")[1]
     meta = dict(line.split(":", 1) for line in front.strip().splitlines() if ":" in line)
     assert meta["sdk_version"].strip() == _lock(ROOT / "requirements.lock")["gradio"]
     assert meta["python_version"].strip().strip('"') == "3.11"
+    assert meta["app_file"].strip() == "app.py" and meta["sdk"].strip() == "gradio"
+

@@ -167,8 +167,11 @@ S: dict[str, tuple[str, str]] = {
     "make_zip": ("Download as zip", "打包下载 (zip)"),
     "zip_file": ("Zip file", "压缩包"),
     "hub_repo": ("Hub repository (your-name/model-name)", "Hub 仓库（用户名/模型名）"),
-    "hub_token": ("Hugging Face token (write; kept in memory only, never saved)", "Hugging Face 令牌（需写权限；仅保存在内存中，不会保存）"),
+    "hub_token": ("Hugging Face token (write; kept in memory only, never saved; empty = HF_TOKEN from the environment)",
+                  "Hugging Face 令牌（需写权限；仅保存在内存中，不会保存；留空则用环境变量 HF_TOKEN）"),
     "hub_private": ("Private repository", "私有仓库"),
+    "hub_onnx": ("Also push the ONNX export (fp32 + int8, with its report) under onnx/",
+                 "同时推送 ONNX 导出（fp32 + int8，附报告），放在 onnx/ 下"),
     "push": ("Push to Hub", "推送到 Hub"),
     "confirm_worse": ("I understand this model is worse than the base model and still want to export it",
                       "我知道该模型比基础模型更差，仍要导出"),
@@ -599,7 +602,7 @@ ENGINE_ZH: dict[str, str] = {
     "The path '{path}' points outside '{base_p}'.": "路径 '{path}' 指向 '{base_p}' 之外。",
     "The output folder '{out}' is a file (expected a folder).": "输出文件夹 '{out}' 是一个文件（应为文件夹）。",
     # --- errors: export and Hub
-    "Enter a Hugging Face access token with write permission to push to the Hub.": "要推送到 Hub，请输入有写权限的 Hugging Face 访问令牌。",
+    "Enter a Hugging Face access token with write permission to push to the Hub (or set HF_TOKEN in the environment).": "要推送到 Hub，请输入有写权限的 Hugging Face 访问令牌（或在环境变量中设置 HF_TOKEN）。",
     "The Hub refused the token for '{repo_id}' (HTTP {code}); use a token with write permission for that namespace.": "Hub 拒绝了用于 '{repo_id}' 的令牌（HTTP {code}）；请使用对该命名空间有写权限的令牌。",
     "The Hub rejected the upload to '{repo_id}' (HTTP {code}).": "Hub 拒绝了上传到 '{repo_id}'（HTTP {code}）。",
     "The Hugging Face Hub cannot be reached ({name}); check the network or download the zip instead.": "无法连接 Hugging Face Hub（{name}）；请检查网络，或改为下载 zip。",
@@ -820,6 +823,11 @@ ENGINE_ZH: dict[str, str] = {
     "The dimension '{part}' is not a whole number (expected e.g. --dims 256,128).": "维度 '{part}' 不是整数（例如应为 --dims 256,128）。",
     "The dimension {dim} is out of range (expected 1 to {full}).": "维度 {dim} 超出范围（应为 1 到 {full}）。",
     "The dimension {d} is out of range for this model (expected 1 to {full}).": "维度 {d} 超出该模型的范围（应为 1 到 {full}）。",
+    "NDCG@10 on the test split of the run '{run}' ({q} queries, {p} passages).": "NDCG@10 在运行 '{run}' 的测试集上测得（{q} 条查询，{p} 段文本）。",
+    "No NDCG@10: the run '{run}' has no retrieval test split; cosine to torch is measured on {n} built-in check texts.":
+        "没有 NDCG@10：运行 '{run}' 没有检索测试集；与 torch 的余弦相似度在 {n} 条内置检查文本上测得。",
+    "No NDCG@10: the test split of the run '{run}' cannot be rebuilt ({reason}); cosine to torch is measured on {n} built-in check texts.":
+        "没有 NDCG@10：无法重建运行 '{run}' 的测试集（{reason}）；与 torch 的余弦相似度在 {n} 条内置检查文本上测得。",
     "The evaluation set for the ONNX report must be a retrieval set (queries, corpus and qrels).": "ONNX 报告的评测集必须是检索评测集（查询、语料和 qrels）。",
     "The file '{modules_path}' must hold a list of modules.": "文件 '{modules_path}' 必须包含模块列表。",
     "The file '{path}' cannot be read as JSON ({err}).": "文件 '{path}' 无法按 JSON 读取（{err}）。",

@@ -3,7 +3,9 @@
 - ``zip_model(model_dir, out_path, card=None, progress=None) -> Path``
 - ``model_card(run_dir) -> str``, ``card_metrics(run_dir)``, ``card_preview(card)`` (front matter as a code
   block), ``base_model_info(spec)`` (the real model id and its languages)
-- ``push_to_hub(model_dir, repo_id, token, private=True, card=None, api=None) -> str`` (token kept in memory only)
+- ``push_to_hub(model_dir, repo_id, token, private=True, card=None, api=None, onnx_dir=None) -> str`` (token typed
+  in or ``HF_TOKEN``, kept in memory only); ``push_run(run_dir, repo_id, token=None, private=True, which=None,
+  onnx=False) -> str`` (the run's delivered model + card, optionally its ONNX export under ``onnx/``)
 - ``export_model_dir(run_dir) -> Path``: the folder to export (``delivered/``, else ``best/``, else ``final/``).
 """
 
@@ -13,7 +15,15 @@ from pathlib import Path
 
 from core.errors import StudioError
 from core.export.card import base_model_info, card_metrics, card_preview, model_card, split_front_matter
-from core.export.hub import check_repo_id, hub_endpoint, hub_offline, push_error_message, push_to_hub
+from core.export.hub import (
+    check_repo_id,
+    env_token,
+    hub_endpoint,
+    hub_offline,
+    push_error_message,
+    push_run,
+    push_to_hub,
+)
 from core.export.zip import check_model_dir, zip_model
 
 
@@ -32,5 +42,5 @@ def export_model_dir(run_dir, which: str | None = None) -> Path:
 
 
 __all__ = ["zip_model", "model_card", "card_metrics", "card_preview", "split_front_matter", "base_model_info",
-           "push_to_hub", "push_error_message", "check_repo_id", "hub_offline", "hub_endpoint",
+           "push_to_hub", "push_run", "env_token", "push_error_message", "check_repo_id", "hub_offline", "hub_endpoint",
            "check_model_dir", "export_model_dir"]

@@ -7,6 +7,9 @@
 - ``events.jsonl``: the ``data`` event (rows per split) and the first and last ``eval`` events (step 0 = the
   base model, last = the tuned model), so the card has a base-vs-tuned table even when no separate evaluation
   was run;
+- ``delivery.json`` (written when the run chose its delivered model): which model is delivered and why, the
+  base-vs-candidate NDCG@10 table on the validation set with the 95% confidence interval of each change, and
+  the change on the general-domain set of each language (the forgetting check);
 - ``metrics.json`` (written by the evaluation step, when present): a ``{model: {metric: value}}`` mapping (or a
   report with such a mapping under ``"metrics"`` / ``"table"``) shown as a second table, with the 95%
   confidence interval of the change when the file carries ``ci_low`` / ``ci_high`` for a metric.
@@ -390,12 +393,65 @@ def model_card(run_dir: str | os.PathLike) -> str:
         lines += ["## Validation", "", f"{status.get('main_metric')}: base {_fmt(_num(status.get('baseline')))}, "
                   f"best {_fmt(_num(status.get('best_metric')))}, final {_fmt(_num(status.get('final_metric')))}.", ""]
 
+    lines += _delivery_lines(_read_json(run_dir / "delivery.json"))
+
     table = _metrics_json_table(_read_json(run_dir / "metrics.json"))
     if table:
         lines += ["## Evaluation", "", *table, ""]
 
     lines += _usage(languages, _prompts(run_dir))
     return "\n".join(lines)
+
+
+def _pct(x: Optional[float]) -> str:
+    return "-" if x is None else f"{x * 100:+.1f}%"
+
+
+def _delivery_lines(record: Any) -> list[str]:
+    """The card's "Delivered model" section from ``delivery.json``; [] when the run has none."""
+    if not isinstance(record, dict) or not isinstance(record.get("candidates"), list):
+        return []
+    metric = str(record.get("metric") or "ndcg@10")
+    val = record.get("validation") or {}
+    lines = ["## Delivered model", "",
+             f"This folder holds **{record.get('delivered', '?')}** ({record.get('delivered_source', '')}). "
+             f"{record.get('reason', '')}".rstrip(), "",
+             f"Validation {metric} per candidate, {val.get('queries', '?')} queries against "
+             f"{val.get('passages', '?')} passages; change against the base model with its 95% confidence "
+             "interval (paired bootstrap over queries):", "",
+             f"| candidate | {metric} | change vs base | 95% CI of change | verdict |", "|---|---|---|---|---|"]
+    for c in record["candidates"]:
+        if not isinstance(c, dict):
+            continue
+        vs = c.get("vs_base") if isinstance(c.get("vs_base"), dict) else {}
+        mark = " (delivered)" if c.get("name") == record.get("delivered") else ""
+        if c.get("name") == "base":
+            change = ci = verdict = "-"
+        else:
+            diff = _num(vs.get("diff"))
+            change, ci, verdict = (f"{diff:+.4f}" if diff is not None else "-"), _fmt_ci(_ci(vs)), str(vs.get("verdict", "-")).replace("_", " ")
+        lines.append(f"| {c.get('name')}{mark} | {_fmt(_num(c.get(metric)))} | {change} | {ci} | {verdict} |")
+    lines.append("")
+    general = record.get("general") if isinstance(record.get("general"), dict) else {}
+    if general:
+        lines += ["General-domain check (forgetting): the base and the delivered model on a general retrieval set "
+                  "of each language of the validation queries.", "",
+                  f"| language | set | base {metric} | delivered {metric} | change | 95% CI of change |",
+                  "|---|---|---|---|---|---|"]
+        for lang, g in general.items():
+            if not isinstance(g, dict):
+                continue
+            if "skipped" in g:
+                lines.append(f"| {lang} | skipped: {g['skipped']} | - | - | - | - |")
+                continue
+            vs = g.get("vs_base") if isinstance(g.get("vs_base"), dict) else {}
+            lines.append(f"| {lang} | {Path(str(g.get('folder', ''))).name} ({g.get('queries', '?')} queries) | "
+                         f"{_fmt(_num(g.get('base')))} | {_fmt(_num(g.get('delivered')))} | "
+                         f"{_pct(_num(g.get('relative')))} | {_fmt_ci(_ci(vs))} |")
+        lines.append("")
+    if record.get("change"):
+        lines += [f"In short: {record['change']}.", ""]
+    return lines
 
 
 def _prompts(run_dir: Path) -> Optional[dict]:

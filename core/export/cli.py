@@ -1,4 +1,9 @@
-"""``python -m core export-onnx RUN_OR_FOLDER --out DIR [--int8] [--dims 256,128] [--data EVAL]``."""
+"""``python -m core export-onnx RUN_OR_FOLDER --out DIR [--int8] [--dims 256,128] [--data EVAL]``.
+
+A run exports its delivered model (``export_model_dir``) and is measured on its own test split, with its
+Matryoshka dimensions when it was trained with them (``run_onnx_inputs``); ``--data`` / ``--dims`` override.
+``python -m core push RUN --repo NAME/MODEL [--public] [--onnx] [--which delivered|best|final]``: the token
+comes from ``HF_TOKEN`` (never an argument: command lines are visible to every user of the machine)."""
 
 from __future__ import annotations
 
@@ -7,18 +12,19 @@ from pathlib import Path
 from core.errors import StudioError
 
 
-def resolve_model_dir(value: str) -> Path:
-    """A sentence-transformers folder given directly, else a run (name or folder) and its model to export."""
+def resolve_export_source(value: str) -> tuple[Path, Path | None]:
+    """(model folder, run folder or None): a sentence-transformers folder given directly, else a run (name or
+    folder) and its model to export."""
     path = Path(str(value or ""))
     if (path / "modules.json").is_file():
-        return path
+        return path, None
     from core.export import export_model_dir
     from core.paths import run_dir_arg
 
     run = run_dir_arg(str(value))
     if not run.is_dir():
         raise StudioError(f"'{value}' is neither a model folder (with modules.json) nor a run.")
-    return export_model_dir(run)
+    return export_model_dir(run), run
 
 
 def parse_dims(text: str | None) -> list[int]:
@@ -34,20 +40,37 @@ def parse_dims(text: str | None) -> list[int]:
 
 
 def cmd_export_onnx(args) -> int:
-    from core.export.onnx import export_onnx, report_chart
+    from core.export.onnx import export_onnx, report_chart, run_onnx_inputs
 
-    model_dir = resolve_model_dir(args.model)
+    model_dir, run = resolve_export_source(args.model)
     dims = parse_dims(args.dims)
-    evalset = None
+    evalset, measured_on = None, None
     if args.data:
         from core.evaluation import load_evalset
 
         evalset = load_evalset(args.data, split=args.split)
+        measured_on = f"NDCG@10 on {args.data} ({evalset.summary()})."
+    elif run is not None:
+        inputs = run_onnx_inputs(run, dims)
+        evalset, dims, measured_on = inputs.evalset, inputs.dims, inputs.measured_on
     report = export_onnx(model_dir, args.out, int8=args.int8, dims=dims, evalset=evalset)
     chart = report_chart(report.table, Path(args.out) / "onnx_report.png")
     report.table.to_csv(Path(args.out) / "onnx_report.csv", index=False)
+    print(f"exported {model_dir}")
+    if measured_on:
+        print(measured_on)
     print(report.table.to_string(index=False))
     print(f"wrote {report.out_dir} ({', '.join(report.files)}); chart {chart}")
+    return 0
+
+
+def cmd_push(args) -> int:
+    from core.export import push_run
+    from core.paths import run_dir_arg
+
+    run = run_dir_arg(args.run, must_exist=True)
+    url = push_run(run, args.repo, token=None, private=not args.public, which=args.which, onnx=args.onnx)
+    print(f"pushed {run.name} to {url}" + (" (with onnx/)" if args.onnx else ""))
     return 0
 
 
@@ -58,7 +81,20 @@ def register(subparsers) -> None:
     p.add_argument("model", metavar="RUN_OR_FOLDER", help="a run name or folder, or a sentence-transformers folder")
     p.add_argument("--out", required=True, metavar="DIR", help="new (or empty) output folder")
     p.add_argument("--int8", action="store_true", help="also write model.int8.onnx (dynamic quantisation)")
-    p.add_argument("--dims", metavar="D1,D2", default="", help="truncated dimensions to report, e.g. 256,128")
-    p.add_argument("--data", metavar="EVAL", help="BEIR folder or data file for NDCG@10")
+    p.add_argument("--dims", metavar="D1,D2", default="", help="truncated dimensions to report, e.g. 256,128 (default for a run: "
+                   "its Matryoshka dimensions)")
+    p.add_argument("--data", metavar="EVAL", help="BEIR folder or data file for NDCG@10 (default for a run: its test split)")
     p.add_argument("--split", default=None, help="BEIR qrels split (default: the only one, else test)")
     p.set_defaults(func=cmd_export_onnx)
+
+    p = subparsers.add_parser("push", help="push a run's delivered model and card to the Hugging Face Hub",
+                              description="Push a run's model (private unless --public) with its model card, "
+                                          "optionally with its ONNX export under onnx/. The token is read from "
+                                          "HF_TOKEN (never given on the command line) and never written.")
+    p.add_argument("run", metavar="RUN", help="a run name or folder")
+    p.add_argument("--repo", required=True, metavar="NAME/MODEL", help="the Hub repository, e.g. my-team/pig-model")
+    p.add_argument("--public", action="store_true", help="create a public repository (default: private)")
+    p.add_argument("--onnx", action="store_true", help="also upload an ONNX export (fp32 + int8) under onnx/")
+    p.add_argument("--which", choices=["delivered", "best", "final"], default=None,
+                   help="the model to push (default: delivered, else best, else final)")
+    p.set_defaults(func=cmd_push)

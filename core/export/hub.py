@@ -7,7 +7,15 @@ log, and the huggingface_hub token cache is not touched. ``card`` (markdown) rep
 upload. Every failure is one ``StudioError`` sentence (``push_error_message``): offline (``HF_HUB_OFFLINE``),
 endpoint unreachable (no network, or a wrong ``HF_ENDPOINT``), bad token (401), no write permission (403),
 unknown namespace (404), invalid name (400/409/422).
-``api`` lets tests pass a stand-in for ``huggingface_hub.HfApi``.
+``api`` lets tests pass a stand-in for ``huggingface_hub.HfApi``. An empty ``token`` takes ``HF_TOKEN`` from
+the environment (``env_token``); nothing else (not the huggingface_hub login cache) is read.
+``onnx_dir`` (an ONNX export folder) is uploaded under ``onnx/`` in the same repository.
+
+``push_run(run_dir, repo_id, token=None, private=True, which=None, onnx=False, progress=None) -> str``: the one
+call of the Export tab and ``python -m core push``: the run's delivered model (``export_model_dir``) with its
+model card, and with ``onnx`` an ONNX export of it (fp32 + int8, the run's Matryoshka dimensions, the report
+measured on the run's test split) made in a temporary folder that is removed afterwards. The repository id and
+the token are checked before anything is exported or sent.
 """
 
 from __future__ import annotations
@@ -90,14 +98,29 @@ def push_error_message(err: BaseException, repo_id: str, endpoint: Optional[str]
     return f"The upload to '{repo_id}' failed ({type(err).__name__}); try again later or download the zip instead."
 
 
-def push_to_hub(model_dir: str | os.PathLike, repo_id: str, token: str, private: bool = True,
-                card: Optional[str] = None, api: Any = None) -> str:
+TOKEN_ENV = "HF_TOKEN"
+NO_TOKEN_MESSAGE = ("Enter a Hugging Face access token with write permission to push to the Hub "
+                    "(or set HF_TOKEN in the environment).")
+
+
+def env_token() -> str:
+    """``HF_TOKEN`` from the environment, stripped; "" when unset."""
+    return (os.environ.get(TOKEN_ENV) or "").strip()
+
+
+def _token(token: Optional[str]) -> str:
+    token = (token or "").strip() or env_token()
+    if not token:
+        raise StudioError(NO_TOKEN_MESSAGE)
+    return token
+
+
+def push_to_hub(model_dir: str | os.PathLike, repo_id: str, token: Optional[str], private: bool = True,
+                card: Optional[str] = None, api: Any = None, onnx_dir: str | os.PathLike | None = None) -> str:
     """Upload ``model_dir`` to ``repo_id``; returns the repository URL (see module docstring)."""
     src = check_model_dir(model_dir)
     repo_id = check_repo_id(repo_id)
-    token = (token or "").strip()
-    if not token:
-        raise StudioError("Enter a Hugging Face access token with write permission to push to the Hub.")
+    token = _token(token)
     if api is None and hub_offline():
         raise StudioError(OFFLINE_MESSAGE)
     if api is None:
@@ -109,6 +132,9 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, token: str, private:
         url = api.create_repo(repo_id=repo_id, token=token, private=private, exist_ok=True, repo_type="model")
         api.upload_folder(folder_path=str(src), repo_id=repo_id, token=token, repo_type="model",
                           commit_message="Upload model from Embedding Studio", ignore_patterns=ignore)
+        if onnx_dir is not None:
+            api.upload_folder(folder_path=str(onnx_dir), path_in_repo="onnx", repo_id=repo_id, token=token,
+                              repo_type="model", commit_message="Add ONNX export from Embedding Studio")
         if card is not None:
             api.upload_file(path_or_fileobj=card.encode("utf-8"), path_in_repo="README.md", repo_id=repo_id,
                             token=token, repo_type="model", commit_message="Add model card")
@@ -117,3 +143,34 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, token: str, private:
     except Exception as err:  # noqa: BLE001 - every failure becomes one sentence
         raise StudioError(push_error_message(err, repo_id, getattr(api, "endpoint", None))) from None
     return str(getattr(url, "url", None) or url or f"https://huggingface.co/{repo_id}")
+
+
+def push_run(run_dir: str | os.PathLike, repo_id: str, token: Optional[str] = None, private: bool = True,
+             which: Optional[str] = None, onnx: bool = False, progress: Any = None, api: Any = None) -> str:
+    """Push a run's model, card and optionally its ONNX export; returns the repository URL (module docstring)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from core.export import export_model_dir, model_card
+
+    run_dir = Path(run_dir)
+    src = export_model_dir(run_dir, which)
+    repo_id = check_repo_id(repo_id)
+    token = _token(token)
+    if api is None and hub_offline():
+        raise StudioError(OFFLINE_MESSAGE)
+    card = model_card(run_dir)
+    if not onnx:
+        return push_to_hub(src, repo_id, token, private=private, card=card, api=api)
+    from core.export.onnx import export_onnx, report_chart, run_onnx_inputs
+
+    work = Path(tempfile.mkdtemp(prefix="studio-push-onnx-"))
+    try:
+        inputs = run_onnx_inputs(run_dir)
+        report = export_onnx(src, work / "onnx", int8=True, dims=inputs.dims, evalset=inputs.evalset, progress=progress)
+        report.table.to_csv(report.out_dir / "onnx_report.csv", index=False)
+        report_chart(report.table, report.out_dir / "onnx_report.png")
+        return push_to_hub(src, repo_id, token, private=private, card=card, api=api, onnx_dir=report.out_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -4,7 +4,8 @@
 the training data when no validation file is given (seeded, grouped so one query never straddles two
 splits), and keeps the canonical DataFrames. ``training_dataset(df, format, loss, neg_nums, seed)`` gives the
 ``datasets.Dataset`` in the columns the loss needs (query-pos-neg lists become anchor / positive /
-negative_1..n rows first).
+negative_1..n rows first). ``run_split_evalset(run_dir, split)`` rebuilds a finished run's test or validation
+split as a retrieval ``EvalSet`` (the ONNX report measures on the run's test set with it).
 """
 
 from __future__ import annotations
@@ -170,3 +171,29 @@ def training_dataset(df: pd.DataFrame, data_format: str, loss_name: str, neg_num
                 raise DataError("No training row has a negative and there is no other passage to use as one; mine hard negatives or add data.")
         df = qpn_to_rows(df, neg_nums=neg_nums, seed=seed)
     return dataset_for_loss(df, data_format, loss_name), notes
+
+
+def run_split_evalset(run_dir, split: str = "test"):
+    """The retrieval ``EvalSet`` of a run's ``split`` (``test`` or ``validation``), rebuilt from the run's
+    ``config.yaml`` exactly as the run split its data (same files, ratios and seed); None when the run has no
+    such split or its data is not a retrieval format. A config or data file that no longer reads raises its
+    ``StudioError`` sentence."""
+    from pathlib import Path
+
+    from core.evaluation.evalset import from_dataframe
+    from core.training.config import TrainConfig
+    from core.training.evaluators import RETRIEVAL_FORMATS
+
+    if split not in ("test", "validation"):
+        raise ValueError(split)
+    cfg_path = Path(run_dir) / "config.yaml"
+    if not cfg_path.is_file():
+        return None
+    cfg = TrainConfig.load(cfg_path)
+    if not cfg.data.train:
+        return None
+    splits = load_splits(cfg.data, seed=cfg.seed)
+    df = getattr(splits, split)
+    if df is None or len(df) == 0 or splits.format not in RETRIEVAL_FORMATS:
+        return None
+    return from_dataframe(df, splits.format, name=f"{Path(run_dir).name} {split}")

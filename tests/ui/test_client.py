@@ -188,7 +188,7 @@ def test_evaluate_compare_export(client, studio, ui_run, tmp_path):
         names = zf.namelist()
     assert any(n.endswith("modules.json") for n in names) and any(n.endswith("README.md") for n in names)
     with pytest.raises(AppError, match="offline"):
-        client.predict("ui-run", "final", False, "me/pig", "hf_secret", True, "en", api_name="/export_push")
+        client.predict("ui-run", "final", False, "me/pig", "hf_secret", True, False, "en", api_name="/export_push")
     assert b"hf_secret" not in studio["log"].read_bytes()
 
     # a run marked worse than base needs the confirmation box

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.export.conftest import write_run_with_test_split
 from tests.ui.conftest import running_studio, write_sample
 from tests.ui.test_export_tab import _make_run
 
@@ -21,6 +22,7 @@ def onnx_studio(tmp_path_factory, tiny_model_path):
     sample = write_sample(base / "train-sample")
     _make_run(base / "runs", "onnx-run", tiny_model_path, sample / "train.jsonl")
     _make_run(base / "runs", "no-model", None, sample / "train.jsonl")
+    write_run_with_test_split(base / "runs", "test-split-run", tiny_model_path, matryoshka_dims=[32, 8])
     with running_studio(base, tiny_model_path) as info:
         from gradio_client import Client
 
@@ -30,7 +32,7 @@ def onnx_studio(tmp_path_factory, tiny_model_path):
 
 def test_export_onnx_good(onnx_studio):
     c = onnx_studio["client"]
-    z, table, chart = c.predict("onnx-run", "final", False, True, "16", "en", api_name="/export_onnx")
+    z, table, chart, note = c.predict("onnx-run", "final", False, True, "16", "en", api_name="/export_onnx")
     runs = Path(onnx_studio["runs"]).resolve()
     assert runs not in Path(z).resolve().parents
     with zipfile.ZipFile(z) as zf:
@@ -45,6 +47,21 @@ def test_export_onnx_good(onnx_studio):
     # the report table on the page follows the language switch: same rows, Chinese headers
     _, table_zh = c.predict("zh", api_name="/export_language")
     assert table_zh["headers"][:4] == ["版本", "精度", "维度", "与 torch 的余弦相似度"] and table_zh["data"] == rows
+    # this run's data has no test split: the note says so, and the table has no NDCG@10
+    assert note == ("No NDCG@10: the run 'onnx-run' has no retrieval test split; cosine to torch is measured on 32 "
+                    "built-in check texts.")
+    assert "ndcg@10" not in headers
+
+
+def test_export_onnx_measures_the_runs_test_split(onnx_studio):
+    """A run with a test split and Matryoshka dimensions: NDCG@10 on that split, its dimensions by default."""
+    c = onnx_studio["client"]
+    _, table, _, note = c.predict("test-split-run", "delivered", False, False, "", "zh", api_name="/export_onnx")
+    assert note == "NDCG@10 在运行 'test-split-run' 的测试集上测得（8 条查询，8 段文本）。"
+    rows = table["data"]
+    assert [r[0] for r in rows] == ["fp32", "fp32-8"]
+    ndcg = table["headers"].index("NDCG@10") if "NDCG@10" in table["headers"] else table["headers"].index("ndcg@10")
+    assert all(0 <= r[ndcg] <= 1 for r in rows)
 
 
 def test_export_onnx_bad(onnx_studio):

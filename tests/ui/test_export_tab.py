@@ -59,7 +59,7 @@ def export_studio(tmp_path_factory, tiny_model_path):
                STUDIO_DATASETS_DIR=str(base / "datasets"), STUDIO_SAMPLE_DIR=str(sample),
                GRADIO_SERVER_PORT=str(port), HF_ENDPOINT=hub.url, GRADIO_ANALYTICS_ENABLED="False",
                TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(ROOT))
-    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "SPACE_ID"):
+    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "SPACE_ID", "HF_TOKEN"):
         env.pop(key, None)
     log_path = base / "server.log"
     log = open(log_path, "wb")
@@ -133,12 +133,12 @@ def test_export_push(export_studio):
     hub = export_studio["hub"]
     # bad input is refused before anything is sent
     with pytest.raises(AppError, match="must look like 'your-name/model-name'"):
-        c.predict("exp-run", "final", False, "no-namespace", TOKEN, True, "en", api_name="/export_push")
+        c.predict("exp-run", "final", False, "no-namespace", TOKEN, True, False, "en", api_name="/export_push")
     with pytest.raises(AppError, match="Enter a Hugging Face access token"):
-        c.predict("exp-run", "final", False, "me/pig-model", "  ", True, "en", api_name="/export_push")
+        c.predict("exp-run", "final", False, "me/pig-model", "  ", True, False, "en", api_name="/export_push")
     assert not hub.requests or all("/api/repos/create" != r[1] for r in hub.requests)
 
-    msg, token_box = c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, "en", api_name="/export_push")
+    msg, token_box = c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, False, "en", api_name="/export_push")
     assert msg == f"Pushed to {hub.url}/me/pig-model" and token_box == ""
     # the message on the page follows the language switch (the token is in no state to redraw from)
     assert c.predict("zh", api_name="/export_language")[0] == f"已推送到 {hub.url}/me/pig-model"
@@ -147,14 +147,22 @@ def test_export_push(export_studio):
     assert hub.repos["me/pig-model"]["visibility"] == "private"
     assert "modules.json" in files and files["README.md"].decode().startswith("---\nlibrary_name:")
     assert ("POST", "/api/repos/create", f"Bearer {TOKEN}") in hub.requests
+    assert not any(k.startswith("onnx/") for k in files)
+    # with the ONNX box ticked the ONNX export arrives under onnx/, next to the model and its card
+    msg, _ = c.predict("exp-run", "delivered", False, "me/pig-onnx", TOKEN, True, True, "zh", api_name="/export_push")
+    assert msg == f"已推送到 {hub.url}/me/pig-onnx"
+    files = hub.files["me/pig-onnx"]
+    assert {"modules.json", "README.md", "onnx/model.onnx", "onnx/model.int8.onnx", "onnx/onnx_config.json",
+            "onnx/README.md", "onnx/onnx_report.csv", "onnx/onnx_report.png"} <= set(files)
+    assert b"onnxruntime" in files["onnx/README.md"] and files["README.md"].startswith(b"---\nlibrary_name:")
 
     hub.status = 401  # the Hub refuses the token
     with pytest.raises(AppError, match=r"^The Hub did not accept the token \(HTTP 401\)"):
-        c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, "en", api_name="/export_push")
+        c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, False, "en", api_name="/export_push")
     url = hub.url
     hub.close()  # nothing listens any more: the network-less case
     with pytest.raises(AppError) as info:
-        c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, "en", api_name="/export_push")
+        c.predict("exp-run", "final", False, "me/pig-model", TOKEN, True, False, "en", api_name="/export_push")
     assert str(info.value) == (f"The Hugging Face Hub at {url} cannot be reached (no connection); check the network "
                                "connection (and HF_ENDPOINT if you set it) or download the zip instead.")
     assert TOKEN.encode() not in export_studio["log"].read_bytes()

@@ -127,7 +127,7 @@ def test_public_deployment_refuses_llm_endpoints_and_hub_push(public):
             c.predict("llm", url, "fake", "sk-typedin0123456789abcdef", "OPENAI_API_KEY", 1, api_name="/build_pairs")
         assert fake.auth == []  # the endpoint was never called
         with pytest.raises(AppError, match="public deployment: pushing to the Hugging Face Hub is turned off"):
-            c.predict(None, "final", False, "me/pig", "hf_x", True, "en", api_name="/export_push")
+            c.predict(None, "final", False, "me/pig", "hf_x", True, False, "en", api_name="/export_push")
         # the offline query mode still works
         assert "pairs" in c.predict("pseudo", "", "", "", "OPENAI_API_KEY", 1, api_name="/build_pairs")[0]
 

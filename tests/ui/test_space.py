@@ -67,3 +67,27 @@ def test_app_as_a_space_binds_all_interfaces_and_uses_persistent_storage(tmp_pat
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def test_space_launch_settings_default_to_all_interfaces_on_7860_and_persistent_storage(monkeypatch, tmp_path):
+    """Without a port in the environment a Space serves on 0.0.0.0:7860 (the Space's default app_port); runs,
+    datasets and the cache go to the persistent storage when it is mounted, else to the working folder."""
+    from core.paths import cache_root, datasets_root, runs_root
+    from ui.app import launch_kwargs
+
+    for var in ("PORT", "GRADIO_SERVER_PORT", "STUDIO_RUNS_DIR", "STUDIO_DATASETS_DIR", "STUDIO_CACHE_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SPACE_ID", "team/embedding-studio")
+    monkeypatch.setenv("SPACE_DATA_DIR", str(tmp_path / "not-mounted"))
+    kw = launch_kwargs()
+    assert (kw["server_name"], kw["server_port"]) == ("0.0.0.0", 7860)
+    assert runs_root() == tmp_path / "runs" and datasets_root() == tmp_path / "datasets"
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("SPACE_DATA_DIR", str(data))
+    kw = launch_kwargs()
+    assert (runs_root(), datasets_root(), cache_root()) == (data / "runs", data / "datasets", data / "cache")
+    assert set(kw["blocked_paths"]) == {str(data / "runs"), str(data / "datasets")}
+    monkeypatch.delenv("SPACE_ID")
+    assert launch_kwargs()["server_name"] == "127.0.0.1" and runs_root() == tmp_path / "runs"

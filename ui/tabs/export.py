@@ -1,12 +1,13 @@
-"""Export tab: model card preview, download the model folder as a zip, push to the Hub (token typed in,
-kept in memory only), a confirmation checkbox when the run's status says ``worse_than_base``; ONNX export
-(fp32/int8, Matryoshka dims) as a zip with its report table and chart.
+"""Export tab: model card preview, download the model folder as a zip, push to the Hub (token typed in or
+``HF_TOKEN``, kept in memory only; optionally with the ONNX export under ``onnx/``), a confirmation checkbox
+when the run's status says ``worse_than_base``; ONNX export (fp32/int8, Matryoshka dims, by default the run's)
+as a zip with its report table, chart and a note naming the set NDCG@10 was measured on (the run's test split).
 The preview shows the card's YAML front matter as a code block (``card_preview``); the zip and the Hub get the
 card itself. Engine errors are shown through ``tr_engine`` in the page's language. The push message and the
 ONNX report table follow the language switch (``export_language``).
 
-Engine calls: ``core.export.model_card``, ``card_preview``, ``zip_model``, ``push_to_hub``, ``export_model_dir``,
-``core.training.read_status``, ``core.export.onnx.export_onnx``, ``report_chart``.
+Engine calls: ``core.export.model_card``, ``card_preview``, ``zip_model``, ``push_run``, ``export_model_dir``,
+``core.training.read_status``, ``core.export.onnx.export_onnx``, ``report_chart``, ``run_onnx_inputs``.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def build(ctx) -> dict:
                 repo = L.add(gr.Textbox(label=t("hub_repo"), elem_id="exp-repo"), label="hub_repo")
                 token = L.add(gr.Textbox(label=t("hub_token"), type="password", elem_id="exp-token"), label="hub_token")
                 private = L.add(gr.Checkbox(True, label=t("hub_private")), label="hub_private")
+                hub_onnx = L.add(gr.Checkbox(False, label=t("hub_onnx"), elem_id="exp-hub-onnx"), label="hub_onnx")
                 push_btn = L.add(gr.Button(t("push"), elem_id="exp-push"), value="push")
                 push_md = gr.Markdown("", elem_id="exp-push-msg")
                 L.add(gr.Markdown(t("onnx_heading")), value="onnx_heading")
@@ -75,6 +77,7 @@ def build(ctx) -> dict:
                 onnx_dims = L.add(gr.Textbox("", label=t("onnx_dims"), elem_id="exp-onnx-dims"), label="onnx_dims")
                 onnx_btn = L.add(gr.Button(t("onnx_export"), elem_id="exp-onnx"), value="onnx_export")
                 onnx_zip = L.add(gr.File(label=t("onnx_zip"), interactive=False, elem_id="exp-onnx-zip"), label="onnx_zip")
+                onnx_note = gr.Markdown("", elem_id="exp-onnx-note")
         onnx_table = L.add(gr.Dataframe(label=t("onnx_table"), interactive=False, elem_id="exp-onnx-table"), label="onnx_table")
         onnx_chart = L.add(gr.Image(label=t("onnx_chart"), type="filepath", interactive=False, elem_id="exp-onnx-chart"),
                            label="onnx_chart")
@@ -120,19 +123,21 @@ def build(ctx) -> dict:
     zip_btn.click(do_zip, [run, which, confirm, ctx.lang], zip_file, api_name="export_zip")
 
     @handler
-    def do_push(name, which_v, ok, repo_id, tok, priv, lang):
-        from core.export import export_model_dir, model_card, push_to_hub
+    def do_push(name, which_v, ok, repo_id, tok, priv, with_onnx, lang, progress=gr.Progress()):
+        from core.export import push_run
+        from ui.common import progress_fn as _progress_fn
         from ui.common import refuse_in_public
 
         refuse_in_public("public_off_hub", lang)
         with _in_language(lang):
             rd = run_dir(name)
             _check(rd, ok, lang)
-            url = push_to_hub(export_model_dir(rd, which_v), repo_id, tok, private=bool(priv), card=model_card(rd))
+            url = push_run(rd, repo_id, tok, private=bool(priv), which=which_v, onnx=bool(with_onnx),
+                           progress=_progress_fn(progress))
         return *show_push(Msg.of("pushed", url=url), lang), ""
 
     # the token box is cleared after every push attempt that succeeds; it is never put in any State
-    push_btn.click(do_push, [run, which, confirm, repo, token, private, ctx.lang], [push_st, push_md, token],
+    push_btn.click(do_push, [run, which, confirm, repo, token, private, hub_onnx, ctx.lang], [push_st, push_md, token],
                    api_name="export_push")
 
     @handler
@@ -141,26 +146,27 @@ def build(ctx) -> dict:
 
         from core.export import export_model_dir
         from core.export.cli import parse_dims
-        from core.export.onnx import export_onnx, report_chart
+        from core.export.onnx import export_onnx, report_chart, run_onnx_inputs
         from ui.common import offer_download
         from ui.common import progress_fn as _progress_fn
         with _in_language(lang):
             rd = run_dir(name)
             _check(rd, ok, lang)
-            dims = parse_dims(dims_text)
             src = export_model_dir(rd, which_v)
+            inputs = run_onnx_inputs(rd, parse_dims(dims_text))
             work = Path(tempfile.mkdtemp(prefix="studio-onnx-"))
             try:
                 folder = work / f"{rd.name}-{src.name}-onnx"
-                report = export_onnx(src, folder, int8=bool(int8), dims=dims, progress=_progress_fn(progress))
+                report = export_onnx(src, folder, int8=bool(int8), dims=inputs.dims, evalset=inputs.evalset,
+                                     progress=_progress_fn(progress))
                 chart = report_chart(report.table, work / f"{rd.name}-onnx-report.png")
                 archive = shutil.make_archive(str(work / folder.name), "zip", root_dir=work, base_dir=folder.name)
                 zip_path, chart_path = offer_download(archive, move=True), offer_download(chart, move=True)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
         table_v, table = show_onnx(report.table.copy(), lang)
-        return table_v, zip_path, table, chart_path
+        return table_v, zip_path, table, chart_path, tr_engine(inputs.measured_on, lang)
 
-    onnx_btn.click(do_onnx, [run, which, confirm, onnx_int8, onnx_dims, ctx.lang], [onnx_st, onnx_zip, onnx_table, onnx_chart],
-                   api_name="export_onnx")
+    onnx_btn.click(do_onnx, [run, which, confirm, onnx_int8, onnx_dims, ctx.lang],
+                   [onnx_st, onnx_zip, onnx_table, onnx_chart, onnx_note], api_name="export_onnx")
     return {"tab": tab, "run": run}

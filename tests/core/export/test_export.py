@@ -15,6 +15,7 @@ from core.export import card_preview, export_model_dir, model_card, push_to_hub,
 from core.run_folder import CONFIG_FILE, EV_DATA, EV_EVAL, EV_TRAIN, EVENTS_FILE, FINAL_DIR, METRICS_FILE, STATUS_FILE
 from core.training import TrainConfig
 from tests.conftest import tiny_pairs
+from tests.core.export.conftest import write_beir, write_run_with_test_split
 from tests.core.export.fakehub import FakeHub
 
 
@@ -225,6 +226,7 @@ class FakeApi:
 
 
 def test_push_to_hub_errors(run_dir, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(StudioError, match="offline"):
         push_to_hub(run_dir / FINAL_DIR, "me/pig", "hf_x")
@@ -252,6 +254,7 @@ def online(monkeypatch):
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
     return monkeypatch
 
@@ -308,3 +311,147 @@ def test_push_uploads_model_and_card_privately(run_dir, tmp_path, online):
     for f in tmp_path.rglob("*"):  # the token was never written anywhere
         if f.is_file():
             assert token.encode() not in f.read_bytes(), f
+
+
+def _st(path):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(path), device="cpu")
+
+
+def _no_token_anywhere(token: str, *folders: Path) -> None:
+    for folder in folders:
+        for f in folder.rglob("*"):
+            if f.is_file():
+                assert token.encode() not in f.read_bytes(), f
+
+
+def test_push_token_from_the_environment(run_dir, tmp_path, online):
+    """An empty token box takes HF_TOKEN; neither is one sentence naming both, and nothing is sent."""
+    hub = FakeHub()
+    try:
+        online.setenv("HF_ENDPOINT", hub.url)
+        with pytest.raises(StudioError) as info:
+            push_to_hub(run_dir / "final", "me/pig-model", "")
+        assert str(info.value) == ("Enter a Hugging Face access token with write permission to push to the Hub "
+                                   "(or set HF_TOKEN in the environment).")
+        assert hub.requests == []
+        online.setenv("HF_TOKEN", "hf_from_the_env_77")
+        push_to_hub(run_dir / "final", "me/pig-model", None)
+        typed = push_to_hub(run_dir / "final", "me/other", "hf_typed_88")  # a typed token wins over the env
+    finally:
+        hub.close()
+    assert typed == f"{hub.url}/me/other"
+    assert ("POST", "/api/repos/create", "Bearer hf_from_the_env_77") in hub.requests
+    assert ("POST", "/api/repos/create", "Bearer hf_typed_88") in hub.requests
+    assert "modules.json" in hub.files["me/pig-model"] and "modules.json" in hub.files["me/other"]
+    _no_token_anywhere("hf_from_the_env_77", tmp_path)
+    _no_token_anywhere("hf_typed_88", tmp_path)
+
+
+def test_push_run_with_onnx_folder(tiny_model_path, tmp_path, tmp_runs, online, monkeypatch):
+    """push_run: the run's model byte for byte, its card as README.md, and under onnx/ an export that loads
+    with onnxruntime alone and matches torch, with the report measured on the run's test split; private; the
+    temporary ONNX folder is gone afterwards and the token is in no file written."""
+    import tempfile
+
+    import pandas as pd
+
+    from core.export import push_run
+    from core.export.onnx_encode import encode_onnx
+
+    run = write_run_with_test_split(tmp_runs, "onnx-push", tiny_model_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    token = "hf_secret_onnx_push_5"
+    hub = FakeHub()
+    try:
+        online.setenv("HF_ENDPOINT", hub.url)
+        url = push_run(run, "me/pig-onnx", token, onnx=True)
+    finally:
+        hub.close()
+    assert url == f"{hub.url}/me/pig-onnx" and hub.repos["me/pig-onnx"]["visibility"] == "private"
+    files = hub.files["me/pig-onnx"]
+    local = {p.relative_to(run / "final").as_posix(): p.read_bytes() for p in (run / "final").rglob("*")
+             if p.is_file() and p.name != "README.md"}
+    assert {k: v for k, v in files.items() if not k.startswith("onnx/") and k != "README.md"} == local
+    assert files["README.md"].decode() == model_card(run)
+    for name in ("model.onnx", "model.int8.onnx", "tokenizer.json", "onnx_config.json", "README.md",
+                 "onnx_report.csv", "onnx_report.png"):
+        assert f"onnx/{name}" in files, sorted(files)
+    arrived = tmp_path / "arrived"
+    for k, v in files.items():
+        if k.startswith("onnx/"):
+            (arrived / k).parent.mkdir(parents=True, exist_ok=True)
+            (arrived / k).write_bytes(v)
+    texts = ["母猪发烧怎么办", "pig feed protein"]
+    ref = _st(run / "final").encode(texts)
+    got = encode_onnx(arrived / "onnx", texts)
+    cos = np.sum(got * ref, axis=1) / np.linalg.norm(got, axis=1) / np.linalg.norm(ref, axis=1)
+    assert cos.min() >= 0.99
+    report = pd.read_csv(arrived / "onnx" / "onnx_report.csv")
+    assert list(report["variant"]) == ["fp32", "int8"] and report["ndcg@10"].between(0, 1).all()
+    assert list(scratch.iterdir()) == [], "the temporary ONNX export is removed"
+    _no_token_anywhere(token, tmp_path)
+
+
+def test_push_run_refuses_before_exporting(tiny_model_path, tmp_runs, online, monkeypatch, tmp_path):
+    import tempfile
+
+    from core.export import push_run
+
+    run = write_run_with_test_split(tmp_runs, "onnx-refuse", tiny_model_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    with pytest.raises(StudioError, match="must look like 'your-name/model-name'"):
+        push_run(run, "no-namespace", "hf_x", onnx=True)
+    with pytest.raises(StudioError, match=r"\(or set HF_TOKEN in the environment\)"):
+        push_run(run, "me/x", "", onnx=True)
+    assert list(scratch.iterdir()) == []
+
+
+def test_cli_push_reads_the_token_from_the_environment(tiny_model_path, tmp_runs, online, capsys, tmp_path):
+    from core.cli import main
+
+    write_run_with_test_split(tmp_runs, "cli-push", tiny_model_path)
+    hub = FakeHub()
+    try:
+        online.setenv("HF_ENDPOINT", hub.url)
+        assert main(["push", "cli-push", "--repo", "me/cli-model"]) == 2  # no HF_TOKEN: one sentence, nothing sent
+        assert capsys.readouterr().err.strip() == ("error: Enter a Hugging Face access token with write permission "
+                                                   "to push to the Hub (or set HF_TOKEN in the environment).")
+        assert hub.requests == []
+        online.setenv("HF_TOKEN", "hf_cli_token_9")
+        assert main(["push", "cli-push", "--repo", "me/cli-model", "--public"]) == 0
+        assert main(["push", "no-such-run", "--repo", "me/cli-model"]) == 2
+    finally:
+        hub.close()
+    assert f"pushed cli-push to {hub.url}/me/cli-model" in capsys.readouterr().out
+    assert hub.repos["me/cli-model"]["visibility"] == "public" and "modules.json" in hub.files["me/cli-model"]
+    _no_token_anywhere("hf_cli_token_9", tmp_path)
+
+
+def test_model_card_delivered_section(run_dir, tiny_model_path, tmp_path):
+    """The card carries delivery.json as the real delivery writes it: each candidate against the base with its
+    95% CI, the delivered one marked, and the general-domain change per language."""
+    from core.evaluation.evalset import from_rows
+    from core.training.delivery import deliver
+
+    pairs = tiny_pairs(24)
+    evalset = from_rows([q for q, _ in pairs], [p for _, p in pairs], name="validation")
+    record = deliver(run_dir, str(tiny_model_path), evalset, general=str(write_beir(tmp_path / "general-set")))
+    card = model_card(run_dir)
+    assert "## Delivered model" in card
+    assert f"This folder holds **{record['delivered']}**" in card
+    assert f"| {record['delivered']} (delivered) |" in card
+    import re
+
+    rows = [ln for ln in card.splitlines() if re.match(r"^\| (best|final|blend-[0-9.]+)( \(delivered\))? \|", ln)]
+    assert len(rows) == len(record["candidates"]) - 1
+    for ln in rows:
+        assert re.search(r"\| [+-]\d\.\d{4} \| \[[+-]\d\.\d{4}, [+-]\d\.\d{4}\] \| (better|worse|no difference) \|$", ln), ln
+    langs = list(record["general"])
+    assert langs and all(f"| {lang} | general-set (4 queries) |" in card for lang in langs)
+    assert f"In short: {record['change']}." in card

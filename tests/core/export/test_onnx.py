@@ -4,19 +4,23 @@ subprocess, the CLI end to end with a BEIR folder, and bad input as one sentence
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.errors import StudioError
 from core.export.onnx import CHECK_TEXTS, export_onnx, report_chart
 from core.export.onnx_encode import encode_onnx
 from core.run_folder import CONFIG_FILE, FINAL_DIR
+from core.training import TrainConfig
 from tests.conftest import ROOT
+from tests.core.export.conftest import write_beir, write_run_with_test_split
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -94,18 +98,29 @@ def test_loads_with_onnxruntime_alone(exported, tiny_model_path, tmp_path):
     assert np.allclose(np.load(tmp_path / "there.npy"), np.load(tmp_path / "here.npy"), atol=1e-5)
 
 
+def test_readme_loader_example_runs_with_onnxruntime_alone(exported, tiny_model_path, tmp_path):
+    """The README's own example, run as written from inside the exported folder in a process where torch,
+    transformers and the project cannot be imported: its vectors match torch's (cosine >= 0.99)."""
+    readme = (exported.out_dir / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    texts = CHECK_TEXTS[:6]
+    script = tmp_path / "loader.py"
+    script.write_text(
+        "import sys\nfor m in ('torch', 'transformers', 'sentence_transformers', 'core'):\n    sys.modules[m] = None\n"
+        + code + f"\nnp.save({str(tmp_path / 'readme.npy')!r}, encode({texts!r}))\n"
+        + f"np.save({str(tmp_path / 'readme16.npy')!r}, encode({texts!r}, dim=16))\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    res = subprocess.run([sys.executable, "-I", str(script)], cwd=exported.out_dir, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    ref = _torch_emb(tiny_model_path, texts)
+    assert _cos(np.load(tmp_path / "readme.npy"), ref).min() >= 0.99
+    d16 = np.load(tmp_path / "readme16.npy")
+    assert d16.shape == (6, 16) and _cos(d16, ref[:, :16]).min() >= 0.99
+
+
 def _beir(folder: Path) -> Path:
-    (folder / "qrels").mkdir(parents=True)
-    docs = {"d1": "母猪产后发烧需要降温和补液", "d2": "The company reported a net profit increase",
-            "d3": "Piglets weaning weight is about seven kilograms", "d4": "玉米和大豆的市场价格"}
-    queries = {"q1": "母猪发烧怎么办", "q2": "company profit", "q3": "weaning weight of piglets", "q4": "玉米价格"}
-    (folder / "corpus.jsonl").write_text("".join(json.dumps({"_id": k, "text": v}, ensure_ascii=False) + "\n"
-                                                 for k, v in docs.items()), encoding="utf-8")
-    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": k, "text": v}, ensure_ascii=False) + "\n"
-                                                  for k, v in queries.items()), encoding="utf-8")
-    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
-        f"q{i}\td{i}\t1\n" for i in range(1, 5)))
-    return folder
+    return write_beir(folder)
 
 
 def test_cli_end_to_end_with_data(tiny_model_path, tmp_path):
@@ -116,9 +131,8 @@ def test_cli_end_to_end_with_data(tiny_model_path, tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert res.returncode == 0, res.stderr
     assert "ndcg@10" in res.stdout and "int8-8" in res.stdout and "fp32-16" in res.stdout
+    assert f"NDCG@10 on {data} (4 queries, 4 passages, 4 relevant pairs)." in res.stdout
     assert (out / "onnx_report.png").is_file() and (out / "model.int8.onnx").is_file()
-    import pandas as pd
-
     table = pd.read_csv(out / "onnx_report.csv")
     assert len(table) == 6 and table["ndcg@10"].between(0, 1).all()
 
@@ -132,6 +146,57 @@ def test_cli_run_name(tiny_model_path, tmp_path, tmp_runs):
 
     assert main(["export-onnx", "onnx-run", "--out", str(tmp_path / "o")]) == 0
     assert (tmp_path / "o" / "model.onnx").is_file()
+
+
+def test_cli_run_is_measured_on_its_test_split_with_its_matryoshka_dims(tiny_model_path, tmp_path, tmp_runs, capsys):
+    """A run exported without --data / --dims: NDCG@10 on the run's own test split (the same number torch gets
+    there) and the Matryoshka dimensions it was trained with."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.cli import main
+    from core.training.data import run_split_evalset
+    from core.training.delivery import per_query_ndcg
+
+    run = write_run_with_test_split(tmp_runs, "mrl-run", tiny_model_path, matryoshka_dims=[32, 16])
+    assert main(["export-onnx", "mrl-run", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    test = run_split_evalset(run, "test")
+    assert (f"NDCG@10 on the test split of the run 'mrl-run' ({len(test.queries)} queries, {len(test.corpus)} "
+            "passages).") in out
+    table = pd.read_csv(tmp_path / "o" / "onnx_report.csv")
+    assert list(table["variant"]) == ["fp32", "fp32-16"]
+    torch_ndcg = np.mean(per_query_ndcg(SentenceTransformer(str(run / "final"), device="cpu"), test))
+    assert abs(table.loc[0, "ndcg@10"] - torch_ndcg) < 0.02, (table.loc[0, "ndcg@10"], torch_ndcg)
+    assert json.loads((tmp_path / "o" / "onnx_config.json").read_text())["dims"] == [16]
+    # --data and --dims override the run's defaults; a run whose data no longer reads still exports, without NDCG
+    data_file = Path(TrainConfig.load(run / "config.yaml").data.train[0])
+    data_file.unlink()
+    assert main(["export-onnx", "mrl-run", "--out", str(tmp_path / "o2"), "--dims", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "No NDCG@10: the test split of the run 'mrl-run' cannot be rebuilt" in out and data_file.name in out
+    assert list(pd.read_csv(tmp_path / "o2" / "onnx_report.csv")["variant"]) == ["fp32", "fp32-8"]
+
+
+def test_cli_run_exports_its_delivered_model(tiny_model_path, tmp_path, tmp_runs, capsys):
+    """A run with final/ and a different delivered/: the export is delivered/ (its vectors, not final's)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    run = write_run_with_test_split(tmp_runs, "deliv-run", tiny_model_path)
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    model.save(str(run / "delivered"))
+    from core.cli import main
+
+    assert main(["export-onnx", "deliv-run", "--out", str(tmp_path / "o")]) == 0
+    assert f"exported {run / 'delivered'}" in capsys.readouterr().out
+    texts = CHECK_TEXTS[:6]
+    got = encode_onnx(tmp_path / "o", texts)
+    assert _cos(got, _torch_emb(run / "delivered", texts)).min() >= 0.99
+    assert _cos(got, _torch_emb(run / "final", texts)).min() < 0.99
 
 
 def _one_sentence(err) -> str:

@@ -1,5 +1,8 @@
 """The same config under ``torchrun`` and ``accelerate launch`` (2 CPU processes, gloo): both ranks train,
-only rank 0 writes one coherent run folder, and in-batch negatives are gathered across the processes."""
+only rank 0 writes one coherent run folder, in-batch negatives are gathered across the processes (the plan
+event says so), the delivered model loads, and the trained model is within noise of a 1-process run with the
+same global batch (2 x 8 = 16): the paired 95% confidence interval of the per-query NDCG@10 difference on the
+run's validation queries contains 0."""
 
 import json
 import os
@@ -8,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.run_folder import EV_PLAN, EV_STATUS, FINAL_DIR
@@ -28,10 +32,18 @@ LAUNCHERS = {
 }
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(420)
 @pytest.mark.parametrize("launcher", list(LAUNCHERS))
 def test_two_processes_one_writer(launcher, tiny_model_path, format_file, tmp_path):
-    cfg = tiny_config(tiny_model_path, format_file("pair", n=80), max_steps=6, eval_steps=3)
+    from sentence_transformers import SentenceTransformer
+
+    from core.evaluation.stats import paired_difference
+    from core.training import run_training
+    from core.training.data import run_split_evalset
+    from core.training.delivery import per_query_ndcg
+
+    data = format_file("pair", n=80)
+    cfg = tiny_config(tiny_model_path, data, max_steps=6, eval_steps=3)
     cfg.name = f"ddp-{launcher}"
     cfg_path = cfg.save(tmp_path / "cfg.yaml")
     runs = tmp_path / "runs"
@@ -46,8 +58,24 @@ def test_two_processes_one_writer(launcher, tiny_model_path, format_file, tmp_pa
     assert len(plans) == 1, "only rank 0 writes events"
     assert plans[0]["world_size"] == 2 and plans[0]["gather_across_devices"] is True
     assert [e["status"] for e in events if e["type"] == EV_STATUS] == ["running", "completed"]
-    assert read_status(run_dir)["status"] == "completed"
-    from sentence_transformers import SentenceTransformer
-
-    SentenceTransformer(str(run_dir / FINAL_DIR)).encode(["ok"])
+    assert len([e for e in events if e["type"] == "delivery"]) == 1
+    status = read_status(run_dir)
+    assert status["status"] == "completed" and status.get("delivered")
     assert json.loads((run_dir / FINAL_DIR / "modules.json").read_text())
+    # the delivered model loads with plain sentence-transformers
+    assert SentenceTransformer(str(run_dir / "delivered"), device="cpu").encode(["ok"]).shape == (1, 32)
+    assert json.loads((run_dir / "delivery.json").read_text())["folder"] == "delivered"
+
+    # one process, the same global batch (2 processes x 8 = 16), the same steps and data
+    one = tiny_config(tiny_model_path, data, max_steps=6, eval_steps=3, batch_size=16)
+    assert run_training(one, tmp_path / "one")["status"] == "completed"
+    one_plan = next(e for e in read_events(tmp_path / "one")[0] if e["type"] == "plan")
+    assert one_plan["world_size"] == 1 and one_plan["total_steps"] == plans[0]["total_steps"]
+    validation = run_split_evalset(run_dir, "validation")
+    assert validation is not None and len(validation.queries) >= 10
+    two, base = (SentenceTransformer(str(p), device="cpu") for p in (run_dir / FINAL_DIR, tiny_model_path))
+    assert not np.allclose(two.encode(["pig feed 猪饲料"]), base.encode(["pig feed 猪饲料"])), "the 2 processes trained"
+    two_q = per_query_ndcg(two, validation)
+    one_q = per_query_ndcg(SentenceTransformer(str(tmp_path / "one" / FINAL_DIR), device="cpu"), validation)
+    diff = paired_difference(one_q, two_q)
+    assert diff.ci_low <= 0 <= diff.ci_high, f"2 processes vs 1: {diff.to_dict()}"
