@@ -50,6 +50,7 @@ from core.evaluation.stats import WORSE, PairedDiff, paired_difference
 from core.evaluation.verdict import render, verdict_parts
 from core.paths import atomic_write_json, atomic_write_text
 from core.progress import Progress, ProgressFn, labelled
+from core.run_folder import METRICS_FILE
 
 MAIN_METRICS = {"retrieval": MAIN_METRIC, "scored_pair": "spearman", "labelled_pair": "ap", "triplet": "triplet_accuracy"}
 
@@ -133,7 +134,7 @@ class ComparisonResult:
         """Write ``metrics.json`` (and ``per_query.csv``, UTF-8 with BOM, for retrieval) atomically into ``folder``.
         Returns {"metrics": path, "per_query": path}."""
         folder = Path(folder)
-        out = {"metrics": atomic_write_json(folder / "metrics.json", _json_safe(self.to_dict()))}
+        out = {"metrics": atomic_write_json(folder / METRICS_FILE, _json_safe(self.to_dict()))}
         if self.per_query is not None:
             # UTF-8 with BOM so spreadsheet programs show Chinese queries correctly
             out["per_query"] = atomic_write_text(folder / "per_query.csv", "\ufeff" + self.per_query.to_csv(index=False))

@@ -34,6 +34,7 @@ from typing import Any, Optional
 import yaml
 
 from core.errors import StudioError
+from core.run_folder import CONFIG_FILE, DELIVERY_FILE, EVENTS_FILE, METRICS_FILE, STATUS_FILE
 
 # Hub ids of the studio's built-in model sources (core.models registry names), the models their weights are
 _BUILTIN_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2",
@@ -149,7 +150,7 @@ def _read_json(path: Path) -> Any:
 
 
 def _read_config(run_dir: Path) -> dict:
-    path = run_dir / "config.yaml"
+    path = run_dir / CONFIG_FILE
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError:
@@ -162,7 +163,7 @@ def _read_config(run_dir: Path) -> dict:
 def _events(run_dir: Path, kind: str) -> list[dict]:
     out = []
     try:
-        with open(run_dir / "events.jsonl", encoding="utf-8") as fh:
+        with open(run_dir / EVENTS_FILE, encoding="utf-8") as fh:
             for line in fh:
                 try:
                     ev = json.loads(line)
@@ -324,7 +325,7 @@ def model_card(run_dir: str | os.PathLike) -> str:
     """Markdown model card for the run in ``run_dir`` (see module docstring)."""
     run_dir = Path(run_dir)
     cfg = _read_config(run_dir)
-    status = _read_json(run_dir / "status.json") or {}
+    status = _read_json(run_dir / STATUS_FILE) or {}
     data = cfg.get("data") or {}
     loss = cfg.get("loss") or {}
     strategy = cfg.get("strategy") or {}
@@ -393,9 +394,9 @@ def model_card(run_dir: str | os.PathLike) -> str:
         lines += ["## Validation", "", f"{status.get('main_metric')}: base {_fmt(_num(status.get('baseline')))}, "
                   f"best {_fmt(_num(status.get('best_metric')))}, final {_fmt(_num(status.get('final_metric')))}.", ""]
 
-    lines += _delivery_lines(_read_json(run_dir / "delivery.json"))
+    lines += _delivery_lines(_read_json(run_dir / DELIVERY_FILE))
 
-    table = _metrics_json_table(_read_json(run_dir / "metrics.json"))
+    table = _metrics_json_table(_read_json(run_dir / METRICS_FILE))
     if table:
         lines += ["## Evaluation", "", *table, ""]
 

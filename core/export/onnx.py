@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from core.export.onnx_encode import VARIANT_FILES, OnnxExportError, encode_onnx, normalize
+from core.run_folder import CONFIG_FILE
 
 OPSET = 17
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
@@ -72,7 +73,7 @@ def run_onnx_inputs(run_dir, dims=None) -> RunOnnxInputs:
     from core.training.data import run_split_evalset
 
     run_dir = Path(run_dir)
-    cfg_path = run_dir / "config.yaml"
+    cfg_path = run_dir / CONFIG_FILE
     dims = list(dims or [])
     if not dims and cfg_path.is_file():
         dims = [int(d) for d in TrainConfig.load(cfg_path).loss.matryoshka_dims or []]

@@ -17,6 +17,7 @@ from typing import Optional
 import pandas as pd
 
 from core.errors import DataError
+from core.run_folder import CONFIG_FILE
 from core.training.config import DataConfig
 
 # Column used to keep rows of one query together when splitting, per format.
@@ -186,7 +187,7 @@ def run_split_evalset(run_dir, split: str = "test"):
 
     if split not in ("test", "validation"):
         raise ValueError(split)
-    cfg_path = Path(run_dir) / "config.yaml"
+    cfg_path = Path(run_dir) / CONFIG_FILE
     if not cfg_path.is_file():
         return None
     cfg = TrainConfig.load(cfg_path)
