@@ -118,6 +118,10 @@ def cmd_train(args) -> int:
         cfg.save(args.write_config)
         print(f"wrote {args.write_config}")
         return 0
+    if not args.resume:  # settings this machine's memory cannot hold are refused before anything is written
+        from core.training.memory import check_fits
+
+        check_fits(cfg)
     run_dir = run_dir_arg(args.run_dir) if args.run_dir else run_path(safe_name(cfg.name, default="run"))
     from core.training.events import is_main_process
 

@@ -129,6 +129,10 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
     A run that has recorded its end (stopped / completed) but whose process is still exiting is waited for
     (up to ``exit_grace`` seconds) instead of refusing, so Resume works right after a stop."""
     config.validate()  # nothing (not even the run folder) is created for a bad config
+    if not resume:  # nor for settings this machine's memory cannot hold (the CLI checks the same way)
+        from core.training.memory import check_fits
+
+        check_fits(config)
     if run_dir is not None:
         run_dir = _checked_run_dir(run_dir)
     if not allow_concurrent:

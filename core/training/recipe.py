@@ -155,6 +155,7 @@ def _train_rows(splits) -> int:
 def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     """Fill the open settings of ``config`` (see the module docstring); the input config is not changed."""
     from core.errors import ConfigError
+    from core.training.memory import fit_memory
 
     recipe = getattr(config, "recipe", "auto") or "auto"
     if recipe not in RECIPES:
@@ -170,7 +171,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     if recipe == "plain":
         for key, value in PLAIN.items():
             fill(key, value, "plain sentence-transformers setting")
-        return RecipePlan(cfg, choices)
+        return fit_memory(RecipePlan(cfg, choices), splits, tokenizer)
 
     rows = _train_rows(splits)
     lang, share = data_language(splits, seed=cfg.seed)
@@ -226,4 +227,4 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     fill("hyper.batch_size", batch, f"batch {batch}: in-batch negatives grow with the batch"
          + ("" if batch == 32 else f"; kept small so {rows} pairs give enough steps"))
     fill("hyper.warmup_ratio", WARMUP_RATIO, "warm-up 10% of the steps")  # the sentence names WARMUP_RATIO
-    return RecipePlan(cfg, choices)
+    return fit_memory(RecipePlan(cfg, choices), splits, tokenizer)  # fit this machine (core.training.memory)
