@@ -126,7 +126,7 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     emb = shape.vocab * shape.hidden
     if probe.trainable >= emb > probe.total - emb:
         notes.append("The word-embedding table dominates optimizer memory; freezing it (strategy 'freeze') saves "
-                     f"~{emb * 12 / 2**30:.1f} GB.")
+                     f"~{emb * 20 / 2**30:.1f} GB.")  # its gradient, AdamW moments and AdamW step temporaries
     rows = len(train_ds)
     return Estimate(seconds, peak, plan.total_steps, rows, probe.tokens_per_text, probe.total, probe.trainable,
                     notes, breakdown)

@@ -1,28 +1,32 @@
 """Peak training memory: predict it, fit the recipe's open settings to the machine, refuse what cannot fit.
 
-Where the memory of a training step goes (measured by ``bench/memory.py``, BENCHMARKS.md "Memory"):
+Where the memory of a training step goes (measured by ``bench/memory.py``, BENCHMARKS.md "Memory"; the
+constants below are fitted on those measurements, every one predicted within 5%):
 
-- the process itself (interpreter, torch, tokenizer): ``BASE_MB``;
+- the process itself (interpreter, torch, transformers, tokenizer): ``BASE_MB``;
 - weights (fp32, 4 bytes per parameter), gradients (4 bytes per trainable parameter) and AdamW's two moments
-  (8 bytes per trainable parameter). multilingual-e5-small: 118M parameters, 96M of them its 250k-row
-  word-embedding table, so 1.9 GB in all, 0.8 GB of them saved by freezing the table (strategy ``freeze``);
+  (8 bytes per trainable parameter), plus two temporaries the size of the largest trainable tensor while
+  AdamW updates it (its single-tensor CPU path). multilingual-e5-small: 118M parameters, 96M of them its
+  250k-row word-embedding table: 2.5 GB in all, 1.8 GB of it gone when the table is frozen (strategy ``freeze``);
 - activations kept for the backward pass, for every text of the batch at once (MNRL embeds every column of
   every row before its loss): per token and layer ``ACT_HIDDEN`` floats per hidden unit (Q/K/V, the
   feed-forward input and output, layer norms, dropout masks) plus ``ACT_ATTENTION`` floats per head and per
-  key (attention scores, their softmax, the dropout mask and its output: on a CPU in training mode with attention
-  dropout, scaled-dot-product attention takes its math path, which materialises these ``heads x L x L``
-  matrices). So activations grow with batch x texts per row x L x layers x (hidden + heads x L): with the
-  attention term, quadratically in the sequence length. At batch 32, 512 tokens, pairs, multilingual-e5-small
-  this is ~45 GB, which is what killed the 24 GB machine; at 128 tokens ~4 GB.
-- bf16 autocast keeps most activations in 2 bytes (``BF16_ACT``) but adds a bf16 copy of the layers' weights.
+  key: on a CPU in training mode (attention dropout on), scaled-dot-product attention takes its math path,
+  which keeps ``heads x L x L`` probability matrices. So activations grow as batch x texts per row x L x
+  layers x (hidden + heads x L), quadratically in the length. Freed activations stay in the process's heap
+  (glibc keeps them for reuse), so the step's later allocations add to them: the parts simply add up.
+  multilingual-e5-small, pairs, batch 32: ~43 GB at 512 tokens (the run a 24 GB machine killed), ~17 GB at 256,
+  ~8.7 GB at 128; MiniLM (6 layers, 30k vocabulary) about half the activations and a fifth of the rest;
+- bf16 autocast keeps most activations in 2 bytes (``BF16_ACT``) but adds a bf16 copy of the layers' weights;
 - Cached MNRL (GradCache) keeps the activations of only ``mini_batch_size`` texts at a time and gives the same
   gradient as MNRL over the whole batch, so the in-batch negatives stay.
 
 ``predict_peak(shape, batch, lengths, ...) -> Prediction`` (``estimate`` and the recipe), ``fit_memory(plan,
-splits, tokenizer)`` (called once from ``plan_recipe``: when the settings do not fit ``budget()`` it lowers
-what costs least, each with a reason: a cached loss, then the length, then the batch; a run whose own settings
-do not fit is refused with one sentence saying what to change), ``check_fits(config)`` (the CLI and the UI's
-Start call it before anything is written).
+splits, tokenizer)`` (called once from ``plan_recipe``: when the settings do not fit ``budget_mb()``,
+``HEADROOM`` of the available memory or of ``STUDIO_MEMORY_GB``, it lowers what the user left open, cheapest
+first, each with a reason: a cached loss, then the length, then the batch; settings the user gave that do not
+fit are refused with one sentence saying what to change), ``check_fits(config)`` (the CLI and ``start_run``,
+behind the UI's Start, call it before anything is written).
 """
 
 from __future__ import annotations
