@@ -277,8 +277,15 @@ def predicted(cfg: dict) -> float | None:
     shape = model_shape(cfg["model"])
     if cfg["kind"] in ("step", "engine", "plain"):
         mini = cfg.get("mini") if cfg.get("loss") == "CachedMNRL" else None
-        return predict_peak(shape, int(cfg["batch"]), [int(cfg["length"])] * int(cfg["texts"]), bf16=bool(cfg["bf16"]),
-                            cached_mini_batch=mini).total_mb
+        lengths = [int(cfg["length"])] * int(cfg["texts"])
+        if cfg["kind"] != "step":  # real pairs: the query column pads to the longest query (as the recipe counts it)
+            from core.models import resolve_model
+            from core.training.recipe import _load_tokenizer
+
+            tok = _load_tokenizer(resolve_model(cfg["model"]).path)
+            ids = tok([q for q, _ in pairs(MODELS[cfg["model"]], 320)], add_special_tokens=True)["input_ids"]
+            lengths[0] = min(lengths[0], max(len(x) for x in ids))
+        return predict_peak(shape, int(cfg["batch"]), lengths, bf16=bool(cfg["bf16"]), cached_mini_batch=mini).total_mb
     return None
 
 

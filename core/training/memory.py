@@ -159,8 +159,9 @@ def predict_peak(shape: Shape, batch: int, lengths: list[int], bf16: bool = Fals
 
 # -- the machine -------------------------------------------------------------------------------------------
 def available_gb() -> float:
-    """Memory this machine offers a run, in GB: ``STUDIO_MEMORY_GB`` when set, else the available memory
-    (``psutil``; /proc/meminfo ``MemAvailable`` without it), bounded by a cgroup limit where one is set."""
+    """Memory this machine offers a run, in GB: ``STUDIO_MEMORY_GB`` when set, else the first GPU's memory when
+    training runs on CUDA, else the available memory (``psutil``; /proc/meminfo ``MemAvailable`` without it),
+    bounded by a cgroup limit where one is set."""
     env = os.environ.get(MEMORY_ENV, "").strip()
     if env:
         try:
@@ -170,6 +171,13 @@ def available_gb() -> float:
         if not math.isfinite(value) or value <= 0:
             raise ConfigError(f"The environment variable {MEMORY_ENV} must be a number of GB above 0, got {env!r}.")
         return value
+    try:  # training on a GPU: the activations, weights and optimizer states live in its memory
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_properties(0).total_memory / 1024**3
+    except Exception:
+        pass
     avail = None
     try:
         import psutil
