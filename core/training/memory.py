@@ -17,7 +17,8 @@ constants below are fitted on those measurements, every one predicted within 5%)
   (glibc keeps them for reuse), so the step's later allocations add to them: the parts simply add up.
   multilingual-e5-small, pairs, batch 32: ~43 GB at 512 tokens (the run a 24 GB machine killed), ~17 GB at 256,
   ~8.7 GB at 128; MiniLM (6 layers, 30k vocabulary) about half the activations and a fifth of the rest;
-- bf16 autocast keeps most activations in 2 bytes (``BF16_ACT``) but adds a bf16 copy of the layers' weights;
+- bf16 autocast saves little memory on a CPU: only the matrix products' outputs are kept in 2 bytes (softmax,
+  layer norms and dropout masks stay fp32: ``BF16_ACT``), and it adds a bf16 copy of the layers' weights;
 - Cached MNRL (GradCache) keeps the activations of only ``mini_batch_size`` texts at a time and gives the same
   gradient as MNRL over the whole batch, so the in-batch negatives stay.
 
@@ -48,7 +49,7 @@ MB = 2**20
 BASE_MB = 450.0  # interpreter + torch + transformers + tokenizer, before the weights
 ACT_HIDDEN = 30.5  # floats kept per token, layer and hidden unit
 ACT_ATTENTION = 2.6  # floats kept per token, layer, head and key (softmax, dropout mask and output)
-BF16_ACT = 0.6  # share of the fp32 activation bytes left under bf16 autocast
+BF16_ACT = 0.88  # share of the fp32 activation bytes left under bf16 autocast (softmax, norms, masks stay fp32)
 CACHED_LOSS = "CachedMultipleNegativesRankingLoss"
 CACHEABLE = {"MultipleNegativesRankingLoss": CACHED_LOSS}
 MIN_LENGTH = 64  # the recipe never cuts texts shorter than this to fit memory
