@@ -56,7 +56,7 @@ def grid(quick: bool) -> list[dict]:
     return [
         step("minilm", 16, 128), step(e5, 8, 128), step(e5, 8, 256), step("minilm", 16, 256),
         step(e5, 16, 128), step("minilm", 32, 128), step(e5, 8, 128, texts=3), step(e5, 8, 128, bf16=True),
-        step(e5, 32, 256, loss="CachedMNRL", mini=4),
+        step(e5, 16, 128, loss="CachedMNRL", mini=4),
         {"kind": "engine", "model": e5, "batch": 8, "length": 128, "texts": 2, "bf16": False},
         {"kind": "plain", "model": e5, "batch": 8, "length": 128, "texts": 2, "bf16": False},
         {"kind": "encode", "model": e5, "batch": 32, "length": 256, "passages": 1000},
