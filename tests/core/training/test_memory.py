@@ -36,6 +36,7 @@ MEASURED = [
     (E5_SMALL, 8, 3, 128, False, 5386),
     (E5_SMALL, 8, 2, 128, True, 4450),  # bf16 autocast
 ]
+MEASURED_CACHED = [(E5_SMALL, 16, 2, 128, 4, 3791)]  # Cached MNRL, mini_batch_size 4 (MNRL at b16: 6090 MB)
 
 
 def _gb_for_budget(mb: float) -> str:
@@ -63,6 +64,9 @@ def test_prediction_matches_the_measured_table():
     for shape, batch, texts, length, bf16, measured in MEASURED:
         pred = predict_peak(shape, batch, [length] * texts, bf16=bf16).total_mb
         assert abs(pred / measured - 1) <= 0.25, (shape.layers, batch, texts, length, bf16, pred, measured)
+    for shape, batch, texts, length, mini, measured in MEASURED_CACHED:
+        pred = predict_peak(shape, batch, [length] * texts, cached_mini_batch=mini).total_mb
+        assert abs(pred / measured - 1) <= 0.25, (shape.layers, batch, texts, length, mini, pred, measured)
 
 
 def test_the_24_gb_case_is_predicted_far_past_24_gb():
