@@ -688,6 +688,15 @@ ENGINE_ZH: dict[str, str] = {
     "The run '{name}' has no tuned model yet (no final/ or best/ folder); wait for it to finish.": "运行 '{name}' 还没有微调好的模型（没有 final/ 或 best/ 文件夹）；请等待它结束。",
     # --- training config (core/training/config.py, core/training/recipe.py, core/secrets.py)
     "'recipe' must be one of {join}, got {recipe}.": "'recipe' 必须是 {join} 之一，实际为 {recipe}。",
+    # --- memory (core/training/memory.py)
+    "Batch {batch} at {length} tokens needs ~{need_gb} GB, this machine allows {allow_gb} GB ({share} of {avail_gb} GB available): {first} or {reason}.": "批大小 {batch}、长度 {length} 个 token 约需 {need_gb} GB 内存，本机最多允许 {allow_gb} GB（可用 {avail_gb} GB 的 {share}）：请{first}，或{reason}。",
+    "Batch {batch} at {length} tokens needs ~{need_gb} GB, this machine allows {allow_gb} GB ({share} of {avail_gb} GB available): {reason}.": "批大小 {batch}、长度 {length} 个 token 约需 {need_gb} GB 内存，本机最多允许 {allow_gb} GB（可用 {avail_gb} GB 的 {share}）：请{reason}。",
+    "use {CACHED_LOSS} with mini_batch_size {m}": "改用 {CACHED_LOSS} 并设 mini_batch_size 为 {m}",
+    "lower max_seq_length to {length}": "把 max_seq_length 降到 {length}",
+    "lower the batch size to {batch}": "把批大小降到 {batch}",
+    "use the strategy 'freeze' or a smaller model": "使用 'freeze' 策略或更小的模型",
+    "The environment variable {MEMORY_ENV} must be a number of GB, got {env}.": "环境变量 {MEMORY_ENV} 必须是以 GB 为单位的数字，实际为 {env}。",
+    "The environment variable {MEMORY_ENV} must be a number of GB above 0, got {env}.": "环境变量 {MEMORY_ENV} 必须是大于 0 的 GB 数，实际为 {env}。",
     "The config file '{path}' cannot be read ({strerror}).": "无法读取配置文件 '{path}'（{strerror}）。",
     "The config file '{path}' is nested too deeply to be a config.": "配置文件 '{path}' 嵌套过深，不像是配置文件。",
     "The config file '{path}' is not UTF-8 text (byte {start} cannot be decoded); save it as UTF-8.": "配置文件 '{path}' 不是 UTF-8 文本（第 {start} 字节无法解码）；请另存为 UTF-8。",

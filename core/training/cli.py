@@ -153,6 +153,10 @@ def _train(args) -> int:
     from core.training.runner import run_training
 
     cfg = _config_from_args(args)
+    if not args.resume:  # settings this machine's memory cannot hold are refused before anything is written
+        from core.training.memory import check_fits
+
+        check_fits(cfg)
     run_dir = run_dir_arg(args.run_dir) if args.run_dir else run_path(safe_name(cfg.name, default="run"))
     # Rank 0 alone decides (the others would see its first event); a launcher stops every rank if it refuses.
     if is_main_process() and not args.resume and (run_dir / EVENTS_FILE).exists() and not args.run_dir:

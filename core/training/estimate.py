@@ -10,9 +10,10 @@ step time + evaluations during training + the final evaluation + checkpoint / mo
 delivered-model choice (candidates scored on validation, the general-domain check).
 
 The probe result is cached per (model, strategy, batch size, sequence length, data format, sample texts), so
-changing any of them measures again; ``clear_probe_cache()`` empties it. Memory: fp32 weights + gradients and
-AdamW state for the trainable parameters + activations for one batch. A plan, not a promise: the run's own
-ETA takes over once it trains.
+changing any of them measures again; ``clear_probe_cache()`` empties it. Memory: ``core.training.memory.predict_peak``
+(process baseline + fp32 weights + gradients and AdamW state of the trainable parameters + the activations of
+one batch as a function of batch x texts per row x length x layers x (hidden + heads x length); fitted on
+``bench/memory.py``). A plan, not a promise: the run's own ETA takes over once it trains.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import hashlib
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from core.training.config import TrainConfig
 
@@ -118,19 +118,17 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     if _device() == "cuda":
         notes.append("Measured on the GPU; other work on it changes the time.")
 
-    h = config.hyper
-    texts = max(1, len(columns))
-    max_len = int(h.max_seq_length or 512)
-    shape = _model_shape(config)
-    hidden, layers = int(shape.get("hidden_size", 384)), int(shape.get("num_hidden_layers", 6))
-    emb = int(shape.get("vocab_size", 30522)) * hidden
-    weights = probe.total * 4
-    optim = probe.trainable * (4 + 8)
-    acts = h.batch_size * texts * min(max_len, probe.tokens_per_text * 2) * hidden * layers * 34
-    peak = (weights + optim + acts) / 2**20 + 700  # + python, torch and tokenizer overhead
+    from core.training.memory import model_shape, predict_peak, query_tokens, settings_of, tokenizer_for
+
+    shape = model_shape(config.model)
+    ms = settings_of(config, splits.format, shape, query_tokens(splits, tokenizer_for(config.model), shape.own_length))
+    memory = predict_peak(shape, ms.batch, ms.lengths(), bf16=ms.bf16, cached_mini_batch=ms.mini_batch,
+                          trainable=probe.trainable, total=probe.total)
+    peak = memory.total_mb
+    emb = shape.vocab * shape.hidden
     if probe.trainable >= emb > probe.total - emb:
         notes.append("The word-embedding table dominates optimizer memory; freezing it (strategy 'freeze') saves "
-                     f"~{emb * 12 / 2**30:.1f} GB.")
+                     f"~{emb * 20 / 2**30:.1f} GB.")  # its gradient, AdamW moments and AdamW step temporaries
     rows = len(train_ds)
     return Estimate(seconds, peak, plan.total_steps, rows, probe.tokens_per_text, probe.total, probe.trainable,
                     notes, breakdown)
@@ -268,22 +266,3 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
     tok = sum(lengths) / len(lengths) if lengths else 64.0
     del model, opt
     return Probe(load_seconds, step_seconds, enc_rate, int(report.trainable), int(report.total), tok)
-
-
-def _model_shape(config: TrainConfig) -> dict[str, Any]:
-    """The model's ``config.json`` (hidden size, layers, vocabulary), empty when not found."""
-    import json
-    from pathlib import Path
-
-    from core.models import resolve_model
-
-    try:
-        root = Path(resolve_model(config.model).path)
-        for cand in [root / "config.json", *sorted(root.glob("*/config.json"))]:
-            if cand.is_file():
-                cfg: dict[str, Any] = json.loads(cand.read_text(encoding="utf-8"))
-                if "hidden_size" in cfg:
-                    return cfg
-    except Exception:
-        pass
-    return {}

@@ -149,6 +149,10 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
     the run starts when the running training ends (``advance_queue``). ``allow_concurrent`` starts it at once
     beside any other (tests, or an operator who knows the machine has room)."""
     config.validate()  # nothing (not even the run folder) is created for a bad config
+    if not resume:  # nor for settings this machine's memory cannot hold (the CLI checks the same way)
+        from core.training.memory import check_fits
+
+        check_fits(config)
     if run_dir is not None:
         run_dir = _checked_run_dir(run_dir)
         shown = run_status(run_dir)

@@ -157,6 +157,7 @@ def _train_rows(splits) -> int:
 def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     """Fill the open settings of ``config`` (see the module docstring); the input config is not changed."""
     from core.errors import ConfigError
+    from core.training.memory import fit_memory
 
     recipe = getattr(config, "recipe", "auto") or "auto"
     if recipe not in RECIPES:
@@ -172,7 +173,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     if recipe == "plain":
         for key, value in PLAIN.items():
             fill(key, value, "plain sentence-transformers setting")
-        return RecipePlan(cfg, choices)
+        return fit_memory(RecipePlan(cfg, choices), splits, tokenizer)
 
     rows = _train_rows(splits)
     lang, share = data_language(splits, seed=cfg.seed)
@@ -237,7 +238,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     negatives = negatives_choice(cfg, splits)
     if negatives is not None:
         fill("data.hard_negatives", *negatives)
-    return RecipePlan(cfg, choices)
+    return fit_memory(RecipePlan(cfg, choices), splits, tokenizer)  # fit this machine (core.training.memory)
 
 
 def negatives_choice(cfg, splits) -> tuple[str, str] | None:

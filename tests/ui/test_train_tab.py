@@ -176,3 +176,38 @@ def test_zero_in_an_open_field_leaves_it_to_the_recipe(client, studio):
         line = [ln for ln in yaml_text.splitlines() if ln.strip().startswith(key)]
         assert line and line[0].split(":", 1)[1].strip() in ("null", "~", ""), (key, line)
     assert "steps" in est[0]
+
+
+def test_start_refuses_a_run_past_the_machines_memory(client, studio):
+    """Settings given in the form that the memory model puts past this machine are refused by Start (the same
+    ``core.training.memory`` check as ``python -m core train``) with what to change; nothing is written (the
+    Chinese sentence: ``test_the_start_handler_refuses_a_run_past_the_machines_memory``)."""
+    from gradio_client.exceptions import AppError
+
+    huge = train_args(studio["model"], "too-big", batch=1_000_000, max_seq=64)  # ~TB of activations anywhere
+    with pytest.raises(AppError, match=r"Batch 1000000 at 64 tokens needs ~[\d.]+ GB, this machine allows [\d.]+ GB"):
+        client.predict(*huge, api_name="/train_start")
+    assert not (studio["runs"] / "too-big").exists()
+
+
+def test_the_start_handler_refuses_a_run_past_the_machines_memory(tmp_path, tiny_model_path, monkeypatch):
+    """The Start button's handler itself (called directly, as the page calls it): the form's batch and length are
+    checked against this machine's memory before a run folder exists; the sentence reads in Chinese too."""
+    from core.errors import ConfigError
+    from tests.conftest import tiny_pairs
+    from ui.strings import tr_engine
+    from ui.tabs import train as T
+
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(tmp_path / "runs"))
+    data = tmp_path / "pairs.csv"
+    data.write_text("anchor,positive\n" + "".join(f"{q},{p}\n" for q, p in tiny_pairs(40)), encoding="utf-8")
+    names = ("lang", "kind", "bundled", "mpath", "loss", "strategy", "recipe", "run_name", "epochs", "batch", "lr",
+             "warmup", "max_steps", "max_seq", "eval_steps", "data_state")
+    ui = T.TrainUI(**{n: object() for n in names})
+    v = {ui.lang: "zh", ui.kind: "local", ui.mpath: str(tiny_model_path), ui.loss: "MultipleNegativesRankingLoss",
+         ui.strategy: "full", ui.run_name: "too-big", ui.batch: 1_000_000, ui.max_seq: 64, ui.max_steps: 2,
+         ui.data_state: {"train": str(data), "format": "pair"}}
+    with pytest.raises(ConfigError, match=r"^Batch 1000000 at 64 tokens needs ~[\d.]+ GB, this machine allows") as err:
+        T.on_start(ui, v)
+    assert tr_engine(str(err.value), "zh").startswith("批大小 1000000、长度 64 个 token 约需")
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

@@ -14,7 +14,9 @@ def test_estimate_counts_steps_params_and_memory(tiny_model_path, format_file):
     full = estimate(cfg)
     assert full.rows == 90
     assert full.total_steps == math.ceil(90 / 8) * 2
-    assert full.seconds > 0 and full.peak_memory_mb > 700
+    from core.training.memory import BASE_MB
+
+    assert full.seconds > 0 and full.peak_memory_mb > BASE_MB  # the process itself, plus the tiny model's share
     assert full.trainable_parameters == full.parameters
     cfg.strategy.name, cfg.strategy.params = "lora", {"r": 4}
     lora = estimate(cfg)

@@ -1,0 +1,198 @@
+"""The memory model, the recipe's fit to the machine, and the refusal of runs that cannot fit."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core.errors import ConfigError
+from core.training import TrainConfig
+from core.training.data import Splits
+from core.training.memory import (
+    CACHED_LOSS,
+    HEADROOM,
+    MEMORY_ENV,
+    Shape,
+    available_gb,
+    budget_mb,
+    model_shape,
+    predict_peak,
+)
+from core.training.recipe import plan_recipe
+from tests.conftest import tiny_pairs
+
+MINILM = Shape(hidden=384, layers=6, heads=12, intermediate=1536, vocab=30522, max_positions=512, max_length=256)
+E5_SMALL = Shape(hidden=384, layers=12, heads=12, intermediate=1536, vocab=250037, max_positions=512)
+
+# Peak RSS measured by bench/memory.py (STUDIO_THREADS=2; every text cut to exactly `length` tokens; second
+# training step, so AdamW's states exist); see BENCHMARKS.md "Memory". (shape, batch, texts, length, bf16, MB)
+MEASURED = [
+    (MINILM, 16, 2, 128, False, 2265),
+    (MINILM, 16, 2, 256, False, 4464),
+    (E5_SMALL, 8, 2, 128, False, 4609),
+    (E5_SMALL, 8, 2, 256, False, 6939),
+    (E5_SMALL, 16, 2, 128, False, 6090),
+    (MINILM, 32, 2, 128, False, 3662),  # these two were not used to fit the constants
+    (E5_SMALL, 8, 3, 128, False, 5386),
+    (E5_SMALL, 8, 2, 128, True, 4450),  # bf16 autocast
+]
+MEASURED_CACHED = [(E5_SMALL, 16, 2, 128, 4, 3791)]  # Cached MNRL, mini_batch_size 4 (MNRL at b16: 6090 MB)
+
+
+def _gb_for_budget(mb: float) -> str:
+    """The STUDIO_MEMORY_GB value whose budget (HEADROOM of it) is ``mb``."""
+    return f"{mb / 1024 / HEADROOM:.6f}"
+
+
+@pytest.mark.parametrize("shape", [MINILM, E5_SMALL])
+def test_prediction_grows_with_every_setting(shape):
+    def peak(batch=16, texts=2, length=128, **kw):
+        return predict_peak(shape, batch, [length] * texts, **kw).total_mb
+
+    assert peak(batch=8) < peak(batch=16) < peak(batch=32)
+    assert peak(length=64) < peak(length=128) < peak(length=256) < peak(length=512)
+    assert peak(texts=2) < peak(texts=3)
+    assert peak(bf16=True) < peak()  # activations in 2 bytes outweigh the bf16 copy of the weights here
+    assert peak(cached_mini_batch=4) < peak(cached_mini_batch=8) < peak()
+    assert peak(trainable=shape.body_params) < peak()  # frozen word embeddings: no gradient, no AdamW state
+    # attention scores: the activations grow faster than the length (quadratic term)
+    acts = [predict_peak(shape, 16, [n, n]).parts["activations"] for n in (128, 256, 512)]
+    assert acts[1] > 2 * acts[0] and acts[2] > 2 * acts[1]
+
+
+def test_prediction_matches_the_measured_table():
+    for shape, batch, texts, length, bf16, measured in MEASURED:
+        pred = predict_peak(shape, batch, [length] * texts, bf16=bf16).total_mb
+        assert abs(pred / measured - 1) <= 0.25, (shape.layers, batch, texts, length, bf16, pred, measured)
+    for shape, batch, texts, length, mini, measured in MEASURED_CACHED:
+        pred = predict_peak(shape, batch, [length] * texts, cached_mini_batch=mini).total_mb
+        assert abs(pred / measured - 1) <= 0.25, (shape.layers, batch, texts, length, mini, pred, measured)
+
+
+def test_the_24_gb_case_is_predicted_far_past_24_gb():
+    """multilingual-e5-small at batch 32 and 512 tokens on pairs: the run a 24 GB machine killed."""
+    assert predict_peak(E5_SMALL, 32, [512, 512]).gb > 24
+    assert predict_peak(E5_SMALL, 32, [512, 512], cached_mini_batch=8).gb < 24 * HEADROOM  # caching makes it fit
+
+
+def test_shape_of_a_model_folder(tiny_model_path):
+    shape = model_shape(str(tiny_model_path))
+    assert (shape.hidden, shape.layers, shape.heads, shape.max_positions, shape.own_length) == (32, 2, 2, 128, 64)
+
+
+def test_available_memory_follows_the_environment(monkeypatch):
+    monkeypatch.setenv(MEMORY_ENV, "24")
+    assert available_gb() == 24 and budget_mb() == pytest.approx(24 * 1024 * HEADROOM)
+    for bad in ("lots", "-1", "0", "nan"):
+        monkeypatch.setenv(MEMORY_ENV, bad)
+        with pytest.raises(ConfigError, match=MEMORY_ENV):
+            available_gb()
+    monkeypatch.delenv(MEMORY_ENV)
+    assert available_gb() > 0
+
+
+# -- the recipe fits the machine -------------------------------------------------------------------------
+def _splits(n: int = 300, long: bool = True) -> Splits:
+    """Training pairs; ``long``: queries and passages past the tiny model's 64 tokens (every column pads to 64)."""
+    pad = " pig feed" * 40 if long else ""
+    pairs = [(q + pad, p + pad) for q, p in tiny_pairs(n)]
+    return Splits(format="pair", train=pd.DataFrame({"anchor": [q for q, _ in pairs], "positive": [p for _, p in pairs]}),
+                  validation=None, test=None)
+
+
+def _tiny_peak(tiny_model_path, batch, length, texts=2, mini=None) -> float:
+    return predict_peak(model_shape(str(tiny_model_path)), batch, [length] * texts, cached_mini_batch=mini).total_mb
+
+
+def _choices(plan) -> dict:
+    return {c.key: c for c in plan.choices}
+
+
+def test_the_recipe_keeps_its_settings_when_they_fit(tiny_model_path, monkeypatch):
+    monkeypatch.setenv(MEMORY_ENV, "64")
+    plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits())
+    assert plan.config.loss.name is None and plan.config.hyper.batch_size == 32
+
+
+def test_the_recipe_caches_the_loss_first_when_memory_is_short(tiny_model_path, monkeypatch):
+    full = _tiny_peak(tiny_model_path, 32, 64)
+    cached = _tiny_peak(tiny_model_path, 32, 64, mini=8)
+    monkeypatch.setenv(MEMORY_ENV, _gb_for_budget((full + cached) / 2))
+    plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits())
+    cfg = plan.config
+    assert cfg.loss.name == CACHED_LOSS and cfg.hyper.batch_size == 32, "the batch (its negatives) is kept"
+    assert cfg.hyper.max_seq_length == 64
+    mini = cfg.loss.params["mini_batch_size"]
+    assert _tiny_peak(tiny_model_path, 32, 64, mini=mini) <= budget_mb()
+    reason = _choices(plan)["loss.name"].reason
+    assert reason.startswith(f"Cached MNRL (mini-batch {mini}): batch 32 at 64 tokens needs ~") and "allows" in reason
+
+
+def test_the_recipe_shortens_then_shrinks_what_the_user_left_open(tiny_model_path, monkeypatch):
+    import core.training.memory as M
+
+    monkeypatch.setattr(M, "MIN_LENGTH", 16)  # the tiny model's own limit (64) is the real floor of 64
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.loss.name = "MultipleNegativesRankingLoss"  # given: no cached loss
+    monkeypatch.setenv(MEMORY_ENV, _gb_for_budget((_tiny_peak(tiny_model_path, 32, 64) + _tiny_peak(tiny_model_path, 32, 32)) / 2))
+    plan = plan_recipe(cfg, _splits())
+    assert plan.config.hyper.max_seq_length < 64 and plan.config.hyper.batch_size == 32
+    assert "max length" in _choices(plan)["hyper.max_seq_length"].reason
+    assert plan.config.loss.name == "MultipleNegativesRankingLoss"
+
+    cfg.hyper.max_seq_length = 64  # given too: only the batch is left
+    plan = plan_recipe(cfg, _splits())
+    assert plan.config.hyper.max_seq_length == 64 and plan.config.hyper.batch_size < 32
+    assert _tiny_peak(tiny_model_path, plan.config.hyper.batch_size, 64) <= budget_mb()
+    assert _choices(plan)["hyper.batch_size"].reason.startswith(f"batch {plan.config.hyper.batch_size}: batch 32 at 64")
+
+
+def _forced(tiny_model_path) -> TrainConfig:
+    cfg = TrainConfig(name="forced", model=str(tiny_model_path))
+    cfg.loss.name = "MultipleNegativesRankingLoss"
+    cfg.hyper.batch_size = 64
+    cfg.hyper.max_seq_length = 64
+    return cfg
+
+
+def _squeeze(monkeypatch, tiny_model_path) -> None:
+    """A budget that holds batch 64 with a cached loss but not batch 64 at 64 tokens with MNRL."""
+    monkeypatch.setenv(MEMORY_ENV, _gb_for_budget(_tiny_peak(tiny_model_path, 64, 64, mini=16) * 1.001))
+
+
+def test_forced_settings_past_the_machine_are_refused_with_what_to_change(tiny_model_path, monkeypatch):
+    _squeeze(monkeypatch, tiny_model_path)
+    with pytest.raises(ConfigError) as err:
+        plan_recipe(_forced(tiny_model_path), _splits())
+    msg = str(err.value)
+    assert msg.startswith("Batch 64 at 64 tokens needs ~") and "this machine allows" in msg
+    assert f"use {CACHED_LOSS} with mini_batch_size 16" in msg and msg.endswith(".")
+    from ui.strings import tr_engine
+
+    zh = tr_engine(msg, "zh")
+    assert zh.startswith("批大小 64、长度 64 个 token 约需") and "改用" in zh
+
+
+def test_the_cli_refuses_before_writing_anything(tiny_model_path, format_file, tmp_runs, monkeypatch, capsys):
+    from core.cli import main
+
+    cfg = _forced(tiny_model_path)
+    cfg.data.train = [str(format_file("pair"))]
+    path = tmp_runs.parent / "forced.yaml"
+    cfg.save(path)
+    _squeeze(monkeypatch, tiny_model_path)
+    assert main(["train", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "error: Batch 64 at 64 tokens needs ~" in err and "mini_batch_size 16" in err
+    assert not tmp_runs.exists() or not any(tmp_runs.iterdir())
+
+
+def test_start_run_refuses_before_the_run_folder_exists(tiny_model_path, format_file, tmp_runs, monkeypatch):
+    from core.training import start_run
+
+    cfg = _forced(tiny_model_path)
+    cfg.data.train = [str(format_file("pair"))]
+    _squeeze(monkeypatch, tiny_model_path)
+    with pytest.raises(ConfigError, match=r"^Batch 64 at 64 tokens needs ~.* GB, this machine allows"):
+        start_run(cfg)
+    assert not tmp_runs.exists() or not any(tmp_runs.iterdir())
