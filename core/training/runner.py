@@ -296,6 +296,23 @@ def _strategy_callbacks(model, report, log: EventLog) -> list:
     return [cb] if cb is not None else []
 
 
+def _free_training_state(trainer) -> None:
+    """Drop what only training needed (AdamW states, gradients, the scheduler) before the end-of-run work, which
+    loads more models: for multilingual-e5-small the optimizer alone holds ~1.5 GB."""
+    import gc
+
+    trainer.optimizer = None
+    trainer.lr_scheduler = None
+    accelerator = getattr(trainer, "accelerator", None)
+    for name in ("_optimizers", "_schedulers"):  # accelerate keeps its own references
+        held = getattr(accelerator, name, None)
+        if isinstance(held, list):
+            held.clear()
+    for p in trainer.model.parameters():
+        p.grad = None
+    gc.collect()
+
+
 def _best_effort(fn, *args, **kwargs) -> None:
     """Call ``fn``; an OSError (the disk is still full) is ignored, the run is ending anyway."""
     try:
@@ -529,6 +546,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                    f"({main_metric} {final_value:.4f} vs {state['baseline']:.4f}). Check the data and loss before using it.")
             log.emit("warning", message=msg, metric=main_metric, base=state["baseline"], tuned=final_value)
             verdict["warning"] = msg
+    _free_training_state(trainer)  # delivery loads base, best/ and blends: the optimizer's memory goes first
     from core.training.delivery import deliver_run  # the delivered model: never ship a regression
     delivery = deliver_run(run_dir, config, spec.evaluator if spec else None, log) if is_main_process() else {}
     log.status("stopped" if stopped else "completed", step=step, final_model=FINAL, **verdict, **delivery)
