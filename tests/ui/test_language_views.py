@@ -19,7 +19,18 @@ def skipped(value) -> bool:
     return isinstance(value, dict) and value.get("__type__") == "update" and "value" not in value
 
 
-LANG_ENDPOINTS = ["/data_language", "/build_language", "/evaluate_language", "/compare_language", "/export_language"]
+LANG_ENDPOINTS = ["/data_language", "/build_language", "/evaluate_language", "/compare_language", "/export_language",
+                  "/train_language"]
+# /train_language's outputs, by position: the base-model comparison (select section), the model picker, the loss and
+# strategy help with their parameter boxes, the Start/Stop/Resume message, the estimate, the runs table, the live view
+TRAIN_OUT = ["select_table", "select_verdict", "bundled", "model_note", "loss_md", "p0", "p1", "p2", "p3", "strat_md",
+             "s0", "s1", "s2", "start_msg", "estimate", "runs", "loss_plot", "metric_plot", "progress", "run_head", "log"]
+
+
+def train_language(client, lang: str) -> dict:
+    out = client.predict(lang, api_name="/train_language")
+    assert len(out) == len(TRAIN_OUT)
+    return dict(zip(TRAIN_OUT, out))
 
 
 @pytest.fixture
@@ -124,6 +135,105 @@ def test_build_messages_and_tables_follow_the_switch(client, studio):
     assert client.predict("zh", api_name="/data_language")[0].startswith("已加载构建的数据集 ")
     back = client.predict("en", api_name="/build_language")
     assert back[10] == use_md and back[11] == mine_md and back[12] == report
+
+
+@pytest.mark.timeout(600)
+def test_train_estimate_messages_runs_and_run_view_follow_the_switch(client, studio):
+    from core.training import run_status
+    from tests.ui.test_client import train_args, wait_status
+    from tests.ui.test_train_tab import _idle, _max_step, _wait
+
+    est = client.predict(*train_args(studio["model"], "lang-est", max_steps=-1, batch=8, epochs=2),
+                         api_name="/train_estimate")[0]
+    assert "10 steps" in est and "base evaluation" in est
+    zh = train_language(client, "zh")
+    assert zh["estimate"].startswith("约 **") and "共 10 步" in zh["estimate"] and "基础模型评估" in zh["estimate"]
+    assert "steps" not in zh["estimate"] and "base evaluation" not in zh["estimate"], zh["estimate"]
+    notes = [ln for ln in zh["estimate"].splitlines() if ln.startswith("- ")]
+    assert all(HAN.search(ln) for ln in notes), notes  # the engine's notes, in Chinese
+    assert HAN.search(zh["strat_md"]) and skipped(zh["start_msg"]) and skipped(zh["runs"])
+    assert zh["run_head"] == "未选择运行。"
+    assert train_language(client, "en")["estimate"] == est
+
+    # a run started in English, stopped after its first step: the messages, runs table and header follow the switch
+    _idle(studio)
+    run_dir = studio["runs"] / "lang-run"
+    started = client.predict(*train_args(studio["model"], "lang-run", max_steps=3000, eval_steps=1000),
+                             api_name="/train_start")
+    assert started[0] == "Training started: lang-run"
+    zh = train_language(client, "zh")
+    assert zh["start_msg"] == "训练已开始：lang-run"
+    assert zh["runs"]["headers"] == ["运行", "状态", "指标", "基础模型", "最佳", "步数"]
+    assert [r[1] for r in zh["runs"]["data"] if r[0] == "lang-run"][0] in ("排队中", "运行中")
+    assert zh["estimate"].startswith("约 **")  # the estimate is still shown, in the language shown
+    _wait(lambda: _max_step(run_dir) >= 1)
+    assert "stop requested" in client.predict("en", api_name="/train_stop").lower()
+    assert train_language(client, "zh")["start_msg"].startswith("已请求停止")
+    _wait(lambda: run_status(run_dir) == "stopped")
+    assert wait_status(studio["runs"], "lang-run")["status"] == "stopped"
+
+    runs = client.predict(None, api_name="/train_runs")[1]
+    assert runs["headers"] == ["run", "status", "metric", "base", "best", "step"]
+    assert ["lang-run", "stopped"] in [r[:2] for r in runs["data"]]
+    opened = client.predict("lang-run", "en", api_name="/train_open")
+    prog_en, head_en, log_en = opened[2:5]
+    assert head_en.startswith("**lang-run** · stopped · ") and ": base " in head_en, head_en
+    assert "phase: training" in log_en
+    zh = train_language(client, "zh")
+    assert zh["runs"]["headers"][:2] == ["运行", "状态"] and ["lang-run", "已停止"] in [r[:2] for r in zh["runs"]["data"]]
+    assert zh["run_head"].startswith("**lang-run** · 已停止 · ") and "：基础模型 " in zh["run_head"], zh["run_head"]
+    assert "stopped" not in zh["run_head"] and "base" not in zh["run_head"]
+    assert ("，最佳 " in zh["run_head"]) == (", best " in head_en)
+    assert "步" in zh["progress"] and "step" not in zh["progress"] and "step" in prog_en, zh["progress"]
+    assert zh["log"] == log_en  # the run's own log lines, drawn again without waiting for a timer tick
+    assert zh["start_msg"].startswith("已请求停止") and zh["estimate"].startswith("约 **")
+    # opening the run restored its loss into the form: the loss help and its parameters' help follow too
+    assert "仅显示适用于该数据格式的损失函数：qpn" in zh["loss_md"] and "标准检索损失" in zh["loss_md"]
+    assert zh["p0"] == {"__type__": "update", "info": "softmax 前相似度的放大倍数（= 1 / 温度）；20 相当于温度 0.05。"}
+    assert skipped(zh["p3"]) and all("value" not in zh[k] for k in ("p0", "p1", "p2"))  # values stay as set
+    en = train_language(client, "en")
+    assert en["run_head"] == head_en and en["runs"]["headers"] == runs["headers"]
+    assert en["start_msg"].startswith("Stop requested")
+
+
+def test_train_select_table_and_verdict_follow_the_switch(client, studio):
+    table, _, verdict, *_ = client.predict([], studio["model"], "en", api_name="/train_select")
+    assert table["headers"][:2] == ["model", "languages"] and f"Winner: {studio['model']}" in verdict
+    zh = train_language(client, "zh")
+    assert zh["select_table"]["headers"][:2] == ["模型", "语言"]
+    assert [r[0] for r in zh["select_table"]["data"]] == [r[0] for r in table["data"]]
+    assert "胜出" in zh["select_verdict"] and "唯一完成打分的候选模型" in zh["select_verdict"]
+    assert "Winner" not in zh["select_verdict"]
+    assert train_language(client, "en")["select_verdict"] == verdict
+
+
+def test_train_model_note_and_help_are_kept_without_a_language(tmp_path):
+    """The handlers the page runs when the dataset, the loss or the strategy changes (no API of their own) keep a
+    language-free record; the switch's render functions draw it in either language."""
+    import json
+
+    from core.losses import get_loss
+    from ui.tabs import train as T
+
+    ui = T.TrainUI(**{n: object() for n in ("lang", "data_state", "bundled", "model_note", "loss", "loss_md", "loss_st",
+                                            "model_st", "strategy", "strat_md", "strat_st")},
+                   loss_slots=[object() for _ in range(T.LOSS_SLOTS)], strat_slots=[object() for _ in range(T.STRAT_SLOTS)])
+    path = tmp_path / "zh.jsonl"
+    path.write_text("".join(json.dumps({"query": f"母猪每天需要多少饲料{i}？", "pos": [f"母猪每天约需两公斤半饲料，第{i}条。"]},
+                                       ensure_ascii=False) + "\n" for i in range(12)), encoding="utf-8")
+    out = T.on_data_change(ui, {ui.data_state: {"train": str(path), "format": "qpn"}, ui.lang: "en", ui.bundled: "minilm"})
+    assert out[ui.model_note].startswith("The data is Chinese: **multilingual-e5-small**")
+    bundled, note = T.render_models(out[ui.model_st], "zh")
+    assert note == "数据语言为中文：已预选覆盖该语言的 **multilingual-e5-small**。"
+    assert dict((v, label) for label, v in bundled["choices"])["minilm"] == "minilm · 英文"
+    assert out[ui.loss_st] == {"loss": "MultipleNegativesRankingLoss", "format": "qpn"}
+    md, *slots = T.render_loss(out[ui.loss_st], "zh")
+    assert md == T.loss_info("MultipleNegativesRankingLoss", "qpn", "zh") and HAN.search(md)
+    assert [s.get("info", "") for s in slots[:3]] == [p.help["zh"] for p in get_loss("MultipleNegativesRankingLoss").params]
+    strat = T.on_strategy(ui, {ui.strategy: "lora", ui.lang: "en"})
+    assert strat[ui.strat_st] == "lora"
+    md, *slots = T.render_strategy("lora", "zh")
+    assert md == T.strategy_info("lora", "zh") and HAN.search(md) and HAN.search(slots[0]["info"])
 
 
 def test_language_endpoints_refuse_a_language_not_offered(client):

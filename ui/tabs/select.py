@@ -5,6 +5,8 @@ picker to the winner.
 Engine calls: ``core.training.select.select_for_data`` / ``selection_chart`` / ``default_candidates``
 (``core.training.config.DataConfig`` built from the Data tab's state, as the Train tab's config is).
 Endpoint: ``train_select`` (bundled models, other models, language -> table, chart, verdict, model picker).
+The engine's ``SelectionReport`` stays in a ``gr.State``; ``render(report, lang)`` draws the table and the verdict for
+the action and again for the language switch (endpoint ``train_language``; the chart's title stays as drawn).
 """
 
 from __future__ import annotations
@@ -61,8 +63,20 @@ def picker_updates(winner: str | None, bundled_names: list[str]) -> tuple[Any, A
     return gr.update(value=kind), gr.update(visible=False), gr.update(value=winner, visible=True)
 
 
+def render(report, lang: str) -> list:
+    """The table and the verdict of a ``SelectionReport`` in ``lang``."""
+    if report.winner:
+        verdict = t("select_winner", lang, model=report.winner, reason=tr_engine(report.reason, lang))
+    else:
+        verdict = t("select_none", lang, reason=tr_engine(report.reason, lang))
+    verdict += " " + t(
+        "select_measured", lang, queries=report.n_queries, passages=report.n_passages, corpus=report.corpus
+    )
+    return [_table(report, lang), verdict]
+
+
 def compare_models(data_state, picked, others, lang, progress=None):
-    """Score the chosen candidates on the loaded data; returns (table, chart path or None, verdict, winner)."""
+    """Score the chosen candidates on the loaded data; returns (``SelectionReport``, chart path or None)."""
     from core.errors import DataError
     from core.training.config import DataConfig
     from core.training.select import select_for_data, selection_chart
@@ -85,13 +99,7 @@ def compare_models(data_state, picked, others, lang, progress=None):
                 report, Path(tempfile.mkdtemp(prefix="studio-select-")) / "select.png", title=t("select_chart", lang)
             )
         )
-        verdict = t("select_winner", lang, model=report.winner, reason=tr_engine(report.reason, lang))
-    else:
-        verdict = t("select_none", lang, reason=tr_engine(report.reason, lang))
-    verdict += " " + t(
-        "select_measured", lang, queries=report.n_queries, passages=report.n_passages, corpus=report.corpus
-    )
-    return _table(report, lang), chart, verdict, report.winner
+    return report, chart
 
 
 def build_select(ctx, ui) -> dict:
@@ -122,15 +130,19 @@ def build_select(ctx, ui) -> dict:
             label="select_chart",
         )
 
+    report_st = gr.State(None)  # the last SelectionReport: table and verdict follow the language switch
+    show = ctx.views.add("train", report_st, [table, verdict], render)
+
     @handler
     def do_select(data_state, chosen, extra, lang, progress=gr.Progress()):
-        df, png, text, winner = compare_models(data_state, chosen, extra, lang, progress=_progress_fn(progress))
-        return (df, png, text, *picker_updates(winner, names))
+        report, png = compare_models(data_state, chosen, extra, lang, progress=_progress_fn(progress))
+        state, df, text = show(report, lang)
+        return (state, df, png, text, *picker_updates(report.winner, names))
 
     run.click(
         do_select,
         [ctx.data_state, picked, others, ctx.lang],
-        [table, chart, verdict, ui.kind, ui.bundled, ui.mpath],
+        [report_st, table, chart, verdict, ui.kind, ui.bundled, ui.mpath],
         api_name="train_select",
     )
     return {"picked": picked, "others": others, "table": table, "chart": chart, "verdict": verdict}

@@ -5,6 +5,11 @@ live loss and validation-metric charts, a progress bar per phase (loading, evalu
 training with ETA, saving, stopping) and log tail (a ``gr.Timer`` polls ``read_events`` with an incremental
 byte offset); the runs list (open a run to restore its config and charts, also after a page reload).
 
+Text an action puts on the page follows the language switch (``ui.common.LanguageViews``, endpoint
+``train_language``): the Start / Stop / Resume message (a ``Msg``), the estimate (the engine's ``Estimate``), the
+runs list (``run_rows``), the live view (charts, progress, header, log), the model note and the loss / strategy
+help each stay language-free in a ``gr.State`` and are drawn by one render function for the action and the switch.
+
 Handlers are module-level functions ``on_x(ui, values) -> {component: update}``: ``ui`` is the tab's
 ``TrainUI`` (its components), ``values`` the ``dict[Component, Any]`` Gradio passes for a set of inputs, so no
 form value is read by position. The tab itself only lays out and wires.
@@ -31,7 +36,7 @@ import gradio as gr
 import pandas as pd
 
 from ui.common import fmt_num, fmt_seconds, handler, progress_html, request_owner
-from ui.strings import status_word, t, tr_engine
+from ui.strings import Msg, status_word, t, table_headers, tr_engine
 
 LOSS_SLOTS = 4
 STRAT_SLOTS = 3
@@ -78,6 +83,13 @@ class TrainUI:
     run_pick: Any = None
     runs_df: Any = None
     recipe: Any = None
+    # language-free results behind the text above, redrawn by the language switch (endpoint ``train_language``)
+    msg_st: Any = None  # the last Start / Stop / Resume message (``Msg``)
+    est_st: Any = None  # the last ``core.training.estimate.Estimate``
+    runs_st: Any = None  # the runs list (``run_rows``)
+    model_st: Any = None  # the model note (``Msg``; the picker's labels name each model's languages)
+    loss_st: Any = None  # {"loss": name, "format": data format}: the loss help and its parameters' help
+    strat_st: Any = None  # the strategy's name: its help and its parameters' help
 
     @property
     def form(self) -> list:
@@ -201,6 +213,11 @@ def slot_updates(params, values: dict | None, lang: str, n: int) -> list:
     return out
 
 
+def slot_infos(params, lang: str, n: int) -> list:
+    """The parameter boxes' help in ``lang`` (values and choices left as they are), for the language switch."""
+    return [gr.update(info=(params[i].help or {}).get(lang, "")) if i < len(params) else gr.skip() for i in range(n)]
+
+
 def _collect(params, values) -> dict:
     out = {}
     for p, v in zip(params, values):
@@ -227,6 +244,28 @@ def strategy_info(name: str | None, lang: str) -> str:
         return ""
     spec = get_strategy(name)
     return f"**{spec.name}**: {(spec.description or {}).get(lang) or (spec.description or {}).get('en', '')}"
+
+
+def render_models(note: Msg, lang: str) -> list:
+    """The model picker's labels (each model with its languages) and the note on the preselected model."""
+    return [gr.update(choices=model_choices(lang)), note.render(lang)]
+
+
+def render_loss(rec: dict, lang: str) -> list:
+    """The loss help (``rec``: the loss and the data format) and its parameters' help in ``lang``."""
+    from core.losses import get_loss
+
+    name = rec.get("loss")
+    params = get_loss(name).params if name else ()
+    return [loss_info(name, rec.get("format"), lang), *slot_infos(params, lang, LOSS_SLOTS)]
+
+
+def render_strategy(name: str, lang: str) -> list:
+    """The strategy help and its parameters' help in ``lang``."""
+    from core.strategies import get_strategy
+
+    params = get_strategy(name).params if name else ()
+    return [strategy_info(name, lang), *slot_infos(params, lang, STRAT_SLOTS)]
 
 
 def model_spec(kind: str, bundled: str | None, path: str | None) -> str:
@@ -325,7 +364,9 @@ def form_from_config(ui: TrainUI, cfg, lang: str) -> dict:
            ui.lr: cfg.hyper.learning_rate, ui.warmup: WARMUP_RATIO if cfg.hyper.warmup_ratio is None else cfg.hyper.warmup_ratio, ui.max_steps: cfg.hyper.max_steps,
            ui.max_seq: cfg.hyper.max_seq_length, ui.eval_steps: cfg.eval.eval_steps or 0,
            ui.recipe: getattr(cfg, "recipe", "auto") or "auto",
-           ui.loss_md: loss_info(lname, cfg.data.format, lang)}
+           ui.loss_md: loss_info(lname, cfg.data.format, lang),
+           ui.loss_st: {"loss": lname, "format": cfg.data.format}, ui.strat_st: cfg.strategy.name,
+           ui.strat_md: strategy_info(cfg.strategy.name, lang)}
     out.update(zip(ui.loss_slots, slot_updates(lparams, cfg.loss.params, lang, LOSS_SLOTS)))
     out.update(zip(ui.strat_slots, slot_updates(sparams, cfg.strategy.params, lang, STRAT_SLOTS)))
     return out
@@ -370,7 +411,7 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
     st = read_status(run_dir) if run_dir else {}
     status = run_status(run_dir, st) if run_dir else (view.get("status") or "")
     p = phase_progress(view, status)
-    text = progress_text(p, lang)
+    text = progress_text(p, lang) if run_dir else ""
     name = Path(run_dir).name if run_dir else ""
     shown = status_word(status, lang)
     if status == "queued" and st.get("waiting"):
@@ -382,9 +423,9 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
     if status == "stopping":
         head += f" ({text})"
     if st.get("baseline") is not None:
-        head += f" · {st.get('main_metric')}: base {fmt_num(st.get('baseline'))}"
+        head += t("head_base", lang, metric=st.get("main_metric"), base=fmt_num(st.get("baseline")))
         if st.get("best_metric") is not None:
-            head += f", best {fmt_num(st.get('best_metric'))}"
+            head += t("head_best", lang, best=fmt_num(st.get("best_metric")))
     if st.get("warning"):
         head += f"\n\n⚠️ {tr_engine(st['warning'], lang)}"
     elif st.get("error"):
@@ -395,6 +436,12 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
             ui.log_box: "\n".join(view["log"][-LOG_LINES:]), ui.view_state: dict(view, shown=status)}
 
 
+def render_live(ui: TrainUI, view: dict, lang: str) -> list:
+    """``ui.live`` (charts, progress, header, log) for ``view`` in ``lang``: the language switch's redraw."""
+    out = view_outputs(ui, view, lang)
+    return [out[c] for c in ui.live]
+
+
 def _visible_runs() -> list:
     """The runs the caller may see (all on a workstation; their own on a shared server)."""
     from core.training.owners import visible_runs
@@ -402,13 +449,45 @@ def _visible_runs() -> list:
     return visible_runs(request_owner())
 
 
-def runs_table() -> pd.DataFrame:
-    from ui.common import request_language
+def run_rows() -> list[dict]:
+    """The caller's runs as language-free records (what the runs table shows)."""
+    return [{"run": r.name, "status": r.status, "position": r.position, "metric": r.main_metric or "",
+             "base": r.baseline, "best": r.best_metric, "step": r.step} for r in _visible_runs()]
 
-    lang = request_language()
-    rows = [[r.name, t("queue_pos", lang, pos=r.position) if r.position else r.status, r.main_metric or "",
-             fmt_num(r.baseline), fmt_num(r.best_metric), r.step if r.step is not None else ""] for r in _visible_runs()]
-    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+def runs_table(rows: list[dict], lang: str) -> pd.DataFrame:
+    """The runs table of ``run_rows()`` in ``lang``: headers and status words translated."""
+    data = [[r["run"], t("queue_pos", lang, pos=r["position"]) if r["position"] else status_word(r["status"], lang),
+             r["metric"], fmt_num(r["base"]), fmt_num(r["best"]), r["step"] if r["step"] is not None else ""]
+            for r in rows]
+    return pd.DataFrame(data, columns=table_headers(RUN_COLUMNS, lang))
+
+
+def runs_outputs(ui: TrainUI, lang: str) -> dict:
+    """The runs list read now: its record and its table in ``lang``."""
+    rows = run_rows()
+    return {ui.runs_st: rows, ui.runs_df: runs_table(rows, lang)}
+
+
+def message_outputs(ui: TrainUI, msg: Msg, lang: str) -> dict:
+    """The Start / Stop / Resume message: kept as ``msg`` for the language switch, shown in ``lang``."""
+    return {ui.msg_st: msg, ui.start_msg: msg.render(lang)}
+
+
+def estimate_text(est, lang: str) -> str:
+    """A ``core.training.estimate.Estimate`` (time, memory, parameters, time per phase, notes) in ``lang``."""
+    text = t("est_text", lang, time=fmt_seconds(est.seconds), steps=est.total_steps, mem=f"{est.peak_memory_mb:,.0f}",
+             trainable=f"{est.trainable_parameters:,}", total=f"{est.parameters:,}")
+    b = est.breakdown
+    if b:
+        text += "\n\n" + t("est_breakdown", lang, load=fmt_seconds(b.get("startup", 0) + b.get("load_model", 0)),
+                           mine=fmt_seconds(b.get("mine", 0)),
+                           base=fmt_seconds(b.get("evaluate_base", 0)), train=fmt_seconds(b.get("train", 0)),
+                           evals=fmt_seconds(b.get("evaluate", 0)), save=fmt_seconds(b.get("save", 0)),
+                           deliver=fmt_seconds(b.get("deliver", 0)))
+    if est.notes:
+        text += "\n\n" + "\n".join(f"- {tr_engine(n, lang)}" for n in est.notes)
+    return text
 
 
 def run_names() -> list[str]:
@@ -441,7 +520,8 @@ def on_data_change(ui: TrainUI, v: dict) -> dict:
     fmt = (data_state or {}).get("format")
     name = _default_loss(fmt)
     params = get_loss(name).params if name else ()
-    out = {ui.loss: gr.update(choices=_losses(fmt), value=name), ui.loss_md: loss_info(name, fmt, lang)}
+    out = {ui.loss: gr.update(choices=_losses(fmt), value=name), ui.loss_md: loss_info(name, fmt, lang),
+           ui.loss_st: {"loss": name, "format": fmt}}
     out.update(zip(ui.loss_slots, slot_updates(params, None, lang, LOSS_SLOTS)))
     try:
         language = data_language(data_state)
@@ -449,8 +529,8 @@ def on_data_change(ui: TrainUI, v: dict) -> dict:
         language = None
     if language:
         pick = model_for_language(language, v.get(ui.bundled))
-        out[ui.bundled] = gr.update(value=pick)
-        out[ui.model_note] = t("model_for_lang", lang, language=t("data_lang_" + language, lang), model=pick)
+        note = Msg.of("model_for_lang", language=Msg.of("data_lang_" + language), model=pick)
+        out.update({ui.bundled: gr.update(value=pick), ui.model_st: note, ui.model_note: note.render(lang)})
     return out
 
 
@@ -459,7 +539,8 @@ def on_loss(ui: TrainUI, v: dict) -> dict:
 
     name, lang = v.get(ui.loss), v.get(ui.lang)
     params = get_loss(name).params if name else ()
-    out = {ui.loss_md: loss_info(name, (v.get(ui.data_state) or {}).get("format"), lang)}
+    fmt = (v.get(ui.data_state) or {}).get("format")
+    out = {ui.loss_md: loss_info(name, fmt, lang), ui.loss_st: {"loss": name, "format": fmt}}
     out.update(zip(ui.loss_slots, slot_updates(params, None, lang, LOSS_SLOTS)))
     return out
 
@@ -469,19 +550,8 @@ def on_strategy(ui: TrainUI, v: dict) -> dict:
 
     name, lang = v.get(ui.strategy), v.get(ui.lang)
     params = get_strategy(name).params if name else ()
-    out = {ui.strat_md: strategy_info(name, lang)}
+    out = {ui.strat_md: strategy_info(name, lang), ui.strat_st: name}
     out.update(zip(ui.strat_slots, slot_updates(params, None, lang, STRAT_SLOTS)))
-    return out
-
-
-def on_lang(ui: TrainUI, v: dict) -> dict:
-    lang = v.get(ui.lang)
-    out = {ui.bundled: gr.update(choices=model_choices(lang))}
-    try:
-        out[ui.loss_md] = loss_info(v.get(ui.loss), (v.get(ui.data_state) or {}).get("format"), lang)
-        out[ui.strat_md] = strategy_info(v.get(ui.strategy), lang)
-    except Exception:
-        pass
     return out
 
 
@@ -490,20 +560,9 @@ def on_estimate(ui: TrainUI, v: dict):
 
     lang = v.get(ui.lang)
     cfg = make_config(ui, v)
-    yield {ui.est_md: t("estimate_out", lang) + " …"}
+    yield {ui.est_st: None, ui.est_md: t("estimate_out", lang) + " …"}
     est = estimate(cfg)
-    text = t("est_text", lang, time=fmt_seconds(est.seconds), steps=est.total_steps, mem=f"{est.peak_memory_mb:,.0f}",
-             trainable=f"{est.trainable_parameters:,}", total=f"{est.parameters:,}")
-    b = est.breakdown
-    if b:
-        text += "\n\n" + t("est_breakdown", lang, load=fmt_seconds(b.get("startup", 0) + b.get("load_model", 0)),
-                           mine=fmt_seconds(b.get("mine", 0)),
-                           base=fmt_seconds(b.get("evaluate_base", 0)), train=fmt_seconds(b.get("train", 0)),
-                           evals=fmt_seconds(b.get("evaluate", 0)), save=fmt_seconds(b.get("save", 0)),
-                           deliver=fmt_seconds(b.get("deliver", 0)))
-    if est.notes:
-        text += "\n\n" + "\n".join(f"- {tr_engine(n, lang)}" for n in est.notes)
-    yield {ui.est_md: text, **cli_outputs(ui, cfg)}
+    yield {ui.est_st: est, ui.est_md: estimate_text(est, lang), **cli_outputs(ui, cfg)}
 
 
 def on_form_change(ui: TrainUI, v: dict) -> dict:
@@ -535,17 +594,17 @@ def on_start(ui: TrainUI, v: dict) -> dict:
         check_model_folder(cfg.model)  # a clear message now rather than a failed run later
     run_dir = start_run(cfg, owner=request_owner())  # queued when another training runs
     view = empty_view(str(run_dir))
-    return {ui.start_msg: _started_message(run_dir, "started", lang),
-            ui.run_pick: gr.update(choices=run_names(), value=run_dir.name), ui.runs_df: runs_table(),
+    return {**message_outputs(ui, _started_message(run_dir, "started"), lang),
+            ui.run_pick: gr.update(choices=run_names(), value=run_dir.name), **runs_outputs(ui, lang),
             **view_outputs(ui, view, lang)}
 
 
-def _started_message(run_dir: Path, key: str, lang: str) -> str:
+def _started_message(run_dir: Path, key: str) -> Msg:
     """"Training started/resumed: name", or the run's place in the training queue."""
     from core.training import queue_position
 
     pos = queue_position(run_dir)
-    return t("queued_msg", lang, name=run_dir.name, pos=pos) if pos else t(key, lang, name=run_dir.name)
+    return Msg.of("queued_msg", name=run_dir.name, pos=pos) if pos else Msg.of(key, name=run_dir.name)
 
 
 def on_stop(ui: TrainUI, v: dict) -> dict:
@@ -568,10 +627,10 @@ def on_stop(ui: TrainUI, v: dict) -> dict:
     if not run_dir:
         raise StudioError("No training is running, so there is nothing to stop.")
     if run_status(run_dir) == "stopping":
-        return {ui.start_msg: t("stop_already", lang, name=Path(run_dir).name)}
+        return message_outputs(ui, Msg.of("stop_already", name=Path(run_dir).name), lang)
     if request_stop(run_dir) == "cancelled":
-        return {ui.start_msg: t("queue_cancelled", lang, name=Path(run_dir).name)}
-    return {ui.start_msg: t("stop_requested", lang)}
+        return message_outputs(ui, Msg.of("queue_cancelled", name=Path(run_dir).name), lang)
+    return message_outputs(ui, Msg.of("stop_requested"), lang)
 
 
 def on_resume(ui: TrainUI, v: dict) -> dict:
@@ -583,7 +642,7 @@ def on_resume(ui: TrainUI, v: dict) -> dict:
     cfg = TrainConfig.load(run_dir / "config.yaml")
     start_run(cfg, run_dir=run_dir, resume=True)
     view = empty_view(str(run_dir))
-    return {ui.start_msg: _started_message(run_dir, "resumed", lang), ui.runs_df: runs_table(),
+    return {**message_outputs(ui, _started_message(run_dir, "resumed"), lang), **runs_outputs(ui, lang),
             **view_outputs(ui, view, lang)}
 
 
@@ -598,10 +657,12 @@ def on_open(ui: TrainUI, v: dict) -> dict:
 
 
 def on_refresh(ui: TrainUI, v: dict) -> dict:
+    from ui.common import request_language
+
     current = v.get(ui.run_pick)
     names = run_names()
     return {ui.run_pick: gr.update(choices=names, value=current if current in names else (names[0] if names else None)),
-            ui.runs_df: runs_table()}
+            **runs_outputs(ui, request_language())}
 
 
 def on_tick(ui: TrainUI, v: dict) -> dict:
@@ -621,7 +682,7 @@ def on_tick(ui: TrainUI, v: dict) -> dict:
     view = dict(fold_events(view, events), offset=offset)
     out = view_outputs(ui, view, v.get(ui.lang))
     if status != view.get("shown") or any(e.get("type") in ("status", "best") for e in events):
-        out[ui.runs_df] = runs_table()
+        out.update(runs_outputs(ui, v.get(ui.lang)))
     return out
 
 
@@ -655,7 +716,7 @@ def on_page_load(ui: TrainUI, v: dict) -> dict:
     names = [r.name for r in runs]
     busy = next((r.path for r in runs if r.alive), None)
     pick = busy.name if busy else (names[0] if names else None)
-    out = {ui.run_pick: gr.update(choices=names, value=pick), ui.runs_df: runs_table()}
+    out = {ui.run_pick: gr.update(choices=names, value=pick), **runs_outputs(ui, lang)}
     if not pick:
         return out
     try:
@@ -679,6 +740,8 @@ def build(ctx) -> dict:
     ui = TrainUI(lang=ctx.lang, data_state=ctx.data_state)
     with gr.Tab(t("tab_train"), id=2, elem_id="tab-train") as tab:
         ui.view_state = gr.State(empty_view())
+        ui.msg_st, ui.est_st, ui.runs_st, ui.loss_st = gr.State(None), gr.State(None), gr.State(None), gr.State(None)
+        ui.model_st, ui.strat_st = gr.State(Msg.en("")), gr.State("full")
         L.add(tab, label="tab_train")
         with gr.Row():
             with gr.Column(scale=5):
@@ -757,35 +820,47 @@ def build(ctx) -> dict:
         timer = gr.Timer(1.0)
 
     form, live = ui.form, ui.live
-    open_outs = [ui.view_state, *live, *form, ui.loss_md, ctx.data_state]
+    open_outs = [ui.view_state, *live, *form, ui.loss_md, ui.strat_md, ctx.data_state, ui.loss_st, ui.strat_st]
+
+    # the language switch redraws what the actions put on the page, from the states (endpoint train_language)
+    views = ctx.views
+    views.add("train", ui.model_st, [ui.bundled, ui.model_note], render_models)
+    views.add("train", ui.loss_st, [ui.loss_md, *ui.loss_slots], render_loss)
+    views.add("train", ui.strat_st, [ui.strat_md, *ui.strat_slots], render_strategy)
+    views.add_text("train", ui.msg_st, ui.start_msg)
+    views.add("train", ui.est_st, [ui.est_md], lambda est, lang: [estimate_text(est, lang)])
+    views.add("train", ui.runs_st, [ui.runs_df], lambda rows, lang: [runs_table(rows, lang)])
+    views.add("train", ui.view_state, live, functools.partial(render_live, ui))
 
     ui.kind.change(lambda k: (gr.update(visible=k == "bundled"), gr.update(visible=k != "bundled")), ui.kind,
                    [ui.bundled, ui.mpath], api_name=False)
     ctx.data_state.change(bind(on_data_change, ui), {ctx.data_state, ctx.lang, ui.bundled},
-                          [ui.loss, ui.loss_md, *ui.loss_slots, ui.bundled, ui.model_note], api_name=False)
-    ui.loss.input(bind(on_loss, ui), {ui.loss, ctx.data_state, ctx.lang}, [ui.loss_md, *ui.loss_slots], api_name=False)
-    ui.strategy.input(bind(on_strategy, ui), {ui.strategy, ctx.lang}, [ui.strat_md, *ui.strat_slots], api_name=False)
-    ctx.lang.change(bind(on_lang, ui), {ctx.lang, ui.loss, ui.strategy, ctx.data_state},
-                    [ui.bundled, ui.loss_md, ui.strat_md], api_name=False)
-    est_btn.click(bind(on_estimate, ui), {ctx.lang, ctx.data_state, *form}, [ui.est_md, ui.cli, ui.yaml_code, ui.yaml_file],
-                  api_name="train_estimate")
+                          [ui.loss, ui.loss_md, *ui.loss_slots, ui.bundled, ui.model_note, ui.loss_st, ui.model_st],
+                          api_name=False)
+    ui.loss.input(bind(on_loss, ui), {ui.loss, ctx.data_state, ctx.lang}, [ui.loss_md, *ui.loss_slots, ui.loss_st],
+                  api_name=False)
+    ui.strategy.input(bind(on_strategy, ui), {ui.strategy, ctx.lang}, [ui.strat_md, *ui.strat_slots, ui.strat_st],
+                      api_name=False)
+    est_btn.click(bind(on_estimate, ui), {ctx.lang, ctx.data_state, *form},
+                  [ui.est_md, ui.cli, ui.yaml_code, ui.yaml_file, ui.est_st], api_name="train_estimate")
     for comp in (ui.loss, ui.strategy, ui.run_name, ui.epochs, ui.batch, ui.lr, ui.max_steps, ui.bundled, ui.mpath):
         comp.change(bind(on_form_change, ui), {ctx.data_state, *form}, [ui.cli, ui.yaml_code, ui.yaml_file], api_name=False)
-    ui.yaml_upload.upload(bind(on_yaml_upload, ui), {ui.yaml_upload, ctx.lang}, [*form, ui.loss_md, ctx.data_state],
-                          api_name=False)
+    ui.yaml_upload.upload(bind(on_yaml_upload, ui), {ui.yaml_upload, ctx.lang},
+                          [*form, ui.loss_md, ui.strat_md, ctx.data_state, ui.loss_st, ui.strat_st], api_name=False)
 
     start.click(bind(on_start, ui), {ctx.lang, ctx.data_state, *form},
-                [ui.view_state, ui.start_msg, ui.run_pick, ui.runs_df, *live], api_name="train_start")
-    stop.click(bind(on_stop, ui), {ui.view_state, ctx.lang}, [ui.start_msg], api_name="train_stop")
-    resume.click(bind(on_resume, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang], [ui.view_state, ui.start_msg, ui.runs_df, *live],
-                 api_name="train_resume")
+                [ui.view_state, ui.start_msg, ui.run_pick, ui.runs_df, *live, ui.msg_st, ui.runs_st],
+                api_name="train_start")
+    stop.click(bind(on_stop, ui), {ui.view_state, ctx.lang}, [ui.start_msg, ui.msg_st], api_name="train_stop")
+    resume.click(bind(on_resume, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang],
+                 [ui.view_state, ui.start_msg, ui.runs_df, *live, ui.msg_st, ui.runs_st], api_name="train_resume")
     open_btn.click(bind(on_open, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang], open_outs, api_name="train_open")
-    refresh.click(bind(on_refresh, ui), {ui.run_pick}, [ui.run_pick, ui.runs_df], api_name="train_runs")
-    timer.tick(bind(on_tick, ui), {ui.view_state, ctx.lang}, [ui.view_state, *live, ui.runs_df], api_name=False,
-               show_progress="hidden", queue=False)
+    refresh.click(bind(on_refresh, ui), {ui.run_pick}, [ui.run_pick, ui.runs_df, ui.runs_st], api_name="train_runs")
+    timer.tick(bind(on_tick, ui), {ui.view_state, ctx.lang}, [ui.view_state, *live, ui.runs_df, ui.runs_st],
+               api_name=False, show_progress="hidden", queue=False)
 
     def on_load(lang):
         return on_page_load(ui, {ui.lang: lang})
 
-    ctx.on_load.append((on_load, [ctx.lang], [ui.run_pick, ui.runs_df, *open_outs]))
+    ctx.on_load.append((on_load, [ctx.lang], [ui.run_pick, ui.runs_df, ui.runs_st, *open_outs]))
     return {"tab": tab, "run_pick": ui.run_pick, "view": ui.view_state}
