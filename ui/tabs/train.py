@@ -35,6 +35,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from core.run_folder import CONFIG_FILE, EV_BEST, EV_STATUS
 from ui.common import fmt_num, fmt_seconds, handler, progress_html, request_owner
 from ui.strings import Msg, status_word, t, table_headers, tr_engine
 
@@ -639,7 +640,7 @@ def on_resume(ui: TrainUI, v: dict) -> dict:
 
     lang = v.get(ui.lang)
     run_dir = _run_folder(v.get(ui.run_pick), "resume")
-    cfg = TrainConfig.load(run_dir / "config.yaml")
+    cfg = TrainConfig.load(run_dir / CONFIG_FILE)
     start_run(cfg, run_dir=run_dir, resume=True)
     view = empty_view(str(run_dir))
     return {**message_outputs(ui, _started_message(run_dir, "resumed"), lang), **runs_outputs(ui, lang),
@@ -651,7 +652,7 @@ def on_open(ui: TrainUI, v: dict) -> dict:
 
     lang = v.get(ui.lang)
     run_dir = _run_folder(v.get(ui.run_pick), "open")
-    cfg = TrainConfig.load(run_dir / "config.yaml")
+    cfg = TrainConfig.load(run_dir / CONFIG_FILE)
     return {**view_outputs(ui, opened_view(run_dir), lang), **form_from_config(ui, cfg, lang),
             ui.data_state: data_state_from_config(cfg)}
 
@@ -681,7 +682,7 @@ def on_tick(ui: TrainUI, v: dict) -> dict:
         return {}
     view = dict(fold_events(view, events), offset=offset)
     out = view_outputs(ui, view, v.get(ui.lang))
-    if status != view.get("shown") or any(e.get("type") in ("status", "best") for e in events):
+    if status != view.get("shown") or any(e.get("type") in (EV_STATUS, EV_BEST) for e in events):
         out.update(runs_outputs(ui, v.get(ui.lang)))
     return out
 
