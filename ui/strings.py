@@ -268,7 +268,6 @@ S: dict[str, tuple[str, str]] = {
                     "推荐：每个留空的字段都会根据你的数据和模型自动填写，每个选择的理由写在运行日志里。普通：与普通 sentence-transformers 脚本相同的设置。"),
     "recipe_auto": ("Recommended (auto)", "推荐（自动）"),
     "recipe_plain": ("Plain sentence-transformers", "普通 sentence-transformers"),
-    "open_info": ("0 or empty: the recipe decides", "0 或留空：由训练方案决定"),
     # --- i18n ---
     "unexpected_error": ("Unexpected error ({kind}): {detail}", "意外错误（{kind}）：{detail}"),
     "unexpected_error_bare": ("Unexpected error ({kind}).", "意外错误（{kind}）。"),
@@ -347,8 +346,38 @@ S: dict[str, tuple[str, str]] = {
 }
 
 
+# Train tab tooltips of config fields (string keys "cfg:<config key>"): the English text is the field's own help
+# (``core.training.config.field_help``), the same the CLI flags show; the Chinese is here.
+CONFIG_INFO_ZH: dict[str, str] = {
+    "hyper.epochs": "训练数据的遍数；留空由训练方案决定。",
+    "hyper.batch_size": "每步的行数（也是每个查询的批内负例数）；留空由训练方案决定。",
+    "hyper.learning_rate": "峰值学习率；留空由训练方案决定。",
+    "hyper.warmup_ratio": "学习率预热所占的步数比例；留空由训练方案决定。",
+    "hyper.max_seq_length": "输入的最大 token 数（更长的文本会被截断）；留空使用模型自身的长度。",
+    "hyper.max_steps": "训练到这么多个优化步后停止（-1：按给定轮数训练）。",
+    "eval.eval_steps": "每隔这么多步评估一次；留空则每次运行约评估 5 次。",
+    "recipe": "留空的设置如何填写：auto 根据数据和模型填写，每项理由记录在运行的 'recipe' 事件中；plain：普通 "
+              "sentence-transformers 脚本的设置。",
+}
+OPEN_FIELDS = ("hyper.epochs", "hyper.batch_size", "hyper.learning_rate", "hyper.max_seq_length", "eval.eval_steps")  # 0 means empty
+
+
+def config_info(key: str, lang: str = "en") -> str:
+    """A config field's tooltip: its help text from ``core.training.config`` in English, ``CONFIG_INFO_ZH`` in
+    Chinese; fields the browser sends as 0 when empty say so."""
+    if lang == "zh":
+        text = CONFIG_INFO_ZH[key]
+        return text + ("（0 也表示留空。）" if key in OPEN_FIELDS else "")
+    from core.training.config import field_help
+
+    return field_help(key) + (" 0 counts as empty." if key in OPEN_FIELDS else "")
+
+
 def t(key: str, lang: str = "en", **fmt) -> str:
-    """The string ``key`` in ``lang`` (en / zh), with ``{placeholders}`` filled from ``fmt``."""
+    """The string ``key`` in ``lang`` (en / zh), with ``{placeholders}`` filled from ``fmt``; ``cfg:<config key>``
+    is a config field's tooltip (``config_info``)."""
+    if key.startswith("cfg:"):
+        return config_info(key[4:], lang)
     pair = S.get(key)
     if pair is None:
         return key

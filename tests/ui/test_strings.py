@@ -379,3 +379,28 @@ def test_loss_and_strategy_help_has_chinese():
                 if not re.search(r"[\u4e00-\u9fff]", (p.help or {}).get("zh", "")):
                     missing.append(f"{kind} {spec.name}: parameter {p.name}")
     assert not missing, "no Chinese text for: " + "; ".join(missing)
+
+
+def test_train_tooltips_are_the_config_fields_help():
+    """The Train tab's tooltips of config fields say what the CLI flags say (the field's help text) in English,
+    and have Chinese."""
+    from core.training.config import field_help
+    from ui.strings import CONFIG_INFO_ZH, OPEN_FIELDS, config_info, t
+
+    for key in CONFIG_INFO_ZH:
+        assert config_info(key, "en").startswith(field_help(key)) and t(f"cfg:{key}", "en") == config_info(key, "en")
+        assert t(f"cfg:{key}", "zh") == config_info(key, "zh") and any("\u4e00" <= ch <= "\u9fff" for ch in t(f"cfg:{key}", "zh"))
+    assert all(config_info(k).endswith("0 counts as empty.") for k in OPEN_FIELDS)
+
+
+def test_the_train_tab_shows_the_config_help(tmp_path, monkeypatch):
+    from core.training.config import field_help
+
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(tmp_path / "runs"))
+    import ui.app
+
+    app = ui.app.build_app()
+    infos = {getattr(b, "elem_id", None): getattr(b, "info", None) for b in app.blocks.values()}
+    assert infos["epochs"].startswith(field_help("hyper.epochs"))
+    assert infos["lr"].startswith(field_help("hyper.learning_rate"))
+    assert infos["max-steps"] == field_help("hyper.max_steps")

@@ -773,17 +773,26 @@ def build(ctx) -> dict:
                     with gr.Row():
                         ui.run_name = L.add(gr.Textbox("pig-run", label=t("run_name"), elem_id="run-name"), label="run_name")
                         ui.epochs = L.add(gr.Number(None, label=t("epochs"), elem_id="epochs",
-                                                    info=t("open_info")), label="epochs", info="open_info")
+                                                    info=t("cfg:hyper.epochs")), label="epochs", info="cfg:hyper.epochs")
                         ui.batch = L.add(gr.Number(None, label=t("batch_size"), precision=0, elem_id="batch",
-                                                   info=t("open_info")), label="batch_size", info="open_info")
-                        ui.lr = L.add(gr.Number(None, label=t("learning_rate"), elem_id="lr", info=t("open_info")),
-                                      label="learning_rate", info="open_info")
+                                                   info=t("cfg:hyper.batch_size")), label="batch_size",
+                                         info="cfg:hyper.batch_size")
+                        ui.lr = L.add(gr.Number(None, label=t("learning_rate"), elem_id="lr",
+                                                info=t("cfg:hyper.learning_rate")),
+                                      label="learning_rate", info="cfg:hyper.learning_rate")
                     with gr.Row():
-                        ui.warmup = L.add(gr.Number(WARMUP_RATIO, label=t("warmup"), minimum=0, maximum=0.99), label="warmup")
-                        ui.max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps"), label="max_steps")
+                        ui.warmup = L.add(gr.Number(WARMUP_RATIO, label=t("warmup"), minimum=0, maximum=0.99,
+                                                    info=t("cfg:hyper.warmup_ratio")), label="warmup",
+                                          info="cfg:hyper.warmup_ratio")
+                        ui.max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps",
+                                                       info=t("cfg:hyper.max_steps")), label="max_steps",
+                                             info="cfg:hyper.max_steps")
                         ui.max_seq = L.add(gr.Number(None, label=t("max_seq_length"), precision=0,
-                                                     info=t("open_info")), label="max_seq_length", info="open_info")
-                        ui.eval_steps = L.add(gr.Number(0, label=t("eval_steps"), precision=0, minimum=0, elem_id="eval-steps"), label="eval_steps")
+                                                     info=t("cfg:hyper.max_seq_length")), label="max_seq_length",
+                                           info="cfg:hyper.max_seq_length")
+                        ui.eval_steps = L.add(gr.Number(0, label=t("eval_steps"), precision=0, minimum=0,
+                                                        elem_id="eval-steps", info=t("cfg:eval.eval_steps")),
+                                              label="eval_steps", info="cfg:eval.eval_steps")
                     ui.recipe = L.add(gr.Radio([(t("recipe_auto"), "auto"), (t("recipe_plain"), "plain")], value="auto",
                                                label=t("recipe"), info=t("recipe_info"), elem_id="recipe"),
                                       label="recipe", info="recipe_info",
