@@ -58,7 +58,7 @@ def row_passages(df: Optional[pd.DataFrame], fmt: str) -> list[str]:
 
 def corpus_passages(path: str | Path) -> list[str]:
     """Passages of a knowledge-base file: a BEIR folder (its ``corpus.jsonl``) or a JSONL file of objects with
-    ``text`` (and optional ``title``), e.g. the Build tab's passages. Errors name the file and what was expected."""
+    ``text`` (a ``title`` is ignored), e.g. the Build tab's passages. Errors name the file and what was expected."""
     from core.errors import DataError
     from core.jsonl import iter_jsonl
 
@@ -73,8 +73,9 @@ def corpus_passages(path: str | Path) -> list[str]:
         text = obj.get("text") if isinstance(obj, dict) else None
         if not isinstance(text, str):
             raise DataError(f"{p}, line {lineno}: expected a JSON object with a 'text' field (data.corpus).")
-        title = obj.get("title") if isinstance(obj.get("title"), str) else ""
-        text = f"{title.strip()} {text.strip()}".strip()
+        # the text alone, as training and validation rows carry a passage (a BEIR corpus keeps its title apart):
+        # a title-prefixed copy would sit in the pool beside the row's own text as a near-duplicate of the gold
+        text = text.strip()
         if text:
             out.append(text)
     return list(dict.fromkeys(out))

@@ -21,11 +21,15 @@ def test_pool_holds_training_and_knowledge_base_passages(tiny_model_path, tmp_pa
 
     val, train = _pairs("val", 5), _pairs("train", 30)
     kb = tmp_path / "corpus.jsonl"
-    kb.write_text("".join(json.dumps({"_id": f"d{i}", "title": "kb", "text": f"doc {i}"}) + "\n" for i in range(10)))
+    # a BEIR knowledge base keeps titles apart; one of its passages is a validation row's own passage
+    kb.write_text("".join(json.dumps({"_id": f"d{i}", "title": "kb", "text": f"doc {i}"}) + "\n" for i in range(10))
+                  + json.dumps({"_id": "v2", "title": "A title", "text": "val passage 2"}) + "\n")
     model = SentenceTransformer(str(tiny_model_path))
     spec = build_evaluator(val, "pair", model, train_df=train, corpus=str(kb), max_passages=10_000)
     corpus = set(spec.evaluator.corpus)
-    assert set(train["positive"]) <= corpus and set(val["positive"]) <= corpus and "kb doc 3" in corpus
+    assert set(train["positive"]) <= corpus and set(val["positive"]) <= corpus and "doc 3" in corpus
+    # the row's passage is in the pool once: no title-prefixed near-duplicate of the gold passage
+    assert not any(c.startswith(("A title", "kb ")) for c in corpus)
     assert spec.measured_on == {"n_queries": 5, "n_passages": 45, "corpus": "validation + training + corpus.jsonl"}
     assert "45 passages" in spec.description
 
