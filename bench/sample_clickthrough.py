@@ -91,7 +91,7 @@ def main() -> None:
         recipe = next((e for e in events if e.get("type") == "recipe"), {})
         t1 = time.monotonic()
         ev = load_beir(SAMPLE / "beir")
-        res = evaluate_models([f"base={cfg.model}", f"delivered={run / 'delivered'}"], ev, use_cache=False)
+        res = evaluate_models([("base", cfg.model), ("delivered", str(run / "delivered"))], ev, use_cache=False)
         eval_s = time.monotonic() - t1
         lines = [render(v) for v in res.verdicts.get("delivered", [])]
         print(f"sample click-through, model {cfg.model}: train {train_s:.0f} s + evaluate {eval_s:.0f} s "
