@@ -440,7 +440,6 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
 
     ``domain``: the retrieval ``EvalSet`` in use; ``general``: config ``data.general`` (see ``general_dir``).
     Returns {"alphas", "domain": [...], "general": {lang: [...]}, "general_skipped": {lang: why}}."""
-    from core.evaluation.evalset import load_beir
     from core.models import load_model
     from core.models.merge import check_compatible, interpolate
 
@@ -449,12 +448,11 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
     check_compatible(base_m, tuned_m)
     sets, skipped = {}, {}
     for lang in languages_of(list(domain.queries.values())):
-        folder, origin = general_dir(lang, general)
-        if folder is None:
+        ev, _, origin, _ = general_set(lang, general)  # the same capped set as the delivery's general check
+        if ev is None:
             skipped[lang] = origin
             continue
-        ev = load_beir(folder)
-        sets[lang] = ev.sample(corpus_size=GENERAL_MAX_PASSAGES, seed=0) if len(ev.corpus) > GENERAL_MAX_PASSAGES else ev
+        sets[lang] = ev
     out = {"alphas": [float(a) for a in alphas], "domain": [], "general": {lang: [] for lang in sets},
            "general_skipped": skipped}
     for i, a in enumerate(alphas):

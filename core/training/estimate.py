@@ -138,16 +138,14 @@ def _training_rows(config: TrainConfig, splits, loss_name: str):
     """``(rows, format, negatives per row, texts mining encodes)`` as the run will train: with mined negatives
     (``core.training.negatives``) each query gets one negative (here a random stand-in: same columns, same cost)
     and mining encodes every training query and pool passage once."""
-    from core import losses as L
     from core.training.data import fill_missing_negatives
-    from core.training.evaluators import corpus_passages
-    from core.training.negatives import as_qpn, mining_pool, wants_mining
+    from core.training.negatives import as_qpn, planned_pool
 
-    if config.data.hard_negatives != "mined" or not wants_mining(splits.format, splits.train, L.LOSSES.get(loss_name)):
+    planned = planned_pool(config, splits, loss_name)
+    if planned is None:
         return splits.train, splits.format, config.data.neg_nums, 0
     rows = as_qpn(splits.train, splits.format)
-    passages = corpus_passages(config.data.corpus) if config.data.corpus else []
-    texts = len(rows) + len(mining_pool(splits.train, splits.format, passages, max_pool=config.eval.max_eval_passages))
+    texts = len(rows) + len(planned[0])
     rows, _, _ = fill_missing_negatives(rows, config.seed)
     return rows, "qpn", max(1, config.data.neg_nums or 1), texts
 

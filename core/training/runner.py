@@ -263,20 +263,16 @@ def _with_mined_negatives(config: TrainConfig, splits, model, loss_name: str, ph
     """``(training rows, their format, negatives per row)``: the splits' training rows as they are, or, with
     ``data.hard_negatives: mined`` on data without negatives, query-pos-neg rows with one negative mined by the
     base model (``core.training.negatives``; validation and test passages are never negatives)."""
-    from core import losses as L
-    from core.training.evaluators import corpus_passages, row_passages
-    from core.training.negatives import as_qpn, mine_for_training, mining_pool, wants_mining
+    from core.training.negatives import as_qpn, mine_for_training, planned_pool
 
-    if config.data.hard_negatives != "mined" or not wants_mining(splits.format, splits.train, L.LOSSES.get(loss_name)):
+    planned = planned_pool(config, splits, loss_name)
+    if planned is None:
         return splits.train, splits.format, config.data.neg_nums
-    passages = corpus_passages(config.data.corpus) if config.data.corpus else []
-    held_out = row_passages(splits.validation, splits.format) + row_passages(splits.test, splits.format)
-    queries = len(as_qpn(splits.train, splits.format))
-    cap = config.eval.max_eval_passages
-    pool = mining_pool(splits.train, splits.format, passages, held_out, cap, config.seed)
-    phases.enter("mining", total=queries + len(pool), counting=True)
-    mined = mine_for_training(splits.train, splits.format, model, passages=passages, exclude=held_out,
-                              seed=config.seed, batch_size=max(32, int(config.hyper.batch_size or 32)), max_pool=cap)
+    pool, held_out = planned
+    phases.enter("mining", total=len(as_qpn(splits.train, splits.format)) + len(pool), counting=True)
+    # the pool is already filtered and capped: mining_pool leaves it as it is
+    mined = mine_for_training(splits.train, splits.format, model, passages=pool, exclude=held_out, seed=config.seed,
+                              batch_size=max(32, int(config.hyper.batch_size or 32)))
     phases.finish()
     log.emit("log", message=mined.summary())
     return mined.rows, "qpn", max(1, config.data.neg_nums or 1)
