@@ -107,3 +107,15 @@ def same_model_run(studio):
     shutil.copytree(studio["model"], rd / "final", dirs_exist_ok=True)
     (rd / "status.json").write_text(json.dumps({"status": "completed"}))
     return "same-as-base"
+
+
+@pytest.fixture(scope="module")
+def client(studio):
+    """A session of each test module on the running studio, with the sample loaded (a module that needs a fresh
+    session without data defines its own ``client``)."""
+    from gradio_client import Client
+
+    c = Client(studio["url"], verbose=False)
+    out = c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
+    assert "Loaded 40 of 40 rows" in out[0]
+    return c

@@ -28,16 +28,6 @@ def train_args(model: str, name: str, lang: str = "en", **over) -> list:
 
 
 @pytest.fixture(scope="module")
-def client(studio):
-    from gradio_client import Client
-
-    c = Client(studio["url"], verbose=False)
-    out = c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
-    assert "Loaded 40 of 40 rows" in out[0]
-    return c
-
-
-@pytest.fixture(scope="module")
 def ui_run(client, studio) -> dict:
     """Start the run 'ui-run' through the Train tab, start a second one while it runs (it is queued), wait for
     both to end; return what the tab answered and the final statuses."""

@@ -12,16 +12,6 @@ from core.run_folder import CONFIG_FILE, FINAL_DIR, METRICS_FILE, STATUS_FILE
 pytestmark = pytest.mark.timeout(240)
 
 
-@pytest.fixture(scope="module")
-def client(studio):
-    from gradio_client import Client
-
-    c = Client(studio["url"], verbose=False)
-    out = c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
-    assert "Loaded 40 of 40 rows" in out[0]
-    return c
-
-
 @pytest.mark.parametrize("lang,needle,measured,ci", [
     ("en", "No detectable difference between 'tuned' and 'base' on ndcg@10", "Measured on",
      ["CI low tuned", "CI high tuned", "p tuned"]),

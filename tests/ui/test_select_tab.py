@@ -11,16 +11,6 @@ import pytest
 pytestmark = pytest.mark.timeout(400)
 
 
-@pytest.fixture(scope="module")
-def client(studio):
-    from gradio_client import Client
-
-    c = Client(studio["url"], verbose=False)
-    out = c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
-    assert "Loaded 40 of 40 rows" in out[0]
-    return c
-
-
 def _value(update):
     return update.get("value") if isinstance(update, dict) else update
 

@@ -13,16 +13,6 @@ from tests.ui.test_client import train_args
 pytestmark = pytest.mark.timeout(400)
 
 
-@pytest.fixture(scope="module")
-def client(studio):
-    from gradio_client import Client
-
-    c = Client(studio["url"], verbose=False)
-    out = c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
-    assert "Loaded 40 of 40 rows" in out[0]
-    return c
-
-
 def _wait(pred, timeout=180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
