@@ -342,28 +342,24 @@ def fit_memory(plan, splits, tokenizer=None):
                                        f"Cached MNRL (mini-batch {mini}): {why}; caching keeps every in-batch negative "
                                        "in less memory"))
             return plan
-    if open_length:
-        length = s.length
-        while length > MIN_LENGTH and not fits(length=length):
-            length = max(MIN_LENGTH, length // 2)
-        if length != s.length:
-            s.length = length
-            cfg.hyper.max_seq_length = length
-            plan.choices = [c for c in plan.choices if c.key != "hyper.max_seq_length"]
-            plan.choices.append(Choice("hyper.max_seq_length", length, f"max length {length}: {why}"))
-            if fits():
-                return plan
-    if open_batch:
-        batch = s.batch
-        while batch > MIN_BATCH and not fits(batch=batch):
-            batch = max(MIN_BATCH, batch // 2)
-        if batch != s.batch:
-            s.batch = batch
-            cfg.hyper.batch_size = batch
-            plan.choices = [c for c in plan.choices if c.key != "hyper.batch_size"]
-            plan.choices.append(Choice("hyper.batch_size", batch, f"batch {batch}: {why}"))
-            if fits():
-                return plan
+    def shrink(attr: str, name: str, floor: int, say: str) -> bool:
+        """Halve setting ``attr`` (``hyper.<name>``) down to ``floor`` until the run fits, and record the choice;
+        True when the run fits afterwards."""
+        value = getattr(s, attr)
+        while value > floor and not fits(**{attr: value}):
+            value = max(floor, value // 2)
+        if value == getattr(s, attr):
+            return False
+        setattr(s, attr, value)
+        setattr(cfg.hyper, name, value)
+        plan.choices = [c for c in plan.choices if c.key != f"hyper.{name}"]
+        plan.choices.append(Choice(f"hyper.{name}", value, f"{say} {value}: {why}"))
+        return fits()
+
+    if open_length and shrink("length", "max_seq_length", MIN_LENGTH, "max length"):
+        return plan
+    if open_batch and shrink("batch", "batch_size", MIN_BATCH, "batch"):
+        return plan
     raise refusal(shape, s, allow, fmt, s.loss in CACHEABLE)
 
 
