@@ -71,6 +71,7 @@ def main() -> None:
     from core.evaluation import evaluate_models, load_beir
     from core.evaluation.verdict import render
     from core.training import read_events
+    from core.training.delivery import tuned_dir
 
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp) / "runs"
@@ -91,7 +92,10 @@ def main() -> None:
         recipe = next((e for e in events if e.get("type") == "recipe"), {})
         t1 = time.monotonic()
         ev = load_beir(SAMPLE / "beir")
-        res = evaluate_models([("base", cfg.model), ("delivered", str(run / "delivered"))], ev, use_cache=False)
+        models = [("base", cfg.model), ("delivered", str(run / "delivered"))]
+        if delivery["delivered"] != "final":  # also score the trained model itself: did training help the test?
+            models.append(("final", str(tuned_dir(run))))
+        res = evaluate_models(models, ev, use_cache=False)
         eval_s = time.monotonic() - t1
         lines = [render(v) for v in res.verdicts.get("delivered", [])]
         print(f"sample click-through, model {cfg.model}: train {train_s:.0f} s + evaluate {eval_s:.0f} s "
@@ -99,19 +103,23 @@ def main() -> None:
         print("phases (s):", json.dumps(phase_seconds(events)))
         print("recipe:", "; ".join(f"{c['key']}={c['value']}" for c in recipe.get("choices", [])))
         print(f"delivered: {delivery['delivered']} — {delivery['reason']}")
-        print(f"{'metric':10} {'base':>8} {'delivered':>10}")
+        names = [name for name, _ in models]
+        print(f"{'metric':10} " + " ".join(f"{n:>10}" for n in names))
         for m in ("ndcg@10", "mrr@10", "recall@10"):
-            print(f"{m:10} {res.metrics['base'].get(m, 0):8.4f} {res.metrics['delivered'].get(m, 0):10.4f}")
+            print(f"{m:10} " + " ".join(f"{res.metrics[n].get(m, 0):10.4f}" for n in names))
         for line in lines:
             print("verdict:", line)
+        for v in res.verdicts.get("final", []):
+            print("final (not delivered):", render(v))
         verdicts = {v["subset"] or "all": v["key"].replace("verdict_", "") for v in res.verdicts.get("delivered", [])}
         print(json.dumps({"bench": "sample_clickthrough", "model": cfg.model, "train_seconds": round(train_s, 1),
                           "evaluate_seconds": round(eval_s, 1), "total_seconds": round(train_s + eval_s, 1),
                           "phases": phase_seconds(events), "delivered": delivery["delivered"],
                           "validation": delivery.get("validation"),
-                          "test": {m: [res.metrics["base"].get(m), res.metrics["delivered"].get(m)]
-                                   for m in ("ndcg@10", "mrr@10", "recall@10")},
-                          "verdicts": verdicts}))
+                          "test": {m: {n: res.metrics[n].get(m) for n in names} for m in ("ndcg@10", "mrr@10", "recall@10")},
+                          "verdicts": verdicts,
+                          "final_verdicts": {v["subset"] or "all": v["key"].replace("verdict_", "")
+                                             for v in res.verdicts.get("final", [])}}))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def main() -> None:
     from bench.quality import SETS, load_set
     from core.models import set_threads
     from core.training import TrainConfig
-    from core.training.data import load_splits
+    from core.training.data import splits_for
     from core.training.recipe import plan_recipe
     from core.training.select import select_models
 
@@ -53,7 +53,7 @@ def main() -> None:
             path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
             cfg = TrainConfig(recipe="auto", model_selection="off")
             cfg.data.train = [str(path)]
-            splits = load_splits(cfg.data, seed=cfg.seed)
+            splits = splits_for(cfg)
             t0 = time.monotonic()
             report = select_models(splits, seed=cfg.seed, max_passages=cfg.eval.max_eval_passages)
             seconds = time.monotonic() - t0

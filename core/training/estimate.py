@@ -81,12 +81,12 @@ def probe_key(config: TrainConfig, fmt: str, texts: list[list[str]]) -> str:
 
 def estimate(config: TrainConfig, splits=None) -> Estimate:
     from core import losses as L
-    from core.training.data import load_splits, training_dataset
+    from core.training.data import splits_for, training_dataset
     from core.training.recipe import plan_recipe
     from core.training.schedule import plan_steps
 
     notes: list[str] = []
-    splits = splits or load_splits(config.data, seed=config.seed)
+    splits = splits or splits_for(config)
     config = plan_recipe(config, splits).config  # the settings the run will use
     loss_name = config.loss.name or L.DEFAULT_LOSS[splits.format]
     train_df, train_format, neg_nums, mine_texts = _training_rows(config, splits, loss_name)

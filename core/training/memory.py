@@ -421,12 +421,12 @@ def check_fits(config, splits=None) -> Any:
     """Raise ``ConfigError`` (one sentence, what to change) when ``config`` as the recipe fills it would not fit
     this machine's memory; the CLI and the UI's Start call it before anything is written. Returns the plan."""
     from core.errors import StudioError
-    from core.training.data import load_splits
+    from core.training.data import splits_for
     from core.training.recipe import plan_recipe
 
     if splits is None:
         try:
-            splits = load_splits(config.data, seed=config.seed)
+            splits = splits_for(config)
         except StudioError:  # unreadable data: the run itself reports it with its own sentence
             return None
     return plan_recipe(config, splits)

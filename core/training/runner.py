@@ -325,12 +325,12 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     from core import losses as L
     from core import strategies as S
     from core.models import load_model, set_threads
-    from core.training.data import load_splits, training_dataset
+    from core.training.data import splits_for, training_dataset
     from core.training.evaluators import build_evaluator, short_metrics
 
     set_threads()
     set_seed(config.seed)
-    splits = load_splits(config.data, seed=config.seed)
+    splits = splits_for(config)
     counts = splits.counts()
     log.emit("data", format=splits.format, counts=counts, issues=len(splits.issues),
              issue_examples=[str(getattr(i, "message", i)) for i in splits.issues[:5]])

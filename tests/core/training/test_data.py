@@ -1,0 +1,72 @@
+"""Splitting a run's data: the validation split is sized so delivery can see a real gain."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.training import TrainConfig
+from core.training.config import DataConfig
+from core.training.data import (PLAIN_SPLIT, VALIDATION_CAP, VALIDATION_TARGET, auto_validation_share, load_splits,
+                                splits_for)
+from core.training.recipe import plan_recipe
+
+
+def _pairs_file(tmp_path, n, per_query=1):
+    path = tmp_path / "pairs.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            for j in range(per_query):
+                fh.write(json.dumps({"anchor": f"question {i}", "positive": f"answer {i} part {j}"}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("groups, held", [
+    (40, 10),          # small data: a quarter
+    (300, 75),         # a quarter, still under the target
+    (1000, VALIDATION_TARGET),
+    (4000, 400),       # a tenth is more than the target: a tenth
+    (50_000, VALIDATION_CAP),
+])
+def test_auto_share_holds_out_enough_queries(groups, held):
+    assert round(auto_validation_share(groups) * groups) == held
+
+
+def test_empty_split_sizes_validation_by_query_groups(tmp_path):
+    # 300 questions with two rows each: the share counts questions, and no question straddles two splits
+    data = DataConfig(train=[str(_pairs_file(tmp_path, 300, per_query=2))])
+    splits = load_splits(data, seed=1)
+    val_q, train_q = set(splits.validation["anchor"]), set(splits.train["anchor"])
+    assert len(val_q) == 75 and len(train_q) == 225 and not val_q & train_q
+    assert splits.sizing == {"share": 0.25, "groups": 300, "rule": "auto"}
+
+
+def test_given_split_and_plain_recipe_keep_their_shares(tmp_path):
+    path = str(_pairs_file(tmp_path, 300))
+    given = load_splits(DataConfig(train=[path], split=[0.8, 0.2, 0.0]), seed=1)
+    assert given.counts()["validation"] == 60 and given.sizing is None
+    cfg = TrainConfig(recipe="plain")
+    cfg.data.train = [path]
+    plain = splits_for(cfg)
+    assert plain.counts()["validation"] == round(PLAIN_SPLIT[1] * 300) and plain.sizing is None
+    cfg.recipe = "auto"
+    assert splits_for(cfg).counts()["validation"] == 75
+
+
+def test_validation_files_are_not_resized(tmp_path):
+    path = str(_pairs_file(tmp_path, 100))
+    val = tmp_path / "val.jsonl"
+    val.write_text(json.dumps({"anchor": "q", "positive": "p"}) + "\n", encoding="utf-8")
+    splits = load_splits(DataConfig(train=[path], validation=[str(val)]), seed=1)
+    assert splits.counts() == {"train": 100, "validation": 1, "test": 0} and splits.sizing is None
+
+
+def test_recipe_says_how_validation_was_sized(tmp_path, tiny_model_path):
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.data.train = [str(_pairs_file(tmp_path, 300))]
+    plan = plan_recipe(cfg, splits_for(cfg))
+    choice = {c.key: c for c in plan.choices}["data.split"]
+    assert choice.value == [0.75, 0.25, 0.0]
+    assert choice.reason.startswith("validation 75 of 300 queries (25%)") and "beyond noise" in choice.reason
+    assert plan.config.data.split is None, "the rule, not fixed ratios, stays in the config"
