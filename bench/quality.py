@@ -3,7 +3,7 @@ studio's default (recipe auto, delivered model), same training pairs, test NDCG@
 plus the general-domain change (forgetting).
 
     .venv/bin/python bench/quality.py [--quick] [--sets financial_qa_10k,en_domain_climate_fever,...]
-                                      [--pairs N] [--test-queries N] [--corpus N]
+                                      [--pairs N] [--test-queries N] [--corpus N] [--conditions plain,studio]
 
 For each set in ``../shared/data`` with a test split: training pairs come from its train queries (financial
 QA: split by ticker, so no company is in both), test queries are searched over the whole corpus (``--corpus``
@@ -130,7 +130,9 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=None)
     ap.add_argument("--test-queries", type=int, default=None)
     ap.add_argument("--corpus", type=int, default=None, help="cap the searched corpus (default: whole corpus)")
+    ap.add_argument("--conditions", default=None, help=f"comma-separated subset of {','.join(c for c, _, _ in CONDITIONS)}")
     args = ap.parse_args()
+    conditions = [c for c in CONDITIONS if not args.conditions or c[0] in args.conditions.split(",")]
     if not DATA.is_dir():
         print(f"skipped: {DATA} is absent")
         print(json.dumps({"skipped": "no shared data"}))
@@ -157,7 +159,7 @@ def main() -> None:
             base = load_model(base_spec)
             scores = {"base": (ndcg_per_query(base, test), ndcg_per_query(base, gen) if gen else None, 0.0)}
             val = {}
-            for cond, recipe, over in CONDITIONS:
+            for cond, recipe, over in conditions:
                 info = train(pairs, base_spec, recipe, runs, f"{name}-{cond}", **over)
                 m = SentenceTransformer(info["delivered"], device="cpu")
                 scores[cond] = (ndcg_per_query(m, test), ndcg_per_query(m, gen) if gen else None, info["seconds"])

@@ -10,7 +10,7 @@ Public API:
 - ``stage_switch(model, report, on_switch) -> TrainerCallback | None``: the ``staged`` strategy's second stage
 """
 
-from core.strategies.base import StrategyReport, StrategySpec, count_parameters
+from core.strategies.base import StrategyReport, StrategySpec, count_parameters, freeze_word_embeddings
 from core.strategies.prefix import PREFIX_PROMPT_NAME, prefix_tokens
 from core.strategies.registry import (
     STRATEGIES,
@@ -29,6 +29,7 @@ __all__ = [
     "apply_strategy",
     "count_parameters",
     "finalize_for_save",
+    "freeze_word_embeddings",
     "get_strategy",
     "prefix_tokens",
     "stage_switch",

@@ -8,6 +8,7 @@
   strategy's own bookkeeping, read back by ``finalize_for_save``.
 - ``count_parameters(model) -> (trainable, total)`` over unique parameter tensors.
 - ``backbone(model)``, ``input_embeddings(model)``, ``layer_list(model)``: locate parts of a transformer.
+- ``freeze_word_embeddings(model, report)``: the word-embedding table stops training on top of any strategy.
 """
 
 from __future__ import annotations
@@ -89,6 +90,16 @@ def input_embeddings(model) -> nn.Embedding:
     if not isinstance(emb, nn.Embedding):
         raise ConfigError(f"The model {type(auto).__name__} has no word-embedding layer this strategy can use.")
     return emb
+
+
+def freeze_word_embeddings(model, report: StrategyReport) -> StrategyReport:
+    """Stop the word-embedding table of ``model`` from training on top of an applied strategy; ``report`` with
+    the new trainable count (``hyper.freeze_word_embeddings``)."""
+    from dataclasses import replace
+
+    input_embeddings(model).weight.requires_grad_(False)
+    trainable, total = count_parameters(model)
+    return replace(report, trainable=trainable, total=total)
 
 
 def embedding_block(model) -> nn.Module:

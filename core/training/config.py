@@ -102,6 +102,9 @@ class HyperParams:
                                           "in the same memory; in-batch negatives stay per batch).")
     bf16: str = _f("auto", "Mixed precision in bfloat16: auto (on CUDA with bf16 support), true or false.")
     use_prompts: bool = _f(True, "Apply the model's query/passage prompts (e5: 'query: ', 'passage: ') to the columns.")
+    freeze_word_embeddings: Optional[bool] = _f(None, "Keep the word-embedding table as the base model has it (the "
+                                                "optimizer skips it); empty: the recipe decides (frozen for "
+                                                "multilingual vocabularies of 100,000+ tokens).")
 
 
 @dataclass
@@ -292,6 +295,10 @@ def _bool(value, key, where):
     return value
 
 
+def _bool_or_empty(value, key, where):
+    return None if value is None else _bool(value, key, where)
+
+
 def _int(lo=None, hi=None, optional=False):
     def check(value, key, where):
         if value is None and optional:
@@ -432,7 +439,8 @@ _FIELDS: dict[str, dict[str, Any]] = {
               "warmup_ratio": _float(0, 1, hi_open=True, optional=True),
               "weight_decay": _float(0, 10), "lr_scheduler": _str(choices=LR_SCHEDULERS),
               "max_seq_length": _int(1, 1_000_000, optional=True), "max_steps": _int(-1, optional=True),
-              "gradient_accumulation_steps": _int(1, 1_000_000), "bf16": _bf16, "use_prompts": _bool},
+              "gradient_accumulation_steps": _int(1, 1_000_000), "bf16": _bf16, "use_prompts": _bool,
+              "freeze_word_embeddings": _bool_or_empty},
     "eval": {"eval_steps": _int(1, optional=True), "metric_for_best": _str(optional=True),
              "save_steps": _int(1, optional=True), "save_total_limit": _int(1), "max_eval_queries": _int(1),
              "evaluate_base": _bool, "logging_steps": _int(1, optional=True), "max_eval_passages": _int(1)},

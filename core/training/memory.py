@@ -106,8 +106,8 @@ def shape_from_config(cfg: dict, max_length: int = 0) -> Shape:
                  max_positions=int(cfg.get("max_position_embeddings", 512)), max_length=int(max_length or 0))
 
 
-def model_shape(spec: Optional[str]) -> Shape:
-    """The shape of model source ``spec`` from its ``config.json``; ``DEFAULT_SHAPE`` when it cannot be read."""
+def read_shape(spec: Optional[str]) -> Optional[Shape]:
+    """The shape of model source ``spec`` from its ``config.json``; None when it cannot be read."""
     try:
         from core.models import resolve_model
 
@@ -124,7 +124,12 @@ def model_shape(spec: Optional[str]) -> Shape:
                     return shape_from_config(cfg, own)
     except Exception:  # an unusable model: the runner says why with its own sentence
         pass
-    return DEFAULT_SHAPE
+    return None
+
+
+def model_shape(spec: Optional[str]) -> Shape:
+    """``read_shape(spec)``, or ``DEFAULT_SHAPE`` when it cannot be read."""
+    return read_shape(spec) or DEFAULT_SHAPE
 
 
 def activation_bytes(shape: Shape, texts: int, length: int, bf16: bool = False) -> float:
@@ -215,9 +220,9 @@ def _texts_per_row(fmt: str, neg_nums: int, mined: bool = False) -> int:
             "labelled_sentence": 1}.get(fmt, 2)
 
 
-def _trainable(shape: Shape, strategy: str, params: dict) -> int:
+def _trainable(shape: Shape, strategy: str, params: dict, frozen_words: bool = False) -> int:
     if strategy in ("full", None, ""):
-        return shape.params
+        return shape.params - (shape.vocab * shape.hidden if frozen_words else 0)
     if strategy == "freeze":
         return shape.body_params if params.get("embeddings", True) else shape.params
     return shape.body_params // 10  # bitfit, lora, prefix: a small share (bound; the estimate counts it exactly)
@@ -264,7 +269,8 @@ def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = No
     length = int(config.hyper.max_seq_length or shape.own_length)
     return Settings(batch=int(config.hyper.batch_size or 32), length=min(length, shape.max_positions), loss=loss,
                     mini_batch=mini, texts=_texts_per_row(fmt, config.data.neg_nums, getattr(config.data, "hard_negatives", None) == "mined"), bf16=_bf16(config.hyper.bf16),
-                    trainable=_trainable(shape, config.strategy.name, config.strategy.params or {}),
+                    trainable=_trainable(shape, config.strategy.name, config.strategy.params or {},
+                                              bool(config.hyper.freeze_word_embeddings)),
                     query_length=int(query_length or length))
 
 

@@ -352,7 +352,10 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         model.max_seq_length = int(config.hyper.max_seq_length)
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_strategy(model, config.strategy.name, config.strategy.params)
-    log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total)
+    if config.hyper.freeze_word_embeddings:
+        report = S.freeze_word_embeddings(model, report)
+    log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
+             frozen_word_embeddings=bool(config.hyper.freeze_word_embeddings))
 
     train_df, train_format, neg_nums = _with_mined_negatives(config, splits, model, loss_name, phases, log)
     train_ds, notes = training_dataset(train_df, train_format, loss_name, neg_nums, config.seed)

@@ -8,8 +8,14 @@ import pytest
 
 from core.training import TrainConfig
 from core.training.config import DataConfig
-from core.training.data import (PLAIN_SPLIT, VALIDATION_CAP, VALIDATION_TARGET, auto_validation_share, load_splits,
-                                splits_for)
+from core.training.data import (
+    PLAIN_SPLIT,
+    VALIDATION_CAP,
+    VALIDATION_TARGET,
+    auto_validation_share,
+    load_splits,
+    splits_for,
+)
 from core.training.recipe import plan_recipe
 
 

@@ -125,3 +125,57 @@ def test_cli_recipe_flag(tmp_path, format_file):
     proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", "x.jsonl", "--recipe", "magic"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+def _with_vocab(src, dst, vocab: int):
+    import shutil
+
+    shutil.copytree(src, dst)
+    for cfg_file in [dst / "config.json", *dst.glob("*/config.json")]:
+        if cfg_file.is_file():
+            c = json.loads(cfg_file.read_text(encoding="utf-8"))
+            c["vocab_size"] = vocab
+            cfg_file.write_text(json.dumps(c), encoding="utf-8")
+    return dst
+
+
+def test_word_embeddings_freeze_for_multilingual_vocabularies(tiny_model_path, tiny_tokenizer, tmp_path):
+    big = _with_vocab(tiny_model_path, tmp_path / "big-vocab", 250_000)  # the shape is read from config.json
+    plan = plan_recipe(TrainConfig(model=str(big)), _splits(tiny_pairs(40)), tokenizer=tiny_tokenizer)
+    choice = _choices(plan)["hyper.freeze_word_embeddings"]
+    assert choice.value is True and "250,000-token vocabulary" in choice.reason
+    small = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits(tiny_pairs(40)), tokenizer=tiny_tokenizer)
+    assert _choices(small)["hyper.freeze_word_embeddings"].value is False
+    given = TrainConfig(model=str(big))
+    given.hyper.freeze_word_embeddings = False
+    assert plan_recipe(given, _splits(tiny_pairs(40)), tokenizer=tiny_tokenizer).config.hyper.freeze_word_embeddings is False
+    lora = TrainConfig(model=str(big))
+    lora.strategy.name = "lora"
+    assert "hyper.freeze_word_embeddings" not in _choices(plan_recipe(lora, _splits(tiny_pairs(40)), tokenizer=tiny_tokenizer))
+
+
+def test_frozen_word_embeddings_stay_the_base_models(tiny_model_path, format_file, tmp_runs):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from core.strategies.base import input_embeddings
+
+    cfg = TrainConfig(name="fw", model=str(tiny_model_path))
+    cfg.data.train = [str(format_file("pair"))]
+    cfg.hyper.max_steps = 3
+    cfg.hyper.learning_rate = 1e-2
+    cfg.hyper.freeze_word_embeddings = True
+    assert run_training(cfg, tmp_runs / "fw")["status"] == "completed"
+    params = next(e for e in read_events(tmp_runs / "fw")[0] if e["type"] == "params")
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    tuned = SentenceTransformer(str(tmp_runs / "fw" / "final"), device="cpu")
+    table = input_embeddings(base).weight
+    assert params["frozen_word_embeddings"] is True and params["trainable"] == params["total"] - table.numel()
+    assert torch.equal(input_embeddings(tuned).weight, table)
+    assert not torch.equal(tuned[0].auto_model.encoder.layer[0].attention.self.query.weight,
+                           base[0].auto_model.encoder.layer[0].attention.self.query.weight), "the rest trained"
+
+
+def test_freeze_word_embeddings_must_be_a_boolean():
+    with pytest.raises(ConfigError, match="freeze_word_embeddings"):
+        TrainConfig.from_dict({"hyper": {"freeze_word_embeddings": "yes"}})
