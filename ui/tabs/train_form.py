@@ -86,8 +86,9 @@ def slot_updates(params, values: dict | None, lang: str, n: int) -> list:
             value = _str(values.get(p.name, p.default))
             if value is not None and choices and value not in choices:
                 choices.append(value)
-            out.append(gr.update(choices=choices, value=value, label=p.name, info=(p.help or {}).get(lang, ""),
-                                 visible=True))
+            out.append(
+                gr.update(choices=choices, value=value, label=p.name, info=(p.help or {}).get(lang, ""), visible=True)
+            )
         else:
             out.append(gr.update(visible=False, value=None, choices=[]))
     return out
@@ -180,16 +181,23 @@ def make_config(ui: TrainUI, v: dict):
     loss, strategy = v.get(ui.loss), v.get(ui.strategy) or "full"
     max_steps, warmup, eval_steps = v.get(ui.max_steps), v.get(ui.warmup), v.get(ui.eval_steps)
     return config_from_settings(
-        data_state, model=model_spec(v.get(ui.kind), v.get(ui.bundled), v.get(ui.mpath)), name=v.get(ui.run_name),
-        loss=loss, loss_params=_collect(get_loss(loss).params, [v.get(c) for c in ui.loss_slots]) if loss else {},
-        strategy=strategy, strategy_params=_collect(get_strategy(strategy).params, [v.get(c) for c in ui.strat_slots]),
+        data_state,
+        model=model_spec(v.get(ui.kind), v.get(ui.bundled), v.get(ui.mpath)),
+        name=v.get(ui.run_name),
+        loss=loss,
+        loss_params=_collect(get_loss(loss).params, [v.get(c) for c in ui.loss_slots]) if loss else {},
+        strategy=strategy,
+        strategy_params=_collect(get_strategy(strategy).params, [v.get(c) for c in ui.strat_slots]),
         recipe=v.get(ui.recipe),
         # an empty field is left open: the recipe fills it from the data and the model (core/training/recipe.py)
-        epochs=_open(v.get(ui.epochs), float), batch_size=_open(v.get(ui.batch), int),
+        epochs=_open(v.get(ui.epochs), float),
+        batch_size=_open(v.get(ui.batch), int),
         learning_rate=_open(v.get(ui.lr), float),
         warmup_ratio=float(warmup) if warmup not in (None, "") else None,  # 0 is no warm-up, not an open field
-        max_steps=int(max_steps) if max_steps not in (None, "") else None, max_seq_length=_open(v.get(ui.max_seq), int),
-        eval_steps=int(eval_steps) if eval_steps else None)
+        max_steps=int(max_steps) if max_steps not in (None, "") else None,
+        max_seq_length=_open(v.get(ui.max_seq), int),
+        eval_steps=int(eval_steps) if eval_steps else None,
+    )
 
 
 def cli_outputs(ui: TrainUI, cfg) -> dict:
@@ -214,18 +222,26 @@ def form_from_config(ui: TrainUI, cfg, lang: str) -> dict:
     lname = cfg.loss.name or _default_loss(cfg.data.format)
     lparams = get_loss(lname).params if lname else ()
     sparams = get_strategy(cfg.strategy.name).params
-    out = {ui.kind: gr.update(value=k),
-           ui.bundled: gr.update(value=cfg.model if is_bundled else None, visible=k == "bundled"),
-           ui.mpath: gr.update(value="" if is_bundled else cfg.model, visible=k != "bundled"),
-           ui.loss: gr.update(choices=loss_choices(cfg.data.format), value=lname),
-           ui.strategy: gr.update(value=cfg.strategy.name),
-           ui.run_name: cfg.name, ui.epochs: cfg.hyper.epochs, ui.batch: cfg.hyper.batch_size,
-           ui.lr: cfg.hyper.learning_rate, ui.warmup: WARMUP_RATIO if cfg.hyper.warmup_ratio is None else cfg.hyper.warmup_ratio, ui.max_steps: cfg.hyper.max_steps,
-           ui.max_seq: cfg.hyper.max_seq_length, ui.eval_steps: cfg.eval.eval_steps or 0,
-           ui.recipe: getattr(cfg, "recipe", "auto") or "auto",
-           ui.loss_md: loss_info(lname, cfg.data.format, lang),
-           ui.loss_st: {"loss": lname, "format": cfg.data.format}, ui.strat_st: cfg.strategy.name,
-           ui.strat_md: strategy_info(cfg.strategy.name, lang)}
+    out = {
+        ui.kind: gr.update(value=k),
+        ui.bundled: gr.update(value=cfg.model if is_bundled else None, visible=k == "bundled"),
+        ui.mpath: gr.update(value="" if is_bundled else cfg.model, visible=k != "bundled"),
+        ui.loss: gr.update(choices=loss_choices(cfg.data.format), value=lname),
+        ui.strategy: gr.update(value=cfg.strategy.name),
+        ui.run_name: cfg.name,
+        ui.epochs: cfg.hyper.epochs,
+        ui.batch: cfg.hyper.batch_size,
+        ui.lr: cfg.hyper.learning_rate,
+        ui.warmup: WARMUP_RATIO if cfg.hyper.warmup_ratio is None else cfg.hyper.warmup_ratio,
+        ui.max_steps: cfg.hyper.max_steps,
+        ui.max_seq: cfg.hyper.max_seq_length,
+        ui.eval_steps: cfg.eval.eval_steps or 0,
+        ui.recipe: getattr(cfg, "recipe", "auto") or "auto",
+        ui.loss_md: loss_info(lname, cfg.data.format, lang),
+        ui.loss_st: {"loss": lname, "format": cfg.data.format},
+        ui.strat_st: cfg.strategy.name,
+        ui.strat_md: strategy_info(cfg.strategy.name, lang),
+    }
     out.update(zip(ui.loss_slots, slot_updates(lparams, cfg.loss.params, lang, LOSS_SLOTS)))
     out.update(zip(ui.strat_slots, slot_updates(sparams, cfg.strategy.params, lang, STRAT_SLOTS)))
     return out
@@ -241,21 +257,35 @@ def data_state_from_config(cfg) -> dict:
 
 def estimate_text(est, lang: str) -> str:
     """A ``core.training.estimate.Estimate`` (time, memory, parameters, time per phase, notes) in ``lang``."""
-    text = t("est_text", lang, time=fmt_seconds(est.seconds), steps=est.total_steps, mem=f"{est.peak_memory_mb:,.0f}",
-             trainable=f"{est.trainable_parameters:,}", total=f"{est.parameters:,}")
+    text = t(
+        "est_text",
+        lang,
+        time=fmt_seconds(est.seconds),
+        steps=est.total_steps,
+        mem=f"{est.peak_memory_mb:,.0f}",
+        trainable=f"{est.trainable_parameters:,}",
+        total=f"{est.parameters:,}",
+    )
     b = est.breakdown
     if b:
-        text += "\n\n" + t("est_breakdown", lang, load=fmt_seconds(b.get("startup", 0) + b.get("load_model", 0)),
-                           mine=fmt_seconds(b.get("mine", 0)),
-                           base=fmt_seconds(b.get("evaluate_base", 0)), train=fmt_seconds(b.get("train", 0)),
-                           evals=fmt_seconds(b.get("evaluate", 0)), save=fmt_seconds(b.get("save", 0)),
-                           deliver=fmt_seconds(b.get("deliver", 0)))
+        text += "\n\n" + t(
+            "est_breakdown",
+            lang,
+            load=fmt_seconds(b.get("startup", 0) + b.get("load_model", 0)),
+            mine=fmt_seconds(b.get("mine", 0)),
+            base=fmt_seconds(b.get("evaluate_base", 0)),
+            train=fmt_seconds(b.get("train", 0)),
+            evals=fmt_seconds(b.get("evaluate", 0)),
+            save=fmt_seconds(b.get("save", 0)),
+            deliver=fmt_seconds(b.get("deliver", 0)),
+        )
     if est.notes:
         text += "\n\n" + "\n".join(f"- {tr_engine(n, lang)}" for n in est.notes)
     return text
 
 
 # ------------------------------------------------------------------------------------------ handlers
+
 
 def on_data_change(ui: TrainUI, v: dict) -> dict:
     from core.losses import get_loss
@@ -264,8 +294,11 @@ def on_data_change(ui: TrainUI, v: dict) -> dict:
     fmt = (data_state or {}).get("format")
     name = _default_loss(fmt)
     params = get_loss(name).params if name else ()
-    out = {ui.loss: gr.update(choices=loss_choices(fmt), value=name), ui.loss_md: loss_info(name, fmt, lang),
-           ui.loss_st: {"loss": name, "format": fmt}}
+    out = {
+        ui.loss: gr.update(choices=loss_choices(fmt), value=name),
+        ui.loss_md: loss_info(name, fmt, lang),
+        ui.loss_st: {"loss": name, "format": fmt},
+    }
     out.update(zip(ui.loss_slots, slot_updates(params, None, lang, LOSS_SLOTS)))
     try:
         language = data_language(data_state)

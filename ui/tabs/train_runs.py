@@ -80,10 +80,14 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
         head += f"\n\n⚠️ {tr_engine(st['warning'], lang)}"
     elif st.get("error"):
         head += f"\n\n⚠️ {tr_engine(st['error'], lang)}"
-    return {ui.loss_plot: gr.update(value=train_df, y="loss"),
-            ui.metric_plot: gr.update(value=eval_df, y=metric, y_title=metric),
-            ui.prog: progress_html(p["fraction"], text), ui.run_head: head,
-            ui.log_box: "\n".join(view["log"][-LOG_LINES:]), ui.view_state: dict(view, shown=status)}
+    return {
+        ui.loss_plot: gr.update(value=train_df, y="loss"),
+        ui.metric_plot: gr.update(value=eval_df, y=metric, y_title=metric),
+        ui.prog: progress_html(p["fraction"], text),
+        ui.run_head: head,
+        ui.log_box: "\n".join(view["log"][-LOG_LINES:]),
+        ui.view_state: dict(view, shown=status),
+    }
 
 
 def render_live(ui: TrainUI, view: dict, lang: str) -> list:
@@ -101,15 +105,33 @@ def _visible_runs() -> list:
 
 def run_rows() -> list[dict]:
     """The caller's runs as language-free records (what the runs table shows)."""
-    return [{"run": r.name, "status": r.status, "position": r.position, "metric": r.main_metric or "",
-             "base": r.baseline, "best": r.best_metric, "step": r.step} for r in _visible_runs()]
+    return [
+        {
+            "run": r.name,
+            "status": r.status,
+            "position": r.position,
+            "metric": r.main_metric or "",
+            "base": r.baseline,
+            "best": r.best_metric,
+            "step": r.step,
+        }
+        for r in _visible_runs()
+    ]
 
 
 def runs_table(rows: list[dict], lang: str) -> pd.DataFrame:
     """The runs table of ``run_rows()`` in ``lang``: headers and status words translated."""
-    data = [[r["run"], t("queue_pos", lang, pos=r["position"]) if r["position"] else status_word(r["status"], lang),
-             r["metric"], fmt_num(r["base"]), fmt_num(r["best"]), r["step"] if r["step"] is not None else ""]
-            for r in rows]
+    data = [
+        [
+            r["run"],
+            t("queue_pos", lang, pos=r["position"]) if r["position"] else status_word(r["status"], lang),
+            r["metric"],
+            fmt_num(r["base"]),
+            fmt_num(r["best"]),
+            r["step"] if r["step"] is not None else "",
+        ]
+        for r in rows
+    ]
     return pd.DataFrame(data, columns=table_headers(RUN_COLUMNS, lang))
 
 
@@ -148,6 +170,7 @@ def opened_view(run_dir: Path) -> dict:
 
 # ------------------------------------------------------------------------------------------ handlers
 
+
 def on_start(ui: TrainUI, v: dict) -> dict:
     from core.training import start_run
     from core.training.events import empty_view
@@ -160,13 +183,16 @@ def on_start(ui: TrainUI, v: dict) -> dict:
         check_model_folder(cfg.model)  # a clear message now rather than a failed run later
     run_dir = start_run(cfg, owner=request_owner())  # queued when another training runs
     view = empty_view(str(run_dir))
-    return {**message_outputs(ui, _started_message(run_dir, "started"), lang),
-            ui.run_pick: gr.update(choices=run_names(), value=run_dir.name), **runs_outputs(ui, lang),
-            **view_outputs(ui, view, lang)}
+    return {
+        **message_outputs(ui, _started_message(run_dir, "started"), lang),
+        ui.run_pick: gr.update(choices=run_names(), value=run_dir.name),
+        **runs_outputs(ui, lang),
+        **view_outputs(ui, view, lang),
+    }
 
 
 def _started_message(run_dir: Path, key: str) -> Msg:
-    """"Training started/resumed: name", or the run's place in the training queue."""
+    """ "Training started/resumed: name", or the run's place in the training queue."""
     from core.training import queue_position
 
     pos = queue_position(run_dir)
@@ -188,7 +214,8 @@ def on_stop(ui: TrainUI, v: dict) -> dict:
         shown = None
     runs = _visible_runs()
     mine = next((r.path for r in runs if r.alive), None) or next(
-        (r.path for r in sorted(runs, key=lambda r: r.position or 0) if r.position), None)
+        (r.path for r in sorted(runs, key=lambda r: r.position or 0) if r.position), None
+    )
     run_dir = shown or (str(mine) if mine else None)
     if not run_dir:
         raise StudioError("No training is running, so there is nothing to stop.")
@@ -208,8 +235,11 @@ def on_resume(ui: TrainUI, v: dict) -> dict:
     cfg = TrainConfig.load(run_dir / CONFIG_FILE)
     start_run(cfg, run_dir=run_dir, resume=True)
     view = empty_view(str(run_dir))
-    return {**message_outputs(ui, _started_message(run_dir, "resumed"), lang), **runs_outputs(ui, lang),
-            **view_outputs(ui, view, lang)}
+    return {
+        **message_outputs(ui, _started_message(run_dir, "resumed"), lang),
+        **runs_outputs(ui, lang),
+        **view_outputs(ui, view, lang),
+    }
 
 
 def on_open(ui: TrainUI, v: dict) -> dict:
@@ -218,8 +248,11 @@ def on_open(ui: TrainUI, v: dict) -> dict:
     lang = v.get(ui.lang)
     run_dir = _run_folder(v.get(ui.run_pick), "open")
     cfg = TrainConfig.load(run_dir / CONFIG_FILE)
-    return {**view_outputs(ui, opened_view(run_dir), lang), **form_from_config(ui, cfg, lang),
-            ui.data_state: data_state_from_config(cfg)}
+    return {
+        **view_outputs(ui, opened_view(run_dir), lang),
+        **form_from_config(ui, cfg, lang),
+        ui.data_state: data_state_from_config(cfg),
+    }
 
 
 def on_refresh(ui: TrainUI, v: dict) -> dict:
@@ -227,8 +260,10 @@ def on_refresh(ui: TrainUI, v: dict) -> dict:
 
     current = v.get(ui.run_pick)
     names = run_names()
-    return {ui.run_pick: gr.update(choices=names, value=current if current in names else (names[0] if names else None)),
-            **runs_outputs(ui, request_language())}
+    return {
+        ui.run_pick: gr.update(choices=names, value=current if current in names else (names[0] if names else None)),
+        **runs_outputs(ui, request_language()),
+    }
 
 
 def on_tick(ui: TrainUI, v: dict) -> dict:
