@@ -144,7 +144,7 @@ def _engine(a) -> dict:
     import torch
     from sentence_transformers import SentenceTransformerTrainer  # noqa: F401
 
-    from core.training import TrainConfig, run_training
+    from core.training import TrainConfig, read_events, run_training
     from core.training.config import DataConfig, EvalConfig, HyperParams
 
     cfg = TrainConfig(
@@ -158,7 +158,7 @@ def _engine(a) -> dict:
     t = time.perf_counter()
     status = run_training(cfg, run_dir)
     total = time.perf_counter() - t
-    events = [json.loads(line) for line in open(run_dir / "events.jsonl", encoding="utf-8")]
+    events = read_events(run_dir)[0]
     ts = lambda e: datetime.fromisoformat(e["time"]).timestamp()  # noqa: E731
     prog = [e for e in events if e["type"] == "progress"]
     stamps = [ts(e) - ts(prog[0]) for e in prog]
