@@ -22,8 +22,6 @@ import argparse
 import json
 import os
 import random
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-
+from bench._child import DATA, run_child, self_peak_mb  # noqa: E402
 
 BATCH = 64  # mining batch size
 
@@ -52,10 +50,6 @@ class RandomEncoder:
         return v / np.linalg.norm(v, axis=1, keepdims=True)
 
     encode_query = encode_document = _enc
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _rows(data: Path, n_queries: int) -> list[dict]:
@@ -92,7 +86,7 @@ def _child(mode: str, n: int, data: Path, n_queries: int) -> dict:
         import torch  # noqa: F401 - the same runtime as the real model's
 
         model = RandomEncoder()
-    base = _peak_mb()
+    base = self_peak_mb()
     t = time.perf_counter()
     if mode in ("mine", "fake"):
         from core.builder.negatives import mine_negatives
@@ -113,23 +107,19 @@ def _child(mode: str, n: int, data: Path, n_queries: int) -> dict:
     return {
         "mode": mode,
         "n": n,
-        "peak_mb": round(_peak_mb(), 1),
+        "peak_mb": round(self_peak_mb(), 1),
         "before_mb": round(base, 1),
         "seconds": round(time.perf_counter() - t, 1),
     }
 
 
 def _run(mode: str, n: int, args) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(n), "--queries", str(args.queries), "--data", str(args.data)],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
+    child = run_child(
+        [sys.executable, __file__, "--child", mode, str(n), "--queries", str(args.queries), "--data", str(args.data)]
     )
-    lines = [x for x in out.stdout.splitlines() if x.startswith("{")]
-    if out.returncode or not lines:
-        raise SystemExit(f"child {mode} {n} failed:\n{out.stderr[-2000:]}")
-    res = json.loads(lines[-1])
+    res = child.result()
+    if child.returncode or res is None:
+        raise SystemExit(f"child {mode} {n} failed:\n{child.stderr[-2000:]}")
     print(f"  {mode} {n}: peak {res['peak_mb']:.0f} MB in {res['seconds']}s", file=sys.stderr)
     return res
 
@@ -142,7 +132,7 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000], help="pool sizes encoded with MiniLM")
     ap.add_argument("--fake-sizes", type=int, nargs="+", default=[20_000, 100_000])
     ap.add_argument("--queries", type=int, default=1000)
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--child", nargs=2, metavar=("MODE", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:

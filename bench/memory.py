@@ -2,8 +2,8 @@
 
 Usage: STUDIO_THREADS=2 .venv/bin/python bench/memory.py [--quick] [--only NAME ...]
 
-Every configuration runs in its own fresh Python process (one after the other); its peak RSS is the child's
-``ru_maxrss`` returned by ``os.wait4`` (the kernel's high-water mark of that process alone). The child also
+Every configuration runs in its own fresh Python process (one after the other, ``bench._child.run_child``); its peak
+RSS is the child's ``ru_maxrss`` returned by ``os.wait4`` (the kernel's high-water mark of that process alone). The child also
 reports its RSS once the model is loaded (the baseline: interpreter, torch, tokenizer, weights).
 
 Rows:
@@ -31,7 +31,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,8 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = next((p for p in (ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data") if p.is_dir()),
-            ROOT.parent / "shared" / "data")  # ../shared/data (a worktree: ../../shared/data)
+from bench._child import DATA, financial_pairs, run_child, self_peak_mb  # noqa: E402
+
 MODELS = {"minilm": "en", "multilingual-e5-small": "zh"}
 
 
@@ -75,29 +74,8 @@ def _zh_pairs() -> list[tuple[str, str]]:
     return out
 
 
-def _en_pairs() -> list[tuple[str, str]]:
-    folder = DATA / "financial_qa_10k"
-    corpus = {}
-    with open(folder / "corpus.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            corpus[d["_id"]] = d["text"]
-    queries = {}
-    with open(folder / "queries.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            queries[d["_id"]] = d["text"]
-    out = []
-    with open(folder / "qrels" / "all.tsv", encoding="utf-8") as fh:
-        for line in fh:
-            q, d, *_ = line.rstrip("\n").split("\t")
-            if q in queries and d in corpus:
-                out.append((queries[q], corpus[d]))
-    return out
-
-
 def pairs(lang: str, n: int) -> list[tuple[str, str]]:
-    rows = _zh_pairs() if lang == "zh" else _en_pairs()
+    rows = _zh_pairs() if lang == "zh" else financial_pairs()
     random.Random(0).shuffle(rows)
     return rows[:n]
 
@@ -117,12 +95,6 @@ def long_texts(lang: str, n: int, tokenizer, length: int) -> list[str]:
 
 
 # -- children --------------------------------------------------------------------------------------------
-def _maxrss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _load(cfg):
     from core.models import load_model, set_threads
 
@@ -139,7 +111,7 @@ def child_step(cfg: dict) -> dict:
     from sentence_transformers.sentence_transformer import losses
 
     model = _load(cfg)
-    base = _maxrss_mb()
+    base = self_peak_mb()
     tok = model.tokenizer
     lang = MODELS[cfg["model"]]
     b, texts = int(cfg["batch"]), int(cfg["texts"])
@@ -183,7 +155,7 @@ def child_plain(cfg: dict) -> dict:
     from sentence_transformers.sentence_transformer.training_args import BatchSamplers
 
     model = _load(cfg)
-    base = _maxrss_mb()
+    base = self_peak_mb()
     rows = pairs(MODELS[cfg["model"]], 320)
     ds = Dataset.from_dict({"anchor": [q for q, _ in rows], "positive": [p for _, p in rows]})
     with tempfile.TemporaryDirectory() as tmp:
@@ -203,7 +175,7 @@ def child_encode(cfg: dict) -> dict:
     from core.training.evaluators import build_evaluator
 
     model = _load(cfg)
-    base = _maxrss_mb()
+    base = self_peak_mb()
     rows = pairs(MODELS[cfg["model"]], int(cfg["passages"]))
     df = pd.DataFrame({"anchor": [q for q, _ in rows], "positive": [p for _, p in rows]})
     spec = build_evaluator(df, "pair", model, max_queries=200, batch_size=int(cfg["batch"]))
@@ -217,7 +189,7 @@ def child_deliver(cfg: dict) -> dict:
     from core.training.delivery import deliver
 
     model = _load(cfg)
-    base = _maxrss_mb()
+    base = self_peak_mb()
     rows = pairs(MODELS[cfg["model"]], int(cfg["passages"]))
     ev = EvalSet(corpus={f"d{i}": p for i, (_, p) in enumerate(rows)},
                  queries={f"q{i}": q for i, (q, _) in enumerate(rows[:100])},
@@ -243,12 +215,9 @@ def run_engine(cfg: dict) -> dict:
                 "eval": {"evaluate_base": False, "save_steps": 1000, "eval_steps": 1000}}
         (tmp / "c.yaml").write_text(yaml.safe_dump(conf, allow_unicode=True), encoding="utf-8")
         env = dict(os.environ, STUDIO_RUNS_DIR=str(tmp / "runs"), STUDIO_DATASETS_DIR=str(tmp / "ds"))
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "core", "train", "--config", str(tmp / "c.yaml")], cwd=ROOT,
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        err = proc.stderr.read().decode(errors="replace")[-400:] if status else ""
-        return {"peak_mb": usage.ru_maxrss / 1024, "seconds": time.perf_counter() - t0, "error": err or None}
+        child = run_child([sys.executable, "-m", "core", "train", "--config", str(tmp / "c.yaml")], env=env)
+        err = child.stderr[-400:] if child.returncode else ""
+        return {"peak_mb": child.peak_mb, "seconds": child.seconds, "error": err or None}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -259,15 +228,10 @@ CHILDREN = {"step": child_step, "plain": child_plain, "encode": child_encode, "d
 def measure(cfg: dict) -> dict:
     if cfg["kind"] == "engine":
         return run_engine(cfg)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(cfg)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    out = proc.stdout.read().decode()
-    lines = [x for x in out.splitlines() if x.startswith("{")]
-    res = json.loads(lines[-1]) if lines and status == 0 else {"error": proc.stderr.read().decode()[-400:]}
-    res["peak_mb"] = usage.ru_maxrss / 1024
-    res["wall"] = time.perf_counter() - t0
+    child = run_child([sys.executable, __file__, "--child", json.dumps(cfg)])
+    res = (child.result() if child.returncode == 0 else None) or {"error": child.stderr[-400:]}
+    res["peak_mb"] = child.peak_mb
+    res["wall"] = child.seconds
     return res
 
 

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/sample_clickthrough.py [--model MODEL] [--quick]
 
-Builds the config exactly as the Train tab does for the sample (``ui.tabs.train.make_config`` on the Data tab's
-sample ``DataState``: train / validation / test files, the BEIR knowledge base as ``data.corpus``, every setting
-open for the recipe; the model the Train tab preselects for the sample's language unless ``--model``), trains it
+Builds the config exactly as the Train tab does for the sample (``core.training.settings.config_from_settings`` on
+the Data tab's sample dataset: train / validation / test files, the BEIR knowledge base as ``data.corpus``, every
+setting open for the recipe; the model the Train tab preselects for the sample's language,
+``core.models.model_for_language``, unless ``--model``), trains it
 with ``python -m core train --config`` in a fresh process (timed, per phase from the run's events), then runs
 the Evaluate tab's comparison (``core.evaluation.evaluate_models``: base vs the delivered model on the sample's
 120 test queries over all 242 passages) and prints the verdict sentences: all queries, English and Chinese.
@@ -32,23 +33,15 @@ SAMPLE = ROOT / "assets" / "sample"
 
 def sample_config(model: str | None, quick: bool):
     """The Train tab's config for the sample with every setting open (as after 'Load sample' + 'Start')."""
-    from core.data import load_data
-    from core.data.language import detect_language, texts_of
-    from core.training import TrainConfig
+    from core.data.language import file_language
+    from core.models import DEFAULT_MODEL, model_for_language
+    from core.training.settings import config_from_settings
 
-    cfg = TrainConfig(name="sample-clickthrough")
-    cfg.data.train = [str(SAMPLE / "train.jsonl")]
-    cfg.data.validation = [str(SAMPLE / "validation.jsonl")]
-    cfg.data.test = [str(SAMPLE / "test.jsonl")]
-    cfg.data.corpus = str(SAMPLE / "beir")
-    if model:
-        cfg.model = model
-    else:  # the Train tab preselects a model covering the data's language (core.data.language)
-        lang = detect_language(texts_of(load_data(cfg.data.train[0]).df))
-        cfg.model = "minilm" if lang == "en" else "multilingual-e5-small"
-    if quick:
-        cfg.hyper.max_steps = 20
-    return cfg
+    dataset = {"train": str(SAMPLE / "train.jsonl"), "validation": str(SAMPLE / "validation.jsonl"),
+               "test": str(SAMPLE / "test.jsonl"), "eval": str(SAMPLE / "beir")}
+    if not model:  # the Train tab preselects a model covering the data's language
+        model = model_for_language(file_language(dataset["train"]), DEFAULT_MODEL)
+    return config_from_settings(dataset, model=model, name="sample-clickthrough", max_steps=20 if quick else None)
 
 
 def phase_seconds(events: list[dict]) -> dict[str, float]:

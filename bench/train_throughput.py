@@ -38,7 +38,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,33 +46,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+from bench._child import DATA, financial_pairs, run_child  # noqa: E402
+
 SAMPLE = ROOT / "assets" / "sample" / "train.jsonl"
 
 
 # -- data ------------------------------------------------------------------------------------------------
-def _financial_pairs() -> list[dict] | None:
-    folder = DATA / "financial_qa_10k"
-    if not (folder / "qrels" / "all.tsv").is_file():
-        return None
-    corpus = {}
-    with open(folder / "corpus.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            corpus[d["_id"]] = d["text"]
-    queries = {}
-    with open(folder / "queries.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            queries[d["_id"]] = d["text"]
-    pairs = []
-    for line in (folder / "qrels" / "all.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        q, d, score = line.split("\t")[:3]
-        if float(score) > 0 and q in queries and d in corpus:
-            pairs.append({"anchor": queries[q], "positive": corpus[d]})
-    return pairs
-
-
 def _sample_pairs() -> list[dict]:
     pairs = []
     with open(SAMPLE, encoding="utf-8") as fh:
@@ -85,7 +63,8 @@ def _sample_pairs() -> list[dict]:
 
 
 def _write_pairs(kind: str, rows: int, folder: Path) -> tuple[Path, str, int]:
-    pairs = _financial_pairs() if kind in ("auto", "financial") else None
+    found = financial_pairs() if kind in ("auto", "financial") else None
+    pairs = [{"anchor": q, "positive": p} for q, p in found] if found is not None else None
     name = "financial_qa_10k"
     if pairs is None:
         if kind == "financial":
@@ -165,7 +144,7 @@ def _engine(a) -> dict:
     import torch
     from sentence_transformers import SentenceTransformerTrainer  # noqa: F401
 
-    from core.training import TrainConfig, run_training
+    from core.training import TrainConfig, read_events, run_training
     from core.training.config import DataConfig, EvalConfig, HyperParams
 
     cfg = TrainConfig(
@@ -179,7 +158,7 @@ def _engine(a) -> dict:
     t = time.perf_counter()
     status = run_training(cfg, run_dir)
     total = time.perf_counter() - t
-    events = [json.loads(line) for line in open(run_dir / "events.jsonl", encoding="utf-8")]
+    events = read_events(run_dir)[0]
     ts = lambda e: datetime.fromisoformat(e["time"]).timestamp()  # noqa: E731
     prog = [e for e in events if e["type"] == "progress"]
     stamps = [ts(e) - ts(prog[0]) for e in prog]
@@ -206,12 +185,12 @@ def _run_one(mode: str, precision: str, a, data_file: Path) -> dict:
         cmd = [sys.executable, __file__, "--one", mode, "--precision", precision, "--data-file", str(data_file),
                "--work", work, "--steps", str(a.steps), "--batch", str(a.batch), "--seq", str(a.seq)]
         env = dict(os.environ, TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", TRANSFORMERS_VERBOSITY="error")
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(ROOT))
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    if proc.returncode != 0 or line is None:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
-        raise SystemExit(f"{mode} {precision} failed (exit {proc.returncode}).")
-    return json.loads(line[len("RESULT "):])
+        child = run_child(cmd, env=env)
+    result = child.result("RESULT ")
+    if child.returncode != 0 or result is None:
+        sys.stderr.write(child.stdout[-3000:] + child.stderr[-3000:])
+        raise SystemExit(f"{mode} {precision} failed (exit {child.returncode}).")
+    return result
 
 
 def main() -> int:

@@ -11,6 +11,10 @@
   as decoded, objects or not, so a caller can word what its records need (an ``_id``, a ``text``).
 - ``read_jsonl(path, max_depth=None, tolerant=False) -> list[dict]``: the JSON objects; a line holding
   another JSON value is refused (or skipped when ``tolerant``) the same way.
+- ``read_new_lines(path, offset=0) -> (objects, next_offset)``: the incremental reader of an append-only log
+  (``events.jsonl``): the JSON objects on the complete lines written since byte ``offset``, and the offset to
+  pass next time. A last line without its newline (being written, or torn by a killed writer) is not consumed;
+  a line that is not a JSON object is skipped. A missing file gives ``([], offset)``.
 - ``write_jsonl(rows, path) -> Path``: UTF-8 (non-ASCII kept), one object per line, written atomically.
 
 Files are read as UTF-8 with an optional byte-order mark.
@@ -55,6 +59,8 @@ def _decode(line: str | bytes, max_depth: Optional[int]) -> tuple[Any, Optional[
         return None, f"not valid JSON: {err.msg} (column {err.colno})", "bad_json"
     except UnicodeDecodeError:
         return None, "not valid JSON: the bytes are not UTF-8 text", "bad_json"
+    except ValueError:  # bytes json cannot even decode as text in the encoding it guessed
+        return None, "not valid JSON", "bad_json"
     except RecursionError:
         return None, deep_message(max_depth or 0), "json_too_deep"
     if max_depth is not None and isinstance(value, (dict, list)) and too_deep(value, max_depth):
@@ -100,6 +106,27 @@ def read_jsonl(path: str | os.PathLike, max_depth: Optional[int] = None, toleran
     return rows
 
 
+def read_new_lines(path: str | os.PathLike, offset: int = 0) -> tuple[list[dict], int]:
+    """The JSON objects on the complete lines of ``path`` from byte ``offset`` on, and the offset just past the
+    last complete line (see the module docstring)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read()
+    except FileNotFoundError:
+        return [], offset
+    end = data.rfind(b"\n")
+    if end < 0:
+        return [], offset
+    rows = []
+    for raw in data[: end + 1].splitlines():
+        if raw.strip():
+            value, problem, _ = _decode(raw, None)
+            if problem is None and isinstance(value, dict):  # a torn or foreign line is skipped, reading goes on
+                rows.append(value)
+    return rows, offset + end + 1
+
+
 def dumps_line(obj: Any) -> str:
     """One JSON line (non-ASCII kept, values JSON cannot hold written as text), newline included."""
     return json.dumps(obj, ensure_ascii=False, default=str) + "\n"
@@ -110,4 +137,4 @@ def write_jsonl(rows: Iterable[Any], path: str | os.PathLike) -> Path:
     return atomic_write_text(path, "".join(dumps_line(r) for r in rows))
 
 
-__all__ = ["parse_line", "iter_jsonl", "read_jsonl", "write_jsonl", "dumps_line", "deep_message", "too_deep", "ONE_PER_LINE"]
+__all__ = ["parse_line", "iter_jsonl", "read_jsonl", "read_new_lines", "write_jsonl", "dumps_line", "deep_message", "too_deep", "ONE_PER_LINE"]

@@ -5,6 +5,7 @@ all letters (CJK ideographs + Latin letters). At least ``zh_share`` -> ``"zh"``;
 ``"en"``; between -> ``"mixed"``. Texts without any letter count as ``"en"`` (nothing says otherwise).
 ``text_language(text)`` gives one query's language (any CJK ideograph: ``"zh"``).
 ``languages_covered(model_language)`` says which of these a model source's language tag serves.
+``file_language(path, format=None, mapping=None)`` detects a data file's language (loaded as ``load_data`` does).
 """
 
 from __future__ import annotations
@@ -75,3 +76,11 @@ def texts_of(df, limit: int = 500) -> list[str]:
         if len(out) >= limit:
             break
     return out[:limit]
+
+
+def file_language(path: str, format: str | None = None, mapping: dict | None = None) -> str:
+    """``detect_language`` over the texts of the data file ``path`` (read by ``core.data.load_data`` with the
+    given format and column mapping; a file it cannot read raises its ``DataError``)."""
+    from core.data.loader import load_data
+
+    return detect_language(texts_of(load_data(path, format=format, mapping=mapping or None).df))

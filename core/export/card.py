@@ -34,7 +34,7 @@ from typing import Any, Optional
 import yaml
 
 from core.errors import StudioError
-from core.run_folder import CONFIG_FILE, DELIVERY_FILE, EVENTS_FILE, METRICS_FILE, STATUS_FILE
+from core.run_folder import CONFIG_FILE, DELIVERY_FILE, METRICS_FILE, STATUS_FILE
 
 # Hub ids of the studio's built-in model sources (core.models registry names), the models their weights are
 _BUILTIN_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2",
@@ -161,19 +161,9 @@ def _read_config(run_dir: Path) -> dict:
 
 
 def _events(run_dir: Path, kind: str) -> list[dict]:
-    out = []
-    try:
-        with open(run_dir / EVENTS_FILE, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    ev = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(ev, dict) and ev.get("type") == kind:
-                    out.append(ev)
-    except OSError:
-        pass
-    return out
+    from core.training.events import read_events
+
+    return [ev for ev in read_events(run_dir)[0] if ev.get("type") == kind]
 
 
 def _eval_events(run_dir: Path) -> list[dict]:

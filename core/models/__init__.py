@@ -2,7 +2,7 @@
 
 Public API (see each module's docstring):
 
-- ``list_sources() -> list[SourceInfo]``; ``DEFAULT_MODEL`` (``"minilm"``)
+- ``list_sources() -> list[SourceInfo]``; ``DEFAULT_MODEL`` (``"minilm"``); ``model_for_language(language, current)``
 - ``resolve_model(spec, progress=None) -> ResolvedModel(spec, path, kind, prompts, language)``
 - ``load_model(spec, device=None, trust_remote_code=False, progress=None, **kw) -> SentenceTransformer``
 - ``pick_device() -> str``; ``set_threads(n=None) -> int``
@@ -20,6 +20,7 @@ from core.models.sources import (
     list_sources,
     load_model,
     model_fingerprint,
+    model_for_language,
     read_prompts,
     resolve_model,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "list_sources",
     "load_model",
     "model_fingerprint",
+    "model_for_language",
     "pick_device",
     "read_prompts",
     "resolve_model",

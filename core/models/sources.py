@@ -1,6 +1,8 @@
 """Where models come from: a small registry of built-in sources, local folders and Hugging Face Hub ids.
 
 - ``list_sources() -> list[SourceInfo]``: the built-in sources with availability (cheap: no torch import).
+- ``model_for_language(language, current) -> str | None``: the built-in source to preselect for data in
+  ``language`` (``core.data.language``): ``current`` when it covers it, else the first available source that does.
 - ``resolve_model(spec, progress=None) -> ResolvedModel``: turn a registry name, a local folder or a Hub id
   (``org/name``) into a local folder path. Only a Hub id that is not cached touches the network; offline it
   fails fast with one sentence.
@@ -158,6 +160,25 @@ def list_sources() -> list[SourceInfo]:
             available, detail = False, f"unavailable: {err}"
         out.append(SourceInfo(e.name, e.kind, e.language, e.description_en, e.description_zh, available, detail))
     return out
+
+
+def model_for_language(language: str | None, current: str | None,
+                       sources: list[SourceInfo] | None = None) -> str | None:
+    """The built-in model to preselect for data in ``language`` (``"en"``, ``"zh"``, ``"mixed"``): ``current``
+    when it covers the language, else the first available source of ``sources`` (default ``list_sources()``)
+    that does, else the first that does at all (multilingual-e5-small for Chinese); ``current`` when none does
+    or the language is not known."""
+    from core.data.language import languages_covered
+
+    if not language:
+        return current
+    sources = list_sources() if sources is None else sources
+    by_name = {s.name: s for s in sources}
+    if current in by_name and language in languages_covered(by_name[current].language):
+        return current
+    fits = [s for s in sources if language in languages_covered(s.language)]
+    best = next((s for s in fits if s.available), fits[0] if fits else None)
+    return best.name if best else current
 
 
 # ----------------------------------------------------------------------------------------- folders

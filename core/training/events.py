@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from core.jsonl import read_new_lines
 from core.paths import atomic_write_json
 from core.run_folder import (  # noqa: F401  (STOP_FILE, PID_FILE, OWNER_FILE, QUEUE_LOCK re-exported)
     EV_BEST,
@@ -128,26 +129,9 @@ def _torn_tail(path: Path) -> bool:
 
 
 def read_events(run_dir: str | Path, offset: int = 0) -> tuple[list[dict], int]:
-    """Events written since byte ``offset``; returns them and the offset to pass next time."""
-    path = Path(run_dir) / EVENTS
-    if not path.exists():
-        return [], offset
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        data = fh.read()
-    end = data.rfind(b"\n")
-    if end < 0:
-        return [], offset
-    events = []
-    for raw in data[: end + 1].splitlines():
-        if raw.strip():
-            try:
-                event = json.loads(raw)
-            except ValueError:  # JSONDecodeError or undecodable bytes
-                continue  # a torn line from a killed writer: skip it, keep reading
-            if isinstance(event, dict):
-                events.append(event)
-    return events, offset + end + 1
+    """Events written since byte ``offset``; returns them and the offset to pass next time (``core.jsonl``'s
+    incremental reader: a line still being written is left for the next call, a torn line is skipped)."""
+    return read_new_lines(Path(run_dir) / EVENTS, offset)
 
 
 def read_status(run_dir: str | Path) -> dict:

@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import DataError
-from core.jsonl import iter_jsonl, parse_line, read_jsonl, write_jsonl
+from core.jsonl import iter_jsonl, parse_line, read_jsonl, read_new_lines, write_jsonl
 
 
 def test_write_then_read_round_trips_non_ascii(tmp_path):
@@ -51,3 +51,24 @@ def test_parse_line_problems():
     assert parse_line("[1]", 32)[1].startswith("is a JSON list, expected an object")
     assert parse_line("{oops", 32)[2] == "bad_json"
     assert parse_line('{"a": [[[1]]]}', 2)[2] == "json_too_deep"
+
+
+def test_read_new_lines_reads_on_from_an_offset_and_leaves_a_line_being_written(tmp_path):
+    path = tmp_path / "log.jsonl"
+    assert read_new_lines(path, 7) == ([], 7)  # no file yet: nothing, the offset kept
+    path.write_bytes('{"n": 1, "t": "母猪"}\n{"n": 2}\n{"n": 3, "t": "tor'.encode())
+    rows, offset = read_new_lines(path)
+    assert rows == [{"n": 1, "t": "母猪"}, {"n": 2}]
+    assert offset == len('{"n": 1, "t": "母猪"}\n{"n": 2}\n'.encode())  # a byte offset, up to the last newline
+    assert read_new_lines(path, offset) == ([], offset)  # the unterminated line is not consumed
+    with open(path, "ab") as fh:
+        fh.write(b'n"}\n')  # the writer finishes its line
+    rows, end = read_new_lines(path, offset)
+    assert rows == [{"n": 3, "t": "torn"}] and end == path.stat().st_size
+
+
+def test_read_new_lines_skips_lines_that_are_not_json_objects(tmp_path):
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b'{"n": 1, "t": "tra\n\n12\n[1]\n\xff\xfe\n{"n": 2}\n')  # a torn line ended by the next write
+    rows, offset = read_new_lines(path)
+    assert rows == [{"n": 2}] and offset == path.stat().st_size

@@ -213,9 +213,10 @@ def test_train_model_note_and_help_are_kept_without_a_language(tmp_path):
     import json
 
     from core.losses import get_loss
-    from ui.tabs import train as T
+    from ui.tabs import train_form as T
+    from ui.tabs.train import TrainUI
 
-    ui = T.TrainUI(**{n: object() for n in ("lang", "data_state", "bundled", "model_note", "loss", "loss_md", "loss_st",
+    ui = TrainUI(**{n: object() for n in ("lang", "data_state", "bundled", "model_note", "loss", "loss_md", "loss_st",
                                             "model_st", "strategy", "strat_md", "strat_st")},
                    loss_slots=[object() for _ in range(T.LOSS_SLOTS)], strat_slots=[object() for _ in range(T.STRAT_SLOTS)])
     path = tmp_path / "zh.jsonl"

@@ -99,7 +99,8 @@ def test_the_train_tabs_periodic_refresh_advances_a_stalled_queue(tmp_runs, monk
     session showing no run, starts the queued run, at most once per ``ADVANCE_EVERY`` seconds."""
     from core.training import launch, queue_position, read_status
     from core.training.events import EventLog
-    from ui.tabs import train
+    from ui.tabs import train_runs
+    from ui.tabs.train import TrainUI
 
     dead = tmp_runs / "killed"
     dead.mkdir(parents=True)
@@ -109,17 +110,17 @@ def test_the_train_tabs_periodic_refresh_advances_a_stalled_queue(tmp_runs, monk
     waiting.mkdir()
     (waiting / "config.yaml").write_text("name: next\n", encoding="utf-8")  # the child fails fast: that is fine
     launch._set_status(waiting, "queued", waiting=True, queued_at=time.time(), resume=False, name="next")
-    ui = train.TrainUI()
-    monkeypatch.setattr(train, "_ADVANCED", [0.0])
+    ui = TrainUI()
+    monkeypatch.setattr(train_runs, "_ADVANCED", [0.0])
     try:
-        assert train.on_tick(ui, {ui.view_state: {}}) == {}
+        assert train_runs.on_tick(ui, {ui.view_state: {}}) == {}
         assert queue_position(waiting) == 1  # the killed run still counted as running (its pid is alive)
         json_path = dead / "status.json"
         json_path.write_text(json_path.read_text().replace(f'"pid": {os.getpid()}', '"pid": 999999999'))
-        train.on_tick(ui, {ui.view_state: {}})  # within ADVANCE_EVERY of the last call: nothing done
+        train_runs.on_tick(ui, {ui.view_state: {}})  # within ADVANCE_EVERY of the last call: nothing done
         assert queue_position(waiting) == 1
-        monkeypatch.setattr(train, "_ADVANCED", [0.0])
-        train.on_tick(ui, {ui.view_state: {}})
+        monkeypatch.setattr(train_runs, "_ADVANCED", [0.0])
+        train_runs.on_tick(ui, {ui.view_state: {}})
         assert queue_position(waiting) is None and read_status(waiting).get("waiting") is False
         assert (waiting / "pid").is_file()
     finally:

@@ -131,14 +131,15 @@ def test_model_picker_shows_languages_and_follows_the_data(tmp_path):
     """The handler the page runs when the dataset changes: Chinese data preselects the multilingual model,
     English data keeps MiniLM (called directly: it is a module-level function of the tab)."""
     from ui.state import DataState
-    from ui.tabs import train as T
+    from ui.tabs import train_form as T
+    from ui.tabs.train import TrainUI
 
     labels = dict((v, label) for label, v in T.model_choices("en"))
     assert labels["minilm"] == "minilm · English"
     assert labels["multilingual-e5-small"].startswith("multilingual-e5-small · Chinese, English")
     assert "中文" in dict((v, label) for label, v in T.model_choices("zh"))["multilingual-e5-small"]
 
-    ui = T.TrainUI(**{name: object() for name in ("lang", "data_state", "bundled", "model_note", "loss", "loss_md")},
+    ui = TrainUI(**{name: object() for name in ("lang", "data_state", "bundled", "model_note", "loss", "loss_md")},
                    loss_slots=[object() for _ in range(T.LOSS_SLOTS)])
     zh = DataState(train=str(_chinese_file(tmp_path)), format="qpn")
     out = T.on_data_change(ui, {ui.data_state: zh, ui.lang: "en", ui.bundled: "minilm"})
@@ -186,14 +187,15 @@ def test_the_start_handler_refuses_a_run_past_the_machines_memory(tmp_path, tiny
     from core.errors import ConfigError
     from tests.conftest import tiny_pairs
     from ui.strings import tr_engine
-    from ui.tabs import train as T
+    from ui.tabs import train_runs as T
+    from ui.tabs.train import TrainUI
 
     monkeypatch.setenv("STUDIO_RUNS_DIR", str(tmp_path / "runs"))
     data = tmp_path / "pairs.csv"
     data.write_text("anchor,positive\n" + "".join(f"{q},{p}\n" for q, p in tiny_pairs(40)), encoding="utf-8")
     names = ("lang", "kind", "bundled", "mpath", "loss", "strategy", "recipe", "run_name", "epochs", "batch", "lr",
              "warmup", "max_steps", "max_seq", "eval_steps", "data_state")
-    ui = T.TrainUI(**{n: object() for n in names})
+    ui = TrainUI(**{n: object() for n in names})
     v = {ui.lang: "zh", ui.kind: "local", ui.mpath: str(tiny_model_path), ui.loss: "MultipleNegativesRankingLoss",
          ui.strategy: "full", ui.run_name: "too-big", ui.batch: 1_000_000, ui.max_seq: 64, ui.max_steps: 2,
          ui.data_state: {"train": str(data), "format": "pair"}}

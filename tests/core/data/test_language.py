@@ -1,6 +1,6 @@
 import pandas as pd
 
-from core.data.language import cjk_share, detect_language, languages_covered, texts_of
+from core.data.language import cjk_share, detect_language, file_language, languages_covered, texts_of
 
 
 def test_chinese_english_and_mixed():
@@ -30,3 +30,15 @@ def test_texts_of_reads_strings_and_lists():
 def test_model_language_coverage():
     assert "zh" in languages_covered("multilingual") and "zh" not in languages_covered("en")
     assert languages_covered("unknown") == set()
+
+
+def test_file_language_reads_the_file_as_load_data_does(tmp_path):
+    import json
+
+    zh = tmp_path / "zh.jsonl"
+    zh.write_text("".join(json.dumps({"query": f"母猪每天需要多少饲料{i}？", "pos": [f"约需两公斤半饲料，第{i}条。"]},
+                                     ensure_ascii=False) + "\n" for i in range(5)), encoding="utf-8")
+    assert file_language(str(zh)) == "zh"
+    en = tmp_path / "en.csv"
+    en.write_text("question,answer\nhow much feed does a sow need,about 2.5 kg a day\n", encoding="utf-8")
+    assert file_language(str(en), format="pair", mapping={"anchor": "question", "positive": "answer"}) == "en"

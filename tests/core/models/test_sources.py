@@ -20,6 +20,7 @@ from core.models import (
     list_sources,
     load_model,
     model_fingerprint,
+    model_for_language,
     resolve_model,
     sources,
 )
@@ -200,3 +201,25 @@ def test_fingerprint_large_file_and_spec(tmp_path):
     os.utime(big, ns=(time.time_ns(), time.time_ns() + 10_000_000))
     assert model_fingerprint(folder) != fp1
     assert model_fingerprint("minilm") == model_fingerprint(resolve_model("minilm").path)
+
+
+def _source(name: str, language: str, available: bool = True) -> SourceInfo:
+    return SourceInfo(name, "bundled", language, "", "", available, "")
+
+
+def test_model_for_language_keeps_a_covering_model_else_the_first_available_that_covers():
+    en, multi = _source("en-model", "en"), _source("multi", "multilingual")
+    assert model_for_language("zh", "en-model", [en, multi]) == "multi"
+    assert model_for_language("mixed", "en-model", [en, multi]) == "multi"
+    assert model_for_language("en", "en-model", [en, multi]) == "en-model"
+    assert model_for_language("en", "multi", [en, multi]) == "multi"  # it covers English too: the choice stays
+    assert model_for_language(None, "en-model", [en, multi]) == "en-model"  # language unknown
+    assert model_for_language("zh", "en-model", [en]) == "en-model"  # nothing covers it
+    assert model_for_language("zh", None, [_source("zh-off", "zh", False), _source("zh-on", "zh")]) == "zh-on"
+    assert model_for_language("zh", None, [_source("zh-off", "zh", False)]) == "zh-off"  # none available: first fit
+
+
+def test_model_for_language_over_the_built_in_sources():
+    names = [s.name for s in list_sources()]
+    assert model_for_language("zh", DEFAULT_MODEL) == "multilingual-e5-small" and "multilingual-e5-small" in names
+    assert model_for_language("en", DEFAULT_MODEL) == DEFAULT_MODEL

@@ -1,4 +1,5 @@
-"""Data files of every canonical format, written by the tests (tiny, zh + en)."""
+"""Fixtures of the training tests: data files of every canonical format, written by the tests (tiny, zh + en);
+``no_orphans`` for tests that start training children."""
 
 from __future__ import annotations
 
@@ -66,3 +67,16 @@ def write_format_file(folder: Path, fmt: str, n: int = 40) -> Path:
 @pytest.fixture
 def format_file(tmp_path):
     return lambda fmt, n=40: write_format_file(tmp_path / "data", fmt, n)
+
+
+@pytest.fixture
+def no_orphans():
+    """Whatever happens in a test that starts training children (``start_run``), none outlives it."""
+    yield
+    from core.training import launch
+
+    for proc in list(launch._CHILDREN.values()):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    launch._CHILDREN.clear()

@@ -21,18 +21,7 @@ from core.training import (
 from core.training.runner import last_checkpoint
 from tests.core.training.test_runner import tiny_config
 
-
-@pytest.fixture(autouse=True)
-def _no_orphans():
-    """Whatever happens in a test, no training child outlives it."""
-    yield
-    from core.training import launch
-
-    for proc in list(launch._CHILDREN.values()):
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-    launch._CHILDREN.clear()
+pytestmark = pytest.mark.usefixtures("no_orphans")  # tests/core/training/conftest.py
 
 
 def _wait_for(pred, timeout=120):

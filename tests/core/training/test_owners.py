@@ -13,17 +13,7 @@ from core.training import queue_position, read_events, read_status, request_stop
 from core.training.owners import may_access, owned_run, owner_key, record_owner, run_owner, visible_runs
 from tests.core.training.test_runner import tiny_config
 
-
-@pytest.fixture(autouse=True)
-def _no_orphans():
-    yield
-    from core.training import launch
-
-    for proc in list(launch._CHILDREN.values()):
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-    launch._CHILDREN.clear()
+pytestmark = pytest.mark.usefixtures("no_orphans")  # tests/core/training/conftest.py
 
 
 @pytest.fixture
