@@ -48,7 +48,12 @@ def cjk_share(texts: Iterable[str], sample: int = 500) -> float:
 def detect_language(texts: Iterable[str], sample: int = 500, zh_share: float = ZH_SHARE,
                     en_share: float = EN_SHARE) -> str:
     """``"zh"``, ``"en"`` or ``"mixed"`` for ``texts`` (strings; other values are skipped)."""
-    share = cjk_share(texts, sample)
+    return language_of_share(cjk_share(texts, sample), zh_share, en_share)
+
+
+def language_of_share(share: float, zh_share: float = ZH_SHARE, en_share: float = EN_SHARE) -> str:
+    """``"zh"``, ``"en"`` or ``"mixed"`` for a share of CJK characters (the one rule ``detect_language`` and the
+    recipe's ``data_language`` use)."""
     if share >= zh_share:
         return "zh"
     if share <= en_share:

@@ -91,12 +91,11 @@ def data_language(splits, seed: int = 0) -> tuple[str, float]:
     """``("zh" | "en" | "mixed", share of CJK characters)`` of the training texts (a seeded sample)."""
     cols = _QUERY_COLS.get(splits.format, []) + _PASSAGE_COLS.get(splits.format, [])
     texts = _texts(splits.train, cols, 500, seed)
-    from core.data.language import EN_SHARE, ZH_SHARE, cjk_share
+    from core.data.language import cjk_share, language_of_share
 
     # the same rule as the Train tab's model picker (core.data.language), so both pick the same model
     share = cjk_share(texts, sample=len(texts) or 1)
-    lang = "zh" if share >= ZH_SHARE else ("mixed" if share >= EN_SHARE else "en")
-    return lang, share
+    return language_of_share(share), share
 
 
 def length_quantile(tokenizer, texts: Sequence[str], q: float = 0.95) -> tuple[int, int]:
@@ -175,12 +174,13 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
         picked = recipe_choice(splits, cfg)
         if picked:
             fill("model", *picked)
-    if lang == "en":
-        fill("model", "minilm", f"all-MiniLM-L6-v2: the data is English ({share:.0%} Chinese characters)")
-    else:
-        fill("model", "multilingual-e5-small",
-             f"multilingual-e5-small: the data is {'Chinese' if lang == 'zh' else 'mixed Chinese/English'} "
-             f"({share:.0%} Chinese characters) and MiniLM is English-only")
+    if cfg.model is None:  # the Train tab's picker rule (core.models.model_for_language), so both pick the same
+        from core.models import model_for_language
+
+        name = model_for_language(lang, None) or "multilingual-e5-small"
+        what = {"en": "English", "zh": "Chinese"}.get(lang, "mixed Chinese/English")
+        why = "" if lang == "en" else " and MiniLM is English-only"
+        fill("model", name, f"{name}: the data is {what} ({share:.0%} Chinese characters){why}")
 
     from core.models import resolve_model
 
