@@ -5,6 +5,8 @@ Public API:
 - ``STRATEGIES`` (``{name: StrategySpec}``: full, bitfit, prefix, freeze, lora, staged), ``StrategySpec``, ``StrategyReport``
 - ``get_strategy(name) -> StrategySpec``; ``validate_strategy_params(name, params) -> dict``
 - ``apply_strategy(model, name, params) -> StrategyReport(name, trainable, total, trainer_overrides, state)``
+- ``apply_for_run(model, name, params, freeze_words)``: ``apply_strategy`` plus ``hyper.freeze_word_embeddings``
+  (``freeze_word_embeddings(model, report)``), what a run and the estimate's speed probe train
 - ``finalize_for_save(model, report) -> SentenceTransformer`` (merge LoRA, drop hooks) before the final save
 - ``count_parameters(model) -> (trainable, total)``
 - ``stage_switch(model, report, on_switch) -> TrainerCallback | None``: the ``staged`` strategy's second stage
@@ -14,6 +16,7 @@ from core.strategies.base import StrategyReport, StrategySpec, count_parameters,
 from core.strategies.prefix import PREFIX_PROMPT_NAME, prefix_tokens
 from core.strategies.registry import (
     STRATEGIES,
+    apply_for_run,
     apply_strategy,
     finalize_for_save,
     get_strategy,
@@ -26,6 +29,7 @@ __all__ = [
     "STRATEGIES",
     "StrategyReport",
     "StrategySpec",
+    "apply_for_run",
     "apply_strategy",
     "count_parameters",
     "finalize_for_save",

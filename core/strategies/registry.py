@@ -16,7 +16,7 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.losses.params import Param, validate_values
-from core.strategies.base import StrategyReport, StrategySpec
+from core.strategies.base import StrategyReport, StrategySpec, freeze_word_embeddings
 from core.strategies.lora import apply_lora, finalize_lora
 from core.strategies.prefix import apply_prefix, finalize_prefix
 from core.strategies.selective import apply_bitfit, apply_freeze, apply_full
@@ -103,6 +103,14 @@ def apply_strategy(model, name: str | None, params: Mapping[str, Any] | None = N
     spec = get_strategy(name)
     values = validate_strategy_params(spec.name, params)
     return _APPLY[spec.name](model, values)
+
+
+def apply_for_run(model, name: str | None, params: Mapping[str, Any] | None = None,
+                  freeze_words: bool = False) -> StrategyReport:
+    """``apply_strategy``, then, with ``freeze_words`` (``hyper.freeze_word_embeddings``), the word-embedding
+    table frozen on top: what a run (and the estimate's speed probe) trains."""
+    report = apply_strategy(model, name, params)
+    return freeze_word_embeddings(model, report) if freeze_words else report
 
 
 def finalize_for_save(model, report: StrategyReport | None):

@@ -351,9 +351,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     if config.hyper.max_seq_length:
         model.max_seq_length = int(config.hyper.max_seq_length)
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
-    report = S.apply_strategy(model, config.strategy.name, config.strategy.params)
-    if config.hyper.freeze_word_embeddings:
-        report = S.freeze_word_embeddings(model, report)
+    report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings))
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
              frozen_word_embeddings=bool(config.hyper.freeze_word_embeddings))
 
