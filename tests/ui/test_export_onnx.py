@@ -45,7 +45,7 @@ def test_export_onnx_good(onnx_studio):
     assert rows[0][3] >= 0.99 and all(r[3] >= 0.9 for r in rows)
     assert Path(chart).read_bytes()[:4] == b"\x89PNG"
     # the report table on the page follows the language switch: same rows, Chinese headers
-    _, table_zh = c.predict("zh", api_name="/export_language")
+    _, table_zh, _picker = c.predict("zh", api_name="/export_language")
     assert table_zh["headers"][:4] == ["版本", "精度", "维度", "与 torch 的余弦相似度"] and table_zh["data"] == rows
     # this run's data has no test split: the note says so, and the table has no NDCG@10
     assert note == ("No NDCG@10: the run 'onnx-run' has no retrieval test split; cosine to torch is measured on 32 "
