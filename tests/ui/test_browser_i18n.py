@@ -1,4 +1,6 @@
-"""Headless Chromium: after the 中文 switch, an error toast is in Chinese (the page's language reaches errors).
+"""Headless Chromium: after the 中文 switch, an error toast is in Chinese (the page's language reaches errors), and
+the dynamic text actions already put on the page (Data, Evaluate, the run picker) is drawn again in Chinese, then
+in English again.
 
 Skipped only when /usr/bin/chromium is absent and CI is not set; in CI a missing browser fails.
 """
@@ -47,3 +49,57 @@ def test_error_toast_follows_the_language_switch(page):
     expect(toast).to_be_visible(timeout=30_000)
     text = toast.inner_text()
     assert re.search(r"[\u4e00-\u9fff]", text) and "Choose" not in text and "Type" not in text, text
+
+
+def _pick_run(page, picker: str, name: str) -> None:
+    """Choose run ``name`` in a run dropdown (its options read "name · status")."""
+    page.locator(f"{picker} input").click()
+    page.get_by_role("option", name=re.compile(f"^{re.escape(name)} · ")).first.click()
+
+
+def test_dynamic_text_on_the_page_follows_the_language_switch(page, studio, same_model_run):
+    """Text that actions already put on the page (Data status and detection reason, Counts keys, the active-dataset
+    banner, the Evaluate headline and table headers, the run picker's status words) is drawn again in Chinese by the
+    中文 switch, and in English again by the English switch (the Train estimate and the other tabs' texts: through
+    gradio_client in test_language_views.py)."""
+    from playwright.sync_api import expect
+
+    page.goto(studio["url"])  # a fresh session in English, whatever the other tests of this page did
+    status, counts, banner = page.locator("#data-status"), page.locator("#data-counts"), page.locator("#active-dataset")
+    expect(status).to_contain_text("Loaded 40 of 40 rows from train.jsonl as qpn.", timeout=90_000)
+    expect(status).to_contain_text("holds lists of passages")  # the format detection's reason
+    expect(counts).to_contain_text("rows_kept")
+    expect(banner).to_contain_text("Active dataset:")
+
+    page.get_by_role("tab", name="4. Evaluate").click()
+    _pick_run(page, "#eval-run", same_model_run)
+    run_picked = page.locator("#eval-run input")
+    expect(run_picked).to_have_value(f"{same_model_run} · completed")
+    page.locator("#eval-go").click()
+    headline, table = page.locator("#eval-headline"), page.locator("#eval-table")
+    expect(headline).to_contain_text("No detectable difference", timeout=90_000)
+    expect(table).to_contain_text("metric")
+
+    page.locator("#lang").get_by_text("中文").click()
+    expect(headline).to_contain_text("没有可检测的差异", timeout=30_000)
+    expect(headline).not_to_contain_text("No detectable")
+    expect(headline).to_contain_text("个查询")
+    expect(table).to_contain_text("指标")
+    expect(table).to_contain_text("基础模型")
+    expect(table.locator("th", has_text=re.compile(r"^\s*metric\s*$"))).to_have_count(0)
+    expect(run_picked).to_have_value(f"{same_model_run} · 已完成")
+    # the Data tab's text was redrawn too (a visited tab stays in the page: it need not be opened again)
+    expect(status).to_contain_text("已从 train.jsonl 加载 40 行中的 40 行，格式：qpn。")
+    expect(status).to_contain_text("FlagEmbedding / RAG-Retrieval 格式")
+    expect(status).not_to_contain_text("Loaded")
+    expect(status).not_to_contain_text("holds lists")
+    expect(counts).to_contain_text("保留行数")
+    expect(counts).not_to_contain_text("rows_kept")
+    expect(banner).to_contain_text("当前数据集：")
+
+    page.locator("#lang").get_by_text("English").click()
+    expect(status).to_contain_text("Loaded 40 of 40 rows from train.jsonl as qpn.", timeout=30_000)
+    expect(counts).to_contain_text("rows_kept")
+    expect(banner).to_contain_text("Active dataset:")
+    expect(headline).to_contain_text("No detectable difference", timeout=30_000)
+    expect(run_picked).to_have_value(f"{same_model_run} · completed", timeout=30_000)

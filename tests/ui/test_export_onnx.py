@@ -1,6 +1,6 @@
-"""The Export tab's ``export_onnx`` endpoint through gradio_client on a studio of its own with a run holding the
-tiny model: a good call (zip with the ONNX folder, the report table, the chart) and bad calls (no saved model,
-bad dimensions, no run) as one sentence."""
+"""The Export tab's ``export_onnx`` endpoint through gradio_client, with a run holding the tiny model: a good call
+(zip with the ONNX folder, the report table, the chart) and bad calls (no saved model, bad dimensions, no run) as one
+sentence."""
 
 from __future__ import annotations
 
@@ -10,24 +10,22 @@ from pathlib import Path
 import pytest
 
 from tests.core.export.conftest import write_run_with_test_split
-from tests.ui.conftest import running_studio, write_sample
 from tests.ui.test_export_tab import _make_run
 
 pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
-def onnx_studio(tmp_path_factory, tiny_model_path):
-    base = tmp_path_factory.mktemp("onnx-studio")
-    sample = write_sample(base / "train-sample")
-    _make_run(base / "runs", "onnx-run", tiny_model_path, sample / "train.jsonl")
-    _make_run(base / "runs", "no-model", None, sample / "train.jsonl")
-    write_run_with_test_split(base / "runs", "test-split-run", tiny_model_path, matryoshka_dims=[32, 8])
-    with running_studio(base, tiny_model_path) as info:
-        from gradio_client import Client
+def onnx_studio(studio, tiny_model_path):
+    """The session's studio (no studio of its own: a launch costs seconds) with this module's runs: 'onnx-run' holding
+    the tiny model, 'onnx-no-model' without a saved model, 'test-split-run' whose data has a test split."""
+    from gradio_client import Client
 
-        info["client"] = Client(info["url"], verbose=False)
-        yield info
+    runs, sample = studio["runs"], studio["sample"]
+    _make_run(runs, "onnx-run", tiny_model_path, sample / "train.jsonl")
+    _make_run(runs, "onnx-no-model", None, sample / "train.jsonl")
+    write_run_with_test_split(runs, "test-split-run", tiny_model_path, matryoshka_dims=[32, 8])
+    return dict(studio, client=Client(studio["url"], verbose=False))
 
 
 def test_export_onnx_good(onnx_studio):
@@ -45,7 +43,7 @@ def test_export_onnx_good(onnx_studio):
     assert rows[0][3] >= 0.99 and all(r[3] >= 0.9 for r in rows)
     assert Path(chart).read_bytes()[:4] == b"\x89PNG"
     # the report table on the page follows the language switch: same rows, Chinese headers
-    _, table_zh = c.predict("zh", api_name="/export_language")
+    _, table_zh, _picker = c.predict("zh", api_name="/export_language")
     assert table_zh["headers"][:4] == ["版本", "精度", "维度", "与 torch 的余弦相似度"] and table_zh["data"] == rows
     # this run's data has no test split: the note says so, and the table has no NDCG@10
     assert note == ("No NDCG@10: the run 'onnx-run' has no retrieval test split; cosine to torch is measured on 32 "
@@ -69,7 +67,7 @@ def test_export_onnx_bad(onnx_studio):
 
     c = onnx_studio["client"]
     with pytest.raises(AppError, match="has no saved model yet"):
-        c.predict("no-model", "final", False, False, "", "en", api_name="/export_onnx")
+        c.predict("onnx-no-model", "final", False, False, "", "en", api_name="/export_onnx")
     with pytest.raises(AppError, match=r"The dimension 64 is out of range for this model \(expected 1 to 32\)"):
         c.predict("onnx-run", "final", False, False, "64", "en", api_name="/export_onnx")
     with pytest.raises(AppError, match="不是整数"):

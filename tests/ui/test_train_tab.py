@@ -66,7 +66,18 @@ def test_estimate_plans_the_runs_steps(client, studio):
     assert "10 steps" in est[0] and "base evaluation" in est[0]
 
 
-def test_stop_then_resume_continues_the_run(client, studio):
+@pytest.fixture(scope="module")
+def done_run(client, studio) -> str:
+    """A 4-step run started through the Train tab and run to its end ("done-run")."""
+    from core.training import list_runs
+
+    _idle(studio)
+    client.predict(*train_args(studio["model"], "done-run", max_steps=4, eval_steps=2), api_name="/train_start")
+    _wait(lambda: {r.name: r.status for r in list_runs(studio["runs"])}.get("done-run") == "completed")
+    return "done-run"
+
+
+def test_stop_then_resume_continues_the_run_and_pickers_prefer_completed_runs(client, studio, done_run, monkeypatch):
     from core.training import read_status, run_status
 
     _idle(studio)
@@ -91,30 +102,21 @@ def test_stop_then_resume_continues_the_run(client, studio):
     client.predict("en", api_name="/train_stop")
     _wait(lambda: run_status(run_dir) == "stopped")
 
-
-def test_open_shows_phases_and_pickers_prefer_completed_runs(client, studio, monkeypatch):
-    from core.training import list_runs, run_status
-
-    _idle(studio)
-    client.predict(*train_args(studio["model"], "done-run", max_steps=4, eval_steps=2), api_name="/train_start")
-    _wait(lambda: {r.name: r.status for r in list_runs(studio["runs"])}.get("done-run") == "completed")
-    opened = client.predict("done-run", "en", api_name="/train_open")
-    log = opened[4]
-    assert "phase: evaluating_base" in log and "phase: training" in log and "phase: saving (final)" in log
-    assert "completed" in opened[3] and "100%" in opened[2]
-    # a newer run stopped after a step or two: still the completed one is preselected for Evaluate/Compare/Export
-    client.predict(*train_args(studio["model"], "short-stop", max_steps=3000, eval_steps=1000), api_name="/train_start")
-    _wait(lambda: _max_step(studio["runs"] / "short-stop") >= 1)
-    client.predict("en", api_name="/train_stop")
-    _wait(lambda: run_status(studio["runs"] / "short-stop") == "stopped")
-
+    # this stopped run is newer than the completed done-run: still done-run is preselected for Evaluate/Compare/Export
     from ui.tabs.runs_common import run_choices
 
     monkeypatch.setenv("STUDIO_RUNS_DIR", str(studio["runs"]))
     choices, latest = run_choices()
     labels = {v: label for label, v in choices}
-    assert labels["done-run"] == "done-run · completed" and labels["short-stop"] == "short-stop · stopped"
-    assert choices[0][1] == "short-stop" and latest == "done-run"
+    assert labels[done_run] == "done-run · completed" and labels["stop-resume"] == "stop-resume · stopped"
+    assert choices[0][1] == "stop-resume" and latest == done_run
+
+
+def test_open_shows_phases(client, done_run):
+    opened = client.predict(done_run, "en", api_name="/train_open")
+    log = opened[4]
+    assert "phase: evaluating_base" in log and "phase: training" in log and "phase: saving (final)" in log
+    assert "completed" in opened[3] and "100%" in opened[2]
 
 
 def _chinese_file(folder):

@@ -20,7 +20,7 @@ from ui.common import handler
 from ui.common import progress_fn as _progress_fn
 from ui.strings import t
 from ui.tabs.evaluate import eval_source
-from ui.tabs.runs_common import base_model_of, model_dir, refresh_runs, run_dir
+from ui.tabs.runs_common import base_model_of, model_dir, run_dir, wire_run_picker
 
 _CACHE: dict[tuple, tuple] = {}
 _LOCK = threading.Lock()
@@ -84,9 +84,6 @@ def build(ctx) -> dict:
             right = gr.HTML("", elem_id="cmp-right")
         lists = gr.State(None)  # the last search's two ranked lists (SearchHit records): redrawn on the language switch
 
-    tab.select(handler(refresh_runs), run, run, api_name=False)
-    ctx.on_load.append((refresh_runs, [run], [run]))
-
     def fill_examples(ds):
         try:
             from core.evaluation import load_evalset
@@ -101,6 +98,7 @@ def build(ctx) -> dict:
     examples.change(lambda q: q or gr.skip(), examples, query, api_name=False)
 
     show = ctx.views.add("compare", lists, [left, right], render)
+    wire_run_picker(ctx, "compare", tab, run)  # after the lists: compare_language returns them first
 
     @handler
     def do_search(run_name, data_state, q, k_v, lang, progress=gr.Progress()):

@@ -19,7 +19,7 @@ import pandas as pd
 from ui.common import handler
 from ui.common import progress_fn as _progress_fn
 from ui.strings import t, table_headers, tr_engine, verdict_text
-from ui.tabs.runs_common import base_model_of, model_dir, refresh_runs, run_dir
+from ui.tabs.runs_common import base_model_of, model_dir, run_dir, wire_run_picker
 
 
 def eval_source(data_state: dict | None, upload) -> str:
@@ -112,15 +112,13 @@ def build(ctx) -> dict:
             improved = L.add(gr.Dataframe(label=t("improved"), interactive=False, wrap=True), label="improved")
             degraded = L.add(gr.Dataframe(label=t("degraded"), interactive=False, wrap=True), label="degraded")
         view = gr.State(None)  # the last EvalView: the headline, tables and verdicts follow the language switch
-        # registered before the blend section, so evaluate_language returns these outputs first, the blend table last
+        # registered before the blend section, so evaluate_language returns these outputs first (then the data
+        # line and the run picker), the blend table last
         show = ctx.views.add("evaluate", view, [headline, table, improved, degraded], render)
         ctx.views.add("evaluate", ctx.data_state, [data_md], data_line)
+        wire_run_picker(ctx, "evaluate", tab, run, refresh)  # its status words follow the switch too
         from ui.tabs.blend import build_blend  # "Blend base <-> tuned" section
         build_blend(ctx, run, upload)
-
-    refresh.click(handler(refresh_runs), run, run, api_name=False)
-    ctx.on_load.append((refresh_runs, [run], [run]))
-    tab.select(handler(refresh_runs), run, run, api_name=False)
 
     # the line naming the evaluation data follows the active dataset and the language switch
     ctx.data_state.change(lambda ds, lang: data_line(ds, lang)[0], [ctx.data_state, ctx.lang], data_md, api_name=False)

@@ -21,7 +21,7 @@ import gradio as gr
 from core.run_folder import BEST_DIR, DELIVERED_DIR, FINAL_DIR
 from ui.common import handler
 from ui.strings import Msg, t, table_headers, tr_engine
-from ui.tabs.runs_common import refresh_runs, run_dir
+from ui.tabs.runs_common import run_dir, wire_run_picker
 
 
 def _worse(rd: Path) -> bool:
@@ -97,8 +97,7 @@ def build(ctx) -> dict:
         return card_preview(model_card(rd)), gr.update(visible=worse), gr.update(visible=worse, value=False)
 
     run.change(on_run, run, [card, warn, confirm], api_name="export_card")
-    tab.select(handler(refresh_runs), run, run, api_name=False)
-    ctx.on_load.append((refresh_runs, [run], [run]))
+    wire_run_picker(ctx, "export", tab, run)
 
     def _check(rd: Path, ok: bool, lang: str):
         from core.errors import StudioError

@@ -24,13 +24,26 @@ def _trained():
     return [r for r in visible_runs(request_owner()) if (r.path / FINAL_DIR).is_dir() or (r.path / BEST_DIR).is_dir()]
 
 
-def run_choices() -> tuple[list[tuple[str, str]], str | None]:
-    """(label, run name) pairs, newest first, each label showing the run's status ("pig-run · completed"), and
-    the run to preselect: the latest completed run, else the newest one."""
-    runs = _trained()
-    choices = [(f"{r.name} · {r.status}", r.name) for r in runs]
-    latest = next((r.name for r in runs if r.status == "completed"), runs[0].name if runs else None)
-    return choices, latest
+def picker_labels(runs: list, lang: str = "en") -> list[tuple[str, str]]:
+    """(label, run name) pairs for ``runs`` = [(name, status)], each label showing the run's status in ``lang``
+    ("pig-run · completed", "pig-run · 已完成")."""
+    from ui.strings import status_word
+
+    return [(f"{name} · {status_word(status, lang)}", name) for name, status in runs]
+
+
+def listed_runs() -> tuple[list[tuple[str, str]], str | None]:
+    """The caller's trained runs as (name, status) pairs, newest first, and the run to preselect: the latest
+    completed run, else the newest one."""
+    runs = [(r.name, r.status) for r in _trained()]
+    latest = next((name for name, status in runs if status == "completed"), runs[0][0] if runs else None)
+    return runs, latest
+
+
+def run_choices(lang: str = "en") -> tuple[list[tuple[str, str]], str | None]:
+    """The run dropdown's (label, run name) pairs in ``lang`` and the run to preselect (``listed_runs``)."""
+    runs, latest = listed_runs()
+    return picker_labels(runs, lang), latest
 
 
 def run_dir(name: str | None) -> Path:
@@ -43,10 +56,26 @@ def run_dir(name: str | None) -> Path:
     return owned_run(name, request_owner())
 
 
-def refresh_runs(current: str | None = None):
-    choices, latest = run_choices()
-    names = [v for _, v in choices]
-    return gr.update(choices=choices, value=current if current in names else latest)
+def refresh_runs(current: str | None = None, lang: str = "en"):
+    """The run dropdown's update (``current`` stays picked while it is listed) and the listed (name, status) pairs."""
+    runs, latest = listed_runs()
+    names = [name for name, _ in runs]
+    return gr.update(choices=picker_labels(runs, lang), value=current if current in names else latest), runs
+
+
+def wire_run_picker(ctx, group: str, tab, run, refresh=None) -> None:
+    """Keep the run dropdown ``run`` of ``tab`` current: on page load, when the tab is opened and when ``refresh``
+    (a button) is clicked. The listed runs are kept in a ``gr.State``, so the status words in the labels follow the
+    language switch through the tab's ``<group>_language`` event (``ctx.views``: no event of its own, so the switch
+    sends no extra request); the picked run stays picked."""
+    from ui.common import handler
+
+    listed = gr.State(None)
+    inputs, outputs = [run, ctx.lang], [run, listed]
+    ctx.on_load.append((refresh_runs, inputs, outputs))
+    for event in (tab.select,) + ((refresh.click,) if refresh is not None else ()):
+        event(handler(refresh_runs), inputs, outputs, api_name=False)
+    ctx.views.add(group, listed, [run], lambda runs, lang: [gr.update(choices=picker_labels(runs, lang))])
 
 
 def model_dir(run: Path) -> Path:

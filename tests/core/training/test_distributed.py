@@ -32,17 +32,30 @@ LAUNCHERS = {
 }
 
 
+@pytest.fixture(scope="module")
+def one_process(tiny_model_path, tmp_path_factory) -> dict:
+    """The data both launchers train on, and the 1-process run on it with the same global batch (2 processes x 8 =
+    16) and steps: trained once for the module."""
+    from core.training import run_training
+    from tests.core.training.conftest import write_format_file
+
+    folder = tmp_path_factory.mktemp("one-process")
+    data = write_format_file(folder / "data", "pair", 80)
+    one = tiny_config(tiny_model_path, data, max_steps=6, eval_steps=3, batch_size=16)
+    assert run_training(one, folder / "one")["status"] == "completed"
+    return {"data": data, "run": folder / "one"}
+
+
 @pytest.mark.timeout(420)
 @pytest.mark.parametrize("launcher", list(LAUNCHERS))
-def test_two_processes_one_writer(launcher, tiny_model_path, format_file, tmp_path):
+def test_two_processes_one_writer(launcher, tiny_model_path, one_process, tmp_path):
     from sentence_transformers import SentenceTransformer
 
     from core.evaluation.stats import paired_difference
-    from core.training import run_training
     from core.training.data import run_split_evalset
     from core.training.delivery import per_query_ndcg
 
-    data = format_file("pair", n=80)
+    data = one_process["data"]
     cfg = tiny_config(tiny_model_path, data, max_steps=6, eval_steps=3)
     cfg.name = f"ddp-{launcher}"
     cfg_path = cfg.save(tmp_path / "cfg.yaml")
@@ -67,15 +80,13 @@ def test_two_processes_one_writer(launcher, tiny_model_path, format_file, tmp_pa
     assert json.loads((run_dir / "delivery.json").read_text())["folder"] == "delivered"
 
     # one process, the same global batch (2 processes x 8 = 16), the same steps and data
-    one = tiny_config(tiny_model_path, data, max_steps=6, eval_steps=3, batch_size=16)
-    assert run_training(one, tmp_path / "one")["status"] == "completed"
-    one_plan = next(e for e in read_events(tmp_path / "one")[0] if e["type"] == "plan")
+    one_plan = next(e for e in read_events(one_process["run"])[0] if e["type"] == "plan")
     assert one_plan["world_size"] == 1 and one_plan["total_steps"] == plans[0]["total_steps"]
     validation = run_split_evalset(run_dir, "validation")
     assert validation is not None and len(validation.queries) >= 10
     two, base = (SentenceTransformer(str(p), device="cpu") for p in (run_dir / FINAL_DIR, tiny_model_path))
     assert not np.allclose(two.encode(["pig feed 猪饲料"]), base.encode(["pig feed 猪饲料"])), "the 2 processes trained"
     two_q = per_query_ndcg(two, validation)
-    one_q = per_query_ndcg(SentenceTransformer(str(tmp_path / "one" / FINAL_DIR), device="cpu"), validation)
+    one_q = per_query_ndcg(SentenceTransformer(str(one_process["run"] / FINAL_DIR), device="cpu"), validation)
     diff = paired_difference(one_q, two_q)
     assert diff.ci_low <= 0 <= diff.ci_high, f"2 processes vs 1: {diff.to_dict()}"

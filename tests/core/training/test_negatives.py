@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from core import losses as L
 from core.run_folder import EV_LOG, EV_PHASE
@@ -92,13 +93,11 @@ def test_a_run_mines_when_the_recipe_says_so(tiny_model_path, tmp_path, tmp_runs
     assert not any(e["type"] == EV_PHASE and e.get("phase") == "mining" for e in events)
 
 
-def test_the_estimate_counts_mining_and_the_cli_flag_sets_it(tiny_model_path, tmp_path):
+def test_the_estimate_counts_mining_and_the_cli_flag_sets_it(tiny_model_path, tmp_path, capsys):
     import json
-    import subprocess
-    import sys
 
+    from core.cli import main
     from core.training.estimate import estimate
-    from tests.conftest import ROOT
 
     data = tmp_path / "pairs.jsonl"
     data.write_text("".join(json.dumps({"anchor": f"question {i} pig", "positive": f"answer {i} about the sow feed"})
@@ -112,10 +111,10 @@ def test_the_estimate_counts_mining_and_the_cli_flag_sets_it(tiny_model_path, tm
         found[value] = estimate(cfg).breakdown["mine"]
     assert found["mined"] > 0 and found["off"] == 0
     out = tmp_path / "cfg.yaml"
-    proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(data), "--hard-negatives", "off",
-                           "--write-config", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    # the CLI's entry point, in this process (writing a config needs no child process)
+    assert main(["train", "--data", str(data), "--hard-negatives", "off", "--write-config", str(out)]) == 0
     assert TrainConfig.load(out).data.hard_negatives == "off"
-    proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(data), "--hard-negatives", "maybe"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and "invalid choice" in proc.stderr
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--data", str(data), "--hard-negatives", "maybe"])
+    assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err

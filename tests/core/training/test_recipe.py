@@ -109,22 +109,20 @@ def test_a_run_records_its_recipe(tiny_model_path, format_file, tmp_runs):
     assert json.dumps(recipe, ensure_ascii=False)
 
 
-def test_cli_recipe_flag(tmp_path, format_file):
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
+def test_cli_recipe_flag(tmp_path, format_file, tmp_runs, capsys):
+    """``python -m core train --recipe`` (the CLI's entry point, called in this process: writing a config needs no
+    child process)."""
+    from core.cli import main
 
     out = tmp_path / "cfg.yaml"
     for flag, expected in ((["--recipe", "plain"], "plain"), ([], "auto")):
-        proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(format_file("pair")), *flag,
-                               "--write-config", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
+        assert main(["train", "--data", str(format_file("pair")), *flag, "--write-config", str(out)]) == 0
         cfg = TrainConfig.load(out)
         assert cfg.recipe == expected and cfg.hyper.learning_rate is None
-    proc = subprocess.run([sys.executable, "-m", "core", "train", "--data", "x.jsonl", "--recipe", "magic"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and "invalid choice" in proc.stderr
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--data", "x.jsonl", "--recipe", "magic"])
+    assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
 def _with_vocab(src, dst, vocab: int):
