@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from core.errors import StudioError
-from core.run_folder import BEST_DIR, CHECKPOINTS_DIR, CONFIG_FILE, FINAL_DIR
+from core.run_folder import BEST_DIR, CHECKPOINTS_DIR, CONFIG_FILE, EV_RECIPE, FINAL_DIR
 from core.training.config import TrainConfig
 from core.training.events import STOP_FILE, EventLog, is_main_process
 from core.training.schedule import plan_steps
@@ -338,7 +338,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
     recipe = plan_recipe(config, splits)
     config = recipe.config
-    log.emit("recipe", recipe=config.recipe, choices=recipe.to_dicts())
+    log.emit(EV_RECIPE, recipe=config.recipe, choices=recipe.to_dicts())
     log.update_status(model=config.model)
 
     loss_name = config.loss.name or L.DEFAULT_LOSS[splits.format]
@@ -350,6 +350,14 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     model = load_model(config.model, trust_remote_code=config.trust_remote_code)
     if config.hyper.max_seq_length:
         model.max_seq_length = int(config.hyper.max_seq_length)
+    if config.recipe != "plain":  # the in-batch losses' scale from the base model (core.training.temperature)
+        from core.training.recipe import Choice
+        from core.training.temperature import scale_choice
+
+        picked = scale_choice(loss_name, loss_params, config.loss.params, model, splits.train, splits.format, config.seed)
+        if picked is not None:
+            loss_params["scale"] = picked[0]
+            log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("loss.params.scale", *picked).to_dict()])
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings))
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
