@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from torch import nn
+if TYPE_CHECKING:  # torch is imported where a model is touched, so checking a config does not load it
+    from torch import nn
 
 from core.errors import ConfigError
 from core.losses.params import Param
@@ -68,6 +69,8 @@ def set_all_trainable(model: nn.Module, flag: bool) -> None:
 
 def backbone(model) -> nn.Module:
     """The Hugging Face model inside the first (Transformer) module, or ConfigError if there is none."""
+    from torch import nn
+
     try:
         first = model[0]
     except (TypeError, IndexError, KeyError):
@@ -82,6 +85,8 @@ def backbone(model) -> nn.Module:
 
 def input_embeddings(model) -> nn.Embedding:
     """The word-embedding layer of the model's transformer."""
+    from torch import nn
+
     auto = backbone(model)
     try:
         emb = auto.get_input_embeddings()
@@ -105,6 +110,8 @@ def freeze_word_embeddings(model, report: StrategyReport) -> StrategyReport:
 def embedding_block(model) -> nn.Module:
     """The whole input-embedding block (word, position, token-type embeddings and their norm) if the
     architecture groups them (BERT-like ``embeddings``), else just the word embeddings."""
+    from torch import nn
+
     auto = backbone(model)
     for attr in ("embeddings",):
         block = getattr(auto, attr, None)
@@ -115,6 +122,8 @@ def embedding_block(model) -> nn.Module:
 
 def layer_list(model) -> nn.ModuleList:
     """The list of transformer layers, bottom first (BERT ``encoder.layer``, Llama/Qwen ``layers``, GPT ``h``…)."""
+    from torch import nn
+
     auto = backbone(model)
     n = getattr(getattr(auto, "config", None), "num_hidden_layers", None)
     lists = [m for _, m in auto.named_modules() if isinstance(m, nn.ModuleList) and len(m) > 0]

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from torch import nn
-
 from core.errors import ConfigError
 from core.strategies.base import StrategyReport, backbone, count_parameters, set_all_trainable
 
@@ -50,6 +48,8 @@ def apply_lora(model, params: dict[str, Any]) -> StrategyReport:
         auto.add_adapter(config, adapter_name=ADAPTER_NAME)
     except ValueError as err:
         shown = ", ".join(targets) if isinstance(targets, list) else (targets or "the default for this architecture")
+        from torch import nn
+
         names = sorted({n.split(".")[-1] for n, m in auto.named_modules() if isinstance(m, nn.Linear)})
         raise ConfigError(
             f"lora could not place adapters on target modules {shown} of {type(auto).__name__} ({err}); "

@@ -20,9 +20,10 @@ How it works, and why it survives a plain ``SentenceTransformer(path)`` reload w
 from __future__ import annotations
 
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 from core.errors import ConfigError
 from core.strategies.base import StrategyReport, count_parameters, input_embeddings, set_all_trainable
@@ -109,6 +110,8 @@ def apply_prefix(model, params: dict[str, Any]) -> StrategyReport:
     set_all_trainable(model, False)
     weight = emb.weight
     weight.requires_grad_(True)
+    import torch
+
     mask = torch.zeros(weight.shape[0], 1)
     mask[ids] = 1.0
     handle = weight.register_hook(_mask_hook(mask))
