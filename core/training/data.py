@@ -85,14 +85,18 @@ def _load_many(paths: list[str], cfg: DataConfig, fmt: Optional[str]):
     return df, issues, label_names, detected
 
 
+def group_keys(df: pd.DataFrame, group_col: Optional[str]) -> pd.Series:
+    """The split group of each row: its ``group_col`` value as text, or the row itself when there is no such column."""
+    if group_col and group_col in df.columns:
+        return df[group_col].map(lambda v: v if isinstance(v, str) else str(v))
+    return pd.Series(range(len(df)), index=df.index)
+
+
 def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Optional[str]) -> list[pd.DataFrame]:
     """Split ``df`` by ``ratios`` (normalised), seeded; rows sharing ``group_col`` stay in one split."""
     total = float(sum(ratios))
     ratios = [r / total for r in ratios]
-    if group_col and group_col in df.columns:
-        keys = df[group_col].map(lambda v: v if isinstance(v, str) else str(v))
-    else:
-        keys = pd.Series(range(len(df)), index=df.index)
+    keys = group_keys(df, group_col)
     groups = list(dict.fromkeys(keys.tolist()))
     random.Random(seed).shuffle(groups)
     bounds, acc = [], 0.0
@@ -132,7 +136,7 @@ def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
     elif plain or val is not None:
         ratios = list(PLAIN_SPLIT)
     else:
-        groups = int(train[group_col].astype(str).nunique()) if group_col in train.columns else len(train)
+        groups = int(group_keys(train, group_col).nunique())
         share = auto_validation_share(groups)
         ratios = [1.0 - share, share, 0.0]
         sizing = {"share": share, "groups": groups, "rule": "auto"}

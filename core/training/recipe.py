@@ -208,7 +208,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
 
     from core.training.memory import read_shape
 
-    shape = read_shape(cfg.model) if model_path else None
+    shape = read_shape(model_path) if model_path else None  # the folder resolved above, not resolved again
     body = shape.body_params if shape is not None else None
     if body is not None and body < 30e6:
         lr, size = 5e-5, f"small model ({body / 1e6:.0f}M parameters besides the embeddings)"
