@@ -221,7 +221,7 @@ def _texts_per_row(fmt: str, neg_nums: int, mined: bool = False) -> int:
 
 
 def _trainable(shape: Shape, strategy: str, params: dict, frozen_words: bool = False) -> int:
-    if strategy in ("full", None, ""):
+    if strategy in ("full", "staged", None, ""):  # staged trains every weight until its switch: the peak is then
         return shape.params - (shape.vocab * shape.hidden if frozen_words else 0)
     if strategy == "freeze":
         return shape.body_params if params.get("embeddings", True) else shape.params

@@ -196,3 +196,20 @@ def test_start_run_refuses_before_the_run_folder_exists(tiny_model_path, format_
     with pytest.raises(ConfigError, match=r"^Batch 64 at 64 tokens needs ~.* GB, this machine allows"):
         start_run(cfg)
     assert not tmp_runs.exists() or not any(tmp_runs.iterdir())
+
+
+def test_trainable_weights_follow_the_strategy_and_the_frozen_table(tiny_model_path):
+    from core.training import TrainConfig
+    from core.training.memory import settings_of
+
+    shape = model_shape(str(tiny_model_path))
+
+    def trainable(strategy, frozen=None):
+        cfg = TrainConfig(model=str(tiny_model_path))
+        cfg.strategy.name = strategy
+        cfg.hyper.freeze_word_embeddings = frozen
+        return settings_of(cfg, "pair", shape).trainable
+
+    assert trainable("full") == trainable("staged") == shape.params, "staged trains every weight before its switch"
+    assert trainable("full", True) == trainable("staged", True) == shape.params - shape.vocab * shape.hidden
+    assert trainable("bitfit") < trainable("full", True)
