@@ -35,7 +35,7 @@ run: $(VENV)/.installed
 	$(PY) app.py
 
 test: $(VENV)/.test-installed
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 lock:
 	$(PYTHON) -m pip install --quiet uv
