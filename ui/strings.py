@@ -146,6 +146,23 @@ S: dict[str, tuple[str, str]] = {
     "eval_table": ("Base vs tuned", "基础模型 vs 微调模型"),
     "eval_chart": ("Metrics", "指标"),
     "histograms": ("Score distributions", "分数分布"),
+    # words drawn inside the charts (core.evaluation.plots.CHART_WORDS keys; ``chart_words``)
+    "chart_w_score": ("score", "得分"),
+    "chart_w_evaluation": ("Evaluation", "评估"),
+    "chart_w_cosine": ("cosine similarity", "余弦相似度"),
+    "chart_w_density": ("density", "密度"),
+    "chart_w_negative": ("negative", "负例"),
+    "chart_w_hard_negative": ("hard negative (top-scored non-relevant)", "难负例（得分最高的不相关段落）"),
+    "chart_w_positive": ("positive", "正例"),
+    "chart_w_threshold": ("threshold", "阈值"),
+    "chart_w_alpha": ("α  (0 = base, 1 = tuned)", "α（0 = 基础模型，1 = 微调模型）"),
+    "chart_w_domain": ("domain", "领域"),
+    "chart_w_general": ("general", "通用"),
+    "chart_w_dimension": ("embedding dimension", "向量维度"),
+    "chart_w_onnx_title": ("ONNX: {metric} by dimension and precision", "ONNX：各维度与精度下的 {metric}"),
+    "chart_w_texts_per_s": ("texts/s", "条/秒"),
+    "chart_w_models_title": ("Base models on {queries} validation queries, {passages} passages",
+                             "各基础模型在 {queries} 条验证查询、{passages} 个段落上的得分"),
     "improved": ("Most improved queries", "提升最多的查询"),
     "degraded": ("Most degraded queries", "下降最多的查询"),
     # compare tab
@@ -371,6 +388,14 @@ def config_info(key: str, lang: str = "en") -> str:
     from core.training.config import field_help
 
     return field_help(key) + (" 0 counts as empty." if key in OPEN_FIELDS else "")
+
+
+def chart_words(lang: str = "en") -> dict[str, str]:
+    """The words the engine's charts draw (``core.evaluation.plots.CHART_WORDS`` keys) in ``lang``, placeholders
+    left for the chart to fill."""
+    from core.evaluation.plots import CHART_WORDS
+
+    return {key: (S[f"chart_w_{key}"][1] if lang == "zh" else S[f"chart_w_{key}"][0]) for key in CHART_WORDS}
 
 
 def t(key: str, lang: str = "en", **fmt) -> str:

@@ -3,7 +3,8 @@
 - ``bar_chart(result, path, metrics=None)``: grouped bars, one group per metric, one bar per model.
 - ``score_histograms(distributions, path)``: overlaid histograms of positive vs negative cosine scores, one panel
   per model, with the suggested threshold drawn.
-Labels may be Chinese: a CJK font is used when one is installed; otherwise missing glyphs render as boxes and
+Axis and legend words come from ``words`` (``CHART_WORDS`` keys; English by default): the UI passes the page
+language's words (``ui.strings.chart_words``). Labels may be Chinese: a CJK font is used when one is installed; otherwise missing glyphs render as boxes and
 matplotlib's missing-glyph warnings are silenced (never an error).
 """
 
@@ -13,9 +14,9 @@ import io
 import logging
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -25,6 +26,20 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han
              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
              "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Arial Unicode MS")
 _CONFIGURED = False
+# the words every chart draws, by key; callers give their own (another language) through ``words=``
+CHART_WORDS: dict[str, str] = {
+    "score": "score", "evaluation": "Evaluation", "cosine": "cosine similarity", "density": "density",
+    "negative": "negative", "hard_negative": "hard negative (top-scored non-relevant)", "positive": "positive",
+    "threshold": "threshold", "alpha": "α  (0 = base, 1 = tuned)", "domain": "domain", "general": "general",
+    "dimension": "embedding dimension", "onnx_title": "ONNX: {metric} by dimension and precision",
+    "texts_per_s": "texts/s", "models_title": "Base models on {queries} validation queries, {passages} passages",
+}
+
+
+def chart_word(key: str, words: Optional[Mapping[str, str]] = None, **fmt) -> str:
+    """``words[key]`` (else the English ``CHART_WORDS[key]``), ``{placeholders}`` filled from ``fmt``."""
+    text = (words or {}).get(key) or CHART_WORDS[key]
+    return text.format(**fmt) if fmt else text
 
 
 def _pyplot():
@@ -60,7 +75,8 @@ def _save(fig: Any, path: str | os.PathLike) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def bar_chart(result: Any, path: str | os.PathLike, metrics: Sequence[str] | None = None, title: str | None = None) -> Path:
+def bar_chart(result: Any, path: str | os.PathLike, metrics: Sequence[str] | None = None, title: str | None = None,
+              words: Optional[Mapping[str, str]] = None) -> Path:
     """Grouped bar chart of ``result.metrics`` ({label: {metric: value}}) for ``metrics`` (default: all shared
     metrics in ``result.metric_order``). Writes a PNG to ``path`` and returns it."""
     plt = _pyplot()
@@ -86,14 +102,15 @@ def bar_chart(result: Any, path: str | os.PathLike, metrics: Sequence[str] | Non
     finite = [float(v) for lb in labels for v in result.metrics[lb].values() if np.isfinite(v)]
     top = max([1.0] + finite) if finite and max(finite) > 1 else 1.0
     ax.set_ylim(min([0.0] + finite), top * 1.12)
-    ax.set_ylabel("score")
-    ax.set_title(title or getattr(result, "title", "") or "Evaluation")
+    ax.set_ylabel(chart_word("score", words))
+    ax.set_title(title or getattr(result, "title", "") or chart_word("evaluation", words))
     ax.legend(loc="upper left", fontsize=8, ncol=min(len(labels), 3))
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
 
 
-def score_histograms(distributions: Sequence[Any], path: str | os.PathLike, bins: int = 40) -> Path:
+def score_histograms(distributions: Sequence[Any], path: str | os.PathLike, bins: int = 40,
+                     words: Optional[Mapping[str, str]] = None) -> Path:
     """One panel per ``ScoreDistribution``: positive vs negative cosine histograms (density), AUC in the title,
     the F1-optimal threshold as a dashed line. Writes a PNG to ``path``."""
     plt = _pyplot()
@@ -104,20 +121,20 @@ def score_histograms(distributions: Sequence[Any], path: str | os.PathLike, bins
     edges = np.linspace(min(lo, 0.0) if lo < 0 else lo, hi if hi > lo else lo + 1e-3, bins + 1)
     for ax, d in zip(axes[0], distributions):
         if len(d.negative):
-            ax.hist(d.negative, bins=edges, alpha=0.55, density=True, label=f"negative ({d.negative_source}, n={len(d.negative)})", color="#d62728")
+            ax.hist(d.negative, bins=edges, alpha=0.55, density=True, label=f"{chart_word('negative', words)} ({d.negative_source}, n={len(d.negative)})", color="#d62728")
         hard = getattr(d, "hard_negative", None)
         if hard is not None and len(hard):
             ax.hist(np.clip(hard, edges[0], edges[-1]), bins=edges, alpha=0.45, density=True,
-                    label=f"hard negative (top-scored non-relevant, n={len(hard)})", color="#ff7f0e")
+                    label=f"{chart_word('hard_negative', words)} (n={len(hard)})", color="#ff7f0e")
         if len(d.positive):
-            ax.hist(d.positive, bins=edges, alpha=0.55, density=True, label=f"positive (n={len(d.positive)})", color="#1f77b4")
+            ax.hist(d.positive, bins=edges, alpha=0.55, density=True, label=f"{chart_word('positive', words)} (n={len(d.positive)})", color="#1f77b4")
         if np.isfinite(d.threshold_f1):
-            ax.axvline(d.threshold_f1, ls="--", color="black", lw=1, label=f"threshold {d.threshold_f1:.3f}")
+            ax.axvline(d.threshold_f1, ls="--", color="black", lw=1, label=f"{chart_word('threshold', words)} {d.threshold_f1:.3f}")
         ax.set_title(f"{d.label}  (AUC {d.auc:.3f})", fontsize=10)
-        ax.set_xlabel("cosine similarity")
+        ax.set_xlabel(chart_word("cosine", words))
         ax.legend(fontsize=7)
-    axes[0][0].set_ylabel("density")
+    axes[0][0].set_ylabel(chart_word("density", words))
     return _save(fig, path)
 
 
-__all__ = ["bar_chart", "score_histograms"]
+__all__ = ["CHART_WORDS", "chart_word", "bar_chart", "score_histograms"]

@@ -383,22 +383,21 @@ def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, 
     return pd.DataFrame(rows)
 
 
-def report_chart(table: pd.DataFrame, path) -> Path:
+def report_chart(table: pd.DataFrame, path, words: dict | None = None) -> Path:
     """A PNG of NDCG@10 (or, without an evaluation set, cosine to torch) against embedding dimension, one line
-    per precision."""
-    import matplotlib
+    per precision; ``words``: see ``core.evaluation.plots.chart_word``."""
+    from core.evaluation.plots import _pyplot, chart_word
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     metric = "ndcg@10" if "ndcg@10" in table.columns else "cosine_to_torch"
     fig, ax = plt.subplots(figsize=(6, 4))
     for precision, part in table.groupby("precision", sort=False):
         part = part.sort_values("dim")
         ax.plot(part["dim"], part[metric], marker="o", label=precision)
-    ax.set_xlabel("embedding dimension")
+    ax.set_xlabel(chart_word("dimension", words))
     ax.set_ylabel(metric)
-    ax.set_title(f"ONNX: {metric} by dimension and precision")
+    ax.set_title(chart_word("onnx_title", words, metric=metric))
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()

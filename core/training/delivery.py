@@ -467,16 +467,16 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
     return out
 
 
-def blend_chart(curve: dict, path: str | Path, title: str = "Blend base ↔ tuned") -> Path:
-    """PNG of domain and general NDCG@10 against alpha (0 = base, 1 = tuned)."""
-    from core.evaluation.plots import _pyplot, _save
+def blend_chart(curve: dict, path: str | Path, title: str = "Blend base ↔ tuned", words: dict | None = None) -> Path:
+    """PNG of domain and general NDCG@10 against alpha (0 = base, 1 = tuned); ``words``: see ``chart_word``."""
+    from core.evaluation.plots import _pyplot, _save, chart_word
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.plot(curve["alphas"], curve["domain"], marker="o", label="domain")
+    ax.plot(curve["alphas"], curve["domain"], marker="o", label=chart_word("domain", words))
     for lang, ys in curve["general"].items():
-        ax.plot(curve["alphas"], ys, marker="s", linestyle="--", label=f"general ({lang})")
-    ax.set_xlabel("α  (0 = base, 1 = tuned)")
+        ax.plot(curve["alphas"], ys, marker="s", linestyle="--", label=f"{chart_word('general', words)} ({lang})")
+    ax.set_xlabel(chart_word("alpha", words))
     ax.set_ylabel(METRIC)
     ax.set_title(title)
     ax.set_xticks(curve["alphas"])

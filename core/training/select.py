@@ -339,16 +339,18 @@ def select_for_data(data, candidates=(), *, seed: int = 42, **kw) -> SelectionRe
     return select_models(splits, candidates, seed=seed, **kw)
 
 
-def selection_chart(report: SelectionReport, path: str | Path, title: str | None = None) -> Path:
-    """Grouped bars (hit@1/5/10, MRR@10, NDCG@10), one bar per scored candidate labelled with its speed."""
+def selection_chart(report: SelectionReport, path: str | Path, title: str | None = None,
+                    words: dict | None = None) -> Path:
+    """Grouped bars (hit@1/5/10, MRR@10, NDCG@10), one bar per scored candidate labelled with its speed;
+    ``words``: see ``core.evaluation.plots.chart_word``."""
     from types import SimpleNamespace
 
-    from core.evaluation.plots import bar_chart
+    from core.evaluation.plots import bar_chart, chart_word
 
     scored = [r for r in report.rows if r.ok]
     if not scored:
         raise StudioError("No candidate could be scored, so there is nothing to chart.")
-    labels = [f"{r.model} ({r.texts_per_second:.0f} texts/s)" for r in scored]
+    labels = [f"{r.model} ({r.texts_per_second:.0f} {chart_word('texts_per_s', words)})" for r in scored]
     view = SimpleNamespace(
         labels=labels, metrics={lb: r.metrics for lb, r in zip(labels, scored)}, metric_order=list(METRICS)
     )
@@ -356,7 +358,8 @@ def selection_chart(report: SelectionReport, path: str | Path, title: str | None
         view,
         path,
         metrics=list(METRICS),
-        title=title or f"Base models on {report.n_queries} validation queries, {report.n_passages} passages",
+        title=title or chart_word("models_title", words, queries=report.n_queries, passages=report.n_passages),
+        words=words,
     )
 
 

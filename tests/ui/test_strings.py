@@ -404,3 +404,61 @@ def test_the_train_tab_shows_the_config_help(tmp_path, monkeypatch):
     assert infos["epochs"].startswith(field_help("hyper.epochs"))
     assert infos["lr"].startswith(field_help("hyper.learning_rate"))
     assert infos["max-steps"] == field_help("hyper.max_steps")
+
+
+def test_chart_words_cover_every_word_the_charts_draw_in_both_languages():
+    import string
+
+    from core.evaluation.plots import CHART_WORDS
+    from ui.strings import chart_words
+
+    assert chart_words("en") == CHART_WORDS  # the English words are the engine's own
+    zh = chart_words("zh")
+    assert set(zh) == set(CHART_WORDS)
+    fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}  # noqa: E731
+    for key, en in CHART_WORDS.items():
+        assert re.search(r"[\u4e00-\u9fff]", zh[key]), key
+        assert fields(zh[key]) == fields(en), key
+
+
+def test_the_charts_draw_the_words_they_are_given(tmp_path, monkeypatch):
+    """Every text on the evaluation, histogram, blend, selection and ONNX charts comes from ``words``."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from core.evaluation import plots
+    from core.export.onnx import report_chart
+    from core.training.delivery import blend_chart
+    from ui.strings import chart_words
+
+    drawn: list[str] = []
+
+    def texts_of(fig):
+        for ax in fig.axes:
+            drawn.extend([ax.get_title(), ax.get_xlabel(), ax.get_ylabel()])
+            legend = ax.get_legend()
+            if legend is not None:
+                drawn.extend(t.get_text() for t in legend.get_texts())
+
+    real_savefig = __import__("matplotlib.figure").figure.Figure.savefig
+    monkeypatch.setattr("matplotlib.figure.Figure.savefig", lambda self, *a, **k: (texts_of(self), real_savefig(self, *a, **k))[1])
+    zh = chart_words("zh")
+    result = SimpleNamespace(labels=["base", "tuned"], metrics={"base": {"ndcg@10": 0.5}, "tuned": {"ndcg@10": 0.6}},
+                             metric_order=["ndcg@10"], title="")
+    plots.bar_chart(result, tmp_path / "b.png", words=zh)
+    dist = SimpleNamespace(label="tuned", auc=0.9, positive=np.array([0.8, 0.9]), negative=np.array([0.1, 0.2]),
+                           hard_negative=np.array([0.5]), negative_source="given", threshold_f1=0.5)
+    plots.score_histograms([dist], tmp_path / "h.png", words=zh)
+    blend_chart({"alphas": [0.0, 1.0], "domain": [0.5, 0.6], "general": {"en": [0.4, 0.39]}}, tmp_path / "c.png",
+                title="混合", words=zh)
+    report_chart(pd.DataFrame({"precision": ["fp32", "fp32"], "dim": [32, 64], "ndcg@10": [0.5, 0.6]}),
+                 tmp_path / "o.png", words=zh)
+    text = " ".join(drawn)
+    for key in ("score", "evaluation", "cosine", "density", "negative", "positive", "threshold", "alpha", "domain",
+                "general", "dimension"):
+        assert zh[key] in text, key
+    assert "ONNX：各维度与精度下的 ndcg@10" in text
+    for english in ("cosine similarity", "density", "threshold", "embedding dimension", "domain", "Evaluation"):
+        assert english not in text, english

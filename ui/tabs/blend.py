@@ -18,7 +18,7 @@ import pandas as pd
 from core.run_folder import CONFIG_FILE
 from ui.common import handler
 from ui.common import progress_fn as _progress_fn
-from ui.strings import t
+from ui.strings import chart_words, t
 from ui.tabs.runs_common import base_model_of, run_dir
 
 
@@ -66,7 +66,8 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
                             f"but '{getattr(evalset, 'name', '')}' holds pairs.")
         curve = blend_curve(base_model_of(rd), str(tuned_dir(rd)), evalset, general=_general_setting(rd),
                             progress=_progress_fn(progress))
-        png = blend_chart(curve, Path(tempfile.mkdtemp(prefix="studio-blend-")) / "blend.png", title=t("blend_title"))
+        png = blend_chart(curve, Path(tempfile.mkdtemp(prefix="studio-blend-")) / "blend.png", title=t("blend_title", lang),
+                          words=chart_words(lang))
         curve_v, df = show(curve, lang)
         return curve_v, str(png), df
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ui.common import handler
 from ui.common import progress_fn as _progress_fn
-from ui.strings import t, table_headers, tr_engine, verdict_text
+from ui.strings import chart_words, t, table_headers, tr_engine, verdict_text
 from ui.tabs.runs_common import base_model_of, model_dir, run_dir, wire_run_picker
 
 
@@ -134,8 +134,10 @@ def build(ctx) -> dict:
                                  progress=_progress_fn(progress), seen_passages=run_training_passages(rd))
         result.save(rd)
         out = Path(tempfile.mkdtemp(prefix="studio-eval-"))
-        bar = str(bar_chart(result, out / "bars.png"))
-        hist_png = str(score_histograms(result.distributions, out / "hist.png")) if result.distributions else None
+        words = chart_words(lang)
+        bar = str(bar_chart(result, out / "bars.png", words=words))
+        hist_png = (str(score_histograms(result.distributions, out / "hist.png", words=words))
+                    if result.distributions else None)
         v, head, tab_df, imp, deg = show(EvalView.of(result), lang)
         return v, head, tab_df, bar, hist_png, imp, deg
 

@@ -20,7 +20,7 @@ import gradio as gr
 
 from core.run_folder import BEST_DIR, DELIVERED_DIR, FINAL_DIR
 from ui.common import handler
-from ui.strings import Msg, t, table_headers, tr_engine
+from ui.strings import Msg, chart_words, t, table_headers, tr_engine
 from ui.tabs.runs_common import run_dir, wire_run_picker
 
 
@@ -158,7 +158,7 @@ def build(ctx) -> dict:
                 folder = work / f"{rd.name}-{src.name}-onnx"
                 report = export_onnx(src, folder, int8=bool(int8), dims=inputs.dims, evalset=inputs.evalset,
                                      progress=_progress_fn(progress))
-                chart = report_chart(report.table, work / f"{rd.name}-onnx-report.png")
+                chart = report_chart(report.table, work / f"{rd.name}-onnx-report.png", words=chart_words(lang))
                 archive = shutil.make_archive(str(work / folder.name), "zip", root_dir=work, base_dir=folder.name)
                 zip_path, chart_path = offer_download(archive, move=True), offer_download(chart, move=True)
             finally:

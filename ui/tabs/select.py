@@ -19,7 +19,7 @@ import gradio as gr
 
 from ui.common import handler
 from ui.common import progress_fn as _progress_fn
-from ui.strings import t, table_headers, tr_engine
+from ui.strings import chart_words, t, table_headers, tr_engine
 
 METRIC_COLUMNS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
 
@@ -96,7 +96,8 @@ def compare_models(data_state, picked, others, lang, progress=None):
     if report.winner:
         chart = str(
             selection_chart(
-                report, Path(tempfile.mkdtemp(prefix="studio-select-")) / "select.png", title=t("select_chart", lang)
+                report, Path(tempfile.mkdtemp(prefix="studio-select-")) / "select.png", title=t("select_chart", lang),
+                words=chart_words(lang),
             )
         )
     return report, chart
