@@ -319,11 +319,14 @@ def _loader(path: Path) -> Callable[[], Any]:
 
 
 def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = ALPHAS, general: Optional[str] = None,
-            batch_size: int = 32, progress: ProgressFn | None = None, log: Any = None) -> dict:
+            batch_size: int = 32, progress: ProgressFn | None = None, log: Any = None,
+            known_scores: Optional[dict[str, list[float]]] = None) -> dict:
     """Score the candidates, save ``delivered/`` and ``delivery.json``; see the module docstring.
 
     ``base``: the run's base model (a spec for ``core.models.load_model`` or a loaded model); ``evalset``: the
-    validation ``EvalSet``; ``general``: config ``data.general``; ``log``: an ``EventLog`` for the event."""
+    validation ``EvalSet``; ``general``: config ``data.general``; ``log``: an ``EventLog`` for the event;
+    ``known_scores``: {``best`` / ``final``: per-query NDCG@10 in ``evalset.queries`` order} the training's own
+    evaluation measured for the model saved in that folder, taken instead of searching again."""
     from core.evaluation.stats import paired_difference
     from core.models import load_model
     from core.models.merge import check_compatible, interpolate
@@ -353,8 +356,13 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     for i, c in enumerate(cands):
         _say(progress, f"Delivery: scoring {c.name} on {len(evalset.queries)} validation queries ({i + 1}/{total})", i, total)
         digest = weights_digest(c.path) if c.path is not None else None
+        known = (known_scores or {}).get(c.name)
         if digest is not None and digest in scored:
             c.per_query = list(scored[digest])  # the same weights as a candidate already scored
+        elif known is not None and len(known) == len(evalset.queries):
+            c.per_query = [float(x) for x in known]  # measured by the training's evaluation of these weights
+            if digest is not None:
+                scored[digest] = c.per_query
         else:
             model = models.get(c.name) or c.load()
             c.per_query = per_query_ndcg(model, evalset, batch_size)
@@ -398,8 +406,10 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     return record
 
 
-def deliver_run(run_dir: Path, config: Any, evaluator: Any, log: Any) -> dict:
-    """The runner's end-of-run call: deliver from the run's validation evaluator, progress as ``log`` events.
+def deliver_run(run_dir: Path, config: Any, evaluator: Any, log: Any,
+                known_scores: Optional[dict[str, list[float]]] = None) -> dict:
+    """The runner's end-of-run call: deliver from the run's validation evaluator, progress as ``log`` events;
+    ``known_scores``: per-query validation scores the run already has (see ``deliver``).
 
     Returns the status fields to record (``delivered``, ``delivery`` sentence); a failure is logged as a
     warning (the run keeps its best/ and final/) and returns {}."""
@@ -413,7 +423,7 @@ def deliver_run(run_dir: Path, config: Any, evaluator: Any, log: Any) -> dict:
 
     try:
         rec = deliver(run_dir, config.model, evalset, general=getattr(config.data, "general", None),
-                      batch_size=config.hyper.batch_size, progress=progress, log=log)
+                      batch_size=config.hyper.batch_size, progress=progress, log=log, known_scores=known_scores)
     except Exception as err:  # the trained models stay usable; say why there is no delivered one
         log.emit(EV_WARNING, message=f"No delivered model could be chosen: {type(err).__name__}: {err}")
         return {}

@@ -11,7 +11,9 @@
 - labelled_sentence -> ``TripletEvaluator`` on (text, same-label text, other-label text) triplets.
 
 ``build_evaluator(df, fmt, model, ...) -> EvalSpec(evaluator, main_metric)``; metric names are reported
-short (``ndcg@10``, ``spearman``, ``ap``, ``accuracy``) by ``short_metrics``.
+short (``ndcg@10``, ``spearman``, ``ap``, ``accuracy``) by ``short_metrics``. The retrieval evaluator keeps the
+NDCG@10 of each query of its last call (``last_per_query(evaluator)``), so the delivered-model choice reuses
+the scores of the checkpoint it saved instead of searching again.
 """
 
 from __future__ import annotations
@@ -37,6 +39,47 @@ class EvalSpec:
     # what the metrics were measured on: n_queries, n_passages, corpus (which passages), for eval events / the UI
     measured_on: dict = field(default_factory=dict)
     texts: int = 0  # texts one evaluation encodes (queries + passages, or both sides of pairs): its cost
+
+
+def _per_query_evaluator_class():
+    """``InformationRetrievalEvaluator`` that also keeps ``per_query``: each query's NDCG@10 (in ``queries_ids``
+    order) of its last call, computed by the evaluator's own ranking, or None when it scored with more than one
+    similarity function."""
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+
+    class PerQueryRetrievalEvaluator(InformationRetrievalEvaluator):
+        per_query: Optional[list[float]] = None
+
+        def __call__(self, *args, **kwargs):
+            self._calls: list[list[float]] = []
+            try:
+                return super().__call__(*args, **kwargs)
+            finally:
+                self.per_query = self._calls[0] if len(self._calls) == 1 else None
+
+        def compute_metrics(self, queries_result_list):
+            k, dcg = 10, self.compute_dcg_at_k  # the evaluator's own NDCG@10 rule, per query
+            scores = []
+            for i, hits in enumerate(queries_result_list):
+                relevant = self.relevant_docs[self.queries_ids[i]]
+                top = sorted(hits, key=lambda x: (-x["score"], x["corpus_id"]))[:k]
+                scores.append(float(dcg([1 if h["corpus_id"] in relevant else 0 for h in top], k)
+                                    / dcg([1] * len(relevant), k)))
+            self._calls.append(scores)
+            return super().compute_metrics(queries_result_list)
+
+    return PerQueryRetrievalEvaluator
+
+
+def last_per_query(evaluator: Any) -> Optional[list[float]]:
+    """Each validation query's NDCG@10 from the retrieval evaluator's last call (also inside a
+    ``SequentialEvaluator``), in the order ``core.training.delivery.evalset_from_evaluator`` lists the queries;
+    None when the evaluator does not keep them."""
+    for ev in getattr(evaluator, "evaluators", None) or [evaluator]:
+        scores = getattr(ev, "per_query", None)
+        if scores is not None:
+            return list(scores)
+    return None
 
 
 def prompt_names(model) -> tuple[Optional[str], Optional[str]]:
@@ -132,7 +175,7 @@ def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Op
     if fmt in RETRIEVAL_FORMATS:
         queries, pool, relevant, sources = validation_retrieval(df, fmt, max_queries, seed, train_df, corpus,
                                                                 max_passages)
-        ir = ev.InformationRetrievalEvaluator(
+        ir = _per_query_evaluator_class()(
             queries, pool, relevant, name=EVAL_NAME, batch_size=batch_size, write_csv=False,
             mrr_at_k=[10], ndcg_at_k=[10], accuracy_at_k=[1, 5, 10], precision_recall_at_k=[1, 5, 10, 100],
             map_at_k=[100], query_prompt_name=qp, corpus_prompt_name=pp,

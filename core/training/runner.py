@@ -326,7 +326,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     from core import strategies as S
     from core.models import load_model, set_threads
     from core.training.data import splits_for, training_dataset
-    from core.training.evaluators import build_evaluator, short_metrics
+    from core.training.evaluators import build_evaluator, last_per_query, short_metrics
 
     set_threads()
     set_seed(config.seed)
@@ -478,6 +478,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                      measured_on=spec.measured_on if spec else {})
             value = short.get(main_metric) if main_metric else None
             state["last_eval"] = (st.global_step, value)
+            state["last_scores"] = last_per_query(spec.evaluator) if spec else None
             if value is None:
                 return
             if st.global_step == 0 and state["baseline"] is None:
@@ -486,6 +487,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                 return
             if state["best"] is None or value > state["best"]:
                 state["best"], state["best_step"] = value, st.global_step
+                state["best_scores"] = state["last_scores"]
                 if is_main_process():
                     phases.enter("saving", step=st.global_step, what="best")
                     _save_plain(model, report, run_dir / BEST)
@@ -553,5 +555,11 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
             verdict["warning"] = msg
     _free_training_state(trainer)  # delivery loads base, best/ and blends: the optimizer's memory goes first
     from core.training.delivery import deliver_run  # the delivered model: never ship a regression
-    delivery = deliver_run(run_dir, config, spec.evaluator if spec else None, log) if is_main_process() else {}
+    # the validation scores of the models saved as best/ and final/ in this process, reused by the delivery when
+    # they were computed at the precision it scores at (fp32)
+    known = {}
+    if not (args.bf16 or args.fp16):
+        known = {BEST: state.get("best_scores"), FINAL: state.get("last_scores") if final_value is not None else None}
+    delivery = (deliver_run(run_dir, config, spec.evaluator if spec else None, log,
+                            known_scores={k: v for k, v in known.items() if v}) if is_main_process() else {})
     log.status("stopped" if stopped else "completed", step=step, final_model=FINAL, **verdict, **delivery)

@@ -56,8 +56,14 @@ def _noisy_copy(src, dst, seed=0):
     return dst
 
 
-def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, format_file, tmp_runs):
+def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, format_file, tmp_runs, monkeypatch):
     from sentence_transformers import SentenceTransformer
+
+    from core.training import delivery
+
+    searched = []  # the models the delivery encodes itself: base and the blends, not best/ and final/
+    real_per_query = delivery.per_query_ndcg
+    monkeypatch.setattr(delivery, "per_query_ndcg", lambda m, ev, *a, **k: searched.append(ev) or real_per_query(m, ev, *a, **k))
 
     data = format_file("qpn", 60)
     cfg = TrainConfig(name="d", model=str(tiny_model_path))
@@ -79,6 +85,14 @@ def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, fo
         assert c["vs_base"]["n"] == rec["validation"]["queries"] == 60
         assert c["vs_base"]["verdict"] in ("better", "worse", "no_difference")
     assert rec["candidates"][0]["vs_base"]["diff"] == 0.0
+    # best/ and final/ keep the scores the training's own evaluation measured for them (no second search)
+    assert len(searched) == 4  # base + three blends
+    by_name = {c["name"]: c for c in rec["candidates"]}
+    assert by_name["best"]["ndcg@10"] == pytest.approx(status["best_metric"], abs=1e-9)
+    assert by_name["final"]["ndcg@10"] == pytest.approx(status["final_metric"], abs=1e-9)
+    # ... and they are what a fresh search of the saved folder gives
+    again = real_per_query(SentenceTransformer(str(run_dir / "best"), device="cpu"), searched[0])
+    assert sum(again) / len(again) == pytest.approx(by_name["best"]["ndcg@10"], abs=1e-4)
     # the recorded choice follows the rule
     by = {c["name"]: c for c in rec["candidates"]}
     if not any(c["vs_base"]["verdict"] == "better" for c in rec["candidates"][1:]):
