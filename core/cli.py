@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "core.data.cli",         # inspect
     "core.training.cli",     # train, runs, stop
     "core.training.cli_select",  # select (choose the base model on the validation queries)
+    "core.training.cli_hpo",  # hpo (a few trials around the recipe, with a time budget)
     "core.builder.cli_build",  # build (documents -> passages -> pairs)
     "core.builder.cli_mine",   # mine, clean, split, export
     "core.evaluation.cli",   # evaluate, compare, search
