@@ -414,6 +414,14 @@ def t(key: str, lang: str = "en", **fmt) -> str:
 
 # English template (as written in core/ or ui/, each f-string ``{expr}`` named ``{name}``) -> Chinese template.
 ENGINE_ZH: dict[str, str] = {
+    # --- hyper-parameter search (core/training/hpo.py, core/training/cli_hpo.py)
+    "--budget-minutes must be a positive number of minutes, got {budget_minutes}.": "--budget-minutes 必须是正的分钟数，收到的是 {budget_minutes}。",
+    "--trials must be a whole number from 1 to {MAX_TRIALS}, got {trials}.": "--trials 必须是 1 到 {MAX_TRIALS} 之间的整数，收到的是 {trials}。",
+    "Give --config FILE or --data FILE.": "请给出 --config 文件或 --data 文件。",
+    "The run folder '{name}-t{index}' already holds a run; give the search another name.": "运行文件夹 '{name}-t{index}' 里已有一次运行；请给这次搜索换一个名字。",
+    "The search varies the recipe's settings: set recipe: auto (not plain) to search.": "搜索是在推荐方案的设置周围做变化：请把 recipe 设为 auto（不是 plain）再搜索。",
+    "bf16 is on, but this CPU has no bfloat16 instructions (avx512_bf16 / amx_bf16), so every step runs emulated, many times slower than fp32 (about 25x measured on an AVX2 machine); set hyper.bf16 to auto or false.":
+        "bf16 已开启，但这台机器的 CPU 没有 bfloat16 指令（avx512_bf16 / amx_bf16），每一步都以模拟方式运行，比 fp32 慢很多倍（在一台 AVX2 机器上实测约 25 倍）；请把 hyper.bf16 设为 auto 或 false。",
     # --- format detection reasons (core/data/formats.py)
     "'{name_hint}' holds decimal numbers ({min}..{max}), read as similarity scores": "'{name_hint}' 列是小数（{min}..{max}），视为相似度分数",
     "'{name_hint}' holds only the whole numbers {shown}, read as class labels": "'{name_hint}' 列只有整数 {shown}，视为类别标签",

@@ -83,3 +83,31 @@ def test_set_threads_sets_torch_threads(monkeypatch):
         assert set_threads(0) == 1  # never zero threads
     finally:
         torch.set_num_threads(before)
+
+
+def test_cpu_bf16_native_reads_the_instruction_flags(tmp_path):
+    from core.models.device import cpu_bf16_native
+
+    avx2 = tmp_path / "avx2"
+    avx2.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\n\nprocessor\t: 1\nflags\t\t: fpu sse2 avx avx2 fma\n")
+    sapphire = tmp_path / "spr"
+    sapphire.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n")
+    arm = tmp_path / "arm"
+    arm.write_text("processor\t: 0\nFeatures\t: fp asimd bf16 i8mm\n")
+    empty = tmp_path / "empty"
+    empty.write_text("processor\t: 0\n")
+    assert cpu_bf16_native(avx2) is False
+    assert cpu_bf16_native(sapphire) is True
+    assert cpu_bf16_native(arm) is True
+    assert cpu_bf16_native(empty) is None
+    assert cpu_bf16_native(tmp_path / "missing") is None
+
+
+def test_bf16_on_a_cpu_without_bf16_instructions_is_warned_about():
+    from core.training.runner import bf16_warning
+
+    assert "hyper.bf16" in bf16_warning(True, False, False)
+    assert bf16_warning(True, False, True) is None  # native bf16 on this CPU
+    assert bf16_warning(True, True, False) is None  # on CUDA
+    assert bf16_warning(True, False, None) is None  # cannot tell: no claim
+    assert bf16_warning(False, False, False) is None
