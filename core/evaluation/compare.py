@@ -8,7 +8,9 @@
   ``PairEvalSet`` (scored pairs: Pearson/Spearman; labelled pairs: best-threshold accuracy/F1 and AP;
   triplets: accuracy).
 - Queries and passages are encoded with the model's query / document prompts (``encoding``); corpus embeddings
-  go through the on-disk cache (``embed_cache``) unless ``use_cache=False``.
+  go through the on-disk cache (``embed_cache``) unless ``use_cache=False``. A model identical to one already
+  evaluated (``model_identity``: same weights, modules and prompts, e.g. a run that delivered its base model) is
+  not encoded again: it gets that model's results.
 
 ``ComparisonResult`` has ``table`` (metric rows x model columns plus ``Δ <label>`` and ``Δ% <label>`` against
 the base), ``per_query`` (rank of the first relevant passage per model and the change), ``distributions``,
@@ -24,7 +26,7 @@ import datetime as _dt
 import gc
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -224,12 +226,26 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
     seconds: dict[str, float] = {}
     import time
 
+    done: dict[str, str] = {}  # model_identity -> the label evaluated with it
     for idx, (label, spec) in enumerate(pairs):
         t0 = time.monotonic()
         if progress:
             progress(Progress("model", idx, len(pairs), message=f"evaluating {label}"))
         model = as_model(spec, device=device)
         lp = labelled(progress, label)
+        ident = model_identity(model)
+        if ident is not None and ident in done:  # the same model again: its results, not a second encoding
+            same = done[ident]
+            metrics[label] = dict(metrics[same])
+            if kind == "retrieval":
+                per_query_parts[label] = per_query_parts[same].copy()
+            distributions.append(replace(distributions[labels.index(same)], label=label))
+            seconds[label] = round(time.monotonic() - t0, 2)
+            if progress:
+                progress(Progress("model", idx, len(pairs), message=f"{label} has the weights of {same}: its results"))
+            continue
+        if ident is not None:
+            done[ident] = label
         if kind == "retrieval":
             m, pq, dist = _eval_retrieval(model, evalset, label, ks, lp, use_cache, batch_size)
             per_query_parts[label] = pq
@@ -269,6 +285,35 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
         summary=evalset.summary(), k_values=ks, seconds=seconds, significance=sig, verdicts=verdicts,
         n_passages=len(evalset.corpus) if kind == "retrieval" else 0,
     )
+
+
+def model_identity(model: Any) -> str | None:
+    """A digest of everything that decides a loaded model's embeddings: its weights (every tensor's name, dtype,
+    shape and bytes), its modules as ``repr`` shows them (pooling, normalisation), its max length, prompts and
+    tokenizer vocabulary.
+    Equal for a base model and a run's ``delivered/`` copy of it; None for an object without a ``state_dict``."""
+    import hashlib
+
+    import torch
+
+    state = getattr(model, "state_dict", None)
+    if state is None:
+        return None
+    h = hashlib.sha1()
+    h.update(repr(model).encode("utf-8"))
+    h.update(repr(sorted((getattr(model, "prompts", None) or {}).items())).encode("utf-8"))
+    for attr in ("max_seq_length", "truncate_dim", "similarity_fn_name", "default_prompt_name"):
+        h.update(f"{attr}={getattr(model, attr, None)!r}".encode())
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is not None and hasattr(tokenizer, "get_vocab"):
+        h.update(type(tokenizer).__name__.encode())
+        h.update(repr(sorted(tokenizer.get_vocab().items())).encode("utf-8"))
+        h.update(repr(getattr(tokenizer, "do_lower_case", None)).encode())
+    for name, tensor in state().items():
+        t = tensor.detach().to("cpu").contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
+        h.update(t.view(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
 
 
 def _significance(parts: dict[str, pd.DataFrame], labels: list[str], order: list[str], main: str, ev: EvalSet,

@@ -167,3 +167,34 @@ def test_histograms_include_hard_negatives():
     # base: Q ranks d0 first (gold), R's gold d1 is third: its hard negatives are the two passages above it
     assert len(d.hard_negative) > 0 and d.summary()["n_hard_negative"] == len(d.hard_negative)
     assert d.hard_negative.max() >= d.negative.max() - 1e-6, "hard negatives are the top-scored non-relevant ones"
+
+
+def test_a_saved_copy_of_the_base_is_not_encoded_again(tiny_model_path, tmp_path, toy_evalset, monkeypatch):
+    """A run that delivered its base model: Evaluate encodes the base once and gives the copy its results (a
+    model.save copy differs byte for byte on disk, so the identity is taken from the loaded weights)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from core.evaluation import compare
+
+    copy = tmp_path / "delivered"
+    SentenceTransformer(str(tiny_model_path), device="cpu").save(str(copy))
+    changed = tmp_path / "changed"
+    other = SentenceTransformer(str(tiny_model_path), device="cpu")
+    with torch.no_grad():
+        next(other.parameters()).add_(0.01)
+    other.save(str(changed))
+    longer = SentenceTransformer(str(tiny_model_path), device="cpu")
+    longer.max_seq_length = 32  # same weights, other settings: other embeddings
+    encoded = []
+    real = compare.encode_queries
+    monkeypatch.setattr(compare, "encode_queries", lambda model, texts, **kw: encoded.append(model) or real(model, texts, **kw))
+    res = evaluate_models([("base", str(tiny_model_path)), ("delivered", str(copy)), ("changed", str(changed)),
+                           ("longer", longer)], toy_evalset, use_cache=False)
+    assert len(encoded) == 3  # base, changed, longer: not the copy
+    assert res.metrics["delivered"] == res.metrics["base"]
+    assert res.significance["delivered"]["ndcg@10"].diff == 0.0
+    assert [d.label for d in res.distributions] == ["base", "delivered", "changed", "longer"]
+    assert compare.model_identity(SentenceTransformer(str(copy), device="cpu")) == compare.model_identity(
+        SentenceTransformer(str(tiny_model_path), device="cpu"))
+    assert compare.model_identity(object()) is None
