@@ -73,8 +73,9 @@ def test_blend_curve_and_export(client, blend_run, tmp_path):
     ev = client.predict("blend-run", None, "en", api_name="/evaluate")
     base_ndcg = next(r[1] for r in ev[1]["data"] if r[0] == "ndcg@10")
     assert abs(float(base_ndcg) - rows[0][1]) < 1e-3, (base_ndcg, rows[0])
-    # the tables on the page follow the language switch: the blend table is evaluate_language's last output
-    *_, blend_zh = client.predict("zh", api_name="/evaluate_language")
+    # the tables on the page follow the language switch: the blend table is evaluate_language's output before
+    # the two redrawn charts
+    *_, blend_zh, _bars, _hist = client.predict("zh", api_name="/evaluate_language")
     assert blend_zh["headers"] == ["α", "领域 ndcg@10", "通用（en）ndcg@10", "通用（zh）ndcg@10"] and blend_zh["data"] == rows
 
     z = client.predict("blend-run", 0.25, api_name="/evaluate_blend_export")

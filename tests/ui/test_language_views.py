@@ -8,6 +8,7 @@ in English again. A language that is not one of the switch's choices is refused.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -83,7 +84,11 @@ def test_data_tab_failures_follow_the_switch(client, tmp_path):
 def test_evaluate_headline_and_tables_follow_the_switch(client, same_model_run):
     en = client.predict(same_model_run, None, "en", api_name="/evaluate")
     assert "No detectable difference" in en[0] and en[1]["headers"][:3] == ["metric", "base", "tuned"]
-    head, table, improved, degraded, data_md, picker, blend_table = client.predict("zh", api_name="/evaluate_language")
+    head, table, improved, degraded, data_md, picker, blend_table, bars, hist = client.predict("zh", api_name="/evaluate_language")
+    # the pictures are redrawn with the Chinese words: new files whose pixels differ from the English ones
+    for zh_png, en_png in ((bars, en[2]), (hist, en[3])):
+        assert zh_png and en_png and zh_png != en_png
+        assert Path(zh_png).read_bytes()[:4] == b"\x89PNG" and Path(zh_png).read_bytes() != Path(en_png).read_bytes()
     assert data_md == "评估数据: `beir`" and skipped(blend_table)  # no blend curve computed in this session
     # the run picker's labels are redrawn from the runs it listed; a gradio_client session runs no page-load event,
     # so it listed none (the browser test checks the labels: test_dynamic_text_on_the_page_follows_the_language_switch)

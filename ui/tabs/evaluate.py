@@ -3,8 +3,9 @@
 Engine calls: ``core.evaluation.load_evalset``, ``evaluate_models`` (-> ``ComparisonResult``: ``table``,
 ``most_improved``, ``most_degraded``, ``distributions``, ``headline``, ``save``), ``bar_chart``,
 ``score_histograms``. The result is saved as the run's ``metrics.json`` (used by the model card).
-The tab keeps the last result as an ``EvalView`` (no language); ``render(view, lang)`` draws the headline and the
-tables for the action and again for the language switch (endpoint ``evaluate_language``).
+The tab keeps the last result as an ``EvalView`` and an ``EvalCharts`` (no language); ``render(view, lang)`` and
+``render_charts(charts, lang)`` draw the headline, the tables and the pictures for the action and again for the
+language switch (endpoint ``evaluate_language``; the charts are its last two outputs).
 """
 
 from __future__ import annotations
@@ -85,6 +86,34 @@ def render(v: EvalView, lang: str) -> list:
     return [head, _headed(v.table, lang), _headed(v.improved, lang), _headed(v.degraded, lang)]
 
 
+@dataclass
+class EvalCharts:
+    """What the last evaluation's pictures are drawn from (no language): the metrics per model and the score
+    distributions; ``render_charts(c, lang)`` draws them for the action and again for the language switch."""
+
+    labels: list
+    metrics: dict
+    metric_order: list
+    title: str
+    distributions: list
+
+    @classmethod
+    def of(cls, result) -> EvalCharts:
+        return cls(labels=list(result.labels), metrics=dict(result.metrics), metric_order=list(result.metric_order),
+                   title=result.title, distributions=list(result.distributions or []))
+
+
+def render_charts(c: EvalCharts, lang: str) -> list:
+    """[bar chart PNG, score histograms PNG or None] of ``c`` with the words of ``lang``, in a new temp folder."""
+    from core.evaluation import bar_chart, score_histograms
+
+    out = Path(tempfile.mkdtemp(prefix="studio-eval-"))
+    words = chart_words(lang)
+    bar = str(bar_chart(c, out / "bars.png", words=words))
+    hist = str(score_histograms(c.distributions, out / "hist.png", words=words)) if c.distributions else None
+    return [bar, hist]
+
+
 def data_line(ds, lang: str) -> list:
     """The line naming the file the Evaluate tab measures on (from the active ``DataState``), in ``lang``."""
     ds = ds or {}
@@ -119,13 +148,15 @@ def build(ctx) -> dict:
         wire_run_picker(ctx, "evaluate", tab, run, refresh)  # its status words follow the switch too
         from ui.tabs.blend import build_blend  # "Blend base <-> tuned" section
         build_blend(ctx, run, upload)
+        charts = gr.State(None)  # the last EvalCharts: the pictures are redrawn in the page's language
+        show_charts = ctx.views.add("evaluate", charts, [bars, hist], render_charts)
 
     # the line naming the evaluation data follows the active dataset and the language switch
     ctx.data_state.change(lambda ds, lang: data_line(ds, lang)[0], [ctx.data_state, ctx.lang], data_md, api_name=False)
 
     @handler
     def do_eval(run_name, data_state, up, lang="en", progress=gr.Progress()):
-        from core.evaluation import bar_chart, evaluate_models, load_evalset, score_histograms
+        from core.evaluation import evaluate_models, load_evalset
         from core.evaluation.seen import run_training_passages
 
         rd = run_dir(run_name)
@@ -133,14 +164,10 @@ def build(ctx) -> dict:
         result = evaluate_models([("base", base_model_of(rd)), ("tuned", str(model_dir(rd)))], evalset,
                                  progress=_progress_fn(progress), seen_passages=run_training_passages(rd))
         result.save(rd)
-        out = Path(tempfile.mkdtemp(prefix="studio-eval-"))
-        words = chart_words(lang)
-        bar = str(bar_chart(result, out / "bars.png", words=words))
-        hist_png = (str(score_histograms(result.distributions, out / "hist.png", words=words))
-                    if result.distributions else None)
+        c, bar, hist_png = show_charts(EvalCharts.of(result), lang)
         v, head, tab_df, imp, deg = show(EvalView.of(result), lang)
-        return v, head, tab_df, bar, hist_png, imp, deg
+        return v, head, tab_df, bar, hist_png, imp, deg, c
 
-    go.click(do_eval, [run, ctx.data_state, upload, ctx.lang], [view, headline, table, bars, hist, improved, degraded],
-             api_name="evaluate")
+    go.click(do_eval, [run, ctx.data_state, upload, ctx.lang],
+             [view, headline, table, bars, hist, improved, degraded, charts], api_name="evaluate")
     return {"tab": tab, "run": run}
