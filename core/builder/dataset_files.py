@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from core.builder.clean import as_records
+from core.data.beir import BEIR_DIR, CORPUS_FILE, QUERIES_FILE
 from core.data.retrieval import RetrievalSet
 from core.errors import ConfigError, DataError
 from core.jsonl import write_jsonl
@@ -129,8 +130,8 @@ def export_beir(retrieval_set: RetrievalSet, folder: str | Path, split: str = "t
             if d not in rs.corpus:
                 raise DataError(f"qrels of query '{q}' point to document '{d}', which is not in the corpus.")
             qrels.append(f"{q}\t{d}\t{int(s)}")
-    write_jsonl(({"_id": d, "title": rs.titles.get(d, ""), "text": t} for d, t in rs.corpus.items()), folder / "corpus.jsonl")
-    write_jsonl(({"_id": q, "text": t} for q, t in rs.queries.items()), folder / "queries.jsonl")
+    write_jsonl(({"_id": d, "title": rs.titles.get(d, ""), "text": t} for d, t in rs.corpus.items()), folder / CORPUS_FILE)
+    write_jsonl(({"_id": q, "text": t} for q, t in rs.queries.items()), folder / QUERIES_FILE)
     atomic_write_text(folder / "qrels" / f"{safe_name(split, default='test')}.tsv", "\n".join(qrels) + "\n")
     return folder
 
@@ -157,7 +158,7 @@ def write_splits(parts: dict[str, Any], folder: str | Path) -> SplitFiles:
         files[name], counts[name] = res.path, res.rows_written
     eval_split = "test" if "test" in parts and counts.get("test") else list(parts)[-1]
     rs = build_retrieval_set(parts, split=eval_split)
-    beir = export_beir(rs, folder / "beir", split="test")
+    beir = export_beir(rs, folder / BEIR_DIR, split="test")
     return SplitFiles(folder, files, beir, eval_split, counts, {"queries": len(rs.queries), "passages": len(rs.corpus)})
 
 

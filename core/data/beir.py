@@ -1,6 +1,9 @@
 """Read a BEIR-layout folder: ``corpus.jsonl`` ({_id, title, text}), ``queries.jsonl`` ({_id, text, ...}),
 ``qrels/<split>.tsv`` (``query-id<TAB>corpus-id<TAB>score``, with or without a header; TREC 4-column lines too).
 
+``CORPUS_FILE`` / ``QUERIES_FILE`` / ``BEIR_DIR`` name the layout; ``beir_beside(folder)`` is the one rule for "the BEIR
+evaluation folder a dataset keeps beside its splits" (the sample, a built set).
+
 ``read_beir(folder, split=None) -> core.data.retrieval.RetrievalSet`` is the one reader behind the builder's round trip
 (``core.builder.dataset_files.load_beir``) and the evaluation sets (``core.evaluation.load_beir``). ``split`` None
 picks the only qrels file, else test > dev > validation > all. Errors name the file and line.
@@ -16,6 +19,18 @@ from core.data.readers import limit
 from core.data.retrieval import RetrievalSet
 from core.errors import DataError
 from core.jsonl import iter_jsonl
+
+CORPUS_FILE = "corpus.jsonl"
+QUERIES_FILE = "queries.jsonl"
+BEIR_DIR = "beir"  # the BEIR folder a dataset keeps beside its train / validation / test files
+
+
+def beir_beside(folder: str | Path | None) -> Optional[Path]:
+    """``folder/beir`` when it holds a ``corpus.jsonl`` (the whole corpus with the test queries), else None."""
+    if folder is None:
+        return None
+    beir = Path(folder) / BEIR_DIR
+    return beir if (beir / CORPUS_FILE).is_file() else None
 
 
 def read_jsonl_records(path: Path) -> list[dict]:
@@ -76,13 +91,13 @@ def read_beir(folder: str | Path, split: Optional[str] = None) -> RetrievalSet:
     if not folder.is_dir():
         raise DataError(f"The BEIR folder '{folder}' does not exist.")
     corpus, titles = {}, {}
-    for obj in read_jsonl_records(folder / "corpus.jsonl"):
+    for obj in read_jsonl_records(folder / CORPUS_FILE):
         d = str(obj["_id"])
         corpus[d] = str(obj.get("text") or "")
         if obj.get("title"):
             titles[d] = str(obj["title"])
     queries, meta = {}, {}
-    for obj in read_jsonl_records(folder / "queries.jsonl"):
+    for obj in read_jsonl_records(folder / QUERIES_FILE):
         qid = str(obj["_id"])
         queries[qid] = str(obj.get("text") or "")
         extra = {k: v for k, v in obj.items() if k not in {"_id", "text"}}

@@ -267,8 +267,10 @@ def load_beir(folder: str | Path, split: str | None = None) -> EvalSet:
 
 
 def is_beir_folder(path: str | Path) -> bool:
+    from core.data.beir import CORPUS_FILE, QUERIES_FILE
+
     p = Path(path)
-    return p.is_dir() and (p / "corpus.jsonl").is_file() and (p / "queries.jsonl").is_file()
+    return p.is_dir() and (p / CORPUS_FILE).is_file() and (p / QUERIES_FILE).is_file()
 
 
 def load_evalset(path: str | Path, split: str | None = None, data_format: str | None = None) -> EvalSet | PairEvalSet:

@@ -102,12 +102,13 @@ def row_passages(df: Optional[pd.DataFrame], fmt: str) -> list[str]:
 def corpus_passages(path: str | Path) -> list[str]:
     """Passages of a knowledge-base file: a BEIR folder (its ``corpus.jsonl``) or a JSONL file of objects with
     ``text`` (a ``title`` is ignored), e.g. the Build tab's passages. Errors name the file and what was expected."""
+    from core.data.beir import CORPUS_FILE
     from core.errors import DataError
     from core.jsonl import iter_jsonl
 
     p = Path(path)
     if p.is_dir():
-        p = p / "corpus.jsonl"
+        p = p / CORPUS_FILE
     if not p.is_file():
         raise DataError(f"The config key data.corpus names '{path}', which does not exist "
                         "(expected a corpus JSONL file or a BEIR folder with corpus.jsonl).")

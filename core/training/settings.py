@@ -66,13 +66,15 @@ def config_from_settings(
 
 def dataset_from_config(cfg) -> dict:
     """The dataset ``cfg`` (a ``TrainConfig``) trains on, as ``config_from_settings`` takes it."""
+    from core.data.beir import beir_beside
+
     test = cfg.data.test[0] if cfg.data.test else None
-    beir = Path(test).parent / "beir" if test else None  # the sample's layout: its BEIR corpus beside the test split
+    beir = beir_beside(Path(test).parent) if test else None  # the sample's layout: its BEIR corpus beside the test split
     return {
         "train": cfg.data.train[0] if cfg.data.train else None,
         "validation": cfg.data.validation[0] if cfg.data.validation else None,
         "test": test,
-        "eval": str(beir) if beir and (beir / "corpus.jsonl").is_file() else None,
+        "eval": str(beir) if beir else None,
         "format": cfg.data.format,
         "mapping": cfg.data.mapping or {},
     }

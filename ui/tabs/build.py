@@ -447,10 +447,12 @@ def build(ctx) -> dict:
         if "train" not in by:
             raise DataError("Split the built set first (step 5).")
         data = load_data(by["train"])
-        beir = Path(folder) / "beir"
+        from core.data.beir import beir_beside
+
+        beir = beir_beside(folder)
         shown = f"{datasets_root().name}/{Path(folder).name}/train.jsonl"
         state = DataState(train=by["train"], validation=by.get("validation"), test=by.get("test"),
-                          eval=str(beir) if (beir / "corpus.jsonl").is_file() else None, label=f"built: {shown}")
+                          eval=str(beir) if beir else None, label=f"built: {shown}")
         rows = data.summary()["rows_kept"]
         if data_tab.get("show_loaded"):
             loaded = Msg.of("built_loaded", file=shown, rows=f"{rows:,}", format=data.format)

@@ -183,10 +183,12 @@ def build(ctx) -> dict:
             val = ctx.sample_dir / "validation.jsonl" if sample_name == "train.jsonl" else None
             test = beir = None
             if sample_name == "train.jsonl":  # the test split trains nothing; the BEIR folder (full corpus) evaluates
+                from core.data.beir import beir_beside
+
                 test = ctx.sample_dir / "test.jsonl"
-                beir = ctx.sample_dir / "beir"
+                beir = beir_beside(ctx.sample_dir)
             return (str(train), (str(val) if val and val.is_file() else None), (str(test) if test and test.is_file() else None),
-                    (str(beir) if beir and (beir / "corpus.jsonl").is_file() else None))
+                    (str(beir) if beir else None))
         if not f_train:
             from core.errors import DataError
             raise DataError("Choose a training file to upload first.")
