@@ -78,9 +78,12 @@ def command_line(cfg) -> str:
     if cfg.data.hard_negatives:
         parts += ["--hard-negatives", cfg.data.hard_negatives]
     flags = " ".join(shlex.quote(p) for p in parts)
+    yaml_name = shlex.quote(safe_name(cfg.name, default="run")) + ".yaml"
     note = ("# loss/strategy parameters, mapping and other settings live in the YAML; the exact equivalent is:\n"
-            f"python -m core train --config {shlex.quote(safe_name(cfg.name, default='run'))}.yaml")
-    return flags + "\n\n" + note
+            f"python -m core train --config {yaml_name}")
+    search = ("# optional: a few trials around the recipe (lr, epochs, loss scale), each a run, within a time budget:\n"
+              f"python -m core hpo --config {yaml_name} --trials 4 --budget-minutes 60")
+    return flags + "\n\n" + note + "\n\n" + search
 
 
 # The flags above that set a config field, as (flag, config key): the CLI help comes from that field.

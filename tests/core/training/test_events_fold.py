@@ -54,4 +54,11 @@ def test_command_line_quotes_and_points_at_the_yaml():
     cfg.hyper.max_steps = 7
     line = command_line(cfg)
     assert "--data 'data dir/train.jsonl'" in line and "--max-steps 7" in line
-    assert line.endswith("python -m core train --config my-run.yaml")
+    assert "\npython -m core train --config my-run.yaml\n" in line
+    # the optional search line is a command the CLI parser reads
+    hpo = line.strip().splitlines()[-1]
+    assert hpo == "python -m core hpo --config my-run.yaml --trials 4 --budget-minutes 60"
+    from core.cli import build_parser
+
+    args = build_parser().parse_args(hpo.split()[3:])
+    assert args.func.__name__ == "cmd_hpo" and args.trials == 4 and args.budget_minutes == 60.0
