@@ -6,9 +6,11 @@ Usage: STUDIO_THREADS=2 .venv/bin/python bench/train_speed.py [--quick] [--sets 
 
 Data (``bench.quality.load_set``, the split the quality bench uses): financial_qa_10k (English, bundled MiniLM) split
 by ticker, so no company is in both training and test; zh_domain_law_stard (Chinese, bundled multilingual-e5-small)
-with the authors' train/test split. ``--pairs`` training (question, passage) pairs from the training queries,
-``--test-queries`` test queries searched over a corpus of ``--corpus`` passages (every relevant passage kept,
-seeded distractors; ``EvalSet.sample``). Both sides train on the SAME pairs (one JSONL file) and are scored on the
+with the authors' train/test split. ``--pairs`` training (question, passage) pairs from the training queries
+(default 300 financial, 80 law: the plain side's 3 epochs of e5 at up to 512 tokens take 3-16 s a step on 2 shared
+cores, and the full run must stay near 15-25 minutes), ``--test-queries`` test queries (default 200) searched over
+a corpus of ``--corpus`` passages (default 1,500; every relevant passage kept, seeded distractors;
+``EvalSet.sample``). ``--quick``: financial_qa_10k only, 32 pairs, 30 queries, 300 passages (about 1.5 minutes). Both sides train on the SAME pairs (one JSONL file) and are scored on the
 SAME test queries and corpus.
 
 Sides, each in its own fresh Python process (``bench._child.run_child``; one after the other, never two at once),
@@ -39,10 +41,13 @@ Columns, per set and side:
   in eval mode and are not counted).
 - ``GFLOP/s`` = 6 x non-embedding parameters x real tokens / train s (the usual training-FLOPs estimate; attention
   scores and padded positions not counted, so this is useful work), ``%peak`` its share of this machine's
-  ``torch.matmul`` rate at the side's precision (measured once here: 1024^3 fp32 and bf16 matmuls at the same
-  thread count; ``Linear out`` is the dtype a forward hook saw leaving nn.Linear in training).
+  matrix-product rate at the side's precision (``matmul_rates``: 1024^3 ``torch.matmul`` and ``F.linear`` in fp32
+  and bf16 at the same thread count, the better of the two; ``prec`` is the dtype a forward hook saw leaving
+  nn.Linear in training).
 - ``RSS GB``: the child's peak RSS (``ru_maxrss`` from ``os.wait4``): the whole run, the studio's validation
   evaluations and delivery included.
+- ``in steps``: the peak of a 0.1 s RSS sampler inside the training steps (studio: its
+  ``training`` phase; plain: train begin -> last step); the studio's peak per phase is printed below the table.
 - ``NDCG@10`` on the test queries, ``vs base`` the paired difference to the untouched base model with its 95%
   bootstrap CI and verdict (``core.evaluation.stats.paired_difference``).
 Ratio rows: studio / plain pairs/s, tok/s, train s and peak RSS, and studio - plain test NDCG@10 (paired, 95% CI),
