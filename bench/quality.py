@@ -30,7 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+from bench._child import DATA  # noqa: E402  (../shared/data, also from a git worktree)
+
 SETS = {  # name: (language, how to split)
     "financial_qa_10k": ("en", "ticker"),
     "en_domain_climate_fever": ("en", "qrels"),
