@@ -61,3 +61,24 @@ def test_bad_alpha_and_mismatched_architecture(tiny_model_path):
     other = SentenceTransformer(modules=[base[0], base[1], models.Dense(32, 8)], device="cpu")
     with pytest.raises(ModelSourceError, match="architecture"):
         interpolate(base, other, 0.5)
+
+
+def test_tied_weights_are_blended_once():
+    """Blending is done in place tensor by tensor: a weight shared by two modules (tied) is blended once, not twice."""
+    import torch
+
+    class Tied(torch.nn.Module):
+        def __init__(self, value: float):
+            super().__init__()
+            self.a, self.b = torch.nn.Linear(2, 2, bias=False), torch.nn.Linear(2, 2, bias=False)
+            self.b.weight = self.a.weight
+            torch.nn.init.constant_(self.a.weight, value)
+
+        def encode(self, texts):  # what interpolate takes for a loaded model
+            raise NotImplementedError
+
+    blend = interpolate(Tied(0.0), Tied(1.0), 0.5)
+    assert blend.b.weight is blend.a.weight
+    assert torch.allclose(blend.a.weight, torch.full((2, 2), 0.5))
+    assert torch.equal(interpolate(Tied(0.0), Tied(1.0), 1.0).a.weight, torch.ones(2, 2))
+    assert torch.equal(interpolate(Tied(0.0), Tied(1.0), 0.0).a.weight, torch.zeros(2, 2))
