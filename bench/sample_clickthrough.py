@@ -51,8 +51,11 @@ def sample_config(model: str | None, quick: bool, sets: list[str] | None = None)
         raw = cfg.to_dict()
         for item in sets:
             key, _, value = item.partition("=")
-            section, _, name = key.partition(".")
-            (raw.setdefault(section, {}) if name else raw)[name or section] = yaml.safe_load(value)
+            *head, last = key.split(".")  # any depth: hyper.bf16, loss.params.scale
+            node = raw
+            for part in head:
+                node = node.setdefault(part, {})
+            node[last] = yaml.safe_load(value)
         cfg = TrainConfig.from_dict(raw, where="--set")
     return cfg
 

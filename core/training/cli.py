@@ -102,19 +102,29 @@ def _help(key: str) -> str:
     return field_help(key).replace("%", "%%")
 
 
-def _config_from_args(args):
+def base_config(config=None, data=None, validation=(), run_dir=None):
+    """The config a command starts from: the YAML ``config``, else ``run_dir``'s config.yaml, else a new config
+    training on ``data`` (with ``validation``); None when none of them is given (the caller says what to give)."""
     from core.paths import run_dir_arg
     from core.training.config import TrainConfig
 
-    if args.config:
-        cfg = TrainConfig.load(args.config)
-    elif args.run_dir and (run_dir_arg(args.run_dir) / CONFIG_FILE).exists():
-        cfg = TrainConfig.load(run_dir_arg(args.run_dir) / CONFIG_FILE)
-    elif args.data:
+    if config:
+        return TrainConfig.load(config)
+    if run_dir and (run_dir_arg(run_dir) / CONFIG_FILE).exists():
+        return TrainConfig.load(run_dir_arg(run_dir) / CONFIG_FILE)
+    if data:
         cfg = TrainConfig()
-        cfg.data.train = list(args.data)
-        cfg.data.validation = list(args.validation)
-    else:
+        cfg.data.train = list(data)
+        cfg.data.validation = list(validation)
+        return cfg
+    return None
+
+
+def _config_from_args(args):
+    from core.training.config import TrainConfig
+
+    cfg = base_config(args.config, args.data, args.validation, args.run_dir)
+    if cfg is None:
         raise ConfigError("Give --config FILE, --run-dir DIR holding a config.yaml, or --data FILE.")
     if args.data and args.config:
         cfg.data.train = list(args.data)

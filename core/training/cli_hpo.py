@@ -37,16 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_hpo(args) -> int:
     from core.errors import ConfigError
+    from core.training.cli import base_config
     from core.training.config import TrainConfig
     from core.training.hpo import search
 
-    if args.config:
-        cfg = TrainConfig.load(args.config)
-    elif args.data:
-        cfg = TrainConfig()
-        cfg.data.train = list(args.data)
-        cfg.data.validation = list(args.validation)
-    else:
+    cfg = base_config(args.config, args.data, args.validation)
+    if cfg is None:
         raise ConfigError("Give --config FILE or --data FILE.")
     if args.model is not None:
         cfg.model = args.model

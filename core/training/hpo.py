@@ -67,33 +67,37 @@ def _recipe_values(run_dir: Path) -> dict[str, Any]:
     return values
 
 
-def trial_config(config, index: int, label: str, change: dict[str, float], first: dict[str, Any]):
-    """Trial ``index``'s config: ``config`` with ``change`` applied to the values trial 1 ran with (``first``);
-    None when the lever does not apply (e.g. the loss has no scale)."""
+LEVER_KEYS = ("hyper.learning_rate", "hyper.epochs", "loss.params.scale")  # what the levers change
+
+
+def _setting(cfg, key: str):
+    """The value of lever ``key`` in ``cfg`` (None when open): the loss scale lives in ``loss.params``."""
+    from core.training.recipe import _get
+
+    return (cfg.loss.params or {}).get("scale") if key == "loss.params.scale" else _get(cfg, key)
+
+
+def trial_config(config, index: int, change: dict[str, float], first: dict[str, Any]):
+    """Trial ``index``'s config: ``config`` with ``change`` applied to the values trial 1 ran with (``first``:
+    an increment for the epochs, a factor for the others); None when the lever does not apply (e.g. the loss has
+    no scale)."""
+    from core.training.recipe import _set
+
     cfg = copy.deepcopy(config)
     cfg.name = f"{config.name}-t{index}"
-    for key, factor in change.items():
-        if key == "hyper.epochs":
-            base = first.get(key)
-            if base is None:
-                return None
-            cfg.hyper.epochs = float(base) + factor
-        elif key == "hyper.learning_rate":
-            base = first.get(key)
-            if base is None:
-                return None
-            cfg.hyper.learning_rate = float(base) * factor
-        elif key == "loss.params.scale":
-            base = first.get(key)
-            if base is None:
-                return None
+    for key, step in change.items():
+        base = first.get(key)
+        if base is None:
+            return None
+        if key == "loss.params.scale":
             cfg.loss.name = cfg.loss.name or first.get("loss.name")  # parameters belong to a named loss
-            cfg.loss.params = {**(cfg.loss.params or {}), "scale": round(float(base) * factor, 2)}
+            cfg.loss.params = {**(cfg.loss.params or {}), "scale": round(float(base) * step, 2)}
+        else:
+            _set(cfg, key, float(base) + step if key == "hyper.epochs" else float(base) * step)
     if change and first:  # the other levers keep trial 1's values, so one thing changes at a time
         for key in ("hyper.learning_rate", "hyper.epochs"):
-            section, attr = key.split(".")
-            if key not in change and getattr(getattr(cfg, section), attr) is None and first.get(key) is not None:
-                setattr(getattr(cfg, section), attr, first[key])
+            if key not in change and _setting(cfg, key) is None and first.get(key) is not None:
+                _set(cfg, key, first[key])
     return cfg
 
 
@@ -143,7 +147,7 @@ def search(config, trials: int = 4, budget_minutes: Optional[float] = None, runs
                 f"trial takes up to {longest / 60:.1f}")
             rows.append({"trial": index, "lever": label, "skipped": "time budget"})
             continue
-        cfg = trial_config(config, index, label, change, first)
+        cfg = trial_config(config, index, change, first)
         if cfg is None:
             log(f"trial {index} ({label}) skipped: the run does not use this setting")
             rows.append({"trial": index, "lever": label, "skipped": "the run does not use this setting"})
@@ -158,11 +162,9 @@ def search(config, trials: int = 4, budget_minutes: Optional[float] = None, runs
         if index == 1:
             first = values
         score, delivered, queries = _score(run_dir)
-        fixed = {"hyper.learning_rate": cfg.hyper.learning_rate, "hyper.epochs": cfg.hyper.epochs,
-                 "loss.params.scale": (cfg.loss.params or {}).get("scale")}
         rows.append({"trial": index, "lever": label, "run": cfg.name, "status": status.get("status"),
                      "seconds": round(seconds, 1),  # what the trial ran with: set here, else the recipe's choice
-                     "settings": {k: v if v is not None else values.get(k) for k, v in fixed.items()},
+                     "settings": {k: values.get(k) if _setting(cfg, k) is None else _setting(cfg, k) for k in LEVER_KEYS},
                      METRIC: score, "delivered": delivered, "validation_queries": queries})
         log(f"trial {index} ({label}): validation {METRIC} {score if score is None else round(score, 4)}, "
             f"delivered {delivered}, {seconds:.0f} s")
