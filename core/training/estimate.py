@@ -110,6 +110,15 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     saves = plan.checkpoint_saves() * ckpt_bytes / SAVE_BYTES_PER_SECOND
     model_saves = (1 + (min(evals, 3) if has_eval else 0)) * probe.total * 4 / SAVE_BYTES_PER_SECOND  # final/ + best/
     train = plan.total_steps * config.hyper.gradient_accumulation_steps * probe.step_seconds
+    from core.training.sampler import grouped_step_factor, groups_by_length
+
+    if groups_by_length(loss_name, config.hyper):  # the probe's batches are random; the run's are grouped
+        from core.training.memory import tokenizer_for
+
+        tok = tokenizer_for(config.model)
+        if tok is not None:
+            train *= grouped_step_factor(train_ds, tok, config.hyper.max_seq_length, config.hyper.batch_size,
+                                         config.seed)
     deliver = _delivery_seconds(config, splits.format, val_texts, one_eval, evals, probe.encode_texts_per_second)
     mine = mine_texts / probe.encode_texts_per_second
     breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "mine": mine, "evaluate_base": base_eval,

@@ -37,7 +37,7 @@ from typing import Any
 
 WARMUP_RATIO = 0.1  # share of the steps spent warming up, in both recipes (and the Train tab's default)
 PLAIN = {"model": "minilm", "hyper.epochs": 1.0, "hyper.batch_size": 32, "hyper.learning_rate": 2e-5,
-         "hyper.warmup_ratio": WARMUP_RATIO, "data.hard_negatives": "off"}
+         "hyper.warmup_ratio": WARMUP_RATIO, "data.hard_negatives": "off", "hyper.group_by_length": False}
 RECIPES = ("auto", "plain")
 # Text columns per format: which hold queries and which hold passages.
 _QUERY_COLS = {"pair": ["anchor"], "triplet": ["anchor"], "qpn": ["query"], "scored_pair": ["sentence1"],
@@ -190,11 +190,11 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     except Exception:  # the runner reports an unusable model with its own sentence
         pass
 
+    try:
+        tok = tokenizer or (_load_tokenizer(model_path) if model_path else None)
+    except Exception:
+        tok = None
     if _get(cfg, "hyper.max_seq_length") is None:
-        try:
-            tok = tokenizer or (_load_tokenizer(model_path) if model_path else None)
-        except Exception:
-            tok = None
         if tok is not None:
             passages = _texts(splits.train, _PASSAGE_COLS.get(splits.format, []), _SAMPLE, cfg.seed)
             queries = _texts(splits.train, _QUERY_COLS.get(splits.format, []), _SAMPLE, cfg.seed)
@@ -238,6 +238,9 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
                  "tokens the data never shows keep their place, and the optimizer skips the table")
         else:
             fill("hyper.freeze_word_embeddings", False, f"word embeddings train: {shape.vocab:,}-token vocabulary")
+    grouping = grouping_choice(cfg, splits, tok if _get(cfg, "hyper.group_by_length") is None else None)
+    if grouping is not None:
+        fill("hyper.group_by_length", *grouping)
     negatives = negatives_choice(cfg, splits)
     if negatives is not None:
         fill("data.hard_negatives", *negatives)
@@ -257,6 +260,32 @@ def validation_choice(splits) -> Choice:
                f"~{3 * (VALIDATION_TARGET / max(held, 1)) ** 0.5:.0f}+ points beyond noise on {held}")
     value = [round(1 - share, 4), round(share, 4), 0.0]
     return Choice("data.split", value, f"validation {held} of {groups:,} queries ({share:.0%}): {why}")
+
+
+def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
+    """``(value, reason)`` for ``hyper.group_by_length``: on for losses that batch without duplicates (in-batch
+    negatives), with the padding it saves on a seeded sample of the training rows when ``tokenizer`` is given."""
+    from core import losses as L
+    from core.training.sampler import padding_shares
+
+    loss_name = cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)
+    spec = L.LOSSES.get(loss_name or "")
+    if spec is None or not spec.needs_no_duplicates:
+        return None
+    saved = ""
+    df = splits.train
+    cols = [c for c in _QUERY_COLS.get(splits.format, []) + _PASSAGE_COLS.get(splits.format, []) if c in df.columns]
+    if tokenizer is not None and cols and len(df):
+        rows = df.sample(n=min(len(df), _SAMPLE), random_state=cfg.seed) if len(df) > _SAMPLE else df
+        cap = int(cfg.hyper.max_seq_length or 512)
+        lengths = []
+        for col in cols:  # a list column (qpn's pos / neg): its first text
+            texts = [v if isinstance(v, str) else (list(v)[0] if v is not None and len(v) else "") for v in rows[col]]
+            ids = tokenizer([t if isinstance(t, str) else "" for t in texts], add_special_tokens=True, truncation=False)
+            lengths.append([min(len(x), cap) for x in ids["input_ids"]])
+        random_share, grouped_share = padding_shares(lengths, int(cfg.hyper.batch_size or 32), cfg.seed)
+        saved = f": padding {random_share:.0%} -> {grouped_share:.0%} of the positions on this data"
+    return True, f"batches of similar length{saved} (rows never share a text within a batch)"
 
 
 def negatives_choice(cfg, splits) -> tuple[str, str] | None:

@@ -319,6 +319,17 @@ def _free_training_state(trainer) -> None:
     gc.collect()
 
 
+def _batch_sampler(loss_name: str, model, hyper, train_ds):
+    """The loss's batch sampler (``batch_sampler_for``); with ``hyper.group_by_length``, no-duplicates batches
+    of rows of similar length (``core.training.sampler``)."""
+    from core import losses as L
+    from core.training.sampler import LengthGrouped, groups_by_length, row_lengths
+
+    if groups_by_length(loss_name, hyper):
+        return LengthGrouped(row_lengths(train_ds, model.tokenizer, model.max_seq_length))
+    return L.batch_sampler_for(loss_name)
+
+
 def _best_effort(fn, *args, **kwargs) -> None:
     """Call ``fn``; an OSError (the disk is still full) is ignored, the run is ending anyway."""
     try:
@@ -405,7 +416,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         weight_decay=overrides.pop("weight_decay", h.weight_decay),
         lr_scheduler_type=h.lr_scheduler,
         bf16=_bf16(h.bf16),
-        batch_sampler=L.batch_sampler_for(loss_name),
+        batch_sampler=_batch_sampler(loss_name, model, h, train_ds),
         prompts=_prompts_for(model, list(train_ds.column_names), splits.format, h.use_prompts),
         eval_strategy="steps" if spec else "no",
         eval_steps=eval_steps,

@@ -1,0 +1,161 @@
+"""Length-grouped batches that keep the no-duplicates guarantee of in-batch-negative losses.
+
+``LengthGrouped(row_lengths(train_dataset, tokenizer, max_length))`` is what the runner gives
+``SentenceTransformerTrainingArguments(batch_sampler=...)`` when ``hyper.group_by_length`` is on: sentence-transformers
+calls it with the training dataset and gets a ``LengthGroupedNoDuplicatesBatchSampler``.
+
+Why: every text column of a batch is padded to its longest text, so a batch mixing a 40-token passage with a
+300-token one computes (and, on a CPU, pays for) mostly padding; attention grows with the square of the length.
+Grouping rows of similar length into a batch cuts the padding without changing what is learned from each row.
+
+How (the "mega-batch" scheme of ``transformers``' ``LengthGroupedSampler``, kept random):
+
+1. each epoch, shuffle the rows (seeded by ``seed + epoch``, as sentence-transformers' samplers are);
+2. cut the shuffled order into groups of ``batch_size x group`` rows and sort each group by length, longest
+   first, so a group's batches hold rows of similar length while which rows meet in a group changes every epoch;
+3. fill batches in that order exactly as ``NoDuplicatesBatchSampler`` does (a row sharing any text with the
+   batch is deferred to a later batch, so no text is a false in-batch negative of another row);
+4. shuffle the order of the batches, so training does not see long batches first.
+
+Inputs: a ``datasets.Dataset`` of text columns (and optional ``label`` / ``score``); a row's length is the sum
+over its text columns of ``min(tokens, max_length)`` (the tokens a model encodes). Output: lists of row indices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Optional
+
+import numpy as np
+import torch
+from sentence_transformers.base.sampler import NoDuplicatesBatchSampler
+
+GROUP = 8  # batches per sorted group: padding falls with it, batch variety across epochs with it too
+_SKIP = ("label", "score", "dataset_name")
+
+
+def column_lengths(dataset, tokenizer: Any, max_length: Optional[int] = None) -> list[np.ndarray]:
+    """Per text column of ``dataset``: each row's token count (special tokens included), capped at ``max_length``."""
+    cap = int(max_length) if max_length else None
+    out = []
+    for col in dataset.column_names:
+        if col in _SKIP:
+            continue
+        texts = dataset[col]
+        if not len(texts) or not isinstance(texts[0], str):
+            continue
+        ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+        n = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        out.append(np.minimum(n, cap) if cap else n)
+    return out
+
+
+def row_lengths(dataset, tokenizer: Any, max_length: Optional[int] = None) -> np.ndarray:
+    """Per row of ``dataset``: the summed token counts of its text columns, each capped at ``max_length``."""
+    cols = column_lengths(dataset, tokenizer, max_length)
+    return np.sum(cols, axis=0) if cols else np.zeros(len(dataset), dtype=np.int64)
+
+
+def groups_by_length(loss_name: str, hyper) -> bool:
+    """True when a run with ``hyper`` and loss ``loss_name`` uses the length-grouped sampler: ``hyper.group_by_length``
+    on and the loss batching without duplicates (in-batch negatives)."""
+    from sentence_transformers.base.sampler import BatchSamplers
+
+    from core import losses as L
+
+    return bool(hyper.group_by_length) and L.batch_sampler_for(loss_name) == BatchSamplers.NO_DUPLICATES
+
+
+def grouped_step_factor(dataset, tokenizer: Any, max_length: Optional[int], batch_size: int, seed: int = 0) -> float:
+    """Time of a length-grouped step over a random one, from the padded positions each computes (attention's
+    square term left out): ``(1 - random padding) / (1 - grouped padding)``."""
+    random_share, grouped_share = padding_shares(column_lengths(dataset, tokenizer, max_length), batch_size, seed)
+    return (1.0 - random_share) / (1.0 - grouped_share) if grouped_share < 1 else 1.0
+
+
+def grouped_order(perm: Sequence[int], lengths: np.ndarray, group_rows: int) -> list[int]:
+    """``perm`` cut into runs of ``group_rows`` indices, each run sorted by length, longest first (stable)."""
+    out: list[int] = []
+    for start in range(0, len(perm), max(1, group_rows)):
+        run = list(perm[start:start + group_rows])
+        run.sort(key=lambda i: -int(lengths[i]))
+        out.extend(run)
+    return out
+
+
+class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
+    """``NoDuplicatesBatchSampler`` whose batches hold rows of similar length (see the module docstring).
+
+    ``lengths``: one number per dataset row (``row_lengths``); ``group``: batches per sorted group."""
+
+    def __init__(self, dataset, batch_size: int, drop_last: bool, valid_label_columns: Optional[list[str]] = None,
+                 generator: Optional[torch.Generator] = None, seed: int = 0, lengths: Optional[np.ndarray] = None,
+                 group: int = GROUP) -> None:
+        super().__init__(dataset, batch_size=batch_size, drop_last=drop_last, valid_label_columns=valid_label_columns,
+                         generator=generator, seed=seed)
+        if lengths is None or len(lengths) != len(dataset):
+            raise ValueError("lengths must give one length per dataset row")
+        self.lengths = np.asarray(lengths)
+        self.group = max(1, int(group))
+
+    def _iter_one_pass(self, get_sample_values: Callable, has_overlap: Callable) -> Iterator[list[int]]:
+        n = len(self.dataset)
+        perm = torch.randperm(n, generator=self.generator).tolist()
+        remaining = grouped_order(perm, self.lengths, self.batch_size * self.group)
+        batches: list[list[int]] = []
+        while remaining:
+            batch: list[int] = []
+            values: set = set()
+            deferred: list[int] = []
+            rest: list[int] = []
+            for pos, index in enumerate(remaining):
+                sample = get_sample_values(index)
+                if has_overlap(sample, values):
+                    deferred.append(index)  # stays in place for a later batch
+                    continue
+                batch.append(index)
+                values.update(sample)
+                if len(batch) == self.batch_size:
+                    rest = remaining[pos + 1:]
+                    break
+            remaining = deferred + rest
+            if len(batch) == self.batch_size or not self.drop_last:  # a short batch: the rest all clash with it
+                batches.append(batch)
+        for k in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield batches[k]
+
+
+class LengthGrouped:
+    """The ``batch_sampler`` for ``SentenceTransformerTrainingArguments``: sentence-transformers calls it with the
+    training dataset and gets a ``LengthGroupedNoDuplicatesBatchSampler``. ``lengths``: ``row_lengths`` of that
+    dataset, measured once by the runner (a plain array, so the training arguments still pickle into checkpoints)."""
+
+    def __init__(self, lengths: np.ndarray, group: int = GROUP):
+        self.lengths, self.group = np.asarray(lengths), int(group)
+
+    def __call__(self, dataset, **kwargs) -> LengthGroupedNoDuplicatesBatchSampler:
+        return LengthGroupedNoDuplicatesBatchSampler(dataset, lengths=self.lengths, group=self.group, **kwargs)
+
+
+def padding_shares(lengths: Sequence[Sequence[int]], batch_size: int, seed: int = 0,
+                   group: int = GROUP) -> tuple[float, float]:
+    """``(share of padded positions with random batches, the same with length-grouped batches)``.
+
+    ``lengths``: one list per text column, one token count per row (every column pads to its own longest text in
+    a batch). Duplicates are ignored here: this is the estimate the recipe's plan line prints."""
+    by_col = np.asarray(lengths, dtype=np.int64)
+    if by_col.ndim != 2 or by_col.shape[1] == 0:
+        return 0.0, 0.0
+    rows = by_col.shape[1]
+    perm = np.random.default_rng(seed).permutation(rows).tolist()
+
+    def share(order: list[int]) -> float:
+        padded = real = 0
+        for start in range(0, rows, max(1, batch_size)):
+            idx = order[start:start + batch_size]
+            block = by_col[:, idx]
+            padded += int(block.max(axis=1).sum()) * len(idx)
+            real += int(block.sum())
+        return 1.0 - real / padded if padded else 0.0
+
+    return share(perm), share(grouped_order(perm, by_col.sum(axis=0), batch_size * group))

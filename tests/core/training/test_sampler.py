@@ -1,0 +1,132 @@
+"""Length-grouped no-duplicates batches (``core.training.sampler``): every row once per epoch, no text twice in a
+batch, less padding than random batches, batches that change between epochs, and a run that trains with them."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+from datasets import Dataset
+from sentence_transformers.base.sampler import NoDuplicatesBatchSampler
+
+from core.training.sampler import (
+    LengthGroupedNoDuplicatesBatchSampler,
+    column_lengths,
+    grouped_step_factor,
+    padding_shares,
+    row_lengths,
+)
+
+
+class WordTokenizer:
+    """One token per word plus two special tokens, like a real tokenizer's call signature."""
+
+    def __call__(self, texts, add_special_tokens=True, truncation=False):
+        return {"input_ids": [[0] * (len(t.split()) + 2) for t in texts]}
+
+
+def _dataset(n: int = 96, dup_every: int = 7, seed: int = 0) -> Dataset:
+    rng = random.Random(seed)
+    anchors, positives = [], []
+    for i in range(n):
+        anchors.append(f"query {i} " + "word " * rng.randint(1, 6))
+        # some rows share their positive with another row: a duplicate the sampler must keep apart
+        j = i - 1 if i % dup_every == 0 and i else i
+        positives.append(f"passage {j} " + "text " * (5 + (j * 37) % 120))
+    return Dataset.from_dict({"anchor": anchors, "positive": positives})
+
+
+def _padding(batches, cols) -> float:
+    padded = real = 0
+    for b in batches:
+        for c in cols:
+            padded += int(c[b].max()) * len(b)
+            real += int(c[b].sum())
+    return 1 - real / padded
+
+
+def _batches(sampler, epoch: int) -> list[list[int]]:
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+
+def test_every_row_once_no_duplicate_text_and_less_padding_than_random_batches():
+    ds = _dataset()
+    tok = WordTokenizer()
+    cols = column_lengths(ds, tok)
+    grouped = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=False, generator=torch.Generator(),
+                                                    seed=3, lengths=row_lengths(ds, tok), group=4)
+    plain = NoDuplicatesBatchSampler(ds, batch_size=8, drop_last=False, generator=torch.Generator(), seed=3)
+    for epoch in range(3):
+        batches = _batches(grouped, epoch)
+        assert sorted(i for b in batches for i in b) == list(range(len(ds))), "each row exactly once per epoch"
+        assert len(batches) == len(grouped)
+        for b in batches:
+            texts = [ds[i]["anchor"] for i in b] + [ds[i]["positive"] for i in b]
+            assert len(set(texts)) == len(texts), f"a text appears twice in batch {b}"
+        assert _padding(batches, cols) < 0.8 * _padding(_batches(plain, epoch), cols)
+    assert _batches(grouped, 0) != _batches(grouped, 1), "batches change between epochs"
+    assert _batches(grouped, 1) == _batches(grouped, 1), "an epoch's batches are reproducible (resume)"
+
+
+def test_batch_order_is_shuffled_not_longest_first():
+    ds = _dataset(n=128, dup_every=10**6)
+    lengths = row_lengths(ds, WordTokenizer())
+    sampler = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=False, generator=torch.Generator(),
+                                                    seed=0, lengths=lengths, group=16)
+    longest = [int(lengths[b].max()) for b in _batches(sampler, 0)]
+    assert longest != sorted(longest, reverse=True)
+
+
+def test_drop_last_keeps_only_full_batches_and_lengths_must_match():
+    ds = _dataset(n=30)
+    lengths = row_lengths(ds, WordTokenizer())
+    sampler = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=True, generator=torch.Generator(),
+                                                    lengths=lengths)
+    assert all(len(b) == 8 for b in _batches(sampler, 0))
+    with pytest.raises(ValueError):
+        LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=True, lengths=lengths[:-1])
+
+
+def test_padding_shares_and_step_factor():
+    assert padding_shares([[10] * 20], 4) == (0.0, 0.0), "equal lengths pad nothing either way"
+    rng = np.random.default_rng(0)
+    lengths = [rng.integers(5, 300, size=400).tolist()]
+    random_share, grouped_share = padding_shares(lengths, 16)
+    assert 0 < grouped_share < random_share / 2
+    ds = _dataset()
+    factor = grouped_step_factor(ds, WordTokenizer(), None, 8)
+    assert 0 < factor < 1, "grouped steps compute fewer padded positions"
+    assert column_lengths(ds, WordTokenizer(), max_length=10)[1].max() == 10, "lengths are capped at max_length"
+
+
+def test_a_run_trains_on_length_grouped_batches(tiny_model_path, format_file, tmp_runs, monkeypatch):
+    from core.training import TrainConfig, read_events, run_training
+
+    seen: list[list[int]] = []
+    original = LengthGroupedNoDuplicatesBatchSampler._iter_one_pass
+
+    def recording(self, *a, **kw):
+        for batch in original(self, *a, **kw):
+            seen.append(list(batch))
+            yield batch
+
+    monkeypatch.setattr(LengthGroupedNoDuplicatesBatchSampler, "_iter_one_pass", recording)
+    cfg = TrainConfig(name="g", model=str(tiny_model_path))
+    cfg.data.train = [str(format_file("pair"))]
+    cfg.data.split = [0.8, 0.2]
+    cfg.hyper.batch_size, cfg.hyper.learning_rate, cfg.hyper.max_steps = 8, 5e-4, 3
+    status = run_training(cfg, tmp_runs / "g")  # group_by_length left open: the recipe turns it on
+    assert status["status"] == "completed", status
+    assert seen and all(len(b) <= 8 for b in seen)
+    events, _ = read_events(tmp_runs / "g")
+    choices = {c["key"]: c for e in events if e["type"] == "recipe" for c in e["choices"]}
+    assert choices["hyper.group_by_length"]["value"] is True
+    assert "padding" in choices["hyper.group_by_length"]["reason"]
+
+    seen.clear()
+    cfg.name, cfg.hyper.group_by_length = "p", False
+    assert run_training(cfg, tmp_runs / "p")["status"] == "completed"
+    assert not seen, "group_by_length: false trains on plain no-duplicates batches"
