@@ -43,6 +43,10 @@ from core.errors import ConfigError
 
 MEMORY_ENV = "STUDIO_MEMORY_GB"  # the memory this machine offers a run, in GB (tests, shared machines)
 HEADROOM = 0.6  # a run may use at most this share of the available memory
+# Where a cached loss can get it there (the same gradient and in-batch negatives, ~30% more time per step), the
+# recipe keeps a run's predicted peak under this, however much memory the machine has: a studio shares a laptop
+# or a Space with other work, and multilingual-e5-small at batch 32 / 128 tokens would otherwise take ~6.7 GB.
+CACHE_ABOVE_MB = 3 * 1024
 MB = 2**20
 
 # Fitted on bench/memory.py's measurements (BENCHMARKS.md "Memory"); see the module docstring.
@@ -321,12 +325,13 @@ def fit_memory(plan, splits, tokenizer=None):
     fmt = splits.format
     shape = model_shape(cfg.model)
     allow = budget_mb()
-    if predict_settings(shape, settings_of(cfg, fmt, shape)).total_mb <= allow:  # fits with every text at full length
+    cap = min(allow, CACHE_ABOVE_MB)
+    if predict_settings(shape, settings_of(cfg, fmt, shape)).total_mb <= cap:  # fits with every text at full length
         return plan
     qlen = query_tokens(splits, tokenizer or tokenizer_for(cfg.model), shape.own_length)
     s = settings_of(cfg, fmt, shape, qlen)
     need = predict_settings(shape, s).total_mb
-    if need <= allow:
+    if need <= cap:
         return plan
     filled = {c.key for c in plan.choices}
     open_loss = cfg.loss.name is None and s.loss in CACHEABLE and CACHEABLE[s.loss] in {x.name for x in L.losses_for(fmt)}
@@ -334,20 +339,27 @@ def fit_memory(plan, splits, tokenizer=None):
     open_batch = "hyper.batch_size" in filled
     first = (s.batch, s.length, need)
 
-    def fits(**change) -> bool:
+    def fits(limit: float = allow, **change) -> bool:
         t = Settings(**{**s.__dict__, **change})
-        return predict_settings(shape, t).total_mb <= allow
+        return predict_settings(shape, t).total_mb <= limit
 
     why = f"batch {first[0]} at {first[1]} tokens needs ~{_gb(first[2])} GB, this machine allows {_gb(allow)} GB"
-    if open_loss:
-        mini = next((m for m in (32, 16, 8, 4) if m < s.batch and fits(loss=CACHED_LOSS, mini_batch=m)), None)
-        if mini is not None:
-            cfg.loss.name = CACHED_LOSS
-            cfg.loss.params = {**(cfg.loss.params or {}), "mini_batch_size": mini}
-            plan.choices.append(Choice("loss.name", CACHED_LOSS,
-                                       f"Cached MNRL (mini-batch {mini}): {why}; caching keeps every in-batch negative "
-                                       "in less memory"))
-            return plan
+    if open_loss:  # the cheapest lever: under the cap where a mini-batch gets there, else under the machine's budget
+        limits = [(allow, why)]
+        if cap < allow:
+            limits.insert(0, (cap, f"batch {first[0]} at {first[1]} tokens needs ~{_gb(first[2])} GB; the recipe keeps "
+                                   f"a run under {_gb(cap)} GB where caching can"))
+        for limit, say in limits:
+            mini = next((m for m in (32, 16, 8, 4) if m < s.batch and fits(limit, loss=CACHED_LOSS, mini_batch=m)), None)
+            if mini is not None:
+                cfg.loss.name = CACHED_LOSS
+                cfg.loss.params = {**(cfg.loss.params or {}), "mini_batch_size": mini}
+                plan.choices.append(Choice("loss.name", CACHED_LOSS,
+                                           f"Cached MNRL (mini-batch {mini}): {say}; caching keeps the same gradient "
+                                           "and every in-batch negative in less memory (~30% more time per step)"))
+                return plan
+    if need <= allow:  # over the cap but no cached loss gets under it: the machine has room
+        return plan
     def shrink(attr: str, name: str, floor: int, say: str) -> bool:
         """Halve setting ``attr`` (``hyper.<name>``) down to ``floor`` until the run fits, and record the choice;
         True when the run fits afterwards."""

@@ -128,6 +128,26 @@ def test_the_recipe_caches_the_loss_first_when_memory_is_short(tiny_model_path, 
     assert reason.startswith(f"Cached MNRL (mini-batch {mini}): batch 32 at 64 tokens needs ~") and "allows" in reason
 
 
+def test_the_recipe_caches_above_its_cap_even_on_a_large_machine(tiny_model_path, monkeypatch):
+    import core.training.memory as M
+
+    full = _tiny_peak(tiny_model_path, 32, 64)
+    cached = _tiny_peak(tiny_model_path, 32, 64, mini=8)
+    monkeypatch.setenv(MEMORY_ENV, "24")  # the machine has room for the uncached run
+    monkeypatch.setattr(M, "CACHE_ABOVE_MB", (full + cached) / 2)
+    plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits())
+    cfg = plan.config
+    assert cfg.loss.name == CACHED_LOSS and cfg.hyper.batch_size == 32 and cfg.hyper.max_seq_length == 64
+    assert _tiny_peak(tiny_model_path, 32, 64, mini=cfg.loss.params["mini_batch_size"]) <= M.CACHE_ABOVE_MB
+    assert "the recipe keeps a run under" in _choices(plan)["loss.name"].reason
+
+    given = TrainConfig(model=str(tiny_model_path))
+    given.loss.name = "MultipleNegativesRankingLoss"  # a loss the user gave is kept: the machine has room for it
+    plan = plan_recipe(given, _splits())
+    assert plan.config.loss.name == "MultipleNegativesRankingLoss" and plan.config.hyper.batch_size == 32
+    assert plan.config.hyper.max_seq_length == 64, "the cap never shortens texts or shrinks the batch"
+
+
 def test_the_recipe_shortens_then_shrinks_what_the_user_left_open(tiny_model_path, monkeypatch):
     import core.training.memory as M
 
