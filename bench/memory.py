@@ -44,9 +44,9 @@ MODELS = {"minilm": "en", "multilingual-e5-small": "zh"}
 
 
 def grid(quick: bool) -> list[dict]:
-    def step(model, batch, length, texts=2, bf16=False, loss="MNRL", mini=None):
+    def step(model, batch, length, texts=2, bf16=False, loss="MNRL", mini=None, frozen=False):
         return {"kind": "step", "model": model, "batch": batch, "length": length, "texts": texts, "bf16": bf16,
-                "loss": loss, "mini": mini}
+                "loss": loss, "mini": mini, "frozen": frozen}
 
     e5 = "multilingual-e5-small"
     if quick:
@@ -61,6 +61,14 @@ def grid(quick: bool) -> list[dict]:
         {"kind": "encode", "model": e5, "batch": 32, "length": 256, "passages": 1000},
         {"kind": "deliver", "model": e5, "batch": 32, "length": 256, "passages": 200},
         step("minilm", 32, 256), step(e5, 32, 128), step(e5, 16, 256), step("minilm", 32, 256, bf16=True),
+        # the recipe's e5 defaults (word table frozen) at batch 32 / 128 tokens: plain MNRL against Cached MNRL
+        step(e5, 32, 128, frozen=True), step(e5, 32, 128, frozen=True, loss="CachedMNRL", mini=8),
+        step(e5, 32, 128, frozen=True, loss="CachedMNRL", mini=16),
+        # issue "speed" item 2: the whole run with the studio's defaults (batch 32 from 300 training pairs, 128 tokens)
+        # beside the plain sentence-transformers script at the same batch and length
+        {"kind": "defaults", "model": e5, "batch": 32, "length": 128, "texts": 2, "bf16": False, "pairs": 400,
+         "steps": 4},
+        {"kind": "plain", "model": e5, "batch": 32, "length": 128, "texts": 2, "bf16": False},
     ]
 
 
@@ -111,6 +119,10 @@ def child_step(cfg: dict) -> dict:
     from sentence_transformers.sentence_transformer import losses
 
     model = _load(cfg)
+    if cfg.get("frozen"):  # hyper.freeze_word_embeddings, as a run applies it
+        from core import strategies as S
+
+        S.apply_for_run(model, "full", {}, True)
     base = self_peak_mb()
     tok = model.tokenizer
     lang = MODELS[cfg["model"]]
@@ -202,22 +214,35 @@ def child_deliver(cfg: dict) -> dict:
 
 
 def run_engine(cfg: dict) -> dict:
-    """``python -m core train`` (the real CLI) in a child; its peak RSS from ``os.wait4``."""
+    """``python -m core train`` (the real CLI) in a child; its peak RSS from ``os.wait4``.
+
+    ``engine``: the plain recipe at the row's batch and length, 2 steps, no validation. ``defaults``: the studio's
+    defaults (recipe auto, every setting open but the length) on ``cfg["pairs"]`` pairs, the whole run: memory
+    fit, validation split, base evaluation, ``max_steps`` steps, evaluation, saves, delivery with its general check."""
     import yaml
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     try:
-        data = _write_pairs(cfg, tmp)
-        conf = {"name": "mem", "model": cfg["model"], "recipe": "plain",
-                "data": {"train": [str(data)], "split": [1.0, 0.0], "general": "none"},
-                "hyper": {"batch_size": int(cfg["batch"]), "max_seq_length": int(cfg["length"]), "max_steps": 2,
-                          "epochs": 1, "bf16": "true" if cfg["bf16"] else "false"},
-                "eval": {"evaluate_base": False, "save_steps": 1000, "eval_steps": 1000}}
+        if cfg["kind"] == "defaults":
+            data = _write_pairs(cfg, tmp, n=int(cfg["pairs"]))
+            conf = {"name": "mem", "model": cfg["model"], "data": {"train": [str(data)]},
+                    "hyper": {"max_seq_length": int(cfg["length"]), "max_steps": int(cfg["steps"])}}
+        else:
+            data = _write_pairs(cfg, tmp)
+            conf = {"name": "mem", "model": cfg["model"], "recipe": "plain",
+                    "data": {"train": [str(data)], "split": [1.0, 0.0], "general": "none"},
+                    "hyper": {"batch_size": int(cfg["batch"]), "max_seq_length": int(cfg["length"]), "max_steps": 2,
+                              "epochs": 1, "bf16": "true" if cfg["bf16"] else "false"},
+                    "eval": {"evaluate_base": False, "save_steps": 1000, "eval_steps": 1000}}
         (tmp / "c.yaml").write_text(yaml.safe_dump(conf, allow_unicode=True), encoding="utf-8")
         env = dict(os.environ, STUDIO_RUNS_DIR=str(tmp / "runs"), STUDIO_DATASETS_DIR=str(tmp / "ds"))
         child = run_child([sys.executable, "-m", "core", "train", "--config", str(tmp / "c.yaml")], env=env)
         err = child.stderr[-400:] if child.returncode else ""
-        return {"peak_mb": child.peak_mb, "seconds": child.seconds, "error": err or None}
+        out = {"peak_mb": child.peak_mb, "seconds": child.seconds, "error": err or None}
+        if cfg["kind"] == "defaults" and not err:  # what the recipe chose, from the run's own events
+            events = [json.loads(x) for x in (tmp / "runs" / "mem" / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+            out["recipe"] = {c["key"]: c["value"] for e in events if e.get("type") == "recipe" for c in e["choices"]}
+        return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -226,7 +251,7 @@ CHILDREN = {"step": child_step, "plain": child_plain, "encode": child_encode, "d
 
 
 def measure(cfg: dict) -> dict:
-    if cfg["kind"] == "engine":
+    if cfg["kind"] in ("engine", "defaults"):
         return run_engine(cfg)
     child = run_child([sys.executable, __file__, "--child", json.dumps(cfg)])
     res = (child.result() if child.returncode == 0 else None) or {"error": child.stderr[-400:]}
@@ -239,7 +264,7 @@ def predicted(cfg: dict) -> float | None:
     from core.training.memory import model_shape, predict_peak
 
     shape = model_shape(cfg["model"])
-    if cfg["kind"] in ("step", "engine", "plain"):
+    if cfg["kind"] in ("step", "engine", "plain"):  # ("defaults": the recipe's own choice, printed with the row)
         mini = cfg.get("mini") if cfg.get("loss") == "CachedMNRL" else None
         lengths = [int(cfg["length"])] * int(cfg["texts"])
         if cfg["kind"] != "step":  # real pairs: the query column pads to the longest query (as the recipe counts it)
@@ -249,15 +274,19 @@ def predicted(cfg: dict) -> float | None:
             tok = _load_tokenizer(resolve_model(cfg["model"]).path)
             ids = tok([q for q, _ in pairs(MODELS[cfg["model"]], 320)], add_special_tokens=True)["input_ids"]
             lengths[0] = min(lengths[0], max(len(x) for x in ids))
-        return predict_peak(shape, int(cfg["batch"]), lengths, bf16=bool(cfg["bf16"]), cached_mini_batch=mini).total_mb
+        trainable = shape.params - shape.vocab * shape.hidden if cfg.get("frozen") else None
+        return predict_peak(shape, int(cfg["batch"]), lengths, bf16=bool(cfg["bf16"]), cached_mini_batch=mini,
+                            trainable=trainable).total_mb
     return None
 
 
 def name(cfg: dict) -> str:
     if cfg["kind"] == "step":
-        extra = f" {cfg['loss']}/{cfg['mini']}" if cfg.get("mini") else ""
+        extra = (f" {cfg['loss']}/{cfg['mini']}" if cfg.get("mini") else "") + (" frozen" if cfg.get("frozen") else "")
         return (f"step {cfg['model']} b{cfg['batch']} L{cfg['length']} x{cfg['texts']} "
                 f"{'bf16' if cfg['bf16'] else 'fp32'}{extra}")
+    if cfg["kind"] == "defaults":
+        return f"defaults {cfg['model']} {cfg['pairs']} pairs L{cfg['length']} (whole run)"
     return f"{cfg['kind']} {cfg['model']} b{cfg['batch']} L{cfg['length']}"
 
 
@@ -292,6 +321,8 @@ def main() -> None:
         print(f"{n:48} {res.get('baseline_mb', 0):8.0f} {res['peak_mb']:8.0f} {(pred or 0):8.0f} "
               f"{('' if err is None else f'{err:+.0%}'):>7} {res.get('seconds', 0):7.1f} {res.get('wall', res.get('seconds', 0)):7.0f}"
               + (f"  ERROR {res['error'][-200:]}" if res.get("error") else ""), flush=True)
+        if res.get("recipe"):
+            print("    recipe:", "; ".join(f"{k}={v}" for k, v in res["recipe"].items()), flush=True)
     errs = [abs(r["rel_error"]) for r in rows if r.get("rel_error") is not None]
     engine = next((r["peak_mb"] for r in rows if r["kind"] == "engine"), None)
     plain = next((r["peak_mb"] for r in rows if r["kind"] == "plain"), None)

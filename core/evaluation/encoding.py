@@ -6,7 +6,8 @@
 - ``query_prompt_name(model)`` / ``corpus_prompt_name(model)``: the prompt names a model defines for queries
   (``"query"``) and passages (``"document"``, ``"passage"`` or ``"corpus"``), or ``None``.
 - ``encode_queries(model, texts)`` / ``encode_corpus(model, texts)``: L2-normalised float32 matrices
-  ``[len(texts), dim]``, with the right prompt applied, reporting progress in batches.
+  ``[len(texts), dim]``, with the right prompt applied, reporting progress in batches, in batches small enough
+  that long texts' attention stays within ``ATTENTION_MB`` (``attention_safe_batch``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,27 @@ def encode_step(n_texts: int, batch_size: int) -> int:
     batch_size = max(1, int(batch_size))
     per_report = -(-n_texts // PROGRESS_STEPS)
     return max(batch_size, min(ENCODE_CHUNK, -(-per_report // batch_size) * batch_size))
+
+
+ATTENTION_MB = 256  # encoding: the attention scores of one batch may take at most this much (no_grad, fp32)
+
+
+def attention_safe_batch(model: Any, batch_size: int, budget_mb: float | None = None) -> int:
+    """``batch_size``, lowered so one batch's attention scores and probabilities (2 x batch x heads x L x L floats
+    at the model's ``max_seq_length`` L) stay under ``budget_mb``: multilingual-e5-small at 512 tokens, batch 32,
+    would hold ~0.8 GB of them per layer; batch 8 holds 0.2 GB and encodes as fast per text on a CPU."""
+    batch_size = max(1, int(batch_size))
+    budget_mb = ATTENTION_MB if budget_mb is None else budget_mb
+    try:
+        length = int(model.max_seq_length)
+        config = model[0].auto_model.config
+        heads = int(getattr(config, "num_attention_heads", 0) or 0)
+    except Exception:
+        return batch_size
+    if length <= 0 or heads <= 0:
+        return batch_size
+    fits = int(budget_mb * 2**20 // (2 * heads * length * length * 4))
+    return max(1, min(batch_size, fits))
 
 
 def _is_model(obj: Any) -> bool:
@@ -149,6 +171,7 @@ def _encode(model: Any, texts: Sequence[str], kind: str, batch_size: int, progre
         fn, name = getattr(model, "encode_query", None), query_prompt_name(model)
     else:
         fn, name = getattr(model, "encode_document", None), corpus_prompt_name(model)
+    batch_size = attention_safe_batch(model, batch_size)
     kwargs: dict[str, Any] = dict(batch_size=batch_size, show_progress_bar=False, convert_to_numpy=True,
                                   normalize_embeddings=True)
     if fn is None:  # very old API: plain encode with an explicit prompt name

@@ -6,6 +6,7 @@
   and return the number set.
 - ``cpu_bf16_native(cpuinfo=None) -> bool | None``: whether this CPU has bfloat16 instructions (``avx512_bf16``,
   ``amx_bf16``; Arm ``bf16``); None when it cannot tell (no ``/proc/cpuinfo``).
+- ``release_memory() -> bool``: garbage-collect and return the C heap's free memory to the system (glibc).
 """
 
 from __future__ import annotations
@@ -100,3 +101,24 @@ def cpu_bf16_native(cpuinfo: str | os.PathLike | None = None) -> bool | None:
     if not flags:
         return None
     return any(f in flags for f in BF16_FLAGS)
+
+
+def release_memory() -> bool:
+    """Collect garbage and hand the C heap's free memory back to the operating system (glibc ``malloc_trim``).
+
+    A training step frees its activations into the heap, where glibc keeps them for reuse: the process's resident
+    memory stays at the step's peak. Before loading more models (the delivery), trimming lets that memory hold
+    them instead of adding to it. Returns True when the trim ran (Linux with glibc), False elsewhere."""
+    import ctypes
+    import gc
+    import sys
+
+    gc.collect()
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+        return True
+    except (OSError, AttributeError):
+        return False

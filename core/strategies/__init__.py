@@ -7,7 +7,8 @@ Public API:
 - ``apply_strategy(model, name, params) -> StrategyReport(name, trainable, total, trainer_overrides, state)``
 - ``apply_for_run(model, name, params, freeze_words)``: ``apply_strategy`` plus ``hyper.freeze_word_embeddings``
   (``freeze_word_embeddings(model, report)``), what a run and the estimate's speed probe train
-- ``finalize_for_save(model, report) -> SentenceTransformer`` (merge LoRA, drop hooks) before the final save
+- ``finalize_for_save(model, report) -> SentenceTransformer`` (merge LoRA, drop hooks) before the final save;
+  ``needs_finalize(report)``: whether it changes anything (else the model is saved as it is, no copy)
 - ``count_parameters(model) -> (trainable, total)``
 - ``stage_switch(model, report, on_switch) -> TrainerCallback | None``: the ``staged`` strategy's second stage
 """
@@ -20,6 +21,7 @@ from core.strategies.registry import (
     apply_strategy,
     finalize_for_save,
     get_strategy,
+    needs_finalize,
     validate_strategy_params,
 )
 from core.strategies.staged import stage_switch
@@ -35,6 +37,7 @@ __all__ = [
     "finalize_for_save",
     "freeze_word_embeddings",
     "get_strategy",
+    "needs_finalize",
     "prefix_tokens",
     "stage_switch",
     "validate_strategy_params",

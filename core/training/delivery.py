@@ -15,7 +15,7 @@ and explained in ``delivery.json``. A forgetting guard then scores the base and 
 general-domain BEIR set of each language of the validation queries (``general_dir``) and records the change
 next to the domain gain (``"domain +8.1%, general en −0.9%"``).
 
-``deliver_run(run_dir, config, evaluator, log)`` is the runner's one call: it finds the validation set in the
+``deliver_run(run_dir, config, evalset, log)`` is the runner's one call: it takes the validation set found in the
 run's evaluator (``evalset_from_evaluator``), reports progress as ``log`` events and writes the ``delivery``
 event. Output: the ``delivery.json`` dict.
 """
@@ -329,7 +329,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     evaluation measured for the model saved in that folder, taken instead of searching again."""
     from core.evaluation.stats import paired_difference
     from core.models import load_model
-    from core.models.merge import check_compatible, interpolate
+    from core.models.merge import check_compatible, interpolate, share_unchanged
 
     run_dir = Path(run_dir)
     base_model = base if hasattr(base, "state_dict") else load_model(str(base))
@@ -344,6 +344,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     blends_skipped = None
     try:
         check_compatible(base_model, tuned_model)
+        share_unchanged(base_model, tuned_model)  # a frozen word table: one copy for both (e5-small: 0.37 GB)
     except StudioError as err:
         blends_skipped = str(err)
     if blends_skipped is None:
@@ -352,6 +353,14 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
                                    (lambda a=a: interpolate(base_model, tuned_model, a)), alpha=float(a)))
     total = len(cands)
     models: dict[str, Any] = {tuned_name: tuned_model}
+
+    def load_shared(c: Candidate):
+        """``c``'s model; a saved folder shares the weights it holds unchanged from the base (``share_unchanged``)."""
+        model = c.load()
+        if c.path is not None and blends_skipped is None:
+            share_unchanged(base_model, model)
+        return model
+
     scored: dict[str, list[float]] = {}  # weights digest -> per-query NDCG@10 (best/ is often final/)
     for i, c in enumerate(cands):
         _say(progress, f"Delivery: scoring {c.name} on {len(evalset.queries)} validation queries ({i + 1}/{total})", i, total)
@@ -364,7 +373,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
             if digest is not None:
                 scored[digest] = c.per_query
         else:
-            model = models.get(c.name) or c.load()
+            model = models.get(c.name) or load_shared(c)
             c.per_query = per_query_ndcg(model, evalset, batch_size)
             if digest is not None:
                 scored[digest] = c.per_query
@@ -375,7 +384,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         c.vs_base = paired_difference(cands[0].per_query, c.per_query)
     chosen, why = choose(cands)
     _say(progress, f"Delivery: saving {chosen.name} as {DELIVERED}/", total, total)
-    chosen_model = base_model if chosen.name == "base" else (models.get(chosen.name) or chosen.load())
+    chosen_model = base_model if chosen.name == "base" else (models.get(chosen.name) or load_shared(chosen))
     _save_model(chosen_model, run_dir / DELIVERED)
 
     languages = languages_of(list(evalset.queries.values()))
@@ -406,14 +415,14 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     return record
 
 
-def deliver_run(run_dir: Path, config: Any, evaluator: Any, log: Any,
+def deliver_run(run_dir: Path, config: Any, evalset: Any, log: Any,
                 known_scores: Optional[dict[str, list[float]]] = None) -> dict:
-    """The runner's end-of-run call: deliver from the run's validation evaluator, progress as ``log`` events;
-    ``known_scores``: per-query validation scores the run already has (see ``deliver``).
+    """The runner's end-of-run call: deliver on the run's validation ``EvalSet`` (``evalset_from_evaluator`` of
+    its evaluator, taken before the training's objects are freed; None when validation is not retrieval),
+    progress as ``log`` events; ``known_scores``: per-query validation scores the run already has (see ``deliver``).
 
     Returns the status fields to record (``delivered``, ``delivery`` sentence); a failure is logged as a
     warning (the run keeps its best/ and final/) and returns {}."""
-    evalset = evalset_from_evaluator(evaluator) if evaluator is not None else None
     if evalset is None:
         log.emit(EV_LOG, message="No delivered model: the validation set is not a retrieval set, so best/ and final/ are kept as they are.")
         return {}

@@ -23,6 +23,7 @@ import shutil
 import signal
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -130,12 +131,14 @@ def _prompts_for(model, dataset_columns: list[str], fmt: str, use: bool) -> Opti
 
 
 def _save_plain(model, report, path: Path) -> None:
-    """Save a copy of ``model`` in plain sentence-transformers layout (strategy finalized), atomically."""
-    from core.strategies import finalize_for_save
+    """Save ``model`` in plain sentence-transformers layout, atomically: a finalized copy when the strategy's
+    machinery must go first (LoRA merged, prefix dropped; the run keeps training the original), else the model
+    itself (no copy of its weights in memory)."""
+    from core.strategies import finalize_for_save, needs_finalize
 
     tmp = path.with_name(f".{path.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    plain = finalize_for_save(copy.deepcopy(model), report)
+    plain = finalize_for_save(copy.deepcopy(model), report) if needs_finalize(report) else model
     plain.save(str(tmp))
     if path.exists():
         old = path.with_name(f".{path.name}.old")
@@ -246,7 +249,9 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False,
     stopper.install()
     log.status("running", name=config.name, model=config.model, resumed=bool(resume), started=time.time())
     try:
-        _train(config, run_dir, resume, log, stopper)
+        ended = _train(config, run_dir, resume, log, stopper)
+        if ended is not None:  # None: the run already ended as failed (a NaN loss)
+            _deliver_and_finish(run_dir, ended, log)
     except StudioError as err:
         log.emit("error", message=str(err))
         log.status("failed", error=str(err))
@@ -338,7 +343,7 @@ def _best_effort(fn, *args, **kwargs) -> None:
         pass
 
 
-def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stopper: _Stopper) -> None:
+def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stopper: _Stopper) -> Optional[_Ended]:
     import torch
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transformers import TrainerCallback, set_seed
@@ -557,7 +562,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         if is_main_process():
             _save_plain(model, report, run_dir / FINAL)
         log.status("failed", error=msg, step=step)
-        return
+        return None
 
     stopped = bool(state.get("stopping"))
     # Final evaluation of the model being saved, also when stopped (unless the last step was just evaluated), so
@@ -580,13 +585,41 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                    f"({main_metric} {final_value:.4f} vs {state['baseline']:.4f}). Check the data and loss before using it.")
             log.emit("warning", message=msg, metric=main_metric, base=state["baseline"], tuned=final_value)
             verdict["warning"] = msg
-    _free_training_state(trainer)  # delivery loads base, best/ and blends: the optimizer's memory goes first
-    from core.training.delivery import deliver_run  # the delivered model: never ship a regression
+    _free_training_state(trainer)
     # the validation scores of the models saved as best/ and final/ in this process, reused by the delivery when
     # they were computed at the precision it scores at (fp32)
     known = {}
     if not (args.bf16 or args.fp16):
         known = {BEST: state.get("best_scores"), FINAL: state.get("last_scores") if final_value is not None else None}
-    delivery = (deliver_run(run_dir, config, spec.evaluator if spec else None, log,
-                            known_scores={k: v for k, v in known.items() if v}) if is_main_process() else {})
-    log.status("stopped" if stopped else "completed", step=step, final_model=FINAL, **verdict, **delivery)
+    from core.training.delivery import evalset_from_evaluator
+
+    # the validation set as plain data: an evaluator that has run keeps the model's similarity method, which would
+    # keep the whole trained model alive through the delivery
+    return _Ended(config=config, evalset=evalset_from_evaluator(spec.evaluator) if spec else None, stopped=stopped,
+                  step=step, verdict=verdict, known_scores={k: v for k, v in known.items() if v})
+
+
+@dataclass
+class _Ended:
+    """What the end of a run needs once training's own objects (model, optimizer, trainer) are gone."""
+
+    config: TrainConfig
+    evalset: Any  # the validation EvalSet, or None when validation is not retrieval
+    stopped: bool
+    step: int
+    verdict: dict
+    known_scores: dict
+
+
+def _deliver_and_finish(run_dir: Path, ended: _Ended, log: EventLog) -> None:
+    """Choose the delivered model (never ship a regression) and write the final status. Runs after ``_train`` has
+    returned, so the trained model, its optimizer and the trainer are freed before delivery loads the base,
+    ``final/`` and the blends (multilingual-e5-small: ~0.5 GB per copy)."""
+    from core.models.device import release_memory
+    from core.training.delivery import deliver_run
+
+    release_memory()  # the training step's freed activations go back to the system before models are loaded
+    delivery = (deliver_run(run_dir, ended.config, ended.evalset, log, known_scores=ended.known_scores)
+                if is_main_process() else {})
+    log.status("stopped" if ended.stopped else "completed", step=ended.step, final_model=FINAL, **ended.verdict,
+               **delivery)

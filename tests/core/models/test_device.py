@@ -111,3 +111,11 @@ def test_bf16_on_a_cpu_without_bf16_instructions_is_warned_about():
     assert bf16_warning(True, True, False) is None  # on CUDA
     assert bf16_warning(True, False, None) is None  # cannot tell: no claim
     assert bf16_warning(False, False, False) is None
+
+
+def test_release_memory_trims_the_heap_on_linux():
+    import sys
+
+    from core.models.device import release_memory
+
+    assert release_memory() is sys.platform.startswith("linux")

@@ -82,3 +82,49 @@ def test_tied_weights_are_blended_once():
     assert torch.allclose(blend.a.weight, torch.full((2, 2), 0.5))
     assert torch.equal(interpolate(Tied(0.0), Tied(1.0), 1.0).a.weight, torch.ones(2, 2))
     assert torch.equal(interpolate(Tied(0.0), Tied(1.0), 0.0).a.weight, torch.zeros(2, 2))
+
+
+def test_weights_training_left_unchanged_are_shared_not_copied(tiny_model_path, tmp_path):
+    """A frozen word-embedding table blends to itself: the blend shares base's tensor (no copy in memory), the blended
+    weights are still exact, and the blend saves and loads as a plain model."""
+    from sentence_transformers import SentenceTransformer
+
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    tuned = _perturbed(tiny_model_path)
+    name = next(n for n, _ in base.named_parameters() if "word_embeddings" in n)
+    with torch.no_grad():  # as if the table had been frozen during training
+        dict(tuned.named_parameters())[name].copy_(dict(base.named_parameters())[name])
+    blend = interpolate(base, tuned, 0.5)
+    params = dict(blend.named_parameters())
+    assert params[name].data_ptr() == dict(base.named_parameters())[name].data_ptr(), "the unchanged table is shared"
+    other = next(n for n in params if n != name and torch.is_floating_point(params[n]))
+    assert params[other].data_ptr() != dict(base.named_parameters())[other].data_ptr(), "changed weights are new"
+    b, t = base.state_dict(), tuned.state_dict()
+    for n, tensor in blend.state_dict().items():
+        if torch.is_floating_point(tensor):
+            assert torch.allclose(tensor, (b[n] + t[n]) / 2, atol=1e-7), n
+    assert all(torch.equal(base.state_dict()[n], b[n]) for n in b), "base is untouched"
+    blend.save(str(tmp_path / "blend"))
+    again = SentenceTransformer(str(tmp_path / "blend"), device="cpu")
+    assert torch.equal(again.state_dict()[name], b[name])
+
+
+def test_share_unchanged_keeps_one_copy_of_equal_weights_and_tokenizer(tiny_model_path, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from core.models.merge import share_unchanged
+
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    tuned = _perturbed(tiny_model_path)
+    name = next(n for n, _ in base.named_parameters() if "word_embeddings" in n)
+    with torch.no_grad():
+        dict(tuned.named_parameters())[name].copy_(dict(base.named_parameters())[name])
+    before = {n: t.clone() for n, t in tuned.state_dict().items()}
+    freed = share_unchanged(base, tuned)
+    table = dict(base.named_parameters())[name]
+    assert freed == table.numel() * table.element_size()
+    assert dict(tuned.named_parameters())[name] is table
+    assert all(torch.equal(tuned.state_dict()[n], t) for n, t in before.items()), "no value changes"
+    assert tuned[0].processor is base[0].processor, "the same tokenizer is kept once"
+    assert share_unchanged(base, tuned) == 0, "a second call finds nothing left to share"
+    assert tuned.encode(["猪饲料"]).shape == (1, 32)

@@ -1,0 +1,58 @@
+"""Encoding batches stay small enough that long texts' attention fits ``ATTENTION_MB``; the embeddings do not
+depend on the batch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.evaluation.encoding import ATTENTION_MB, attention_safe_batch, encode_corpus
+
+
+class _Config:
+    def __init__(self, heads):
+        self.num_attention_heads = heads
+
+
+class _Body:
+    def __init__(self, heads):
+        self.auto_model = type("M", (), {"config": _Config(heads)})()
+
+
+class _Shape(list):
+    """What ``attention_safe_batch`` reads of a model: ``max_seq_length`` and ``model[0].auto_model.config``."""
+
+    def __init__(self, length, heads):
+        super().__init__([_Body(heads)])
+        self.max_seq_length = length
+
+
+def test_long_texts_get_smaller_batches_short_ones_keep_theirs():
+    e5_long = attention_safe_batch(_Shape(512, 12), 32)
+    assert e5_long == 10  # 2 x 10 x 12 x 512 x 512 x 4 bytes = 240 MB <= 256 MB
+    assert 2 * e5_long * 12 * 512 * 512 * 4 <= ATTENTION_MB * 2**20 < 2 * (e5_long + 1) * 12 * 512 * 512 * 4
+    assert attention_safe_batch(_Shape(128, 12), 32) == 32
+    assert attention_safe_batch(_Shape(256, 12), 32) == 32
+    assert attention_safe_batch(_Shape(8192, 16), 32) == 1, "never below one text"
+    assert attention_safe_batch(object(), 16) == 16, "a model it cannot read keeps the batch"
+
+
+def test_the_embeddings_do_not_depend_on_the_batch(tiny_model_path, monkeypatch):
+    from sentence_transformers import SentenceTransformer
+
+    from core.evaluation import encoding
+
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    texts = [f"猪场 passage {i} " + "word " * (i % 40) for i in range(24)]
+    full = encode_corpus(model, texts, batch_size=32)
+    batches = []
+    original = model.encode_document
+
+    def spy(chunk, **kw):
+        batches.append(kw["batch_size"])
+        return original(chunk, **kw)
+
+    monkeypatch.setattr(model, "encode_document", spy)
+    monkeypatch.setattr(encoding, "ATTENTION_MB", 0.05)  # the tiny model's batches must shrink
+    small = encode_corpus(model, texts, batch_size=32)
+    assert batches and max(batches) < 32
+    assert np.allclose(full, small, atol=1e-5)
