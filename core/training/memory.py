@@ -43,9 +43,11 @@ from core.errors import ConfigError
 
 MEMORY_ENV = "STUDIO_MEMORY_GB"  # the memory this machine offers a run, in GB (tests, shared machines)
 HEADROOM = 0.6  # a run may use at most this share of the available memory
-# Where a cached loss can get it there (the same gradient and in-batch negatives, ~30% more time per step), the
-# recipe keeps a run's predicted peak under this, however much memory the machine has: a studio shares a laptop
-# or a Space with other work, and multilingual-e5-small at batch 32 / 128 tokens would otherwise take ~6.7 GB.
+# Where a cached loss can get it there (the same gradient and in-batch negatives, 30-70% more time per step), the
+# recipe keeps the predicted peak of a run on 256+ training pairs (recipe.LARGE_DATA_ROWS: batch 32, runs that
+# hold a machine for a long time) under this, however much memory the machine has: a studio shares a laptop or a
+# Space with other work, and multilingual-e5-small at batch 32 / 128 tokens would otherwise take ~6.7 GB. Smaller
+# runs last minutes and keep their speed (the sample click-through: 406 s of training cached against 235 s).
 CACHE_ABOVE_MB = 3 * 1024
 MB = 2**20
 
@@ -324,8 +326,10 @@ def fit_memory(plan, splits, tokenizer=None):
     cfg = plan.config
     fmt = splits.format
     shape = model_shape(cfg.model)
+    from core.training.recipe import LARGE_DATA_ROWS, train_rows
+
     allow = budget_mb()
-    cap = min(allow, CACHE_ABOVE_MB)
+    cap = min(allow, CACHE_ABOVE_MB) if train_rows(splits) >= LARGE_DATA_ROWS else allow
     if predict_settings(shape, settings_of(cfg, fmt, shape)).total_mb <= cap:  # fits with every text at full length
         return plan
     qlen = query_tokens(splits, tokenizer or tokenizer_for(cfg.model), shape.own_length)

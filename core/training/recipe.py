@@ -45,6 +45,7 @@ _QUERY_COLS = {"pair": ["anchor"], "triplet": ["anchor"], "qpn": ["query"], "sco
 _PASSAGE_COLS = {"pair": ["positive"], "triplet": ["positive", "negative"], "qpn": ["pos", "neg"],
                  "scored_pair": ["sentence2"], "labelled_pair": ["sentence2"], "labelled_sentence": []}
 _SAMPLE = 2000  # texts measured for the length rule (seeded sample)
+LARGE_DATA_ROWS = 256  # from this many training pairs: batch 32, and the 3 GB memory cap (core.training.memory)
 
 
 @dataclass
@@ -136,7 +137,8 @@ def _load_tokenizer(model_path: str):
     return AutoTokenizer.from_pretrained(model_path, local_files_only=True)
 
 
-def _train_rows(splits) -> int:
+def train_rows(splits) -> int:
+    """Training pairs of ``splits`` (a qpn row counts once per positive): what the recipe's size rules read."""
     df = splits.train
     if splits.format == "qpn" and "pos" in df.columns:
         return int(sum(len(p or []) for p in df["pos"]))
@@ -164,7 +166,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
             fill(key, value, "plain sentence-transformers setting")
         return fit_memory(RecipePlan(cfg, choices), splits, tokenizer)
 
-    rows = _train_rows(splits)
+    rows = train_rows(splits)
     if splits.sizing is not None:  # data.split was empty: core.training.data.auto_validation_share sized it
         choices.append(validation_choice(splits))
     lang, share = data_language(splits, seed=cfg.seed)
@@ -226,7 +228,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
         epochs = 1.0
     fill("hyper.epochs", epochs, f"{epochs:g} epoch{'s' if epochs != 1 else ''}: {rows:,} training pairs")
 
-    batch = 32 if rows >= 256 else max(8, 2 ** int(math.log2(max(8, rows // 8))))
+    batch = 32 if rows >= LARGE_DATA_ROWS else max(8, 2 ** int(math.log2(max(8, rows // 8))))
     fill("hyper.batch_size", batch, f"batch {batch}: in-batch negatives grow with the batch"
          + ("" if batch == 32 else f"; kept small so {rows} pairs give enough steps"))
     fill("hyper.warmup_ratio", WARMUP_RATIO, "warm-up 10% of the steps")  # the sentence names WARMUP_RATIO

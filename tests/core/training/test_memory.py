@@ -141,6 +141,11 @@ def test_the_recipe_caches_above_its_cap_even_on_a_large_machine(tiny_model_path
     assert _tiny_peak(tiny_model_path, 32, 64, mini=cfg.loss.params["mini_batch_size"]) <= M.CACHE_ABOVE_MB
     assert "the recipe keeps a run under" in _choices(plan)["loss.name"].reason
 
+    monkeypatch.setattr(M, "CACHE_ABOVE_MB", cached / 4)  # far below anything: still no cache for small data
+    small = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits(n=200))
+    assert small.config.loss.name is None or small.config.loss.name == "MultipleNegativesRankingLoss"
+    assert "loss.name" not in _choices(small), "a run under 256 pairs keeps its speed"
+
     given = TrainConfig(model=str(tiny_model_path))
     given.loss.name = "MultipleNegativesRankingLoss"  # a loss the user gave is kept: the machine has room for it
     plan = plan_recipe(given, _splits())
