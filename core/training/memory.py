@@ -349,7 +349,7 @@ def fit_memory(plan, splits, tokenizer=None):
 
     why = f"batch {first[0]} at {first[1]} tokens needs ~{_gb(first[2])} GB, this machine allows {_gb(allow)} GB"
     if open_loss:  # the cheapest lever: under the cap where a mini-batch gets there, else under the machine's budget
-        limits = [(allow, why)]
+        limits = [(allow, why)] if need > allow else []  # under the machine's budget: only the cap asks for it
         if cap < allow:
             limits.insert(0, (cap, f"batch {first[0]} at {first[1]} tokens needs ~{_gb(first[2])} GB; the recipe keeps "
                                    f"a run under {_gb(cap)} GB where caching can"))

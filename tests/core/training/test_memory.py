@@ -146,6 +146,9 @@ def test_the_recipe_caches_above_its_cap_even_on_a_large_machine(tiny_model_path
     assert small.config.loss.name is None or small.config.loss.name == "MultipleNegativesRankingLoss"
     assert "loss.name" not in _choices(small), "a run under 256 pairs keeps its speed"
 
+    large = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits())
+    assert large.config.loss.name != CACHED_LOSS, "no mini-batch reaches the cap and the machine has room: no cache"
+
     given = TrainConfig(model=str(tiny_model_path))
     given.loss.name = "MultipleNegativesRankingLoss"  # a loss the user gave is kept: the machine has room for it
     plan = plan_recipe(given, _splits())
