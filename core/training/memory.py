@@ -294,7 +294,7 @@ def predict_config(config, fmt: str, query_length: Optional[int] = None) -> Pred
 # -- the recipe's rule ----------------------------------------------------------------------------------
 def query_tokens(splits, tokenizer, cap: int) -> int:
     """The longest query (capped at ``cap``) of a seeded sample of training rows, in tokens."""
-    from core.training.recipe import _QUERY_COLS, _texts
+    from core.training.recipe import _QUERY_COLS, _texts, token_counts
 
     if tokenizer is None:
         return cap
@@ -302,8 +302,7 @@ def query_tokens(splits, tokenizer, cap: int) -> int:
         texts = _texts(splits.train, _QUERY_COLS.get(splits.format, []), 2000, 0)
         if not texts:
             return cap
-        ids = tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
-        return min(cap, max(len(x) for x in ids))
+        return max(token_counts(tokenizer, texts, cap))
     except Exception:
         return cap
 

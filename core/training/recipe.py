@@ -99,12 +99,20 @@ def data_language(splits, seed: int = 0) -> tuple[str, float]:
     return language_of_share(share), share
 
 
+def token_counts(tokenizer, texts: Sequence[str], cap: int | None = None) -> list[int]:
+    """The token count of each of ``texts`` (special tokens included, nothing cut), at most ``cap`` when given: the
+    one count behind the length rule, the memory model's query length and the length-grouped batches."""
+    if not texts:
+        return []
+    ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+    return [min(len(x), cap) for x in ids] if cap else [len(x) for x in ids]
+
+
 def length_quantile(tokenizer, texts: Sequence[str], q: float = 0.95) -> tuple[int, int]:
     """``(q-quantile, max)`` of the token counts of ``texts`` (special tokens included)."""
     if not texts:
         return 0, 0
-    ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
-    lengths = sorted(len(x) for x in ids)
+    lengths = sorted(token_counts(tokenizer, texts))
     k = min(len(lengths) - 1, max(0, math.ceil(q * len(lengths)) - 1))
     return lengths[k], lengths[-1]
 
@@ -268,11 +276,9 @@ def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
     """``(value, reason)`` for ``hyper.group_by_length``: on for losses that batch without duplicates (in-batch
     negatives), with the padding it saves on a seeded sample of the training rows when ``tokenizer`` is given."""
     from core import losses as L
-    from core.training.sampler import padding_shares
+    from core.training.sampler import groupable, padding_shares
 
-    loss_name = cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)
-    spec = L.LOSSES.get(loss_name or "")
-    if spec is None or not spec.needs_no_duplicates:
+    if not groupable(cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)):
         return None
     saved = ""
     df = splits.train
@@ -283,8 +289,7 @@ def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
         lengths = []
         for col in cols:  # a list column (qpn's pos / neg): its first text
             texts = [v if isinstance(v, str) else (list(v)[0] if v is not None and len(v) else "") for v in rows[col]]
-            ids = tokenizer([t if isinstance(t, str) else "" for t in texts], add_special_tokens=True, truncation=False)
-            lengths.append([min(len(x), cap) for x in ids["input_ids"]])
+            lengths.append(token_counts(tokenizer, [t if isinstance(t, str) else "" for t in texts], cap))
         random_share, grouped_share = padding_shares(lengths, int(cfg.hyper.batch_size or 32), cfg.seed)
         saved = f": padding {random_share:.0%} -> {grouped_share:.0%} of the positions on this data"
     return True, f"batches of similar length{saved} (rows never share a text within a batch)"

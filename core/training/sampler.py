@@ -30,6 +30,8 @@ import numpy as np
 import torch
 from sentence_transformers.base.sampler import NoDuplicatesBatchSampler
 
+from core.training.recipe import token_counts
+
 GROUP = 8  # batches per sorted group: padding falls with it, batch variety across epochs with it too
 _SKIP = ("label", "score", "dataset_name")
 
@@ -44,9 +46,7 @@ def column_lengths(dataset, tokenizer: Any, max_length: Optional[int] = None) ->
         texts = dataset[col]
         if not len(texts) or not isinstance(texts[0], str):
             continue
-        ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
-        n = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-        out.append(np.minimum(n, cap) if cap else n)
+        out.append(np.asarray(token_counts(tokenizer, texts, cap), dtype=np.int64))
     return out
 
 
@@ -56,14 +56,25 @@ def row_lengths(dataset, tokenizer: Any, max_length: Optional[int] = None) -> np
     return np.sum(cols, axis=0) if cols else np.zeros(len(dataset), dtype=np.int64)
 
 
-def groups_by_length(loss_name: str, hyper) -> bool:
-    """True when a run with ``hyper`` and loss ``loss_name`` uses the length-grouped sampler: ``hyper.group_by_length``
-    on and the loss batching without duplicates (in-batch negatives)."""
+def groupable(loss_name: Optional[str]) -> bool:
+    """True when loss ``loss_name`` batches without duplicates (in-batch negatives), the batches this sampler makes."""
     from sentence_transformers.base.sampler import BatchSamplers
 
     from core import losses as L
+    from core.errors import ConfigError
 
-    return bool(hyper.group_by_length) and L.batch_sampler_for(loss_name) == BatchSamplers.NO_DUPLICATES
+    if not loss_name:
+        return False
+    try:
+        return L.batch_sampler_for(loss_name) == BatchSamplers.NO_DUPLICATES
+    except ConfigError:  # an unknown loss: the config check names it
+        return False
+
+
+def groups_by_length(loss_name: str, hyper) -> bool:
+    """True when a run with ``hyper`` and loss ``loss_name`` uses the length-grouped sampler: ``hyper.group_by_length``
+    on and a ``groupable`` loss."""
+    return bool(hyper.group_by_length) and groupable(loss_name)
 
 
 def grouped_step_factor(dataset, tokenizer: Any, max_length: Optional[int], batch_size: int, seed: int = 0) -> float:
