@@ -80,9 +80,10 @@ def share_tokenizers(base, other) -> int:
     saved models keep their base's): one copy instead of two (multilingual-e5-small's ~0.25 GB). Returns how many."""
     shared = 0
     for mine, theirs in zip(base.modules(), other.modules()):
-        for attr in ("processor", "tokenizer"):
-            a, b = vars(mine).get(attr), vars(theirs).get(attr)
-            if a is None or b is None or a is b or hasattr(a, "parameters"):
+        held = dict(_tokenizers_of(theirs))
+        for attr, a in _tokenizers_of(mine):
+            b = held.get(attr)
+            if b is None or a is b:
                 continue
             text = _tokenizer_text(a)
             if text is not None and text == _tokenizer_text(b) and type(a) is type(b):
@@ -91,14 +92,14 @@ def share_tokenizers(base, other) -> int:
     return shared
 
 
-def _tokenizers(model) -> list[Any]:
-    """The tokenizers (processors) ``model``'s modules hold: read-only, shared by copies of the model."""
+def _tokenizers_of(module) -> list[tuple[str, Any]]:
+    """``(attribute, tokenizer)`` for each tokenizer (processor) ``module`` itself holds: read-only objects that
+    copies of a model can share."""
     out = []
-    for module in model.modules():
-        for attr in ("processor", "tokenizer"):
-            obj = vars(module).get(attr)
-            if obj is not None and not hasattr(obj, "parameters"):
-                out.append(obj)
+    for attr in ("processor", "tokenizer"):
+        obj = vars(module).get(attr)
+        if obj is not None and not hasattr(obj, "parameters"):
+            out.append((attr, obj))
     return out
 
 
@@ -119,7 +120,7 @@ def interpolate(base: Any, tuned: Any, alpha: float):
     # itself, and the tokenizer is only read: the blend shares them with ``base`` instead of holding copies
     unchanged = unchanged_parameters(base, tuned)
     memo = {id(p): p for p in unchanged.values()}
-    memo.update({id(t): t for t in _tokenizers(base)})
+    memo.update({id(t): t for module in base.modules() for _, t in _tokenizers_of(module)})
     out = copy.deepcopy(base, memo=memo)
     shared = {p.data_ptr() for p in unchanged.values()}
     if alpha == 0.0:
