@@ -307,23 +307,6 @@ def _strategy_callbacks(model, report, log: EventLog) -> list:
     return [cb] if cb is not None else []
 
 
-def _free_training_state(trainer) -> None:
-    """Drop what only training needed (AdamW states, gradients, the scheduler) before the end-of-run work, which
-    loads more models: for multilingual-e5-small the optimizer alone holds ~1.5 GB."""
-    import gc
-
-    trainer.optimizer = None
-    trainer.lr_scheduler = None
-    accelerator = getattr(trainer, "accelerator", None)
-    for name in ("_optimizers", "_schedulers"):  # accelerate keeps its own references
-        held = getattr(accelerator, name, None)
-        if isinstance(held, list):
-            held.clear()
-    for p in trainer.model.parameters():
-        p.grad = None
-    gc.collect()
-
-
 def _batch_sampler(loss_name: str, model, hyper, train_ds):
     """The loss's batch sampler (``batch_sampler_for``); with ``hyper.group_by_length``, no-duplicates batches
     of rows of similar length (``core.training.sampler``)."""
@@ -585,7 +568,6 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                    f"({main_metric} {final_value:.4f} vs {state['baseline']:.4f}). Check the data and loss before using it.")
             log.emit("warning", message=msg, metric=main_metric, base=state["baseline"], tuned=final_value)
             verdict["warning"] = msg
-    _free_training_state(trainer)
     # the validation scores of the models saved as best/ and final/ in this process, reused by the delivery when
     # they were computed at the precision it scores at (fp32)
     known = {}

@@ -99,6 +99,7 @@ def test_weights_training_left_unchanged_are_shared_not_copied(tiny_model_path, 
     assert params[name].data_ptr() == dict(base.named_parameters())[name].data_ptr(), "the unchanged table is shared"
     other = next(n for n in params if n != name and torch.is_floating_point(params[n]))
     assert params[other].data_ptr() != dict(base.named_parameters())[other].data_ptr(), "changed weights are new"
+    assert blend[0].processor is base[0].processor, "the tokenizer is shared, not deep-copied"
     b, t = base.state_dict(), tuned.state_dict()
     for n, tensor in blend.state_dict().items():
         if torch.is_floating_point(tensor):

@@ -214,3 +214,47 @@ def test_qpn_with_some_rows_lacking_negatives(tiny_model_path, tmp_path, tmp_run
     assert status["status"] == "completed", status
     events, _ = read_events(tmp_runs / "mixed")
     assert any("10 of 30 rows had no negative" in e.get("message", "") for e in events)
+
+
+def test_nothing_of_training_is_alive_when_the_delivery_loads_its_models(tiny_model_path, format_file, tmp_runs,
+                                                                         monkeypatch):
+    """The delivery loads the base, final/ and blends; the trained model, its optimizer and the trainer must be gone
+    by then (a sentence-transformers evaluator keeps ``model.similarity`` once it has run, so handing the
+    evaluator to the delivery kept the whole model alive)."""
+    import gc
+    import weakref
+
+    from transformers import Trainer
+
+    import core.models as models_pkg
+    import core.training.runner as R
+
+    refs: dict[str, weakref.ref] = {}
+    load = models_pkg.load_model
+
+    def loading(*a, **kw):
+        model = load(*a, **kw)
+        refs.setdefault("model", weakref.ref(model))  # the first load of a run is the model it trains
+        return model
+
+    create = Trainer.create_optimizer
+
+    def creating(self, *a, **kw):
+        out = create(self, *a, **kw)
+        refs["optimizer"], refs["trainer"] = weakref.ref(self.optimizer), weakref.ref(self)
+        return out
+
+    alive: dict[str, bool] = {}
+    finish = R._deliver_and_finish
+
+    def checking(run_dir, ended, log):
+        gc.collect()
+        alive.update({name: ref() is not None for name, ref in refs.items()})
+        return finish(run_dir, ended, log)
+
+    monkeypatch.setattr(models_pkg, "load_model", loading)
+    monkeypatch.setattr(Trainer, "create_optimizer", creating)
+    monkeypatch.setattr(R, "_deliver_and_finish", checking)
+    status = run_training(tiny_config(tiny_model_path, format_file("pair")), tmp_runs / "free")
+    assert status["status"] == "completed" and status.get("delivered")
+    assert alive == {"model": False, "optimizer": False, "trainer": False}
