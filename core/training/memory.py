@@ -346,12 +346,12 @@ def fit_memory(plan, splits, tokenizer=None):
         t = Settings(**{**s.__dict__, **change})
         return predict_settings(shape, t).total_mb <= limit
 
-    why = f"batch {first[0]} at {first[1]} tokens needs ~{_gb(first[2])} GB, this machine allows {_gb(allow)} GB"
+    needs = f"batch {first[0]} at {first[1]} tokens needs ~{_gb(first[2])} GB"
+    why = f"{needs}, this machine allows {_gb(allow)} GB"
     if open_loss:  # the cheapest lever: under the cap where a mini-batch gets there, else under the machine's budget
         limits = [(allow, why)] if need > allow else []  # under the machine's budget: only the cap asks for it
         if cap < allow:
-            limits.insert(0, (cap, f"batch {first[0]} at {first[1]} tokens needs ~{_gb(first[2])} GB; the recipe keeps "
-                                   f"a run under {_gb(cap)} GB where caching can"))
+            limits.insert(0, (cap, f"{needs}; the recipe keeps a run under {_gb(cap)} GB where caching can"))
         for limit, say in limits:
             mini = next((m for m in (32, 16, 8, 4) if m < s.batch and fits(limit, loss=CACHED_LOSS, mini_batch=m)), None)
             if mini is not None:
