@@ -110,15 +110,12 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     saves = plan.checkpoint_saves() * ckpt_bytes / SAVE_BYTES_PER_SECOND
     model_saves = (1 + (min(evals, 3) if has_eval else 0)) * probe.total * 4 / SAVE_BYTES_PER_SECOND  # final/ + best/
     train = plan.total_steps * config.hyper.gradient_accumulation_steps * probe.step_seconds
+    from core.training.memory import model_shape, predict_peak, query_tokens, settings_of, tokenizer_for
     from core.training.sampler import grouped_step_factor, groups_by_length
 
-    if groups_by_length(loss_name, config.hyper):  # the probe's batches are random; the run's are grouped
-        from core.training.memory import tokenizer_for
-
-        tok = tokenizer_for(config.model)
-        if tok is not None:
-            train *= grouped_step_factor(train_ds, tok, config.hyper.max_seq_length, config.hyper.batch_size,
-                                         config.seed)
+    tok = tokenizer_for(config.model)  # read once: the grouped steps' lengths and the memory model's query length
+    if tok is not None and groups_by_length(loss_name, config.hyper):  # the probe's batches are random, the run's grouped
+        train *= grouped_step_factor(train_ds, tok, config.hyper.max_seq_length, config.hyper.batch_size, config.seed)
     deliver = _delivery_seconds(config, splits.format, val_texts, one_eval, evals, probe.encode_texts_per_second)
     mine = mine_texts / probe.encode_texts_per_second
     breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "mine": mine, "evaluate_base": base_eval,
@@ -127,10 +124,8 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     if _device() == "cuda":
         notes.append("Measured on the GPU; other work on it changes the time.")
 
-    from core.training.memory import model_shape, predict_peak, query_tokens, settings_of, tokenizer_for
-
     shape = model_shape(config.model)
-    ms = settings_of(config, splits.format, shape, query_tokens(splits, tokenizer_for(config.model), shape.own_length))
+    ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length))
     memory = predict_peak(shape, ms.batch, ms.lengths(), bf16=ms.bf16, cached_mini_batch=ms.mini_batch,
                           trainable=probe.trainable, total=probe.total)
     peak = memory.total_mb
