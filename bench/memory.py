@@ -240,8 +240,11 @@ def run_engine(cfg: dict) -> dict:
         err = child.stderr[-400:] if child.returncode else ""
         out = {"peak_mb": child.peak_mb, "seconds": child.seconds, "error": err or None}
         if cfg["kind"] == "defaults" and not err:  # what the recipe chose, from the run's own events
-            events = [json.loads(x) for x in (tmp / "runs" / "mem" / "events.jsonl").read_text(encoding="utf-8").splitlines()]
-            out["recipe"] = {c["key"]: c["value"] for e in events if e.get("type") == "recipe" for c in e["choices"]}
+            from core.run_folder import EV_RECIPE
+            from core.training import read_events
+
+            events, _ = read_events(tmp / "runs" / "mem")
+            out["recipe"] = {c["key"]: c["value"] for e in events if e.get("type") == EV_RECIPE for c in e["choices"]}
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
