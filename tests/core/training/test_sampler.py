@@ -130,3 +130,13 @@ def test_a_run_trains_on_length_grouped_batches(tiny_model_path, format_file, tm
     cfg.name, cfg.hyper.group_by_length = "p", False
     assert run_training(cfg, tmp_runs / "p")["status"] == "completed"
     assert not seen, "group_by_length: false trains on plain no-duplicates batches"
+
+
+@pytest.mark.parametrize("value", ["yes", "true", 1])
+def test_group_by_length_must_be_a_boolean(value):
+    from core.errors import ConfigError
+    from core.training import TrainConfig
+
+    with pytest.raises(ConfigError, match=r"'hyper.group_by_length' must be true or false"):
+        TrainConfig.from_dict({"hyper": {"group_by_length": value}})
+    assert TrainConfig.from_dict({"hyper": {"group_by_length": False}}).hyper.group_by_length is False
