@@ -75,19 +75,35 @@ def _tokenizer_text(tok) -> Any:
         return None
 
 
+def light_copy(own, backend_of=None):
+    """A shallow copy of tokenizer ``own`` that encodes with ``backend_of``'s backend (the compiled vocabulary, the
+    heavy part; ``own``'s when None). The copy keeps its own settings: sentence-transformers keeps a model's
+    ``max_seq_length`` in its tokenizer's ``model_max_length``, so two models that shared one tokenizer object would
+    share one length (a blend's or a tuned model's length set would change the base's)."""
+    out = copy.copy(own)
+    backend = getattr(backend_of if backend_of is not None else own, "backend_tokenizer", None)
+    mine = getattr(own, "backend_tokenizer", None)
+    if backend is not None and mine is not None:
+        for key in [k for k, v in vars(out).items() if v is mine]:
+            setattr(out, key, backend)
+    return out
+
+
 def share_tokenizers(base, other) -> int:
-    """Make ``other``'s modules use ``base``'s tokenizer wherever the two define the same fast tokenizer (a run's
-    saved models keep their base's): one copy instead of two (multilingual-e5-small's ~0.25 GB). Returns how many."""
+    """Make ``other``'s modules encode with ``base``'s tokenizer backend wherever the two define the same fast
+    tokenizer (a run's saved models keep their base's): one vocabulary instead of two (multilingual-e5-small's
+    ~0.25 GB); each keeps its own settings (``light_copy``). Returns how many."""
     shared = 0
     for mine, theirs in zip(base.modules(), other.modules()):
         held = dict(_tokenizers_of(theirs))
         for attr, a in _tokenizers_of(mine):
             b = held.get(attr)
-            if b is None or a is b:
+            backend = getattr(a, "backend_tokenizer", None)
+            if b is None or a is b or (backend is not None and backend is getattr(b, "backend_tokenizer", None)):
                 continue
             text = _tokenizer_text(a)
             if text is not None and text == _tokenizer_text(b) and type(a) is type(b):
-                setattr(theirs, attr, a)
+                setattr(theirs, attr, light_copy(b, backend_of=a))
                 shared += 1
     return shared
 
@@ -120,7 +136,7 @@ def interpolate(base: Any, tuned: Any, alpha: float):
     # itself, and the tokenizer is only read: the blend shares them with ``base`` instead of holding copies
     unchanged = unchanged_parameters(base, tuned)
     memo = {id(p): p for p in unchanged.values()}
-    memo.update({id(t): t for module in base.modules() for _, t in _tokenizers_of(module)})
+    memo.update({id(t): light_copy(t) for module in base.modules() for _, t in _tokenizers_of(module)})
     out = copy.deepcopy(base, memo=memo)
     shared = {p.data_ptr() for p in unchanged.values()}
     if alpha == 0.0:
@@ -141,4 +157,4 @@ def interpolate(base: Any, tuned: Any, alpha: float):
     return out
 
 
-__all__ = ["interpolate", "check_compatible", "share_tokenizers", "share_unchanged", "unchanged_parameters"]
+__all__ = ["interpolate", "check_compatible", "light_copy", "share_tokenizers", "share_unchanged", "unchanged_parameters"]

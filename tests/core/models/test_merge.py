@@ -99,7 +99,9 @@ def test_weights_training_left_unchanged_are_shared_not_copied(tiny_model_path, 
     assert params[name].data_ptr() == dict(base.named_parameters())[name].data_ptr(), "the unchanged table is shared"
     other = next(n for n in params if n != name and torch.is_floating_point(params[n]))
     assert params[other].data_ptr() != dict(base.named_parameters())[other].data_ptr(), "changed weights are new"
-    assert blend[0].processor is base[0].processor, "the tokenizer is shared, not deep-copied"
+    assert blend[0].processor.backend_tokenizer is base[0].processor.backend_tokenizer, "the vocabulary is shared"
+    blend.max_seq_length = 16  # ... but not the length sentence-transformers keeps in the tokenizer
+    assert (blend.max_seq_length, base.max_seq_length) == (16, 64)
     b, t = base.state_dict(), tuned.state_dict()
     for n, tensor in blend.state_dict().items():
         if torch.is_floating_point(tensor):
@@ -126,6 +128,8 @@ def test_share_unchanged_keeps_one_copy_of_equal_weights_and_tokenizer(tiny_mode
     assert freed == table.numel() * table.element_size()
     assert dict(tuned.named_parameters())[name] is table
     assert all(torch.equal(tuned.state_dict()[n], t) for n, t in before.items()), "no value changes"
-    assert tuned[0].processor is base[0].processor, "the same tokenizer is kept once"
+    assert tuned[0].processor.backend_tokenizer is base[0].processor.backend_tokenizer, "one vocabulary, kept once"
+    tuned.max_seq_length = 16  # each model keeps its own length (sentence-transformers holds it in the tokenizer)
+    assert (tuned.max_seq_length, base.max_seq_length) == (16, 64)
     assert share_unchanged(base, tuned) == 0, "a second call finds nothing left to share"
     assert tuned.encode(["猪饲料"]).shape == (1, 32)
