@@ -7,6 +7,8 @@ validation retrieval set, one NDCG@10 per query:
 - ``blend-0.25`` / ``blend-0.5`` / ``blend-0.75``: ``core.models.merge.interpolate(base, tuned, alpha)``
   (WiSE-FT / LM-Cocktail), ``tuned`` being ``final/`` (else ``best/``);
 
+every candidate encoded at the length the run trained at (``final/``'s ``max_seq_length``), so the base is judged
+on the texts the tuned models saw and its scores from the training's step-0 evaluation are reused (``known_scores``);
 compares each with the base by ``core.evaluation.stats.paired_difference`` and picks by one rule
 (``choose``): the highest mean NDCG@10 among the candidates that are not *worse* than the base; when none is
 *better* (confidence interval excluding 0) the base is delivered and the record says so in one sentence.
@@ -102,6 +104,13 @@ def per_query_ndcg(model: Any, evalset, batch_size: int = 32) -> list[float]:
     res = retrieval_metrics_from_embeddings(q, c, qids, dids, evalset.qrels, k_values=(10,))
     by_id = dict(zip(res.per_query["query_id"], res.per_query[METRIC]))
     return [float(by_id[i]) for i in qids]
+
+
+def at_length(model: Any, length: Optional[int]) -> Any:
+    """``model`` with ``max_seq_length`` set to ``length`` (left as it is when either is None); returns it."""
+    if length is not None and getattr(model, "max_seq_length", None) is not None:
+        model.max_seq_length = int(length)
+    return model
 
 
 # ------------------------------------------------------------------------------------------- the rule
@@ -325,8 +334,8 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
 
     ``base``: the run's base model (a spec for ``core.models.load_model`` or a loaded model); ``evalset``: the
     validation ``EvalSet``; ``general``: config ``data.general``; ``log``: an ``EventLog`` for the event;
-    ``known_scores``: {``best`` / ``final``: per-query NDCG@10 in ``evalset.queries`` order} the training's own
-    evaluation measured for the model saved in that folder, taken instead of searching again."""
+    ``known_scores``: {``base`` / ``best`` / ``final``: per-query NDCG@10 in ``evalset.queries`` order} the
+    training's own evaluation measured for that model at the run's length, taken instead of searching again."""
     from core.evaluation.stats import paired_difference
     from core.models import load_model
     from core.models.merge import check_compatible, interpolate, share_unchanged
@@ -341,6 +350,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         raise StudioError(f"The run '{run_dir.name}' has no saved model (no best/ or final/ folder) to deliver.")
     tuned_name = FINAL_DIR if (run_dir / FINAL_DIR).is_dir() else BEST_DIR
     tuned_model = next(c for c in cands if c.name == tuned_name).load()
+    length = getattr(tuned_model, "max_seq_length", None)  # the run's training length: every candidate is scored at it
     blends_skipped = None
     try:
         check_compatible(base_model, tuned_model)
@@ -350,7 +360,8 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     if blends_skipped is None:
         for a in alphas:
             cands.append(Candidate(f"blend-{a:g}", f"blend α={a:g}: (1−α)·base + α·{tuned_name}/",
-                                   (lambda a=a: interpolate(base_model, tuned_model, a)), alpha=float(a)))
+                                   (lambda a=a: at_length(interpolate(base_model, tuned_model, a), length)),
+                                   alpha=float(a)))
     total = len(cands)
     models: dict[str, Any] = {tuned_name: tuned_model}
 
@@ -373,8 +384,13 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
             if digest is not None:
                 scored[digest] = c.per_query
         else:
-            model = models.get(c.name) or load_shared(c)
-            c.per_query = per_query_ndcg(model, evalset, batch_size)
+            model = base_model if c.name == "base" else (models.get(c.name) or load_shared(c))
+            kept = getattr(model, "max_seq_length", None)
+            at_length(model, length)
+            try:
+                c.per_query = per_query_ndcg(model, evalset, batch_size)
+            finally:
+                at_length(model, kept)  # the base is delivered, and checked on the general set, as it is
             if digest is not None:
                 scored[digest] = c.per_query
             if c.name != tuned_name and c.name != "base":

@@ -498,6 +498,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                 return
             if st.global_step == 0 and state["baseline"] is None:
                 state["baseline"] = value
+                state["base_scores"] = state["last_scores"]
                 log.update_status(baseline=value, main_metric=main_metric)
                 return
             if state["best"] is None or value > state["best"]:
@@ -568,11 +569,13 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                    f"({main_metric} {final_value:.4f} vs {state['baseline']:.4f}). Check the data and loss before using it.")
             log.emit("warning", message=msg, metric=main_metric, base=state["baseline"], tuned=final_value)
             verdict["warning"] = msg
-    # the validation scores of the models saved as best/ and final/ in this process, reused by the delivery when
-    # they were computed at the precision it scores at (fp32)
+    # the validation scores of the models saved as best/ and final/ in this process, and of the base at step 0
+    # when the strategy had not changed it (LoRA and prefix wrap it), reused by the delivery when they were
+    # computed at the precision it scores at (fp32)
     known = {}
     if not (args.bf16 or args.fp16):
-        known = {BEST: state.get("best_scores"), FINAL: state.get("last_scores") if final_value is not None else None}
+        known = {BEST: state.get("best_scores"), FINAL: state.get("last_scores") if final_value is not None else None,
+                 "base": None if S.needs_finalize(report) else state.get("base_scores")}
     from core.training.delivery import evalset_from_evaluator
 
     # the validation set as plain data: an evaluator that has run keeps the model's similarity method, which would

@@ -85,14 +85,20 @@ def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, fo
         assert c["vs_base"]["n"] == rec["validation"]["queries"] == 60
         assert c["vs_base"]["verdict"] in ("better", "worse", "no_difference")
     assert rec["candidates"][0]["vs_base"]["diff"] == 0.0
-    # best/ and final/ keep the scores the training's own evaluation measured for them (no second search)
-    assert len(searched) == 4  # base + three blends
+    # base (step 0), best/ and final/ keep the scores the training's own evaluation measured for them: only the
+    # three blends are searched
+    assert len(searched) == 3
     by_name = {c["name"]: c for c in rec["candidates"]}
+    assert by_name["base"]["ndcg@10"] == pytest.approx(status["baseline"], abs=1e-9)
     assert by_name["best"]["ndcg@10"] == pytest.approx(status["best_metric"], abs=1e-9)
     assert by_name["final"]["ndcg@10"] == pytest.approx(status["final_metric"], abs=1e-9)
-    # ... and they are what a fresh search of the saved folder gives
+    # ... and they are what a fresh search of the saved folder (the base at the run's length) gives
     again = real_per_query(SentenceTransformer(str(run_dir / "best"), device="cpu"), searched[0])
     assert sum(again) / len(again) == pytest.approx(by_name["best"]["ndcg@10"], abs=1e-4)
+    base_again = SentenceTransformer(str(tiny_model_path), device="cpu")
+    base_again.max_seq_length = SentenceTransformer(str(run_dir / "final"), device="cpu").max_seq_length
+    again = real_per_query(base_again, searched[0])
+    assert sum(again) / len(again) == pytest.approx(by_name["base"]["ndcg@10"], abs=1e-4)
     # the recorded choice follows the rule
     by = {c["name"]: c for c in rec["candidates"]}
     if not any(c["vs_base"]["verdict"] == "better" for c in rec["candidates"][1:]):
@@ -271,6 +277,59 @@ def test_best_with_the_weights_of_final_is_scored_once(tiny_model_path, tmp_path
     by = {c["name"]: c for c in rec["candidates"]}
     assert by["best"]["ndcg@10"] == by["final"]["ndcg@10"]
     assert len(calls) == 2  # base, then best; final reused best's scores
+
+
+@pytest.mark.parametrize("strategy", ["lora", "prefix"])
+def test_a_wrapped_strategy_has_the_base_searched_again(strategy, tiny_model_path, format_file, tmp_runs, monkeypatch):
+    """LoRA and prefix tuning wrap the model before the step-0 evaluation, so that score is not the base model's:
+    delivery searches the base itself."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training import delivery
+
+    searched = []
+    real = delivery.per_query_ndcg
+    monkeypatch.setattr(delivery, "per_query_ndcg", lambda m, ev, *a, **k: searched.append(ev) or real(m, ev, *a, **k))
+    data = format_file("qpn", 40)
+    cfg = TrainConfig(name="w", model=str(tiny_model_path))
+    cfg.data.train, cfg.data.validation, cfg.data.general = [str(data)], [str(data)], "none"
+    cfg.strategy.name = strategy
+    cfg.hyper.batch_size, cfg.hyper.max_steps, cfg.eval.eval_steps = 8, 2, 2
+    status = run_training(cfg, tmp_runs / "w")
+    assert status["status"] == "completed", status
+    rec = json.loads((tmp_runs / "w" / DELIVERY_JSON).read_text(encoding="utf-8"))
+    assert len(searched) == 1 + (0 if rec["blends_skipped"] else 3)  # the base, then the blends if any
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    base.max_seq_length = SentenceTransformer(str(tmp_runs / "w" / "final"), device="cpu").max_seq_length
+    again = real(base, searched[0])
+    assert rec["candidates"][0]["ndcg@10"] == pytest.approx(sum(again) / len(again), abs=1e-6)
+
+
+def test_every_candidate_is_scored_at_the_runs_length_and_the_base_is_delivered_as_it_is(tiny_model_path, tmp_path,
+                                                                                          monkeypatch):
+    """The run trained at 16 tokens (final/ says so): base and blends are searched at 16 tokens like final/, and a
+    delivered base keeps its own length (64), as does the base model afterwards."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training import delivery as D
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    tuned = SentenceTransformer(str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)), device="cpu")
+    tuned.max_seq_length = 16
+    tuned.save(str(run_dir / FINAL_DIR))
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    assert base.max_seq_length == 64
+    lengths = {}
+    real = D.per_query_ndcg
+    monkeypatch.setattr(D, "per_query_ndcg",
+                        lambda m, e, b=32: lengths.setdefault(len(lengths), m.max_seq_length) and real(m, e, b))
+    rec = deliver(run_dir, base, _evalset(), general="none")
+    assert [c["name"] for c in rec["candidates"]] == ["base", "final", "blend-0.25", "blend-0.5", "blend-0.75"]
+    assert list(lengths.values()) == [16] * 5
+    assert base.max_seq_length == 64
+    if rec["delivered"] == "base":
+        assert SentenceTransformer(str(run_dir / DELIVERED), device="cpu").max_seq_length == 64
 
 
 def test_the_base_models_general_scores_are_reused_by_the_next_run(tiny_model_path, tmp_path, monkeypatch):
