@@ -36,6 +36,7 @@ SETS = {  # name: (language, how to split)
     "financial_qa_10k": ("en", "ticker"),
     "en_domain_climate_fever": ("en", "qrels"),
     "zh_domain_law_stard": ("zh", "qrels"),
+    "t2ranking_100": ("zh", "half"),  # 100 queries, test qrels only: half of the queries train, every positive a pair
 }
 GENERAL = {"en": "general_en", "zh": "general_zh"}
 MODELS = {"en": "minilm", "zh": "multilingual-e5-small"}
@@ -47,15 +48,18 @@ CONDITIONS = [
 ]
 
 
-def _pairs(ev, qids, rng, limit):
+def _pairs(ev, qids, rng, limit, every_positive: bool = False):
+    """Training pairs: one per query (its best-graded passage), or one per relevant passage."""
     qids = list(qids)
     rng.shuffle(qids)
     out = []
-    for q in qids[:limit]:
-        gold = max(ev.qrels[q].items(), key=lambda kv: kv[1])[0]
-        if gold in ev.corpus:
-            out.append({"anchor": ev.queries[q], "positive": ev.corpus[gold]})
-    return out
+    for q in qids:
+        ranked = sorted(ev.qrels[q].items(), key=lambda kv: -kv[1])
+        golds = [d for d, g in ranked if g > 0] if every_positive else [d for d, _ in ranked[:1]]
+        out += [{"anchor": ev.queries[q], "positive": ev.corpus[d]} for d in golds if d in ev.corpus]
+        if len(out) >= limit:
+            break
+    return out[:limit]
 
 
 def load_set(name: str, n_pairs: int, n_test: int, corpus: int | None, seed: int = 0):
@@ -73,10 +77,16 @@ def load_set(name: str, n_pairs: int, n_test: int, corpus: int | None, seed: int
         test_q = [q for q in full.queries if full.query_meta.get(q, {}).get("ticker") in held]
         train_q = [q for q in full.queries if full.query_meta.get(q, {}).get("ticker") not in held]
         train_ev, test_ev = full, full
+    elif how == "half":  # too few queries for a train split of its own: a seeded half of them train
+        full = load_beir(folder, "test")
+        qids = sorted(full.qrels)
+        random.Random(0).shuffle(qids)
+        train_q, test_q = qids[: len(qids) // 2], qids[len(qids) // 2:]
+        train_ev, test_ev = full, full
     else:
         train_ev, test_ev = load_beir(folder, "train"), load_beir(folder, "test")
         train_q, test_q = list(train_ev.qrels), list(test_ev.qrels)
-    pairs = _pairs(train_ev, train_q, rng, n_pairs)
+    pairs = _pairs(train_ev, train_q, rng, n_pairs, every_positive=how == "half")
     test_q = rng.sample(test_q, min(n_test, len(test_q)))
     test = test_ev.sample(query_ids=test_q, corpus_size=corpus, seed=seed)
     return lang, pairs, test
