@@ -38,8 +38,9 @@ BACKWARD_FACTOR = 3  # a training step's forward + backward is ~3 forward passes
 
 
 def evaluations_for(total_steps: int, hyper, eval_texts: int, texts_per_row: int) -> int:
-    """How many evaluations a run of ``total_steps`` makes during training (1..``MAX_EVALUATIONS``) so that
-    they cost at most ``EVAL_BUDGET`` of the training; ``eval_texts`` 0 (unknown) gives the maximum."""
+    """How many evaluations a run of ``total_steps`` makes (1..``MAX_EVALUATIONS``, the one of the model as it ends
+    included; the base model's at step 0 is not) so that they cost at most ``EVAL_BUDGET`` of the training;
+    ``eval_texts`` 0 (unknown) gives the maximum."""
     if eval_texts <= 0:
         return MAX_EVALUATIONS
     step_texts = int(hyper.batch_size) * max(1, int(hyper.gradient_accumulation_steps)) * max(1, texts_per_row)
@@ -59,7 +60,8 @@ def plan_steps(train_rows: int, hyper, eval_config, eval_texts: int = 0, texts_p
     else:
         total = max(1, math.ceil(per_epoch * float(hyper.epochs)))
     n_evals = evaluations_for(total, hyper, int(eval_texts), int(texts_per_row))
-    eval_steps = int(eval_config.eval_steps or max(1, total // n_evals))
+    # every ceil(total / n) steps: n evaluations in all, the last at the end or the runner's final one just after it
+    eval_steps = int(eval_config.eval_steps or max(1, math.ceil(total / n_evals)))
     save_steps = int(eval_config.save_steps or eval_steps)
     logging_steps = int(eval_config.logging_steps or max(1, total // 100))
     return StepPlan(per_epoch, total, eval_steps, save_steps, logging_steps)

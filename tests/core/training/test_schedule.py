@@ -16,8 +16,9 @@ def test_steps_per_epoch_follow_the_trainer_under_accumulation():
 
 def test_evaluation_and_save_schedule():
     plan = plan_steps(190, HyperParams(batch_size=10, epochs=1), EvalConfig())
-    assert (plan.total_steps, plan.eval_steps, plan.save_steps) == (19, 3, 3)
-    assert plan.evaluations_during_training() == 6 and plan.final_evaluation_needed()
+    assert (plan.total_steps, plan.eval_steps, plan.save_steps) == (19, 4, 4)
+    # at most MAX_EVALUATIONS (5) in all: steps 4, 8, 12, 16 and the final one at 19
+    assert plan.evaluations_during_training() == 4 and plan.final_evaluation_needed()
     plan = plan_steps(200, HyperParams(batch_size=10, epochs=1), EvalConfig(eval_steps=5, save_steps=10))
     assert plan.evaluations_during_training() == 4 and not plan.final_evaluation_needed()
     assert plan.checkpoint_saves() == 2
