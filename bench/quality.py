@@ -106,14 +106,14 @@ def train(pairs, model: str, recipe: str, runs: Path, name: str, **overrides) ->
     """Train one condition; returns its folders (delivered or final, and final), validation figures and time.
     ``overrides``: dotted config keys set before the run (e.g. ``{"data.hard_negatives": "off"}``)."""
     from core.training import TrainConfig, run_training
-    from core.training.recipe import _set
+    from core.training.recipe import set_setting
 
     data = runs / f"{name}.jsonl"
     data.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
     cfg = TrainConfig(name=name, model=model, recipe=recipe)
     cfg.data.train = [str(data)]
     for key, value in overrides.items():
-        _set(cfg, key.replace("__", "."), value)
+        set_setting(cfg, key.replace("__", "."), value)
     t0 = time.monotonic()
     status = run_training(cfg, runs / name)
     if status.get("status") != "completed":

@@ -72,16 +72,16 @@ LEVER_KEYS = ("hyper.learning_rate", "hyper.epochs", "loss.params.scale")  # wha
 
 def _setting(cfg, key: str):
     """The value of lever ``key`` in ``cfg`` (None when open): the loss scale lives in ``loss.params``."""
-    from core.training.recipe import _get
+    from core.training.recipe import get_setting
 
-    return (cfg.loss.params or {}).get("scale") if key == "loss.params.scale" else _get(cfg, key)
+    return (cfg.loss.params or {}).get("scale") if key == "loss.params.scale" else get_setting(cfg, key)
 
 
 def trial_config(config, index: int, change: dict[str, float], first: dict[str, Any]):
     """Trial ``index``'s config: ``config`` with ``change`` applied to the values trial 1 ran with (``first``:
     an increment for the epochs, a factor for the others); None when the lever does not apply (e.g. the loss has
     no scale)."""
-    from core.training.recipe import _set
+    from core.training.recipe import set_setting
 
     cfg = copy.deepcopy(config)
     cfg.name = f"{config.name}-t{index}"
@@ -93,11 +93,11 @@ def trial_config(config, index: int, change: dict[str, float], first: dict[str, 
             cfg.loss.name = cfg.loss.name or first.get("loss.name")  # parameters belong to a named loss
             cfg.loss.params = {**(cfg.loss.params or {}), "scale": round(float(base) * step, 2)}
         else:
-            _set(cfg, key, float(base) + step if key == "hyper.epochs" else float(base) * step)
+            set_setting(cfg, key, float(base) + step if key == "hyper.epochs" else float(base) * step)
     if change and first:  # the other levers keep trial 1's values, so one thing changes at a time
         for key in ("hyper.learning_rate", "hyper.epochs"):
             if key not in change and _setting(cfg, key) is None and first.get(key) is not None:
-                _set(cfg, key, first[key])
+                set_setting(cfg, key, first[key])
     return cfg
 
 

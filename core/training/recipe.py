@@ -124,14 +124,16 @@ MULTILINGUAL_VOCAB = 100_000
 FREEZE_WORDS_WITH = ("full", "staged")  # strategies that would otherwise train the table
 
 
-def _get(config, key: str):
+def get_setting(config, key: str):
+    """The value of a dotted config key (``hyper.learning_rate``) of a ``TrainConfig``."""
     obj = config
     for part in key.split("."):
         obj = getattr(obj, part)
     return obj
 
 
-def _set(config, key: str, value) -> None:
+def set_setting(config, key: str, value) -> None:
+    """Set a dotted config key of a ``TrainConfig`` (no type check: the caller's value is already typed)."""
     *head, last = key.split(".")
     obj = config
     for part in head:
@@ -165,8 +167,8 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     choices: list[Choice] = []
 
     def fill(key: str, value, reason: str) -> None:
-        if _get(cfg, key) is None:
-            _set(cfg, key, value)
+        if get_setting(cfg, key) is None:
+            set_setting(cfg, key, value)
             choices.append(Choice(key, value, reason))
 
     if recipe == "plain":
@@ -204,7 +206,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
         tok = tokenizer or (_load_tokenizer(model_path) if model_path else None)
     except Exception:
         tok = None
-    if _get(cfg, "hyper.max_seq_length") is None:
+    if get_setting(cfg, "hyper.max_seq_length") is None:
         if tok is not None:
             passages = _texts(splits.train, _PASSAGE_COLS.get(splits.format, []), _SAMPLE, cfg.seed)
             queries = _texts(splits.train, _QUERY_COLS.get(splits.format, []), _SAMPLE, cfg.seed)
@@ -248,7 +250,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
                  "tokens the data never shows keep their place, and the optimizer skips the table")
         else:
             fill("hyper.freeze_word_embeddings", False, f"word embeddings train: {shape.vocab:,}-token vocabulary")
-    grouping = grouping_choice(cfg, splits, tok if _get(cfg, "hyper.group_by_length") is None else None)
+    grouping = grouping_choice(cfg, splits, tok if get_setting(cfg, "hyper.group_by_length") is None else None)
     if grouping is not None:
         fill("hyper.group_by_length", *grouping)
     negatives = negatives_choice(cfg, splits)
