@@ -14,7 +14,9 @@ caps it with seeded distractors, gold passages always kept). Conditions, all on 
 - ``studio``: ``python -m core train`` with its defaults (``recipe: auto``); the model it delivers
   (``runs/<name>/delivered`` when the run made one, else ``final``).
 
-Prints a table per set and, last, one JSON line with every figure. Needs ``../shared/data``.
+Prints a table per set with the recipe against the plain script and against its in-batch-only lever (paired
+95% CIs over the test queries) and one JSON line per set as it completes; last, one JSON line with every
+figure. Needs ``../shared/data``.
 """
 
 from __future__ import annotations
@@ -192,6 +194,12 @@ def main() -> None:
                 ci = f"[{d.ci_low:+.4f}, {d.ci_high:+.4f}]"
                 gen_txt = f"{g.mean_b:8.4f} {g.diff:+7.4f}" if g else f"{'-':>8} {'-':>7}"
                 print(f"{cond:16} {d.mean_b:8.4f} {d.relative or 0:+9.1%} {ci:>20} {d.verdict:>14} {gen_txt} {secs:8.0f}")
+            versus = {}  # the recipe against the plain script and against its own levers, paired over test queries
+            for a, b in (("plain", "studio"), ("studio-inbatch", "studio"), ("studio-inbatch/final", "studio/final")):
+                if a in scores and b in scores:
+                    d = paired_difference(scores[a][0], scores[b][0])
+                    versus[f"{b} - {a}"] = {"diff": d.diff, "ci": [d.ci_low, d.ci_high], "verdict": d.verdict}
+                    print(f"{b} - {a}: {d.diff:+.4f} [{d.ci_low:+.4f}, {d.ci_high:+.4f}] {d.verdict}")
             print("validation vs test (the gain's sign must agree):")
             print(f"{'run':16} {'model':10} {'val base':>9} {'val tuned':>9} {'val gain':>9} {'test gain':>9} {'agree':>6}")
             agree = {}
@@ -209,9 +217,10 @@ def main() -> None:
                     print(f"{cond:16} {which:10} {info['val_base']:9.4f} {info.get(key) or 0:9.4f} {vg:+9.4f} "
                           f"{tg:+9.4f} {'yes' if ok else 'NO':>6}")
             results[name] = {"lang": lang, "pairs": len(pairs), "test_queries": len(test.queries),
-                             "corpus": len(test.corpus), "rows": rows, "validation": agree,
+                             "corpus": len(test.corpus), "rows": rows, "versus": versus, "validation": agree,
                              "validation_size": {c: [i.get("val_queries"), i.get("val_passages")] for c, i in val.items()},
                              "delivered": {c: i.get("delivered_name") for c, i in val.items()}}
+            print(json.dumps({"bench": "quality", "set": name, **results[name]}, ensure_ascii=False))  # kept if stopped
     print(json.dumps({"bench": "quality", "pairs": n_pairs, "sets": results}, ensure_ascii=False))
 
 
