@@ -113,10 +113,12 @@ def apply_for_run(model, name: str | None, params: Mapping[str, Any] | None = No
     return freeze_word_embeddings(model, report) if freeze_words else report
 
 
-def needs_finalize(report: StrategyReport | None) -> bool:
-    """True when saving a model trained with ``report``'s strategy changes it (LoRA merged, prefix dropped): the
-    runner then saves a finalized copy and keeps training the original; otherwise it saves the model itself."""
-    return report is not None and (getattr(report, "name", None) or "") in _FINALIZE
+def needs_finalize(report: StrategyReport | str | None) -> bool:
+    """True when saving a model trained with ``report``'s strategy (a report or a strategy name) changes it (LoRA
+    merged, prefix dropped): the runner then saves a finalized copy and keeps training the original; otherwise it
+    saves the model itself. Such a strategy also wraps the base before the step-0 evaluation."""
+    name = report if isinstance(report, str) else getattr(report, "name", None)
+    return (name or "") in _FINALIZE
 
 
 def finalize_for_save(model, report: StrategyReport | None):

@@ -116,7 +116,10 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     tok = tokenizer_for(config.model)  # read once: the grouped steps' lengths and the memory model's query length
     if tok is not None and groups_by_length(loss_name, config.hyper):  # the probe's batches are random, the run's grouped
         train *= grouped_step_factor(train_ds, tok, config.hyper.max_seq_length, config.hyper.batch_size, config.seed)
-    deliver = _delivery_seconds(config, splits.format, val_texts, one_eval, evals, probe.encode_texts_per_second)
+    shape = model_shape(config.model)
+    ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length))
+    deliver = _delivery_seconds(config, splits.format, val_texts, one_eval, evals, probe.encode_texts_per_second,
+                                bf16=ms.bf16)
     mine = mine_texts / probe.encode_texts_per_second
     breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "mine": mine, "evaluate_base": base_eval,
                  "train": train, "evaluate": evals * one_eval, "save": saves + model_saves, "deliver": deliver}
@@ -124,8 +127,6 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     if _device() == "cuda":
         notes.append("Measured on the GPU; other work on it changes the time.")
 
-    shape = model_shape(config.model)
-    ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length))
     memory = predict_peak(shape, ms.batch, ms.lengths(), bf16=ms.bf16, cached_mini_batch=ms.mini_batch,
                           trainable=probe.trainable, total=probe.total)
     peak = memory.total_mb
@@ -155,17 +156,20 @@ def _training_rows(config: TrainConfig, splits, loss_name: str):
 
 
 def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_eval: float, evals: int,
-                      texts_per_second: float) -> float:
-    """Time of the delivered-model choice at the end of a retrieval run (``core.training.delivery``): the base,
-    best/ (and final/ when it differs: more than one evaluation) and each blend scored on validation, then the
-    base and the delivered model on the general-domain set of each language of the validation texts."""
+                      texts_per_second: float, bf16: bool = False) -> float:
+    """Time of the delivered-model choice at the end of a retrieval run (``core.training.delivery``): each blend
+    scored on validation (the base, best/ and final/ keep the training's own scores, except under bf16, or for
+    the base when it was not evaluated at step 0 or LoRA / prefix wrapped it), then the base and the delivered
+    model on the general-domain set of each language of the validation texts."""
+    from core.strategies import needs_finalize
     from core.training.delivery import ALPHAS, base_scores_key, cached_base_scores, general_set, languages_of
     from core.training.evaluators import RETRIEVAL_FORMATS
 
     if fmt not in RETRIEVAL_FORMATS or not val_texts or texts_per_second <= 0:
         return 0.0
-    candidates = 1 + (2 if evals > 1 else 1) + len(ALPHAS)
-    seconds = candidates * one_eval
+    tuned = (2 if evals > 1 else 1) if bf16 else 0
+    base = int(bf16 or not config.eval.evaluate_base or needs_finalize(config.strategy.name or "full"))
+    seconds = (len(ALPHAS) + tuned + base) * one_eval
     for lang in languages_of(val_texts):
         ev, folder, _, _ = general_set(lang, getattr(config.data, "general", None))
         if ev is None:  # the run will say why it skips the set

@@ -65,8 +65,9 @@ def test_estimate_agrees_with_the_run_on_steps_and_parameters(tiny_model_path, f
     assert (est.trainable_parameters, est.parameters) == (params["trainable"], params["total"])
     assert est.breakdown["evaluate_base"] > 0 and est.breakdown["evaluate"] > 0 and est.breakdown["load_model"] > 0
     assert abs(sum(est.breakdown.values()) - est.seconds) < 1e-6
-    # the delivered-model choice: base, best/, final/ and three blends scored on validation (general check off)
-    assert abs(est.breakdown["deliver"] - 6 * est.breakdown["evaluate_base"]) < 1e-6
+    # the delivered-model choice searches validation for the three blends and the base (LoRA wrapped it at step
+    # 0); best/ and final/ keep the training's scores (general check off)
+    assert abs(est.breakdown["deliver"] - 4 * est.breakdown["evaluate_base"]) < 1e-6
 
 
 def test_probe_is_cached_per_model_and_settings(tiny_model_path, format_file):
@@ -87,3 +88,23 @@ def test_probe_is_cached_per_model_and_settings(tiny_model_path, format_file):
     assert len(E._PROBES) == 3
     E.clear_probe_cache()
     assert not E._PROBES
+
+
+def test_delivery_time_counts_only_the_models_delivery_searches_itself():
+    """The blends are always searched; best/ and final/ keep the training's scores unless bf16 made them at another
+    precision; the base keeps its step-0 scores unless it was not evaluated then or LoRA / prefix wrapped it."""
+    from core.training.estimate import _delivery_seconds
+
+    cfg = TrainConfig()
+    cfg.data.general = "none"  # no general-domain pass: only the validation searches are counted
+
+    def searches(**kw) -> float:
+        return _delivery_seconds(cfg, "pair", ["q"], one_eval=1.0, evals=4, texts_per_second=10.0, **kw)
+
+    assert searches() == 3  # three blends
+    assert searches(bf16=True) == 3 + 2 + 1  # ... best/, final/ and the base too
+    cfg.strategy.name = "lora"
+    assert searches() == 4
+    cfg.strategy.name, cfg.eval.evaluate_base = "full", False
+    assert searches() == 4
+    assert _delivery_seconds(cfg, "scored_pair", ["q"], 1.0, 4, 10.0) == 0.0  # not retrieval: no delivery
