@@ -3,11 +3,12 @@
     python assets/sample_splits.py          # rewrites assets/sample/{train,validation,test}.jsonl and beir/
 
 The passages and queries are the original CC0 text in ``assets/sample`` (see its README); this script only
-decides which passage's queries go to which split. Splits are grouped by passage. Kept as they were: the 22
-validation passages and the 24 hand-picked test passages. Added to test so that a real gain can be
-significant (at least 60 English and 60 Chinese test queries): passages with two queries, drawn with a fixed
-seed round-robin over the 10 topics, per language. Everything else is training data. The script is
-deterministic and idempotent (it reads the query pool from the current files, whatever split they sit in).
+decides which query goes to which split. Unseen part (whole passages held out): the 22 validation passages and
+the 24 hand-picked test passages. Seen part (one query of a two-query passage held out, the other trained on, as a
+knowledge base's passages are asked anew after tuning): passages drawn with a fixed seed round-robin over the 10
+topics, per language, until test holds 60 English and 60 Chinese queries and validation 7 more per language where
+passages are left. Everything else is training data. The script is deterministic and idempotent (it reads the
+query pool from the current files, whatever split they sit in).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ SAMPLE = Path(__file__).resolve().parent / "sample"
 SPLITS = ("train", "validation", "test")
 SEED = 20261202
 MIN_TEST_PER_LANG = 60
+VALIDATION_SEEN_PER_LANG = 7
 
 VALIDATION = """biosecurity-en-02 biosecurity-zh-10 breeding-en-02 breeding-zh-03 breeding-zh-05 disease-en-05 disease-en-10
 disease-zh-09 economics-en-10 economics-zh-09 farrowing-en-09 farrowing-zh-01 housing-en-03 housing-en-06 housing-en-10
@@ -43,36 +45,51 @@ def _write(path: Path, rows: list[dict]) -> None:
 
 
 def assign(passages: list[dict], rows: list[dict]) -> dict[str, str]:
-    """passage id -> split name."""
+    """query text -> split name.
+
+    Unseen part: the VALIDATION and HAND_PICKED_TEST passages put all their queries in their split. Seen part:
+    passages with two queries, drawn with a fixed seed round-robin over the topics per language, put one query
+    (seeded) in test (until MIN_TEST_PER_LANG per language) or validation (VALIDATION_SEEN_PER_LANG per language)
+    and the other in train, as a knowledge base's passages get new questions after training on others.
+    """
     pid = {p["text"]: p["_id"] for p in passages}
     meta = {p["_id"]: p for p in passages}
-    n_queries = defaultdict(int)
-    for r in rows:
-        n_queries[pid[r["pos"][0]]] += 1
-    split = {p["_id"]: "train" for p in passages}
+    queries: dict[str, list[str]] = defaultdict(list)
+    for r in sorted(rows, key=lambda r: r["query"]):
+        queries[pid[r["pos"][0]]].append(r["query"])
+    grouped = {p["_id"]: "train" for p in passages}
     for i in VALIDATION:
-        split[i] = "validation"
+        grouped[i] = "validation"
     for i in HAND_PICKED_TEST:
-        split[i] = "test"
+        grouped[i] = "test"
+    split = {q: grouped[i] for i, qs in queries.items() for q in qs}
     rng = random.Random(SEED)
     for lang in ("en", "zh"):
-        have = sum(n_queries[i] for i in split if split[i] == "test" and meta[i]["lang"] == lang)
         by_topic: dict[str, list[str]] = defaultdict(list)
-        for i in sorted(split):
-            if split[i] == "train" and meta[i]["lang"] == lang and n_queries[i] == 2:
+        for i in sorted(grouped):
+            if grouped[i] == "train" and meta[i]["lang"] == lang and len(queries[i]) == 2:
                 by_topic[meta[i]["topic"]].append(i)
         for ids in by_topic.values():
             rng.shuffle(ids)
         topics = sorted(by_topic)
+        want = {"test": MIN_TEST_PER_LANG, "validation": None}
+        have = {s: sum(1 for q, t in split.items() if t == s and meta[pid_of(q, queries)]["lang"] == lang)
+                for s in want}
+        want["validation"] = have["validation"] + VALIDATION_SEEN_PER_LANG
         k = 0
-        while have < MIN_TEST_PER_LANG and any(by_topic.values()):
-            ids = by_topic[topics[k % len(topics)]]
-            k += 1
-            if ids:
-                chosen = ids.pop()
-                split[chosen] = "test"
-                have += n_queries[chosen]
+        for s in ("test", "validation"):
+            while have[s] < want[s] and any(by_topic.values()):
+                ids = by_topic[topics[k % len(topics)]]
+                k += 1
+                if ids:
+                    chosen = ids.pop()
+                    split[rng.choice(queries[chosen])] = s
+                    have[s] += 1
     return split
+
+
+def pid_of(query: str, queries: dict[str, list[str]]) -> str:
+    return next(i for i, qs in queries.items() if query in qs)
 
 
 def main() -> None:
@@ -82,7 +99,7 @@ def main() -> None:
     split = assign(passages, rows)
     order = {p["_id"]: n for n, p in enumerate(passages)}
     rows.sort(key=lambda r: (order[pid[r["pos"][0]]], r["query"]))
-    out = {s: [r for r in rows if split[pid[r["pos"][0]]] == s] for s in SPLITS}
+    out = {s: [r for r in rows if split[r["query"]] == s] for s in SPLITS}
     for s in SPLITS:
         _write(SAMPLE / f"{s}.jsonl", out[s])
     beir = SAMPLE / "beir"
@@ -94,9 +111,12 @@ def main() -> None:
         f"{q['_id']}\t{pid[r['pos'][0]]}\t1\n" for q, r in zip(queries, out["test"]))
     (beir / "qrels").mkdir(parents=True, exist_ok=True)
     (beir / "qrels" / "test.tsv").write_text(qrels, encoding="utf-8")
+    trained = {r["pos"][0] for r in out["train"]}
     for s in SPLITS:
         langs = {lang: sum(1 for r in out[s] if r["lang"] == lang) for lang in ("en", "zh")}
-        print(f"{s}: {len(out[s])} queries {langs}, {len({pid[r['pos'][0]] for r in out[s]})} passages")
+        seen = sum(1 for r in out[s] if r["pos"][0] in trained) if s != "train" else 0
+        print(f"{s}: {len(out[s])} queries {langs}, {len({pid[r['pos'][0]] for r in out[s]})} passages"
+              + (f", {seen} of them on a passage a training query also answers" if s != "train" else ""))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ setting open for the recipe; the model the Train tab preselects for the sample's
 ``core.models.model_for_language``, unless ``--model``), trains it
 with ``python -m core train --config`` in a fresh process (timed, per phase from the run's events), then runs
 the Evaluate tab's comparison (``core.evaluation.evaluate_models``: base vs the delivered model on the sample's
-120 test queries over all 242 passages) and prints the verdict sentences: all queries, English and Chinese. When
+120 test queries over all 242 passages) and prints the verdict sentences: all queries, English and Chinese, and
+queries whose passage the training data contained or never saw. When
 delivery kept the base, ``final/`` is scored too, outside the timed click-through (it is not a user's step).
 
 Targets: issue "honest proof" item 5 (the verdict is *better*, in English and in Chinese queries) and issue
@@ -80,6 +81,7 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from core.evaluation import evaluate_models, load_beir
+    from core.evaluation.seen import run_training_passages
     from core.evaluation.verdict import render
     from core.training import read_events
     from core.training.delivery import tuned_dir
@@ -104,12 +106,13 @@ def main() -> None:
         t1 = time.monotonic()
         ev = load_beir(SAMPLE / "beir")
         models = [("base", cfg.model), ("delivered", str(run / "delivered"))]
-        res = evaluate_models(models, ev, use_cache=False)  # what the Evaluate tab does: the click-through's end
+        seen = run_training_passages(run)  # as the Evaluate tab: verdicts split into seen / unseen passages
+        res = evaluate_models(models, ev, use_cache=False, seen_passages=seen)  # the click-through's end
         eval_s = time.monotonic() - t1
         final_verdicts = []
         if delivery["delivered"] != "final":  # also score the trained model itself (not timed: not a user step)
             models.append(("final", str(tuned_dir(run))))
-            extra = evaluate_models([models[0], models[-1]], ev, use_cache=False)
+            extra = evaluate_models([models[0], models[-1]], ev, use_cache=False, seen_passages=seen)
             res.metrics["final"] = extra.metrics["final"]
             final_verdicts = extra.verdicts.get("final", [])
         lines = [render(v) for v in res.verdicts.get("delivered", [])]

@@ -2,8 +2,8 @@
 
 The sample is what a newcomer opens first, so these tests guard its integrity: every file parses as UTF-8
 JSONL, counts sit in the documented ranges, every positive/negative is a real passage, negatives never equal
-the positive, both languages appear in every split, splits are grouped by passage (no passage's queries in
-two splits), the BEIR folder matches the test split, and the project's own loaders read it as intended.
+the positive, both languages appear in every split, a passage's queries straddle splits only as one training query and one
+held-out query (the held-out splits' seen part; the rest of them is unseen), the BEIR folder matches the test split, and the project's own loaders read it as intended.
 """
 
 from __future__ import annotations
@@ -107,22 +107,31 @@ def test_every_split_has_both_languages(splits):
         assert min(langs.values()) >= 0.3 * len(rows), (s, langs)
 
 
-def test_queries_unique_and_grouped_by_passage(passages, splits):
+def test_queries_unique_and_held_out_queries_seen_or_unseen(splits):
+    """Each held-out query's passage is either never a training positive (the unseen part, whole passages held
+    out) or the positive of exactly one training query (the seen part: a knowledge base's passage asked anew).
+    Both parts are large enough to be read on their own in each language of the test split."""
     seen: dict[str, str] = {}
     for s, rows in splits.items():
         for r in rows:
             assert r["query"] not in seen, f"query {r['query']!r} appears in {seen.get(r['query'])} and {s}"
             seen[r["query"]] = s
-    split_of_passage: dict[str, set[str]] = {}
-    per_passage = Counter()
+    splits_of_passage: dict[str, Counter] = {}
     for s, rows in splits.items():
         for r in rows:
-            split_of_passage.setdefault(r["pos"][0], set()).add(s)
-            per_passage[r["pos"][0]] += 1
-    straddling = [t[:40] for t, ss in split_of_passage.items() if len(ss) > 1]
-    assert not straddling, f"passages whose queries straddle splits: {straddling}"
-    assert set(per_passage.values()) <= {1, 2}, "each passage should have 1-2 queries"
-    assert len(per_passage) == len(passages), "every passage should have at least one query"
+            splits_of_passage.setdefault(r["pos"][0], Counter())[s] += 1
+    for text, where in splits_of_passage.items():
+        assert sum(where.values()) in (1, 2), f"passage {text[:40]!r}: each passage should have 1-2 queries"
+        if len(where) > 1:  # straddling: one training query and one held-out query, never validation and test
+            assert where["train"] == 1 and sum(where.values()) == 2 and not (where["validation"] and where["test"]), (
+                f"passage {text[:40]!r} straddles {dict(where)}")
+    trained = {r["pos"][0] for r in splits["train"]}
+    for lang in ("en", "zh"):
+        test = [r for r in splits["test"] if r["lang"] == lang]
+        n_seen = sum(1 for r in test if r["pos"][0] in trained)
+        assert n_seen >= 30 and len(test) - n_seen >= 12, (lang, n_seen, len(test))
+    val_seen = sum(1 for r in splits["validation"] if r["pos"][0] in trained)
+    assert 0 < val_seen < len(splits["validation"]), "validation should hold seen and unseen queries, as test does"
 
 
 def test_beir_folder_matches_test_split(passages, splits):
@@ -157,7 +166,7 @@ def test_splits_are_what_the_generator_derives(passages, splits):
     split = mod.assign(passages, rows)
     pid = {p["text"]: p["_id"] for p in passages}
     for s in SPLITS:
-        assert all(split[pid[r["pos"][0]]] == s for r in splits[s]), s
+        assert all(split[r["query"]] == s for r in splits[s]), s
     assert set(mod.HAND_PICKED_TEST) <= {pid[r["pos"][0]] for r in splits["test"]}
 
 
