@@ -325,7 +325,9 @@ def _significance(parts: dict[str, pd.DataFrame], labels: list[str], order: list
     qids = list(base.index)
     seen = None
     if seen_passages is not None:
-        seen = np.array([any(ev.corpus.get(d) in seen_passages for d in ev.qrels[q]) for q in qids])
+        from core.evaluation.seen import seen_queries
+
+        seen = np.array(seen_queries(ev, qids, seen_passages))
     from core.data.language import text_language
 
     langs = np.array([text_language(ev.queries.get(q, "")) for q in qids])

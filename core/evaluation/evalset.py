@@ -32,6 +32,9 @@ class EvalSet(RetrievalSet):
     name: str = ""
     negatives: dict[str, list[str]] = field(default_factory=dict)
     triplets: list[tuple[str, str, str]] = field(default_factory=list)
+    # {doc id: the passage text without the BEIR title that ``corpus`` puts in front}, only where a title was put
+    # there: training data holds the bare text, so a seen / unseen split looks a passage up by both
+    untitled: dict[str, str] = field(default_factory=dict)
 
     kind = "retrieval"
 
@@ -262,8 +265,10 @@ def load_beir(folder: str | Path, split: str | None = None) -> EvalSet:
     folder = Path(folder)
     files = read_beir(folder, split)
     queries = {q: t.strip() for q, t in files.queries.items()}
+    untitled = {d: t.strip() for d, t in files.corpus.items() if d in files.titles}
     return EvalSet(corpus=files.titled_corpus(), queries=queries, qrels=files.qrels,
-                   name=f"{folder.name}/{files.qrels_path.stem}", query_meta=files.query_meta, qrels_path=files.qrels_path)
+                   name=f"{folder.name}/{files.qrels_path.stem}", query_meta=files.query_meta, qrels_path=files.qrels_path,
+                   untitled=untitled)
 
 
 def is_beir_folder(path: str | Path) -> bool:

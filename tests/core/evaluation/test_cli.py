@@ -98,9 +98,17 @@ def test_model_compared_with_itself_is_no_difference(beir, tiny_model_path, tmp_
     assert nd["ci_low"] <= 0 <= nd["ci_high"] and nd["verdict"] == "no_difference"
 
 
-def test_seen_and_unseen_queries_get_their_own_verdict(beir, tiny_model_path, damaged_copy, tmp_path, capsys):
+@pytest.mark.parametrize("title", ["", "Swine notes"])
+def test_seen_and_unseen_queries_get_their_own_verdict(beir, tiny_model_path, damaged_copy, tmp_path, capsys, title):
+    """With a BEIR title, the corpus searched is 'title text' while training data holds the bare text: a passage
+    is still recognised as seen."""
     train = tmp_path / "train.jsonl"
     pairs = tiny_pairs(20)
+    if title:
+        corpus = beir / "corpus.jsonl"
+        rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+        corpus.write_text("".join(json.dumps(dict(r, title=title), ensure_ascii=False) + "\n" for r in rows),
+                          encoding="utf-8")
     train.write_text("".join(json.dumps({"anchor": f"other {i}", "positive": p}, ensure_ascii=False) + "\n"
                              for i, (_, p) in enumerate(pairs[:8])), encoding="utf-8")
     out = tmp_path / "split"
