@@ -306,8 +306,8 @@ S: dict[str, tuple[str, str]] = {
     "verdict_same": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
                      "(they score the same on every query).",
                      "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（每个查询得分都相同）。"),
-    "subset_seen": (" (queries whose gold passages the training data contained)", "（其标准答案段落出现在训练数据中的查询）"),
-    "subset_unseen": (" (queries whose gold passages the training data never contained)", "（其标准答案段落从未出现在训练数据中的查询）"),
+    "subset_seen": (" (queries whose gold passage also answers a training query)", "（其标准答案段落也是某个训练查询的答案的查询）"),
+    "subset_unseen": (" (queries whose gold passage answers no training query)", "（其标准答案段落不是任何训练查询的答案的查询）"),
     "subset_en": (" (English queries)", "（英文查询）"),
     "subset_zh": (" (Chinese queries)", "（中文查询）"),
     "eval_measured_on": ("Measured on {n_queries} queries against {n_passages} passages ({corpus}).",

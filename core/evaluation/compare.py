@@ -16,7 +16,7 @@
 the base), ``per_query`` (rank of the first relevant passage per model and the change), ``distributions``,
 ``significance`` ({model: {metric: PairedDiff}} over per-query values, by ``stats.paired_difference``),
 ``verdicts`` (one sentence's parts per model for the main metric, and per seen / unseen query subset when
-``seen_passages`` is given: queries whose gold passages appear in the training data or not),
+``seen_passages`` is given: queries whose gold passage is a training positive or not),
 ``worse_than_base`` (the main metric's CI lies below 0) / ``guard_message`` and ``save(folder)`` (``metrics.json`` + ``per_query.csv``, atomic).
 """
 

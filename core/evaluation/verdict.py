@@ -18,8 +18,8 @@ TEMPLATES = {
                       "to see a change of this size.",
     "verdict_same": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
                     "(they score the same on every query).",
-    "subset_seen": " (queries whose gold passages the training data contained)",
-    "subset_unseen": " (queries whose gold passages the training data never contained)",
+    "subset_seen": " (queries whose gold passage also answers a training query)",
+    "subset_unseen": " (queries whose gold passage answers no training query)",
     "subset_en": " (English queries)",
     "subset_zh": " (Chinese queries)",
 }

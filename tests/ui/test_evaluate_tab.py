@@ -35,8 +35,8 @@ def test_no_run_chosen_is_one_clear_sentence(client):
 
 
 def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
-    """The Evaluate tab reads the run's training data: queries whose gold passages it contained and those it
-    never saw each get their own verdict sentence."""
+    """The Evaluate tab reads the run's training data: queries whose gold passage answers one of its queries and
+    queries whose gold passage answers none each get their own verdict sentence."""
     from core.training import TrainConfig
 
     rd = studio["runs"] / "seen-split"
@@ -50,10 +50,10 @@ def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
     shutil.copytree(studio["model"], rd / FINAL_DIR, dirs_exist_ok=True)
     (rd / STATUS_FILE).write_text(json.dumps({"status": "completed"}))
     en = client.predict("seen-split", None, "en", api_name="/evaluate")[0]
-    assert "(queries whose gold passages the training data contained)" in en
-    assert "(queries whose gold passages the training data never contained)" in en
+    assert "(queries whose gold passage also answers a training query)" in en
+    assert "(queries whose gold passage answers no training query)" in en
     zh = client.predict("seen-split", None, "zh", api_name="/evaluate")[0]
-    assert "出现在训练数据中的查询" in zh and "从未出现在训练数据中的查询" in zh
+    assert "也是某个训练查询的答案的查询" in zh and "不是任何训练查询的答案的查询" in zh
     # the sample's test set is bilingual: the English and the Chinese queries each get a verdict too
     assert "(English queries)" in en and "(Chinese queries)" in en
     assert "（英文查询）" in zh and "（中文查询）" in zh

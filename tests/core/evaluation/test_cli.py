@@ -118,11 +118,26 @@ def test_seen_and_unseen_queries_get_their_own_verdict(beir, tiny_model_path, da
     assert code == 0  # no --fail-if-worse
     lines = [ln for ln in printed.splitlines() if ln.startswith("verdict:")]
     assert len(lines) == 5 and "20 queries" in lines[0] and "worse" in lines[0]
-    assert "the training data contained" in lines[1] and "8 queries" in lines[1]
-    assert "the training data never contained" in lines[2] and "12 queries" in lines[2]
+    assert "also answers a training query" in lines[1] and "8 queries" in lines[1]
+    assert "answers no training query" in lines[2] and "12 queries" in lines[2]
     data = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))
     assert [v["subset"] for v in data["verdicts"]["tuned"]] == ["", "seen", "unseen", "en", "zh"]
     assert "(English queries)" in lines[3] and "10 queries" in lines[3] and "(Chinese queries)" in lines[4]
+
+
+def test_a_passage_trained_on_only_as_a_negative_leaves_its_query_unseen(beir, tmp_path):
+    """Seen means a training positive: in mined data nearly every passage is some row's negative."""
+    from core.evaluation import load_beir
+    from core.evaluation.seen import seen_queries, training_passages
+
+    pairs = tiny_pairs(20)
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps({"query": f"other {i}", "pos": [pairs[i][1]], "neg": [pairs[i + 10][1]]},
+                                        ensure_ascii=False) + "\n" for i in range(5)), encoding="utf-8")
+    passages = training_passages(str(train))
+    assert passages == {pairs[i][1] for i in range(5)}
+    ev = load_beir(beir)
+    assert seen_queries(ev, [f"q{i}" for i in range(20)], passages) == [i < 5 for i in range(20)]
 
 
 def test_train_data_without_passages_is_one_clear_sentence(beir, tiny_model_path, tmp_path, capsys):
