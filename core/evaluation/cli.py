@@ -139,7 +139,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-cache", action="store_true", help="do not read or write the corpus embedding cache")
     p.add_argument("--train-data", default=None, help="training data file: split verdicts into queries whose gold "
-                   "passages it contains (seen) and the others (unseen)")
+                   "passage is one of its positives (seen) and the others (unseen)")
 
 
 def register(subparsers: Any) -> None:
