@@ -73,7 +73,7 @@ def assign(passages: list[dict], rows: list[dict]) -> dict[str, str]:
             rng.shuffle(ids)
         topics = sorted(by_topic)
         want = {"test": MIN_TEST_PER_LANG, "validation": None}
-        have = {s: sum(1 for q, t in split.items() if t == s and meta[pid_of(q, queries)]["lang"] == lang)
+        have = {s: sum(len(queries[i]) for i, t in grouped.items() if t == s and meta[i]["lang"] == lang)
                 for s in want}
         want["validation"] = have["validation"] + VALIDATION_SEEN_PER_LANG
         k = 0
@@ -86,10 +86,6 @@ def assign(passages: list[dict], rows: list[dict]) -> dict[str, str]:
                     split[rng.choice(queries[chosen])] = s
                     have[s] += 1
     return split
-
-
-def pid_of(query: str, queries: dict[str, list[str]]) -> str:
-    return next(i for i, qs in queries.items() if query in qs)
 
 
 def main() -> None:

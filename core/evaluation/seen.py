@@ -6,11 +6,12 @@ does not make a query seen: in mined data nearly every passage is someone's nega
 other questions teaches nothing about the questions it answers.
 
 ``training_passages(path, format=None, mapping=None) -> set[str]``: every positive passage text of one training
-data file in a retrieval format (pair / triplet / qpn); a ``ConfigError`` naming the file otherwise. ``run_training_passages(run_dir) -> set[str] | None``: the same over every training file
-of a run's ``config.yaml`` (read with the run's format and column mapping), or None when the run has no such
-file (then no seen / unseen split is made). ``seen_queries(evalset, query_ids, passages) -> list[bool]``: which
-queries have a relevant passage among ``passages``, by its text as searched or, for a BEIR passage with a title,
-its bare text (what training data holds).
+data file in a retrieval format (pair / triplet / qpn); a ``ConfigError`` naming the file otherwise.
+``run_training_passages(run_dir) -> set[str] | None``: the same over every training file of a run's
+``config.yaml`` (read with the run's format and column mapping), or None when the run has no such file (then no
+seen / unseen split is made). ``seen_queries(evalset, query_ids, passages) -> list[bool]``: which queries have a
+relevant passage among ``passages``, by its text as searched or, for a BEIR passage with a title, its bare text
+(what training data holds).
 """
 
 from __future__ import annotations
@@ -70,9 +71,7 @@ def run_training_passages(run_dir: str | Path) -> Optional[set[str]]:
 
 def seen_queries(evalset, query_ids, passages: set[str]) -> list[bool]:
     """Per query id: does one of its relevant passages appear among the training ``passages`` (see module)?"""
-    untitled = getattr(evalset, "untitled", {}) or {}
-
     def known(d: str) -> bool:
-        return evalset.corpus.get(d) in passages or (d in untitled and untitled[d] in passages)
+        return evalset.corpus.get(d) in passages or evalset.untitled.get(d) in passages
 
     return [any(known(d) for d in evalset.qrels.get(q, {})) for q in query_ids]

@@ -2,8 +2,9 @@
 
 The sample is what a newcomer opens first, so these tests guard its integrity: every file parses as UTF-8
 JSONL, counts sit in the documented ranges, every positive/negative is a real passage, negatives never equal
-the positive, both languages appear in every split, a passage's queries straddle splits only as one training query and one
-held-out query (the held-out splits' seen part; the rest of them is unseen), the BEIR folder matches the test split, and the project's own loaders read it as intended.
+the positive, both languages appear in every split, a passage's queries straddle splits only as one training
+query and one held-out query (the held-out splits' seen part; the rest of them is unseen), the BEIR folder
+matches the test split, and the project's own loaders read it as intended.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def test_every_split_has_both_languages(splits):
         assert min(langs.values()) >= 0.3 * len(rows), (s, langs)
 
 
-def test_queries_unique_and_held_out_queries_seen_or_unseen(splits):
+def test_queries_unique_and_held_out_queries_seen_or_unseen(passages, splits):
     """Each held-out query's passage is either never a training positive (the unseen part, whole passages held
     out) or the positive of exactly one training query (the seen part: a knowledge base's passage asked anew).
     Both parts are large enough to be read on their own in each language of the test split."""
@@ -125,6 +126,7 @@ def test_queries_unique_and_held_out_queries_seen_or_unseen(splits):
         if len(where) > 1:  # straddling: one training query and one held-out query, never validation and test
             assert where["train"] == 1 and sum(where.values()) == 2 and not (where["validation"] and where["test"]), (
                 f"passage {text[:40]!r} straddles {dict(where)}")
+    assert len(splits_of_passage) == len(passages), "every passage should have at least one query"
     trained = {r["pos"][0] for r in splits["train"]}
     for lang in ("en", "zh"):
         test = [r for r in splits["test"] if r["lang"] == lang]
