@@ -105,9 +105,10 @@ class HyperParams:
     freeze_word_embeddings: Optional[bool] = _f(None, "Keep the word-embedding table as the base model has it (the "
                                                 "optimizer skips it); empty: the recipe decides (frozen for "
                                                 "multilingual vocabularies of 100,000+ tokens).")
-    group_by_length: Optional[bool] = _f(None, "Put rows of similar length in the same batch (less padding, faster "
-                                         "steps; rows still never share a text within a batch) for in-batch-negative "
-                                         "losses; empty: the recipe decides (on).")
+    group_by_length: Optional[bool] = _f(None, "Put rows of similar length, and of one language where the data mixes "
+                                         "Chinese and English, in the same batch (less padding, faster steps; rows "
+                                         "still never share a text within a batch) for in-batch-negative losses; "
+                                         "empty: the recipe decides (on).")
 
 
 @dataclass

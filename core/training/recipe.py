@@ -294,7 +294,15 @@ def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
             lengths.append(token_counts(tokenizer, [t if isinstance(t, str) else "" for t in texts], cap))
         random_share, grouped_share = padding_shares(lengths, int(cfg.hyper.batch_size or 32), cfg.seed)
         saved = f": padding {random_share:.0%} -> {grouped_share:.0%} of the positions on this data"
-    return True, f"batches of similar length{saved} (rows never share a text within a batch)"
+    mixed = ""
+    if cols and len(df):  # the sampler's keys (core.training.sampler.row_languages): one language per batch
+        from core.data.language import text_language
+
+        first = list(df[cols[0]].sample(n=min(len(df), _SAMPLE), random_state=cfg.seed))
+        zh = sum(1 for v in first if text_language(v if isinstance(v, str) else "") == "zh") / len(first)
+        if 0 < zh < 1:
+            mixed = f"; one language per batch ({zh:.0%} of the rows Chinese), so no in-batch negative is a give-away"
+    return True, f"batches of similar length{saved}{mixed} (rows never share a text within a batch)"
 
 
 def negatives_choice(cfg, splits) -> tuple[str, str] | None:

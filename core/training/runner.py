@@ -309,12 +309,12 @@ def _strategy_callbacks(model, report, log: EventLog) -> list:
 
 def _batch_sampler(loss_name: str, model, hyper, train_ds):
     """The loss's batch sampler (``batch_sampler_for``); with ``hyper.group_by_length``, no-duplicates batches
-    of rows of similar length (``core.training.sampler``)."""
+    of rows of similar length and one language (``core.training.sampler``)."""
     from core import losses as L
-    from core.training.sampler import LengthGrouped, groups_by_length, row_lengths
+    from core.training.sampler import LengthGrouped, groups_by_length, row_languages, row_lengths
 
     if groups_by_length(loss_name, hyper):
-        return LengthGrouped(row_lengths(train_ds, model.tokenizer, model.max_seq_length))
+        return LengthGrouped(row_lengths(train_ds, model.tokenizer, model.max_seq_length), keys=row_languages(train_ds))
     return L.batch_sampler_for(loss_name)
 
 

@@ -17,6 +17,12 @@ How (the "mega-batch" scheme of ``transformers``' ``LengthGroupedSampler``, kept
    batch is deferred to a later batch, so no text is a false in-batch negative of another row);
 4. shuffle the order of the batches, so training does not see long batches first.
 
+With ``keys`` (one small integer per row: its language, ``row_languages``) each group is sorted by key first, then
+by length, so a group's batches hold rows of one language (but where a key's rows run out mid-batch). Why: in a
+batch mixing Chinese and English rows, a multilingual model tells the other language's passages apart from the
+first step on; they are in-batch negatives that teach nothing, so half of a mixed batch's negatives are wasted.
+One language per batch makes every in-batch negative count (data of one language is unchanged).
+
 Inputs: a ``datasets.Dataset`` of text columns (and optional ``label`` / ``score``); a row's length is the sum
 over its text columns of ``min(tokens, max_length)`` (the tokens a model encodes). Output: lists of row indices.
 """
@@ -84,12 +90,31 @@ def grouped_step_factor(dataset, tokenizer: Any, max_length: Optional[int], batc
     return (1.0 - random_share) / (1.0 - grouped_share) if grouped_share < 1 else 1.0
 
 
-def grouped_order(perm: Sequence[int], lengths: np.ndarray, group_rows: int) -> list[int]:
-    """``perm`` cut into runs of ``group_rows`` indices, each run sorted by length, longest first (stable)."""
+def row_languages(dataset) -> np.ndarray:
+    """Per row of ``dataset``: 1 when its first text column (the query / anchor) is Chinese, else 0
+    (``core.data.language.text_language``): the ``keys`` that put one language in a batch."""
+    from core.data.language import text_language
+
+    for col in dataset.column_names:
+        if col in _SKIP:
+            continue
+        texts = dataset[col]
+        if len(texts) and isinstance(texts[0], str):
+            return np.asarray([1 if text_language(t) == "zh" else 0 for t in texts], dtype=np.int64)
+    return np.zeros(len(dataset), dtype=np.int64)
+
+
+def grouped_order(perm: Sequence[int], lengths: np.ndarray, group_rows: int,
+                  keys: Optional[np.ndarray] = None) -> list[int]:
+    """``perm`` cut into runs of ``group_rows`` indices, each run sorted by length, longest first (stable); with
+    ``keys``, by key first (rows of one key together), then by length."""
     out: list[int] = []
     for start in range(0, len(perm), max(1, group_rows)):
         run = list(perm[start:start + group_rows])
-        run.sort(key=lambda i: -int(lengths[i]))
+        if keys is None:
+            run.sort(key=lambda i: -int(lengths[i]))
+        else:
+            run.sort(key=lambda i: (int(keys[i]), -int(lengths[i])))
         out.extend(run)
     return out
 
@@ -97,22 +122,26 @@ def grouped_order(perm: Sequence[int], lengths: np.ndarray, group_rows: int) -> 
 class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
     """``NoDuplicatesBatchSampler`` whose batches hold rows of similar length (see the module docstring).
 
-    ``lengths``: one number per dataset row (``row_lengths``); ``group``: batches per sorted group."""
+    ``lengths``: one number per dataset row (``row_lengths``); ``group``: batches per sorted group; ``keys``: one
+    integer per row (``row_languages``), rows of one key batched together, or None."""
 
     def __init__(self, dataset, batch_size: int, drop_last: bool, valid_label_columns: Optional[list[str]] = None,
                  generator: Optional[torch.Generator] = None, seed: int = 0, lengths: Optional[np.ndarray] = None,
-                 group: int = GROUP) -> None:
+                 group: int = GROUP, keys: Optional[np.ndarray] = None) -> None:
         super().__init__(dataset, batch_size=batch_size, drop_last=drop_last, valid_label_columns=valid_label_columns,
                          generator=generator, seed=seed)
         if lengths is None or len(lengths) != len(dataset):
             raise ValueError("lengths must give one length per dataset row")
+        if keys is not None and len(keys) != len(dataset):
+            raise ValueError("keys must give one key per dataset row")
         self.lengths = np.asarray(lengths)
+        self.keys = None if keys is None or len(set(np.asarray(keys).tolist())) < 2 else np.asarray(keys)
         self.group = max(1, int(group))
 
     def _iter_one_pass(self, get_sample_values: Callable, has_overlap: Callable) -> Iterator[list[int]]:
         n = len(self.dataset)
         perm = torch.randperm(n, generator=self.generator).tolist()
-        remaining = grouped_order(perm, self.lengths, self.batch_size * self.group)
+        remaining = grouped_order(perm, self.lengths, self.batch_size * self.group, self.keys)
         batches: list[list[int]] = []
         while remaining:
             batch: list[int] = []
@@ -139,13 +168,16 @@ class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
 class LengthGrouped:
     """The ``batch_sampler`` for ``SentenceTransformerTrainingArguments``: sentence-transformers calls it with the
     training dataset and gets a ``LengthGroupedNoDuplicatesBatchSampler``. ``lengths``: ``row_lengths`` of that
-    dataset, measured once by the runner (a plain array, so the training arguments still pickle into checkpoints)."""
+    dataset, measured once by the runner (a plain array, so the training arguments still pickle into checkpoints);
+    ``keys``: ``row_languages`` of it, or None."""
 
-    def __init__(self, lengths: np.ndarray, group: int = GROUP):
+    def __init__(self, lengths: np.ndarray, group: int = GROUP, keys: Optional[np.ndarray] = None):
         self.lengths, self.group = np.asarray(lengths), int(group)
+        self.keys = None if keys is None else np.asarray(keys)
 
     def __call__(self, dataset, **kwargs) -> LengthGroupedNoDuplicatesBatchSampler:
-        return LengthGroupedNoDuplicatesBatchSampler(dataset, lengths=self.lengths, group=self.group, **kwargs)
+        return LengthGroupedNoDuplicatesBatchSampler(dataset, lengths=self.lengths, group=self.group, keys=self.keys,
+                                                     **kwargs)
 
 
 def padding_shares(lengths: Sequence[Sequence[int]], batch_size: int, seed: int = 0,

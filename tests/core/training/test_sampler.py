@@ -16,6 +16,7 @@ from core.training.sampler import (
     column_lengths,
     grouped_step_factor,
     padding_shares,
+    row_languages,
     row_lengths,
 )
 
@@ -90,6 +91,46 @@ def test_drop_last_keeps_only_full_batches_and_lengths_must_match():
         LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=True, lengths=lengths[:-1])
 
 
+def _bilingual(n: int = 96) -> Dataset:
+    rng = random.Random(1)
+    anchors, positives = [], []
+    for i in range(n):
+        if rng.random() < 0.5:
+            anchors.append(f"母猪断奶后多久发情 {i}")
+            positives.append(f"段落 {i} " + "猪 " * rng.randint(3, 60))
+        else:
+            anchors.append(f"when do sows return to heat {i}")
+            positives.append(f"passage {i} " + "sow " * rng.randint(3, 60))
+    return Dataset.from_dict({"anchor": anchors, "positive": positives})
+
+
+def test_mixed_language_rows_are_batched_one_language_at_a_time():
+    ds = _bilingual()
+    keys = row_languages(ds)
+    assert 0 < keys.sum() < len(ds) and all(k == (1 if "猪" in a else 0) for k, a in zip(keys, ds["anchor"]))
+    lengths = row_lengths(ds, WordTokenizer())
+    keyed = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=False, generator=torch.Generator(),
+                                                  seed=0, lengths=lengths, group=4, keys=keys)
+    unkeyed = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=False, generator=torch.Generator(),
+                                                    seed=0, lengths=lengths, group=4)
+
+    def mixed(batches):
+        return sum(1 for b in batches if 0 < sum(int(keys[i]) for i in b) < len(b))
+
+    for epoch in range(3):
+        batches = _batches(keyed, epoch)
+        assert sorted(i for b in batches for i in b) == list(range(len(ds))), "each row exactly once per epoch"
+        # at most one batch per sorted group straddles the two languages (where one language's rows run out)
+        assert mixed(batches) <= len(ds) // (8 * 4) + 1
+        assert mixed(_batches(unkeyed, epoch)) > len(batches) // 2, "without keys most batches mix languages"
+    one_language = np.zeros(len(ds), dtype=np.int64)
+    same = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=False, generator=torch.Generator(),
+                                                 seed=0, lengths=lengths, group=4, keys=one_language)
+    assert _batches(same, 0) == _batches(unkeyed, 0), "data of one language is batched exactly as before"
+    with pytest.raises(ValueError):
+        LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=True, lengths=lengths, keys=keys[:-1])
+
+
 def test_padding_shares_and_step_factor():
     assert padding_shares([[10] * 20], 4) == (0.0, 0.0), "equal lengths pad nothing either way"
     rng = np.random.default_rng(0)
@@ -126,6 +167,7 @@ def test_a_run_trains_on_length_grouped_batches(tiny_model_path, format_file, tm
     assert choices["hyper.group_by_length"]["value"] is True
     assert "padding" in choices["hyper.group_by_length"]["reason"]
 
+
     seen.clear()
     cfg.name, cfg.hyper.group_by_length = "p", False
     assert run_training(cfg, tmp_runs / "p")["status"] == "completed"
@@ -140,3 +182,31 @@ def test_group_by_length_must_be_a_boolean(value):
     with pytest.raises(ConfigError, match=r"'hyper.group_by_length' must be true or false"):
         TrainConfig.from_dict({"hyper": {"group_by_length": value}})
     assert TrainConfig.from_dict({"hyper": {"group_by_length": False}}).hyper.group_by_length is False
+
+
+def test_a_bilingual_run_batches_one_language_at_a_time(tiny_model_path, tmp_path, tmp_runs, monkeypatch):
+    import json
+
+    from core.training import TrainConfig, read_events, run_training
+
+    keys_seen: list = []
+    original = LengthGroupedNoDuplicatesBatchSampler.__init__
+
+    def recording(self, *a, **kw):
+        original(self, *a, **kw)
+        keys_seen.append(self.keys)
+
+    monkeypatch.setattr(LengthGroupedNoDuplicatesBatchSampler, "__init__", recording)
+    ds = _bilingual(40)
+    data = tmp_path / "bilingual.jsonl"
+    data.write_text("".join(json.dumps({"anchor": a, "positive": p}, ensure_ascii=False) + "\n"
+                            for a, p in zip(ds["anchor"], ds["positive"])), encoding="utf-8")
+    cfg = TrainConfig(name="bi", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.data.split = [0.8, 0.2]
+    cfg.hyper.batch_size, cfg.hyper.learning_rate, cfg.hyper.max_steps = 8, 5e-4, 2
+    assert run_training(cfg, tmp_runs / "bi")["status"] == "completed"
+    assert keys_seen and keys_seen[-1] is not None and 0 < keys_seen[-1].sum() < len(keys_seen[-1])
+    events, _ = read_events(tmp_runs / "bi")
+    choices = {c["key"]: c for e in events if e["type"] == "recipe" for c in e["choices"]}
+    assert "one language per batch" in choices["hyper.group_by_length"]["reason"]
