@@ -12,9 +12,11 @@ caps it with seeded distractors, gold passages always kept). Conditions, all on 
 - ``base``: the language's default model untouched (MiniLM for English, multilingual-e5-small for Chinese);
 - ``plain``: MNRL, batch 32, lr 2e-5, 1 epoch, no-duplicates batches (``recipe: plain``);
 - ``studio``: ``python -m core train`` with its defaults (``recipe: auto``); the model it delivers
-  (``runs/<name>/delivered`` when the run made one, else ``final``).
+  (``runs/<name>/delivered`` when the run made one, else ``final``);
+- one row per lever, the studio's defaults with one setting changed: ``studio-inbatch`` (no mined negatives),
+  ``studio-gist`` (GISTEmbed loss, the base model as the guide), ``studio-staged`` (the ``staged`` strategy).
 
-Prints a table per set with the recipe against the plain script and against its in-batch-only lever (paired
+Prints a table per set with the recipe against the plain script and against each lever (paired
 95% CIs over the test queries) and one JSON line per set as it completes; last, one JSON line with every
 figure. Needs ``../shared/data``.
 """
@@ -47,6 +49,9 @@ CONDITIONS = [
     ("plain", "plain", {}),
     ("studio", "auto", {}),
     ("studio-inbatch", "auto", {"data.hard_negatives": "off"}),
+    # GISTEmbed with the base model as the guide: in-batch candidates the guide scores above the positive are masked
+    ("studio-gist", "auto", {"loss.name": "GISTEmbedLoss", "loss.guide_model": "{model}"}),
+    ("studio-staged", "auto", {"strategy.name": "staged"}),  # full warm-up, then bias terms only (switch 0.5)
 ]
 
 
@@ -173,6 +178,7 @@ def main() -> None:
             scores = {"base": (ndcg_per_query(base, test), ndcg_per_query(base, gen) if gen else None, 0.0)}
             val = {}
             for cond, recipe, over in conditions:
+                over = {k: (v.format(model=base_spec) if isinstance(v, str) else v) for k, v in over.items()}
                 info = train(pairs, base_spec, recipe, runs, f"{name}-{cond}", **over)
                 m = SentenceTransformer(info["delivered"], device="cpu")
                 scores[cond] = (ndcg_per_query(m, test), ndcg_per_query(m, gen) if gen else None, info["seconds"])
@@ -195,7 +201,9 @@ def main() -> None:
                 gen_txt = f"{g.mean_b:8.4f} {g.diff:+7.4f}" if g else f"{'-':>8} {'-':>7}"
                 print(f"{cond:16} {d.mean_b:8.4f} {d.relative or 0:+9.1%} {ci:>20} {d.verdict:>14} {gen_txt} {secs:8.0f}")
             versus = {}  # the recipe against the plain script and against its own levers, paired over test queries
-            for a, b in (("plain", "studio"), ("studio-inbatch", "studio"), ("studio-inbatch/final", "studio/final")):
+            levers = [c for c, _, _ in CONDITIONS if c not in ("plain", "studio")]
+            pairs_vs = [("plain", "studio")] + [(c, "studio") for c in levers] + [(c + "/final", "studio/final") for c in levers]
+            for a, b in pairs_vs:
                 if a in scores and b in scores:
                     d = paired_difference(scores[a][0], scores[b][0])
                     versus[f"{b} - {a}"] = {"diff": d.diff, "ci": [d.ci_low, d.ci_high], "verdict": d.verdict}
