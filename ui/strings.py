@@ -137,6 +137,7 @@ S: dict[str, tuple[str, str]] = {
     "est_text": ("About **{time}** for {steps} steps; peak memory about **{mem} MB**; {trainable} of {total} parameters trainable.",
                  "约 **{time}**，共 {steps} 步；峰值内存约 **{mem} MB**；可训练参数 {trainable} / {total}。"),
     "loss_for": ("Losses shown fit the data format: {format}", "仅显示适用于该数据格式的损失函数：{format}"),
+    "slot_empty": ("Empty: the recipe decides, else the default ({default}).", "留空：由训练方案决定，否则使用默认值（{default}）。"),
     # evaluate tab
     "eval_intro": ("Compare the base model with a tuned run on a test set.", "在测试集上比较基础模型与微调后的模型。"),
     "eval_run": ("Tuned run", "微调后的运行"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from core.run_folder import FINAL_DIR
+from core.run_folder import CONFIG_FILE, FINAL_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
 # a test run does not rewrite tracked files; the README shows a real MiniLM run in assets/screenshots/
@@ -103,6 +103,13 @@ def test_studio_in_browser(page, studio):
     page.locator("#batch input").first.fill("8")
     page.locator("#start").click()
     expect(page.locator("#start-msg")).to_contain_text("Training started: browser-run", timeout=60_000)
+    # what the form did not touch stays open for the recipe: the preselected loss and its parameters (the
+    # calibrated scale, Cached MNRL under memory pressure), as `python -m core train --data X` leaves them
+    import yaml
+
+    started = yaml.safe_load((Path(studio["runs"]) / "browser-run" / CONFIG_FILE).read_text(encoding="utf-8"))
+    assert started["loss"]["name"] is None and started["loss"]["params"] == {}, started["loss"]
+    assert started["hyper"]["batch_size"] == 8  # what the form did set is kept
     expect(page.locator("#run-head")).to_contain_text("running", timeout=90_000)
     page.wait_for_function("() => parseFloat(document.querySelector('.studio-progress')?.dataset.fraction || 0) > 0",
                            timeout=90_000)

@@ -120,8 +120,19 @@ def test_build_tab(client, studio):
 def test_train_estimate(client, studio):
     est = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_estimate")
     assert "4 steps" in est[0]
-    assert "--model" in est[1] and "--loss MultipleNegativesRankingLoss" in est[1]
-    assert "name: ui-run" in est[2]
+    # the preselected loss with empty parameter boxes is left open for the recipe (scale, caching)
+    assert "--model" in est[1] and "--loss" not in est[1]
+    assert "name: ui-run" in est[2] and "loss:\n  name: null\n  params: {}" in est[2]
+    # a parameter typed in keeps the loss and sends that parameter only
+    args = train_args(studio["model"], "ui-run")
+    args[5] = "30"  # the first parameter box of MultipleNegativesRankingLoss: scale
+    est = client.predict(*args, api_name="/train_estimate")
+    assert "--loss MultipleNegativesRankingLoss" in est[1]
+    assert "loss:\n  name: MultipleNegativesRankingLoss\n  params:\n    scale: '30'\n" in est[2], est[2]
+    # a loss other than the preselected one is kept as chosen
+    est = client.predict(*train_args(studio["model"], "ui-run", loss="CachedMultipleNegativesRankingLoss"),
+                         api_name="/train_estimate")
+    assert "--loss CachedMultipleNegativesRankingLoss" in est[1]
 
 
 def test_train_start_and_queue_second(client, ui_run):

@@ -197,7 +197,8 @@ def test_train_estimate_messages_runs_and_run_view_follow_the_switch(client, stu
     assert zh["start_msg"].startswith("已请求停止") and zh["estimate"].startswith("约 **")
     # opening the run restored its loss into the form: the loss help and its parameters' help follow too
     assert "仅显示适用于该数据格式的损失函数：qpn" in zh["loss_md"] and "标准检索损失" in zh["loss_md"]
-    assert zh["p0"] == {"__type__": "update", "info": "softmax 前相似度的放大倍数（= 1 / 温度）；20 相当于温度 0.05。"}
+    assert zh["p0"] == {"__type__": "update", "info": "softmax 前相似度的放大倍数（= 1 / 温度）；20 相当于温度 0.05。"
+                                                      "留空：由训练方案决定，否则使用默认值（20.0）。"}
     assert skipped(zh["p3"]) and all("value" not in zh[k] for k in ("p0", "p1", "p2"))  # values stay as set
     en = train_language(client, "en")
     assert en["run_head"] == head_en and en["runs"]["headers"] == runs["headers"]
@@ -238,7 +239,8 @@ def test_train_model_note_and_help_are_kept_without_a_language(tmp_path):
     assert out[ui.loss_st] == {"loss": "MultipleNegativesRankingLoss", "format": "qpn"}
     md, *slots = T.render_loss(out[ui.loss_st], "zh")
     assert md == T.loss_info("MultipleNegativesRankingLoss", "qpn", "zh") and HAN.search(md)
-    assert [s.get("info", "") for s in slots[:3]] == [p.help["zh"] for p in get_loss("MultipleNegativesRankingLoss").params]
+    assert [s.get("info", "") for s in slots[:3]] == [T.slot_info(p, "zh") for p in get_loss("MultipleNegativesRankingLoss").params]
+    assert all(s.get("info", "").startswith(p.help["zh"]) for s, p in zip(slots, get_loss("MultipleNegativesRankingLoss").params))
     strat = T.on_strategy(ui, {ui.strategy: "lora", ui.lang: "en"})
     assert strat[ui.strat_st] == "lora"
     md, *slots = T.render_strategy("lora", "zh")

@@ -146,6 +146,10 @@ def test_model_picker_shows_languages_and_follows_the_data(tmp_path):
     zh = DataState(train=str(_chinese_file(tmp_path)), format="qpn")
     out = T.on_data_change(ui, {ui.data_state: zh, ui.lang: "en", ui.bundled: "minilm"})
     assert out[ui.bundled]["value"] == "multilingual-e5-small"
+    # the preselected loss's parameter boxes start empty (sent as nothing: the recipe decides), saying so
+    shown = [out[s] for s in ui.loss_slots if out[s].get("visible")]
+    assert shown and all(u["value"] is None for u in shown)
+    assert shown[0]["label"] == "scale" and "Empty: the recipe decides, else the default (20.0)." in shown[0]["info"]
     assert "Chinese" in out[ui.model_note] and "multilingual-e5-small" in out[ui.model_note]
     en = {"train": str(tmp_path / "en.csv"), "format": "pair"}
     (tmp_path / "en.csv").write_text("anchor,positive\nhow much feed does a sow need,about 2.5 kg a day\n", encoding="utf-8")

@@ -76,19 +76,26 @@ def _str(v: Any) -> str | None:
     return str(v)
 
 
+def slot_info(p, lang: str) -> str:
+    """A parameter box's help in ``lang`` and what an empty box means (the recipe's choice or the default)."""
+    default = "—" if p.default is None else _str(p.default)
+    sep = "" if lang == "zh" else " "
+    return f"{(p.help or {}).get(lang, '')}{sep}{t('slot_empty', lang, default=default)}".strip()
+
+
 def slot_updates(params, values: dict | None, lang: str, n: int) -> list:
+    """The parameter boxes for ``params``: the values a config gave (``values``), else empty. An empty box is not
+    sent, so the recipe decides it (e.g. the calibrated ``scale``) or the loss's own default applies."""
     values = values or {}
     out = []
     for i in range(n):
         if i < len(params):
             p = params[i]
             choices = list(p.choices) if p.type == "choice" else (["true", "false"] if p.type == "bool" else [])
-            value = _str(values.get(p.name, p.default))
+            value = _str(values.get(p.name))
             if value is not None and choices and value not in choices:
                 choices.append(value)
-            out.append(
-                gr.update(choices=choices, value=value, label=p.name, info=(p.help or {}).get(lang, ""), visible=True)
-            )
+            out.append(gr.update(choices=choices, value=value, label=p.name, info=slot_info(p, lang), visible=True))
         else:
             out.append(gr.update(visible=False, value=None, choices=[]))
     return out
@@ -96,7 +103,7 @@ def slot_updates(params, values: dict | None, lang: str, n: int) -> list:
 
 def slot_infos(params, lang: str, n: int) -> list:
     """The parameter boxes' help in ``lang`` (values and choices left as they are), for the language switch."""
-    return [gr.update(info=(params[i].help or {}).get(lang, "")) if i < len(params) else gr.skip() for i in range(n)]
+    return [gr.update(info=slot_info(params[i], lang)) if i < len(params) else gr.skip() for i in range(n)]
 
 
 def _collect(params, values) -> dict:
@@ -169,7 +176,12 @@ def _open(value, kind):
 
 
 def make_config(ui: TrainUI, v: dict):
-    """The form's values (by component) -> ``TrainConfig`` (``core.training.settings.config_from_settings``)."""
+    """The form's values (by component) -> ``TrainConfig`` (``core.training.settings.config_from_settings``).
+
+    What the user left alone stays open for the recipe, as ``python -m core train --data X`` leaves it: empty
+    parameter boxes are not sent, and the loss the tab preselects for the data is not written when none of its
+    parameters is set (recipe ``auto``), so the recipe may calibrate its ``scale`` and cache it to fit memory
+    (Cached MNRL, the same gradient)."""
     from core.errors import DataError
     from core.losses import get_loss
     from core.strategies import get_strategy
@@ -180,12 +192,15 @@ def make_config(ui: TrainUI, v: dict):
         raise DataError(t("no_data", "en"))
     loss, strategy = v.get(ui.loss), v.get(ui.strategy) or "full"
     max_steps, warmup, eval_steps = v.get(ui.max_steps), v.get(ui.warmup), v.get(ui.eval_steps)
+    loss_params = _collect(get_loss(loss).params, [v.get(c) for c in ui.loss_slots]) if loss else {}
+    if loss == _default_loss(data_state.get("format")) and not loss_params and v.get(ui.recipe) != "plain":
+        loss = None  # the preselected loss with no parameter set: left open, as on the CLI
     return config_from_settings(
         data_state,
         model=model_spec(v.get(ui.kind), v.get(ui.bundled), v.get(ui.mpath)),
         name=v.get(ui.run_name),
         loss=loss,
-        loss_params=_collect(get_loss(loss).params, [v.get(c) for c in ui.loss_slots]) if loss else {},
+        loss_params=loss_params,
         strategy=strategy,
         strategy_params=_collect(get_strategy(strategy).params, [v.get(c) for c in ui.strat_slots]),
         recipe=v.get(ui.recipe),
