@@ -278,15 +278,15 @@ def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
     """``(value, reason)`` for ``hyper.group_by_length``: on for losses that batch without duplicates (in-batch
     negatives), with the padding it saves on a seeded sample of the training rows when ``tokenizer`` is given."""
     from core import losses as L
-    from core.training.sampler import groupable, padding_shares
+    from core.training.sampler import groupable, language_keys, padding_shares
 
     if not groupable(cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)):
         return None
-    saved = ""
+    saved = mixed = ""
     df = splits.train
     cols = [c for c in _QUERY_COLS.get(splits.format, []) + _PASSAGE_COLS.get(splits.format, []) if c in df.columns]
-    if tokenizer is not None and cols and len(df):
-        rows = df.sample(n=min(len(df), _SAMPLE), random_state=cfg.seed) if len(df) > _SAMPLE else df
+    rows = df.sample(n=min(len(df), _SAMPLE), random_state=cfg.seed) if len(df) > _SAMPLE else df
+    if tokenizer is not None and cols and len(rows):
         cap = int(cfg.hyper.max_seq_length or 512)
         lengths = []
         for col in cols:  # a list column (qpn's pos / neg): its first text
@@ -294,14 +294,9 @@ def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
             lengths.append(token_counts(tokenizer, [t if isinstance(t, str) else "" for t in texts], cap))
         random_share, grouped_share = padding_shares(lengths, int(cfg.hyper.batch_size or 32), cfg.seed)
         saved = f": padding {random_share:.0%} -> {grouped_share:.0%} of the positions on this data"
-    mixed = ""
-    if cols and len(df):  # the sampler's keys (core.training.sampler.row_languages): one language per batch
-        from core.data.language import text_language
-
-        first = list(df[cols[0]].sample(n=min(len(df), _SAMPLE), random_state=cfg.seed))
-        zh = sum(1 for v in first if text_language(v if isinstance(v, str) else "") == "zh") / len(first)
-        if 0 < zh < 1:
-            mixed = f"; one language per batch ({zh:.0%} of the rows Chinese), so no in-batch negative is a give-away"
+    zh = float(language_keys(list(rows[cols[0]])).mean()) if cols and len(rows) else 0.0  # the sampler's keys
+    if 0 < zh < 1:
+        mixed = f"; one language per batch ({zh:.0%} of the rows Chinese), so no in-batch negative is a give-away"
     return True, f"batches of similar length{saved}{mixed} (rows never share a text within a batch)"
 
 

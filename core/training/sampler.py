@@ -90,17 +90,22 @@ def grouped_step_factor(dataset, tokenizer: Any, max_length: Optional[int], batc
     return (1.0 - random_share) / (1.0 - grouped_share) if grouped_share < 1 else 1.0
 
 
-def row_languages(dataset) -> np.ndarray:
-    """Per row of ``dataset``: 1 when its first text column (the query / anchor) is Chinese, else 0
-    (``core.data.language.text_language``): the ``keys`` that put one language in a batch."""
+def language_keys(texts: Sequence[Any]) -> np.ndarray:
+    """Per text: 1 when it is Chinese (``core.data.language.text_language``), else 0 (also for a non-text)."""
     from core.data.language import text_language
 
+    return np.asarray([1 if isinstance(t, str) and text_language(t) == "zh" else 0 for t in texts], dtype=np.int64)
+
+
+def row_languages(dataset) -> np.ndarray:
+    """Per row of ``dataset``: ``language_keys`` of its first text column (the query / anchor), the ``keys`` that
+    put one language in a batch."""
     for col in dataset.column_names:
         if col in _SKIP:
             continue
         texts = dataset[col]
         if len(texts) and isinstance(texts[0], str):
-            return np.asarray([1 if text_language(t) == "zh" else 0 for t in texts], dtype=np.int64)
+            return language_keys(texts)
     return np.zeros(len(dataset), dtype=np.int64)
 
 
@@ -135,7 +140,7 @@ class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
         if keys is not None and len(keys) != len(dataset):
             raise ValueError("keys must give one key per dataset row")
         self.lengths = np.asarray(lengths)
-        self.keys = None if keys is None or len(set(np.asarray(keys).tolist())) < 2 else np.asarray(keys)
+        self.keys = None if keys is None or np.unique(keys).size < 2 else np.asarray(keys)  # one language: no keys
         self.group = max(1, int(group))
 
     def _iter_one_pass(self, get_sample_values: Callable, has_overlap: Callable) -> Iterator[list[int]]:
