@@ -220,6 +220,7 @@ S: dict[str, tuple[str, str]] = {
     # the run header's metric line: "· ndcg@10: base 0.61, best 0.72"
     "head_base": (" · {metric}: base {base}", " · {metric}：基础模型 {base}"),
     "head_best": (", best {best}", "，最佳 {best}"),
+    "head_delivered": ("**Delivered:** {sentence} ({change})", "**交付：**{sentence}（{change}）"),
     "ph_queued": ("Starting the training process…", "正在启动训练进程…"),
     "ph_loading_model": ("Loading the model and data…", "正在加载模型和数据…"),
     "ph_mining": ("Mining hard negatives with the base model: {done}/{total} texts",
@@ -415,6 +416,101 @@ def t(key: str, lang: str = "en", **fmt) -> str:
 
 # English template (as written in core/ or ui/, each f-string ``{expr}`` named ``{name}``) -> Chinese template.
 ENGINE_ZH: dict[str, str] = {
+    # --- the Train tab's run log: the lines fold_events writes (core/training/events.py)
+    "eval step {step}: {values}": "评估 第 {step} 步：{values}",
+    "phase: {phase}": "阶段：{phase}",
+    "phase: {phase} ({what})": "阶段：{phase}（{what}）",
+    "status: {status}": "状态：{status}",
+    "status: {status} ({err})": "状态：{status}（{err}）",
+    "plan: {steps} steps, loss {loss}, metric {metric}": "计划：共 {steps} 步，损失函数 {loss}，指标 {metric}",
+    "log: {message}": "日志：{message}",
+    "warning: {message}": "警告：{message}",
+    "error: {message}": "错误：{message}",
+    "recipe {recipe}: {key} = {value} ({reason})": "训练方案 {recipe}：{key} = {value}（{reason}）",
+    "strategy {strategy}: {trainable} of {total} parameters trainable": "策略 {strategy}：{total} 个参数中 {trainable} 个参与训练",
+    "data: {fmt} {counts}": "数据：{fmt} {counts}",
+    "best {metric} = {value} at step {step}": "最佳 {metric} = {value}（第 {step} 步）",
+    "delivery ({change}): {message}": "交付（{change}）：{message}",
+    # --- the recipe's reasons (core/training/recipe.py, memory.py, temperature.py)
+    "plain sentence-transformers setting": "sentence-transformers 的普通设置",
+    "{name}: the data is English ({share} Chinese characters)": "{name}：数据是英文（中文字符占 {share}）",
+    "{name}: the data is {what} ({share} Chinese characters) and MiniLM is English-only":
+        "{name}：数据是{what}（中文字符占 {share}），而 MiniLM 只懂英文",
+    "max length {length}: 95% of {what} fit ({p95} tokens; longest {longest}; model limit {model_max})":
+        "最大长度 {length}：95% 的{what}能完整放下（{p95} 个词元；最长 {longest}；模型上限 {model_max}）",
+    "lr {lr}: {size}": "学习率 {lr}：{size}",
+    "small model ({size}M parameters besides the embeddings)": "小模型（除词向量外 {size}M 个参数）",
+    "mid-size model ({size}M parameters besides the embeddings)": "中等模型（除词向量外 {size}M 个参数）",
+    "large or unknown-size model": "大模型或大小未知的模型",
+    "{epochs} epochs: {rows} training pairs": "{epochs} 轮：{rows} 个训练对",
+    "1 epoch: {rows} training pairs": "1 轮：{rows} 个训练对",
+    "batch {batch}: in-batch negatives grow with the batch": "批大小 {batch}：批内负例随批大小增多",
+    "batch {batch}: in-batch negatives grow with the batch; kept small so {rows} pairs give enough steps":
+        "批大小 {batch}：批内负例随批大小增多；保持较小，使 {rows} 个训练对能训练足够的步数",
+    "warm-up 10% of the steps": "预热：前 10% 的步数",
+    "word embeddings frozen: {vocab}-token vocabulary ({table} of the weights); tokens the data never shows keep their place, and the optimizer skips the table":
+        "冻结词向量：词表有 {vocab} 个词元（占权重的 {table}）；数据中没出现的词元保持原位，优化器也跳过这张表",
+    "word embeddings train: {vocab}-token vocabulary": "词向量参与训练：词表有 {vocab} 个词元",
+    "batches of similar length (rows never share a text within a batch)": "长度相近的样本组成一批（同一批内各行不共享文本）",
+    "batches of similar length: padding {saved} of the positions on this data (rows never share a text within a batch)":
+        "长度相近的样本组成一批：在这份数据上填充位置占比 {saved}（同一批内各行不共享文本）",
+    "batches of similar length: padding {saved} of the positions on this data; one language per batch ({mixed} of the rows Chinese), so no in-batch negative is a give-away (rows never share a text within a batch)":
+        "长度相近的样本组成一批：在这份数据上填充位置占比 {saved}；每批只含一种语言（{mixed} 的行是中文），批内负例不会因语言不同而一眼可辨（同一批内各行不共享文本）",
+    "batches of similar length; one language per batch ({mixed} of the rows Chinese), so no in-batch negative is a give-away (rows never share a text within a batch)":
+        "长度相近的样本组成一批；每批只含一种语言（{mixed} 的行是中文），批内负例不会因语言不同而一眼可辨（同一批内各行不共享文本）",
+    "in-batch negatives only: {loss_name} takes no negative column": "只用批内负例：{loss_name} 不接受负例列",
+    "in-batch negatives only: {pool} passages, a batch already covers most of them": "只用批内负例：只有 {pool} 个段落，一批已覆盖其中大部分",
+    "1 mined hard negative per query: the base model's closest wrong passage (top 30; candidates within 5% of the positive's score skipped as likely unlabelled answers)":
+        "每个查询挖掘 1 个难负例：基础模型认为最接近的错误段落（前 30 名；得分与正例相差不到 5% 的候选视为可能未标注的答案而跳过）",
+    "validation {held} of {groups} queries ({share}): {why}": "验证集：{groups} 个查询中取 {held} 个（{share}）：{why}",
+    "enough for delivery to see a ~3-point NDCG@10 gain beyond noise": "足以让交付判断看出超出噪声的约 3 个百分点 NDCG@10 提升",
+    "as many as a quarter of the data allows; delivery sees only gains of ~{x}+ points beyond noise on {held}":
+        "已是四分之一数据所能给出的最多查询；在 {held} 个查询上，交付判断只能看出约 {x} 个百分点以上、超出噪声的提升",
+    "scale {scale} (temperature {v}): the base model puts a query's positive {gap} cosine above other passages ({len} training pairs); {scale2} x {gap2} keeps the ~{TARGET_LOGIT_GAP}-logit gap it was trained with":
+        "scale {scale}（温度 {v}）：基础模型给查询的正例的余弦相似度比其他段落高 {gap}（{len} 个训练对）；{scale2} x {gap2} 保持它训练时约 {TARGET_LOGIT_GAP} 的 logit 差距",
+    "Cached MNRL (mini-batch {mini}): {say}; caching keeps the same gradient and every in-batch negative in less memory (~30% more time per step)":
+        "缓存版 MNRL（小批 {mini}）：{say}；缓存保持同样的梯度和全部批内负例，但占用更少内存（每步约多花 30% 时间）",
+    "batch {batch0} at {length0} tokens needs ~{need0} GB, this machine allows {allow} GB":
+        "批大小 {batch0}、长度 {length0} 个词元需要约 {need0} GB，本机允许 {allow} GB",
+    "batch {batch0} at {length0} tokens needs ~{need0} GB; the recipe keeps a run under {cap} GB where caching can":
+        "批大小 {batch0}、长度 {length0} 个词元需要约 {need0} GB；只要缓存能做到，训练方案就把一次运行控制在 {cap} GB 以内",
+    "batch {value}: {why}": "批大小 {value}：{why}",
+    "max length {value}: {why}": "最大长度 {value}：{why}",
+    # --- what a run logs (core/training/runner.py, negatives.py, data.py, delivery.py)
+    "Removed the incomplete checkpoint {name} (left by an interrupted save).": "已删除不完整的检查点 {name}（上次保存被中断时留下）。",
+    "No complete checkpoint found; starting from the beginning.": "没有找到完整的检查点；从头开始。",
+    "Evaluating the model as stopped at step {step}.": "评估在第 {step} 步停止时的模型。",
+    "Unexpected error {name}: {err}": "意外错误 {name}：{err}",
+    "staged strategy: second stage ({state}) from step {step}; {trainable} of {total} weights train":
+        "分阶段策略：从第 {step} 步起进入第二阶段（{state}）；{total} 个权重中 {trainable} 个参与训练",
+    "hard negatives: {mined} of {rows} training queries got one mined with the base model from {pool} passages; {guarded} candidates within {margin} of the positive's score were skipped as likely unlabelled answers":
+        "难负例：{rows} 个训练查询中有 {mined} 个用基础模型从 {pool} 个段落中挖到了一个；{guarded} 个得分与正例相差不到 {margin} 的候选被视为可能未标注的答案而跳过",
+    "distillation: {rows} rows with the teacher's scores of 1 positive and {neg} negatives each": "蒸馏：{rows} 行，每行带教师模型对 1 个正例和 {neg} 个负例的分数",
+    "no row has negatives: training on (query, positive) pairs with in-batch negatives": "没有一行带负例：用（查询，正例）对和批内负例训练",
+    "{filled} of {total} rows had no negative; each got a random passage from another query": "{total} 行中有 {filled} 行没有负例；每行随机取另一个查询的段落作为负例",
+    "{dropped} of {total} rows had no negative and no other passage to use; they were left out": "{total} 行中有 {dropped} 行没有负例，也没有其他段落可用；这些行已排除",
+    "bf16 is on, but this CPU has no bfloat16 instructions (avx512_bf16 / amx_bf16), so every step runs emulated, many times slower than fp32 (about 25x measured on an AVX2 machine); set hyper.bf16 to auto or false.":
+        "bf16 已开启，但这台 CPU 没有 bfloat16 指令（avx512_bf16 / amx_bf16），每一步都靠模拟运行，比 fp32 慢很多倍（在 AVX2 机器上实测约 25 倍）；请把 hyper.bf16 设为 auto 或 false。",
+    "No delivered model: the validation set is not a retrieval set, so best/ and final/ are kept as they are.":
+        "没有交付模型：验证集不是检索数据，best/ 和 final/ 保持原样。",
+    "No delivered model could be chosen: {name}: {err}": "无法选出交付模型：{name}：{err}",
+    "Delivery: scoring {name} on {len} validation queries ({i}/{total})": "交付：在 {len} 个验证查询上给 {name} 打分（{i}/{total}）",
+    "Delivery: saving {name} as {DELIVERED}/": "交付：把 {name} 保存为 {DELIVERED}/",
+    "General-domain check ({lang}): base model on {summary}": "通用领域检查（{lang}）：基础模型，{summary}",
+    "General-domain check ({lang}): base model's scores from an earlier run": "通用领域检查（{lang}）：基础模型的分数取自之前的运行",
+    "General-domain check ({lang}): delivered model": "通用领域检查（{lang}）：交付模型",
+    "Blend α={a}: scoring ({i}/{len})": "混合 α={a}：打分中（{i}/{len}）",
+    "Blend curve done": "混合曲线完成",
+    "No candidate beat the base model beyond noise on {n} validation queries{detail}, so the delivered model is the base model.":
+        "在 {n} 个验证查询上，没有候选模型超出噪声地胜过基础模型{detail}，因此交付的是基础模型。",
+    " (the best, {name}, scored {METRIC} {mean} vs {mean2}, difference {diff}, 95% CI [{ci_low}, {ci_high}])":
+        "（最好的 {name} 的 {METRIC} 为 {mean}，基础模型 {mean2}，差值 {diff}，95% 置信区间 [{ci_low}, {ci_high}]）",
+    "The base model has the highest validation {METRIC} ({mean}), so it is delivered.": "基础模型的验证 {METRIC} 最高（{mean}），因此交付基础模型。",
+    "Delivered {name}: the highest validation {METRIC} ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}]) among the candidates not worse than the base, on {n} queries.":
+        "交付 {name}：在不差于基础模型的候选中验证 {METRIC} 最高（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]），基于 {n} 个查询。",
+    "domain {pct}": "领域 {pct}",
+    "general {lang} {pct}": "通用 {lang} {pct}",
+    "general {lang} skipped": "通用 {lang} 已跳过",
     # --- hyper-parameter search (core/training/hpo.py, core/training/cli_hpo.py)
     "--budget-minutes must be a positive number of minutes, got {budget_minutes}.": "--budget-minutes 必须是正的分钟数，收到的是 {budget_minutes}。",
     "--trials must be a whole number from 1 to {MAX_TRIALS}, got {trials}.": "--trials 必须是 1 到 {MAX_TRIALS} 之间的整数，收到的是 {trials}。",
@@ -969,11 +1065,19 @@ HEADERS_ZH: dict[str, str] = {
 
 # Values of these placeholders are engine words that read better translated ("text columns named: ...").
 _WORD_FIELDS = {"where": {"named": "按列名", "by position": "按位置"},
-                "what": {"positive": "正例", "negative": "负例", "fewer": "少于", "more": "多于"}}
+                "what": {"positive": "正例", "negative": "负例", "fewer": "少于", "more": "多于", "passages": "段落",
+                         "texts": "文本", "Chinese": "中文", "mixed Chinese/English": "中英混合",
+                         "checkpoint": "检查点", "best": "最佳模型", "final": "最终模型"},
+                "phase": {"loading_model": "加载模型", "mining": "挖掘难负例", "evaluating_base": "评估基础模型",
+                          "evaluating": "评估", "saving": "保存", "finishing": "收尾", "training": "训练"},
+                "status": STATUS_ZH}
 
 
 # Placeholders whose values can be engine sentences themselves ("{expected}, got '{show}'", "...: {err}.").
-_SENTENCE_FIELDS = {"expected", "err", "errs", "first", "scrub", "reason"}
+# Placeholders whose values are ", "-separated engine phrases (the delivery's change sentence).
+_LIST_FIELDS = {"change"}
+
+_SENTENCE_FIELDS = {"expected", "err", "errs", "first", "scrub", "reason", "message", "why", "say", "size", "detail"}
 
 
 @cache
@@ -1012,7 +1116,9 @@ def _best(text: str, depth: int) -> tuple[int, str]:
             words = _WORD_FIELDS.get(name.rstrip("0123456789"))
             if words and value in words:
                 value, score = words[value], score + len(value)
-            elif depth < 2 and name.rstrip("0123456789") in _SENTENCE_FIELDS:
+            elif name.rstrip("0123456789") in _LIST_FIELDS:  # "domain +8.1%, general en -0.9%": each part
+                value = tr_list(value, "zh")
+            elif depth < 3 and name.rstrip("0123456789") in _SENTENCE_FIELDS:
                 sub, value = _best(value, depth + 1)
                 score += sub
             values[name] = value
@@ -1034,6 +1140,14 @@ def tr_engine(text: str, lang: str = "en") -> str:
     if plain is not None:
         return plain
     return _best(text, 0)[1]
+
+
+def tr_list(text: str, lang: str = "en") -> str:
+    """A ", "-separated list of engine phrases (the delivery's ``"domain +8.1%, general en −0.9%"``) in ``lang``,
+    each phrase through ``tr_engine``."""
+    if lang != "zh" or not text:
+        return text
+    return "，".join(tr_engine(part, lang) for part in text.split(", "))
 
 
 def status_word(status: str, lang: str = "en") -> str:

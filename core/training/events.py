@@ -23,6 +23,8 @@ from core.paths import atomic_write_json
 from core.run_folder import (  # noqa: F401  (STOP_FILE, PID_FILE, OWNER_FILE, QUEUE_LOCK re-exported)
     EV_BEST,
     EV_DATA,
+    EV_DELIVERY,
+    EV_ERROR,
     EV_EVAL,
     EV_PARAMS,
     EV_PHASE,
@@ -31,6 +33,7 @@ from core.run_folder import (  # noqa: F401  (STOP_FILE, PID_FILE, OWNER_FILE, Q
     EV_RECIPE,
     EV_STATUS,
     EV_TRAIN,
+    EV_WARNING,
     EVENTS_FILE,
     MESSAGE_EVENTS,
     OWNER_FILE,
@@ -152,7 +155,7 @@ def empty_view(run_dir: str | None = None) -> dict:
     """What a live display of one run holds (JSON-able, so a UI can keep it in its session state): loss and
     metric points, log lines, the last progress / phase / plan event, the byte offset read so far."""
     return {"run_dir": run_dir, "offset": 0, "train": [], "eval": [], "log": [], "progress": {}, "status": "",
-            "metric": None, "plan": {}, "phase": {}}
+            "metric": None, "plan": {}, "phase": {}, "delivery": {}}
 
 
 def _num(v: Any) -> str:
@@ -169,6 +172,7 @@ def fold_events(view: dict, events: list[dict]) -> dict:
     kind, ``log`` one readable line per event worth reading."""
     out = dict(empty_view(view.get("run_dir")), **view)
     out.update(train=list(out["train"]), eval=list(out["eval"]), log=list(out["log"]))
+    log = out["log"].append  # each line one template of ui.strings.ENGINE_ZH (the Train tab shows it in its language)
     for ev in events:
         typ = ev.get("type")
         if typ == EV_TRAIN and isinstance(ev.get("loss"), (int, float)):
@@ -181,32 +185,46 @@ def fold_events(view: dict, events: list[dict]) -> dict:
                 out["eval"].append((ev.get("step", 0), float(metrics[name])))
             shown = [(k, v) for k, v in metrics.items() if not k.endswith(("_time", "runtime", "per_second"))]
             shown.sort(key=lambda kv: kv[0] != name)
-            out["log"].append(f"eval step {ev.get('step')}: " + ", ".join(f"{k}={_num(v)}" for k, v in shown[:6]))
+            step, values = ev.get("step"), ", ".join(f"{k}={_num(v)}" for k, v in shown[:6])
+            log(f"eval step {step}: {values}")
         elif typ == EV_PROGRESS:
             out["progress"] = ev
         elif typ == EV_PHASE:
-            if out["phase"].get("phase") != ev.get("phase") and ev.get("phase") not in ("done",):
-                out["log"].append(f"phase: {ev.get('phase')}" + (f" ({ev['what']})" if ev.get("what") else ""))
+            phase, what = ev.get("phase"), ev.get("what")
+            if out["phase"].get("phase") != phase and phase not in ("done",):
+                log(f"phase: {phase} ({what})" if what else f"phase: {phase}")
             out["phase"] = ev
         elif typ == EV_STATUS:
-            out["status"] = ev.get("status", "")
-            out["log"].append(f"status: {out['status']}" + (f" ({ev['error']})" if ev.get("error") else ""))
+            status, err = ev.get("status", ""), ev.get("error")
+            out["status"] = status
+            log(f"status: {status} ({err})" if err else f"status: {status}")
         elif typ == EV_PLAN:
             out["plan"] = ev
             if ev.get("main_metric"):
                 out["metric"] = ev["main_metric"]
-            out["log"].append(f"plan: {ev.get('total_steps')} steps, loss {ev.get('loss')}, metric {ev.get('main_metric')}")
+            steps, loss, metric = ev.get("total_steps"), ev.get("loss"), ev.get("main_metric")
+            log(f"plan: {steps} steps, loss {loss}, metric {metric}")
         elif typ in MESSAGE_EVENTS:
-            out["log"].append(f"{typ}: {ev.get('message', '')}")
+            message = ev.get("message", "")
+            log(f"warning: {message}" if typ == EV_WARNING else f"error: {message}" if typ == EV_ERROR else f"log: {message}")
         elif typ == EV_RECIPE:
+            recipe = ev.get("recipe")
             for c in ev.get("choices") or []:
-                out["log"].append(f"recipe {ev.get('recipe')}: {c.get('key')} = {c.get('value')} ({c.get('reason')})")
+                key, value, reason = c.get("key"), c.get("value"), c.get("reason")
+                log(f"recipe {recipe}: {key} = {value} ({reason})")
         elif typ == EV_PARAMS:
-            out["log"].append(f"strategy {ev.get('strategy')}: {ev.get('trainable'):,} of {ev.get('total'):,} parameters trainable")
+            strategy, trainable, total = ev.get("strategy"), f"{ev.get('trainable'):,}", f"{ev.get('total'):,}"
+            log(f"strategy {strategy}: {trainable} of {total} parameters trainable")
         elif typ == EV_DATA:
-            out["log"].append(f"data: {ev.get('format')} {ev.get('counts')}")
+            fmt, counts = ev.get("format"), ev.get("counts")
+            log(f"data: {fmt} {counts}")
         elif typ == EV_BEST:
-            out["log"].append(f"best {ev.get('metric')} = {_num(ev.get('value'))} at step {ev.get('step')}")
+            metric, value, step = ev.get("metric"), _num(ev.get("value")), ev.get("step")
+            log(f"best {metric} = {value} at step {step}")
+        elif typ == EV_DELIVERY:
+            out["delivery"] = {"delivered": ev.get("delivered"), "message": ev.get("message"), "change": ev.get("change")}
+            message, change = ev.get("message", ""), ev.get("change", "")
+            log(f"delivery ({change}): {message}")
     out["train"] = out["train"][-MAX_POINTS:]
     out["log"] = out["log"][-MAX_LOG:]
     return out

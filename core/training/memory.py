@@ -346,12 +346,13 @@ def fit_memory(plan, splits, tokenizer=None):
         t = Settings(**{**s.__dict__, **change})
         return predict_settings(shape, t).total_mb <= limit
 
-    needs = f"batch {first[0]} at {first[1]} tokens needs ~{_gb(first[2])} GB"
-    why = f"{needs}, this machine allows {_gb(allow)} GB"
+    batch0, length0, need0 = first[0], first[1], _gb(first[2])
+    why = f"batch {batch0} at {length0} tokens needs ~{need0} GB, this machine allows {_gb(allow)} GB"
     if open_loss:  # the cheapest lever: under the cap where a mini-batch gets there, else under the machine's budget
         limits = [(allow, why)] if need > allow else []  # under the machine's budget: only the cap asks for it
         if cap < allow:
-            limits.insert(0, (cap, f"{needs}; the recipe keeps a run under {_gb(cap)} GB where caching can"))
+            limits.insert(0, (cap, f"batch {batch0} at {length0} tokens needs ~{need0} GB; the recipe keeps a run "
+                                   f"under {_gb(cap)} GB where caching can"))
         for limit, say in limits:
             mini = next((m for m in (32, 16, 8, 4) if m < s.batch and fits(limit, loss=CACHED_LOSS, mini_batch=m)), None)
             if mini is not None:
@@ -363,7 +364,7 @@ def fit_memory(plan, splits, tokenizer=None):
                 return plan
     if need <= allow:  # over the cap but no cached loss gets under it: the machine has room
         return plan
-    def shrink(attr: str, name: str, floor: int, say: str) -> bool:
+    def shrink(attr: str, name: str, floor: int) -> bool:
         """Halve setting ``attr`` (``hyper.<name>``) down to ``floor`` until the run fits, and record the choice;
         True when the run fits afterwards."""
         value = getattr(s, attr)
@@ -374,12 +375,13 @@ def fit_memory(plan, splits, tokenizer=None):
         setattr(s, attr, value)
         setattr(cfg.hyper, name, value)
         plan.choices = [c for c in plan.choices if c.key != f"hyper.{name}"]
-        plan.choices.append(Choice(f"hyper.{name}", value, f"{say} {value}: {why}"))
+        plan.choices.append(Choice(f"hyper.{name}", value, f"batch {value}: {why}" if attr == "batch" else
+                                   f"max length {value}: {why}"))
         return fits()
 
-    if open_length and shrink("length", "max_seq_length", MIN_LENGTH, "max length"):
+    if open_length and shrink("length", "max_seq_length", MIN_LENGTH):
         return plan
-    if open_batch and shrink("batch", "batch_size", MIN_BATCH, "batch"):
+    if open_batch and shrink("batch", "batch_size", MIN_BATCH):
         return plan
     raise refusal(shape, s, allow, fmt, s.loss in CACHEABLE)
 

@@ -191,8 +191,8 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
 
         name = model_for_language(lang, None) or "multilingual-e5-small"
         what = {"en": "English", "zh": "Chinese"}.get(lang, "mixed Chinese/English")
-        why = "" if lang == "en" else " and MiniLM is English-only"
-        fill("model", name, f"{name}: the data is {what} ({share:.0%} Chinese characters){why}")
+        fill("model", name, f"{name}: the data is English ({share:.0%} Chinese characters)" if lang == "en" else
+             f"{name}: the data is {what} ({share:.0%} Chinese characters) and MiniLM is English-only")
 
     from core.models import resolve_model
 
@@ -236,7 +236,8 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
         epochs = 2.0
     else:
         epochs = 1.0
-    fill("hyper.epochs", epochs, f"{epochs:g} epoch{'s' if epochs != 1 else ''}: {rows:,} training pairs")
+    fill("hyper.epochs", epochs, f"{epochs:g} epochs: {rows:,} training pairs" if epochs != 1 else
+         f"1 epoch: {rows:,} training pairs")
 
     batch = 32 if rows >= LARGE_DATA_ROWS else max(8, 2 ** int(math.log2(max(8, rows // 8))))
     fill("hyper.batch_size", batch, f"batch {batch}: in-batch negatives grow with the batch"
@@ -282,7 +283,7 @@ def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
 
     if not groupable(cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)):
         return None
-    saved = mixed = ""
+    saved = mixed = None
     df = splits.train
     cols = [c for c in _QUERY_COLS.get(splits.format, []) + _PASSAGE_COLS.get(splits.format, []) if c in df.columns]
     rows = df.sample(n=min(len(df), _SAMPLE), random_state=cfg.seed) if len(df) > _SAMPLE else df
@@ -293,11 +294,23 @@ def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
             texts = [v if isinstance(v, str) else (list(v)[0] if v is not None and len(v) else "") for v in rows[col]]
             lengths.append(token_counts(tokenizer, [t if isinstance(t, str) else "" for t in texts], cap))
         random_share, grouped_share = padding_shares(lengths, int(cfg.hyper.batch_size or 32), cfg.seed)
-        saved = f": padding {random_share:.0%} -> {grouped_share:.0%} of the positions on this data"
+        saved = f"{random_share:.0%} -> {grouped_share:.0%}"
     zh = float(language_keys(list(rows[cols[0]])).mean()) if cols and len(rows) else 0.0  # the sampler's keys
     if 0 < zh < 1:
-        mixed = f"; one language per batch ({zh:.0%} of the rows Chinese), so no in-batch negative is a give-away"
-    return True, f"batches of similar length{saved}{mixed} (rows never share a text within a batch)"
+        mixed = f"{zh:.0%}"
+    # one whole sentence per case, so each is one template of ui.strings.ENGINE_ZH
+    if saved and mixed:
+        reason = (f"batches of similar length: padding {saved} of the positions on this data; one language per batch "
+                  f"({mixed} of the rows Chinese), so no in-batch negative is a give-away (rows never share a text "
+                  "within a batch)")
+    elif saved:
+        reason = f"batches of similar length: padding {saved} of the positions on this data (rows never share a text within a batch)"
+    elif mixed:
+        reason = (f"batches of similar length; one language per batch ({mixed} of the rows Chinese), so no in-batch "
+                  "negative is a give-away (rows never share a text within a batch)")
+    else:
+        reason = "batches of similar length (rows never share a text within a batch)"
+    return True, reason
 
 
 def negatives_choice(cfg, splits) -> tuple[str, str] | None:

@@ -262,8 +262,8 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False,
             _best_effort(log.emit, "error", message=msg, kind="disk")
             _best_effort(log.status, "failed", error=msg)
             raise DiskError(msg) from None
-        log.emit("error", message=f"{type(err).__name__}: {err}", traceback=traceback.format_exc())
-        log.status("failed", error=f"{type(err).__name__}: {err}")
+        log.emit("error", message=f"Unexpected error {type(err).__name__}: {err}", traceback=traceback.format_exc())
+        log.status("failed", error=f"Unexpected error {type(err).__name__}: {err}")
         raise
     finally:
         stopper.restore()

@@ -157,6 +157,33 @@ def test_train_start_and_queue_second(client, ui_run):
     assert "ui-run" in [r[0] for r in runs[1]["data"]]
 
 
+def _english_phrases(text: str) -> list[str]:
+    """Runs of three or more English words (identifiers such as hyper.batch_size or ndcg@10 left aside)."""
+    import re
+
+    return re.findall(r"\b[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}\b", text)
+
+
+def test_opened_run_says_what_it_delivered_and_logs_in_the_page_language(client, ui_run):
+    """The header names the delivered model with the delivery's sentence; the run log (recipe reasons, delivery,
+    phases, status) follows the language switch: in Chinese no line is left as an English sentence."""
+    import re
+
+    st = ui_run["status"]
+    assert st.get("delivery"), st
+    _, _, _, head_en, log_en = client.predict("ui-run", "en", api_name="/train_open")[:5]
+    assert "**Delivered:** " + st["delivery"] in head_en and st["delivery_change"] in head_en
+    assert "recipe auto: hyper.max_seq_length = " in log_en and "delivery (domain " in log_en
+    _, _, _, head_zh, log_zh = client.predict("ui-run", "zh", api_name="/train_open")[:5]
+    assert "**交付：**" in head_zh and not _english_phrases(head_zh.split("**交付：**", 1)[1]), head_zh
+    lines = [x for x in log_zh.splitlines() if x.strip()]
+    assert len(lines) == len([x for x in log_en.splitlines() if x.strip()]) >= 8
+    untranslated = [x for x in lines if not re.search(r"[\u4e00-\u9fff]", x) or _english_phrases(x)]
+    assert not untranslated, untranslated
+    assert any(x.startswith("训练方案 auto：hyper.max_seq_length = ") for x in lines)
+    assert any(x.startswith("交付（领域 ") for x in lines)
+
+
 def test_train_bad_model_folder(client):
     from gradio_client.exceptions import AppError
 

@@ -193,7 +193,9 @@ def test_train_estimate_messages_runs_and_run_view_follow_the_switch(client, stu
     assert "stopped" not in zh["run_head"] and "base" not in zh["run_head"]
     assert ("，最佳 " in zh["run_head"]) == (", best " in head_en)
     assert "步" in zh["progress"] and "step" not in zh["progress"] and "step" in prog_en, zh["progress"]
-    assert zh["log"] == log_en  # the run's own log lines, drawn again without waiting for a timer tick
+    # the run's own log lines, drawn again in Chinese without waiting for a timer tick
+    assert len(zh["log"].splitlines()) == len(log_en.splitlines()) and "阶段：训练" in zh["log"]
+    assert "phase: training" not in zh["log"] and "状态：已停止" in zh["log"]
     assert zh["start_msg"].startswith("已请求停止") and zh["estimate"].startswith("约 **")
     # opening the run restored its loss into the form: the loss help and its parameters' help follow too
     assert "仅显示适用于该数据格式的损失函数：qpn" in zh["loss_md"] and "标准检索损失" in zh["loss_md"]

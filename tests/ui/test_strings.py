@@ -1,7 +1,9 @@
 """Every engine sentence the studio can show has a Chinese template in ``ui.strings``; ``tr_engine`` fills it.
 
 The completeness test walks ``core/`` with ``ast``: every construction of a ``StudioError`` subclass, the format
-detection reasons, the estimate notes, the validation issue messages and the run status words. Each message
+detection reasons, the estimate notes, the validation issue messages, the run status words, and what the Train tab's
+run log shows: the recipe's reasons (``fill``, ``Choice``, the ``*_choice`` rules), the run's ``emit(..., message=...)``
+sentences, the delivery's progress and choice sentences, and the log lines ``fold_events`` writes. Each message
 (a string or an f-string; each ``{expr}`` becomes a ``{name}`` placeholder) must be in
 ``ui.strings.ENGINE_ZH`` with a Chinese template that has the same placeholders. Messages built from pieces
 the walk cannot read are listed, with the reason, in ``tests/ui/engine_sentences_allow.txt``.
@@ -202,6 +204,16 @@ def sentence_sources() -> tuple[dict[str, set[str]], list[tuple[str, str, str]]]
                     exprs.append((node.args[0], "estimate note"))
                 elif name == "append" and owner == "reasons":
                     exprs.append((node.args[0], "detection reason"))
+                elif name in ("fill", "Choice") and rel.startswith("core/training/"):  # a recipe choice's reason
+                    m = _arg(node, 2, "reason")
+                    if m is not None and not isinstance(m, ast.Starred):
+                        exprs.append((m, "recipe reason"))
+                elif name == "emit" and _arg(node, 99, "message") is not None:  # log.emit(kind, message=...)
+                    exprs.append((_arg(node, 99, "message"), "run log"))
+                elif name == "log" and rel == "core/training/events.py" and node.args:
+                    exprs.append((node.args[0], "run log line"))  # log(...) in fold_events: a line of the Train tab's log
+                elif name == "_say" and len(node.args) > 1:  # delivery progress, logged by the run
+                    exprs.append((node.args[1], "run log"))
                 elif name == "Detection" and len(node.args) > 3 and isinstance(node.args[3], ast.List):
                     exprs.extend((e, "detection reason") for e in node.args[3].elts
                                  if not isinstance(e, ast.Name))  # a Name is a reason returned by score_or_label
@@ -216,6 +228,11 @@ def sentence_sources() -> tuple[dict[str, set[str]], list[tuple[str, str, str]]]
                 exprs.extend((e, "evaluation headline") for e in ast.walk(node) if isinstance(e, ast.JoinedStr)
                              and re.search(r"[A-Za-z]{3}", "".join(str(v.value) for v in e.values
                                                                    if isinstance(v, ast.Constant))))
+            elif isinstance(node, ast.FunctionDef) and (node.name.endswith("_choice") or node.name == "choose") \
+                    and rel.startswith("core/training/"):
+                for ret in ast.walk(node):  # ``(value, reason)`` of a recipe rule (grouping_choice, negatives_choice, ...)
+                    if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2:
+                        exprs.append((ret.value.elts[1], "recipe reason"))
             elif isinstance(node, ast.FunctionDef) and node.name == "score_or_label":
                 for ret in ast.walk(node):
                     if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2:
@@ -281,7 +298,8 @@ def test_every_engine_sentence_has_a_chinese_template():
     found, _ = sentence_sources()
     missing = sorted(t for t in found if t not in ENGINE_ZH)
     bad = sorted(t for t in found if t in ENGINE_ZH and _fields(ENGINE_ZH[t]) != _fields(t))
-    untranslated = sorted(t for t in found if t in ENGINE_ZH and not re.search(r"[\u4e00-\u9fff]", ENGINE_ZH[t]))
+    words = {t for t in found if re.search(r"[A-Za-z]", re.sub(r"\{\w*\}", "", t))}  # not only placeholders
+    untranslated = sorted(t for t in words if t in ENGINE_ZH and not re.search(r"[\u4e00-\u9fff]", ENGINE_ZH[t]))
     report = []
     if missing:
         report.append(f"{len(missing)} engine sentence(s) have no entry in ui.strings.ENGINE_ZH; add these lines "

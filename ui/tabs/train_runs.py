@@ -24,7 +24,7 @@ import pandas as pd
 
 from core.run_folder import CONFIG_FILE, EV_BEST, EV_STATUS
 from ui.common import fmt_num, fmt_seconds, progress_html, request_owner
-from ui.strings import Msg, status_word, t, table_headers, tr_engine
+from ui.strings import Msg, status_word, t, table_headers, tr_engine, tr_list
 from ui.tabs.train_form import data_state_from_config, form_from_config, make_config
 
 if TYPE_CHECKING:
@@ -76,6 +76,9 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
         head += t("head_base", lang, metric=st.get("main_metric"), base=fmt_num(st.get("baseline")))
         if st.get("best_metric") is not None:
             head += t("head_best", lang, best=fmt_num(st.get("best_metric")))
+    if st.get("delivery"):  # the run's delivered model and why (core.training.delivery), one sentence
+        head += "\n\n" + t("head_delivered", lang, sentence=tr_engine(st["delivery"], lang),
+                             change=tr_list(st.get("delivery_change") or "", lang))
     if st.get("warning"):
         head += f"\n\n⚠️ {tr_engine(st['warning'], lang)}"
     elif st.get("error"):
@@ -85,7 +88,7 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
         ui.metric_plot: gr.update(value=eval_df, y=metric, y_title=metric),
         ui.prog: progress_html(p["fraction"], text),
         ui.run_head: head,
-        ui.log_box: "\n".join(view["log"][-LOG_LINES:]),
+        ui.log_box: "\n".join(tr_engine(line, lang) for line in view["log"][-LOG_LINES:]),
         ui.view_state: dict(view, shown=status),
     }
 
