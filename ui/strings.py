@@ -486,11 +486,6 @@ ENGINE_ZH: dict[str, str] = {
     "hard negatives: {mined} of {rows} training queries got one mined with the base model from {pool} passages; {guarded} candidates within {margin} of the positive's score were skipped as likely unlabelled answers":
         "难负例：{rows} 个训练查询中有 {mined} 个用基础模型从 {pool} 个段落中挖到了一个；{guarded} 个得分与正例相差不到 {margin} 的候选被视为可能未标注的答案而跳过",
     "distillation: {rows} rows with the teacher's scores of 1 positive and {neg} negatives each": "蒸馏：{rows} 行，每行带教师模型对 1 个正例和 {neg} 个负例的分数",
-    "no row has negatives: training on (query, positive) pairs with in-batch negatives": "没有一行带负例：用（查询，正例）对和批内负例训练",
-    "{filled} of {total} rows had no negative; each got a random passage from another query": "{total} 行中有 {filled} 行没有负例；每行随机取另一个查询的段落作为负例",
-    "{dropped} of {total} rows had no negative and no other passage to use; they were left out": "{total} 行中有 {dropped} 行没有负例，也没有其他段落可用；这些行已排除",
-    "bf16 is on, but this CPU has no bfloat16 instructions (avx512_bf16 / amx_bf16), so every step runs emulated, many times slower than fp32 (about 25x measured on an AVX2 machine); set hyper.bf16 to auto or false.":
-        "bf16 已开启，但这台 CPU 没有 bfloat16 指令（avx512_bf16 / amx_bf16），每一步都靠模拟运行，比 fp32 慢很多倍（在 AVX2 机器上实测约 25 倍）；请把 hyper.bf16 设为 auto 或 false。",
     "No delivered model: the validation set is not a retrieval set, so best/ and final/ are kept as they are.":
         "没有交付模型：验证集不是检索数据，best/ 和 final/ 保持原样。",
     "No delivered model could be chosen: {name}: {err}": "无法选出交付模型：{name}：{err}",
