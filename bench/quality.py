@@ -14,7 +14,9 @@ caps it with seeded distractors, gold passages always kept). Conditions, all on 
 - ``studio``: ``python -m core train`` with its defaults (``recipe: auto``); the model it delivers
   (``runs/<name>/delivered`` when the run made one, else ``final``);
 - one row per lever, the studio's defaults with one setting changed: ``studio-inbatch`` (no mined negatives),
-  ``studio-gist`` (GISTEmbed loss, the base model as the guide), ``studio-staged`` (the ``staged`` strategy).
+  ``studio-gist`` (GISTEmbed loss, the base model as the guide), ``studio-staged`` (the ``staged`` strategy);
+  on sets that ship raw training files for the same queries (t2ranking_100): ``studio-distill`` (the teacher's
+  scores with DistillKLDivLoss) and ``studio-given-negatives`` (the hard negatives the set's authors chose).
 
 Prints a table per set with the recipe against the plain script and against each lever (paired
 95% CIs over the test queries) and one JSON line per set as it completes; last, one JSON line with every
@@ -52,7 +54,31 @@ CONDITIONS = [
     # GISTEmbed with the base model as the guide: in-batch candidates the guide scores above the positive are masked
     ("studio-gist", "auto", {"loss.name": "GISTEmbedLoss", "loss.guide_model": "{model}"}),
     ("studio-staged", "auto", {"strategy.name": "staged"}),  # full warm-up, then bias terms only (switch 0.5)
+    # rows of the set's own raw files for the same training queries (sets that ship them; skipped elsewhere):
+    # the teacher's scores with a distillation loss, and the hard negatives the set's authors chose
+    # each query's positive and 7 of its scored passages as one softmax the student matches (data.neg_nums default 1
+    # would give the teacher's distribution over two passages only)
+    ("studio-distill", "auto", {"loss.name": "DistillKLDivLoss", "data.neg_nums": 7}),
+    ("studio-given-negatives", "auto", {}),
 ]
+# condition -> (raw file of the set, how its rows are read): the data those conditions train on instead of the pairs
+RAW_DATA = {
+    "studio-distill": ("raw/t2rank_100.distill.jsonl", "query"),  # {query, content, score}: RAG-Retrieval distillation
+    "studio-given-negatives": ("raw/t2rank_100.jsonl", "query"),  # {query, pos[], neg[]}
+}
+
+
+def raw_rows(name: str, cond: str, pairs) -> list[dict] | None:
+    """The rows of ``RAW_DATA[cond]`` in set ``name`` whose query is a training query of ``pairs`` (so every
+    condition trains on the same queries), or None when the set has no such file."""
+    if cond not in RAW_DATA:
+        return None
+    path = DATA / name / RAW_DATA[cond][0]
+    if not path.is_file():
+        return None
+    train_q = {p["anchor"] for p in pairs}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r.get(RAW_DATA[cond][1]) in train_q]
 
 
 def _pairs(ev, qids, rng, limit, every_positive: bool = False):
@@ -110,7 +136,8 @@ def ndcg_per_query(model, ev) -> list[float]:
 
 
 def train(pairs, model: str, recipe: str, runs: Path, name: str, **overrides) -> dict:
-    """Train one condition; returns its folders (delivered or final, and final), validation figures and time.
+    """Train one condition on ``pairs`` (rows in any layout the studio reads: pairs, qpn, scored pairs); returns
+    its folders (delivered or final, and final), validation figures and time.
     ``overrides``: dotted config keys set before the run (e.g. ``{"data.hard_negatives": "off"}``)."""
     from core.training import TrainConfig, run_training
     from core.training.recipe import set_setting
@@ -179,7 +206,10 @@ def main() -> None:
             val = {}
             for cond, recipe, over in conditions:
                 over = {k: (v.format(model=base_spec) if isinstance(v, str) else v) for k, v in over.items()}
-                info = train(pairs, base_spec, recipe, runs, f"{name}-{cond}", **over)
+                rows = raw_rows(name, cond, pairs) if cond in RAW_DATA else pairs
+                if not rows:
+                    continue  # the set ships no such raw file
+                info = train(rows, base_spec, recipe, runs, f"{name}-{cond}", **over)
                 m = SentenceTransformer(info["delivered"], device="cpu")
                 scores[cond] = (ndcg_per_query(m, test), ndcg_per_query(m, gen) if gen else None, info["seconds"])
                 if info["final"] != info["delivered"] and cond != "plain":

@@ -218,8 +218,14 @@ def budget_mb() -> float:
 
 
 # -- settings of a config ----------------------------------------------------------------------------------
-def _texts_per_row(fmt: str, neg_nums: int, mined: bool = False) -> int:
-    """Texts per training row; ``mined``: pairs get a mined negative first (``data.hard_negatives``)."""
+def _texts_per_row(fmt: str, neg_nums: int, mined: bool = False, loss: Optional[str] = None) -> int:
+    """Texts per training row; ``mined``: pairs get a mined negative first (``data.hard_negatives``); a
+    distillation ``loss`` trains on a query, its positive and ``neg_nums`` scored passages per row whatever the
+    data's format (``core.losses.distill.teacher_rows``)."""
+    from core.losses.distill import DISTILL_LOSSES
+
+    if loss in DISTILL_LOSSES:
+        return 2 + max(1, int(neg_nums or 1))
     if mined and fmt in ("pair", "qpn"):
         return 2 + max(1, int(neg_nums or 1))
     return {"pair": 2, "triplet": 3, "qpn": 2 + max(0, int(neg_nums)), "scored_pair": 2, "labelled_pair": 2,
@@ -274,7 +280,9 @@ def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = No
         mini = int((config.loss.params or {}).get("mini_batch_size") or 32)
     length = int(config.hyper.max_seq_length or shape.own_length)
     return Settings(batch=int(config.hyper.batch_size or 32), length=min(length, shape.max_positions), loss=loss,
-                    mini_batch=mini, texts=_texts_per_row(fmt, config.data.neg_nums, getattr(config.data, "hard_negatives", None) == "mined"), bf16=_bf16(config.hyper.bf16),
+                    mini_batch=mini, texts=_texts_per_row(fmt, config.data.neg_nums,
+                                                          getattr(config.data, "hard_negatives", None) == "mined", loss),
+                    bf16=_bf16(config.hyper.bf16),
                     trainable=_trainable(shape, config.strategy.name, config.strategy.params or {},
                                               bool(config.hyper.freeze_word_embeddings)),
                     query_length=int(query_length or length))
@@ -328,7 +336,7 @@ def fit_memory(plan, splits, tokenizer=None):
     from core.training.recipe import LARGE_DATA_ROWS, train_rows
 
     allow = budget_mb()
-    cap = min(allow, CACHE_ABOVE_MB) if train_rows(splits) >= LARGE_DATA_ROWS else allow
+    cap = min(allow, CACHE_ABOVE_MB) if train_rows(splits, cfg.loss.name) >= LARGE_DATA_ROWS else allow
     if predict_settings(shape, settings_of(cfg, fmt, shape)).total_mb <= cap:  # fits with every text at full length
         return plan
     qlen = query_tokens(splits, tokenizer or tokenizer_for(cfg.model), shape.own_length)

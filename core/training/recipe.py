@@ -147,9 +147,15 @@ def _load_tokenizer(model_path: str):
     return AutoTokenizer.from_pretrained(model_path, local_files_only=True)
 
 
-def train_rows(splits) -> int:
-    """Training pairs of ``splits`` (a qpn row counts once per positive): what the recipe's size rules read."""
+def train_rows(splits, loss: str | None = None) -> int:
+    """Training pairs of ``splits`` (a qpn row counts once per positive): what the recipe's size rules read.
+    With a distillation ``loss`` on scored pairs a training row is one query with its scored passages
+    (``core.losses.distill.teacher_rows``), so the rows are the distinct queries."""
+    from core.losses.distill import DISTILL_LOSSES
+
     df = splits.train
+    if loss in DISTILL_LOSSES and splits.format == "scored_pair" and "sentence1" in df.columns:
+        return int(df["sentence1"].nunique())
     if splits.format == "qpn" and "pos" in df.columns:
         return int(sum(len(p or []) for p in df["pos"]))
     return int(len(df))
@@ -176,7 +182,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
             fill(key, value, "plain sentence-transformers setting")
         return fit_memory(RecipePlan(cfg, choices), splits, tokenizer)
 
-    rows = train_rows(splits)
+    rows = train_rows(splits, cfg.loss.name)
     if splits.sizing is not None:  # data.split was empty: core.training.data.auto_validation_share sized it
         choices.append(validation_choice(splits))
     lang, share = data_language(splits, seed=cfg.seed)

@@ -241,3 +241,30 @@ def test_trainable_weights_follow_the_strategy_and_the_frozen_table(tiny_model_p
     assert trainable("full") == trainable("staged") == shape.params, "staged trains every weight before its switch"
     assert trainable("full", True) == trainable("staged", True) == shape.params - shape.vocab * shape.hidden
     assert trainable("bitfit") < trainable("full", True)
+
+
+def test_a_distillation_row_counts_its_scored_passages(tiny_model_path):
+    """A distillation loss trains on a query, its positive and ``neg_nums`` scored passages per row, whatever the
+    data's format: the memory estimate counts those texts, and the recipe's size rules count queries, not the
+    scored pairs (before, 1,000 scored pairs of 50 queries were sized as 1,000 two-text rows: batch 64 of
+    nine 512-token texts each, far past the machine)."""
+    from core.training.memory import settings_of
+    from core.training.recipe import train_rows
+
+    shape = model_shape(str(tiny_model_path))
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.data.neg_nums = 7
+    assert settings_of(cfg, "scored_pair", shape).texts == 2
+    cfg.loss.name = "DistillKLDivLoss"
+    assert settings_of(cfg, "scored_pair", shape).texts == settings_of(cfg, "qpn", shape).texts == 9
+    cfg.loss.name = "MarginMSELoss"
+    cfg.data.neg_nums = 3
+    assert settings_of(cfg, "scored_pair", shape).texts == 5
+    df = pd.DataFrame({"sentence1": [f"q{i // 20}" for i in range(1000)], "sentence2": [f"p{i}" for i in range(1000)],
+                       "score": [0.5] * 1000})
+    splits = Splits(format="scored_pair", train=df, validation=None, test=None)
+    assert train_rows(splits) == 1000 and train_rows(splits, "DistillKLDivLoss") == 50
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.loss.name = "DistillKLDivLoss"
+    plan = plan_recipe(cfg, splits)
+    assert plan.config.hyper.batch_size == 8 and plan.config.hyper.epochs == 3.0  # 50 rows: the small-data branch
