@@ -325,7 +325,8 @@ def fit_memory(plan, splits, tokenizer=None):
     When the predicted peak is above ``budget_mb()``, lower what the user left open, cheapest first, each with
     a ``Choice`` and its reason: (1) the in-batch loss becomes Cached MNRL with the largest ``mini_batch_size``
     that fits (same gradient, same negatives, ~20% more time); (2) the maximum length halves, not below
-    ``MIN_LENGTH``; (3) the batch halves, not below ``MIN_BATCH``. When even that does not fit, or the settings
+    ``MIN_LENGTH``; (3) the batch halves, not below ``MIN_BATCH`` (for a loss without in-batch negatives, such as
+    distillation, the batch before the length). When even that does not fit, or the settings
     that do not fit were given by the user, ``ConfigError`` says what to change."""
     from core import losses as L
     from core.training.recipe import Choice
@@ -387,10 +388,14 @@ def fit_memory(plan, splits, tokenizer=None):
                                    f"max length {value}: {why}"))
         return fits()
 
-    if open_length and shrink("length", "max_seq_length", MIN_LENGTH):
-        return plan
-    if open_batch and shrink("batch", "batch_size", MIN_BATCH):
-        return plan
+    from core.training.sampler import groupable
+
+    # a loss with in-batch negatives keeps its batch (its negatives) and gives up length first; any other loss
+    # (distillation, scored pairs) keeps the whole texts and gives up batch first
+    levers = [("length", "max_seq_length", MIN_LENGTH, open_length), ("batch", "batch_size", MIN_BATCH, open_batch)]
+    for attr, name, floor, is_open in (levers if groupable(s.loss) else levers[::-1]):
+        if is_open and shrink(attr, name, floor):
+            return plan
     raise refusal(shape, s, allow, fmt, s.loss in CACHEABLE)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -268,3 +270,25 @@ def test_a_distillation_row_counts_its_scored_passages(tiny_model_path):
     cfg.loss.name = "DistillKLDivLoss"
     plan = plan_recipe(cfg, splits)
     assert plan.config.hyper.batch_size == 8 and plan.config.hyper.epochs == 3.0  # 50 rows: the small-data branch
+
+
+def test_without_in_batch_negatives_the_batch_gives_way_before_the_length(tiny_model_path, monkeypatch):
+    """A distillation loss learns nothing from its batch's other rows, so a run that does not fit halves the batch
+    and keeps the passages the teacher scored whole; an in-batch loss gives up length first (test above)."""
+    import core.training.memory as M
+
+    monkeypatch.setattr(M, "MIN_LENGTH", 16)
+    df = pd.DataFrame({"sentence1": [f"query {i // 4}" for i in range(1200)],
+                       "sentence2": [f"passage number {i} about pigs" for i in range(1200)], "score": [0.5] * 1200})
+    splits = Splits(format="scored_pair", train=df, validation=None, test=None)
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.loss.name = "DistillKLDivLoss"
+    cfg.data.neg_nums = 7
+    opened = plan_recipe(cfg, splits).config  # 300 queries: batch 32
+    assert opened.hyper.batch_size == 32
+    peak = {b: M.predict_config(dataclasses.replace(opened, hyper=dataclasses.replace(opened.hyper, batch_size=b)),
+                                "scored_pair").total_mb for b in (16, 32)}
+    monkeypatch.setenv(MEMORY_ENV, _gb_for_budget((peak[16] + peak[32]) / 2))
+    plan = plan_recipe(cfg, splits)
+    assert plan.config.hyper.max_seq_length == opened.hyper.max_seq_length and plan.config.hyper.batch_size == 16
+    assert _choices(plan)["hyper.batch_size"].reason.startswith("batch 16: batch 32 at ")
