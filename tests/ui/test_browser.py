@@ -149,6 +149,9 @@ def test_studio_in_browser(page, studio):
     page.locator("#stop").click()
     expect(page.locator("#start-msg")).to_contain_text("Stop requested")
     expect(page.locator("#run-head")).to_contain_text("stopped", timeout=90_000)
+    # the header says which model the run delivered and why (a stopped run delivers too)
+    expect(page.locator("#run-head")).to_contain_text("Delivered:", timeout=30_000)
+    expect(page.locator("#log-tail textarea")).to_have_value(re.compile(r"delivery \(domain "), timeout=30_000)
 
     # 4. compare: one query, two ranked lists
     tab(page, "5. Compare")
@@ -182,4 +185,8 @@ def test_studio_in_browser(page, studio):
     tab(page, "3. 训练")
     expect(page.get_by_text("损失函数").first).to_be_visible()
     expect(page.locator("#start")).to_have_text("开始训练")
+    # the run's header and log are drawn again in Chinese: the delivery sentence and the log lines too
+    expect(page.locator("#run-head")).to_contain_text("交付：", timeout=30_000)
+    expect(page.locator("#log-tail textarea")).to_have_value(re.compile(r"交付（领域 "), timeout=30_000)
+    assert "phase: " not in page.locator("#log-tail textarea").input_value()
     shot(page, "train_zh")
