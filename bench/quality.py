@@ -4,6 +4,7 @@ plus the general-domain change (forgetting).
 
     .venv/bin/python bench/quality.py [--quick] [--sets financial_qa_10k,en_domain_climate_fever,...]
                                       [--pairs N] [--test-queries N] [--corpus N] [--conditions plain,studio]
+                                      [--max-length N]
 
 For each set in ``../shared/data`` with a test split: training pairs come from its train queries (financial
 QA: split by ticker, so no company is in both), test queries are searched over the whole corpus (``--corpus``
@@ -175,6 +176,9 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=None)
     ap.add_argument("--test-queries", type=int, default=None)
     ap.add_argument("--corpus", type=int, default=None, help="cap the searched corpus (default: whole corpus)")
+    ap.add_argument("--max-length", type=int, default=None,
+                    help="one token cap for every condition's training and every model's scoring (long-passage sets "
+                         "on a small machine); default: each run's recipe and each model's own length")
     ap.add_argument("--conditions", default=None, help=f"comma-separated subset of {','.join(c for c, _, _ in CONDITIONS)}")
     args = ap.parse_args()
     conditions = [c for c in CONDITIONS if not args.conditions or c[0] in args.conditions.split(",")]
@@ -202,18 +206,26 @@ def main() -> None:
             gen = load_set_general(lang, n_test, corpus)
             base_spec = MODELS[lang]
             base = load_model(base_spec)
+            if args.max_length:
+                base.max_seq_length = args.max_length
             scores = {"base": (ndcg_per_query(base, test), ndcg_per_query(base, gen) if gen else None, 0.0)}
             val = {}
             for cond, recipe, over in conditions:
                 over = {k: (v.format(model=base_spec) if isinstance(v, str) else v) for k, v in over.items()}
+                if args.max_length:
+                    over["hyper.max_seq_length"] = args.max_length
                 rows = raw_rows(name, cond, pairs) if cond in RAW_DATA else pairs
                 if not rows:
                     continue  # the set ships no such raw file
                 info = train(rows, base_spec, recipe, runs, f"{name}-{cond}", **over)
                 m = SentenceTransformer(info["delivered"], device="cpu")
+                if args.max_length:
+                    m.max_seq_length = args.max_length
                 scores[cond] = (ndcg_per_query(m, test), ndcg_per_query(m, gen) if gen else None, info["seconds"])
                 if info["final"] != info["delivered"] and cond != "plain":
                     f = SentenceTransformer(info["final"], device="cpu")
+                    if args.max_length:
+                        f.max_seq_length = args.max_length
                     scores[cond + "/final"] = (ndcg_per_query(f, test), None, info["seconds"])
                 val[cond] = info
             rows = {}

@@ -447,6 +447,7 @@ ENGINE_ZH: dict[str, str] = {
     "batch {batch}: in-batch negatives grow with the batch": "批大小 {batch}：批内负例随批大小增多",
     "batch {batch}: in-batch negatives grow with the batch; kept small so {rows} pairs give enough steps":
         "批大小 {batch}：批内负例随批大小增多；保持较小，使 {rows} 个训练对能训练足够的步数",
+    "batch {batch}: {rows} training rows give enough steps": "批大小 {batch}：{rows} 行训练数据能训练足够的步数",
     "warm-up 10% of the steps": "预热：前 10% 的步数",
     "word embeddings frozen: {vocab}-token vocabulary ({table} of the weights); tokens the data never shows keep their place, and the optimizer skips the table":
         "冻结词向量：词表有 {vocab} 个词元（占权重的 {table}）；数据中没出现的词元保持原位，优化器也跳过这张表",

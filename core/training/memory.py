@@ -59,7 +59,8 @@ BF16_ACT = 0.88  # share of the fp32 activation bytes left under bf16 autocast (
 CACHED_LOSS = "CachedMultipleNegativesRankingLoss"
 CACHEABLE = {"MultipleNegativesRankingLoss": CACHED_LOSS}
 MIN_LENGTH = 64  # the recipe never cuts texts shorter than this to fit memory
-MIN_BATCH = 8
+MIN_BATCH = 8  # a loss with in-batch negatives keeps at least this many
+MIN_BATCH_OTHER = 2  # any other loss (distillation, scored pairs): its rows do not need each other
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,7 @@ def fit_memory(plan, splits, tokenizer=None):
     a ``Choice`` and its reason: (1) the in-batch loss becomes Cached MNRL with the largest ``mini_batch_size``
     that fits (same gradient, same negatives, ~20% more time); (2) the maximum length halves, not below
     ``MIN_LENGTH``; (3) the batch halves, not below ``MIN_BATCH`` (for a loss without in-batch negatives, such as
-    distillation, the batch before the length). When even that does not fit, or the settings
+    distillation, the batch first and down to ``MIN_BATCH_OTHER``, then the length). When even that does not fit, or the settings
     that do not fit were given by the user, ``ConfigError`` says what to change."""
     from core import losses as L
     from core.training.recipe import Choice
@@ -392,8 +393,10 @@ def fit_memory(plan, splits, tokenizer=None):
 
     # a loss with in-batch negatives keeps its batch (its negatives) and gives up length first; any other loss
     # (distillation, scored pairs) keeps the whole texts and gives up batch first
-    levers = [("length", "max_seq_length", MIN_LENGTH, open_length), ("batch", "batch_size", MIN_BATCH, open_batch)]
-    for attr, name, floor, is_open in (levers if groupable(s.loss) else levers[::-1]):
+    in_batch = groupable(s.loss)
+    levers = [("length", "max_seq_length", MIN_LENGTH, open_length),
+              ("batch", "batch_size", MIN_BATCH if in_batch else MIN_BATCH_OTHER, open_batch)]
+    for attr, name, floor, is_open in (levers if in_batch else levers[::-1]):
         if is_open and shrink(attr, name, floor):
             return plan
     raise refusal(shape, s, allow, fmt, s.loss in CACHEABLE)

@@ -246,8 +246,14 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
          f"1 epoch: {rows:,} training pairs")
 
     batch = 32 if rows >= LARGE_DATA_ROWS else max(8, 2 ** int(math.log2(max(8, rows // 8))))
-    fill("hyper.batch_size", batch, f"batch {batch}: in-batch negatives grow with the batch"
-         + ("" if batch == 32 else f"; kept small so {rows} pairs give enough steps"))
+    from core import losses as L
+    from core.training.sampler import groupable
+
+    if not groupable(cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)):  # no in-batch negatives to grow
+        fill("hyper.batch_size", batch, f"batch {batch}: {rows} training rows give enough steps")
+    else:
+        fill("hyper.batch_size", batch, f"batch {batch}: in-batch negatives grow with the batch"
+             + ("" if batch == 32 else f"; kept small so {rows} pairs give enough steps"))
     fill("hyper.warmup_ratio", WARMUP_RATIO, "warm-up 10% of the steps")  # the sentence names WARMUP_RATIO
     if shape is not None and (cfg.strategy.name or "full") in FREEZE_WORDS_WITH:
         table = shape.vocab * shape.hidden

@@ -292,3 +292,10 @@ def test_without_in_batch_negatives_the_batch_gives_way_before_the_length(tiny_m
     plan = plan_recipe(cfg, splits)
     assert plan.config.hyper.max_seq_length == opened.hyper.max_seq_length and plan.config.hyper.batch_size == 16
     assert _choices(plan)["hyper.batch_size"].reason.startswith("batch 16: batch 32 at ")
+    # below the in-batch losses' floor of 8: a distillation row needs no other row in its batch
+    peak = {b: M.predict_config(dataclasses.replace(opened, hyper=dataclasses.replace(opened.hyper, batch_size=b)),
+                                "scored_pair").total_mb for b in (2, 4)}
+    monkeypatch.setenv(MEMORY_ENV, _gb_for_budget((peak[2] + peak[4]) / 2))
+    plan = plan_recipe(cfg, splits)
+    assert plan.config.hyper.batch_size == 2 == M.MIN_BATCH_OTHER < M.MIN_BATCH
+    assert plan.config.hyper.max_seq_length == opened.hyper.max_seq_length
