@@ -118,7 +118,10 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
         train *= grouped_step_factor(train_ds, tok, config.hyper.max_seq_length, config.hyper.batch_size, config.seed)
     shape = model_shape(config.model)
     ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length))
-    deliver = _delivery_seconds(config, splits.format, val_texts, one_eval, evals, probe.encode_texts_per_second,
+    from core.training.evaluators import retrieval_view
+
+    eval_fmt = retrieval_view(splits.validation, splits.format)[1]  # what the run's evaluator searches by
+    deliver = _delivery_seconds(config, eval_fmt, val_texts, one_eval, evals, probe.encode_texts_per_second,
                                 bf16=ms.bf16)
     mine = mine_texts / probe.encode_texts_per_second
     breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "mine": mine, "evaluate_base": base_eval,
@@ -208,8 +211,11 @@ def _validation_texts(df, fmt: str, config: TrainConfig, train_df=None) -> list[
     retrieval formats, both sides of pairs otherwise)."""
     if df is None or len(df) == 0:
         return []
-    from core.training.evaluators import RETRIEVAL_FORMATS, validation_retrieval
+    from core.training.evaluators import RETRIEVAL_FORMATS, retrieval_view, validation_retrieval
 
+    view, view_fmt = retrieval_view(df, fmt)
+    if view_fmt != fmt:  # query-grouped scored pairs are evaluated by retrieval, as the runner's evaluator does
+        df, fmt, train_df = view, view_fmt, retrieval_view(train_df, fmt)[0]
     if fmt in RETRIEVAL_FORMATS:
         queries, corpus, _, _ = validation_retrieval(df, fmt, config.eval.max_eval_queries, config.seed, train_df,
                                                      config.data.corpus, config.eval.max_eval_passages)

@@ -5,7 +5,11 @@
   the knowledge-base passages of ``data.corpus``), so validation looks like the test; the pool is capped for
   time only (random distractors, seeded, never below ``MIN_POOL`` passages where the data has them):
   Recall@1/5/10/100, MRR@10, NDCG@10, MAP@100; triplets also get ``TripletEvaluator`` accuracy.
-- scored_pair -> ``EmbeddingSimilarityEvaluator`` (Spearman / Pearson of cosine vs normalised gold).
+- scored_pair -> ``EmbeddingSimilarityEvaluator`` (Spearman / Pearson of cosine vs normalised gold), except
+  scored pairs whose queries repeat (a teacher's or a judge's scores of several passages per query, e.g.
+  RAG-Retrieval's distillation data): ``retrieval_view`` reads them as qpn rows, each query's highest-scored
+  passage its answer, and they are evaluated by retrieval like the formats above, so such runs get a
+  delivered model too.
 - labelled_pair -> ``BinaryClassificationEvaluator`` (label > 0 counts as positive when labels are 0/1;
   for 3-way NLI, "entailment" is positive).
 - labelled_sentence -> ``TripletEvaluator`` on (text, same-label text, other-label text) triplets.
@@ -148,6 +152,27 @@ def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: in
     return dict(ev.queries), dict(ev.corpus), {q: set(rels) for q, rels in ev.qrels.items()}
 
 
+def retrieval_view(df: Optional[pd.DataFrame], fmt: str) -> tuple[Optional[pd.DataFrame], str]:
+    """``(rows, format)`` to evaluate ``df`` by: ``(df, fmt)`` unchanged, except scored pairs whose queries repeat
+    (on average two or more rows per ``sentence1``), which become qpn rows (``query``, ``pos``: the query's
+    highest-scored passages, ``neg``: its other passages) in the order of their first row. One-off pairs
+    (STS-style sentence similarity) stay scored pairs."""
+    if fmt != "scored_pair" or df is None or not len(df) or not {"sentence1", "sentence2"} <= set(df.columns):
+        return df, fmt
+    col = "score_norm" if "score_norm" in df.columns else "score"
+    groups = df.groupby("sentence1", sort=False)
+    if col not in df.columns or groups.ngroups * 2 > len(df):
+        return df, fmt
+    rows = []
+    for query, g in groups:
+        scores = pd.to_numeric(g[col], errors="coerce")
+        best = scores.max()
+        pos = list(dict.fromkeys(str(p) for p, v in zip(g["sentence2"], scores) if v == best))
+        neg = [p for p in dict.fromkeys(str(p) for p in g["sentence2"]) if p not in pos]
+        rows.append({"query": str(query), "pos": pos, "neg": neg})
+    return pd.DataFrame(rows), "qpn"
+
+
 def validation_retrieval(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: int = 42,
                          train_df: Optional[pd.DataFrame] = None, corpus: Optional[str] = None,
                          max_passages: Optional[int] = None):
@@ -173,6 +198,9 @@ def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Op
     from sentence_transformers.sentence_transformer import evaluation as ev
 
     qp, pp = prompt_names(model)
+    view, view_fmt = retrieval_view(df, fmt)
+    if view_fmt != fmt:  # query-grouped scored pairs: searched like qpn rows
+        df, fmt, train_df = view, view_fmt, retrieval_view(train_df, fmt)[0]
     if fmt in RETRIEVAL_FORMATS:
         queries, pool, relevant, sources = validation_retrieval(df, fmt, max_queries, seed, train_df, corpus,
                                                                 max_passages)

@@ -80,3 +80,56 @@ def test_run_eval_events_say_what_was_measured(tiny_model_path, format_file, tmp
     cfg.save(tmp_runs / "c.yaml")
     back = TrainConfig.load(tmp_runs / "c.yaml")
     assert back.data.corpus == "x.jsonl" and back.eval.max_eval_passages == 3000
+
+
+def _teacher_scores(n_queries: int = 12, per_query: int = 5, herd: str = "herd") -> pd.DataFrame:
+    """RAG-Retrieval-style distillation rows: several scored passages per query, the first one scored highest."""
+    rows = []
+    for q in range(n_queries):
+        for j in range(per_query):
+            rows.append({"sentence1": f"how do sows of {herd} {q} farrow", "sentence2": f"{herd} {q} passage {j} on farrowing",
+                         "score": 0.9 - 0.15 * j})
+    return pd.DataFrame(rows)
+
+
+def test_scored_pairs_whose_queries_repeat_are_evaluated_by_retrieval(tiny_model_path):
+    """A teacher's scores of several passages per query are a retrieval set: each query's top-scored passage is its
+    answer and the others join the pool. One-off scored pairs (sentence similarity) keep the correlation."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training.evaluators import retrieval_view
+
+    df = _teacher_scores(3, 4)
+    view, fmt = retrieval_view(df, "scored_pair")
+    assert fmt == "qpn" and list(view["query"]) == [f"how do sows of herd {q} farrow" for q in range(3)]
+    assert view["pos"][0] == ["herd 0 passage 0 on farrowing"] and len(view["neg"][0]) == 3
+    sts = pd.DataFrame({"sentence1": ["a cat", "a dog", "a pig"], "sentence2": ["a kitten", "a puppy", "a hog"],
+                        "score": [0.9, 0.8, 0.7]})
+    assert retrieval_view(sts, "scored_pair") == (sts, "scored_pair")
+    assert retrieval_view(_pairs("x", 3), "pair")[1] == "pair"
+
+    model = SentenceTransformer(str(tiny_model_path))
+    spec = build_evaluator(df, "scored_pair", model, train_df=_teacher_scores(6, 3, herd="flock"))
+    assert spec.main_metric == "ndcg@10" and spec.measured_on["n_queries"] == 3
+    assert spec.measured_on["n_passages"] == 12 + 6 * 3  # validation and training passages, each once
+    assert build_evaluator(sts, "scored_pair", model).main_metric == "spearman"
+
+
+def test_a_distillation_run_on_teacher_scores_gets_a_delivered_model(tiny_model_path, tmp_path, tmp_runs):
+    """End to end: scored {query, content, score} lines with DistillKLDivLoss validate by retrieval, so the run
+    chooses a delivered model (never a regression) like any retrieval run."""
+    data = tmp_path / "distill.jsonl"
+    df = _teacher_scores(16, 4)
+    data.write_text("".join(json.dumps({"query": a, "content": b, "score": c}) + "\n"
+                            for a, b, c in zip(df["sentence1"], df["sentence2"], df["score"])), encoding="utf-8")
+    cfg = TrainConfig(name="distill", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.data.neg_nums = 3
+    cfg.loss.name = "DistillKLDivLoss"
+    cfg.hyper.max_steps = 2
+    status = run_training(cfg, tmp_runs / "distill")
+    assert status["status"] == "completed", status
+    assert status["main_metric"] == "ndcg@10" and status.get("delivered"), status
+    assert (tmp_runs / "distill" / "delivered" / "modules.json").is_file()
+    events, _ = read_events(tmp_runs / "distill")
+    assert any(e["type"] == EV_EVAL and "ndcg@10" in e["metrics"] for e in events)
