@@ -272,10 +272,11 @@ def select_models(
     progress: ProgressFn | None = None,
 ) -> SelectionReport:
     """Score each candidate on the validation queries of ``splits`` (see the module docstring)."""
-    from core.training.evaluators import RETRIEVAL_FORMATS, validation_retrieval
+    from core.training.evaluators import RETRIEVAL_FORMATS, retrieval_view, validation_retrieval
     from core.training.recipe import data_language
 
-    if splits.format not in RETRIEVAL_FORMATS:
+    val_rows, fmt = retrieval_view(splits.validation, splits.format)  # teacher-scored data: searched like qpn
+    if fmt not in RETRIEVAL_FORMATS:
         raise DataError(
             f"Choosing the base model needs retrieval data (pair, triplet or qpn rows with queries and "
             f"passages), but the data holds {splits.format} rows."
@@ -297,7 +298,7 @@ def select_models(
     if progress:
         progress(Progress(f"{STAGE}:data", 0, 1, message="validation queries and passage pool"))
     queries, pool, relevant, sources = validation_retrieval(
-        splits.validation, splits.format, max_queries, seed, splits.train, corpus, max_passages
+        val_rows, fmt, max_queries, seed, retrieval_view(splits.train, splits.format)[0], corpus, max_passages
     )
     if not queries:
         raise DataError("The validation split has no query with a passage to find; add validation rows.")
@@ -372,10 +373,12 @@ def recipe_choice(splits, config, progress: ProgressFn | None = None) -> tuple[s
     language rule then decides) when there is nothing to choose between or nothing to score on."""
     from core.data.language import languages_covered
     from core.models import list_sources
-    from core.training.evaluators import RETRIEVAL_FORMATS
+    from core.training.evaluators import RETRIEVAL_FORMATS, retrieval_view
     from core.training.recipe import data_language
 
-    if splits.format not in RETRIEVAL_FORMATS or splits.validation is None or not len(splits.validation):
+    if splits.validation is None or not len(splits.validation):
+        return None
+    if retrieval_view(splits.validation, splits.format)[1] not in RETRIEVAL_FORMATS:
         return None
     lang, _ = data_language(splits, seed=config.seed)
     names = [s.name for s in list_sources() if s.available and lang in languages_covered(s.language)]

@@ -121,6 +121,13 @@ def _row(name, ndcg, speed, per_query):
     return CandidateScore(model=name, metrics={"ndcg@10": ndcg}, texts_per_second=speed, per_query=per_query)
 
 
+def test_teacher_scored_passages_are_scored_like_retrieval_data(format_file, tiny_model_path):
+    """Scored pairs with several passages per query (a teacher's scores) are searched like qpn rows, each query's
+    top-scored passage its answer (core.training.evaluators.retrieval_view), as the run's validation does."""
+    report = select_for_data(_data(format_file("scored_pair")), [str(tiny_model_path)], include_bundled=False)
+    assert report.winner == str(tiny_model_path) and report.n_queries > 0 and "ndcg@10" in report.rows[0].metrics
+
+
 def test_winner_prefers_a_faster_model_within_noise_of_the_best():
     rng = np.random.default_rng(0)
     best = rng.uniform(0.3, 1.0, 200)
@@ -149,7 +156,7 @@ def test_no_scored_candidate_means_no_winner():
 
 def test_bad_input_is_one_sentence(format_file, qpn_data, tiny_model_path):
     with pytest.raises(DataError, match="needs retrieval data"):
-        select_for_data(_data(format_file("scored_pair")), [str(tiny_model_path)], include_bundled=False)
+        select_for_data(_data(format_file("labelled_pair")), [str(tiny_model_path)], include_bundled=False)
     with pytest.raises(DataError, match="needs validation queries"):
         select_for_data(_data(qpn_data, split=[1.0, 0.0]), [str(tiny_model_path)], include_bundled=False)
     with pytest.raises(StudioError, match="No model to compare"):
