@@ -196,6 +196,7 @@ def main() -> None:
 
     from core.evaluation.stats import paired_difference
     from core.models import load_model
+    from core.training.delivery import at_length
 
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -205,9 +206,7 @@ def main() -> None:
             lang, pairs, test = load_set(name, n_pairs, n_test, corpus)
             gen = load_set_general(lang, n_test, corpus)
             base_spec = MODELS[lang]
-            base = load_model(base_spec)
-            if args.max_length:
-                base.max_seq_length = args.max_length
+            base = at_length(load_model(base_spec), args.max_length)
             scores = {"base": (ndcg_per_query(base, test), ndcg_per_query(base, gen) if gen else None, 0.0)}
             val = {}
             for cond, recipe, over in conditions:
@@ -218,14 +217,10 @@ def main() -> None:
                 if not rows:
                     continue  # the set ships no such raw file
                 info = train(rows, base_spec, recipe, runs, f"{name}-{cond}", **over)
-                m = SentenceTransformer(info["delivered"], device="cpu")
-                if args.max_length:
-                    m.max_seq_length = args.max_length
+                m = at_length(SentenceTransformer(info["delivered"], device="cpu"), args.max_length)
                 scores[cond] = (ndcg_per_query(m, test), ndcg_per_query(m, gen) if gen else None, info["seconds"])
                 if info["final"] != info["delivered"] and cond != "plain":
-                    f = SentenceTransformer(info["final"], device="cpu")
-                    if args.max_length:
-                        f.max_seq_length = args.max_length
+                    f = at_length(SentenceTransformer(info["final"], device="cpu"), args.max_length)
                     scores[cond + "/final"] = (ndcg_per_query(f, test), None, info["seconds"])
                 val[cond] = info
             rows = {}

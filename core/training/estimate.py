@@ -93,7 +93,11 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     train_ds, _ = training_dataset(train_df, train_format, loss_name, neg_nums, config.seed)
     columns = [c for c in train_ds.column_names if c not in ("label", "score")]
     batches = _sample_batches(train_ds, columns, config.hyper.batch_size, config.seed)
-    val_texts = _validation_texts(splits.validation, splits.format, config, splits.train)
+    from core.training.evaluators import retrieval_inputs
+
+    # what the run's evaluator searches (query-grouped scored pairs as qpn rows), read once for both uses below
+    val_df, eval_fmt, val_train = retrieval_inputs(splits.validation, splits.format, splits.train)
+    val_texts = _validation_texts(val_df, eval_fmt, config, val_train)
     plan = plan_steps(len(train_ds), config.hyper, config.eval, eval_texts=len(val_texts), texts_per_row=len(columns))
 
     key = probe_key(config, splits.format, batches)
@@ -118,9 +122,6 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
         train *= grouped_step_factor(train_ds, tok, config.hyper.max_seq_length, config.hyper.batch_size, config.seed)
     shape = model_shape(config.model)
     ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length))
-    from core.training.evaluators import retrieval_view
-
-    eval_fmt = retrieval_view(splits.validation, splits.format)[1]  # what the run's evaluator searches by
     deliver = _delivery_seconds(config, eval_fmt, val_texts, one_eval, evals, probe.encode_texts_per_second,
                                 bf16=ms.bf16)
     mine = mine_texts / probe.encode_texts_per_second
@@ -208,14 +209,12 @@ def _sample_batches(train_ds, columns: list[str], batch_size: int, seed: int) ->
 
 def _validation_texts(df, fmt: str, config: TrainConfig, train_df=None) -> list[str]:
     """The texts one evaluation encodes, as the runner's evaluator reads them (queries + whole corpus for
-    retrieval formats, both sides of pairs otherwise)."""
+    retrieval formats, both sides of pairs otherwise); ``df`` / ``fmt`` / ``train_df`` as
+    ``core.training.evaluators.retrieval_inputs`` gives them."""
     if df is None or len(df) == 0:
         return []
-    from core.training.evaluators import RETRIEVAL_FORMATS, retrieval_view, validation_retrieval
+    from core.training.evaluators import RETRIEVAL_FORMATS, validation_retrieval
 
-    view, view_fmt = retrieval_view(df, fmt)
-    if view_fmt != fmt:  # query-grouped scored pairs are evaluated by retrieval, as the runner's evaluator does
-        df, fmt, train_df = view, view_fmt, retrieval_view(train_df, fmt)[0]
     if fmt in RETRIEVAL_FORMATS:
         queries, corpus, _, _ = validation_retrieval(df, fmt, config.eval.max_eval_queries, config.seed, train_df,
                                                      config.data.corpus, config.eval.max_eval_passages)

@@ -173,6 +173,13 @@ def retrieval_view(df: Optional[pd.DataFrame], fmt: str) -> tuple[Optional[pd.Da
     return pd.DataFrame(rows), "qpn"
 
 
+def retrieval_inputs(df: Optional[pd.DataFrame], fmt: str, train_df: Optional[pd.DataFrame] = None):
+    """``(validation rows, format, training rows)`` to search by: ``retrieval_view`` of ``df``, and the training
+    rows read the same way when the validation rows were (their passages join the pool)."""
+    view, view_fmt = retrieval_view(df, fmt)
+    return view, view_fmt, (retrieval_view(train_df, fmt)[0] if view_fmt != fmt else train_df)
+
+
 def validation_retrieval(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: int = 42,
                          train_df: Optional[pd.DataFrame] = None, corpus: Optional[str] = None,
                          max_passages: Optional[int] = None):
@@ -198,9 +205,7 @@ def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Op
     from sentence_transformers.sentence_transformer import evaluation as ev
 
     qp, pp = prompt_names(model)
-    view, view_fmt = retrieval_view(df, fmt)
-    if view_fmt != fmt:  # query-grouped scored pairs: searched like qpn rows
-        df, fmt, train_df = view, view_fmt, retrieval_view(train_df, fmt)[0]
+    df, fmt, train_df = retrieval_inputs(df, fmt, train_df)  # query-grouped scored pairs: searched like qpn rows
     if fmt in RETRIEVAL_FORMATS:
         queries, pool, relevant, sources = validation_retrieval(df, fmt, max_queries, seed, train_df, corpus,
                                                                 max_passages)

@@ -155,7 +155,7 @@ def empty_view(run_dir: str | None = None) -> dict:
     """What a live display of one run holds (JSON-able, so a UI can keep it in its session state): loss and
     metric points, log lines, the last progress / phase / plan event, the byte offset read so far."""
     return {"run_dir": run_dir, "offset": 0, "train": [], "eval": [], "log": [], "progress": {}, "status": "",
-            "metric": None, "plan": {}, "phase": {}, "delivery": {}}
+            "metric": None, "plan": {}, "phase": {}}
 
 
 def _num(v: Any) -> str:
@@ -222,7 +222,6 @@ def fold_events(view: dict, events: list[dict]) -> dict:
             metric, value, step = ev.get("metric"), _num(ev.get("value")), ev.get("step")
             log(f"best {metric} = {value} at step {step}")
         elif typ == EV_DELIVERY:
-            out["delivery"] = {"delivered": ev.get("delivered"), "message": ev.get("message"), "change": ev.get("change")}
             message, change = ev.get("message", ""), ev.get("change", "")
             log(f"delivery ({change}): {message}")
     out["train"] = out["train"][-MAX_POINTS:]

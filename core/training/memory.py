@@ -225,9 +225,7 @@ def _texts_per_row(fmt: str, neg_nums: int, mined: bool = False, loss: Optional[
     data's format (``core.losses.distill.teacher_rows``)."""
     from core.losses.distill import DISTILL_LOSSES
 
-    if loss in DISTILL_LOSSES:
-        return 2 + max(1, int(neg_nums or 1))
-    if mined and fmt in ("pair", "qpn"):
+    if loss in DISTILL_LOSSES or (mined and fmt in ("pair", "qpn")):
         return 2 + max(1, int(neg_nums or 1))
     return {"pair": 2, "triplet": 3, "qpn": 2 + max(0, int(neg_nums)), "scored_pair": 2, "labelled_pair": 2,
             "labelled_sentence": 1}.get(fmt, 2)

@@ -272,10 +272,11 @@ def select_models(
     progress: ProgressFn | None = None,
 ) -> SelectionReport:
     """Score each candidate on the validation queries of ``splits`` (see the module docstring)."""
-    from core.training.evaluators import RETRIEVAL_FORMATS, retrieval_view, validation_retrieval
+    from core.training.evaluators import RETRIEVAL_FORMATS, retrieval_inputs, validation_retrieval
     from core.training.recipe import data_language
 
-    val_rows, fmt = retrieval_view(splits.validation, splits.format)  # teacher-scored data: searched like qpn
+    # teacher-scored data: searched like qpn rows, as the run's validation searches it
+    val_rows, fmt, train_view = retrieval_inputs(splits.validation, splits.format, splits.train)
     if fmt not in RETRIEVAL_FORMATS:
         raise DataError(
             f"Choosing the base model needs retrieval data (pair, triplet or qpn rows with queries and "
@@ -298,7 +299,7 @@ def select_models(
     if progress:
         progress(Progress(f"{STAGE}:data", 0, 1, message="validation queries and passage pool"))
     queries, pool, relevant, sources = validation_retrieval(
-        val_rows, fmt, max_queries, seed, retrieval_view(splits.train, splits.format)[0], corpus, max_passages
+        val_rows, fmt, max_queries, seed, train_view, corpus, max_passages
     )
     if not queries:
         raise DataError("The validation split has no query with a passage to find; add validation rows.")
