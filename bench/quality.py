@@ -17,7 +17,14 @@ caps it with seeded distractors, gold passages always kept). Conditions, all on 
 - one row per lever, the studio's defaults with one setting changed: ``studio-inbatch`` (no mined negatives),
   ``studio-gist`` (GISTEmbed loss, the base model as the guide), ``studio-staged`` (the ``staged`` strategy);
   on sets that ship raw training files for the same queries (t2ranking_100): ``studio-distill`` (the teacher's
-  scores with DistillKLDivLoss) and ``studio-given-negatives`` (the hard negatives the set's authors chose).
+  scores with DistillKLDivLoss) and ``studio-given-negatives`` (the hard negatives the set's authors chose);
+- the round-trip filter for generated queries (``core.builder.roundtrip``, the Build tab's default: BM25, top 3),
+  the pool being the training side's knowledge base (the training pairs' passages, then the set's other passages
+  that answer no test query, seeded, up to ``--corpus`` or 3,000): ``studio-filtered`` trains on the pairs whose
+  query finds its own passage again (financial_qa_10k's questions were written by an LLM from their passage, so
+  they are generated queries); ``studio-ict`` trains on as many queries made without an LLM from the knowledge
+  base (inverse cloze, ``core.builder.pseudo_queries``: no real query at all), and ``studio-ict-filtered`` on
+  those of them that pass the check; it is compared with ``studio-ict``, not with the recipe.
 
 Prints a table per set with the recipe against the plain script and against each lever (paired
 95% CIs over the test queries) and one JSON line per set as it completes; last, one JSON line with every
@@ -61,7 +68,12 @@ CONDITIONS = [
     # would give the teacher's distribution over two passages only)
     ("studio-distill", "auto", {"loss.name": "DistillKLDivLoss", "data.neg_nums": 7}),
     ("studio-given-negatives", "auto", {}),
+    # the round-trip filter for generated queries (rows made by ``lever_rows``)
+    ("studio-filtered", "auto", {}),
+    ("studio-ict", "auto", {}),
+    ("studio-ict-filtered", "auto", {}),
 ]
+REFERENCE = {"studio-ict-filtered": "studio-ict"}  # the row a lever is compared with, when not the recipe's
 # condition -> (raw file of the set, how its rows are read): the data those conditions train on instead of the pairs
 RAW_DATA = {
     "studio-distill": ("raw/t2rank_100.distill.jsonl", "query"),  # {query, content, score}: RAG-Retrieval distillation
@@ -82,6 +94,43 @@ def raw_rows(name: str, cond: str, pairs) -> list[dict] | None:
     return [r for r in rows if r.get(RAW_DATA[cond][1]) in train_q]
 
 
+def lever_rows(name: str, cond: str, pairs, kb: list[str], seed: int = 0) -> tuple[list[dict] | None, str]:
+    """(rows condition ``cond`` trains on instead of ``pairs``, or None to skip it; one line saying what they are).
+    Pairs for most conditions; raw files (``raw_rows``); the round-trip filter's kept pairs and inverse-cloze rows,
+    both with ``kb`` (passage texts, the training pairs' first) as the pool."""
+    if cond in RAW_DATA:
+        return raw_rows(name, cond, pairs), ""
+    if cond not in ("studio-filtered", "studio-ict", "studio-ict-filtered"):
+        return pairs, ""
+    from core.builder.chunking import Passage
+    from core.builder.pseudo_queries import pseudo_queries_report
+    from core.builder.roundtrip import roundtrip_filter
+
+    passages = [Passage(id=f"p{i}", text=t, source=name, page=1, chunk_index=i) for i, t in enumerate(kb)]
+    if cond == "studio-filtered":
+        report = roundtrip_filter([{"query": p["anchor"], "pos": [p["positive"]]} for p in pairs], passages)
+        kept = [{"anchor": r["query"], "positive": r["pos"][0]} for r in report.kept]
+        return kept, f"{cond}: {report.summary()}"
+    made = pseudo_queries_report(passages, "inverse_cloze", seed=seed).rows[: len(pairs)]  # as many as the pairs
+    rows = [{"query": r["query"], "pos": r["pos"], "neg": []} for r in made]
+    line = f"{cond}: {len(rows)} inverse-cloze queries from the {len(passages)}-passage knowledge base"
+    if cond == "studio-ict-filtered":
+        report = roundtrip_filter(made, passages)
+        rows = [{"query": r["query"], "pos": r["pos"], "neg": []} for r in report.kept]
+        line += f"; {report.summary()}"
+    return rows, line
+
+
+def knowledge_base(pairs, train_ev, test, cap: int, seed: int = 0) -> list[str]:
+    """The training side's passages: the pairs' positives, then other passages of ``train_ev`` that answer no
+    query of ``test`` (seeded), up to ``cap`` in all."""
+    texts = list(dict.fromkeys(p["positive"] for p in pairs))
+    held, have = {d for rel in test.qrels.values() for d in rel}, set(texts)
+    others = [d for d in sorted(train_ev.corpus) if d not in held and train_ev.corpus[d] not in have]
+    random.Random(seed).shuffle(others)
+    return texts + [train_ev.corpus[d] for d in others[: max(0, cap - len(texts))]]
+
+
 def _pairs(ev, qids, rng, limit, every_positive: bool = False):
     """Training pairs: one per query (its best-graded passage), or one per relevant passage."""
     qids = list(qids)
@@ -97,7 +146,7 @@ def _pairs(ev, qids, rng, limit, every_positive: bool = False):
 
 
 def load_set(name: str, n_pairs: int, n_test: int, corpus: int | None, seed: int = 0):
-    """(train pairs, test EvalSet) for one shared set."""
+    """(language, train pairs, test EvalSet, the training side's knowledge base: ``knowledge_base``) for one set."""
     from core.evaluation import load_beir
 
     rng = random.Random(seed)
@@ -123,7 +172,7 @@ def load_set(name: str, n_pairs: int, n_test: int, corpus: int | None, seed: int
     pairs = _pairs(train_ev, train_q, rng, n_pairs, every_positive=how == "half")
     test_q = rng.sample(test_q, min(n_test, len(test_q)))
     test = test_ev.sample(query_ids=test_q, corpus_size=corpus, seed=seed)
-    return lang, pairs, test
+    return lang, pairs, test, knowledge_base(pairs, train_ev, test, corpus or 3000, seed)
 
 
 def ndcg_per_query(model, ev) -> list[float]:
@@ -203,7 +252,7 @@ def main() -> None:
         runs = Path(tmp)
         os.environ["STUDIO_RUNS_DIR"] = str(runs)
         for name in names:
-            lang, pairs, test = load_set(name, n_pairs, n_test, corpus)
+            lang, pairs, test, kb = load_set(name, n_pairs, n_test, corpus)
             gen = load_set_general(lang, n_test, corpus)
             base_spec = MODELS[lang]
             base = at_length(load_model(base_spec), args.max_length)
@@ -213,9 +262,11 @@ def main() -> None:
                 over = {k: (v.format(model=base_spec) if isinstance(v, str) else v) for k, v in over.items()}
                 if args.max_length:
                     over["hyper.max_seq_length"] = args.max_length
-                rows = raw_rows(name, cond, pairs) if cond in RAW_DATA else pairs
+                rows, line = lever_rows(name, cond, pairs, kb)
                 if not rows:
                     continue  # the set ships no such raw file
+                if line:
+                    print(line, flush=True)
                 info = train(rows, base_spec, recipe, runs, f"{name}-{cond}", **over)
                 m = at_length(SentenceTransformer(info["delivered"], device="cpu"), args.max_length)
                 scores[cond] = (ndcg_per_query(m, test), ndcg_per_query(m, gen) if gen else None, info["seconds"])
@@ -239,7 +290,8 @@ def main() -> None:
                 print(f"{cond:16} {d.mean_b:8.4f} {d.relative or 0:+9.1%} {ci:>20} {d.verdict:>14} {gen_txt} {secs:8.0f}")
             versus = {}  # the recipe against the plain script and against its own levers, paired over test queries
             levers = [c for c, _, _ in CONDITIONS if c not in ("plain", "studio")]
-            pairs_vs = [("plain", "studio")] + [(c, "studio") for c in levers] + [(c + "/final", "studio/final") for c in levers]
+            pairs_vs = ([("plain", "studio")] + [(c, REFERENCE.get(c, "studio")) for c in levers]
+                        + [(c + "/final", REFERENCE.get(c, "studio") + "/final") for c in levers])
             for a, b in pairs_vs:
                 if a in scores and b in scores:
                     d = paired_difference(scores[a][0], scores[b][0])

@@ -47,7 +47,7 @@ def main() -> None:
     for name in [s for s in args.sets.split(",") if s]:
         if name not in SETS:
             raise SystemExit(f"unknown set {name!r} (known: {', '.join(SETS)})")
-        _, pairs, _ = load_set(name, args.pairs, 1, None)
+        _, pairs, _, _ = load_set(name, args.pairs, 1, None)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "pairs.jsonl"
             path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")

@@ -304,7 +304,7 @@ def main() -> int:
     summary: dict = {"bench": "train_speed", "threads": threads, "pairs": {n: _pairs_for(n, a) for n in names},
                      "matmul_gflops": {k: round(v / 1e9, 1) for k, v in peak.items()}, "sets": {}}
     for name in names:
-        lang, pairs, test = load_set(name, _pairs_for(name, a), n_test, corpus)
+        lang, pairs, test, _ = load_set(name, _pairs_for(name, a), n_test, corpus)
         base_spec = MODELS[lang]
         with tempfile.TemporaryDirectory(prefix="bench-train-speed-") as tmp:
             work = Path(tmp)

@@ -428,6 +428,8 @@ ENGINE_ZH: dict[str, str] = {
     "error: {message}": "错误：{message}",
     "recipe {recipe}: {key} = {value} ({reason})": "训练方案 {recipe}：{key} = {value}（{reason}）",
     "strategy {strategy}: {trainable} of {total} parameters trainable": "策略 {strategy}：{total} 个参数中 {trainable} 个参与训练",
+    "strategy {strategy}, second stage {stage} from step {step}: {trainable} of {total} parameters trainable":
+        "策略 {strategy}：从第 {step} 步起进入第二阶段 {stage}，{total} 个参数中 {trainable} 个参与训练",
     "data: {fmt} {counts}": "数据：{fmt} {counts}",
     "best {metric} = {value} at step {step}": "最佳 {metric} = {value}（第 {step} 步）",
     "delivery ({change}): {message}": "交付（{change}）：{message}",

@@ -4,7 +4,8 @@ Public API:
 
 - ``Param``, ``LossSpec``, ``LOSSES``, ``DEFAULT_LOSS``, ``FORMAT_NAMES``
 - ``get_loss(name) -> LossSpec``; ``losses_for(format) -> list[LossSpec]`` (best first);
-  ``default_loss_for(format, num_labels=None) -> str``
+  ``default_loss_for(format, num_labels=None) -> str``; ``run_loss(name, format) -> str | None`` (the configured
+  loss, else the format's default: the one rule every caller uses)
 - ``check_compatible(name, format) -> LossSpec`` (ConfigError naming the formats the loss needs)
 - ``validate_params(name, params) -> dict`` (defaults filled, ConfigError on a bad value)
 - ``build_loss(name, model, params, data_format, num_labels=None, guide_model=None, matryoshka_dims=None)``
@@ -30,6 +31,7 @@ from core.losses.registry import (
     default_loss_for,
     get_loss,
     losses_for,
+    run_loss,
     validate_params,
 )
 
@@ -47,6 +49,7 @@ __all__ = [
     "coerce_value",
     "dataset_for_loss",
     "default_loss_for",
+    "run_loss",
     "get_loss",
     "losses_for",
     "validate_matryoshka_dims",

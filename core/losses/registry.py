@@ -312,6 +312,12 @@ def default_loss_for(data_format: str, num_labels: int | None = None) -> str:
     return DEFAULT_LOSS[data_format]
 
 
+def run_loss(name: str | None, data_format: str | None) -> str | None:
+    """The loss a run trains with: the configured ``name``, else ``DEFAULT_LOSS`` of ``data_format`` (None when
+    neither is known). The one rule the runner, the recipe, the estimate, the memory fit and the config check use."""
+    return name or (DEFAULT_LOSS.get(data_format) if data_format else None)
+
+
 def _formats_phrase(formats: tuple[str, ...]) -> str:
     names = [FORMAT_NAMES[f] for f in formats]
     if len(names) == 1:

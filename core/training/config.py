@@ -460,7 +460,7 @@ def _check_relations(cfg: TrainConfig, where: str) -> None:
             cfg.loss.name = L.get_loss(cfg.loss.name).name
         except ConfigError as err:
             raise ConfigError(f"{where}: 'loss.name': {err}") from None
-    loss_name = cfg.loss.name or (L.DEFAULT_LOSS.get(cfg.data.format) if cfg.data.format else None)
+    loss_name = L.run_loss(cfg.loss.name, cfg.data.format)
     if loss_name is not None:
         try:
             if cfg.data.format:

@@ -214,7 +214,11 @@ def fold_events(view: dict, events: list[dict]) -> dict:
                 log(f"recipe {recipe}: {key} = {value} ({reason})")
         elif typ == EV_PARAMS:
             strategy, trainable, total = ev.get("strategy"), f"{ev.get('trainable'):,}", f"{ev.get('total'):,}"
-            log(f"strategy {strategy}: {trainable} of {total} parameters trainable")
+            stage, step = ev.get("stage"), ev.get("step")
+            if stage:  # a staged strategy's switch to its second stage
+                log(f"strategy {strategy}, second stage {stage} from step {step}: {trainable} of {total} parameters trainable")
+            else:
+                log(f"strategy {strategy}: {trainable} of {total} parameters trainable")
         elif typ == EV_DATA:
             fmt, counts = ev.get("format"), ev.get("counts")
             log(f"data: {fmt} {counts}")

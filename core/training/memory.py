@@ -273,7 +273,7 @@ class Settings:
 def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = None, loss: Optional[str] = None) -> Settings:
     from core import losses as L
 
-    loss = loss or config.loss.name or L.DEFAULT_LOSS.get(fmt, "MultipleNegativesRankingLoss")
+    loss = loss or L.run_loss(config.loss.name, fmt) or "MultipleNegativesRankingLoss"
     mini = None
     if loss == CACHED_LOSS:
         mini = int((config.loss.params or {}).get("mini_batch_size") or 32)

@@ -249,7 +249,7 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     from core import losses as L
     from core.training.sampler import groupable
 
-    if not groupable(cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)):  # no in-batch negatives to grow
+    if not groupable(L.run_loss(cfg.loss.name, splits.format)):  # no in-batch negatives to grow
         fill("hyper.batch_size", batch, f"batch {batch}: {rows} training rows give enough steps")
     else:
         fill("hyper.batch_size", batch, f"batch {batch}: in-batch negatives grow with the batch"
@@ -293,7 +293,7 @@ def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
     from core import losses as L
     from core.training.sampler import groupable, language_keys, padding_shares
 
-    if not groupable(cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)):
+    if not groupable(L.run_loss(cfg.loss.name, splits.format)):
         return None
     saved = mixed = None
     df = splits.train
@@ -334,7 +334,7 @@ def negatives_choice(cfg, splits) -> tuple[str, str] | None:
 
     if not can_mine(splits.format, splits.train):
         return None
-    loss_name = cfg.loss.name or L.DEFAULT_LOSS.get(splits.format)
+    loss_name = L.run_loss(cfg.loss.name, splits.format)
     spec = L.LOSSES.get(loss_name or "")
     if not wants_mining(splits.format, splits.train, spec):
         return "off", f"in-batch negatives only: {loss_name} takes no negative column"

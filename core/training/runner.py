@@ -298,8 +298,7 @@ def _strategy_callbacks(model, report, log: EventLog) -> list:
     from core import strategies as S
 
     def switched(step: int, trainable: int, total: int) -> None:
-        log.emit("params", strategy=f"{report.name}: {report.state['then']} from step {step}", trainable=trainable,
-                 total=total, step=step)
+        log.emit("params", strategy=report.name, stage=report.state["then"], trainable=trainable, total=total, step=step)
         log.emit("log", message=f"staged strategy: second stage ({report.state['then']}) from step {step}; "
                                 f"{trainable:,} of {total:,} weights train")
 
@@ -350,7 +349,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     log.emit(EV_RECIPE, recipe=config.recipe, choices=recipe.to_dicts())
     log.update_status(model=config.model)
 
-    loss_name = config.loss.name or L.DEFAULT_LOSS[splits.format]
+    loss_name = L.run_loss(config.loss.name, splits.format)
     L.check_compatible(loss_name, splits.format)
     loss_params = L.validate_params(loss_name, config.loss.params)
 

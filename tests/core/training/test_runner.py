@@ -258,3 +258,26 @@ def test_nothing_of_training_is_alive_when_the_delivery_loads_its_models(tiny_mo
     status = run_training(tiny_config(tiny_model_path, format_file("pair")), tmp_runs / "free")
     assert status["status"] == "completed" and status.get("delivered")
     assert alive == {"model": False, "optimizer": False, "trainer": False}
+
+
+def test_staged_run_logs_its_switch_in_one_sentence_in_both_languages(tiny_model_path, format_file, tmp_runs):
+    """The staged strategy's switch is one params event (strategy, stage, step) folded into one log line that the
+    UI's Chinese template covers whole (it used to put 'bitfit from step 2' inside the strategy name)."""
+    from core.run_folder import EV_PARAMS
+    from core.training.events import empty_view, fold_events
+    from ui.strings import tr_engine
+
+    cfg = tiny_config(tiny_model_path, format_file("pair"))
+    cfg.strategy.name = "staged"
+    run_dir = tmp_runs / "staged"
+    assert run_training(cfg, run_dir)["status"] == "completed"
+    events, _ = read_events(run_dir)
+    params = [e for e in events if e["type"] == EV_PARAMS]
+    switch = [e for e in params if e.get("stage")]
+    assert len(switch) == 1 and switch[0]["strategy"] == "staged" and switch[0]["stage"] == "bitfit"
+    assert switch[0]["step"] == 2 and 0 < switch[0]["trainable"] < switch[0]["total"]
+    log = fold_events(empty_view(str(run_dir)), events)["log"]
+    line = next(x for x in log if "second stage" in x)
+    assert line.startswith("strategy staged, second stage bitfit from step 2: ")
+    zh = tr_engine(line, "zh")
+    assert zh.startswith("策略 staged：从第 2 步起进入第二阶段 bitfit，") and "from step" not in zh, zh
