@@ -463,8 +463,16 @@ ENGINE_ZH: dict[str, str] = {
         "长度相近的样本组成一批；每批只含一种语言（{mixed} 的行是中文），批内负例不会因语言不同而一眼可辨（同一批内各行不共享文本）",
     "in-batch negatives only: {loss_name} takes no negative column": "只用批内负例：{loss_name} 不接受负例列",
     "in-batch negatives only: {pool} passages, a batch already covers most of them": "只用批内负例：只有 {pool} 个段落，一批已覆盖其中大部分",
-    "1 mined hard negative per query: the base model's closest wrong passage (top 30; candidates within 5% of the positive's score skipped as likely unlabelled answers)":
-        "每个查询挖掘 1 个难负例：基础模型认为最接近的错误段落（前 30 名；得分与正例相差不到 5% 的候选视为可能未标注的答案而跳过）",
+    "1 mined hard negative per query planned: the base model's closest wrong passage; once it is loaded, the base model checks on the validation queries that mined negatives add to learn from":
+        "计划每个查询挖掘 1 个难负例：基础模型认为最接近的错误段落；模型加载后，由基础模型在验证查询上检查挖掘的负例是否带来可学的内容",
+    "1 mined hard negative per query (top 30, candidates within {margin} of the positive's score skipped as likely unlabelled answers): {detail}":
+        "每个查询挖掘 1 个难负例（前 30 名；得分与正例相差不到 {margin} 的候选视为可能未标注的答案而跳过）：{detail}",
+    "in-batch negatives only: mined negatives would be little harder than in-batch ones, for a third more compute per step; {detail}":
+        "只用批内负例：挖掘的负例不比批内负例难多少，却让每步多出三分之一的计算；{detail}",
+    "in-batch negatives only: mining would pick one of the query's own labelled answers as its negative for {leaked} of {multi} validation queries with several answers; {detail}":
+        "只用批内负例：在 {multi} 个有多个答案的验证查询中，挖掘会把查询自己标注的答案当作负例的有 {leaked} 个；{detail}",
+    "on {queries} validation queries the base model's loss at batch {batch}, scale {scale} is {a} with in-batch negatives and {b} with mined ones; a query's mined negative holds {share} of its wrong passages' weight ({pool} passages ranked)":
+        "在 {queries} 个验证查询上，批大小 {batch}、scale {scale} 时基础模型的损失：只用批内负例为 {a}，加上挖掘的负例为 {b}；每个查询挖掘的负例占其错误段落权重的 {share}（共排序 {pool} 个段落）",
     "validation {held} of {groups} queries ({share}): {why}": "验证集：{groups} 个查询中取 {held} 个（{share}）：{why}",
     "enough for delivery to see a ~3-point NDCG@10 gain beyond noise": "足以让交付判断看出超出噪声的约 3 个百分点 NDCG@10 提升",
     "as many as a quarter of the data allows; delivery sees only gains of ~{x}+ points beyond noise on {held}":

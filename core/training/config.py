@@ -62,7 +62,8 @@ class DataConfig:
     hard_negatives: Optional[str] = _f(None, (
         "Negatives for data that has none ((query, positive) pairs): 'mined' takes one per query with the base "
         "model from the training and knowledge-base passages, skipping candidates within 5% of the positive's "
-        "score as likely unlabelled answers; 'off' trains on in-batch negatives only; empty: the recipe decides."))
+        "score as likely unlabelled answers; 'off' trains on in-batch negatives only; empty: the recipe decides, "
+        "from the base model's loss on the validation queries with and without a mined negative."))
     corpus: Optional[str] = _f(None, (
         "Knowledge-base passages (a corpus JSONL with 'text' per line, or a BEIR folder) added to the passages "
         "validation queries search, so validation looks like retrieval over the real corpus."))

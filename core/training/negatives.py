@@ -23,10 +23,12 @@ per row costs a third more compute per step on CPU, so one negative per row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.progress import ProgressFn
@@ -137,3 +139,122 @@ def mine_for_training(df: pd.DataFrame, data_format: str, model: Any, passages: 
     out["neg"] = [[n for n in (ns if ns is not None else []) if n not in banned] for ns in out["neg"]]
     mined = int(sum(1 for ns in out["neg"] if len(ns)))
     return MinedNegatives(out.reset_index(drop=True), mined, int(result.suspected_total), len(pool))
+
+
+# ------------------------------------------------------------------------------------------- the choice
+
+EVIDENCE_QUERIES = 64  # validation queries the choice reads (seeded sample)
+EVIDENCE_POOL = 1000  # mining-pool passages they are ranked against (seeded sample)
+MINED_SHARE = 0.5  # mine when a row's mined negative holds at least half the pull of all its batch's wrong passages
+FALSE_NEGATIVE_LIMIT = 0.2  # ... and the guard lets through a labelled answer for fewer than this share of queries
+MIN_MULTI = 10  # queries with a second labelled answer needed to measure that share
+
+
+@dataclass
+class NegativesEvidence:
+    """What the base model says about mined negatives on the run's validation queries (see ``negatives_evidence``).
+
+    ``in_batch_loss`` / ``mined_loss``: the mean in-batch ranking loss (MNRL) a validation query would have at the
+    run's scale and batch with in-batch negatives only / with mined negatives (its own, and the other rows' as
+    more in-batch ones); ``share``: of the softmax weight a query's wrong passages hold in a batch with mined
+    negatives (what its gradient pushes away), the part its own mined negative holds: 1/(2·batch − 1) when mined
+    negatives are no harder than random passages, near 1 when they are what the base model confuses with the
+    answer. ``multi``: queries with more than one labelled answer; ``leaked``: how many of them would get one of
+    their own answers as the mined negative (a false negative the guard lets through)."""
+
+    queries: int
+    pool: int
+    batch: int
+    scale: float
+    in_batch_loss: float
+    mined_loss: float
+    share: float
+    multi: int = 0
+    leaked: int = 0
+
+    @property
+    def leak_rate(self) -> float | None:
+        return self.leaked / self.multi if self.multi >= MIN_MULTI else None
+
+    def choice(self) -> tuple[str, str]:
+        """``(data.hard_negatives value, one sentence why)``, the numbers in the sentence."""
+        detail = (f"on {self.queries} validation queries the base model's loss at batch {self.batch}, scale "
+                  f"{self.scale:g} is {self.in_batch_loss:.3f} with in-batch negatives and {self.mined_loss:.3f} with "
+                  f"mined ones; a query's mined negative holds {self.share:.0%} of its wrong passages' weight "
+                  f"({self.pool:,} passages ranked)")
+        leak = self.leak_rate
+        if leak is not None and leak >= FALSE_NEGATIVE_LIMIT:
+            return "off", (f"in-batch negatives only: mining would pick one of the query's own labelled answers as its "
+                           f"negative for {self.leaked} of {self.multi} validation queries with several answers; {detail}")
+        if self.share < MINED_SHARE:
+            return "off", (f"in-batch negatives only: mined negatives would be little harder than in-batch ones, for a "
+                           f"third more compute per step; {detail}")
+        return "mined", (f"1 mined hard negative per query (top 30, candidates within {MARGIN_REL:.0%} of the "
+                         f"positive's score skipped as likely unlabelled answers): {detail}")
+
+
+def _wrong_weight(pos: float, others: np.ndarray, scale: float) -> float:
+    """Expected softmax weight (relative to the positive's) of one passage like ``others`` (their mean)."""
+    return float(np.exp(scale * (others.astype(np.float64) - pos)).mean()) if len(others) else 0.0
+
+
+def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, pool: Sequence[str], batch: int,
+                       scale: float, seed: int = 42, max_queries: int = EVIDENCE_QUERIES,
+                       max_pool: int = EVIDENCE_POOL) -> NegativesEvidence | None:
+    """Score the mined-negatives choice on up to ``max_queries`` validation queries (seeded) with the base
+    ``model``: each query's first labelled passage is its positive, ranked against a seeded sample of the mining
+    ``pool`` (up to ``max_pool`` passages) and the query's other labelled passages. Its mined negative is what
+    mining would pick (the best-ranked candidate in the top 30 scoring below 95% of the positive); the losses are
+    MNRL's at ``scale`` and ``batch`` (in-batch negatives as the pool's expected exp-sum; with mined negatives the
+    batch also holds the other rows' negatives). None when there are no validation queries or pool."""
+    import random
+
+    from core.evaluation.encoding import encode_corpus, encode_queries
+    from core.evaluation.evalset import from_dataframe
+    from core.training.evaluators import EVAL_NAME
+
+    if validation is None or not len(validation) or not pool:
+        return None
+    try:
+        ev = from_dataframe(validation, data_format, name=EVAL_NAME)
+    except Exception:  # not retrieval rows
+        return None
+    qids = [q for q in ev.queries if any(g > 0 for g in ev.qrels.get(q, {}).values())]
+    if not qids:
+        return None
+    rng = random.Random(seed)
+    qids = rng.sample(qids, min(max_queries, len(qids)))
+    answers = {q: [d for d, g in sorted(ev.qrels[q].items(), key=lambda kv: -kv[1]) if g > 0] for q in qids}
+    own = list(dict.fromkeys(ev.corpus[d] for q in qids for d in answers[q]))
+    known = set(own)
+    mine = [p for p in dict.fromkeys(pool) if p not in known]
+    mine = rng.sample(mine, min(max_pool, len(mine)))
+    if not mine:
+        return None
+    P = encode_corpus(model, mine, batch_size=max(32, batch))
+    A = encode_corpus(model, own, batch_size=max(32, batch))
+    Q = encode_queries(model, [ev.queries[q] for q in qids], batch_size=max(32, batch))
+    at = {t: i for i, t in enumerate(own)}
+    lo, hi = RANK_WINDOW
+    in_batch, mined, own_weight, all_weight, multi, leaked = [], [], 0.0, 0.0, 0, 0
+    for i, q in enumerate(qids):
+        texts = [ev.corpus[d] for d in answers[q]]
+        sims = P @ Q[i]
+        pos = float(A[at[texts[0]]] @ Q[i])
+        others = np.array([float(A[at[t]] @ Q[i]) for t in texts[1:]])  # its other labelled answers
+        cands = np.concatenate([sims, others])
+        order = np.argsort(-cands)[lo:hi]
+        ok = [j for j in order if cands[j] < pos * (1 - MARGIN_REL)] if pos > 0 else list(order)
+        if len(others):
+            multi += 1
+            leaked += int(bool(ok) and ok[0] >= len(sims))
+        random_one = _wrong_weight(pos, sims, scale)
+        hard = float(np.exp(scale * (float(cands[ok[0]]) - pos))) if ok else random_one
+        rest = 2 * (batch - 1) * random_one  # the other rows' positives and mined negatives
+        in_batch.append(math.log1p((batch - 1) * random_one))
+        mined.append(math.log1p(rest + hard))
+        own_weight += hard
+        all_weight += hard + rest
+    return NegativesEvidence(queries=len(qids), pool=len(mine), batch=int(batch), scale=float(scale),
+                             in_batch_loss=float(np.mean(in_batch)), mined_loss=float(np.mean(mined)),
+                             share=own_weight / all_weight if all_weight > 0 else 0.0, multi=multi, leaked=leaked)

@@ -341,5 +341,5 @@ def negatives_choice(cfg, splits) -> tuple[str, str] | None:
     pool = pool_size(splits.train, splits.format)
     if pool < MIN_POOL and not cfg.data.corpus:
         return "off", f"in-batch negatives only: {pool} passages, a batch already covers most of them"
-    return "mined", ("1 mined hard negative per query: the base model's closest wrong passage (top 30; "
-                     "candidates within 5% of the positive's score skipped as likely unlabelled answers)")
+    return "mined", ("1 mined hard negative per query planned: the base model's closest wrong passage; once it is "
+                     "loaded, the base model checks on the validation queries that mined negatives add to learn from")

@@ -293,6 +293,19 @@ def _with_mined_negatives(config: TrainConfig, splits, model, loss_name: str, ph
     return mined.rows, "qpn", max(1, config.data.neg_nums or 1)
 
 
+def _measured_negatives(config: TrainConfig, splits, model, loss_name: str, scale: float) -> tuple[str, str] | None:
+    """``(data.hard_negatives, why)`` from the base model's evidence on the validation queries
+    (``core.training.negatives.negatives_evidence``), or None when there is nothing to measure it on."""
+    from core.training.negatives import negatives_evidence, planned_pool
+
+    planned = planned_pool(config, splits, loss_name)
+    if planned is None:
+        return None
+    evidence = negatives_evidence(model, splits.validation, splits.format, planned[0], int(config.hyper.batch_size or 32),
+                                  scale, seed=config.seed)
+    return evidence.choice() if evidence is not None else None
+
+
 def _strategy_callbacks(model, report, log: EventLog) -> list:
     """Callbacks a strategy needs during training (``staged``: the switch to its second stage, logged)."""
     from core import strategies as S
@@ -366,6 +379,11 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         if picked is not None:
             loss_params["scale"] = picked[0]
             log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("loss.params.scale", *picked).to_dict()])
+        if any(c.key == "data.hard_negatives" and c.value == "mined" for c in recipe.choices):
+            measured = _measured_negatives(config, splits, model, loss_name, float(loss_params.get("scale") or 20.0))
+            if measured is not None:  # the base model's evidence on the validation queries decides
+                config.data.hard_negatives = measured[0]
+                log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("data.hard_negatives", *measured).to_dict()])
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings))
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
