@@ -469,10 +469,12 @@ ENGINE_ZH: dict[str, str] = {
         "每个查询挖掘 1 个难负例（前 30 名；得分与正例相差不到 {margin} 的候选视为可能未标注的答案而跳过）：{detail}",
     "in-batch negatives only: mined negatives would be little harder than in-batch ones, for a third more compute per step; {detail}":
         "只用批内负例：挖掘的负例不比批内负例难多少，却让每步多出三分之一的计算；{detail}",
+    "The time counts mining one hard negative per query; the run first measures on the validation queries whether mined negatives are harder than in-batch ones, and without them skips mining and trains on two texts per row instead of three.":
+        "时间按每个查询挖掘 1 个难负例计算；训练开始时会先在验证查询上测量挖掘的负例是否比批内负例更难，若否则跳过挖掘，每行用两段文本而不是三段训练。",
     "in-batch negatives only: mining would pick one of the query's own labelled answers as its negative for {leaked} of {multi} validation queries with several answers; {detail}":
         "只用批内负例：在 {multi} 个有多个答案的验证查询中，挖掘会把查询自己标注的答案当作负例的有 {leaked} 个；{detail}",
-    "on {queries} validation queries the base model's loss at batch {batch}, scale {scale} is {a} with in-batch negatives and {b} with mined ones; a query's mined negative holds {share} of its wrong passages' weight ({pool} passages ranked)":
-        "在 {queries} 个验证查询上，批大小 {batch}、scale {scale} 时基础模型的损失：只用批内负例为 {a}，加上挖掘的负例为 {b}；每个查询挖掘的负例占其错误段落权重的 {share}（共排序 {pool} 个段落）",
+    "on {queries} validation queries the base model's loss at batch {batch}, scale {scale} is {a} with in-batch negatives and {b} with mined ones; a query's mined negative holds {share} of its wrong passages' weight ({pool} passages ranked; {found} of {n} queries get a candidate past the guard)":
+        "在 {queries} 个验证查询上，批大小 {batch}、scale {scale} 时基础模型的损失：只用批内负例为 {a}，加上挖掘的负例为 {b}；每个查询挖掘的负例占其错误段落权重的 {share}（共排序 {pool} 个段落；{n} 个查询中有 {found} 个在防护之外找到候选）",
     "validation {held} of {groups} queries ({share}): {why}": "验证集：{groups} 个查询中取 {held} 个（{share}）：{why}",
     "enough for delivery to see a ~3-point NDCG@10 gain beyond noise": "足以让交付判断看出超出噪声的约 3 个百分点 NDCG@10 提升",
     "as many as a quarter of the data allows; delivery sees only gains of ~{x}+ points beyond noise on {held}":

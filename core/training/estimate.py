@@ -87,9 +87,14 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
 
     notes: list[str] = []
     splits = splits or splits_for(config)
-    config = plan_recipe(config, splits).config  # the settings the run will use
+    recipe = plan_recipe(config, splits)
+    config = recipe.config  # the settings the run will use
     loss_name = L.run_loss(config.loss.name, splits.format)
     train_df, train_format, neg_nums, mine_texts = _training_rows(config, splits, loss_name)
+    if mine_texts and any(c.key == "data.hard_negatives" for c in recipe.choices):
+        notes.append("The time counts mining one hard negative per query; the run first measures on the validation "
+                     "queries whether mined negatives are harder than in-batch ones, and without them skips mining "
+                     "and trains on two texts per row instead of three.")
     train_ds, _ = training_dataset(train_df, train_format, loss_name, neg_nums, config.seed)
     columns = [c for c in train_ds.column_names if c not in ("label", "score")]
     batches = _sample_batches(train_ds, columns, config.hyper.batch_size, config.seed)

@@ -16,9 +16,13 @@ query's own positive is skipped as a likely false negative (an unlabelled second
 remaining candidate in the top 30 becomes the row's negative. A query with no such candidate keeps in-batch
 negatives only (a random passage fills its slot, as for any query-pos-neg row lacking a negative).
 
-Why by default: in-batch negatives of a small batch are mostly easy (other topics); a mined negative is the
-passage the base model confuses with the answer, which is what retrieval fine-tuning has to fix. Each extra text
-per row costs a third more compute per step on CPU, so one negative per row.
+When: a mined negative helps when it is the passage the base model confuses with the answer and the guard lets
+it through; it costs a third more compute per step (one more text per row). So the recipe plans mining and the
+runner decides once the base model is loaded: ``negatives_evidence(model, validation, format, pool, batch, scale)
+-> NegativesEvidence`` ranks up to 64 validation queries' answers against 1,000 pool passages, and
+``NegativesEvidence.choice()`` mines only when a query's mined negative would hold at least ``MINED_SHARE`` of its
+batch's wrong-passage softmax weight and the guard would not hand multi-answer queries their own answers
+(``FALSE_NEGATIVE_LIMIT``). On the shared sets it says in-batch (bench/negatives_choice.py, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -160,7 +164,8 @@ class NegativesEvidence:
     negatives (what its gradient pushes away), the part its own mined negative holds: 1/(2·batch − 1) when mined
     negatives are no harder than random passages, near 1 when they are what the base model confuses with the
     answer. ``multi``: queries with more than one labelled answer; ``leaked``: how many of them would get one of
-    their own answers as the mined negative (a false negative the guard lets through)."""
+    their own answers as the mined negative (a false negative the guard lets through); ``found``: queries the
+    guard leaves a candidate for in the top 30 (the others get a random passage in the mined slot)."""
 
     queries: int
     pool: int
@@ -171,6 +176,7 @@ class NegativesEvidence:
     share: float
     multi: int = 0
     leaked: int = 0
+    found: int = 0
 
     @property
     def leak_rate(self) -> float | None:
@@ -181,7 +187,7 @@ class NegativesEvidence:
         detail = (f"on {self.queries} validation queries the base model's loss at batch {self.batch}, scale "
                   f"{self.scale:g} is {self.in_batch_loss:.3f} with in-batch negatives and {self.mined_loss:.3f} with "
                   f"mined ones; a query's mined negative holds {self.share:.0%} of its wrong passages' weight "
-                  f"({self.pool:,} passages ranked)")
+                  f"({self.pool:,} passages ranked; {self.found} of {self.queries} queries get a candidate past the guard)")
         leak = self.leak_rate
         if leak is not None and leak >= FALSE_NEGATIVE_LIMIT:
             return "off", (f"in-batch negatives only: mining would pick one of the query's own labelled answers as its "
@@ -202,8 +208,8 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
                        scale: float, seed: int = 42, max_queries: int = EVIDENCE_QUERIES,
                        max_pool: int = EVIDENCE_POOL) -> NegativesEvidence | None:
     """Score the mined-negatives choice on up to ``max_queries`` validation queries (seeded) with the base
-    ``model``: each query's first labelled passage is its positive, ranked against a seeded sample of the mining
-    ``pool`` (up to ``max_pool`` passages) and the query's other labelled passages. Its mined negative is what
+    ``model``: each query's first best-graded passage is its positive, ranked against a seeded sample of the mining
+    ``pool`` (up to ``max_pool`` passages) and the query's other passages of that grade. Its mined negative is what
     mining would pick (the best-ranked candidate in the top 30 scoring below 95% of the positive); the losses are
     MNRL's at ``scale`` and ``batch`` (in-batch negatives as the pool's expected exp-sum; with mined negatives the
     batch also holds the other rows' negatives). None when there are no validation queries or pool."""
@@ -224,7 +230,8 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
         return None
     rng = random.Random(seed)
     qids = rng.sample(qids, min(max_queries, len(qids)))
-    answers = {q: [d for d, g in sorted(ev.qrels[q].items(), key=lambda kv: -kv[1]) if g > 0] for q in qids}
+    top = {q: max(ev.qrels[q].values()) for q in qids}  # answers graded lower than the best may rank below it
+    answers = {q: [d for d, g in ev.qrels[q].items() if g == top[q]] for q in qids}
     own = list(dict.fromkeys(ev.corpus[d] for q in qids for d in answers[q]))
     known = set(own)
     mine = [p for p in dict.fromkeys(pool) if p not in known]
@@ -236,7 +243,7 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
     Q = encode_queries(model, [ev.queries[q] for q in qids], batch_size=max(32, batch))
     at = {t: i for i, t in enumerate(own)}
     lo, hi = RANK_WINDOW
-    in_batch, mined, own_weight, all_weight, multi, leaked = [], [], 0.0, 0.0, 0, 0
+    in_batch, mined, own_weight, all_weight, multi, leaked, found = [], [], 0.0, 0.0, 0, 0, 0
     for i, q in enumerate(qids):
         texts = [ev.corpus[d] for d in answers[q]]
         sims = P @ Q[i]
@@ -245,6 +252,7 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
         cands = np.concatenate([sims, others])
         order = np.argsort(-cands)[lo:hi]
         ok = [j for j in order if cands[j] < pos * (1 - MARGIN_REL)] if pos > 0 else list(order)
+        found += int(bool(ok))
         if len(others):
             multi += 1
             leaked += int(bool(ok) and ok[0] >= len(sims))
@@ -257,4 +265,5 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
         all_weight += hard + rest
     return NegativesEvidence(queries=len(qids), pool=len(mine), batch=int(batch), scale=float(scale),
                              in_batch_loss=float(np.mean(in_batch)), mined_loss=float(np.mean(mined)),
-                             share=own_weight / all_weight if all_weight > 0 else 0.0, multi=multi, leaked=leaked)
+                             share=own_weight / all_weight if all_weight > 0 else 0.0, multi=multi, leaked=leaked,
+                             found=found)

@@ -327,8 +327,9 @@ def grouping_choice(cfg, splits, tokenizer=None) -> tuple[bool, str] | None:
 
 def negatives_choice(cfg, splits) -> tuple[str, str] | None:
     """``(value, reason)`` for ``data.hard_negatives``, or None when the data brings its own negatives or is
-    not retrieval data. Mined negatives go to in-batch-negative losses on data that has no negative (see
-    ``core.training.negatives``); bench/quality.py's ``mined`` vs ``in-batch`` rows measure the effect."""
+    not retrieval data. Mining is planned for in-batch-negative losses on data that has no negative; the runner
+    then measures on the validation queries whether to go ahead (``core.training.negatives.negatives_evidence``);
+    bench/quality.py's ``mined`` vs ``in-batch`` rows measure the effect."""
     from core import losses as L
     from core.training.negatives import MIN_POOL, can_mine, pool_size, wants_mining
 

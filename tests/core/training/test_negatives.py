@@ -108,8 +108,15 @@ def test_the_estimate_counts_mining_and_the_cli_flag_sets_it(tiny_model_path, tm
         cfg.data.train = [str(data)]
         cfg.data.hard_negatives = value
         cfg.hyper.max_steps = 2
-        found[value] = estimate(cfg).breakdown["mine"]
+        est = estimate(cfg)
+        found[value] = est.breakdown["mine"]
+        assert not any("first measures on the validation queries" in n for n in est.notes), "the user chose"
     assert found["mined"] > 0 and found["off"] == 0
+    open_cfg = TrainConfig(name="e", model=str(tiny_model_path))  # left open: the recipe plans mining, the run measures
+    open_cfg.data.train = [str(data)]
+    open_cfg.hyper.max_steps = 2
+    est = estimate(open_cfg)
+    assert est.breakdown["mine"] > 0 and any("first measures on the validation queries" in n for n in est.notes)
     out = tmp_path / "cfg.yaml"
     # the CLI's entry point, in this process (writing a config needs no child process)
     assert main(["train", "--data", str(data), "--hard-negatives", "off", "--write-config", str(out)]) == 0
@@ -168,7 +175,7 @@ def test_evidence_mines_only_when_the_mined_negative_is_what_the_base_model_conf
     model, rows, fmt, hard, easy = _evidence_world()
     ev = negatives_evidence(model, rows, fmt, hard + easy, batch=16, scale=20.0)
     # each query's distractor sits 0.1 below its answer (weight e^-2), the rest far below
-    assert ev.queries == 12 and ev.pool == 212 and ev.multi == 0
+    assert ev.queries == 12 and ev.pool == 212 and ev.multi == 0 and ev.found == 12
     assert ev.share > 0.8 and ev.mined_loss > ev.in_batch_loss
     value, why = ev.choice()
     assert value == "mined" and "12 validation queries" in why and "batch 16, scale 20" in why
