@@ -471,6 +471,8 @@ ENGINE_ZH: dict[str, str] = {
         "只用批内负例：挖掘的负例不比批内负例难多少，却让每步多出三分之一的计算；{detail}",
     "The time counts mining one hard negative per query; the run first measures on the validation queries whether mined negatives are harder than in-batch ones, and without them skips mining and trains on two texts per row instead of three.":
         "时间按每个查询挖掘 1 个难负例计算；训练开始时会先在验证查询上测量挖掘的负例是否比批内负例更难，若否则跳过挖掘，每行用两段文本而不是三段训练。",
+    "{loss}, not cached: without mined negatives a row has {texts} texts, and batch {batch} at {length} tokens needs ~{gb} GB":
+        "{loss}，不缓存：没有挖掘的负例时每行 {texts} 段文本，批大小 {batch}、{length} 个词元约需 {gb} GB",
     "in-batch negatives only: mining would pick one of the query's own labelled answers as its negative for {leaked} of {multi} validation queries with several answers; {detail}":
         "只用批内负例：在 {multi} 个有多个答案的验证查询中，挖掘会把查询自己标注的答案当作负例的有 {leaked} 个；{detail}",
     "on {queries} validation queries the base model's loss at batch {batch}, scale {scale} is {a} with in-batch negatives and {b} with mined ones; a query's mined negative holds {share} of its wrong passages' weight ({pool} passages ranked; {found} of {n} queries get a candidate past the guard)":

@@ -400,6 +400,35 @@ def fit_memory(plan, splits, tokenizer=None):
     raise refusal(shape, s, allow, fmt, s.loss in CACHEABLE)
 
 
+def refit_without_mining(plan, splits, tokenizer=None) -> list:
+    """After the run measured that it will not mine (``plan.config.data.hard_negatives`` now ``off``): undo the
+    cached loss ``fit_memory`` chose for three texts per row and fit again for two. Changes ``plan`` in place and
+    returns the ``Choice`` objects that changed (empty when the recipe had not cached the loss): the cached loss
+    again (perhaps a larger mini-batch), or the format's own loss with the memory it needs."""
+    from core import losses as L
+    from core.training.recipe import Choice, RecipePlan
+
+    cfg = plan.config
+    cached = [c for c in plan.choices if c.key == "loss.name" and c.value == CACHED_LOSS]
+    if not cached or cfg.data.hard_negatives != "off":
+        return []
+    cfg.loss.name = None
+    cfg.loss.params = {k: v for k, v in (cfg.loss.params or {}).items() if k != "mini_batch_size"}
+    rest = [c for c in plan.choices if c is not cached[0]]
+    again = fit_memory(RecipePlan(cfg, list(rest)), splits, tokenizer)
+    plan.choices = again.choices
+    new = again.choices[len(rest):]
+    if new:
+        return new
+    shape = model_shape(cfg.model)
+    s = settings_of(cfg, splits.format, shape, query_tokens(splits, tokenizer or tokenizer_for(cfg.model), shape.own_length))
+    loss = L.run_loss(None, splits.format)
+    choice = Choice("loss.name", loss, f"{loss}, not cached: without mined negatives a row has {s.texts} texts, and "
+                                       f"batch {s.batch} at {s.length} tokens needs ~{_gb(predict_settings(shape, s).total_mb)} GB")
+    plan.choices.append(choice)
+    return [choice]
+
+
 def _halvings(value: int, floor: int) -> list[int]:
     out = []
     while value // 2 >= floor:

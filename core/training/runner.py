@@ -382,8 +382,19 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         if any(c.key == "data.hard_negatives" and c.value == "mined" for c in recipe.choices):
             measured = _measured_negatives(config, splits, model, loss_name, float(loss_params.get("scale") or 20.0))
             if measured is not None:  # the base model's evidence on the validation queries decides
+                from core.training.memory import refit_without_mining
+
                 config.data.hard_negatives = measured[0]
-                log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("data.hard_negatives", *measured).to_dict()])
+                changed = [Choice("data.hard_negatives", *measured)] + refit_without_mining(recipe, splits)
+                if len(changed) > 1:  # two texts per row: the memory fit's cached loss may not be needed
+                    scale = loss_params.get("scale")
+                    loss_name = L.run_loss(config.loss.name, splits.format)
+                    loss_params = L.validate_params(loss_name, config.loss.params)
+                    if scale is not None and "scale" in loss_params:
+                        loss_params["scale"] = scale
+                    if config.hyper.max_seq_length:
+                        model.max_seq_length = int(config.hyper.max_seq_length)
+                log.emit(EV_RECIPE, recipe=config.recipe, choices=[c.to_dict() for c in changed])
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings))
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,

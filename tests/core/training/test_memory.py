@@ -299,3 +299,34 @@ def test_without_in_batch_negatives_the_batch_gives_way_before_the_length(tiny_m
     plan = plan_recipe(cfg, splits)
     assert plan.config.hyper.batch_size == 2 == M.MIN_BATCH_OTHER < M.MIN_BATCH
     assert plan.config.hyper.max_seq_length == opened.hyper.max_seq_length
+
+
+def test_a_run_that_will_not_mine_drops_the_cache_it_needed_only_for_three_texts(tiny_model_path, monkeypatch):
+    """The recipe fits memory for the mining it plans (three texts per row); when the run's evidence says
+    in-batch negatives, ``refit_without_mining`` fits again for two: no cache where pairs fit, a cache again
+    (with its reason) where they do not, nothing when the recipe had not cached."""
+    import core.training.memory as M
+    from core.training.memory import refit_without_mining
+
+    pairs = _tiny_peak(tiny_model_path, 32, 64)
+    triplets = _tiny_peak(tiny_model_path, 32, 64, texts=3)
+    monkeypatch.setenv(MEMORY_ENV, "24")
+    monkeypatch.setattr(M, "CACHE_ABOVE_MB", (pairs + triplets) / 2)  # pairs fit uncached, triplets do not
+    plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits())
+    assert plan.config.data.hard_negatives == "mined" and plan.config.loss.name == CACHED_LOSS
+    assert refit_without_mining(plan, _splits()) == [], "still mining: nothing to refit"
+    plan.config.data.hard_negatives = "off"
+    changed = refit_without_mining(plan, _splits())
+    assert [c.key for c in changed] == ["loss.name"] and changed[0].value == "MultipleNegativesRankingLoss"
+    assert changed[0].reason.startswith("MultipleNegativesRankingLoss, not cached: without mined negatives a row has 2 texts")
+    assert plan.config.loss.name is None and "mini_batch_size" not in (plan.config.loss.params or {})
+    assert _choices(plan)["loss.name"] is changed[0]
+
+    cached_pairs = _tiny_peak(tiny_model_path, 32, 64, mini=8)
+    monkeypatch.setattr(M, "CACHE_ABOVE_MB", (cached_pairs + pairs) / 2)  # pairs need the cache too
+    plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits())
+    assert plan.config.loss.name == CACHED_LOSS
+    plan.config.data.hard_negatives = "off"
+    changed = refit_without_mining(plan, _splits())
+    assert [c.value for c in changed] == [CACHED_LOSS] and plan.config.loss.name == CACHED_LOSS
+    assert _tiny_peak(tiny_model_path, 32, 64, mini=plan.config.loss.params["mini_batch_size"]) <= M.CACHE_ABOVE_MB

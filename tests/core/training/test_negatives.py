@@ -228,3 +228,38 @@ def test_the_run_follows_the_measured_choice(tiny_model_path, tmp_path, tmp_runs
     assert "once it is loaded" in picks[0]["reason"] and "validation queries the base model's loss" in picks[1]["reason"]
     mining = [e for e in events if e["type"] == EV_PHASE and e.get("phase") == "mining"]
     assert bool(mining) == mined
+
+
+def test_a_run_without_mining_trains_uncached_where_pairs_fit(tiny_model_path, tmp_path, tmp_runs, monkeypatch):
+    """End to end: the recipe caches the loss for the three texts per row of planned mining; the evidence says
+    in-batch; the run refits memory for two texts, says so in its recipe line and trains plain MNRL."""
+    import json
+
+    import core.training.memory as M
+    import core.training.negatives as N
+    from core.run_folder import EV_PLAN, EV_RECIPE
+    from core.training.memory import model_shape, predict_peak
+
+    shape = model_shape(str(tiny_model_path))
+    pairs, triplets = (predict_peak(shape, 32, [64] * n).total_mb for n in (2, 3))
+    monkeypatch.setenv("STUDIO_MEMORY_GB", "24")
+    monkeypatch.setattr(M, "CACHE_ABOVE_MB", (pairs + triplets) / 2)
+    monkeypatch.setattr(N, "MINED_SHARE", 1.01)  # the evidence says in-batch whatever the tiny model's numbers
+    pad = " pig feed" * 40  # past the tiny model's 64 tokens: every text pads to 64
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps({"anchor": q + pad, "positive": p + pad}) + "\n" for q, p in tiny_pairs(420)),
+                    encoding="utf-8")
+    cfg = TrainConfig(name="refit", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.hyper.max_steps = 1
+    status = run_training(cfg, tmp_runs / "refit")
+    assert status["status"] == "completed", status
+    events, _ = read_events(tmp_runs / "refit")
+    recipes = [e["choices"] for e in events if e["type"] == EV_RECIPE]
+    first = {c["key"]: c["value"] for c in recipes[0]}
+    assert first["loss.name"] == M.CACHED_LOSS and first["data.hard_negatives"] == "mined"
+    later = {c["key"]: c for r in recipes[1:] for c in r}
+    assert later["data.hard_negatives"]["value"] == "off"
+    assert later["loss.name"]["value"] == "MultipleNegativesRankingLoss" and "not cached" in later["loss.name"]["reason"]
+    assert next(e for e in events if e["type"] == EV_PLAN)["loss"] == "MultipleNegativesRankingLoss"
+    assert not any(e["type"] == EV_PHASE and e.get("phase") == "mining" for e in events)
