@@ -293,17 +293,38 @@ def _with_mined_negatives(config: TrainConfig, splits, model, loss_name: str, ph
     return mined.rows, "qpn", max(1, config.data.neg_nums or 1)
 
 
-def _measured_negatives(config: TrainConfig, splits, model, loss_name: str, scale: float) -> tuple[str, str] | None:
-    """``(data.hard_negatives, why)`` from the base model's evidence on the validation queries
-    (``core.training.negatives.negatives_evidence``), or None when there is nothing to measure it on."""
+def _decide_negatives(recipe, splits, model, loss_name: str, loss_params: dict, log: EventLog) -> tuple[str, dict]:
+    """``(loss name, loss params)`` to train with once the base model has spoken. When the recipe planned mining,
+    the base model's evidence on the validation queries (``core.training.negatives.negatives_evidence``) sets
+    ``data.hard_negatives``; without mining the memory fit is redone for two texts per row
+    (``core.training.memory.refit_without_mining``), which may drop a cached loss. The changes go to a ``recipe``
+    event; the calibrated ``scale`` in ``loss_params`` is kept."""
+    from core import losses as L
+    from core.training.memory import refit_without_mining
     from core.training.negatives import negatives_evidence, planned_pool
+    from core.training.recipe import Choice
 
+    config = recipe.config
+    if not any(c.key == "data.hard_negatives" and c.value == "mined" for c in recipe.choices):
+        return loss_name, loss_params
     planned = planned_pool(config, splits, loss_name)
-    if planned is None:
-        return None
-    evidence = negatives_evidence(model, splits.validation, splits.format, planned[0], int(config.hyper.batch_size or 32),
-                                  scale, seed=config.seed)
-    return evidence.choice() if evidence is not None else None
+    evidence = None if planned is None else negatives_evidence(
+        model, splits.validation, splits.format, planned[0], int(config.hyper.batch_size or 32),
+        float(loss_params.get("scale") or 20.0), seed=config.seed)
+    if evidence is None:  # nothing to measure on: the plan stands
+        return loss_name, loss_params
+    config.data.hard_negatives, why = evidence.choice()
+    changed = [Choice("data.hard_negatives", config.data.hard_negatives, why)] + refit_without_mining(recipe, splits)
+    if len(changed) > 1:  # the loss (and perhaps the batch or length) fit again for two texts per row
+        scale = loss_params.get("scale")
+        loss_name = L.run_loss(config.loss.name, splits.format)
+        loss_params = L.validate_params(loss_name, config.loss.params)
+        if scale is not None and "scale" in loss_params:
+            loss_params["scale"] = scale
+        if config.hyper.max_seq_length:
+            model.max_seq_length = int(config.hyper.max_seq_length)
+    log.emit(EV_RECIPE, recipe=config.recipe, choices=[c.to_dict() for c in changed])
+    return loss_name, loss_params
 
 
 def _strategy_callbacks(model, report, log: EventLog) -> list:
@@ -379,22 +400,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         if picked is not None:
             loss_params["scale"] = picked[0]
             log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("loss.params.scale", *picked).to_dict()])
-        if any(c.key == "data.hard_negatives" and c.value == "mined" for c in recipe.choices):
-            measured = _measured_negatives(config, splits, model, loss_name, float(loss_params.get("scale") or 20.0))
-            if measured is not None:  # the base model's evidence on the validation queries decides
-                from core.training.memory import refit_without_mining
-
-                config.data.hard_negatives = measured[0]
-                changed = [Choice("data.hard_negatives", *measured)] + refit_without_mining(recipe, splits)
-                if len(changed) > 1:  # two texts per row: the memory fit's cached loss may not be needed
-                    scale = loss_params.get("scale")
-                    loss_name = L.run_loss(config.loss.name, splits.format)
-                    loss_params = L.validate_params(loss_name, config.loss.params)
-                    if scale is not None and "scale" in loss_params:
-                        loss_params["scale"] = scale
-                    if config.hyper.max_seq_length:
-                        model.max_seq_length = int(config.hyper.max_seq_length)
-                log.emit(EV_RECIPE, recipe=config.recipe, choices=[c.to_dict() for c in changed])
+        loss_name, loss_params = _decide_negatives(recipe, splits, model, loss_name, loss_params, log)
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings))
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
