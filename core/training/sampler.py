@@ -164,10 +164,63 @@ class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
                     rest = remaining[pos + 1:]
                     break
             remaining = deferred + rest
-            if len(batch) == self.batch_size or not self.drop_last:  # a short batch: the rest all clash with it
-                batches.append(batch)
+            batches.append(batch)  # a short batch: every row left clashes with it
+        batches = self._repair(batches, get_sample_values, has_overlap)
+        if self.drop_last:
+            batches = [b for b in batches if len(b) == self.batch_size]
         for k in torch.randperm(len(batches), generator=self.generator).tolist():
             yield batches[k]
+
+    def _repair(self, batches: list[list[int]], get_sample_values: Callable, has_overlap: Callable) -> list[list[int]]:
+        """Batches with the rows of all but the first short batch swapped into full ones.
+
+        Length grouping puts rows that share a passage (several questions about one article) next to each other;
+        when such a cluster is left at the end of a pass, every row of it clashes with every other, and the greedy
+        fill above makes one batch per row: a batch of one has no in-batch negative (MNRL's loss is exactly 0) and
+        the pass yields more batches than the trainer's schedule counts. Each such row goes into a full batch
+        that holds none of its texts, in exchange for a row of that batch that does not clash with the first
+        short batch, which the exchanged rows fill. Rows that find no such swap keep a batch of their own."""
+        short = [i for i, b in enumerate(batches) if len(b) < self.batch_size]
+        if len(short) < 2:
+            return batches
+        full = [b for b in batches if len(b) == self.batch_size]
+        last, left = list(batches[short[0]]), [x for i in short[1:] for x in batches[i]]
+        last_values: set = set()
+        for x in last:
+            last_values.update(get_sample_values(x))
+        out_short: list[list[int]] = []
+        order = torch.randperm(len(full), generator=self.generator).tolist() if full else []
+        for r in left:
+            r_values = get_sample_values(r)
+            placed = False
+            if not has_overlap(r_values, last_values):  # room in the short batch itself (a clash-free row)
+                last.append(r)
+                last_values.update(r_values)
+                placed = True
+            for k in ([] if placed else order):
+                b = full[k]
+                b_values: set = set()
+                for x in b:
+                    b_values.update(get_sample_values(x))
+                if has_overlap(r_values, b_values):
+                    continue
+                for j, x in enumerate(b):
+                    x_values = get_sample_values(x)
+                    if not has_overlap(x_values, last_values):
+                        b[j] = r
+                        last.append(x)
+                        last_values.update(x_values)
+                        placed = True
+                        break
+                if placed:
+                    break
+            if not placed:
+                out_short.append([r])
+            if len(last) == self.batch_size:  # the short batch is full: the next swaps fill a new one
+                full.append(last)
+                order.append(len(full) - 1)
+                last, last_values = [], set()
+        return full + ([last] if last else []) + out_short
 
 
 class LengthGrouped:

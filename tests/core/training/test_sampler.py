@@ -91,6 +91,37 @@ def test_drop_last_keeps_only_full_batches_and_lengths_must_match():
         LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=True, lengths=lengths[:-1])
 
 
+def _clustered(n: int = 120, cluster: int = 6) -> Dataset:
+    """``cluster`` questions about one passage (a statute asked about many ways), each of the other rows its own
+    passage; the shared passage is the shortest, so length grouping (longest first) puts the cluster at the end."""
+    anchors = [f"question {i}" for i in range(n)]
+    positives = ["the asked article" if i < cluster else f"passage {i} " + "text " * (5 + i % 40) for i in range(n)]
+    return Dataset.from_dict({"anchor": anchors, "positive": positives})
+
+
+def test_a_cluster_sharing_one_passage_does_not_end_as_batches_of_one():
+    """Length grouping puts a cluster of rows sharing a passage side by side; left at the end of a pass, the greedy
+    fill made one batch per row (MNRL's loss is 0 in a batch of one, and the pass yielded more batches than the
+    trainer's schedule counts). The repair swaps those rows into full batches: as many batches as the plain
+    sampler, no text twice in a batch, every row once."""
+    ds = _clustered()
+    lengths = row_lengths(ds, WordTokenizer())
+    for seed in range(5):
+        sampler = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=16, drop_last=False, generator=torch.Generator(),
+                                                        seed=seed, lengths=lengths)
+        for epoch in range(2):
+            batches = _batches(sampler, epoch)
+            assert sorted(i for b in batches for i in b) == list(range(len(ds))), "each row exactly once"
+            for b in batches:
+                texts = [ds[i]["anchor"] for i in b] + [ds[i]["positive"] for i in b]
+                assert len(set(texts)) == len(texts), f"a text appears twice in batch {b}"
+            sizes = sorted(len(b) for b in batches)
+            assert len(batches) == len(sampler) == 8 and sizes == [8] + [16] * 7, sizes
+    dropped = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=16, drop_last=True, generator=torch.Generator(),
+                                                    seed=0, lengths=lengths)
+    assert [len(b) for b in _batches(dropped, 0)] == [16] * 7
+
+
 def _bilingual(n: int = 96) -> Dataset:
     rng = random.Random(1)
     anchors, positives = [], []
