@@ -465,8 +465,8 @@ ENGINE_ZH: dict[str, str] = {
     "in-batch negatives only: {pool} passages, a batch already covers most of them": "只用批内负例：只有 {pool} 个段落，一批已覆盖其中大部分",
     "1 mined hard negative per query planned: the base model's closest wrong passage; once it is loaded, the base model checks on the validation queries that mined negatives add to learn from":
         "计划每个查询挖掘 1 个难负例：基础模型认为最接近的错误段落；模型加载后，由基础模型在验证查询上检查挖掘的负例是否带来可学的内容",
-    "1 mined hard negative per query (top 30, candidates within {margin} of the positive's score skipped as likely unlabelled answers): {detail}":
-        "每个查询挖掘 1 个难负例（前 30 名；得分与正例相差不到 {margin} 的候选视为可能未标注的答案而跳过）：{detail}",
+    "1 mined hard negative per query (top 30, candidates within {MARGIN_REL} of the positive's score skipped as likely unlabelled answers): {detail}":
+        "每个查询挖掘 1 个难负例（前 30 名；得分与正例相差不到 {MARGIN_REL} 的候选视为可能未标注的答案而跳过）：{detail}",
     "in-batch negatives only: mined negatives would be little harder than in-batch ones, for a third more compute per step; {detail}":
         "只用批内负例：挖掘的负例不比批内负例难多少，却让每步多出三分之一的计算；{detail}",
     "The time counts mining one hard negative per query; the run first measures on the validation queries whether mined negatives are harder than in-batch ones, and without them skips mining and trains on two texts per row instead of three.":

@@ -313,8 +313,9 @@ def _decide_negatives(recipe, splits, model, loss_name: str, loss_params: dict, 
         float(loss_params.get("scale") or 20.0), seed=config.seed)
     if evidence is None:  # nothing to measure on: the plan stands
         return loss_name, loss_params
-    config.data.hard_negatives, why = evidence.choice()
-    changed = [Choice("data.hard_negatives", config.data.hard_negatives, why)] + refit_without_mining(recipe, splits)
+    decided = Choice("data.hard_negatives", *evidence.choice())  # its reasons: NegativesEvidence.choice's sentences
+    config.data.hard_negatives = decided.value
+    changed = [decided] + refit_without_mining(recipe, splits)
     if len(changed) > 1:  # the loss (and perhaps the batch or length) fit again for two texts per row
         scale = loss_params.get("scale")
         loss_name = L.run_loss(config.loss.name, splits.format)

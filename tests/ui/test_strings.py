@@ -228,7 +228,7 @@ def sentence_sources() -> tuple[dict[str, set[str]], list[tuple[str, str, str]]]
                 exprs.extend((e, "evaluation headline") for e in ast.walk(node) if isinstance(e, ast.JoinedStr)
                              and re.search(r"[A-Za-z]{3}", "".join(str(v.value) for v in e.values
                                                                    if isinstance(v, ast.Constant))))
-            elif isinstance(node, ast.FunctionDef) and (node.name.endswith("_choice") or node.name == "choose") \
+            elif isinstance(node, ast.FunctionDef) and (node.name.endswith("_choice") or node.name in ("choose", "choice")) \
                     and rel.startswith("core/training/"):
                 for ret in ast.walk(node):  # ``(value, reason)`` of a recipe rule (grouping_choice, negatives_choice, ...)
                     if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2:
