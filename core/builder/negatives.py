@@ -3,7 +3,8 @@
 ``mine_negatives(rows, passages=None, method="bm25", model=None, num_negatives=7, rank_window=(30, 200),
 sample="random", false_negative_margin_abs=None, false_negative_margin_rel=0.05, seed=42, batch_size=256,
 positive_reference="max", keep_existing=False, bm25_method="lucene", max_suspects=10_000, progress=None)
--> MiningResult``
+-> MiningResult``; ``guard_rule(score, positive, margin_abs=None, margin_rel=None) -> "guard_abs" | "guard_rel" |
+None``: the false-negative guard below for one candidate (also what the recipe's mining evidence applies).
 
 The pool is ``passages`` (if given) plus every positive of the rows, else every positive and existing negative of
 the rows; deduplicated by exact text. For each query the pool is ranked (BM25 with jieba for Chinese, a dense
@@ -172,6 +173,18 @@ def _dense_topk(q_emb: np.ndarray, p_emb: np.ndarray, k: int,
             sc[s : s + rows] = v.numpy()
             del sims
     return idx, sc
+
+
+def guard_rule(score: float, positive: float, margin_abs: float | None = None,
+               margin_rel: float | None = None) -> str | None:
+    """The false-negative guard for one candidate: ``"guard_abs"`` when ``score >= positive - margin_abs``,
+    ``"guard_rel"`` when ``score >= positive * (1 - margin_rel)``, else None (a safe negative). ``positive``: the
+    query's score against its own positive(s)."""
+    if margin_abs is not None and score >= positive - margin_abs:
+        return "guard_abs"
+    if margin_rel is not None and score >= positive * (1 - margin_rel):
+        return "guard_rel"
+    return None
 
 
 def mine_negatives(
@@ -344,10 +357,7 @@ def mine_negatives(
                 ref = pos_ref[m][qi]
                 if np.isnan(ref):
                     continue
-                if false_negative_margin_abs is not None and sj[m] >= ref - false_negative_margin_abs:
-                    rule = "guard_abs"
-                elif false_negative_margin_rel is not None and sj[m] >= ref * (1 - false_negative_margin_rel):
-                    rule = "guard_rel"
+                rule = guard_rule(sj[m], ref, false_negative_margin_abs, false_negative_margin_rel)
                 if rule:
                     if max_suspects is None or len(suspects) < max_suspects:
                         suspects.append({"row": qi + 1, "query": rec["query"], "candidate": pool[j], "score": sj[m],

@@ -91,7 +91,9 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     config = recipe.config  # the settings the run will use
     loss_name = L.run_loss(config.loss.name, splits.format)
     train_df, train_format, neg_nums, mine_texts = _training_rows(config, splits, loss_name)
-    if mine_texts and any(c.key == "data.hard_negatives" for c in recipe.choices):
+    from core.training.negatives import measures_mining
+
+    if mine_texts and measures_mining(recipe):
         notes.append("The time counts mining one hard negative per query; the run first measures on the validation "
                      "queries whether mined negatives are harder than in-batch ones, and without them skips mining "
                      "and trains on two texts per row instead of three.")

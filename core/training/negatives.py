@@ -147,6 +147,12 @@ def mine_for_training(df: pd.DataFrame, data_format: str, model: Any, passages: 
 
 # ------------------------------------------------------------------------------------------- the choice
 
+
+def measures_mining(plan) -> bool:
+    """The recipe filled ``data.hard_negatives`` with ``mined``: the run measures on the validation queries whether
+    to go ahead (the runner's ``negatives_evidence`` call, and the estimate's note on the mining it counts)."""
+    return any(c.key == "data.hard_negatives" and c.value == "mined" for c in plan.choices)
+
 EVIDENCE_QUERIES = 64  # validation queries the choice reads (seeded sample)
 EVIDENCE_POOL = 1000  # mining-pool passages they are ranked against (seeded sample)
 MINED_SHARE = 0.5  # mine when a row's mined negative holds at least half the pull of all its batch's wrong passages
@@ -215,6 +221,7 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
     batch also holds the other rows' negatives). None when there are no validation queries or pool."""
     import random
 
+    from core.builder.negatives import guard_rule
     from core.evaluation.encoding import encode_corpus, encode_queries
     from core.evaluation.evalset import from_dataframe
     from core.training.evaluators import EVAL_NAME
@@ -251,7 +258,7 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
         others = np.array([float(A[at[t]] @ Q[i]) for t in texts[1:]])  # its other labelled answers
         cands = np.concatenate([sims, others])
         order = np.argsort(-cands)[lo:hi]
-        ok = [j for j in order if cands[j] < pos * (1 - MARGIN_REL)] if pos > 0 else list(order)
+        ok = [j for j in order if guard_rule(float(cands[j]), pos, margin_rel=MARGIN_REL) is None]  # the miner's guard
         found += int(bool(ok))
         if len(others):
             multi += 1

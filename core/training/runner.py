@@ -301,11 +301,11 @@ def _decide_negatives(recipe, splits, model, loss_name: str, loss_params: dict, 
     event; the calibrated ``scale`` in ``loss_params`` is kept."""
     from core import losses as L
     from core.training.memory import refit_without_mining
-    from core.training.negatives import negatives_evidence, planned_pool
+    from core.training.negatives import measures_mining, negatives_evidence, planned_pool
     from core.training.recipe import Choice
 
     config = recipe.config
-    if not any(c.key == "data.hard_negatives" and c.value == "mined" for c in recipe.choices):
+    if not measures_mining(recipe):
         return loss_name, loss_params
     planned = planned_pool(config, splits, loss_name)
     evidence = None if planned is None else negatives_evidence(

@@ -303,3 +303,15 @@ def test_dense_topk_in_blocks_equals_the_full_matrix(monkeypatch):
     blocks.clear()
     idx2, _ = _dense_topk(q, p[:8], 50)
     assert idx2.shape == (37, 8) and blocks == [(37, 8)]
+
+
+def test_guard_rule_is_the_one_false_negative_guard():
+    """The miner and the recipe's mining evidence (core.training.negatives) both call it."""
+    from core.builder.negatives import guard_rule
+
+    assert guard_rule(0.86, 0.9, margin_rel=0.05) == "guard_rel"  # within 5% of the positive
+    assert guard_rule(0.85, 0.9, margin_rel=0.05) is None
+    assert guard_rule(0.85, 0.9, margin_abs=0.1, margin_rel=0.05) == "guard_abs"
+    assert guard_rule(0.5, 0.9) is None, "no margin: no guard"
+    # a positive with a negative score still guards what scores above 95% of it, as the miner always did
+    assert guard_rule(-0.05, -0.1, margin_rel=0.05) == "guard_rel" and guard_rule(-0.2, -0.1, margin_rel=0.05) is None
