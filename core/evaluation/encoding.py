@@ -181,13 +181,18 @@ def _encode(model: Any, texts: Sequence[str], kind: str, batch_size: int, progre
     elif fn is not model.encode:
         kwargs["prompt"] = ""  # no fallback to a default prompt meant for something else
     tracker = Tracker(stage, len(texts), progress)
+    # longest first over all texts, as sentence-transformers sorts within one call: the progress chunks then pad
+    # no more than one whole call would (general_zh with MiniLM: 48.5 s chunked in file order, 41.1 s sorted)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     parts = []
     step = encode_step(len(texts), batch_size)
     for start in range(0, len(texts), step):
-        chunk = texts[start:start + step]
+        chunk = [texts[i] for i in order[start:start + step]]
         parts.append(np.asarray(fn(chunk, **kwargs), dtype=np.float32))
         tracker.update(len(chunk))
-    out = np.concatenate(parts, axis=0)
+    sorted_rows = np.concatenate(parts, axis=0)
+    out = np.empty_like(sorted_rows)
+    out[np.asarray(order)] = sorted_rows  # back to the caller's order
     return normalize(out)
 
 

@@ -56,3 +56,28 @@ def test_the_embeddings_do_not_depend_on_the_batch(tiny_model_path, monkeypatch)
     small = encode_corpus(model, texts, batch_size=32)
     assert batches and max(batches) < 32
     assert np.allclose(full, small, atol=1e-5)
+
+
+def test_texts_are_encoded_longest_first_across_progress_chunks_and_returned_in_order(tiny_model_path, monkeypatch):
+    """Each progress chunk holds texts of similar length (little padding), and row i is still text i."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.evaluation import encoding
+
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    texts = [f"pig farm {i} " + "word " * ((i * 7) % 30) for i in range(40)]
+    chunks: list[list[str]] = []
+    original = model.encode_document
+
+    def spy(chunk, **kw):
+        chunks.append(list(chunk))
+        return original(chunk, **kw)
+
+    monkeypatch.setattr(model, "encode_document", spy)
+    monkeypatch.setattr(encoding, "ENCODE_CHUNK", 8)
+    out = encode_corpus(model, texts, batch_size=4)
+    assert len(chunks) > 1
+    lengths = [len(t) for chunk in chunks for t in chunk]
+    assert lengths == sorted(lengths, reverse=True)
+    one_by_one = np.vstack([encode_corpus(model, [t], batch_size=1) for t in texts])
+    assert np.allclose(out, one_by_one, atol=1e-5)

@@ -45,7 +45,7 @@ def test_gold_marked_from_evalset_and_prompts_used():
     assert [h.gold for h in base] == [False, False, True, False]
     assert next(h for h in tuned if h.gold).doc_id == "d2" and tuned[1].gold
     # the model with prompts got prompt names for both sides; the other got none
-    assert ("document", ["zero", "one", "two", "three"], "passage") in a.calls
+    assert ("document", ["three", "zero", "one", "two"], "passage") in a.calls  # longest first (encoding.py)
     assert ("query", ["q"], "query") in a.calls
     assert ("query", ["q"], None) in b.calls
     # unknown query text: gold unknown; an explicit query_id still marks it
