@@ -521,6 +521,8 @@ ENGINE_ZH: dict[str, str] = {
     "domain {pct}": "领域 {pct}",
     "general {lang} {pct}": "通用 {lang} {pct}",
     "general {lang} skipped": "通用 {lang} 已跳过",
+    "the base model {model} covers {languages} only: it has no general {lang} retrieval to guard":
+        "基础模型 {model} 只覆盖 {languages}：它没有通用 {lang} 检索能力需要保护",
     # --- hyper-parameter search (core/training/hpo.py, core/training/cli_hpo.py)
     "--budget-minutes must be a positive number of minutes, got {budget_minutes}.": "--budget-minutes 必须是正的分钟数，收到的是 {budget_minutes}。",
     "--trials must be a whole number from 1 to {MAX_TRIALS}, got {trials}.": "--trials 必须是 1 到 {MAX_TRIALS} 之间的整数，收到的是 {trials}。",

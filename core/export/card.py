@@ -70,32 +70,20 @@ def _languages_of(code: str) -> Optional[list[str]]:
 
 def base_model_info(spec: str) -> BaseModelInfo:
     """Name and languages of the base model ``spec`` without loading or downloading it (see BaseModelInfo)."""
-    from core.models import resolve_model
+    from core.models import model_language
     from core.models.sources import _HUB_ID, _entry  # the registry's own name/alias matching
 
     spec = str(spec or "").strip() or "minilm"
+    languages = _languages_of(model_language(spec))
     entry = _entry(spec)
     if entry is not None:
         hub = _BUILTIN_HUB_IDS.get(entry.name)
-        return BaseModelInfo(spec, hub or entry.name, hub, _BUILTIN_NOTES.get(entry.name, ""),
-                             _languages_of(entry.language))
+        return BaseModelInfo(spec, hub or entry.name, hub, _BUILTIN_NOTES.get(entry.name, ""), languages)
     path = Path(spec).expanduser()
     if path.exists():
-        try:
-            lang = resolve_model(spec).language
-        except StudioError:
-            lang = "unknown"
-        return BaseModelInfo(spec, path.name or spec, None, f"local folder {spec}", _languages_of(lang))
+        return BaseModelInfo(spec, path.name or spec, None, f"local folder {spec}", languages)
     if _HUB_ID.match(spec):
-        lang = "unknown"
-        try:
-            from huggingface_hub import try_to_load_from_cache
-
-            if isinstance(try_to_load_from_cache(spec, "config.json"), str):  # cached: resolving is local only
-                lang = resolve_model(spec).language
-        except Exception:  # noqa: BLE001 - a card never fails for want of the language
-            lang = "unknown"
-        return BaseModelInfo(spec, spec, spec, "", _languages_of(lang))
+        return BaseModelInfo(spec, spec, spec, "", languages)
     return BaseModelInfo(spec, spec, None, "", None)
 
 

@@ -3,7 +3,8 @@
 Public API (see each module's docstring):
 
 - ``list_sources() -> list[SourceInfo]``; ``DEFAULT_MODEL`` (``"minilm"``); ``model_for_language(language, current)``
-- ``resolve_model(spec, progress=None) -> ResolvedModel(spec, path, kind, prompts, language)``
+- ``resolve_model(spec, progress=None) -> ResolvedModel(spec, path, kind, prompts, language)``;
+  ``model_language(spec)`` (its language tag without loading or downloading it)
 - ``load_model(spec, device=None, trust_remote_code=False, progress=None, **kw) -> SentenceTransformer``
 - ``pick_device() -> str``; ``set_threads(n=None) -> int``
 - ``model_fingerprint(spec_or_model_path) -> str``
@@ -21,6 +22,7 @@ from core.models.sources import (
     load_model,
     model_fingerprint,
     model_for_language,
+    model_language,
     read_prompts,
     resolve_model,
 )
@@ -36,6 +38,7 @@ __all__ = [
     "load_model",
     "model_fingerprint",
     "model_for_language",
+    "model_language",
     "pick_device",
     "read_prompts",
     "resolve_model",

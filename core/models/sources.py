@@ -181,6 +181,27 @@ def model_for_language(language: str | None, current: str | None,
     return best.name if best else current
 
 
+def model_language(spec: str | os.PathLike | None) -> str:
+    """Language tag of the model ``spec`` (``"en"``, ``"zh"``, ``"multilingual"`` or ``"unknown"``) without
+    loading, converting or downloading it: a registry name's own tag, a local folder's model card, a Hub id's card
+    only when it is already in the local cache; anything else ``"unknown"``."""
+    text = ("" if spec is None else os.fspath(spec)).strip() or DEFAULT_MODEL
+    entry = _entry(text)
+    if entry is not None:
+        return entry.language
+    try:
+        if Path(text).expanduser().exists():
+            return resolve_model(text).language
+        if _HUB_ID.match(text):
+            from huggingface_hub import try_to_load_from_cache
+
+            if isinstance(try_to_load_from_cache(text, "config.json"), str):  # cached: resolving is local only
+                return resolve_model(text).language
+    except Exception:  # noqa: BLE001 - an unreadable model's language is simply not known
+        pass
+    return "unknown"
+
+
 # ----------------------------------------------------------------------------------------- folders
 def read_prompts(path: str | os.PathLike) -> dict | None:
     """Non-empty prompts saved in ``config_sentence_transformers.json`` of a folder, or None."""

@@ -15,7 +15,8 @@ compares each with the base by ``core.evaluation.stats.paired_difference`` and p
 The choice is saved with ``model.save`` as ``runs/<name>/delivered/`` (plain sentence-transformers folder)
 and explained in ``delivery.json``. A forgetting guard then scores the base and the delivered model on a
 general-domain BEIR set of each language of the validation queries (``general_dir``) and records the change
-next to the domain gain (``"domain +8.1%, general en −0.9%"``).
+next to the domain gain (``"domain +8.1%, general en −0.9%"``); a language the base model does not cover
+(``unserved_reason``: MiniLM and Chinese) is left out with the reason.
 
 ``deliver_run(run_dir, config, evalset, log)`` is the runner's one call: it takes the validation set found in the
 run's evaluator (``evalset_from_evaluator``), reports progress as ``log`` events and writes the ``delivery``
@@ -189,11 +190,33 @@ def general_dir(language: str, configured: Optional[str] = None) -> tuple[Option
     return None, f"no general-domain set for '{language}' (looked for {default}; set data.general or {GENERAL_ENV})"
 
 
-def general_set(lang: str, configured: Optional[str] = None):
+def unserved_reason(lang: str, model_spec: Optional[str]) -> Optional[str]:
+    """Why the general check leaves ``lang`` out for the base model ``model_spec``, or None.
+
+    A model whose languages are known and exclude ``lang`` (``core.models.model_language``: MiniLM is English-only)
+    has no general ``lang`` retrieval to lose, so scoring it there measures nothing and costs the most (the Chinese
+    set's long passages in a tokenizer that splits Chinese into single characters). A model of unknown languages is
+    checked in every language."""
+    from core.data.language import languages_covered
+    from core.models import model_language
+
+    if not model_spec:
+        return None
+    served = languages_covered(model_language(model_spec)) - {"mixed"}
+    if not served or lang in served:
+        return None
+    return f"the base model {model_spec} covers {', '.join(sorted(served))} only: it has no general {lang} retrieval to guard"
+
+
+def general_set(lang: str, configured: Optional[str] = None, model_spec: Optional[str] = None):
     """``(EvalSet or None, folder, origin or why skipped, passages in the whole set)``: the general-domain set
-    of ``lang`` as the check scores it (corpus capped at ``GENERAL_MAX_PASSAGES``, seeded)."""
+    of ``lang`` as the check scores it (corpus capped at ``GENERAL_MAX_PASSAGES``, seeded); none for a language
+    the base model ``model_spec`` does not cover (``unserved_reason``)."""
     from core.evaluation.evalset import load_beir
 
+    unserved = unserved_reason(lang, model_spec)
+    if unserved is not None:
+        return None, None, unserved, 0
     folder, origin = general_dir(lang, configured)
     if folder is None:
         return None, None, origin, 0
@@ -256,7 +279,7 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
 
     out: dict[str, dict] = {}
     for lang in languages:
-        ev, folder, origin, full = general_set(lang, configured)
+        ev, folder, origin, full = general_set(lang, configured, base_spec)
         if ev is None:
             out[lang] = {"skipped": origin}
             continue
@@ -483,7 +506,8 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
     check_compatible(base_m, tuned_m)
     sets, skipped = {}, {}
     for lang in languages_of(list(domain.queries.values())):
-        ev, _, origin, _ = general_set(lang, general)  # the same capped set as the delivery's general check
+        # the same capped set as the delivery's general check, and the same languages left out
+        ev, _, origin, _ = general_set(lang, general, base if isinstance(base, str) else None)
         if ev is None:
             skipped[lang] = origin
             continue

@@ -182,8 +182,8 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
     base = int(bf16 or not config.eval.evaluate_base or needs_finalize(config.strategy.name or "full"))
     seconds = (len(ALPHAS) + tuned + base) * one_eval
     for lang in languages_of(val_texts):
-        ev, folder, _, _ = general_set(lang, getattr(config.data, "general", None))
-        if ev is None:  # the run will say why it skips the set
+        ev, folder, _, _ = general_set(lang, getattr(config.data, "general", None), config.model)
+        if ev is None:  # the run will say why it skips the set (turned off, absent, a language the model lacks)
             continue
         texts = len(ev.queries) + len(ev.corpus)
         # the delivered model; the base model too unless an earlier run from it left its scores

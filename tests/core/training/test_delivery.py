@@ -355,3 +355,40 @@ def test_the_base_models_general_scores_are_reused_by_the_next_run(tiny_model_pa
     assert second["general"]["en"]["base"] == first["general"]["en"]["base"]
     # another base model (another folder fingerprint) does not take these scores
     assert base_scores_key(str(tiny_model_path), folder, ev) != base_scores_key(str(noise), folder, ev)
+
+
+def test_the_general_check_leaves_out_a_language_the_base_model_does_not_cover(tmp_path):
+    """MiniLM is English-only: the check (and the estimate, and the blend curve) skips general zh with the reason,
+    keeps general en, and a model of unknown languages is checked in every language."""
+    from core.training.delivery import general_set, unserved_reason
+
+    shared = tmp_path / "shared"
+    pairs = tiny_pairs(20, seed=4)
+    _tiny_beir(shared / "general_en", [p for p in pairs if p[0][0].isascii()] or pairs)
+    _tiny_beir(shared / "general_zh", pairs)
+    reason = unserved_reason("zh", "minilm")
+    assert reason == "the base model minilm covers en only: it has no general zh retrieval to guard"
+    assert unserved_reason("en", "minilm") is None
+    assert unserved_reason("zh", "multilingual-e5-small") is None and unserved_reason("en", "multilingual-e5-small") is None
+    assert unserved_reason("zh", str(tmp_path / "no-card-model")) is None and unserved_reason("zh", None) is None
+    ev, folder, why, full = general_set("zh", str(shared), "minilm")
+    assert ev is None and folder is None and why == reason and full == 0
+    assert general_set("en", str(shared), "minilm")[0] is not None
+    assert general_set("zh", str(shared), None)[0] is not None
+
+
+def test_the_estimate_counts_no_general_check_for_a_language_the_model_lacks(tiny_model_path, tmp_path):
+    from core.training import TrainConfig
+    from core.training.estimate import _delivery_seconds
+
+    shared = tmp_path / "shared"
+    pairs = tiny_pairs(20, seed=4)
+    _tiny_beir(shared / "general_zh", pairs)
+    cfg = TrainConfig()
+    cfg.data.general = str(shared)
+    queries = [q for (q, _p) in pairs]  # English and Chinese: both languages checked where the model covers them
+    cfg.model = str(tiny_model_path)  # languages unknown: checked in Chinese
+    with_zh = _delivery_seconds(cfg, "pair", queries, 0.0, 1, 100.0)
+    cfg.model = "minilm"
+    without = _delivery_seconds(cfg, "pair", queries, 0.0, 1, 100.0)
+    assert with_zh > 0 and without == 0
