@@ -8,7 +8,8 @@ setting open for the recipe; the model the Train tab preselects for the sample's
 ``core.models.model_for_language``, unless ``--model``), trains it
 with ``python -m core train --config`` in a fresh process (timed, per phase from the run's events), then runs
 the Evaluate tab's comparison (``core.evaluation.evaluate_models``: base vs the delivered model on the sample's
-120 test queries over all 242 passages) and prints the verdict sentences: all queries, English and Chinese, and
+120 test queries over all 242 passages; torch and sentence-transformers already imported, as the app imports them
+in the background at start-up) and prints the verdict sentences: all queries, English and Chinese, and
 queries whose passage the training data contained or never saw. When
 delivery kept the base, ``final/`` is scored too, outside the timed click-through (it is not a user's step).
 
@@ -85,6 +86,10 @@ def main() -> None:
     from core.evaluation.verdict import render
     from core.training import read_events
     from core.training.delivery import tuned_dir
+    from ui.app import ENGINE_IMPORTS
+
+    for name in ENGINE_IMPORTS:  # the app imports these in the background at start-up (ui.app.warm_engine_imports)
+        __import__(name)
 
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp) / "runs"

@@ -171,6 +171,28 @@ def launch_kwargs() -> dict:
     return kwargs
 
 
+ENGINE_IMPORTS = ("sentence_transformers", "core.evaluation.compare")  # what the first Evaluate / Compare needs
+
+
+def warm_engine_imports():
+    """Import the engine's model stack in a background thread, so the first Evaluate or Compare click does not
+    wait for it (torch + sentence-transformers: ~7 s on 2 cores, measured in bench/sample_clickthrough.py).
+    Returns the started daemon thread; an import that fails here fails again, with its sentence, on use."""
+    import importlib
+    import threading
+
+    def run() -> None:
+        for name in ENGINE_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except Exception as err:  # noqa: BLE001 - reported where the module is used
+                logging.getLogger(__name__).info("warming %s failed: %s", name, err)
+
+    thread = threading.Thread(target=run, name="warm-engine-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -180,4 +202,5 @@ def main() -> None:
         raise SystemExit(f"error: {err}") from None
     demo = build_app()
     demo.queue(default_concurrency_limit=4)
+    warm_engine_imports()
     demo.launch(**kwargs)

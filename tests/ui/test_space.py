@@ -60,6 +60,12 @@ def test_app_as_a_space_binds_all_interfaces_and_uses_persistent_storage(tmp_pat
         assert not (tmp_path / "runs").exists(), "nothing is written to the working folder inside a Space"
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode("utf-8", "replace")
         assert "Embedding Studio" in page
+        # the model stack is imported in the background once the app is up (ui.app.warm_engine_imports), so the
+        # first Evaluate / Compare click does not wait for torch + sentence-transformers
+        maps = f"/proc/{proc.pid}/maps"
+        while time.monotonic() < deadline and "libtorch" not in open(maps, encoding="utf-8", errors="replace").read():
+            time.sleep(0.5)
+        assert "libtorch" in open(maps, encoding="utf-8", errors="replace").read(), "torch was not imported in the background"
     finally:
         proc.terminate()
         try:
