@@ -11,6 +11,8 @@
   ``Child.result(prefix="")``: the last stdout line ``prefix + {...}`` decoded (a child prints its result as
   one JSON line).
 - ``self_peak_mb()``: this process's peak RSS so far (what a child reports about its own phases).
+- ``apply_sets(cfg, sets) -> TrainConfig``: ``cfg`` with ``KEY=VALUE`` settings fixed (``--set`` of the training
+  benches: a YAML value at any depth, ``hyper.bf16=true``, ``loss.params.scale=20``), type-checked by the config.
 """
 
 from __future__ import annotations
@@ -86,3 +88,23 @@ def self_peak_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def apply_sets(cfg, sets):
+    """``cfg`` (a ``TrainConfig``) with each ``KEY=VALUE`` of ``sets`` fixed instead of left to the recipe; the
+    value is read as YAML and the result type-checked by ``TrainConfig.from_dict`` (where: ``--set``)."""
+    if not sets:
+        return cfg
+    import yaml
+
+    from core.training import TrainConfig
+
+    raw = cfg.to_dict()
+    for item in sets:
+        key, _, value = item.partition("=")
+        *head, last = key.split(".")  # any depth: hyper.bf16, loss.params.scale
+        node = raw
+        for part in head:
+            node = node.setdefault(part, {})
+        node[last] = yaml.safe_load(value)
+    return TrainConfig.from_dict(raw, where="--set")

@@ -46,21 +46,9 @@ def sample_config(model: str | None, quick: bool, sets: list[str] | None = None)
     if not model:  # the Train tab preselects a model covering the data's language
         model = model_for_language(file_language(dataset["train"]), DEFAULT_MODEL)
     cfg = config_from_settings(dataset, model=model, name="sample-clickthrough", max_steps=20 if quick else None)
-    if sets:
-        import yaml
+    from bench._child import apply_sets
 
-        from core.training import TrainConfig
-
-        raw = cfg.to_dict()
-        for item in sets:
-            key, _, value = item.partition("=")
-            *head, last = key.split(".")  # any depth: hyper.bf16, loss.params.scale
-            node = raw
-            for part in head:
-                node = node.setdefault(part, {})
-            node[last] = yaml.safe_load(value)
-        cfg = TrainConfig.from_dict(raw, where="--set")
-    return cfg
+    return apply_sets(cfg, sets)
 
 
 def phase_seconds(events: list[dict]) -> dict[str, float]:

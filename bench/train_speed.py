@@ -3,6 +3,7 @@ script with the library's defaults, side by side in one run (issue 12, targets 1
 
 Usage: STUDIO_THREADS=2 .venv/bin/python bench/train_speed.py [--quick] [--sets financial_qa_10k,zh_domain_law_stard]
                                                                [--pairs N] [--test-queries N] [--corpus N]
+                                                               [--set KEY=VALUE ...]
 
 Data (``bench.quality.load_set``, the split the quality bench uses): financial_qa_10k (English, bundled MiniLM) split
 by ticker, so no company is in both training and test; zh_domain_law_stard (Chinese, bundled multilingual-e5-small)
@@ -68,7 +69,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._child import DATA, run_child  # noqa: E402
+from bench._child import DATA, apply_sets, run_child  # noqa: E402
 
 MODELS = {"en": "minilm", "zh": "multilingual-e5-small"}
 # training pairs per set in the full mode: what lets the plain side (3 epochs at the model's own length; e5 at 512
@@ -165,6 +166,7 @@ def _studio(a, rss: _RssSampler) -> dict:
 
     cfg = TrainConfig(name="studio")  # every setting open: recipe auto, model chosen from the data
     cfg.data.train = [str(a.data_file)]
+    cfg = apply_sets(cfg, a.set)  # --set: one lever fixed instead of left to the recipe
     run_dir = Path(a.work) / "runs" / "studio"
     status = run_training(cfg, run_dir)
     if status.get("status") != "completed":
@@ -249,8 +251,9 @@ def non_embedding_params(model) -> int:
                for p in m.parameters(recurse=False))
 
 
-def _run_side(side: str, model: str, data_file: Path, work: Path) -> tuple[dict, float, float]:
+def _run_side(side: str, model: str, data_file: Path, work: Path, sets=()) -> tuple[dict, float, float]:
     cmd = [sys.executable, __file__, "--one", side, "--model", model, "--data-file", str(data_file), "--work", str(work)]
+    cmd += [f"--set={item}" for item in sets]
     env = dict(os.environ, TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", TRANSFORMERS_VERBOSITY="error",
                STUDIO_GENERAL_DIR="none", STUDIO_RUNS_DIR=str(work / "runs"))
     child = run_child(cmd, env=env)
@@ -276,6 +279,8 @@ def main() -> int:
     ap.add_argument("--pairs", type=int, default=None, help="training pairs per set (default: financial 300, law 80; quick 32)")
     ap.add_argument("--test-queries", type=int, default=None, help="test queries per set (default 200; quick 30)")
     ap.add_argument("--corpus", type=int, default=None, help="passages searched (default 1500; quick 300)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="fix one studio setting instead of the recipe (a lever), e.g. hyper.freeze_word_embeddings=true")
     ap.add_argument("--one", choices=["plain", "studio"], help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
     ap.add_argument("--data-file", help=argparse.SUPPRESS)
@@ -313,7 +318,7 @@ def main() -> int:
             sides = {}
             for side in ("plain", "studio"):  # one after the other, each in a fresh process
                 load = os.getloadavg()[0]
-                res, wall, rss = _run_side(side, base_spec, data_file, work)
+                res, wall, rss = _run_side(side, base_spec, data_file, work, a.set if side == "studio" else ())
                 res.update(wall_s=wall, peak_mb=rss, load_before=load)
                 sides[side] = res
                 print(f"  {name}: {side} done in {wall:.0f} s, peak RSS {rss / 1024:.2f} GB (1-min load average "

@@ -274,13 +274,13 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False,
     return dict(log.current)
 
 
-def _with_mined_negatives(config: TrainConfig, splits, model, loss_name: str, phases: _Phases, log: EventLog):
+def _with_mined_negatives(config: TrainConfig, splits, model, planned, phases: _Phases, log: EventLog):
     """``(training rows, their format, negatives per row)``: the splits' training rows as they are, or, with
     ``data.hard_negatives: mined`` on data without negatives, query-pos-neg rows with one negative mined by the
-    base model (``core.training.negatives``; validation and test passages are never negatives)."""
-    from core.training.negatives import as_qpn, mine_for_training, planned_pool
+    base model (``core.training.negatives``; validation and test passages are never negatives). ``planned``:
+    ``planned_pool``'s ``(pool, held-out passages)``, or None when the run does not mine."""
+    from core.training.negatives import as_qpn, mine_for_training
 
-    planned = planned_pool(config, splits, loss_name)
     if planned is None:
         return splits.train, splits.format, config.data.neg_nums
     pool, held_out = planned
@@ -293,28 +293,31 @@ def _with_mined_negatives(config: TrainConfig, splits, model, loss_name: str, ph
     return mined.rows, "qpn", max(1, config.data.neg_nums or 1)
 
 
-def _decide_negatives(recipe, splits, model, loss_name: str, loss_params: dict, log: EventLog) -> tuple[str, dict]:
-    """``(loss name, loss params)`` to train with once the base model has spoken. When the recipe planned mining,
-    the base model's evidence on the validation queries (``core.training.negatives.negatives_evidence``) sets
-    ``data.hard_negatives``; without mining the memory fit is redone for two texts per row
+def _decide_negatives(recipe, splits, model, loss_name: str, loss_params: dict, planned,
+                      log: EventLog) -> tuple[str, dict, object]:
+    """``(loss name, loss params, planned pool)`` to train with once the base model has spoken. When the recipe
+    planned mining, the base model's evidence on the validation queries (``core.training.negatives.
+    negatives_evidence``, ranked against ``planned``, ``planned_pool``'s result) sets ``data.hard_negatives``;
+    without mining the pool is None and the memory fit is redone for two texts per row
     (``core.training.memory.refit_without_mining``), which may drop a cached loss. The changes go to a ``recipe``
     event; the calibrated ``scale`` in ``loss_params`` is kept."""
     from core import losses as L
     from core.training.memory import refit_without_mining
-    from core.training.negatives import measures_mining, negatives_evidence, planned_pool
+    from core.training.negatives import measures_mining, negatives_evidence
     from core.training.recipe import Choice
 
     config = recipe.config
     if not measures_mining(recipe):
-        return loss_name, loss_params
-    planned = planned_pool(config, splits, loss_name)
+        return loss_name, loss_params, planned
     evidence = None if planned is None else negatives_evidence(
         model, splits.validation, splits.format, planned[0], int(config.hyper.batch_size or 32),
         float(loss_params.get("scale") or 20.0), seed=config.seed)
     if evidence is None:  # nothing to measure on: the plan stands
-        return loss_name, loss_params
+        return loss_name, loss_params, planned
     decided = Choice("data.hard_negatives", *evidence.choice())  # its reasons: NegativesEvidence.choice's sentences
     config.data.hard_negatives = decided.value
+    if decided.value != "mined":
+        planned = None
     changed = [decided] + refit_without_mining(recipe, splits)
     if len(changed) > 1:  # the loss (and perhaps the batch or length) fit again for two texts per row
         scale = loss_params.get("scale")
@@ -325,7 +328,7 @@ def _decide_negatives(recipe, splits, model, loss_name: str, loss_params: dict, 
         if config.hyper.max_seq_length:
             model.max_seq_length = int(config.hyper.max_seq_length)
     log.emit(EV_RECIPE, recipe=config.recipe, choices=[c.to_dict() for c in changed])
-    return loss_name, loss_params
+    return loss_name, loss_params, planned
 
 
 def _strategy_callbacks(model, report, log: EventLog) -> list:
@@ -393,6 +396,9 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     model = load_model(config.model, trust_remote_code=config.trust_remote_code)
     if config.hyper.max_seq_length:
         model.max_seq_length = int(config.hyper.max_seq_length)
+    from core.training.negatives import planned_pool
+
+    planned = planned_pool(config, splits, loss_name)  # read once: the evidence and the mining rank the same pool
     if config.recipe != "plain":  # the in-batch losses' scale from the base model (core.training.temperature)
         from core.training.recipe import Choice
         from core.training.temperature import scale_choice
@@ -401,13 +407,13 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         if picked is not None:
             loss_params["scale"] = picked[0]
             log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("loss.params.scale", *picked).to_dict()])
-        loss_name, loss_params = _decide_negatives(recipe, splits, model, loss_name, loss_params, log)
+        loss_name, loss_params, planned = _decide_negatives(recipe, splits, model, loss_name, loss_params, planned, log)
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings))
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
              frozen_word_embeddings=bool(config.hyper.freeze_word_embeddings))
 
-    train_df, train_format, neg_nums = _with_mined_negatives(config, splits, model, loss_name, phases, log)
+    train_df, train_format, neg_nums = _with_mined_negatives(config, splits, model, planned, phases, log)
     train_ds, notes = training_dataset(train_df, train_format, loss_name, neg_nums, config.seed)
     for note in notes:
         log.emit("log", message=note)
