@@ -521,6 +521,7 @@ ENGINE_ZH: dict[str, str] = {
     "domain {pct}": "领域 {pct}",
     "general {lang} {pct}": "通用 {lang} {pct}",
     "general {lang} skipped": "通用 {lang} 已跳过",
+    "general {lang} skipped (not a language of the base model)": "通用 {lang} 已跳过（不是基础模型支持的语言）",
     "the base model {model} covers {languages} only: it has no general {lang} retrieval to guard":
         "基础模型 {model} 只覆盖 {languages}：它没有通用 {lang} 检索能力需要保护",
     # --- hyper-parameter search (core/training/hpo.py, core/training/cli_hpo.py)

@@ -279,7 +279,11 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
 
     out: dict[str, dict] = {}
     for lang in languages:
-        ev, folder, origin, full = general_set(lang, configured, base_spec)
+        unserved = unserved_reason(lang, base_spec)
+        if unserved is not None:  # nothing to guard: said apart from a set that is missing or turned off
+            out[lang] = {"skipped": unserved, "uncovered": True}
+            continue
+        ev, folder, origin, full = general_set(lang, configured)
         if ev is None:
             out[lang] = {"skipped": origin}
             continue
@@ -314,10 +318,14 @@ def _pct(x: Optional[float]) -> str:
 
 
 def change_sentence(domain_relative: Optional[float], general: dict) -> str:
-    """``"domain +8.1%, general en −0.9%"`` (skipped languages say so)."""
+    """``"domain +8.1%, general en −0.9%"`` (skipped languages say so, and say when the base model does not cover
+    the language, ``unserved_reason``)."""
     parts = [f"domain {_pct(domain_relative)}"]
     for lang, g in general.items():
-        parts.append(f"general {lang} skipped" if "skipped" in g else f"general {lang} {_pct(g['relative'])}")
+        if g.get("uncovered"):
+            parts.append(f"general {lang} skipped (not a language of the base model)")
+        else:
+            parts.append(f"general {lang} skipped" if "skipped" in g else f"general {lang} {_pct(g['relative'])}")
     return ", ".join(parts)
 
 

@@ -392,3 +392,20 @@ def test_the_estimate_counts_no_general_check_for_a_language_the_model_lacks(tin
     cfg.model = "minilm"
     without = _delivery_seconds(cfg, "pair", queries, 0.0, 1, 100.0)
     assert with_zh > 0 and without == 0
+
+
+def test_the_run_says_a_general_language_was_left_out_because_the_base_model_lacks_it(tmp_path):
+    """The delivery's change sentence (the Train tab's header, the card's summary) tells an uncovered language from
+    a set that is missing, in both languages of the UI."""
+    from core.training.delivery import change_sentence, general_check
+    from ui.strings import tr_list
+
+    shared = tmp_path / "shared"
+    _tiny_beir(shared / "general_zh", tiny_pairs(10, seed=2))
+    gen = general_check(None, None, ["zh"], configured=str(shared), base_spec="minilm")  # no model is needed
+    assert gen == {"zh": {"skipped": "the base model minilm covers en only: it has no general zh retrieval to guard",
+                          "uncovered": True}}
+    sentence = change_sentence(0.05, {"en": {"relative": -0.01}, **gen, "xx": {"skipped": "no set"}})
+    assert sentence == ("domain +5.0%, general en −1.0%, general zh skipped (not a language of the base model), "
+                        "general xx skipped")
+    assert tr_list(sentence, "zh") == "领域 +5.0%，通用 en −1.0%，通用 zh 已跳过（不是基础模型支持的语言），通用 xx 已跳过"
