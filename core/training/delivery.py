@@ -324,8 +324,10 @@ def change_sentence(domain_relative: Optional[float], general: dict) -> str:
     for lang, g in general.items():
         if g.get("uncovered"):
             parts.append(f"general {lang} skipped (not a language of the base model)")
+        elif "skipped" in g:
+            parts.append(f"general {lang} skipped")
         else:
-            parts.append(f"general {lang} skipped" if "skipped" in g else f"general {lang} {_pct(g['relative'])}")
+            parts.append(f"general {lang} {_pct(g['relative'])}")
     return ", ".join(parts)
 
 
