@@ -471,8 +471,17 @@ ENGINE_ZH: dict[str, str] = {
         "只用批内负例：挖掘的负例不比批内负例难多少，却让每步多出三分之一的计算；{detail}",
     "The time counts mining one hard negative per query; the run first measures on the validation queries whether mined negatives are harder than in-batch ones, and without them skips mining and trains on two texts per row instead of three.":
         "时间按每个查询挖掘 1 个难负例计算；训练开始时会先在验证查询上测量挖掘的负例是否比批内负例更难，若否则跳过挖掘，每行用两段文本而不是三段训练。",
-    "{loss}, not cached: without mined negatives a row has {texts} texts, and batch {batch} at {length} tokens needs ~{gb} GB":
-        "{loss}，不缓存：没有挖掘的负例时每行 {texts} 段文本，批大小 {batch}、{length} 个词元约需 {gb} GB",
+    "{loss}, not cached: without a hard negative a row has {texts} texts, and batch {batch} at {length} tokens needs ~{gb} GB":
+        "{loss}，不缓存：没有难负例时每行 {texts} 段文本，批大小 {batch}、{length} 个词元约需 {gb} GB",
+    "1 of the data's own hard negatives per query planned; once it is loaded, the base model checks on a sample of training rows that they are harder than in-batch negatives":
+        "计划每个查询使用数据自带的 1 个难负例；模型加载后，由基础模型在一部分训练行上检查它们是否比批内负例更难",
+    "in-batch negatives only: the data's own negatives would be little harder than in-batch ones, for a third more compute per step; {detail}":
+        "只用批内负例：数据自带的负例不比批内负例难多少，却让每步多出三分之一的计算；{detail}",
+    "1 of the data's own hard negatives per query: {detail}": "每个查询使用数据自带的 1 个难负例：{detail}",
+    "on {queries} training rows the base model's loss at batch {batch}, scale {scale} is {a} with in-batch negatives and {b} with the data's own; a row's own negative holds {share} of its wrong passages' weight (a random passage of its language: {x})":
+        "在 {queries} 个训练行上，批大小 {batch}、scale {scale} 时基础模型的损失：只用批内负例为 {a}，加上数据自带的负例为 {b}；每行自带的负例占其错误段落权重的 {share}（同语言的一个随机段落：{x}）",
+    "The time counts one of the data's own negatives per row; the run first measures on a sample of training rows whether they are harder than in-batch ones, and without them trains on two texts per row instead of three.":
+        "时间按每行使用数据自带的 1 个负例计算；训练开始时会先在一部分训练行上测量它们是否比批内负例更难，若否则每行用两段文本而不是三段训练。",
     "in-batch negatives only: mining would pick one of the query's own labelled answers as its negative for {leaked} of {multi} validation queries with several answers; {detail}":
         "只用批内负例：在 {multi} 个有多个答案的验证查询中，挖掘会把查询自己标注的答案当作负例的有 {leaked} 个；{detail}",
     "on {queries} validation queries the base model's loss at batch {batch}, scale {scale} is {a} with in-batch negatives and {b} with mined ones; a query's mined negative holds {share} of its wrong passages' weight ({pool} passages ranked; {found} of {n} queries get a candidate past the guard)":

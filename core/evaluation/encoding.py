@@ -160,9 +160,36 @@ def torch_threads(n: int):
             torch.set_num_threads(old)
 
 
+_MEMO: dict[int, dict[tuple[str, str], np.ndarray]] = {}  # id(model) -> (kind, text) -> row, inside ``remembered``
+
+
+@contextlib.contextmanager
+def remembered(model: Any):
+    """Within the block, a text ``model`` already encoded as the same kind (query or passage) is not encoded again.
+    For the few hundred texts a run reads before training, while the weights do not change (the scale calibration
+    and the negatives evidence read the same seeded training rows); the rows are dropped when the block ends."""
+    key = id(as_model(model))
+    _MEMO[key] = {}
+    try:
+        yield model
+    finally:
+        _MEMO.pop(key, None)
+
+
 def _encode(model: Any, texts: Sequence[str], kind: str, batch_size: int, progress: ProgressFn | None,
             stage: str) -> np.ndarray:
     texts = [str(t) for t in texts]
+    memo = _MEMO.get(id(model))
+    if memo is None or not texts:
+        return _encode_texts(model, texts, kind, batch_size, progress, stage)
+    missing = list(dict.fromkeys(t for t in texts if (kind, t) not in memo))
+    if missing:
+        memo.update(zip(((kind, t) for t in missing), _encode_texts(model, missing, kind, batch_size, progress, stage)))
+    return np.stack([memo[(kind, t)] for t in texts])
+
+
+def _encode_texts(model: Any, texts: list[str], kind: str, batch_size: int, progress: ProgressFn | None,
+                  stage: str) -> np.ndarray:
     dim_fn = getattr(model, "get_embedding_dimension", None) or getattr(model, "get_sentence_embedding_dimension", None)
     if not texts:
         dim = int(dim_fn() or 0) if dim_fn else 0

@@ -57,7 +57,15 @@ class DataConfig:
                                  "query straddles train and validation.")
     # 1 (triplets) plus in-batch negatives is the sentence-transformers standard; every extra one adds a full
     # text per row to each step on CPU.
-    neg_nums: int = _f(1, "Hard negatives per row taken from query-pos-neg (qpn) data.")
+    neg_nums: Optional[int] = _f(None, (
+        "Hard negatives per row taken from query-pos-neg (qpn) data that brings its own; 0 trains on in-batch "
+        "negatives only; empty: the recipe decides (1, or 0 when the base model scores the data's negatives little "
+        "higher than random passages on a sample of training rows; recipe plain: 1)."))
+
+    @property
+    def negatives_per_row(self) -> int:
+        """``neg_nums`` as the run trains it: empty (not yet decided) counts as 1."""
+        return 1 if self.neg_nums is None else int(self.neg_nums)
     max_rows: Optional[int] = _f(None, "Use at most this many training rows (seeded sample); empty: all.")
     hard_negatives: Optional[str] = _f(None, (
         "Negatives for data that has none ((query, positive) pairs): 'mined' takes one per query with the base "
@@ -433,7 +441,7 @@ _FIELDS: dict[str, dict[str, Any]] = {
          "model_selection": _str(choices=("auto", "off")),
          "seed": _int(0, 2**32 - 1), "trust_remote_code": _bool},
     "data": {"train": _str_list, "format": _format, "mapping": _mapping, "validation": _str_list, "test": _str_list,
-             "split": _split, "group_by": _str(optional=True), "neg_nums": _int(0, 1000),
+             "split": _split, "group_by": _str(optional=True), "neg_nums": _int(0, 1000, optional=True),
              "max_rows": _int(1, optional=True),
              "hard_negatives": _str(choices=HARD_NEGATIVES, optional=True), "corpus": _str(optional=True), "general": _str(optional=True)},
     "loss": {"name": _str(optional=True), "params": _params, "matryoshka_dims": _dims, "guide_model": _str(optional=True)},

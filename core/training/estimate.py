@@ -91,12 +91,16 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     config = recipe.config  # the settings the run will use
     loss_name = L.run_loss(config.loss.name, splits.format)
     train_df, train_format, neg_nums, mine_texts = _training_rows(config, splits, loss_name)
-    from core.training.negatives import measures_mining
+    from core.training.negatives import measures_mining, measures_own_negatives
 
     if mine_texts and measures_mining(recipe):
         notes.append("The time counts mining one hard negative per query; the run first measures on the validation "
                      "queries whether mined negatives are harder than in-batch ones, and without them skips mining "
                      "and trains on two texts per row instead of three.")
+    elif measures_own_negatives(recipe):
+        notes.append("The time counts one of the data's own negatives per row; the run first measures on a sample of "
+                     "training rows whether they are harder than in-batch ones, and without them trains on two texts "
+                     "per row instead of three.")
     train_ds, _ = training_dataset(train_df, train_format, loss_name, neg_nums, config.seed)
     columns = [c for c in train_ds.column_names if c not in ("label", "score")]
     batches = _sample_batches(train_ds, columns, config.hyper.batch_size, config.seed)
@@ -159,11 +163,11 @@ def _training_rows(config: TrainConfig, splits, loss_name: str):
 
     planned = planned_pool(config, splits, loss_name)
     if planned is None:
-        return splits.train, splits.format, config.data.neg_nums, 0
+        return splits.train, splits.format, config.data.negatives_per_row, 0
     rows = as_qpn(splits.train, splits.format)
     texts = len(rows) + len(planned[0])
     rows, _, _ = fill_missing_negatives(rows, config.seed)
-    return rows, "qpn", max(1, config.data.neg_nums or 1), texts
+    return rows, "qpn", max(1, config.data.negatives_per_row), texts
 
 
 def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_eval: float, evals: int,

@@ -279,7 +279,7 @@ def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = No
         mini = int((config.loss.params or {}).get("mini_batch_size") or 32)
     length = int(config.hyper.max_seq_length or shape.own_length)
     return Settings(batch=int(config.hyper.batch_size or 32), length=min(length, shape.max_positions), loss=loss,
-                    mini_batch=mini, texts=_texts_per_row(fmt, config.data.neg_nums,
+                    mini_batch=mini, texts=_texts_per_row(fmt, config.data.negatives_per_row,
                                                           getattr(config.data, "hard_negatives", None) == "mined", loss),
                     bf16=_bf16(config.hyper.bf16),
                     trainable=_trainable(shape, config.strategy.name, config.strategy.params or {},
@@ -400,17 +400,21 @@ def fit_memory(plan, splits, tokenizer=None):
     raise refusal(shape, s, allow, fmt, s.loss in CACHEABLE)
 
 
-def refit_without_mining(plan, splits, tokenizer=None) -> list:
-    """After the run measured that it will not mine (``plan.config.data.hard_negatives`` now ``off``): undo the
-    cached loss ``fit_memory`` chose for three texts per row and fit again for two. Changes ``plan`` in place and
-    returns the ``Choice`` objects that changed (empty when the recipe had not cached the loss): the cached loss
-    again (perhaps a larger mini-batch), or the format's own loss with the memory it needs."""
+def refit_without_negatives(plan, splits, tokenizer=None) -> list:
+    """After the run measured that it trains without a negative column (``plan.config.data.hard_negatives`` now
+    ``off`` on data without negatives, or ``data.neg_nums`` now 0 on data with its own): undo the cached loss
+    ``fit_memory`` chose for three texts per row and fit again for two. Changes ``plan`` in place and returns the
+    ``Choice`` objects that changed (empty when the recipe had not cached the loss, or rows keep three texts): the
+    cached loss again (perhaps a larger mini-batch), or the format's own loss with the memory it needs."""
     from core import losses as L
+    from core.training.negatives import can_mine
     from core.training.recipe import Choice, RecipePlan
 
     cfg = plan.config
     cached = [c for c in plan.choices if c.key == "loss.name" and c.value == CACHED_LOSS]
-    if not cached or cfg.data.hard_negatives != "off":
+    column = (cfg.data.hard_negatives == "mined" if can_mine(splits.format, splits.train)
+              else cfg.data.negatives_per_row > 0)  # the data's own negatives
+    if not cached or column:
         return []
     cfg.loss.name = None
     cfg.loss.params = {k: v for k, v in (cfg.loss.params or {}).items() if k != "mini_batch_size"}
@@ -423,7 +427,7 @@ def refit_without_mining(plan, splits, tokenizer=None) -> list:
     shape = model_shape(cfg.model)
     s = settings_of(cfg, splits.format, shape, query_tokens(splits, tokenizer or tokenizer_for(cfg.model), shape.own_length))
     loss = L.run_loss(None, splits.format)
-    choice = Choice("loss.name", loss, f"{loss}, not cached: without mined negatives a row has {s.texts} texts, and "
+    choice = Choice("loss.name", loss, f"{loss}, not cached: without a hard negative a row has {s.texts} texts, and "
                                        f"batch {s.batch} at {s.length} tokens needs ~{_gb(predict_settings(shape, s).total_mb)} GB")
     plan.choices.append(choice)
     return [choice]

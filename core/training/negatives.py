@@ -23,6 +23,11 @@ runner decides once the base model is loaded: ``negatives_evidence(model, valida
 ``NegativesEvidence.choice()`` mines only when a query's mined negative would hold at least ``MINED_SHARE`` of its
 batch's wrong-passage softmax weight and the guard would not hand multi-answer queries their own answers
 (``FALSE_NEGATIVE_LIMIT``). On the shared sets it says in-batch (bench/negatives_choice.py, BENCHMARKS.md).
+
+The data's own negatives (query-pos-neg rows that bring them) are weighed by the same rule: the recipe plans one
+per row (``data.neg_nums`` 1) and ``own_evidence(model, train, batch, scale) -> NegativesEvidence`` scores a
+seeded sample of training rows; a row's negative that is no closer to its query than another row's answer costs a
+third more compute for nothing to learn, and the run trains on in-batch negatives only (``data.neg_nums`` 0).
 """
 
 from __future__ import annotations
@@ -69,10 +74,14 @@ def can_mine(data_format: str, df: pd.DataFrame | None) -> bool:
     return False
 
 
+def takes_negative_column(loss_spec: Any) -> bool:
+    """The loss (a ``core.losses`` spec) takes a hard-negative column beside its in-batch negatives."""
+    return bool(getattr(loss_spec, "in_batch_negatives", False) and "triplet" in getattr(loss_spec, "formats", ()))
+
+
 def wants_mining(data_format: str, df: pd.DataFrame | None, loss_spec: Any) -> bool:
     """``can_mine`` and the loss takes a negative column beside its in-batch negatives."""
-    return bool(can_mine(data_format, df) and getattr(loss_spec, "in_batch_negatives", False)
-                and "triplet" in getattr(loss_spec, "formats", ()))
+    return can_mine(data_format, df) and takes_negative_column(loss_spec)
 
 
 def as_qpn(df: pd.DataFrame, data_format: str) -> pd.DataFrame:
@@ -183,13 +192,30 @@ class NegativesEvidence:
     multi: int = 0
     leaked: int = 0
     found: int = 0
+    source: str = "mined"  # "mined": negatives mining would add; "own": the negatives the data brings
 
     @property
     def leak_rate(self) -> float | None:
         return self.leaked / self.multi if self.multi >= MIN_MULTI else None
 
-    def choice(self) -> tuple[str, str]:
-        """``(data.hard_negatives value, one sentence why)``, the numbers in the sentence."""
+    @property
+    def key(self) -> str:
+        """The config key ``choice`` decides: ``data.hard_negatives`` (mining) or ``data.neg_nums`` (own)."""
+        return "data.neg_nums" if self.source == "own" else "data.hard_negatives"
+
+    def choice(self) -> tuple[str | int, str]:
+        """``(value of self.key, one sentence why)``, the numbers in the sentence. The same rule for both
+        sources: a negative column is worth its third more compute per step when a row's negative holds at least
+        ``MINED_SHARE`` of the wrong-passage weight its gradient pushes away."""
+        if self.source == "own":
+            detail = (f"on {self.queries} training rows the base model's loss at batch {self.batch}, scale {self.scale:g} "
+                      f"is {self.in_batch_loss:.3f} with in-batch negatives and {self.mined_loss:.3f} with the data's own; "
+                      f"a row's own negative holds {self.share:.0%} of its wrong passages' weight (a random passage "
+                      f"of its language: {1 / (2 * self.batch - 1):.0%})")
+            if self.share < MINED_SHARE:
+                return 0, (f"in-batch negatives only: the data's own negatives would be little harder than in-batch "
+                           f"ones, for a third more compute per step; {detail}")
+            return 1, f"1 of the data's own hard negatives per query: {detail}"
         detail = (f"on {self.queries} validation queries the base model's loss at batch {self.batch}, scale "
                   f"{self.scale:g} is {self.in_batch_loss:.3f} with in-batch negatives and {self.mined_loss:.3f} with "
                   f"mined ones; a query's mined negative holds {self.share:.0%} of its wrong passages' weight "
@@ -274,3 +300,54 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
                              in_batch_loss=float(np.mean(in_batch)), mined_loss=float(np.mean(mined)),
                              share=own_weight / all_weight if all_weight > 0 else 0.0, multi=multi, leaked=leaked,
                              found=found)
+
+
+def measures_own_negatives(plan) -> bool:
+    """The recipe filled ``data.neg_nums`` on data that brings its own negatives (``core.training.recipe.
+    own_negatives_choice``): the run measures with the base model whether to train on them (``own_evidence``)."""
+    return any(c.key == "data.neg_nums" for c in plan.choices)
+
+
+def own_evidence(model: Any, train: pd.DataFrame, batch: int, scale: float, seed: int = 42,
+                 max_rows: int = EVIDENCE_QUERIES) -> NegativesEvidence | None:
+    """Score the data's own negatives as ``negatives_evidence`` scores mined ones, on up to ``max_rows``
+    query-pos-neg training rows that have one (seeded) with the base ``model``: a row's query against its first
+    positive, one of its negatives (drawn as ``qpn_to_rows`` draws it) and the other sampled rows' positives of
+    the query's language (what its batch holds: the length-grouped sampler puts one language in a batch). Only
+    the base model's scores are read, nothing trains. None when fewer than 2 rows have a negative."""
+    import random
+
+    from core.evaluation.encoding import encode_corpus, encode_queries
+    from core.training.sampler import language_keys
+
+    if train is None or not {"query", "pos", "neg"} <= set(train.columns):
+        return None
+    rows = [i for i, (p, n) in enumerate(zip(train["pos"], train["neg"]))
+            if p is not None and len(p) and n is not None and len(n)]
+    if len(rows) < 2:
+        return None
+    rng = random.Random(seed)
+    rows = sorted(rng.sample(rows, min(max_rows, len(rows))))
+    queries = [str(train["query"].iloc[i]) for i in rows]
+    pos = [str(train["pos"].iloc[i][0]) for i in rows]
+    neg = [str(rng.choice(list(train["neg"].iloc[i]))) for i in rows]
+    size = max(32, batch)
+    Q = encode_queries(model, queries, batch_size=size)
+    S = Q @ encode_corpus(model, pos, batch_size=size).T  # query i against row j's positive
+    hard_sims = np.einsum("ij,ij->i", Q, encode_corpus(model, neg, batch_size=size))
+    langs = language_keys(queries)
+    in_batch, with_own, own_weight, all_weight = [], [], 0.0, 0.0
+    for i in range(len(rows)):
+        same = [j for j in range(len(rows)) if j != i and langs[j] == langs[i]]
+        others = S[i, same or [j for j in range(len(rows)) if j != i]]
+        p = float(S[i, i])
+        random_one = _wrong_weight(p, others, scale)
+        hard = float(np.exp(scale * (float(hard_sims[i]) - p)))
+        rest = 2 * (batch - 1) * random_one  # the other rows' positives and negatives
+        in_batch.append(math.log1p((batch - 1) * random_one))
+        with_own.append(math.log1p(rest + hard))
+        own_weight += hard
+        all_weight += hard + rest
+    return NegativesEvidence(queries=len(rows), pool=len(rows), batch=int(batch), scale=float(scale),
+                             in_batch_loss=float(np.mean(in_batch)), mined_loss=float(np.mean(with_own)),
+                             share=own_weight / all_weight if all_weight > 0 else 0.0, found=len(rows), source="own")

@@ -37,7 +37,8 @@ from typing import Any
 
 WARMUP_RATIO = 0.1  # share of the steps spent warming up, in both recipes (and the Train tab's default)
 PLAIN = {"model": "minilm", "hyper.epochs": 1.0, "hyper.batch_size": 32, "hyper.learning_rate": 2e-5,
-         "hyper.warmup_ratio": WARMUP_RATIO, "data.hard_negatives": "off", "hyper.group_by_length": False}
+         "hyper.warmup_ratio": WARMUP_RATIO, "data.hard_negatives": "off", "data.neg_nums": 1,
+         "hyper.group_by_length": False}
 RECIPES = ("auto", "plain")
 # Text columns per format: which hold queries and which hold passages.
 _QUERY_COLS = {"pair": ["anchor"], "triplet": ["anchor"], "qpn": ["query"], "scored_pair": ["sentence1"],
@@ -269,6 +270,9 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
     negatives = negatives_choice(cfg, splits)
     if negatives is not None:
         fill("data.hard_negatives", *negatives)
+    own = own_negatives_choice(cfg, splits)
+    if own is not None:
+        fill("data.neg_nums", *own)
     return fit_memory(RecipePlan(cfg, choices), splits, tokenizer)  # fit this machine (core.training.memory)
 
 
@@ -344,3 +348,21 @@ def negatives_choice(cfg, splits) -> tuple[str, str] | None:
         return "off", f"in-batch negatives only: {pool} passages, a batch already covers most of them"
     return "mined", ("1 mined hard negative per query planned: the base model's closest wrong passage; once it is "
                      "loaded, the base model checks on the validation queries that mined negatives add to learn from")
+
+
+def own_negatives_choice(cfg, splits) -> tuple[int, str] | None:
+    """``(value, reason)`` for ``data.neg_nums`` on query-pos-neg data that brings its own negatives, trained with
+    a loss that takes a negative column beside its in-batch ones; None otherwise (data without negatives:
+    ``negatives_choice``). One negative per row is planned; the runner then scores the data's negatives with the
+    base model on a sample of training rows (``core.training.negatives.own_evidence``) and drops them when they are
+    little harder than in-batch negatives: they would cost a third more compute per step for nothing to learn."""
+    from core import losses as L
+    from core.training.negatives import can_mine, takes_negative_column
+
+    df = splits.train
+    if splits.format != "qpn" or df is None or not len(df) or "neg" not in df.columns or can_mine(splits.format, df):
+        return None
+    if not takes_negative_column(L.LOSSES.get(L.run_loss(cfg.loss.name, splits.format) or "")):
+        return None
+    return 1, ("1 of the data's own hard negatives per query planned; once it is loaded, the base model checks on a "
+               "sample of training rows that they are harder than in-batch negatives")

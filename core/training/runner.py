@@ -282,7 +282,7 @@ def _with_mined_negatives(config: TrainConfig, splits, model, planned, phases: _
     from core.training.negatives import as_qpn, mine_for_training
 
     if planned is None:
-        return splits.train, splits.format, config.data.neg_nums
+        return splits.train, splits.format, config.data.negatives_per_row
     pool, held_out = planned
     phases.enter("mining", total=len(as_qpn(splits.train, splits.format)) + len(pool), counting=True)
     # the pool is already filtered and capped: mining_pool leaves it as it is
@@ -290,7 +290,7 @@ def _with_mined_negatives(config: TrainConfig, splits, model, planned, phases: _
                               batch_size=max(32, int(config.hyper.batch_size or 32)))
     phases.finish()
     log.emit("log", message=mined.summary())
-    return mined.rows, "qpn", max(1, config.data.neg_nums or 1)
+    return mined.rows, "qpn", max(1, config.data.negatives_per_row)
 
 
 def _decide_negatives(recipe, splits, model, loss_name: str, loss_params: dict, planned,
@@ -298,33 +298,40 @@ def _decide_negatives(recipe, splits, model, loss_name: str, loss_params: dict, 
     """``(loss name, loss params, planned pool)`` to train with once the base model has spoken. When the recipe
     planned mining, the base model's evidence on the validation queries (``core.training.negatives.
     negatives_evidence``, ranked against ``planned``, ``planned_pool``'s result) sets ``data.hard_negatives``;
-    without mining the pool is None and the memory fit is redone for two texts per row
-    (``core.training.memory.refit_without_mining``), which may drop a cached loss. The changes go to a ``recipe``
-    event; the calibrated ``scale`` in ``loss_params`` is kept."""
+    when it planned the data's own negatives, their evidence on a sample of training rows (``own_evidence``) sets
+    ``data.neg_nums`` (1 or 0). Without a negative column (no mining: the pool becomes None) the memory fit is
+    redone for two texts per row (``core.training.memory.refit_without_negatives``), which may drop a cached
+    loss. The changes go to a ``recipe`` event; the calibrated ``scale`` in ``loss_params`` is kept."""
     from core import losses as L
-    from core.training.memory import refit_without_mining
-    from core.training.negatives import measures_mining, negatives_evidence
+    from core.training.memory import refit_without_negatives
+    from core.training.negatives import measures_mining, measures_own_negatives, negatives_evidence, own_evidence
     from core.training.recipe import Choice
 
     config = recipe.config
-    if not measures_mining(recipe):
+    kept_scale = loss_params.get("scale")
+    batch, scale = int(config.hyper.batch_size or 32), float(kept_scale or 20.0)
+    if measures_mining(recipe):
+        evidence = None if planned is None else negatives_evidence(
+            model, splits.validation, splits.format, planned[0], batch, scale, seed=config.seed)
+    elif measures_own_negatives(recipe):
+        evidence = own_evidence(model, splits.train, batch, scale, seed=config.seed)
+    else:
         return loss_name, loss_params, planned
-    evidence = None if planned is None else negatives_evidence(
-        model, splits.validation, splits.format, planned[0], int(config.hyper.batch_size or 32),
-        float(loss_params.get("scale") or 20.0), seed=config.seed)
     if evidence is None:  # nothing to measure on: the plan stands
         return loss_name, loss_params, planned
-    decided = Choice("data.hard_negatives", *evidence.choice())  # its reasons: NegativesEvidence.choice's sentences
-    config.data.hard_negatives = decided.value
-    if decided.value != "mined":
-        planned = None
-    changed = [decided] + refit_without_mining(recipe, splits)
+    decided = Choice(evidence.key, *evidence.choice())  # its reasons: NegativesEvidence.choice's sentences
+    if evidence.key == "data.neg_nums":
+        config.data.neg_nums = decided.value
+    else:
+        config.data.hard_negatives = decided.value
+        if decided.value != "mined":
+            planned = None
+    changed = [decided] + refit_without_negatives(recipe, splits)
     if len(changed) > 1:  # the loss (and perhaps the batch or length) fit again for two texts per row
-        scale = loss_params.get("scale")
         loss_name = L.run_loss(config.loss.name, splits.format)
         loss_params = L.validate_params(loss_name, config.loss.params)
-        if scale is not None and "scale" in loss_params:
-            loss_params["scale"] = scale
+        if kept_scale is not None and "scale" in loss_params:
+            loss_params["scale"] = kept_scale
         if config.hyper.max_seq_length:
             model.max_seq_length = int(config.hyper.max_seq_length)
     log.emit(EV_RECIPE, recipe=config.recipe, choices=[c.to_dict() for c in changed])
@@ -400,14 +407,18 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
     planned = planned_pool(config, splits, loss_name)  # read once: the evidence and the mining rank the same pool
     if config.recipe != "plain":  # the in-batch losses' scale from the base model (core.training.temperature)
+        from core.evaluation.encoding import remembered
         from core.training.recipe import Choice
         from core.training.temperature import scale_choice
 
-        picked = scale_choice(loss_name, loss_params, config.loss.params, model, splits.train, splits.format, config.seed)
-        if picked is not None:
-            loss_params["scale"] = picked[0]
-            log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("loss.params.scale", *picked).to_dict()])
-        loss_name, loss_params, planned = _decide_negatives(recipe, splits, model, loss_name, loss_params, planned, log)
+        with remembered(model):  # both read the same seeded training rows: each text is encoded once
+            picked = scale_choice(loss_name, loss_params, config.loss.params, model, splits.train, splits.format,
+                                  config.seed)
+            if picked is not None:
+                loss_params["scale"] = picked[0]
+                log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("loss.params.scale", *picked).to_dict()])
+            loss_name, loss_params, planned = _decide_negatives(recipe, splits, model, loss_name, loss_params,
+                                                                planned, log)
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings))
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
@@ -428,8 +439,9 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     main_metric = config.eval.metric_for_best or (spec.main_metric if spec else None)
 
     h = config.hyper
+    texts_per_row = len([c for c in train_ds.column_names if c not in ("label", "score")])  # query, positive, negatives
     plan = plan_steps(len(train_ds), h, config.eval, eval_texts=spec.texts if spec else 0,
-                      texts_per_row=len([c for c in train_ds.column_names if c not in ("label", "score")]))
+                      texts_per_row=texts_per_row)
     per_epoch, total_steps = plan.steps_per_epoch, plan.total_steps
     eval_steps, save_steps, logging_steps = plan.eval_steps, plan.save_steps, plan.logging_steps
     overrides = dict(getattr(report, "trainer_overrides", None) or {})
@@ -567,7 +579,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     log.emit("plan", total_steps=total_steps, steps_per_epoch=per_epoch, eval_steps=eval_steps, save_steps=save_steps,
              evaluations=plan.evaluations_during_training() + int(plan.final_evaluation_needed()),
              eval_texts=spec.texts if spec else 0,
-             train_rows=len(train_ds), loss=loss_name, loss_params=loss_params, main_metric=main_metric,
+             train_rows=len(train_ds), texts_per_row=texts_per_row, loss=loss_name, loss_params=loss_params, main_metric=main_metric,
              evaluator=spec.description if spec else None, resume_from=ckpt.name if ckpt else None,
              world_size=L.world_size(), gather_across_devices=L.gathers_across_devices(loss))
     if spec and config.eval.evaluate_base and ckpt is None:

@@ -81,3 +81,35 @@ def test_texts_are_encoded_longest_first_across_progress_chunks_and_returned_in_
     assert lengths == sorted(lengths, reverse=True)
     one_by_one = np.vstack([encode_corpus(model, [t], batch_size=1) for t in texts])
     assert np.allclose(out, one_by_one, atol=1e-5)
+
+
+def test_inside_remembered_a_text_is_encoded_once_per_kind_and_rows_come_back_in_order(tiny_model_path, monkeypatch):
+    """The run's planning (scale calibration, negatives evidence) reads the same training rows: inside
+    ``remembered`` each (kind, text) is encoded once; outside the block nothing is kept."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.evaluation.encoding import encode_queries, remembered
+
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    seen: list[str] = []
+    for name in ("encode_document", "encode_query"):
+        original = getattr(model, name)
+
+        def spy(chunk, _original=original, **kw):
+            seen.extend(chunk)
+            return _original(chunk, **kw)
+
+        monkeypatch.setattr(model, name, spy)
+    texts = [f"sow {i} " + "feed " * i for i in range(6)]
+    plain = encode_corpus(model, texts)
+    seen.clear()
+    with remembered(model):
+        first = encode_corpus(model, texts[:4])
+        again = encode_corpus(model, texts[::-1])
+        queries = encode_queries(model, texts[:2])
+    assert sorted(seen) == sorted(texts + texts[:2]), "each passage once, and the queries once as queries"
+    assert np.allclose(first, plain[:4], atol=1e-5) and np.allclose(again, plain[::-1], atol=1e-5)
+    assert queries.shape == (2, plain.shape[1])
+    seen.clear()
+    encode_corpus(model, texts[:2])
+    assert seen == [texts[1], texts[0]], "outside the block every call encodes (longest first)"

@@ -303,10 +303,10 @@ def test_without_in_batch_negatives_the_batch_gives_way_before_the_length(tiny_m
 
 def test_a_run_that_will_not_mine_drops_the_cache_it_needed_only_for_three_texts(tiny_model_path, monkeypatch):
     """The recipe fits memory for the mining it plans (three texts per row); when the run's evidence says
-    in-batch negatives, ``refit_without_mining`` fits again for two: no cache where pairs fit, a cache again
+    in-batch negatives, ``refit_without_negatives`` fits again for two: no cache where pairs fit, a cache again
     (with its reason) where they do not, nothing when the recipe had not cached."""
     import core.training.memory as M
-    from core.training.memory import refit_without_mining
+    from core.training.memory import refit_without_negatives
 
     pairs = _tiny_peak(tiny_model_path, 32, 64)
     triplets = _tiny_peak(tiny_model_path, 32, 64, texts=3)
@@ -314,11 +314,11 @@ def test_a_run_that_will_not_mine_drops_the_cache_it_needed_only_for_three_texts
     monkeypatch.setattr(M, "CACHE_ABOVE_MB", (pairs + triplets) / 2)  # pairs fit uncached, triplets do not
     plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits())
     assert plan.config.data.hard_negatives == "mined" and plan.config.loss.name == CACHED_LOSS
-    assert refit_without_mining(plan, _splits()) == [], "still mining: nothing to refit"
+    assert refit_without_negatives(plan, _splits()) == [], "still mining: nothing to refit"
     plan.config.data.hard_negatives = "off"
-    changed = refit_without_mining(plan, _splits())
+    changed = refit_without_negatives(plan, _splits())
     assert [c.key for c in changed] == ["loss.name"] and changed[0].value == "MultipleNegativesRankingLoss"
-    assert changed[0].reason.startswith("MultipleNegativesRankingLoss, not cached: without mined negatives a row has 2 texts")
+    assert changed[0].reason.startswith("MultipleNegativesRankingLoss, not cached: without a hard negative a row has 2 texts")
     assert plan.config.loss.name is None and "mini_batch_size" not in (plan.config.loss.params or {})
     assert _choices(plan)["loss.name"] is changed[0]
 
@@ -327,6 +327,30 @@ def test_a_run_that_will_not_mine_drops_the_cache_it_needed_only_for_three_texts
     plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), _splits())
     assert plan.config.loss.name == CACHED_LOSS
     plan.config.data.hard_negatives = "off"
-    changed = refit_without_mining(plan, _splits())
+    changed = refit_without_negatives(plan, _splits())
     assert [c.value for c in changed] == [CACHED_LOSS] and plan.config.loss.name == CACHED_LOSS
     assert _tiny_peak(tiny_model_path, 32, 64, mini=plan.config.loss.params["mini_batch_size"]) <= M.CACHE_ABOVE_MB
+
+
+def test_a_run_that_drops_the_datas_own_negatives_drops_the_cache_it_needed_only_for_them(tiny_model_path, monkeypatch):
+    """Query-pos-neg rows that bring negatives: the recipe plans one per row (``data.neg_nums`` 1, three texts)
+    and caches the loss where three texts do not fit; when the run's evidence sets ``neg_nums`` to 0,
+    ``refit_without_negatives`` fits again for two texts; with ``neg_nums`` still 1 it changes nothing."""
+    import core.training.memory as M
+    from core.training.memory import refit_without_negatives
+
+    pairs = _splits()
+    qpn = Splits(format="qpn", train=pd.DataFrame({
+        "query": pairs.train["anchor"], "pos": [[p] for p in pairs.train["positive"]],
+        "neg": [[p] for p in pairs.train["positive"].iloc[::-1]]}), validation=None, test=None)
+    monkeypatch.setenv(MEMORY_ENV, "24")
+    monkeypatch.setattr(M, "CACHE_ABOVE_MB", (_tiny_peak(tiny_model_path, 32, 64)
+                                               + _tiny_peak(tiny_model_path, 32, 64, texts=3)) / 2)
+    plan = plan_recipe(TrainConfig(model=str(tiny_model_path)), qpn)
+    assert _choices(plan)["data.neg_nums"].value == 1 and plan.config.loss.name == CACHED_LOSS
+    assert "data.hard_negatives" not in _choices(plan), "nothing to mine: the data brings negatives"
+    assert refit_without_negatives(plan, qpn) == [], "still one negative per row: nothing to refit"
+    plan.config.data.neg_nums = 0
+    changed = refit_without_negatives(plan, qpn)
+    assert [c.key for c in changed] == ["loss.name"] and changed[0].value == "MultipleNegativesRankingLoss"
+    assert "without a hard negative a row has 2 texts" in changed[0].reason

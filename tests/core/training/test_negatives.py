@@ -263,3 +263,86 @@ def test_a_run_without_mining_trains_uncached_where_pairs_fit(tiny_model_path, t
     assert later["loss.name"]["value"] == "MultipleNegativesRankingLoss" and "not cached" in later["loss.name"]["reason"]
     assert next(e for e in events if e["type"] == EV_PLAN)["loss"] == "MultipleNegativesRankingLoss"
     assert not any(e["type"] == EV_PHASE and e.get("phase") == "mining" for e in events)
+
+
+# ------------------------------------------------------------------------- the data's own negatives
+def _own_rows(neg: str, n: int = 12) -> pd.DataFrame:
+    """``_evidence_world``'s queries as query-pos-neg training rows whose negative is ``h`` (0.1 below the answer)
+    or ``z`` (as far from the query as any other row's answer)."""
+    return pd.DataFrame({"query": [f"q{i}" for i in range(n)], "pos": [[f"a{i}"] for i in range(n)],
+                         "neg": [[f"{neg}{i}"] for i in range(n)]})
+
+
+def test_the_datas_own_negatives_are_kept_only_when_the_base_model_confuses_them_with_the_answer():
+    from core.training.negatives import MINED_SHARE, own_evidence
+
+    model, _, _, _, _ = _evidence_world()
+    ev = own_evidence(model, _own_rows("h"), batch=16, scale=20.0)
+    assert ev.key == "data.neg_nums" and ev.queries == 12 and ev.share > 0.8 and ev.mined_loss > ev.in_batch_loss
+    value, why = ev.choice()
+    assert value == 1 and why.startswith("1 of the data's own hard negatives per query: on 12 training rows")
+    easy = own_evidence(model, _own_rows("z"), batch=16, scale=20.0)
+    # a negative no closer than another row's answer is one more random passage: 1/(2*16-1) of the weight
+    assert abs(easy.share - 1 / 31) < 1e-6 and easy.share < MINED_SHARE
+    value, why = easy.choice()
+    assert value == 0 and why.startswith("in-batch negatives only: the data's own negatives would be little harder")
+    assert "(a random passage of its language: 3%)" in why
+    assert own_evidence(model, _own_rows("z").iloc[:1], batch=16, scale=20.0) is None, "one row: nothing to compare"
+    assert own_evidence(model, _pairs_df(), batch=16, scale=20.0) is None, "pairs bring no negatives"
+
+
+def test_the_recipe_plans_the_datas_own_negatives_only_for_losses_that_take_them():
+    from core.training.recipe import own_negatives_choice
+
+    rows = _own_rows("z")
+    splits = Splits(format="qpn", train=rows, validation=None, test=None)
+    value, why = own_negatives_choice(TrainConfig(), splits)
+    assert value == 1 and "once it is loaded" in why
+    cfg = TrainConfig()
+    cfg.loss.name = "CoSENTLoss"
+    assert own_negatives_choice(cfg, Splits(format="qpn", train=rows, validation=None, test=None)) is None
+    bare = rows.assign(neg=[[] for _ in range(len(rows))])
+    assert own_negatives_choice(TrainConfig(), Splits(format="qpn", train=bare, validation=None, test=None)) is None
+    # the user's value stands, and plain keeps today's one negative per row without measuring
+    fixed = TrainConfig(model="minilm")
+    fixed.data.neg_nums = 3
+    assert "data.neg_nums" not in {c.key for c in plan_recipe(fixed, splits).choices}
+    plain = TrainConfig(model="minilm", recipe="plain")
+    assert [(c.key, c.value) for c in plan_recipe(plain, splits).choices if c.key == "data.neg_nums"] == [("data.neg_nums", 1)]
+
+
+@pytest.mark.parametrize("share, kept", [(0.0, True), (1.01, False)])
+def test_the_run_trains_on_the_datas_own_negatives_as_measured(tiny_model_path, tmp_path, tmp_runs, monkeypatch, share, kept):
+    """recipe auto plans one of the data's negatives per row; the base model's evidence on training rows decides
+    and the run trains on three texts per row or two (the threshold is forced both ways)."""
+    import json
+
+    import core.training.negatives as N
+    from core.run_folder import EV_PLAN, EV_RECIPE
+
+    monkeypatch.setattr(N, "MINED_SHARE", share)
+    pairs = tiny_pairs(120)
+    data = tmp_path / "qpn.jsonl"
+    data.write_text("".join(json.dumps({"query": q, "pos": [p], "neg": [pairs[(i + 7) % len(pairs)][1]]},
+                                       ensure_ascii=False) + "\n" for i, (q, p) in enumerate(pairs)), encoding="utf-8")
+    cfg = TrainConfig(name="own", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.hyper.max_steps = 2
+    cfg.hyper.batch_size = 8
+    status = run_training(cfg, tmp_runs / "own")
+    assert status["status"] == "completed", status
+    events, _ = read_events(tmp_runs / "own")
+    picks = [c for e in events if e["type"] == EV_RECIPE for c in e["choices"] if c["key"] == "data.neg_nums"]
+    assert [c["value"] for c in picks] == [1, 1 if kept else 0], picks
+    assert "training rows the base model's loss" in picks[1]["reason"]
+    plan = next(e for e in events if e["type"] == EV_PLAN)
+    assert plan["texts_per_row"] == (3 if kept else 2)
+    assert not [e for e in events if e["type"] == EV_PHASE and e.get("phase") == "mining"]
+    if kept:  # the pre-run estimate counts the planned negative and says the run will measure it
+        from core.training.estimate import estimate
+
+        cfg.name = "own-estimate"
+        est = estimate(cfg)
+        assert any("on a sample of training rows whether they are harder" in n for n in est.notes), est.notes
+        cfg.data.neg_nums = 0
+        assert not any("sample of training rows" in n for n in estimate(cfg).notes), "the user chose"

@@ -210,6 +210,7 @@ def test_qpn_with_some_rows_lacking_negatives(tiny_model_path, tmp_path, tmp_run
                                        ensure_ascii=False) + "\n" for i, (q, p) in enumerate(pairs)), encoding="utf-8")
     cfg = tiny_config(tiny_model_path, path, max_steps=2)
     cfg.data.split = [1.0, 0.0]
+    cfg.data.neg_nums = 1  # trained on whatever the base model says of them (the recipe would measure them)
     status = run_training(cfg, tmp_runs / "mixed")
     assert status["status"] == "completed", status
     events, _ = read_events(tmp_runs / "mixed")
