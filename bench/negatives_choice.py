@@ -6,7 +6,9 @@ validation queries says (``core.training.negatives.negatives_evidence``), withou
 For each set the training pairs are ``bench/quality.py``'s (same split, same seed, 1,000 by default); the run's
 recipe splits them, picks the model, batch and scale as ``python -m core train`` would, and the evidence is read
 on up to 64 validation queries against up to 1,000 passages of the mining pool. ``--sample`` adds the bundled
-sample (its own validation file; the sample's rows bring negatives, so only the measurement is shown).
+sample (its own validation file; the sample's rows bring negatives, so only the measurement is shown), and
+``--own FILE[:MODEL]`` any query-pos-neg file that brings negatives. Where the data brings negatives, the row also
+shows what the runner's ``own_evidence`` says of them on training rows (share, and ``data.neg_nums`` 1 or 0).
 Prints one row per set (loss with in-batch negatives, with a mined one, the mined share, labelled answers the
 guard lets through, the choice, seconds) and, last, one JSON line. Needs ``../shared/data`` for the shared sets.
 """
@@ -29,7 +31,7 @@ def measure(cfg, model_override: str | None = None) -> dict:
     from core import losses as L
     from core.models import load_model
     from core.training.data import splits_for
-    from core.training.negatives import negatives_evidence, planned_pool
+    from core.training.negatives import measures_own_negatives, negatives_evidence, own_evidence, planned_pool
     from core.training.recipe import plan_recipe
     from core.training.temperature import scale_choice
 
@@ -57,9 +59,17 @@ def measure(cfg, model_override: str | None = None) -> dict:
                             seed=config.seed)
     seconds = time.monotonic() - t0
     value, why = ev.choice()
-    return {"model": config.model, "batch": ev.batch, "scale": ev.scale, "queries": ev.queries, "pool": ev.pool,
-            "in_batch_loss": ev.in_batch_loss, "mined_loss": ev.mined_loss, "share": ev.share, "multi": ev.multi,
-            "leaked": ev.leaked, "choice": value, "why": why, "seconds": round(seconds, 1)}
+    row = {"model": config.model, "batch": ev.batch, "scale": ev.scale, "queries": ev.queries, "pool": ev.pool,
+           "in_batch_loss": ev.in_batch_loss, "mined_loss": ev.mined_loss, "share": ev.share, "multi": ev.multi,
+           "leaked": ev.leaked, "choice": value, "why": why, "seconds": round(seconds, 1)}
+    if measures_own_negatives(plan):  # the data brings negatives: the runner's own_evidence decides data.neg_nums
+        t1 = time.monotonic()
+        own = own_evidence(model, splits.train, int(config.hyper.batch_size), scale, seed=config.seed)
+        if own is not None:
+            own_value, own_why = own.choice()
+            row.update(own_rows=own.queries, own_share=own.share, own_choice=own_value, own_why=own_why,
+                       own_seconds=round(time.monotonic() - t1, 1))
+    return row
 
 
 def main() -> None:
@@ -71,6 +81,8 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--pairs", type=int, default=1000)
     ap.add_argument("--sample", action="store_true", help="also the bundled sample, with MiniLM and with e5")
+    ap.add_argument("--own", action="append", default=[], metavar="FILE[:MODEL]",
+                    help="also a query-pos-neg file that brings its own negatives (a tenth held out for validation)")
     args = ap.parse_args()
     set_threads()
     out = {}
@@ -90,12 +102,19 @@ def main() -> None:
                 cfg.data.train, cfg.data.validation = [str(sample / "train.jsonl")], [str(sample / "validation.jsonl")]
                 out[f"sample ({model})"] = measure(cfg)
                 print(json.dumps({f"sample ({model})": out[f"sample ({model})"]}, ensure_ascii=False), flush=True)
+        for spec in args.own:
+            path, _, model = spec.partition(":")
+            cfg = TrainConfig(recipe="auto", model=model or None)
+            cfg.data.train = [path]
+            out[Path(path).name] = measure(cfg)
+            print(json.dumps({Path(path).name: out[Path(path).name]}, ensure_ascii=False), flush=True)
     print(f"{'set':34} {'model':22} {'batch':>5} {'scale':>5} {'queries':>7} {'pool':>5} {'in-batch':>8} {'mined':>7} "
-          f"{'share':>6} {'leaked':>7} {'choice':>6} {'s':>5}")
+          f"{'share':>6} {'leaked':>7} {'choice':>6} {'s':>5} {'own share':>9} {'own neg/row':>11}")
     for name, r in out.items():
         leak = f"{r['leaked']}/{r['multi']}" if r["multi"] else "-"
         print(f"{name:34} {r['model']:22} {r['batch']:5d} {r['scale']:5g} {r['queries']:7d} {r['pool']:5d} "
-              f"{r['in_batch_loss']:8.4f} {r['mined_loss']:7.4f} {r['share']:6.0%} {leak:>7} {r['choice']:>6} {r['seconds']:5.0f}")
+              f"{r['in_batch_loss']:8.4f} {r['mined_loss']:7.4f} {r['share']:6.0%} {leak:>7} {r['choice']:>6} {r['seconds']:5.0f} "
+              + (f"{r['own_share']:9.0%} {r['own_choice']:11d}" if "own_share" in r else f"{'-':>9} {'-':>11}"))
     print(json.dumps({"bench": "negatives_choice", "pairs": args.pairs, "sets": out}, ensure_ascii=False))
 
 

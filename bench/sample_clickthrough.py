@@ -95,7 +95,11 @@ def main() -> None:
         run = runs / cfg.name
         events, _ = read_events(run)
         delivery = json.loads((run / "delivery.json").read_text(encoding="utf-8"))
-        recipe = next((e for e in events if e.get("type") == "recipe"), {})
+        chosen, why = {}, {}  # every recipe event: the plan, then what the base model measured (scale, negatives)
+        for e in events:
+            if e.get("type") == "recipe":
+                chosen.update({c["key"]: c["value"] for c in e.get("choices", [])})
+                why.update({c["key"]: c["reason"] for c in e.get("choices", [])})
         t1 = time.monotonic()
         ev = load_beir(SAMPLE / "beir")
         models = [("base", cfg.model), ("delivered", str(run / "delivered"))]
@@ -112,7 +116,10 @@ def main() -> None:
         print(f"sample click-through, model {cfg.model}: train {train_s:.0f} s + evaluate {eval_s:.0f} s "
               f"= {train_s + eval_s:.0f} s (target 180 s)")
         print("phases (s):", json.dumps(phase_seconds(events)))
-        print("recipe:", "; ".join(f"{c['key']}={c['value']}" for c in recipe.get("choices", [])))
+        print("recipe:", "; ".join(f"{k}={v}" for k, v in chosen.items()))
+        for key in ("data.neg_nums", "data.hard_negatives"):
+            if key in why:
+                print(f"negatives: {key}={chosen[key]} — {why[key]}")
         print(f"delivered: {delivery['delivered']} — {delivery['reason']}")
         names = [name for name, _ in models]
         print(f"{'metric':10} " + " ".join(f"{n:>10}" for n in names))
