@@ -106,8 +106,9 @@ def main() -> None:
             path, _, model = spec.partition(":")
             cfg = TrainConfig(recipe="auto", model=model or None)
             cfg.data.train = [path]
-            out[Path(path).name] = measure(cfg)
-            print(json.dumps({Path(path).name: out[Path(path).name]}, ensure_ascii=False), flush=True)
+            key = f"{Path(path).name} ({model or 'recipe'})"
+            out[key] = measure(cfg)
+            print(json.dumps({key: out[key]}, ensure_ascii=False), flush=True)
     print(f"{'set':34} {'model':22} {'batch':>5} {'scale':>5} {'queries':>7} {'pool':>5} {'in-batch':>8} {'mined':>7} "
           f"{'share':>6} {'leaked':>7} {'choice':>6} {'s':>5} {'own share':>9} {'own neg/row':>11}")
     for name, r in out.items():

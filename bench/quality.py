@@ -67,7 +67,9 @@ CONDITIONS = [
     # each query's positive and 7 of its scored passages as one softmax the student matches (data.neg_nums default 1
     # would give the teacher's distribution over two passages only)
     ("studio-distill", "auto", {"loss.name": "DistillKLDivLoss", "data.neg_nums": 7}),
-    ("studio-given-negatives", "auto", {}),
+    # one of them per row, kept whatever the base model says of them (left open, the recipe measures them and may
+    # train on in-batch negatives only: bench/negatives_choice.py --own shows its choice)
+    ("studio-given-negatives", "auto", {"data.neg_nums": 1}),
     # the round-trip filter for generated queries (rows made by ``lever_rows``)
     ("studio-filtered", "auto", {}),
     ("studio-ict", "auto", {}),
