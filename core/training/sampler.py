@@ -190,6 +190,15 @@ class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
             last_values.update(get_sample_values(x))
         out_short: list[list[int]] = []
         order = torch.randperm(len(full), generator=self.generator).tolist() if full else []
+        held: dict[int, set] = {}  # a full batch's texts, built when first needed and kept up to date on each swap
+
+        def texts_of(k: int) -> set:
+            if k not in held:
+                held[k] = set()
+                for x in full[k]:
+                    held[k].update(get_sample_values(x))
+            return held[k]
+
         for r in left:
             r_values = get_sample_values(r)
             placed = False
@@ -198,16 +207,15 @@ class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
                 last_values.update(r_values)
                 placed = True
             for k in ([] if placed else order):
-                b = full[k]
-                b_values: set = set()
-                for x in b:
-                    b_values.update(get_sample_values(x))
+                b, b_values = full[k], texts_of(k)
                 if has_overlap(r_values, b_values):
                     continue
                 for j, x in enumerate(b):
                     x_values = get_sample_values(x)
                     if not has_overlap(x_values, last_values):
                         b[j] = r
+                        b_values.difference_update(x_values)  # exact: rows of a batch never share a text
+                        b_values.update(r_values)
                         last.append(x)
                         last_values.update(x_values)
                         placed = True
@@ -218,6 +226,7 @@ class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
                 out_short.append([r])
             if len(last) == self.batch_size:  # the short batch is full: the next swaps fill a new one
                 full.append(last)
+                held[len(full) - 1] = last_values
                 order.append(len(full) - 1)
                 last, last_values = [], set()
         return full + ([last] if last else []) + out_short

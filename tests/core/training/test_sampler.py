@@ -122,6 +122,22 @@ def test_a_cluster_sharing_one_passage_does_not_end_as_batches_of_one():
     assert [len(b) for b in _batches(dropped, 0)] == [16] * 7
 
 
+def test_a_cluster_larger_than_the_batches_is_spread_one_row_per_batch():
+    """Twelve rows share one passage and the batch holds 8 (15 batches): the repair must never swap a second
+    cluster row into a batch that already took one (it keeps each batch's texts up to date as it swaps)."""
+    ds = _clustered(n=120, cluster=12)
+    lengths = row_lengths(ds, WordTokenizer())
+    for seed in range(4):
+        sampler = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=False, generator=torch.Generator(),
+                                                        seed=seed, lengths=lengths)
+        for epoch in range(2):
+            batches = _batches(sampler, epoch)
+            assert sorted(i for b in batches for i in b) == list(range(len(ds))), "each row exactly once"
+            for b in batches:
+                assert sum(ds[i]["positive"] == "the asked article" for i in b) <= 1, b
+            assert sorted(len(b) for b in batches) == [8] * 15, [len(b) for b in batches]
+
+
 def _bilingual(n: int = 96) -> Dataset:
     rng = random.Random(1)
     anchors, positives = [], []
