@@ -125,14 +125,22 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     saves = plan.checkpoint_saves() * ckpt_bytes / SAVE_BYTES_PER_SECOND
     model_saves = (1 + (min(evals, 3) if has_eval else 0)) * probe.total * 4 / SAVE_BYTES_PER_SECOND  # final/ + best/
     train = plan.total_steps * config.hyper.gradient_accumulation_steps * probe.step_seconds
-    from core.training.memory import model_shape, predict_peak, query_tokens, settings_of, tokenizer_for
+    from core.training.memory import (
+        brings_negatives,
+        model_shape,
+        predict_peak,
+        query_tokens,
+        settings_of,
+        tokenizer_for,
+    )
     from core.training.sampler import grouped_step_factor, groups_by_length
 
     tok = tokenizer_for(config.model)  # read once: the grouped steps' lengths and the memory model's query length
     if tok is not None and groups_by_length(loss_name, config.hyper):  # the probe's batches are random, the run's grouped
         train *= grouped_step_factor(train_ds, tok, config.hyper.max_seq_length, config.hyper.batch_size, config.seed)
     shape = model_shape(config.model)
-    ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length))
+    ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length),
+                     own_negatives=brings_negatives(splits))
     deliver = _delivery_seconds(config, eval_fmt, val_texts, one_eval, evals, probe.encode_texts_per_second,
                                 bf16=ms.bf16)
     mine = mine_texts / probe.encode_texts_per_second

@@ -219,16 +219,25 @@ def budget_mb() -> float:
 
 
 # -- settings of a config ----------------------------------------------------------------------------------
-def _texts_per_row(fmt: str, neg_nums: int, mined: bool = False, loss: Optional[str] = None) -> int:
+def _texts_per_row(fmt: str, neg_nums: int, mined: bool = False, loss: Optional[str] = None,
+                   own_negatives: bool = True) -> int:
     """Texts per training row; ``mined``: pairs get a mined negative first (``data.hard_negatives``); a
     distillation ``loss`` trains on a query, its positive and ``neg_nums`` scored passages per row whatever the
-    data's format (``core.losses.distill.teacher_rows``)."""
+    data's format (``core.losses.distill.teacher_rows``); ``own_negatives`` False: query-pos-neg rows without a
+    negative anywhere, which train as pairs (``core.training.data.training_dataset``)."""
     from core.losses.distill import DISTILL_LOSSES
 
     if loss in DISTILL_LOSSES or (mined and fmt in ("pair", "qpn")):
         return 2 + max(1, int(neg_nums or 1))
-    return {"pair": 2, "triplet": 3, "qpn": 2 + max(0, int(neg_nums)), "scored_pair": 2, "labelled_pair": 2,
-            "labelled_sentence": 1}.get(fmt, 2)
+    return {"pair": 2, "triplet": 3, "qpn": 2 + (max(0, int(neg_nums)) if own_negatives else 0), "scored_pair": 2,
+            "labelled_pair": 2, "labelled_sentence": 1}.get(fmt, 2)
+
+
+def brings_negatives(splits) -> bool:
+    """The training rows carry negatives of their own (query-pos-neg rows with some ``neg``; triplets)."""
+    from core.training.negatives import can_mine
+
+    return not can_mine(splits.format, splits.train)
 
 
 def _trainable(shape: Shape, strategy: str, params: dict, frozen_words: bool = False) -> int:
@@ -270,7 +279,8 @@ class Settings:
         return [q] + [self.length] * (self.texts - 1)
 
 
-def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = None, loss: Optional[str] = None) -> Settings:
+def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = None, loss: Optional[str] = None,
+                own_negatives: bool = True) -> Settings:
     from core import losses as L
 
     loss = loss or L.run_loss(config.loss.name, fmt) or "MultipleNegativesRankingLoss"
@@ -280,7 +290,8 @@ def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = No
     length = int(config.hyper.max_seq_length or shape.own_length)
     return Settings(batch=int(config.hyper.batch_size or 32), length=min(length, shape.max_positions), loss=loss,
                     mini_batch=mini, texts=_texts_per_row(fmt, config.data.negatives_per_row,
-                                                          getattr(config.data, "hard_negatives", None) == "mined", loss),
+                                                          getattr(config.data, "hard_negatives", None) == "mined", loss,
+                                                          own_negatives),
                     bf16=_bf16(config.hyper.bf16),
                     trainable=_trainable(shape, config.strategy.name, config.strategy.params or {},
                                               bool(config.hyper.freeze_word_embeddings)),
@@ -337,10 +348,11 @@ def fit_memory(plan, splits, tokenizer=None):
 
     allow = budget_mb()
     cap = min(allow, CACHE_ABOVE_MB) if train_rows(splits, cfg.loss.name) >= LARGE_DATA_ROWS else allow
-    if predict_settings(shape, settings_of(cfg, fmt, shape)).total_mb <= cap:  # fits with every text at full length
+    own = brings_negatives(splits)
+    if predict_settings(shape, settings_of(cfg, fmt, shape, own_negatives=own)).total_mb <= cap:  # every text at full length
         return plan
     qlen = query_tokens(splits, tokenizer or tokenizer_for(cfg.model), shape.own_length)
-    s = settings_of(cfg, fmt, shape, qlen)
+    s = settings_of(cfg, fmt, shape, qlen, own_negatives=own)
     need = predict_settings(shape, s).total_mb
     if need <= cap:
         return plan
@@ -425,7 +437,8 @@ def refit_without_negatives(plan, splits, tokenizer=None) -> list:
     if new:
         return new
     shape = model_shape(cfg.model)
-    s = settings_of(cfg, splits.format, shape, query_tokens(splits, tokenizer or tokenizer_for(cfg.model), shape.own_length))
+    s = settings_of(cfg, splits.format, shape, query_tokens(splits, tokenizer or tokenizer_for(cfg.model), shape.own_length),
+                    own_negatives=brings_negatives(splits))
     loss = L.run_loss(None, splits.format)
     choice = Choice("loss.name", loss, f"{loss}, not cached: without a hard negative a row has {s.texts} texts, and "
                                        f"batch {s.batch} at {s.length} tokens needs ~{_gb(predict_settings(shape, s).total_mb)} GB")

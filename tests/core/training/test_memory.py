@@ -354,3 +354,26 @@ def test_a_run_that_drops_the_datas_own_negatives_drops_the_cache_it_needed_only
     changed = refit_without_negatives(plan, qpn)
     assert [c.key for c in changed] == ["loss.name"] and changed[0].value == "MultipleNegativesRankingLoss"
     assert "without a hard negative a row has 2 texts" in changed[0].reason
+
+
+def test_query_pos_neg_rows_without_negatives_count_as_pairs(tiny_model_path):
+    """Query-pos-neg rows with no negative anywhere train as (query, positive) pairs: the memory model counts two
+    texts per row for them (three once mining adds one), and three for rows that bring negatives."""
+    from core.training.memory import brings_negatives, model_shape, settings_of
+
+    pairs = _splits()
+    bare = Splits(format="qpn", train=pd.DataFrame({
+        "query": pairs.train["anchor"], "pos": [[p] for p in pairs.train["positive"]],
+        "neg": [[] for _ in range(len(pairs.train))]}), validation=None, test=None)
+    given = Splits(format="qpn", train=bare.train.assign(neg=[[p] for p in pairs.train["positive"].iloc[::-1]]),
+                   validation=None, test=None)
+    shape = model_shape(str(tiny_model_path))
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.data.hard_negatives = "off"
+    texts = {name: settings_of(cfg, "qpn", shape, own_negatives=brings_negatives(s)).texts
+             for name, s in (("bare", bare), ("given", given))}
+    assert texts == {"bare": 2, "given": 3}
+    cfg.data.hard_negatives = "mined"
+    assert settings_of(cfg, "qpn", shape, own_negatives=brings_negatives(bare)).texts == 3
+    cfg.data.hard_negatives, cfg.data.neg_nums = "off", 0
+    assert settings_of(cfg, "qpn", shape, own_negatives=brings_negatives(given)).texts == 2
