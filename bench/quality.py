@@ -18,6 +18,9 @@ caps it with seeded distractors, gold passages always kept). Conditions, all on 
   ``studio-gist`` (GISTEmbed loss, the base model as the guide), ``studio-staged`` (the ``staged`` strategy);
   on sets that ship raw training files for the same queries (t2ranking_100): ``studio-distill`` (the teacher's
   scores with DistillKLDivLoss) and ``studio-given-negatives`` (the hard negatives the set's authors chose);
+- ``studio-build-negatives``: the pairs with negatives as the Build tab mines them (BM25 over the knowledge base
+  below, ranks 3-100, 3 per query, 5% guard), one per row kept; ``studio-build-negatives-measured``: the same rows
+  with ``data.neg_nums`` left to the recipe (the base model weighs them), compared with the former;
 - the round-trip filter for generated queries (``core.builder.roundtrip``, the Build tab's default: BM25, top 3),
   the pool being the training side's knowledge base (the training pairs' passages, then the set's other passages
   that answer no test query, seeded, up to ``--corpus`` or 3,000): ``studio-filtered`` trains on the pairs whose
@@ -70,12 +73,16 @@ CONDITIONS = [
     # one of them per row, kept whatever the base model says of them (left open, the recipe measures them and may
     # train on in-batch negatives only: bench/negatives_choice.py --own shows its choice)
     ("studio-given-negatives", "auto", {"data.neg_nums": 1}),
+    # negatives as the Build tab mines them (BM25 over the knowledge base, ranks 3-100, 3 per query, 5% guard):
+    # one per row kept whatever the base model says of them, and the same rows weighed by the recipe
+    ("studio-build-negatives", "auto", {"data.neg_nums": 1}),
+    ("studio-build-negatives-measured", "auto", {}),
     # the round-trip filter for generated queries (rows made by ``lever_rows``)
     ("studio-filtered", "auto", {}),
     ("studio-ict", "auto", {}),
     ("studio-ict-filtered", "auto", {}),
 ]
-REFERENCE = {"studio-ict-filtered": "studio-ict"}  # the row a lever is compared with, when not the recipe's
+REFERENCE = {"studio-ict-filtered": "studio-ict", "studio-build-negatives-measured": "studio-build-negatives"}  # the row a lever is compared with, when not the recipe's
 # condition -> (raw file of the set, how its rows are read): the data those conditions train on instead of the pairs
 RAW_DATA = {
     "studio-distill": ("raw/t2rank_100.distill.jsonl", "query"),  # {query, content, score}: RAG-Retrieval distillation
@@ -102,6 +109,16 @@ def lever_rows(name: str, cond: str, pairs, kb: list[str], seed: int = 0) -> tup
     both with ``kb`` (passage texts, the training pairs' first) as the pool."""
     if cond in RAW_DATA:
         return raw_rows(name, cond, pairs), ""
+    if cond in ("studio-build-negatives", "studio-build-negatives-measured"):
+        from core.builder.negatives import mine_negatives
+
+        ok = [{"query": p["anchor"], "pos": [p["positive"]], "neg": []} for p in pairs
+              if str(p["anchor"]).strip() and str(p["positive"]).strip()]  # the Build tab cleans before it mines
+        result = mine_negatives(ok, passages=kb, method="bm25", num_negatives=3, rank_window=(3, 100),
+                                false_negative_margin_rel=0.05, seed=seed)
+        rows = [{"query": r["query"], "pos": r["pos"], "neg": list(r.get("neg") or [])} for r in result.rows]
+        got = sum(bool(r["neg"]) for r in rows)
+        return rows, f"{cond}: {got} of {len(rows)} queries got BM25 negatives from the {len(kb)}-passage knowledge base"
     if cond not in ("studio-filtered", "studio-ict", "studio-ict-filtered"):
         return pairs, ""
     from core.builder.chunking import Passage
