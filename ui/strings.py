@@ -273,6 +273,8 @@ S: dict[str, tuple[str, str]] = {
     "rt_file": ("Dropped rows (JSON lines)", "被删除的行（JSON Lines）"),
     "suspects_shown": ("Showing {shown} of {total} suspects. Untick **keep** to drop a suspect's query row from the set, then press “Apply review”; or drop every suspect's row at once.",
                        "显示 {shown} / {total} 个疑似假负例。取消勾选 **keep** 表示从数据集中删除该疑似项所在的查询行，然后点“应用复核”；也可以一次删除所有疑似项所在的行。"),
+    "mine_recipe_note": ("Training with the recommended recipe weighs these negatives first: its base model scores them against random passages, and where they are little harder it trains on in-batch negatives only (the run's plan says so, with the numbers). Set `data.neg_nums` to 1 in the Train tab's config to keep them whatever.",
+                         "用推荐方案训练时会先衡量这些负例：基础模型把它们与随机段落比较，若几乎不比随机段落难，就只用批内负例训练（训练计划里会写明并给出数字）。如需无论如何都保留它们，请在训练页的配置中把 `data.neg_nums` 设为 1。"),
     "apply_review": ("Apply review", "应用复核"),
     "drop_all_suspects": ("Drop all suspects' rows", "删除所有疑似项所在的行"),
     "review_done": ("Review applied: {dropped} rows dropped ({queries} queries), {left} rows left.", "复核已应用：删除 {dropped} 行（{queries} 个查询），剩余 {left} 行。"),

@@ -103,3 +103,25 @@ def test_dynamic_text_on_the_page_follows_the_language_switch(page, studio, same
     expect(banner).to_contain_text("Active dataset:")
     expect(headline).to_contain_text("No detectable difference", timeout=30_000)
     expect(run_picked).to_have_value(f"{same_model_run} · completed", timeout=30_000)
+
+
+def test_the_build_tab_says_what_training_does_with_the_negatives_it_mines(page, studio):
+    """Build tab in the browser: sample documents -> passages -> pairs -> mine; under the mining table the page says
+    that training weighs these negatives first (and how to keep them), in English and after the 中文 switch."""
+    from playwright.sync_api import expect
+
+    page.goto(studio["url"])
+    page.get_by_role("tab", name="2. Build").click()
+    page.locator("#build-passages").click()
+    expect(page.locator("#build-passages-md")).to_contain_text("passages", timeout=90_000)
+    page.locator("#build-pairs").click()
+    expect(page.locator("#build-rt-md")).to_contain_text("generated queries kept", timeout=90_000)
+    page.locator("#build-mine").click()
+    mined = page.locator("#build-mine-md")
+    expect(mined).to_contain_text("Training with the recommended recipe weighs these negatives first", timeout=90_000)
+    expect(mined).to_contain_text("data.neg_nums")
+    page.locator("#lang").get_by_text("中文").click()
+    expect(mined).to_contain_text("用推荐方案训练时会先衡量这些负例", timeout=30_000)
+    expect(mined).not_to_contain_text("weighs these negatives")
+    page.locator("#lang").get_by_text("English").click()
+    expect(mined).to_contain_text("weighs these negatives first", timeout=30_000)

@@ -176,6 +176,10 @@ def test_review_suspects_one_by_one_and_drop_all(client):
     mine_md, table, rows_df, guard_md, review_md = mine(client, 0, 50, 2, 0.2)
     total = int(mine_md.split("suspected false negatives: ")[1].split()[0])
     assert total > 2
+    # what training does with them: the recipe weighs them first (core.training.negatives.own_evidence)
+    assert mine_md.rstrip().endswith("Set `data.neg_nums` to 1 in the Train tab's config to keep them whatever.")
+    zh_md = client.predict("bm25", 0, 50, 2, 0.2, "zh", api_name="/build_mine")[0]
+    assert "用推荐方案训练时会先衡量这些负例" in zh_md and "weighs these negatives" not in zh_md
     assert guard_md.startswith(f"{total:,} candidates skipped because they scored within 20% of the positive")
     assert table["headers"] == ["id", "keep", "query", "candidate", "score", "positive", "rank"]
     assert len(table["data"]) == min(total, 300) and all(r[1] is True for r in table["data"])

@@ -131,7 +131,7 @@ def build(ctx) -> dict:
                 size = L.add(gr.Number(512, label=t("chunk_size"), precision=0, minimum=16), label="chunk_size")
                 overlap = L.add(gr.Number(64, label=t("chunk_overlap"), precision=0, minimum=0), label="chunk_overlap")
         pass_btn = L.add(gr.Button(t("make_passages"), elem_id="build-passages"), value="make_passages")
-        pass_md = gr.Markdown("")
+        pass_md = gr.Markdown("", elem_id="build-passages-md")
         pass_df = L.add(gr.Dataframe(label=t("passages"), interactive=False, max_height=240, wrap=True), label="passages")
 
         mode = L.add(gr.Radio([(t("qm_pseudo"), "pseudo"), (t("qm_llm"), "llm")], value="pseudo", label=t("query_mode"),
@@ -150,7 +150,7 @@ def build(ctx) -> dict:
             rt_model = L.add(gr.Dropdown(["bm25"], value="bm25", allow_custom_value=True, label=t("rt_model"),
                                          elem_id="build-rt-model"), label="rt_model")
         pairs_btn = L.add(gr.Button(t("make_pairs"), elem_id="build-pairs"), value="make_pairs")
-        pairs_md = gr.Markdown("")
+        pairs_md = gr.Markdown("", elem_id="build-pairs-md")
         pairs_df = L.add(gr.Dataframe(label=t("pairs"), interactive=False, max_height=240, wrap=True), label="pairs")
         rt_md = gr.Markdown("", elem_id="build-rt-md")
         with gr.Row():
@@ -166,7 +166,7 @@ def build(ctx) -> dict:
             n_neg = L.add(gr.Number(3, label=t("num_negatives"), precision=0, minimum=1), label="num_negatives")
             margin = L.add(gr.Slider(0, 0.5, 0.05, step=0.01, label=t("fn_margin")), label="fn_margin")
         mine_btn = L.add(gr.Button(t("mine"), elem_id="build-mine"), value="mine")
-        mine_md = gr.Markdown("")
+        mine_md = gr.Markdown("", elem_id="build-mine-md")
         guard_md = gr.Markdown("", elem_id="build-guard")
         suspects_st = gr.State([])  # every suspect the miner listed (up to its cap), in its order
         suspects = L.add(gr.Dataframe(label=t("suspects"), interactive=True, max_height=300, wrap=True, elem_id="build-suspects",
@@ -336,7 +336,7 @@ def build(ctx) -> dict:
         g, guard_text = show["guard"](guard, lang)
         r, review_text = show["review"](Msg.en(""), lang)
         lines = [part for i, line in enumerate(result.table().splitlines()) for part in ("\n" if i else "", Msg.en(line))]
-        m, mine_text = show["mine"](Msg.cat("```\n", *lines, "\n```"), lang)
+        m, mine_text = show["mine"](Msg.cat("```\n", *lines, "\n```\n\n", Msg.of("mine_recipe_note")), lang)
         return (m, g, r, rows2, mine_text, sus, _suspects_frame(sus), _rows_frame(rows2, lang), guard_text, review_text)
 
     # outputs the page had before the review came first (API callers index them), the new ones after
