@@ -419,14 +419,13 @@ def refit_without_negatives(plan, splits, tokenizer=None) -> list:
     ``Choice`` objects that changed (empty when the recipe had not cached the loss, or rows keep three texts): the
     cached loss again (perhaps a larger mini-batch), or the format's own loss with the memory it needs."""
     from core import losses as L
-    from core.training.negatives import can_mine
     from core.training.recipe import Choice, RecipePlan
 
     cfg = plan.config
     cached = [c for c in plan.choices if c.key == "loss.name" and c.value == CACHED_LOSS]
-    column = (cfg.data.hard_negatives == "mined" if can_mine(splits.format, splits.train)
-              else cfg.data.negatives_per_row > 0)  # the data's own negatives
-    if not cached or column:
+    own = brings_negatives(splits)
+    if not cached or _texts_per_row(splits.format, cfg.data.negatives_per_row, cfg.data.hard_negatives == "mined",
+                                    own_negatives=own) > 2:  # still a negative column: mined, or the data's own
         return []
     cfg.loss.name = None
     cfg.loss.params = {k: v for k, v in (cfg.loss.params or {}).items() if k != "mini_batch_size"}
@@ -438,7 +437,7 @@ def refit_without_negatives(plan, splits, tokenizer=None) -> list:
         return new
     shape = model_shape(cfg.model)
     s = settings_of(cfg, splits.format, shape, query_tokens(splits, tokenizer or tokenizer_for(cfg.model), shape.own_length),
-                    own_negatives=brings_negatives(splits))
+                    own_negatives=own)
     loss = L.run_loss(None, splits.format)
     choice = Choice("loss.name", loss, f"{loss}, not cached: without a hard negative a row has {s.texts} texts, and "
                                        f"batch {s.batch} at {s.length} tokens needs ~{_gb(predict_settings(shape, s).total_mb)} GB")

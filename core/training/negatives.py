@@ -236,6 +236,21 @@ def _wrong_weight(pos: float, others: np.ndarray, scale: float) -> float:
     return float(np.exp(scale * (others.astype(np.float64) - pos)).mean()) if len(others) else 0.0
 
 
+def _batch_losses(weights: Sequence[tuple[float, float]], batch: int) -> dict:
+    """``in_batch_loss``, ``mined_loss`` and ``share`` of ``NegativesEvidence`` from each query's ``(hard, random)``
+    softmax weights relative to its positive: its own negative's, and one random passage's (what the batch's
+    other rows' positives and negatives count as)."""
+    in_batch, with_negative, own_weight, all_weight = [], [], 0.0, 0.0
+    for hard, random_one in weights:
+        rest = 2 * (batch - 1) * random_one  # the other rows' positives and negatives
+        in_batch.append(math.log1p((batch - 1) * random_one))
+        with_negative.append(math.log1p(rest + hard))
+        own_weight += hard
+        all_weight += hard + rest
+    return {"in_batch_loss": float(np.mean(in_batch)), "mined_loss": float(np.mean(with_negative)),
+            "share": own_weight / all_weight if all_weight > 0 else 0.0}
+
+
 def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, pool: Sequence[str], batch: int,
                        scale: float, seed: int = 42, max_queries: int = EVIDENCE_QUERIES,
                        max_pool: int = EVIDENCE_POOL) -> NegativesEvidence | None:
@@ -276,7 +291,7 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
     Q = encode_queries(model, [ev.queries[q] for q in qids], batch_size=max(32, batch))
     at = {t: i for i, t in enumerate(own)}
     lo, hi = RANK_WINDOW
-    in_batch, mined, own_weight, all_weight, multi, leaked, found = [], [], 0.0, 0.0, 0, 0, 0
+    weights, multi, leaked, found = [], 0, 0, 0
     for i, q in enumerate(qids):
         texts = [ev.corpus[d] for d in answers[q]]
         sims = P @ Q[i]
@@ -290,16 +305,9 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
             multi += 1
             leaked += int(bool(ok) and ok[0] >= len(sims))
         random_one = _wrong_weight(pos, sims, scale)
-        hard = float(np.exp(scale * (float(cands[ok[0]]) - pos))) if ok else random_one
-        rest = 2 * (batch - 1) * random_one  # the other rows' positives and mined negatives
-        in_batch.append(math.log1p((batch - 1) * random_one))
-        mined.append(math.log1p(rest + hard))
-        own_weight += hard
-        all_weight += hard + rest
+        weights.append((float(np.exp(scale * (float(cands[ok[0]]) - pos))) if ok else random_one, random_one))
     return NegativesEvidence(queries=len(qids), pool=len(mine), batch=int(batch), scale=float(scale),
-                             in_batch_loss=float(np.mean(in_batch)), mined_loss=float(np.mean(mined)),
-                             share=own_weight / all_weight if all_weight > 0 else 0.0, multi=multi, leaked=leaked,
-                             found=found)
+                             multi=multi, leaked=leaked, found=found, **_batch_losses(weights, batch))
 
 
 def measures_own_negatives(plan) -> bool:
@@ -336,18 +344,11 @@ def own_evidence(model: Any, train: pd.DataFrame, batch: int, scale: float, seed
     S = Q @ encode_corpus(model, pos, batch_size=size).T  # query i against row j's positive
     hard_sims = np.einsum("ij,ij->i", Q, encode_corpus(model, neg, batch_size=size))
     langs = language_keys(queries)
-    in_batch, with_own, own_weight, all_weight = [], [], 0.0, 0.0
+    weights = []
     for i in range(len(rows)):
         same = [j for j in range(len(rows)) if j != i and langs[j] == langs[i]]
         others = S[i, same or [j for j in range(len(rows)) if j != i]]
         p = float(S[i, i])
-        random_one = _wrong_weight(p, others, scale)
-        hard = float(np.exp(scale * (float(hard_sims[i]) - p)))
-        rest = 2 * (batch - 1) * random_one  # the other rows' positives and negatives
-        in_batch.append(math.log1p((batch - 1) * random_one))
-        with_own.append(math.log1p(rest + hard))
-        own_weight += hard
-        all_weight += hard + rest
-    return NegativesEvidence(queries=len(rows), pool=len(rows), batch=int(batch), scale=float(scale),
-                             in_batch_loss=float(np.mean(in_batch)), mined_loss=float(np.mean(with_own)),
-                             share=own_weight / all_weight if all_weight > 0 else 0.0, found=len(rows), source="own")
+        weights.append((float(np.exp(scale * (float(hard_sims[i]) - p))), _wrong_weight(p, others, scale)))
+    return NegativesEvidence(queries=len(rows), pool=len(rows), batch=int(batch), scale=float(scale), found=len(rows),
+                             source="own", **_batch_losses(weights, batch))
