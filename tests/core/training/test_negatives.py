@@ -203,26 +203,32 @@ def test_evidence_refuses_mining_that_would_pick_the_query_s_own_answers():
     assert (ev.multi, ev.leaked) == (12, 0) and ev.choice()[0] == "mined"
 
 
+def _measured_run(tiny_model_path, tmp_path, tmp_runs, name: str, rows: list[dict]):
+    """``(config, events)`` of a 2-step run at batch 8 on ``rows`` (a JSONL training file), every other setting
+    left to the recipe; the run must complete."""
+    import json
+
+    data = tmp_path / f"{name}.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    cfg = TrainConfig(name=name, model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.hyper.max_steps = 2
+    cfg.hyper.batch_size = 8
+    status = run_training(cfg, tmp_runs / name)
+    assert status["status"] == "completed", status
+    return cfg, read_events(tmp_runs / name)[0]
+
+
 @pytest.mark.parametrize("share, mined", [(0.0, True), (1.01, False)])
 def test_the_run_follows_the_measured_choice(tiny_model_path, tmp_path, tmp_runs, monkeypatch, share, mined):
     """recipe auto plans mining, the base model's evidence on the validation queries decides, and the run does
     what the recipe event says (the threshold is forced both ways: the tiny model's numbers mean nothing)."""
-    import json
-
     import core.training.negatives as N
     from core.run_folder import EV_RECIPE
 
     monkeypatch.setattr(N, "MINED_SHARE", share)
-    data = tmp_path / "pairs.jsonl"
-    data.write_text("".join(json.dumps({"anchor": q, "positive": p}, ensure_ascii=False) + "\n"
-                            for q, p in tiny_pairs(120)), encoding="utf-8")
-    cfg = TrainConfig(name="measured", model=str(tiny_model_path))
-    cfg.data.train = [str(data)]
-    cfg.hyper.max_steps = 2
-    cfg.hyper.batch_size = 8
-    status = run_training(cfg, tmp_runs / "measured")
-    assert status["status"] == "completed", status
-    events, _ = read_events(tmp_runs / "measured")
+    _, events = _measured_run(tiny_model_path, tmp_path, tmp_runs, "measured",
+                              [{"anchor": q, "positive": p} for q, p in tiny_pairs(120)])
     picks = [c for e in events if e["type"] == EV_RECIPE for c in e["choices"] if c["key"] == "data.hard_negatives"]
     assert [c["value"] for c in picks] == ["mined", "mined" if mined else "off"], picks
     assert "once it is loaded" in picks[0]["reason"] and "validation queries the base model's loss" in picks[1]["reason"]
@@ -315,23 +321,14 @@ def test_the_recipe_plans_the_datas_own_negatives_only_for_losses_that_take_them
 def test_the_run_trains_on_the_datas_own_negatives_as_measured(tiny_model_path, tmp_path, tmp_runs, monkeypatch, share, kept):
     """recipe auto plans one of the data's negatives per row; the base model's evidence on training rows decides
     and the run trains on three texts per row or two (the threshold is forced both ways)."""
-    import json
-
     import core.training.negatives as N
     from core.run_folder import EV_PLAN, EV_RECIPE
 
     monkeypatch.setattr(N, "MINED_SHARE", share)
     pairs = tiny_pairs(120)
-    data = tmp_path / "qpn.jsonl"
-    data.write_text("".join(json.dumps({"query": q, "pos": [p], "neg": [pairs[(i + 7) % len(pairs)][1]]},
-                                       ensure_ascii=False) + "\n" for i, (q, p) in enumerate(pairs)), encoding="utf-8")
-    cfg = TrainConfig(name="own", model=str(tiny_model_path))
-    cfg.data.train = [str(data)]
-    cfg.hyper.max_steps = 2
-    cfg.hyper.batch_size = 8
-    status = run_training(cfg, tmp_runs / "own")
-    assert status["status"] == "completed", status
-    events, _ = read_events(tmp_runs / "own")
+    cfg, events = _measured_run(tiny_model_path, tmp_path, tmp_runs, "own",
+                                [{"query": q, "pos": [p], "neg": [pairs[(i + 7) % len(pairs)][1]]}
+                                 for i, (q, p) in enumerate(pairs)])
     picks = [c for e in events if e["type"] == EV_RECIPE for c in e["choices"] if c["key"] == "data.neg_nums"]
     assert [c["value"] for c in picks] == [1, 1 if kept else 0], picks
     assert "training rows the base model's loss" in picks[1]["reason"]

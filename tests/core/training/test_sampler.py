@@ -99,26 +99,33 @@ def _clustered(n: int = 120, cluster: int = 6) -> Dataset:
     return Dataset.from_dict({"anchor": anchors, "positive": positives})
 
 
+def _repaired_passes(ds: Dataset, batch_size: int, seeds: int):
+    """``(sampler, batches)`` of two epochs for each of ``seeds`` seeds (lengths from ``WordTokenizer``), each
+    pass checked to hold every row exactly once."""
+    lengths = row_lengths(ds, WordTokenizer())
+    for seed in range(seeds):
+        sampler = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=batch_size, drop_last=False,
+                                                        generator=torch.Generator(), seed=seed, lengths=lengths)
+        for epoch in range(2):
+            batches = _batches(sampler, epoch)
+            assert sorted(i for b in batches for i in b) == list(range(len(ds))), "each row exactly once"
+            yield sampler, batches
+
+
 def test_a_cluster_sharing_one_passage_does_not_end_as_batches_of_one():
     """Length grouping puts a cluster of rows sharing a passage side by side; left at the end of a pass, the greedy
     fill made one batch per row (MNRL's loss is 0 in a batch of one, and the pass yielded more batches than the
     trainer's schedule counts). The repair swaps those rows into full batches: as many batches as the plain
     sampler, no text twice in a batch, every row once."""
     ds = _clustered()
-    lengths = row_lengths(ds, WordTokenizer())
-    for seed in range(5):
-        sampler = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=16, drop_last=False, generator=torch.Generator(),
-                                                        seed=seed, lengths=lengths)
-        for epoch in range(2):
-            batches = _batches(sampler, epoch)
-            assert sorted(i for b in batches for i in b) == list(range(len(ds))), "each row exactly once"
-            for b in batches:
-                texts = [ds[i]["anchor"] for i in b] + [ds[i]["positive"] for i in b]
-                assert len(set(texts)) == len(texts), f"a text appears twice in batch {b}"
-            sizes = sorted(len(b) for b in batches)
-            assert len(batches) == len(sampler) == 8 and sizes == [8] + [16] * 7, sizes
+    for sampler, batches in _repaired_passes(ds, 16, seeds=5):
+        for b in batches:
+            texts = [ds[i]["anchor"] for i in b] + [ds[i]["positive"] for i in b]
+            assert len(set(texts)) == len(texts), f"a text appears twice in batch {b}"
+        sizes = sorted(len(b) for b in batches)
+        assert len(batches) == len(sampler) == 8 and sizes == [8] + [16] * 7, sizes
     dropped = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=16, drop_last=True, generator=torch.Generator(),
-                                                    seed=0, lengths=lengths)
+                                                    seed=0, lengths=row_lengths(ds, WordTokenizer()))
     assert [len(b) for b in _batches(dropped, 0)] == [16] * 7
 
 
@@ -126,16 +133,10 @@ def test_a_cluster_larger_than_the_batches_is_spread_one_row_per_batch():
     """Twelve rows share one passage and the batch holds 8 (15 batches): the repair must never swap a second
     cluster row into a batch that already took one (it keeps each batch's texts up to date as it swaps)."""
     ds = _clustered(n=120, cluster=12)
-    lengths = row_lengths(ds, WordTokenizer())
-    for seed in range(4):
-        sampler = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=8, drop_last=False, generator=torch.Generator(),
-                                                        seed=seed, lengths=lengths)
-        for epoch in range(2):
-            batches = _batches(sampler, epoch)
-            assert sorted(i for b in batches for i in b) == list(range(len(ds))), "each row exactly once"
-            for b in batches:
-                assert sum(ds[i]["positive"] == "the asked article" for i in b) <= 1, b
-            assert sorted(len(b) for b in batches) == [8] * 15, [len(b) for b in batches]
+    for _, batches in _repaired_passes(ds, 8, seeds=4):
+        for b in batches:
+            assert sum(ds[i]["positive"] == "the asked article" for i in b) <= 1, b
+        assert sorted(len(b) for b in batches) == [8] * 15, [len(b) for b in batches]
 
 
 def _bilingual(n: int = 96) -> Dataset:
