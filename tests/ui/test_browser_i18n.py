@@ -125,3 +125,40 @@ def test_the_build_tab_says_what_training_does_with_the_negatives_it_mines(page,
     expect(mined).not_to_contain_text("weighs these negatives")
     page.locator("#lang").get_by_text("English").click()
     expect(mined).to_contain_text("weighs these negatives first", timeout=30_000)
+
+
+def test_the_train_tab_says_a_general_language_was_left_out_because_the_base_model_lacks_it(page, studio):
+    """A finished run whose base model covers English only: the Train tab's header names the delivered model and
+    says the general zh check was left out for that reason, in English and after the 中文 switch (the sentence
+    comes from ``core.training.delivery.change_sentence``)."""
+    import json
+
+    from playwright.sync_api import expect
+
+    from core.training import TrainConfig
+    from core.training.delivery import change_sentence
+
+    name = "english-base-run"
+    rd = studio["runs"] / name
+    rd.mkdir(parents=True, exist_ok=True)
+    TrainConfig(name=name, model=studio["model"]).save(rd / "config.yaml")
+    change = change_sentence(0.05, {"en": {"relative": -0.01},
+                                    "zh": {"skipped": "the base model minilm covers en only", "uncovered": True}})
+    delivery = ("Delivered best: the highest validation ndcg@10 (0.5800 vs base 0.4900, +0.0900, 95% CI [+0.0100, "
+                "+0.1600]) among the candidates not worse than the base, on 42 queries.")
+    (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": delivery, "delivery_change": change}))
+
+    page.goto(studio["url"])
+    page.get_by_role("tab", name="3. Train").click()
+    page.locator("#run-pick input").fill(name)
+    page.locator("#run-pick input").press("Enter")
+    page.locator("#open-run").click()
+    head = page.locator("#run-head")
+    expect(head).to_contain_text("Delivered:", timeout=60_000)
+    expect(head).to_contain_text("general zh skipped (not a language of the base model)")
+    page.locator("#lang").get_by_text("中文").click()
+    expect(head).to_contain_text("通用 zh 已跳过（不是基础模型支持的语言）", timeout=30_000)
+    expect(head).to_contain_text("交付：")
+    expect(head).not_to_contain_text("not a language")
+    page.locator("#lang").get_by_text("English").click()
+    expect(head).to_contain_text("general zh skipped (not a language of the base model)", timeout=30_000)
