@@ -16,7 +16,8 @@ The choice is saved with ``model.save`` as ``runs/<name>/delivered/`` (plain sen
 and explained in ``delivery.json``. A forgetting guard then scores the base and the delivered model on a
 general-domain BEIR set of each language of the validation queries (``general_dir``) and records the change
 next to the domain gain (``"domain +8.1%, general en −0.9%"``); a language the base model does not cover
-(``unserved_reason``: MiniLM and Chinese) is left out with the reason.
+(``unserved_reason``: MiniLM and Chinese) is left out with the reason, and when the base itself is delivered
+nothing is scored (its general retrieval is unchanged by construction: ``BASE_DELIVERED``).
 
 ``deliver_run(run_dir, config, evalset, log)`` is the runner's one call: it takes the validation set found in the
 run's evaluator (``evalset_from_evaluator``), reports progress as ``log`` events and writes the ``delivery``
@@ -42,6 +43,8 @@ DELIVERY_JSON = DELIVERY_FILE
 ALPHAS = (0.25, 0.5, 0.75)
 METRIC = "ndcg@10"
 GENERAL_ENV = "STUDIO_GENERAL_DIR"
+# Why the general check scores nothing when the base model is delivered (the change is zero by construction).
+BASE_DELIVERED = "the delivered model is the base model, so its general-domain retrieval is unchanged: nothing was scored"
 GENERAL_MAX_PASSAGES = 3000  # general-set corpus cap (every relevant passage kept, distractors sampled)
 
 
@@ -274,7 +277,10 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
     """{lang: {"folder", "queries", "passages", "base", "delivered", "relative", "vs_base"} or {"skipped": why}}.
 
     ``base_spec``: the base model's source spec; its scores are cached (``cache_root()/general-scores``) so the
-    next run from the same base model scores only its own delivered model."""
+    next run from the same base model scores only its own delivered model. ``same_model`` (the base is
+    delivered): a language with a general set is recorded as ``{"skipped": BASE_DELIVERED, "unchanged": True}``
+    without scoring anything (a first run from a base model would otherwise spend minutes scoring it to report
+    a change of zero)."""
     from core.evaluation.stats import paired_difference
 
     out: dict[str, dict] = {}
@@ -282,6 +288,10 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
         unserved = unserved_reason(lang, base_spec)
         if unserved is not None:  # nothing to guard: said apart from a set that is missing or turned off
             out[lang] = {"skipped": unserved, "uncovered": True}
+            continue
+        if same_model:
+            folder, origin = general_dir(lang, configured)  # a missing set is still said as such
+            out[lang] = {"skipped": BASE_DELIVERED, "unchanged": True} if folder is not None else {"skipped": origin}
             continue
         ev, folder, origin, full = general_set(lang, configured)
         if ev is None:
@@ -301,11 +311,8 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
                     pass
         else:
             _say(progress, f"General-domain check ({lang}): base model's scores from an earlier run")
-        if same_model:
-            d = list(b)
-        else:
-            _say(progress, f"General-domain check ({lang}): delivered model")
-            d = per_query_ndcg(delivered, ev, batch_size)
+        _say(progress, f"General-domain check ({lang}): delivered model")
+        d = per_query_ndcg(delivered, ev, batch_size)
         diff = paired_difference(b, d)
         out[lang] = {"folder": str(folder), "origin": origin, "queries": len(ev.queries), "passages": len(ev.corpus),
                      "passages_in_set": full, "base": diff.mean_a, "delivered": diff.mean_b,
@@ -319,11 +326,13 @@ def _pct(x: Optional[float]) -> str:
 
 def change_sentence(domain_relative: Optional[float], general: dict) -> str:
     """``"domain +8.1%, general en −0.9%"`` (skipped languages say so, and say when the base model does not cover
-    the language, ``unserved_reason``)."""
+    the language, ``unserved_reason``, or when the base model itself is delivered, ``BASE_DELIVERED``)."""
     parts = [f"domain {_pct(domain_relative)}"]
     for lang, g in general.items():
         if g.get("uncovered"):
             parts.append(f"general {lang} skipped (not a language of the base model)")
+        elif g.get("unchanged"):
+            parts.append(f"general {lang} unchanged (the base model is delivered)")
         elif "skipped" in g:
             parts.append(f"general {lang} skipped")
         else:

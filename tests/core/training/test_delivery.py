@@ -14,6 +14,7 @@ from core.export import export_model_dir
 from core.run_folder import BEST_DIR, EV_LOG, FINAL_DIR
 from core.training import TrainConfig, read_events, read_status, run_training
 from core.training.delivery import (
+    BASE_DELIVERED,
     DELIVERED,
     DELIVERY_JSON,
     Candidate,
@@ -204,16 +205,28 @@ def test_general_guard_on_a_tiny_beir_folder(tiny_model_path, tmp_path, monkeypa
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     _noisy_copy(tiny_model_path, run_dir / FINAL_DIR)
-    rec = deliver(run_dir, str(tiny_model_path), _evalset(), alphas=(), general=str(shared))
+    said = []
+    rec = deliver(run_dir, str(tiny_model_path), _evalset(), alphas=(), general=str(shared),
+                  progress=lambda p: said.append(p.message))
     assert [c["name"] for c in rec["candidates"]] == ["base", "final"]
+    assert rec["delivered"] == "base", "the noisy final/ is not delivered"
+    for lang in ("en", "zh"):  # the base was delivered: its general retrieval is unchanged, nothing is scored
+        assert rec["general"][lang] == {"skipped": BASE_DELIVERED, "unchanged": True}
+    assert not [m for m in said if "General-domain check" in m], said
+    assert rec["change"] == ("domain +0.0%, general en unchanged (the base model is delivered), "
+                             "general zh unchanged (the base model is delivered)")
+    events_free = json.loads((run_dir / DELIVERY_JSON).read_text(encoding="utf-8"))
+    assert events_free["general"] == rec["general"]
+    # a tuned model delivered (the base made worse, so final/ beats it) is scored on both sets
+    noise = _noisy_copy(tiny_model_path, tmp_path / "noise-base")
+    shutil.rmtree(run_dir / FINAL_DIR)
+    shutil.copytree(tiny_model_path, run_dir / FINAL_DIR)
+    rec = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared))
+    assert rec["delivered"] == "final", rec["reason"]
     for lang in ("en", "zh"):
         g = rec["general"][lang]
         assert g["folder"] == str(shared / f"general_{lang}") and g["queries"] == 20 and g["passages"] == 20
-        assert 0 < g["base"] <= 1 and g["delivered"] == g["base"], "the base was delivered, so no change"
-        assert g["relative"] == 0.0 and g["vs_base"]["verdict"] == "no_difference"
-    assert rec["change"] == "domain +0.0%, general en +0.0%, general zh +0.0%"
-    events_free = json.loads((run_dir / DELIVERY_JSON).read_text(encoding="utf-8"))
-    assert events_free["general"] == rec["general"]
+        assert 0 < g["base"] <= 1 and 0 < g["delivered"] <= 1 and g["vs_base"]["n"] == 20
     # env var instead of the config field; an absent folder is skipped with the reason
     monkeypatch.setenv("STUDIO_GENERAL_DIR", str(shared / "general_en"))
     assert general_dir("en") == (shared / "general_en", "env STUDIO_GENERAL_DIR")
