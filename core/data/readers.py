@@ -35,6 +35,8 @@ data is expanded, so a small hostile file cannot exhaust memory):
 - ``STUDIO_MAX_CELLS``: rows x columns of an Excel sheet (its dimension, and the rows actually read) or a
   Parquet file (its metadata).
 - ``STUDIO_MAX_JSON_DEPTH``: how deeply JSON values may nest (each JSON line on its own).
+- ``STUDIO_MAX_COLUMNS``: the most columns a table (CSV/TSV row, JSON keys, Excel sheet, Parquet schema) may
+  have; checked on the first rows' fields before the table is built.
 - ``STUDIO_MAX_CELL_CHARS``: the longest text cell; a longer one is an error issue naming row and column and
   its row is left out.
 - ``STUDIO_MAX_BAD_LINE_SHARE``: JSON lines that are not a JSON object are error issues naming the line and
@@ -71,6 +73,7 @@ MAX_ZIP_RATIO = 100
 MAX_CELLS = 10_000_000
 MAX_JSON_DEPTH = 32
 MAX_CELL_CHARS = 1_000_000
+MAX_COLUMNS = 1000  # training and evaluation tables have a handful of columns; a very wide file is refused
 MAX_BAD_LINE_SHARE = 0.5
 _RATIO_MIN_BYTES = 1_000_000  # smaller zip members may compress as well as they like
 
@@ -326,9 +329,18 @@ def looks_like_header(first: list[Any], rest: list[list[Any]], default: bool) ->
     return default
 
 
+def check_columns(count: int, name: str) -> None:
+    """Refuse a table of more than ``MAX_COLUMNS`` columns with one sentence (before it is built)."""
+    cap = int(limit("MAX_COLUMNS"))
+    if count > cap:
+        raise DataError(f"{name} has {count:,} columns, more than the {cap:,} allowed (STUDIO_MAX_COLUMNS); "
+                        "a training or evaluation table needs only its text and label columns.")
+
+
 def _frame_from_rows(records: list[tuple[int, list[Any]]], header: bool, name: str) -> pd.DataFrame:
     if not records:
         raise DataError(f"{name} has no rows.")
+    check_columns(max(len(cells) for _, cells in records), name)
     read_issues: list[Issue] = []
     if header:
         renamed: list[tuple[str, str]] = []
@@ -431,13 +443,17 @@ def _read_jsonl(text: str, name: str) -> pd.DataFrame:
         verb = "" if first.message.startswith("is ") else "is "
         more = f" ({len(bad)} of {len(bad) + len(records)} lines are unusable)" if len(bad) > 1 else ""
         raise DataError(f"row {first.row} of {name} {verb}{first.message}{more}.", bad)
-    df = _frame_from_records(records, numbers)
+    df = _frame_from_records(records, numbers, name)
     df.attrs["read_issues"] = bad
     df.attrs["rows_skipped"] = len(bad)  # lines not in the frame at all
     return df
 
 
-def _frame_from_records(records: list[dict], numbers: list[int]) -> pd.DataFrame:
+def _frame_from_records(records: list[dict], numbers: list[int], name: str = "the file") -> pd.DataFrame:
+    keys: set = set()
+    for record in records:
+        keys.update(record)
+    check_columns(len(keys), name)
     df = pd.DataFrame.from_records(records)
     df = df.astype(object)
     if "_row" in df.columns:
@@ -475,7 +491,7 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
             n = len(next(iter(lists.values())))
             obj = [{k: v[i] for k, v in lists.items()} for i in range(n)]
         else:
-            return _frame_from_records([obj], [1])
+            return _frame_from_records([obj], [1], name)
     if not isinstance(obj, list):
         raise DataError(f"{name} holds a JSON {type(obj).__name__}; expected a list of objects or one object per line.")
     bad = next((i for i, r in enumerate(obj) if not isinstance(r, dict)), None)
@@ -483,7 +499,7 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
         raise DataError(f"record {bad + 1} of {name} is a JSON {type(obj[bad]).__name__}, expected an object like {{\"query\": ..., \"positive\": ...}}.")
     if not obj:
         raise DataError(f"{name} holds an empty list.")
-    return _frame_from_records(obj, list(range(1, len(obj) + 1)))
+    return _frame_from_records(obj, list(range(1, len(obj) + 1)), name)
 
 
 # ---------------------------------------------------------------------------------------- binary formats
@@ -577,6 +593,7 @@ def _check_parquet(path: Path) -> None:
     cells = meta.num_rows * meta.num_columns
     if cells > limit("MAX_CELLS"):
         raise _too_many_cells(path.name, f"{meta.num_rows:,} rows x {meta.num_columns:,} columns = {cells:,}")
+    check_columns(meta.num_columns, path.name)
     size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if size > limit("MAX_UNCOMPRESSED_BYTES"):
         raise _too_big(path.name, "expands when decompressed to", f"{size:,} bytes")
@@ -596,7 +613,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
                 r[k] = v.tolist()
     if not records:
         raise DataError(f"{path.name} has no rows.")
-    return _frame_from_records(records, list(range(1, len(records) + 1)))
+    return _frame_from_records(records, list(range(1, len(records) + 1)), path.name)
 
 
 # ------------------------------------------------------------------------------------------------ cells
