@@ -85,9 +85,13 @@ def run_path(name: str, must_exist: bool = False, root: str | os.PathLike | None
 
 def unknown_run(name: str, root: str | os.PathLike | None = None) -> StudioError:
     """The one sentence for a run name that names no run (also said, word for word, for another owner's run,
-    so a refusal never tells that such a run exists)."""
+    so a refusal never tells that such a run exists; on a shared server without the runs folder's path)."""
+    from core.deployment import multi_user
+
     text = str(name)
     shown = text[:80].encode("unicode_escape").decode("ascii") if not text[:80].isprintable() else text[:80]
+    if multi_user():  # a shared server does not tell its callers where it keeps runs
+        return StudioError(f"There is no run named '{shown}'.")
     real_base = (Path(root) if root is not None else runs_root()).resolve()
     return StudioError(f"There is no run named '{shown}' in {real_base}.")
 

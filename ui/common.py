@@ -148,6 +148,15 @@ def request_owner() -> str | None:
     return owner_key(getattr(req, "username", None), getattr(req, "session_hash", None))
 
 
+def usable_model(spec: str | None) -> str | None:
+    """``spec`` when the caller may use it as a model (``core.training.owners.check_model_source``: on a shared
+    studio a local folder only inside the caller's own runs); else a ModelSourceError with one sentence."""
+    from core.training.owners import check_model_source
+
+    check_model_source(spec, request_owner())
+    return spec
+
+
 def request_language() -> str:
     """The language the current event's page shows."""
     return session_language(current_request())

@@ -533,6 +533,11 @@ ENGINE_ZH: dict[str, str] = {
     "general {lang} {pct}": "通用 {lang} {pct}",
     "general {lang} skipped": "通用 {lang} 已跳过",
     "general {lang} skipped (not a language of the base model)": "通用 {lang} 已跳过（不是基础模型支持的语言）",
+    "general {lang} unchanged (the base model is delivered)": "通用 {lang} 不变（交付的就是基础模型）",
+    "The model folder '{text}' is not available on this shared studio: choose a bundled model, a Hugging Face Hub id, or the model of one of your own runs.":
+        "模型文件夹 '{text}' 在这个共享的工作室里不可用：请选择内置模型、Hugging Face Hub 模型 id，或你自己某次运行的模型。",
+    "the delivered model is the base model, so its general-domain retrieval is unchanged: nothing was scored":
+        "交付的就是基础模型，它的通用领域检索能力没有变化：因此不做评分",
     "the base model {model} covers {languages} only: it has no general {lang} retrieval to guard":
         "基础模型 {model} 只覆盖 {languages}：它没有通用 {lang} 检索能力需要保护",
     # --- hyper-parameter search (core/training/hpo.py, core/training/cli_hpo.py)
@@ -751,6 +756,8 @@ ENGINE_ZH: dict[str, str] = {
     "{owner} parameter '{name}' is {value} but must be a list of whole numbers like 768, 512.": "{owner} 的参数 '{name}' 为 {value}，但必须是整数列表，如 768, 512。",
     "{owner} parameter '{name}' is {value} but must be a number.": "{owner} 的参数 '{name}' 为 {value}，但必须是数字。",
     "{owner} parameter '{name}' is {value} but must be a whole number.": "{owner} 的参数 '{name}' 为 {value}，但必须是整数。",
+    "{key} must be a number, got '{shown}'.": "{key} 必须是数字，收到的是 '{shown}'。",
+    "{key} must be a whole number, got '{shown}'.": "{key} 必须是整数，收到的是 '{shown}'。",
     "{owner} parameter '{name}' is {value} but must be one of: {join}.": "{owner} 的参数 '{name}' 为 {value}，但必须是以下之一：{join}。",
     "{owner} parameter '{name}' is {value} but must be text.": "{owner} 的参数 '{name}' 为 {value}，但必须是文本。",
     "{owner} parameter '{name}' is {value} but must be true or false.": "{owner} 的参数 '{name}' 为 {value}，但必须是 true 或 false。",
@@ -864,6 +871,7 @@ ENGINE_ZH: dict[str, str] = {
     "The run folder '{given}' is not inside the runs folder {runs_root}; it is refused.": "运行文件夹 '{given}' 不在运行文件夹 {runs_root} 内；已拒绝。",
     "The run folder '{text}' is not a run directly inside the runs folder {root}.": "运行文件夹 '{text}' 不是直接位于运行文件夹 {root} 中的运行。",
     "There is no run named '{shown}' in {real_base}.": "{real_base} 中没有名为 '{shown}' 的运行。",
+    "There is no run named '{shown}'.": "没有名为 '{shown}' 的运行。",
     "The run '{name}' has no saved model (no best/ or final/ folder) to deliver.": "运行 '{name}' 没有可交付的已保存模型（没有 best/ 或 final/ 文件夹）。",
     "The run '{name}' has no saved model yet (no delivered/, best/ or final/ folder); wait for it to finish or stop it.": "运行 '{name}' 还没有保存的模型（没有 delivered/、best/ 或 final/ 文件夹）；请等待它结束或停止它。",
     "The run '{name}' has no tuned model yet (no final/ or best/ folder); wait for it to finish.": "运行 '{name}' 还没有微调好的模型（没有 final/ 或 best/ 文件夹）；请等待它结束。",
@@ -944,6 +952,8 @@ ENGINE_ZH: dict[str, str] = {
     "the cell held {nuls} NUL character(s) (binary or corrupted bytes); they were removed": "该单元格含 {nuls} 个 NUL 字符（二进制或损坏的字节）；已删除",
     "the cell holds {longest} characters, more than the {max_chars} allowed (STUDIO_MAX_CELL_CHARS); the row is left out": "该单元格有 {longest} 个字符，超过允许的 {max_chars} 个（STUDIO_MAX_CELL_CHARS）；该行已排除",
     "the header repeats the column name '{original}'; this column is read as '{new}'": "表头中列名 '{original}' 重复；该列按 '{new}' 读取",
+    "{name} has {count} columns, more than the {cap} allowed (STUDIO_MAX_COLUMNS); a training or evaluation table needs only its text and label columns.":
+        "{name} 有 {count} 列，超过允许的 {cap} 列（STUDIO_MAX_COLUMNS）；训练或评测表只需要文本列和标签列。",
     "{name} has {cells} cells, more than the {cap} allowed (STUDIO_MAX_CELLS); split it into smaller files.": "{name} 有 {cells} 个单元格，超过允许的 {cap} 个（STUDIO_MAX_CELLS）；请拆分成更小的文件。",
     "{name} holds {filename}, which expands {ratio} times ({compress_size} to {file_size} bytes), more than the {ratio_cap} times allowed (STUDIO_MAX_ZIP_RATIO); it may be a zip bomb, so it was not read.": "{name} 中的 {filename} 解压后膨胀 {ratio} 倍（{compress_size} 到 {file_size} 字节），超过允许的 {ratio_cap} 倍（STUDIO_MAX_ZIP_RATIO）；它可能是 zip 炸弹，因此未读取。",
     "{name} mixes text encodings: {len} line(s) are not UTF-8 while the rest is (line {shown}); save the whole file as UTF-8.": "{name} 混用了多种文本编码：有 {len} 行不是 UTF-8，而其余是（第 {shown} 行）；请把整个文件另存为 UTF-8。",
@@ -974,7 +984,7 @@ ENGINE_ZH: dict[str, str] = {
     "Suspect {k} belongs to row {row} (query {str}), which is not in the rows any more; mine again before reviewing.": "可疑项 {k} 属于第 {row} 行（查询 {str}），该行已不在数据中；请重新挖掘后再审核。",
     "Suspect {k} is not in the review list (it has {len} suspects, numbered 0 to {len2}).": "可疑项 {k} 不在审核列表中（列表共有 {len} 个可疑项，编号 0 到 {len2}）。",
     "Review table line {i}: the id {sid} is not a suspect number.": "审核表第 {i} 行：编号 {sid} 不是可疑项编号。",
-    "The review table has no '{missing}' column; expected the columns {join}.": "审核表中没有 '{missing}' 列；应有列 {join}。",
+    "The review table has {n} columns; expected the {m} columns {join}.": "审核表有 {n} 列；应为 {m} 列：{join}。",
     "The review table is missing; mine hard negatives first (step 3).": "缺少审核表；请先挖掘难负例（第 3 步）。",
     # --- round-trip check of generated queries (core/builder/roundtrip.py)
     "The round-trip top-k must be a whole number of at least 1 (got {k}).": "往返检验的 top-k 必须是不小于 1 的整数（收到 {k}）。",
@@ -987,14 +997,19 @@ ENGINE_ZH: dict[str, str] = {
     # --- the hard-negative mining summary, line by line (core/builder/negatives.py NegativesResult.table)
     "method: {method}   queries: {queries}   pool: {pool_size}": "方法：{method}   查询数：{queries}   候选池：{pool_size}",
     "candidates considered: {considered}   kept: {kept}   not sampled: {not_sampled}": "考察的候选：{considered}   保留：{kept}   未抽取：{not_sampled}",
-    "dropped: {join}": "删除：{join}",
+    "left out as a positive of their query: {n}": "因是该查询的正例而排除：{n}",
+    "left out as ranked outside the rank window {lo} to {hi}: {n}": "因排名在排名窗口 {lo} 到 {hi} 之外而排除：{n}",
+    "left out as sharing no word with the query (BM25 score 0): {n}": "因与查询没有共同的词（BM25 得分为 0）而排除：{n}",
+    "left out as repeating a negative already picked for the query: {n}": "因与该查询已选的负例重复而排除：{n}",
+    "left out by the false-negative guard (within {margin} of the positive's score): {n}": "被假负例防护排除（得分与正例相差不到 {margin}）：{n}",
+    "{scored} score of the kept negatives: min {min}  median {median}  max {max}": "保留的负例的 {scored} 得分：最小 {min}  中位数 {median}  最大 {max}",
+    "{scored} score of the queries' positives: min {min}  median {median}  max {max}": "查询正例的 {scored} 得分：最小 {min}  中位数 {median}  最大 {max}",
     # the false-negative guard (core/builder/negatives.py NegativesResult.guard_sentence)
     "{first} (they may be right answers rather than negatives).": "{first}（它们可能是正确答案，而不是负例）。",
     "{n} candidates skipped because they scored within {pct} of the positive": "{n} 个候选被跳过，因为其得分与正例相差不到 {pct}",
     "{n} candidates skipped because they scored within {v} of the positive's score": "{n} 个候选被跳过，因为其得分与正例得分相差不到 {v}",
     "The false-negative guard was off: no candidate was skipped for scoring close to the positive.": "假负例防护已关闭：没有候选因得分接近正例而被跳过。",
     "queries with fewer than {num_negatives} negatives: {queries_short}": "负例少于 {num_negatives} 个的查询：{queries_short}",
-    "{name}: min {min}  median {median}  max {max}": "{name}：最小 {min}  中位数 {median}  最大 {max}",
     "suspected false negatives: {suspected_total}   positive/negative conflicts in input: {len}": "疑似假负例：{suspected_total}   输入中的正负例冲突：{len}",
     # --- the studio's app and tabs (ui/)
     "STUDIO_AUTH entry {i} must look like user:password (entries separated by commas).": "STUDIO_AUTH 的第 {i} 项必须形如 user:password（各项以逗号分隔）。",
@@ -1075,7 +1090,7 @@ HEADERS_ZH: dict[str, str] = {
     "texts/s": "文本/秒", "seconds": "秒",
     "CI low tuned": "95% 置信下限 微调模型", "CI high tuned": "95% 置信上限 微调模型", "p tuned": "p 值 微调模型",
     # column roles of the data formats (the Data tab's mapping dropdowns) and the Build tab's tables
-    "anchor": "锚点", "positive": "正例", "negative": "负例", "pos": "正例", "neg": "负例", "label": "标签",
+    "keep": "保留", "candidate": "候选", "anchor": "锚点", "positive": "正例", "negative": "负例", "pos": "正例", "neg": "负例", "label": "标签",
     "sentence1": "句子1", "sentence2": "句子2", "text": "文本", "prompt": "提示词", "type": "类型",
     "pos_scores": "正例分数", "neg_scores": "负例分数", "synthetic": "合成", "source": "来源", "page": "页码",
     "title": "标题", "id": "编号",

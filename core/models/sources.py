@@ -6,6 +6,7 @@
 - ``resolve_model(spec, progress=None) -> ResolvedModel``: turn a registry name, a local folder or a Hub id
   (``org/name``) into a local folder path. Only a Hub id that is not cached touches the network; offline it
   fails fast with one sentence.
+- ``local_folder(spec) -> Path | None``: the local path a spec names (None for a registry name or a Hub id).
 - ``load_model(spec, device=None, trust_remote_code=False, progress=None, **kw) -> SentenceTransformer``.
 - ``model_fingerprint(spec_or_model_path) -> str``: a stable short hash of a model folder's files, which
   changes when any weight or config file changes (used to invalidate embedding caches).
@@ -254,6 +255,16 @@ def check_model_folder(path: str | os.PathLike) -> Path:
                            f"or 'config.json' with weights and tokenizer files (Hugging Face).")
 
 
+def local_folder(spec: str | os.PathLike | None) -> Path | None:
+    """The local path a model ``spec`` names (``resolve_model``'s rule: an existing path, or text that reads as a
+    path), or None for a registry name, a Hub id ``org/name`` or an empty spec. Nothing is checked or loaded."""
+    text = "" if spec is None else os.fspath(spec).strip()
+    if not text or _entry(text) is not None:
+        return None
+    candidate = Path(text).expanduser()
+    return candidate if candidate.exists() or _looks_like_path(text) else None
+
+
 def _looks_like_path(spec: str) -> bool:
     return (spec.startswith(("/", "./", "../", "~", ".\\", "..\\")) or "\\" in spec or spec.count("/") >= 2
             or spec.endswith("/") or spec in (".", "..") or bool(re.match(r"^[A-Za-z]:[\\/]", spec)))
@@ -362,8 +373,8 @@ def resolve_model(spec: str | os.PathLike | None, progress: ProgressFn | None = 
         path = entry.resolve(progress)
         return ResolvedModel(spec=text, path=str(path), kind=entry.kind, prompts=read_prompts(path),
                              language=entry.language)
-    candidate = Path(text).expanduser()
-    if candidate.exists() or _looks_like_path(text):
+    candidate = local_folder(text)
+    if candidate is not None:
         root = check_model_folder(candidate)
         return ResolvedModel(spec=text, path=str(root), kind="local", prompts=read_prompts(root),
                              language=_guess_language(root))

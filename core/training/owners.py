@@ -14,6 +14,10 @@ mode (the operator manages them with ``python -m core runs`` / ``stop``).
 - ``owned_run(name, owner) -> Path``: the run folder of ``name`` (``core.paths.run_path``, must exist) when
   ``owner`` may access it; another owner's run is refused with the very sentence an unknown run gets.
 - ``visible_runs(owner, root=None) -> list[RunInfo]``: ``list_runs`` filtered by the rule.
+- ``check_model_source(spec, owner)``: a model typed in the UI (a base model, a candidate, a mining or round-trip
+  model) names a local folder only where ``owner`` may read it: inside the runs folder only a run ``owner`` may
+  access, never the datasets folder or the cache; on a public deployment nothing else on the server. A refused
+  folder gets one sentence whether it exists or not. Registry names and Hub ids always pass.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from core.deployment import multi_user
-from core.paths import atomic_write_json, run_path, unknown_run
+from core.deployment import multi_user, public_mode
+from core.errors import ModelSourceError
+from core.paths import atomic_write_json, cache_root, datasets_root, run_path, runs_root, unknown_run
 from core.run_folder import OWNER_FILE
 
 _SALT = "embedding-studio/run-owner/v1:"
@@ -77,3 +82,39 @@ def visible_runs(owner: Optional[str], root: Optional[Path] = None) -> list:
     if not multi_user():
         return runs
     return [r for r in runs if owner is not None and run_owner(r.path) == owner]
+
+
+def unavailable_model(spec: str) -> ModelSourceError:
+    """The one sentence for a model folder the caller may not use (said alike for a folder that does not exist)."""
+    text = str(spec).strip()[:200]
+    return ModelSourceError(f"The model folder '{text}' is not available on this shared studio: choose a bundled "
+                            "model, a Hugging Face Hub id, or the model of one of your own runs.")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def check_model_source(spec: Optional[str], owner: Optional[str]) -> None:
+    """Raise ``unavailable_model`` when ``owner`` may not use the local folder ``spec`` names (see the module
+    docstring); a registry name, a Hub id and every spec in single-user mode pass."""
+    from core.models.sources import local_folder
+
+    if not multi_user():
+        return
+    folder = local_folder(spec)
+    if folder is None:
+        return
+    real = folder.resolve()  # symlinks followed: a link into another run is that run
+    runs = runs_root().resolve()
+    if _inside(real, runs):
+        parts = real.relative_to(runs).parts
+        if parts and (runs / parts[0]).is_dir() and may_access(runs / parts[0], owner):
+            return
+        raise unavailable_model(str(spec))
+    if public_mode() or any(_inside(real, root.resolve()) for root in (datasets_root(), cache_root())):
+        raise unavailable_model(str(spec))

@@ -93,6 +93,26 @@ def test_a_second_session_cannot_see_or_touch_the_first_ones_run(shared):
     with pytest.raises(AppError, match="There is no run named 'b-run'"):
         a.predict("b-run", "final", False, "en", api_name="/export_zip")
 
+    # nor use A's model by typing its folder (a base model to train from, a candidate to score), directly or
+    # through a link; the runs and datasets folders themselves are refused alike, in the page's language
+    link = runs / "b-run" / "looks-mine"
+    link.symlink_to(runs / "a-run" / "final", target_is_directory=True)
+    taken = [str(runs / "a-run" / "final"), str(runs / "a-run") + "/../a-run/final", str(link), str(runs),
+             str(shared["datasets"])]
+    for folder in taken:
+        with pytest.raises(AppError, match="is not available on this shared studio"):
+            b.predict(*train_args(folder, "stolen"), api_name="/train_start")
+        with pytest.raises(AppError, match="is not available on this shared studio"):
+            b.predict([], folder, "en", api_name="/train_select")
+    b.predict("zh", api_name="/set_language")  # errors follow the session's language
+    with pytest.raises(AppError, match="在这个共享的工作室里不可用"):
+        b.predict(*train_args(str(runs / "a-run" / "final"), "stolen", lang="zh"), api_name="/train_start")
+    b.predict("en", api_name="/set_language")
+    assert not (runs / "stolen").exists()
+    # A may train from its own run's model, and B from a folder outside the studio's folders (a team server)
+    assert "ndcg@10" in str(a.predict([], str(runs / "a-run" / "final"), "en", api_name="/train_select"))
+    assert "ndcg@10" in str(b.predict([], str(model), "en", api_name="/train_select"))
+
 
 def test_the_train_tabs_periodic_refresh_advances_a_stalled_queue(tmp_runs, monkeypatch):
     """The running training was killed (it never started the next run): the Train tab's timer tick, even in a

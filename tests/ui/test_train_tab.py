@@ -57,7 +57,17 @@ def test_start_refuses_bad_settings_with_one_sentence(client, studio):
         client.predict(*train_args(studio["model"], "bad-lr", lr=-1), api_name="/train_start")
     with pytest.raises(AppError, match="Type a model folder path"):
         client.predict(*train_args("", "no-model"), api_name="/train_estimate")
+    # a number field sent text (Gradio passes it on; its whole-number boxes round a fraction): the key is named
+    with pytest.raises(AppError, match=r"^hyper\.epochs must be a number, got '\.\./x'\.$"):
+        client.predict(*train_args(studio["model"], "bad-epochs", epochs="../x"), api_name="/train_estimate")
+    with pytest.raises(AppError, match=r"^hyper\.learning_rate must be a number, got 'fast'\.$"):
+        client.predict(*train_args(studio["model"], "bad-batch", lr="fast"), api_name="/train_start")
+    client.predict("zh", api_name="/set_language")  # errors follow the session's language
+    with pytest.raises(AppError, match=r"^hyper\.epochs 必须是数字"):
+        client.predict(*train_args(studio["model"], "bad-epochs", lang="zh", epochs="x"), api_name="/train_estimate")
+    client.predict("en", api_name="/set_language")
     assert not (studio["runs"] / "bad-lr").exists()  # validated before anything is written
+    assert not (studio["runs"] / "bad-batch").exists()
 
 
 def test_estimate_plans_the_runs_steps(client, studio):

@@ -91,7 +91,10 @@ def compare_models(data_state, picked, others, lang, progress=None):
         format=st.format,
         mapping=st.mapping or None,
     )
-    report = select_for_data(data, [*(picked or []), *_others(others)], include_bundled=False, progress=progress)
+    from ui.common import usable_model
+
+    specs = [usable_model(spec) for spec in [*(picked or []), *_others(others)]]
+    report = select_for_data(data, specs, include_bundled=False, progress=progress)
     chart = None
     if report.winner:
         chart = str(

@@ -166,13 +166,35 @@ def model_spec(kind: str, bundled: str | None, path: str | None) -> str:
     spec = (path or "").strip()
     if not spec:
         raise ModelSourceError("Type a model folder path or a Hugging Face Hub id (like BAAI/bge-small-zh-v1.5).")
-    return spec
+    from ui.common import usable_model
+
+    return usable_model(spec)
 
 
-def _open(value, kind):
+def _number(value, kind, key: str):
+    """A form number as ``kind`` (int or float), or None when the field is empty; text that is no number, or a
+    fraction where a whole number is needed, is refused with one sentence naming the config ``key``."""
+    from core.errors import ConfigError
+
+    if value in (None, ""):
+        return None
+    shown = str(value)[:40]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} must be a number, got '{shown}'.") from None
+    if kind is int:
+        if not number.is_integer():
+            raise ConfigError(f"{key} must be a whole number, got '{shown}'.")
+        return int(number)
+    return number
+
+
+def _open(value, kind, key: str):
     """A form number, or None (left open for the recipe) when the field is empty or 0. Gradio's number box
     sends 0 for an empty field, and 0 epochs, batch size, learning rate or length means nothing else."""
-    return None if value in (None, "", 0) else kind(value)
+    number = _number(value, kind, key)
+    return None if number == 0 else number
 
 
 def make_config(ui: TrainUI, v: dict):
@@ -205,13 +227,13 @@ def make_config(ui: TrainUI, v: dict):
         strategy_params=_collect(get_strategy(strategy).params, [v.get(c) for c in ui.strat_slots]),
         recipe=v.get(ui.recipe),
         # an empty field is left open: the recipe fills it from the data and the model (core/training/recipe.py)
-        epochs=_open(v.get(ui.epochs), float),
-        batch_size=_open(v.get(ui.batch), int),
-        learning_rate=_open(v.get(ui.lr), float),
-        warmup_ratio=float(warmup) if warmup not in (None, "") else None,  # 0 is no warm-up, not an open field
-        max_steps=int(max_steps) if max_steps not in (None, "") else None,
-        max_seq_length=_open(v.get(ui.max_seq), int),
-        eval_steps=int(eval_steps) if eval_steps else None,
+        epochs=_open(v.get(ui.epochs), float, "hyper.epochs"),
+        batch_size=_open(v.get(ui.batch), int, "hyper.batch_size"),
+        learning_rate=_open(v.get(ui.lr), float, "hyper.learning_rate"),
+        warmup_ratio=_number(warmup, float, "hyper.warmup_ratio"),  # 0 is no warm-up, not an open field
+        max_steps=_number(max_steps, int, "hyper.max_steps"),
+        max_seq_length=_open(v.get(ui.max_seq), int, "hyper.max_seq_length"),
+        eval_steps=_open(eval_steps, int, "eval.eval_steps"),
     )
 
 

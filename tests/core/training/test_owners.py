@@ -84,11 +84,52 @@ def test_runs_are_visible_and_usable_only_by_their_owner(deployment, tmp_runs):
         owned_run("no-such-run", alice)
     # another owner's run is refused with the very sentence an unknown run gets: nothing leaks its existence
     assert str(other.value).replace("b-run", "X") == str(unknown.value).replace("no-such-run", "X")
-    assert str(other.value).startswith("There is no run named 'b-run'")
+    assert str(other.value) == "There is no run named 'b-run'."  # and not where the runs are kept
     with pytest.raises(StudioError, match="There is no run named 'cli-run'"):
         owned_run("cli-run", alice)  # a run without an owner belongs to nobody in the UI of a shared server
     with pytest.raises(StudioError, match="is not a run name"):
         owned_run("../a-run", alice)  # names still go through the one resolver first
+
+
+def test_a_model_folder_is_usable_only_where_its_run_is(deployment, tmp_runs, tmp_path, tiny_model_path):
+    """On a shared studio a typed model folder inside the runs folder must be the caller's own run's; the runs,
+    datasets and cache folders are refused, a link into another run too; a public studio takes no other server
+    folder; a refused folder gets one sentence whether it exists or not. Names and Hub ids always pass."""
+    from core.errors import ModelSourceError
+    from core.training.owners import check_model_source
+
+    alice, bob = owner_key("alice"), owner_key("bob")
+    a = _fake_run(tmp_runs, "a-run", alice)
+    (a / "final").mkdir()
+    b = _fake_run(tmp_runs, "b-run", bob)
+    (b / "into-a").symlink_to(a / "final", target_is_directory=True)
+    datasets = tmp_path / "datasets"
+    deployment.setenv("STUDIO_DATASETS_DIR", str(datasets))
+    deployment.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    check_model_source(str(a / "final"), bob)  # single-user: every folder, as before
+
+    deployment.setenv("STUDIO_MULTI_USER", "1")
+    check_model_source(str(a / "final"), alice)
+    check_model_source(str(tiny_model_path), bob)  # a folder outside the studio's own (a team server's models)
+    for spec in ("minilm", "BAAI/bge-small-zh-v1.5", "", None):
+        check_model_source(spec, bob)
+    refused = [str(a / "final"), str(b / "into-a"), str(b / ".." / "a-run" / "final"), str(tmp_runs),
+               str(a / "no-such-folder"), str(tmp_runs / "no-such-run" / "final"), str(datasets / "x"),
+               str(tmp_path / "cache" / "models")]
+    sentences = []
+    for spec in refused:
+        with pytest.raises(ModelSourceError, match="is not available on this shared studio") as err:
+            check_model_source(spec, bob)
+        sentences.append(str(err.value).replace(spec, "X"))
+    assert len(set(sentences)) == 1, "the same sentence whether the folder exists or not"
+    check_model_source(str(b / "into-a"), alice)  # the link leads into alice's own run
+
+    deployment.setenv("STUDIO_PUBLIC", "1")  # public: nothing on the server outside the caller's runs
+    check_model_source(str(a / "final"), alice)
+    for spec in (str(tiny_model_path), "/etc", "/no/such/folder", "./models"):
+        with pytest.raises(ModelSourceError, match="is not available on this shared studio"):
+            check_model_source(spec, bob)
+    check_model_source("BAAI/bge-small-zh-v1.5", bob)
 
 
 def test_queue_order_advance_on_end_and_cancel(tiny_model_path, format_file, tmp_runs, deployment):
