@@ -92,17 +92,31 @@ class MiningResult:
         return "; ".join(parts) + " (they may be right answers rather than negatives)."
 
     def table(self) -> str:
-        """Plain-text summary of ``stats``."""
+        """Plain-text summary of ``stats``, one fact per line in words: what was considered and kept, why the
+        other candidates were left out (one line per rule that left any out), and the score ranges."""
         s = self.stats
         lines = [
             f"method: {s['method']}   queries: {s['queries']}   pool: {s['pool_size']}",
             f"candidates considered: {s['considered']}   kept: {s['kept']}   not sampled: {s['not_sampled']}",
-            "dropped: " + ", ".join(f"{k}={v}" for k, v in s["dropped"].items()),
-            f"queries with fewer than {s['num_negatives']} negatives: {s['queries_short']}",
         ]
-        for name, rng in s.get("score_ranges", {}).items():
+        d = s.get("dropped", {})
+        lo, hi = (s.get("rank_window") or (None, None))[:2]
+        why = {"is_positive": "left out as a positive of their query",
+               "outside_window": f"left out as ranked outside the rank window {lo} to {hi}",
+               "no_overlap": "left out as sharing no word with the query (BM25 score 0)",
+               "duplicate": "left out as repeating a negative already picked for the query",
+               "guard_abs": f"left out by the false-negative guard (within {s.get('margin_abs')} of the positive's score)",
+               "guard_rel": f"left out by the false-negative guard (within {float(s.get('margin_rel') or 0):.0%} of "
+                            "the positive's score)"}
+        lines += [f"{why[rule]}: {int(d[rule]):,}" for rule in DROP_RULES if d.get(rule)]
+        lines.append(f"queries with fewer than {s['num_negatives']} negatives: {s['queries_short']}")
+        for key, rng in s.get("score_ranges", {}).items():
             if rng:
-                lines.append(f"{name}: min {rng['min']:.4g}  median {rng['median']:.4g}  max {rng['max']:.4g}")
+                method, _, part = key.partition("_")
+                scored = "cosine" if method == "dense" else method.upper()
+                whose = "the kept negatives" if part == "kept" else "the queries' positives"
+                lines.append(f"{scored} score of {whose}: min {rng['min']:.4g}  median {rng['median']:.4g}  "
+                             f"max {rng['max']:.4g}")
         lines.append(f"suspected false negatives: {self.suspected_total}   "
                      f"positive/negative conflicts in input: {len(self.conflicts)}")
         return "\n".join(lines)

@@ -137,6 +137,10 @@ def test_studio_in_browser(page, studio):
     expect(page.locator("#start-msg")).to_contain_text("Stop requested")
     expect(page.locator("#run-head")).to_contain_text("stopped", timeout=90_000)
     assert (studio["runs"] / "browser-run" / FINAL_DIR / "modules.json").is_file()
+    # both charts put steps on a numeric axis (an empty first frame once made the metric chart's axis discrete)
+    for chart in ("#loss-plot", "#metric-plot"):
+        expect(page.locator(f"{chart} [aria-label^='X-axis']").first).to_have_attribute(
+            "aria-label", re.compile(r"linear scale"), timeout=30_000)
     stopped_at = fraction(page)
 
     # 3b. resume it right away: it runs again and continues past where it stopped; then stop it again

@@ -178,8 +178,14 @@ def test_review_suspects_one_by_one_and_drop_all(client):
     assert total > 2
     # what training does with them: the recipe weighs them first (core.training.negatives.own_evidence)
     assert mine_md.rstrip().endswith("Set `data.neg_nums` to 1 in the Train tab's config to keep them whatever.")
-    zh_md = client.predict("bm25", 0, 50, 2, 0.2, "zh", api_name="/build_mine")[0]
+    zh_md, zh_table = client.predict("bm25", 0, 50, 2, 0.2, "zh", api_name="/build_mine")[:2]
     assert "用推荐方案训练时会先衡量这些负例" in zh_md and "weighs these negatives" not in zh_md
+    assert zh_table["headers"] == ["编号", "保留", "查询", "候选", "分数", "正例", "排名"]  # the review reads by position
+    zh_table["data"][0][1] = False
+    out = client.predict(zh_table, "zh", api_name="/build_review")
+    assert out[1] == f"复核已应用：删除 1 行（1 个查询），剩余 {n_rows - 1} 行。"
+    assert len(pairs(client)[1]["data"]) == n_rows  # fresh pairs and suspects for the English review below
+    mine_md, table, rows_df, guard_md, review_md = mine(client, 0, 50, 2, 0.2)
     assert guard_md.startswith(f"{total:,} candidates skipped because they scored within 20% of the positive")
     assert table["headers"] == ["id", "keep", "query", "candidate", "score", "positive", "rank"]
     assert len(table["data"]) == min(total, 300) and all(r[1] is True for r in table["data"])
@@ -203,7 +209,7 @@ def test_review_suspects_one_by_one_and_drop_all(client):
     # a table that is not a review table is refused in one sentence
     pairs(client)
     mine(client, 0, 50, 2, 0.2)
-    with pytest.raises(AppError, match="The review table has no 'keep' column"):
+    with pytest.raises(AppError, match="The review table has 2 columns; expected the 7 columns id, keep, query"):
         client.predict({"headers": ["id", "query"], "data": [[0, "x"]]}, "en", api_name="/build_review")
     with pytest.raises(AppError, match="Suspect 999999 is not in the review list"):
         client.predict({"headers": table["headers"], "data": [[999999, False, "", "", 0, 0, 0]]}, "en", api_name="/build_review")

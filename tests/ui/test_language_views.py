@@ -127,7 +127,7 @@ def test_build_messages_and_tables_follow_the_switch(client, studio):
     assert use_md.startswith("Now training on") and data_status.startswith("Loaded the built set")
 
     (pass_df, pairs_df, rt_zh, rt_df, pass_zh, pairs_zh, guard_zh, review_zh, clean_zh, split_zh,
-     use_zh, mine_zh, report_zh) = client.predict("zh", api_name="/build_language")
+     use_zh, mine_zh, report_zh, suspects_zh) = client.predict("zh", api_name="/build_language")
     assert pass_zh == "**60** 个段落"
     assert pass_df["headers"] == ["编号", "来源", "页码", "标题", "文本"]
     assert pairs_zh.startswith("由 60 个段落生成") and HAN.search(pairs_zh)
@@ -139,6 +139,7 @@ def test_build_messages_and_tables_follow_the_switch(client, studio):
     assert "疑似假负例：" in mine_zh and "suspected" not in mine_zh and mine_zh.startswith("```")
     assert HAN.search(guard_zh) and "candidates skipped" not in guard_zh and review_zh == ""
     assert report_zh["输入行数"] == report["rows_in"] and "rows_in" not in report_zh
+    assert suspects_zh["headers"] == ["编号", "保留", "查询", "候选", "分数", "正例", "排名"]
     # the Data tab shows the built set: its note above the status follows too
     assert client.predict("zh", api_name="/data_language")[0].startswith("已加载构建的数据集 ")
     back = client.predict("en", api_name="/build_language")

@@ -23,7 +23,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ui.common import handler
+from ui.common import handler, usable_model
 from ui.common import progress_fn as _progress_fn
 from ui.state import DataState
 from ui.strings import Msg, t, table_headers, tr_engine, translate_keys
@@ -77,11 +77,20 @@ SUSPECT_HEADERS = ["id", "keep", "query", "candidate", "score", "positive", "ran
 SUSPECTS_SHOWN = 300
 
 
-def _suspects_frame(sus: list[dict]) -> pd.DataFrame:
-    """The review table: the first ``SUSPECTS_SHOWN`` suspects, ``id`` = index into the full list, ``keep`` ticked."""
-    return pd.DataFrame([{"id": i, "keep": True, "query": _short(s.get("query"), 80), "candidate": _short(s.get("candidate"), 140),
-                          "score": round(float(s.get("score", 0)), 4), "positive": round(float(s.get("positive_score", 0)), 4),
-                          "rank": s.get("rank")} for i, s in enumerate(sus[:SUSPECTS_SHOWN])], columns=SUSPECT_HEADERS)
+def _suspects_frame(sus: list[dict], lang: str = "en") -> pd.DataFrame:
+    """The review table: the first ``SUSPECTS_SHOWN`` suspects, ``id`` = index into the full list, ``keep`` ticked;
+    headers in ``lang`` (the review reads the columns by position)."""
+    return pd.DataFrame([[i, True, _short(s.get("query"), 80), _short(s.get("candidate"), 140),
+                          round(float(s.get("score", 0)), 4), round(float(s.get("positive_score", 0)), 4), s.get("rank")]
+                         for i, s in enumerate(sus[:SUSPECTS_SHOWN])], columns=table_headers(SUSPECT_HEADERS, lang))
+
+
+def _relabel_suspects(table, lang: str) -> list:
+    """The review table as the page holds it (the user's unticked boxes kept) with its headers in ``lang``."""
+    frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(**_frame_args(table))
+    if frame.shape[1] != len(SUSPECT_HEADERS):
+        return [gr.skip()]
+    return [frame.set_axis(table_headers(SUSPECT_HEADERS, lang), axis=1)]
 
 
 def _frame_args(table) -> dict:
@@ -203,6 +212,7 @@ def build(ctx) -> dict:
             (("pass", pass_md), ("pairs", pairs_md), ("guard", guard_md), ("review", review_md), ("clean", clean_md),
              ("split", split_md), ("use", use_md), ("mine", mine_md))}
     show_clean = views.add("build", clean_st, [clean_json], _render_clean)
+    views.add("build", suspects, [suspects], _relabel_suspects)  # the table itself: its ticks are the user's
 
     def rt_default_k(spec):
         from core.builder.roundtrip import DEFAULT_K
@@ -247,6 +257,8 @@ def build(ctx) -> dict:
         if rt_on_v:  # checked before any LLM request is sent
             rt_spec = (rt_model_v or "bm25").strip() or "bm25"
             retriever = "bm25" if rt_spec == "bm25" else "dense"
+            if retriever == "dense":
+                usable_model(rt_spec)
             check_retriever(retriever, None if retriever == "bm25" else rt_spec)
             rt_k_v = check_k(rt_k_v)
             if retriever == "dense":  # a model that cannot be loaded is refused before anything is generated
@@ -323,6 +335,8 @@ def build(ctx) -> dict:
         if not rows:
             raise DataError("Make query/passage pairs first (step 2).")
         method = "bm25" if (model or "bm25") == "bm25" else "dense"
+        if method == "dense":
+            usable_model(model)
         result = mine_negatives(rows, passages=[p.text for p in passages] or None, method=method,
                                 model=None if method == "bm25" else model, num_negatives=int(n or 3),
                                 rank_window=(int(lo or 0), int(hi or 100)), false_negative_margin_rel=float(margin_v or 0) or None,
@@ -337,7 +351,7 @@ def build(ctx) -> dict:
         r, review_text = show["review"](Msg.en(""), lang)
         lines = [part for i, line in enumerate(result.table().splitlines()) for part in ("\n" if i else "", Msg.en(line))]
         m, mine_text = show["mine"](Msg.cat("```\n", *lines, "\n```\n\n", Msg.of("mine_recipe_note")), lang)
-        return (m, g, r, rows2, mine_text, sus, _suspects_frame(sus), _rows_frame(rows2, lang), guard_text, review_text)
+        return (m, g, r, rows2, mine_text, sus, _suspects_frame(sus, lang), _rows_frame(rows2, lang), guard_text, review_text)
 
     # outputs the page had before the review came first (API callers index them), the new ones after
     mine_btn.click(do_mine, [rows_st, passages_st, mine_model, rank_lo, rank_hi, n_neg, margin, ctx.lang],
@@ -351,7 +365,7 @@ def build(ctx) -> dict:
         kept, gone = apply_review(rows, sus, drop)
         queries = len({sus[k]["query"] for k in drop})
         m, msg = show["review"](Msg.of("review_done", dropped=len(gone), queries=queries, left=len(kept)), lang)
-        return m, list(kept), [], _suspects_frame([]), msg, _rows_frame(list(kept), lang)
+        return m, list(kept), [], _suspects_frame([], lang), msg, _rows_frame(list(kept), lang)
 
     review_outs = [msg_st["review"], rows_st, suspects_st, suspects, review_md, pairs_df]
 
@@ -363,11 +377,11 @@ def build(ctx) -> dict:
         if not rows or not sus:
             raise DataError(t("no_suspects", lang))
         frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(**_frame_args(table))
-        missing = [c for c in ("id", "keep") if c not in frame.columns]
-        if missing:
-            raise DataError(f"The review table has no '{missing[0]}' column; expected the columns {', '.join(SUSPECT_HEADERS)}.")
+        if frame.shape[1] != len(SUSPECT_HEADERS):  # read by position: the headers follow the page's language
+            n, m, join = frame.shape[1], len(SUSPECT_HEADERS), ", ".join(SUSPECT_HEADERS)
+            raise DataError(f"The review table has {n} columns; expected the {m} columns {join}.")
         drop = []
-        for i, (sid, keep) in enumerate(zip(frame["id"], frame["keep"]), start=1):
+        for i, (sid, keep) in enumerate(zip(frame.iloc[:, 0], frame.iloc[:, 1]), start=1):
             try:
                 sid = int(sid)
             except (TypeError, ValueError):

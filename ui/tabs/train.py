@@ -203,9 +203,9 @@ def build(ctx) -> dict:
                 ui.run_head = gr.Markdown(t("no_run"), elem_id="run-head")
                 ui.prog = gr.HTML(progress_html(0, ""), elem_id="train-progress")
                 with gr.Row():
-                    ui.loss_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "loss": []}), x="step", y="loss",
+                    ui.loss_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "loss": []}, dtype="float64"), x="step", y="loss",
                                                      label=t("chart_loss"), height=260, elem_id="loss-plot"), label="chart_loss")
-                    ui.metric_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "metric": []}), x="step", y="metric",
+                    ui.metric_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "metric": []}, dtype="float64"), x="step", y="metric",
                                                        label=t("chart_metric"), height=260, elem_id="metric-plot"), label="chart_metric")
                 ui.log_box = L.add(gr.Textbox("", label=t("log_tail"), lines=8, max_lines=12, autoscroll=True,
                                               interactive=False, elem_id="log-tail"), label="log_tail")

@@ -54,9 +54,10 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
     from core.training import read_status, run_status
     from core.training.events import phase_progress
 
-    train_df = pd.DataFrame(view["train"], columns=["step", "loss"])
+    # numeric columns even with no point yet: an empty (object) column would make the chart's step axis discrete
+    train_df = pd.DataFrame(view["train"], columns=["step", "loss"]).astype({"step": "int64", "loss": "float64"})
     metric = view.get("metric") or "metric"
-    eval_df = pd.DataFrame(view["eval"], columns=["step", metric])
+    eval_df = pd.DataFrame(view["eval"], columns=["step", metric]).astype({"step": "int64", metric: "float64"})
     run_dir = view.get("run_dir")
     st = read_status(run_dir) if run_dir else {}
     status = run_status(run_dir, st) if run_dir else (view.get("status") or "")
