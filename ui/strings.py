@@ -307,6 +307,16 @@ S: dict[str, tuple[str, str]] = {
                        "to see a change of this size.",
                        "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
                        "[{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，大约需要 {needed_n} 个查询。"),
+    "verdict_nodiff_p": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
+                         "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: "
+                         "too few queries to tell); about {needed_n} queries would be needed to see a change of this size.",
+                         "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
+                         "[{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：查询太少，无法判断）；要看出这么大的变化，"
+                         "大约需要 {needed_n} 个查询。"),
+    "verdict_cancel": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries: "
+                       "their per-query changes cancel out (95% CI [{ci_low:+.4f}, {ci_high:+.4f}]).",
+                       "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异：各查询上的变化相互抵消"
+                       "（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]）。"),
     "verdict_same": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
                      "(they score the same on every query).",
                      "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（每个查询得分都相同）。"),
@@ -952,6 +962,25 @@ ENGINE_ZH: dict[str, str] = {
     "the cell held {nuls} NUL character(s) (binary or corrupted bytes); they were removed": "该单元格含 {nuls} 个 NUL 字符（二进制或损坏的字节）；已删除",
     "the cell holds {longest} characters, more than the {max_chars} allowed (STUDIO_MAX_CELL_CHARS); the row is left out": "该单元格有 {longest} 个字符，超过允许的 {max_chars} 个（STUDIO_MAX_CELL_CHARS）；该行已排除",
     "the header repeats the column name '{original}'; this column is read as '{new}'": "表头中列名 '{original}' 重复；该列按 '{new}' 读取",
+    "Cannot write '{path}': it is a folder (expected a file name).": "无法写入 '{path}'：它是文件夹（应为文件名）。",
+    "Cannot write '{path}': its folder '{parent}' cannot be created or written ({reason}).": "无法写入 '{path}'：无法创建或写入它所在的文件夹 '{parent}'（{reason}）。",
+    "The output folder '{out}' cannot be created ({reason}).": "无法创建输出文件夹 '{out}'（{reason}）。",
+    "The output folder '{out}' is not writable.": "输出文件夹 '{out}' 不可写。",
+    "{flag} must be a whole number of at least 1, got {value}.": "{flag} 必须是至少为 1 的整数，实际为 {value}。",
+    "batch_size is {batch_size}; expected 1 or more.": "batch_size 为 {batch_size}；应大于等于 1。",
+    "--out '{out}' is the input file '{inp}'; choose another output file so the input is not overwritten.": "--out '{out}' 就是输入文件 '{inp}'；请选择另一个输出文件，以免覆盖输入。",
+    "The report '{report}' written beside --out would overwrite the input file '{inp}'; choose another --out.": "写在 --out 旁边的报告 '{report}' 会覆盖输入文件 '{inp}'；请选择另一个 --out。",
+    "--ratios '{text}' gives a zero share to {zero}, which would be written as an empty split; give every split a share, or fewer ratios (9:1 writes train and test, 1 writes train only).": "--ratios '{text}' 给 {zero} 的比例为零，会写出空的划分；请给每个划分一个比例，或减少比例个数（9:1 写出 train 和 test，1 只写出 train）。",
+    "The output folder '{out_dir}' is a file (expected a folder).": "输出文件夹 '{out_dir}' 是一个文件（应为文件夹）。",
+    "The model '{model_dir}' runs its own Python code when loaded; read that code, then export with --trust-remote-code to allow it.": "模型 '{model_dir}' 加载时会运行它自带的 Python 代码；请先阅读这些代码，再用 --trust-remote-code 导出以允许运行。",
+    "The model '{model_dir}' cannot be loaded ({name}: {detail}).": "无法加载模型 '{model_dir}'（{name}：{detail}）。",
+    "'{p}' is not a regular file (a device, pipe or socket); choose a data file.": "'{p}' 不是普通文件（而是设备、管道或套接字）；请选择一个数据文件。",
+    "{name} holds {size} bytes of text, more than the {cap} allowed (STUDIO_MAX_TEXT_BYTES); split it into smaller files.":
+        "{name} 有 {size} 字节的文本，超过允许的 {cap} 字节（STUDIO_MAX_TEXT_BYTES）；请拆分成更小的文件。",
+    "{name} has {lines} lines, more than the {rows_cap} rows allowed (STUDIO_MAX_ROWS); split it into smaller files.":
+        "{name} 有 {lines} 行，超过允许的 {rows_cap} 行（STUDIO_MAX_ROWS）；请拆分成更小的文件。",
+    "The run '{name}' has completed its {step} planned steps: there is nothing to resume. Raise hyper.max_steps or hyper.epochs in its config to train further, or start a new run.":
+        "运行 '{name}' 已完成计划的全部 {step} 步：没有可以继续的内容。要继续训练，请在它的配置中调高 hyper.max_steps 或 hyper.epochs，或开始一次新的运行。",
     "{name} has {count} columns, more than the {cap} allowed (STUDIO_MAX_COLUMNS); a training or evaluation table needs only its text and label columns.":
         "{name} 有 {count} 列，超过允许的 {cap} 列（STUDIO_MAX_COLUMNS）；训练或评测表只需要文本列和标签列。",
     "{name} has {cells} cells, more than the {cap} allowed (STUDIO_MAX_CELLS); split it into smaller files.": "{name} 有 {cells} 个单元格，超过允许的 {cap} 个（STUDIO_MAX_CELLS）；请拆分成更小的文件。",

@@ -35,7 +35,7 @@ import pandas as pd
 
 from core.errors import ConfigError
 from core.evaluation.embed_cache import embed_corpus_cached
-from core.evaluation.encoding import as_model, encode_corpus, encode_queries, model_label, split_labelled
+from core.evaluation.encoding import _is_model, as_model, encode_corpus, encode_queries, model_label, split_labelled
 from core.evaluation.evalset import EvalSet, PairEvalSet
 from core.evaluation.metrics import (
     DEFAULT_K,
@@ -218,6 +218,11 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
         raise ConfigError("No model was given to evaluate (expected at least one model spec).")
     pairs = _unique_labels(models)
     labels = [lb for lb, _ in pairs]
+    from core.models.sources import resolve_model
+
+    for _, spec in pairs:  # every model is found before any is encoded: a typo in the last one costs no minutes
+        if not _is_model(spec):
+            resolve_model(str(spec))
     kind = evalset.kind if isinstance(evalset, PairEvalSet) else "retrieval"
     ks = tuple(sorted(set(int(k) for k in k_values)))
     metrics: dict[str, dict[str, float]] = {}

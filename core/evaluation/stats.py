@@ -4,8 +4,10 @@
 candidate ``b`` (e.g. the tuned model) on the same queries, in the same order, and returns a ``PairedDiff``:
 the mean difference ``b - a``, its 95% bootstrap confidence interval (percentile method, resampling queries),
 a two-sided paired sign-flip permutation p-value, the verdict (``better`` / ``worse`` when the interval
-excludes 0, else ``no_difference``) and, when there is no detectable difference, roughly how many queries
-would be needed to detect a gain of the observed size (normal approximation, 80% power). This module is
+excludes 0 *and* the paired test's p-value is below 1 − confidence, else ``no_difference``: on a handful of
+queries the percentile interval is too narrow, and the sign-flip test cannot reach 5% below 6 queries) and,
+when there is no detectable difference, roughly how many queries would be needed to detect a gain of the
+observed size (normal approximation, 80% power; 6 when every query changes by the same amount). This module is
 the one rule for "is this more than noise"; training's delivered-model choice, the Evaluate tab and
 ``python -m core compare`` all call it.
 ``mean_ci(values)`` gives one model's mean and its bootstrap interval by the same method (model selection).
@@ -87,18 +89,22 @@ def paired_difference(a: Sequence[float], b: Sequence[float], *, n_boot: int = 2
         raise ValueError("paired scores need at least one query")
     d = y - x
     mean = float(d.mean())
+    if abs(mean) < 1e-12:  # changes that cancel out (0.2 − 0.2 + 0.1 − 0.1 is not exactly 0 in floating point)
+        mean = 0.0
     rng = np.random.default_rng(seed)
+    alpha = 1.0 - confidence
     if n == 1 or np.allclose(d, d[0]):
         lo = hi = mean
-        p = 1.0 if mean == 0 else (0.0 if n > 1 else 1.0)
+        # the exact sign-flip test: only the all-plus and the all-minus patterns reach |mean|
+        p = 1.0 if mean == 0 or n == 1 else min(1.0, 2.0 / 2.0 ** n)
     else:
         lo, hi = _bootstrap(d, rng, n_boot, confidence)
         signs = rng.choice(np.array([-1.0, 1.0]), size=(n_perm, n))
         perm = np.abs((signs * d).mean(axis=1))
         p = float((np.sum(perm >= abs(mean) - 1e-12) + 1) / (n_perm + 1))
-    if lo > 0:
+    if lo > 0 and p < alpha:
         verdict = BETTER
-    elif hi < 0:
+    elif hi < 0 and p < alpha:
         verdict = WORSE
     else:
         verdict = NO_DIFFERENCE
@@ -107,5 +113,7 @@ def paired_difference(a: Sequence[float], b: Sequence[float], *, n_boot: int = 2
     if mean != 0 and sd > 0:
         z = 1.959964 + 0.841621  # two-sided 5%, 80% power
         needed = int(math.ceil((z * sd / abs(mean)) ** 2))
+    elif mean != 0:  # every query changed by the same amount: the sign-flip test needs 2 / 2^n < alpha
+        needed = int(math.floor(math.log2(2.0 / alpha))) + 1
     return PairedDiff(n=n, mean_a=float(x.mean()), mean_b=float(y.mean()), diff=mean, ci_low=lo, ci_high=hi,
                       p_value=p, verdict=verdict, needed_n=needed, confidence=confidence)

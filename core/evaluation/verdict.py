@@ -1,7 +1,8 @@
 """One plain sentence per comparison, from ``core.evaluation.stats.paired_difference``.
 
 ``verdict_parts(model, base, metric, diff, subset="") -> dict`` builds the sentence's parts (the template key
-``verdict_better`` / ``verdict_worse`` / ``verdict_same`` / ``verdict_nodiff`` and its fields);
+``verdict_better`` / ``verdict_worse`` / ``verdict_nodiff`` / ``verdict_nodiff_p`` (the interval excludes 0, the
+paired test does not) / ``verdict_cancel`` (a mean change of 0) / ``verdict_same`` and its fields);
 ``render(parts)`` formats them with the English templates below (the CLI); ``ui.strings`` holds the same keys
 in English and Chinese for the UI.
 """
@@ -16,6 +17,11 @@ TEMPLATES = {
     "verdict_nodiff": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
                       "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); about {needed_n} queries would be needed "
                       "to see a change of this size.",
+    "verdict_nodiff_p": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
+                        "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: "
+                        "too few queries to tell); about {needed_n} queries would be needed to see a change of this size.",
+    "verdict_cancel": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries: "
+                      "their per-query changes cancel out (95% CI [{ci_low:+.4f}, {ci_high:+.4f}]).",
     "verdict_same": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
                     "(they score the same on every query).",
     "subset_seen": " (queries whose gold passage also answers a training query)",
@@ -31,8 +37,14 @@ def verdict_parts(model: str, base: str, metric: str, diff: PairedDiff, subset: 
         key = "verdict_better"
     elif diff.verdict == WORSE:
         key = "verdict_worse"
+    elif diff.diff == 0 and diff.ci_low == 0 and diff.ci_high == 0:
+        key = "verdict_same"
+    elif not diff.needed_n:  # a mean change of 0 from changes that differ query by query
+        key = "verdict_cancel"
+    elif diff.ci_low > 0 or diff.ci_high < 0:  # the interval excludes 0 but the paired test does not agree
+        key = "verdict_nodiff_p"
     else:
-        key = "verdict_nodiff" if diff.needed_n else "verdict_same"
+        key = "verdict_nodiff"
     return {"key": key, "model": model, "base": base, "metric": metric, "subset": subset, "diff": diff.diff,
             "ci_low": diff.ci_low, "ci_high": diff.ci_high, "n": diff.n, "needed_n": diff.needed_n,
             "p_value": diff.p_value}

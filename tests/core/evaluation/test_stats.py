@@ -57,3 +57,33 @@ def test_bad_input_raises():
         paired_difference([1.0, 2.0], [1.0])
     with pytest.raises(ValueError):
         paired_difference([], [])
+
+
+def test_a_handful_of_queries_never_makes_a_verdict_the_paired_test_does_not_back():
+    """Two queries both worse gave a bootstrap interval below 0 and the verdict 'worse' (and `compare
+    --fail-if-worse` exit 3) at p = 0.49: a verdict now also needs the sign-flip test's p below 5%, which
+    takes at least 6 queries; the sentence says why it is no verdict."""
+    from core.evaluation.verdict import render, verdict_parts
+
+    two = paired_difference([0.8, 0.6], [0.5, 0.2])
+    assert two.ci_high < 0 and two.p_value > 0.05 and two.verdict == NO_DIFFERENCE
+    text = render(verdict_parts("tuned", "base", "ndcg@10", two))
+    assert text.startswith("No detectable difference between 'tuned' and 'base' on ndcg@10 over 2 queries")
+    assert "but the paired test's p = " in text and "too few queries to tell" in text
+    # every query changed by the same amount: exact sign-flip p = 2 / 2^n, a verdict from 6 queries on
+    five, six = (paired_difference([0.5] * n, [0.6] * n) for n in (5, 6))
+    assert five.verdict == NO_DIFFERENCE and five.p_value == pytest.approx(2 / 32) and five.needed_n == 6
+    assert six.verdict == BETTER and six.p_value == pytest.approx(2 / 64)
+    assert paired_difference([0.6] * 6, [0.5] * 6).verdict == WORSE
+
+
+def test_the_sentence_tells_identical_scores_from_changes_that_cancel_out():
+    from core.evaluation.verdict import render, verdict_parts
+
+    same = render(verdict_parts("tuned", "base", "ndcg@10", paired_difference([0.5, 0.7, 0.2], [0.5, 0.7, 0.2])))
+    assert same.endswith("(they score the same on every query).")
+    cancel = paired_difference([0.5, 0.5, 0.5, 0.5], [0.7, 0.3, 0.6, 0.4])  # not exactly 0 in floating point
+    assert cancel.diff == 0 and cancel.needed_n is None
+    assert verdict_parts("tuned", "base", "ndcg@10", cancel)["key"] == "verdict_cancel"
+    text = render(verdict_parts("tuned", "base", "ndcg@10", paired_difference([0.5, 0.5], [0.75, 0.25])))
+    assert text.endswith("their per-query changes cancel out (95% CI [-0.2500, +0.2500]).") and "same on every" not in text
