@@ -15,6 +15,7 @@ win; a mapping naming a column the file lacks raises ``DataError`` listing the a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -195,8 +196,8 @@ def score_or_label(values: pd.Series, name_hint: str = "") -> tuple[str, str]:
     (e.g. 0..5) -> scored_pair; at most 3 distinct values (0/1, 0/1/2) -> labelled_pair. Words -> labelled_pair.
     """
     vals = [v for v in values.tolist() if not _is_empty(v) and not (isinstance(v, str) and v.strip() in NO_MAJORITY)]
-    nums = [float(v) for v in vals if is_number(v)]
-    if vals and len(nums) >= 0.5 * len(vals):
+    nums = [x for x in (float(v) for v in vals if is_number(v)) if math.isfinite(x)]  # 1e400 is a row error later
+    if vals and nums and len(nums) >= 0.5 * len(vals):
         fractions = [x for x in nums if x != int(x)]
         if len(fractions) > 0.1 * len(nums):
             return "scored_pair", f"'{name_hint}' holds decimal numbers ({min(nums):g}..{max(nums):g}), read as similarity scores"

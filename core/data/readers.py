@@ -35,6 +35,10 @@ data is expanded, so a small hostile file cannot exhaust memory):
 - ``STUDIO_MAX_CELLS``: rows x columns of an Excel sheet (its dimension, and the rows actually read) or a
   Parquet file (its metadata).
 - ``STUDIO_MAX_JSON_DEPTH``: how deeply JSON values may nest (each JSON line on its own).
+- ``STUDIO_MAX_TEXT_BYTES`` / ``STUDIO_MAX_ROWS``: the size and the line count of a text data file (CSV, TSV,
+  JSON lines; a ``.gz`` one once decompressed), checked before rows are built (a 100 MB file of 10-byte rows
+  took 6.8 GB as rows). A data path that is not a regular file (a device such as ``/dev/zero``, a pipe) is
+  refused before it is opened.
 - ``STUDIO_MAX_COLUMNS``: the most columns a table (CSV/TSV row, JSON keys, Excel sheet, Parquet schema) may
   have; checked on the first rows' fields before the table is built.
 - ``STUDIO_MAX_CELL_CHARS``: the longest text cell; a longer one is an error issue naming row and column and
@@ -74,6 +78,8 @@ MAX_CELLS = 10_000_000
 MAX_JSON_DEPTH = 32
 MAX_CELL_CHARS = 1_000_000
 MAX_COLUMNS = 1000  # training and evaluation tables have a handful of columns; a very wide file is refused
+MAX_TEXT_BYTES = 500_000_000  # a text data file (CSV/TSV/JSON lines) as stored, before its rows are built
+MAX_ROWS = 2_000_000  # lines of a text data file: tiny rows cost far more memory than their bytes
 MAX_BAD_LINE_SHARE = 0.5
 _RATIO_MIN_BYTES = 1_000_000  # smaller zip members may compress as well as they like
 
@@ -222,6 +228,20 @@ def _too_big(name: str, what: str, size: str) -> DataError:
                      "it may be a compression bomb, so it was not read.")
 
 
+def _check_text_size(data: bytes, name: str) -> None:
+    """Refuse a text data file over ``MAX_TEXT_BYTES`` or ``MAX_ROWS`` lines with one sentence (before parsing)."""
+    cap = int(limit("MAX_TEXT_BYTES"))
+    size = len(data)
+    if size > cap:
+        raise DataError(f"{name} holds {size:,} bytes of text, more than the {cap:,} allowed (STUDIO_MAX_TEXT_BYTES); "
+                        "split it into smaller files.")
+    rows_cap = int(limit("MAX_ROWS"))
+    lines = data.count(b"\n")
+    if lines > rows_cap:
+        raise DataError(f"{name} has {lines:,} lines, more than the {rows_cap:,} rows allowed (STUDIO_MAX_ROWS); "
+                        "split it into smaller files.")
+
+
 def _read_bytes(path: Path, gz: bool) -> bytes:
     try:
         if gz:
@@ -231,7 +251,9 @@ def _read_bytes(path: Path, gz: bool) -> bytes:
             if len(data) > cap:
                 raise _too_big(path.name, "expands when decompressed to", f"over {cap:,} bytes")
             return data
-        return path.read_bytes()
+        cap = int(limit("MAX_TEXT_BYTES"))
+        with open(path, "rb") as fh:  # one byte past the limit at most, whatever the file claims to hold
+            return fh.read(cap + 1)
     except (OSError, EOFError, gzip.BadGzipFile) as err:
         raise DataError(f"{path.name} could not be read: {err}.") from None
 
@@ -670,6 +692,8 @@ def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None, heade
         raise DataError(f"The data file '{p}' does not exist.")
     if p.is_dir():
         raise DataError(f"'{p}' is a folder; choose a data file inside it.")
+    if not p.is_file():  # a device (/dev/zero), a pipe or a socket: reading it could never end
+        raise DataError(f"'{p}' is not a regular file (a device, pipe or socket); choose a data file.")
     kind, inner, gz = file_kind(p)
     if kind == "excel":
         df = _read_excel(p, sheet, "openpyxl", header)
@@ -683,6 +707,7 @@ def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None, heade
         df = _read_parquet(p)
     else:
         data = _read_bytes(p, gz)
+        _check_text_size(data, name)
         if not data.strip():
             raise DataError(f"{name} is empty.")
         if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -122,3 +122,16 @@ def test_known_first_column_with_unknown_second_falls_back_to_position():
     det = detect_format(_df(question=["q1", "q2", "q3"], reply_body=["r1", "r2", "r3"], ticker=["A", "A", "B"]))
     assert det.format == "pair" and det.mapping == {"anchor": "question", "positive": "reply_body"}
     assert det.confidence < 0.9 and "by position" in det.reasons[0]
+
+
+@pytest.mark.parametrize("big", ["1e400", "-1e400"])
+def test_a_score_too_large_for_a_float_is_a_row_error_like_inf(tmp_path, big):
+    """1e400 spells a number but is infinite as a float: detection must not crash, the row is left out."""
+    path = tmp_path / "x.csv"
+    path.write_text(f"sentence1,sentence2,score\na b,c d,0.5\ne f,g h,{big}\ni j,k l,0.2\n", encoding="utf-8")
+    loaded = load_data(path)
+    assert loaded.format == "scored_pair"
+    assert list(loaded.df["_row"]) == [2, 4]
+    errors = [i for i in loaded.issues if i.severity == "error"]
+    assert [(i.row, i.column) for i in errors] == [(3, "score")]
+    assert big in errors[0].message

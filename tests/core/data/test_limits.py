@@ -121,6 +121,36 @@ def test_a_very_wide_table_is_refused_with_one_sentence_in_every_format(tmp_path
     assert read_table(tmp_path / "wide.csv").shape == (1, width + 1)  # the _row column beside the file's
 
 
+def test_a_device_or_a_pipe_is_refused_before_it_is_opened(tmp_path):
+    """/dev/zero behind a data file's name grew to 17 GB in 30 s, and a pipe blocked for ever."""
+    import os
+
+    (tmp_path / "zero.jsonl").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.csv")
+    for name in ("zero.jsonl", "pipe.csv"):
+        with pytest.raises(DataError, match=r"is not a regular file \(a device, pipe or socket\); choose a data file\.$"):
+            load_data(tmp_path / name)
+
+
+def test_text_files_are_capped_in_bytes_and_in_lines_before_rows_are_built(tmp_path, monkeypatch):
+    """A 100 MB CSV of 10-byte rows took 6.8 GB as rows: text data files are capped by size and by lines."""
+    path = tmp_path / "tiny_rows.csv"
+    path.write_text("query,positive\n" + "".join(f"q{i},p{i}\n" for i in range(5000)), encoding="utf-8")
+    gz = tmp_path / "tiny_rows.csv.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    monkeypatch.setenv("STUDIO_MAX_ROWS", "4000")
+    for p in (path, gz):
+        with pytest.raises(DataError, match=rf"^{p.name.replace('.', '[.]')} has 5,001 lines, more than the 4,000 rows "
+                                            r"allowed \(STUDIO_MAX_ROWS\); split it into smaller files\.$"):
+            read_table(p)
+    monkeypatch.setenv("STUDIO_MAX_ROWS", "5001")
+    assert len(read_table(path)) == 5000
+    monkeypatch.setenv("STUDIO_MAX_TEXT_BYTES", "10000")
+    with pytest.raises(DataError, match=r"^tiny_rows\.csv holds 10,001 bytes of text, more than the 10,000 allowed "
+                                        r"\(STUDIO_MAX_TEXT_BYTES\)"):
+        read_table(path)  # read one byte past the cap, never the whole file
+
+
 def _gzip_of_zeros(path, total: int, chunk: int = 1 << 20) -> None:
     """Write a valid .gz of ``total`` zero bytes without compressing them all: each 1 MiB block is deflated
     once (after a full flush the deflate output of identical input is identical) and repeated."""
