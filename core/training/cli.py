@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+from pathlib import Path
 
 from core.errors import ConfigError
 from core.run_folder import CONFIG_FILE, EVENTS_FILE
@@ -120,10 +121,33 @@ def base_config(config=None, data=None, validation=(), run_dir=None):
     return None
 
 
+def absolute_paths(cfg):
+    """``cfg`` with its data files, knowledge base, general-set folder and local model folder as absolute paths
+    (those that exist from here), so the run's saved config.yaml resumes and re-runs from any folder."""
+    from core.models.sources import local_folder
+
+    def fixed(value):
+        p = Path(value).expanduser()
+        return str(p.resolve()) if p.exists() else value
+
+    data = cfg.data
+    data.train, data.validation, data.test = ([fixed(v) for v in files] for files in (data.train, data.validation, data.test))
+    if data.corpus:
+        data.corpus = fixed(data.corpus)
+    if data.general and str(data.general).strip().lower() not in ("none", "off", "false"):
+        data.general = fixed(data.general)
+    if local_folder(cfg.model) is not None:
+        cfg.model = fixed(cfg.model)
+    return cfg
+
+
 def _config_from_args(args):
+    from core.paths import unknown_run
     from core.training.config import TrainConfig
 
     cfg = base_config(args.config, args.data, args.validation, args.run_dir)
+    if cfg is None and args.run_dir and not args.data:  # a run to resume or re-run that is not there
+        raise unknown_run(str(args.run_dir))
     if cfg is None:
         raise ConfigError("Give --config FILE, --run-dir DIR holding a config.yaml, or --data FILE.")
     if args.data and args.config:
@@ -142,7 +166,7 @@ def _config_from_args(args):
     if args.strategy:
         cfg.strategy.name = args.strategy
         cfg.strategy.params = {}
-    return TrainConfig.from_dict(cfg.to_dict())  # re-validate after overrides
+    return TrainConfig.from_dict(absolute_paths(cfg).to_dict())  # re-validate after overrides
 
 
 def cmd_train(args) -> int:
@@ -166,11 +190,29 @@ def _train(args) -> int:
     from core.training.runner import run_training
 
     cfg = _config_from_args(args)
-    if not args.resume:  # settings this machine's memory cannot hold are refused before anything is written
-        from core.training.memory import check_fits
+    if args.run_dir:
+        run_dir = run_dir_arg(args.run_dir)
+    else:  # the run folder comes from the name
+        name = str(cfg.name or "run")
+        if any(sep in name for sep in ("/", "\\", "\x00")) or ".." in name or name.startswith("."):
+            run_path(name)  # a name with folders in it is refused with the run names' own sentence
+        cfg.name = safe_name(name, default="run")  # spaces and the like become '-', as the Train tab does
+        run_dir = run_path(cfg.name)
+    if args.resume:
+        from core.training.launch import refuse_finished_resume
 
-        check_fits(cfg)
-    run_dir = run_dir_arg(args.run_dir) if args.run_dir else run_path(safe_name(cfg.name, default="run"))
+        refuse_finished_resume(run_dir, cfg)
+    from core.training import read_status
+    from core.training.runner import check_inputs
+
+    # The data, the loss and the model are checked before any run folder is created or touched. A run the
+    # studio queued (start_run checked it) is not: its own run records why it failed, for the Train tab to show.
+    if not (args.run_dir and read_status(run_dir).get("status") == "queued"):
+        splits = check_inputs(cfg)
+        if not args.resume:  # settings this machine's memory cannot hold are refused before anything is written
+            from core.training.memory import check_fits
+
+            check_fits(cfg, splits)
     # Rank 0 alone decides (the others would see its first event); a launcher stops every rank if it refuses.
     if is_main_process() and not args.resume and (run_dir / EVENTS_FILE).exists() and not args.run_dir:
         raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")

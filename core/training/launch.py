@@ -139,6 +139,29 @@ def active_run(root: Optional[Path] = None) -> Optional[Path]:
     return None
 
 
+def refuse_finished_resume(run_dir: Path, config: TrainConfig) -> None:
+    """Raise StudioError when the run in ``run_dir`` completed every step ``config`` plans: resuming it would
+    train one step past its plan and rewrite its models (the CLI's ``--resume`` and the Train tab's Resume).
+    The plan: ``hyper.max_steps`` when set, else the run's own ``plan`` event when its epochs are unchanged; a
+    config that asks for more steps or epochs resumes. Nothing is read but the status and the events."""
+    from core.training.events import read_events
+
+    status = read_status(run_dir)
+    if run_status(run_dir) != "completed":
+        return
+    max_steps = config.hyper.max_steps
+    planned = max_steps if max_steps is not None and max_steps > 0 else None
+    if planned is None:
+        plans = [e for e in read_events(run_dir)[0] if e.get("type") == "plan"]
+        if plans and "given_epochs" in plans[-1] and plans[-1]["given_epochs"] == config.hyper.epochs:
+            planned = plans[-1].get("total_steps")
+    step = int(status.get("step") or 0)
+    if planned is not None and step >= int(planned):
+        name = Path(run_dir).name
+        raise StudioError(f"The run '{name}' has completed its {step} planned steps: there is nothing to resume. Raise "
+                          "hyper.max_steps or hyper.epochs in its config to train further, or start a new run.")
+
+
 def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume: bool = False,
               owner: Optional[str] = None, allow_concurrent: bool = False) -> Path:
     """Queue a training and start it when no other one runs; returns the run folder at once.
@@ -155,6 +178,8 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
         check_fits(config)
     if run_dir is not None:
         run_dir = _checked_run_dir(run_dir)
+        if resume:
+            refuse_finished_resume(run_dir, config)
         shown = run_status(run_dir)
         if shown in ("queued", "running", "stopping"):
             raise StudioError(f"The run {run_dir.name} is already {shown}; stop it or wait for it to end before starting it again.")

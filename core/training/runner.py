@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from core.errors import StudioError
-from core.run_folder import BEST_DIR, CHECKPOINTS_DIR, CONFIG_FILE, EV_RECIPE, FINAL_DIR
+from core.run_folder import BEST_DIR, CHECKPOINTS_DIR, CONFIG_FILE, EV_EVAL, EV_RECIPE, FINAL_DIR
 from core.training.config import TrainConfig
 from core.training.events import STOP_FILE, EventLog, is_main_process
 from core.training.schedule import plan_steps
@@ -231,6 +231,36 @@ class _Stopper:
             signal.signal(sig, old)
 
 
+def _baseline_from_events(run_dir: Path, metric: Optional[str]) -> Optional[float]:
+    """The base model's ``metric`` from the run's step-0 evaluation event, or None."""
+    from core.training.events import read_events
+
+    for ev in read_events(run_dir)[0]:
+        if ev.get("type") == EV_EVAL and ev.get("step") == 0:
+            value = (ev.get("metrics") or {}).get(metric)
+            if isinstance(value, (int, float)):
+                return float(value)
+    return None
+
+
+def check_inputs(config: TrainConfig):
+    """Read ``config``'s data (every file, the split) and find its model, raising the first problem's sentence;
+    nothing is written. The CLI calls it before it creates or touches a run folder, so a typo never leaves a
+    run folder behind (blocking the name) and a resume whose data moved never marks a finished run failed.
+    Returns the ``Splits``."""
+    from core import losses as L
+    from core.models.sources import resolve_model
+    from core.training.data import splits_for
+
+    config.validate()
+    splits = splits_for(config)
+    loss = L.run_loss(config.loss.name, splits.format)
+    if loss is not None:
+        L.check_compatible(loss, splits.format)
+    resolve_model(config.model)
+    return splits
+
+
 def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False, exits_after: bool = False) -> dict:
     """Train per ``config`` into ``run_dir``; returns the final status dict (also in ``status.json``).
 
@@ -389,6 +419,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
              issue_examples=[str(getattr(i, "message", i)) for i in splits.issues[:5]])
     from core.training.recipe import plan_recipe
 
+    given_epochs = config.hyper.epochs  # as the config gives it (None: the recipe's), for a later resume's check
     recipe = plan_recipe(config, splits)
     config = recipe.config
     log.emit(EV_RECIPE, recipe=config.recipe, choices=recipe.to_dicts())
@@ -580,13 +611,17 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
              evaluations=plan.evaluations_during_training() + int(plan.final_evaluation_needed()),
              eval_texts=spec.texts if spec else 0,
              train_rows=len(train_ds), texts_per_row=texts_per_row, loss=loss_name, loss_params=loss_params, main_metric=main_metric,
-             evaluator=spec.description if spec else None, resume_from=ckpt.name if ckpt else None,
+             evaluator=spec.description if spec else None, resume_from=ckpt.name if ckpt else None, given_epochs=given_epochs,
              world_size=L.world_size(), gather_across_devices=L.gathers_across_devices(loss))
     if spec and config.eval.evaluate_base and ckpt is None:
         trainer.evaluate()  # step 0: the base model, so every curve starts at the baseline
     elif ckpt is not None:
         prev = log.current
         state["baseline"], state["best"], state["best_step"] = prev.get("baseline"), prev.get("best_metric"), prev.get("best_step")
+        if state["baseline"] is None:  # status.json lost it (damaged): the step-0 evaluation event still has it
+            state["baseline"] = _baseline_from_events(run_dir, main_metric)
+            if state["baseline"] is not None:
+                log.update_status(baseline=state["baseline"], main_metric=main_metric)
 
     trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
     step = trainer.state.global_step

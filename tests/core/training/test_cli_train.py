@@ -1,0 +1,85 @@
+"""``python -m core train`` on bad input and on resume: every check happens before a run folder is created or
+touched (a typo never blocks the name, a failed resume never marks a finished run failed), the saved config holds
+absolute paths (it resumes from any folder), and a run that trained every planned step is not trained again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from core.cli import main
+from core.run_folder import CHECKPOINTS_DIR, CONFIG_FILE, STATUS_FILE
+from core.training import read_status
+from core.training.config import TrainConfig
+
+pytestmark = pytest.mark.usefixtures("no_orphans")  # tests/core/training/conftest.py
+
+
+def _train(*args: str) -> int:
+    return main(["train", *args, "--lr", "5e-4", "--batch-size", "8"])
+
+
+def test_a_typo_leaves_no_run_folder_and_the_corrected_run_takes_the_name(tiny_model_path, format_file, tmp_runs,
+                                                                           tmp_path, capsys):
+    data = format_file("pair")
+    for bad, said in ((["--data", str(tmp_path / "nonexist.jsonl"), "--model", str(tiny_model_path)], "does not exist"),
+                      (["--data", str(data), "--model", str(tmp_path / "no-model")], "does not exist"),
+                      (["--data", str(data), "--model", str(tiny_model_path), "--loss", "CoSENTLoss"], "CoSENTLoss")):
+        assert _train(*bad, "--name", "t_typo", "--max-steps", "2") == 2
+        assert said in capsys.readouterr().err
+        assert not (tmp_runs / "t_typo").exists()
+    assert _train("--data", str(data), "--model", str(tiny_model_path), "--name", "t_typo", "--max-steps", "2") == 0
+    assert read_status(tmp_runs / "t_typo")["status"] == "completed"
+
+
+def test_names_with_folders_are_refused_and_a_missing_run_is_named(tiny_model_path, format_file, tmp_runs, capsys):
+    data = format_file("pair")
+    for name in ("../escape", "/etc/passwd", "a/b"):
+        assert _train("--data", str(data), "--model", str(tiny_model_path), "--name", name, "--max-steps", "2") == 2
+        assert "is not a run name" in capsys.readouterr().err
+    assert not (tmp_runs.parent / "escape").exists() and not list(tmp_runs.glob("*"))
+    assert main(["train", "--run-dir", "nosuch", "--resume"]) == 2
+    assert "There is no run named 'nosuch'" in capsys.readouterr().err
+
+
+def test_the_saved_config_resumes_from_any_folder_and_a_finished_run_is_not_trained_again(
+        tiny_model_path, format_file, tmp_runs, tmp_path, monkeypatch, capsys):
+    """Relative --data and --model become absolute in config.yaml; resuming a run that trained all its planned
+    steps is refused without touching it; raising max_steps resumes it, and a damaged status.json does not lose
+    the base model's score (the step-0 evaluation event has it)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    source = format_file("pair")
+    data = f"pairs{source.suffix}"
+    shutil.copy(source, work / data)
+    shutil.copytree(tiny_model_path, work / "model")
+    monkeypatch.chdir(work)
+    assert _train("--data", data, "--model", "./model", "--name", "relp", "--max-steps", "2") == 0
+    run = tmp_runs / "relp"
+    saved = TrainConfig.load(run / CONFIG_FILE)
+    assert saved.data.train == [str(work / data)] and saved.model == str(work / "model")
+    before = read_status(run)
+    assert before["status"] == "completed" and before["step"] == 2 and before["baseline"] is not None
+    checkpoints = sorted(p.name for p in (run / CHECKPOINTS_DIR).iterdir())
+
+    monkeypatch.chdir(tmp_path)  # elsewhere: the run's own config still finds its data and model
+    assert main(["train", "--run-dir", "relp", "--resume"]) == 2
+    assert "has completed its 2 planned steps: there is nothing to resume" in capsys.readouterr().err
+    assert read_status(run) == before and sorted(p.name for p in (run / CHECKPOINTS_DIR).iterdir()) == checkpoints
+
+    # its data moved: a resume asking for more steps is refused, and the finished run stays completed
+    (work / data).rename(work / "moved")
+    saved.hyper.max_steps = 4
+    saved.save(run / CONFIG_FILE)
+    assert main(["train", "--run-dir", "relp", "--resume"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert read_status(run)["status"] == "completed"
+    (work / "moved").rename(work / data)
+
+    (run / STATUS_FILE).write_text('{"status": ', encoding="utf-8")  # damaged
+    assert main(["train", "--run-dir", "relp", "--resume"]) == 0
+    after = read_status(run)
+    assert after["status"] == "completed" and after["step"] == 4
+    assert after["baseline"] == pytest.approx(before["baseline"]), json.dumps(after)[:500]
