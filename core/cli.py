@@ -2,7 +2,7 @@
 
 Each area registers its own sub-commands in ``core/<area>/cli.py`` through ``register(subparsers)``; a
 sub-command's handler takes the parsed ``argparse.Namespace`` and returns an exit code. A ``StudioError``
-prints its one-sentence message (no traceback) and exits 2.
+prints its one-sentence message (no traceback) and exits 2; no sub-command prints the help on stderr and exits 2.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+    if not getattr(args, "func", None):  # no command: a usage error, like argparse's own (help on stderr, exit 2)
+        parser.print_help(sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except StudioError as err:

@@ -8,7 +8,10 @@
 - ``cache_root()``: user cache folder (``STUDIO_CACHE_DIR``, else ``$XDG_CACHE_HOME/embedding-studio``).
 - ``atomic_path(path)`` (a temp path to write, renamed on success) and
   ``atomic_write_text / atomic_write_bytes / atomic_write_json``: write to a temp file in the same folder,
-  fsync, then ``os.replace``: a crash never leaves a half-written file.
+  fsync, then ``os.replace``: a crash never leaves a half-written file. A target that is a folder, or whose folder
+  cannot be created or written, is a ``WriteError`` (a ``StudioError`` and an ``OSError``) naming it.
+  ``out_folder(path)`` / ``out_file(path)``: create an output folder / check an output file before the long work,
+  or say in one sentence why it cannot be.
 - ``inside(base, path)``: resolve ``path`` and refuse anything outside ``base``.
 - ``run_path(name, must_exist=False)``: the ONE way a run name (from the UI or the CLI) becomes a folder:
   ``runs_root() / name`` for a plain name only (no separators, no ``..``, not absolute, no symlink leading
@@ -153,14 +156,65 @@ def cache_root() -> Path:
     return _root("STUDIO_CACHE_DIR", "cache", xdg / "embedding-studio")
 
 
+class WriteError(StudioError, OSError):
+    """A path cannot be written: ``str(err)`` is one sentence naming it. Also an ``OSError``, so a caller that
+    tolerates a failed write (a read-only cache) still does."""
+
+
+def _reason(err: OSError) -> str:
+    """The short system reason of ``err`` ("Permission denied"), for a sentence."""
+    return err.strerror or type(err).__name__
+
+
+def _temp_beside(path: Path) -> str:
+    """Create the folder of ``path`` and an empty temp file in it; return the temp file's name.
+
+    Raises ``WriteError`` (one sentence naming ``path``) when ``path`` is a folder, or when its folder cannot be
+    created or written (a file in the way, a read-only or virtual file system, no permission)."""
+    if path.is_dir():
+        raise WriteError(f"Cannot write '{path}': it is a folder (expected a file name).")
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as err:
+        reason = _reason(err)
+        raise WriteError(f"Cannot write '{path}': its folder '{parent}' cannot be created or written ({reason}).") from err
+    os.close(fd)
+    return tmp
+
+
+def out_folder(path: str | os.PathLike) -> Path:
+    """Create the output folder ``path`` (with its parents) before any long work, and return it.
+
+    Raises ``WriteError`` (one sentence naming ``path``) when it is a file or cannot be created or written."""
+    out = Path(path).expanduser()
+    if out.exists() and not out.is_dir():
+        raise WriteError(f"The output folder '{out}' is a file (expected a folder).")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        reason = _reason(err)
+        raise WriteError(f"The output folder '{out}' cannot be created ({reason}).") from err
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise WriteError(f"The output folder '{out}' is not writable.")
+    return out
+
+
+def out_file(path: str | os.PathLike) -> Path:
+    """Check, before the long work, that ``atomic_path(path)`` will be able to write ``path``: creates its folder
+    and a temp file there (removed at once). Returns ``path``; raises the same ``WriteError`` otherwise."""
+    path = Path(path).expanduser()
+    os.unlink(_temp_beside(path))
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temp path beside ``path``; write it fully inside the block. On success it is fsynced, made
     readable (0644) and renamed over ``path``; on any error it is removed. A crash never leaves half a file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = _temp_beside(path)
     try:
         yield Path(tmp)
         with open(tmp, "rb+") as fh:

@@ -29,7 +29,7 @@ from core.builder.pseudo_queries import pseudo_queries, simcse_rows
 from core.builder.roundtrip import DROPPED_FILE, RETRIEVERS, check_k, check_retriever, roundtrip_filter
 from core.errors import ConfigError, DataError
 from core.jsonl import write_jsonl
-from core.paths import atomic_write_json
+from core.paths import atomic_write_json, out_folder
 from core.progress import Progress, ProgressFn
 
 MODES = ("llm", "ict", "title", "simcse")
@@ -91,10 +91,7 @@ def build_dataset(
             from core.evaluation.encoding import as_model
 
             rt_model = as_model(rt_model)
-    out = Path(out_dir).expanduser()
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"The output folder '{out}' is a file (expected a folder).")
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_folder(out_dir)  # a file or an impossible folder (/proc/x) is one sentence, before any work
 
     loaded = load_documents(list(docs), progress=progress)
     problems = [p.to_dict() for p in loaded.problems]

@@ -7,8 +7,12 @@
 - ``clean --in FILE --out FILE [rule flags]``: writes the cleaned rows and ``<out>.clean.json`` (counts, examples).
 - ``split --in FILE --out-dir DIR [--ratios 8:1:1 --group-by COL --seed N]``: writes ``train.jsonl``,
   ``validation.jsonl``, ``test.jsonl`` (names follow the ratio count) and ``beir/`` (``corpus.jsonl``,
-  ``queries.jsonl``, ``qrels/test.tsv``) built from the last split.
+  ``queries.jsonl``, ``qrels/test.tsv``) built from the last split. Every split named needs a share (``8:0:2`` is
+  refused: ``8:2`` writes train and test); a split left empty for lack of rows is said on stderr.
 - ``export --in FILE --out FILE --format qpn|st-parquet|st-csv [--num-negatives N]``.
+
+``--out`` (and the report beside it) may not be the ``--in`` file; output files and folders are checked before
+any work (``core.paths.out_file`` / ``out_folder``).
 
 Input files are read with ``core.data`` (any table format it knows); qpn rows keep their extra columns
 (source, page, ticker, ...). Pair/triplet files are turned into qpn rows (anchor -> query, positive -> [pos]).
@@ -17,10 +21,11 @@ Input files are read with ``core.data`` (any table format it knows); qpn rows ke
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from core.errors import DataError
+from core.errors import ConfigError, DataError
 from core.progress import Progress
 
 
@@ -80,6 +85,30 @@ def _beside(out: Path, suffix: str) -> Path:
     return out.with_name(out.stem + suffix)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """True when ``a`` and ``b`` name one file (links and relative paths followed; ``b`` may not exist yet)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _outputs(inp: str, out: str, report_suffix: str | None = None) -> Path:
+    """Check the output file(s) of a command reading ``inp`` before any work; return ``out`` as a Path.
+
+    Refuses (ConfigError) an ``out`` that is the input file, or whose report ``<out stem><report_suffix>`` is;
+    ``core.paths.out_file`` refuses an ``out`` that is a folder or cannot be written."""
+    from core.paths import out_file
+
+    src, dest = Path(inp), Path(out).expanduser()
+    if _same_file(src, dest):
+        raise ConfigError(f"--out '{out}' is the input file '{inp}'; choose another output file so the input is not overwritten.")
+    report = _beside(dest, report_suffix) if report_suffix else None
+    if report is not None and _same_file(src, report):
+        raise ConfigError(f"The report '{report}' written beside --out would overwrite the input file '{inp}'; choose another --out.")
+    return out_file(dest)
+
+
 # ---------------------------------------------------------------------------------------------------- mine
 
 
@@ -88,6 +117,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
     from core.builder.negatives import mine_negatives
     from core.paths import atomic_write_json
 
+    out = _outputs(args.inp, args.out, ".mining.json")
     rows = read_rows(args.inp, _mapping(args.map))
     passages = None
     if args.passages:
@@ -102,7 +132,6 @@ def cmd_mine(args: argparse.Namespace) -> int:
         seed=args.seed, batch_size=args.batch_size, keep_existing=args.keep_existing,
         bm25_method=args.bm25_method, progress=None if args.quiet else _progress,
     )
-    out = Path(args.out)
     export_qpn_jsonl(res.rows, out)
     report = _beside(out, ".mining.json")
     atomic_write_json(report, {"stats": res.stats, "suspected_false_negatives": res.suspected_false_negatives,
@@ -139,6 +168,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from core.builder.dataset_files import export_qpn_jsonl
     from core.paths import atomic_write_json
 
+    out = _outputs(args.inp, args.out, ".clean.json")
     rows = read_rows(args.inp, _mapping(args.map))
     cfg = CleanConfig(
         llm_empty=not args.keep_llm_empty, llm_empty_column=args.llm_empty_column,
@@ -149,7 +179,6 @@ def cmd_clean(args: argparse.Namespace) -> int:
         near_jaccard=args.near_jaccard, duplicate_action=args.duplicate_action,
     )
     cleaned, report = clean_rows(rows, cfg, progress=None if args.quiet else _progress)
-    out = Path(args.out)
     export_qpn_jsonl(cleaned, out)
     atomic_write_json(_beside(out, ".clean.json"), report.to_dict())
     print(report.table())
@@ -162,16 +191,33 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_split(args: argparse.Namespace) -> int:
     from core.builder.dataset_files import write_splits
-    from core.builder.split import parse_ratios, split_rows
+    from core.builder.split import empty_split_warnings, parse_ratios, split_rows
+    from core.paths import out_folder
 
+    ratios = _ratios_with_shares(args.ratios, parse_ratios(args.ratios))
+    folder = out_folder(args.out_dir)
     rows = read_rows(args.inp, _mapping(args.map))
-    ratios = parse_ratios(args.ratios)
     parts = split_rows(rows, ratios=ratios, seed=args.seed, group_by=args.group_by)
-    out = write_splits(parts, Path(args.out_dir))
+    for warning in empty_split_warnings(parts, ratios):
+        print(f"warning: {warning}", file=sys.stderr)
+    out = write_splits(parts, folder)
     for name, path in out.files.items():
         print(f"{name}: {out.counts[name]} rows -> {path}")
     print(f"retrieval set from '{out.eval_split}': {out.retrieval['queries']} queries, {out.retrieval['passages']} passages -> {out.beir}")
     return 0
+
+
+def _ratios_with_shares(text: str, ratios: tuple[float, ...]) -> tuple[float, ...]:
+    """``ratios`` when every split they name has a share; a zero share would write an empty split file, so it is
+    refused (ConfigError naming the splits): fewer ratios write fewer splits."""
+    from core.builder.split import _names_for
+
+    names = _names_for(ratios, None)
+    zero = ", ".join(n for n, r in zip(names, ratios) if r <= 0)
+    if zero:
+        raise ConfigError(f"--ratios '{text}' gives a zero share to {zero}, which would be written as an empty split; "
+                          "give every split a share, or fewer ratios (9:1 writes train and test, 1 writes train only).")
+    return ratios
 
 
 # -------------------------------------------------------------------------------------------------- export
@@ -180,11 +226,12 @@ def cmd_split(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from core.builder.dataset_files import export_qpn_jsonl, export_st_table
 
+    out = _outputs(args.inp, args.out)
     rows = read_rows(args.inp, _mapping(args.map))
     if args.format == "qpn":
-        res = export_qpn_jsonl(rows, args.out)
+        res = export_qpn_jsonl(rows, out)
     else:
-        res = export_st_table(rows, args.out, fmt=args.format.split("-", 1)[1], num_negatives=args.num_negatives)
+        res = export_st_table(rows, out, fmt=args.format.split("-", 1)[1], num_negatives=args.num_negatives)
     skipped = f", {res.rows_skipped} rows skipped (fewer than {res.num_negatives} negatives)" if res.rows_skipped else ""
     print(f"wrote {res.rows_written} rows to {res.path}{skipped}")
     return 0

@@ -233,6 +233,8 @@ def mine_negatives(
         raise ConfigError(f"num_negatives is {num_negatives}; expected 0 or more.")
     if false_negative_margin_rel is not None and not (0 <= false_negative_margin_rel < 1):
         raise ConfigError(f"false_negative_margin_rel is {false_negative_margin_rel}; expected a value in [0, 1).")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size is {batch_size}; expected 1 or more.")
 
     records = as_records(rows)
     for i, r in enumerate(records, start=1):

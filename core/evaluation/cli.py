@@ -44,11 +44,30 @@ def _model_arg(text: str) -> Any:
     return text
 
 
+def _at_least_one(flag: str, value: int | None) -> None:
+    """Refuse (ConfigError naming ``flag``) a given whole-number option below 1; ``None`` means not given."""
+    if value is not None and value < 1:
+        raise ConfigError(f"{flag} must be a whole number of at least 1, got {value}.")
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse bad --k / --queries / --corpus-size values and an unusable --out folder before any loading or
+    encoding; creates the --out folder."""
+    for k in args.k:
+        _at_least_one("--k", k)
+    _at_least_one("--queries", args.queries)
+    _at_least_one("--corpus-size", args.corpus_size)
+    if args.out:
+        from core.paths import out_folder
+
+        out_folder(args.out)
+
+
 def _load(args: argparse.Namespace) -> Any:
     from core.evaluation.evalset import EvalSet, load_evalset
 
     ev = load_evalset(args.data, split=args.split, data_format=args.format)
-    if isinstance(ev, EvalSet) and (args.queries or args.corpus_size):
+    if isinstance(ev, EvalSet) and (args.queries is not None or args.corpus_size is not None):
         ev = ev.sample(n_queries=args.queries, corpus_size=args.corpus_size, seed=args.seed)
     return ev
 
@@ -59,6 +78,7 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
     from core.evaluation.compare import evaluate_models
     from core.evaluation.report import write_report
 
+    _check_options(args)
     ev = _load(args)
     seen = _seen_passages(args.train_data) if getattr(args, "train_data", None) else None
     print(f"data: {getattr(ev, 'name', args.data)} ({ev.summary()})", file=sys.stderr)
@@ -104,14 +124,23 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _text_lines(path: Path) -> list[str]:
+    """The non-empty lines of a .txt corpus, decoded like every data file (BOMs, UTF-8, GB18030, ...)."""
+    from core.data.readers import decode_bytes
+
+    text, _encoding = decode_bytes(path.read_bytes(), str(path))
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from core.evaluation.evalset import EvalSet, load_evalset
     from core.evaluation.search import SideBySide
 
+    _at_least_one("-k", args.k)
+    _at_least_one("--width", args.width)
     path = Path(args.corpus)
     if path.is_file() and path.suffix.lower() == ".txt":
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
-        corpus: Any = lines
+        corpus: Any = _text_lines(path)
     else:
         corpus = load_evalset(path, split=args.split)
         if not isinstance(corpus, EvalSet):

@@ -66,7 +66,11 @@ class EvalSet(RetrievalSet):
     def sample(self, n_queries: int | None = None, corpus_size: int | None = None, seed: int = 0,
                query_ids: Sequence[str] | None = None) -> EvalSet:
         """A smaller set: ``n_queries`` random queries (or the given ``query_ids``), all their relevant and mined
-        negative passages, plus random other passages up to ``corpus_size`` (never fewer than those needed)."""
+        negative passages, plus random other passages up to ``corpus_size`` (never fewer than those needed).
+        ``n_queries`` and ``corpus_size`` must be at least 1 when given (ConfigError otherwise)."""
+        for flag, value in (("n_queries", n_queries), ("corpus_size", corpus_size)):
+            if value is not None and value < 1:
+                raise ConfigError(f"{flag} must be a whole number of at least 1, got {value}.")
         rng = random.Random(seed)
         qids = list(query_ids) if query_ids is not None else list(self.queries)
         if query_ids is None and n_queries is not None and n_queries < len(qids):

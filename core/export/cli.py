@@ -1,4 +1,4 @@
-"""``python -m core export-onnx RUN_OR_FOLDER --out DIR [--int8] [--dims 256,128] [--data EVAL]``.
+"""``python -m core export-onnx RUN_OR_FOLDER --out DIR [--int8] [--dims 256,128] [--data EVAL] [--trust-remote-code]``.
 
 A run exports its delivered model (``export_model_dir``) and is measured on its own test split, with its
 Matryoshka dimensions when it was trained with them (``run_onnx_inputs``); ``--data`` / ``--dims`` override.
@@ -40,10 +40,12 @@ def parse_dims(text: str | None) -> list[int]:
 
 
 def cmd_export_onnx(args) -> int:
-    from core.export.onnx import export_onnx, report_chart, run_onnx_inputs
+    from core.export.onnx import check_out_dir, export_onnx, report_chart, run_onnx_inputs
+    from core.paths import out_folder
 
     model_dir, run = resolve_export_source(args.model)
     dims = parse_dims(args.dims)
+    out_folder(check_out_dir(args.out))  # a file, a full folder or an impossible path is refused before loading
     evalset, measured_on = None, None
     if args.data:
         from core.evaluation import load_evalset
@@ -53,7 +55,8 @@ def cmd_export_onnx(args) -> int:
     elif run is not None:
         inputs = run_onnx_inputs(run, dims)
         evalset, dims, measured_on = inputs.evalset, inputs.dims, inputs.measured_on
-    report = export_onnx(model_dir, args.out, int8=args.int8, dims=dims, evalset=evalset)
+    report = export_onnx(model_dir, args.out, int8=args.int8, dims=dims, evalset=evalset,
+                         trust_remote_code=args.trust_remote_code)
     chart = report_chart(report.table, Path(args.out) / "onnx_report.png")
     report.table.to_csv(Path(args.out) / "onnx_report.csv", index=False)
     print(f"exported {model_dir}")
@@ -85,6 +88,8 @@ def register(subparsers) -> None:
                    "its Matryoshka dimensions)")
     p.add_argument("--data", metavar="EVAL", help="BEIR folder or data file for NDCG@10 (default for a run: its test split)")
     p.add_argument("--split", default=None, help="BEIR qrels split (default: the only one, else test)")
+    p.add_argument("--trust-remote-code", action="store_true",
+                   help="let a model folder's own Python code run when it is loaded (read that code first)")
     p.set_defaults(func=cmd_export_onnx)
 
     p = subparsers.add_parser("push", help="push a run's delivered model and card to the Hugging Face Hub",

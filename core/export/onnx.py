@@ -1,6 +1,7 @@
 """ONNX export of a sentence-transformers folder, with optional int8 and Matryoshka dimensions, and a report.
 
-- ``export_onnx(model_dir, out_dir, int8=False, dims=None, evalset=None, progress=None) -> OnnxReport``:
+- ``export_onnx(model_dir, out_dir, int8=False, dims=None, evalset=None, progress=None, trust_remote_code=False)
+  -> OnnxReport``: a model folder with its own Python code loads only with ``trust_remote_code``;
   writes ``model.onnx`` (``torch.onnx.export``, opset 17, dynamic batch/sequence axes; inputs ``input_ids``,
   ``attention_mask`` and ``token_type_ids`` when the model takes them; output the token embeddings),
   ``model.int8.onnx`` with ``int8`` (onnxruntime dynamic quantisation, per-channel uint8 weights), the tokenizer files,
@@ -272,9 +273,51 @@ def _eval_texts(evalset):
     raise OnnxExportError("The evaluation set for the ONNX report must be a retrieval set (queries, corpus and qrels).")
 
 
-def export_onnx(model_dir, out_dir, int8: bool = False, dims=None, evalset=None, progress=None) -> OnnxReport:
+def check_out_dir(out_dir) -> Path:
+    """``out_dir`` as a Path when it is a new or empty folder; OnnxExportError (one sentence) when it is a file or
+    holds files. Called before any loading."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OnnxExportError(f"The output folder '{out_dir}' is a file (expected a folder).")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise OnnxExportError(f"The output folder '{out_dir}' is not empty (choose a new folder).")
+    return out_dir
+
+
+def _one_line(err: BaseException, limit: int = 200) -> str:
+    """``str(err)`` on one line, at most ``limit`` characters, cut between words (with "…")."""
+    text = " ".join(str(err).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(" .,;:") + "…"
+
+
+def _load_st_model(model_dir: Path, trust_remote_code: bool):
+    """The SentenceTransformer in ``model_dir`` on the CPU; OnnxExportError (one line) when it cannot be loaded,
+    saying how to opt in when the folder needs its own Python code."""
+    from core.errors import StudioError
+
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(model_dir), device="cpu", trust_remote_code=bool(trust_remote_code))
+    except StudioError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any load failure is one sentence
+        if not trust_remote_code and "trust_remote_code" in str(err):  # transformers: the folder has custom code
+            raise OnnxExportError(
+                f"The model '{model_dir}' runs its own Python code when loaded; read that code, then export with "
+                "--trust-remote-code to allow it.") from None
+        name, detail = type(err).__name__, _one_line(err)
+        raise OnnxExportError(f"The model '{model_dir}' cannot be loaded ({name}: {detail}).") from None
+
+
+def export_onnx(model_dir, out_dir, int8: bool = False, dims=None, evalset=None, progress=None,
+                trust_remote_code: bool = False) -> OnnxReport:
     """Export ``model_dir`` (a sentence-transformers folder) to ``out_dir`` and measure every variant (see the
-    module docstring). ``progress`` (a ``core.progress.ProgressFn``) gets stage ``onnx``, done out of 100. Raises ``OnnxExportError``."""
+    module docstring). ``progress`` (a ``core.progress.ProgressFn``) gets stage ``onnx``, done out of 100.
+    ``trust_remote_code`` lets a folder's own Python code run when it is loaded. Raises ``OnnxExportError``."""
     from core.export.zip import check_model_dir
 
     model_dir = Path(model_dir)
@@ -289,27 +332,18 @@ def export_onnx(model_dir, out_dir, int8: bool = False, dims=None, evalset=None,
             progress(Progress(stage="onnx", done=int(round(fraction * 100)), total=100, message=message))
 
     texts = _eval_texts(evalset)
-    out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise OnnxExportError(f"The output folder '{out_dir}' is not empty (choose a new folder).")
+    out_dir = check_out_dir(out_dir)
 
     note(0.05, "loading the model")
-    from core.errors import StudioError
-
-    try:
-        from sentence_transformers import SentenceTransformer
-
-        st_model = SentenceTransformer(str(model_dir), device="cpu")
-    except StudioError:
-        raise
-    except Exception as err:  # noqa: BLE001 - any load failure is one sentence
-        raise OnnxExportError(f"The model '{model_dir}' cannot be loaded ({type(err).__name__}: {str(err)[:200]}).") from None
+    st_model = _load_st_model(model_dir, trust_remote_code)
     get_dim = getattr(st_model, "get_embedding_dimension", None) or st_model.get_sentence_embedding_dimension
     full = int(get_dim() or 0)
     dims = _check_dims(dims, full)
     max_len = int(st_model.max_seq_length or 512)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from core.paths import out_folder
+
+    out_folder(out_dir)
     note(0.15, "exporting model.onnx")
     try:
         inputs = _export_graph(st_model, out_dir / "model.onnx")

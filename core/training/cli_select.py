@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "select",
         help="compare candidate base models on your validation queries",
         description="Score the bundled models and any --model on the validation queries a run "
-        "on --data would use (hit@1/5/10, MRR@10, NDCG@10 with its 95%% interval, "
+        "on --data would use (hit@1/5/10, MRR@10, NDCG@10 with its 95% interval, "
         "encode speed, languages) and name the model to start from.",
     )
     p.add_argument("--data", nargs="+", required=True, help="training data file(s)")
@@ -68,9 +68,10 @@ def cmd_select(args) -> int:
         raise ConfigError(f"--queries must be a whole number of at least 1, got {args.queries}.")
 
     from core.models import set_threads
-    from core.paths import atomic_write_json
+    from core.paths import atomic_write_json, out_folder
     from core.training.select import MAX_QUERIES, select_for_data, selection_chart
 
+    out = out_folder(args.out) if args.out else None  # refused before any model is scored
     set_threads()
     report = select_for_data(
         cfg.data,
@@ -81,10 +82,7 @@ def cmd_select(args) -> int:
         max_passages=cfg.eval.max_eval_passages,
         progress=_printer(),
     )
-    if args.out:
-        from pathlib import Path
-
-        out = Path(args.out)
+    if out is not None:
         atomic_write_json(out / "selection.json", report.to_dict())
         if any(r.ok for r in report.rows):
             selection_chart(report, out / "selection.png")

@@ -30,3 +30,9 @@ def test_user_error_is_one_sentence_not_a_traceback(tmp_path):
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert out.stderr.strip().startswith("error:") and "missing.yaml" in out.stderr
+
+
+def test_no_command_prints_help_and_is_a_usage_error():
+    out = _run()
+    assert out.returncode == 2
+    assert out.stderr.startswith("usage: python -m core") and "evaluate" in out.stderr and not out.stdout

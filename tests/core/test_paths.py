@@ -122,3 +122,38 @@ def test_cli_stop_goes_through_the_resolver(tmp_runs, tmp_path, capsys):
     (runs_root() / "mine").mkdir()
     (runs_root() / "mine" / CONFIG_FILE).write_text("name: mine\n")
     assert main(["stop", "mine"]) == 0 and (runs_root() / "mine" / STOP_FILE).is_file()
+
+
+def test_atomic_write_refuses_a_folder_target_in_one_sentence(tmp_path):
+    """Writing over an existing folder names it (it used to be IsADirectoryError, with the temp file in its parent)."""
+    target = tmp_path / "d"
+    target.mkdir()
+    with pytest.raises(StudioError, match=r"'.*d': it is a folder"):
+        atomic_write_text(target, "x")
+    assert os.listdir(tmp_path) == ["d"] and os.listdir(target) == []
+
+
+@pytest.mark.parametrize("where", ["file_in_the_way", "virtual"])
+def test_atomic_write_names_the_path_when_its_folder_cannot_be_made(tmp_path, where):
+    """A file standing where the folder should be, or a folder that cannot be created (/proc), is one sentence."""
+    if where == "file_in_the_way":
+        (tmp_path / "afile").write_text("keep", encoding="utf-8")
+        target = tmp_path / "afile" / "x.yaml"
+    else:
+        target = "/proc/no-such-studio-folder/x.yaml"
+    with pytest.raises(StudioError, match=r"Cannot write '.*x\.yaml': its folder .* cannot be created or written"):
+        atomic_write_text(target, "x")
+    with pytest.raises(OSError):  # callers that tolerate a failed write (a read-only cache) catch OSError
+        atomic_write_text(target, "x")
+
+
+def test_out_folder_creates_or_refuses_in_one_sentence(tmp_path):
+    from core.paths import out_folder
+
+    assert out_folder(tmp_path / "a" / "b").is_dir()
+    (tmp_path / "afile").write_text("keep", encoding="utf-8")
+    with pytest.raises(StudioError, match="'.*afile' is a file"):
+        out_folder(tmp_path / "afile")
+    with pytest.raises(StudioError, match="cannot be created"):
+        out_folder(tmp_path / "afile" / "sub")
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep"

@@ -222,3 +222,14 @@ def test_build_roundtrip_dense_and_bad_settings(docs, tmp_path, capsys, tiny_mod
         code, _, err = _run(["build", "--docs", str(docs), "--out", str(tmp_path / "bad"), *bad], capsys)
         assert code == 2 and err.startswith(f"error: {message}") and err.count("\n") == 1
         assert not (tmp_path / "bad").exists()  # refused before anything is written
+
+
+def test_build_out_that_cannot_be_a_folder_is_one_sentence(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("Some text here.", encoding="utf-8")
+    (tmp_path / "afile").write_text("keep", encoding="utf-8")
+    for out, said in ((tmp_path / "afile", "is a file (expected a folder)"), (tmp_path / "afile" / "sub", "cannot be created"),
+                      ("/proc/no-such-studio-folder", "cannot be created")):
+        code, _, err = _run(["build", "--docs", str(tmp_path / "a.txt"), "--out", str(out), "--mode", "title"], capsys)
+        assert code == 2 and err.startswith(f"error: The output folder '{out}' ")
+        assert said in err and err.count("\n") == 1
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep"

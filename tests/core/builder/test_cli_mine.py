@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from core.builder.cli_mine import read_rows
 from core.builder.dataset_files import load_beir
@@ -99,3 +101,81 @@ def test_cli_errors_are_one_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "core", "split", "--in", str(tmp_path / "x.jsonl"),
                            "--out-dir", str(tmp_path), "--ratios", "8:a"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def _rows_file(tmp_path, name="rows.jsonl"):
+    rows = [{"query": f"question {i} about pigs", "pos": [f"answer {i} about pig feed"], "neg": []} for i in range(6)]
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _one_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("command", ["clean", "mine", "export"])
+def test_out_that_is_the_input_is_refused_and_the_input_kept(tmp_path, capsys, command):
+    inp = _rows_file(tmp_path)
+    before = inp.read_bytes()
+    for out in (inp, tmp_path / "." / "rows.jsonl"):
+        assert main([command, "--in", str(inp), "--out", str(out), "--quiet"]) == 2
+        assert "is the input file" in _one_error(capsys)
+    assert inp.read_bytes() == before
+
+
+@pytest.mark.parametrize("command, suffix", [("clean", ".clean.json"), ("mine", ".mining.json")])
+def test_a_report_beside_out_that_is_the_input_is_refused(tmp_path, capsys, command, suffix):
+    inp = _rows_file(tmp_path, f"rows{suffix}")
+    before = inp.read_bytes()
+    assert main([command, "--in", str(inp), "--out", str(tmp_path / "rows.jsonl"), "--quiet"]) == 2
+    assert "would overwrite the input file" in _one_error(capsys)
+    assert inp.read_bytes() == before and not (tmp_path / "rows.jsonl").exists()
+
+
+@pytest.mark.parametrize("command", ["clean", "mine", "export"])
+def test_out_that_is_a_folder_or_cannot_be_written_is_one_sentence(tmp_path, capsys, command):
+    inp = _rows_file(tmp_path)
+    (tmp_path / "afile").write_text("keep", encoding="utf-8")
+    for out, said in ((tmp_path, "it is a folder"), (tmp_path / "afile" / "o.jsonl", "cannot be created or written"),
+                      (Path("/proc/no-such-studio-folder/o.jsonl"), "cannot be created or written")):
+        assert main([command, "--in", str(inp), "--out", str(out), "--quiet"]) == 2
+        err = _one_error(capsys)
+        assert str(out) in err and said in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "rows.jsonl"]
+
+
+def test_mine_batch_size_zero_is_one_sentence(tmp_path, capsys):
+    inp = _rows_file(tmp_path)
+    assert main(["mine", "--in", str(inp), "--out", str(tmp_path / "m.jsonl"), "--method", "dense",
+                 "--model", str(tmp_path / "no-model"), "--batch-size", "0", "--quiet"]) == 2
+    assert "batch_size is 0" in _one_error(capsys)
+
+
+def test_split_out_dir_that_is_a_file_is_refused(tmp_path, capsys):
+    inp = _rows_file(tmp_path)
+    afile = tmp_path / "afile"
+    afile.write_text("keep", encoding="utf-8")
+    assert main(["split", "--in", str(inp), "--out-dir", str(afile)]) == 2
+    assert _one_error(capsys) == f"error: The output folder '{afile}' is a file (expected a folder).\n"
+    assert afile.read_text(encoding="utf-8") == "keep"
+
+
+def test_split_refuses_a_zero_share_and_fewer_ratios_write_fewer_splits(tmp_path, capsys):
+    inp = _rows_file(tmp_path)
+    out = tmp_path / "split"
+    assert main(["split", "--in", str(inp), "--out-dir", str(out), "--ratios", "1:0:0"]) == 2
+    assert "'1:0:0' gives a zero share to validation, test" in _one_error(capsys)
+    assert not out.exists()
+    assert main(["split", "--in", str(inp), "--out-dir", str(out), "--ratios", "8:2"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["beir", "test.jsonl", "train.jsonl"]
+
+
+def test_split_says_when_a_split_is_empty_for_lack_of_rows(tmp_path, capsys):
+    inp = tmp_path / "two.jsonl"
+    inp.write_text("".join(json.dumps({"query": f"q{i} pigs", "pos": [f"p{i} feed"], "neg": []}) + "\n" for i in range(2)),
+                   encoding="utf-8")
+    assert main(["split", "--in", str(inp), "--out-dir", str(tmp_path / "s"), "--ratios", "8:1:1"]) == 0
+    assert "warning: The " in capsys.readouterr().err

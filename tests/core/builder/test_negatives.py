@@ -179,6 +179,14 @@ def test_in_batch_only_and_errors():
         mine_negatives(rows + [{"query": "q", "pos": [], "neg": []}])
 
 
+@pytest.mark.parametrize("batch_size", [0, -3])
+def test_a_batch_size_below_one_is_refused_before_mining(batch_size):
+    """Refused up front (it used to be a ValueError from range() deep in dense encoding); no model is needed."""
+    rows = [{"query": "pig feed", "pos": ["feed for pigs"], "neg": []}]
+    with pytest.raises(ConfigError, match=f"batch_size is {batch_size}; expected 1 or more"):
+        mine_negatives(rows, method="dense", model="no-such-model", batch_size=batch_size)
+
+
 def test_dense_mining_applies_model_prompts(tiny_model_path):
     from sentence_transformers import SentenceTransformer
 

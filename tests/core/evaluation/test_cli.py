@@ -147,3 +147,47 @@ def test_train_data_without_passages_is_one_clear_sentence(beir, tiny_model_path
                  "--train-data", str(bad)])
     err = capsys.readouterr().err
     assert code != 0 and "--train-data" in err and "expected pair, triplet or qpn" in err
+
+
+@pytest.mark.parametrize("flags, said", [
+    (["--queries", "-5"], "--queries must be a whole number of at least 1, got -5."),
+    (["--queries", "0"], "--queries must be a whole number of at least 1, got 0."),
+    (["--corpus-size", "0"], "--corpus-size must be a whole number of at least 1, got 0."),
+    (["--corpus-size", "-1"], "--corpus-size must be a whole number of at least 1, got -1."),
+    (["--k", "0", "-3"], "--k must be a whole number of at least 1, got 0."),
+])
+def test_evaluate_refuses_counts_below_one_before_loading_anything(beir, tmp_path, capsys, flags, said):
+    """The model does not exist: the flag is refused before any model is loaded or data sampled."""
+    assert main(["evaluate", "--data", str(beir), "--model", str(tmp_path / "no-model"), *flags]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {said}\n"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "compare"])
+def test_an_out_that_is_a_file_is_refused_before_evaluating(beir, tmp_path, capsys, command):
+    afile = tmp_path / "afile"
+    afile.write_text("keep", encoding="utf-8")
+    models = (["--model", str(tmp_path / "no-model")] if command == "evaluate"
+              else ["--base", str(tmp_path / "no-model"), "--tuned", str(tmp_path / "no-model")])
+    assert main([command, "--data", str(beir), *models, "--out", str(afile)]) == 2
+    assert capsys.readouterr().err == f"error: The output folder '{afile}' is a file (expected a folder).\n"
+    assert afile.read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize("flags, said", [
+    (["-k", "0"], "-k must be a whole number of at least 1, got 0."),
+    (["-k", "-2"], "-k must be a whole number of at least 1, got -2."),
+    (["--width", "0"], "--width must be a whole number of at least 1, got 0."),
+])
+def test_search_refuses_counts_below_one(beir, tmp_path, capsys, flags, said):
+    assert main(["search", "--corpus", str(beir), "--model", str(tmp_path / "no-model"), "--query", "q", *flags]) == 2
+    assert capsys.readouterr().err == f"error: {said}\n"
+
+
+def test_search_reads_a_gb18030_text_corpus(tiny_model_path, tmp_path, capsys):
+    """A .txt corpus is decoded like every data file, not read as UTF-8 with replacement characters."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes("猪饲料需要蛋白质和能量\n母猪产仔后的护理要点\n".encode("gb18030"))
+    assert main(["search", "--corpus", str(corpus), "--model", str(tiny_model_path), "--query", "猪饲料", "-k", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "猪饲料需要蛋白质和能量" in out and "母猪产仔后的护理要点" in out and "\ufffd" not in out

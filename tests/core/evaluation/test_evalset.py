@@ -93,6 +93,14 @@ def test_sample_keeps_positives_and_fills_corpus():
     assert small.sample(corpus_size=3).corpus.keys() >= {d for r in small.qrels.values() for d in r}
 
 
+@pytest.mark.parametrize("kwargs", [{"n_queries": -5}, {"n_queries": 0}, {"corpus_size": 0}, {"corpus_size": -1}])
+def test_sample_refuses_sizes_below_one_in_one_sentence(kwargs):
+    ev = from_rows([f"q{i}" for i in range(5)], [f"p{i}" for i in range(5)])
+    (name, value), = kwargs.items()
+    with pytest.raises(ConfigError, match=f"{name} must be a whole number of at least 1, got {value}"):
+        ev.sample(**kwargs)
+
+
 def test_load_evalset_reads_data_files_through_core_data(tmp_path):
     pairs = tmp_path / "pairs.csv"
     pairs.write_text("anchor,positive\nwhat is pig feed,feed for pigs needs protein\n"

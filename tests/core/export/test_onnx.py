@@ -231,3 +231,43 @@ def test_encode_bad_folder(tmp_path):
     with pytest.raises(StudioError) as err:
         encode_onnx(tmp_path, ["x"])
     assert "onnx_config.json" in _one_sentence(err.value)
+
+
+def test_out_that_is_a_file_is_refused_before_loading(tmp_path, capsys):
+    from core.cli import main
+
+    afile = tmp_path / "afile"
+    afile.write_text("keep", encoding="utf-8")
+    model = tmp_path / "no-model"
+    (model).mkdir()
+    (model / "modules.json").write_text("[]", encoding="utf-8")
+    assert main(["export-onnx", str(model), "--out", str(afile)]) == 2
+    assert capsys.readouterr().err == f"error: The output folder '{afile}' is a file (expected a folder).\n"
+    assert afile.read_text(encoding="utf-8") == "keep"
+
+
+def test_a_model_with_its_own_code_is_refused_in_one_line_saying_how_to_allow_it(tiny_model_path, tmp_path, capsys):
+    """A folder whose config.json points at its own Python code (auto_map): refused without running it, one line,
+    naming the opt-in flag."""
+    from core.cli import main
+
+    model = tmp_path / "custom"
+    shutil.copytree(tiny_model_path, model)
+    marker = tmp_path / "code-ran"
+    (model / "custom_bert.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    cfg = json.loads((model / "config.json").read_text(encoding="utf-8"))
+    cfg.update(model_type="studiocustombert", auto_map={"AutoConfig": "custom_bert.Config", "AutoModel": "custom_bert.Model"})
+    (model / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    assert main(["export-onnx", str(model), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"error: The model '{model}' runs its own Python code when loaded; read that code, then export with "
+                   "--trust-remote-code to allow it.\n")
+    assert not marker.exists()
+
+
+def test_a_long_load_error_is_one_line_cut_between_words():
+    from core.export.onnx import _one_line
+
+    text = _one_line(ValueError("word " * 30 + "\n second line " + "x" * 300))
+    assert "\n" not in text and len(text) <= 201 and text.endswith("word second line…")
+    assert _one_line(ValueError("short\n  reason")) == "short reason"

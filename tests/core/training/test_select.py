@@ -208,6 +208,24 @@ def test_cli_bad_input_exits_2_with_one_sentence(qpn_data, tmp_path, capsys):
     assert rc == 2 and "--queries" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("where", ["afile", "afile/sub"])
+def test_cli_out_that_cannot_be_a_folder_is_refused_before_scoring(qpn_data, tmp_path, capsys, where):
+    """The candidate does not exist (scoring would end with exit 1): the --out check comes first."""
+    (tmp_path / "afile").write_text("keep", encoding="utf-8")
+    out = tmp_path / where
+    rc = main(["select", "--data", str(qpn_data), "--no-bundled", "--model", str(tmp_path / "none"), "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith(f"error: The output folder '{out}' ") and len(err.splitlines()) == 1
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep"
+
+
+def test_cli_help_shows_a_plain_percent_sign(capsys):
+    with pytest.raises(SystemExit):
+        main(["select", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "95% interval" in shown and "%%" not in shown
+
+
 def test_cli_with_no_loadable_candidate_exits_1(qpn_data, tmp_path, capsys):
     rc = main(["select", "--data", str(qpn_data), "--no-bundled", "--model", str(tmp_path / "nothing-here")])
     lines = capsys.readouterr().out.strip().splitlines()
