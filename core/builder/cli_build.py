@@ -194,7 +194,15 @@ def register(subparsers) -> None:
     p.set_defaults(func=_run)
 
 
+def _check_repeat_share(value: float) -> None:
+    """Refuse a ``--repeat-share`` that is not a share of the pages (0 to 1; NaN is refused too)."""
+    if not 0 <= value <= 1:
+        raise ConfigError(f"--repeat-share is a share of a document's pages and must be between 0 and 1 "
+                          f"(e.g. 0.5), got {value}.")
+
+
 def _run(args: argparse.Namespace) -> int:
+    _check_repeat_share(args.repeat_share)
     llm = None
     if args.mode == "llm" or args.llm_base_url:
         if not args.llm_base_url or not args.llm_model:

@@ -223,11 +223,33 @@ def _ratios_with_shares(text: str, ratios: tuple[float, ...]) -> tuple[float, ..
 # -------------------------------------------------------------------------------------------------- export
 
 
+def _check_num_negatives(rows: list[dict], n: int | None) -> None:
+    """Refuse a ``--num-negatives`` no row can fill (the ST table would have no row), saying how many rows have how
+    many negatives; rows with fewer than ``n`` are otherwise left out of the table and the count is printed."""
+    from collections import Counter
+
+    from core.builder.clean import as_records
+
+    if n is None:
+        return
+    if n < 0:
+        raise ConfigError(f"--num-negatives must be 0 or more, got {n}.")
+    counts = Counter(len([x for x in r["neg"] if x.strip()]) for r in as_records(rows)
+                     if any(p.strip() for p in r["pos"]))
+    if counts and max(counts) < n:
+        most = max(counts)
+        have = ", ".join(f"{k} ({count} row{'s' if count != 1 else ''})" for k, count in sorted(counts.items()))
+        raise DataError(f"--num-negatives {n} leaves no row to export: the rows have {have} negatives; give "
+                        f"--num-negatives {most} or fewer.")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from core.builder.dataset_files import export_qpn_jsonl, export_st_table
 
     out = _outputs(args.inp, args.out)
     rows = read_rows(args.inp, _mapping(args.map))
+    if args.format != "qpn":
+        _check_num_negatives(rows, args.num_negatives)  # before the file is written
     if args.format == "qpn":
         res = export_qpn_jsonl(rows, out)
     else:

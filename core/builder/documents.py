@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,10 +177,49 @@ def decode_bytes(data: bytes, name: str = "text") -> str:
         raise ValueError(str(err)) from None
 
 
-def _read_pdf(path: Path) -> tuple[Document, list[str]]:
-    import pypdf
+@contextmanager
+def _quiet_pypdf():
+    """Silence pypdf's logger while a PDF is read: its raw lines (``invalid pdf header: b'hello'``, ``EOF marker
+    not found``) would reach the console; the file's problems are reported as one sentence instead."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
-    reader = pypdf.PdfReader(str(path))
+
+def _read_pdf(path: Path) -> tuple[Document, list[str]]:
+    """Pages of a PDF and warning sentences (pypdf's logger quiet meanwhile). Raises ValueError saying the file
+    is not a readable PDF when pypdf cannot open it (e.g. a text file named .pdf), or that it is encrypted."""
+    with _quiet_pypdf():
+        return _read_pdf_pages(path)
+
+
+def _not_a_pdf(path: Path, err: Exception) -> ValueError:
+    """The sentence for a file pypdf cannot open: not a PDF at all (no ``%PDF-`` header) or a damaged one."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(1024)
+    except OSError:
+        head = b""
+    if not head:
+        return ValueError("it is empty, so it is not a readable PDF")
+    if b"%PDF-" not in head:
+        return ValueError("it is not a readable PDF (it does not start with '%PDF-'; is it another kind of file "
+                          "named .pdf?)")
+    return ValueError(f"it is not a readable PDF (damaged: {_one_line(err)})")
+
+
+def _read_pdf_pages(path: Path) -> tuple[Document, list[str]]:
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = pypdf.PdfReader(str(path))
+    except PdfReadError as err:
+        raise _not_a_pdf(path, err) from None
     if reader.is_encrypted:
         try:
             ok = reader.decrypt("")

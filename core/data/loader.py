@@ -101,6 +101,9 @@ def load_data(path: Union[str, os.PathLike], format: Optional[str] = None, mappi
     p = Path(path)
     tracker = Tracker("load", 3, progress, min_interval=0.0)
     df = read_table(p, sheet=sheet, header=header)
+    if not len(df):  # a header line alone: say so rather than fail format detection on a table without rows
+        cols = ", ".join(f"'{c}'" for c in df.columns if c != "_row")
+        raise DataError(f"{p.name} has a header row ({cols}) but no data rows below it.")
     if mapping is None and format in (None, "qpn"):
         df = collapse_ntuple(df)
     tracker.update(1, f"read {len(df)} rows from {p.name}")

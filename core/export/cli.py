@@ -28,13 +28,14 @@ def resolve_export_source(value: str) -> tuple[Path, Path | None]:
 
 
 def parse_dims(text: str | None) -> list[int]:
-    """``"256,128"`` -> ``[256, 128]``; empty -> ``[]``."""
+    """``"256,128"`` -> ``[256, 128]``; empty -> ``[]``. A part that is not a whole number of at least 1 (``0``,
+    ``-5``, ``1.5``) is refused naming ``--dims``."""
     out = []
     for part in str(text or "").replace(" ", "").split(","):
         if not part:
             continue
-        if not part.isdigit():
-            raise StudioError(f"The dimension '{part}' is not a whole number (expected e.g. --dims 256,128).")
+        if not part.isdigit() or int(part) < 1:
+            raise StudioError(f"--dims must be whole numbers of at least 1 (e.g. --dims 256,128), got '{part}'.")
         out.append(int(part))
     return out
 

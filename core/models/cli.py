@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from core.errors import ModelSourceError
+from core.errors import ConfigError, ModelSourceError
 from core.progress import Progress
 
 
@@ -100,10 +100,30 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_spec(spec: str) -> None:
+    """Refuse an empty SPEC given explicitly (an empty spec would silently mean the default model)."""
+    if not spec.strip():
+        raise ConfigError("The model SPEC is empty; give a registry name such as 'minilm', a local model folder, "
+                          "or a Hugging Face Hub id like 'org/name'.")
+
+
+def _check_device(device: str) -> None:
+    """Refuse a ``--device`` value torch cannot read, naming the flag (before any model is resolved or loaded)."""
+    import torch
+
+    try:
+        torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise ConfigError(f"--device '{device}' is not a device name; expected cpu, cuda, cuda:N (a GPU number) "
+                          f"or mps.") from None
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     """Resolve and load SPEC, print its facts; exit 0."""
     from core.models.sources import load_model, model_fingerprint, resolve_model
 
+    _check_spec(args.spec)
+    _check_device(args.device)
     resolved = resolve_model(args.spec, progress=_stderr_progress)
     model = load_model(resolved.path, device=args.device)
     info = {

@@ -247,7 +247,10 @@ def cmd_runs(args) -> int:
     if not runs:
         print("no runs yet")
         return 0
-    print(f"{'run':30} {'status':12} {'metric':10} {'base':>8} {'best':>8} {'step':>6}")
+    # upper-case headers and a rule under them: a run named 'run' must not read like the header row
+    header = f"{'RUN':30} {'STATUS':12} {'METRIC':10} {'BASE':>8} {'BEST':>8} {'STEP':>6}"
+    print(header)
+    print("-" * len(header))
     for r in runs:
         fmt = lambda v: f"{v:.4f}" if isinstance(v, (int, float)) else "-"
         status = f"{r.status} #{r.position}" if r.position else r.status

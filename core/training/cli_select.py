@@ -51,10 +51,29 @@ def _printer():
     return printer()
 
 
+def _check_flags(args) -> None:
+    """Refuse bad --max-passages, --queries and --corpus values naming the flag the user typed (the config
+    checks that follow would name config keys instead)."""
+    from pathlib import Path
+
+    from core.data.beir import CORPUS_FILE
+    from core.errors import ConfigError, DataError
+
+    if args.max_passages is not None and args.max_passages < 1:
+        raise ConfigError(f"--max-passages must be a whole number of at least 1, got {args.max_passages}.")
+    if args.queries is not None and args.queries < 1:
+        raise ConfigError(f"--queries must be a whole number of at least 1, got {args.queries}.")
+    if args.corpus is not None:
+        corpus = Path(args.corpus)
+        if not (corpus / CORPUS_FILE if corpus.is_dir() else corpus).is_file():
+            raise DataError(f"--corpus '{args.corpus}' does not exist or is not a corpus (expected a corpus JSONL "
+                            f"file or a BEIR folder with corpus.jsonl).")
+
+
 def cmd_select(args) -> int:
-    from core.errors import ConfigError
     from core.training.config import DataConfig, EvalConfig, TrainConfig
 
+    _check_flags(args)
     cfg = TrainConfig()
     cfg.data = DataConfig(
         train=list(args.data), validation=list(args.validation), format=args.format, corpus=args.corpus
@@ -64,8 +83,6 @@ def cmd_select(args) -> int:
     if args.max_passages is not None:
         cfg.eval.max_eval_passages = args.max_passages
     cfg = TrainConfig.from_dict(cfg.to_dict(), where="select")  # the same checks as a run's config
-    if args.queries is not None and args.queries < 1:
-        raise ConfigError(f"--queries must be a whole number of at least 1, got {args.queries}.")
 
     from core.models import set_threads
     from core.paths import atomic_write_json, out_folder

@@ -233,3 +233,13 @@ def test_build_out_that_cannot_be_a_folder_is_one_sentence(tmp_path, capsys):
         assert code == 2 and err.startswith(f"error: The output folder '{out}' ")
         assert said in err and err.count("\n") == 1
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize("share", ["5", "-0.1", "1.01", "nan"])
+def test_build_repeat_share_outside_0_to_1_is_refused(tmp_path, capsys, share):
+    (tmp_path / "a.txt").write_text("Some text here.", encoding="utf-8")
+    out = tmp_path / "o"
+    code, _, err = _run(["build", "--docs", str(tmp_path / "a.txt"), "--out", str(out), "--repeat-share", share], capsys)
+    assert code == 2 and err.startswith("error: --repeat-share is a share of a document's pages and must be between 0 "
+                                        "and 1") and err.count("\n") == 1
+    assert not out.exists()

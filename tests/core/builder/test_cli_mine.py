@@ -179,3 +179,21 @@ def test_split_says_when_a_split_is_empty_for_lack_of_rows(tmp_path, capsys):
                    encoding="utf-8")
     assert main(["split", "--in", str(inp), "--out-dir", str(tmp_path / "s"), "--ratios", "8:1:1"]) == 0
     assert "warning: The " in capsys.readouterr().err
+
+
+def test_export_num_negatives_no_row_can_fill_is_refused(tmp_path, capsys):
+    rows = [{"query": "q1", "pos": ["p1"], "neg": ["n1", "n2"]}, {"query": "q2", "pos": ["p2"], "neg": ["n3"]},
+            {"query": "q3", "pos": ["p3"], "neg": []}]
+    inp = tmp_path / "rows.jsonl"
+    inp.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    table = tmp_path / "t.csv"
+    assert main(["export", "--in", str(inp), "--out", str(table), "--format", "st-csv", "--num-negatives", "5"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("error: --num-negatives 5 leaves no row to export: the rows have 0 (1 row), 1 (1 row), 2 (1 row) "
+                   "negatives; give --num-negatives 2 or fewer.")
+    assert not table.exists()
+    assert main(["export", "--in", str(inp), "--out", str(table), "--format", "st-csv", "--num-negatives", "-1"]) == 2
+    assert "error: --num-negatives must be 0 or more, got -1." in capsys.readouterr().err
+    # rows that can fill it are written; the others are said to be skipped
+    assert main(["export", "--in", str(inp), "--out", str(table), "--format", "st-csv", "--num-negatives", "2"]) == 0
+    assert "wrote 1 rows" in capsys.readouterr().out and len(pd.read_csv(table)) == 1

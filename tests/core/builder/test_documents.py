@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import logging
 
 import pytest
 
@@ -170,3 +171,18 @@ def test_docx_text_inside_content_controls(tmp_path):
     d.save(str(path))
     text = load_documents([path])[0].pages[0].text
     assert text == "Before the control.\n\nInside a content control."
+
+
+def test_a_file_named_pdf_that_is_not_one_is_said_so_and_pypdf_stays_quiet(tmp_path, caplog):
+    (tmp_path / "x.pdf").write_text("hello\n", encoding="utf-8")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    with caplog.at_level(logging.DEBUG):
+        docs = load_documents([tmp_path / "x.pdf", tmp_path / "broken.pdf", tmp_path / "empty.pdf"])
+    msgs = {p.path.rsplit("/", 1)[-1]: p.message for p in docs.problems}
+    assert msgs["x.pdf"] == (f"'{tmp_path / 'x.pdf'}' could not be read: it is not a readable PDF (it does not start "
+                             f"with '%PDF-'; is it another kind of file named .pdf?).")
+    assert "it is not a readable PDF (damaged: Stream has ended unexpectedly)" in msgs["broken.pdf"]
+    assert "it is empty, so it is not a readable PDF" in msgs["empty.pdf"]
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]  # no raw 'invalid pdf header' lines
+    assert logging.getLogger("pypdf").level == logging.NOTSET  # the logger is restored after the read

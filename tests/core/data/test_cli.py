@@ -59,3 +59,14 @@ def test_inspect_no_header_option(tmp_path, capsys):
     assert main(["inspect", str(path), "--no-header", "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["summary"]["rows_read"] == 2 and obj["detection"]["mapping"] == {"anchor": "col1", "positive": "col2"}
+
+
+def test_inspect_header_only_file_says_it_has_no_data_rows(tmp_path, capsys):
+    for name, text, extra in (("headeronly.csv", "query,pos\n", []), ("h.tsv", "anchor\tpositive\n\n", []),
+                              ("h2.csv", "anchor,positive\n", ["--format", "pair"])):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        assert main(["inspect", str(path), *extra]) == 2
+        err = capsys.readouterr().err.strip()
+        cols = "'query', 'pos'" if name == "headeronly.csv" else "'anchor', 'positive'"
+        assert err == f"error: {name} has a header row ({cols}) but no data rows below it."

@@ -271,3 +271,14 @@ def test_a_long_load_error_is_one_line_cut_between_words():
     text = _one_line(ValueError("word " * 30 + "\n second line " + "x" * 300))
     assert "\n" not in text and len(text) <= 201 and text.endswith("word second line…")
     assert _one_line(ValueError("short\n  reason")) == "short reason"
+
+
+@pytest.mark.parametrize("dims, bad", [("0,-5", "0"), ("16,-5", "-5"), ("1.5", "1.5"), ("x", "x")])
+def test_cli_dims_must_be_whole_numbers_of_at_least_1(tiny_model_path, tmp_path, capsys, dims, bad):
+    from core.cli import main
+
+    out = tmp_path / "o"
+    assert main(["export-onnx", str(tiny_model_path), "--out", str(out), "--dims", dims]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: --dims must be whole numbers of at least 1 (e.g. --dims 256,128), got '{bad}'."
+    assert not out.exists()

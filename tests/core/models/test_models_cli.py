@@ -55,3 +55,18 @@ def test_models_convert_uses_the_cache(e5_cache_root, monkeypatch, capsys):
     monkeypatch.setenv("STUDIO_CACHE_DIR", str(e5_cache_root))
     assert main(["models", "convert", "multilingual-e5-small"]) == 0
     assert capsys.readouterr().out.strip() == str(e5_cache_root / "models" / "multilingual-e5-small")
+
+
+def test_models_info_refuses_a_bad_device_naming_the_flag(tiny_model_path, capsys):
+    assert main(["models", "info", str(tiny_model_path), "--device", "bogus"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --device 'bogus' is not a device name") and "cpu, cuda" in err
+    assert "could not be loaded" not in err and "\n" not in err
+
+
+def test_models_info_refuses_an_empty_spec(capsys):
+    assert main(["models", "info", ""]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: The model SPEC is empty") and "minilm" not in capsys.readouterr().out
+    assert main(["models", "info", "  "]) == 2
+    assert "SPEC is empty" in capsys.readouterr().err

@@ -83,3 +83,15 @@ def test_the_saved_config_resumes_from_any_folder_and_a_finished_run_is_not_trai
     after = read_status(run)
     assert after["status"] == "completed" and after["step"] == 4
     assert after["baseline"] == pytest.approx(before["baseline"]), json.dumps(after)[:500]
+
+
+def test_runs_table_header_cannot_be_mistaken_for_a_run_named_run(tmp_runs, capsys):
+    for name, status in (("run", "completed"), ("other", "failed")):
+        (tmp_runs / name).mkdir(parents=True)
+        (tmp_runs / name / CONFIG_FILE).write_text(f"name: {name}\n", encoding="utf-8")
+        (tmp_runs / name / STATUS_FILE).write_text(json.dumps({"status": status, "step": 3}), encoding="utf-8")
+    assert main(["runs"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["RUN", "STATUS", "METRIC", "BASE", "BEST", "STEP"]
+    assert set(lines[1]) == {"-"} and len(lines[1]) == len(lines[0])
+    assert sorted(line.split()[0] for line in lines[2:]) == ["other", "run"]

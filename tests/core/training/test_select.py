@@ -306,3 +306,17 @@ def test_train_cli_carries_model_selection(qpn_data, tmp_path):
     assert cfg.model_selection == "auto" and cfg.model is None
     assert "--model-selection auto" in command_line(cfg)
     assert "--model-selection" not in command_line(TrainConfig(data=cfg.data))
+
+
+def test_cli_bad_flags_name_the_flag_not_the_config_key(qpn_data, tmp_path, capsys):
+    base = ["select", "--data", str(qpn_data), "--no-bundled", "--model", "x"]
+    for extra in (["--max-passages", "0"], ["--max-passages", "-3"]):
+        assert main(base + extra) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: --max-passages must be a whole number of at least 1")
+        assert "max_eval_passages" not in err
+    for corpus in (tmp_path / "nonexist", tmp_path):  # a missing path; a folder without corpus.jsonl
+        assert main(base + ["--corpus", str(corpus)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"error: --corpus '{corpus}' does not exist or is not a corpus")
+        assert "data.corpus" not in err and len(err.splitlines()) == 1
