@@ -984,8 +984,8 @@ ENGINE_ZH: dict[str, str] = {
     "--num-negatives {n} leaves no row to export: the rows have {have} negatives; give --num-negatives {most} or fewer.": "--num-negatives {n} 会使没有任何行可导出：各行的负例数为 {have}；请指定不超过 {most} 的 --num-negatives。",
     "{name} has a header row ({cols}) but no data rows below it.": "{name} 只有表头行（{cols}），下面没有数据行。",
     "'{p}' is not a regular file (a device, pipe or socket); choose a data file.": "'{p}' 不是普通文件（而是设备、管道或套接字）；请选择一个数据文件。",
-    "{name} holds {size} bytes of text, more than the {cap} allowed (STUDIO_MAX_TEXT_BYTES); split it into smaller files.":
-        "{name} 有 {size} 字节的文本，超过允许的 {cap} 字节（STUDIO_MAX_TEXT_BYTES）；请拆分成更小的文件。",
+    "{name} holds more than the {cap} bytes of text allowed (STUDIO_MAX_TEXT_BYTES); split it into smaller files.":
+        "{name} 的文本超过允许的 {cap} 字节（STUDIO_MAX_TEXT_BYTES）；请拆分成更小的文件。",
     "{name} has {lines} lines, more than the {rows_cap} rows allowed (STUDIO_MAX_ROWS); split it into smaller files.":
         "{name} 有 {lines} 行，超过允许的 {rows_cap} 行（STUDIO_MAX_ROWS）；请拆分成更小的文件。",
     "The run '{name}' has completed its {step} planned steps: there is nothing to resume. Raise hyper.max_steps or hyper.epochs in its config to train further, or start a new run.":

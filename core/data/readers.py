@@ -231,9 +231,8 @@ def _too_big(name: str, what: str, size: str) -> DataError:
 def _check_text_size(data: bytes, name: str) -> None:
     """Refuse a text data file over ``MAX_TEXT_BYTES`` or ``MAX_ROWS`` lines with one sentence (before parsing)."""
     cap = int(limit("MAX_TEXT_BYTES"))
-    size = len(data)
-    if size > cap:
-        raise DataError(f"{name} holds {size:,} bytes of text, more than the {cap:,} allowed (STUDIO_MAX_TEXT_BYTES); "
+    if len(data) > cap:  # read one byte past the cap at most: the file's real size is not known
+        raise DataError(f"{name} holds more than the {cap:,} bytes of text allowed (STUDIO_MAX_TEXT_BYTES); "
                         "split it into smaller files.")
     rows_cap = int(limit("MAX_ROWS"))
     lines = data.count(b"\n")
@@ -246,11 +245,12 @@ def _read_bytes(path: Path, gz: bool) -> bytes:
     try:
         if gz:
             cap = int(limit("MAX_UNCOMPRESSED_BYTES"))
-            with gzip.open(path, "rb") as fh:  # stream: stop one byte past the limit
-                data = fh.read(cap + 1)
+            text_cap = int(limit("MAX_TEXT_BYTES"))
+            with gzip.open(path, "rb") as fh:  # stream: stop one byte past the lower of the two limits
+                data = fh.read(min(cap, text_cap) + 1)
             if len(data) > cap:
                 raise _too_big(path.name, "expands when decompressed to", f"over {cap:,} bytes")
-            return data
+            return data  # over the text limit: _check_text_size says so
         cap = int(limit("MAX_TEXT_BYTES"))
         with open(path, "rb") as fh:  # one byte past the limit at most, whatever the file claims to hold
             return fh.read(cap + 1)

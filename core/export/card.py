@@ -81,7 +81,10 @@ def base_model_info(spec: str) -> BaseModelInfo:
         return BaseModelInfo(spec, hub or entry.name, hub, _BUILTIN_NOTES.get(entry.name, ""), languages)
     path = Path(spec).expanduser()
     if path.exists():
-        return BaseModelInfo(spec, path.name or spec, None, f"local folder {spec}", languages)
+        from core.deployment import public_mode
+
+        shown = path.name if public_mode() else spec  # a public studio does not publish its server's folders
+        return BaseModelInfo(spec, path.name or spec, None, f"local folder {shown}", languages)
     if _HUB_ID.match(spec):
         return BaseModelInfo(spec, spec, spec, "", languages)
     return BaseModelInfo(spec, spec, None, "", None)

@@ -140,12 +140,15 @@ def test_model_card_languages_are_base_and_data(run_dir):
     assert _front(model_card(run_dir))["language"] == ["en"]
 
 
-def test_model_card_local_base_model(run_dir, tiny_model_path):
+def test_model_card_local_base_model(run_dir, tiny_model_path, monkeypatch):
     _set_data(run_dir, str(tiny_model_path), ZH_EN_ROWS)
     card = model_card(run_dir)
     front = _front(card)
     assert "base_model" not in front  # a local folder is not a Hub id
     assert f"**{tiny_model_path.name}**" in card and f"local folder {tiny_model_path}" in card
+    monkeypatch.setenv("STUDIO_PUBLIC", "1")  # a public studio names the folder, not where the server keeps it
+    public = model_card(run_dir)
+    assert f"local folder {tiny_model_path.name}" in public and str(tiny_model_path) not in public
     assert front["language"] == ["en", "zh"]  # languages unknown for the folder: the data's
 
 
