@@ -983,6 +983,8 @@ ENGINE_ZH: dict[str, str] = {
     "--num-negatives must be 0 or more, got {n}.": "--num-negatives 必须大于或等于 0，实际为 {n}。",
     "--num-negatives {n} leaves no row to export: the rows have {have} negatives; give --num-negatives {most} or fewer.": "--num-negatives {n} 会使没有任何行可导出：各行的负例数为 {have}；请指定不超过 {most} 的 --num-negatives。",
     "{name} has a header row ({cols}) but no data rows below it.": "{name} 只有表头行（{cols}），下面没有数据行。",
+    "{path} is not a regular file; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv as files.":
+        "{path} 不是普通文件；BEIR 文件夹需要 corpus.jsonl、queries.jsonl 和 qrels/<split>.tsv 这几个文件。",
     "'{p}' is not a regular file (a device, pipe or socket); choose a data file.": "'{p}' 不是普通文件（而是设备、管道或套接字）；请选择一个数据文件。",
     "{name} holds more than the {cap} bytes of text allowed (STUDIO_MAX_TEXT_BYTES); split it into smaller files.":
         "{name} 的文本超过允许的 {cap} 字节（STUDIO_MAX_TEXT_BYTES）；请拆分成更小的文件。",

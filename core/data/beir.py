@@ -35,6 +35,9 @@ def beir_beside(folder: str | Path | None) -> Optional[Path]:
 
 def read_jsonl_records(path: Path) -> list[dict]:
     """JSON objects with an ``_id`` from a JSONL file; an error names the file and line."""
+    if path.exists() and not path.is_file():  # a folder, a device (/dev/zero) or a pipe: never read it
+        raise DataError(f"{path} is not a regular file; a BEIR folder needs corpus.jsonl, queries.jsonl and "
+                        "qrels/<split>.tsv as files.")
     if not path.is_file():
         raise DataError(f"{path} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
     rows = []

@@ -129,6 +129,18 @@ def test_open_shows_phases(client, done_run):
     assert "completed" in opened[3] and "100%" in opened[2]
 
 
+def test_resume_of_a_run_that_trained_every_planned_step_is_refused(client, studio, done_run):
+    """Resume on a completed run trained one more step and rewrote its models each time: refused, nothing touched."""
+    from gradio_client.exceptions import AppError
+
+    from core.training import read_status
+
+    before = read_status(studio["runs"] / done_run)
+    with pytest.raises(AppError, match=r"^The run 'done-run' has completed its 4 planned steps: there is nothing to resume"):
+        client.predict(done_run, "en", api_name="/train_resume")
+    assert read_status(studio["runs"] / done_run) == before
+
+
 def _chinese_file(folder):
     import json
 

@@ -34,3 +34,17 @@ def test_built_written_read_and_evaluated_sets_are_one_type(tmp_path):
 def test_titled_corpus_strips_and_joins():
     rs = RetrievalSet(corpus={"a": " text ", "b": "x"}, queries={}, qrels={}, titles={"a": " T "})
     assert rs.titled_corpus() == {"a": "T text", "b": "x"}
+
+
+def test_a_beir_file_that_is_a_device_is_refused_not_read(tmp_path):
+    """A corpus.jsonl that links to /dev/zero (a device: reading it never ends) is refused, and said to be no
+    regular file rather than missing."""
+    import pytest
+
+    from core.errors import DataError
+
+    folder = export_beir(build_retrieval_set(_rows(), split="test"), tmp_path / "beir")
+    (folder / "corpus.jsonl").unlink()
+    (folder / "corpus.jsonl").symlink_to("/dev/zero")
+    with pytest.raises(DataError, match=r"corpus\.jsonl is not a regular file; a BEIR folder needs"):
+        read_beir(folder)
