@@ -147,7 +147,7 @@ def refuse_finished_resume(run_dir: Path, config: TrainConfig) -> None:
     from core.training.events import read_events
 
     status = read_status(run_dir)
-    if run_status(run_dir) != "completed":
+    if run_status(run_dir, status) != "completed":
         return
     max_steps = config.hyper.max_steps
     planned = max_steps if max_steps is not None and max_steps > 0 else None

@@ -57,6 +57,20 @@ def _pick_run(page, picker: str, name: str) -> None:
     page.get_by_role("option", name=re.compile(f"^{re.escape(name)} · ")).first.click()
 
 
+def _switch_and_back(page, locator, zh: str, en: str, gone: str, also_zh: str | None = None) -> None:
+    """The 中文 switch draws ``locator`` again with ``zh`` (and ``also_zh``) and without the English ``gone``;
+    the English switch draws ``en`` again."""
+    from playwright.sync_api import expect
+
+    page.locator("#lang").get_by_text("中文").click()
+    expect(locator).to_contain_text(zh, timeout=30_000)
+    if also_zh:
+        expect(locator).to_contain_text(also_zh)
+    expect(locator).not_to_contain_text(gone)
+    page.locator("#lang").get_by_text("English").click()
+    expect(locator).to_contain_text(en, timeout=30_000)
+
+
 def test_dynamic_text_on_the_page_follows_the_language_switch(page, studio, same_model_run):
     """Text that actions already put on the page (Data status and detection reason, Counts keys, the active-dataset
     banner, the Evaluate headline and table headers, the run picker's status words) is drawn again in Chinese by the
@@ -120,11 +134,8 @@ def test_the_build_tab_says_what_training_does_with_the_negatives_it_mines(page,
     mined = page.locator("#build-mine-md")
     expect(mined).to_contain_text("Training with the recommended recipe weighs these negatives first", timeout=90_000)
     expect(mined).to_contain_text("data.neg_nums")
-    page.locator("#lang").get_by_text("中文").click()
-    expect(mined).to_contain_text("用推荐方案训练时会先衡量这些负例", timeout=30_000)
-    expect(mined).not_to_contain_text("weighs these negatives")
-    page.locator("#lang").get_by_text("English").click()
-    expect(mined).to_contain_text("weighs these negatives first", timeout=30_000)
+    _switch_and_back(page, mined, zh="用推荐方案训练时会先衡量这些负例", en="weighs these negatives first",
+                     gone="weighs these negatives")
 
 
 def test_the_train_tab_says_a_general_language_was_left_out_because_the_base_model_lacks_it(page, studio):
@@ -156,9 +167,5 @@ def test_the_train_tab_says_a_general_language_was_left_out_because_the_base_mod
     head = page.locator("#run-head")
     expect(head).to_contain_text("Delivered:", timeout=60_000)
     expect(head).to_contain_text("general zh skipped (not a language of the base model)")
-    page.locator("#lang").get_by_text("中文").click()
-    expect(head).to_contain_text("通用 zh 已跳过（不是基础模型支持的语言）", timeout=30_000)
-    expect(head).to_contain_text("交付：")
-    expect(head).not_to_contain_text("not a language")
-    page.locator("#lang").get_by_text("English").click()
-    expect(head).to_contain_text("general zh skipped (not a language of the base model)", timeout=30_000)
+    _switch_and_back(page, head, zh="通用 zh 已跳过（不是基础模型支持的语言）", en="general zh skipped (not a language of the base model)",
+                     gone="not a language", also_zh="交付：")

@@ -87,19 +87,22 @@ def _suspects_frame(sus: list[dict], lang: str = "en") -> pd.DataFrame:
 
 def _relabel_suspects(table, lang: str) -> list:
     """The review table as the page holds it (the user's unticked boxes kept) with its headers in ``lang``."""
-    frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(**_frame_args(table))
+    frame = _review_frame(table)
     if frame.shape[1] != len(SUSPECT_HEADERS):
         return [gr.skip()]
     return [frame.set_axis(table_headers(SUSPECT_HEADERS, lang), axis=1)]
 
 
-def _frame_args(table) -> dict:
-    """``pd.DataFrame`` arguments from a Dataframe payload ({"headers", "data"}) sent by the page or a client."""
+def _review_frame(table) -> pd.DataFrame:
+    """The review table as a DataFrame: as the page gives it, or from a Dataframe payload ({"headers", "data"})
+    sent by a client."""
     from core.errors import DataError
 
+    if isinstance(table, pd.DataFrame):
+        return table
     if not isinstance(table, dict) or "data" not in table:
         raise DataError("The review table is missing; mine hard negatives first (step 3).")
-    return {"data": table.get("data") or [], "columns": table.get("headers") or SUSPECT_HEADERS}
+    return pd.DataFrame(data=table.get("data") or [], columns=table.get("headers") or SUSPECT_HEADERS)
 
 
 def _truthy(v) -> bool:
@@ -376,7 +379,7 @@ def build(ctx) -> dict:
 
         if not rows or not sus:
             raise DataError(t("no_suspects", lang))
-        frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(**_frame_args(table))
+        frame = _review_frame(table)
         if frame.shape[1] != len(SUSPECT_HEADERS):  # read by position: the headers follow the page's language
             n, m, join = frame.shape[1], len(SUSPECT_HEADERS), ", ".join(SUSPECT_HEADERS)
             raise DataError(f"The review table has {n} columns; expected the {m} columns {join}.")
