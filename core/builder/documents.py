@@ -5,7 +5,9 @@
   .docx is split at explicit page breaks (python-docx); .txt/.md/.html are one page each. Text files are
   decoded by BOM, then UTF-8, then GB18030 / the charset-normalizer guess. The result is a list of
   documents with a ``problems`` attribute: one ``FileProblem(path, message, severity)`` per file that could
-  not be read (or read only partly); one bad file never stops the batch.
+  not be read (or read only partly); one bad file never stops the batch. The data importer's limits hold:
+  a text or HTML file over ``STUDIO_MAX_TEXT_BYTES``, a .docx that unzips past ``STUDIO_MAX_UNCOMPRESSED_BYTES``
+  or ``STUDIO_MAX_ZIP_RATIO``, and a path that is not a regular file are problems, never read into memory.
 - Headings are kept as Markdown heading lines (``# Title``) whatever the input format, so the chunker and
   the title-query mode see them the same way.
 - ``clean_text(text)``: normalise spaces and line ends. ``repeated_lines(pages)`` / ``drop_repeated_lines
@@ -23,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.data.readers import check_zip, read_text_file
 from core.errors import ConfigError, DataError
 from core.progress import ProgressFn, Tracker
 
@@ -154,15 +157,14 @@ def read_document(path: str | Path) -> tuple[Document, list[str]]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".txt", ".md", ".markdown"):
-        text = decode_bytes(path.read_bytes(), str(path))
+        text = decode_bytes(read_text_file(path), str(path))
         return Document(str(path), [Page(text, 1)]), []
     if suffix == ".pdf":
         return _read_pdf(path)
     if suffix == ".docx":
         return Document(str(path), _read_docx(path)), []
     if suffix in (".html", ".htm"):
-        raw = path.read_bytes()
-        return Document(str(path), [Page(html_to_text(raw), 1)]), []
+        return Document(str(path), [Page(html_to_text(read_text_file(path)), 1)]), []
     raise ValueError(_unsupported(path))
 
 
@@ -258,6 +260,7 @@ def _read_docx(path: Path) -> list[Page]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_zip(path)  # a zip bomb is refused before python-docx expands it
     document = docx.Document(str(path))
     pages: list[list[str]] = [[]]
     body = document.element.body

@@ -6,7 +6,8 @@ evaluation folder a dataset keeps beside its splits" (the sample, a built set).
 
 ``read_beir(folder, split=None) -> core.data.retrieval.RetrievalSet`` is the one reader behind the builder's round trip
 (``core.builder.dataset_files.load_beir``) and the evaluation sets (``core.evaluation.load_beir``). ``split`` None
-picks the only qrels file, else test > dev > validation > all. Errors name the file and line.
+picks the only qrels file, else test > dev > validation > all. Errors name the file and line. Each file is a regular
+file within ``STUDIO_MAX_TEXT_BYTES`` (checked before it is opened) and ``STUDIO_MAX_ROWS`` records.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import csv
 from pathlib import Path
 from typing import Optional
 
-from core.data.readers import limit
+from core.data.readers import check_text_file_size, limit
 from core.data.retrieval import RetrievalSet
 from core.errors import DataError
 from core.jsonl import iter_jsonl
@@ -40,10 +41,15 @@ def read_jsonl_records(path: Path) -> list[dict]:
                         "qrels/<split>.tsv as files.")
     if not path.is_file():
         raise DataError(f"{path} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
+    check_text_file_size(path)
+    rows_cap = int(limit("MAX_ROWS"))
     rows = []
     for lineno, obj in iter_jsonl(path, max_depth=int(limit("MAX_JSON_DEPTH"))):
         if not isinstance(obj, dict) or "_id" not in obj:
             raise DataError(f"{path}, line {lineno}: expected a JSON object with an '_id' field.")
+        if len(rows) >= rows_cap:
+            raise DataError(f"{path} has more than the {rows_cap:,} records allowed (STUDIO_MAX_ROWS); "
+                            "split it or raise the limit.")
         rows.append(obj)
     return rows
 
@@ -69,6 +75,9 @@ def qrels_file(folder: Path, split: Optional[str]) -> Path:
 
 
 def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    if not path.is_file():
+        raise DataError(f"{path} is not a regular file; a BEIR folder needs qrels/<split>.tsv as a file.")
+    check_text_file_size(path)
     qrels: dict[str, dict[str, int]] = {}
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for lineno, row in enumerate(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE), 1):

@@ -230,15 +230,42 @@ def _too_big(name: str, what: str, size: str) -> DataError:
 
 def _check_text_size(data: bytes, name: str) -> None:
     """Refuse a text data file over ``MAX_TEXT_BYTES`` or ``MAX_ROWS`` lines with one sentence (before parsing)."""
-    cap = int(limit("MAX_TEXT_BYTES"))
-    if len(data) > cap:  # read one byte past the cap at most: the file's real size is not known
-        raise DataError(f"{name} holds more than the {cap:,} bytes of text allowed (STUDIO_MAX_TEXT_BYTES); "
-                        "split it into smaller files.")
+    if len(data) > int(limit("MAX_TEXT_BYTES")):  # read one byte past the cap at most: the real size is not known
+        raise _over_text_cap(name)
     rows_cap = int(limit("MAX_ROWS"))
     lines = data.count(b"\n")
     if lines > rows_cap:
         raise DataError(f"{name} has {lines:,} lines, more than the {rows_cap:,} rows allowed (STUDIO_MAX_ROWS); "
                         "split it into smaller files.")
+
+
+def read_text_file(path: str | os.PathLike) -> bytes:
+    """The bytes of a plain text file (a document, not a table) within ``MAX_TEXT_BYTES``; one sentence naming the
+    file when it is not a regular file or is larger (read one byte past the limit at most)."""
+    p = Path(path)
+    if p.exists() and not p.is_file():
+        raise DataError(f"'{p}' is not a regular file (a device, pipe or socket); choose a file.")
+    data = _read_bytes(p, gz=False)
+    if len(data) > int(limit("MAX_TEXT_BYTES")):
+        raise _over_text_cap(p.name)
+    return data
+
+
+def check_text_file_size(path: str | os.PathLike) -> None:
+    """Refuse, before reading, a text file larger than ``MAX_TEXT_BYTES`` (one sentence naming the file)."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError:
+        return  # missing or unreadable: the reader says so in its own words
+    if size > int(limit("MAX_TEXT_BYTES")):
+        raise _over_text_cap(p.name)
+
+
+def _over_text_cap(name: str) -> DataError:
+    cap = int(limit("MAX_TEXT_BYTES"))
+    return DataError(f"{name} holds more than the {cap:,} bytes of text allowed (STUDIO_MAX_TEXT_BYTES); "
+                     "split it into smaller files.")
 
 
 def _read_bytes(path: Path, gz: bool) -> bytes:
@@ -527,8 +554,8 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------- binary formats
 
 
-def _check_zip(path: Path) -> None:
-    """Refuse an .xlsx whose zip members expand past ``MAX_UNCOMPRESSED_BYTES`` in total, or one of which (above
+def check_zip(path: Path) -> None:
+    """Refuse an .xlsx or .docx whose zip members expand past ``MAX_UNCOMPRESSED_BYTES`` in total, or one of which (above
     1 MB) expands more than ``MAX_ZIP_RATIO`` times, before anything is decompressed."""
     import zipfile
 
@@ -557,7 +584,7 @@ def _too_many_cells(name: str, cells: str) -> DataError:
 def _read_excel(path: Path, sheet: Optional[str | int], engine: str, header: Optional[bool] = None) -> pd.DataFrame:
     name = path.name
     if engine == "openpyxl":
-        _check_zip(path)
+        check_zip(path)
     try:
         book = pd.ExcelFile(path, engine=engine)
     except Exception as err:  # openpyxl/xlrd raise many types for a broken file

@@ -284,3 +284,66 @@ def test_deep_json_line_in_a_beir_corpus_names_the_line(tmp_path):
     path.write_text('{"_id": "d1", "text": "ok"}\n{"_id": \n', encoding="utf-8")
     with pytest.raises(DataError, match=r"corpus\.jsonl, line 2: not valid JSON: Expecting value \(column 8\); expected one JSON object per line\.$"):
         read_jsonl_records(path)
+
+
+def _beir(folder, corpus_lines: int = 3):
+    (folder / "qrels").mkdir(parents=True)
+    with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(corpus_lines):
+            fh.write(json.dumps({"_id": f"d{i}", "text": f"passage {i}"}) + "\n")
+    (folder / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "query"}) + "\n", encoding="utf-8")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td0\t1\n", encoding="utf-8")
+    return folder
+
+
+def test_a_beir_folder_is_held_to_the_text_and_row_limits(tmp_path, monkeypatch):
+    """The BEIR reader (evaluation sets, the Build tab's round trip) checks each file's size before opening it
+    and stops counting records at the row limit, so a huge corpus is refused in one sentence, not read whole."""
+    from core.data.beir import read_beir
+
+    folder = _beir(tmp_path / "beir", corpus_lines=50)
+    assert len(read_beir(folder).corpus) == 50
+    monkeypatch.setenv("STUDIO_MAX_ROWS", "40")
+    with pytest.raises(DataError, match=r"corpus\.jsonl has more than the 40 records allowed \(STUDIO_MAX_ROWS\); "
+                                        r"split it or raise the limit\.$"):
+        read_beir(folder)
+    monkeypatch.delenv("STUDIO_MAX_ROWS")
+    monkeypatch.setenv("STUDIO_MAX_TEXT_BYTES", "500")
+    with pytest.raises(DataError, match=r"^corpus\.jsonl holds more than the 500 bytes of text allowed "
+                                        r"\(STUDIO_MAX_TEXT_BYTES\)"):
+        read_beir(folder)
+
+
+def test_a_beir_qrels_entry_that_is_a_pipe_is_refused_not_read(tmp_path):
+    import os
+
+    from core.data.beir import read_beir
+
+    folder = _beir(tmp_path / "beir")
+    (folder / "qrels" / "test.tsv").unlink()
+    os.mkfifo(folder / "qrels" / "test.tsv")  # opening a pipe with no writer would block for ever
+    with pytest.raises(DataError, match=r"test\.tsv is not a regular file; a BEIR folder needs qrels/<split>\.tsv as a file\.$"):
+        read_beir(folder)
+
+
+def test_documents_are_held_to_the_text_and_zip_limits(tmp_path, monkeypatch):
+    """The Build tab's documents: a text or HTML file over the text limit and a .docx zip bomb are problems
+    naming the file; the other files of the batch are read."""
+    from core.builder.documents import load_documents
+    from tests.core.builder.conftest import write_docx
+
+    (tmp_path / "small.txt").write_text("pig feed and water", encoding="utf-8")
+    (tmp_path / "big.txt").write_text("sow " * 400, encoding="utf-8")
+    (tmp_path / "big.html").write_text("<p>" + "boar " * 400 + "</p>", encoding="utf-8")
+    write_docx(tmp_path / "fine.docx", [("p", "farrowing crate")])
+    _replace_member(tmp_path / "fine.docx", tmp_path / "bomb.docx", "word/document.xml",
+                    lambda fh: [fh.write(b" " * (1 << 20)) for _ in range(8)])
+    monkeypatch.setenv("STUDIO_MAX_TEXT_BYTES", "1000")
+    monkeypatch.setenv("STUDIO_MAX_UNCOMPRESSED_BYTES", "4000000")
+    loaded = load_documents(tmp_path)
+    assert sorted(d.source.rsplit("/", 1)[-1] for d in loaded) == ["fine.docx", "small.txt"]
+    said = {p.path.rsplit("/", 1)[-1]: p.message for p in loaded.problems}
+    assert "more than the 1,000 bytes of text allowed (STUDIO_MAX_TEXT_BYTES)" in said["big.txt"]
+    assert "more than the 1,000 bytes of text allowed (STUDIO_MAX_TEXT_BYTES)" in said["big.html"]
+    assert "bomb.docx expands when unzipped to" in said["bomb.docx"]
+    assert "STUDIO_MAX_UNCOMPRESSED_BYTES" in said["bomb.docx"]
