@@ -28,6 +28,7 @@ import gradio as gr
 
 from core.errors import ConfigError
 from ui.common import Labeler, LanguageViews, public_mode, remember_language
+from ui.inputs import StudioBlocks
 from ui.strings import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,7 @@ def build_app() -> gr.Blocks:
 
     labeler = Labeler()
     # delete_cache: Gradio's copies of downloads and uploads go after a day (and on restart)
-    with gr.Blocks(title="Embedding Studio", fill_width=True, delete_cache=(3600, 86400)) as demo:
+    with StudioBlocks(title="Embedding Studio", fill_width=True, delete_cache=(3600, 86400)) as demo:
         with gr.Row(elem_id="header-row"):
             with gr.Column(scale=5):
                 title = labeler.add(gr.Markdown(t("title")), value="title")

@@ -43,6 +43,7 @@ from typing import Any
 import gradio as gr
 
 from core.errors import StudioError
+from ui.inputs import remember_label_key
 from ui.strings import t, tr_engine
 
 log = logging.getLogger("studio.ui")
@@ -206,6 +207,8 @@ class Labeler:
             placeholder: str | None = None, choices: list[tuple[str, Any]] | None = None):
         """Register ``comp``; each given key names a string in ui.strings. Returns ``comp``."""
         keys = {k: v for k, v in (("label", label), ("value", value), ("info", info), ("placeholder", placeholder)) if v}
+        if label:
+            remember_label_key(comp, label)  # Gradio's own input errors name the field in the session's language
         if choices:
             keys["choices"] = choices  # [(string key, value)]
         self.items.append((comp, keys))

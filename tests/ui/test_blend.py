@@ -99,5 +99,5 @@ def test_blend_bad_input_is_one_sentence(client, blend_run):
         client.predict(None, None, api_name="/evaluate_blend")
     with pytest.raises(AppError, match="There is no run named"):
         client.predict("no-such-run", 0.5, api_name="/evaluate_blend_export")
-    with pytest.raises(AppError, match="greater than maximum value 1|between 0 and 1"):
+    with pytest.raises(AppError, match=r"^α \(0 = base, 1 = tuned\): 1\.5 cannot be used here; expected a number from 0 to 1\.$"):
         client.predict("blend-run", 1.5, api_name="/evaluate_blend_export")

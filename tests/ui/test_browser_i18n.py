@@ -169,3 +169,26 @@ def test_the_train_tab_says_a_general_language_was_left_out_because_the_base_mod
     expect(head).to_contain_text("general zh skipped (not a language of the base model)")
     _switch_and_back(page, head, zh="通用 zh 已跳过（不是基础模型支持的语言）", en="general zh skipped (not a language of the base model)",
                      gone="not a language", also_zh="交付：")
+
+
+def test_a_value_below_a_fields_minimum_is_one_sentence_naming_the_field(page, studio):
+    """A passage size below the field's minimum, typed in the browser: Gradio refuses it before the Build tab's
+    handler runs; the toast names the field, the value and what it takes (ui.inputs), in English and after the
+    中文 switch in Chinese (before: a bare "Error")."""
+    from playwright.sync_api import expect
+
+    page.goto(studio["url"])
+    page.get_by_role("tab", name="2. Build").click()
+    size = page.get_by_label("Passage size (characters)")
+    size.fill("5")
+    page.locator("#build-passages").click()
+    toast = page.locator('[data-testid="toast-text"]').filter(has_text="Passage size")
+    expect(toast.first).to_contain_text("Passage size (characters): 5 cannot be used here; expected a whole number "
+                                        "of at least 16.", timeout=30_000)
+    page.locator("#lang").get_by_text("中文").click()
+    expect(page.get_by_role("tab", name="2. 构建数据集")).to_be_visible()
+    page.get_by_role("tab", name="2. 构建数据集").click()
+    page.locator("#build-passages").click()
+    toast = page.locator('[data-testid="toast-text"]').filter(has_text="段落长度")
+    expect(toast.first).to_contain_text("段落长度（字符）：不能使用 5；需要不小于 16 的一个整数。", timeout=30_000)
+    page.locator("#lang").get_by_text("English").click()
