@@ -59,13 +59,19 @@ def _choice_values(block: Any) -> str:
     return shown + (", …" if len(values) > _MAX_CHOICES else "")
 
 
+def _whole(block: Any) -> bool:
+    """Whether a number field takes whole numbers only: a box of precision 0, or a slider whose step and bounds are
+    whole."""
+    if isinstance(block, gr.Slider):
+        return all(float(v).is_integer() for v in (block.step or 1, block.minimum, block.maximum) if v is not None)
+    return getattr(block, "precision", None) == 0
+
+
 def expected(block: Any, lang: str) -> str:
     """What ``block`` takes, as a phrase ("a number from 1 to 4096", "one of: en, zh", "a table")."""
     if isinstance(block, (gr.Number, gr.Slider)):
         lo, hi = getattr(block, "minimum", None), getattr(block, "maximum", None)
-        whole = getattr(block, "precision", None) == 0 or (isinstance(block, gr.Slider) and float(block.step or 1).is_integer()
-                                                            and all(float(v).is_integer() for v in (lo, hi) if v is not None))
-        kind = t("input_whole_number" if whole else "input_number", lang)
+        kind = t("input_whole_number" if _whole(block) else "input_number", lang)
         if lo is not None and hi is not None:
             return t("input_expect_range", lang, kind=kind, lo=_num(lo), hi=_num(hi))
         if lo is not None:
@@ -103,8 +109,8 @@ def _typed(block: Any, value: Any) -> bool:
     if isinstance(block, (gr.Number, gr.Slider)):
         if isinstance(value, bool):
             return False
-        if getattr(block, "precision", None) == 0 and isinstance(value, float) and not value.is_integer():
-            return False  # Gradio would round 3.5 to 4 without a word
+        if _whole(block) and isinstance(value, float) and not value.is_integer():
+            return False  # Gradio would round 3.5 to 4 (a box) or pass 2.5 on (a slider) without a word
         return True
     if isinstance(block, gr.Checkbox):
         return isinstance(value, bool)

@@ -83,6 +83,11 @@ def test_a_fraction_in_a_whole_number_box_is_refused_not_rounded():
     assert input_error(fn, [3.5, 2e-5]) == "Batch size: 3.5 cannot be used here; expected a whole number of at least 1."
     assert input_error(fn, [4.0, 2e-5]) == input_error(fn, [4, 3e-5]) == ""
     assert input_error(fn, [4, True]) == "Learning rate: True cannot be used here; expected a number."
+    with gr.Blocks():
+        top = gr.Slider(1, 30, value=10, step=1, label="Top k")
+        share = gr.Slider(0, 0.5, value=0.1, step=0.05, label="Share")
+    assert input_error(_fn(top, share), [2.5, 0.15]) == "Top k: 2.5 cannot be used here; expected a whole number from 1 to 30."
+    assert input_error(_fn(top, share), [3, 0.15]) == ""
 
 
 def test_a_long_value_is_cut_in_the_sentence():
