@@ -47,3 +47,4 @@ EV_ERROR = "error"
 EVENT_TYPES = (EV_STATUS, EV_PLAN, EV_DATA, EV_RECIPE, EV_PARAMS, EV_PHASE, EV_PROGRESS, EV_TRAIN, EV_EVAL, EV_BEST,
                EV_DELIVERY, EV_LOG, EV_WARNING, EV_ERROR)
 MESSAGE_EVENTS = (EV_LOG, EV_WARNING, EV_ERROR)  # events whose point is their ``message``
+PHASE_DELIVERING = "delivering"  # the ``phase`` event's name while the delivered model is chosen (after training)

@@ -229,6 +229,7 @@ S: dict[str, tuple[str, str]] = {
     "ph_evaluating": ("Evaluating at step {step}: {done}/{total} texts", "第 {step} 步评估中：{done}/{total} 条文本"),
     "ph_saving": ("Saving the {what} at step {step}…", "第 {step} 步：正在保存{what}…"),
     "ph_finishing": ("Finishing: final evaluation and model…", "收尾中：最终评估并保存模型…"),
+    "ph_delivering": ("Choosing the delivered model: {what}", "正在选择交付模型：{what}"),
     "ph_stopping_step": ("finishing step {step}", "正在完成第 {step} 步"),
     "ph_stopping_save": ("saving the {what}", "正在保存{what}"),
     "save_checkpoint": ("checkpoint", "检查点"),

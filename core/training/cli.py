@@ -207,7 +207,8 @@ def _train(args) -> int:
 
     # The data, the loss and the model are checked before any run folder is created or touched. A run the
     # studio queued (start_run checked it) is not: its own run records why it failed, for the Train tab to show.
-    if not (args.run_dir and read_status(run_dir).get("status") == "queued"):
+    queued = bool(args.run_dir) and read_status(run_dir).get("status") == "queued"
+    if not queued:
         splits = check_inputs(cfg)
         if not args.resume:  # settings this machine's memory cannot hold are refused before anything is written
             from core.training.memory import check_fits
@@ -217,7 +218,7 @@ def _train(args) -> int:
     if is_main_process() and not args.resume and (run_dir / EVENTS_FILE).exists() and not args.run_dir:
         raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
     print(f"run folder: {run_dir}")
-    status = run_training(cfg, run_dir, resume=args.resume, exits_after=True)
+    status = run_training(cfg, run_dir, resume=args.resume, exits_after=True, queued=queued)
     print(json.dumps({k: status.get(k) for k in ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "warning") if k in status}, ensure_ascii=False, indent=2))
     return 0 if status.get("status") in ("completed", "stopped") else 1
 

@@ -36,7 +36,8 @@ from typing import Any, Optional
 from core.errors import StudioError
 from core.paths import atomic_write_json
 from core.progress import Progress, ProgressFn
-from core.run_folder import BEST_DIR, DELIVERED_DIR, DELIVERY_FILE, EV_DELIVERY, EV_LOG, EV_WARNING, FINAL_DIR
+from core.run_folder import (BEST_DIR, DELIVERED_DIR, DELIVERY_FILE, EV_DELIVERY, EV_LOG, EV_PHASE, EV_WARNING, FINAL_DIR,
+                             PHASE_DELIVERING)
 
 DELIVERED = DELIVERED_DIR  # the names this module exported before core/run_folder.py
 DELIVERY_JSON = DELIVERY_FILE
@@ -487,6 +488,9 @@ def deliver_run(run_dir: Path, config: Any, evalset: Any, log: Any,
 
     def progress(p: Progress) -> None:
         log.emit(EV_LOG, message=p.message, stage=p.stage, done=p.done, total=p.total)
+        # the progress bar's phase: which candidate or check is being scored (it would stay on the last step)
+        log.emit(EV_PHASE, phase=PHASE_DELIVERING, what=p.message, done=p.done, total=p.total)
+        log.update_status(phase=PHASE_DELIVERING, phase_what=p.message)
 
     try:
         rec = deliver(run_dir, config.model, evalset, general=getattr(config.data, "general", None),

@@ -21,6 +21,7 @@ from typing import Any
 from core.jsonl import read_new_lines
 from core.paths import atomic_write_json
 from core.run_folder import (  # noqa: F401  (STOP_FILE, PID_FILE, OWNER_FILE, QUEUE_LOCK re-exported)
+    PHASE_DELIVERING,
     EV_BEST,
     EV_DATA,
     EV_DELIVERY,
@@ -238,7 +239,7 @@ def phase_progress(view: dict, status: str) -> dict:
     "step": s, "total": n, "done": k, "eta": seconds or None, "what": ...}``.
 
     ``kind`` is one of ``loading_model``, ``mining`` (hard negatives), ``evaluating_base``, ``evaluating``, ``saving``, ``training``,
-    ``stopping``, ``queued`` or the end status (``completed``, ``stopped``, ``failed``, ``interrupted``); for
+    ``delivering`` (choosing the delivered model; ``what`` is the delivery's progress sentence), ``stopping``, ``queued`` or the end status (``completed``, ``stopped``, ``failed``, ``interrupted``); for
     evaluations ``done``/``total`` count encoded texts, for training steps."""
     pr = view.get("progress") or {}
     ph = view.get("phase") or {}
@@ -248,6 +249,10 @@ def phase_progress(view: dict, status: str) -> dict:
     base = {"step": step, "total": total_steps, "done": step, "fraction": train_frac, "eta": None,
             "what": ph.get("what")}
     phase = ph.get("phase")
+    if phase == PHASE_DELIVERING and status in ("running", "stopping"):  # after training: candidates and checks
+        done, total = ph.get("done") or 0, ph.get("total") or 0
+        return dict(base, kind=PHASE_DELIVERING, done=done, total=total, fraction=done / total if total else train_frac,
+                    what=ph.get("what"))
     if status == "stopping":
         return dict(base, kind="stopping", what=ph.get("what") if phase == "saving" else None)
     if status in FINAL_STATES or status == "interrupted":

@@ -30,6 +30,7 @@ from typing import Any, Optional
 from core.errors import StudioError
 from core.run_folder import BEST_DIR, CHECKPOINTS_DIR, CONFIG_FILE, EV_EVAL, EV_RECIPE, FINAL_DIR
 from core.training.config import TrainConfig
+from core.run_folder import PHASE_DELIVERING
 from core.training.events import STOP_FILE, EventLog, is_main_process
 from core.training.schedule import plan_steps
 
@@ -150,7 +151,7 @@ def _save_plain(model, report, path: Path) -> None:
         os.replace(tmp, path)
 
 
-PHASES = ("loading_model", "evaluating_base", "training", "evaluating", "saving", "finishing", "done")
+PHASES = ("loading_model", "evaluating_base", "training", "evaluating", "saving", "finishing", PHASE_DELIVERING, "done")
 
 
 def evaluator_texts(evaluator) -> Optional[int]:
@@ -261,20 +262,24 @@ def check_inputs(config: TrainConfig):
     return splits
 
 
-def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False, exits_after: bool = False) -> dict:
+def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False, exits_after: bool = False,
+                 queued: bool = False) -> dict:
     """Train per ``config`` into ``run_dir``; returns the final status dict (also in ``status.json``).
 
     ``exits_after`` (the CLI, a child of ``start_run``): the process exits when the run ends, so its pid stays
     in ``status.json`` and a process still exiting shows as ``stopping``. Called inside a process that lives on
     (a notebook, a test), the pid is cleared when the run ends, or the run would count as running for as long
-    as that process lives."""
+    as that process lives. ``queued``: the studio queued this run (``launch.start_run`` cleared any old stop
+    request then), so a stop file found at start is the user's Stop pressed while the process was starting up,
+    and the run stops after its first step instead of forgetting it."""
     run_dir = Path(run_dir)
     config.validate()  # every field, loss/strategy parameters and secrets, before anything is written
     log = EventLog(run_dir)
     if log.enabled:
         run_dir.mkdir(parents=True, exist_ok=True)
         config.save(run_dir / CONFIG_FILE)
-        (run_dir / STOP_FILE).unlink(missing_ok=True)
+        if not queued:  # a stop request left by an earlier process (a killed run) is not this run's
+            (run_dir / STOP_FILE).unlink(missing_ok=True)
     stopper = _Stopper()
     stopper.install()
     log.status("running", name=config.name, model=config.model, resumed=bool(resume), started=time.time())

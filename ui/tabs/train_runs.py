@@ -42,6 +42,8 @@ def progress_text(p: dict, lang: str) -> str:
         return t("ph_" + kind, lang, done=p["done"], total=p["total"] or "?", step=p["step"])
     if kind in ("loading_model", "finishing", "queued"):
         return t("ph_" + kind, lang)
+    if kind == "delivering":
+        return t("ph_delivering", lang, what=tr_engine(p.get("what") or "", lang))
     if kind == "saving":
         return t("ph_saving", lang, what=what or t("save_checkpoint", lang), step=p["step"])
     if kind == "stopping":

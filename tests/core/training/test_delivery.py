@@ -125,6 +125,10 @@ def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, fo
     assert types.index("delivery") < len(types) - 1 and events[-1]["status"] == "completed"
     assert read_status(run_dir)["delivered"] == rec["delivered"]
     assert any(e["type"] == EV_LOG and "Delivery: scoring" in e.get("message", "") for e in events)
+    # the progress bar's phase during the delivery (after the last training progress event)
+    delivering = [i for i, e in enumerate(events) if e["type"] == "phase" and e.get("phase") == "delivering"]
+    assert delivering and delivering[0] > max(i for i, e in enumerate(events) if e["type"] == "progress")
+    assert any("Delivery: scoring" in events[i].get("what", "") for i in delivering)
     # Export / Compare / the card default to the delivered model
     assert export_model_dir(run_dir) == run_dir / DELIVERED
 

@@ -45,6 +45,33 @@ def test_fold_charts_and_training_progress():
     assert phase_progress(empty_view("r"), "queued")["kind"] == "queued"
 
 
+def test_the_delivery_is_a_phase_of_its_own_running_or_stopping():
+    """After the last step the bar says which candidate or check the delivery is scoring, not "100%, ETA 0:00"
+    (nor "finishing step n" for minutes after a Stop)."""
+    from core.run_folder import PHASE_DELIVERING
+
+    events = EVENTS + [
+        {"type": EV_PROGRESS, "step": 10, "total_steps": 10, "fraction": 1.0, "eta_seconds": 0},
+        {"type": EV_PHASE, "phase": PHASE_DELIVERING, "what": "Delivery: scoring final on 42 validation queries (2/5)",
+         "done": 1, "total": 5},
+    ]
+    folded = fold_events(empty_view("r"), events)
+    for status in ("running", "stopping"):
+        p = phase_progress(folded, status)
+        assert (p["kind"], p["done"], p["total"], p["fraction"]) == (PHASE_DELIVERING, 1, 5, 0.2)
+        assert p["what"].startswith("Delivery: scoring final")
+    check = fold_events(folded, [{"type": EV_PHASE, "phase": PHASE_DELIVERING, "done": 0, "total": None,
+                                  "what": "General-domain check (en): delivered model"}])
+    assert phase_progress(check, "running")["fraction"] == 1.0  # no count: the bar keeps the training's share
+    assert phase_progress(check, "completed")["kind"] == "completed"
+
+    from ui.tabs.train_runs import progress_text
+
+    assert progress_text(phase_progress(folded, "running"), "en") == (
+        "Choosing the delivered model: Delivery: scoring final on 42 validation queries (2/5)")
+    assert progress_text(phase_progress(check, "running"), "zh").startswith("正在选择交付模型：通用")
+
+
 def test_command_line_quotes_and_points_at_the_yaml():
     from core.training import TrainConfig
     from core.training.cli import command_line

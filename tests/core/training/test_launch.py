@@ -7,7 +7,7 @@ import time
 import pytest
 
 from core.errors import StudioError
-from core.run_folder import CONFIG_FILE, EV_PROGRESS, FINAL_DIR, LOG_FILE, PID_FILE
+from core.run_folder import CONFIG_FILE, EV_PROGRESS, FINAL_DIR, LOG_FILE, PID_FILE, STOP_FILE
 from core.training import (
     advance_queue,
     list_runs,
@@ -157,3 +157,15 @@ def test_a_run_trained_inside_a_living_process_is_not_running_once_it_ends(tiny_
     run_dir = start_run(cfg, run_dir=tmp_runs / "next")  # refused as "already running" before
     assert wait(run_dir, timeout=120)["status"] == "completed"
     assert read_status(run_dir).get("pid")  # the CLI child keeps its pid: it exits when the run ends
+
+
+def test_a_stop_pressed_while_the_child_starts_up_is_kept(tiny_model_path, format_file, tmp_runs):
+    """Stop right after Start, before the child process has loaded anything: the run stops after its first step
+    (before, the child deleted the stop file when it started and trained on to the end)."""
+    cfg = tiny_config(tiny_model_path, format_file("pair", n=200), max_steps=5000, eval_steps=10000)
+    run_dir = start_run(cfg)
+    assert request_stop(run_dir) == "requested"  # the child is still importing torch
+    status = wait(run_dir, timeout=180)
+    assert status["status"] == "stopped", open(run_dir / LOG_FILE).read()[-3000:]
+    assert 1 <= status["step"] <= 3
+    assert not (run_dir / STOP_FILE).exists()  # the request is used up: a resume trains on
