@@ -36,8 +36,17 @@ from typing import Any, Optional
 from core.errors import StudioError
 from core.paths import atomic_write_json
 from core.progress import Progress, ProgressFn
-from core.run_folder import (BEST_DIR, DELIVERED_DIR, DELIVERY_FILE, EV_DELIVERY, EV_LOG, EV_PHASE, EV_WARNING, FINAL_DIR,
-                             PHASE_DELIVERING)
+from core.run_folder import (
+    BEST_DIR,
+    DELIVERED_DIR,
+    DELIVERY_FILE,
+    EV_DELIVERY,
+    EV_LOG,
+    EV_PHASE,
+    EV_WARNING,
+    FINAL_DIR,
+    PHASE_DELIVERING,
+)
 
 DELIVERED = DELIVERED_DIR  # the names this module exported before core/run_folder.py
 DELIVERY_JSON = DELIVERY_FILE

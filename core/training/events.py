@@ -21,7 +21,6 @@ from typing import Any
 from core.jsonl import read_new_lines
 from core.paths import atomic_write_json
 from core.run_folder import (  # noqa: F401  (STOP_FILE, PID_FILE, OWNER_FILE, QUEUE_LOCK re-exported)
-    PHASE_DELIVERING,
     EV_BEST,
     EV_DATA,
     EV_DELIVERY,
@@ -38,6 +37,7 @@ from core.run_folder import (  # noqa: F401  (STOP_FILE, PID_FILE, OWNER_FILE, Q
     EVENTS_FILE,
     MESSAGE_EVENTS,
     OWNER_FILE,
+    PHASE_DELIVERING,
     PID_FILE,
     QUEUE_LOCK,
     STATUS_FILE,

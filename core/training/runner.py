@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from core.errors import StudioError
-from core.run_folder import BEST_DIR, CHECKPOINTS_DIR, CONFIG_FILE, EV_EVAL, EV_RECIPE, FINAL_DIR
+from core.run_folder import BEST_DIR, CHECKPOINTS_DIR, CONFIG_FILE, EV_EVAL, EV_RECIPE, FINAL_DIR, PHASE_DELIVERING
 from core.training.config import TrainConfig
-from core.run_folder import PHASE_DELIVERING
 from core.training.events import STOP_FILE, EventLog, is_main_process
 from core.training.schedule import plan_steps
 
