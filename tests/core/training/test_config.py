@@ -245,3 +245,19 @@ def test_cli_subprocess_refuses_with_one_line(tmp_path):
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2 and key in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
         assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_yes_on_and_off_are_words_not_booleans_in_a_config(tmp_path):
+    """YAML 1.1 reads yes/no/on/off as booleans: `trust_remote_code: yes` turned remote code on and the documented
+    `model_selection: off` became False (then refused). Only true/false are booleans in a config."""
+    p = tmp_path / "c.yaml"
+    for word in ("yes", "on", "Yes", "ON", "y"):
+        p.write_text(f"model: minilm\ntrust_remote_code: {word}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=rf"'trust_remote_code' must be true or false .*got '{word}'"):
+            TrainConfig.load(p)
+    p.write_text("model: minilm\nmodel_selection: off\ntrust_remote_code: false\nhyper:\n  use_prompts: TRUE\n",
+                 encoding="utf-8")
+    cfg = TrainConfig.load(p)
+    assert cfg.model_selection == "off" and cfg.trust_remote_code is False and cfg.hyper.use_prompts is True
+    cfg.save(tmp_path / "again.yaml")  # what the studio writes reads back the same
+    assert TrainConfig.load(tmp_path / "again.yaml").to_dict() == cfg.to_dict()
