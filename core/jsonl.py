@@ -78,12 +78,18 @@ def parse_line(line: str, max_depth: int) -> tuple[Any, Optional[str], str]:
 
 def iter_jsonl(path: str | os.PathLike, max_depth: Optional[int] = None, tolerant: bool = False) -> Iterator[tuple[int, Any]]:
     """``(line number, decoded value)`` for every non-blank line of ``path`` (see the module docstring)."""
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            value, problem, kind = _decode(line, max_depth)
+    with open(path, "rb") as fh:  # bytes: a line that is not UTF-8 is named, not a UnicodeDecodeError traceback
+        for lineno, raw in enumerate(fh, 1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                value, problem, kind = None, "not valid JSON: the bytes are not UTF-8 text", "bad_json"
+            else:
+                if not line:
+                    continue
+                value, problem, kind = _decode(line, max_depth)
             if problem is not None:
                 if tolerant:
                     continue

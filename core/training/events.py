@@ -139,11 +139,14 @@ def read_events(run_dir: str | Path, offset: int = 0) -> tuple[list[dict], int]:
 
 
 def read_status(run_dir: str | Path) -> dict:
+    """The run's ``status.json`` as a dict; {} when it is missing or unreadable (not UTF-8, not JSON, not an object),
+    so one damaged run folder never breaks the runs list or a command on another run."""
     path = Path(run_dir) / STATUS
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # ValueError: JSONDecodeError and UnicodeDecodeError
         return {}
+    return value if isinstance(value, dict) else {}
 
 
 # ------------------------------------------------------------------------------------------ folding for display

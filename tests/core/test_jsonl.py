@@ -72,3 +72,24 @@ def test_read_new_lines_skips_lines_that_are_not_json_objects(tmp_path):
     path.write_bytes(b'{"n": 1, "t": "tra\n\n12\n[1]\n\xff\xfe\n{"n": 2}\n')  # a torn line ended by the next write
     rows, offset = read_new_lines(path)
     assert rows == [{"n": 2}] and offset == path.stat().st_size
+
+
+def test_a_line_that_is_not_utf8_is_named_not_a_traceback(tmp_path):
+    p = tmp_path / "corpus.jsonl"
+    p.write_bytes(b'\xef\xbb\xbf{"_id": "a", "text": "ok"}\n{"_id": "b", "text": "\xff\xfe bad"}\n')
+    with pytest.raises(DataError, match=r"corpus\.jsonl, line 2: not valid JSON: the bytes are not UTF-8 text; "
+                                        r"expected one JSON object per line\.$"):
+        read_jsonl(p)
+    assert read_jsonl(p, tolerant=True) == [{"_id": "a", "text": "ok"}]  # the byte-order mark is not a problem
+
+
+def test_a_damaged_status_file_reads_as_no_status(tmp_path):
+    """One run folder with a status.json that is not UTF-8, not JSON or not an object never breaks the runs list."""
+    from core.run_folder import STATUS_FILE
+    from core.training.events import read_status
+
+    for data in (b"\xff\xfe\x00garbage", b"{not json", b"[1, 2]", b"\"running\""):
+        (tmp_path / STATUS_FILE).write_bytes(data)
+        assert read_status(tmp_path) == {}
+    (tmp_path / STATUS_FILE).write_text('{"status": "completed"}', encoding="utf-8")
+    assert read_status(tmp_path) == {"status": "completed"}
