@@ -804,6 +804,19 @@ ENGINE_ZH: dict[str, str] = {
     "The file '{path}' is not valid YAML.": "文件 '{path}' 不是有效的 YAML。",
     "The run '{name}' has no saved model yet (no final/ or best/ folder); wait for it to finish or stop it.": "运行 '{name}' 还没有保存的模型（没有 final/ 或 best/ 文件夹）；请等待它结束或停止它。",
     "The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.": "运行文件夹 '{run_dir}' 中已有一次运行；用 --resume 继续它，或用 --name 新建一个。",
+    "'{run_dir}' is a file in the runs folder, not a run folder; choose another run name.":
+        "'{run_dir}' 是运行文件夹中的一个文件，不是运行文件夹；请换一个运行名称。",
+    "--write-config {value} is one of the config's own data files; give another path.":
+        "--write-config {value} 是该配置自己的数据文件之一；请换一个路径。",
+    "--write-config {value}: a config is written as YAML; give a path ending in .yaml or .yml.":
+        "--write-config {value}：配置以 YAML 写出；请给出以 .yaml 或 .yml 结尾的路径。",
+    "--write-config {value}: it is not a regular file (a folder or a device); give a .yaml path.":
+        "--write-config {value}：它不是普通文件（而是文件夹或设备）；请给出一个 .yaml 路径。",
+    "The folder '{run_dir}' already holds files that are not a run; choose a new run name.":
+        "文件夹 '{run_dir}' 中已有不属于运行的文件；请换一个新的运行名称。",
+    "The run folder '{run_dir}' is outside the runs folder {root}; a training writes only there (give a run name, "
+    "or set STUDIO_RUNS_DIR to the folder that holds it).":
+        "运行文件夹 '{run_dir}' 在运行目录 {root} 之外；训练只写入运行目录（请给出运行名称，或把 STUDIO_RUNS_DIR 设为包含它的文件夹）。",
     "The run folder '{run_dir}' has no config.yaml; it is not a training run.": "运行文件夹 '{run_dir}' 中没有 config.yaml；它不是训练运行。",
     "neg_nums must be 0 or more, got {neg_nums}.": "neg_nums 必须大于等于 0，实际为 {neg_nums}。",
     "{where}: 'bf16' must be auto, true or false, got {bf16}.": "{where}：'bf16' 必须是 auto、true 或 false，实际为 {bf16}。",

@@ -11,7 +11,7 @@ import json
 import shlex
 from pathlib import Path
 
-from core.errors import ConfigError
+from core.errors import ConfigError, StudioError
 from core.run_folder import CONFIG_FILE, EVENTS_FILE
 
 
@@ -174,7 +174,7 @@ def cmd_train(args) -> int:
 
     if args.write_config:
         cfg = _config_from_args(args)
-        cfg.save(args.write_config)
+        cfg.save(_config_target(args.write_config, cfg))
         print(f"wrote {args.write_config}")
         return 0
     try:
@@ -182,6 +182,46 @@ def cmd_train(args) -> int:
     finally:  # however the training ended (even a config that failed to load), the queue moves on
         if is_main_process():
             _advance_queue(args.run_dir)
+
+
+def _config_target(value: str, cfg) -> Path:
+    """Where ``--write-config`` may write: a ``.yaml`` / ``.yml`` path that is not a device or a folder and not one
+    of the config's own data files (a typo there would have replaced the training data with YAML)."""
+    target = Path(value).expanduser()
+    if target.suffix.lower() not in (".yaml", ".yml"):
+        raise ConfigError(f"--write-config {value}: a config is written as YAML; give a path ending in .yaml or .yml.")
+    if target.exists() and not target.is_file():
+        raise ConfigError(f"--write-config {value}: it is not a regular file (a folder or a device); give a .yaml path.")
+    data = cfg.data
+    for given in [*data.train, *data.validation, *data.test, data.corpus]:
+        if given and Path(given).exists() and target.exists() and Path(given).resolve() == target.resolve():
+            raise ConfigError(f"--write-config {value} is one of the config's own data files; give another path.")
+    return target
+
+
+def _checked_train_folder(run_dir: Path, args, queued: bool) -> None:
+    """Refuse, before anything is written, a run folder the training must not write into: one outside the runs
+    folder, a file, a folder that already holds a run or files other than a prepared config.yaml (without
+    ``--resume``: its models and events would be overwritten or mixed), and ``--resume`` of a run that is not
+    there."""
+    from core.paths import runs_root, unknown_run
+
+    root = runs_root().resolve()
+    if run_dir.resolve().parent != root:
+        raise StudioError(f"The run folder '{args.run_dir}' is outside the runs folder {root}; a training writes only "
+                          "there (give a run name, or set STUDIO_RUNS_DIR to the folder that holds it).")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise StudioError(f"'{run_dir}' is a file in the runs folder, not a run folder; choose another run name.")
+    if args.resume:
+        if not (run_dir / EVENTS_FILE).exists():
+            raise unknown_run(run_dir.name)
+        return
+    if queued or not run_dir.is_dir() or {p.name for p in run_dir.iterdir()} <= {CONFIG_FILE}:
+        return  # a new folder, or one prepared with only its config.yaml
+    if (run_dir / EVENTS_FILE).exists():
+        raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for "
+                          "a new one.")
+    raise ConfigError(f"The folder '{run_dir}' already holds files that are not a run; choose a new run name.")
 
 
 def _train(args) -> int:
@@ -198,25 +238,24 @@ def _train(args) -> int:
             run_path(name)  # a name with folders in it is refused with the run names' own sentence
         cfg.name = safe_name(name, default="run")  # spaces and the like become '-', as the Train tab does
         run_dir = run_path(cfg.name)
+    from core.training import read_status
+    from core.training.runner import check_inputs
+
+    queued = bool(args.run_dir) and read_status(run_dir).get("status") == "queued"
+    if is_main_process():  # rank 0 alone decides (the others would see its first files); a launcher stops them all
+        _checked_train_folder(run_dir, args, queued)
     if args.resume:
         from core.training.launch import refuse_finished_resume
 
         refuse_finished_resume(run_dir, cfg)
-    from core.training import read_status
-    from core.training.runner import check_inputs
-
     # The data, the loss and the model are checked before any run folder is created or touched. A run the
     # studio queued (start_run checked it) is not: its own run records why it failed, for the Train tab to show.
-    queued = bool(args.run_dir) and read_status(run_dir).get("status") == "queued"
     if not queued:
         splits = check_inputs(cfg)
         if not args.resume:  # settings this machine's memory cannot hold are refused before anything is written
             from core.training.memory import check_fits
 
             check_fits(cfg, splits)
-    # Rank 0 alone decides (the others would see its first event); a launcher stops every rank if it refuses.
-    if is_main_process() and not args.resume and (run_dir / EVENTS_FILE).exists() and not args.run_dir:
-        raise ConfigError(f"The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.")
     print(f"run folder: {run_dir}")
     status = run_training(cfg, run_dir, resume=args.resume, exits_after=True, queued=queued)
     print(json.dumps({k: status.get(k) for k in ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "warning") if k in status}, ensure_ascii=False, indent=2))

@@ -95,3 +95,61 @@ def test_runs_table_header_cannot_be_mistaken_for_a_run_named_run(tmp_runs, caps
     assert lines[0].split() == ["RUN", "STATUS", "METRIC", "BASE", "BEST", "STEP"]
     assert set(lines[1]) == {"-"} and len(lines[1]) == len(lines[0])
     assert sorted(line.split()[0] for line in lines[2:]) == ["other", "run"]
+
+
+def test_the_train_folder_is_checked_before_anything_is_written(tiny_model_path, format_file, tmp_runs, tmp_path,
+                                                                capsys):
+    """--run-dir outside the runs folder, a folder holding a finished run or a user's files (without --resume),
+    a run name that is a file, and --resume of a run that is not there: each refused in one sentence, nothing
+    written or deleted; a folder prepared with only its config.yaml still trains."""
+    data = format_file("pair")
+    common = ["--data", str(data), "--model", str(tiny_model_path), "--max-steps", "1"]
+    outside = tmp_path / "elsewhere"
+    assert _train(*common, "--run-dir", str(outside)) == 2
+    assert "is outside the runs folder" in capsys.readouterr().err and not outside.exists()
+
+    assert _train(*common, "--name", "done") == 0
+    done = tmp_runs / "done"
+    before = sorted(p.relative_to(done) for p in done.rglob("*"))
+    assert _train(*common, "--run-dir", "done") == 2
+    assert "already holds a run; use --resume" in capsys.readouterr().err
+    assert sorted(p.relative_to(done) for p in done.rglob("*")) == before
+
+    mine = tmp_runs / "mine"
+    (mine / "final").mkdir(parents=True)
+    (mine / "final" / "my_model.bin").write_bytes(b"precious")
+    assert _train(*common, "--run-dir", "mine") == 2
+    assert "already holds files that are not a run" in capsys.readouterr().err
+    assert (mine / "final" / "my_model.bin").read_bytes() == b"precious"
+
+    (tmp_runs / "notes.txt").write_text("x", encoding="utf-8")
+    assert _train(*common, "--name", "notes.txt") == 2
+    assert "is a file in the runs folder, not a run folder" in capsys.readouterr().err
+
+    assert _train(*common, "--name", "nosuch2", "--resume") == 2
+    assert "There is no run named 'nosuch2'" in capsys.readouterr().err and not (tmp_runs / "nosuch2").exists()
+
+    prepared = tmp_runs / "prepared"
+    prepared.mkdir()
+    cfg = TrainConfig(name="prepared", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.hyper.max_steps = 1
+    cfg.save(prepared / CONFIG_FILE)
+    assert main(["train", "--run-dir", "prepared"]) == 0
+    assert read_status(prepared)["status"] == "completed"
+
+
+def test_write_config_writes_yaml_only_and_never_over_the_data(format_file, tmp_path, capsys):
+    data = tmp_path / "victim.jsonl"
+    data.write_bytes(format_file("pair").read_bytes())
+    kept = data.read_bytes()
+    for target, said in ((data, "ending in .yaml or .yml"), (tmp_path, "ending in .yaml"),
+                         ("/dev/full", "ending in .yaml")):
+        assert main(["train", "--data", str(data), "--write-config", str(target)]) == 2
+        assert said in capsys.readouterr().err
+    (tmp_path / "dir.yaml").mkdir()
+    assert main(["train", "--data", str(data), "--write-config", str(tmp_path / "dir.yaml")]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+    assert data.read_bytes() == kept
+    assert main(["train", "--data", str(data), "--write-config", str(tmp_path / "run.yaml")]) == 0
+    assert TrainConfig.load(tmp_path / "run.yaml").data.train == [str(data)]
