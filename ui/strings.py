@@ -653,6 +653,14 @@ ENGINE_ZH: dict[str, str] = {
     "The rows have no '{missing}' column; expected qpn rows with query, pos and neg (columns found: {join}).": "数据中没有 '{missing}' 列；应为含 query、pos、neg 的 qpn 数据（现有列：{join}）。",
     "The table has no '{need}' column; expected anchor, positive, negative_1..n.": "表中没有 '{need}' 列；应有 anchor、positive、negative_1..n。",
     "The training split is empty after validation rows were removed: add rows or lower the split ratio.": "划出验证集后训练集为空：请增加数据或降低划分比例。",
+    "{key} ({names}) has no usable row; fix the rows its issues name, or leave {key2} empty.":
+        "{key}（{names}）没有可用的行；请修正问题列表指出的行，或让 {key2} 留空。",
+    "{key} lists {name}, which is also training data (data.train); the delivered model would be chosen on queries it "
+    "trained on. Give a separate file, or leave {key2} empty to hold out part of the training data.":
+        "{key} 列出的 {name} 也是训练数据（data.train）；交付模型将会在训练过的查询上选出。请给出单独的文件，或让 {key2} 留空以从训练数据中留出一部分。",
+    "{name} has no usable row for the {fmt} format: its column(s) {blank} hold no text in any row; fill them or "
+    "remove the file.":
+        "{name} 没有可用于 {fmt} 格式的行：其列 {blank} 在所有行中都没有文本；请填写这些列或移除该文件。",
     "The {data_format} data has no column '{missing}'; {get} need the columns {join}.": "{data_format} 数据中没有列 '{missing}'；{get} 需要列 {join}。",
     "The {data_format} data has no rows to train on.": "{data_format} 数据中没有可训练的行。",
     "The {fmt} format needs a column for {need} but none was found in {name}; map it (e.g. {missing}=COLUMN) using one of the available columns: {available}.": "{fmt} 格式需要 {need} 对应的列，但在 {name} 中没有找到；请用可用的列映射它（例如 {missing}=列名）：{available}。",

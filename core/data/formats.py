@@ -395,6 +395,12 @@ def resolve_format(df: pd.DataFrame, format: Optional[str] = None, mapping: Opti
     missing = [r for r in FORMATS[fmt]["required"] if r not in final]
     if missing:
         need = ", ".join(f"'{m}'" for m in missing)
+        empty = [c for c in cols if not df[c].map(lambda v: isinstance(v, str) and bool(v.strip())).any()
+                 and not df[c].map(lambda v: isinstance(v, (list, tuple)) and len(v) > 0).any()]
+        if empty:  # the column is there but holds no text, so detection could not use it
+            blank = ", ".join(f"'{c}'" for c in empty)
+            raise DataError(f"{name} has no usable row for the {fmt} format: its column(s) {blank} hold no text in any "
+                            "row; fill them or remove the file.")
         raise DataError(f"The {fmt} format needs a column for {need} but none was found in {name}; map it (e.g. {missing[0]}=COLUMN) using one of the available columns: {available}.")
     order = FORMATS[fmt]["columns"]
     final = {r: final[r] for r in sorted(final, key=lambda r: order.index(r) if r in order else len(order))}

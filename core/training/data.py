@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional
 
 import pandas as pd
@@ -112,21 +113,48 @@ def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Opt
     return [df[part == i].reset_index(drop=True) for i in range(len(ratios))]
 
 
+def _refuse_empty(key: str, files: list, frame: pd.DataFrame) -> None:
+    """A data file list that gave no usable row is an error, not a split silently left out (a validation file
+    with no usable row trained with no validation and no delivery)."""
+    if len(frame) == 0:
+        names = ", ".join(Path(str(f)).name for f in files)
+        raise DataError(f"{key} ({names}) has no usable row; fix the rows its issues name, or leave {key} empty.")
+
+
+def _refuse_shared_files(cfg: DataConfig) -> None:
+    """The same file as training data and as validation or test data: the delivered model would be chosen (or
+    tested) on the queries it trained on, so the proof would measure memory, not retrieval."""
+    def real(f) -> Path:
+        return Path(str(f)).expanduser().resolve()
+
+    train = {real(f) for f in cfg.train}
+    for key, files in (("data.validation", cfg.validation), ("data.test", cfg.test)):
+        for f in files or []:
+            if real(f) in train:
+                raise DataError(f"{key} lists {Path(str(f)).name}, which is also training data (data.train); the "
+                                "delivered model would be chosen on queries it trained on. Give a separate file, or "
+                                f"leave {key} empty to hold out part of the training data.")
+
+
 def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
     """Read ``cfg``'s files and split them (see the module docstring). ``plain``: an empty ``data.split`` means
     a plain script's 90/10 instead of ``auto_validation_share``."""
     if not cfg.train:
         raise DataError("No training data: give at least one file under data.train.")
+    _refuse_shared_files(cfg)
     train, issues, label_names, fmt = _load_many(list(cfg.train), cfg, cfg.format)
+    _refuse_empty("data.train", cfg.train, train)
     if cfg.max_rows:
         train = train.sample(n=min(cfg.max_rows, len(train)), random_state=seed).reset_index(drop=True)
     val = test = None
     if cfg.validation:
         val, more, _, _ = _load_many(list(cfg.validation), cfg, fmt)
         issues += more
+        _refuse_empty("data.validation", cfg.validation, val)
     if cfg.test:
         test, more, _, _ = _load_many(list(cfg.test), cfg, fmt)
         issues += more
+        _refuse_empty("data.test", cfg.test, test)
     if cfg.group_by and cfg.group_by not in train.columns:
         raise DataError(f"data.group_by names the column '{cfg.group_by}', which the training data does not have (columns: {', '.join(map(str, train.columns))}).")
     group_col = cfg.group_by or GROUP_COLUMN.get(fmt)

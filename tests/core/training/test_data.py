@@ -76,3 +76,31 @@ def test_recipe_says_how_validation_was_sized(tmp_path, tiny_model_path):
     assert choice.value == [0.75, 0.25, 0.0]
     assert choice.reason.startswith("validation 75 of 300 queries (25%)") and "beyond noise" in choice.reason
     assert plan.config.data.split is None, "the rule, not fixed ratios, stays in the config"
+
+
+def test_a_split_file_with_no_usable_row_or_shared_with_training_is_refused(tmp_path):
+    """A validation (or test, or training) file that gives no usable row is named, not silently left out (the run
+    trained with no validation and no delivery); the training file given again as validation is refused."""
+    from core.errors import DataError
+
+    train = _pairs_file(tmp_path, 40)
+    useless = tmp_path / "nested.jsonl"
+    blank = tmp_path / "blank.jsonl"  # its positive column holds no text: the detection names it
+    blank.write_text(json.dumps({"anchor": "", "positive": ""}) + "\n" + json.dumps({"anchor": "q", "positive": ""})
+                     + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"^blank\.jsonl has no usable row for the pair format: its column\(s\) "
+                                        r"'positive' hold no text in any row; fill them or remove the file\.$"):
+        load_splits(DataConfig(train=[str(train)], validation=[str(blank)]))
+    useless.write_text(json.dumps({"anchor": "q1", "positive": ""}) + "\n" + json.dumps({"anchor": "", "positive": "a"})
+                       + "\n", encoding="utf-8")  # each row lacks one text
+    with pytest.raises(DataError, match=r"^data\.train \(nested\.jsonl\) has no usable row"):
+        load_splits(DataConfig(train=[str(useless)]))
+    for key in ("validation", "test"):
+        cfg = DataConfig(train=[str(train)], **{key: [str(useless)]})
+        with pytest.raises(DataError, match=rf"^data\.{key} \(nested\.jsonl\) has no usable row; fix the rows its "
+                                            rf"issues name, or leave data\.{key} empty\.$"):
+            load_splits(cfg)
+    same = DataConfig(train=[str(train)], validation=[str(tmp_path / "." / "pairs.jsonl")])
+    with pytest.raises(DataError, match=r"^data\.validation lists pairs\.jsonl, which is also training data"):
+        load_splits(same)
+    assert len(load_splits(DataConfig(train=[str(train)])).validation) > 0  # a held-out part is still the default
