@@ -69,7 +69,9 @@ def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, fo
     data = format_file("qpn", 60)
     cfg = TrainConfig(name="d", model=str(tiny_model_path))
     cfg.data.train = [str(data)]
-    cfg.data.validation = [str(data)]  # learnable validation: the run's own rows
+    own = tmp_runs.parent / f"own-rows{data.suffix}"  # learnable validation: a copy of the run's own rows (the
+    own.write_bytes(data.read_bytes())                  # same file as data.train is refused)
+    cfg.data.validation = [str(own)]
     cfg.data.general = "none"
     cfg.hyper.batch_size = 8
     cfg.hyper.learning_rate = 5e-4
