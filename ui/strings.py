@@ -812,6 +812,9 @@ ENGINE_ZH: dict[str, str] = {
     "The file '{path}' is not valid YAML.": "文件 '{path}' 不是有效的 YAML。",
     "The run '{name}' has no saved model yet (no final/ or best/ folder); wait for it to finish or stop it.": "运行 '{name}' 还没有保存的模型（没有 final/ 或 best/ 文件夹）；请等待它结束或停止它。",
     "The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.": "运行文件夹 '{run_dir}' 中已有一次运行；用 --resume 继续它，或用 --name 新建一个。",
+    "hyper.max_seq_length is {length}, but the model {name} reads at most {limit} tokens; give a smaller length, or "
+    "leave it empty for the recipe to choose.":
+        "hyper.max_seq_length 为 {length}，但模型 {name} 最多只能读取 {limit} 个词元；请给出更小的长度，或留空由推荐方案选择。",
     "'{run_dir}' is a file in the runs folder, not a run folder; choose another run name.":
         "'{run_dir}' 是运行文件夹中的一个文件，不是运行文件夹；请换一个运行名称。",
     "--write-config {value} is one of the config's own data files; give another path.":

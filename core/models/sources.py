@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from core.errors import ModelSourceError, StudioError
+from core.errors import ConfigError, ModelSourceError, StudioError
 from core.progress import ProgressFn
 
 DEFAULT_MODEL = "minilm"
@@ -385,6 +385,40 @@ def resolve_model(spec: str | os.PathLike | None, progress: ProgressFn | None = 
     names = ", ".join(e.name for e in _REGISTRY)
     raise ModelSourceError(f"'{text}' is not a known model name ({names}), an existing folder, or a Hugging Face "
                            f"Hub id like 'org/name'.")
+
+
+def max_tokens(folder: str | os.PathLike) -> int | None:
+    """The most tokens the model in ``folder`` can read: its tokenizer's ``model_max_length`` when sane, else its
+    ``max_position_embeddings`` (in ``config.json`` or a module's ``*/config.json``); None when neither is known."""
+    root = Path(folder)
+    for name in [root / "tokenizer_config.json", *sorted(root.glob("*/tokenizer_config.json"))]:
+        value = _json_key(name, "model_max_length")
+        if isinstance(value, (int, float)) and 0 < value < 100_000:
+            return int(value)
+    for name in [root / "config.json", *sorted(root.glob("*/config.json"))]:
+        value = _json_key(name, "max_position_embeddings")
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def _json_key(path: Path, key: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get(key) if path.is_file() else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def check_max_length(spec: str | os.PathLike | None, max_seq_length: int | None) -> None:
+    """ConfigError when ``hyper.max_seq_length`` is longer than model ``spec`` can read (its position table would
+    fail on the first long text, mid-run)."""
+    if not max_seq_length:
+        return
+    limit = max_tokens(resolve_model(spec).path)
+    length, name = int(max_seq_length), spec or DEFAULT_MODEL
+    if limit is not None and length > limit:
+        raise ConfigError(f"hyper.max_seq_length is {length}, but the model {name} reads at most {limit} tokens; "
+                          "give a smaller length, or leave it empty for the recipe to choose.")
 
 
 def _guess_language(path: Path) -> str:

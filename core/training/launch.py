@@ -172,6 +172,9 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
     the run starts when the running training ends (``advance_queue``). ``allow_concurrent`` starts it at once
     beside any other (tests, or an operator who knows the machine has room)."""
     config.validate()  # nothing (not even the run folder) is created for a bad config
+    from core.models.sources import check_max_length
+
+    check_max_length(config.model, config.hyper.max_seq_length)  # nor for a length the model cannot read
     if not resume:  # nor for settings this machine's memory cannot hold (the CLI checks the same way)
         from core.training.memory import check_fits
 

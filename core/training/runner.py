@@ -249,7 +249,7 @@ def check_inputs(config: TrainConfig):
     run folder behind (blocking the name) and a resume whose data moved never marks a finished run failed.
     Returns the ``Splits``."""
     from core import losses as L
-    from core.models.sources import resolve_model
+    from core.models.sources import check_max_length, resolve_model
     from core.training.data import splits_for
 
     config.validate()
@@ -258,6 +258,7 @@ def check_inputs(config: TrainConfig):
     if loss is not None:
         L.check_compatible(loss, splits.format)
     resolve_model(config.model)
+    check_max_length(config.model, config.hyper.max_seq_length)
     return splits
 
 
@@ -437,6 +438,9 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     phases.enter("loading_model")
     model = load_model(config.model, trust_remote_code=config.trust_remote_code)
     if config.hyper.max_seq_length:
+        from core.models.sources import check_max_length
+
+        check_max_length(config.model, config.hyper.max_seq_length)  # (a run the studio queued: checked here)
         model.max_seq_length = int(config.hyper.max_seq_length)
     from core.training.negatives import planned_pool
 

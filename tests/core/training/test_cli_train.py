@@ -153,3 +153,26 @@ def test_write_config_writes_yaml_only_and_never_over_the_data(format_file, tmp_
     assert data.read_bytes() == kept
     assert main(["train", "--data", str(data), "--write-config", str(tmp_path / "run.yaml")]) == 0
     assert TrainConfig.load(tmp_path / "run.yaml").data.train == [str(data)]
+
+
+def test_a_length_the_model_cannot_read_is_refused_before_the_run(tiny_model_path, format_file, tmp_runs, capsys):
+    """hyper.max_seq_length above what the model reads (the tiny model: 64 tokens) crashed mid-run on the first long
+    text; it is refused by the CLI before a folder is made, and by the studio's Start."""
+    from core.errors import ConfigError
+    from core.models.sources import check_max_length, max_tokens
+    from core.training import start_run
+
+    assert max_tokens(tiny_model_path) == 64
+    check_max_length(str(tiny_model_path), 64)
+    data = format_file("pair")
+    cfg = TrainConfig(name="long", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    cfg.hyper.max_seq_length = 100_000
+    cfg.save(tmp_runs.parent / "long.yaml")
+    assert main(["train", "--config", str(tmp_runs.parent / "long.yaml")]) == 2
+    said = capsys.readouterr().err
+    assert "hyper.max_seq_length is 100000, but the model" in said and "reads at most 64 tokens" in said
+    assert not (tmp_runs / "long").exists()
+    with pytest.raises(ConfigError, match="reads at most 64 tokens"):
+        start_run(cfg)
+    assert not (tmp_runs / "long").exists()
