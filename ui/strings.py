@@ -866,6 +866,12 @@ ENGINE_ZH: dict[str, str] = {
     "The BM25 passage pool is empty; give at least one passage to index.": "BM25 段落池为空；请至少给出一个段落用于建立索引。",
     "The LLM base URL '{url}' is not valid (expected http://host[:port]/v1 or https://...).": "大模型接口地址 '{url}' 无效（应为 http://host[:port]/v1 或 https://...）。",
     "The LLM base URL must not contain a user name or password; put the key in an environment variable.": "大模型接口地址中不能包含用户名或密码；请把密钥放在环境变量中。",
+    "The LLM base URL carries what looks like a key (a key-named query parameter or a key-shaped value); put the key "
+    "in an environment variable instead.": "大模型接口地址中含有疑似密钥的内容（以密钥命名的查询参数或形如密钥的值）；请改为把密钥放在环境变量中。",
+    "The LLM model name looks like a key; give the model's name (e.g. 'gpt-4o-mini') and put the key in an "
+    "environment variable.": "大模型名称看起来像密钥；请给出模型名称（例如 'gpt-4o-mini'），并把密钥放在环境变量中。",
+    "A model to compare looks like a key, not a model name, folder or Hub id; put keys in environment variables.":
+        "要比较的某个模型看起来像密钥，而不是模型名称、文件夹或 Hub ID；请把密钥放在环境变量中。",
     "The LLM endpoint {endpoint} refused the API key (HTTP {status}) for the first {n_auth} requests; check that the environment variable {api_key_env} holds a valid key.": "大模型接口 {endpoint} 在前 {n_auth} 次请求中拒绝了 API 密钥（HTTP {status}）；请检查环境变量 {api_key_env} 中的密钥是否有效。",
     "The LLM model name is empty (expected e.g. 'gpt-4o-mini' or 'qwen2.5:7b').": "大模型名称为空（应如 'gpt-4o-mini' 或 'qwen2.5:7b'）。",
     "The LLM setting {name}={getattr} is out of range (expected at least {lo}).": "大模型设置 {name}={getattr} 超出范围（至少应为 {lo}）。",

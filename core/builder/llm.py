@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 
 from core.errors import ConfigError, StudioError
+from core.secrets import find_secret, looks_like_secret
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,15 @@ class LLMConfig:
             raise ConfigError(f"The LLM base URL '{url}' is not valid (expected http://host[:port]/v1 or https://...).")
         if "@" in url.split("//", 1)[1].split("/", 1)[0]:
             raise ConfigError("The LLM base URL must not contain a user name or password; put the key in an environment variable.")
+        if _url_holds_secret(url):  # the URL is saved in the build report: never echo it
+            raise ConfigError("The LLM base URL carries what looks like a key (a key-named query parameter or a "
+                              "key-shaped value); put the key in an environment variable instead.")
         self.base_url = url.rstrip("/")
         if not str(self.model or "").strip():
             raise ConfigError("The LLM model name is empty (expected e.g. 'gpt-4o-mini' or 'qwen2.5:7b').")
+        if looks_like_secret(str(self.model)):
+            raise ConfigError("The LLM model name looks like a key; give the model's name (e.g. 'gpt-4o-mini') and "
+                              "put the key in an environment variable.")
         env = str(self.api_key_env or "").strip()
         if env and (_looks_like_key(env) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env)):
             # never echo the value: it may be the key itself
@@ -114,6 +121,16 @@ class LLMConfig:
         if api_key:
             return api_key
         return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+
+def _url_holds_secret(url: str) -> bool:
+    """A URL whose query parameters name a secret (``?api_key=…``, ``&token=…``) or whose text holds a key-shaped
+    value (``core.secrets``)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    return find_secret(query) is not None or any(looks_like_secret(seg) for seg in parts.path.split("/"))
 
 
 class _TooSlow(Exception):

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import DataError, StudioError
+from core.secrets import looks_like_secret
 from core.progress import Progress, ProgressFn
 
 METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
@@ -132,6 +133,9 @@ def _candidates(given, include_bundled: bool) -> list[tuple[str, str | None]]:
     seen = {name.lower() for name, _ in out}
     for spec in given or ():
         text = str(spec or "").strip()
+        if looks_like_secret(text):  # the candidates are saved in selection.json: never a key
+            raise StudioError("A model to compare looks like a key, not a model name, folder or Hub id; put keys "
+                              "in environment variables.")
         if text and text.lower() not in seen:
             seen.add(text.lower())
             out.append((text, None))

@@ -219,3 +219,20 @@ def test_answer_larger_than_max_bytes_is_refused(fake_llm):
         with pytest.raises(LLMError) as err:
             _ask(client, "a normal passage")
     assert err.value.kind == "too_large" and "larger than 20 bytes" in str(err.value)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:18902/v1?api_key=sk-AUDIT0123456789abcdef",
+    "http://127.0.0.1:18902/v1?key=x&token=abc",
+    "http://127.0.0.1:18902/v1?q=sk-AUDIT0123456789abcdefgh",
+    "http://127.0.0.1:18902/hf_abcdefghijklmnopqrstuvwx/v1",
+])
+def test_a_key_in_the_base_url_is_refused_without_echoing_it(url):
+    """The base URL is saved in the build report: a key in its query string or path is refused (like a user name
+    and password), and the sentence does not repeat the URL."""
+    with pytest.raises(ConfigError, match="carries what looks like a key") as info:
+        LLMConfig(base_url=url, model="m")
+    assert "AUDIT" not in str(info.value) and "abc" not in str(info.value)
+    LLMConfig(base_url="https://x.openai.azure.com/openai/deployments/d?api-version=2024-02-01", model="gpt-4o-mini")
+    with pytest.raises(ConfigError, match="model name looks like a key"):
+        LLMConfig(base_url="http://127.0.0.1:18902/v1", model="sk-AUDIT0123456789abcdefgh")

@@ -320,3 +320,15 @@ def test_cli_bad_flags_name_the_flag_not_the_config_key(qpn_data, tmp_path, caps
         err = capsys.readouterr().err.strip()
         assert err.startswith(f"error: --corpus '{corpus}' does not exist or is not a corpus")
         assert "data.corpus" not in err and len(err.splitlines()) == 1
+
+
+def test_a_key_given_as_a_model_to_compare_is_refused(qpn_data):
+    """The candidates are written to selection.json: a key-shaped 'model' is refused before anything is scored."""
+    from core.errors import StudioError
+    from core.training.config import DataConfig
+    from core.training.data import load_splits
+    from core.training.select import select_models
+
+    splits = load_splits(DataConfig(train=[str(qpn_data)], split=[0.7, 0.3]))
+    with pytest.raises(StudioError, match="looks like a key"):
+        select_models(splits, ["hf_abcdefghijklmnopqrstuvwxyz12"], include_bundled=False)
