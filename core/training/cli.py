@@ -303,8 +303,13 @@ def cmd_stop(args) -> int:
     from core.training.launch import request_stop
 
     path = run_dir_arg(args.run, must_exist=True)
-    if request_stop(path) == "cancelled":
+    done = request_stop(path)
+    if done == "cancelled":
         print(f"{path.name} was waiting in the training queue; it is cancelled")
+    elif done == "not_running":
+        from core.training import run_status
+
+        print(f"{path.name} is not running (it is {run_status(path)}); there is nothing to stop")
     else:
         print(f"stop requested for {path.name}")
     return 0

@@ -12,8 +12,8 @@
   closed page never stalls the queue). One training at a time.
 - ``queue_position(run_dir) -> int | None``: 1 for the next run to start; None when not waiting.
 - ``request_stop(run_dir) -> str``: ``"cancelled"`` for a run waiting in the queue (it leaves the queue,
-  status ``stopped`` with ``cancelled: true``), else writes the ``STOP`` file the trainer checks after every
-  step and returns ``"requested"``.
+  status ``stopped`` with ``cancelled: true``); ``"not_running"`` for a run that ended (nothing is written);
+  else writes the ``STOP`` file the trainer checks after every step and returns ``"requested"``.
 - ``is_alive(run_dir)``: the run's process (``pid`` file, else the pid in ``status.json``) is running.
 - ``run_status(run_dir) -> str``: the one displayed status of a run (``status.json`` + process liveness), used by
   the runs table, the Train header and ``start_run``; ``run_phase(run_dir)`` says what a live run is doing.
@@ -294,13 +294,16 @@ def _checked_run_dir(run_dir: str | Path) -> Path:
 
 def request_stop(run_dir: str | Path) -> str:
     """Stop a run: a run waiting in the queue leaves it at once (``"cancelled"``); a running one is asked to stop
-    after its current step and saves a loadable model (``"requested"``)."""
+    after its current step and saves a loadable model (``"requested"``); a run that is not running is left as it
+    is (``"not_running"``)."""
     run_dir = Path(run_dir)
     with _queue_lock(run_dir.parent):
         st = read_status(run_dir)
         if st.get("status") == "queued" and st.get("waiting"):
             _set_status(run_dir, "stopped", waiting=False, cancelled=True)
             return "cancelled"
+        if run_status(run_dir, st) not in ("queued", "running", "stopping"):
+            return "not_running"  # a finished run: no stop file left behind for a later resume to trip on
         atomic_write_text(run_dir / STOP_FILE, str(time.time()))
     return "requested"
 

@@ -227,8 +227,11 @@ def on_stop(ui: TrainUI, v: dict) -> dict:
         raise StudioError("No training is running, so there is nothing to stop.")
     if run_status(run_dir) == "stopping":
         return message_outputs(ui, Msg.of("stop_already", name=Path(run_dir).name), lang)
-    if request_stop(run_dir) == "cancelled":
+    done = request_stop(run_dir)
+    if done == "cancelled":
         return message_outputs(ui, Msg.of("queue_cancelled", name=Path(run_dir).name), lang)
+    if done == "not_running":  # it ended a moment ago
+        raise StudioError("No training is running, so there is nothing to stop.")
     return message_outputs(ui, Msg.of("stop_requested"), lang)
 
 

@@ -176,3 +176,14 @@ def test_a_length_the_model_cannot_read_is_refused_before_the_run(tiny_model_pat
     with pytest.raises(ConfigError, match="reads at most 64 tokens"):
         start_run(cfg)
     assert not (tmp_runs / "long").exists()
+
+
+def test_stopping_a_finished_run_says_so_and_leaves_no_stop_file(tiny_model_path, format_file, tmp_runs, capsys):
+    from core.run_folder import STOP_FILE
+
+    assert _train("--data", str(format_file("pair")), "--model", str(tiny_model_path), "--name", "fin",
+                  "--max-steps", "1") == 0
+    capsys.readouterr()
+    assert main(["stop", "fin"]) == 0
+    assert "fin is not running (it is completed); there is nothing to stop" in capsys.readouterr().out
+    assert not (tmp_runs / "fin" / STOP_FILE).exists()
