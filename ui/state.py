@@ -22,6 +22,8 @@ class DataState:
     - ``rows``: rows kept after validation; ``label``: the name shown to the user ("sample: train.jsonl").
     - ``language``: ``"en"``, ``"zh"`` or ``"mixed"`` as detected from the text (for the model picker).
     - ``passages``: an optional knowledge-base passage file (JSONL) from the Build tab.
+    - ``opened_run``: the run whose config this dataset came from (the Train tab's Open run). The Train tab then
+      keeps that run's loss and model instead of picking the defaults for the data, as it does for a new dataset.
     """
 
     train: str
@@ -35,6 +37,7 @@ class DataState:
     label: str = ""
     language: str | None = None
     passages: str | None = None
+    opened_run: str | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         """Dict-style read, so code written against the old dict keeps working during the move."""
@@ -59,6 +62,8 @@ def banner_text(value: Any, lang: str = "en") -> str:
     if state is None:
         return t("banner_none", lang)
     label = state.label or Path(state.train).name
+    if state.opened_run and not isinstance(state.rows, int):  # rows not counted: say where the dataset came from
+        return t("banner_run", lang, label=label, format=state.format or "?", run=state.opened_run)
     rows = f"{state.rows:,}" if isinstance(state.rows, int) else "?"
     return t("banner", lang, label=label, format=state.format or "?", rows=rows)
 

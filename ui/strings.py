@@ -247,6 +247,8 @@ S: dict[str, tuple[str, str]] = {
                         "{name} 原在训练队列中等待；已将其移出队列（已取消）。"),
     # --- data ---
     "banner": ("**Active dataset:** {label} · {format} · {rows} rows", "**当前数据集：** {label} · {format} · {rows} 行"),
+    "banner_run": ("**Active dataset:** {label} · {format} · the data of run {run}",
+                   "**当前数据集：** {label} · {format} · 运行 {run} 的数据"),
     "banner_none": ("**Active dataset:** none. Load data in the Data tab or use a built set.",
                     "**当前数据集：** 无。请在“数据”页加载数据，或使用构建好的数据集。"),
     "load_failed": ("⚠️ Could not load {file}: {error} No dataset is active now; load another file or the sample.",

@@ -192,3 +192,32 @@ def test_a_value_below_a_fields_minimum_is_one_sentence_naming_the_field(page, s
     toast = page.locator('[data-testid="toast-text"]').filter(has_text="段落长度")
     expect(toast.first).to_contain_text("段落长度（字符）：不能使用 5；需要不小于 16 的一个整数。", timeout=30_000)
     page.locator("#lang").get_by_text("English").click()
+
+
+def test_open_run_keeps_the_runs_model_and_loss(page, studio):
+    """Open run fills the form with the run's config; the dataset change it brings no longer re-picks the model for
+    the data's language and the default loss (before: the form showed multilingual-e5-small and the default loss, so
+    the next Start trained another config), and the header says whose data it is."""
+    from playwright.sync_api import expect
+
+    from core.training import TrainConfig
+
+    name = "opened-config"
+    rd = studio["runs"] / name
+    rd.mkdir(parents=True, exist_ok=True)
+    cfg = TrainConfig(name=name, model="minilm")
+    cfg.data.train = [str(studio["sample"] / "train.jsonl")]
+    cfg.loss.name = "CachedMultipleNegativesRankingLoss"
+    cfg.save(rd / "config.yaml")
+    (rd / "status.json").write_text('{"status": "stopped"}', encoding="utf-8")
+
+    page.goto(studio["url"])
+    expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
+    page.get_by_role("tab", name="3. Train").click()
+    page.locator("#run-pick input").fill(name)
+    page.locator("#run-pick input").press("Enter")
+    page.locator("#open-run").click()
+    expect(page.locator("#active-dataset")).to_contain_text(f"the data of run {name}", timeout=60_000)
+    page.wait_for_timeout(1500)  # the dataset change's own event has run by now
+    expect(page.locator("#loss input")).to_have_value("CachedMultipleNegativesRankingLoss")
+    expect(page.locator("#model-bundled input")).to_have_value(re.compile("minilm"))

@@ -289,7 +289,7 @@ def data_state_from_config(cfg) -> dict:
     from core.training.settings import dataset_from_config
 
     dataset = dataset_from_config(cfg)
-    return {**dataset, "roles": list(dataset["mapping"]), "rows": None}
+    return {**dataset, "roles": list(dataset["mapping"]), "rows": None, "opened_run": cfg.name}
 
 
 def estimate_text(est, lang: str) -> str:
@@ -328,6 +328,8 @@ def on_data_change(ui: TrainUI, v: dict) -> dict:
     from core.losses import get_loss
 
     data_state, lang = v.get(ui.data_state), v.get(ui.lang)
+    if (data_state or {}).get("opened_run"):  # Open run filled the form with that run's loss and model: keep them
+        return {}
     fmt = (data_state or {}).get("format")
     name = _default_loss(fmt)
     params = get_loss(name).params if name else ()
