@@ -54,6 +54,8 @@ def _pyplot():
 
     if not _CONFIGURED:
         available = {f.name for f in font_manager.fontManager.ttflist}
+        if not any(name in available for name in CJK_FONTS):
+            available |= _add_system_cjk_fonts(font_manager)
         cjk = [name for name in CJK_FONTS if name in available]
         plt.rcParams["font.sans-serif"] = cjk + ["DejaVu Sans"] + [
             f for f in plt.rcParams.get("font.sans-serif", []) if f not in cjk and f != "DejaVu Sans"]
@@ -62,6 +64,25 @@ def _pyplot():
         logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
         _CONFIGURED = True
     return plt
+
+
+_CJK_FILE_HINTS = ("wqy", "noto", "cjk", "droid", "uming", "ukai", "simhei", "simsun", "msyh", "pingfang",
+                   "hiragino", "sourcehan", "heiti")
+
+
+def _add_system_cjk_fonts(font_manager: Any) -> set[str]:
+    """Register the system's CJK font files with matplotlib and return their family names. Matplotlib keeps its
+    font list in a cache made once; a font installed after that (``apt-get install fonts-wqy-zenhei``) is not in
+    it, and Chinese labels drew as boxes."""
+    names: set[str] = set()
+    for path in font_manager.findSystemFonts():
+        if any(hint in Path(path).name.lower() for hint in _CJK_FILE_HINTS):
+            try:
+                font_manager.fontManager.addfont(path)
+                names.add(font_manager.FontProperties(fname=path).get_name())
+            except Exception:  # noqa: BLE001 - an unreadable font file is skipped
+                continue
+    return names
 
 
 def _save(fig: Any, path: str | os.PathLike) -> Path:
