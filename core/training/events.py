@@ -195,7 +195,7 @@ def fold_events(view: dict, events: list[dict]) -> dict:
             out["progress"] = ev
         elif typ == EV_PHASE:
             phase, what = ev.get("phase"), ev.get("what")
-            if out["phase"].get("phase") != phase and phase not in ("done",):
+            if out["phase"].get("phase") != phase and phase not in ("done", PHASE_DELIVERING):  # (its log lines say it)
                 log(f"phase: {phase} ({what})" if what else f"phase: {phase}")
             out["phase"] = ev
         elif typ == EV_STATUS:

@@ -221,3 +221,20 @@ def test_open_run_keeps_the_runs_model_and_loss(page, studio):
     page.wait_for_timeout(1500)  # the dataset change's own event has run by now
     expect(page.locator("#loss input")).to_have_value("CachedMultipleNegativesRankingLoss")
     expect(page.locator("#model-bundled input")).to_have_value(re.compile("minilm"))
+
+
+def test_open_run_with_no_run_picked_is_a_toast_not_error_badges_over_the_form(page, studio):
+    """Open run (and Resume) with no run picked: one toast; before, every field of the training form showed
+    Gradio's red "Error" badge until closed one by one."""
+    from playwright.sync_api import expect
+
+    page.goto(studio["url"])
+    expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
+    page.get_by_role("tab", name="3. Train").click()
+    for button, said in (("#open-run", "Choose a run in the runs list to open."),
+                         ("#resume", "Choose a run in the runs list to resume.")):
+        page.locator(button).click()
+        toast = page.locator('[data-testid="toast-text"]').filter(has_text=said)
+        expect(toast.first).to_be_visible(timeout=30_000)
+        for field in ("#model-kind", "#loss", "#epochs", "#batch", "#run-name", "#recipe", "#run-head"):
+            expect(page.locator(f"{field} .error")).to_have_count(0)

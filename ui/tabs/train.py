@@ -249,9 +249,12 @@ def build(ctx) -> dict:
                 [ui.view_state, ui.start_msg, ui.run_pick, ui.runs_df, *live, ui.msg_st, ui.runs_st],
                 api_name="train_start")
     stop.click(bind(R.on_stop, ui), {ui.view_state, ctx.lang}, [ui.start_msg, ui.msg_st], api_name="train_stop")
-    resume.click(bind(R.on_resume, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang],
-                 [ui.view_state, ui.start_msg, ui.runs_df, *live, ui.msg_st, ui.runs_st], api_name="train_resume")
-    open_btn.click(bind(R.on_open, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang], open_outs, api_name="train_open")
+    # Resume and Open check the picked run in an event of their own first (R.run_picked: no "Error" badges)
+    resume.click(handler(R.run_picked("resume")), ui.run_pick, None, api_name=False, show_progress="hidden").success(
+        bind(R.on_resume, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang],
+        [ui.view_state, ui.start_msg, ui.runs_df, *live, ui.msg_st, ui.runs_st], api_name="train_resume")
+    open_btn.click(handler(R.run_picked("open")), ui.run_pick, None, api_name=False, show_progress="hidden").success(
+        bind(R.on_open, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang], open_outs, api_name="train_open")
     refresh.click(bind(R.on_refresh, ui), {ui.run_pick}, [ui.run_pick, ui.runs_df, ui.runs_st], api_name="train_runs")
     timer.tick(bind(R.on_tick, ui), {ui.view_state, ctx.lang}, [ui.view_state, *live, ui.runs_df, ui.runs_st],
                api_name=False, show_progress="hidden", queue=False)

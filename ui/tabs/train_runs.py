@@ -16,6 +16,7 @@ caller's runs are listed, opened, stopped and resumed); ``core.models.check_mode
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -164,6 +165,15 @@ def _run_folder(name: str | None, action: str) -> Path:
     if not name:
         raise StudioError(f"Choose a run in the runs list to {action}.")
     return owned_run(name, request_owner())
+
+
+def run_picked(action: str) -> Callable[[str | None], None]:
+    """The first event of a run button (Open, Resume): the picked run's one-sentence error (none picked, not
+    there, not the caller's) before the button's own event runs. A failed event marks each of its outputs with
+    an "Error" badge, and Open fills the whole form: this event has no outputs, so the page shows the toast only."""
+    def check(name: str | None) -> None:
+        _run_folder(name, action)
+    return check
 
 
 def opened_view(run_dir: Path) -> dict:
