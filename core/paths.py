@@ -11,8 +11,11 @@
   fsync, then ``os.replace``: a crash never leaves a half-written file. A target that is a folder, or whose folder
   cannot be created or written, is a ``WriteError`` (a ``StudioError`` and an ``OSError``) naming it.
   ``out_folder(path)`` / ``out_file(path)``: create an output folder / check an output file before the long work,
-  or say in one sentence why it cannot be.
+  or say in one sentence why it cannot be. ``not_replacing(paths, overwrite)``: refuse, before any work, an output
+  that already exists (what the user made is never replaced silently) unless ``--overwrite`` was given.
 - ``inside(base, path)``: resolve ``path`` and refuse anything outside ``base``.
+- ``run_name_arg(name)``: a run name typed on the command line (``--name``) as a run folder name: a name with
+  folders in it is refused with ``run_path``'s sentence; spaces and the like become ``-`` (``safe_name``).
 - ``run_path(name, must_exist=False)``: the ONE way a run name (from the UI or the CLI) becomes a folder:
   ``runs_root() / name`` for a plain name only (no separators, no ``..``, not absolute, no symlink leading
   out of the runs folder); anything else is a ``StudioError``. ``unknown_run(name)``: its "no such run" error. ``run_dir_arg(value)``: the same for a CLI
@@ -27,7 +30,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +87,16 @@ def run_path(name: str, must_exist: bool = False, root: str | os.PathLike | None
     if must_exist and not (path / CONFIG_FILE).is_file():
         raise unknown_run(text, root)
     return path
+
+
+def run_name_arg(name: str, default: str = "run") -> str:
+    """The run folder name for a ``--name`` typed on the command line: a name with folders in it (a separator,
+    ``..``, a leading dot) is refused with ``run_path``'s sentence, whatever else it holds becomes ``-``
+    (``safe_name``, as the Train tab does)."""
+    text = str(name or default)
+    if any(sep in text for sep in ("/", "\\", "\x00")) or ".." in text or text.startswith("."):
+        run_path(text)  # raises: not a run name
+    return safe_name(text, default=default)
 
 
 def unknown_run(name: str, root: str | os.PathLike | None = None) -> StudioError:
@@ -207,6 +220,17 @@ def out_file(path: str | os.PathLike) -> Path:
     path = Path(path).expanduser()
     os.unlink(_temp_beside(path))
     return path
+
+
+def not_replacing(paths: Iterable[str | os.PathLike], overwrite: bool = False) -> None:
+    """Refuse, before any work, to replace an output that already exists: the first of ``paths`` that exists is a
+    ``WriteError`` naming it and the ``--overwrite`` flag. Nothing is checked when ``overwrite`` is true."""
+    if overwrite:
+        return
+    for p in paths:
+        path = Path(p).expanduser()
+        if path.exists() or path.is_symlink():
+            raise WriteError(f"'{path}' already exists; give --overwrite to replace it, or choose another output.")
 
 
 @contextlib.contextmanager

@@ -817,6 +817,38 @@ ENGINE_ZH: dict[str, str] = {
     "hyper.max_seq_length is {length}, but the model {name} reads at most {limit} tokens; give a smaller length, or "
     "leave it empty for the recipe to choose.":
         "hyper.max_seq_length 为 {length}，但模型 {name} 最多只能读取 {limit} 个词元；请给出更小的长度，或留空由推荐方案选择。",
+    "'{path}' already exists; give --overwrite to replace it, or choose another output.":
+        "'{path}' 已存在；如要替换请加 --overwrite，或选择另一个输出位置。",
+    "--in '{inp}' is one of the files split writes into --out-dir '{out_dir}'; choose another --out-dir so the input is not overwritten.":
+        "--in '{inp}' 是 split 要写入 --out-dir '{out_dir}' 的文件之一；请选择另一个 --out-dir，以免覆盖输入。",
+    '--margin-abs must be a finite number of 0 or more (a score difference), got {margin_abs}.':
+        '--margin-abs 必须是大于等于 0 的有限数（一个分数差），收到的是 {margin_abs}。',
+    "--out '{out_dir}' is the --docs folder '{doc}' or inside it; choose an output folder outside the documents.":
+        "--out '{out_dir}' 就是 --docs 文件夹 '{doc}' 或在其中；请选择文档之外的输出文件夹。",
+    "--out '{out}' ends in '{shown}', a format this command does not write; give a file ending in {allowed}.":
+        "--out '{out}' 的扩展名是 '{shown}'，本命令不写这种格式；请给出以 {allowed} 结尾的文件。",
+    "--out '{out}' ends in '{shown}', but --format {fmt} writes {allowed} files; change the extension or the --format.":
+        "--out '{out}' 的扩展名是 '{shown}'，但 --format {fmt} 写出的是 {allowed} 文件；请修改扩展名或 --format。",
+    "--out '{out}' has no extension; give a file ending in {allowed}.":
+        "--out '{out}' 没有扩展名；请给出以 {allowed} 结尾的文件。",
+    '--seed must be a whole number from 0 to {SEED_MAX}, got {seed}.':
+        '--seed 必须是 0 到 {SEED_MAX} 之间的整数，收到的是 {seed}。',
+    "The folder '{value}' is neither a model folder (with modules.json) nor a run folder (with config.yaml).":
+        "文件夹 '{value}' 既不是模型文件夹（含 modules.json），也不是运行文件夹（含 config.yaml）。",
+    "The output folder '{out_dir}' already holds split files ({found}); choose an empty folder or remove them.":
+        "输出文件夹 '{out_dir}' 中已有划分文件（{found}）；请选择一个空文件夹，或先删除这些文件。",
+    "The prompt file '{path}' does not exist.":
+        "提示词文件 '{path}' 不存在。",
+    "The prompt file '{path}' is not UTF-8 text; save it as UTF-8.":
+        "提示词文件 '{path}' 不是 UTF-8 文本；请以 UTF-8 编码保存。",
+    '{flag} must be a whole number of 0 or more (0 = no limit), got {value}.':
+        '{flag} 必须是大于等于 0 的整数（0 表示不限制），收到的是 {value}。',
+    '{flag} must be a whole number of 0 or more, got {value}.':
+        '{flag} 必须是大于等于 0 的整数，收到的是 {value}。',
+    "'{p}' is not a regular file (a device, pipe or socket); choose a file or a folder.":
+        "'{p}' 不是普通文件（而是设备、管道或套接字）；请选择一个文件或文件夹。",
+    "'{path}' contains no extractable text.":
+        "'{path}' 中没有可提取的文字。",
     "'{run_dir}' is a file in the runs folder, not a run folder; choose another run name.":
         "'{run_dir}' 是运行文件夹中的一个文件，不是运行文件夹；请换一个运行名称。",
     "--write-config {value} is one of the config's own data files; give another path.":

@@ -11,6 +11,11 @@ it too) and writes into ``out_dir``:
 - ``pairs_dropped.jsonl`` (modes ``llm``, ``ict``, ``title`` with the round-trip check on, the default): the
   generated rows whose query did not find its own source passage in the top k (``core.builder.roundtrip``), each
   with ``roundtrip_rank`` and ``roundtrip_reason``; ``report.json`` holds the numbers under ``roundtrip``.
+
+``out_dir`` may not be (or be inside) a ``--docs`` folder, and a folder already holding these files is refused unless
+``--overwrite`` (``overwrite=True``); an LLM build continuing its own ``llm_answers.jsonl`` is a resume and needs no
+flag. ``--prompt-file`` is read in mode ``llm`` only, with the data files' rules (a regular file within
+``STUDIO_MAX_TEXT_BYTES``, UTF-8 text).
 """
 
 from __future__ import annotations
@@ -24,12 +29,12 @@ from pathlib import Path
 from core.builder.chunking import chunk
 from core.builder.documents import clean_documents, load_documents
 from core.builder.llm import LLMConfig
-from core.builder.llm_queries import generate_queries_llm
+from core.builder.llm_queries import check_template, generate_queries_llm
 from core.builder.pseudo_queries import pseudo_queries, simcse_rows
 from core.builder.roundtrip import DROPPED_FILE, RETRIEVERS, check_k, check_retriever, roundtrip_filter
 from core.errors import ConfigError, DataError
 from core.jsonl import write_jsonl
-from core.paths import atomic_write_json, out_folder
+from core.paths import atomic_write_json, not_replacing, out_folder
 from core.progress import Progress, ProgressFn
 
 MODES = ("llm", "ict", "title", "simcse")
@@ -64,16 +69,33 @@ class BuildOptions:
         return d
 
 
+def _check_out_dir(docs: Sequence[str | Path], out_dir: str | Path, mode: str, overwrite: bool) -> None:
+    """Refuse, before any work, an output folder that is (or is inside) a ``--docs`` folder, and one that already
+    holds a build's files unless ``overwrite``. An LLM build continuing its own answer log (``llm_answers.jsonl``)
+    is a resume, not a replacement: its pairs are rebuilt from every answer logged."""
+    out = Path(out_dir).expanduser().resolve()
+    for doc in docs:
+        folder = Path(doc).expanduser().resolve()
+        if folder.is_dir() and (out == folder or folder in out.parents):
+            raise ConfigError(f"--out '{out_dir}' is the --docs folder '{doc}' or inside it; choose an output folder outside "
+                              "the documents.")
+    if mode == "llm" and (out / ANSWERS_FILE).is_file():
+        return
+    not_replacing([Path(out_dir) / name for name in (PASSAGES_FILE, PAIRS_FILE, REPORT_FILE, DROPPED_FILE)], overwrite)
+
+
 def build_dataset(
     docs: Sequence[str | Path],
     out_dir: str | Path,
     options: BuildOptions,
     api_key: str | None = None,
     progress: ProgressFn | None = None,
+    overwrite: bool = False,
 ) -> dict:
     """Load, clean, chunk and pair ``docs``; write the files listed in the module docstring into
     ``out_dir`` and return the report dict. Raises DataError when no document could be read,
-    ConfigError for bad options."""
+    ConfigError for bad options; an ``out_dir`` already holding a build is refused unless ``overwrite`` (an LLM
+    build continuing its answer log is a resume)."""
     if options.mode not in MODES:
         raise ConfigError(f"The build mode '{options.mode}' is not known (expected one of {', '.join(MODES)}).")
     if options.mode == "llm" and options.llm is None:
@@ -91,6 +113,9 @@ def build_dataset(
             from core.evaluation.encoding import as_model
 
             rt_model = as_model(rt_model)
+    if options.mode == "llm":
+        check_template(options.prompt_template)
+    _check_out_dir(docs, out_dir, options.mode, overwrite)
     out = out_folder(out_dir)  # a file or an impossible folder (/proc/x) is one sentence, before any work
 
     loaded = load_documents(list(docs), progress=progress)
@@ -166,6 +191,8 @@ def register(subparsers) -> None:
     )
     p.add_argument("--docs", nargs="+", required=True, metavar="PATH", help="files or folders (folders recurse)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (passages.jsonl, pairs.jsonl, report.json)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the files of an earlier build in --out (an LLM build resumes its answer log without it)")
     p.add_argument("--mode", choices=MODES, default="ict", help="how queries are made (default: ict)")
     p.add_argument("--chunk-size", type=int, default=512)
     p.add_argument("--overlap", type=int, default=64)
@@ -201,6 +228,23 @@ def _check_repeat_share(value: float) -> None:
                           f"(e.g. 0.5), got {value}.")
 
 
+def read_prompt_file(path: str) -> str:
+    """The text of a ``--prompt-file`` (UTF-8), read with the data files' rules (a regular file within
+    ``STUDIO_MAX_TEXT_BYTES``); one sentence naming the file when it is missing, not a file, too big or not text."""
+    from core.data.readers import read_text_file
+
+    if not Path(path).exists():
+        raise ConfigError(f"The prompt file '{path}' does not exist.")
+    data = read_text_file(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:  # not UTF-8, or a binary file that happens to be
+        raise ConfigError(f"The prompt file '{path}' is not UTF-8 text; save it as UTF-8.")
+    return text
+
+
 def _run(args: argparse.Namespace) -> int:
     _check_repeat_share(args.repeat_share)
     llm = None
@@ -214,11 +258,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"note: environment variable {llm.api_key_env} is not set; requests are sent without an API key.",
                   file=sys.stderr)
     template = None
-    if args.prompt_file:
-        try:
-            template = Path(args.prompt_file).read_text(encoding="utf-8")
-        except OSError as err:
-            raise ConfigError(f"The prompt file '{args.prompt_file}' cannot be read ({err.strerror}).") from None
+    if args.prompt_file and args.mode == "llm":
+        template = read_prompt_file(args.prompt_file)
+    elif args.prompt_file:
+        print(f"note: --prompt-file is used by --mode llm only; mode {args.mode} does not read it.", file=sys.stderr)
     options = BuildOptions(
         mode=args.mode, chunk_size=args.chunk_size, overlap=args.overlap, unit=args.unit, tokenizer=args.tokenizer,
         repeat_share=args.repeat_share, drop_repeated=not args.keep_repeated, remove_patterns=list(args.remove_regex),
@@ -226,7 +269,7 @@ def _run(args: argparse.Namespace) -> int:
         prompt_template=template, roundtrip=args.roundtrip, roundtrip_k=args.roundtrip_k,
         roundtrip_model=args.roundtrip_model,
     )
-    report = build_dataset(args.docs, args.out, options, progress=print_progress)
+    report = build_dataset(args.docs, args.out, options, progress=print_progress, overwrite=args.overwrite)
     for prob in report["files_with_problems"]:
         print(f"{prob['severity']}: {prob['message']}", file=sys.stderr)
     gen = report.get("generation")

@@ -12,7 +12,10 @@
 - ``export --in FILE --out FILE --format qpn|st-parquet|st-csv [--num-negatives N]``.
 
 ``--out`` (and the report beside it) may not be the ``--in`` file; output files and folders are checked before
-any work (``core.paths.out_file`` / ``out_folder``).
+any work (``core.paths.out_file`` / ``out_folder``). An existing ``--out`` (or its report) is refused unless
+``--overwrite`` is given; its extension must be one the command writes (``.jsonl`` for qpn rows, ``.parquet`` /
+``.csv`` for the ST tables). ``split`` refuses an ``--out-dir`` already holding split files (an earlier split's
+validation or test rows would stay beside the new ones) and an ``--in`` that is one of the files it writes.
 
 Input files are read with ``core.data`` (any table format it knows); qpn rows keep their extra columns
 (source, page, ticker, ...). Pair/triplet files are turned into qpn rows (anchor -> query, positive -> [pos]).
@@ -21,6 +24,7 @@ Input files are read with ``core.data`` (any table format it knows); qpn rows ke
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -51,7 +55,7 @@ def read_rows(path: str | Path, mapping: dict[str, str] | None = None) -> list[d
     from core.data import load_data, read_table
 
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():  # a folder or a device is refused by the reader in its own words
         raise DataError(f"Input file {path} does not exist.")
     loaded = load_data(path, mapping=mapping or None)
     df = loaded.df
@@ -93,12 +97,34 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def _outputs(inp: str, out: str, report_suffix: str | None = None) -> Path:
+QPN_SUFFIXES = (".jsonl", ".ndjson")  # what mine, clean and export --format qpn write: JSON lines
+EXPORT_SUFFIXES = {"qpn": QPN_SUFFIXES, "st-parquet": (".parquet",), "st-csv": (".csv",)}
+
+
+def _check_suffix(out: Path, suffixes: tuple[str, ...], fmt: str | None = None) -> None:
+    """Refuse (ConfigError) an ``--out`` whose extension is not one of ``suffixes``, the formats the command (with
+    ``--format fmt``) writes: ``clean --out x.csv`` would write JSON lines under a CSV name. A folder is left to
+    ``out_file``'s sentence."""
+    if out.is_dir() or out.suffix.lower() in suffixes:
+        return
+    allowed = " or ".join(suffixes)
+    shown = "".join(out.suffixes[-2:])
+    if not out.suffix:
+        raise ConfigError(f"--out '{out}' has no extension; give a file ending in {allowed}.")
+    if fmt is not None:
+        raise ConfigError(f"--out '{out}' ends in '{shown}', but --format {fmt} writes {allowed} files; change the "
+                          "extension or the --format.")
+    raise ConfigError(f"--out '{out}' ends in '{shown}', a format this command does not write; give a file ending in {allowed}.")
+
+
+def _outputs(inp: str, out: str, report_suffix: str | None = None, suffixes: tuple[str, ...] = QPN_SUFFIXES,
+             overwrite: bool = False, fmt: str | None = None) -> Path:
     """Check the output file(s) of a command reading ``inp`` before any work; return ``out`` as a Path.
 
-    Refuses (ConfigError) an ``out`` that is the input file, or whose report ``<out stem><report_suffix>`` is;
-    ``core.paths.out_file`` refuses an ``out`` that is a folder or cannot be written."""
-    from core.paths import out_file
+    Refuses (ConfigError) an ``out`` that is the input file, or whose report ``<out stem><report_suffix>`` is, or
+    whose extension is not one of ``suffixes`` (those ``--format fmt`` writes); ``core.paths.out_file`` refuses an ``out`` that is a folder or
+    cannot be written, ``not_replacing`` one (or a report) that already exists unless ``overwrite``."""
+    from core.paths import not_replacing, out_file
 
     src, dest = Path(inp), Path(out).expanduser()
     if _same_file(src, dest):
@@ -106,7 +132,10 @@ def _outputs(inp: str, out: str, report_suffix: str | None = None) -> Path:
     report = _beside(dest, report_suffix) if report_suffix else None
     if report is not None and _same_file(src, report):
         raise ConfigError(f"The report '{report}' written beside --out would overwrite the input file '{inp}'; choose another --out.")
-    return out_file(dest)
+    _check_suffix(dest, suffixes, fmt)
+    checked = out_file(dest)
+    not_replacing([dest] + ([report] if report is not None else []), overwrite)
+    return checked
 
 
 # ---------------------------------------------------------------------------------------------------- mine
@@ -117,7 +146,9 @@ def cmd_mine(args: argparse.Namespace) -> int:
     from core.builder.negatives import mine_negatives
     from core.paths import atomic_write_json
 
-    out = _outputs(args.inp, args.out, ".mining.json")
+    if args.margin_abs is not None and not (math.isfinite(args.margin_abs) and args.margin_abs >= 0):
+        raise ConfigError(f"--margin-abs must be a finite number of 0 or more (a score difference), got {args.margin_abs}.")
+    out = _outputs(args.inp, args.out, ".mining.json", overwrite=args.overwrite)
     rows = read_rows(args.inp, _mapping(args.map))
     passages = None
     if args.passages:
@@ -168,7 +199,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from core.builder.dataset_files import export_qpn_jsonl
     from core.paths import atomic_write_json
 
-    out = _outputs(args.inp, args.out, ".clean.json")
+    for flag, value in (("--min-chars", args.min_chars), ("--max-chars", args.max_chars)):
+        if value < 0:
+            raise ConfigError(f"{flag} must be a whole number of 0 or more (0 = no limit), got {value}.")
+    out = _outputs(args.inp, args.out, ".clean.json", overwrite=args.overwrite)
     rows = read_rows(args.inp, _mapping(args.map))
     cfg = CleanConfig(
         llm_empty=not args.keep_llm_empty, llm_empty_column=args.llm_empty_column,
@@ -195,6 +229,7 @@ def cmd_split(args: argparse.Namespace) -> int:
     from core.paths import out_folder
 
     ratios = _ratios_with_shares(args.ratios, parse_ratios(args.ratios))
+    _check_split_folder(args.inp, args.out_dir)
     folder = out_folder(args.out_dir)
     rows = read_rows(args.inp, _mapping(args.map))
     parts = split_rows(rows, ratios=ratios, seed=args.seed, group_by=args.group_by)
@@ -205,6 +240,25 @@ def cmd_split(args: argparse.Namespace) -> int:
         print(f"{name}: {out.counts[name]} rows -> {path}")
     print(f"retrieval set from '{out.eval_split}': {out.retrieval['queries']} queries, {out.retrieval['passages']} passages -> {out.beir}")
     return 0
+
+
+def _check_split_folder(inp: str, out_dir: str) -> None:
+    """Refuse (ConfigError) an ``--in`` that is one of the files split writes into ``out_dir``, and an ``out_dir``
+    already holding split files: an earlier split's validation or test file left beside new ones would leak its
+    rows into training, so the folder must be empty of them whatever the ratios."""
+    from core.data.beir import BEIR_DIR, CORPUS_FILE, QUERIES_FILE
+
+    folder = Path(out_dir).expanduser()
+    splits = [folder / f"{name}.jsonl" for name in ("train", "validation", "test")]
+    beir = folder / BEIR_DIR
+    for path in splits + [beir / CORPUS_FILE, beir / QUERIES_FILE, beir / "qrels" / "test.tsv"]:
+        if _same_file(Path(inp), path):
+            raise ConfigError(f"--in '{inp}' is one of the files split writes into --out-dir '{out_dir}'; choose another "
+                              "--out-dir so the input is not overwritten.")
+    found = ", ".join(p.name for p in splits + [beir] if p.exists())
+    if found:
+        raise ConfigError(f"The output folder '{out_dir}' already holds split files ({found}); choose an empty folder "
+                          "or remove them.")
 
 
 def _ratios_with_shares(text: str, ratios: tuple[float, ...]) -> tuple[float, ...]:
@@ -246,7 +300,7 @@ def _check_num_negatives(rows: list[dict], n: int | None) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from core.builder.dataset_files import export_qpn_jsonl, export_st_table
 
-    out = _outputs(args.inp, args.out)
+    out = _outputs(args.inp, args.out, suffixes=EXPORT_SUFFIXES[args.format], overwrite=args.overwrite, fmt=args.format)
     rows = read_rows(args.inp, _mapping(args.map))
     if args.format != "qpn":
         _check_num_negatives(rows, args.num_negatives)  # before the file is written
@@ -266,6 +320,7 @@ def _common(p: argparse.ArgumentParser, out: bool = True) -> None:
     p.add_argument("--in", dest="inp", required=True, metavar="FILE", help="input rows (qpn JSONL, CSV, Parquet, ...)")
     if out:
         p.add_argument("--out", required=True, metavar="FILE", help="output file")
+        p.add_argument("--overwrite", action="store_true", help="replace an existing --out (and its report)")
     p.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
                    help="map a role to an input column, e.g. --map query=question --map pos=context")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

@@ -102,6 +102,8 @@ def find_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[FileProble
                 files.append(p)
             else:
                 problems.append(FileProblem(str(p), _unsupported(p)))
+        elif p.exists():  # a device such as /dev/zero, a pipe, a socket: never opened
+            problems.append(FileProblem(str(p), f"'{p}' is not a regular file (a device, pipe or socket); choose a file or a folder."))
         else:
             problems.append(FileProblem(str(p), f"'{p}' does not exist (expected a file or a folder)."))
     seen: set[Path] = set()
@@ -139,12 +141,19 @@ def load_documents(paths: Sequence[str | Path] | str | Path, progress: ProgressF
             continue
         problems.extend(FileProblem(str(f), w, "warning") for w in warnings)
         if not any(p.text.strip() for p in doc.pages):
-            problems.append(FileProblem(str(f), f"'{f}' contains no extractable text (a scanned PDF needs OCR first)."))
+            problems.append(FileProblem(str(f), _no_text(f)))
         else:
             doc.pages = [p for p in doc.pages if p.text.strip()]
             docs.append(doc)
         tracker.update(1, f.name)
     return LoadedDocuments(docs, problems)
+
+
+def _no_text(path: Path) -> str:
+    """The sentence for a file read without error but holding no text; only a PDF can be a scanned image."""
+    if path.suffix.lower() == ".pdf":
+        return f"'{path}' contains no extractable text (a scanned PDF needs OCR first)."
+    return f"'{path}' contains no extractable text."
 
 
 def _one_line(err: BaseException) -> str:
@@ -164,7 +173,8 @@ def read_document(path: str | Path) -> tuple[Document, list[str]]:
     if suffix == ".docx":
         return Document(str(path), _read_docx(path)), []
     if suffix in (".html", ".htm"):
-        return Document(str(path), [Page(html_to_text(read_text_file(path)), 1)]), []
+        data = read_text_file(path)
+        return Document(str(path), [Page(html_to_text(data) if data.strip() else "", 1)]), []
     raise ValueError(_unsupported(path))
 
 

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from core.errors import DataError
+from core.errors import ConfigError, DataError
 
 
 def register(subparsers) -> None:
@@ -52,6 +52,9 @@ def _short(v, n: int = 70) -> str:
 def run_inspect(args: argparse.Namespace) -> int:
     from core.data.loader import load_data
 
+    for flag, value in (("--rows", args.rows), ("--issues", args.issues)):
+        if value < 0:
+            raise ConfigError(f"{flag} must be a whole number of 0 or more, got {value}.")
     sheet = args.sheet
     if isinstance(sheet, str) and sheet.isdigit():
         sheet = int(sheet)

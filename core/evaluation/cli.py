@@ -1,7 +1,8 @@
 """``python -m core evaluate | compare | search`` (registered by ``register(subparsers)``).
 
 - ``evaluate --data PATH_OR_BEIR --model SPEC [--model SPEC ...] --out DIR``: metrics table on stdout, and
-  metrics.json, per_query.csv, chart.png, score_histograms.png, report.md, report.html in DIR.
+  metrics.json, per_query.csv, chart.png, score_histograms.png, report.md, report.html in DIR (a DIR already
+  holding one of them is refused unless ``--overwrite``).
 - ``compare --data ... --base SPEC --tuned SPEC --out DIR``: the same for base vs tuned, with the guard sentence
   when the tuned model is worse (``--fail-if-worse`` then exits 3).
 - ``search --corpus PATH --model SPEC [--model SPEC] --query TEXT [-k 10]``: side-by-side results.
@@ -18,6 +19,7 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.progress import Progress
+from core.run_folder import METRICS_FILE
 
 
 def _printer() -> Any:
@@ -50,17 +52,24 @@ def _at_least_one(flag: str, value: int | None) -> None:
         raise ConfigError(f"{flag} must be a whole number of at least 1, got {value}.")
 
 
+REPORT_FILES = (METRICS_FILE, "per_query.csv", "chart.png", "score_histograms.png", "report.md", "report.html")
+SEED_MAX = 2**32 - 1  # the seed range a run's config accepts
+
+
 def _check_options(args: argparse.Namespace) -> None:
-    """Refuse bad --k / --queries / --corpus-size values and an unusable --out folder before any loading or
-    encoding; creates the --out folder."""
+    """Refuse bad --k / --queries / --corpus-size / --seed values, an unusable --out folder and one holding an
+    earlier report (unless --overwrite) before any loading or encoding; creates the --out folder."""
     for k in args.k:
         _at_least_one("--k", k)
     _at_least_one("--queries", args.queries)
     _at_least_one("--corpus-size", args.corpus_size)
+    if not 0 <= args.seed <= SEED_MAX:
+        raise ConfigError(f"--seed must be a whole number from 0 to {SEED_MAX}, got {args.seed}.")
     if args.out:
-        from core.paths import out_folder
+        from core.paths import not_replacing, out_folder
 
-        out_folder(args.out)
+        folder = out_folder(args.out)
+        not_replacing([folder / name for name in REPORT_FILES], args.overwrite)
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -162,6 +171,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", default=None, help="qrels split of a BEIR folder (default: test, dev, ... or the only one)")
     p.add_argument("--format", default=None, help="data format when detection is ambiguous (pair, triplet, qpn, ...)")
     p.add_argument("--out", default=None, help="folder for metrics.json, per_query.csv, charts and report.md/html")
+    p.add_argument("--overwrite", action="store_true", help="replace the report files of an earlier run in --out")
     p.add_argument("--k", type=int, nargs="+", default=[1, 5, 10, 100], help="cut-offs for recall@k / hit@k")
     p.add_argument("--queries", type=int, default=None, help="evaluate a random sample of this many queries")
     p.add_argument("--corpus-size", type=int, default=None, help="shrink the corpus to this many passages (keeps positives)")

@@ -20,10 +20,14 @@ def resolve_export_source(value: str) -> tuple[Path, Path | None]:
         return path, None
     from core.export import export_model_dir
     from core.paths import run_dir_arg
+    from core.run_folder import CONFIG_FILE
 
     run = run_dir_arg(str(value))
     if not run.is_dir():
         raise StudioError(f"'{value}' is neither a model folder (with modules.json) nor a run.")
+    if not (run / CONFIG_FILE).is_file():  # a plain folder: it has no saved model to wait for
+        raise StudioError(f"The folder '{value}' is neither a model folder (with modules.json) nor a run folder "
+                          "(with config.yaml).")
     return export_model_dir(run), run
 
 

@@ -225,18 +225,15 @@ def _checked_train_folder(run_dir: Path, args, queued: bool) -> None:
 
 
 def _train(args) -> int:
-    from core.paths import run_dir_arg, run_path, safe_name
+    from core.paths import run_dir_arg, run_name_arg, run_path
     from core.training.events import is_main_process
     from core.training.runner import run_training
 
     cfg = _config_from_args(args)
     if args.run_dir:
         run_dir = run_dir_arg(args.run_dir)
-    else:  # the run folder comes from the name
-        name = str(cfg.name or "run")
-        if any(sep in name for sep in ("/", "\\", "\x00")) or ".." in name or name.startswith("."):
-            run_path(name)  # a name with folders in it is refused with the run names' own sentence
-        cfg.name = safe_name(name, default="run")  # spaces and the like become '-', as the Train tab does
+    else:  # the run folder comes from the name (a name with folders in it is refused, spaces become '-')
+        cfg.name = run_name_arg(cfg.name)
         run_dir = run_path(cfg.name)
     from core.training import read_status
     from core.training.runner import check_inputs

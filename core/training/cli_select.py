@@ -3,8 +3,9 @@
 Scores every bundled model plus each ``--model`` (a registry name, a local folder or a Hub id) on the
 validation queries the run would use (``core.training.select``) and prints the table, then a last line
 ``winner: <model> — <reason>``. ``--out DIR`` also writes ``selection.json`` and the bar chart
-``selection.png``; ``--json`` prints the report as JSON instead of the table. Exit 0 with a winner, 1 when no
-candidate could be scored, 2 on bad input (one sentence).
+``selection.png`` (a folder already holding them is refused unless ``--overwrite``); ``--json`` prints the
+report as JSON instead of the table. Exit 0 with a winner, 1 when no candidate could be scored, 2 on bad input
+(one sentence).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-passages", type=int, default=None, help="most passages searched (default: the run's 20000)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", help="folder for selection.json and the bar chart selection.png")
+    p.add_argument("--overwrite", action="store_true", help="replace selection.json and selection.png in --out")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_select)
 
@@ -85,10 +87,12 @@ def cmd_select(args) -> int:
     cfg = TrainConfig.from_dict(cfg.to_dict(), where="select")  # the same checks as a run's config
 
     from core.models import set_threads
-    from core.paths import atomic_write_json, out_folder
+    from core.paths import atomic_write_json, not_replacing, out_folder
     from core.training.select import MAX_QUERIES, select_for_data, selection_chart
 
     out = out_folder(args.out) if args.out else None  # refused before any model is scored
+    if out is not None:
+        not_replacing([out / "selection.json", out / "selection.png"], args.overwrite)
     set_threads()
     report = select_for_data(
         cfg.data,

@@ -115,9 +115,10 @@ def _score(run_dir: Path) -> tuple[Optional[float], Optional[str], Optional[int]
 def search(config, trials: int = 4, budget_minutes: Optional[float] = None, runs_root: Optional[Path] = None,
            log: Callable[[str], None] = print) -> dict:
     """Run up to ``trials`` trials (see the module docstring) within ``budget_minutes``; return the record."""
-    from core.paths import inside, run_path, safe_name
+    from core.paths import inside, run_name_arg, run_path
     from core.paths import runs_root as default_runs_root
     from core.run_folder import EVENTS_FILE
+    from core.training.data import splits_for
     from core.training.memory import check_fits
     from core.training.runner import run_training
 
@@ -128,14 +129,15 @@ def search(config, trials: int = 4, budget_minutes: Optional[float] = None, runs
     if getattr(config, "recipe", "auto") != "auto":
         raise ConfigError("The search varies the recipe's settings: set recipe: auto (not plain) to search.")
     root = Path(runs_root) if runs_root is not None else default_runs_root()
-    name = safe_name(config.name, default="search")
+    name = run_name_arg(config.name, default="search")  # the rule ``train --name`` follows: no folders in it
     config = copy.deepcopy(config)
     config.name = name
     plan = levers(config)[:trials]
     for index in range(1, len(plan) + 1):  # refuse before anything runs: no trial overwrites an earlier run
         if (run_path(f"{name}-t{index}", root=root) / EVENTS_FILE).exists():
             raise ConfigError(f"The run folder '{name}-t{index}' already holds a run; give the search another name.")
-    check_fits(config)  # settings this machine's memory cannot hold are refused before the first trial
+    splits = splits_for(config)  # data that cannot be trained on is refused before a trial's folder is made
+    check_fits(config, splits)  # settings this machine's memory cannot hold are refused before the first trial
     started = time.monotonic()
     longest = 0.0
     first: dict[str, Any] = {}

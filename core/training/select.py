@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import DataError, StudioError
-from core.secrets import looks_like_secret
 from core.progress import Progress, ProgressFn
+from core.secrets import looks_like_secret
 
 METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
 MAIN = "ndcg@10"

@@ -121,6 +121,10 @@ def test_cli_stop_goes_through_the_resolver(tmp_runs, tmp_path, capsys):
     assert not (outside / STOP_FILE).exists()
     (runs_root() / "mine").mkdir()
     (runs_root() / "mine" / CONFIG_FILE).write_text("name: mine\n")
+    import json
+    import os
+
+    (runs_root() / "mine" / "status.json").write_text(json.dumps({"status": "running", "pid": os.getpid()}))
     assert main(["stop", "mine"]) == 0 and (runs_root() / "mine" / STOP_FILE).is_file()
 
 

@@ -243,3 +243,87 @@ def test_build_repeat_share_outside_0_to_1_is_refused(tmp_path, capsys, share):
     assert code == 2 and err.startswith("error: --repeat-share is a share of a document's pages and must be between 0 "
                                         "and 1") and err.count("\n") == 1
     assert not out.exists()
+
+
+def _llm_args(url: str = "http://127.0.0.1:9/v1") -> list[str]:
+    return ["--mode", "llm", "--llm-base-url", url, "--llm-model", "m", "--llm-key-env", "STUDIO_NO_SUCH_KEY_VAR"]
+
+
+def _limited_memory() -> None:
+    """In the child: at most 2 GB of data, so reading /dev/zero whole fails fast instead of taking the machine."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_DATA, (2 * 1024**3, 2 * 1024**3))
+
+
+def test_prompt_file_is_read_within_the_readers_rules_and_only_in_llm_mode(tmp_path, capsys):
+    """/dev/zero, a fifo and a binary file are one sentence each (no hang, no memory blow-up, no traceback), before
+    anything is written; a mode that does not use the prompt does not read it. The device and the pipe run in a
+    child process with a time and memory limit."""
+    import os
+
+    (tmp_path / "a.txt").write_text("Pigs need protein. Corn gives energy to the herd.", encoding="utf-8")
+    fifo = tmp_path / "prompt.fifo"
+    os.mkfifo(fifo)
+    binary = tmp_path / "prompt.bin"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    out = tmp_path / "o"
+    build = ["build", "--docs", str(tmp_path / "a.txt"), "--out", str(out), *_llm_args(), "--prompt-file"]
+    for prompt in ("/dev/zero", str(fifo)):
+        res = subprocess.run([sys.executable, "-m", "core", *build, prompt], cwd=ROOT, capture_output=True, text=True,
+                             timeout=120, preexec_fn=_limited_memory)
+        assert res.returncode == 2 and res.stderr.splitlines()[-1] == (
+            f"error: '{prompt}' is not a regular file (a device, pipe or socket); choose a file."), res.stderr[-500:]
+        assert not out.exists()
+    for prompt, said in ((str(binary), "is not UTF-8 text; save it as UTF-8."), (str(tmp_path / "none.txt"), "does not exist.")):
+        code, _, err = _run([*build, prompt], capsys)
+        assert code == 2 and err.splitlines()[-1] == f"error: The prompt file '{prompt}' {said}"
+        assert not out.exists()
+    code, _, err = _run(["build", "--docs", str(tmp_path / "a.txt"), "--out", str(out), "--roundtrip", "off",
+                         "--prompt-file", "/dev/zero"], capsys)  # the default mode, ict
+    assert code == 0, err
+    assert "note: --prompt-file is used by --mode llm only" in err and load_jsonl(out / "pairs.jsonl")
+
+
+def test_prompt_file_without_its_placeholder_is_refused_before_anything_is_written(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("Pigs need protein.", encoding="utf-8")
+    (tmp_path / "p.txt").write_text("Ask a question.", encoding="utf-8")
+    code, _, err = _run(["build", "--docs", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"), *_llm_args(),
+                         "--prompt-file", str(tmp_path / "p.txt")], capsys)
+    assert code == 2 and "must contain the placeholder {passage}" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_build_refuses_to_replace_an_earlier_build_unless_overwrite(tmp_path, capsys):
+    (tmp_path / "a.md").write_text("# Pig feed\n\nPigs need protein. Corn gives energy to the herd.", encoding="utf-8")
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "pairs.jsonl").write_text("my hand-edited pairs\n", encoding="utf-8")
+    code, _, err = _run(["build", "--docs", str(tmp_path / "a.md"), "--out", str(out), "--mode", "title"], capsys)
+    assert code == 2 and err == (f"error: '{out / 'pairs.jsonl'}' already exists; give --overwrite to replace it, or "
+                                 "choose another output.\n")
+    assert (out / "pairs.jsonl").read_text(encoding="utf-8") == "my hand-edited pairs\n"
+    assert sorted(p.name for p in out.iterdir()) == ["pairs.jsonl"]
+    code, _, err = _run(["build", "--docs", str(tmp_path / "a.md"), "--out", str(out), "--mode", "title",
+                         "--overwrite"], capsys)
+    assert code == 0, err
+    assert load_jsonl(out / "pairs.jsonl")[0]["query"] == "Pig feed"
+
+
+@pytest.mark.parametrize("where", [".", "sub"])
+def test_build_out_in_the_docs_folder_is_refused(docs, tmp_path, capsys, where):
+    out = docs / where
+    code, _, err = _run(["build", "--docs", str(docs), "--out", str(out), "--mode", "title"], capsys)
+    assert code == 2 and err.startswith(f"error: --out '{out}' is the --docs folder '{docs}' or inside it")
+    assert err.count("\n") == 1 and not (docs / "sub").exists() and not (docs / "pairs.jsonl").exists()
+
+
+def test_build_docs_that_are_not_regular_files_are_said_so(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "docs.fifo"
+    os.mkfifo(fifo)
+    for doc in ("/dev/zero", str(fifo)):
+        code, _, err = _run(["build", "--docs", doc, "--out", str(tmp_path / "o")], capsys)
+        assert code == 2 and f"'{doc}' is not a regular file (a device, pipe or socket)" in err
+        assert "does not exist" not in err

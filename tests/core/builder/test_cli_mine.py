@@ -197,3 +197,93 @@ def test_export_num_negatives_no_row_can_fill_is_refused(tmp_path, capsys):
     # rows that can fill it are written; the others are said to be skipped
     assert main(["export", "--in", str(inp), "--out", str(table), "--format", "st-csv", "--num-negatives", "2"]) == 0
     assert "wrote 1 rows" in capsys.readouterr().out and len(pd.read_csv(table)) == 1
+
+
+def test_split_refuses_an_input_it_would_overwrite(tmp_path, capsys):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    inp = _rows_file(folder, "train.jsonl")
+    before = inp.read_bytes()
+    assert main(["split", "--in", str(inp), "--out-dir", str(folder)]) == 2
+    assert _one_error(capsys) == (f"error: --in '{inp}' is one of the files split writes into --out-dir '{folder}'; "
+                                  "choose another --out-dir so the input is not overwritten.\n")
+    assert inp.read_bytes() == before and sorted(p.name for p in folder.iterdir()) == ["train.jsonl"]
+
+
+def test_split_refuses_a_folder_holding_an_earlier_split(tmp_path, capsys):
+    """8:1:1 then 9:1 into one folder would leave the first split's validation.jsonl, whose rows are also in the new
+    train.jsonl: refused, and the folder left as it was."""
+    inp = _rows_file(tmp_path)
+    out = tmp_path / "split"
+    assert main(["split", "--in", str(inp), "--out-dir", str(out), "--ratios", "8:1:1"]) == 0
+    capsys.readouterr()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert main(["split", "--in", str(inp), "--out-dir", str(out), "--ratios", "9:1"]) == 2
+    assert _one_error(capsys) == (f"error: The output folder '{out}' already holds split files (train.jsonl, "
+                                  "validation.jsonl, test.jsonl, beir); choose an empty folder or remove them.\n")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    other = tmp_path / "other"  # a folder holding other files is fine
+    other.mkdir()
+    (other / "notes.txt").write_text("keep", encoding="utf-8")
+    assert main(["split", "--in", str(inp), "--out-dir", str(other), "--ratios", "9:1"]) == 0
+    assert sorted(p.name for p in other.iterdir()) == ["beir", "notes.txt", "test.jsonl", "train.jsonl"]
+
+
+@pytest.mark.parametrize("command, report", [("clean", "out.clean.json"), ("mine", "out.mining.json"), ("export", None)])
+def test_an_existing_out_is_kept_unless_overwrite(tmp_path, capsys, command, report):
+    inp = _rows_file(tmp_path)
+    out = tmp_path / "out.jsonl"
+    for existing in [out] + ([tmp_path / report] if report else []):
+        existing.write_text("mine, keep\n", encoding="utf-8")
+        assert main([command, "--in", str(inp), "--out", str(out), "--quiet"]) == 2
+        assert _one_error(capsys) == (f"error: '{existing}' already exists; give --overwrite to replace it, or "
+                                      "choose another output.\n")
+        assert existing.read_text(encoding="utf-8") == "mine, keep\n"
+        existing.unlink()
+        if existing != out:
+            assert not out.exists()
+    out.write_text("mine, keep\n", encoding="utf-8")
+    assert main([command, "--in", str(inp), "--out", str(out), "--quiet", "--overwrite"]) == 0
+    assert len(_jsonl(out)) == 6
+
+
+@pytest.mark.parametrize("command, out, fmt, said", [
+    ("clean", "cl.csv", None, "ends in '.csv', a format this command does not write; give a file ending in .jsonl or .ndjson."),
+    ("clean", "cl.parquet", None, "ends in '.parquet', a format this command does not write"),
+    ("clean", "cl.xlsx", None, "ends in '.xlsx', a format this command does not write"),
+    ("clean", "cl.jsonl.gz", None, "ends in '.jsonl.gz', a format this command does not write"),
+    ("mine", "m.csv", None, "ends in '.csv', a format this command does not write"),
+    ("clean", "cl", None, "has no extension; give a file ending in .jsonl or .ndjson."),
+    ("export", "ex.xlsx", "st-parquet", "ends in '.xlsx', but --format st-parquet writes .parquet files; change the extension or the --format."),
+    ("export", "ex.parquet", "st-csv", "ends in '.parquet', but --format st-csv writes .csv files"),
+    ("export", "ex.csv", "qpn", "ends in '.csv', but --format qpn writes .jsonl or .ndjson files"),
+])
+def test_an_out_extension_the_command_does_not_write_is_refused(tmp_path, capsys, command, out, fmt, said):
+    inp = _rows_file(tmp_path)
+    argv = [command, "--in", str(inp), "--out", str(tmp_path / out), "--quiet"] + (["--format", fmt] if fmt else [])
+    assert main(argv) == 2
+    assert _one_error(capsys).startswith(f"error: --out '{tmp_path / out}' {said}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_mine_margin_abs_must_be_finite_and_not_negative(tmp_path, capsys, value):
+    inp = _rows_file(tmp_path)
+    assert main(["mine", "--in", str(inp), "--out", str(tmp_path / "m.jsonl"), "--margin-abs", value, "--quiet"]) == 2
+    err = _one_error(capsys)
+    assert err.startswith("error: --margin-abs must be a finite number of 0 or more (a score difference), got ")
+    assert not (tmp_path / "m.jsonl").exists()
+
+
+@pytest.mark.parametrize("flag", ["--min-chars", "--max-chars"])
+def test_clean_length_limits_must_not_be_negative(tmp_path, capsys, flag):
+    inp = _rows_file(tmp_path)
+    assert main(["clean", "--in", str(inp), "--out", str(tmp_path / "c.jsonl"), flag, "-5", "--quiet"]) == 2
+    assert _one_error(capsys) == f"error: {flag} must be a whole number of 0 or more (0 = no limit), got -5.\n"
+    assert not (tmp_path / "c.jsonl").exists()
+
+
+def test_an_input_that_is_a_device_is_not_said_to_be_missing(tmp_path, capsys):
+    assert main(["mine", "--in", "/dev/zero", "--out", str(tmp_path / "m.jsonl"), "--quiet"]) == 2
+    assert _one_error(capsys) == ("error: '/dev/zero' is not a regular file (a device, pipe or socket); choose a data "
+                                  "file.\n")

@@ -186,3 +186,29 @@ def test_a_file_named_pdf_that_is_not_one_is_said_so_and_pypdf_stays_quiet(tmp_p
     assert "it is empty, so it is not a readable PDF" in msgs["empty.pdf"]
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]  # no raw 'invalid pdf header' lines
     assert logging.getLogger("pypdf").level == logging.NOTSET  # the logger is restored after the read
+
+
+def test_only_an_empty_pdf_mentions_ocr_and_an_empty_html_is_read_quietly(tmp_path, recwarn):
+    (tmp_path / "empty.html").write_bytes(b"")
+    (tmp_path / "blank.htm").write_text("<html><body>  </body></html>", encoding="utf-8")
+    docs = load_documents([tmp_path / "empty.html", tmp_path / "blank.htm"])
+    assert not docs
+    for problem in docs.problems:
+        assert problem.message.endswith("contains no extractable text.") and "OCR" not in problem.message
+    assert not [w for w in recwarn if "REPLACEMENT CHARACTER" in str(w.message)]
+
+
+def test_a_device_or_pipe_given_as_a_document_is_not_said_to_be_missing(tmp_path):
+    import os
+
+    from core.builder.documents import find_files
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    files, problems = find_files(["/dev/zero", fifo, tmp_path / "missing.txt"])
+    assert files == []
+    assert [p.message for p in problems] == [
+        "'/dev/zero' is not a regular file (a device, pipe or socket); choose a file or a folder.",
+        f"'{fifo}' is not a regular file (a device, pipe or socket); choose a file or a folder.",
+        f"'{tmp_path / 'missing.txt'}' does not exist (expected a file or a folder).",
+    ]

@@ -70,3 +70,16 @@ def test_inspect_header_only_file_says_it_has_no_data_rows(tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         cols = "'query', 'pos'" if name == "headeronly.csv" else "'anchor', 'positive'"
         assert err == f"error: {name} has a header row ({cols}) but no data rows below it."
+
+
+def test_inspect_counts_below_zero_are_refused(tmp_path, capsys):
+    """``--issues -2`` printed "... and 6 more" for 4 issues; ``--rows -1`` was taken as no preview."""
+    path = tmp_path / "tri.csv"
+    path.write_text("query,pos,neg\nq1,p1,n1\nq2,same,same\nq3,,n3\nq4,p4,n4\n", encoding="utf-8")
+    for flag in ("--issues", "--rows"):
+        assert main(["inspect", str(path), flag, "-2"]) == 2
+        cap = capsys.readouterr()
+        assert cap.err == f"error: {flag} must be a whole number of 0 or more, got -2.\n" and not cap.out
+    assert main(["inspect", str(path), "--issues", "0", "--rows", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "... and 2 more" in out and "preview:" not in out

@@ -191,3 +191,25 @@ def test_search_reads_a_gb18030_text_corpus(tiny_model_path, tmp_path, capsys):
     assert main(["search", "--corpus", str(corpus), "--model", str(tiny_model_path), "--query", "猪饲料", "-k", "2"]) == 0
     out = capsys.readouterr().out
     assert "猪饲料需要蛋白质和能量" in out and "母猪产仔后的护理要点" in out and "\ufffd" not in out
+
+
+def test_evaluate_seed_below_zero_is_refused_like_select(beir, tmp_path, capsys):
+    assert main(["evaluate", "--data", str(beir), "--model", str(tmp_path / "no-model"), "--seed", "-1",
+                 "--queries", "5"]) == 2
+    assert capsys.readouterr().err == "error: --seed must be a whole number from 0 to 4294967295, got -1.\n"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "compare"])
+def test_an_earlier_report_is_kept_unless_overwrite(beir, tiny_model_path, tmp_path, capsys, command):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.md").write_text("my notes\n", encoding="utf-8")
+    models = (["--model", str(tiny_model_path)] if command == "evaluate"
+              else ["--base", str(tiny_model_path), "--tuned", str(tiny_model_path)])
+    assert main([command, "--data", str(beir), *models, "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"error: '{out / 'report.md'}' already exists; give --overwrite to replace it, "
+                                       "or choose another output.\n")
+    assert sorted(p.name for p in out.iterdir()) == ["report.md"]
+    assert (out / "report.md").read_text(encoding="utf-8") == "my notes\n"
+    assert main([command, "--data", str(beir), *models, "--out", str(out), "--overwrite"]) == 0
+    assert (out / "report.md").read_text(encoding="utf-8").startswith("# Embedding evaluation")

@@ -282,3 +282,22 @@ def test_cli_dims_must_be_whole_numbers_of_at_least_1(tiny_model_path, tmp_path,
     err = capsys.readouterr().err.strip()
     assert err == f"error: --dims must be whole numbers of at least 1 (e.g. --dims 256,128), got '{bad}'."
     assert not out.exists()
+
+
+def test_cli_plain_folder_is_said_to_be_neither_a_model_nor_a_run(tmp_path, tmp_runs, capsys):
+    """Not "the run 'plain' has no saved model yet": nothing will ever appear in a folder that is not a run."""
+    from core.cli import main
+
+    plain = tmp_path / "plain"
+    (plain / "notes").mkdir(parents=True)
+    (tmp_runs / "half").mkdir(parents=True)  # a folder in the runs folder without config.yaml
+    for value in (str(plain), "half"):
+        assert main(["export-onnx", value, "--out", str(tmp_path / "o")]) == 2
+        assert capsys.readouterr().err == (f"error: The folder '{value}' is neither a model folder (with modules.json) "
+                                           "nor a run folder (with config.yaml).\n")
+    assert not (tmp_path / "o").exists()
+    run = tmp_runs / "waiting"
+    run.mkdir()
+    (run / CONFIG_FILE).write_text("name: waiting\n", encoding="utf-8")
+    assert main(["export-onnx", "waiting", "--out", str(tmp_path / "o")]) == 2
+    assert "The run 'waiting' has no saved model yet" in capsys.readouterr().err

@@ -91,3 +91,19 @@ def test_cli_budget_stops_starting_trials(format_file, tiny_model_path, tmp_runs
     assert not (tmp_runs / "cli-t2").exists()
     assert main(["hpo", "--data", str(data), "--trials", "9"]) == 2
     assert "--trials must be a whole number from 1 to 6" in capsys.readouterr().err
+
+
+def test_cli_name_with_folders_is_refused_as_train_refuses_it(format_file, tmp_runs, capsys):
+    data = format_file("pair", 20)
+    assert main(["hpo", "--data", str(data), "--name", "../x", "--trials", "1"]) == 2
+    assert capsys.readouterr().err == ("error: '../x' is not a run name: use letters, digits, '-', '_' and '.' only, "
+                                       "with no folders or '..'.\n")
+    assert not tmp_runs.exists() or not any(tmp_runs.iterdir())
+
+
+def test_data_that_cannot_be_trained_on_is_refused_before_any_trial_folder(tmp_path, tmp_runs, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    assert main(["hpo", "--data", str(empty), "--trials", "2"]) == 2
+    assert capsys.readouterr().err == "error: empty.jsonl is empty.\n"
+    assert not tmp_runs.exists() or not any(tmp_runs.iterdir())

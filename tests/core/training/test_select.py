@@ -332,3 +332,16 @@ def test_a_key_given_as_a_model_to_compare_is_refused(qpn_data):
     splits = load_splits(DataConfig(train=[str(qpn_data)], split=[0.7, 0.3]))
     with pytest.raises(StudioError, match="looks like a key"):
         select_models(splits, ["hf_abcdefghijklmnopqrstuvwxyz12"], include_bundled=False)
+
+
+def test_cli_out_holding_an_earlier_selection_is_kept_unless_overwrite(qpn_data, tmp_path, capsys):
+    out = tmp_path / "sel"
+    out.mkdir()
+    (out / "selection.json").write_text("{}", encoding="utf-8")
+    argv = ["select", "--data", str(qpn_data), "--no-bundled", "--model", str(tmp_path / "none"), "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: '{out / 'selection.json'}' already exists; give --overwrite to replace it, or choose another output.\n"
+    assert (out / "selection.json").read_text(encoding="utf-8") == "{}"
+    assert main([*argv, "--overwrite"]) == 1  # past the check: the candidate does not exist, nothing scored
+    assert json.loads((out / "selection.json").read_text(encoding="utf-8"))["winner"] is None
