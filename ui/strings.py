@@ -849,6 +849,8 @@ ENGINE_ZH: dict[str, str] = {
         "'{p}' 不是普通文件（而是设备、管道或套接字）；请选择一个文件或文件夹。",
     "'{path}' contains no extractable text.":
         "'{path}' 中没有可提取的文字。",
+    "The run {name} is already {status} with these same settings; change a setting to train another run, or stop "
+    "it first.": "运行 {name} 已经以完全相同的设置处于{status}状态；要训练另一个运行，请修改某项设置，或先停止它。",
     "'{run_dir}' is a file in the runs folder, not a run folder; choose another run name.":
         "'{run_dir}' 是运行文件夹中的一个文件，不是运行文件夹；请换一个运行名称。",
     "--write-config {value} is one of the config's own data files; give another path.":

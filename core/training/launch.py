@@ -179,6 +179,8 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
         from core.training.memory import check_fits
 
         check_fits(config)
+    if run_dir is None:
+        _refuse_twin(config, owner)
     if run_dir is not None:
         run_dir = _checked_run_dir(run_dir)
         if resume:
@@ -200,6 +202,24 @@ def start_run(config: TrainConfig, run_dir: Optional[str | Path] = None, resume:
                     model=config.model)
     advance_queue(run_dir.parent)
     return run_dir
+
+
+def _refuse_twin(config: TrainConfig, owner: Optional[str]) -> None:
+    """StudioError when one of ``owner``'s runs is queued or running with the very same settings (all but the
+    name): a second click on Start would queue a copy of it (``pig-run-2``) and show it instead of the first."""
+    from core.training.owners import visible_runs
+
+    wanted = {k: v for k, v in config.to_dict().items() if k != "name"}
+    for info in visible_runs(owner):
+        if info.status not in ("queued", "running"):
+            continue
+        try:
+            theirs = TrainConfig.load(info.path / CONFIG_FILE).to_dict()
+        except StudioError:
+            continue
+        if {k: v for k, v in theirs.items() if k != "name"} == wanted:
+            raise StudioError(f"The run {info.name} is already {info.status} with these same settings; change a "
+                              "setting to train another run, or stop it first.")
 
 
 def _set_status(run_dir: Path, status: str, **fields) -> None:

@@ -28,7 +28,16 @@ from pathlib import Path
 from typing import Any, Optional
 
 from core.errors import StudioError
-from core.run_folder import BEST_DIR, CHECKPOINTS_DIR, CONFIG_FILE, EV_EVAL, EV_RECIPE, FINAL_DIR, PHASE_DELIVERING
+from core.run_folder import (
+    BEST_DIR,
+    CHECKPOINTS_DIR,
+    CONFIG_FILE,
+    EV_EVAL,
+    EV_PHASE,
+    EV_RECIPE,
+    FINAL_DIR,
+    PHASE_DELIVERING,
+)
 from core.training.config import TrainConfig
 from core.training.events import STOP_FILE, EventLog, is_main_process
 from core.training.schedule import plan_steps
@@ -702,5 +711,8 @@ def _deliver_and_finish(run_dir: Path, ended: _Ended, log: EventLog) -> None:
     release_memory()  # the training step's freed activations go back to the system before models are loaded
     delivery = (deliver_run(run_dir, ended.config, ended.evalset, log, known_scores=ended.known_scores)
                 if is_main_process() else {})
+    if is_main_process():  # the delivery's phase is over: the run's last phase is "done" again
+        log.emit(EV_PHASE, phase="done", step=ended.step, done=0)
+        log.update_status(phase="done", phase_what=None)
     log.status("stopped" if ended.stopped else "completed", step=ended.step, final_model=FINAL, **ended.verdict,
                **delivery)

@@ -224,17 +224,37 @@ def test_open_run_keeps_the_runs_model_and_loss(page, studio):
 
 
 def test_open_run_with_no_run_picked_is_a_toast_not_error_badges_over_the_form(page, studio):
-    """Open run (and Resume) with no run picked: one toast; before, every field of the training form showed
-    Gradio's red "Error" badge until closed one by one."""
+    """Open run (and Resume) with a run that is not there (or none picked): one toast; before, every field of the
+    training form showed Gradio's red "Error" badge until closed one by one."""
     from playwright.sync_api import expect
 
     page.goto(studio["url"])
     expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
     page.get_by_role("tab", name="3. Train").click()
-    for button, said in (("#open-run", "Choose a run in the runs list to open."),
-                         ("#resume", "Choose a run in the runs list to resume.")):
+    page.locator("#run-pick input").fill("no-such-run")  # (other tests' runs may be listed and picked)
+    page.locator("#run-pick input").press("Enter")
+    for button, said in (("#open-run", "There is no run named 'no-such-run'"),
+                         ("#resume", "There is no run named 'no-such-run'")):
         page.locator(button).click()
         toast = page.locator('[data-testid="toast-text"]').filter(has_text=said)
         expect(toast.first).to_be_visible(timeout=30_000)
         for field in ("#model-kind", "#loss", "#epochs", "#batch", "#run-name", "#recipe", "#run-head"):
             expect(page.locator(f"{field} .error")).to_have_count(0)
+
+
+def test_load_with_no_file_chosen_keeps_the_active_dataset(page, studio):
+    """Upload chosen but no file given: one toast; the loaded sample stays the active dataset (before, the failed
+    load cleared it and badged every field of the Data tab with "Error")."""
+    from playwright.sync_api import expect
+
+    page.goto(studio["url"])
+    banner = page.locator("#active-dataset")
+    expect(banner).to_contain_text("sample: train.jsonl", timeout=90_000)
+    page.locator("#data-source").get_by_text("Upload files").click()
+    page.locator("#data-load").click()
+    toast = page.locator('[data-testid="toast-text"]').filter(has_text="Choose a training file to upload first.")
+    expect(toast.first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1000)
+    expect(banner).to_contain_text("sample: train.jsonl")
+    for field in ("#data-status", "#data-format", "#data-counts", "#data-preview"):
+        expect(page.locator(f"{field} .error")).to_have_count(0)

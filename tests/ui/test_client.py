@@ -31,10 +31,17 @@ def train_args(model: str, name: str, lang: str = "en", **over) -> list:
 def ui_run(client, studio) -> dict:
     """Start the run 'ui-run' through the Train tab, start a second one while it runs (it is queued), wait for
     both to end; return what the tab answered and the final statuses."""
+    from gradio_client.exceptions import AppError
+
     out = client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_start")
-    # a second Start waits in the queue (instead of "a training is already running") and starts by itself
-    second = client.predict(*train_args(studio["model"], "ui-run-2"), api_name="/train_start")
-    return {"start": out, "second_start": second, "status": wait_status(studio["runs"], "ui-run"),
+    try:  # Start clicked twice: the same settings again are refused, not queued as a silent copy
+        client.predict(*train_args(studio["model"], "ui-run"), api_name="/train_start")
+        twin = None
+    except AppError as err:
+        twin = str(err)
+    # a second Start with other settings waits in the queue (instead of "a training is already running")
+    second = client.predict(*train_args(studio["model"], "ui-run-2", lr=2e-4), api_name="/train_start")
+    return {"start": out, "twin": twin, "second_start": second, "status": wait_status(studio["runs"], "ui-run"),
             "second_status": wait_status(studio["runs"], "ui-run-2")}
 
 
@@ -138,6 +145,8 @@ def test_train_estimate(client, studio):
 def test_train_start_and_queue_second(client, ui_run):
     out = ui_run["start"]
     assert out[0].startswith("Training started: ui-run")
+    assert ui_run["twin"] and ui_run["twin"].startswith("The run ui-run is already "), ui_run["twin"]
+    assert "with these same settings" in ui_run["twin"]
     second = ui_run["second_start"]
     assert second[0].startswith("Queued: ui-run-2, 1 in line"), second[0]
     assert "queued, 1 in line" in second[6]  # the run header

@@ -310,8 +310,10 @@ def test_a_wrapped_strategy_has_the_base_searched_again(strategy, tiny_model_pat
     real = delivery.per_query_ndcg
     monkeypatch.setattr(delivery, "per_query_ndcg", lambda m, ev, *a, **k: searched.append(ev) or real(m, ev, *a, **k))
     data = format_file("qpn", 40)
+    own = tmp_runs.parent / f"own-rows{data.suffix}"  # validation: a copy of the training rows
+    own.write_bytes(data.read_bytes())
     cfg = TrainConfig(name="w", model=str(tiny_model_path))
-    cfg.data.train, cfg.data.validation, cfg.data.general = [str(data)], [str(data)], "none"
+    cfg.data.train, cfg.data.validation, cfg.data.general = [str(data)], [str(own)], "none"
     cfg.strategy.name = strategy
     cfg.hyper.batch_size, cfg.hyper.max_steps, cfg.eval.eval_steps = 8, 2, 2
     status = run_training(cfg, tmp_runs / "w")

@@ -51,6 +51,10 @@ def test_child_process_stop_and_resume(tiny_model_path, format_file, tmp_runs):
     assert read_status(run_dir)["status"] == "running"
     with pytest.raises(StudioError, match="is already running"):
         start_run(cfg, run_dir=run_dir, resume=True)  # the same run twice: refused
+    with pytest.raises(StudioError, match="is already running with these same settings"):
+        start_run(cfg)  # Start clicked twice: no silent copy of the run in the queue
+    assert not (tmp_runs / f"{run_dir.name}-2").exists()
+    cfg.seed += 1
     second = start_run(cfg)  # another run waits in the queue instead of being refused
     assert read_status(second)["status"] == "queued" and read_status(second)["waiting"]
     assert request_stop(second) == "cancelled"  # Stop on a queued run takes it out of the queue

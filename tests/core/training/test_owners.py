@@ -143,7 +143,7 @@ def test_queue_order_advance_on_end_and_cancel(tiny_model_path, format_file, tmp
     queued = {}
     for name, owner in (("b", "user:bob"), ("c", "user:bob"), ("d", "user:carol")):
         cfg = tiny_config(tiny_model_path, data, max_steps=1, eval_steps=1)
-        cfg.name = name
+        cfg.name, cfg.seed = name, ord(name)  # bob's two runs differ (the same settings twice are refused)
         queued[name] = start_run(cfg, owner=owner)
     b, c, d = queued["b"], queued["c"], queued["d"]
     assert [queue_position(p) for p in (a, b, c, d)] == [None, 1, 2, 3]
