@@ -220,7 +220,7 @@ S: dict[str, tuple[str, str]] = {
     # the run header's metric line: "· ndcg@10: base 0.61, best 0.72"
     "head_base": (" · {metric}: base {base}", " · {metric}：基础模型 {base}"),
     "head_best": (", best {best}", "，最佳 {best}"),
-    "head_delivered": ("**Delivered:** {sentence} ({change})", "**交付：**{sentence}（{change}）"),
+    "head_delivered": ("**Delivered:** {sentence} ({change})", "**交付：** {sentence}（{change}）"),
     "ph_queued": ("Starting the training process…", "正在启动训练进程…"),
     "ph_loading_model": ("Loading the model and data…", "正在加载模型和数据…"),
     "ph_mining": ("Mining hard negatives with the base model: {done}/{total} texts",

@@ -249,6 +249,7 @@ def advance_queue(root: Optional[str | Path] = None, ignore: Optional[str | Path
     ending); returns the run started, else None. Safe to call any number of times from any process."""
     root = Path(root or runs_root())
     skip = Path(ignore).resolve() if ignore is not None else None
+    reap_children()  # (the Train tab calls this every second: finished children are collected here)
     if not any(r.position for r in list_runs(root)):
         return None  # nothing waits (the common case): no lock taken, nothing written
     with _queue_lock(root):
@@ -301,6 +302,15 @@ def _launch(run_dir: Path, resume: bool) -> None:
 
 
 _CHILDREN: dict[str, subprocess.Popen] = {}
+
+
+def reap_children() -> int:
+    """Collect the training processes this process started that have ended, so none stays behind as a zombie for
+    as long as the studio runs (nothing else waits for them); returns how many were collected."""
+    ended = [key for key, proc in list(_CHILDREN.items()) if proc.poll() is not None]
+    for key in ended:
+        _CHILDREN.pop(key, None)
+    return len(ended)
 
 
 def _checked_run_dir(run_dir: str | Path) -> Path:

@@ -57,3 +57,15 @@ def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
     # the sample's test set is bilingual: the English and the Chinese queries each get a verdict too
     assert "(English queries)" in en and "(Chinese queries)" in en
     assert "（英文查询）" in zh and "（中文查询）" in zh
+
+
+def test_the_metric_table_shows_relative_changes_to_one_decimal():
+    """Scores keep 4 decimals; a relative change read "8.4739" (per cent to 4 decimals) and now reads 8.5."""
+    import pandas as pd
+
+    from ui.tabs.evaluate import _rounded
+
+    table = pd.DataFrame({"metric": ["ndcg@10"], "base": [0.512934], "tuned": [0.556391], "Δ tuned": [0.043457],
+                          "Δ% tuned": [8.473912]})
+    shown = _rounded(table)
+    assert shown.loc[0, "Δ% tuned"] == 8.5 and shown.loc[0, "tuned"] == 0.5564 and shown.loc[0, "Δ tuned"] == 0.0435

@@ -480,3 +480,15 @@ def test_the_charts_draw_the_words_they_are_given(tmp_path, monkeypatch):
     assert "ONNX：各维度与精度下的 ndcg@10" in text
     for english in ("cosine similarity", "density", "threshold", "embedding dimension", "domain", "Evaluation"):
         assert english not in text, english
+
+
+def test_bold_text_ending_in_chinese_punctuation_is_closed_before_a_space():
+    """Markdown does not close ``**…：**`` when the next character is a letter (the closing mark is preceded by
+    punctuation and not followed by a space): the page showed the asterisks ("**交付：**交付 best")."""
+    import re
+
+    from ui.strings import S
+
+    unclosed = re.compile(r"[\uff1a\uff0c\u3002\uff1b\uff01\uff1f\uff09\u3001]\*\*(?=[^\s*])")
+    bad = [key for key, (en, zh) in S.items() if unclosed.search(zh) or unclosed.search(en)]
+    assert not bad, bad

@@ -63,9 +63,18 @@ class EvalView:
         imp = imp[[c for c in QUERY_COLUMNS if c in imp.columns]] if len(imp) else pd.DataFrame(columns=QUERY_COLUMNS)
         deg = deg[[c for c in QUERY_COLUMNS if c in deg.columns]] if len(deg) else pd.DataFrame(columns=QUERY_COLUMNS)
         return cls(headline=result.headline, guard=result.guard_message if result.worse_than_base else "",
-                   verdicts=[p for lb in result.labels[1:] for p in result.verdicts.get(lb, [])], table=tab_df.round(4),
+                   verdicts=[p for lb in result.labels[1:] for p in result.verdicts.get(lb, [])], table=_rounded(tab_df),
                    improved=imp, degraded=deg, n_queries=None if result.per_query is None else len(result.per_query),
                    n_passages=result.n_passages, dataset=result.dataset)
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """The metric table as shown: scores to 4 decimals, relative changes (``Δ% …`` columns) to 1."""
+    out = table.round(4)
+    for col in out.columns:
+        if str(col).startswith("Δ% "):
+            out[col] = table[col].round(1)
+    return out
 
 
 def _headed(df: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -173,3 +173,22 @@ def test_a_stop_pressed_while_the_child_starts_up_is_kept(tiny_model_path, forma
     assert status["status"] == "stopped", open(run_dir / LOG_FILE).read()[-3000:]
     assert 1 <= status["step"] <= 3
     assert not (run_dir / STOP_FILE).exists()  # the request is used up: a resume trains on
+
+
+def test_a_finished_training_process_is_collected_not_left_a_zombie(tiny_model_path, format_file, tmp_runs):
+    """The studio starts each training as a child and nothing waited for it: every finished run stayed a zombie
+    process under app.py. The Train tab's periodic queue call now collects it."""
+    from pathlib import Path
+
+    from core.training import advance_queue
+
+    cfg = tiny_config(tiny_model_path, format_file("pair", n=40), max_steps=1, eval_steps=1)
+    run_dir = start_run(cfg)
+    pid = int((run_dir / PID_FILE).read_text())
+    proc = Path(f"/proc/{pid}/status")
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and "State:\tZ" not in (proc.read_text() if proc.exists() else ""):
+        time.sleep(0.2)
+    assert "State:\tZ" in proc.read_text(), "the finished child was expected to wait as a zombie"
+    advance_queue()
+    assert not proc.exists()
