@@ -116,20 +116,26 @@ def build_dataset(
     if options.mode == "llm":
         check_template(options.prompt_template)
     _check_out_dir(docs, out_dir, options.mode, overwrite)
+    created = not Path(out_dir).expanduser().exists()
     out = out_folder(out_dir)  # a file or an impossible folder (/proc/x) is one sentence, before any work
-
-    loaded = load_documents(list(docs), progress=progress)
-    problems = [p.to_dict() for p in loaded.problems]
-    if not loaded:
-        first = loaded.problems[0].message if loaded.problems else "no supported files"
-        raise DataError(f"No readable document was found in {', '.join(map(str, docs))} ({first.rstrip('.')}).")
-    documents, clean_report = clean_documents(
-        loaded, min_share=options.repeat_share, patterns=options.remove_patterns, drop_repeated=options.drop_repeated,
-    )
-    passages = chunk(documents, size=options.chunk_size, overlap=options.overlap, unit=options.unit,
-                     tokenizer=options.tokenizer, progress=progress)
-    if not passages:
-        raise DataError("The documents contain no text after cleaning (check the patterns to remove).")
+    try:
+        loaded = load_documents(list(docs), progress=progress)
+        problems = [p.to_dict() for p in loaded.problems]
+        if not loaded:
+            first = loaded.problems[0].message if loaded.problems else "no supported files"
+            raise DataError(f"No readable document was found in {', '.join(map(str, docs))} ({first.rstrip('.')}).")
+        documents, clean_report = clean_documents(
+            loaded, min_share=options.repeat_share, patterns=options.remove_patterns,
+            drop_repeated=options.drop_repeated,
+        )
+        passages = chunk(documents, size=options.chunk_size, overlap=options.overlap, unit=options.unit,
+                         tokenizer=options.tokenizer, progress=progress)
+        if not passages:
+            raise DataError("The documents contain no text after cleaning (check the patterns to remove).")
+    except DataError:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # nothing was built: no empty output folder is left behind
+        raise
     write_jsonl((p.to_dict() for p in passages), out / PASSAGES_FILE)
 
     generation = None

@@ -149,6 +149,10 @@ def test_build_llm_mode_key_never_written_and_resume(docs, tmp_path, capsys, fak
 def test_build_errors_are_one_line(tmp_path, capsys):
     code, _, err = _run(["build", "--docs", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and err.startswith("error: No readable document") and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()  # nothing was built: no empty output folder is left behind
+    (tmp_path / "mine").mkdir()  # a folder the user made stays, even empty
+    assert _run(["build", "--docs", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "mine")], capsys)[0] == 2
+    assert (tmp_path / "mine").is_dir()
     (tmp_path / "a.txt").write_text("Some text here.", encoding="utf-8")
     code, _, err = _run(["build", "--docs", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"),
                          "--remove-regex", "([unclosed"], capsys)
