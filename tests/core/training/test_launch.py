@@ -175,20 +175,23 @@ def test_a_stop_pressed_while_the_child_starts_up_is_kept(tiny_model_path, forma
     assert not (run_dir / STOP_FILE).exists()  # the request is used up: a resume trains on
 
 
-def test_a_finished_training_process_is_collected_not_left_a_zombie(tiny_model_path, format_file, tmp_runs):
+def test_a_finished_training_process_is_collected_not_left_a_zombie(tmp_runs):
     """The studio starts each training as a child and nothing waited for it: every finished run stayed a zombie
-    process under app.py. The Train tab's periodic queue call now collects it."""
+    process under app.py. The Train tab's periodic queue call (``advance_queue``) now collects the children that
+    ended (a short child stands in for a training process here: it is certainly this process's child)."""
+    import subprocess
+    import sys
     from pathlib import Path
 
-    from core.training import advance_queue
+    from core.training import advance_queue, launch
 
-    cfg = tiny_config(tiny_model_path, format_file("pair", n=40), max_steps=1, eval_steps=1)
-    run_dir = start_run(cfg)
-    pid = int((run_dir / PID_FILE).read_text())
-    proc = Path(f"/proc/{pid}/status")
-    deadline = time.monotonic() + 180
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    launch._CHILDREN[str(tmp_runs / "finished")] = child
+    proc = Path(f"/proc/{child.pid}/status")
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and "State:\tZ" not in (proc.read_text() if proc.exists() else ""):
-        time.sleep(0.2)
-    assert "State:\tZ" in proc.read_text(), "the finished child was expected to wait as a zombie"
-    advance_queue()
-    assert not proc.exists()
+        time.sleep(0.05)
+    assert "State:\tZ" in proc.read_text(), "the ended child was expected to wait as a zombie"
+    advance_queue(tmp_runs)
+    assert child.returncode == 0 and not proc.exists()
+    assert str(tmp_runs / "finished") not in launch._CHILDREN
