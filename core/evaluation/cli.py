@@ -19,7 +19,6 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.progress import Progress
-from core.run_folder import METRICS_FILE
 
 
 def _printer() -> Any:
@@ -52,7 +51,6 @@ def _at_least_one(flag: str, value: int | None) -> None:
         raise ConfigError(f"{flag} must be a whole number of at least 1, got {value}.")
 
 
-REPORT_FILES = (METRICS_FILE, "per_query.csv", "chart.png", "score_histograms.png", "report.md", "report.html")
 SEED_MAX = 2**32 - 1  # the seed range a run's config accepts
 
 
@@ -66,6 +64,7 @@ def _check_options(args: argparse.Namespace) -> None:
     if not 0 <= args.seed <= SEED_MAX:
         raise ConfigError(f"--seed must be a whole number from 0 to {SEED_MAX}, got {args.seed}.")
     if args.out:
+        from core.evaluation.report import REPORT_FILES
         from core.paths import not_replacing, out_folder
 
         folder = out_folder(args.out)

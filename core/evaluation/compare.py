@@ -54,6 +54,8 @@ from core.paths import atomic_write_json, atomic_write_text
 from core.progress import Progress, ProgressFn, labelled
 from core.run_folder import METRICS_FILE
 
+PER_QUERY_FILE = "per_query.csv"  # ``ComparisonResult.save``'s per-query table beside ``metrics.json``
+
 MAIN_METRICS = {"retrieval": MAIN_METRIC, "scored_pair": "spearman", "labelled_pair": "ap", "triplet": "triplet_accuracy"}
 
 
@@ -139,7 +141,7 @@ class ComparisonResult:
         out = {"metrics": atomic_write_json(folder / METRICS_FILE, _json_safe(self.to_dict()))}
         if self.per_query is not None:
             # UTF-8 with BOM so spreadsheet programs show Chinese queries correctly
-            out["per_query"] = atomic_write_text(folder / "per_query.csv", "\ufeff" + self.per_query.to_csv(index=False))
+            out["per_query"] = atomic_write_text(folder / PER_QUERY_FILE, "\ufeff" + self.per_query.to_csv(index=False))
         return out
 
 

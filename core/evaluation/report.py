@@ -17,8 +17,15 @@ from typing import Any
 
 import pandas as pd
 
+from core.evaluation.compare import PER_QUERY_FILE
 from core.evaluation.plots import bar_chart, score_histograms
 from core.paths import atomic_write_text
+from core.run_folder import METRICS_FILE
+
+CHART_FILE, HISTOGRAMS_FILE = "chart.png", "score_histograms.png"
+REPORT_MD, REPORT_HTML = "report.md", "report.html"
+# every file ``write_report`` may write into its folder (the CLI refuses a folder holding one, unless --overwrite)
+REPORT_FILES = (METRICS_FILE, PER_QUERY_FILE, CHART_FILE, HISTOGRAMS_FILE, REPORT_MD, REPORT_HTML)
 
 
 @dataclass
@@ -107,8 +114,8 @@ def write_report(result: Any, folder: str | Path, title: str | None = None, n_ex
     folder.mkdir(parents=True, exist_ok=True)
     saved = result.save(folder)
     title = title or f"Embedding evaluation: {result.title}"
-    chart = bar_chart(result, folder / "chart.png")
-    hist = score_histograms(result.distributions, folder / "score_histograms.png") if result.distributions else None
+    chart = bar_chart(result, folder / CHART_FILE)
+    hist = score_histograms(result.distributions, folder / HISTOGRAMS_FILE) if result.distributions else None
     th, tr = _table_rows(result)
     dh, dr = _dist_rows(result)
     improved = result.most_improved(n_extremes) if result.per_query is not None else pd.DataFrame()
@@ -129,7 +136,7 @@ def write_report(result: Any, folder: str | Path, title: str | None = None, n_ex
             md += [_md_table(*_extreme_rows(result, df)) if len(df) else "_none_", ""]
         md += ["Ranks are the position of the first relevant passage over the whole corpus; change = base rank − "
                "tuned rank (positive = better). All queries: `per_query.csv`.", ""]
-    md_path = atomic_write_text(folder / "report.md", "\n".join(md))
+    md_path = atomic_write_text(folder / REPORT_MD, "\n".join(md))
 
     # ---- HTML
     def img(path: Path | None, alt: str) -> str:
@@ -158,7 +165,7 @@ def write_report(result: Any, folder: str | Path, title: str | None = None, n_ex
              ".warn{background:#fee;border:2px solid #c00;padding:8px;font-weight:bold}")
     doc = (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
-    html_path = atomic_write_text(folder / "report.html", doc)
+    html_path = atomic_write_text(folder / REPORT_HTML, doc)
     return ReportFiles(folder=folder, markdown=md_path, html=html_path, chart=chart, histograms=hist,
                        metrics_json=saved["metrics"], per_query_csv=saved.get("per_query"))
 
