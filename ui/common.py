@@ -197,6 +197,18 @@ def handler(fn: Callable) -> Callable:
     return _with_request_param(wrapper, fn)
 
 
+def check_first(trigger: Callable, check: Callable, inputs) -> Any:
+    """Run ``check(*inputs)`` (it raises the one-sentence error of a missing prerequisite: no run picked, no file
+    chosen) as an event of its own with no outputs, and return it for ``.success(...)`` to chain the real event.
+    A failed event badges each of its outputs "Error" and a failed load would clear them; this one has none, so
+    the page shows the toast only. API callers call the chained event, which checks the same again."""
+    @functools.wraps(check)
+    def checked(*args) -> None:  # whatever ``check`` returns, this event has nothing to show
+        check(*args)
+
+    return trigger(handler(checked), inputs, None, api_name=False, show_progress="hidden")
+
+
 class Labeler:
     """Registry of (component, attribute -> string key) for the language switch."""
 

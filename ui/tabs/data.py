@@ -19,7 +19,7 @@ import gradio as gr
 import pandas as pd
 
 from core.errors import StudioError
-from ui.common import error_box, handler
+from ui.common import check_first, error_box, handler
 from ui.state import DataState, as_state
 from ui.strings import Msg, role_label, t, table_headers, tr_engine, translate_keys
 
@@ -282,13 +282,8 @@ def build(ctx) -> dict:
         new = DataState(**{**state.to_dict(), "mapping": {}, "roles": []})
         yield _outputs(data, cols, new, lang, pg, size)
 
-    def chosen(src, sample_name, f_train, f_val) -> None:
-        """No file chosen yet: one toast, and the active dataset stays (an event without outputs, so no field
-        of the tab is badged "Error" and nothing is cleared)."""
-        _paths(src, sample_name, f_train, f_val)
-
-    load_btn.click(handler(chosen), [source, sample, up_train, up_val], None, api_name=False,
-                   show_progress="hidden").success(
+    # no file chosen yet: one toast, and the active dataset stays (ui.common.check_first)
+    check_first(load_btn.click, _paths, [source, sample, up_train, up_val]).success(
         do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size], outs, api_name="data_load")
     apply_btn.click(do_apply, [ctx.data_state, raw_cols, shown_roles, view, ctx.lang, page, page_size, fmt, *maps], outs,
                     api_name="data_apply")

@@ -30,7 +30,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from ui.common import handler, progress_html
+from ui.common import check_first, handler, progress_html
 from ui.strings import Msg, t
 from ui.tabs import train_form as F
 from ui.tabs import train_runs as R
@@ -249,11 +249,11 @@ def build(ctx) -> dict:
                 [ui.view_state, ui.start_msg, ui.run_pick, ui.runs_df, *live, ui.msg_st, ui.runs_st],
                 api_name="train_start")
     stop.click(bind(R.on_stop, ui), {ui.view_state, ctx.lang}, [ui.start_msg, ui.msg_st], api_name="train_stop")
-    # Resume and Open check the picked run in an event of their own first (R.run_picked: no "Error" badges)
-    resume.click(handler(R.run_picked("resume")), ui.run_pick, None, api_name=False, show_progress="hidden").success(
+    # Resume and Open check the picked run first (ui.common.check_first: no "Error" badges over the form)
+    check_first(resume.click, R.run_picked("resume"), ui.run_pick).success(
         bind(R.on_resume, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang],
         [ui.view_state, ui.start_msg, ui.runs_df, *live, ui.msg_st, ui.runs_st], api_name="train_resume")
-    open_btn.click(handler(R.run_picked("open")), ui.run_pick, None, api_name=False, show_progress="hidden").success(
+    check_first(open_btn.click, R.run_picked("open"), ui.run_pick).success(
         bind(R.on_open, ui, [ui.run_pick, ctx.lang]), [ui.run_pick, ctx.lang], open_outs, api_name="train_open")
     refresh.click(bind(R.on_refresh, ui), {ui.run_pick}, [ui.run_pick, ui.runs_df, ui.runs_st], api_name="train_runs")
     timer.tick(bind(R.on_tick, ui), {ui.view_state, ctx.lang}, [ui.view_state, *live, ui.runs_df, ui.runs_st],

@@ -168,9 +168,8 @@ def _run_folder(name: str | None, action: str) -> Path:
 
 
 def run_picked(action: str) -> Callable[[str | None], None]:
-    """The first event of a run button (Open, Resume): the picked run's one-sentence error (none picked, not
-    there, not the caller's) before the button's own event runs. A failed event marks each of its outputs with
-    an "Error" badge, and Open fills the whole form: this event has no outputs, so the page shows the toast only."""
+    """The check a run button (Open, Resume) runs first (``ui.common.check_first``): the picked run's one-sentence
+    error (none picked, not there, not the caller's) before the button's own event, which fills the whole form."""
     def check(name: str | None) -> None:
         _run_folder(name, action)
     return check
