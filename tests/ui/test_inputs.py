@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
+from tests.ui.test_i18n import _client, _error
 from ui.inputs import expected, input_error, remember_label_key
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -99,17 +100,7 @@ def test_a_long_value_is_cut_in_the_sentence():
 
 @pytest.fixture(scope="module")
 def fresh(studio):
-    from gradio_client import Client
-
-    return Client(studio["url"], verbose=False)
-
-
-def _error(c, *args, api_name):
-    from gradio_client.exceptions import AppError
-
-    with pytest.raises(AppError) as info:
-        c.predict(*args, api_name=api_name)
-    return str(info.value)
+    return _client(studio)
 
 
 def test_the_studio_names_the_field_gradio_refused(fresh):
@@ -127,9 +118,7 @@ def test_the_studio_names_the_field_gradio_refused(fresh):
 
 
 def test_the_sentence_follows_the_session_language(studio):
-    from gradio_client import Client
-
-    c = Client(studio["url"], verbose=False)
+    c = _client(studio)  # a session of its own: the language switch stays in it
     c.predict("zh", api_name="/set_language")
     said = _error(c, "bm25", "three", 50, 2, 0.05, "zh", api_name="/build_mine")
     assert HAN.search(said) and "cannot be used" not in said and "'three'" in said, said
