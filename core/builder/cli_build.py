@@ -245,8 +245,8 @@ def read_prompt_file(path: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = "\x00"
-    if "\x00" in text:  # not UTF-8, or a binary file that happens to be
+        text = None
+    if text is None or "\x00" in text:  # not UTF-8, or a binary file that happens to decode as UTF-8
         raise ConfigError(f"The prompt file '{path}' is not UTF-8 text; save it as UTF-8.")
     return text
 

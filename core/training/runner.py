@@ -449,7 +449,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     if config.hyper.max_seq_length:
         from core.models.sources import check_max_length
 
-        check_max_length(config.model, config.hyper.max_seq_length)  # (a run the studio queued: checked here)
+        check_max_length(config.model, config.hyper.max_seq_length)  # (for run_training called directly)
         model.max_seq_length = int(config.hyper.max_seq_length)
     from core.training.negatives import planned_pool
 
