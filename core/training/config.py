@@ -349,6 +349,16 @@ def _float(lo=None, hi=None, lo_open=False, hi_open=False, optional=False):
     return check
 
 
+def _max_steps(value, key, where):
+    """-1 (train for the epochs) or a step count of at least 1: transformers reads 0 as "not set" and would train
+    every step of the epochs, not none."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not (value == -1 or value >= 1):
+        raise _bad(where, key, "-1 (train for the epochs) or a whole number >= 1", value)
+    return value
+
+
 def _range_text(what, lo, hi, lo_open=False, hi_open=False):
     lo, hi = (None if v is None else _Num(v) for v in (lo, hi))
     if lo is not None and hi is not None:
@@ -462,7 +472,7 @@ _FIELDS: dict[str, dict[str, Any]] = {
               "learning_rate": _float(0, 10, lo_open=True, optional=True),
               "warmup_ratio": _float(0, 1, hi_open=True, optional=True),
               "weight_decay": _float(0, 10), "lr_scheduler": _str(choices=LR_SCHEDULERS),
-              "max_seq_length": _int(1, 1_000_000, optional=True), "max_steps": _int(-1, optional=True),
+              "max_seq_length": _int(1, 1_000_000, optional=True), "max_steps": _max_steps,
               "gradient_accumulation_steps": _int(1, 1_000_000), "bf16": _bf16, "use_prompts": _bool,
               "freeze_word_embeddings": _bool_or_empty, "group_by_length": _bool_or_empty},
     "eval": {"eval_steps": _int(1, optional=True), "metric_for_best": _str(optional=True),

@@ -78,6 +78,8 @@ BAD_VALUES = [
     ("max_steps", "hyper.max_steps", "10"),
     ("max_steps", "hyper.max_steps", -5),
     ("max_steps", "hyper.max_steps", 2.5),
+    ("max_steps", "hyper.max_steps", 0),  # transformers reads 0 as "not set": every step would train
+    ("max_steps", "hyper.max_steps", True),
     ("learning_rate", "hyper.learning_rate", float("nan")),
     ("learning_rate", "hyper.learning_rate", float("inf")),
     ("learning_rate", "hyper.learning_rate", 0),
