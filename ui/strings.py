@@ -1073,6 +1073,7 @@ ENGINE_ZH: dict[str, str] = {
     "{path} is not a regular file; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv as files.":
         "{path} 不是普通文件；BEIR 文件夹需要 corpus.jsonl、queries.jsonl 和 qrels/<split>.tsv 这几个文件。",
     "'{p}' is not a regular file (a device, pipe or socket); choose a data file.": "'{p}' 不是普通文件（而是设备、管道或套接字）；请选择一个数据文件。",
+    "'{p}' is a folder; choose a file.": "'{p}' 是文件夹；请选择一个文件。",
     "'{p}' is not a regular file (a device, pipe or socket); choose a file.": "'{p}' 不是普通文件（而是设备、管道或套接字）；请选择一个文件。",
     "{path} has more than the {rows_cap} records allowed (STUDIO_MAX_ROWS); split it or raise the limit.":
         "{path} 的记录超过允许的 {rows_cap} 条（STUDIO_MAX_ROWS）；请拆分它或提高上限。",

@@ -243,6 +243,8 @@ def read_text_file(path: str | os.PathLike) -> bytes:
     """The bytes of a plain text file (a document, not a table) within ``MAX_TEXT_BYTES``; one sentence naming the
     file when it is not a regular file or is larger (read one byte past the limit at most)."""
     p = Path(path)
+    if p.is_dir():
+        raise DataError(f"'{p}' is a folder; choose a file.")
     if p.exists() and not p.is_file():
         raise DataError(f"'{p}' is not a regular file (a device, pipe or socket); choose a file.")
     data = _read_bytes(p, gz=False)

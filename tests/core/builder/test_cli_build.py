@@ -279,6 +279,9 @@ def test_prompt_file_is_read_within_the_readers_rules_and_only_in_llm_mode(tmp_p
         assert res.returncode == 2 and res.stderr.splitlines()[-1] == (
             f"error: '{prompt}' is not a regular file (a device, pipe or socket); choose a file."), res.stderr[-500:]
         assert not out.exists()
+    code, _, err = _run([*build, str(tmp_path)], capsys)  # a folder is named as one, not as a device
+    assert code == 2 and err.splitlines()[-1] == f"error: '{tmp_path}' is a folder; choose a file."
+    assert not out.exists()
     for prompt, said in ((str(binary), "is not UTF-8 text; save it as UTF-8."), (str(tmp_path / "none.txt"), "does not exist.")):
         code, _, err = _run([*build, prompt], capsys)
         assert code == 2 and err.splitlines()[-1] == f"error: The prompt file '{prompt}' {said}"
