@@ -590,6 +590,7 @@ ENGINE_ZH: dict[str, str] = {
     "'{pos_list}' holds lists of passages for the query in '{q}' (FlagEmbedding / RAG-Retrieval style)": "'{pos_list}' 列是 '{q}' 列查询的段落列表（FlagEmbedding / RAG-Retrieval 格式）",
     "format chosen by you": "格式由你选择",
     "format follows from your mapping ({fmt})": "格式由你的列映射推出（{fmt}）",
+    "column(s) {names} are empty in every row, so they were not used": "列 {names} 在每一行都为空，因此未被使用",
     "found no pair of text columns (query/passage or sentence1/sentence2) and no text + label columns; columns are: {cols}": "没有找到一对文本列（query/passage 或 sentence1/sentence2），也没有文本 + 标签列；现有列：{cols}",
     "mapping given by you: {y}": "列映射由你指定：{y}",
     "one text column '{first}' and a label column '{col}'": "一个文本列 '{first}' 和一个标签列 '{col}'",

@@ -248,6 +248,10 @@ def detect_format(df: pd.DataFrame) -> Detection:
         return Detection("unknown", {}, 0.0, [f"found no pair of text columns (query/passage or sentence1/sentence2) and no text + label columns; columns are: {cols}"])
     cands.sort(key=lambda d: -d.confidence)
     best = cands[0]
+    blank = [c for c in _columns(df) if c not in best.mapping.values() and bool(df[c].map(_is_empty).all())]
+    if blank:  # e.g. a score column left empty: the data reads as another format, and the user should know why
+        names = ", ".join(repr(str(c)) for c in blank)
+        best.reasons.append(f"column(s) {names} are empty in every row, so they were not used")
     seen = {(best.format, tuple(sorted(best.mapping.items())))}
     for d in cands[1:]:
         key = (d.format, tuple(sorted(d.mapping.items())))

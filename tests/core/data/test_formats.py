@@ -135,3 +135,16 @@ def test_a_score_too_large_for_a_float_is_a_row_error_like_inf(tmp_path, big):
     errors = [i for i in loaded.issues if i.severity == "error"]
     assert [(i.row, i.column) for i in errors] == [(3, "score")]
     assert big in errors[0].message
+
+
+def test_a_column_empty_in_every_row_is_named_in_the_reasons(tmp_path):
+    """A score column left blank makes the file read as pairs; the detection says why instead of dropping it
+    silently (the CLI's inspect and the Data tab show the reasons)."""
+    path = tmp_path / "pairs.csv"
+    path.write_text("sentence1,sentence2,score\na b,c d,\ne f,g h,\n", encoding="utf-8")
+    got = load_data(path)
+    assert got.format == "pair"
+    assert "column(s) 'score' are empty in every row, so they were not used" in got.detection.reasons
+    filled = tmp_path / "scored.csv"
+    filled.write_text("sentence1,sentence2,score\na b,c d,0.5\ne f,g h,0.1\n", encoding="utf-8")
+    assert not any("empty in every row" in r for r in load_data(filled).detection.reasons)
