@@ -167,8 +167,8 @@ S: dict[str, tuple[str, str]] = {
     "improved": ("Most improved queries", "提升最多的查询"),
     "degraded": ("Most degraded queries", "下降最多的查询"),
     # compare tab
-    "cmp_intro": ("Type one query and see both models' ranked passages side by side. ✅ = gold passage, ↑/↓ = rank change.",
-                  "输入一个查询，并排查看两个模型的排序结果。✅ = 标准答案段落，↑/↓ = 排名变化。"),
+    "cmp_intro": ("Type one query and see both models' ranked passages side by side. ✅ = gold passage; in the tuned model's list, ↑/↓ = its rank change against the base model, new = not in the base model's top k.",
+                  '输入一个查询，并排查看两个模型的排序结果。✅ = 标准答案段落；微调模型列表中的 ↑/↓ = 相对基础模型的排名变化，新 = 不在基础模型的前 k 条中。'),
     "query": ("Query", "查询"),
     "top_k": ("Top k", "前 k 条"),
     "search": ("Search", "搜索"),
@@ -336,6 +336,14 @@ S: dict[str, tuple[str, str]] = {
                          "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
                          "[{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：查询太少，无法判断）；要看出这么大的变化，"
                          "大约需要 {needed_n} 个查询。"),
+    "verdict_nodiff_many": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries ({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); more than {needed_cap} queries would be needed to see a change of this size.",
+        '在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，需要超过 {needed_cap} 个查询。'),
+    "verdict_nodiff_p_many": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries ({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: too few queries to tell); more than {needed_cap} queries would be needed to see a change of this size.",
+        '在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：查询太少，无法判断）；要看出这么大的变化，需要超过 {needed_cap} 个查询。'),
+    "eval_dash_not_per_query": ('“—” in the CI and p columns: {metrics} has no per-query scores (it is measured over all score pairs at once), so there is no confidence interval or paired test.',
+        '置信区间和 p 值列中的“—”：{metrics} 没有逐查询的分数（它一次性基于全部分数对计算），因此没有置信区间和配对检验。'),
+    "eval_dash_zero_base": ('“—” in the Δ% column: the base model scores 0 on {metrics}, so there is no relative change.',
+        'Δ% 列中的“—”：基础模型在 {metrics} 上得分为 0，无法计算相对变化。'),
     "verdict_cancel": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries: "
                        "their per-query changes cancel out (95% CI [{ci_low:+.4f}, {ci_high:+.4f}]).",
                        "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异：各查询上的变化相互抵消"

@@ -4,12 +4,19 @@
 ``verdict_better`` / ``verdict_worse`` / ``verdict_nodiff`` / ``verdict_nodiff_p`` (the interval excludes 0, the
 paired test does not) / ``verdict_cancel`` (a mean change of 0) / ``verdict_same`` and its fields);
 ``render(parts)`` formats them with the English templates below (the CLI); ``ui.strings`` holds the same keys
-in English and Chinese for the UI.
+in English and Chinese for the UI. ``render`` writes query counts with a thousands separator ("68,461"); a count of
+queries needed above ``NEEDED_N_CAP`` is said as "more than 100,000" (the ``verdict_nodiff_many`` /
+``verdict_nodiff_p_many`` keys): the parts (and ``metrics.json``) keep the computed number.
 """
 
 from __future__ import annotations
 
+import numbers
+
 from core.evaluation.stats import BETTER, WORSE, PairedDiff
+
+# above this many queries needed, the sentence says "more than 100,000" instead of a precise-looking huge number
+NEEDED_N_CAP = 100_000
 
 TEMPLATES = {
     "verdict_better": "'{model}' is better than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} queries).",
@@ -20,6 +27,13 @@ TEMPLATES = {
     "verdict_nodiff_p": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
                         "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: "
                         "too few queries to tell); about {needed_n} queries would be needed to see a change of this size.",
+    "verdict_nodiff_many": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
+                           "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); more than {needed_cap} queries would be "
+                           "needed to see a change of this size.",
+    "verdict_nodiff_p_many": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
+                             "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: "
+                             "too few queries to tell); more than {needed_cap} queries would be needed to see a change of "
+                             "this size.",
     "verdict_cancel": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries: "
                       "their per-query changes cancel out (95% CI [{ci_low:+.4f}, {ci_high:+.4f}]).",
     "verdict_same": "No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
@@ -45,6 +59,8 @@ def verdict_parts(model: str, base: str, metric: str, diff: PairedDiff, subset: 
         key = "verdict_nodiff_p"
     else:
         key = "verdict_nodiff"
+    if key in ("verdict_nodiff", "verdict_nodiff_p") and diff.needed_n > NEEDED_N_CAP:
+        key += "_many"
     return {"key": key, "model": model, "base": base, "metric": metric, "subset": subset, "diff": diff.diff,
             "ci_low": diff.ci_low, "ci_high": diff.ci_high, "n": diff.n, "needed_n": diff.needed_n,
             "p_value": diff.p_value}
@@ -55,4 +71,9 @@ def render(parts: dict, templates: dict | None = None) -> str:
     tpl = templates or TEMPLATES
     fields = dict(parts)
     fields["subset"] = tpl[f"subset_{parts['subset']}"] if parts.get("subset") else ""
+    fields["needed_cap"] = NEEDED_N_CAP
+    for name in ("n", "needed_n", "needed_cap"):  # counts of queries: "68,461", in English and Chinese alike
+        value = fields.get(name)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            fields[name] = f"{int(value):,}"
     return tpl[parts["key"]].format(**fields)

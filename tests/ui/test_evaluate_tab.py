@@ -69,3 +69,17 @@ def test_the_metric_table_shows_relative_changes_to_one_decimal():
                           "Δ% tuned": [8.473912]})
     shown = _rounded(table)
     assert shown.loc[0, "Δ% tuned"] == 8.5 and shown.loc[0, "tuned"] == 0.5564 and shown.loc[0, "Δ tuned"] == 0.0435
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_separation_auc_shows_dashes_with_the_reason_not_empty_cells(client, same_model_run, lang):
+    """separation_auc is one number over all score pairs: it has no per-query CI or p-value. Those cells were empty;
+    they now read "—" and a line under the verdicts says why; no cell of the table is empty."""
+    from ui.strings import t
+
+    ev = client.predict(same_model_run, None, lang, api_name="/evaluate")
+    assert t("eval_dash_not_per_query", lang, metrics="separation_auc") in ev[0]
+    rows = {r[0]: r for r in ev[1]["data"]}
+    assert rows["separation_auc"][-3:] == ["—", "—", "—"], rows["separation_auc"]
+    assert 0 <= float(rows["separation_auc"][1]) <= 1  # its score is still there
+    assert all(c is not None and c != "" for r in ev[1]["data"] for c in r), ev[1]["data"]

@@ -6,12 +6,15 @@ embeddings cached on disk, so a restart reads them back instead of encoding agai
 memory per (base, tuned, corpus) for fast queries). A cold start shows its phases in the progress bar:
 ``load-corpus``, ``load-model`` i/2, ``embed-corpus`` done/total per model, ``ready``.
 The last search's hits stay in a ``gr.State``; ``render(lists, lang)`` draws them for the search and again for
-the language switch (endpoint ``compare_language``).
+the language switch (endpoint ``compare_language``). Only the tuned list has the Δ column (↑/↓ and "new" say how
+the tuned model moved a passage against the base); the narrow columns never wrap; a passage longer than
+``PASSAGE_CHARS`` is cut at a word boundary (Chinese at a character) with an ellipsis (``clip``).
 """
 
 from __future__ import annotations
 
 import html
+import re
 import threading
 
 import gradio as gr
@@ -41,29 +44,66 @@ def _searcher(base: str, tuned: str, corpus_path: str, progress=None):
         return _CACHE[key]
 
 
-def hits_html(hits, title: str, lang: str = "en") -> str:
+PASSAGE_CHARS = 300  # longer passages are cut (``clip``)
+# letters and digits of space-separated scripts (Latin, Cyrillic, Greek, Hangul, ...): a cut between two of them
+# is mid-word; CJK ideographs and kana are not, each is a word of its own
+_CJK = re.compile(r"[\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3040-\u30ff\u3190-\u319f\u31c0-\u31ff"
+                  r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+_TRAILING = " \t\r\n,;:-–—、，；：（(《“\"'"
+
+
+def _in_word(c: str) -> bool:
+    return (c.isalnum() or c in "'’_") and not _CJK.match(c)
+
+
+def clip(text: str, limit: int = PASSAGE_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters plus "…": at the last word boundary when the cut would fall
+    inside a word (unless that word is more than half the limit long), at any character in Chinese / Japanese."""
+    text = str(text or "")
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if _in_word(cut[-1]) and _in_word(text[limit]):  # mid-word: back to where the word starts
+        start = len(cut)
+        while start > 0 and _in_word(cut[start - 1]):
+            start -= 1
+        if start > limit // 2:
+            cut = cut[:start]
+    return cut.rstrip(_TRAILING) + "…"
+
+
+_NOWRAP = " style='white-space:nowrap'"  # the gold header (标准答案 wrapped one character a line) and the short cells
+
+
+def hits_html(hits, title: str, lang: str = "en", marks: bool = True) -> str:
+    """One ranked list as an HTML table; ``marks``: the Δ column (rank change against the other model)."""
     rows = []
     for h in hits:
         gold = "✅" if h.gold else ""
-        if h.is_new:
-            change = f'<span class="rank-up">{html.escape(t("cmp_new", lang))}</span>'
-        elif h.rank_change:
-            cls = "rank-up" if h.rank_change > 0 else "rank-down"
-            arrow = "↑" if h.rank_change > 0 else "↓"
-            change = f'<span class="{cls}">{arrow}{abs(h.rank_change)}</span>'
-        else:
-            change = "="
-        rows.append(f"<tr data-gold='{int(bool(h.gold))}'><td>{h.rank}</td><td>{gold}</td><td>{change}</td>"
-                    f"<td>{h.score:.3f}</td><td>{html.escape(h.text[:300])}</td></tr>")
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in
-                   ("#", t("cmp_gold", lang), "Δ", t("cmp_score", lang), t("cmp_passage", lang)))
+        cells = [str(h.rank), gold]
+        if marks:
+            if h.is_new:
+                cells.append(f'<span class="rank-up">{html.escape(t("cmp_new", lang))}</span>')
+            elif h.rank_change:
+                cls = "rank-up" if h.rank_change > 0 else "rank-down"
+                arrow = "↑" if h.rank_change > 0 else "↓"
+                cells.append(f'<span class="{cls}">{arrow}{abs(h.rank_change)}</span>')
+            else:
+                cells.append("=")
+        cells.append(f"{h.score:.3f}")
+        tds = "".join(f"<td{_NOWRAP}>{c}</td>" for c in cells)
+        rows.append(f"<tr data-gold='{int(bool(h.gold))}'>{tds}<td>{html.escape(clip(h.text))}</td></tr>")
+    names = ["#", t("cmp_gold", lang)] + (["Δ"] if marks else []) + [t("cmp_score", lang), t("cmp_passage", lang)]
+    head = "".join(f"<th{_NOWRAP if n == t('cmp_gold', lang) else ''}>{html.escape(n)}</th>" for n in names)
     return (f"<div class='cmp-list'><h3>{html.escape(title)}</h3><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def render(lists, lang: str) -> list:
-    """The base and the tuned model's ranked lists (``[base hits, tuned hits]``) as two HTML tables in ``lang``."""
-    return [hits_html(lists[0], t("left_model", lang), lang), hits_html(lists[-1], t("right_model", lang), lang)]
+    """The base and the tuned model's ranked lists (``[base hits, tuned hits]``) as two HTML tables in ``lang``;
+    only the tuned list marks rank changes (against the base)."""
+    return [hits_html(lists[0], t("left_model", lang), lang, marks=False),
+            hits_html(lists[-1], t("right_model", lang), lang)]
 
 
 def build(ctx) -> dict:

@@ -6,12 +6,15 @@ Engine calls: ``core.evaluation.load_evalset``, ``evaluate_models`` (-> ``Compar
 The tab keeps the last result as an ``EvalView`` and an ``EvalCharts`` (no language); ``render(view, lang)`` and
 ``render_charts(charts, lang)`` draw the headline, the tables and the pictures for the action and again for the
 language switch (endpoint ``evaluate_language``; the charts are its last two outputs).
+The metric table as shown (``shown_table``): a metric no model has a value for is no row; an empty cell reads
+"—", and a line under the verdicts says why (a metric measured over all score pairs at once, such as
+``separation_auc``, has no per-query confidence interval or p-value; a base score of 0 has no relative change).
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
@@ -52,6 +55,7 @@ class EvalView:
     n_queries: int | None = None
     n_passages: int = 0
     dataset: str = ""
+    labels: list = field(default_factory=list)  # the compared models (the table's score columns), base first
 
     @classmethod
     def of(cls, result) -> EvalView:
@@ -65,7 +69,7 @@ class EvalView:
         return cls(headline=result.headline, guard=result.guard_message if result.worse_than_base else "",
                    verdicts=[p for lb in result.labels[1:] for p in result.verdicts.get(lb, [])], table=_rounded(tab_df),
                    improved=imp, degraded=deg, n_queries=None if result.per_query is None else len(result.per_query),
-                   n_passages=result.n_passages, dataset=result.dataset)
+                   n_passages=result.n_passages, dataset=result.dataset, labels=list(result.labels))
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -75,6 +79,36 @@ def _rounded(table: pd.DataFrame) -> pd.DataFrame:
         if str(col).startswith("Δ% "):
             out[col] = table[col].round(1)
     return out
+
+
+MISSING = "—"  # an empty cell of the metric table as shown
+_STAT_PREFIXES = ("Δ% ", "Δ ", "CI low ", "CI high ", "p ")
+
+
+def shown_table(table: pd.DataFrame, labels=()) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The metric table as the tab shows it, and the metrics its notes name: ``(table, not_per_query, zero_base)``.
+
+    A metric that no model (``labels``, the score columns; by default every column that is not ``metric`` nor a
+    ``Δ`` / ``Δ%`` / ``CI`` / ``p`` column) has a value for is dropped; every other empty cell reads ``MISSING``.
+    ``not_per_query``: metrics with scores but no confidence interval or p-value (measured over all score pairs
+    at once, such as ``separation_auc``); ``zero_base``: metrics with no relative change because the base scores 0.
+    """
+    if "metric" not in table.columns or not len(table):
+        return table, [], []
+    scores = [c for c in (labels or [c for c in table.columns if c != "metric" and not str(c).startswith(_STAT_PREFIXES)])
+              if c in table.columns]
+    if not scores:
+        return table, [], []
+    num = table[scores].apply(pd.to_numeric, errors="coerce")
+    kept = table[num.notna().any(axis=1)].reset_index(drop=True)
+    num = num[num.notna().any(axis=1)].reset_index(drop=True)
+    stat_cols = [c for c in kept.columns if str(c).startswith(("CI low ", "CI high ", "p "))]
+    rel_cols = [c for c in kept.columns if str(c).startswith("Δ% ")]
+    not_per_query = [str(m) for i, m in enumerate(kept["metric"]) if stat_cols and kept.loc[i, stat_cols].isna().all()]
+    zero_base = [str(m) for i, m in enumerate(kept["metric"])
+                 if rel_cols and num.loc[i, scores[0]] == 0 and kept.loc[i, rel_cols].isna().any()]
+    shown = kept.astype(object).where(kept.notna(), MISSING)
+    return shown, not_per_query, zero_base
 
 
 def _headed(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -91,8 +125,14 @@ def render(v: EvalView, lang: str) -> list:
     if lines:
         head += "\n\n" + "\n\n".join(f"**{ln}**" if i == 0 else ln for i, ln in enumerate(lines))
     if v.n_queries is not None:
-        head += "\n\n" + t("eval_measured_on", lang, n_queries=v.n_queries, n_passages=v.n_passages, corpus=v.dataset)
-    return [head, _headed(v.table, lang), _headed(v.improved, lang), _headed(v.degraded, lang)]
+        head += "\n\n" + t("eval_measured_on", lang, n_queries=f"{v.n_queries:,}", n_passages=f"{v.n_passages:,}",
+                             corpus=v.dataset)  # "12,000 queries", as the verdict sentences write counts
+    table, not_per_query, zero_base = shown_table(v.table, v.labels)
+    if not_per_query:
+        head += "\n\n" + t("eval_dash_not_per_query", lang, metrics=", ".join(not_per_query))
+    if zero_base:
+        head += "\n\n" + t("eval_dash_zero_base", lang, metrics=", ".join(zero_base))
+    return [head, _headed(table, lang), _headed(v.improved, lang), _headed(v.degraded, lang)]
 
 
 @dataclass
