@@ -157,7 +157,8 @@ def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
     d = chosen.vs_base
     if chosen is base:  # cannot happen with a better candidate (its mean is above the base's), kept for safety
         return base, f"The base model has the highest validation {METRIC} ({base.mean:.4f}), so it is delivered."
-    return chosen, (f"Delivered {chosen.name}: the highest validation {METRIC} ({chosen.mean:.4f} vs base "
+    # the sentence follows "Delivered:" in the Train tab's run header, so it names the model without that word again
+    return chosen, (f"{chosen.name} has the highest validation {METRIC} ({chosen.mean:.4f} vs base "
                     f"{base.mean:.4f}, {d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}]) among the candidates "
                     f"not worse than the base, on {n} queries.")
 

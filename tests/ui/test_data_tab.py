@@ -108,7 +108,9 @@ def test_apply_without_data(client):
     ("empty.csv", b"", "empty.csv is empty"),
     ("noise.csv", bytes(range(256)) * 4, "looks like a binary file"),
 ])
-def test_failed_upload_clears_the_active_dataset(client, tmp_path, name, content, error):
+def test_an_unreadable_upload_keeps_the_active_dataset(client, tmp_path, name, content, error):
+    """A file that cannot be read: the error is raised, the dataset active before stays active and the status says
+    so (it used to be cleared, so Apply then said "load data first")."""
     from gradio_client.exceptions import AppError
 
     load_sample(client)
@@ -117,8 +119,22 @@ def test_failed_upload_clears_the_active_dataset(client, tmp_path, name, content
     bad.write_bytes(content)
     with pytest.raises(AppError, match=error):
         upload(client, bad)
-    # the sample is no longer active: the header says so and nothing can train on it by mistake
+    assert banner(client) == "**Active dataset:** sample: train.jsonl · qpn · 40 rows"
+    status = client.predict("en", api_name="/data_language")[0]
+    assert f"Could not load {name}: " in status and "Still active: sample: train.jsonl as qpn." in status, status
+    out = client.predict("en", 1, 10, "qpn", "query", "pos", "neg", *NO_MAPS[3:], api_name="/data_apply")
+    assert out[0].startswith("Loaded 40 of 40 rows")
+
+
+def test_an_unreadable_upload_with_no_dataset_says_none_is_active(client, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    with pytest.raises(AppError, match="empty.csv is empty"):
+        upload(client, bad)
     assert banner(client) == "**Active dataset:** none. Load data in the Data tab or use a built set."
+    assert "No dataset is active now" in client.predict("en", api_name="/data_language")[0]
     with pytest.raises(AppError, match="Load data in the Data tab first"):
         client.predict("en", 1, 10, "qpn", None, None, *NO_MAPS[2:], api_name="/data_apply")
     from tests.ui.test_client import train_args
@@ -127,13 +143,13 @@ def test_failed_upload_clears_the_active_dataset(client, tmp_path, name, content
         client.predict(*train_args("unused", "nope"), api_name="/train_estimate")
 
 
-def test_missing_upload_clears_too(client):
+def test_a_missing_upload_keeps_the_active_dataset(client):
     from gradio_client.exceptions import AppError
 
     load_sample(client)
     with pytest.raises(AppError, match="Choose a training file"):
         client.predict("upload", None, None, None, "en", 1, 10, api_name="/data_load")
-    assert "none" in banner(client)
+    assert "sample: train.jsonl · qpn · 40 rows" in banner(client)
 
 
 def test_banner_in_the_browser_on_every_tab(studio):

@@ -70,14 +70,16 @@ def test_data_tab_failures_follow_the_switch(client, tmp_path):
         client.predict("en", 1, 10, "qpn", "no_such_column", None, None, None, None, None, api_name="/data_apply")
     status = client.predict("zh", api_name="/data_language")[0]
     assert "格式和列映射未生效" in status and "no_such_column" in status and "not applied" not in status, status
-    # a failed upload clears the dataset; the status says why, in the language shown
+    # a failed upload keeps the active dataset; the status says why and what is still active, in the language shown
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     with pytest.raises(AppError):
         client.predict("upload", None, handle_file(str(empty)), None, "en", 1, 10, api_name="/data_load")
     status, counts, issues, *maps = client.predict("zh", api_name="/data_language")
-    assert "无法加载 empty.csv" in status and "Could not load" not in status, status
-    assert counts == {} and issues["data"] == [] and not any(m.get("visible") for m in maps)
+    assert "无法加载 empty.csv" in status and "仍在使用：sample: train.jsonl（格式 qpn）" in status, status
+    assert "Could not load" not in status
+    assert counts["保留行数"] == 40
+    assert issues["headers"] == ["行号", "列", "级别", "信息"] and any(m.get("visible") for m in maps)
     assert "Could not load empty.csv" in client.predict("en", api_name="/data_language")[0]
 
 

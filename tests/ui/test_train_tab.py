@@ -51,19 +51,26 @@ def test_stop_when_nothing_runs_and_resume_of_unknown_run(client, studio):
 
 
 def test_start_refuses_bad_settings_with_one_sentence(client, studio):
+    """A value outside a number box's bounds (the config's range; ui.tabs.train_form.NUMBER_BOUNDS), or text sent
+    to a number box, is refused before the handler runs: one sentence naming the box by its label in the session's
+    language and what it takes (the config's sentence named the key: "'hyper.epochs' must be a number > 0 ...")."""
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="'hyper.learning_rate' must be a number > 0"):
+    with pytest.raises(AppError, match=r"^Learning rate: -1 cannot be used here; expected a number from 0 to 10\.$"):
         client.predict(*train_args(studio["model"], "bad-lr", lr=-1), api_name="/train_start")
+    with pytest.raises(AppError, match=r"^Epochs: 20000 cannot be used here; expected a number from 0 to 10000\.$"):
+        client.predict(*train_args(studio["model"], "bad-epochs", epochs=20000), api_name="/train_estimate")
     with pytest.raises(AppError, match="Type a model folder path"):
         client.predict(*train_args("", "no-model"), api_name="/train_estimate")
-    # a number field sent text (Gradio passes it on; its whole-number boxes round a fraction): the key is named
-    with pytest.raises(AppError, match=r"^hyper\.epochs must be a number, got '\.\./x'\.$"):
+    # a number box sent text (the page cannot, an API caller can)
+    with pytest.raises(AppError, match=r"^Epochs: '\.\./x' cannot be used here; expected a number from 0 to 10000\.$"):
         client.predict(*train_args(studio["model"], "bad-epochs", epochs="../x"), api_name="/train_estimate")
-    with pytest.raises(AppError, match=r"^hyper\.learning_rate must be a number, got 'fast'\.$"):
+    with pytest.raises(AppError, match=r"^Learning rate: 'fast' cannot be used here; expected a number from 0 to 10\.$"):
         client.predict(*train_args(studio["model"], "bad-batch", lr="fast"), api_name="/train_start")
     client.predict("zh", api_name="/set_language")  # errors follow the session's language
-    with pytest.raises(AppError, match=r"^hyper\.epochs 必须是数字"):
+    with pytest.raises(AppError, match=r"^训练轮数：不能使用 -1；需要0 到 10000 之间的一个数字。$"):
+        client.predict(*train_args(studio["model"], "bad-epochs", lang="zh", epochs=-1), api_name="/train_estimate")
+    with pytest.raises(AppError, match=r"^训练轮数：不能使用 'x'；需要0 到 10000 之间的一个数字。$"):
         client.predict(*train_args(studio["model"], "bad-epochs", lang="zh", epochs="x"), api_name="/train_estimate")
     client.predict("en", api_name="/set_language")
     assert not (studio["runs"] / "bad-lr").exists()  # validated before anything is written

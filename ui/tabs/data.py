@@ -3,9 +3,14 @@ messages with row numbers; a paged preview; counts.
 
 Engine calls: ``core.data.read_table`` (raw columns for the mapping dropdowns), ``core.data.load_data``
 (detect + map + validate), ``core.data.FORMATS``, ``LoadedData.summary()``.
-Shared output: ``ctx.data_state`` = a ``ui.state.DataState`` (None after a failed load: the page then says so,
-and the header banner shows "none"). ``build()`` returns ``outs`` (the tab's output components) and
-``show_loaded(data, state, lang, note)`` so the Build tab can show a built set here the same way.
+Shared output: ``ctx.data_state`` = a ``ui.state.DataState``, changed only by a load or apply that gives usable data.
+A load that fails keeps the active dataset (the status says which one, or that none is active): a file that cannot
+be read is dropped; a file that is read but whose format cannot be detected (or whose detected mapping gives no
+usable row) is kept in the tab's ``pending`` state with its columns offered in the mapping dropdowns, and Apply
+reads it with the format and mapping chosen by hand (it becomes the active dataset once that works). Picking a
+format by hand turns the mapping dropdowns into that format's roles at once (``do_format``).
+``build()`` returns ``outs`` (the tab's output components) and ``show_loaded(data, state, lang, note)`` so the
+Build tab can show a built set here the same way.
 The last load / apply is kept as a ``DataView`` (no language); ``render(view, lang)`` draws the status, the Counts,
 the validation table and the mapping labels for the action and again for the language switch (``data_language``).
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import pandas as pd
@@ -25,6 +31,13 @@ from ui.strings import Msg, role_label, t, table_headers, tr_engine, translate_k
 
 MAP_SLOTS = 6
 SAMPLE_SPLITS = ("train", "validation", "test")
+MANUAL_FORMAT = "pair"  # the format offered to map by hand when none is detected (the loader's own example)
+# The pager's "/ N" beside the page box, lined up with the box's number: an invisible line as high as the box's label,
+# then the text centred on the height of the box's input (the value stays the plain text "/ N").
+PAGES_HTML = ("<div style='padding: var(--block-padding); white-space: nowrap'>"
+              "<span style='display: block; visibility: hidden; font-size: var(--block-label-text-size); "
+              "line-height: var(--line-sm); margin-bottom: var(--spacing-lg)'>&nbsp;</span>"
+              "<span style='display: flex; align-items: center; min-height: 30px'>${value}</span></div>")
 
 
 def sample_files(sample_dir: Path) -> list[str]:
@@ -103,8 +116,8 @@ class DataView:
 
 def render(v: DataView, lang: str) -> list:
     """The status line, the Counts, the validation table and one label update per mapping slot, in ``lang``."""
-    if v.failed is not None:
-        status = error_box(v.failed.render(lang))
+    if v.failed is not None:  # the sentences start with the warning sign the box draws: shown once
+        status = error_box(v.failed.render(lang).removeprefix("⚠️ "))
     elif v.summary:
         s = v.summary
         status = t("data_loaded", lang, kept=s["rows_kept"], read=s["rows_read"], file=s["file"], format=v.format)
@@ -133,10 +146,11 @@ def build(ctx) -> dict:
     default_sample = "train.jsonl" if "train.jsonl" in samples else (samples[0] if samples else None)
 
     with gr.Tab(t("tab_data"), id=0, elem_id="tab-data") as tab:
-        loaded = gr.State(None)  # core.data.LoadedData of the training file
+        loaded = gr.State(None)  # core.data.LoadedData of the training file (of an upload kept to map: its raw rows)
         raw_cols = gr.State([])
         shown_roles = gr.State([])  # the roles the mapping dropdowns stand for right now
         view = gr.State(None)  # the last DataView: status, Counts, validation table and role labels follow the switch
+        pending = gr.State(None)  # an upload read but not detected: the DataState Apply maps by hand (not yet active)
         L.add(tab, label="tab_data")
         L.add(gr.Markdown(t("data_intro")), value="data_intro")
         with gr.Row():
@@ -163,11 +177,17 @@ def build(ctx) -> dict:
             with gr.Column(scale=2):
                 issues = L.add(gr.Dataframe(label=t("issues"), interactive=False, max_height=260, wrap=True,
                                             elem_id="data-issues"), label="issues")
-        with gr.Row():
-            page = L.add(gr.Number(1, label=t("page"), precision=0, minimum=1, scale=0, min_width=100), label="page")
-            page_size = L.add(gr.Dropdown([10, 25, 50, 100], value=10, label=t("page_size"), scale=0, min_width=120),
-                              label="page_size")
-            pages_md = gr.Markdown("")
+        # the pager: each field in a column of its own width (side by side in one row, Gradio would put the two
+        # fields in one stretched form box and wrap them), the page count beside the page box
+        with gr.Row(elem_id="data-pager"):
+            with gr.Column(scale=0, min_width=110):
+                page = L.add(gr.Number(1, label=t("page"), precision=0, minimum=1, elem_id="data-page"), label="page")
+            with gr.Column(scale=0, min_width=60):
+                pages_md = gr.HTML("", html_template=PAGES_HTML, elem_id="data-pages")
+            with gr.Column(scale=0, min_width=150):
+                page_size = L.add(gr.Dropdown([10, 25, 50, 100], value=10, label=t("page_size"), elem_id="data-page-size"),
+                                  label="page_size")
+            gr.Column(scale=1, min_width=0)
         preview = L.add(gr.Dataframe(label=t("preview"), interactive=False, wrap=True, max_height=420,
                                      elem_id="data-preview"), label="preview")
 
@@ -206,14 +226,31 @@ def build(ctx) -> dict:
         prev, pages = preview_page(data.df, pg, size)
         state.format, state.mapping, state.roles, state.rows = data.format, mapping, roles, v.summary["rows_kept"]
         return [v, data, cols, roles, state, status_v, gr.update(value=data.format), *_slots(labels, roles, cols, mapping),
-                counts_v, issues_v, prev, f"/ {pages}"]
+                counts_v, issues_v, prev, f"/ {pages}", None]
 
-    def _cleared(why: Msg, lang: str) -> list:
-        """Outputs after a failed load: no dataset is active, the status shows why."""
-        v = DataView(failed=why)
+    def _unread(why: Msg, shown_view, lang: str) -> list:
+        """Outputs after a load that read nothing: the active dataset and what the tab shows stay, the status says
+        why (and which dataset is still active)."""
+        v = DataView(**{**vars(shown_view or DataView()), "failed": why})
         status_v, counts_v, issues_v, *labels = render(v, lang)
-        return [v, None, [], [], None, status_v, gr.update(value=None), *_slots(labels, [], [], {}), counts_v, issues_v,
-                pd.DataFrame(), "/ 1"]
+        return [v, gr.skip(), gr.skip(), gr.skip(), gr.skip(), status_v, gr.skip(), *labels, counts_v, issues_v,
+                gr.skip(), gr.skip(), gr.skip()]
+
+    def _to_map(state: DataState, raw, cols: list[str], why: Msg, lang: str, size) -> list:
+        """Outputs after a load that read the file but could not use it as detected: the file is kept (``pending``)
+        with its rows in the preview and its columns in the mapping dropdowns, for the format detected (else
+        ``MANUAL_FORMAT``); the active dataset stays; the status says what to do."""
+        from core.data import FORMATS as F
+        from core.data import detect_format
+
+        det = detect_format(raw)
+        fmt_value, mapping = (det.format, dict(det.mapping)) if det.format in F else (MANUAL_FORMAT, {})
+        roles = (list(F[fmt_value]["required"]) + [r for r in F[fmt_value]["optional"] if r in mapping])[:MAP_SLOTS]
+        v = DataView(roles=roles, failed=why)
+        status_v, counts_v, issues_v, *labels = render(v, lang)
+        prev, pages = preview_page(raw, 1, size)
+        return [v, SimpleNamespace(df=raw), cols, roles, gr.skip(), status_v, gr.update(value=fmt_value),
+                *_slots(labels, roles, cols, mapping), counts_v, issues_v, prev, f"/ {pages}", state]
 
     def show_loaded(data, state: DataState, lang: str, note: Msg | None = None) -> list:
         """The tab's outputs showing ``data`` loaded from ``state.train`` (used by the Build tab's "use" button), with
@@ -224,31 +261,64 @@ def build(ctx) -> dict:
         return _outputs(data, cols, state, lang, 1, 10, note)
 
     ctx.views.add("data", view, [status, counts, issues, *maps], render)
-    outs = [view, loaded, raw_cols, shown_roles, ctx.data_state, status, fmt, *maps, counts, issues, preview, pages_md]
+    # ``pending`` last: the Build tab's "use the built set" shows a set through ``show_loaded`` with these outputs
+    outs = [view, loaded, raw_cols, shown_roles, ctx.data_state, status, fmt, *maps, counts, issues, preview, pages_md,
+            pending]
 
-    def _load(src, sample_name, f_train, f_val, lang, pg, size):
-        from core.data import load_data, read_table
+    def _read(src, sample_name, f_train, f_val):
+        """(the table as read, its columns, the DataState it would be) for the chosen source."""
+        from core.data import read_table
 
         paths = _paths(src, sample_name, f_train, f_val)
-        cols = [c for c in read_table(paths[0]).columns if c != "_row"]
-        data = load_data(paths[0])
+        raw = read_table(paths[0])
+        cols = [c for c in raw.columns if c != "_row"]
         label = f"sample: {Path(paths[0]).name}" if src == "sample" else Path(paths[0]).name
-        state = DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label)
-        return _outputs(data, cols, state, lang, 1, size)
+        return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label)
+
+    def _load(src, sample_name, f_train, f_val, lang, pg, size):
+        from core.data import load_data
+
+        _, cols, state = _read(src, sample_name, f_train, f_val)
+        return _outputs(load_data(state.train), cols, state, lang, 1, size)
+
+    def _still(active) -> dict:
+        """The fields of a failure sentence that name the dataset still active (``*_kept``), or {} when none is."""
+        act = as_state(active)
+        return {"label": act.label or Path(act.train).name, "format": act.format or "?"} if act else {}
 
     @handler
-    def do_load(src, sample_name, f_train, f_val, lang, pg, size):
-        """Load and check; on failure the active dataset is cleared, the status says why, and the error is raised."""
+    def do_load(src, sample_name, f_train, f_val, lang, pg, size, active, shown_view):
+        """Load and check. On failure the active dataset stays and the status says why and which one is active: a
+        file that cannot be read is dropped and the error raised (a toast); a file read but not usable as detected
+        is kept to map by hand (``_to_map``)."""
+        from core.data import load_data
+
+        name = Path(str(f_train)).name if src == "upload" and f_train else (sample_name or "?")
+        still = _still(active)
+
+        def said(key: str, err: BaseException) -> Msg:  # the sentence naming the dataset still active, if any
+            return Msg.of(f"{key}_kept" if still else key, file=name, error=_why(err), **still)
+
         try:
-            yield _load(src, sample_name, f_train, f_val, lang, pg, size)
-        except Exception as err:  # noqa: BLE001 - every failed load clears the dataset; handler() words the error
-            name = Path(str(f_train)).name if src == "upload" and f_train else (sample_name or "")
-            yield _cleared(Msg.of("load_failed", file=name or "?", error=_why(err)), lang)
+            raw, cols, state = _read(src, sample_name, f_train, f_val)
+        except Exception as err:  # noqa: BLE001 - nothing read: keep what was there; handler() words the error
+            yield _unread(said("load_failed", err), shown_view, lang)
             raise
+        try:
+            data = load_data(state.train)
+        except Exception as err:  # noqa: BLE001
+            if not len(raw):  # a header alone: no row to map
+                yield _unread(said("load_failed", err), shown_view, lang)
+                raise
+            # kept to map by hand: no error is raised, whose "Error" badges would cover the dropdowns to fill in
+            yield _to_map(state, raw, cols, said("map_by_hand", err), lang, size)
+            return
+        yield _outputs(data, cols, state, lang, 1, size)
 
     @handler
-    def do_apply(state, cols, roles_shown, shown_view, lang, pg, size, fmt_value, *map_values):
-        """Re-read the active file with the chosen format / mapping; on failure the dataset stays as it was.
+    def do_apply(active, waiting, cols, roles_shown, shown_view, lang, pg, size, fmt_value, *map_values):
+        """Re-read the file the tab shows (an upload kept to map by hand, else the active dataset's) with the chosen
+        format / mapping; on failure the active dataset stays as it was.
 
         The dropdowns' values are read by the roles they stand for; after a format change only the roles the new
         format has are kept and the rest is detected. When that fails the new format's roles are shown to map."""
@@ -256,7 +326,7 @@ def build(ctx) -> dict:
         from core.data import load_data
         from core.errors import DataError
 
-        state = as_state(state)
+        state = as_state(waiting) or as_state(active)
         if state is None:
             raise DataError(t("no_data", lang))
         fmt_value = fmt_value or state.format
@@ -265,7 +335,9 @@ def build(ctx) -> dict:
         try:
             data = load_data(state.train, format=fmt_value or None, mapping=mapping or None)
         except Exception as err:  # noqa: BLE001
-            failed = Msg.of("apply_failed", error=_why(err), label=state.label, format=state.format)
+            still = _still(active)
+            failed = (Msg.of("apply_failed", error=_why(err), **still) if still
+                      else Msg.of("apply_failed_none", error=_why(err)))
             shown = list(F[fmt_value]["required"]) + [r for r in F[fmt_value]["optional"] if r in mapping] if fmt_value in F else []
             new_roles = list(roles_shown or [])
             if shown and new_roles != shown[:MAP_SLOTS]:
@@ -277,16 +349,35 @@ def build(ctx) -> dict:
             else:
                 slots = labels  # the dropdowns keep the columns the user picked
             yield [v, gr.skip(), gr.skip(), new_roles, gr.skip(), status_v, gr.skip(), *slots, counts_v, issues_v,
-                   gr.skip(), gr.skip()]
+                   gr.skip(), gr.skip(), gr.skip()]
             raise
         new = DataState(**{**state.to_dict(), "mapping": {}, "roles": []})
         yield _outputs(data, cols, new, lang, pg, size)
 
     # no file chosen yet: one toast, and the active dataset stays (ui.common.check_first)
     check_first(load_btn.click, _paths, [source, sample, up_train, up_val]).success(
-        do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size], outs, api_name="data_load")
-    apply_btn.click(do_apply, [ctx.data_state, raw_cols, shown_roles, view, ctx.lang, page, page_size, fmt, *maps], outs,
-                    api_name="data_apply")
+        do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size, ctx.data_state, view], outs,
+        api_name="data_load")
+    apply_btn.click(do_apply, [ctx.data_state, pending, raw_cols, shown_roles, view, ctx.lang, page, page_size, fmt,
+                               *maps], outs, api_name="data_apply")
+
+    def do_format(fmt_value, cols, roles_shown, shown_view, lang, *map_values):
+        """The format picked by hand: the mapping dropdowns stand for its roles at once (the columns picked for roles
+        it shares are kept), so Apply reads the file with them. The file is not read here."""
+        from core.data import FORMATS as F
+
+        if fmt_value not in F:
+            return [gr.skip()] * (2 + MAP_SLOTS)
+        picked = {role: col for role, col in zip(roles_shown or [], map_values) if col}
+        new_roles = (list(F[fmt_value]["required"]) + [r for r in F[fmt_value]["optional"] if r in picked])[:MAP_SLOTS]
+        if new_roles == list(roles_shown or []):
+            return [gr.skip()] * (2 + MAP_SLOTS)
+        v = DataView(**{**vars(shown_view or DataView()), "roles": new_roles})
+        labels = render(v, lang)[3:]
+        return [v, new_roles, *_slots(labels, new_roles, cols or [], picked)]
+
+    fmt.input(handler(do_format), [fmt, raw_cols, shown_roles, view, ctx.lang, *maps], [view, shown_roles, *maps],
+              api_name=False)
 
     def do_page(data, pg, size):
         prev, pages = preview_page(data.df if data is not None else None, pg, size)

@@ -126,6 +126,7 @@ def build(ctx) -> dict:
     from core.training.recipe import WARMUP_RATIO
 
     ui = TrainUI(lang=ctx.lang, data_state=ctx.data_state)
+    bounds = F.NUMBER_BOUNDS  # the config's ranges: a value outside is refused naming the box (ui.inputs)
     with gr.Tab(t("tab_train"), id=2, elem_id="tab-train") as tab:
         ui.view_state = gr.State(empty_view())
         ui.msg_st, ui.est_st, ui.runs_st, ui.loss_st = gr.State(None), gr.State(None), gr.State(None), gr.State(None)
@@ -160,24 +161,25 @@ def build(ctx) -> dict:
                     with gr.Row():
                         ui.run_name = L.add(gr.Textbox("pig-run", label=t("run_name"), elem_id="run-name"), label="run_name")
                         ui.epochs = L.add(gr.Number(None, label=t("epochs"), elem_id="epochs",
-                                                    info=t("cfg:hyper.epochs")), label="epochs", info="cfg:hyper.epochs")
+                                                    info=t("cfg:hyper.epochs"), **bounds["hyper.epochs"]),
+                                          label="epochs", info="cfg:hyper.epochs")
                         ui.batch = L.add(gr.Number(None, label=t("batch_size"), precision=0, elem_id="batch",
-                                                   info=t("cfg:hyper.batch_size")), label="batch_size",
-                                         info="cfg:hyper.batch_size")
+                                                   info=t("cfg:hyper.batch_size"), **bounds["hyper.batch_size"]),
+                                         label="batch_size", info="cfg:hyper.batch_size")
                         ui.lr = L.add(gr.Number(None, label=t("learning_rate"), elem_id="lr",
-                                                info=t("cfg:hyper.learning_rate")),
+                                                info=t("cfg:hyper.learning_rate"), **bounds["hyper.learning_rate"]),
                                       label="learning_rate", info="cfg:hyper.learning_rate")
                     with gr.Row():
-                        ui.warmup = L.add(gr.Number(WARMUP_RATIO, label=t("warmup"), minimum=0, maximum=0.99,
+                        ui.warmup = L.add(gr.Number(WARMUP_RATIO, label=t("warmup"), **bounds["hyper.warmup_ratio"],
                                                     info=t("cfg:hyper.warmup_ratio")), label="warmup",
                                           info="cfg:hyper.warmup_ratio")
                         ui.max_steps = L.add(gr.Number(-1, label=t("max_steps"), precision=0, elem_id="max-steps",
-                                                       info=t("cfg:hyper.max_steps")), label="max_steps",
-                                             info="cfg:hyper.max_steps")
+                                                       info=t("cfg:hyper.max_steps"), **bounds["hyper.max_steps"]),
+                                             label="max_steps", info="cfg:hyper.max_steps")
                         ui.max_seq = L.add(gr.Number(None, label=t("max_seq_length"), precision=0,
-                                                     info=t("cfg:hyper.max_seq_length")), label="max_seq_length",
-                                           info="cfg:hyper.max_seq_length")
-                        ui.eval_steps = L.add(gr.Number(0, label=t("eval_steps"), precision=0, minimum=0,
+                                                     info=t("cfg:hyper.max_seq_length"), **bounds["hyper.max_seq_length"]),
+                                           label="max_seq_length", info="cfg:hyper.max_seq_length")
+                        ui.eval_steps = L.add(gr.Number(0, label=t("eval_steps"), precision=0, **bounds["eval.eval_steps"],
                                                         elem_id="eval-steps", info=t("cfg:eval.eval_steps")),
                                               label="eval_steps", info="cfg:eval.eval_steps")
                     ui.recipe = L.add(gr.Radio([(t("recipe_auto"), "auto"), (t("recipe_plain"), "plain")], value="auto",
@@ -241,7 +243,10 @@ def build(ctx) -> dict:
     est_btn.click(bind(F.on_estimate, ui), {ctx.lang, ctx.data_state, *form},
                   [ui.est_md, ui.cli, ui.yaml_code, ui.yaml_file, ui.est_st], api_name="train_estimate")
     for comp in (ui.loss, ui.strategy, ui.run_name, ui.epochs, ui.batch, ui.lr, ui.max_steps, ui.bundled, ui.mpath):
-        comp.change(bind(F.on_form_change, ui), {ctx.data_state, *form}, [ui.cli, ui.yaml_code, ui.yaml_file], api_name=False)
+        # raw values (preprocess=False): a number outside its box's bounds leaves the CLI and YAML as they were, as
+        # any incomplete form does, rather than a refusal toast at each keystroke (Estimate and Start say it)
+        comp.change(bind(F.on_form_change, ui), {ctx.data_state, *form}, [ui.cli, ui.yaml_code, ui.yaml_file],
+                    api_name=False, preprocess=False)
     ui.yaml_upload.upload(bind(F.on_yaml_upload, ui), {ui.yaml_upload, ctx.lang},
                           [*form, ui.loss_md, ui.strat_md, ctx.data_state, ui.loss_st, ui.strat_st], api_name=False)
 

@@ -28,6 +28,20 @@ if TYPE_CHECKING:
 LOSS_SLOTS = 4  # parameter boxes shown under the loss
 STRAT_SLOTS = 3  # parameter boxes shown under the strategy
 
+# The number boxes' bounds: the ranges ``core.training.config`` accepts for their keys, with 0 allowed where the box
+# is an open field (0 = empty, left to the recipe: ``_open``). A value outside them is refused before the handler
+# runs, in one sentence naming the box by its label in the page's language (``ui.inputs``), instead of the config's
+# sentence naming the key ("config: 'hyper.epochs' must be a number > 0 ..."), which the page could not translate.
+NUMBER_BOUNDS: dict[str, dict] = {
+    "hyper.epochs": {"minimum": 0, "maximum": 10_000},
+    "hyper.batch_size": {"minimum": 0, "maximum": 1_000_000},
+    "hyper.learning_rate": {"minimum": 0, "maximum": 10},
+    "hyper.warmup_ratio": {"minimum": 0, "maximum": 0.99},
+    "hyper.max_steps": {"minimum": -1},
+    "hyper.max_seq_length": {"minimum": 0, "maximum": 1_000_000},
+    "eval.eval_steps": {"minimum": 0},
+}
+
 
 def model_choices(lang: str) -> list[tuple[str, str]]:
     """(label, name) of each model source, the label naming the languages it serves."""

@@ -16,6 +16,7 @@ caller's runs are listed, opened, stopped and resumed); ``core.models.check_mode
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +54,23 @@ def progress_text(p: dict, lang: str) -> str:
     return t("eta", lang, step=p["step"], total=p["total"], pct=int(round(100 * (p["fraction"] or 0))), eta=eta)
 
 
+# Runs delivered before the sentence changed wrote "Delivered best: the highest ...", which the header ("Delivered:
+# ...") showed with the word twice; such a sentence is shown as today's ("best has the highest ...").
+_OLD_DELIVERED = re.compile(r"\ADelivered (\S+): the highest validation ")
+
+
+def delivery_sentence(sentence: str) -> str:
+    """The delivery's sentence (``core.training.delivery.choose``) as the run header shows it after "Delivered:"."""
+    return _OLD_DELIVERED.sub(r"\1 has the highest validation ", sentence, count=1)
+
+
+def axis_titles(metric: str, lang: str) -> dict:
+    """The live charts' axis titles in ``lang``: the step axis, the loss axis and the metric axis (a metric name
+    such as ndcg@10 stays as it is)."""
+    step, loss, shown = table_headers(["step", "loss", metric], lang)
+    return {"step": step, "loss": loss, "metric": shown}
+
+
 def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
     from core.training import read_status, run_status
     from core.training.events import phase_progress
@@ -81,15 +99,16 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
         if st.get("best_metric") is not None:
             head += t("head_best", lang, best=fmt_num(st.get("best_metric")))
     if st.get("delivery"):  # the run's delivered model and why (core.training.delivery), one sentence
-        head += "\n\n" + t("head_delivered", lang, sentence=tr_engine(st["delivery"], lang),
+        head += "\n\n" + t("head_delivered", lang, sentence=tr_engine(delivery_sentence(st["delivery"]), lang),
                              change=tr_list(st.get("delivery_change") or "", lang))
     if st.get("warning"):
         head += f"\n\n⚠️ {tr_engine(st['warning'], lang)}"
     elif st.get("error"):
         head += f"\n\n⚠️ {tr_engine(st['error'], lang)}"
+    titles = axis_titles(metric, lang)
     return {
-        ui.loss_plot: gr.update(value=train_df, y="loss"),
-        ui.metric_plot: gr.update(value=eval_df, y=metric, y_title=metric),
+        ui.loss_plot: gr.update(value=train_df, y="loss", x_title=titles["step"], y_title=titles["loss"]),
+        ui.metric_plot: gr.update(value=eval_df, y=metric, x_title=titles["step"], y_title=titles["metric"]),
         ui.prog: progress_html(p["fraction"], text),
         ui.run_head: head,
         ui.log_box: "\n".join(tr_engine(line, lang) for line in view["log"][-LOG_LINES:]),

@@ -170,7 +170,7 @@ def test_rule_picks_best_mean_among_not_worse():
     worse = [0.2] * 50
     cands = [_cand("base", base), _cand("final", better, base), _cand("blend-0.5", worse, base)]
     chosen, why = choose(cands)
-    assert chosen.name == "final" and why.startswith("Delivered final:")
+    assert chosen.name == "final" and why.startswith("final has the highest validation ndcg@10")
     assert cands[2].vs_base.verdict == "worse"
     # nothing better than the base: the base, in one sentence naming the best try
     flat = [_cand("base", base), _cand("final", [0.5] * 49 + [0.6], base), _cand("blend-0.5", worse, base)]

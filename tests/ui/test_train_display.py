@@ -1,0 +1,163 @@
+"""What the Train tab shows, in either language: the run header's delivered-model line, the live charts' axis
+titles and the number boxes' bounds (a value outside them is refused naming the box, not the config key).
+
+Handlers are called directly (as the page calls them) with a ``TrainUI`` of placeholder components; the bounds are
+read from the app as built."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from core.evaluation.stats import paired_difference
+from core.training.delivery import Candidate, choose
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _cand(name, scores, base=None):
+    c = Candidate(name, name, load=lambda: None)
+    c.per_query, c.mean = list(scores), sum(scores) / len(scores)
+    c.vs_base = paired_difference(base if base is not None else scores, scores)
+    return c
+
+
+def _ui():
+    from ui.tabs.train import TrainUI
+
+    return TrainUI(**{n: object() for n in ("loss_plot", "metric_plot", "prog", "run_head", "log_box", "view_state")})
+
+
+def _head(tmp_path, monkeypatch, delivery: str, lang: str) -> str:
+    """The run header of a completed run whose status holds the delivery sentence ``delivery``."""
+    from core.training import TrainConfig
+    from core.training.events import empty_view
+    from ui.tabs.train_runs import view_outputs
+
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(tmp_path / "runs"))
+    rd = tmp_path / "runs" / "deliver-run"
+    rd.mkdir(parents=True, exist_ok=True)
+    TrainConfig(name="deliver-run", model="minilm").save(rd / "config.yaml")
+    (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": delivery,
+                                                "delivery_change": "domain +18.4%, general en -0.9%"}))
+    ui = _ui()
+    return view_outputs(ui, empty_view(str(rd)), lang)[ui.run_head]
+
+
+def _delivered_sentence() -> str:
+    base = [0.5] * 50
+    chosen, why = choose([_cand("base", base), _cand("final", [0.7] * 25 + [0.6] * 25, base)])
+    assert chosen.name == "final"
+    return why
+
+
+def test_the_run_header_says_delivered_once(tmp_path, monkeypatch):
+    """The header line is "Delivered: <the delivery's sentence>"; the sentence names the model without the word
+    again (the page read "Delivered: Delivered final: ...")."""
+    why = _delivered_sentence()
+    assert why.startswith("final has the highest validation ndcg@10 (0.6500 vs base 0.5000, ")
+    head = _head(tmp_path, monkeypatch, why, "en")
+    line = head.split("\n\n")[1]
+    assert line.startswith("**Delivered:** final has the highest validation ndcg@10") and line.count("Delivered") == 1, line
+    assert line.endswith("(domain +18.4%, general en -0.9%)")
+
+
+def test_a_run_delivered_before_shows_the_same_line(tmp_path, monkeypatch):
+    """A run folder written before the sentence changed keeps "Delivered best: the highest ..." in its status:
+    the header shows it as today's sentence, the word once."""
+    old = ("Delivered best: the highest validation ndcg@10 (0.5800 vs base 0.4900, +0.0900, 95% CI [+0.0100, "
+           "+0.1600]) among the candidates not worse than the base, on 42 queries.")
+    line = _head(tmp_path, monkeypatch, old, "en").split("\n\n")[1]
+    assert line.startswith("**Delivered:** best has the highest validation ndcg@10 (0.5800 vs base 0.4900,"), line
+    assert line.count("Delivered") == 1
+
+
+def test_the_run_header_says_delivered_once_in_chinese(tmp_path, monkeypatch):
+    """The Chinese header: "交付：" once, then the sentence in Chinese (no English phrase left)."""
+    line = _head(tmp_path, monkeypatch, _delivered_sentence(), "zh").split("\n\n")[1]
+    assert line.startswith("**交付：** final 在不差于基础模型的候选中验证 ndcg@10 最高"), line
+    assert line.count("交付") == 1 and "Delivered" not in line and "highest" not in line
+    assert line.endswith("（领域 +18.4%，通用 en -0.9%）")
+
+
+@pytest.mark.parametrize("lang,step,loss,metric", [("en", "step", "loss", "metric"), ("zh", "步数", "损失", "指标")])
+def test_the_live_charts_axis_titles_follow_the_language(lang, step, loss, metric):
+    """Both charts name their axes in the page's language (the Chinese page showed "step" and "loss"); a metric's
+    own name (ndcg@10) stays as it is."""
+    from core.training.events import empty_view
+    from ui.tabs.train_runs import render_live
+
+    ui = _ui()
+    loss_plot, metric_plot, *_ = render_live(ui, empty_view(), lang)
+    assert (loss_plot["x_title"], loss_plot["y_title"]) == (step, loss)
+    assert (metric_plot["x_title"], metric_plot["y_title"]) == (step, metric)
+    view = dict(empty_view(), metric="ndcg@10", eval=[(0, 0.5), (2, 0.6)])
+    _, metric_plot, *_ = render_live(ui, view, lang)
+    assert metric_plot["x_title"] == step and metric_plot["y_title"] == "ndcg@10"
+
+
+def _number_boxes(tmp_path, monkeypatch) -> dict:
+    """The Train tab's number boxes as built, by the ui.strings key of their label."""
+    import gradio as gr
+
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(tmp_path / "runs"))
+    import ui.app
+
+    app = ui.app.build_app()
+    return {getattr(b, "_studio_label_key", None): b for b in app.blocks.values() if isinstance(b, gr.Number)}
+
+
+# the Train tab's number boxes: ui.strings label key -> config key
+BOXES = {"epochs": "hyper.epochs", "batch_size": "hyper.batch_size", "learning_rate": "hyper.learning_rate",
+         "warmup": "hyper.warmup_ratio", "max_steps": "hyper.max_steps", "max_seq_length": "hyper.max_seq_length",
+         "eval_steps": "eval.eval_steps"}
+
+
+def _config_takes(key: str, value) -> bool:
+    from core.errors import ConfigError
+    from core.training.config import TrainConfig
+
+    section, name = key.split(".")
+    try:
+        TrainConfig.from_dict({"model": "minilm", "data": {"train": ["train.jsonl"]}, section: {name: value}})
+    except ConfigError:
+        return False
+    return True
+
+
+def test_every_number_box_lets_through_only_what_the_config_takes(tmp_path, monkeypatch):
+    """Each box has bounds, and the config takes every value within them (0 in an open box is sent as empty); just
+    outside them, the box refuses the value before the handler runs."""
+    import gradio as gr
+
+    from ui.tabs.train_form import _open
+
+    boxes = _number_boxes(tmp_path, monkeypatch)
+    for label, key in BOXES.items():
+        box = boxes[label]
+        lo, hi = box.minimum, box.maximum
+        assert lo is not None, label
+        whole = box.precision == 0
+        for value in (lo, hi) if hi is not None else (lo,):
+            sent = _open(value, int if whole else float, key) if value == 0 and key != "hyper.warmup_ratio" else value
+            assert _config_takes(key, sent), (key, value)
+        for outside in (lo - 1, (hi + 1) if hi is not None else None):
+            if outside is None:
+                continue
+            with pytest.raises(gr.Error, match="minimum|maximum"):
+                box.preprocess(outside)
+
+
+def test_an_epochs_value_out_of_range_is_refused_naming_the_box_in_the_pages_language(tmp_path, monkeypatch):
+    """Epochs -1 (the page's example): the sentence names the box by its label and says what it takes, in
+    Chinese on the Chinese page; before, the config's sentence showed the key hyper.epochs and "a number > 0"."""
+    from ui.inputs import input_error
+
+    boxes = _number_boxes(tmp_path, monkeypatch)
+    fn = type("Fn", (), {"inputs": [boxes["epochs"]]})()
+    assert input_error(fn, [-1], "en") == "Epochs: -1 cannot be used here; expected a number from 0 to 10000."
+    zh = input_error(fn, [-1], "zh")
+    assert zh == "训练轮数：不能使用 -1；需要0 到 10000 之间的一个数字。"
+    assert "hyper." not in zh and not re.search(r"[A-Za-z]{3,}", zh)
