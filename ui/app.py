@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger("studio.ui")
 
 CSS = """
+/* Gradio sizes a plot's chart to the block's height without the label above it, so the x-axis title fell below the
+   block and was cut off: the chart's box leaves room for the label */
+#loss-plot .vega-embed, #metric-plot .vega-embed { height: calc(100% - 40px) !important; }
 .studio-progress { position: relative; height: 26px; border-radius: 6px; background: var(--block-background-fill);
   border: 1px solid var(--border-color-primary); overflow: hidden; }
 .studio-progress-bar { position: absolute; left: 0; top: 0; bottom: 0; background: var(--color-accent); opacity: .55;

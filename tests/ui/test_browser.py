@@ -121,6 +121,15 @@ def test_studio_in_browser(page, studio):
     # the charts have been drawn from the events (vega renders an svg or canvas)
     expect(page.locator("#loss-plot canvas, #loss-plot svg").first).to_be_visible()
     expect(page.locator("#metric-plot canvas, #metric-plot svg").first).to_be_visible()
+    # each chart's axis titles ("step", "loss") lie inside its block, which clips what overflows (the x-axis title
+    # was cut off)
+    page.wait_for_function("() => document.querySelectorAll('#loss-plot .role-axis-title').length >= 2", timeout=60_000)
+    cut = page.evaluate("""() => ['#loss-plot', '#metric-plot'].map(id => {
+        const block = document.querySelector(id).getBoundingClientRect();
+        return [...document.querySelectorAll(id + ' .role-axis-title')].filter(t => {
+            const r = t.getBoundingClientRect(); return r.bottom > block.bottom + 0.5 || r.top < block.top - 0.5; })
+          .map(t => id + ': ' + t.textContent); }).flat()""")
+    assert cut == [], cut
     shot(page, "train")
 
     # a page reload while the training runs re-opens it with its charts and log
