@@ -575,6 +575,8 @@ ENGINE_ZH: dict[str, str] = {
         "在 {n} 个验证查询上，没有候选模型超出噪声地胜过基础模型{detail}，因此交付的是基础模型。",
     " (the best, {name}, scored {METRIC} {mean} vs {mean2}, difference {diff}, 95% CI [{ci_low}, {ci_high}])":
         "（最好的 {name} 的 {METRIC} 为 {mean}，基础模型 {mean2}，差值 {diff}，95% 置信区间 [{ci_low}, {ci_high}]）",
+    " (the best, {name}, scored {METRIC} {mean} vs {mean2}, difference {diff}, 95% CI [{ci_low}, {ci_high}], but the paired test's p = {p}: too few queries to tell)":
+        "（最好的 {name} 的 {METRIC} 为 {mean}，基础模型 {mean2}，差值 {diff}，95% 置信区间 [{ci_low}, {ci_high}]，但配对检验的 p = {p}：查询太少，无法判断）",
     "The base model has the highest validation {METRIC} ({mean}), so it is delivered.": "基础模型的验证 {METRIC} 最高（{mean}），因此交付基础模型。",
     "Delivered {name}: the highest validation {METRIC} ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}]) among the candidates not worse than the base, on {n} queries.":
         "交付 {name}：在不差于基础模型的候选中验证 {METRIC} 最高（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]），基于 {n} 个查询。",

@@ -147,6 +147,10 @@ def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
             d = top.vs_base
             detail = (f" (the best, {top.name}, scored {METRIC} {top.mean:.4f} vs {base.mean:.4f}, difference "
                       f"{d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}])")
+            if d.ci_low > 0:  # the interval alone would say better: say what held it back, as the verdicts do
+                detail = (f" (the best, {top.name}, scored {METRIC} {top.mean:.4f} vs {base.mean:.4f}, difference "
+                          f"{d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}], but the paired test's "
+                          f"p = {d.p_value:.2f}: too few queries to tell)")
         return base, (f"No candidate beat the base model beyond noise on {n} validation queries{detail}, "
                       "so the delivered model is the base model.")
     eligible = [base] + [c for c in others if c.vs_base.verdict != WORSE]

@@ -178,7 +178,20 @@ def test_rule_picks_best_mean_among_not_worse():
     assert chosen.name == "base"
     assert "No candidate beat the base model beyond noise on 50 validation queries" in why
     assert "final" in why and why.endswith("the delivered model is the base model.")
+    assert "paired test" not in why
 
+
+def test_a_base_kept_on_an_interval_above_0_says_the_paired_test_held_it_back():
+    """Four validation queries, each +0.1: the bootstrap interval is [+0.1, +0.1], yet the sign-flip test cannot
+    reach 5% on 4 queries; the sentence says so instead of showing an interval above 0 beside "beyond noise"."""
+    base = [0.5] * 4
+    chosen, why = choose([_cand("base", base), _cand("final", [0.6] * 4, base)])
+    assert chosen.name == "base" and "95% CI [+0.1000, +0.1000]" in why
+    assert "but the paired test's p = 0.12: too few queries to tell)" in why, why
+    from ui.strings import tr_engine
+
+    zh = tr_engine(why, "zh")
+    assert "但配对检验的 p = 0.12：查询太少，无法判断" in zh and "paired" not in zh, zh
 
 def test_missing_model_is_a_clear_error(tiny_model_path, tmp_path):
     from core.errors import StudioError
