@@ -119,3 +119,29 @@ def client(studio):
     out = c.predict("sample", "train.jsonl", None, None, "en", 1, 10, api_name="/data_load")
     assert "Loaded 40 of 40 rows" in out[0]
     return c
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium, driven by Playwright (the browser tests)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def page(studio):
+    """A headless Chromium page on the running studio, one per test module; skipped where Chromium is missing,
+    except under CI, where that fails."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing but CI is set: install the Debian 'chromium' package")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser test skipped outside CI")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        pg = browser.new_page(viewport={"width": 1440, "height": 1000})
+        pg.set_default_timeout(60_000)
+        pg.goto(studio["url"])
+        try:
+            yield pg
+        finally:
+            browser.close()

@@ -17,33 +17,10 @@ import pytest
 
 from core.run_folder import CONFIG_FILE, FINAL_DIR
 
-CHROMIUM = Path("/usr/bin/chromium")
 # a test run does not rewrite tracked files; the README shows a real MiniLM run in assets/screenshots/
 SHOTS = Path(os.environ.get("STUDIO_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="studio-screenshots-"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.timeout(240)
-
-
-@pytest.fixture(scope="module")
-def page(studio):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing but CI is set: install the Debian 'chromium' package")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser test skipped outside CI")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(viewport={"width": 1440, "height": 1000})
-        pg.set_default_timeout(60_000)
-        pg.goto(studio["url"])
-        try:
-            yield pg
-        finally:
-            browser.close()
-            _stop_leftover_run(studio["runs"])
 
 
 def _stop_leftover_run(runs) -> None:

@@ -7,34 +7,11 @@ Skipped only when /usr/bin/chromium is absent and CI is not set; in CI a missing
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
 pytestmark = pytest.mark.timeout(240)
-
-
-@pytest.fixture(scope="module")
-def page(studio):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing but CI is set: install the Debian 'chromium' package")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser test skipped outside CI")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(viewport={"width": 1440, "height": 1000})
-        pg.set_default_timeout(60_000)
-        pg.goto(studio["url"])
-        yield pg
-        browser.close()
 
 
 def test_error_toast_follows_the_language_switch(page):

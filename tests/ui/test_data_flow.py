@@ -106,7 +106,7 @@ def test_an_undetected_upload_with_no_dataset_active_and_its_chinese_status(clie
 
 @pytest.fixture(scope="module")
 def browser():
-    from tests.ui.test_browser import ARGS, CHROMIUM
+    from tests.ui.conftest import ARGS, CHROMIUM
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not installed; the browser check is skipped")

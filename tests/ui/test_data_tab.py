@@ -155,7 +155,7 @@ def test_a_missing_upload_keeps_the_active_dataset(client):
 def test_banner_in_the_browser_on_every_tab(studio):
     """Headless Chromium: the header line names the sample once the page has loaded it, and stays visible on the
     tabs that use the dataset."""
-    from tests.ui.test_browser import ARGS, CHROMIUM
+    from tests.ui.conftest import ARGS, CHROMIUM
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not installed; the browser check is skipped")

@@ -14,10 +14,8 @@ Unit tests on the tabs' render functions, then headless Chromium on a tiny run (
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,10 +23,6 @@ import pytest
 
 from core.evaluation.search import SearchHit
 from ui.strings import t
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -192,23 +186,6 @@ def test_clip():
 
 
 # ------------------------------------------------------------------------------------ headless Chromium
-
-
-@pytest.fixture(scope="module")
-def page(studio):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing but CI is set: install the Debian 'chromium' package")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser test skipped outside CI")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(viewport={"width": 1440, "height": 1000})
-        pg.set_default_timeout(60_000)
-        pg.goto(studio["url"])
-        yield pg
-        browser.close()
 
 
 @pytest.fixture(scope="module")

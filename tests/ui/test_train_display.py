@@ -11,17 +11,10 @@ import re
 
 import pytest
 
-from core.evaluation.stats import paired_difference
-from core.training.delivery import Candidate, choose
+from core.training.delivery import choose
+from tests.core.training.test_delivery import _cand
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _cand(name, scores, base=None):
-    c = Candidate(name, name, load=lambda: None)
-    c.per_query, c.mean = list(scores), sum(scores) / len(scores)
-    c.vs_base = paired_difference(base if base is not None else scores, scores)
-    return c
 
 
 def _ui():
