@@ -5,6 +5,10 @@ header=None) -> LoadedData``
 reads the file (``read_table``), detects or applies the format and mapping (``resolve_format``), validates
 every row (``validate``) and returns the canonical frame with the original row numbers in ``_row``.
 
+``load_table(df, source, format=None, mapping=None, score_range=None, label_names=None, progress=None) -> LoadedData``
+does the same for a table ``read_table`` already read from ``source`` (``load_data`` reads, then does this), so a
+caller that read the file itself (the Data tab, for its column list) does not read it twice.
+
 ``to_dataset(loaded, columns=None) -> datasets.Dataset`` gives the canonical columns in order (no ``_row``).
 """
 
@@ -97,10 +101,28 @@ def load_data(path: Union[str, os.PathLike], format: Optional[str] = None, mappi
     (read, detect, validate); ``header`` forces header / no header for CSV/TSV/Excel (default: detected).
     Output: ``LoadedData``. Raises ``DataError`` when the file cannot be read, the format cannot be told
     (asking for a format/mapping), or the mapping names a missing column.
+    The file is read once (``read_table``); the rest is ``load_table`` on that table.
     """
-    p = Path(path)
+    df = read_table(Path(path), sheet=sheet, header=header)
+    return load_table(df, path, format=format, mapping=mapping, score_range=score_range, label_names=label_names,
+                      progress=progress)
+
+
+def load_table(df: pd.DataFrame, source: Union[str, os.PathLike], format: Optional[str] = None,
+               mapping: Optional[dict[str, str]] = None, score_range: Optional[tuple[float, float]] = None,
+               label_names: Optional[list[str]] = None, progress: Optional[ProgressFn] = None) -> LoadedData:
+    """Detect, map and validate a table already read by ``read_table`` from the file ``source``.
+
+    ``load_data(path, ...)`` is ``load_table(read_table(path, sheet, header), path, ...)``: the same format
+    detection, mapping and validation, the same ``LoadedData`` and the same errors naming ``source``'s file
+    name (row / column), without reading the file again (e.g. a caller that read it to show its columns).
+    ``df`` must be ``read_table``'s frame (its ``_row`` column and ``attrs``: read issues, encoding, ...); it
+    is not changed. Other inputs and ``progress`` as for ``load_data``.
+    """
+    if "_row" not in df.columns:
+        raise ValueError("load_table needs the table as read_table returns it, with its '_row' column.")
+    p = Path(source)
     tracker = Tracker("load", 3, progress, min_interval=0.0)
-    df = read_table(p, sheet=sheet, header=header)
     if not len(df):  # a header line alone: say so rather than fail format detection on a table without rows
         cols = ", ".join(f"'{c}'" for c in df.columns if c != "_row")
         raise DataError(f"{p.name} has a header row ({cols}) but no data rows below it.")

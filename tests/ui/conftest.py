@@ -145,3 +145,22 @@ def page(studio):
             yield pg
         finally:
             browser.close()
+
+
+@pytest.fixture
+def app_fns(tmp_path, monkeypatch):
+    """The app's event functions by api name, from the app built in this process (no server), and a counter of
+    the data files read from disk (``core.data.readers._read_bytes``, which every text read goes through)."""
+    import core.data.readers as readers
+
+    for name in ("runs", "datasets", "cache"):  # nothing is written under the repository
+        monkeypatch.setenv(f"STUDIO_{name.upper()}_DIR", str(tmp_path / name))
+    monkeypatch.setenv("STUDIO_SAMPLE_DIR", str(write_sample(tmp_path / "sample")))
+    import ui.app
+
+    app = ui.app.build_app()
+    fns = {f.api_name: f.fn for f in app.fns.values() if isinstance(getattr(f, "api_name", None), str)}
+    reads: list[str] = []
+    real = readers._read_bytes
+    monkeypatch.setattr(readers, "_read_bytes", lambda path, gz: reads.append(path.name) or real(path, gz))
+    return fns, reads

@@ -323,3 +323,15 @@ def test_roundtrip_bad_settings(client, fake_llm):
     with pytest.raises(AppError, match=r"^The model folder '/no/such/model-folder' does not exist\.$"):
         pairs(client, "llm", fake_llm.base_url, "fake", TYPED_KEY, "", 1, rt_model="/no/such/model-folder")
     assert fake_llm.total == 0
+
+
+def test_using_a_built_set_reads_its_train_file_once(app_fns, tmp_path):
+    """"Use the built set" checks the split's train.jsonl and shows its columns in the Data tab from one read."""
+    from tests.ui.conftest import write_sample
+
+    fns, reads = app_fns
+    folder = write_sample(tmp_path / "built-1")
+    out = fns["build_use"](str(folder), "en")
+    said = out[0].render("en") if hasattr(out[0], "render") else out[0]
+    assert said.startswith("Now training on ") and "40 rows, format qpn" in said
+    assert reads == ["train.jsonl"]

@@ -175,3 +175,38 @@ def test_banner_in_the_browser_on_every_tab(studio):
                 expect(line).to_contain_text("sample: train.jsonl")
         finally:
             browser.close()
+
+
+# ---------------------------------------------------------------------------------------- in-process: reads per load
+
+
+def _last(gen) -> list:
+    *_, out = list(gen)
+    return out
+
+
+def test_an_upload_is_read_once(app_fns, qa_csv):
+    """Loading an upload reads the file once: the table read for the mapping dropdowns is the one checked (it used to
+    be read again by ``load_data``, doubling time and peak memory for a large file)."""
+    fns, reads = app_fns
+    out = _last(fns["data_load"]("upload", None, str(qa_csv), None, "en", 1, 10, None, None))
+    assert out[1].format == "pair" and len(out[1].df) == 3 and out[2] == ["question", "answer", "other"]
+    assert reads == ["qa.csv"]
+
+
+def test_an_upload_kept_to_map_by_hand_is_read_once(app_fns, tmp_path):
+    fns, reads = app_fns
+    p = tmp_path / "docs.jsonl"
+    p.write_text('{"ask": "how do pigs digest corn", "docs": ["pigs digest corn in the small intestine"]}\n'
+                 '{"ask": "what water do sows need", "docs": ["sows need clean water all day"]}\n', encoding="utf-8")
+    out = _last(fns["data_load"]("upload", None, str(p), None, "en", 1, 10, None, None))
+    assert out[-1] is not None and out[-1].train == str(p)  # pending: kept to map by hand
+    assert "Could not tell what kind of data docs.jsonl holds" in out[5] and out[2] == ["ask", "docs"]
+    assert reads == ["docs.jsonl"]
+
+
+def test_the_sample_is_read_once(app_fns):
+    fns, reads = app_fns
+    out = _last(fns["data_load"]("sample", "train.jsonl", None, None, "en", 1, 10, None, None))
+    assert out[1].format == "qpn" and len(out[1].df) == 40
+    assert reads == ["train.jsonl"]

@@ -455,7 +455,7 @@ def build(ctx) -> dict:
     @handler
     def do_use(folder, lang):
         """Make the split folder the active dataset: confirm here, and show it in the Data tab."""
-        from core.data import load_data
+        from core.data import load_table, read_table
         from core.errors import DataError
         from core.paths import datasets_root
 
@@ -463,7 +463,8 @@ def build(ctx) -> dict:
         by = {n: str(p) for n, p in by.items() if p and p.is_file()}
         if "train" not in by:
             raise DataError("Split the built set first (step 5).")
-        data = load_data(by["train"])
+        raw = read_table(by["train"])  # read once: checked here, its columns shown by the Data tab
+        data = load_table(raw, by["train"])
         from core.data.beir import beir_beside
 
         beir = beir_beside(folder)
@@ -473,7 +474,7 @@ def build(ctx) -> dict:
         rows = data.summary()["rows_kept"]
         if data_tab.get("show_loaded"):
             loaded = Msg.of("built_loaded", file=shown, rows=f"{rows:,}", format=data.format)
-            outs = data_tab["show_loaded"](data, state, lang, note=loaded)
+            outs = data_tab["show_loaded"](data, list(raw.columns), state, lang, note=loaded)
         else:
             state.rows, state.format = rows, data.format
             outs = [state]

@@ -1,15 +1,16 @@
 """Data tab: pick the sample or upload files; detected format + editable column mapping; validation
 messages with row numbers; a paged preview; counts.
 
-Engine calls: ``core.data.read_table`` (raw columns for the mapping dropdowns), ``core.data.load_data``
-(detect + map + validate), ``core.data.FORMATS``, ``LoadedData.summary()``.
+Engine calls: ``core.data.read_table`` (the file read once: raw columns for the mapping dropdowns), then
+``core.data.load_table`` on that same table (detect + map + validate, without reading the file again),
+``core.data.load_data`` (Apply: read with the chosen format / mapping), ``core.data.FORMATS``, ``LoadedData.summary()``.
 Shared output: ``ctx.data_state`` = a ``ui.state.DataState``, changed only by a load or apply that gives usable data.
 A load that fails keeps the active dataset (the status says which one, or that none is active): a file that cannot
 be read is dropped; a file that is read but whose format cannot be detected (or whose detected mapping gives no
 usable row) is kept in the tab's ``pending`` state with its columns offered in the mapping dropdowns, and Apply
 reads it with the format and mapping chosen by hand (it becomes the active dataset once that works). Picking a
 format by hand turns the mapping dropdowns into that format's roles at once (``do_format``).
-``build()`` returns ``outs`` (the tab's output components) and ``show_loaded(data, state, lang, note)`` so the
+``build()`` returns ``outs`` (the tab's output components) and ``show_loaded(data, columns, state, lang, note)`` so the
 Build tab can show a built set here the same way.
 The last load / apply is kept as a ``DataView`` (no language); ``render(view, lang)`` draws the status, the Counts,
 the validation table and the mapping labels for the action and again for the language switch (``data_language``).
@@ -252,13 +253,10 @@ def build(ctx) -> dict:
         return [v, SimpleNamespace(df=raw), cols, roles, gr.skip(), status_v, gr.update(value=fmt_value),
                 *_slots(labels, roles, cols, mapping), counts_v, issues_v, prev, f"/ {pages}", state]
 
-    def show_loaded(data, state: DataState, lang: str, note: Msg | None = None) -> list:
-        """The tab's outputs showing ``data`` loaded from ``state.train`` (used by the Build tab's "use" button), with
-        ``note`` above the status."""
-        from core.data import read_table
-
-        cols = [c for c in read_table(state.train).columns if c != "_row"]
-        return _outputs(data, cols, state, lang, 1, 10, note)
+    def show_loaded(data, columns: list[str], state: DataState, lang: str, note: Msg | None = None) -> list:
+        """The tab's outputs showing ``data`` loaded from ``state.train`` with the file's ``columns`` (used by the
+        Build tab's "use" button, which read the file once for both), with ``note`` above the status."""
+        return _outputs(data, [c for c in columns if c != "_row"], state, lang, 1, 10, note)
 
     ctx.views.add("data", view, [status, counts, issues, *maps], render)
     # ``pending`` last: the Build tab's "use the built set" shows a set through ``show_loaded`` with these outputs
@@ -276,10 +274,10 @@ def build(ctx) -> dict:
         return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label)
 
     def _load(src, sample_name, f_train, f_val, lang, pg, size):
-        from core.data import load_data
+        from core.data import load_table
 
-        _, cols, state = _read(src, sample_name, f_train, f_val)
-        return _outputs(load_data(state.train), cols, state, lang, 1, size)
+        raw, cols, state = _read(src, sample_name, f_train, f_val)
+        return _outputs(load_table(raw, state.train), cols, state, lang, 1, size)
 
     def _still(active) -> dict:
         """The fields of a failure sentence that name the dataset still active (``*_kept``), or {} when none is."""
@@ -290,8 +288,8 @@ def build(ctx) -> dict:
     def do_load(src, sample_name, f_train, f_val, lang, pg, size, active, shown_view):
         """Load and check. On failure the active dataset stays and the status says why and which one is active: a
         file that cannot be read is dropped and the error raised (a toast); a file read but not usable as detected
-        is kept to map by hand (``_to_map``)."""
-        from core.data import load_data
+        is kept to map by hand (``_to_map``). The file is read once: the table read for the columns is the one checked."""
+        from core.data import load_table
 
         name = Path(str(f_train)).name if src == "upload" and f_train else (sample_name or "?")
         still = _still(active)
@@ -305,7 +303,7 @@ def build(ctx) -> dict:
             yield _unread(said("load_failed", err), shown_view, lang)
             raise
         try:
-            data = load_data(state.train)
+            data = load_table(raw, state.train)
         except Exception as err:  # noqa: BLE001
             if not len(raw):  # a header alone: no row to map
                 yield _unread(said("load_failed", err), shown_view, lang)
