@@ -83,13 +83,14 @@ def build_app() -> gr.Blocks:
             lang = gr.Radio([("English", "en"), ("中文", "zh")], value="en", label=t("lang"), scale=1, elem_id="lang",
                             min_width=180)
         ctx = Ctx(lang=lang, labeler=labeler, data_state=gr.State(None), sample_dir=sample_dir())
-        with gr.Tabs(elem_id="tabs"):
+        with gr.Tabs(elem_id="tabs") as tabs:
             ctx.tabs["data"] = data.build(ctx)
             ctx.tabs["build"] = build_tab.build(ctx)
             ctx.tabs["train"] = train.build(ctx)
             ctx.tabs["evaluate"] = evaluate.build(ctx)
             ctx.tabs["compare"] = compare.build(ctx)
             ctx.tabs["export"] = export.build(ctx)
+        only_tabs_in(tabs)
 
         def set_language(value: str, request: gr.Request):
             remember_language(request, value)  # errors of this session's events follow the switch
@@ -109,6 +110,17 @@ def build_app() -> gr.Blocks:
             demo.load(handler(_quiet(fn)), inputs, outputs, api_name=False, show_progress="hidden")
     del title
     return demo
+
+
+def only_tabs_in(tabs: gr.Tabs) -> None:
+    """Every child of the studio's ``gr.Tabs`` is a ``gr.Tab``, else a RuntimeError naming the others. Gradio 6's
+    page registers a tab under its position among all the children of its Tabs but lists it under its position
+    among the tabs, so a component made in the Tabs outside any tab's ``with`` block (a ``gr.State`` made after it)
+    shifts the tabs after it: once a tab is opened, the tab bar shows one of them twice ("6. Export")."""
+    stray = [f"{type(c).__name__} {c._id}" for c in tabs.children if not isinstance(c, gr.Tab)]
+    if stray:
+        raise RuntimeError("made in gr.Tabs outside any gr.Tab (make them inside a tab's `with` block): "
+                           + ", ".join(stray))
 
 
 def _quiet(fn):

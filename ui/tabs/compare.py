@@ -123,6 +123,10 @@ def build(ctx) -> dict:
             left = gr.HTML("", elem_id="cmp-left")
             right = gr.HTML("", elem_id="cmp-right")
         lists = gr.State(None)  # the last search's two ranked lists (SearchHit records): redrawn on the language switch
+        show = ctx.views.add("compare", lists, [left, right], render)
+        # inside the tab: a gr.State made here after the tab's block would be a child of gr.Tabs, and Gradio would
+        # then register the next tab under a wrong position (the tab bar showed "6. Export" twice)
+        wire_run_picker(ctx, "compare", tab, run)  # after the lists: compare_language returns them first
 
     def fill_examples(ds):
         try:
@@ -136,9 +140,6 @@ def build(ctx) -> dict:
 
     ctx.data_state.change(fill_examples, ctx.data_state, examples, api_name=False)
     examples.change(lambda q: q or gr.skip(), examples, query, api_name=False)
-
-    show = ctx.views.add("compare", lists, [left, right], render)
-    wire_run_picker(ctx, "compare", tab, run)  # after the lists: compare_language returns them first
 
     @handler
     def do_search(run_name, data_state, q, k_v, lang, progress=gr.Progress()):

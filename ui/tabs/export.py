@@ -83,8 +83,9 @@ def build(ctx) -> dict:
                            label="onnx_chart")
         push_st = gr.State(None)  # the last push's message (a Msg) and the last ONNX report table (column keys):
         onnx_st = gr.State(None)  # both redrawn on the language switch (export_language)
-    show_push = ctx.views.add_text("export", push_st, push_md)
-    show_onnx = ctx.views.add("export", onnx_st, [onnx_table], render_onnx)
+        show_push = ctx.views.add_text("export", push_st, push_md)
+        show_onnx = ctx.views.add("export", onnx_st, [onnx_table], render_onnx)
+        wire_run_picker(ctx, "export", tab, run)  # inside the tab: its gr.State is no child of gr.Tabs
 
     @handler
     def on_run(name):
@@ -97,7 +98,6 @@ def build(ctx) -> dict:
         return card_preview(model_card(rd)), gr.update(visible=worse), gr.update(visible=worse, value=False)
 
     run.change(on_run, run, [card, warn, confirm], api_name="export_card")
-    wire_run_picker(ctx, "export", tab, run)
 
     def _check(rd: Path, ok: bool, lang: str):
         from core.errors import StudioError
