@@ -107,6 +107,21 @@ def freeze_word_embeddings(model, report: StrategyReport) -> StrategyReport:
     return replace(report, trainable=trainable, total=total)
 
 
+def set_dropout(model, p: float) -> int:
+    """Set the probability of every dropout layer of ``model`` to ``p`` (0 turns dropout off while training;
+    ``hyper.dropout``); returns how many layers changed. LoRA's own dropout (the ``lora`` strategy's parameter)
+    is left as that strategy set it. The model's saved config keeps its own values, so a delivered model loads
+    and trains further as its base did."""
+    from torch import nn
+
+    changed = 0
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Dropout) and "lora_" not in name and module.p != p:
+            module.p = float(p)
+            changed += 1
+    return changed
+
+
 def embedding_block(model) -> nn.Module:
     """The whole input-embedding block (word, position, token-type embeddings and their norm) if the
     architecture groups them (BERT-like ``embeddings``), else just the word embeddings."""

@@ -258,7 +258,8 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
     model = load_model(config.model, trust_remote_code=config.trust_remote_code)
     if config.hyper.max_seq_length:
         model.max_seq_length = int(config.hyper.max_seq_length)
-    report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings))
+    report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings),
+                             config.hyper.dropout)
     load_seconds = time.perf_counter() - start
     device = next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]

@@ -468,7 +468,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
             loss_name, loss_params, planned = _decide_negatives(recipe, splits, model, loss_name, loss_params,
                                                                 planned, log)
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
-    report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings))
+    report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings),
+                             config.hyper.dropout)
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
              frozen_word_embeddings=bool(config.hyper.freeze_word_embeddings))
 

@@ -148,3 +148,48 @@ def test_staged_trains_everything_then_only_the_second_stage(model_copy, tmp_pat
         assert after and not any("embeddings" in n or ".layer.0." in n for n in after)
         assert any(".layer.1." in n for n in after)
     assert stage_switch(model, apply_strategy(model, "full", {})) is None
+
+
+def _train_mode_outputs(model, texts):
+    """Two forward passes in training mode over the same texts (dropout draws anew in each)."""
+    features = model.tokenize(texts)
+    model.train()
+    with torch.no_grad():
+        return [model(dict(features))["sentence_embedding"].clone() for _ in range(2)]
+
+
+def test_dropout_setting_turns_dropout_off_and_keeps_the_saved_config(model_copy, tmp_path):
+    from core.strategies import apply_for_run
+
+    texts = ["pig feed", "sow heat", "piglet scours"]
+    first, second = _train_mode_outputs(model_copy, texts)
+    assert not torch.allclose(first, second)  # the model's own dropout (0.1) is on while training
+    apply_for_run(model_copy, "full", {}, False, dropout=0.0)
+    first, second = _train_mode_outputs(model_copy, texts)
+    assert torch.equal(first, second)
+    model_copy.save(str(tmp_path / "saved"))
+    import json
+
+    saved = json.loads((tmp_path / "saved" / "config.json").read_text())
+    assert saved["hidden_dropout_prob"] == 0.1 and saved["attention_probs_dropout_prob"] == 0.1
+
+
+def test_dropout_left_open_keeps_the_models_own(model_copy):
+    from torch import nn
+
+    from core.strategies import apply_for_run
+
+    apply_for_run(model_copy, "full", {}, False, dropout=None)
+    assert {m.p for m in model_copy.modules() if isinstance(m, nn.Dropout)} == {0.1}
+
+
+def test_dropout_setting_leaves_lora_dropout_to_the_strategy(model_copy):
+    from torch import nn
+
+    from core.strategies import apply_for_run
+
+    apply_for_run(model_copy, "lora", {"r": 2, "dropout": 0.05}, False, dropout=0.0)
+    named = dict(model_copy.named_modules())
+    lora = {n: m.p for n, m in named.items() if isinstance(m, nn.Dropout) and "lora_" in n}
+    assert lora and set(lora.values()) == {0.05}
+    assert {m.p for n, m in named.items() if isinstance(m, nn.Dropout) and "lora_" not in n} == {0.0}

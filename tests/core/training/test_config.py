@@ -100,6 +100,9 @@ BAD_VALUES = [
     ("lr_scheduler", "hyper.lr_scheduler", 3),
     ("bf16", "hyper.bf16", "maybe"),
     ("use_prompts", "hyper.use_prompts", "no"),
+    ("dropout", "hyper.dropout", "0"),
+    ("dropout", "hyper.dropout", 1.0),
+    ("dropout", "hyper.dropout", -0.1),
     ("use_prompts", "hyper.use_prompts", 0),
     ("save_steps", "eval.save_steps", -5),
     ("save_steps", "eval.save_steps", 0),
@@ -210,13 +213,14 @@ def test_trust_remote_code_is_on_only_when_true(tmp_path):
 
 def test_valid_values_are_normalised(tmp_path):
     raw = copy.deepcopy(BASE)
-    raw["hyper"] = {"epochs": 2, "bf16": True, "max_steps": None, "warmup_ratio": 0}
+    raw["hyper"] = {"epochs": 2, "bf16": True, "max_steps": None, "warmup_ratio": 0, "dropout": 0}
     raw["data"]["split"] = [8, 2]
     raw["data"]["train"] = "one.jsonl"
     cfg = TrainConfig.from_dict(raw)
     assert cfg.hyper.epochs == 2 and cfg.hyper.bf16 == "true" and cfg.hyper.max_steps is None
     assert cfg.data.train == ["one.jsonl"] and cfg.data.split == [8, 2]
     assert cfg.hyper.learning_rate is None, "left open for the recipe"
+    assert cfg.hyper.dropout == 0, "dropout 0: off while training"
 
 
 @pytest.mark.parametrize("key,data", CASES)

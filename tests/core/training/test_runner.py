@@ -282,3 +282,29 @@ def test_staged_run_logs_its_switch_in_one_sentence_in_both_languages(tiny_model
     assert line.startswith("strategy staged, second stage bitfit from step 2: ")
     zh = tr_engine(line, "zh")
     assert zh.startswith("策略 staged：从第 2 步起进入第二阶段 bitfit，") and "from step" not in zh, zh
+
+
+def test_dropout_setting_reaches_the_trained_model_and_not_its_config(tiny_model_path, format_file, tmp_runs,
+                                                                      monkeypatch):
+    """``hyper.dropout: 0`` turns every dropout layer of the model the run trains off; the saved model's config keeps
+    the base's dropout, so it loads and trains further as its base did."""
+    from torch import nn
+
+    import core.strategies.registry as registry
+
+    seen = []
+    real = registry.set_dropout
+
+    def spy(model, p):
+        changed = real(model, p)
+        seen.append((p, {m.p for m in model.modules() if isinstance(m, nn.Dropout)}))
+        return changed
+
+    monkeypatch.setattr(registry, "set_dropout", spy)
+    cfg = tiny_config(tiny_model_path, format_file("pair"), max_steps=2, eval_steps=2)
+    cfg.hyper.dropout = 0
+    run_dir = tmp_runs / "d"
+    assert run_training(cfg, run_dir)["status"] == "completed"
+    assert seen and all(p == 0 and ps == {0.0} for p, ps in seen)
+    saved = json.loads((run_dir / FINAL_DIR / "config.json").read_text())
+    assert saved["hidden_dropout_prob"] == 0.1 and saved["attention_probs_dropout_prob"] == 0.1
