@@ -116,7 +116,7 @@ class HyperParams:
                                                 "optimizer skips it); empty: the recipe decides (frozen for "
                                                 "multilingual vocabularies of 100,000+ tokens).")
     dropout: Optional[float] = _f(None, "Dropout probability inside the model while it trains, from 0 (off: faster "
-                                  "steps) to below 1; empty: the recipe decides (the model's own where it does not).")
+                                  "steps) to below 1; empty: the model's own (the recipe keeps it).")
     group_by_length: Optional[bool] = _f(None, "Put rows of similar length, and of one language where the data mixes "
                                          "Chinese and English, in the same batch (less padding, faster steps; rows "
                                          "still never share a text within a batch) for in-batch-negative losses; "

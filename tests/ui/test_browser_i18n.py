@@ -238,11 +238,12 @@ def test_load_with_no_file_chosen_keeps_the_active_dataset(page, studio):
 
 
 def test_the_export_tab_is_in_the_tab_bar_once_in_both_languages(page, studio):
-    """At 1280 px (the cause does not depend on the width; 1440 and 1920 px showed it too), in English and after the 中文 switch, with the Export tab open and with another tab
-    open, the tab bar shows exactly one visible "6. Export" / "6. 导出" tab (and each of the six tabs once, in the
-    page's language). Before, a gr.State made outside the Compare tab's ``with gr.Tab`` block sat among the tabs in
-    gr.Tabs: Gradio registers a tab under its position among all the children of the Tabs (Export: 6) but lists it
-    under its position among the tabs (Export: 5), so once a tab was opened the bar showed Export twice."""
+    """In English and after the 中文 switch, with the Export tab open and with another tab open, the tab bar shows
+    exactly one visible "6. Export" / "6. 导出" tab (and each of the six tabs once, in the page's language); 1280 px
+    (the cause does not depend on the width: 1440 and 1920 px showed it too). Before, a gr.State made outside the
+    Compare tab's ``with gr.Tab`` block sat among the tabs in gr.Tabs: Gradio registers a tab under its position among
+    all the children of the Tabs (Export: 6) but lists it under its position among the tabs (Export: 5), so once a tab
+    was opened the bar showed Export twice."""
     from playwright.sync_api import expect
 
     from ui.strings import t
@@ -250,23 +251,22 @@ def test_the_export_tab_is_in_the_tab_bar_once_in_both_languages(page, studio):
     keys = ("tab_data", "tab_build", "tab_train", "tab_evaluate", "tab_compare", "tab_export")
     bar = page.locator("#tabs [role=tablist]").first
     try:
-        for width in (1280,):
-            page.set_viewport_size({"width": width, "height": 1000})
-            page.goto(studio["url"])  # a fresh session in English
-            expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
-            for lang, choice in (("en", "English"), ("zh", "中文")):
-                page.locator("#lang").get_by_text(choice, exact=True).click()
-                labels = [t(key, lang) for key in keys]
-                export = bar.get_by_role("tab", name=t("tab_export", lang), exact=True).filter(visible=True)
-                expect(export.first).to_be_visible(timeout=30_000)
-                for opened in (t("tab_export", lang), t("tab_train", lang)):
-                    bar.get_by_role("tab", name=opened, exact=True).first.click()
-                    expect(page.locator("#tab-export" if opened == labels[-1] else "#tab-train")).to_be_visible()
-                    page.wait_for_timeout(600)  # the tab bar lays itself out again after a frame
-                    shown = bar.get_by_role("tab").filter(visible=True).all_inner_texts()
-                    where = f"{width} px, {lang}, {opened} open: {shown}"
-                    assert export.count() == 1, where
-                    assert [s.strip() for s in shown] == labels, where
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        page.goto(studio["url"])  # a fresh session in English
+        expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
+        for lang, choice in (("en", "English"), ("zh", "中文")):
+            page.locator("#lang").get_by_text(choice, exact=True).click()
+            labels = [t(key, lang) for key in keys]
+            export = bar.get_by_role("tab", name=t("tab_export", lang), exact=True).filter(visible=True)
+            expect(export.first).to_be_visible(timeout=30_000)
+            for opened in (t("tab_export", lang), t("tab_train", lang)):
+                bar.get_by_role("tab", name=opened, exact=True).first.click()
+                expect(page.locator("#tab-export" if opened == labels[-1] else "#tab-train")).to_be_visible()
+                page.wait_for_timeout(600)  # the tab bar lays itself out again after a frame
+                shown = bar.get_by_role("tab").filter(visible=True).all_inner_texts()
+                where = f"{lang}, {opened} open: {shown}"
+                assert export.count() == 1, where
+                assert [s.strip() for s in shown] == labels, where
     finally:
         page.set_viewport_size({"width": 1440, "height": 1000})
         page.locator("#lang").get_by_text("English", exact=True).click()

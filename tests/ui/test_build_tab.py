@@ -332,6 +332,6 @@ def test_using_a_built_set_reads_its_train_file_once(app_fns, tmp_path):
     fns, reads = app_fns
     folder = write_sample(tmp_path / "built-1")
     out = fns["build_use"](str(folder), "en")
-    said = out[0].render("en") if hasattr(out[0], "render") else out[0]
+    said = out[0].render("en")
     assert said.startswith("Now training on ") and "40 rows, format qpn" in said
     assert reads == ["train.jsonl"]

@@ -474,7 +474,7 @@ def build(ctx) -> dict:
         rows = data.summary()["rows_kept"]
         if data_tab.get("show_loaded"):
             loaded = Msg.of("built_loaded", file=shown, rows=f"{rows:,}", format=data.format)
-            outs = data_tab["show_loaded"](data, list(raw.columns), state, lang, note=loaded)
+            outs = data_tab["show_loaded"](data, raw, state, lang, note=loaded)
         else:
             state.rows, state.format = rows, data.format
             outs = [state]

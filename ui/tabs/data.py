@@ -10,7 +10,7 @@ be read is dropped; a file that is read but whose format cannot be detected (or 
 usable row) is kept in the tab's ``pending`` state with its columns offered in the mapping dropdowns, and Apply
 reads it with the format and mapping chosen by hand (it becomes the active dataset once that works). Picking a
 format by hand turns the mapping dropdowns into that format's roles at once (``do_format``).
-``build()`` returns ``outs`` (the tab's output components) and ``show_loaded(data, columns, state, lang, note)`` so the
+``build()`` returns ``outs`` (the tab's output components) and ``show_loaded(data, raw, state, lang, note)`` so the
 Build tab can show a built set here the same way.
 The last load / apply is kept as a ``DataView`` (no language); ``render(view, lang)`` draws the status, the Counts,
 the validation table and the mapping labels for the action and again for the language switch (``data_language``).
@@ -39,6 +39,11 @@ PAGES_HTML = ("<div style='padding: var(--block-padding); white-space: nowrap'>"
               "<span style='display: block; visibility: hidden; font-size: var(--block-label-text-size); "
               "line-height: var(--line-sm); margin-bottom: var(--spacing-lg)'>&nbsp;</span>"
               "<span style='display: flex; align-items: center; min-height: 30px'>${value}</span></div>")
+
+
+def _columns(raw) -> list[str]:
+    """The file's own columns of a table as ``read_table`` returns it (without its ``_row`` numbers)."""
+    return [c for c in raw.columns if c != "_row"]
 
 
 def sample_files(sample_dir: Path) -> list[str]:
@@ -253,10 +258,10 @@ def build(ctx) -> dict:
         return [v, SimpleNamespace(df=raw), cols, roles, gr.skip(), status_v, gr.update(value=fmt_value),
                 *_slots(labels, roles, cols, mapping), counts_v, issues_v, prev, f"/ {pages}", state]
 
-    def show_loaded(data, columns: list[str], state: DataState, lang: str, note: Msg | None = None) -> list:
-        """The tab's outputs showing ``data`` loaded from ``state.train`` with the file's ``columns`` (used by the
+    def show_loaded(data, raw, state: DataState, lang: str, note: Msg | None = None) -> list:
+        """The tab's outputs showing ``data`` loaded from ``state.train``, whose table as read is ``raw`` (used by the
         Build tab's "use" button, which read the file once for both), with ``note`` above the status."""
-        return _outputs(data, [c for c in columns if c != "_row"], state, lang, 1, 10, note)
+        return _outputs(data, _columns(raw), state, lang, 1, 10, note)
 
     ctx.views.add("data", view, [status, counts, issues, *maps], render)
     # ``pending`` last: the Build tab's "use the built set" shows a set through ``show_loaded`` with these outputs
@@ -269,7 +274,7 @@ def build(ctx) -> dict:
 
         paths = _paths(src, sample_name, f_train, f_val)
         raw = read_table(paths[0])
-        cols = [c for c in raw.columns if c != "_row"]
+        cols = _columns(raw)
         label = f"sample: {Path(paths[0]).name}" if src == "sample" else Path(paths[0]).name
         return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label)
 
