@@ -121,6 +121,14 @@ def client(studio):
     return c
 
 
+EXPECT_TIMEOUT_MS = 30_000
+"""How long a browser test's ``expect`` waits by default. Playwright's own default is 5 s whatever the page's
+timeout; on a loaded CI machine a click's event can wait that long in Gradio's queue behind the one before."""
+with contextlib.suppress(ImportError):  # Playwright is a test dependency; without it the browser tests skip or fail
+    from playwright.sync_api import expect as _expect
+
+    _expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium, driven by Playwright (the browser tests)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
