@@ -88,7 +88,8 @@ def assign(passages: list[dict], rows: list[dict], added: list[dict] = ()) -> di
     Unseen part: the VALIDATION and HAND_PICKED_TEST passages put all their queries in their split. Seen part:
     passages with two queries, drawn with a fixed seed round-robin over the topics per language, put one query
     (seeded) in test (until MIN_TEST_PER_LANG per language) or validation (VALIDATION_SEEN_PER_LANG per language)
-    and the other in train, as a knowledge base's passages get new questions after training on others.
+    and the other in train, as a knowledge base's passages get new questions after training on others. The
+    ``added`` queries are then placed by ``_assign_added``; they change none of the above.
     """
     pid = {p["text"]: p["_id"] for p in passages}
     meta = {p["_id"]: p for p in passages}
@@ -128,9 +129,9 @@ def assign(passages: list[dict], rows: list[dict], added: list[dict] = ()) -> di
 
 def _assign_added(passages: list[dict], split: dict[str, str], grouped: dict[str, str],
                   queries: dict[str, list[str]], added: list[dict]) -> dict[str, str]:
-    """Add the added queries to ``split``: a validation passage's to validation, the added query of a passage with
-    a held-out query of the seen part to train, and of the others ADDED_VALIDATION_SEEN_PER_LANG per language (seeded draw) to validation, the rest to
-    train. A hand-picked test passage has none (it would stop being unseen)."""
+    """Add the added queries to ``split``: a validation passage's to validation; that of a passage with a held-out
+    query of the seen part to train; of the others, ADDED_VALIDATION_SEEN_PER_LANG per language (seeded draw) to
+    validation and the rest to train. A hand-picked test passage has none (it would stop being unseen)."""
     meta = {p["_id"]: p for p in passages}
     held = {i: {split[q] for q in queries[i]} for i in queries}
     rng = random.Random(SEED + 1)
