@@ -417,7 +417,8 @@ def _delivery_lines(record: Any) -> list[str]:
     general = record.get("general") if isinstance(record.get("general"), dict) else {}
     if general:
         lines += ["General-domain check (forgetting): the base and the delivered model on a general retrieval set "
-                  "of each language of the validation queries.", "",
+                  "of each language of the validation queries, both cut at the same maximum length (the run's), so "
+                  "the change is what training did to the weights.", "",
                   f"| language | set | base {metric} | delivered {metric} | change | 95% CI of change |",
                   "|---|---|---|---|---|---|"]
         for lang, g in general.items():
@@ -427,7 +428,8 @@ def _delivery_lines(record: Any) -> list[str]:
                 lines.append(f"| {lang} | skipped: {g['skipped']} | - | - | - | - |")
                 continue
             vs = g.get("vs_base") if isinstance(g.get("vs_base"), dict) else {}
-            lines.append(f"| {lang} | {Path(str(g.get('folder', ''))).name} ({g.get('queries', '?')} queries) | "
+            at = f", {g['max_seq_length']} tokens" if g.get("max_seq_length") else ""  # runs before it: not said
+            lines.append(f"| {lang} | {Path(str(g.get('folder', ''))).name} ({g.get('queries', '?')} queries{at}) | "
                          f"{_fmt(_num(g.get('base')))} | {_fmt(_num(g.get('delivered')))} | "
                          f"{_pct(_num(g.get('relative')))} | {_fmt_ci(_ci(vs))} |")
         lines.append("")

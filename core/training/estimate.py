@@ -193,13 +193,17 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
     tuned = (2 if evals > 1 else 1) if bf16 else 0
     base = int(bf16 or not config.eval.evaluate_base or needs_finalize(config.strategy.name or "full"))
     seconds = (len(ALPHAS) + tuned + base) * one_eval
+    from core.training.memory import model_shape
+
+    length = config.hyper.max_seq_length or model_shape(config.model).own_length  # what delivery checks at
     for lang in languages_of(val_texts):
         ev, folder, _, _ = general_set(lang, getattr(config.data, "general", None), config.model)
         if ev is None:  # the run will say why it skips the set (turned off, absent, a language the model lacks)
             continue
         texts = len(ev.queries) + len(ev.corpus)
         # the delivered model; the base model too unless an earlier run from it left its scores
-        passes = 1 + int(cached_base_scores(base_scores_key(config.model, folder, ev)) is None)
+        key = base_scores_key(config.model, folder, ev, length)  # scored at the run's length, as the run will
+        passes = 1 + int(cached_base_scores(key) is None)
         seconds += passes * texts / texts_per_second
     return seconds
 

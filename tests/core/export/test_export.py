@@ -461,5 +461,6 @@ def test_model_card_delivered_section(run_dir, tiny_model_path, tmp_path):
 
         assert langs and all(f"| {lang} | skipped: {BASE_DELIVERED} |" in card for lang in langs)
     else:
-        assert langs and all(f"| {lang} | general-set (4 queries) |" in card for lang in langs)
+        assert langs and all(f"| {lang} | general-set (4 queries, {record['general'][lang]['max_seq_length']} tokens) |"
+                             in card for lang in langs)
     assert f"In short: {record['change']}." in card

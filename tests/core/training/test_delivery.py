@@ -382,13 +382,68 @@ def test_the_base_models_general_scores_are_reused_by_the_next_run(tiny_model_pa
     shutil.copytree(tiny_model_path, run_dir / FINAL_DIR)
     noise = _noisy_copy(tiny_model_path, tmp_path / "noise-base")
     first = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared))
-    assert cached_base_scores(base_scores_key(str(noise), folder, ev)) is not None
+    length = first["general"]["en"]["max_seq_length"]  # the run's length (final/'s), which the check scored at
+    assert cached_base_scores(base_scores_key(str(noise), folder, ev, length)) is not None
+    assert cached_base_scores(base_scores_key(str(noise), folder, ev, length // 2)) is None  # another length: not these
     second = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared),
                      progress=lambda p: said.append(p.message))
     assert any("from an earlier run" in m for m in said)
     assert second["general"]["en"]["base"] == first["general"]["en"]["base"]
     # another base model (another folder fingerprint) does not take these scores
     assert base_scores_key(str(tiny_model_path), folder, ev) != base_scores_key(str(noise), folder, ev)
+
+
+def test_the_general_check_scores_base_and_delivered_model_at_the_runs_length(tiny_model_path, tmp_path, monkeypatch):
+    """The run trained at 16 tokens: on the general set the base (its own length 64) is scored at 16 tokens like the
+    delivered model, so the change is the weights' and not a shorter cut of long passages; the record says the
+    length, and the base model keeps its own length afterwards."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training import delivery as D
+
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    shared = tmp_path / "shared"
+    _tiny_beir(shared / "general_en", tiny_pairs(40, seed=5))
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    tuned = SentenceTransformer(str(tiny_model_path), device="cpu")  # the tuned model: the good one
+    tuned.max_seq_length = 16
+    tuned.save(str(run_dir / FINAL_DIR))
+    base = SentenceTransformer(str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)), device="cpu")
+    assert base.max_seq_length == 64
+    general = []  # (model, length) of each general-set search (40 queries; validation has 60)
+    real = D.per_query_ndcg
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: (
+        general.append(("base" if m is base else "other", m.max_seq_length)) if len(e.queries) == 40 else None
+    ) or real(m, e, b))
+    rec = D.deliver(run_dir, base, _evalset(), alphas=(), general=str(shared))
+    assert rec["delivered"] == "final", rec["reason"]
+    assert general == [("base", 16), ("other", 16)]
+    assert rec["general"]["en"]["max_seq_length"] == 16
+    assert base.max_seq_length == 64
+
+
+def test_the_blend_curve_and_an_exported_blend_use_the_runs_length(tiny_model_path, tmp_path, monkeypatch):
+    """Evaluate's blend curve scores every α at the tuned model's length (16), like delivery, so its α = 0 point is
+    the base as delivery scored it; an exported blend keeps that length, like a delivered one."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training import delivery as D
+
+    tuned = SentenceTransformer(str(tiny_model_path), device="cpu")
+    tuned.max_seq_length = 16
+    tuned.save(str(tmp_path / "tuned"))
+    base = SentenceTransformer(str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)), device="cpu")
+    lengths = []
+    real = D.per_query_ndcg
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: lengths.append(m.max_seq_length) or real(m, e, b))
+    curve = D.blend_curve(base, str(tmp_path / "tuned"), _evalset(), alphas=(0.0, 1.0), general="none")
+    assert lengths == [16, 16]
+    base.max_seq_length = 16
+    assert curve["domain"][0] == pytest.approx(sum(real(base, _evalset())) / 60, abs=1e-6)
+    base.max_seq_length = 64
+    D.export_blend(base, str(tmp_path / "tuned"), 0.5, tmp_path / "out")
+    assert SentenceTransformer(str(tmp_path / "out" / "blend-0.5"), device="cpu").max_seq_length == 16
 
 
 def test_the_general_check_leaves_out_a_language_the_base_model_does_not_cover(tmp_path):
