@@ -158,11 +158,16 @@ def read_added() -> list[dict]:
     return _read(ADDED) if ADDED.exists() else []
 
 
+def first_rows(rows: list[dict], added: list[dict]) -> list[dict]:
+    """The rows of ``rows`` that are not ``added`` queries: the first 360 queries, as ``assign`` takes them."""
+    extra = {a["query"] for a in added}
+    return [r for r in rows if r["query"] not in extra]
+
+
 def main() -> None:
     passages = _read(SAMPLE / "passages.jsonl")
     added = read_added()
-    extra = {a["query"] for a in added}
-    rows = [r for s in SPLITS for r in _read(SAMPLE / f"{s}.jsonl") if r["query"] not in extra]
+    rows = first_rows([r for s in SPLITS for r in _read(SAMPLE / f"{s}.jsonl")], added)
     pid = {p["text"]: p["_id"] for p in passages}
     split = assign(passages, rows, added)
     rows += added_rows(passages, added)

@@ -128,6 +128,24 @@ def at_length(model: Any, length: Optional[int]) -> Any:
     return model
 
 
+def scores_at(model: Any, evalset, length: Optional[int], batch_size: int = 32) -> list[float]:
+    """``per_query_ndcg`` of ``model`` encoding at ``length`` tokens; the model keeps its own length afterwards."""
+    kept = getattr(model, "max_seq_length", None)
+    at_length(model, length)
+    try:
+        return per_query_ndcg(model, evalset, batch_size)
+    finally:
+        at_length(model, kept)
+
+
+def blend(base: Any, tuned: Any, alpha: float) -> Any:
+    """``interpolate(base, tuned, alpha)`` at the tuned model's length (the run's), as delivery scores and saves a
+    blend, Evaluate's blend curve scores it and Export writes it."""
+    from core.models.merge import interpolate
+
+    return at_length(interpolate(base, tuned, alpha), getattr(tuned, "max_seq_length", None))
+
+
 # ------------------------------------------------------------------------------------------- the rule
 
 
@@ -325,12 +343,7 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
         b = cached_base_scores(key)
         if b is None or len(b) != len(ev.queries):
             _say(progress, f"General-domain check ({lang}): base model on {ev.summary()}")
-            kept = getattr(base, "max_seq_length", None)
-            at_length(base, length)
-            try:
-                b = per_query_ndcg(base, ev, batch_size)
-            finally:
-                at_length(base, kept)
+            b = scores_at(base, ev, length, batch_size)
             if key is not None:
                 from core.paths import atomic_write_json
 
@@ -341,11 +354,11 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
         else:
             _say(progress, f"General-domain check ({lang}): base model's scores from an earlier run")
         _say(progress, f"General-domain check ({lang}): delivered model")
-        d = per_query_ndcg(at_length(delivered, length), ev, batch_size)
+        d = scores_at(delivered, ev, length, batch_size)
         diff = paired_difference(b, d)
         out[lang] = {"folder": str(folder), "origin": origin, "queries": len(ev.queries), "passages": len(ev.corpus),
-                     "max_seq_length": length or getattr(delivered, "max_seq_length", None), "passages_in_set": full, "base": diff.mean_a, "delivered": diff.mean_b,
-                     "relative": diff.relative, "vs_base": diff.to_dict()}
+                     "max_seq_length": length or getattr(delivered, "max_seq_length", None), "passages_in_set": full,
+                     "base": diff.mean_a, "delivered": diff.mean_b, "relative": diff.relative, "vs_base": diff.to_dict()}
     return out
 
 
@@ -409,7 +422,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     training's own evaluation measured for that model at the run's length, taken instead of searching again."""
     from core.evaluation.stats import paired_difference
     from core.models import load_model
-    from core.models.merge import check_compatible, interpolate, share_unchanged
+    from core.models.merge import check_compatible, share_unchanged
 
     run_dir = Path(run_dir)
     base_model = base if hasattr(base, "state_dict") else load_model(str(base))
@@ -431,7 +444,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     if blends_skipped is None:
         for a in alphas:
             cands.append(Candidate(f"blend-{a:g}", f"blend α={a:g}: (1−α)·base + α·{tuned_name}/",
-                                   (lambda a=a: at_length(interpolate(base_model, tuned_model, a), length)),
+                                   (lambda a=a: blend(base_model, tuned_model, a)),
                                    alpha=float(a)))
     total = len(cands)
     models: dict[str, Any] = {tuned_name: tuned_model}
@@ -456,12 +469,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
                 scored[digest] = c.per_query
         else:
             model = base_model if c.name == "base" else (models.get(c.name) or load_shared(c))
-            kept = getattr(model, "max_seq_length", None)
-            at_length(model, length)
-            try:
-                c.per_query = per_query_ndcg(model, evalset, batch_size)
-            finally:
-                at_length(model, kept)  # the base is delivered, and checked on the general set, as it is
+            c.per_query = scores_at(model, evalset, length, batch_size)  # the base keeps its own length after
             if digest is not None:
                 scored[digest] = c.per_query
             if c.name != tuned_name and c.name != "base":
@@ -551,7 +559,7 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
     ``domain``: the retrieval ``EvalSet`` in use; ``general``: config ``data.general`` (see ``general_dir``).
     Returns {"alphas", "domain": [...], "general": {lang: [...]}, "general_skipped": {lang: why}}."""
     from core.models import load_model
-    from core.models.merge import check_compatible, interpolate
+    from core.models.merge import check_compatible
 
     base_m = base if hasattr(base, "state_dict") else load_model(str(base))
     tuned_m = tuned if hasattr(tuned, "state_dict") else load_model(str(tuned))
@@ -568,7 +576,7 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
            "general_skipped": skipped}
     for i, a in enumerate(alphas):
         _say(progress, f"Blend α={a:g}: scoring ({i + 1}/{len(alphas)})", i, len(alphas))
-        model = at_length(interpolate(base_m, tuned_m, a), getattr(tuned_m, "max_seq_length", None))
+        model = blend(base_m, tuned_m, a)
         scores = per_query_ndcg(model, domain, batch_size)
         out["domain"].append(sum(scores) / len(scores))
         for lang, ev in sets.items():
@@ -602,10 +610,8 @@ def export_blend(base: Any, tuned: Any, alpha: float, out_dir: str | Path, card:
     blend keeps the tuned model's length (the run's), as a delivered blend does."""
     from core.export import zip_model
     from core.models import load_model
-    from core.models.merge import interpolate
 
-    tuned = tuned if hasattr(tuned, "state_dict") else load_model(str(tuned))
-    model = at_length(interpolate(base, tuned, alpha), getattr(tuned, "max_seq_length", None))
+    model = blend(base, tuned if hasattr(tuned, "state_dict") else load_model(str(tuned)), alpha)
     folder = Path(out_dir) / f"blend-{float(alpha):g}"
     _save_model(model, folder)
     return zip_model(folder, Path(out_dir) / f"blend-{float(alpha):g}.zip", card=card, progress=progress)

@@ -49,6 +49,17 @@ def splits() -> dict[str, list[dict]]:
     return {s: _jsonl(SAMPLE / f"{s}.jsonl") for s in SPLITS}
 
 
+@pytest.fixture(scope="module")
+def mod():
+    """assets/sample_splits.py, the script that derives the splits (not a package module)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sample_splits", ROOT / "assets" / "sample_splits.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_passages_fields_counts_and_languages(passages):
     assert 200 <= len(passages) <= 300
     ids = [p["_id"] for p in passages]
@@ -160,16 +171,10 @@ def test_beir_folder_matches_test_split(passages, splits):
         assert corpus_text[d] == test_pos[qtext[q]], f"qrel {q}->{d} is not the test row's positive"
 
 
-def test_splits_are_what_the_generator_derives(passages, splits):
+def test_splits_are_what_the_generator_derives(passages, splits, mod):
     """assets/sample_splits.py re-derives exactly the committed splits (idempotent, seeded)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("sample_splits", ROOT / "assets" / "sample_splits.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
     added = mod.read_added()
-    extra = {a["query"] for a in added}
-    rows = [r for s in SPLITS for r in splits[s] if r["query"] not in extra]
+    rows = mod.first_rows([r for s in SPLITS for r in splits[s]], added)
     split = mod.assign(passages, rows, added)
     assert len(split) == sum(len(rows) for rows in splits.values())
     pid = {p["text"]: p["_id"] for p in passages}
@@ -178,23 +183,19 @@ def test_splits_are_what_the_generator_derives(passages, splits):
     assert set(mod.HAND_PICKED_TEST) <= {pid[r["pos"][0]] for r in splits["test"]}
 
 
-def test_added_queries_leave_the_test_split_as_it_was(passages, splits):
+def test_added_queries_leave_the_test_split_as_it_was(passages, splits, mod):
     """The added queries (more_queries.jsonl) are in train or validation, never test: the test split is the
     first 360 queries' one, so numbers before and after the addition are on the same 120 queries; their rows are
     what the generator builds (the passage as pos, same-topic negatives); and the first 360 queries' split is the
     one the generator derives without the added ones."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("sample_splits", ROOT / "assets" / "sample_splits.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
     added = mod.read_added()
     assert len(added) == len(passages) - len(mod.HAND_PICKED_TEST)
     extra = {a["query"] for a in added}
     assert not extra & {r["query"] for r in splits["test"]}
     rows = {r["query"]: r for s in ("train", "validation") for r in splits[s]}
-    assert [rows[r["query"]] for r in mod.added_rows(passages, added)] == mod.added_rows(passages, added)
-    first = [r for s in SPLITS for r in splits[s] if r["query"] not in extra]
+    built = mod.added_rows(passages, added)
+    assert [rows[r["query"]] for r in built] == built
+    first = mod.first_rows([r for s in SPLITS for r in splits[s]], added)
     assert len(first) == 360
     alone = mod.assign(passages, first)
     assert {q for q, s in alone.items() if s == "test"} == {r["query"] for r in splits["test"]}
