@@ -423,7 +423,8 @@ CONFIG_INFO_ZH: dict[str, str] = {
     "hyper.batch_size": "每步的行数（也是每个查询的批内负例数）；留空由训练方案决定。",
     "hyper.learning_rate": "峰值学习率；留空由训练方案决定。",
     "hyper.warmup_ratio": "学习率预热所占的步数比例；留空由训练方案决定。",
-    "hyper.max_seq_length": "输入的最大 token 数（更长的文本会被截断）；留空使用模型自身的长度。",
+    "hyper.max_seq_length": "训练时输入的最大 token 数（更长的文本会被截断）；留空由推荐方案选择。交付的模型按基础模型自身的长度读取，"
+                            "若此值更长则按此值。",
     "hyper.max_steps": "训练到这么多个优化步后停止（-1：按给定轮数训练）。",
     "eval.eval_steps": "每隔这么多步评估一次；留空则每次运行约评估 5 次。",
     "recipe": "留空的设置如何填写：auto 根据数据和模型填写，每项理由记录在运行的 'recipe' 事件中；plain：普通 "

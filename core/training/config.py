@@ -106,7 +106,8 @@ class HyperParams:
     weight_decay: float = _f(0.01, "AdamW weight decay.")
     lr_scheduler: str = _f("linear", "Learning-rate schedule after warm-up (linear, cosine, cosine_with_restarts, "
                            "polynomial, constant, constant_with_warmup, inverse_sqrt).")
-    max_seq_length: Optional[int] = _f(None, "Longest input in tokens (longer texts are cut); empty: the model's own.")
+    max_seq_length: Optional[int] = _f(None, "Longest input in tokens while training (longer texts are cut); empty: the recipe's choice. The "
+                                         "delivered model reads up to the base model's own length, or this one if longer.")
     max_steps: int = _f(-1, "Stop after this many optimizer steps (-1: train for the given epochs).")
     gradient_accumulation_steps: int = _f(1, "Batches added up before each optimizer step (a larger effective batch "
                                           "in the same memory; in-batch negatives stay per batch).")

@@ -7,15 +7,17 @@ validation retrieval set, one NDCG@10 per query:
 - ``blend-0.25`` / ``blend-0.5`` / ``blend-0.75``: ``core.models.merge.interpolate(base, tuned, alpha)``
   (WiSE-FT / LM-Cocktail), ``tuned`` being ``final/`` (else ``best/``);
 
-every candidate encoded at the length the run trained at (``final/``'s ``max_seq_length``), so the base is judged
-on the texts the tuned models saw and its scores from the training's step-0 evaluation are reused (``known_scores``);
+every candidate encoded at the length it is delivered with (``shipped_length``: the base model's own maximum
+length, or the run's training length when that is longer), so what delivery measures is what a team gets; the
+training's own validation scores (``known_scores``, at the run's length) are reused when every validation text fits
+the run's length (``evalset_fits``), since a longer cut then reads the same tokens;
 compares each with the base by ``core.evaluation.stats.paired_difference`` and picks by one rule
 (``choose``): the highest mean NDCG@10 among the candidates that are not *worse* than the base; when none is
 *better* (confidence interval excluding 0) the base is delivered and the record says so in one sentence.
 The choice is saved with ``model.save`` as ``runs/<name>/delivered/`` (plain sentence-transformers folder)
 and explained in ``delivery.json``. A forgetting guard then scores the base and the delivered model on a
-general-domain BEIR set of each language of the validation queries (``general_dir``), both at the run's length
-as well, so the change is the weights' and not a shorter cut of long passages, and records the change
+general-domain BEIR set of each language of the validation queries (``general_dir``), both at that one length as
+well, so the change is the weights' and not a different cut of long passages, and records the change
 next to the domain gain (``"domain +8.1%, general en −0.9%"``); a language the base model does not cover
 (``unserved_reason``: MiniLM and Chinese) is left out with the reason, and when the base itself is delivered
 nothing is scored (its general retrieval is unchanged by construction: ``BASE_DELIVERED``).
@@ -138,12 +140,49 @@ def scores_at(model: Any, evalset, length: Optional[int], batch_size: int = 32) 
         at_length(model, kept)
 
 
+def shipped_length(own: Optional[int], trained: Optional[int]) -> Optional[int]:
+    """The maximum length (tokens) a delivered model encodes at: the base model's ``own`` (what it was pre-trained for
+    and what a team used it at), or the run's ``trained`` length when that is longer; None when neither is known.
+
+    A shorter training length is a choice for the training's speed and memory (the recipe's "95% of passages fit");
+    cutting the delivered model there would read a team's longer passages worse than the base did. Measured on the
+    sample's delivered multilingual-e5-small blend (trained at 160 tokens) on general_zh's web passages: 0.9101 at
+    160 tokens, 0.9116 at 512, where the base reads 0.9180 at 160 and 0.9248 at 512 (BENCHMARKS.md, "The delivered
+    model's length")."""
+    known = [int(x) for x in (own, trained) if x]
+    return max(known) if known else None
+
+
+def ship_length(base: Any, tuned: Any) -> Optional[int]:
+    """``shipped_length`` of the loaded ``base`` (at its own length) and ``tuned`` (at the run's length) models."""
+    return shipped_length(getattr(base, "max_seq_length", None), getattr(tuned, "max_seq_length", None))
+
+
+def texts_fit(tokenizer: Any, texts: Sequence[str], length: Optional[int]) -> bool:
+    """True when each of ``texts`` is at most ``length`` tokens (special tokens included): a model then encodes them
+    the same at ``length`` and at any longer length. False when either is unknown."""
+    if tokenizer is None or not length:
+        return False
+    from core.training.recipe import token_counts
+
+    return max(token_counts(tokenizer, list(texts)), default=0) <= int(length)
+
+
+def evalset_fits(model: Any, evalset, length: Optional[int]) -> bool:
+    """``texts_fit`` for every query and passage of ``evalset`` as ``model`` encodes them (with its prompts)."""
+    from core.evaluation.encoding import prompt_text
+
+    q, c = prompt_text(model, "query"), prompt_text(model, "corpus")
+    texts = [q + t for t in evalset.queries.values()] + [c + t for t in evalset.corpus.values()]
+    return texts_fit(getattr(model, "tokenizer", None), texts, length)
+
+
 def blend(base: Any, tuned: Any, alpha: float) -> Any:
-    """``interpolate(base, tuned, alpha)`` at the tuned model's length (the run's), as delivery scores and saves a
-    blend, Evaluate's blend curve scores it and Export writes it."""
+    """``interpolate(base, tuned, alpha)`` at the delivered length (``ship_length``), as delivery scores and saves a
+    blend, Evaluate's blend curve scores it and Export writes it. ``base`` at its own length."""
     from core.models.merge import interpolate
 
-    return at_length(interpolate(base, tuned, alpha), getattr(tuned, "max_seq_length", None))
+    return at_length(interpolate(base, tuned, alpha), ship_length(base, tuned))
 
 
 # ------------------------------------------------------------------------------------------- the rule
@@ -313,10 +352,9 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
     """{lang: {"folder", "queries", "passages", "max_seq_length", "base", "delivered", "relative", "vs_base"} or
     {"skipped": why}}.
 
-    ``length``: the maximum length both models encode at (the run's training length, which the delivered model
-    keeps), so the change is what training did to the weights, not a shorter cut of long passages (the base at
-    its own 512 tokens against a delivered model at 160 read general_zh's web passages differently: e5-small
-    0.9248 against 0.9180 for the same weights). None: each model as it is.
+    ``length``: the maximum length both models encode at (the delivered length, ``shipped_length``), so the change
+    is what training did to the weights, not a different cut of long passages (the same e5-small weights read
+    general_zh's web passages 0.9248 at 512 tokens and 0.9180 at 160). None: each model as it is.
 
     ``base_spec``: the base model's source spec; its scores are cached (``cache_root()/general-scores``) so the
     next run from the same base model scores only its own delivered model. ``same_model`` (the base is
@@ -434,7 +472,10 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         raise StudioError(f"The run '{run_dir.name}' has no saved model (no best/ or final/ folder) to deliver.")
     tuned_name = FINAL_DIR if (run_dir / FINAL_DIR).is_dir() else BEST_DIR
     tuned_model = next(c for c in cands if c.name == tuned_name).load()
-    length = getattr(tuned_model, "max_seq_length", None)  # the run's training length: every candidate is scored at it
+    trained = getattr(tuned_model, "max_seq_length", None)  # the run's training length
+    length = ship_length(base_model, tuned_model)  # every candidate is scored at the length it would be delivered with
+    if known_scores and trained != length and not evalset_fits(base_model, evalset, trained):
+        known_scores = None  # measured at the run's length, which cut some validation texts shorter
     blends_skipped = None
     try:
         check_compatible(base_model, tuned_model)
@@ -480,7 +521,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     chosen, why = choose(cands)
     _say(progress, f"Delivery: saving {chosen.name} as {DELIVERED}/", total, total)
     chosen_model = base_model if chosen.name == "base" else (models.get(chosen.name) or load_shared(chosen))
-    _save_model(chosen_model, run_dir / DELIVERED)
+    _save_model(chosen_model if chosen.name == "base" else at_length(chosen_model, length), run_dir / DELIVERED)
 
     languages = languages_of(list(evalset.queries.values()))
     gen = general_check(base_model, chosen_model, languages, configured=general, same_model=chosen.name == "base",
@@ -554,7 +595,7 @@ def tuned_dir(run_dir: str | Path) -> Path:
 def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_ALPHAS, general: Optional[str] = None,
                 batch_size: int = 32, progress: ProgressFn | None = None) -> dict:
     """Domain and general NDCG@10 of ``interpolate(base, tuned, alpha)`` for each alpha, every blend encoding at the
-    tuned model's length (the run's), as delivery scores its candidates and general check.
+    delivered length (``ship_length``), as delivery scores its candidates and general check.
 
     ``domain``: the retrieval ``EvalSet`` in use; ``general``: config ``data.general`` (see ``general_dir``).
     Returns {"alphas", "domain": [...], "general": {lang: [...]}, "general_skipped": {lang: why}}."""
@@ -607,7 +648,7 @@ def blend_chart(curve: dict, path: str | Path, title: str = "Blend base ↔ tune
 def export_blend(base: Any, tuned: Any, alpha: float, out_dir: str | Path, card: Optional[str] = None,
                  progress: ProgressFn | None = None) -> Path:
     """Save ``interpolate(base, tuned, alpha)`` with ``model.save`` under ``out_dir/blend-<alpha>`` and zip it; the
-    blend keeps the tuned model's length (the run's), as a delivered blend does."""
+    blend encodes at the delivered length (``ship_length``), as a delivered blend does."""
     from core.export import zip_model
     from core.models import load_model
 

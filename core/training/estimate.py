@@ -22,6 +22,7 @@ import hashlib
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.training.config import TrainConfig
 
@@ -142,7 +143,7 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length),
                      own_negatives=brings_negatives(splits))
     deliver = _delivery_seconds(config, eval_fmt, val_texts, one_eval, evals, probe.encode_texts_per_second,
-                                bf16=ms.bf16)
+                                bf16=ms.bf16, tokenizer=tok)
     mine = mine_texts / probe.encode_texts_per_second
     breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "mine": mine, "evaluate_base": base_eval,
                  "train": train, "evaluate": evals * one_eval, "save": saves + model_saves, "deliver": deliver}
@@ -179,30 +180,42 @@ def _training_rows(config: TrainConfig, splits, loss_name: str):
 
 
 def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_eval: float, evals: int,
-                      texts_per_second: float, bf16: bool = False) -> float:
+                      texts_per_second: float, bf16: bool = False, tokenizer: Any = None) -> float:
     """Time of the delivered-model choice at the end of a retrieval run (``core.training.delivery``): each blend
-    scored on validation (the base, best/ and final/ keep the training's own scores, except under bf16, or for
-    the base when it was not evaluated at step 0 or LoRA / prefix wrapped it), then the base and the delivered
+    scored on validation (the base, best/ and final/ keep the training's own scores, except under bf16 or when the
+    run's length cut a validation text the delivered length does not, or for the base when it was not evaluated at
+    step 0 or LoRA / prefix wrapped it), then the base and the delivered
     model on the general-domain set of each language of the validation texts."""
     from core.strategies import needs_finalize
-    from core.training.delivery import ALPHAS, base_scores_key, cached_base_scores, general_set, languages_of
+    from core.training.delivery import (
+        ALPHAS,
+        base_scores_key,
+        cached_base_scores,
+        general_set,
+        languages_of,
+        shipped_length,
+        texts_fit,
+    )
     from core.training.evaluators import RETRIEVAL_FORMATS
 
     if fmt not in RETRIEVAL_FORMATS or not val_texts or texts_per_second <= 0:
         return 0.0
-    tuned = (2 if evals > 1 else 1) if bf16 else 0
-    base = int(bf16 or not config.eval.evaluate_base or needs_finalize(config.strategy.name or "full"))
-    seconds = (len(ALPHAS) + tuned + base) * one_eval
     from core.training.memory import model_shape
 
-    length = config.hyper.max_seq_length or model_shape(config.model).own_length  # what delivery checks at
+    length = shipped_length(model_shape(config.model).own_length, config.hyper.max_seq_length)  # what delivery uses
+    trained = config.hyper.max_seq_length
+    # the training's own scores are taken unless they were measured at a shorter cut of some validation text
+    cut = bool(trained and length and trained < length and not texts_fit(tokenizer, val_texts, trained))
+    tuned = (2 if evals > 1 else 1) if bf16 or cut else 0
+    base = int(bf16 or cut or not config.eval.evaluate_base or needs_finalize(config.strategy.name or "full"))
+    seconds = (len(ALPHAS) + tuned + base) * one_eval
     for lang in languages_of(val_texts):
         ev, folder, _, _ = general_set(lang, getattr(config.data, "general", None), config.model)
         if ev is None:  # the run will say why it skips the set (turned off, absent, a language the model lacks)
             continue
         texts = len(ev.queries) + len(ev.corpus)
         # the delivered model; the base model too unless an earlier run from it left its scores
-        key = base_scores_key(config.model, folder, ev, length)  # scored at the run's length, as the run will
+        key = base_scores_key(config.model, folder, ev, length)  # scored at the delivered length, as the run will
         passes = 1 + int(cached_base_scores(key) is None)
         seconds += passes * texts / texts_per_second
     return seconds

@@ -339,20 +339,20 @@ def test_a_wrapped_strategy_has_the_base_searched_again(strategy, tiny_model_pat
     assert rec["candidates"][0]["ndcg@10"] == pytest.approx(sum(again) / len(again), abs=1e-6)
 
 
-def test_every_candidate_is_scored_at_the_runs_length_and_the_base_is_delivered_as_it_is(tiny_model_path, tmp_path,
-                                                                                          monkeypatch):
-    """The run trained at 16 tokens (final/ says so): base and blends are searched at 16 tokens like final/, and a
-    delivered base keeps its own length (64), as does the base model afterwards."""
+def test_every_candidate_is_scored_and_delivered_at_the_base_models_own_length(tiny_model_path, tmp_path, monkeypatch):
+    """The run trained at 16 tokens (final/ says so), the base reads 64: base, final/ and the blends are searched at
+    64 tokens, the length a delivered model keeps (a shorter training length is for speed, not a cut of the team's
+    long passages), and the base model keeps its own length afterwards."""
     from sentence_transformers import SentenceTransformer
 
     from core.training import delivery as D
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    tuned = SentenceTransformer(str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)), device="cpu")
+    tuned = SentenceTransformer(str(tiny_model_path), device="cpu")  # the good model, so a tuned one is delivered
     tuned.max_seq_length = 16
     tuned.save(str(run_dir / FINAL_DIR))
-    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    base = SentenceTransformer(str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)), device="cpu")
     assert base.max_seq_length == 64
     lengths = {}
     real = D.per_query_ndcg
@@ -360,10 +360,58 @@ def test_every_candidate_is_scored_at_the_runs_length_and_the_base_is_delivered_
                         lambda m, e, b=32: lengths.setdefault(len(lengths), m.max_seq_length) and real(m, e, b))
     rec = deliver(run_dir, base, _evalset(), general="none")
     assert [c["name"] for c in rec["candidates"]] == ["base", "final", "blend-0.25", "blend-0.5", "blend-0.75"]
-    assert list(lengths.values()) == [16] * 5
+    assert list(lengths.values()) == [64] * 5
     assert base.max_seq_length == 64
-    if rec["delivered"] == "base":
-        assert SentenceTransformer(str(run_dir / DELIVERED), device="cpu").max_seq_length == 64
+    assert rec["delivered"] != "base", rec["reason"]
+    assert SentenceTransformer(str(run_dir / DELIVERED), device="cpu").max_seq_length == 64
+    assert SentenceTransformer(str(run_dir / FINAL_DIR), device="cpu").max_seq_length == 16  # the run's record
+
+
+def test_a_run_trained_longer_than_the_base_reads_is_delivered_at_its_own_length(tiny_model_path, tmp_path,
+                                                                                  monkeypatch):
+    """A length the user set above the base model's own (96 > 64; the tiny model has 128 positions) is kept: the
+    candidates are scored at 96 and the delivered tuned model reads 96."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training import delivery as D
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    tuned = SentenceTransformer(str(tiny_model_path), device="cpu")
+    tuned.max_seq_length = 96
+    tuned.save(str(run_dir / FINAL_DIR))
+    base = SentenceTransformer(str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)), device="cpu")
+    lengths = []
+    real = D.per_query_ndcg
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: lengths.append(m.max_seq_length) or real(m, e, b))
+    rec = deliver(run_dir, base, _evalset(), alphas=(0.5,), general="none")
+    assert lengths == [96, 96, 96] and base.max_seq_length == 64
+    assert rec["delivered"] != "base", rec["reason"]
+    assert SentenceTransformer(str(run_dir / DELIVERED), device="cpu").max_seq_length == 96
+
+
+@pytest.mark.parametrize("trained, reused", [(16, False), (48, True)])
+def test_the_trainings_own_scores_are_reused_only_where_the_runs_length_cut_no_validation_text(
+        tiny_model_path, tmp_path, trained, reused):
+    """Scores the training measured at its own length are the delivered length's scores only when no validation text
+    is longer than the run's length (the tiny Chinese passages are ~20 tokens: 16 cuts some, 48 none)."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training import delivery as D
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    tuned = SentenceTransformer(str(tiny_model_path), device="cpu")
+    tuned.max_seq_length = trained
+    tuned.save(str(run_dir / FINAL_DIR))
+    ev = _evalset()
+    assert D.evalset_fits(tuned, ev, trained) is reused
+    marker = [0.123] * len(ev.queries)  # no real search gives exactly this
+    rec = deliver(run_dir, str(tiny_model_path), ev, alphas=(), general="none",
+                  known_scores={"base": marker, "final": marker})
+    got = {c["name"]: c["ndcg@10"] for c in rec["candidates"]}
+    assert (got["base"] == pytest.approx(0.123)) is reused
+    assert (got["final"] == pytest.approx(0.123)) is reused
 
 
 def test_the_base_models_general_scores_are_reused_by_the_next_run(tiny_model_path, tmp_path, monkeypatch):
@@ -382,7 +430,7 @@ def test_the_base_models_general_scores_are_reused_by_the_next_run(tiny_model_pa
     shutil.copytree(tiny_model_path, run_dir / FINAL_DIR)
     noise = _noisy_copy(tiny_model_path, tmp_path / "noise-base")
     first = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared))
-    length = first["general"]["en"]["max_seq_length"]  # the run's length (final/'s), which the check scored at
+    length = first["general"]["en"]["max_seq_length"]  # the delivered length, which the check scored at
     assert cached_base_scores(base_scores_key(str(noise), folder, ev, length)) is not None
     assert cached_base_scores(base_scores_key(str(noise), folder, ev, length // 2)) is None  # another length: not these
     second = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared),
@@ -393,10 +441,11 @@ def test_the_base_models_general_scores_are_reused_by_the_next_run(tiny_model_pa
     assert base_scores_key(str(tiny_model_path), folder, ev) != base_scores_key(str(noise), folder, ev)
 
 
-def test_the_general_check_scores_base_and_delivered_model_at_the_runs_length(tiny_model_path, tmp_path, monkeypatch):
-    """The run trained at 16 tokens: on the general set the base (its own length 64) is scored at 16 tokens like the
-    delivered model, so the change is the weights' and not a shorter cut of long passages; the record says the
-    length, and the base model keeps its own length afterwards."""
+def test_the_general_check_scores_base_and_delivered_model_at_the_delivered_length(tiny_model_path, tmp_path,
+                                                                                     monkeypatch):
+    """The run trained at 16 tokens: on the general set the base and the delivered model are both scored at the
+    length the delivered model keeps (the base's own 64), so the change is the weights' and what a team gets; the
+    record says the length, and the base model keeps its own length afterwards."""
     from sentence_transformers import SentenceTransformer
 
     from core.training import delivery as D
@@ -418,14 +467,15 @@ def test_the_general_check_scores_base_and_delivered_model_at_the_runs_length(ti
     ) or real(m, e, b))
     rec = D.deliver(run_dir, base, _evalset(), alphas=(), general=str(shared))
     assert rec["delivered"] == "final", rec["reason"]
-    assert general == [("base", 16), ("other", 16)]
-    assert rec["general"]["en"]["max_seq_length"] == 16
+    assert general == [("base", 64), ("other", 64)]
+    assert rec["general"]["en"]["max_seq_length"] == 64
     assert base.max_seq_length == 64
 
 
-def test_the_blend_curve_and_an_exported_blend_use_the_runs_length(tiny_model_path, tmp_path, monkeypatch):
-    """Evaluate's blend curve scores every α at the tuned model's length (16), like delivery, so its α = 0 point is
-    the base as delivery scored it; an exported blend keeps that length, like a delivered one."""
+def test_the_blend_curve_and_an_exported_blend_use_the_delivered_length(tiny_model_path, tmp_path, monkeypatch):
+    """Evaluate's blend curve scores every α at the delivered length (the base's own 64, not the tuned model's 16),
+    like delivery, so its α = 0 point is the base as delivery scored it; an exported blend keeps that length, like a
+    delivered one."""
     from sentence_transformers import SentenceTransformer
 
     from core.training import delivery as D
@@ -438,12 +488,10 @@ def test_the_blend_curve_and_an_exported_blend_use_the_runs_length(tiny_model_pa
     real = D.per_query_ndcg
     monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: lengths.append(m.max_seq_length) or real(m, e, b))
     curve = D.blend_curve(base, str(tmp_path / "tuned"), _evalset(), alphas=(0.0, 1.0), general="none")
-    assert lengths == [16, 16]
-    base.max_seq_length = 16
+    assert lengths == [64, 64]
     assert curve["domain"][0] == pytest.approx(sum(real(base, _evalset())) / 60, abs=1e-6)
-    base.max_seq_length = 64
     D.export_blend(base, str(tmp_path / "tuned"), 0.5, tmp_path / "out")
-    assert SentenceTransformer(str(tmp_path / "out" / "blend-0.5"), device="cpu").max_seq_length == 16
+    assert SentenceTransformer(str(tmp_path / "out" / "blend-0.5"), device="cpu").max_seq_length == 64
 
 
 def test_the_general_check_leaves_out_a_language_the_base_model_does_not_cover(tmp_path):
