@@ -155,6 +155,13 @@ def main() -> None:
             if key in why:
                 print(f"negatives: {key}={chosen[key]} — {why[key]}")
         print(f"delivered: {delivery['delivered']} — {delivery['reason']}")
+        print(f"change: {delivery.get('change')}")
+        for lang, g in (delivery.get("general") or {}).items():
+            if "vs_base" in g:
+                v = g["vs_base"]
+                print(f"general {lang} ({g['queries']} queries, {g['passages']} passages, {g['max_seq_length']} tokens): "
+                      f"{g['base']:.4f} -> {g['delivered']:.4f}, {v['diff']:+.4f}, CI [{v['ci_low']:+.4f}, "
+                      f"{v['ci_high']:+.4f}], {v['verdict']}")
         names = [name for name, _ in models]
         print(f"{'metric':10} " + " ".join(f"{n:>10}" for n in names))
         for m in ("ndcg@10", "mrr@10", "recall@10"):
@@ -168,7 +175,7 @@ def main() -> None:
                           "base_general_scores": general_base, "train_seconds": round(train_s, 1),
                           "evaluate_seconds": round(eval_s, 1), "total_seconds": round(train_s + eval_s, 1),
                           "phases": phase_seconds(events), "delivered": delivery["delivered"],
-                          "validation": delivery.get("validation"),
+                          "validation": delivery.get("validation"), "change": delivery.get("change"),
                           "test": {m: {n: res.metrics[n].get(m) for n in names} for m in ("ndcg@10", "mrr@10", "recall@10")},
                           "verdicts": verdicts,
                           "final_verdicts": {v["subset"] or "all": v["key"].replace("verdict_", "")

@@ -490,8 +490,10 @@ ENGINE_ZH: dict[str, str] = {
     "{name}: the data is English ({share} Chinese characters)": "{name}：数据是英文（中文字符占 {share}）",
     "{name}: the data is {what} ({share} Chinese characters) and MiniLM is English-only":
         "{name}：数据是{what}（中文字符占 {share}），而 MiniLM 只懂英文",
-    "max length {length}: 95% of {what} fit ({p95} tokens; longest {longest}; model limit {model_max})":
-        "最大长度 {length}：95% 的{what}能完整放下（{p95} 个词元；最长 {longest}；模型上限 {model_max}）",
+    "max length {length} while training: 95% of {what} fit ({p95} tokens; longest {longest}; model limit {model_max}); "
+    "the delivered model reads longer texts as far as the base model does":
+        "训练时最大长度 {length}：95% 的{what}能完整放下（{p95} 个词元；最长 {longest}；模型上限 {model_max}）；"
+        "交付的模型读取更长文本的长度与基础模型相同",
     "lr {lr}: {size}": "学习率 {lr}：{size}",
     "small model ({size}M parameters besides the embeddings)": "小模型（除词向量外 {size}M 个参数）",
     "mid-size model ({size}M parameters besides the embeddings)": "中等模型（除词向量外 {size}M 个参数）",

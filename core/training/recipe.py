@@ -223,7 +223,8 @@ def plan_recipe(config, splits, tokenizer=None) -> RecipePlan:
             length = max(64, min(model_max, int(math.ceil(p95 / 32) * 32)))
             what = "passages" if passages else "texts"
             fill("hyper.max_seq_length", length,
-                 f"max length {length}: 95% of {what} fit ({p95} tokens; longest {longest}; model limit {model_max})")
+                 f"max length {length} while training: 95% of {what} fit ({p95} tokens; longest {longest}; model limit "
+                 f"{model_max}); the delivered model reads longer texts as far as the base model does")
 
     from core.training.memory import read_shape
 
