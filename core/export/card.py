@@ -2,7 +2,8 @@
 
 ``model_card(run_dir) -> str`` reads the run folder (and a sample of its training data) only; no model is loaded:
 
-- ``config.yaml``: base model, data files and format, loss and its parameters, strategy, hyper-parameters;
+- ``config.yaml``: base model, data files and format, loss and its parameters, strategy, hyper-parameters, with
+  every setting the recipe filled (the ``recipe`` events) in place of the open one (``with_recipe``);
 - ``status.json``: status, main metric, baseline, best and final values, the worse-than-base verdict;
 - ``events.jsonl``: the ``data`` event (rows per split) and the first and last ``eval`` events (step 0 = the
   base model, last = the tuned model), so the card has a base-vs-tuned table even when no separate evaluation
@@ -34,7 +35,7 @@ from typing import Any, Optional
 import yaml
 
 from core.errors import StudioError
-from core.run_folder import CONFIG_FILE, DELIVERY_FILE, METRICS_FILE, STATUS_FILE
+from core.run_folder import CONFIG_FILE, DELIVERY_FILE, EV_RECIPE, METRICS_FILE, STATUS_FILE
 
 # Hub ids of the studio's built-in model sources (core.models registry names), the models their weights are
 _BUILTIN_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2",
@@ -149,6 +150,31 @@ def _read_config(run_dir: Path) -> dict:
     except yaml.YAMLError:
         raise StudioError(f"The file '{path}' is not valid YAML.") from None
     return raw if isinstance(raw, dict) else {}
+
+
+def with_recipe(cfg: dict, run_dir: Path) -> dict:
+    """``cfg`` (``config.yaml`` as a dict) with every setting the recipe filled, from the run's ``recipe`` events in
+    order (a later choice replaces an earlier one: the loss after the base model weighed the negatives), so the
+    card names what the run trained with, not a setting left open. ``cfg`` itself is not changed."""
+    import copy
+
+    out = copy.deepcopy(cfg)
+    for ev in _events(run_dir, EV_RECIPE):
+        for choice in ev.get("choices") or []:
+            key = choice.get("key") if isinstance(choice, dict) else None
+            if not isinstance(key, str) or not key:
+                continue
+            *head, last = key.split(".")
+            node: Any = out
+            for part in head:
+                if not isinstance(node, dict):
+                    break
+                if not isinstance(node.get(part), dict):
+                    node[part] = {}
+                node = node[part]
+            if isinstance(node, dict):
+                node[last] = choice.get("value")
+    return out
 
 
 def _events(run_dir: Path, kind: str) -> list[dict]:
@@ -305,7 +331,7 @@ def _usage(languages: list[str], prompts: Optional[dict]) -> list[str]:
 def model_card(run_dir: str | os.PathLike) -> str:
     """Markdown model card for the run in ``run_dir`` (see module docstring)."""
     run_dir = Path(run_dir)
-    cfg = _read_config(run_dir)
+    cfg = with_recipe(_read_config(run_dir), run_dir)
     status = _read_json(run_dir / STATUS_FILE) or {}
     data = cfg.get("data") or {}
     loss = cfg.get("loss") or {}
@@ -355,9 +381,15 @@ def model_card(run_dir: str | os.PathLike) -> str:
     lines.append(f"| strategy | {strategy.get('name', 'full')} |")
     if strategy.get("params"):
         lines.append(f"| strategy parameters | {', '.join(f'{k}={v}' for k, v in strategy['params'].items())} |")
-    for key in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "weight_decay", "lr_scheduler", "max_steps"):
+    for key in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "weight_decay", "lr_scheduler", "max_steps",
+                "max_seq_length"):
         if key in hyper and hyper[key] is not None and not (key == "max_steps" and hyper[key] in (-1, 0)):
-            lines.append(f"| {key.replace('_', ' ')} | {hyper[key]} |")
+            label = "max seq length (training)" if key == "max_seq_length" else key.replace("_", " ")
+            lines.append(f"| {label} | {hyper[key]} |")
+    delivery = _read_json(run_dir / DELIVERY_FILE)
+    delivered_length = delivery.get("max_seq_length") if isinstance(delivery, dict) else None
+    if delivered_length:
+        lines.append(f"| max seq length (delivered model) | {delivered_length} |")
     lines.append(f"| seed | {cfg.get('seed', '-')} |")
     if status.get("step") is not None:
         lines.append(f"| steps trained | {status['step']} |")
@@ -417,7 +449,7 @@ def _delivery_lines(record: Any) -> list[str]:
     general = record.get("general") if isinstance(record.get("general"), dict) else {}
     if general:
         lines += ["General-domain check (forgetting): the base and the delivered model on a general retrieval set "
-                  "of each language of the validation queries, both cut at the same maximum length (the run's), so "
+                  "of each language of the validation queries, both at the delivered model's maximum length, so "
                   "the change is what training did to the weights.", "",
                   f"| language | set | base {metric} | delivered {metric} | change | 95% CI of change |",
                   "|---|---|---|---|---|---|"]

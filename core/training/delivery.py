@@ -537,6 +537,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         "reason": why,
         "metric": METRIC,
         "validation": {"queries": len(evalset.queries), "passages": len(evalset.corpus)},
+        "max_seq_length": getattr(chosen_model, "max_seq_length", None),  # what delivered/ reads (shipped_length)
         "candidates": [{"name": c.name, "source": c.source, "alpha": c.alpha, METRIC: c.mean,
                         "vs_base": c.vs_base.to_dict()} for c in cands],
         "blends_skipped": blends_skipped,

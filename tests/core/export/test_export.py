@@ -12,7 +12,18 @@ import pytest
 
 from core.errors import StudioError
 from core.export import card_preview, export_model_dir, model_card, push_to_hub, split_front_matter, zip_model
-from core.run_folder import CONFIG_FILE, EV_DATA, EV_EVAL, EV_TRAIN, EVENTS_FILE, FINAL_DIR, METRICS_FILE, STATUS_FILE
+from core.run_folder import (
+    CONFIG_FILE,
+    DELIVERY_FILE,
+    EV_DATA,
+    EV_EVAL,
+    EV_RECIPE,
+    EV_TRAIN,
+    EVENTS_FILE,
+    FINAL_DIR,
+    METRICS_FILE,
+    STATUS_FILE,
+)
 from core.training import TrainConfig
 from tests.conftest import tiny_pairs
 from tests.core.export.conftest import write_beir, write_run_with_test_split
@@ -116,6 +127,37 @@ def test_model_card_content(run_dir):
     assert "| mrr@10 | 0.3800 | 0.5000 | +0.1200 |" in card
     assert "model_preparation_time" not in card  # trainer bookkeeping, not a metric
     assert "Warning" not in card
+
+
+def test_model_card_names_the_settings_the_recipe_filled(run_dir):
+    """A run with its settings left to the recipe: the card shows what the recipe chose (config.yaml holds None),
+    a later recipe event (the loss after the base model weighed the negatives) replacing an earlier one, and the
+    training length next to the length the delivered model reads."""
+    cfg = TrainConfig.load(run_dir / CONFIG_FILE)
+    cfg.hyper.epochs = cfg.hyper.learning_rate = None
+    cfg.loss.name, cfg.loss.params = None, {}
+    cfg.save(run_dir / CONFIG_FILE)
+    before = model_card(run_dir)
+    assert "| epochs |" not in before and "| loss | MultipleNegativesRankingLoss (the default for qpn data) |" in before
+    recipe = [
+        {"type": EV_RECIPE, "recipe": "auto", "choices": [
+            {"key": "hyper.epochs", "value": 3.0, "reason": "3 epochs: 334 training pairs"},
+            {"key": "hyper.learning_rate", "value": 5e-05, "reason": "lr 5e-05: small model"},
+            {"key": "hyper.max_seq_length", "value": 160, "reason": "max length 160 while training"},
+            {"key": "loss.name", "value": "MultipleNegativesRankingLoss", "reason": "planned"}]},
+        {"type": EV_RECIPE, "recipe": "auto", "choices": [{"key": "loss.params.scale", "value": 85.0, "reason": "-"}]},
+        {"type": EV_RECIPE, "recipe": "auto", "choices": [
+            {"key": "loss.name", "value": "CachedMultipleNegativesRankingLoss", "reason": "the 3 GB cap"}]},
+    ]
+    with open(run_dir / EVENTS_FILE, "a", encoding="utf-8") as fh:
+        fh.write("".join(json.dumps(e) + "\n" for e in recipe))
+    (run_dir / DELIVERY_FILE).write_text(json.dumps({"delivered": "final", "max_seq_length": 512, "candidates": []}))
+    card = model_card(run_dir)
+    assert "| loss | CachedMultipleNegativesRankingLoss |" in card and "scale=85.0" in card
+    assert "| epochs | 3.0 |" in card and "| learning rate | 5e-05 |" in card
+    assert "| max seq length (training) | 160 |" in card
+    assert "| max seq length (delivered model) | 512 |" in card
+    assert TrainConfig.load(run_dir / CONFIG_FILE).hyper.epochs is None  # the run's config is read, not changed
 
 
 def test_model_card_languages_are_base_and_data(run_dir):

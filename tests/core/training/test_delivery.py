@@ -363,7 +363,7 @@ def test_every_candidate_is_scored_and_delivered_at_the_base_models_own_length(t
     assert list(lengths.values()) == [64] * 5
     assert base.max_seq_length == 64
     assert rec["delivered"] != "base", rec["reason"]
-    assert SentenceTransformer(str(run_dir / DELIVERED), device="cpu").max_seq_length == 64
+    assert SentenceTransformer(str(run_dir / DELIVERED), device="cpu").max_seq_length == 64 == rec["max_seq_length"]
     assert SentenceTransformer(str(run_dir / FINAL_DIR), device="cpu").max_seq_length == 16  # the run's record
 
 
