@@ -26,6 +26,7 @@ for a markdown preview).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from dataclasses import dataclass
@@ -156,8 +157,6 @@ def with_recipe(cfg: dict, run_dir: Path) -> dict:
     """``cfg`` (``config.yaml`` as a dict) with every setting the recipe filled, from the run's ``recipe`` events in
     order (a later choice replaces an earlier one: the loss after the base model weighed the negatives), so the
     card names what the run trained with, not a setting left open. ``cfg`` itself is not changed."""
-    import copy
-
     out = copy.deepcopy(cfg)
     for ev in _events(run_dir, EV_RECIPE):
         for choice in ev.get("choices") or []:
