@@ -204,7 +204,8 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
 
     length = shipped_length(model_shape(config.model).own_length, config.hyper.max_seq_length)  # what delivery uses
     trained = config.hyper.max_seq_length
-    # the training's own scores are taken unless they were measured at a shorter cut of some validation text
+    # the training's own scores are taken unless they were measured at a shorter cut of some validation text (counted
+    # without the model's prompts, which the estimate does not load: delivery.evalset_fits counts them)
     cut = bool(trained and length and trained < length and not texts_fit(tokenizer, val_texts, trained))
     tuned = (2 if evals > 1 else 1) if bf16 or cut else 0
     base = int(bf16 or cut or not config.eval.evaluate_base or needs_finalize(config.strategy.name or "full"))
