@@ -105,8 +105,7 @@ def token_counts(tokenizer, texts: Sequence[str], cap: int | None = None) -> lis
     one count behind the length rule, the memory model's query length and the length-grouped batches."""
     if not texts:
         return []
-    # verbose=False: counting a text longer than the model reads is the point here, not a problem to log
-    ids = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+    ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
     return [min(len(x), cap) for x in ids] if cap else [len(x) for x in ids]
 
 
