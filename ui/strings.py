@@ -572,6 +572,16 @@ ENGINE_ZH: dict[str, str] = {
     "General-domain check ({lang}): base model on {summary}": "通用领域检查（{lang}）：基础模型，{summary}",
     "General-domain check ({lang}): base model's scores from an earlier run": "通用领域检查（{lang}）：基础模型的分数取自之前的运行",
     "General-domain check ({lang}): delivered model": "通用领域检查（{lang}）：交付模型",
+    "General-domain check ({lang}): candidate {candidate}": "通用领域检查（{lang}）：候选模型 {candidate}",
+    "{name} has the highest validation {METRIC} ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries) among the candidates above the base that keep general-domain {METRIC2} within {tol}; passed over: {over}.":
+        "{name} 在高于基础模型、且通用领域 {METRIC2} 下降不超过 {tol} 的候选中验证 {METRIC} 最高（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]，基于 {n} 个查询）；未选用：{over}。",
+    "{name} has a validation {METRIC} above the base ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries) and, of the candidates above the base, lost the least general-domain {METRIC2}, though more than {tol} too; the others: {over}.":
+        "{name} 的验证 {METRIC} 高于基础模型（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]，基于 {n} 个查询），且在高于基础模型的候选中通用领域 {METRIC2} 下降最少，但也超过了 {tol}；其他候选：{over}。",
+    "{name} is the only candidate with a validation {METRIC} above the base ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries), and it lost more than {tol} of general-domain {METRIC2}.":
+        "{name} 是唯一验证 {METRIC} 高于基础模型的候选（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]，基于 {n} 个查询），但它的通用领域 {METRIC2} 下降超过了 {tol}。",
+    "{name} (general {lang} {diff}, 95% CI [{ci_low}, {ci_high}])": "{name}（通用 {lang} {diff}，95% 置信区间 [{ci_low}, {ci_high}]）",
+    "{name} (general {lang} {diff}, 95% CI [{ci_low}, {ci_high}] and general {lang2} {diff2}, 95% CI [{ci_low2}, {ci_high2}])":
+        "{name}（通用 {lang} {diff}，95% 置信区间 [{ci_low}, {ci_high}]；通用 {lang2} {diff2}，95% 置信区间 [{ci_low2}, {ci_high2}]）",
     "Blend α={a}: scoring ({i}/{len})": "混合 α={a}：打分中（{i}/{len}）",
     "Blend curve done": "混合曲线完成",
     "No candidate beat the base model beyond noise on {n} validation queries{detail}, so the delivered model is the base model.":
@@ -1280,6 +1290,8 @@ _WORD_FIELDS = {"where": {"named": "按列名", "by position": "按位置"},
 # Placeholders whose values can be engine sentences themselves ("{expected}, got '{show}'", "...: {err}.").
 # Placeholders whose values are ", "-separated engine phrases (the delivery's change sentence).
 _LIST_FIELDS = {"change"}
+# Placeholders whose values are "; "-separated engine phrases (the candidates delivery passed over).
+_SEMI_LIST_FIELDS = {"over"}
 
 _SENTENCE_FIELDS = {"expected", "err", "errs", "first", "scrub", "reason", "message", "why", "say", "size", "detail"}
 
@@ -1322,6 +1334,8 @@ def _best(text: str, depth: int) -> tuple[int, str]:
                 value, score = words[value], score + len(value)
             elif name.rstrip("0123456789") in _LIST_FIELDS:  # "domain +8.1%, general en -0.9%": each part
                 value = tr_list(value, "zh")
+            elif name.rstrip("0123456789") in _SEMI_LIST_FIELDS:
+                value = "；".join(tr_engine(part, "zh") for part in value.split("; "))
             elif depth < 3 and name.rstrip("0123456789") in _SENTENCE_FIELDS:
                 sub, value = _best(value, depth + 1)
                 score += sub

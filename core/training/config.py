@@ -79,6 +79,10 @@ class DataConfig:
     general: Optional[str] = _f(None, (
         "General-domain BEIR set for the forgetting check (a folder, or one holding general_<lang>/); empty: env "
         "STUDIO_GENERAL_DIR, else ../shared/data/general_<lang>; 'none' turns the check off."))
+    general_max_drop: float = _f(0.01, (
+        "Largest fall of general-domain NDCG@10 (0.01 = 1 point) the delivered model may show where the fall is beyond "
+        "noise; a candidate that falls further is passed over for the next best candidate better than the base, and "
+        "if every one does, the one that falls least is delivered and the run says so; 1 turns the rule off."))
 
 
 @dataclass
@@ -467,7 +471,8 @@ _FIELDS: dict[str, dict[str, Any]] = {
     "data": {"train": _str_list, "format": _format, "mapping": _mapping, "validation": _str_list, "test": _str_list,
              "split": _split, "group_by": _str(optional=True), "neg_nums": _int(0, 1000, optional=True),
              "max_rows": _int(1, optional=True),
-             "hard_negatives": _str(choices=HARD_NEGATIVES, optional=True), "corpus": _str(optional=True), "general": _str(optional=True)},
+             "hard_negatives": _str(choices=HARD_NEGATIVES, optional=True), "corpus": _str(optional=True), "general": _str(optional=True),
+             "general_max_drop": _float(0, 1)},
     "loss": {"name": _str(optional=True), "params": _params, "matryoshka_dims": _dims, "guide_model": _str(optional=True)},
     "strategy": {"name": _str(), "params": _params},
     # warm-up below 1: transformers reads warmup_steps >= 1 as a step count, not a share

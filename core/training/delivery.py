@@ -18,7 +18,11 @@ The choice is saved with ``model.save`` as ``runs/<name>/delivered/`` (plain sen
 and explained in ``delivery.json``. A forgetting guard then scores the base and the delivered model on a
 general-domain BEIR set of each language of the validation queries (``general_dir``), both at that one length as
 well, so the change is the weights' and not a different cut of long passages, and records the change
-next to the domain gain (``"domain +8.1%, general en −0.9%"``); a language the base model does not cover
+next to the domain gain (``"domain +8.1%, general en −0.9%"``). The guard has a say in the choice: a candidate
+whose general-domain NDCG@10 falls by more than ``data.general_max_drop`` (1 point) beyond noise (``fell_beyond``)
+is passed over for the next best candidate better than the base (in practice a blend closer to it), and when every
+one falls that far, the one that falls least is delivered; the sentence names what was passed over and why
+(``guarded_reason``). A language the base model does not cover
 (``unserved_reason``: MiniLM and Chinese) is left out with the reason, and when the base itself is delivered
 nothing is scored (its general retrieval is unchanged by construction: ``BASE_DELIVERED``).
 
@@ -59,6 +63,7 @@ GENERAL_ENV = "STUDIO_GENERAL_DIR"
 # Why the general check scores nothing when the base model is delivered (the change is zero by construction).
 BASE_DELIVERED = "the delivered model is the base model, so its general-domain retrieval is unchanged: nothing was scored"
 GENERAL_MAX_PASSAGES = 3000  # general-set corpus cap (every relevant passage kept, distractors sampled)
+GENERAL_MAX_DROP = 0.01  # config data.general_max_drop's default: 1 point of general-domain NDCG@10
 
 
 @dataclass
@@ -348,7 +353,8 @@ def cached_base_scores(key: Optional[str]) -> Optional[list[float]]:
 
 def general_check(base: Any, delivered: Any, languages: Sequence[str], configured: Optional[str] = None,
                   same_model: bool = False, batch_size: int = 32, progress: ProgressFn | None = None,
-                  base_spec: Optional[str] = None, length: Optional[int] = None) -> dict:
+                  base_spec: Optional[str] = None, length: Optional[int] = None,
+                  memo: Optional[dict] = None, candidate: Optional[str] = None) -> dict:
     """{lang: {"folder", "queries", "passages", "max_seq_length", "base", "delivered", "relative", "vs_base"} or
     {"skipped": why}}.
 
@@ -360,10 +366,13 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
     next run from the same base model scores only its own delivered model. ``same_model`` (the base is
     delivered): a language with a general set is recorded as ``{"skipped": BASE_DELIVERED, "unchanged": True}``
     without scoring anything (a first run from a base model would otherwise spend minutes scoring it to report
-    a change of zero)."""
+    a change of zero). ``memo``: a dict kept between calls that check several models against the same base
+    (delivery's candidates): each language's set is read and the base scored once; ``candidate``: the name
+    progress gives ``delivered`` while it is still a candidate."""
     from core.evaluation.stats import paired_difference
 
     out: dict[str, dict] = {}
+    memo = {} if memo is None else memo
     for lang in languages:
         unserved = unserved_reason(lang, base_spec)
         if unserved is not None:  # nothing to guard: said apart from a set that is missing or turned off
@@ -373,12 +382,14 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
             folder, origin = general_dir(lang, configured)  # a missing set is still said as such
             out[lang] = {"skipped": BASE_DELIVERED, "unchanged": True} if folder is not None else {"skipped": origin}
             continue
-        ev, folder, origin, full = general_set(lang, configured)
+        if ("set", lang) not in memo:
+            memo[("set", lang)] = general_set(lang, configured)
+        ev, folder, origin, full = memo[("set", lang)]
         if ev is None:
             out[lang] = {"skipped": origin}
             continue
         key = base_scores_key(base_spec, folder, ev, length)
-        b = cached_base_scores(key)
+        b = memo.get(("base", lang)) or cached_base_scores(key)
         if b is None or len(b) != len(ev.queries):
             _say(progress, f"General-domain check ({lang}): base model on {ev.summary()}")
             b = scores_at(base, ev, length, batch_size)
@@ -389,9 +400,11 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
                     atomic_write_json(_scores_cache(key), {"scores": b, "folder": str(folder)})
                 except OSError:  # a read-only cache only costs time
                     pass
-        else:
+        elif ("base", lang) not in memo:
             _say(progress, f"General-domain check ({lang}): base model's scores from an earlier run")
-        _say(progress, f"General-domain check ({lang}): delivered model")
+        memo[("base", lang)] = b
+        _say(progress, f"General-domain check ({lang}): candidate {candidate}" if candidate
+             else f"General-domain check ({lang}): delivered model")
         d = scores_at(delivered, ev, length, batch_size)
         diff = paired_difference(b, d)
         out[lang] = {"folder": str(folder), "origin": origin, "queries": len(ev.queries), "passages": len(ev.corpus),
@@ -418,6 +431,47 @@ def change_sentence(domain_relative: Optional[float], general: dict) -> str:
         else:
             parts.append(f"general {lang} {_pct(g['relative'])}")
     return ", ".join(parts)
+
+
+def largest_fall(general: dict) -> float:
+    """The largest fall of general-domain NDCG@10 among ``general_check``'s languages that were scored, 0 if none
+    fell (a language skipped counts as no fall)."""
+    return max([0.0] + [-g["vs_base"]["diff"] for g in general.values() if "vs_base" in g])
+
+
+def fell_beyond(general: dict, max_drop: float) -> list[str]:
+    """The languages of a ``general_check`` result where the model fell by more than ``max_drop`` NDCG@10 and the
+    paired test calls it *worse* (a fall within noise, or a small one, does not count)."""
+    from core.evaluation.stats import WORSE
+
+    return [lang for lang, g in general.items()
+            if "vs_base" in g and g["vs_base"]["verdict"] == WORSE and g["vs_base"]["diff"] < -max_drop]
+
+
+def _fall(name: str, general: dict, max_drop: float) -> str:
+    """``"blend-0.75 (general zh −0.0132, 95% CI [−0.0235, −0.0035])"``: a candidate and its falls."""
+    parts = [f"general {lang} {general[lang]['vs_base']['diff']:+.4f}, 95% CI [{general[lang]['vs_base']['ci_low']:+.4f}, "
+             f"{general[lang]['vs_base']['ci_high']:+.4f}]" for lang in fell_beyond(general, max_drop)]
+    return f"{name} ({' and '.join(parts)})"
+
+
+def guarded_reason(chosen: Candidate, base: Candidate, passed_over: Sequence[tuple[Candidate, dict]],
+                   max_drop: float, still_falls: bool) -> str:
+    """The delivery sentence when the forgetting guard passed over candidates with a higher validation score:
+    ``chosen`` the one delivered, ``passed_over`` [(candidate, its ``general_check``)], ``still_falls`` when every
+    candidate better than the base fell beyond ``max_drop`` and ``chosen`` is the one that fell least."""
+    d, n = chosen.vs_base, len(base.per_query)
+    over = "; ".join(_fall(c.name, g, max_drop) for c, g in passed_over)
+    scores = (f"({chosen.mean:.4f} vs base {base.mean:.4f}, {d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}] "
+              f"on {n} queries)")
+    if still_falls and not passed_over:
+        return (f"{chosen.name} is the only candidate with a validation {METRIC} above the base {scores}, and it lost "
+                f"more than {max_drop:.4f} of general-domain {METRIC}.")
+    if still_falls:
+        return (f"{chosen.name} has a validation {METRIC} above the base {scores} and, of the candidates above the "
+                f"base, lost the least general-domain {METRIC}, though more than {max_drop:.4f} too; the others: {over}.")
+    return (f"{chosen.name} has the highest validation {METRIC} {scores} among the candidates above the base that "
+            f"keep general-domain {METRIC} within {max_drop:.4f}; passed over: {over}.")
 
 
 # ------------------------------------------------------------------------------------------- delivery
@@ -451,13 +505,14 @@ def _loader(path: Path) -> Callable[[], Any]:
 
 def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = ALPHAS, general: Optional[str] = None,
             batch_size: int = 32, progress: ProgressFn | None = None, log: Any = None,
-            known_scores: Optional[dict[str, list[float]]] = None) -> dict:
+            known_scores: Optional[dict[str, list[float]]] = None, max_drop: float = GENERAL_MAX_DROP) -> dict:
     """Score the candidates, save ``delivered/`` and ``delivery.json``; see the module docstring.
 
     ``base``: the run's base model (a spec for ``core.models.load_model`` or a loaded model); ``evalset``: the
     validation ``EvalSet``; ``general``: config ``data.general``; ``log``: an ``EventLog`` for the event;
     ``known_scores``: {``base`` / ``best`` / ``final``: per-query NDCG@10 in ``evalset.queries`` order} the
-    training's own evaluation measured for that model at the run's length, taken instead of searching again."""
+    training's own evaluation measured for that model at the run's length, taken instead of searching again;
+    ``max_drop``: config ``data.general_max_drop`` (``fell_beyond``; 1 turns the guard's say in the choice off)."""
     from core.evaluation.stats import paired_difference
     from core.models import load_model
     from core.models.merge import check_compatible, share_unchanged
@@ -519,14 +574,40 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     for c in cands:
         c.vs_base = paired_difference(cands[0].per_query, c.per_query)
     chosen, why = choose(cands)
-    _say(progress, f"Delivery: saving {chosen.name} as {DELIVERED}/", total, total)
-    chosen_model = base_model if chosen.name == "base" else (models.get(chosen.name) or load_shared(chosen))
-    _save_model(chosen_model if chosen.name == "base" else at_length(chosen_model, length), run_dir / DELIVERED)
 
     languages = languages_of(list(evalset.queries.values()))
-    gen = general_check(base_model, chosen_model, languages, configured=general, same_model=chosen.name == "base",
-                        base_spec=base if isinstance(base, str) else None,
-                        batch_size=batch_size, progress=progress, length=length)
+    memo: dict = {}
+
+    def check(c: Candidate, model: Any) -> dict:
+        return general_check(base_model, model, languages, configured=general, same_model=c.name == "base",
+                             base_spec=base if isinstance(base, str) else None, batch_size=batch_size,
+                             progress=progress, length=length, memo=memo, candidate=c.name)
+
+    chosen_model = base_model if chosen.name == "base" else (models.get(chosen.name) or load_shared(chosen))
+    gen = check(chosen, chosen_model)
+    passed_over: list[tuple[Candidate, dict]] = []
+    if chosen.name != "base" and max_drop < 1 and fell_beyond(gen, max_drop):
+        # the forgetting guard decides too: the next best candidate better than the base, closer to it
+        from core.evaluation.stats import BETTER
+
+        rest = sorted((c for c in cands[1:] if c is not chosen and c.vs_base.verdict == BETTER), key=lambda c: -c.mean)
+        tried = [(chosen, gen)]
+        for c in rest:
+            del chosen_model  # one candidate's model in memory at a time (the tuned one stays in ``models``)
+            chosen_model = models.get(c.name) or load_shared(c)
+            tried.append((c, check(c, chosen_model)))
+            if not fell_beyond(tried[-1][1], max_drop):
+                break
+        still_falls = bool(fell_beyond(tried[-1][1], max_drop))
+        keep = min(tried, key=lambda t: largest_fall(t[1])) if still_falls else tried[-1]
+        if keep is not tried[-1]:
+            del chosen_model
+            chosen_model = models.get(keep[0].name) or load_shared(keep[0])
+        chosen, gen = keep
+        passed_over = [t for t in tried if t is not keep]
+        why = guarded_reason(chosen, cands[0], passed_over, max_drop, still_falls)
+    _say(progress, f"Delivery: saving {chosen.name} as {DELIVERED}/", total, total)
+    _save_model(chosen_model if chosen.name == "base" else at_length(chosen_model, length), run_dir / DELIVERED)
     domain_rel = chosen.vs_base.relative
     change = change_sentence(domain_rel, gen)
     record = {
@@ -541,6 +622,8 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         "candidates": [{"name": c.name, "source": c.source, "alpha": c.alpha, METRIC: c.mean,
                         "vs_base": c.vs_base.to_dict()} for c in cands],
         "blends_skipped": blends_skipped,
+        "general_max_drop": max_drop,
+        "passed_over": [{"name": c.name, "general": g} for c, g in passed_over],
         "domain": {"base": cands[0].mean, "delivered": chosen.mean, "relative": domain_rel},
         "general": gen,
         "change": change,
@@ -572,7 +655,8 @@ def deliver_run(run_dir: Path, config: Any, evalset: Any, log: Any,
 
     try:
         rec = deliver(run_dir, config.model, evalset, general=getattr(config.data, "general", None),
-                      batch_size=config.hyper.batch_size, progress=progress, log=log, known_scores=known_scores)
+                      batch_size=config.hyper.batch_size, progress=progress, log=log, known_scores=known_scores,
+                      max_drop=getattr(config.data, "general_max_drop", GENERAL_MAX_DROP))
     except Exception as err:  # the trained models stay usable; say why there is no delivered one
         log.emit(EV_WARNING, message=f"No delivered model could be chosen: {type(err).__name__}: {err}")
         return {}

@@ -185,7 +185,9 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
     scored on validation (the base, best/ and final/ keep the training's own scores, except under bf16 or when the
     run's length cut a validation text the delivered length does not, or for the base when it was not evaluated at
     step 0 or LoRA / prefix wrapped it), then the base and the delivered
-    model on the general-domain set of each language of the validation texts."""
+    model on the general-domain set of each language of the validation texts. A candidate the forgetting guard
+    passes over (``data.general_max_drop``) costs one more general-set pass each; that is known only at the end,
+    so it is not counted."""
     from core.strategies import needs_finalize
     from core.training.delivery import (
         ALPHAS,

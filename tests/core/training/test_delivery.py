@@ -546,3 +546,92 @@ def test_the_run_says_a_general_language_was_left_out_because_the_base_model_lac
     assert sentence == ("domain +5.0%, general en −1.0%, general zh skipped (not a language of the base model), "
                         "general xx skipped")
     assert tr_list(sentence, "zh") == "领域 +5.0%，通用 en −1.0%，通用 zh 已跳过（不是基础模型支持的语言），通用 xx 已跳过"
+
+
+def _forgetting_setup(tiny_model_path, tmp_path, sigma=0.3):
+    """A run whose tuned model (the tiny model as ``final/``) beats its base (the tiny model with seeded noise of
+    ``sigma`` times each weight's spread) on validation, and a general-domain set labelled so that what the tuning
+    changed costs general retrieval: each query's gold passage is the one the base scores most above ``final/``.
+    The blends fall in between, so the nearer a blend is to the base the less it loses."""
+    from sentence_transformers import SentenceTransformer
+
+    pairs = [p for p in tiny_pairs(40, seed=5) if p[0][0].isascii()]
+    tuned = SentenceTransformer(str(tiny_model_path), device="cpu")
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in base.parameters():
+            p.add_(torch.randn(p.shape, generator=gen) * sigma * (p.std() if p.numel() > 1 else 1))
+    base.save(str(tmp_path / "base"))
+
+    def cos(m):
+        q = m.encode([a for a, _ in pairs], convert_to_tensor=True, normalize_embeddings=True)
+        return q @ m.encode([b for _, b in pairs], convert_to_tensor=True, normalize_embeddings=True).T
+
+    gold = (cos(base) - cos(tuned)).argmax(dim=1).tolist()
+    folder = _tiny_beir(tmp_path / "shared" / "general_en", pairs)
+    (folder / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"q{i}\td{g}\t1\n" for i, g in enumerate(gold)), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    shutil.copytree(tiny_model_path, run_dir / FINAL_DIR)
+    return run_dir, tmp_path / "base", tmp_path / "shared"
+
+
+def test_a_candidate_that_forgets_general_retrieval_is_passed_over_for_one_nearer_the_base(
+        tiny_model_path, tmp_path, monkeypatch):
+    from core.evaluation.stats import WORSE
+    from core.models.merge import interpolate
+    from core.training.delivery import fell_beyond
+    from ui.strings import tr_engine
+
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    run_dir, base, shared = _forgetting_setup(tiny_model_path, tmp_path)
+    said = []
+    rec = deliver(run_dir, str(base), _evalset(), general=str(shared), progress=lambda p: said.append(p.message))
+    by = {c["name"]: c for c in rec["candidates"]}
+    assert by["final"]["vs_base"]["verdict"] == "better" and by["final"]["ndcg@10"] == max(c["ndcg@10"] for c in rec["candidates"])
+    over = {p["name"]: p["general"]["en"]["vs_base"] for p in rec["passed_over"]}
+    assert "final" in over, rec["reason"]  # the highest on validation, but it forgot
+    assert over["final"]["verdict"] == WORSE and over["final"]["diff"] < -0.01
+    chosen = rec["delivered"]
+    assert chosen.startswith("blend-") and chosen not in over
+    assert by[chosen]["vs_base"]["verdict"] == "better"
+    assert not fell_beyond(rec["general"], 0.01), rec["general"]
+    # every candidate scored higher on validation than the one delivered was passed over, and said so
+    assert set(over) == {n for n, c in by.items() if c["ndcg@10"] > by[chosen]["ndcg@10"]}
+    assert rec["reason"].startswith(f"{chosen} has the highest validation ndcg@10 (")
+    assert "among the candidates above the base that keep general-domain ndcg@10 within 0.0100; passed over: final (general en -" in rec["reason"]
+    assert "General-domain check (en): candidate final" in said
+    # what was delivered is the blend that passed: its weights, at the delivered length
+    alpha = float(chosen.split("-")[1])
+    assert _same_weights(run_dir / DELIVERED, interpolate(str(base), str(run_dir / FINAL_DIR), alpha))
+    assert json.loads((run_dir / DELIVERY_JSON).read_text(encoding="utf-8"))["passed_over"] == rec["passed_over"]
+    zh = tr_engine(rec["reason"], "zh")
+    assert "未选用：final（通用 en -" in zh and "passed" not in zh and "general" not in zh, zh
+    # the rule turned off (data.general_max_drop 1): the highest on validation, as before
+    rec = deliver(run_dir, str(base), _evalset(), general=str(shared), max_drop=1.0)
+    assert rec["delivered"] == "final" and rec["passed_over"] == []
+    assert rec["reason"].startswith("final has the highest validation ndcg@10") and fell_beyond(rec["general"], 0.01)
+
+
+def test_when_every_candidate_forgets_the_one_that_forgets_least_is_delivered_and_the_run_says_so(
+        tiny_model_path, tmp_path, monkeypatch):
+    from core.training.delivery import largest_fall
+    from ui.strings import tr_engine
+
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    run_dir, base, shared = _forgetting_setup(tiny_model_path, tmp_path)
+    rec = deliver(run_dir, str(base), _evalset(), alphas=(0.75,), general=str(shared))  # both fall beyond noise
+    tried = {p["name"]: largest_fall(p["general"]) for p in rec["passed_over"]}
+    tried[rec["delivered"]] = largest_fall(rec["general"])
+    assert set(tried) == {"final", "blend-0.75"} and rec["delivered"] == min(tried, key=tried.get), tried
+    assert rec["delivered"] == "blend-0.75", "the blend nearer the base loses less"
+    assert "lost the least general-domain ndcg@10, though more than 0.0100 too; the others: final (general en -" in rec["reason"]
+    assert "但也超过了 0.0100；其他候选：final（通用 en -" in tr_engine(rec["reason"], "zh")
+    # only one candidate above the base, and it forgets: delivered, and said so
+    rec = deliver(run_dir, str(base), _evalset(), alphas=(), general=str(shared))
+    assert rec["delivered"] == "final" and rec["passed_over"] == []
+    assert rec["reason"].startswith("final is the only candidate with a validation ndcg@10 above the base (")
+    assert rec["reason"].endswith("and it lost more than 0.0100 of general-domain ndcg@10.")
+    assert "是唯一验证 ndcg@10 高于基础模型的候选" in tr_engine(rec["reason"], "zh")
