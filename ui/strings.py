@@ -573,12 +573,12 @@ ENGINE_ZH: dict[str, str] = {
     "General-domain check ({lang}): base model's scores from an earlier run": "通用领域检查（{lang}）：基础模型的分数取自之前的运行",
     "General-domain check ({lang}): delivered model": "通用领域检查（{lang}）：交付模型",
     "General-domain check ({lang}): candidate {candidate}": "通用领域检查（{lang}）：候选模型 {candidate}",
-    "{name} has the highest validation {METRIC} ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries) among the candidates above the base that keep general-domain {METRIC2} within {tol}; passed over: {over}.":
-        "{name} 在高于基础模型、且通用领域 {METRIC2} 下降不超过 {tol} 的候选中验证 {METRIC} 最高（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]，基于 {n} 个查询）；未选用：{over}。",
-    "{name} has a validation {METRIC} above the base ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries) and, of the candidates above the base, lost the least general-domain {METRIC2}, though more than {tol} too; the others: {over}.":
-        "{name} 的验证 {METRIC} 高于基础模型（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]，基于 {n} 个查询），且在高于基础模型的候选中通用领域 {METRIC2} 下降最少，但也超过了 {tol}；其他候选：{over}。",
-    "{name} is the only candidate with a validation {METRIC} above the base ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries), and it lost more than {tol} of general-domain {METRIC2}.":
-        "{name} 是唯一验证 {METRIC} 高于基础模型的候选（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]，基于 {n} 个查询），但它的通用领域 {METRIC2} 下降超过了 {tol}。",
+    "{name} has the highest validation {METRIC} ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries) among the candidates above the base not shown to lose more than {tol} of general-domain {METRIC2}; passed over: {over}.":
+        "{name} 在高于基础模型、且未被证实通用领域 {METRIC2} 下降超过 {tol} 的候选中验证 {METRIC} 最高（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]，基于 {n} 个查询）；未选用：{over}。",
+    "{name} has a validation {METRIC} above the base ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries) and, of the candidates above the base, lost the least general-domain {METRIC2}, though it too is shown to lose more than {tol}; the others: {over}.":
+        "{name} 的验证 {METRIC} 高于基础模型（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]，基于 {n} 个查询），且在高于基础模型的候选中通用领域 {METRIC2} 下降最少，但也被证实下降超过了 {tol}；其他候选：{over}。",
+    "{name} is the only candidate with a validation {METRIC} above the base ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries), and it is shown to lose more than {tol} of general-domain {METRIC2}.":
+        "{name} 是唯一验证 {METRIC} 高于基础模型的候选（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]，基于 {n} 个查询），但它的通用领域 {METRIC2} 被证实下降超过了 {tol}。",
     "{name} (general {lang} {diff}, 95% CI [{ci_low}, {ci_high}])": "{name}（通用 {lang} {diff}，95% 置信区间 [{ci_low}, {ci_high}]）",
     "{name} (general {lang} {diff}, 95% CI [{ci_low}, {ci_high}] and general {lang2} {diff2}, 95% CI [{ci_low2}, {ci_high2}])":
         "{name}（通用 {lang} {diff}，95% 置信区间 [{ci_low}, {ci_high}]；通用 {lang2} {diff2}，95% 置信区间 [{ci_low2}, {ci_high2}]）",

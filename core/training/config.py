@@ -80,9 +80,9 @@ class DataConfig:
         "General-domain BEIR set for the forgetting check (a folder, or one holding general_<lang>/); empty: env "
         "STUDIO_GENERAL_DIR, else ../shared/data/general_<lang>; 'none' turns the check off."))
     general_max_drop: float = _f(0.01, (
-        "Largest fall of general-domain NDCG@10 (0.01 = 1 point) the delivered model may show where the fall is beyond "
-        "noise; a candidate that falls further is passed over for the next best candidate better than the base, and "
-        "if every one does, the one that falls least is delivered and the run says so; 1 turns the rule off."))
+        "Largest loss of general-domain NDCG@10 (0.01 = 1 point) the delivered model may be shown to have: a candidate "
+        "whose whole 95% interval of the change lies below it is passed over for the next best candidate better than "
+        "the base, and if every one is, the one that loses least is delivered and the run says so; 1 turns it off."))
 
 
 @dataclass

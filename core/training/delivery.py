@@ -19,8 +19,8 @@ and explained in ``delivery.json``. A forgetting guard then scores the base and 
 general-domain BEIR set of each language of the validation queries (``general_dir``), both at that one length as
 well, so the change is the weights' and not a different cut of long passages, and records the change
 next to the domain gain (``"domain +8.1%, general en −0.9%"``). The guard has a say in the choice: a candidate
-whose general-domain NDCG@10 falls by more than ``data.general_max_drop`` (1 point) beyond noise (``fell_beyond``)
-is passed over for the next best candidate better than the base (in practice a blend closer to it), and when every
+shown to lose more than ``data.general_max_drop`` (1 point) of general-domain NDCG@10, its whole 95% interval below
+that (``fell_beyond``), is passed over for the next best candidate better than the base (in practice a blend closer to it), and when every
 one falls that far, the one that falls least is delivered; the sentence names what was passed over and why
 (``guarded_reason``). A language the base model does not cover
 (``unserved_reason``: MiniLM and Chinese) is left out with the reason, and when the base itself is delivered
@@ -440,16 +440,18 @@ def largest_fall(general: dict) -> float:
 
 
 def fell_beyond(general: dict, max_drop: float) -> list[str]:
-    """The languages of a ``general_check`` result where the model fell by more than ``max_drop`` NDCG@10 and the
-    paired test calls it *worse* (a fall within noise, or a small one, does not count)."""
+    """The languages of a ``general_check`` result where the model is shown to have lost more than ``max_drop``
+    NDCG@10: the paired test calls it *worse* and the whole 95% interval of the change lies below ``-max_drop``.
+    A fall the interval leaves unsure of (general_zh's 500 queries: about ±0.01) does not count, so the guard
+    overrides the validation's choice only on evidence; the change itself is always reported."""
     from core.evaluation.stats import WORSE
 
     return [lang for lang, g in general.items()
-            if "vs_base" in g and g["vs_base"]["verdict"] == WORSE and g["vs_base"]["diff"] < -max_drop]
+            if "vs_base" in g and g["vs_base"]["verdict"] == WORSE and g["vs_base"]["ci_high"] < -max_drop]
 
 
 def _fall(name: str, general: dict, max_drop: float) -> str:
-    """``"blend-0.75 (general zh −0.0132, 95% CI [−0.0235, −0.0035])"``: a candidate and its falls."""
+    """``"final (general en -0.0707, 95% CI [-0.1285, -0.0219])"``: a candidate and the languages it is shown to lose."""
     parts = [f"general {lang} {general[lang]['vs_base']['diff']:+.4f}, 95% CI [{general[lang]['vs_base']['ci_low']:+.4f}, "
              f"{general[lang]['vs_base']['ci_high']:+.4f}]" for lang in fell_beyond(general, max_drop)]
     return f"{name} ({' and '.join(parts)})"
@@ -465,13 +467,14 @@ def guarded_reason(chosen: Candidate, base: Candidate, passed_over: Sequence[tup
     scores = (f"({chosen.mean:.4f} vs base {base.mean:.4f}, {d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}] "
               f"on {n} queries)")
     if still_falls and not passed_over:
-        return (f"{chosen.name} is the only candidate with a validation {METRIC} above the base {scores}, and it lost "
-                f"more than {max_drop:.4f} of general-domain {METRIC}.")
+        return (f"{chosen.name} is the only candidate with a validation {METRIC} above the base {scores}, and it is "
+                f"shown to lose more than {max_drop:.4f} of general-domain {METRIC}.")
     if still_falls:
         return (f"{chosen.name} has a validation {METRIC} above the base {scores} and, of the candidates above the "
-                f"base, lost the least general-domain {METRIC}, though more than {max_drop:.4f} too; the others: {over}.")
-    return (f"{chosen.name} has the highest validation {METRIC} {scores} among the candidates above the base that "
-            f"keep general-domain {METRIC} within {max_drop:.4f}; passed over: {over}.")
+                f"base, lost the least general-domain {METRIC}, though it too is shown to lose more than "
+                f"{max_drop:.4f}; the others: {over}.")
+    return (f"{chosen.name} has the highest validation {METRIC} {scores} among the candidates above the base not "
+            f"shown to lose more than {max_drop:.4f} of general-domain {METRIC}; passed over: {over}.")
 
 
 # ------------------------------------------------------------------------------------------- delivery
