@@ -105,7 +105,10 @@ def token_counts(tokenizer, texts: Sequence[str], cap: int | None = None) -> lis
     one count behind the length rule, the memory model's query length and the length-grouped batches."""
     if not texts:
         return []
-    ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+    try:  # verbose=False: counting a text longer than the model reads is the point, not an "indexing error" to log
+        ids = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+    except TypeError:  # a tokenizer-like callable without transformers' ``verbose`` (the tests' word tokenizer)
+        ids = tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
     return [min(len(x), cap) for x in ids] if cap else [len(x) for x in ids]
 
 

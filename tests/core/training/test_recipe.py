@@ -71,6 +71,21 @@ def test_max_length_covers_95_percent_of_passages(tiny_model_path, tiny_tokenize
     assert "95% of passages fit" in _choices(plan)["hyper.max_seq_length"].reason
 
 
+def test_counting_a_text_longer_than_the_model_reads_logs_nothing(tiny_tokenizer, caplog):
+    """The length rule counts whole texts on purpose: transformers' "Token indices sequence length is longer than
+    the specified maximum ... will result in indexing errors" would tell a user of an error that is not there."""
+    import logging
+
+    from core.training.recipe import token_counts
+
+    tiny_tokenizer.model_max_length = 8
+    with caplog.at_level(logging.WARNING):
+        assert token_counts(tiny_tokenizer, ["pig " * 40, "sow"]) == [42, 3]
+    assert "Token indices sequence length" not in caplog.text, caplog.text
+    assert token_counts(lambda texts, add_special_tokens, truncation: {"input_ids": [t.split() for t in texts]},
+                        ["a b c"], cap=2) == [2], "a tokenizer-like callable without verbose still counts"
+
+
 def test_model_follows_the_data_language(monkeypatch):
     zh = [("母猪发烧怎么办", "母猪发烧时应先测体温并隔离观察。")] * 20
     en = [("what do sows eat", "sows eat corn and soybean meal")] * 20
