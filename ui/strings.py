@@ -369,9 +369,12 @@ S: dict[str, tuple[str, str]] = {
     "blend_title": ("Blend base ↔ tuned", "融合基础模型 ↔ 微调模型"),
     "blend_md": ("### Blend base ↔ tuned\nWeights (1−α)·base + α·tuned: α = 0 is the base model, α = 1 the tuned one. "
                  "The curve shows NDCG@10 on the evaluation set in use (domain) and on a general-domain set of the "
-                 "data's language, so you can pick the trade-off and export that blend.",
+                 "data's language, so you can pick the trade-off and export that blend. The table gives each α's "
+                 "change from α 0 over the same queries with its 95% interval: an interval that holds 0 is no "
+                 "difference.",
                  "### 融合基础模型 ↔ 微调模型\n权重 (1−α)·基础 + α·微调：α = 0 为基础模型，α = 1 为微调模型。"
-                 "曲线显示当前评估集（领域）和同语言通用领域集上的 NDCG@10，便于选择折中点并导出该融合模型。"),
+                 "曲线显示当前评估集（领域）和同语言通用领域集上的 NDCG@10，便于选择折中点并导出该融合模型。"
+                 "表格给出每个 α 在相同查询上相对 α 0 的变化及其 95% 置信区间：区间包含 0 即为没有差别。"),
     "blend_curve": ("Compute blend curve", "计算融合曲线"),
     "blend_alpha": ("α (0 = base, 1 = tuned)", "α（0 = 基础模型，1 = 微调模型）"),
     "blend_export": ("Export blend at α as zip", "按 α 导出融合模型 zip"),
@@ -411,8 +414,11 @@ S: dict[str, tuple[str, str]] = {
     # --- dynamic text re-shown by the language switch (ui.common.LanguageViews) ---
     "map_role": ("{role}", "{word}（{role}）"),
     "passages_made": ("**{n}** passages", "**{n}** 个段落"),
-    "blend_col_domain": ("domain ndcg@10", "领域 ndcg@10"),
-    "blend_col_general": ("general {language} ndcg@10", "通用（{language}）ndcg@10"),
+    "blend_col_domain": ("domain ndcg@10 ({queries} queries, {passages} passages)", "领域 ndcg@10（{queries} 个查询，{passages} 个段落）"),
+    "blend_col_general": ("general {language} ndcg@10 ({queries} queries, {passages} passages)",
+                          "通用（{language}）ndcg@10（{queries} 个查询，{passages} 个段落）"),
+    "blend_col_domain_diff": ("domain vs α 0 (95% CI)", "领域 相对 α 0 的变化（95% 置信区间）"),
+    "blend_col_general_diff": ("general {language} vs α 0 (95% CI)", "通用（{language}）相对 α 0 的变化（95% 置信区间）"),
 }
 
 

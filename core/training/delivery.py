@@ -686,7 +686,11 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
     delivered length (``ship_length``), as delivery scores its candidates and general check.
 
     ``domain``: the retrieval ``EvalSet`` in use; ``general``: config ``data.general`` (see ``general_dir``).
-    Returns {"alphas", "domain": [...], "general": {lang: [...]}, "general_skipped": {lang: why}}."""
+    Returns {"alphas", "domain": [...], "general": {lang: [...]}, "general_skipped": {lang: why},
+    "measured": {"domain": {"queries", "passages"}, "general": {lang: {"queries", "passages"}}},
+    "vs_base": {"domain": [...], "general": {lang: [...]}}}: each α's paired difference from α = 0 (the base) over
+    the same queries (``PairedDiff.to_dict``, None when 0 is not among ``alphas``)."""
+    from core.evaluation.stats import paired_difference
     from core.models import load_model
     from core.models.merge import check_compatible
 
@@ -702,15 +706,25 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
             continue
         sets[lang] = ev
     out = {"alphas": [float(a) for a in alphas], "domain": [], "general": {lang: [] for lang in sets},
-           "general_skipped": skipped}
+           "general_skipped": skipped,
+           "measured": {"domain": {"queries": len(domain.queries), "passages": len(domain.corpus)},
+                        "general": {lang: {"queries": len(ev.queries), "passages": len(ev.corpus)} for lang, ev in sets.items()}}}
+    per_query: dict[str, list[list[float]]] = {"domain": [], **{lang: [] for lang in sets}}
     for i, a in enumerate(alphas):
         _say(progress, f"Blend α={a:g}: scoring ({i + 1}/{len(alphas)})", i, len(alphas))
         model = blend(base_m, tuned_m, a)
         scores = per_query_ndcg(model, domain, batch_size)
+        per_query["domain"].append(scores)
         out["domain"].append(sum(scores) / len(scores))
         for lang, ev in sets.items():
             g = per_query_ndcg(model, ev, batch_size)
+            per_query[lang].append(g)
             out["general"][lang].append(sum(g) / len(g))
+    zero = next((i for i, a in enumerate(alphas) if float(a) == 0.0), None)
+
+    def versus(lists: list[list[float]]) -> list:
+        return [None if zero is None else paired_difference(lists[zero], pq).to_dict() for pq in lists]
+    out["vs_base"] = {"domain": versus(per_query["domain"]), "general": {lang: versus(per_query[lang]) for lang in sets}}
     _say(progress, "Blend curve done", len(alphas), len(alphas))
     return out
 

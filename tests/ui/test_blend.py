@@ -65,10 +65,22 @@ def test_blend_curve_and_export(client, blend_run, tmp_path):
 
     png, table = client.predict("blend-run", None, api_name="/evaluate_blend")
     assert Path(png).is_file() and Path(png).stat().st_size > 1000
-    assert table["headers"] == ["α", "domain ndcg@10", "general en ndcg@10", "general zh ndcg@10"]
+    import re
+
+    heads = table["headers"]
+    assert heads[0] == "α" and len(heads) == 7, heads
+    m = re.fullmatch(r"domain ndcg@10 \((\d+) queries, (\d+) passages\)", heads[1])
+    assert m and int(m.group(1)) > 0 and int(m.group(2)) >= int(m.group(1)), heads[1]
+    assert heads[2:] == ["domain vs α 0 (95% CI)", "general en ndcg@10 (20 queries, 20 passages)", "general en vs α 0 (95% CI)",
+                         "general zh ndcg@10 (20 queries, 20 passages)", "general zh vs α 0 (95% CI)"]
     rows = table["data"]
     assert [r[0] for r in rows] == [0.0, 0.25, 0.5, 0.75, 1.0]
-    assert all(0.0 <= v <= 1.0 for r in rows for v in r[1:])
+    assert all(0.0 <= float(r[i]) <= 1.0 for r in rows for i in (1, 3, 5))
+    assert [rows[0][i] for i in (2, 4, 6)] == ["+0.0000 [+0.0000, +0.0000]"] * 3, "α 0 is the base: no change"
+    for r in rows[1:]:  # each α's change from the base over the same queries, inside its interval
+        for i in (2, 4, 6):
+            d, lo, hi = (float(x) for x in re.fullmatch(r"([+-]\d\.\d{4}) \[([+-]\d\.\d{4}), ([+-]\d\.\d{4})\]", r[i]).groups())
+            assert lo <= d <= hi and abs(d - (float(r[i - 1]) - float(rows[0][i - 1]))) < 2e-4, r
     # α = 0 is the base model: the same NDCG@10 as the Evaluate table's base column on the same set
     ev = client.predict("blend-run", None, "en", api_name="/evaluate")
     base_ndcg = next(r[1] for r in ev[1]["data"] if r[0] == "ndcg@10")
@@ -76,7 +88,11 @@ def test_blend_curve_and_export(client, blend_run, tmp_path):
     # the tables on the page follow the language switch: the blend table is evaluate_language's output before
     # the two redrawn charts
     *_, blend_zh, _bars, _hist = client.predict("zh", api_name="/evaluate_language")
-    assert blend_zh["headers"] == ["α", "领域 ndcg@10", "通用（en）ndcg@10", "通用（zh）ndcg@10"] and blend_zh["data"] == rows
+    assert blend_zh["headers"][1] == f"领域 ndcg@10（{m.group(1)} 个查询，{m.group(2)} 个段落）"
+    assert blend_zh["headers"][2:] == ["领域 相对 α 0 的变化（95% 置信区间）", "通用（en）ndcg@10（20 个查询，20 个段落）",
+                                       "通用（en）相对 α 0 的变化（95% 置信区间）", "通用（zh）ndcg@10（20 个查询，20 个段落）",
+                                       "通用（zh）相对 α 0 的变化（95% 置信区间）"]
+    assert blend_zh["data"] == rows
 
     z = client.predict("blend-run", 0.25, api_name="/evaluate_blend_export")
     assert z.endswith("blend-0.25.zip")

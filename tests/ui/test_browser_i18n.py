@@ -96,6 +96,26 @@ def test_dynamic_text_on_the_page_follows_the_language_switch(page, studio, same
     expect(run_picked).to_have_value(f"{same_model_run} · completed", timeout=30_000)
 
 
+def test_the_blend_table_says_what_it_measured_on_and_each_change_with_its_interval(page, studio, same_model_run):
+    """Evaluate's blend section in the browser: the table heads the domain column with its queries and passages and
+    gives each α's change from α 0 with its 95% interval (a run whose tuned model is its base: every change is 0),
+    in English and, after the 中文 switch, in Chinese."""
+    from playwright.sync_api import expect
+
+    page.goto(studio["url"])
+    expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
+    page.get_by_role("tab", name="4. Evaluate").click()
+    _pick_run(page, "#eval-run", same_model_run)
+    page.locator("#blend-curve").click()
+    table = page.locator("#blend-table")
+    expect(table).to_contain_text("domain vs α 0 (95% CI)", timeout=120_000)
+    expect(table).to_contain_text(re.compile(r"domain ndcg@10 \(\d+ queries, \d+ passages\)"))
+    # a blend of two equal models is the base: every α's change is 0, and all five rows say so
+    assert len(re.findall(r"[+-]0\.0000 \[[+-]0\.0000, [+-]0\.0000\]", table.inner_text())) == 5, table.inner_text()
+    _switch_and_back(page, table, "领域 相对 α 0 的变化（95% 置信区间）", "domain vs α 0 (95% CI)", "domain vs α 0",
+                     also_zh="个查询")
+
+
 def test_the_build_tab_says_what_training_does_with_the_negatives_it_mines(page, studio):
     """Build tab in the browser: sample documents -> passages -> pairs -> mine; under the mining table the page says
     that training weighs these negatives first (and how to keep them), in English and after the 中文 switch."""

@@ -28,11 +28,31 @@ def _general_setting(rd: Path):
     return getattr(TrainConfig.load(rd / CONFIG_FILE).data, "general", None)
 
 
+def _diff_cell(d: dict | None) -> str:
+    """``"+0.0313 [+0.0083, +0.0550]"``: one α's paired change from α 0 with its 95% interval ("" when unknown)."""
+    return "" if not d else f"{d['diff']:+.4f} [{d['ci_low']:+.4f}, {d['ci_high']:+.4f}]"
+
+
 def render_table(curve: dict, lang: str) -> list:
-    """The blend curve (``blend_curve``'s dict) as a table: α, domain and per-language general NDCG@10, in ``lang``."""
-    df = pd.DataFrame({"α": curve["alphas"], t("blend_col_domain", lang): [round(v, 4) for v in curve["domain"]]})
+    """The blend curve (``blend_curve``'s dict) as a table in ``lang``: α, then domain and each language's general
+    NDCG@10, each headed with the queries and passages it was measured on and followed by its change from α 0
+    with the 95% interval."""
+    measured = curve.get("measured", {})
+    vs = curve.get("vs_base", {})
+    n = len(curve["alphas"])
+
+    def head(key: str, counts: dict, **kw) -> str:  # a curve kept from before the counts were recorded: "?"
+        q, p = counts.get("queries"), counts.get("passages")
+        return t(key, lang, queries=f"{q:,}" if isinstance(q, int) else "?",
+                 passages=f"{p:,}" if isinstance(p, int) else "?", **kw)
+
+    df = pd.DataFrame({"α": curve["alphas"]})
+    df[head("blend_col_domain", measured.get("domain", {}))] = [round(v, 4) for v in curve["domain"]]
+    df[t("blend_col_domain_diff", lang)] = [_diff_cell(d) for d in vs.get("domain", [None] * n)]
     for data_lang, ys in curve["general"].items():
-        df[t("blend_col_general", lang, language=data_lang)] = [round(v, 4) for v in ys]
+        df[head("blend_col_general", measured.get("general", {}).get(data_lang, {}), language=data_lang)] = [round(v, 4) for v in ys]
+        df[t("blend_col_general_diff", lang, language=data_lang)] = [
+            _diff_cell(d) for d in vs.get("general", {}).get(data_lang, [None] * n)]
     return [df]
 
 

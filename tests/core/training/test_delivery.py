@@ -637,3 +637,29 @@ def test_when_every_candidate_forgets_the_one_that_forgets_least_is_delivered_an
     assert rec["reason"].startswith("final is the only candidate with a validation ndcg@10 above the base (")
     assert rec["reason"].endswith("and it is shown to lose more than 0.0100 of general-domain ndcg@10.")
     assert "是唯一验证 ndcg@10 高于基础模型的候选" in tr_engine(rec["reason"], "zh")
+
+
+def test_the_blend_curve_says_what_each_point_was_measured_on_and_how_sure_its_change_is(tiny_model_path, tmp_path):
+    """Each α's change from α 0 (the base) is a paired difference over the same queries with its interval, and the
+    curve records how many queries and passages the domain and general points were measured on."""
+    from core.training.delivery import blend_curve
+
+    pairs = tiny_pairs(40, seed=5)
+    shared = tmp_path / "shared"
+    _tiny_beir(shared / "general_en", [p for p in pairs if p[0][0].isascii()])
+    noisy = _noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)
+    ev = _evalset()
+    curve = blend_curve(str(noisy), str(tiny_model_path), ev, alphas=(0.0, 0.5, 1.0), general=str(shared))
+    assert curve["measured"]["domain"] == {"queries": len(ev.queries), "passages": len(ev.corpus)}
+    assert curve["measured"]["general"] == {"en": {"queries": 20, "passages": 20}}
+    assert "zh" in curve["general_skipped"], "no general_zh folder: said, not scored"
+    zero = curve["vs_base"]["domain"][0]
+    assert zero["diff"] == 0 and zero["ci_low"] == 0 and zero["ci_high"] == 0 and zero["n"] == len(ev.queries)
+    tuned = curve["vs_base"]["domain"][2]  # the tiny model against pure noise: clearly better
+    assert tuned["diff"] == pytest.approx(curve["domain"][2] - curve["domain"][0], abs=1e-9)
+    assert tuned["verdict"] == "better" and tuned["ci_low"] > 0
+    g = curve["vs_base"]["general"]["en"]
+    assert len(g) == 3 and g[1]["diff"] == pytest.approx(curve["general"]["en"][1] - curve["general"]["en"][0], abs=1e-9)
+    # α 0 left out: no reference, so no change is claimed
+    curve = blend_curve(str(noisy), str(tiny_model_path), ev, alphas=(0.5, 1.0), general="none")
+    assert curve["vs_base"]["domain"] == [None, None]
