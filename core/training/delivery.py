@@ -351,6 +351,27 @@ def cached_base_scores(key: Optional[str]) -> Optional[list[float]]:
         return None
 
 
+def base_general_scores(base: Any, base_spec: Optional[str], lang: str, ev, folder: Path, length: Optional[int],
+                        batch_size: int = 32, progress: ProgressFn | None = None) -> list[float]:
+    """The base model's per-query NDCG@10 on the general set ``ev`` (from ``folder``) at ``length``: from the cache
+    an earlier run or blend curve left (``base_scores_key`` of ``base_spec``), else scored now and cached."""
+    key = base_scores_key(base_spec, folder, ev, length)
+    b = cached_base_scores(key)
+    if b is not None and len(b) == len(ev.queries):
+        _say(progress, f"General-domain check ({lang}): base model's scores from an earlier run")
+        return b
+    _say(progress, f"General-domain check ({lang}): base model on {ev.summary()}")
+    b = scores_at(base, ev, length, batch_size)
+    if key is not None:
+        from core.paths import atomic_write_json
+
+        try:
+            atomic_write_json(_scores_cache(key), {"scores": b, "folder": str(folder)})
+        except OSError:  # a read-only cache only costs time
+            pass
+    return b
+
+
 def general_check(base: Any, delivered: Any, languages: Sequence[str], configured: Optional[str] = None,
                   same_model: bool = False, batch_size: int = 32, progress: ProgressFn | None = None,
                   base_spec: Optional[str] = None, length: Optional[int] = None,
@@ -388,20 +409,8 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
         if ev is None:
             out[lang] = {"skipped": origin}
             continue
-        key = base_scores_key(base_spec, folder, ev, length)
-        b = memo.get(("base", lang)) or cached_base_scores(key)
-        if b is None or len(b) != len(ev.queries):
-            _say(progress, f"General-domain check ({lang}): base model on {ev.summary()}")
-            b = scores_at(base, ev, length, batch_size)
-            if key is not None:
-                from core.paths import atomic_write_json
-
-                try:
-                    atomic_write_json(_scores_cache(key), {"scores": b, "folder": str(folder)})
-                except OSError:  # a read-only cache only costs time
-                    pass
-        elif ("base", lang) not in memo:
-            _say(progress, f"General-domain check ({lang}): base model's scores from an earlier run")
+        b = memo.get(("base", lang)) or base_general_scores(base, base_spec, lang, ev, folder, length, batch_size,
+                                                            progress)
         memo[("base", lang)] = b
         _say(progress, f"General-domain check ({lang}): candidate {candidate}" if candidate
              else f"General-domain check ({lang}): delivered model")
@@ -689,7 +698,8 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
     Returns {"alphas", "domain": [...], "general": {lang: [...]}, "general_skipped": {lang: why},
     "measured": {"domain": {"queries", "passages"}, "general": {lang: {"queries", "passages"}}},
     "vs_base": {"domain": [...], "general": {lang: [...]}}}: each α's paired difference from α = 0 (the base) over
-    the same queries (``PairedDiff.to_dict``, None when 0 is not among ``alphas``)."""
+    the same queries (``PairedDiff.to_dict``, None when 0 is not among ``alphas``). α 0's general scores are the
+    base model's, shared with the delivery's general check through ``base_general_scores`` (cached per base)."""
     from core.evaluation.stats import paired_difference
     from core.models import load_model
     from core.models.merge import check_compatible
@@ -697,10 +707,12 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
     base_m = base if hasattr(base, "state_dict") else load_model(str(base))
     tuned_m = tuned if hasattr(tuned, "state_dict") else load_model(str(tuned))
     check_compatible(base_m, tuned_m)
-    sets, skipped = {}, {}
+    base_spec = base if isinstance(base, str) else None
+    length = ship_length(base_m, tuned_m)
+    sets, folders, skipped = {}, {}, {}
     for lang in languages_of(list(domain.queries.values())):
         # the same capped set as the delivery's general check, and the same languages left out
-        ev, _, origin, _ = general_set(lang, general, base if isinstance(base, str) else None)
+        ev, folders[lang], origin, _ = general_set(lang, general, base_spec)
         if ev is None:
             skipped[lang] = origin
             continue
@@ -717,7 +729,10 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
         per_query["domain"].append(scores)
         out["domain"].append(sum(scores) / len(scores))
         for lang, ev in sets.items():
-            g = per_query_ndcg(model, ev, batch_size)
+            if float(a) == 0.0:  # the base's own weights: the scores delivery's general check cached, or cache them
+                g = base_general_scores(base_m, base_spec, lang, ev, folders[lang], length, batch_size, progress)
+            else:
+                g = per_query_ndcg(model, ev, batch_size)
             per_query[lang].append(g)
             out["general"][lang].append(sum(g) / len(g))
     zero = next((i for i, a in enumerate(alphas) if float(a) == 0.0), None)

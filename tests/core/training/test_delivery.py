@@ -663,3 +663,33 @@ def test_the_blend_curve_says_what_each_point_was_measured_on_and_how_sure_its_c
     # α 0 left out: no reference, so no change is claimed
     curve = blend_curve(str(noisy), str(tiny_model_path), ev, alphas=(0.5, 1.0), general="none")
     assert curve["vs_base"]["domain"] == [None, None]
+
+
+def test_the_blend_curve_and_delivery_share_the_base_models_general_scores(tiny_model_path, tmp_path, monkeypatch):
+    """α 0 of the blend curve is the base model's own weights at the delivered length: its general-set scores come
+    from (and go to) the same cache as the delivery's general check, so neither scores the base twice."""
+    from core.training import delivery as D
+
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    pairs = tiny_pairs(40, seed=5)
+    shared = tmp_path / "shared"
+    _tiny_beir(shared / "general_en", [p for p in pairs if p[0][0].isascii()])
+    noisy = str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3))
+    searched = []
+    real = D.per_query_ndcg
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: searched.append(e.name) or real(m, e, b))
+    ev = _evalset()
+    first = D.blend_curve(noisy, str(tiny_model_path), ev, alphas=(0.0, 1.0), general=str(shared))
+    assert searched.count("validation") == 2 and len(searched) == 4, searched  # the base's general scores computed
+    searched.clear()
+    again = D.blend_curve(noisy, str(tiny_model_path), ev, alphas=(0.0, 1.0), general=str(shared))
+    assert searched.count("validation") == 2 and len(searched) == 3, searched  # ... and now read from the cache
+    assert again["general"] == first["general"] and again["vs_base"] == first["vs_base"]
+    # the delivery of a run from the same base reads them too
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_model_path, run_dir / FINAL_DIR)
+    said = []
+    rec = deliver(run_dir, noisy, ev, alphas=(), general=str(shared), progress=lambda p: said.append(p.message))
+    assert rec["delivered"] == "final"
+    assert "General-domain check (en): base model's scores from an earlier run" in said, said
+    assert rec["general"]["en"]["base"] == pytest.approx(first["general"]["en"][0], abs=1e-9)
