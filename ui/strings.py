@@ -159,6 +159,7 @@ S: dict[str, tuple[str, str]] = {
     "chart_w_alpha": ("α  (0 = base, 1 = tuned)", "α（0 = 基础模型，1 = 微调模型）"),
     "chart_w_domain": ("domain", "领域"),
     "chart_w_general": ("general", "通用"),
+    "chart_w_band": ("shaded: 95% interval of the change from α 0", "阴影：相对 α 0 变化的 95% 区间"),
     "chart_w_dimension": ("embedding dimension", "向量维度"),
     "chart_w_onnx_title": ("ONNX: {metric} by dimension and precision", "ONNX：各维度与精度下的 {metric}"),
     "chart_w_texts_per_s": ("texts/s", "条/秒"),

@@ -31,6 +31,7 @@ CHART_WORDS: dict[str, str] = {
     "score": "score", "evaluation": "Evaluation", "cosine": "cosine similarity", "density": "density",
     "negative": "negative", "hard_negative": "hard negative (top-scored non-relevant)", "positive": "positive",
     "threshold": "threshold", "alpha": "α  (0 = base, 1 = tuned)", "domain": "domain", "general": "general",
+    "band": "shaded: 95% interval of the change from α 0",
     "dimension": "embedding dimension", "onnx_title": "ONNX: {metric} by dimension and precision",
     "texts_per_s": "texts/s", "models_title": "Base models on {queries} validation queries, {passages} passages",
 }

@@ -745,14 +745,27 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
 
 
 def blend_chart(curve: dict, path: str | Path, title: str = "Blend base ↔ tuned", words: dict | None = None) -> Path:
-    """PNG of domain and general NDCG@10 against alpha (0 = base, 1 = tuned); ``words``: see ``chart_word``."""
+    """PNG of domain and general NDCG@10 against alpha (0 = base, 1 = tuned), each line shaded with the 95% interval
+    of its change from α 0 where the curve has it (``vs_base``); ``words``: see ``chart_word``."""
     from core.evaluation.plots import _pyplot, _save, chart_word
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.plot(curve["alphas"], curve["domain"], marker="o", label=chart_word("domain", words))
+    vs = curve.get("vs_base") or {}
+    zero = next((i for i, a in enumerate(curve["alphas"]) if a == 0.0), None)
+
+    def line(ys: list, diffs: Optional[list], label: str, **style) -> None:
+        drawn = ax.plot(curve["alphas"], ys, label=label, **style)[0]
+        if zero is not None and diffs and all(diffs):
+            base = ys[zero]
+            ax.fill_between(curve["alphas"], [base + d["ci_low"] for d in diffs], [base + d["ci_high"] for d in diffs],
+                            color=drawn.get_color(), alpha=0.15, linewidth=0)
+
+    line(curve["domain"], vs.get("domain"), chart_word("domain", words), marker="o")
     for lang, ys in curve["general"].items():
-        ax.plot(curve["alphas"], ys, marker="s", linestyle="--", label=f"{chart_word('general', words)} ({lang})")
+        line(ys, (vs.get("general") or {}).get(lang), f"{chart_word('general', words)} ({lang})", marker="s", linestyle="--")
+    if ax.collections:  # the bands: said once, in the legend
+        ax.fill_between([], [], [], color="grey", alpha=0.15, label=chart_word("band", words))
     ax.set_xlabel(chart_word("alpha", words))
     ax.set_ylabel(METRIC)
     ax.set_title(title)

@@ -693,3 +693,35 @@ def test_the_blend_curve_and_delivery_share_the_base_models_general_scores(tiny_
     assert rec["delivered"] == "final"
     assert "General-domain check (en): base model's scores from an earlier run" in said, said
     assert rec["general"]["en"]["base"] == pytest.approx(first["general"]["en"][0], abs=1e-9)
+
+
+def test_the_blend_chart_shades_each_line_with_the_interval_of_its_change(tiny_model_path, tmp_path, monkeypatch):
+    """Each line of the blend chart carries a band: the base's score plus the 95% interval of each α's change from it
+    (zero width at α 0); the legend says what the shading is, in the chart's language."""
+    import core.evaluation.plots as plots
+    from core.training.delivery import blend_chart, blend_curve
+    from ui.strings import chart_words
+
+    pairs = tiny_pairs(40, seed=5)
+    shared = tmp_path / "shared"
+    _tiny_beir(shared / "general_en", [p for p in pairs if p[0][0].isascii()])
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    curve = blend_curve(str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)), str(tiny_model_path), _evalset(),
+                        alphas=(0.0, 0.5, 1.0), general=str(shared))
+    figs = []
+    real = plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or real(fig, path))
+    png = blend_chart(curve, tmp_path / "blend.png", words=chart_words("zh"))
+    assert png.stat().st_size > 1000
+    ax = figs[0].axes[0]
+    bands = [c for c in ax.collections if len(c.get_paths()) and len(c.get_paths()[0].vertices)]
+    assert len(bands) == 2, "one band per line: domain and general en"
+    d = curve["vs_base"]["domain"][2]
+    ys = [v[1] for v in bands[0].get_paths()[0].vertices]
+    base = curve["domain"][0]
+    assert min(ys) <= base + d["ci_low"] + 1e-9 and max(ys) >= base + d["ci_high"] - 1e-9
+    assert "阴影：相对 α 0 变化的 95% 区间" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # a curve without intervals (kept from an older version) is drawn without bands
+    figs.clear()
+    blend_chart({k: v for k, v in curve.items() if k != "vs_base"}, tmp_path / "plain.png")
+    assert not [c for c in figs[0].axes[0].collections if len(c.get_paths())]
