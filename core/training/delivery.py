@@ -564,6 +564,10 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
             share_unchanged(base_model, model)
         return model
 
+    def model_of(c: Candidate) -> Any:
+        """``c``'s model: the base or the tuned one already loaded, else loaded (or blended) now."""
+        return base_model if c.name == "base" else (models.get(c.name) or load_shared(c))
+
     scored: dict[str, list[float]] = {}  # weights digest -> per-query NDCG@10 (best/ is often final/)
     for i, c in enumerate(cands):
         _say(progress, f"Delivery: scoring {c.name} on {len(evalset.queries)} validation queries ({i + 1}/{total})", i, total)
@@ -576,7 +580,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
             if digest is not None:
                 scored[digest] = c.per_query
         else:
-            model = base_model if c.name == "base" else (models.get(c.name) or load_shared(c))
+            model = model_of(c)
             c.per_query = scores_at(model, evalset, length, batch_size)  # the base keeps its own length after
             if digest is not None:
                 scored[digest] = c.per_query
@@ -595,10 +599,10 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
                              base_spec=base if isinstance(base, str) else None, batch_size=batch_size,
                              progress=progress, length=length, memo=memo, candidate=c.name)
 
-    chosen_model = base_model if chosen.name == "base" else (models.get(chosen.name) or load_shared(chosen))
+    chosen_model = model_of(chosen)
     gen = check(chosen, chosen_model)
     passed_over: list[tuple[Candidate, dict]] = []
-    if chosen.name != "base" and max_drop < 1 and fell_beyond(gen, max_drop):
+    if chosen.name != "base" and fell_beyond(gen, max_drop):  # max_drop 1: no interval lies below -1, never
         # the forgetting guard decides too: the next best candidate better than the base, closer to it
         from core.evaluation.stats import BETTER
 
@@ -606,7 +610,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         tried = [(chosen, gen)]
         for c in rest:
             del chosen_model  # one candidate's model in memory at a time (the tuned one stays in ``models``)
-            chosen_model = models.get(c.name) or load_shared(c)
+            chosen_model = model_of(c)
             tried.append((c, check(c, chosen_model)))
             if not fell_beyond(tried[-1][1], max_drop):
                 break
@@ -614,7 +618,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         keep = min(tried, key=lambda t: largest_fall(t[1])) if still_falls else tried[-1]
         if keep is not tried[-1]:
             del chosen_model
-            chosen_model = models.get(keep[0].name) or load_shared(keep[0])
+            chosen_model = model_of(keep[0])
         chosen, gen = keep
         passed_over = [t for t in tried if t is not keep]
         why = guarded_reason(chosen, cands[0], passed_over, max_drop, still_falls)
