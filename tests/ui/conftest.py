@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -45,36 +46,56 @@ def write_sample(folder: Path) -> Path:
     return folder
 
 
+def _wait_started(proc, log_path: Path, port: int, timeout: float = 90) -> bool:
+    """True once ``proc`` says it serves on ``port`` and the URL answers; False when it exited first."""
+    mark = re.compile(rf"Running on local URL:\s+http://[\d.]+:{port}\b")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        if mark.search(log_path.read_text(errors="replace")):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                return True
+            except urllib.error.HTTPError:  # up, but asks for a login
+                return True
+            except OSError:
+                pass
+        time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("studio did not start within 90 s")
+
+
 @contextlib.contextmanager
 def running_studio(base: Path, tiny_model_path, **extra_env):
     """Start the studio with its folders under ``base`` (plus ``extra_env``); yield dict(url, runs, ...)."""
     sample = write_sample(base / "sample")
-    port = _free_port()
-    env = dict(os.environ, STUDIO_RUNS_DIR=str(base / "runs"), STUDIO_CACHE_DIR=str(base / "cache"),
-               STUDIO_DATASETS_DIR=str(base / "datasets"),
-               STUDIO_SAMPLE_DIR=str(sample), GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1",
-               STUDIO_TEST_LLM_KEY="sk-from-env-0123456789",  # the Build tab's "environment variable" option reads it
-               TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false",
-               PYTHONPATH=str(ROOT))
-    env.pop("SPACE_ID", None)
-    env.update(extra_env)
-    log = open(base / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("studio exited early:\n" + (base / "server.log").read_text(errors="replace")[-3000:])
-        try:
-            urllib.request.urlopen(url, timeout=2)
+    log_path = base / "server.log"
+    for _attempt in range(5):
+        # Another test worker may take the free port between _free_port() and the bind: then this studio exits
+        # ("Cannot find empty port") while the other server answers the URL. Only our own process's
+        # "Running on local URL ...:<port>" line counts as started; a lost race retries on a new port.
+        port = _free_port()
+        env = dict(os.environ, STUDIO_RUNS_DIR=str(base / "runs"), STUDIO_CACHE_DIR=str(base / "cache"),
+                   STUDIO_DATASETS_DIR=str(base / "datasets"),
+                   STUDIO_SAMPLE_DIR=str(sample), GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1",
+                   STUDIO_TEST_LLM_KEY="sk-from-env-0123456789",  # the Build tab's "environment variable" option reads it
+                   TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false",
+                   PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
+        env.pop("SPACE_ID", None)
+        env.update(extra_env)
+        log = open(log_path, "wb")
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}/"
+        started = _wait_started(proc, log_path, port)
+        if started:
             break
-        except urllib.error.HTTPError:  # up, but asks for a login
-            break
-        except OSError:
-            time.sleep(0.5)
+        log.close()
+        text = log_path.read_text(errors="replace")
+        if "Cannot find empty port" not in text:
+            raise RuntimeError("studio exited early:\n" + text[-3000:])
     else:
-        proc.kill()
-        raise RuntimeError("studio did not start within 90 s")
+        raise RuntimeError("studio could not bind a free port in 5 attempts")
     try:
         yield {"url": url, "runs": base / "runs", "datasets": base / "datasets", "sample": sample,
                "model": str(tiny_model_path), "log": base / "server.log"}
