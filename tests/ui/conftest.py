@@ -66,46 +66,61 @@ def _wait_started(proc, log_path: Path, port: int, timeout: float = 90) -> bool:
     raise RuntimeError("studio did not start within 90 s")
 
 
-@contextlib.contextmanager
-def running_studio(base: Path, tiny_model_path, **extra_env):
-    """Start the studio with its folders under ``base`` (plus ``extra_env``); yield dict(url, runs, ...)."""
-    sample = write_sample(base / "sample")
-    log_path = base / "server.log"
+def start_app(make_env, cwd: Path, log_path: Path):
+    """Start ``python app.py`` in ``cwd`` with the environment ``make_env(port)`` on a free port; return
+    (process, port, open log file) once that process serves. Another test worker may take the free port between
+    _free_port() and the bind: then this app exits ("Cannot find empty port") while the other server answers the
+    URL, so only the process's own "Running on local URL ...:<port>" line counts, and a lost race retries."""
     for _attempt in range(5):
-        # Another test worker may take the free port between _free_port() and the bind: then this studio exits
-        # ("Cannot find empty port") while the other server answers the URL. Only our own process's
-        # "Running on local URL ...:<port>" line counts as started; a lost race retries on a new port.
         port = _free_port()
-        env = dict(os.environ, STUDIO_RUNS_DIR=str(base / "runs"), STUDIO_CACHE_DIR=str(base / "cache"),
-                   STUDIO_DATASETS_DIR=str(base / "datasets"),
-                   STUDIO_SAMPLE_DIR=str(sample), GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1",
-                   STUDIO_TEST_LLM_KEY="sk-from-env-0123456789",  # the Build tab's "environment variable" option reads it
-                   TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false",
-                   PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
-        env.pop("SPACE_ID", None)
-        env.update(extra_env)
+        env = dict(make_env(port), PYTHONUNBUFFERED="1")
         log = open(log_path, "wb")
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/"
-        started = _wait_started(proc, log_path, port)
-        if started:
-            break
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=str(cwd), env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        if _wait_started(proc, log_path, port):
+            return proc, port, log
         log.close()
         text = log_path.read_text(errors="replace")
         if "Cannot find empty port" not in text:
             raise RuntimeError("studio exited early:\n" + text[-3000:])
-    else:
-        raise RuntimeError("studio could not bind a free port in 5 attempts")
+    raise RuntimeError("studio could not bind a free port in 5 attempts")
+
+
+def stop_app(proc, log) -> None:
+    proc.terminate()
     try:
-        yield {"url": url, "runs": base / "runs", "datasets": base / "datasets", "sample": sample,
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@contextlib.contextmanager
+def running_studio(base: Path, tiny_model_path, runs: Path | None = None, drop: tuple = (), **extra_env):
+    """Start the studio with its folders under ``base`` (runs in ``runs`` when given), plus ``extra_env`` and
+    without the variables in ``drop``; yield dict(url, runs, datasets, sample, model, log)."""
+    sample = write_sample(base / "sample")
+    runs = runs or base / "runs"
+
+    def make_env(port):
+        env = dict(os.environ, STUDIO_RUNS_DIR=str(runs), STUDIO_CACHE_DIR=str(base / "cache"),
+                   STUDIO_DATASETS_DIR=str(base / "datasets"),
+                   STUDIO_SAMPLE_DIR=str(sample), GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1",
+                   STUDIO_TEST_LLM_KEY="sk-from-env-0123456789",  # the Build tab's "environment variable" option reads it
+                   TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false",
+                   PYTHONPATH=str(ROOT))
+        env.pop("SPACE_ID", None)
+        env.update(extra_env)
+        for key in drop:
+            env.pop(key, None)
+        return env
+
+    proc, port, log = start_app(make_env, ROOT, base / "server.log")
+    try:
+        yield {"url": f"http://127.0.0.1:{port}/", "runs": runs, "datasets": base / "datasets", "sample": sample,
                "model": str(tiny_model_path), "log": base / "server.log"}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop_app(proc, log)
 
 
 @pytest.fixture(scope="session")

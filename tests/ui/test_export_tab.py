@@ -5,21 +5,15 @@ refused token, then the stand-in shut down (nothing listens: the network-less ca
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from core.run_folder import CONFIG_FILE, EV_DATA, EV_EVAL, EVENTS_FILE, FINAL_DIR, STATUS_FILE
-from tests.conftest import ROOT
 from tests.core.export.fakehub import FakeHub
-from tests.ui.conftest import _free_port, write_sample
+from tests.ui.conftest import running_studio, write_sample
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -54,39 +48,13 @@ def export_studio(tmp_path_factory, tiny_model_path):
     _make_run(runs, "exp-run", tiny_model_path, sample / "train.jsonl")
     _make_run(runs, "no-model", None, sample / "train.jsonl")
     hub = FakeHub()
-    port = _free_port()
-    env = dict(os.environ, STUDIO_RUNS_DIR=str(runs), STUDIO_CACHE_DIR=str(base / "cache"),
-               STUDIO_DATASETS_DIR=str(base / "datasets"), STUDIO_SAMPLE_DIR=str(sample),
-               GRADIO_SERVER_PORT=str(port), HF_ENDPOINT=hub.url, GRADIO_ANALYTICS_ENABLED="False",
-               TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(ROOT))
-    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "SPACE_ID", "HF_TOKEN"):
-        env.pop(key, None)
-    log_path = base / "server.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
     try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("studio exited early:\n" + log_path.read_text(errors="replace")[-3000:])
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("studio did not start within 90 s") from None
-                time.sleep(0.5)
-        from gradio_client import Client
+        with running_studio(base, tiny_model_path, runs=runs, HF_ENDPOINT=hub.url,
+                            drop=("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_TOKEN")) as info:
+            from gradio_client import Client
 
-        yield {"client": Client(url, verbose=False), "runs": runs, "hub": hub, "log": log_path}
+            yield {"client": Client(info["url"], verbose=False), "runs": runs, "hub": hub, "log": info["log"]}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         hub.close()
 
 

@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.ui.conftest import _free_port
+from tests.ui.conftest import start_app, stop_app
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -36,24 +34,17 @@ def _listening(port: int) -> set[str]:
 def test_app_as_a_space_binds_all_interfaces_and_uses_persistent_storage(tmp_path, tiny_model_path):
     data = tmp_path / "data"
     data.mkdir()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    env.update(SPACE_ID="team/embedding-studio", SPACE_DATA_DIR=str(data), PORT=str(port),
-               GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
-    env.pop("GRADIO_SERVER_PORT", None)
-    log = open(tmp_path / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=str(tmp_path), env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def make_env(port):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+        env.update(SPACE_ID="team/embedding-studio", SPACE_DATA_DIR=str(data), PORT=str(port),
+                   GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
+        env.pop("GRADIO_SERVER_PORT", None)
+        return env
+
+    proc, port, log = start_app(make_env, tmp_path, tmp_path / "server.log")
+    deadline = time.monotonic() + 180
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text(errors="replace")[-2000:]
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise AssertionError("the Space app did not start")
         addrs = _listening(port)
         assert addrs and all(set(a) == {"0"} for a in addrs), f"expected 0.0.0.0 / [::], got {addrs}"
         assert (data / "runs").is_dir() and (data / "datasets").is_dir()
@@ -67,12 +58,7 @@ def test_app_as_a_space_binds_all_interfaces_and_uses_persistent_storage(tmp_pat
             time.sleep(0.5)
         assert "libtorch" in open(maps, encoding="utf-8", errors="replace").read(), "torch was not imported in the background"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop_app(proc, log)
 
 
 def test_space_launch_settings_default_to_all_interfaces_on_7860_and_persistent_storage(monkeypatch, tmp_path):
