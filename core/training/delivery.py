@@ -693,6 +693,11 @@ def tuned_dir(run_dir: str | Path) -> Path:
     raise StudioError(f"The run '{run_dir.name}' has no tuned model yet (no final/ or best/ folder); wait for it to finish.")
 
 
+def base_index(alphas: Sequence[float]) -> Optional[int]:
+    """The position of α 0 (the base model's own weights) among ``alphas``, None when it is not there."""
+    return next((i for i, a in enumerate(alphas) if float(a) == 0.0), None)
+
+
 def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_ALPHAS, general: Optional[str] = None,
                 batch_size: int = 32, progress: ProgressFn | None = None) -> dict:
     """Domain and general NDCG@10 of ``interpolate(base, tuned, alpha)`` for each alpha, every blend encoding at the
@@ -726,6 +731,7 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
            "measured": {"domain": {"queries": len(domain.queries), "passages": len(domain.corpus)},
                         "general": {lang: {"queries": len(ev.queries), "passages": len(ev.corpus)} for lang, ev in sets.items()}}}
     per_query: dict[str, list[list[float]]] = {"domain": [], **{lang: [] for lang in sets}}
+    zero = base_index(alphas)
     for i, a in enumerate(alphas):
         _say(progress, f"Blend α={a:g}: scoring ({i + 1}/{len(alphas)})", i, len(alphas))
         model = blend(base_m, tuned_m, a)
@@ -733,13 +739,12 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
         per_query["domain"].append(scores)
         out["domain"].append(sum(scores) / len(scores))
         for lang, ev in sets.items():
-            if float(a) == 0.0:  # the base's own weights: the scores delivery's general check cached, or cache them
+            if i == zero:  # the base's own weights: the scores delivery's general check cached, or cache them
                 g = base_general_scores(base_m, base_spec, lang, ev, folders[lang], length, batch_size, progress)
             else:
                 g = per_query_ndcg(model, ev, batch_size)
             per_query[lang].append(g)
             out["general"][lang].append(sum(g) / len(g))
-    zero = next((i for i, a in enumerate(alphas) if float(a) == 0.0), None)
 
     def versus(lists: list[list[float]]) -> list:
         return [None if zero is None else paired_difference(lists[zero], pq).to_dict() for pq in lists]
@@ -756,7 +761,7 @@ def blend_chart(curve: dict, path: str | Path, title: str = "Blend base ↔ tune
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     vs = curve.get("vs_base") or {}
-    zero = next((i for i, a in enumerate(curve["alphas"]) if a == 0.0), None)
+    zero = base_index(curve["alphas"])
 
     def line(ys: list, diffs: Optional[list], label: str, **style) -> None:
         drawn = ax.plot(curve["alphas"], ys, label=label, **style)[0]

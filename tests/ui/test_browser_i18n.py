@@ -168,6 +168,51 @@ def test_the_train_tab_says_a_general_language_was_left_out_because_the_base_mod
                      gone="not a language", also_zh="交付：")
 
 
+def test_the_train_tab_names_a_candidate_the_forgetting_guard_passed_over(page, studio):
+    """A finished run whose first choice, ``final``, was shown to lose general zh retrieval: the Train tab's header
+    says a blend was delivered instead and names ``final`` with its general change and interval, in English and
+    after the 中文 switch (the sentence is the engine's own, ``core.training.delivery.guarded_reason``)."""
+    import json
+
+    from playwright.sync_api import expect
+
+    from core.evaluation.stats import paired_difference
+    from core.training import TrainConfig
+    from core.training.delivery import Candidate, change_sentence, guarded_reason
+
+    def cand(name, scores):
+        c = Candidate(name, name, lambda: None, per_query=scores)
+        c.mean = sum(scores) / len(scores)
+        return c
+
+    base = cand("base", [0.4 + 0.01 * (i % 7) for i in range(42)])
+    chosen = cand("blend-0.5", [x + 0.08 for x in base.per_query])
+    final = cand("final", [x + 0.1 for x in base.per_query])
+    chosen.vs_base = paired_difference(base.per_query, chosen.per_query)
+    fell = {"zh": {"vs_base": paired_difference([0.9] * 500, [0.9 - 0.03 - 0.002 * (i % 5) for i in range(500)]),
+                   "relative": -0.035}}
+    fell["zh"]["vs_base"] = fell["zh"]["vs_base"].to_dict()
+    reason = guarded_reason(chosen, base, [(final, fell)], 0.01, still_falls=False)
+    assert "passed over: final (general zh -0.03" in reason, reason
+    name = "guarded-run"
+    rd = studio["runs"] / name
+    rd.mkdir(parents=True, exist_ok=True)
+    TrainConfig(name=name, model=studio["model"]).save(rd / "config.yaml")
+    change = change_sentence(0.2, {"zh": {"relative": -0.004}})
+    (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": reason, "delivery_change": change}))
+
+    page.goto(studio["url"])
+    page.get_by_role("tab", name="3. Train").click()
+    page.locator("#run-pick input").fill(name)
+    page.locator("#run-pick input").press("Enter")
+    page.locator("#open-run").click()
+    head = page.locator("#run-head")
+    expect(head).to_contain_text("blend-0.5 has the highest validation ndcg@10", timeout=60_000)
+    expect(head).to_contain_text("passed over: final (general zh -0.03")
+    _switch_and_back(page, head, zh="未选用：final（通用 zh -0.03", en="passed over: final (general zh -0.03",
+                     gone="passed over", also_zh="未被证实通用领域 ndcg@10 下降超过 0.0100")
+
+
 def test_a_value_below_a_fields_minimum_is_one_sentence_naming_the_field(page, studio):
     """A passage size below the field's minimum, typed in the browser: Gradio refuses it before the Build tab's
     handler runs; the toast names the field, the value and what it takes (ui.inputs), in English and after the
