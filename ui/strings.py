@@ -591,8 +591,8 @@ ENGINE_ZH: dict[str, str] = {
         "{name}（通用 {lang} {diff}，95% 置信区间 [{ci_low}, {ci_high}]；通用 {lang2} {diff2}，95% 置信区间 [{ci_low2}, {ci_high2}]）",
     "Blend α={a}: scoring ({i}/{len})": "混合 α={a}：打分中（{i}/{len}）",
     "Blend curve done": "混合曲线完成",
-    "No candidate beat the base model beyond noise on {n} validation queries{detail}, so the delivered model is the base model.":
-        "在 {n} 个验证查询上，没有候选模型超出噪声地胜过基础模型{detail}，因此交付的是基础模型。",
+    "No candidate beat the base model beyond noise on {n} validation queries{detail}, so the delivered model is the base model.{note}":
+        "在 {n} 个验证查询上，没有候选模型超出噪声地胜过基础模型{detail}，因此交付的是基础模型。{note}",
     " (the best, {name}, scored {METRIC} {mean} vs {mean2}, difference {diff}, 95% CI [{ci_low}, {ci_high}])":
         "（最好的 {name} 的 {METRIC} 为 {mean}，基础模型 {mean2}，差值 {diff}，95% 置信区间 [{ci_low}, {ci_high}]）",
     " (the best, {name}, scored {METRIC} {mean} vs {mean2}, difference {diff}, 95% CI [{ci_low}, {ci_high}], but the paired test's p = {p}: too few queries to tell)":
@@ -1039,7 +1039,9 @@ ENGINE_ZH: dict[str, str] = {
     "{where}: 'strategy.name': {err}": "{where}：'strategy.name' 设置有误：{err}",
     "{where}: 'strategy.params': {err}": "{where}：'strategy.params' 设置有误：{err}",
     "{where}: '{key}' must be {expected}, got {shown}.": "{where}：'{key}' 必须是 {expected}，实际为 {shown}。",
-    '{name} has the highest validation {METRIC} ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}]) among the candidates not worse than the base, on {n} queries.': '{name} 在不差于基础模型的候选中验证 {METRIC} 最高（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]），基于 {n} 个查询。',
+    '{name} has the highest validation {METRIC} ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}]) among the candidates not worse than the base, on {n} queries.{note}': '{name} 在不差于基础模型的候选中验证 {METRIC} 最高（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]），基于 {n} 个查询。{note}',
+    ' {BEST_DIR}/ scored {diff} above {FINAL_DIR}/ (95% CI [{ci_low}, {ci_high}]), within noise, and it was kept as the highest of the run\'s evaluations on these same queries, so it was not preferred.':
+        '{BEST_DIR}/ 比 {FINAL_DIR}/ 高 {diff}（95% 置信区间 [{ci_low}, {ci_high}]），在噪声范围内；而它本就是因在这些验证查询上得分最高才被保留下来的检查点，因此没有优先选用它。',
     'a number {lo_op} {lo} and {hi_op} {hi}': '{lo_op} {lo} 且 {hi_op} {hi} 的数字',
     'a number {lo_op} {lo} and {hi_op} {hi} or empty': '{lo_op} {lo} 且 {hi_op} {hi} 的数字，或留空',
     'a number {op} {bound}': '{op} {bound} 的数字',
@@ -1300,7 +1302,8 @@ _LIST_FIELDS = {"change"}
 # Placeholders whose values are "; "-separated engine phrases (the candidates delivery passed over).
 _SEMI_LIST_FIELDS = {"over"}
 
-_SENTENCE_FIELDS = {"expected", "err", "errs", "first", "scrub", "reason", "message", "why", "say", "size", "detail"}
+_SENTENCE_FIELDS = {"expected", "err", "errs", "first", "scrub", "reason", "message", "why", "say", "size", "detail",
+                    "note"}
 
 
 @cache

@@ -13,7 +13,9 @@ training's own validation scores (``known_scores``, at the run's length) are reu
 the run's length (``evalset_fits``), since a longer cut then reads the same tokens;
 compares each with the base by ``core.evaluation.stats.paired_difference`` and picks by one rule
 (``choose``): the highest mean NDCG@10 among the candidates that are not *worse* than the base; when none is
-*better* (confidence interval excluding 0) the base is delivered and the record says so in one sentence.
+*better* (confidence interval excluding 0) the base is delivered and the record says so in one sentence. ``best/``
+competes with ``final/`` only when it is *better* than ``final/`` beyond noise (``held_back``): the trainer kept it
+as the highest of the run's evaluations on these same validation queries, so its lead is biased upward.
 The choice is saved with ``model.save`` as ``runs/<name>/delivered/`` (plain sentence-transformers folder)
 and explained in ``delivery.json``. A forgetting guard then scores the base and the delivered model on a
 general-domain BEIR set of each language of the validation queries (``general_dir``), both at that one length as
@@ -197,14 +199,18 @@ def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
     """(chosen candidate, one sentence why). ``candidates[0]`` is the base; every candidate has ``vs_base``.
 
     Highest mean NDCG@10 among the candidates not *worse* than the base (ties keep the earlier one, the base
-    first); when no candidate is *better* than the base, the base."""
+    first); when no candidate is *better* than the base, the base. ``best`` competes with ``final`` only when it
+    is *better* than ``final`` beyond noise (``held_back``): its validation score is already the highest of the
+    run's evaluations on these same queries, so its edge over ``final`` is biased upward."""
     from core.evaluation.stats import BETTER, WORSE
 
     base, others = candidates[0], list(candidates[1:])
     n = len(base.per_query)
-    better = [c for c in others if c.vs_base.verdict == BETTER]
+    kept_back = held_back(others)
+    pool = [c for c in others if c is not kept_back]
+    better = [c for c in pool if c.vs_base.verdict == BETTER]
     if not better:
-        top = max(others, key=lambda c: c.mean, default=None)
+        top = max(pool, key=lambda c: c.mean, default=None)
         detail = ""
         if top is not None:
             d = top.vs_base
@@ -214,9 +220,10 @@ def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
                 detail = (f" (the best, {top.name}, scored {METRIC} {top.mean:.4f} vs {base.mean:.4f}, difference "
                           f"{d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}], but the paired test's "
                           f"p = {d.p_value:.2f}: too few queries to tell)")
+        note = _held_back_note(kept_back, others, top)
         return base, (f"No candidate beat the base model beyond noise on {n} validation queries{detail}, "
-                      "so the delivered model is the base model.")
-    eligible = [base] + [c for c in others if c.vs_base.verdict != WORSE]
+                      f"so the delivered model is the base model.{note}")
+    eligible = [base] + [c for c in pool if c.vs_base.verdict != WORSE]
     chosen = eligible[0]
     for c in eligible[1:]:
         if c.mean > chosen.mean:
@@ -225,9 +232,39 @@ def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
     if chosen is base:  # cannot happen with a better candidate (its mean is above the base's), kept for safety
         return base, f"The base model has the highest validation {METRIC} ({base.mean:.4f}), so it is delivered."
     # the sentence follows "Delivered:" in the Train tab's run header, so it names the model without that word again
+    note = _held_back_note(kept_back, others, chosen)
     return chosen, (f"{chosen.name} has the highest validation {METRIC} ({chosen.mean:.4f} vs base "
                     f"{base.mean:.4f}, {d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}]) among the candidates "
-                    f"not worse than the base, on {n} queries.")
+                    f"not worse than the base, on {n} queries.{note}")
+
+
+def _held_back_note(kept_back: Optional[Candidate], others: Sequence[Candidate], chosen: Optional[Candidate]) -> str:
+    """The sentence added when ``held_back`` kept ``best`` out and it scored above the candidate ``chosen``."""
+    from core.evaluation.stats import paired_difference
+
+    if kept_back is None or (chosen is not None and kept_back.mean <= chosen.mean):
+        return ""
+    final = next(c for c in others if c.name == FINAL_DIR)
+    e = paired_difference(final.per_query, kept_back.per_query)
+    return (f" {BEST_DIR}/ scored {e.diff:+.4f} above {FINAL_DIR}/ (95% CI [{e.ci_low:+.4f}, {e.ci_high:+.4f}]), within "
+            f"noise, and it was kept as the highest of the run's evaluations on these same queries, so it was not "
+            f"preferred.")
+
+
+def held_back(candidates: Sequence[Candidate]) -> Optional[Candidate]:
+    """The ``best`` candidate when it may not compete: the trainer kept that checkpoint because it had the highest
+    validation score of the run's evaluations, on the very queries delivery scores again, so its lead over the
+    fully trained ``final`` is biased upward (the winner's curse) and counts only when the paired test calls it
+    *better* than ``final``. None when both are not there or ``best`` beats ``final`` beyond noise."""
+    from core.evaluation.stats import BETTER, paired_difference
+
+    by_name = {c.name: c for c in candidates}
+    best, final = by_name.get(BEST_DIR), by_name.get(FINAL_DIR)
+    if best is None or final is None or not best.per_query or len(best.per_query) != len(final.per_query):
+        return None
+    if best.per_query == final.per_query:
+        return None  # the same weights (the last evaluation was the best): nothing to weigh
+    return None if paired_difference(final.per_query, best.per_query).verdict == BETTER else best
 
 
 # ------------------------------------------------------------------------------------------- general set
@@ -590,6 +627,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     for c in cands:
         c.vs_base = paired_difference(cands[0].per_query, c.per_query)
     chosen, why = choose(cands)
+    kept_back = held_back(cands[1:])  # what choose left out; the guard's next choices leave it out too
 
     languages = languages_of(list(evalset.queries.values()))
     memo: dict = {}
@@ -606,7 +644,8 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         # the forgetting guard decides too: the next best candidate better than the base, closer to it
         from core.evaluation.stats import BETTER
 
-        rest = sorted((c for c in cands[1:] if c is not chosen and c.vs_base.verdict == BETTER), key=lambda c: -c.mean)
+        rest = sorted((c for c in cands[1:] if c is not chosen and c is not kept_back and c.vs_base.verdict == BETTER),
+                      key=lambda c: -c.mean)
         tried = [(chosen, gen)]
         for c in rest:
             del chosen_model  # one candidate's model in memory at a time (the tuned one stays in ``models``)
@@ -638,6 +677,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         "candidates": [{"name": c.name, "source": c.source, "alpha": c.alpha, METRIC: c.mean,
                         "vs_base": c.vs_base.to_dict()} for c in cands],
         "blends_skipped": blends_skipped,
+        "held_back": kept_back.name if kept_back is not None else None,
         "general_max_drop": max_drop,
         "passed_over": [{"name": c.name, "general": g} for c, g in passed_over],
         "domain": {"base": cands[0].mean, "delivered": chosen.mean, "relative": domain_rel},

@@ -193,6 +193,50 @@ def test_a_base_kept_on_an_interval_above_0_says_the_paired_test_held_it_back():
     zh = tr_engine(why, "zh")
     assert "但配对检验的 p = 0.12：查询太少，无法判断" in zh and "paired" not in zh, zh
 
+def test_an_earlier_checkpoint_ahead_of_final_only_within_noise_is_not_preferred():
+    """best/ is the highest of the run's evaluations on these very queries, so a lead over final/ within noise is
+    the winner's curse: final/ is delivered and the sentence says why (English and Chinese); a lead beyond noise
+    still wins; best/ with final/'s own scores (the same weights) is not held back."""
+    from core.training.delivery import held_back
+    from ui.strings import tr_engine
+
+    base = [0.5] * 60
+    final = [0.7] * 30 + [0.6] * 30
+    best_noisy = list(final)
+    best_noisy[0], best_noisy[1] = 0.9, 0.8  # +0.005 on average: within noise of final/
+    cands = [_cand("base", base), _cand("best", best_noisy, base), _cand("final", final, base)]
+    assert held_back(cands[1:]) is cands[1]
+    chosen, why = choose(cands)
+    assert chosen.name == "final", why
+    assert "best/ scored +0.0050 above final/ (95% CI [" in why and "so it was not preferred." in why
+    zh = tr_engine(why, "zh")
+    assert "best/ 比 final/ 高 +0.0050" in zh and "没有优先选用它" in zh and "preferred" not in zh, zh
+
+    best_clear = [min(1.0, x + 0.2) for x in final]  # beyond noise: it competes, and wins
+    cands = [_cand("base", base), _cand("best", best_clear, base), _cand("final", final, base)]
+    assert held_back(cands[1:]) is None
+    chosen, why = choose(cands)
+    assert chosen.name == "best" and "not preferred" not in why
+
+    same = [_cand("base", base), _cand("best", final, base), _cand("final", final, base)]
+    assert held_back(same[1:]) is None and choose(same)[0].name == "best"  # ties keep the earlier, as before
+
+
+def test_an_earlier_checkpoint_held_back_is_not_a_reason_to_leave_the_base():
+    """best/ better than the base, final/ not, and best/ ahead of final/ only within noise: nothing is better than
+    the base once best/ is held back, so the base is delivered and the sentence names both reasons."""
+    base = [0.5] * 40
+    final = [0.7, 0.3] * 20  # the base's mean, query by query far from it: no difference
+    best = [0.55] * 40  # +0.05 on every query: better than the base; against final/ +0.05 ± 0.2: within noise
+    cands = [_cand("base", base), _cand("best", best, base), _cand("final", final, base)]
+    from core.evaluation.stats import paired_difference
+
+    assert paired_difference(final, best).verdict != "better"
+    chosen, why = choose(cands)
+    assert chosen.name == "base", why
+    assert "No candidate beat the base model beyond noise" in why and "best/ scored" in why
+
+
 def test_missing_model_is_a_clear_error(tiny_model_path, tmp_path):
     from core.errors import StudioError
 
