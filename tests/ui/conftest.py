@@ -63,7 +63,7 @@ def _wait_started(proc, log_path: Path, port: int, timeout: float = 90) -> bool:
                 pass
         time.sleep(0.5)
     proc.kill()
-    raise RuntimeError("studio did not start within 90 s")
+    raise RuntimeError(f"studio did not start within {timeout:.0f} s")
 
 
 def start_app(make_env, cwd: Path, log_path: Path):

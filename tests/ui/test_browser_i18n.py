@@ -48,6 +48,25 @@ def _switch_and_back(page, locator, zh: str, en: str, gone: str, also_zh: str | 
     expect(locator).to_contain_text(en, timeout=30_000)
 
 
+def _open_finished_run(page, studio, name: str, delivery: str, change: str):
+    """Write a completed run ``name`` whose status holds the ``delivery`` and ``delivery_change`` sentences, open it
+    in the Train tab and return the run header's locator."""
+    import json
+
+    from core.training import TrainConfig
+
+    rd = studio["runs"] / name
+    rd.mkdir(parents=True, exist_ok=True)
+    TrainConfig(name=name, model=studio["model"]).save(rd / "config.yaml")
+    (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": delivery, "delivery_change": change}))
+    page.goto(studio["url"])
+    page.get_by_role("tab", name="3. Train").click()
+    page.locator("#run-pick input").fill(name)
+    page.locator("#run-pick input").press("Enter")
+    page.locator("#open-run").click()
+    return page.locator("#run-head")
+
+
 def test_dynamic_text_on_the_page_follows_the_language_switch(page, studio, same_model_run):
     """Text that actions already put on the page (Data status and detection reason, Counts keys, the active-dataset
     banner, the Evaluate headline and table headers, the run picker's status words) is drawn again in Chinese by the
@@ -139,29 +158,15 @@ def test_the_train_tab_says_a_general_language_was_left_out_because_the_base_mod
     """A finished run whose base model covers English only: the Train tab's header names the delivered model and
     says the general zh check was left out for that reason, in English and after the 中文 switch (the sentence
     comes from ``core.training.delivery.change_sentence``)."""
-    import json
-
     from playwright.sync_api import expect
 
-    from core.training import TrainConfig
     from core.training.delivery import change_sentence
 
-    name = "english-base-run"
-    rd = studio["runs"] / name
-    rd.mkdir(parents=True, exist_ok=True)
-    TrainConfig(name=name, model=studio["model"]).save(rd / "config.yaml")
     change = change_sentence(0.05, {"en": {"relative": -0.01},
                                     "zh": {"skipped": "the base model minilm covers en only", "uncovered": True}})
     delivery = ("Delivered best: the highest validation ndcg@10 (0.5800 vs base 0.4900, +0.0900, 95% CI [+0.0100, "
                 "+0.1600]) among the candidates not worse than the base, on 42 queries.")
-    (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": delivery, "delivery_change": change}))
-
-    page.goto(studio["url"])
-    page.get_by_role("tab", name="3. Train").click()
-    page.locator("#run-pick input").fill(name)
-    page.locator("#run-pick input").press("Enter")
-    page.locator("#open-run").click()
-    head = page.locator("#run-head")
+    head = _open_finished_run(page, studio, "english-base-run", delivery, change)
     expect(head).to_contain_text("Delivered:", timeout=60_000)
     expect(head).to_contain_text("general zh skipped (not a language of the base model)")
     _switch_and_back(page, head, zh="通用 zh 已跳过（不是基础模型支持的语言）", en="general zh skipped (not a language of the base model)",
@@ -172,12 +177,9 @@ def test_the_train_tab_names_a_candidate_the_forgetting_guard_passed_over(page, 
     """A finished run whose first choice, ``final``, was shown to lose general zh retrieval: the Train tab's header
     says a blend was delivered instead and names ``final`` with its general change and interval, in English and
     after the 中文 switch (the sentence is the engine's own, ``core.training.delivery.guarded_reason``)."""
-    import json
-
     from playwright.sync_api import expect
 
     from core.evaluation.stats import paired_difference
-    from core.training import TrainConfig
     from core.training.delivery import Candidate, change_sentence, guarded_reason
 
     def cand(name, scores):
@@ -194,19 +196,7 @@ def test_the_train_tab_names_a_candidate_the_forgetting_guard_passed_over(page, 
     fell["zh"]["vs_base"] = fell["zh"]["vs_base"].to_dict()
     reason = guarded_reason(chosen, base, [(final, fell)], 0.01, still_falls=False)
     assert "passed over: final (general zh -0.03" in reason, reason
-    name = "guarded-run"
-    rd = studio["runs"] / name
-    rd.mkdir(parents=True, exist_ok=True)
-    TrainConfig(name=name, model=studio["model"]).save(rd / "config.yaml")
-    change = change_sentence(0.2, {"zh": {"relative": -0.004}})
-    (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": reason, "delivery_change": change}))
-
-    page.goto(studio["url"])
-    page.get_by_role("tab", name="3. Train").click()
-    page.locator("#run-pick input").fill(name)
-    page.locator("#run-pick input").press("Enter")
-    page.locator("#open-run").click()
-    head = page.locator("#run-head")
+    head = _open_finished_run(page, studio, "guarded-run", reason, change_sentence(0.2, {"zh": {"relative": -0.004}}))
     expect(head).to_contain_text("blend-0.5 has the highest validation ndcg@10", timeout=60_000)
     expect(head).to_contain_text("passed over: final (general zh -0.03")
     _switch_and_back(page, head, zh="未选用：final（通用 zh -0.03", en="passed over: final (general zh -0.03",
