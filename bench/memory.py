@@ -44,9 +44,9 @@ MODELS = {"minilm": "en", "multilingual-e5-small": "zh"}
 
 
 def grid(quick: bool) -> list[dict]:
-    def step(model, batch, length, texts=2, bf16=False, loss="MNRL", mini=None, frozen=False):
+    def step(model, batch, length, texts=2, bf16=False, loss="MNRL", mini=None, frozen=False, attn_off=False):
         return {"kind": "step", "model": model, "batch": batch, "length": length, "texts": texts, "bf16": bf16,
-                "loss": loss, "mini": mini, "frozen": frozen}
+                "loss": loss, "mini": mini, "frozen": frozen, "attn_off": attn_off}
 
     e5 = "multilingual-e5-small"
     if quick:
@@ -69,6 +69,9 @@ def grid(quick: bool) -> list[dict]:
         {"kind": "defaults", "model": e5, "batch": 32, "length": 128, "texts": 2, "bf16": False, "pairs": 400,
          "steps": 4},
         {"kind": "plain", "model": e5, "batch": 32, "length": 128, "texts": 2, "bf16": False},
+        # hyper.attention_dropout 0: attention's fused path keeps no L x L matrices
+        step(e5, 8, 256, attn_off=True), step(e5, 16, 128, attn_off=True), step("minilm", 16, 256, attn_off=True),
+        step(e5, 32, 128, frozen=True, loss="CachedMNRL", mini=16, attn_off=True),
     ]
 
 
@@ -119,10 +122,10 @@ def child_step(cfg: dict) -> dict:
     from sentence_transformers.sentence_transformer import losses
 
     model = _load(cfg)
-    if cfg.get("frozen"):  # hyper.freeze_word_embeddings, as a run applies it
+    if cfg.get("frozen") or cfg.get("attn_off"):  # hyper.freeze_word_embeddings / attention_dropout, as a run applies them
         from core import strategies as S
 
-        S.apply_for_run(model, "full", {}, True)
+        S.apply_for_run(model, "full", {}, bool(cfg.get("frozen")), attention_dropout=0.0 if cfg.get("attn_off") else None)
     base = self_peak_mb()
     tok = model.tokenizer
     lang = MODELS[cfg["model"]]
@@ -279,13 +282,14 @@ def predicted(cfg: dict) -> float | None:
             lengths[0] = min(lengths[0], max(len(x) for x in ids))
         trainable = shape.params - shape.vocab * shape.hidden if cfg.get("frozen") else None
         return predict_peak(shape, int(cfg["batch"]), lengths, bf16=bool(cfg["bf16"]), cached_mini_batch=mini,
-                            trainable=trainable).total_mb
+                            trainable=trainable, attention_probs=not cfg.get("attn_off")).total_mb
     return None
 
 
 def name(cfg: dict) -> str:
     if cfg["kind"] == "step":
-        extra = (f" {cfg['loss']}/{cfg['mini']}" if cfg.get("mini") else "") + (" frozen" if cfg.get("frozen") else "")
+        extra = ((f" {cfg['loss']}/{cfg['mini']}" if cfg.get("mini") else "") + (" frozen" if cfg.get("frozen") else "")
+                 + (" attn-dropout-0" if cfg.get("attn_off") else ""))
         return (f"step {cfg['model']} b{cfg['batch']} L{cfg['length']} x{cfg['texts']} "
                 f"{'bf16' if cfg['bf16'] else 'fp32'}{extra}")
     if cfg["kind"] == "defaults":

@@ -20,7 +20,8 @@ Targets: issue "honest proof" item 5 (the verdict is *better*, in English and in
 only the installed models (the converted multilingual-e5-small, linked from the real cache), so the base model's
 general-domain scores, which later runs from the same base read from the cache, are computed in the timed run.
 Without it the run uses this machine's cache as it is; the output says which (``base general scores: cached /
-computed``). Last line: one JSON object.
+computed``). ``--keep DIR`` copies the run folder to DIR afterwards (its events, ``delivery.json``). Last line:
+one JSON object.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--cold", action="store_true", help="a first run after installing: no cached general scores")
+    ap.add_argument("--keep", default=None, metavar="DIR", help="copy the run folder here afterwards (to read its events)")
     args = ap.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from core.evaluation import evaluate_models, load_beir
@@ -170,6 +172,10 @@ def main() -> None:
             print("verdict:", line)
         for v in final_verdicts:
             print("final (not delivered):", render(v))
+        if args.keep:
+            import shutil
+
+            shutil.copytree(run, Path(args.keep) / run.name, dirs_exist_ok=True)
         verdicts = {v["subset"] or "all": v["key"].replace("verdict_", "") for v in res.verdicts.get("delivered", [])}
         print(json.dumps({"bench": "sample_clickthrough", "model": cfg.model, "set": args.set, "cold": args.cold,
                           "base_general_scores": general_base, "train_seconds": round(train_s, 1),

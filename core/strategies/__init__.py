@@ -5,8 +5,9 @@ Public API:
 - ``STRATEGIES`` (``{name: StrategySpec}``: full, bitfit, prefix, freeze, lora, staged), ``StrategySpec``, ``StrategyReport``
 - ``get_strategy(name) -> StrategySpec``; ``validate_strategy_params(name, params) -> dict``
 - ``apply_strategy(model, name, params) -> StrategyReport(name, trainable, total, trainer_overrides, state)``
-- ``apply_for_run(model, name, params, freeze_words, dropout)``: ``apply_strategy`` plus ``hyper.freeze_word_embeddings``
-  (``freeze_word_embeddings(model, report)``) and ``hyper.dropout`` (``set_dropout``), what a run and the estimate's speed probe train
+- ``apply_for_run(model, name, params, freeze_words, dropout, attention_dropout)``: ``apply_strategy`` plus
+  ``hyper.freeze_word_embeddings`` (``freeze_word_embeddings(model, report)``), ``hyper.dropout`` (``set_dropout``)
+  and ``hyper.attention_dropout`` (``set_attention_dropout``), what a run and the estimate's speed probe train
 - ``finalize_for_save(model, report) -> SentenceTransformer`` (merge LoRA, drop hooks) before the final save;
   ``needs_finalize(report)``: whether it changes anything (else the model is saved as it is, no copy)
 - ``count_parameters(model) -> (trainable, total)``

@@ -9,6 +9,8 @@
 - ``count_parameters(model) -> (trainable, total)`` over unique parameter tensors.
 - ``backbone(model)``, ``input_embeddings(model)``, ``layer_list(model)``: locate parts of a transformer.
 - ``freeze_word_embeddings(model, report)``: the word-embedding table stops training on top of any strategy.
+- ``set_dropout(model, p)`` / ``set_attention_dropout(model, p)``: every dropout layer / only the dropout on the
+  attention probabilities, while training (the saved config keeps the base's values).
 """
 
 from __future__ import annotations
@@ -117,6 +119,40 @@ def set_dropout(model, p: float) -> int:
     changed = 0
     for name, module in model.named_modules():
         if isinstance(module, nn.Dropout) and "lora_" not in name and module.p != p:
+            module.p = float(p)
+            changed += 1
+    return changed
+
+
+_QKV_NAMES = ({"query", "key", "value"}, {"q", "k", "v"}, {"q_proj", "k_proj", "v_proj"}, {"qkv"}, {"Wqkv"})
+
+
+def attention_dropouts(model) -> list:
+    """The dropout layers of ``model`` that act on attention probabilities: an ``nn.Dropout`` child of a module that
+    also holds the query/key/value projections (BERT, XLM-R, MiniLM, e5: ``attention.self.dropout``; MPNet:
+    ``attn.dropout``), not the dropout after the attention's output projection (``attention.output.dropout``)."""
+    from torch import nn
+
+    found = []
+    for name, module in model.named_modules():
+        if "lora_" in name:
+            continue
+        children = dict(module.named_children())
+        if not any(names <= children.keys() for names in _QKV_NAMES):
+            continue
+        found.extend(c for c in children.values() if isinstance(c, nn.Dropout))
+    return found
+
+
+def set_attention_dropout(model, p: float) -> int:
+    """Set the dropout on the attention probabilities of ``model`` to ``p`` (``hyper.attention_dropout``; the
+    layers' other dropout is left as it is); returns how many layers changed. With 0 on a CPU, PyTorch's
+    scaled-dot-product attention takes its fused path in training too: no ``heads x L x L`` random masks drawn and
+    no probability matrices kept for the backward pass (``core.training.memory``). The saved config keeps the
+    base's value."""
+    changed = 0
+    for module in attention_dropouts(model):
+        if module.p != p:
             module.p = float(p)
             changed += 1
     return changed

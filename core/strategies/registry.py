@@ -16,7 +16,13 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.losses.params import Param, validate_values
-from core.strategies.base import StrategyReport, StrategySpec, freeze_word_embeddings, set_dropout
+from core.strategies.base import (
+    StrategyReport,
+    StrategySpec,
+    freeze_word_embeddings,
+    set_attention_dropout,
+    set_dropout,
+)
 from core.strategies.lora import apply_lora, finalize_lora
 from core.strategies.prefix import apply_prefix, finalize_prefix
 from core.strategies.selective import apply_bitfit, apply_freeze, apply_full
@@ -106,13 +112,17 @@ def apply_strategy(model, name: str | None, params: Mapping[str, Any] | None = N
 
 
 def apply_for_run(model, name: str | None, params: Mapping[str, Any] | None = None,
-                  freeze_words: bool = False, dropout: float | None = None) -> StrategyReport:
+                  freeze_words: bool = False, dropout: float | None = None,
+                  attention_dropout: float | None = None) -> StrategyReport:
     """``apply_strategy``, then, with ``freeze_words`` (``hyper.freeze_word_embeddings``), the word-embedding
-    table frozen on top, and with ``dropout`` (``hyper.dropout``; None keeps the model's own) every dropout layer
-    set to it: what a run (and the estimate's speed probe) trains."""
+    table frozen on top, with ``dropout`` (``hyper.dropout``; None keeps the model's own) every dropout layer
+    set to it, and with ``attention_dropout`` (``hyper.attention_dropout``; None: as ``dropout`` left it) the
+    dropout on the attention probabilities set to that: what a run (and the estimate's speed probe) trains."""
     report = apply_strategy(model, name, params)
     if dropout is not None:
         set_dropout(model, dropout)
+    if attention_dropout is not None:
+        set_attention_dropout(model, attention_dropout)
     return freeze_word_embeddings(model, report) if freeze_words else report
 
 

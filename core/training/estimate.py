@@ -279,7 +279,7 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
     if config.hyper.max_seq_length:
         model.max_seq_length = int(config.hyper.max_seq_length)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings),
-                             config.hyper.dropout)
+                             config.hyper.dropout, config.hyper.attention_dropout)
     load_seconds = time.perf_counter() - start
     device = next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]

@@ -13,7 +13,10 @@ constants below are fitted on those measurements, every one predicted within 5%)
   feed-forward input and output, layer norms, dropout masks) plus ``ACT_ATTENTION`` floats per head and per
   key: on a CPU in training mode (attention dropout on), scaled-dot-product attention takes its math path,
   which keeps ``heads x L x L`` probability matrices. So activations grow as batch x texts per row x L x
-  layers x (hidden + heads x L), quadratically in the length. Freed activations stay in the process's heap
+  layers x (hidden + heads x L), quadratically in the length. With the attention dropout at 0
+  (``hyper.attention_dropout`` or ``hyper.dropout``) attention takes its fused path, which keeps no
+  probability matrices: the ``heads x L`` term goes, activations grow linearly in the length and keep
+  ``ACT_HIDDEN_FUSED`` floats per token, layer and hidden unit. Freed activations stay in the process's heap
   (glibc keeps them for reuse), so the step's later allocations add to them: the parts simply add up.
   multilingual-e5-small, pairs, batch 32: ~43 GB at 512 tokens (the run a 24 GB machine killed), ~17 GB at 256,
   ~8.7 GB at 128; MiniLM (6 layers, 30k vocabulary) about half the activations and a fifth of the rest;
@@ -55,6 +58,7 @@ MB = 2**20
 BASE_MB = 450.0  # interpreter + torch + transformers + tokenizer, before the weights
 ACT_HIDDEN = 30.5  # floats kept per token, layer and hidden unit
 ACT_ATTENTION = 2.6  # floats kept per token, layer, head and key (softmax, dropout mask and output)
+ACT_HIDDEN_FUSED = 25.0  # ACT_HIDDEN with the attention dropout at 0 (fused attention; fitted on 4 rows, 0.80-0.83x)
 BF16_ACT = 0.88  # share of the fp32 activation bytes left under bf16 autocast (softmax, norms, masks stay fp32)
 CACHED_LOSS = "CachedMultipleNegativesRankingLoss"
 CACHEABLE = {"MultipleNegativesRankingLoss": CACHED_LOSS}
@@ -139,24 +143,30 @@ def model_shape(spec: Optional[str]) -> Shape:
     return read_shape(spec) or DEFAULT_SHAPE
 
 
-def activation_bytes(shape: Shape, texts: int, length: int, bf16: bool = False) -> float:
-    """Bytes of activations kept for the backward pass of ``texts`` texts padded to ``length`` tokens."""
-    per_token_layer = ACT_HIDDEN * shape.hidden + ACT_ATTENTION * shape.heads * length
+def activation_bytes(shape: Shape, texts: int, length: int, bf16: bool = False, attention_probs: bool = True) -> float:
+    """Bytes of activations kept for the backward pass of ``texts`` texts padded to ``length`` tokens;
+    ``attention_probs``: attention keeps its probability matrices (attention dropout on: the math path)."""
+    if attention_probs:
+        per_token_layer = ACT_HIDDEN * shape.hidden + ACT_ATTENTION * shape.heads * length
+    else:
+        per_token_layer = ACT_HIDDEN_FUSED * shape.hidden
     return texts * length * shape.layers * per_token_layer * 4 * (BF16_ACT if bf16 else 1.0)
 
 
 def predict_peak(shape: Shape, batch: int, lengths: list[int], bf16: bool = False,
                  cached_mini_batch: Optional[int] = None, trainable: Optional[int] = None,
-                 total: Optional[int] = None) -> Prediction:
+                 total: Optional[int] = None, attention_probs: bool = True) -> Prediction:
     """Peak RSS of a training step: ``lengths`` holds the padded length of each text column (pairs: 2 columns,
     triplets 3); ``cached_mini_batch``: a cached loss's ``mini_batch_size`` (only that many texts keep
-    activations at a time); ``trainable`` / ``total``: parameter counts (default: every parameter trains)."""
+    activations at a time); ``trainable`` / ``total``: parameter counts (default: every parameter trains);
+    ``attention_probs``: False when the attention dropout is 0 (``activation_bytes``)."""
     total = int(total or shape.params)
     trainable = total if trainable is None else int(trainable)
     if cached_mini_batch:
-        acts = max(activation_bytes(shape, min(int(cached_mini_batch), batch), L, bf16) for L in lengths)
+        acts = max(activation_bytes(shape, min(int(cached_mini_batch), batch), L, bf16, attention_probs)
+                   for L in lengths)
     else:
-        acts = sum(activation_bytes(shape, batch, L, bf16) for L in lengths)
+        acts = sum(activation_bytes(shape, batch, L, bf16, attention_probs) for L in lengths)
     # the in-batch loss: every query against every passage of the batch (scores, softmax, their gradient)
     acts += 3 * batch * batch * max(1, len(lengths) - 1) * 4
     # AdamW (single-tensor path on a CPU) builds its update denominator for one parameter at a time: two
@@ -273,6 +283,7 @@ class Settings:
     bf16: bool
     trainable: int
     query_length: int  # padded length of the query column (short queries pad to their own longest)
+    attention_probs: bool = True  # attention dropout on: the probability matrices are kept (``activation_bytes``)
 
     def lengths(self) -> list[int]:
         q = min(self.length, self.query_length)
@@ -295,12 +306,20 @@ def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = No
                     bf16=_bf16(config.hyper.bf16),
                     trainable=_trainable(shape, config.strategy.name, config.strategy.params or {},
                                               bool(config.hyper.freeze_word_embeddings)),
-                    query_length=int(query_length or length))
+                    query_length=int(query_length or length), attention_probs=attention_probs_kept(config))
+
+
+def attention_probs_kept(config) -> bool:
+    """Whether training keeps attention probability matrices: the attention dropout in effect
+    (``hyper.attention_dropout``, else ``hyper.dropout``, else the model's own, taken as on) is above 0."""
+    p = config.hyper.attention_dropout
+    p = config.hyper.dropout if p is None else p
+    return p is None or float(p) > 0
 
 
 def predict_settings(shape: Shape, s: Settings) -> Prediction:
     return predict_peak(shape, s.batch, s.lengths(), bf16=s.bf16, cached_mini_batch=s.mini_batch,
-                        trainable=s.trainable)
+                        trainable=s.trainable, attention_probs=s.attention_probs)
 
 
 def predict_config(config, fmt: str, query_length: Optional[int] = None) -> Prediction:

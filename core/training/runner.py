@@ -469,7 +469,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                                                                 planned, log)
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings),
-                             config.hyper.dropout)
+                             config.hyper.dropout, config.hyper.attention_dropout)
     log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
              frozen_word_embeddings=bool(config.hyper.freeze_word_embeddings))
 

@@ -193,3 +193,33 @@ def test_dropout_setting_leaves_lora_dropout_to_the_strategy(model_copy):
     lora = {n: m.p for n, m in named.items() if isinstance(m, nn.Dropout) and "lora_" in n}
     assert lora and set(lora.values()) == {0.05}
     assert {m.p for n, m in named.items() if isinstance(m, nn.Dropout) and "lora_" not in n} == {0.0}
+
+
+def test_attention_dropout_setting_changes_only_the_attention_probabilities(model_copy, tmp_path):
+    """``hyper.attention_dropout`` reaches the dropout on the attention probabilities of every layer and nothing
+    else: the model's other dropout stays on, and the saved config keeps the base's values."""
+    from torch import nn
+
+    from core.strategies import apply_for_run
+    from core.strategies.base import attention_dropouts
+
+    texts = ["pig feed", "sow heat", "piglet scours"]
+    apply_for_run(model_copy, "full", {}, False, attention_dropout=0.0)
+    changed = {n for n, m in model_copy.named_modules() if isinstance(m, nn.Dropout) and m.p == 0.0}
+    layers = len(model_copy[0].auto_model.encoder.layer)
+    assert len(changed) == layers and all(n.endswith("attention.self.dropout") for n in changed), changed
+    assert len(attention_dropouts(model_copy)) == layers
+    first, second = _train_mode_outputs(model_copy, texts)
+    assert not torch.allclose(first, second), "the hidden-state dropout still draws"
+    # with every other dropout off, an attention dropout above 0 is the only thing that still draws
+    apply_for_run(model_copy, "full", {}, False, dropout=0.0, attention_dropout=0.5)
+    first, second = _train_mode_outputs(model_copy, texts)
+    assert not torch.allclose(first, second)
+    apply_for_run(model_copy, "full", {}, False, dropout=0.0, attention_dropout=0.0)
+    first, second = _train_mode_outputs(model_copy, texts)
+    assert torch.equal(first, second)
+    model_copy.save(str(tmp_path / "saved"))
+    import json
+
+    saved = json.loads((tmp_path / "saved" / "config.json").read_text())
+    assert saved["hidden_dropout_prob"] == 0.1 and saved["attention_probs_dropout_prob"] == 0.1

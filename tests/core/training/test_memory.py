@@ -39,6 +39,13 @@ MEASURED = [
     (E5_SMALL, 8, 2, 128, True, 4450),  # bf16 autocast
 ]
 MEASURED_CACHED = [(E5_SMALL, 16, 2, 128, 4, 3791)]  # Cached MNRL, mini_batch_size 4 (MNRL at b16: 6090 MB)
+# hyper.attention_dropout 0 (bench/memory.py --only attn-dropout-0): (shape, batch, texts, length, mini, frozen, MB)
+MEASURED_FUSED = [
+    (E5_SMALL, 8, 2, 256, None, False, 4989),
+    (E5_SMALL, 16, 2, 128, None, False, 5013),
+    (MINILM, 16, 2, 256, None, False, 2555),
+    (E5_SMALL, 32, 2, 128, 16, True, 2370),
+]
 
 
 def _gb_for_budget(mb: float) -> str:
@@ -62,12 +69,34 @@ def test_prediction_grows_with_every_setting(shape):
     assert acts[1] > 2 * acts[0] and acts[2] > 2 * acts[1]
 
 
+def test_attention_dropout_off_drops_the_quadratic_term(tiny_model_path):
+    """With the attention dropout at 0 attention keeps no probability matrices: activations grow linearly in the
+    length, and a config says so whichever setting turned it off."""
+    from core.training.memory import attention_probs_kept
+
+    acts = [predict_peak(E5_SMALL, 16, [n, n], attention_probs=False).parts["activations"] for n in (128, 256)]
+    assert acts[1] == pytest.approx(2 * acts[0])
+    assert predict_peak(E5_SMALL, 32, [32, 160], attention_probs=False).total_mb < predict_peak(E5_SMALL, 32, [32, 160]).total_mb
+    cfg = TrainConfig(model=str(tiny_model_path))
+    assert attention_probs_kept(cfg), "the model's own dropout (0.1) is taken as on"
+    cfg.hyper.dropout = 0.0
+    assert not attention_probs_kept(cfg)
+    cfg.hyper.attention_dropout = 0.1
+    assert attention_probs_kept(cfg), "the attention setting wins over hyper.dropout"
+    cfg.hyper.dropout, cfg.hyper.attention_dropout = 0.1, 0.0
+    assert not attention_probs_kept(cfg)
+
+
 def test_prediction_matches_the_measured_table():
     for shape, batch, texts, length, bf16, measured in MEASURED:
         pred = predict_peak(shape, batch, [length] * texts, bf16=bf16).total_mb
         assert abs(pred / measured - 1) <= 0.25, (shape.layers, batch, texts, length, bf16, pred, measured)
     for shape, batch, texts, length, mini, measured in MEASURED_CACHED:
         pred = predict_peak(shape, batch, [length] * texts, cached_mini_batch=mini).total_mb
+        assert abs(pred / measured - 1) <= 0.25, (shape.layers, batch, texts, length, mini, pred, measured)
+    for shape, batch, texts, length, mini, frozen, measured in MEASURED_FUSED:
+        pred = predict_peak(shape, batch, [length] * texts, cached_mini_batch=mini, attention_probs=False,
+                            trainable=shape.body_params if frozen else None).total_mb
         assert abs(pred / measured - 1) <= 0.25, (shape.layers, batch, texts, length, mini, pred, measured)
 
 
@@ -201,6 +230,24 @@ def test_forced_settings_past_the_machine_are_refused_with_what_to_change(tiny_m
 
     zh = tr_engine(msg, "zh")
     assert zh.startswith("批大小 64、长度 64 个 token 约需") and "改用" in zh
+
+
+def test_attention_dropout_off_lets_forced_settings_fit_where_the_probabilities_would_not(tiny_model_path, monkeypatch):
+    """The fit and the refusal count what ``hyper.attention_dropout: 0`` saves: batch 64 at 64 tokens with MNRL is
+    refused on a budget between its two predictions, and accepted with the attention dropout off."""
+    shape = model_shape(str(tiny_model_path))
+    texts = 3  # the recipe plans a mined negative for these rows
+    kept = predict_peak(shape, 64, [64] * texts).total_mb
+    fused = predict_peak(shape, 64, [64] * texts, attention_probs=False).total_mb
+    assert fused < kept
+    monkeypatch.setenv(MEMORY_ENV, _gb_for_budget((kept + fused) / 2))
+    with pytest.raises(ConfigError, match="Batch 64 at 64 tokens needs"):
+        plan_recipe(_forced(tiny_model_path), _splits())
+    cfg = _forced(tiny_model_path)
+    cfg.hyper.attention_dropout = 0.0
+    plan = plan_recipe(cfg, _splits())
+    assert plan.config.loss.name == "MultipleNegativesRankingLoss" and plan.config.hyper.batch_size == 64
+    assert plan.config.data.hard_negatives == "mined", "the prediction above counted the mined negative"
 
 
 def test_the_cli_refuses_before_writing_anything(tiny_model_path, format_file, tmp_runs, monkeypatch, capsys):

@@ -284,6 +284,33 @@ def test_staged_run_logs_its_switch_in_one_sentence_in_both_languages(tiny_model
     assert zh.startswith("策略 staged：从第 2 步起进入第二阶段 bitfit，") and "from step" not in zh, zh
 
 
+def test_attention_dropout_setting_reaches_the_trained_model_and_not_its_config(tiny_model_path, format_file,
+                                                                                tmp_runs, monkeypatch):
+    """``hyper.attention_dropout: 0`` turns the attention probabilities' dropout off in the model the run trains and
+    leaves its other dropout on; the saved config keeps the base's values."""
+    from torch import nn
+
+    import core.strategies.registry as registry
+
+    seen = []
+    real = registry.set_attention_dropout
+
+    def spy(model, p):
+        changed = real(model, p)
+        seen.append((p, changed, {n.rsplit(".", 2)[-2]: m.p for n, m in model.named_modules() if isinstance(m, nn.Dropout)}))
+        return changed
+
+    monkeypatch.setattr(registry, "set_attention_dropout", spy)
+    cfg = tiny_config(tiny_model_path, format_file("pair"), max_steps=2, eval_steps=2)
+    cfg.hyper.attention_dropout = 0
+    run_dir = tmp_runs / "ad"
+    assert run_training(cfg, run_dir)["status"] == "completed"
+    assert seen and all(p == 0 and changed == 2 for p, changed, _ in seen)  # the tiny model's two layers
+    assert all(ps["self"] == 0.0 and ps["output"] == 0.1 for _, _, ps in seen), seen
+    saved = json.loads((run_dir / FINAL_DIR / "config.json").read_text())
+    assert saved["hidden_dropout_prob"] == 0.1 and saved["attention_probs_dropout_prob"] == 0.1
+
+
 def test_dropout_setting_reaches_the_trained_model_and_not_its_config(tiny_model_path, format_file, tmp_runs,
                                                                       monkeypatch):
     """``hyper.dropout: 0`` turns every dropout layer of the model the run trains off; the saved model's config keeps
