@@ -9,8 +9,9 @@ validation retrieval set, one NDCG@10 per query:
 
 every candidate encoded at the length it is delivered with (``shipped_length``: the base model's own maximum
 length, or the run's training length when that is longer), so what delivery measures is what a team gets; the
-training's own validation scores (``known_scores``, at the run's length) are reused when every validation text fits
-the run's length (``evalset_fits``), since a longer cut then reads the same tokens;
+training's own validation scores (``known_scores``) are reused: the runner's evaluator reads every text at that
+delivered length while the model trains at a shorter one (``core.training.evaluators.read_at``), and scores read
+at the run's length count only when every validation text fits it (``evalset_fits``);
 compares each with the base by ``core.evaluation.stats.paired_difference`` and picks by one rule
 (``choose``): the highest mean NDCG@10 among the candidates that are not *worse* than the base; when none is
 *better* (confidence interval excluding 0) the base is delivered and the record says so in one sentence. ``best/``
@@ -554,14 +555,18 @@ def _loader(path: Path) -> Callable[[], Any]:
 
 def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = ALPHAS, general: Optional[str] = None,
             batch_size: int = 32, progress: ProgressFn | None = None, log: Any = None,
-            known_scores: Optional[dict[str, list[float]]] = None, max_drop: float = GENERAL_MAX_DROP) -> dict:
+            known_scores: Optional[dict[str, list[float]]] = None, max_drop: float = GENERAL_MAX_DROP,
+            known_length: Optional[int] = None) -> dict:
     """Score the candidates, save ``delivered/`` and ``delivery.json``; see the module docstring.
 
     ``base``: the run's base model (a spec for ``core.models.load_model`` or a loaded model); ``evalset``: the
     validation ``EvalSet``; ``general``: config ``data.general``; ``log``: an ``EventLog`` for the event;
     ``known_scores``: {``base`` / ``best`` / ``final``: per-query NDCG@10 in ``evalset.queries`` order} the
-    training's own evaluation measured for that model at the run's length, taken instead of searching again;
-    ``max_drop``: config ``data.general_max_drop`` (``fell_beyond``; 1 turns the guard's say in the choice off)."""
+    training's own evaluation measured for that model, taken instead of searching again when it read the texts
+    as delivery does: at ``known_length`` tokens (the runner's evaluator reads at the delivered length,
+    ``core.training.evaluators.read_at``; None: at the run's training length, which counts only where it cut no
+    validation text); ``max_drop``: config ``data.general_max_drop`` (``fell_beyond``; 1 turns the guard's say in
+    the choice off)."""
     from core.evaluation.stats import paired_difference
     from core.models import load_model
     from core.models.merge import check_compatible, share_unchanged
@@ -578,8 +583,9 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     tuned_model = next(c for c in cands if c.name == tuned_name).load()
     trained = getattr(tuned_model, "max_seq_length", None)  # the run's training length
     length = ship_length(base_model, tuned_model)  # every candidate is scored at the length it would be delivered with
-    if known_scores and trained != length and not evalset_fits(base_model, evalset, trained):
-        known_scores = None  # measured at the run's length, which cut some validation texts shorter
+    measured_at = known_length or trained  # the length the training's evaluation read the texts at
+    if known_scores and measured_at != length and not evalset_fits(base_model, evalset, measured_at):
+        known_scores = None  # measured at a shorter cut of some validation texts
     blends_skipped = None
     try:
         check_compatible(base_model, tuned_model)
@@ -692,10 +698,11 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
 
 
 def deliver_run(run_dir: Path, config: Any, evalset: Any, log: Any,
-                known_scores: Optional[dict[str, list[float]]] = None) -> dict:
+                known_scores: Optional[dict[str, list[float]]] = None, known_length: Optional[int] = None) -> dict:
     """The runner's end-of-run call: deliver on the run's validation ``EvalSet`` (``evalset_from_evaluator`` of
     its evaluator, taken before the training's objects are freed; None when validation is not retrieval),
-    progress as ``log`` events; ``known_scores``: per-query validation scores the run already has (see ``deliver``).
+    progress as ``log`` events; ``known_scores``: per-query validation scores the run already has, read at
+    ``known_length`` tokens (see ``deliver``).
 
     Returns the status fields to record (``delivered``, ``delivery`` sentence); a failure is logged as a
     warning (the run keeps its best/ and final/) and returns {}."""
@@ -712,7 +719,7 @@ def deliver_run(run_dir: Path, config: Any, evalset: Any, log: Any,
     try:
         rec = deliver(run_dir, config.model, evalset, general=getattr(config.data, "general", None),
                       batch_size=config.hyper.batch_size, progress=progress, log=log, known_scores=known_scores,
-                      max_drop=getattr(config.data, "general_max_drop", GENERAL_MAX_DROP))
+                      max_drop=getattr(config.data, "general_max_drop", GENERAL_MAX_DROP), known_length=known_length)
     except Exception as err:  # the trained models stay usable; say why there is no delivered one
         log.emit(EV_WARNING, message=f"No delivered model could be chosen: {type(err).__name__}: {err}")
         return {}

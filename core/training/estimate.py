@@ -22,7 +22,6 @@ import hashlib
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from core.training.config import TrainConfig
 
@@ -143,7 +142,7 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length),
                      own_negatives=brings_negatives(splits))
     deliver = _delivery_seconds(config, eval_fmt, val_texts, one_eval, evals, probe.encode_texts_per_second,
-                                bf16=ms.bf16, tokenizer=tok)
+                                bf16=ms.bf16)
     mine = mine_texts / probe.encode_texts_per_second
     breakdown = {"startup": STARTUP_SECONDS, "load_model": probe.load_seconds, "mine": mine, "evaluate_base": base_eval,
                  "train": train, "evaluate": evals * one_eval, "save": saves + model_saves, "deliver": deliver}
@@ -180,11 +179,11 @@ def _training_rows(config: TrainConfig, splits, loss_name: str):
 
 
 def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_eval: float, evals: int,
-                      texts_per_second: float, bf16: bool = False, tokenizer: Any = None) -> float:
+                      texts_per_second: float, bf16: bool = False) -> float:
     """Time of the delivered-model choice at the end of a retrieval run (``core.training.delivery``): each blend
-    scored on validation (the base, best/ and final/ keep the training's own scores, except under bf16 or when the
-    run's length cut a validation text the delivered length does not, or for the base when it was not evaluated at
-    step 0 or LoRA / prefix wrapped it), then the base and the delivered
+    scored on validation (the base, best/ and final/ keep the training's own scores, read at the delivered length
+    by ``core.training.evaluators.read_at``, except under bf16, or for the base when it was not evaluated at step 0
+    or LoRA / prefix wrapped it), then the base and the delivered
     model on the general-domain set of each language of the validation texts. A candidate the forgetting guard
     passes over (``data.general_max_drop``) costs one more general-set pass each; that is known only at the end,
     so it is not counted."""
@@ -196,7 +195,6 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
         general_set,
         languages_of,
         shipped_length,
-        texts_fit,
     )
     from core.training.evaluators import RETRIEVAL_FORMATS
 
@@ -205,12 +203,8 @@ def _delivery_seconds(config: TrainConfig, fmt: str, val_texts: list[str], one_e
     from core.training.memory import model_shape
 
     length = shipped_length(model_shape(config.model).own_length, config.hyper.max_seq_length)  # what delivery uses
-    trained = config.hyper.max_seq_length
-    # the training's own scores are taken unless they were measured at a shorter cut of some validation text (counted
-    # without the model's prompts, which the estimate does not load: delivery.evalset_fits counts them)
-    cut = bool(trained and length and trained < length and not texts_fit(tokenizer, val_texts, trained))
-    tuned = (2 if evals > 1 else 1) if bf16 or cut else 0
-    base = int(bf16 or cut or not config.eval.evaluate_base or needs_finalize(config.strategy.name or "full"))
+    tuned = (2 if evals > 1 else 1) if bf16 else 0
+    base = int(bf16 or not config.eval.evaluate_base or needs_finalize(config.strategy.name or "full"))
     seconds = (len(ALPHAS) + tuned + base) * one_eval
     for lang in languages_of(val_texts):
         ev, folder, _, _ = general_set(lang, getattr(config.data, "general", None), config.model)
@@ -276,6 +270,7 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
     set_threads()
     start = time.perf_counter()
     model = load_model(config.model, trust_remote_code=config.trust_remote_code)
+    own_length = getattr(model, "max_seq_length", None)
     if config.hyper.max_seq_length:
         model.max_seq_length = int(config.hyper.max_seq_length)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings),
@@ -308,6 +303,10 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
         times.append(time.perf_counter() - t0)
     step_seconds = min(times[1:]) if len(times) > 1 else times[0]  # the first step warms up kernels
     model.eval()
+    from core.training.delivery import shipped_length
+
+    # the run's validation reads at the delivered length (core.training.evaluators.read_at), so the probe does too
+    model.max_seq_length = shipped_length(own_length, model.max_seq_length) or model.max_seq_length
     enc_rate = 1e9
     if val_sample:
         model.encode(val_sample[:8], batch_size=config.hyper.batch_size)  # warm-up

@@ -17,7 +17,9 @@
 ``build_evaluator(df, fmt, model, ...) -> EvalSpec(evaluator, main_metric)``; metric names are reported
 short (``ndcg@10``, ``spearman``, ``ap``, ``accuracy``) by ``short_metrics``. The retrieval evaluator keeps the
 NDCG@10 of each query of its last call (``last_per_query(evaluator)``), so the delivered-model choice reuses
-the scores of the checkpoint it saved instead of searching again.
+the scores of the checkpoint it saved instead of searching again; ``read_at(evaluator, length)`` makes it read
+every text up to the delivered model's length while the model trains at a shorter one, so those scores are the
+delivered length's.
 """
 
 from __future__ import annotations
@@ -53,12 +55,18 @@ def _per_query_evaluator_class():
 
     class PerQueryRetrievalEvaluator(InformationRetrievalEvaluator):
         per_query: Optional[list[float]] = None
+        read_length: Optional[int] = None  # tokens each text is read up to (``read_at``); None: the model's own
 
-        def __call__(self, *args, **kwargs):
+        def __call__(self, model, *args, **kwargs):
             self._calls: list[list[float]] = []
+            kept = getattr(model, "max_seq_length", None)
+            if self.read_length and kept is not None:
+                model.max_seq_length = int(self.read_length)
             try:
-                return super().__call__(*args, **kwargs)
+                return super().__call__(model, *args, **kwargs)
             finally:
+                if self.read_length and kept is not None:
+                    model.max_seq_length = kept  # training goes on at its own length
                 self.per_query = self._calls[0] if len(self._calls) == 1 else None
 
         def compute_metrics(self, queries_result_list):
@@ -73,6 +81,19 @@ def _per_query_evaluator_class():
             return super().compute_metrics(queries_result_list)
 
     return PerQueryRetrievalEvaluator
+
+
+def read_at(evaluator: Any, length: Optional[int]) -> bool:
+    """Make the retrieval evaluator (also inside a ``SequentialEvaluator``) encode at ``length`` tokens whatever length
+    the model trains at, and restore the training length after each evaluation. The runner passes the delivered
+    length (``core.training.delivery.shipped_length``), so the validation curve scores what delivery will ship and
+    delivery reuses its scores instead of searching again. Returns whether a retrieval evaluator took it."""
+    took = False
+    for ev in getattr(evaluator, "evaluators", None) or [evaluator]:
+        if hasattr(ev, "read_length"):
+            ev.read_length = int(length) if length else None
+            took = True
+    return took
 
 
 def last_per_query(evaluator: Any) -> Optional[list[float]]:

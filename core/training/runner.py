@@ -446,6 +446,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     phases = _Phases(log)
     phases.enter("loading_model")
     model = load_model(config.model, trust_remote_code=config.trust_remote_code)
+    own_length = getattr(model, "max_seq_length", None)  # the base model's own: part of the delivered length
     if config.hyper.max_seq_length:
         from core.models.sources import check_max_length
 
@@ -486,6 +487,13 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                            max_queries=config.eval.max_eval_queries, batch_size=config.hyper.batch_size, seed=config.seed,
                            train_df=splits.train, corpus=config.data.corpus, max_passages=config.eval.max_eval_passages)
     main_metric = config.eval.metric_for_best or (spec.main_metric if spec else None)
+    read_length = None
+    if spec is not None:  # validation reads what delivered/ will read (its scores are then delivery's too)
+        from core.training.delivery import shipped_length
+        from core.training.evaluators import read_at
+
+        length = shipped_length(own_length, getattr(model, "max_seq_length", None))
+        read_length = length if read_at(spec.evaluator, length) else None
 
     h = config.hyper
     texts_per_row = len([c for c in train_ds.column_names if c not in ("label", "score")])  # query, positive, negatives
@@ -687,7 +695,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     # the validation set as plain data: an evaluator that has run keeps the model's similarity method, which would
     # keep the whole trained model alive through the delivery
     return _Ended(config=config, evalset=evalset_from_evaluator(spec.evaluator) if spec else None, stopped=stopped,
-                  step=step, verdict=verdict, known_scores={k: v for k, v in known.items() if v})
+                  step=step, verdict=verdict, known_scores={k: v for k, v in known.items() if v},
+                  known_length=read_length)
 
 
 @dataclass
@@ -700,6 +709,7 @@ class _Ended:
     step: int
     verdict: dict
     known_scores: dict
+    known_length: Optional[int] = None  # the tokens validation read each text up to (the delivered length)
 
 
 def _deliver_and_finish(run_dir: Path, ended: _Ended, log: EventLog) -> None:
@@ -710,8 +720,8 @@ def _deliver_and_finish(run_dir: Path, ended: _Ended, log: EventLog) -> None:
     from core.training.delivery import deliver_run
 
     release_memory()  # the training step's freed activations go back to the system before models are loaded
-    delivery = (deliver_run(run_dir, ended.config, ended.evalset, log, known_scores=ended.known_scores)
-                if is_main_process() else {})
+    delivery = (deliver_run(run_dir, ended.config, ended.evalset, log, known_scores=ended.known_scores,
+                            known_length=ended.known_length) if is_main_process() else {})
     if is_main_process():  # the delivery's phase is over: the run's last phase is "done" again
         log.emit(EV_PHASE, phase="done", step=ended.step, done=0)
         log.update_status(phase="done", phase_what=None)

@@ -135,6 +135,54 @@ def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, fo
     assert export_model_dir(run_dir) == run_dir / DELIVERED
 
 
+def test_a_run_trained_shorter_than_it_delivers_validates_at_the_delivered_length_and_searches_only_the_blends(
+        tiny_model_path, format_file, tmp_runs, monkeypatch):
+    """Trained at 16 tokens, which cuts validation passages, delivered at the tiny model's own 64: validation during
+    training reads at 64 (``read_at``), so its scores of the base, best/ and final/ are what delivery would measure
+    and only the blends are searched; training itself went on at 16."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training import delivery
+
+    searched, lengths = [], []
+    real_per_query = delivery.per_query_ndcg
+    monkeypatch.setattr(delivery, "per_query_ndcg",
+                        lambda m, ev, *a, **k: searched.append(ev) or real_per_query(m, ev, *a, **k))
+    data = format_file("qpn", 60)
+    cfg = TrainConfig(name="short", model=str(tiny_model_path))
+    cfg.data.train = [str(data)]
+    own = tmp_runs.parent / f"own-rows-short{data.suffix}"
+    own.write_bytes(data.read_bytes())
+    cfg.data.validation = [str(own)]
+    cfg.data.general = "none"
+    cfg.hyper.batch_size, cfg.hyper.learning_rate, cfg.hyper.max_steps, cfg.hyper.max_seq_length = 8, 5e-4, 6, 16
+    cfg.eval.eval_steps = 3
+    from sentence_transformers import SentenceTransformerTrainer
+
+    real_step = SentenceTransformerTrainer.training_step
+
+    def step(self, model, *a, **k):
+        lengths.append(self.model.max_seq_length)
+        return real_step(self, model, *a, **k)
+
+    monkeypatch.setattr(SentenceTransformerTrainer, "training_step", step)
+    run_dir = tmp_runs / "short"
+    status = run_training(cfg, run_dir)
+    assert status["status"] == "completed", status
+    assert lengths and set(lengths) == {16}, "training reads at its own length between the evaluations"
+    assert len(searched) == 3, "base, best/ and final/ keep the training's scores: only the blends are searched"
+    assert not delivery.evalset_fits(SentenceTransformer(str(tiny_model_path), device="cpu"), searched[0], 16)
+    rec = json.loads((run_dir / DELIVERY_JSON).read_text(encoding="utf-8"))
+    by_name = {c["name"]: c for c in rec["candidates"]}
+    assert by_name["final"]["ndcg@10"] == pytest.approx(status["final_metric"], abs=1e-9)
+    final = SentenceTransformer(str(run_dir / FINAL_DIR), device="cpu")
+    assert final.max_seq_length == 16, "final/ keeps the training length"
+    at_64 = delivery.scores_at(final, searched[0], 64)
+    assert sum(at_64) / len(at_64) == pytest.approx(by_name["final"]["ndcg@10"], abs=1e-4)
+    at_16 = delivery.scores_at(final, searched[0], 16)
+    assert at_16 != pytest.approx(at_64, abs=1e-6), "read at 16 the passages are cut: other scores"
+
+
 def test_degraded_model_is_not_delivered_the_base_is(tiny_model_path, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
@@ -456,6 +504,11 @@ def test_the_trainings_own_scores_are_reused_only_where_the_runs_length_cut_no_v
     got = {c["name"]: c["ndcg@10"] for c in rec["candidates"]}
     assert (got["base"] == pytest.approx(0.123)) is reused
     assert (got["final"] == pytest.approx(0.123)) is reused
+    # scores the training's evaluation read at the delivered length (read_at) are taken whatever the run's length
+    rec = deliver(run_dir, str(tiny_model_path), ev, alphas=(), general="none",
+                  known_scores={"base": marker, "final": marker}, known_length=64)
+    got = {c["name"]: c["ndcg@10"] for c in rec["candidates"]}
+    assert got["base"] == pytest.approx(0.123) and got["final"] == pytest.approx(0.123)
 
 
 def test_the_base_models_general_scores_are_reused_by_the_next_run(tiny_model_path, tmp_path, monkeypatch):

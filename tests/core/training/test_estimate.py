@@ -110,22 +110,19 @@ def test_delivery_time_counts_only_the_models_delivery_searches_itself():
     assert _delivery_seconds(cfg, "scored_pair", ["q"], 1.0, 4, 10.0) == 0.0  # not retrieval: no delivery
 
 
-def test_delivery_time_counts_searching_again_where_the_runs_length_cut_a_validation_text(tiny_model_path):
-    """Trained at a shorter length than the delivered one (the base's own), the training's scores are taken only when
-    no validation text was cut: otherwise base, best/ and final/ are searched again at the delivered length."""
+def test_delivery_time_counts_no_search_again_where_the_runs_length_cut_a_validation_text(tiny_model_path):
+    """Trained at a shorter length than the delivered one (the base's own), the run's validation still reads at the
+    delivered length (``core.training.evaluators.read_at``): delivery takes the training's scores of base, best/ and
+    final/ whether or not the training length cut a validation text, and searches only the blends."""
     from core.training.estimate import _delivery_seconds
-    from core.training.recipe import _load_tokenizer
 
-    tok = _load_tokenizer(str(tiny_model_path))
     cfg = TrainConfig(model=str(tiny_model_path))  # the tiny model reads 64 tokens
     cfg.data.general = "none"
     long_text = " ".join(["pig"] * 40)  # 42 tokens with [CLS] and [SEP]
 
     def searches(length, texts) -> float:
         cfg.hyper.max_seq_length = length
-        return _delivery_seconds(cfg, "pair", texts, one_eval=1.0, evals=4, texts_per_second=10.0, tokenizer=tok)
+        return _delivery_seconds(cfg, "pair", texts, one_eval=1.0, evals=4, texts_per_second=10.0)
 
-    assert searches(16, ["pig feed"]) == 3  # nothing cut at 16: the training's scores hold at 64
-    assert searches(16, ["pig feed", long_text]) == 3 + 2 + 1  # cut at 16: base, best/ and final/ again
-    assert searches(48, ["pig feed", long_text]) == 3
-    assert searches(64, ["pig feed", long_text]) == 3  # trained at the delivered length
+    for length in (16, 48, 64):
+        assert searches(length, ["pig feed"]) == searches(length, ["pig feed", long_text]) == 3
