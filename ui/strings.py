@@ -229,6 +229,11 @@ S: dict[str, tuple[str, str]] = {
     # the run header's metric line: "· ndcg@10: base 0.61, best 0.72"
     "head_base": (" · {metric}: base {base}", " · {metric}：基础模型 {base}"),
     "head_best": (", best {best}", "，最佳 {best}"),
+    "head_validation": ("Validation: {n_queries} queries against {n_passages} passages ({corpus}), each text read up to "
+                        "{length} tokens, as the delivered model reads it.",
+                        "验证：{n_queries} 个查询、{n_passages} 个段落（{corpus}），每段文本最多读 {length} 个 token，与交付模型一致。"),
+    "head_validation_any_length": ("Validation: {n_queries} queries against {n_passages} passages ({corpus}).",
+                                   "验证：{n_queries} 个查询、{n_passages} 个段落（{corpus}）。"),
     "head_delivered": ("**Delivered:** {sentence} ({change})", "**交付：** {sentence}（{change}）"),
     "ph_queued": ("Starting the training process…", "正在启动训练进程…"),
     "ph_loading_model": ("Loading the model and data…", "正在加载模型和数据…"),
@@ -1376,6 +1381,17 @@ def tr_list(text: str, lang: str = "en") -> str:
     if lang != "zh" or not text:
         return text
     return "，".join(tr_engine(part, lang) for part in text.split(", "))
+
+
+POOL_SOURCES_ZH = {"validation": "验证集", "training": "训练集"}  # where validation's passages came from (the run's evaluator)
+
+
+def tr_sources(text: str, lang: str = "en") -> str:
+    """The " + "-joined sources of a run's validation passages (``validation + training + kb.jsonl``) in ``lang``;
+    a file name stays as it is."""
+    if lang != "zh" or not text:
+        return text
+    return " + ".join(POOL_SOURCES_ZH.get(part, part) for part in text.split(" + "))
 
 
 def status_word(status: str, lang: str = "en") -> str:

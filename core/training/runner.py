@@ -494,6 +494,10 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
         length = shipped_length(own_length, getattr(model, "max_seq_length", None))
         read_length = length if read_at(spec.evaluator, length) else None
+        if read_length:
+            spec.measured_on["max_seq_length"] = read_length  # each eval event, and the Train tab, says it
+        if spec.measured_on:
+            log.update_status(validation=spec.measured_on)
 
     h = config.hyper
     texts_per_row = len([c for c in train_ds.column_names if c not in ("label", "score")])  # query, positive, negatives

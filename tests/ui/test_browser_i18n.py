@@ -48,9 +48,9 @@ def _switch_and_back(page, locator, zh: str, en: str, gone: str, also_zh: str | 
     expect(locator).to_contain_text(en, timeout=30_000)
 
 
-def _open_finished_run(page, studio, name: str, delivery: str, change: str):
-    """Write a completed run ``name`` whose status holds the ``delivery`` and ``delivery_change`` sentences, open it
-    in the Train tab and return the run header's locator."""
+def _open_finished_run(page, studio, name: str, delivery: str, change: str, **status):
+    """Write a completed run ``name`` whose status holds the ``delivery`` and ``delivery_change`` sentences (and
+    ``status``), open it in the Train tab and return the run header's locator."""
     import json
 
     from core.training import TrainConfig
@@ -58,7 +58,8 @@ def _open_finished_run(page, studio, name: str, delivery: str, change: str):
     rd = studio["runs"] / name
     rd.mkdir(parents=True, exist_ok=True)
     TrainConfig(name=name, model=studio["model"]).save(rd / "config.yaml")
-    (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": delivery, "delivery_change": change}))
+    (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": delivery, "delivery_change": change,
+                                                **status}))
     page.goto(studio["url"])
     page.get_by_role("tab", name="3. Train").click()
     page.locator("#run-pick input").fill(name)
@@ -176,7 +177,8 @@ def test_the_train_tab_says_a_general_language_was_left_out_because_the_base_mod
 def test_the_train_tab_names_a_candidate_the_forgetting_guard_passed_over(page, studio):
     """A finished run whose first choice, ``final``, was shown to lose general zh retrieval: the Train tab's header
     says a blend was delivered instead and names ``final`` with its general change and interval, in English and
-    after the 中文 switch (the sentence is the engine's own, ``core.training.delivery.guarded_reason``)."""
+    after the 中文 switch (the sentence is the engine's own, ``core.training.delivery.guarded_reason``); it also says
+    what validation was measured on (queries, passages, their sources, the length read), in both languages."""
     from playwright.sync_api import expect
 
     from core.evaluation.stats import paired_difference
@@ -196,11 +198,22 @@ def test_the_train_tab_names_a_candidate_the_forgetting_guard_passed_over(page, 
     fell["zh"]["vs_base"] = fell["zh"]["vs_base"].to_dict()
     reason = guarded_reason(chosen, base, [(final, fell)], 0.01, still_falls=False)
     assert "passed over: final (general zh -0.03" in reason, reason
-    head = _open_finished_run(page, studio, "guarded-run", reason, change_sentence(0.2, {"zh": {"relative": -0.004}}))
+    validation = {"n_queries": 124, "n_passages": 242, "corpus": "validation + training + corpus.jsonl",
+                  "max_seq_length": 512}
+    head = _open_finished_run(page, studio, "guarded-run", reason, change_sentence(0.2, {"zh": {"relative": -0.004}}),
+                              validation=validation)
     expect(head).to_contain_text("blend-0.5 has the highest validation ndcg@10", timeout=60_000)
     expect(head).to_contain_text("passed over: final (general zh -0.03")
+    # and what the validation metric was measured on, the length included
+    expect(head).to_contain_text("Validation: 124 queries against 242 passages (validation + training + corpus.jsonl), "
+                                 "each text read up to 512 tokens")
     _switch_and_back(page, head, zh="未选用：final（通用 zh -0.03", en="passed over: final (general zh -0.03",
                      gone="passed over", also_zh="未被证实通用领域 ndcg@10 下降超过 0.0100")
+    page.locator("#lang").get_by_text("中文").click()
+    expect(head).to_contain_text("验证：124 个查询、242 个段落（验证集 + 训练集 + corpus.jsonl），每段文本最多读 512 个 token",
+                                 timeout=30_000)
+    page.locator("#lang").get_by_text("English").click()
+    expect(head).to_contain_text("each text read up to 512 tokens", timeout=30_000)
 
 
 def test_a_value_below_a_fields_minimum_is_one_sentence_naming_the_field(page, studio):

@@ -23,8 +23,8 @@ def _ui():
     return TrainUI(**{n: object() for n in ("loss_plot", "metric_plot", "prog", "run_head", "log_box", "view_state")})
 
 
-def _head(tmp_path, monkeypatch, delivery: str, lang: str) -> str:
-    """The run header of a completed run whose status holds the delivery sentence ``delivery``."""
+def _head(tmp_path, monkeypatch, delivery: str, lang: str, **status) -> str:
+    """The run header of a completed run whose status holds the delivery sentence ``delivery`` (and ``status``)."""
     from core.training import TrainConfig
     from core.training.events import empty_view
     from ui.tabs.train_runs import view_outputs
@@ -34,7 +34,7 @@ def _head(tmp_path, monkeypatch, delivery: str, lang: str) -> str:
     rd.mkdir(parents=True, exist_ok=True)
     TrainConfig(name="deliver-run", model="minilm").save(rd / "config.yaml")
     (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": delivery,
-                                                "delivery_change": "domain +18.4%, general en -0.9%"}))
+                                                "delivery_change": "domain +18.4%, general en -0.9%", **status}))
     ui = _ui()
     return view_outputs(ui, empty_view(str(rd)), lang)[ui.run_head]
 
@@ -73,6 +73,23 @@ def test_the_run_header_says_delivered_once_in_chinese(tmp_path, monkeypatch):
     assert line.startswith("**交付：** final 在不差于基础模型的候选中验证 ndcg@10 最高"), line
     assert line.count("交付") == 1 and "Delivered" not in line and "highest" not in line
     assert line.endswith("（领域 +18.4%，通用 en -0.9%）")
+
+
+@pytest.mark.parametrize("lang, line", [
+    ("en", "Validation: 1,240 queries against 2,420 passages (validation + training + kb.jsonl), each text read up to 512 "
+           "tokens, as the delivered model reads it."),
+    ("zh", "验证：1,240 个查询、2,420 个段落（验证集 + 训练集 + kb.jsonl），每段文本最多读 512 个 token，与交付模型一致。"),
+])
+def test_the_run_header_says_what_validation_was_measured_on(tmp_path, monkeypatch, lang, line):
+    """The header ends with what the run's validation metric was measured on: its queries, its passages and where
+    they came from, and the length each text was read up to (the delivered model's)."""
+    on = {"n_queries": 1240, "n_passages": 2420, "corpus": "validation + training + kb.jsonl", "max_seq_length": 512}
+    head = _head(tmp_path, monkeypatch, _delivered_sentence(), lang, validation=on)
+    assert head.split("\n\n")[-1] == line
+    del on["max_seq_length"]  # a run whose evaluator read at the model's own length
+    last = _head(tmp_path, monkeypatch, _delivered_sentence(), lang, validation=on).split("\n\n")[-1]
+    assert last == line.split(", each")[0].split("，每段")[0] + ("." if lang == "en" else "。")
+    assert "Validation" not in _head(tmp_path, monkeypatch, _delivered_sentence(), lang)  # none recorded: no line
 
 
 @pytest.mark.parametrize("lang,step,loss,metric", [("en", "step", "loss", "metric"), ("zh", "步数", "损失", "指标")])

@@ -26,7 +26,7 @@ import pandas as pd
 
 from core.run_folder import CONFIG_FILE, EV_BEST, EV_STATUS
 from ui.common import fmt_num, fmt_seconds, progress_html, request_owner
-from ui.strings import Msg, status_word, t, table_headers, tr_engine, tr_list
+from ui.strings import Msg, status_word, t, table_headers, tr_engine, tr_list, tr_sources
 from ui.tabs.train_form import data_state_from_config, form_from_config, make_config
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
         head += f"\n\n⚠️ {tr_engine(st['warning'], lang)}"
     elif st.get("error"):
         head += f"\n\n⚠️ {tr_engine(st['error'], lang)}"
+    head += validation_line(st.get("validation"), lang)
     titles = axis_titles(metric, lang)
     return {
         ui.loss_plot: gr.update(value=train_df, y="loss", x_title=titles["step"], y_title=titles["loss"]),
@@ -114,6 +115,19 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
         ui.log_box: "\n".join(tr_engine(line, lang) for line in view["log"][-LOG_LINES:]),
         ui.view_state: dict(view, shown=status),
     }
+
+
+def validation_line(on: dict | None, lang: str) -> str:
+    """What the run's validation metric was measured on (``status.json`` ``validation``: the retrieval evaluator's
+    queries, passages, their sources and the length each text is read up to), as a paragraph of the run header;
+    "" for a run that has none (not retrieval, or written before runs recorded it)."""
+    if not isinstance(on, dict) or not on.get("n_queries"):
+        return ""
+    words = dict(n_queries=f"{on['n_queries']:,}", n_passages=f"{on.get('n_passages') or 0:,}",
+                 corpus=tr_sources(str(on.get("corpus") or ""), lang))
+    if on.get("max_seq_length"):
+        return "\n\n" + t("head_validation", lang, length=on["max_seq_length"], **words)
+    return "\n\n" + t("head_validation_any_length", lang, **words)
 
 
 def render_live(ui: TrainUI, view: dict, lang: str) -> list:

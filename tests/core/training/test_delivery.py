@@ -181,6 +181,12 @@ def test_a_run_trained_shorter_than_it_delivers_validates_at_the_delivered_lengt
     assert sum(at_64) / len(at_64) == pytest.approx(by_name["final"]["ndcg@10"], abs=1e-4)
     at_16 = delivery.scores_at(final, searched[0], 16)
     assert at_16 != pytest.approx(at_64, abs=1e-6), "read at 16 the passages are cut: other scores"
+    # the eval events and the status (the Train tab's header) say the length validation read at
+    on = read_status(run_dir)["validation"]
+    assert on["max_seq_length"] == 64 and on["n_queries"] == rec["validation"]["queries"]
+    assert on["n_passages"] == rec["validation"]["passages"] and on["corpus"].startswith("validation")
+    evals = [e for e in read_events(run_dir)[0] if e["type"] == "eval"]
+    assert evals and all(e["measured_on"]["max_seq_length"] == 64 for e in evals)
 
 
 def test_degraded_model_is_not_delivered_the_base_is(tiny_model_path, tmp_path):
