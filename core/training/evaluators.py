@@ -58,15 +58,20 @@ def _per_query_evaluator_class():
         read_length: Optional[int] = None  # tokens each text is read up to (``read_at``); None: the model's own
 
         def __call__(self, model, *args, **kwargs):
+            from core.evaluation.encoding import attention_safe_batch
+
             self._calls: list[list[float]] = []
-            kept = getattr(model, "max_seq_length", None)
+            kept, batch = getattr(model, "max_seq_length", None), self.batch_size
             if self.read_length and kept is not None:
                 model.max_seq_length = int(self.read_length)
+                # a longer read than training's: the attention of one batch stays bounded, as in every other search
+                self.batch_size = attention_safe_batch(model, batch)
             try:
                 return super().__call__(model, *args, **kwargs)
             finally:
                 if self.read_length and kept is not None:
                     model.max_seq_length = kept  # training goes on at its own length
+                    self.batch_size = batch
                 self.per_query = self._calls[0] if len(self._calls) == 1 else None
 
         def compute_metrics(self, queries_result_list):

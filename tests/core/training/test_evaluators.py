@@ -133,3 +133,42 @@ def test_a_distillation_run_on_teacher_scores_gets_a_delivered_model(tiny_model_
     assert (tmp_runs / "distill" / "delivered" / "modules.json").is_file()
     events, _ = read_events(tmp_runs / "distill")
     assert any(e["type"] == EV_EVAL and "ndcg@10" in e["metrics"] for e in events)
+
+
+def test_read_at_scores_at_the_given_length_and_hands_the_model_back_as_it_was(tiny_model_path, monkeypatch):
+    """An evaluator told to read at 64 tokens scores a model that trains at 16 exactly as the same model at 64 would
+    be scored, not as at 16 (the passages are longer than 16 tokens); it bounds one batch's attention at that length
+    (``attention_safe_batch``) and gives back the model's 16 tokens and its own batch size afterwards."""
+    from sentence_transformers import SentenceTransformer
+
+    import core.evaluation.encoding as E
+    from core.training.evaluators import build_evaluator, last_per_query, read_at
+
+    pairs = [(f"how do sows of herd {i} farrow", "herd " + " ".join(f"w{i}x{j}" for j in range(30))) for i in range(12)]
+    df = pd.DataFrame({"anchor": [q for q, _ in pairs], "positive": [p for _, p in pairs]})
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    spec = build_evaluator(df, "pair", model, batch_size=8)
+
+    def scores(length, reading=None):
+        model.max_seq_length = length
+        read_at(spec.evaluator, reading)
+        spec.evaluator(model)
+        return last_per_query(spec.evaluator)
+
+    at_64, at_16 = scores(64), scores(16)
+    assert at_16 != pytest.approx(at_64, abs=1e-6), "cut at 16 the passages read differently"
+    batches = []
+    real = E.attention_safe_batch
+    monkeypatch.setattr(E, "attention_safe_batch", lambda m, b, *a: batches.append((m.max_seq_length, b)) or 3)
+    seen = []
+    real_encode = model.encode_document
+
+    def encode_document(texts, *a, **k):
+        seen.append((model.max_seq_length, k.get("batch_size")))
+        return real_encode(texts, *a, **k)
+
+    monkeypatch.setattr(model, "encode_document", encode_document)
+    assert scores(16, reading=64) == pytest.approx(at_64, abs=1e-6)
+    assert batches == [(64, 8)] and seen and all(s == (64, 3) for s in seen), (batches, seen)
+    assert model.max_seq_length == 16 and spec.evaluator.batch_size == 8
+    assert real(model, 8) == 8  # (the real rule at 16 tokens keeps the tiny model's batch)
