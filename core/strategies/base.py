@@ -116,9 +116,14 @@ def set_dropout(model, p: float) -> int:
     and trains further as its base did."""
     from torch import nn
 
+    return _set_rate((m for n, m in model.named_modules() if isinstance(m, nn.Dropout) and "lora_" not in n), p)
+
+
+def _set_rate(dropouts, p: float) -> int:
+    """Set each of ``dropouts`` to probability ``p``; returns how many changed."""
     changed = 0
-    for name, module in model.named_modules():
-        if isinstance(module, nn.Dropout) and "lora_" not in name and module.p != p:
+    for module in dropouts:
+        if module.p != p:
             module.p = float(p)
             changed += 1
     return changed
@@ -150,12 +155,7 @@ def set_attention_dropout(model, p: float) -> int:
     scaled-dot-product attention takes its fused path in training too: no ``heads x L x L`` random masks drawn and
     no probability matrices kept for the backward pass (``core.training.memory``). The saved config keeps the
     base's value."""
-    changed = 0
-    for module in attention_dropouts(model):
-        if module.p != p:
-            module.p = float(p)
-            changed += 1
-    return changed
+    return _set_rate(attention_dropouts(model), p)
 
 
 def embedding_block(model) -> nn.Module:

@@ -284,30 +284,38 @@ def test_staged_run_logs_its_switch_in_one_sentence_in_both_languages(tiny_model
     assert zh.startswith("策略 staged：从第 2 步起进入第二阶段 bitfit，") and "from step" not in zh, zh
 
 
-def test_attention_dropout_setting_reaches_the_trained_model_and_not_its_config(tiny_model_path, format_file,
-                                                                                tmp_runs, monkeypatch):
-    """``hyper.attention_dropout: 0`` turns the attention probabilities' dropout off in the model the run trains and
-    leaves its other dropout on; the saved config keeps the base's values."""
+def _train_spying_on_dropout(setter: str, setting: str, tiny_model_path, format_file, tmp_runs, monkeypatch):
+    """Train the tiny model with ``hyper.<setting>: 0`` while spying on ``core.strategies.registry.<setter>``:
+    returns (what each call saw: (p, layers changed, {dropout layer name: p} right after it), final/'s config.json)."""
     from torch import nn
 
     import core.strategies.registry as registry
 
     seen = []
-    real = registry.set_attention_dropout
+    real = getattr(registry, setter)
 
     def spy(model, p):
         changed = real(model, p)
-        seen.append((p, changed, {n.rsplit(".", 2)[-2]: m.p for n, m in model.named_modules() if isinstance(m, nn.Dropout)}))
+        seen.append((p, changed, {n: m.p for n, m in model.named_modules() if isinstance(m, nn.Dropout)}))
         return changed
 
-    monkeypatch.setattr(registry, "set_attention_dropout", spy)
+    monkeypatch.setattr(registry, setter, spy)
     cfg = tiny_config(tiny_model_path, format_file("pair"), max_steps=2, eval_steps=2)
-    cfg.hyper.attention_dropout = 0
-    run_dir = tmp_runs / "ad"
+    setattr(cfg.hyper, setting, 0)
+    run_dir = tmp_runs / setting
     assert run_training(cfg, run_dir)["status"] == "completed"
+    return seen, json.loads((run_dir / FINAL_DIR / "config.json").read_text())
+
+
+def test_attention_dropout_setting_reaches_the_trained_model_and_not_its_config(tiny_model_path, format_file,
+                                                                                tmp_runs, monkeypatch):
+    """``hyper.attention_dropout: 0`` turns the attention probabilities' dropout off in the model the run trains and
+    leaves its other dropout on; the saved config keeps the base's values."""
+    seen, saved = _train_spying_on_dropout("set_attention_dropout", "attention_dropout", tiny_model_path, format_file,
+                                           tmp_runs, monkeypatch)
     assert seen and all(p == 0 and changed == 2 for p, changed, _ in seen)  # the tiny model's two layers
-    assert all(ps["self"] == 0.0 and ps["output"] == 0.1 for _, _, ps in seen), seen
-    saved = json.loads((run_dir / FINAL_DIR / "config.json").read_text())
+    parents = [{n.rsplit(".", 2)[-2]: rate for n, rate in ps.items()} for _, _, ps in seen]
+    assert all(ps["self"] == 0.0 and ps["output"] == 0.1 for ps in parents), seen
     assert saved["hidden_dropout_prob"] == 0.1 and saved["attention_probs_dropout_prob"] == 0.1
 
 
@@ -315,23 +323,7 @@ def test_dropout_setting_reaches_the_trained_model_and_not_its_config(tiny_model
                                                                       monkeypatch):
     """``hyper.dropout: 0`` turns every dropout layer of the model the run trains off; the saved model's config keeps
     the base's dropout, so it loads and trains further as its base did."""
-    from torch import nn
-
-    import core.strategies.registry as registry
-
-    seen = []
-    real = registry.set_dropout
-
-    def spy(model, p):
-        changed = real(model, p)
-        seen.append((p, {m.p for m in model.modules() if isinstance(m, nn.Dropout)}))
-        return changed
-
-    monkeypatch.setattr(registry, "set_dropout", spy)
-    cfg = tiny_config(tiny_model_path, format_file("pair"), max_steps=2, eval_steps=2)
-    cfg.hyper.dropout = 0
-    run_dir = tmp_runs / "d"
-    assert run_training(cfg, run_dir)["status"] == "completed"
-    assert seen and all(p == 0 and ps == {0.0} for p, ps in seen)
-    saved = json.loads((run_dir / FINAL_DIR / "config.json").read_text())
+    seen, saved = _train_spying_on_dropout("set_dropout", "dropout", tiny_model_path, format_file, tmp_runs,
+                                           monkeypatch)
+    assert seen and all(p == 0 and set(ps.values()) == {0.0} for p, _, ps in seen)
     assert saved["hidden_dropout_prob"] == 0.1 and saved["attention_probs_dropout_prob"] == 0.1
