@@ -163,6 +163,10 @@ S: dict[str, tuple[str, str]] = {
     "chart_w_dimension": ("embedding dimension", "向量维度"),
     "chart_w_onnx_title": ("ONNX: {metric} by dimension and precision", "ONNX：各维度与精度下的 {metric}"),
     "chart_w_texts_per_s": ("texts/s", "条/秒"),
+    "chart_w_step": ("step", "步数"),
+    "chart_w_base_model": ("base model", "基础模型"),
+    "chart_w_curve_band": ("shaded: 95% interval of the gain over the base model, paired over {n} validation queries",
+                           "阴影：相对基础模型提升的 95% 区间，在 {n} 个验证查询上成对计算"),
     "chart_w_models_title": ("Base models on {queries} validation queries, {passages} passages",
                              "各基础模型在 {queries} 条验证查询、{passages} 个段落上的得分"),
     "improved": ("Most improved queries", "提升最多的查询"),
@@ -482,6 +486,8 @@ def t(key: str, lang: str = "en", **fmt) -> str:
 ENGINE_ZH: dict[str, str] = {
     # --- the Train tab's run log: the lines fold_events writes (core/training/events.py)
     "eval step {step}: {values}": "评估 第 {step} 步：{values}",
+    "eval step {step}: {values}; vs base {diff}, 95% CI [{low}, {high}] over {n} queries":
+        "评估 第 {step} 步：{values}；相对基础模型 {diff}，95% 置信区间 [{low}, {high}]，共 {n} 个查询",
     "phase: {phase}": "阶段：{phase}",
     "phase: {phase} ({what})": "阶段：{phase}（{what}）",
     "status: {status}": "状态：{status}",

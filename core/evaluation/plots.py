@@ -3,6 +3,8 @@
 - ``bar_chart(result, path, metrics=None)``: grouped bars, one group per metric, one bar per model.
 - ``score_histograms(distributions, path)``: overlaid histograms of positive vs negative cosine scores, one panel
   per model, with the suggested threshold drawn.
+- ``curve_chart(points, band, metric, path)``: a training run's validation curve with the base model's level and
+  each evaluation's 95% interval shaded.
 Axis and legend words come from ``words`` (``CHART_WORDS`` keys; English by default): the UI passes the page
 language's words (``ui.strings.chart_words``). Labels may be Chinese: a CJK font is used when one is installed; otherwise missing glyphs render as boxes and
 matplotlib's missing-glyph warnings are silenced (never an error).
@@ -34,6 +36,8 @@ CHART_WORDS: dict[str, str] = {
     "band": "shaded: 95% interval of the change from α 0",
     "dimension": "embedding dimension", "onnx_title": "ONNX: {metric} by dimension and precision",
     "texts_per_s": "texts/s", "models_title": "Base models on {queries} validation queries, {passages} passages",
+    "step": "step", "base_model": "base model",
+    "curve_band": "shaded: 95% interval of the gain over the base model, paired over {n} validation queries",
 }
 
 
@@ -128,6 +132,33 @@ def bar_chart(result: Any, path: str | os.PathLike, metrics: Sequence[str] | Non
     ax.set_title(title or getattr(result, "title", "") or chart_word("evaluation", words))
     ax.legend(loc="upper left", fontsize=8, ncol=min(len(labels), 3))
     ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+def curve_chart(points: Sequence[tuple[int, float]], band: Sequence[tuple[int, float, float]], metric: str,
+                path: str | os.PathLike, n_queries: Optional[int] = None,
+                words: Optional[Mapping[str, str]] = None) -> Path:
+    """The validation curve of a training run: ``metric`` at each evaluation (``points``: (step, value), step 0 the
+    base model), the base model's level across the run (dashed) and, where ``band`` is given ((step, low, high):
+    each evaluation's 95% interval from its paired gain over the base, ``core.training.events.fold_events``), that
+    interval shaded from the base at step 0, its legend saying it is paired over ``n_queries`` validation queries.
+    Writes a PNG to ``path`` and returns it."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    drawn = ax.plot([s for s, _ in points], [v for _, v in points], marker="o", markersize=4, label=metric)[0]
+    base = next((v for s, v in points if s == 0), None)
+    if base is not None:
+        ax.axhline(base, color="grey", linestyle="--", linewidth=1, label=chart_word("base_model", words))
+        if band:
+            at = [0] + [s for s, _, _ in band]
+            ax.fill_between(at, [base] + [lo for _, lo, _ in band], [base] + [hi for _, _, hi in band],
+                            color=drawn.get_color(), alpha=0.18, linewidth=0,
+                            label=chart_word("curve_band", words, n=f"{n_queries:,}" if n_queries else "?"))
+    ax.set_xlabel(chart_word("step", words))
+    ax.set_ylabel(metric)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # steps are whole numbers
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)  # under the plot: no line hidden
     return _save(fig, path)
 
 

@@ -112,6 +112,23 @@ def last_per_query(evaluator: Any) -> Optional[list[float]]:
     return None
 
 
+PER_QUERY_METRIC = "ndcg@10"  # the metric ``last_per_query`` holds for each query
+
+
+def gain_over_base(base_scores: Optional[list[float]], scores: Optional[list[float]]) -> Optional[dict]:
+    """How one validation evaluation compares with the base model's, paired over the same queries
+    (``core.evaluation.stats.paired_difference``): ``{"metric", "n", "diff", "ci_low", "ci_high", "verdict"}``, the
+    eval event's ``vs_base`` that the Train tab draws as the curve's 95% band; None when either side has no
+    per-query scores or they are not the same queries."""
+    if not base_scores or not scores or len(base_scores) != len(scores):
+        return None
+    from core.evaluation.stats import paired_difference
+
+    d = paired_difference(base_scores, scores)
+    return {"metric": PER_QUERY_METRIC, "n": d.n, "diff": d.diff, "ci_low": d.ci_low, "ci_high": d.ci_high,
+            "verdict": d.verdict}
+
+
 def prompt_names(model) -> tuple[Optional[str], Optional[str]]:
     """(query prompt name, passage prompt name) when the model defines them (e5: query / passage)."""
     prompts = getattr(model, "prompts", None) or {}
@@ -246,9 +263,9 @@ def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Op
         if fmt == "triplet":
             trip = ev.TripletEvaluator(list(df["anchor"]), list(df["positive"]), list(df["negative"]),
                                        name=EVAL_NAME, batch_size=batch_size, write_csv=False)
-            return EvalSpec(ev.SequentialEvaluator([ir, trip], main_score_function=lambda s: s[0]), "ndcg@10",
+            return EvalSpec(ev.SequentialEvaluator([ir, trip], main_score_function=lambda s: s[0]), PER_QUERY_METRIC,
                             desc + " + triplet accuracy", on, texts=len(queries) + len(pool) + 3 * len(df))
-        return EvalSpec(ir, "ndcg@10", desc, on, texts=len(queries) + len(pool))
+        return EvalSpec(ir, PER_QUERY_METRIC, desc, on, texts=len(queries) + len(pool))
     if fmt == "scored_pair":
         col = "score_norm" if "score_norm" in df.columns else "score"
         sts = ev.EmbeddingSimilarityEvaluator(list(df["sentence1"]), list(df["sentence2"]), [float(x) for x in df[col]],

@@ -16,7 +16,7 @@ import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from core.jsonl import read_new_lines
 from core.paths import atomic_write_json
@@ -157,9 +157,10 @@ MAX_LOG = 200
 
 def empty_view(run_dir: str | None = None) -> dict:
     """What a live display of one run holds (JSON-able, so a UI can keep it in its session state): loss and
-    metric points, log lines, the last progress / phase / plan event, the byte offset read so far."""
-    return {"run_dir": run_dir, "offset": 0, "train": [], "eval": [], "log": [], "progress": {}, "status": "",
-            "metric": None, "plan": {}, "phase": {}}
+    metric points, the metric's 95% band and its number of queries, log lines, the last progress / phase / plan
+    event, the byte offset read so far."""
+    return {"run_dir": run_dir, "offset": 0, "train": [], "eval": [], "band": [], "band_n": None, "log": [],
+            "progress": {}, "status": "", "metric": None, "plan": {}, "phase": {}}
 
 
 def _num(v: Any) -> str:
@@ -170,12 +171,27 @@ def _num(v: Any) -> str:
     return str(v)
 
 
+def metric_band(value: float, metric: Optional[str], gain: Any) -> Optional[tuple[float, float]]:
+    """(low, high): the 95% interval of an evaluation's ``metric`` ``value`` read from its paired gain over the base
+    (the eval event's ``vs_base``: the base's value plus the gain's interval); None when the event has none or
+    it is of another metric."""
+    if not isinstance(gain, dict) or gain.get("metric") != metric:
+        return None
+    parts = [gain.get(k) for k in ("diff", "ci_low", "ci_high")]
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in parts):
+        return None
+    base = value - parts[0]
+    return base + parts[1], base + parts[2]
+
+
 def fold_events(view: dict, events: list[dict]) -> dict:
     """A new view with ``events`` folded in (``view`` is left as it was): ``train`` gets (step, loss) points,
-    ``eval`` (step, main metric) points, ``progress`` / ``phase`` / ``plan`` / ``status`` the latest of their
-    kind, ``log`` one readable line per event worth reading."""
+    ``eval`` (step, main metric) points, ``band`` (step, low, high): the 95% interval of each evaluation's
+    metric from its paired gain over the base model (``core.training.evaluators.gain_over_base``, the eval
+    event's ``vs_base``), ``progress`` / ``phase`` / ``plan`` / ``status`` the latest of their kind, ``log``
+    one readable line per event worth reading."""
     out = dict(empty_view(view.get("run_dir")), **view)
-    out.update(train=list(out["train"]), eval=list(out["eval"]), log=list(out["log"]))
+    out.update(train=list(out["train"]), eval=list(out["eval"]), band=list(out["band"]), log=list(out["log"]))
     log = out["log"].append  # each line one template of ui.strings.ENGINE_ZH (the Train tab shows it in its language)
     for ev in events:
         typ = ev.get("type")
@@ -185,12 +201,21 @@ def fold_events(view: dict, events: list[dict]) -> dict:
             metrics = ev.get("metrics") or {}
             name = out.get("metric") or next(iter(metrics), None)
             out["metric"] = name
+            band, gain = None, ev.get("vs_base")
             if name in metrics and isinstance(metrics[name], (int, float)):
                 out["eval"].append((ev.get("step", 0), float(metrics[name])))
+                band = metric_band(float(metrics[name]), name, gain)
+                if band:
+                    out["band"].append((ev.get("step", 0), *band))
+                    out["band_n"] = gain.get("n")
             shown = [(k, v) for k, v in metrics.items() if not k.endswith(("_time", "runtime", "per_second"))]
             shown.sort(key=lambda kv: kv[0] != name)
             step, values = ev.get("step"), ", ".join(f"{k}={_num(v)}" for k, v in shown[:6])
-            log(f"eval step {step}: {values}")
+            if band:  # the gain over the base beside the metrics, with its interval
+                diff, low, high, n = gain["diff"], gain["ci_low"], gain["ci_high"], gain.get("n")
+                log(f"eval step {step}: {values}; vs base {diff:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}] over {n} queries")
+            else:
+                log(f"eval step {step}: {values}")
         elif typ == EV_PROGRESS:
             out["progress"] = ev
         elif typ == EV_PHASE:

@@ -423,7 +423,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     from core import strategies as S
     from core.models import load_model, set_threads
     from core.training.data import splits_for, training_dataset
-    from core.training.evaluators import build_evaluator, last_per_query, short_metrics
+    from core.training.evaluators import build_evaluator, gain_over_base, last_per_query, short_metrics
 
     set_threads()
     set_seed(config.seed)
@@ -603,11 +603,12 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
         def on_evaluate(self, args, st, control, metrics=None, **kw):
             short = short_metrics(metrics or {})
+            state["last_scores"] = last_per_query(spec.evaluator) if spec else None
+            gain = gain_over_base(state.get("base_scores"), state["last_scores"]) if st.global_step > 0 else None
             log.emit("eval", step=st.global_step, epoch=st.epoch, metrics=short,
-                     measured_on=spec.measured_on if spec else {})
+                     measured_on=spec.measured_on if spec else {}, **({"vs_base": gain} if gain else {}))
             value = short.get(main_metric) if main_metric else None
             state["last_eval"] = (st.global_step, value)
-            state["last_scores"] = last_per_query(spec.evaluator) if spec else None
             if value is None:
                 return
             if st.global_step == 0 and state["baseline"] is None:

@@ -48,16 +48,19 @@ def _switch_and_back(page, locator, zh: str, en: str, gone: str, also_zh: str | 
     expect(locator).to_contain_text(en, timeout=30_000)
 
 
-def _open_finished_run(page, studio, name: str, delivery: str, change: str, **status):
+def _open_finished_run(page, studio, name: str, delivery: str, change: str, events: list | None = None, **status):
     """Write a completed run ``name`` whose status holds the ``delivery`` and ``delivery_change`` sentences (and
-    ``status``), open it in the Train tab and return the run header's locator."""
+    ``status``) and whose events are ``events``, open it in the Train tab and return the run header's locator."""
     import json
 
+    from core.run_folder import EVENTS_FILE
     from core.training import TrainConfig
 
     rd = studio["runs"] / name
     rd.mkdir(parents=True, exist_ok=True)
     TrainConfig(name=name, model=studio["model"]).save(rd / "config.yaml")
+    if events:
+        (rd / EVENTS_FILE).write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
     (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": delivery, "delivery_change": change,
                                                 **status}))
     from playwright.sync_api import expect
@@ -185,6 +188,44 @@ def test_the_train_tab_says_a_general_language_was_left_out_because_the_base_mod
     expect(head).to_contain_text("general zh skipped (not a language of the base model)")
     _switch_and_back(page, head, zh="通用 zh 已跳过（不是基础模型支持的语言）", en="general zh skipped (not a language of the base model)",
                      gone="not a language", also_zh="交付：")
+
+
+def test_the_metric_chart_draws_the_runs_validation_curve_and_redraws_it_in_chinese(page, studio):
+    """A finished run whose evaluations carry their paired gain over the base (the runner's ``vs_base``): opening it
+    shows its validation curve (the base level and each evaluation's 95% band, ``core.evaluation.plots.curve_chart``)
+    as a picture; the 中文 switch shows it drawn with Chinese words, and English brings the first one back."""
+    from playwright.sync_api import expect
+
+    from core.run_folder import EV_EVAL
+
+    def gain(diff, width):
+        return {"metric": "ndcg@10", "n": 124, "diff": diff, "ci_low": diff - width, "ci_high": diff + width,
+                "verdict": "better" if diff > width else "no_difference"}
+
+    events = [{"type": EV_EVAL, "step": 0, "metrics": {"ndcg@10": 0.53}},
+              {"type": EV_EVAL, "step": 9, "metrics": {"ndcg@10": 0.56}, "vs_base": gain(0.03, 0.04)},
+              {"type": EV_EVAL, "step": 18, "metrics": {"ndcg@10": 0.61}, "vs_base": gain(0.08, 0.04)}]
+    _open_finished_run(page, studio, "band-run", "final has the highest validation ndcg@10.", "domain +15.0%",
+                       events=events)
+    img = page.locator("#metric-plot img")
+    expect(img).to_be_visible(timeout=60_000)
+
+    def shown(other_than: bytes = b"") -> bytes:
+        """The picture the page shows once it is loaded and is not ``other_than`` (its bytes, fetched from its src)."""
+        for _ in range(60):
+            page.wait_for_function("() => document.querySelector('#metric-plot img')?.naturalWidth > 0",
+                                   timeout=30_000)
+            body = page.request.get(img.get_attribute("src")).body()
+            if body.startswith(b"\x89PNG") and body != other_than:
+                return body
+            page.wait_for_timeout(500)
+        raise AssertionError("the metric chart did not change")
+
+    english = shown()
+    page.locator("#lang").get_by_text("中文").click()
+    chinese = shown(other_than=english)
+    page.locator("#lang").get_by_text("English").click()
+    assert shown(other_than=chinese) == english
 
 
 def test_the_train_tab_names_a_candidate_the_forgetting_guard_passed_over(page, studio):

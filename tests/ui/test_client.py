@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.run_folder import METRICS_FILE, STATUS_FILE
+from core.training import read_events
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -142,7 +143,7 @@ def test_train_estimate(client, studio):
     assert "--loss CachedMultipleNegativesRankingLoss" in est[1]
 
 
-def test_train_start_and_queue_second(client, ui_run):
+def test_train_start_and_queue_second(client, ui_run, studio):
     out = ui_run["start"]
     assert out[0].startswith("Training started: ui-run")
     assert ui_run["twin"] and ui_run["twin"].startswith("The run ui-run is already "), ui_run["twin"]
@@ -157,8 +158,11 @@ def test_train_start_and_queue_second(client, ui_run):
     opened = client.predict("ui-run", "en", api_name="/train_open")
     loss_plot, metric_plot, prog, head = opened[:4]
     assert len(loss_plot["value"]["data"]) >= 1
-    steps = [row[0] for row in metric_plot["value"]["data"]]
-    assert steps[0] == 0 and len(steps) >= 2  # the curve starts at the base model
+    # the validation curve: a picture drawn from the run's eval events, each after the base with its paired gain
+    assert Path(metric_plot).read_bytes().startswith(b"\x89PNG")  # gradio_client downloads it
+    evals = [e for e in read_events(studio["runs"] / "ui-run")[0] if e["type"] == "eval"]
+    assert evals[0]["step"] == 0 and len(evals) >= 2  # the curve starts at the base model
+    assert all(e["vs_base"]["n"] == e["measured_on"]["n_queries"] for e in evals[1:])
     assert "completed" in head and "100%" in prog
     # opening restores the config into the form
     assert "ui-run" in opened

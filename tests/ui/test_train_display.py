@@ -92,20 +92,45 @@ def test_the_run_header_says_what_validation_was_measured_on(tmp_path, monkeypat
     assert "Validation" not in _head(tmp_path, monkeypatch, _delivered_sentence(), lang)  # none recorded: no line
 
 
-@pytest.mark.parametrize("lang,step,loss,metric", [("en", "step", "loss", "metric"), ("zh", "步数", "损失", "指标")])
-def test_the_live_charts_axis_titles_follow_the_language(lang, step, loss, metric):
-    """Both charts name their axes in the page's language (the Chinese page showed "step" and "loss"); a metric's
-    own name (ndcg@10) stays as it is."""
+@pytest.mark.parametrize("lang,step,loss", [("en", "step", "loss"), ("zh", "步数", "损失")])
+def test_the_loss_charts_axis_titles_follow_the_language(lang, step, loss):
+    """The loss chart names its axes in the page's language (the Chinese page showed "step" and "loss")."""
     from core.training.events import empty_view
     from ui.tabs.train_runs import render_live
 
-    ui = _ui()
-    loss_plot, metric_plot, *_ = render_live(ui, empty_view(), lang)
+    loss_plot, *_ = render_live(_ui(), empty_view(), lang)
     assert (loss_plot["x_title"], loss_plot["y_title"]) == (step, loss)
-    assert (metric_plot["x_title"], metric_plot["y_title"]) == (step, metric)
-    view = dict(empty_view(), metric="ndcg@10", eval=[(0, 0.5), (2, 0.6)])
-    _, metric_plot, *_ = render_live(ui, view, lang)
-    assert metric_plot["x_title"] == step and metric_plot["y_title"] == "ndcg@10"
+
+
+def test_the_metric_chart_is_a_picture_drawn_once_per_content_and_language(monkeypatch):
+    """The metric chart is the engine's validation curve (``curve_chart``) with the base level and each evaluation's
+    95% band from the eval events' paired gains, drawn in the page's language: none before the first evaluation,
+    the same file while nothing changed (the live tick does not redraw it), a new one for a new evaluation or the
+    other language."""
+    import core.evaluation.plots as plots
+    from core.run_folder import EV_EVAL
+    from core.training.events import empty_view, fold_events
+    from ui.tabs.train_runs import render_live
+
+    drawn = []
+    chart = plots.curve_chart
+    monkeypatch.setattr(plots, "curve_chart", lambda *a, **kw: drawn.append((a, kw)) or chart(*a, **kw))
+    ui = _ui()
+    assert render_live(ui, empty_view(), "en")[1] is None
+    gain = {"metric": "ndcg@10", "n": 124, "diff": 0.08, "ci_low": 0.04, "ci_high": 0.12, "verdict": "better"}
+    view = fold_events(empty_view("r"), [{"type": EV_EVAL, "step": 0, "metrics": {"ndcg@10": 0.5}},
+                                         {"type": EV_EVAL, "step": 4, "metrics": {"ndcg@10": 0.58}, "vs_base": gain}])
+    en = render_live(ui, view, "en")[1]
+    assert open(en, "rb").read().startswith(b"\x89PNG")
+    (points, band, metric, _), kw = drawn[-1]
+    assert points == [(0, 0.5), (4, 0.58)] and metric == "ndcg@10" and kw["n_queries"] == 124
+    assert band == [(4, pytest.approx(0.54), pytest.approx(0.62))]
+    assert kw["words"]["base_model"] == "base model"
+    assert render_live(ui, view, "en")[1] == en and len(drawn) == 1  # nothing changed: not drawn again
+    zh = render_live(ui, view, "zh")[1]
+    assert zh != en and drawn[-1][1]["words"]["base_model"] == "基础模型"
+    later = fold_events(view, [{"type": EV_EVAL, "step": 8, "metrics": {"ndcg@10": 0.6}, "vs_base": gain}])
+    assert render_live(ui, later, "en")[1] not in (en, zh) and len(drawn) == 3
 
 
 def _number_boxes(tmp_path, monkeypatch) -> dict:

@@ -207,8 +207,10 @@ def build(ctx) -> dict:
                 with gr.Row():
                     ui.loss_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "loss": []}, dtype="float64"), x="step", y="loss",
                                                      label=t("chart_loss"), height=260, elem_id="loss-plot"), label="chart_loss")
-                    ui.metric_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "metric": []}, dtype="float64"), x="step", y="metric",
-                                                       label=t("chart_metric"), height=260, elem_id="metric-plot"), label="chart_metric")
+                    # a picture, not a LinePlot: its shaded 95% band, and the LinePlot drew each update's axes
+                    # and colours from the update before it
+                    ui.metric_plot = L.add(gr.Image(None, type="filepath", interactive=False, label=t("chart_metric"),
+                                                    height=260, elem_id="metric-plot"), label="chart_metric")
                 ui.log_box = L.add(gr.Textbox("", label=t("log_tail"), lines=8, max_lines=12, autoscroll=True,
                                               interactive=False, elem_id="log-tail"), label="log_tail")
                 with gr.Row():

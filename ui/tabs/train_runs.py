@@ -16,7 +16,10 @@ caller's runs are listed, opened, stopped and resumed); ``core.models.check_mode
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +29,7 @@ import pandas as pd
 
 from core.run_folder import CONFIG_FILE, EV_BEST, EV_STATUS
 from ui.common import fmt_num, fmt_seconds, progress_html, request_owner
-from ui.strings import Msg, status_word, t, table_headers, tr_engine, tr_list, tr_sources
+from ui.strings import Msg, chart_words, status_word, t, table_headers, tr_engine, tr_list, tr_sources
 from ui.tabs.train_form import data_state_from_config, form_from_config, make_config
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 
 LOG_LINES = 40  # log lines shown under the charts
 RUN_COLUMNS = ["run", "status", "metric", "base", "best", "step"]
+_CHARTS: Path | None = None  # drawn validation curves (``_charts_dir``)
 
 
 def progress_text(p: dict, lang: str) -> str:
@@ -64,11 +68,11 @@ def delivery_sentence(sentence: str) -> str:
     return _OLD_DELIVERED.sub(r"\1 has the highest validation ", sentence, count=1)
 
 
-def axis_titles(metric: str, lang: str) -> dict:
-    """The live charts' axis titles in ``lang``: the step axis, the loss axis and the metric axis (a metric name
-    such as ndcg@10 stays as it is)."""
-    step, loss, shown = table_headers(["step", "loss", metric], lang)
-    return {"step": step, "loss": loss, "metric": shown}
+def axis_titles(lang: str) -> dict:
+    """The loss chart's axis titles in ``lang``: the step axis and the loss axis (the metric chart is a picture
+    drawn in ``lang``, ``metric_chart``)."""
+    step, loss = table_headers(["step", "loss"], lang)
+    return {"step": step, "loss": loss}
 
 
 def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
@@ -78,7 +82,6 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
     # numeric columns even with no point yet: an empty (object) column would make the chart's step axis discrete
     train_df = pd.DataFrame(view["train"], columns=["step", "loss"]).astype({"step": "int64", "loss": "float64"})
     metric = view.get("metric") or "metric"
-    eval_df = pd.DataFrame(view["eval"], columns=["step", metric]).astype({"step": "int64", metric: "float64"})
     run_dir = view.get("run_dir")
     st = read_status(run_dir) if run_dir else {}
     status = run_status(run_dir, st) if run_dir else (view.get("status") or "")
@@ -106,15 +109,42 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
     elif st.get("error"):
         head += f"\n\n⚠️ {tr_engine(st['error'], lang)}"
     head += validation_line(st.get("validation"), lang)
-    titles = axis_titles(metric, lang)
+    titles = axis_titles(lang)
     return {
         ui.loss_plot: gr.update(value=train_df, y="loss", x_title=titles["step"], y_title=titles["loss"]),
-        ui.metric_plot: gr.update(value=eval_df, y=metric, x_title=titles["step"], y_title=titles["metric"]),
+        ui.metric_plot: metric_chart(view, metric, lang),
         ui.prog: progress_html(p["fraction"], text),
         ui.run_head: head,
         ui.log_box: "\n".join(tr_engine(line, lang) for line in view["log"][-LOG_LINES:]),
         ui.view_state: dict(view, shown=status),
     }
+
+
+def metric_chart(view: dict, metric: str, lang: str) -> str | None:
+    """The metric chart of ``view`` in ``lang`` as a PNG path (``core.evaluation.plots.curve_chart``: the metric at
+    each evaluation, the base model's level, each evaluation's 95% interval from its paired gain over the base);
+    None before the first evaluation. One file per drawn content, so the live tick redraws only when an evaluation
+    or the language changed."""
+    points = [(int(step), float(value)) for step, value in view["eval"]]
+    if not points:
+        return None
+    from core.evaluation.plots import curve_chart
+
+    band = [(int(step), float(low), float(high)) for step, low, high in view.get("band") or []]
+    n = view.get("band_n")
+    key = json.dumps([points, band, metric, lang, n])
+    path = _charts_dir() / f"curve-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}.png"
+    if not path.is_file():
+        curve_chart(points, band, metric, path, n_queries=n, words=chart_words(lang))
+    return str(path)
+
+
+def _charts_dir() -> Path:
+    """This process's folder of drawn validation curves (made once, under the system's temporary folder)."""
+    global _CHARTS
+    if _CHARTS is None or not _CHARTS.is_dir():
+        _CHARTS = Path(tempfile.mkdtemp(prefix="studio-curves-"))
+    return _CHARTS
 
 
 def validation_line(on: dict | None, lang: str) -> str:

@@ -1,4 +1,4 @@
-"""core.evaluation.plots: Chinese chart labels find a CJK font."""
+"""core.evaluation.plots: Chinese chart labels find a CJK font; what the validation curve draws."""
 
 import pytest
 
@@ -24,3 +24,42 @@ def test_a_cjk_font_installed_after_matplotlibs_cache_is_found_by_its_file(tmp_p
                            FontProperties=font_manager.FontProperties)
     assert _add_system_cjk_fonts(fake) == {"WenQuanYi Zen Hei"}
     assert added == [wqy]
+
+
+def _drawn(monkeypatch):
+    """Keep the figures the plots save (their lines, legend and axes are read after saving)."""
+    import core.evaluation.plots as plots
+
+    figures, save = [], plots._save
+
+    def keep(fig, path):
+        figures.append(fig)
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return figures
+
+
+def test_the_validation_curve_draws_the_base_level_and_each_evaluations_95_band_in_the_words_given(tmp_path,
+                                                                                                   monkeypatch):
+    from core.evaluation.plots import curve_chart
+
+    figures = _drawn(monkeypatch)
+    points, band = [(0, 0.5), (5, 0.58), (10, 0.6)], [(5, 0.54, 0.62), (10, 0.55, 0.65)]
+    words = {"step": "步数", "base_model": "基础模型", "curve_band": "阴影：{n} 个验证查询"}
+    out = curve_chart(points, band, "ndcg@10", tmp_path / "c.png", n_queries=1240, words=words)
+    assert out.read_bytes().startswith(b"\x89PNG")
+    ax = figures[-1].axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ndcg@10", "基础模型", "阴影：1,240 个验证查询"]
+    assert ax.get_xlabel() == "步数" and ax.get_ylabel() == "ndcg@10"
+    curve, base = ax.get_lines()[:2]
+    assert list(curve.get_xdata()) == [0, 5, 10] and list(curve.get_ydata()) == [0.5, 0.58, 0.6]
+    assert list(base.get_ydata()) == [0.5, 0.5]  # the base model's level across the run
+    # the shaded band starts at the base (no width at step 0) and spans each evaluation's interval
+    (shade,) = ax.collections
+    ys = shade.get_paths()[0].vertices[:, 1]
+    assert min(ys) == 0.5 and max(ys) == 0.65  # from the base at step 0 up to the last evaluation's high end
+    # without intervals (another metric, a run from before them): the curve and the base level only
+    curve_chart(points, [], "ndcg@10", tmp_path / "plain.png")
+    plain = figures[-1].axes[0]
+    assert not plain.collections and [t.get_text() for t in plain.get_legend().get_texts()] == ["ndcg@10", "base model"]

@@ -8,7 +8,7 @@ import pytest
 from core.errors import DataError
 from core.run_folder import EV_EVAL
 from core.training import TrainConfig, read_events, run_training
-from core.training.evaluators import MIN_POOL, build_evaluator, retrieval_sets, row_passages
+from core.training.evaluators import MIN_POOL, build_evaluator, gain_over_base, retrieval_sets, row_passages
 
 
 def _pairs(prefix, n):
@@ -172,3 +172,12 @@ def test_read_at_scores_at_the_given_length_and_hands_the_model_back_as_it_was(t
     assert batches == [(64, 8)] and seen and all(s == (64, 3) for s in seen), (batches, seen)
     assert model.max_seq_length == 16 and spec.evaluator.batch_size == 8
     assert real(model, 8) == 8  # (the real rule at 16 tokens keeps the tiny model's batch)
+
+
+def test_gain_over_base_is_the_paired_rule_and_needs_the_same_queries():
+    same = gain_over_base([0.2, 0.5, 1.0], [0.2, 0.5, 1.0])
+    assert same == {"metric": "ndcg@10", "n": 3, "diff": 0.0, "ci_low": 0.0, "ci_high": 0.0, "verdict": "no_difference"}
+    up = gain_over_base([0.0] * 10, [1.0] * 10)  # every query up by 1: beyond noise on 10 queries
+    assert (up["diff"], up["ci_low"], up["ci_high"], up["verdict"]) == (1.0, 1.0, 1.0, "better")
+    assert gain_over_base([0.1, 0.2], [0.1]) is None  # not the same queries
+    assert gain_over_base(None, [0.1]) is None and gain_over_base([0.1], None) is None

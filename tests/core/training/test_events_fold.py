@@ -1,5 +1,7 @@
 """Folding run events for display (pure): charts, log lines, phase progress; the CLI line for a config."""
 
+import pytest
+
 from core.run_folder import EV_EVAL, EV_PARAMS, EV_PHASE, EV_PLAN, EV_PROGRESS, EV_STATUS, EV_TRAIN
 from core.training.events import empty_view, fold_events, phase_progress
 
@@ -89,3 +91,26 @@ def test_command_line_quotes_and_points_at_the_yaml():
 
     args = build_parser().parse_args(hpo.split()[3:])
     assert args.func.__name__ == "cmd_hpo" and args.trials == 4 and args.budget_minutes == 60.0
+
+
+def test_fold_draws_the_95_band_from_each_evaluations_paired_gain_over_the_base():
+    gain = {"metric": "ndcg@10", "n": 124, "diff": 0.08, "ci_low": 0.04, "ci_high": 0.12, "verdict": "better"}
+    events = [
+        {"type": EV_EVAL, "step": 0, "metrics": {"ndcg@10": 0.5}},
+        {"type": EV_EVAL, "step": 5, "metrics": {"ndcg@10": 0.58}, "vs_base": gain},
+        # another metric's gain, a gain that is not numbers, and none at all: no band point
+        {"type": EV_EVAL, "step": 6, "metrics": {"ndcg@10": 0.6}, "vs_base": dict(gain, metric="mrr@10")},
+        {"type": EV_EVAL, "step": 7, "metrics": {"ndcg@10": 0.6}, "vs_base": dict(gain, ci_low="0.04")},
+        {"type": EV_EVAL, "step": 8, "metrics": {"ndcg@10": 0.6}, "vs_base": dict(gain, ci_high=float("nan"))},
+        {"type": EV_EVAL, "step": 9, "metrics": {"ndcg@10": 0.6}},
+    ]
+    folded = fold_events(empty_view("r"), events)
+    assert [s for s, *_ in folded["eval"]] == [0, 5, 6, 7, 8, 9]
+    (step, low, high), = folded["band"]
+    assert step == 5 and (low, high) == (pytest.approx(0.54), pytest.approx(0.62))  # the base 0.5 + the gain's CI
+    assert folded["band_n"] == 124
+    assert "eval step 5: ndcg@10=0.5800; vs base +0.0800, 95% CI [+0.0400, +0.1200] over 124 queries" in folded["log"]
+    assert "eval step 7: ndcg@10=0.6000" in folded["log"]  # no gain shown where the band was not drawn
+    # a view kept in a session before views had a band folds on
+    old = {k: v for k, v in empty_view("r").items() if k not in ("band", "band_n")}
+    assert fold_events(old, events[:2])["band"] == [(5, pytest.approx(0.54), pytest.approx(0.62))]

@@ -83,6 +83,29 @@ def test_trained_weights_change_and_best_is_saved(tiny_model_path, format_file, 
     assert last_checkpoint(run_dir) is not None
 
 
+def test_each_evaluation_after_the_base_carries_its_paired_gain_over_the_base(tiny_model_path, format_file, tmp_runs):
+    """The eval events' ``vs_base`` (the Train tab's 95% band): paired over the validation queries the event says it
+    measured on, the gain is the metric minus the base's, and the last one is the delivery's own comparison of
+    ``final/`` (the same per-query scores, the same rule)."""
+    from core.run_folder import DELIVERY_FILE
+
+    run_dir = tmp_runs / "band"
+    run_training(tiny_config(tiny_model_path, format_file("pair"), max_steps=6, eval_steps=3), run_dir)
+    evals = [e for e in read_events(run_dir)[0] if e["type"] == EV_EVAL]
+    assert [e["step"] for e in evals] == [0, 3, 6]
+    assert "vs_base" not in evals[0]  # the base itself
+    base = evals[0]["metrics"]["ndcg@10"]
+    for e in evals[1:]:
+        gain = e["vs_base"]
+        assert gain["metric"] == "ndcg@10" and gain["n"] == e["measured_on"]["n_queries"] > 0
+        assert gain["diff"] == pytest.approx(e["metrics"]["ndcg@10"] - base, abs=1e-9)
+        assert gain["ci_low"] <= gain["diff"] <= gain["ci_high"]
+        assert gain["verdict"] in ("better", "worse", "no_difference")
+    final = {c["name"]: c for c in json.loads((run_dir / DELIVERY_FILE).read_text(encoding="utf-8"))["candidates"]}["final"]
+    assert {k: final["vs_base"][k] for k in ("n", "diff", "ci_low", "ci_high", "verdict")} == pytest.approx(
+        {k: evals[-1]["vs_base"][k] for k in ("n", "diff", "ci_low", "ci_high", "verdict")})
+
+
 def test_nan_loss_stops_with_clear_event(tiny_model_path, format_file, tmp_runs, monkeypatch):
     import torch
 
