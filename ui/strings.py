@@ -125,6 +125,11 @@ S: dict[str, tuple[str, str]] = {
     "run_status": ("Status", "状态"),
     "progress": ("Progress", "进度"),
     "chart_loss": ("Training loss", "训练损失"),
+    # the runs table's delivered model and its gain over the base (``train_runs.gain_cell`` / ``delivered_cell``)
+    "verdict_word_better": ("better", "更好"),
+    "verdict_word_worse": ("worse", "更差"),
+    "verdict_word_no_difference": ("no difference", "无可检测差异"),
+    "delivered_base": ("base model", "基础模型"),
     "chart_metric": ("Validation metric (step 0 = base model)", "验证指标（第 0 步为基础模型）"),
     "log_tail": ("Log", "日志"),
     "runs": ("Runs", "训练记录"),
@@ -1270,6 +1275,7 @@ STATUS_ZH: dict[str, str] = {
 HEADERS_ZH: dict[str, str] = {
     "row": "行号", "column": "列", "severity": "级别", "message": "信息", "error": "错误", "warning": "警告",
     "run": "运行", "status": "状态", "metric": "指标", "base": "基础模型", "tuned": "微调模型", "best": "最佳",
+    "delivered": "交付模型", "vs base (95% CI)": "相对基础模型（95% 置信区间）",
     "step": "步数", "loss": "损失", "file": "文件", "format": "格式", "rows_read": "读取行数", "rows_kept": "保留行数",
     "rows_excluded": "排除行数", "errors": "错误数", "warnings": "警告数", "issues_by_kind": "各类问题数",
     "positives": "正例数", "negatives": "负例数", "label_names": "标签名称", "label_counts": "各标签行数",

@@ -11,6 +11,7 @@ observed size (normal approximation, 80% power; 6 when every query changes by th
 the one rule for "is this more than noise"; training's delivered-model choice, the Evaluate tab and
 ``python -m core compare`` all call it.
 ``mean_ci(values)`` gives one model's mean and its bootstrap interval by the same method (model selection).
+``brief(d)`` is the one-line form (n, diff, interval, verdict) events and tables carry; ``brief_text`` writes it.
 """
 
 from __future__ import annotations
@@ -48,6 +49,27 @@ class PairedDiff:
         out = asdict(self)
         out["relative"] = self.relative
         return out
+
+
+BRIEF_KEYS = ("n", "diff", "ci_low", "ci_high", "verdict")  # what a one-line "vs base" shows (events, runs table)
+
+
+def brief(d: PairedDiff | dict) -> dict:
+    """``{n, diff, ci_low, ci_high, verdict}`` of a ``PairedDiff`` or of its ``to_dict()``: the gain and how sure it
+    is, in one line (the eval events' ``vs_base``, a run's delivered gain)."""
+    full = d.to_dict() if isinstance(d, PairedDiff) else d
+    return {k: full[k] for k in BRIEF_KEYS}
+
+
+def brief_text(gain: object) -> str:
+    """A ``brief`` gain's numbers as one line, "+0.0856 [+0.0485, +0.1240]" (its 95% interval in brackets); "" when
+    ``gain`` is not a brief of numbers (e.g. a damaged status file). The verdict word is the caller's (language)."""
+    if not isinstance(gain, dict):
+        return ""
+    nums = [gain.get(k) for k in ("diff", "ci_low", "ci_high")]
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in nums):
+        return ""
+    return f"{nums[0]:+.4f} [{nums[1]:+.4f}, {nums[2]:+.4f}]"
 
 
 def _bootstrap(values: np.ndarray, rng: np.random.Generator, n_boot: int, confidence: float) -> tuple[float, float]:

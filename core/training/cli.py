@@ -255,7 +255,9 @@ def _train(args) -> int:
             check_fits(cfg, splits)
     print(f"run folder: {run_dir}")
     status = run_training(cfg, run_dir, resume=args.resume, exits_after=True, queued=queued)
-    print(json.dumps({k: status.get(k) for k in ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "warning") if k in status}, ensure_ascii=False, indent=2))
+    shown = ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "delivered", "delivered_metric",
+             "delivered_gain", "warning")
+    print(json.dumps({k: status.get(k) for k in shown if k in status}, ensure_ascii=False, indent=2))
     return 0 if status.get("status") in ("completed", "stopped") else 1
 
 
@@ -285,13 +287,21 @@ def cmd_runs(args) -> int:
         print("no runs yet")
         return 0
     # upper-case headers and a rule under them: a run named 'run' must not read like the header row
-    header = f"{'RUN':30} {'STATUS':12} {'METRIC':10} {'BASE':>8} {'BEST':>8} {'STEP':>6}"
+    # DELIVERED: the delivered model and its validation score; VS_BASE: its paired gain over the base, 95% interval
+    from core.evaluation.stats import brief_text
+
+    header = (f"{'RUN':30} {'STATUS':12} {'METRIC':10} {'BASE':>8} {'BEST':>8} {'DELIVERED':18} {'VS_BASE':40} "
+              f"{'STEP':>6}")
     print(header)
     print("-" * len(header))
     for r in runs:
-        fmt = lambda v: f"{v:.4f}" if isinstance(v, (int, float)) else "-"
+        fmt = lambda v: f"{v:.4f}" if isinstance(v, (int, float)) and not isinstance(v, bool) else "-"
         status = f"{r.status} #{r.position}" if r.position else r.status
-        print(f"{r.name[:30]:30} {status:12} {str(r.main_metric or '-'):10} {fmt(r.baseline):>8} {fmt(r.best_metric):>8} {str(r.step or '-'):>6}")
+        delivered = f"{r.delivered} {fmt(r.delivered_metric)}" if isinstance(r.delivered, str) and r.delivered else "-"
+        gain = brief_text(r.delivered_gain)
+        gain = f"{gain} {r.delivered_gain.get('verdict')}" if gain else "-"
+        print(f"{r.name[:30]:30} {status:12} {str(r.main_metric or '-'):10} {fmt(r.baseline):>8} {fmt(r.best_metric):>8} "
+              f"{delivered[:18]:18} {gain:40} {str(r.step or '-'):>6}")
     return 0
 
 

@@ -723,7 +723,20 @@ def deliver_run(run_dir: Path, config: Any, evalset: Any, log: Any,
     except Exception as err:  # the trained models stay usable; say why there is no delivered one
         log.emit(EV_WARNING, message=f"No delivered model could be chosen: {type(err).__name__}: {err}")
         return {}
-    return {"delivered": rec["delivered"], "delivery": rec["reason"], "delivery_change": rec["change"]}
+    return status_fields(rec)
+
+
+def status_fields(rec: dict) -> dict:
+    """What a run's ``status.json`` keeps of its delivery record ``rec`` (``deliver``): the delivered model's name,
+    the sentence why, the domain / general change, its validation score and its paired gain over the base
+    (``core.evaluation.stats.brief``; None when the base itself was delivered), which the runs list shows."""
+    from core.evaluation.stats import brief
+
+    chosen = next((c for c in rec.get("candidates") or [] if c.get("name") == rec["delivered"]), {})
+    gain = chosen.get("vs_base")
+    return {"delivered": rec["delivered"], "delivery": rec["reason"], "delivery_change": rec["change"],
+            "delivered_metric": chosen.get(rec.get("metric") or METRIC),
+            "delivered_gain": None if rec.get("is_base") or not gain else brief(gain)}
 
 
 # ------------------------------------------------------------------------------------------- blend curve

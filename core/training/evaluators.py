@@ -122,11 +122,9 @@ def gain_over_base(base_scores: Optional[list[float]], scores: Optional[list[flo
     per-query scores or they are not the same queries."""
     if not base_scores or not scores or len(base_scores) != len(scores):
         return None
-    from core.evaluation.stats import paired_difference
+    from core.evaluation.stats import brief, paired_difference
 
-    d = paired_difference(base_scores, scores)
-    return {"metric": PER_QUERY_METRIC, "n": d.n, "diff": d.diff, "ci_low": d.ci_low, "ci_high": d.ci_high,
-            "verdict": d.verdict}
+    return {"metric": PER_QUERY_METRIC, **brief(paired_difference(base_scores, scores))}
 
 
 def prompt_names(model) -> tuple[Optional[str], Optional[str]]:

@@ -56,6 +56,9 @@ class RunInfo:
     updated: Optional[float]
     alive: bool
     position: Optional[int] = None  # place in the training queue (1 = next), None when not waiting
+    delivered: Optional[str] = None  # the delivered model's name (core.training.delivery), None before delivery
+    delivered_metric: Optional[float] = None  # its validation score
+    delivered_gain: Optional[dict] = None  # its paired gain over the base (core.evaluation.stats.brief); None: base
 
 
 def new_run_dir(name: str, root: Optional[Path] = None) -> Path:
@@ -371,7 +374,9 @@ def list_runs(root: Optional[Path] = None) -> list[RunInfo]:
         alive = is_alive(path, st)
         status = run_status(path, st, alive)
         out.append(RunInfo(path.name, path, status, st.get("model", ""), st.get("main_metric"), st.get("baseline"),
-                           st.get("best_metric"), st.get("step"), st.get("updated"), alive))
+                           st.get("best_metric"), st.get("step"), st.get("updated"), alive,
+                           delivered=st.get("delivered"), delivered_metric=st.get("delivered_metric"),
+                           delivered_gain=st.get("delivered_gain")))
         if status == "queued" and st.get("waiting") and not alive:
             waiting.append((float(st.get("queued_at") or st.get("updated") or 0), path.name, out[-1]))
     for i, (_, _, info) in enumerate(sorted(waiting, key=lambda w: w[:2]), 1):

@@ -228,6 +228,28 @@ def test_the_metric_chart_draws_the_runs_validation_curve_and_redraws_it_in_chin
     assert shown(other_than=chinese) == english
 
 
+def test_the_runs_table_shows_the_delivered_model_and_its_gain_with_the_interval_in_both_languages(page, studio):
+    """A finished run whose status holds its delivered model, score and paired gain over the base: the runs table's
+    row shows "blend-0.5 0.6134" and "+0.0856 [+0.0485, +0.1240] better" under its headers, drawn again in Chinese
+    by the 中文 switch."""
+    from playwright.sync_api import expect
+
+    gain = {"n": 124, "diff": 0.0856, "ci_low": 0.0485, "ci_high": 0.124, "verdict": "better"}
+    _open_finished_run(page, studio, "gain-run", "blend-0.5 has the highest validation ndcg@10.", "domain +16.2%",
+                       delivered="blend-0.5", delivered_metric=0.6134, delivered_gain=gain, baseline=0.5278,
+                       main_metric="ndcg@10")
+    table = page.locator("#runs-table")  # read when the page loaded, after the run was written
+    row = table.locator("tr", has_text="gain-run")
+    expect(row).to_contain_text("blend-0.5 0.6134", timeout=30_000)
+    expect(row).to_contain_text("+0.0856 [+0.0485, +0.1240] better")
+    expect(table).to_contain_text("vs base (95% CI)")
+    page.locator("#lang").get_by_text("中文").click()
+    expect(row).to_contain_text("+0.0856 [+0.0485, +0.1240] 更好", timeout=30_000)
+    expect(table).to_contain_text("相对基础模型（95% 置信区间）")
+    page.locator("#lang").get_by_text("English").click()
+    expect(row).to_contain_text("better", timeout=30_000)
+
+
 def test_the_train_tab_names_a_candidate_the_forgetting_guard_passed_over(page, studio):
     """A finished run whose first choice, ``final``, was shown to lose general zh retrieval: the Train tab's header
     says a blend was delivered instead and names ``final`` with its general change and interval, in English and

@@ -168,6 +168,12 @@ def test_train_start_and_queue_second(client, ui_run, studio):
     assert "ui-run" in opened
     runs = client.predict(None, api_name="/train_runs")
     assert "ui-run" in [r[0] for r in runs[1]["data"]]
+    # the finished run's row names its delivered model with its validation score (the status's own)
+    header, row = runs[1]["headers"], next(r for r in runs[1]["data"] if r[0] == "ui-run")
+    delivered = row[header.index("delivered")]
+    status = json.loads((studio["runs"] / "ui-run" / STATUS_FILE).read_text(encoding="utf-8"))
+    assert delivered.startswith("base model " if status["delivered"] == "base" else status["delivered"] + " ")
+    assert delivered.endswith(f"{status['delivered_metric']:.4f}")
 
 
 def _english_phrases(text: str) -> list[str]:

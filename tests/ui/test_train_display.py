@@ -133,6 +133,30 @@ def test_the_metric_chart_is_a_picture_drawn_once_per_content_and_language(monke
     assert render_live(ui, later, "en")[1] not in (en, zh) and len(drawn) == 3
 
 
+@pytest.mark.parametrize("lang,headers,better,kept", [
+    ("en", ["delivered", "vs base (95% CI)"], "+0.0856 [+0.0485, +0.1240] better", "base model 0.5278"),
+    ("zh", ["交付模型", "相对基础模型（95% 置信区间）"], "+0.0856 [+0.0485, +0.1240] 更好", "基础模型 0.5278")])
+def test_the_runs_table_shows_each_runs_delivered_model_and_how_sure_its_gain_is(lang, headers, better, kept):
+    """Beside the base and the best evaluation (the highest of several, so flattering), the runs table shows the
+    delivered model with its validation score and its paired gain over the base with the interval and the verdict,
+    in the page's language; a run that delivered the base shows no gain; values that are not numbers (a damaged
+    status file) show nothing, not an error."""
+    from ui.tabs.train_runs import runs_table
+
+    gain = {"n": 124, "diff": 0.0856, "ci_low": 0.0485, "ci_high": 0.124, "verdict": "better"}
+    row = {"run": "r", "status": "completed", "position": None, "metric": "ndcg@10", "base": 0.5278, "best": 0.6055,
+           "step": 33}
+    rows = [dict(row, delivered="blend-0.5", delivered_metric=0.6134, gain=gain),
+            dict(row, run="kept", delivered="base", delivered_metric=0.5278, gain=None),
+            dict(row, run="running", status="running", delivered=None, delivered_metric=None, gain=None),
+            dict(row, run="damaged", delivered="final", delivered_metric="x", gain=dict(gain, ci_low=None))]
+    df = runs_table(rows, lang)
+    assert list(df.columns[-3:-1]) == headers
+    cells = {r[0]: list(r[-3:-1]) for r in df.itertuples(index=False)}
+    assert cells == {"r": ["blend-0.5 0.6134", better], "kept": [kept, ""], "running": ["", ""],
+                     "damaged": ["final", ""]}
+
+
 def _number_boxes(tmp_path, monkeypatch) -> dict:
     """The Train tab's number boxes as built, by the ui.strings key of their label."""
     import gradio as gr

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from ui.tabs.train import TrainUI
 
 LOG_LINES = 40  # log lines shown under the charts
-RUN_COLUMNS = ["run", "status", "metric", "base", "best", "step"]
+RUN_COLUMNS = ["run", "status", "metric", "base", "best", "delivered", "vs base (95% CI)", "step"]
 _CHARTS: Path | None = None  # drawn validation curves (``_charts_dir``)
+VERDICTS = ("better", "worse", "no_difference")  # core.evaluation.stats verdicts, each a ``verdict_word_*`` string
 
 
 def progress_text(p: dict, lang: str) -> str:
@@ -183,10 +184,33 @@ def run_rows() -> list[dict]:
             "metric": r.main_metric or "",
             "base": r.baseline,
             "best": r.best_metric,
+            "delivered": r.delivered,
+            "delivered_metric": r.delivered_metric,
+            "gain": r.delivered_gain,
             "step": r.step,
         }
         for r in _visible_runs()
     ]
+
+
+def gain_cell(gain: dict | None, lang: str) -> str:
+    """A paired gain over the base (``core.evaluation.stats.brief``) as one cell: "+0.0856 [+0.0485, +0.1240]
+    better", the verdict in ``lang``; "" when there is none or it is not numbers."""
+    from core.evaluation.stats import brief_text
+
+    numbers = brief_text(gain)
+    if not numbers:
+        return ""
+    verdict = gain.get("verdict")
+    return f"{numbers} {t(f'verdict_word_{verdict}', lang)}" if verdict in VERDICTS else numbers
+
+
+def delivered_cell(name: str | None, metric, lang: str) -> str:
+    """The delivered model and its validation score as one cell ("blend-0.5 0.6134"); "" before delivery."""
+    if not isinstance(name, str) or not name:
+        return ""
+    shown = t("delivered_base", lang) if name == "base" else name
+    return f"{shown} {fmt_num(metric)}" if isinstance(metric, (int, float)) and not isinstance(metric, bool) else shown
 
 
 def runs_table(rows: list[dict], lang: str) -> pd.DataFrame:
@@ -198,6 +222,8 @@ def runs_table(rows: list[dict], lang: str) -> pd.DataFrame:
             r["metric"],
             fmt_num(r["base"]),
             fmt_num(r["best"]),
+            delivered_cell(r.get("delivered"), r.get("delivered_metric"), lang),
+            gain_cell(r.get("gain"), lang),
             r["step"] if r["step"] is not None else "",
         ]
         for r in rows

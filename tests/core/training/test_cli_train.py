@@ -86,15 +86,25 @@ def test_the_saved_config_resumes_from_any_folder_and_a_finished_run_is_not_trai
 
 
 def test_runs_table_header_cannot_be_mistaken_for_a_run_named_run(tmp_runs, capsys):
-    for name, status in (("run", "completed"), ("other", "failed")):
+    """``python -m core runs``: a header that no run row can look like; each run's delivered model with its
+    validation score and its gain over the base with the 95% interval and verdict (a damaged gain: "-")."""
+    gain = {"n": 124, "diff": 0.0856, "ci_low": 0.0485, "ci_high": 0.124, "verdict": "better"}
+    runs = (("run", {"status": "completed", "delivered": "blend-0.5", "delivered_metric": 0.6134, "delivered_gain": gain}),
+            ("other", {"status": "failed"}),
+            ("damaged", {"status": "completed", "delivered": "final", "delivered_metric": "high",
+                         "delivered_gain": dict(gain, diff="0.1")}))
+    for name, status in runs:
         (tmp_runs / name).mkdir(parents=True)
         (tmp_runs / name / CONFIG_FILE).write_text(f"name: {name}\n", encoding="utf-8")
-        (tmp_runs / name / STATUS_FILE).write_text(json.dumps({"status": status, "step": 3}), encoding="utf-8")
+        (tmp_runs / name / STATUS_FILE).write_text(json.dumps({"step": 3, **status}), encoding="utf-8")
     assert main(["runs"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["RUN", "STATUS", "METRIC", "BASE", "BEST", "STEP"]
+    assert lines[0].split() == ["RUN", "STATUS", "METRIC", "BASE", "BEST", "DELIVERED", "VS_BASE", "STEP"]
     assert set(lines[1]) == {"-"} and len(lines[1]) == len(lines[0])
-    assert sorted(line.split()[0] for line in lines[2:]) == ["other", "run"]
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert sorted(rows) == ["damaged", "other", "run"]
+    assert "blend-0.5 0.6134" in rows["run"] and "+0.0856 [+0.0485, +0.1240] better" in rows["run"]
+    assert "final -" in rows["damaged"] and "[" not in rows["damaged"]
 
 
 def test_the_train_folder_is_checked_before_anything_is_written(tiny_model_path, format_file, tmp_runs, tmp_path,

@@ -23,6 +23,7 @@ from core.training.delivery import (
     deliver,
     general_dir,
     languages_of,
+    status_fields,
 )
 from tests.conftest import tiny_pairs
 
@@ -125,7 +126,15 @@ def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, fo
     ev = events[types.index("delivery")]
     assert ev["delivered"] == rec["delivered"] and ev["message"] == rec["reason"] and ev["change"] == rec["change"]
     assert types.index("delivery") < len(types) - 1 and events[-1]["status"] == "completed"
-    assert read_status(run_dir)["delivered"] == rec["delivered"]
+    st = read_status(run_dir)
+    assert st["delivered"] == rec["delivered"]
+    # ... with its validation score and its gain over the base (the runs list shows them): the record's own
+    assert st["delivered_metric"] == by[rec["delivered"]]["ndcg@10"]
+    if rec["delivered"] == "base":
+        assert st["delivered_gain"] is None
+    else:
+        assert st["delivered_gain"] == {k: by[rec["delivered"]]["vs_base"][k] for k in ("n", "diff", "ci_low", "ci_high",
+                                                                                        "verdict")}
     assert any(e["type"] == EV_LOG and "Delivery: scoring" in e.get("message", "") for e in events)
     # the progress bar's phase during the delivery (after the last training progress event)
     delivering = [i for i, e in enumerate(events) if e["type"] == "phase" and e.get("phase") == "delivering"]
@@ -198,6 +207,8 @@ def test_degraded_model_is_not_delivered_the_base_is(tiny_model_path, tmp_path):
     assert by["final"]["vs_base"]["verdict"] == "worse", by["final"]
     assert rec["delivered"] == "base" and rec["is_base"]
     assert rec["reason"].endswith("so the delivered model is the base model.")
+    fields = status_fields(rec)
+    assert fields["delivered_gain"] is None and fields["delivered_metric"] == by["base"]["ndcg@10"]
     assert rec["reason"].count(". ") == 0, "one sentence"
     assert _same_weights(run_dir / DELIVERED, tiny_model_path)
     assert export_model_dir(run_dir) == run_dir / DELIVERED
@@ -340,6 +351,12 @@ def test_general_guard_on_a_tiny_beir_folder(tiny_model_path, tmp_path, monkeypa
     shutil.copytree(tiny_model_path, run_dir / FINAL_DIR)
     rec = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared))
     assert rec["delivered"] == "final", rec["reason"]
+    # what the run's status keeps of it (the runs list): the delivered model, its score, its gain and how sure
+    final = rec["candidates"][1]
+    fields = status_fields(rec)
+    assert (fields["delivered"], fields["delivered_metric"]) == ("final", final["ndcg@10"])
+    assert fields["delivered_gain"]["verdict"] == "better" and fields["delivered_gain"]["n"] == final["vs_base"]["n"]
+    assert fields["delivered_gain"]["ci_low"] > 0 and fields["delivery"] == rec["reason"]
     for lang in ("en", "zh"):
         g = rec["general"][lang]
         assert g["folder"] == str(shared / f"general_{lang}") and g["queries"] == 20 and g["passages"] == 20
@@ -365,6 +382,12 @@ def test_general_change_is_measured_when_a_tuned_model_is_delivered(tiny_model_p
     noise = _noisy_copy(tiny_model_path, tmp_path / "noise-base")
     rec = deliver(run_dir, str(noise), _evalset(), alphas=(), general=str(shared))
     assert rec["delivered"] == "final", rec["reason"]
+    # what the run's status keeps of it (the runs list): the delivered model, its score, its gain and how sure
+    final = rec["candidates"][1]
+    fields = status_fields(rec)
+    assert (fields["delivered"], fields["delivered_metric"]) == ("final", final["ndcg@10"])
+    assert fields["delivered_gain"]["verdict"] == "better" and fields["delivered_gain"]["n"] == final["vs_base"]["n"]
+    assert fields["delivered_gain"]["ci_low"] > 0 and fields["delivery"] == rec["reason"]
     g = rec["general"]["en"]
     assert g["delivered"] > g["base"] and g["relative"] > 0
     assert "general en +" in rec["change"] and rec["change"].startswith("domain +")
