@@ -1297,7 +1297,8 @@ HEADERS_ZH: dict[str, str] = {
     "title": "标题", "id": "编号",
     # the ONNX report (core/export/onnx.py)
     "variant": "版本", "precision": "精度", "dim": "维度", "cosine_to_torch": "与 torch 的余弦相似度",
-    "size_mb": "大小（MB）", "texts_per_s": "文本/秒",
+    "size_mb": "大小（MB）", "texts_per_s": "文本/秒", "ndcg@10 vs fp32 (95% CI)": "ndcg@10 相对 fp32（95% 置信区间）",
+    "verdict": "结论",
     # the Build tab's cleaning report (core/builder/clean.py)
     "rows_in": "输入行数", "rows_out": "输出行数", "rows_dropped": "删除行数", "counts": "各规则删除数",
     "examples": "示例",
@@ -1404,6 +1405,14 @@ def tr_sources(text: str, lang: str = "en") -> str:
     if lang != "zh" or not text:
         return text
     return " + ".join(POOL_SOURCES_ZH.get(part, part) for part in text.split(" + "))
+
+
+def verdict_word(verdict, lang: str = "en") -> str:
+    """A paired comparison's verdict (``core.evaluation.stats``: better / worse / no_difference) as a word in
+    ``lang`` ("no difference", "更好"); anything else unchanged ("" for None)."""
+    if verdict in ("better", "worse", "no_difference"):
+        return t(f"verdict_word_{verdict}", lang)
+    return "" if verdict is None else str(verdict)
 
 
 def status_word(status: str, lang: str = "en") -> str:

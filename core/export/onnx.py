@@ -380,9 +380,18 @@ def _prompt_prefix(cfg: dict, name: str) -> str:
     return str((cfg.get("prompts") or {}).get(name) or "")
 
 
+REFERENCE_GAIN = "ndcg@10 vs fp32 (95% CI)"  # the ONNX report's column: each variant's NDCG@10 against fp32's
+VERDICT = "verdict"  # and whether that difference is beyond noise (core.evaluation.stats verdicts)
+
+
 def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, note=None) -> pd.DataFrame:
-    """One row per (precision, dimension): cosine to torch, NDCG@10 on ``evalset``, size (MB), texts/s."""
+    """One row per (precision, dimension): cosine to torch, NDCG@10 on ``evalset``, size (MB), texts/s; with an
+    ``evalset`` also each variant's NDCG@10 against the first row's (fp32 at full dimension), paired
+    over the same queries (``REFERENCE_GAIN``: "+0.0010 [-0.0020, +0.0040]", and ``VERDICT``), so a team sees
+    whether int8 or a truncated dimension costs quality beyond noise."""
     import onnxruntime as ort
+
+    from core.evaluation.stats import brief, brief_text, paired_difference
 
     note = note or (lambda f, m: None)
     full = cfg["embedding_dimension"]
@@ -390,7 +399,7 @@ def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, 
     if evalset is not None:
         q_ids, d_ids = list(evalset.queries), list(evalset.corpus)
         qp, dp = _prompt_prefix(cfg, "query"), _prompt_prefix(cfg, "document")
-    rows = []
+    rows, reference = [], None
     for precision in cfg["variants"]:
         path = out_dir / VARIANT_FILES[precision]
         sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -410,6 +419,12 @@ def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, 
                 res = retrieval_metrics_from_embeddings(normalize(q_emb[:, :dim]), normalize(d_emb[:, :dim]),
                                                         q_ids, d_ids, evalset.qrels)
                 row["ndcg@10"] = round(float(res.metrics["ndcg@10"]), 5)
+                scores = [float(v) for v in res.per_query["ndcg@10"]]
+                if reference is None:
+                    reference, row[REFERENCE_GAIN], row[VERDICT] = scores, "", ""
+                else:
+                    gain = brief(paired_difference(reference, scores))
+                    row[REFERENCE_GAIN], row[VERDICT] = brief_text(gain), gain["verdict"]
             row["size_mb"] = _size_mb(path)
             row["texts_per_s"] = round(speed, 1)
             rows.append(row)

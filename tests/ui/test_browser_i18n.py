@@ -250,6 +250,37 @@ def test_the_runs_table_shows_the_delivered_model_and_its_gain_with_the_interval
     expect(row).to_contain_text("better", timeout=30_000)
 
 
+def test_the_onnx_button_reports_each_variant_against_fp32_with_its_verdict_in_both_languages(page, studio):
+    """The Export tab's ONNX button on a run with a test split and Matryoshka dimensions: the report table shows
+    each variant's NDCG@10 and, for the truncated one, its paired difference from fp32 with the interval and the
+    verdict; the 中文 switch draws the headers and the verdict word in Chinese."""
+    from pathlib import Path
+
+    from playwright.sync_api import expect
+
+    from tests.core.export.conftest import write_run_with_test_split
+
+    write_run_with_test_split(studio["runs"], "onnx-browser-run", Path(studio["model"]), matryoshka_dims=[32, 8])
+    page.goto(studio["url"])
+    page.get_by_role("tab", name="6. Export").click()
+    pick = page.locator("#exp-run input")
+    pick.fill("onnx-browser-run")
+    pick.press("Enter")
+    expect(pick).to_have_value("onnx-browser-run")
+    page.locator("#exp-which").get_by_text("final (end of training)").click()
+    page.locator("#exp-onnx").click()
+    table = page.locator("#exp-onnx-table")
+    expect(table).to_contain_text("ndcg@10 vs fp32 (95% CI)", timeout=120_000)
+    row = table.locator("tr", has_text="fp32-8")
+    expect(row).to_contain_text(re.compile(r"[-+]\d\.\d{4} \[[-+]\d\.\d{4}, [-+]\d\.\d{4}\]"))
+    expect(row).to_contain_text(re.compile(r"better|worse|no difference"))
+    page.locator("#lang").get_by_text("中文").click()
+    expect(table).to_contain_text("ndcg@10 相对 fp32（95% 置信区间）", timeout=30_000)
+    expect(row).to_contain_text(re.compile(r"更好|更差|无可检测差异"))
+    page.locator("#lang").get_by_text("English").click()
+    expect(table).to_contain_text("verdict", timeout=30_000)
+
+
 def test_the_train_tab_names_a_candidate_the_forgetting_guard_passed_over(page, studio):
     """A finished run whose first choice, ``final``, was shown to lose general zh retrieval: the Train tab's header
     says a blend was delivered instead and names ``final`` with its general change and interval, in English and

@@ -60,6 +60,15 @@ def test_export_onnx_measures_the_runs_test_split(onnx_studio):
     assert [r[0] for r in rows] == ["fp32", "fp32-8"]
     ndcg = table["headers"].index("NDCG@10") if "NDCG@10" in table["headers"] else table["headers"].index("ndcg@10")
     assert all(0 <= r[ndcg] <= 1 for r in rows)
+    # the truncated variant against fp32 at full dimension, paired over the same 8 queries, its verdict in Chinese
+    gain, verdict = table["headers"].index("ndcg@10 相对 fp32（95% 置信区间）"), table["headers"].index("结论")
+    assert rows[0][gain] == "" and rows[0][verdict] == ""
+    assert rows[1][gain].startswith(("+", "-")) and " [" in rows[1][gain]
+    assert rows[1][verdict] in ("更好", "更差", "无可检测差异")
+    _, table_en, _picker = onnx_studio["client"].predict("en", api_name="/export_language")
+    assert table_en["headers"][gain:verdict + 1] == ["ndcg@10 vs fp32 (95% CI)", "verdict"]
+    assert table_en["data"][1][gain] == rows[1][gain] and table_en["data"][1][verdict] in ("better", "worse",
+                                                                                             "no difference")
 
 
 def test_export_onnx_bad(onnx_studio):

@@ -20,7 +20,7 @@ import gradio as gr
 
 from core.run_folder import BEST_DIR, DELIVERED_DIR, FINAL_DIR
 from ui.common import handler
-from ui.strings import Msg, chart_words, t, table_headers, tr_engine
+from ui.strings import Msg, chart_words, t, table_headers, tr_engine, verdict_word
 from ui.tabs.runs_common import run_dir, wire_run_picker
 
 
@@ -42,8 +42,12 @@ def _in_language(lang: str):
 
 
 def render_onnx(table, lang: str) -> list:
-    """The ONNX report table (column keys) with its headers in ``lang``."""
+    """The ONNX report table (column keys) with its headers and verdict words in ``lang``."""
+    from core.export.onnx import VERDICT
+
     shown = table.copy()
+    if VERDICT in shown.columns:
+        shown[VERDICT] = [verdict_word(v, lang) for v in shown[VERDICT]]
     shown.columns = table_headers(table.columns, lang)
     return [shown]
 

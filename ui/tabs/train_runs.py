@@ -29,7 +29,7 @@ import pandas as pd
 
 from core.run_folder import CONFIG_FILE, EV_BEST, EV_STATUS
 from ui.common import fmt_num, fmt_seconds, progress_html, request_owner
-from ui.strings import Msg, chart_words, status_word, t, table_headers, tr_engine, tr_list, tr_sources
+from ui.strings import Msg, chart_words, status_word, t, table_headers, tr_engine, tr_list, tr_sources, verdict_word
 from ui.tabs.train_form import data_state_from_config, form_from_config, make_config
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 LOG_LINES = 40  # log lines shown under the charts
 RUN_COLUMNS = ["run", "status", "metric", "base", "best", "delivered", "vs base (95% CI)", "step"]
 _CHARTS: Path | None = None  # drawn validation curves (``_charts_dir``)
-VERDICTS = ("better", "worse", "no_difference")  # core.evaluation.stats verdicts, each a ``verdict_word_*`` string
 
 
 def progress_text(p: dict, lang: str) -> str:
@@ -201,8 +200,7 @@ def gain_cell(gain: dict | None, lang: str) -> str:
     numbers = brief_text(gain)
     if not numbers:
         return ""
-    verdict = gain.get("verdict")
-    return f"{numbers} {t(f'verdict_word_{verdict}', lang)}" if verdict in VERDICTS else numbers
+    return f"{numbers} {verdict_word(gain.get('verdict'), lang)}".rstrip()
 
 
 def delivered_cell(name: str | None, metric, lang: str) -> str:

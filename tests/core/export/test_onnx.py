@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -167,6 +168,15 @@ def test_cli_run_is_measured_on_its_test_split_with_its_matryoshka_dims(tiny_mod
     assert list(table["variant"]) == ["fp32", "fp32-16"]
     torch_ndcg = np.mean(per_query_ndcg(SentenceTransformer(str(run / "final"), device="cpu"), test))
     assert abs(table.loc[0, "ndcg@10"] - torch_ndcg) < 0.02, (table.loc[0, "ndcg@10"], torch_ndcg)
+    # the truncated variant against fp32 at full dimension, paired over the same queries: its difference (the
+    # NDCG@10 columns' own), the interval around it, and whether it is beyond noise; fp32 itself is the reference
+    from core.export.onnx import REFERENCE_GAIN, VERDICT
+
+    assert pd.isna(table.loc[0, REFERENCE_GAIN]) and pd.isna(table.loc[0, VERDICT])
+    diff, low, high = (float(x) for x in re.fullmatch(r"([-+][\d.]+) \[([-+][\d.]+), ([-+][\d.]+)\]",
+                                                        table.loc[1, REFERENCE_GAIN]).groups())
+    assert diff == pytest.approx(table.loc[1, "ndcg@10"] - table.loc[0, "ndcg@10"], abs=2e-4)
+    assert low <= diff <= high and table.loc[1, VERDICT] in ("better", "worse", "no_difference")
     assert json.loads((tmp_path / "o" / "onnx_config.json").read_text())["dims"] == [16]
     # --data and --dims override the run's defaults; a run whose data no longer reads still exports, without NDCG
     data_file = Path(TrainConfig.load(run / "config.yaml").data.train[0])
