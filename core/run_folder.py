@@ -18,13 +18,14 @@ OWNER_FILE = "owner.json"  # who started the run (core.training.owners): a user 
 LOG_FILE = "train.log"
 METRICS_FILE = "metrics.json"
 DELIVERY_FILE = "delivery.json"
+BASE_SCORES_FILE = "base_scores.json"  # the base model's per-query validation scores, kept for a resumed run
 CHECKPOINTS_DIR = "checkpoints"
 FINAL_DIR = "final"
 BEST_DIR = "best"
 DELIVERED_DIR = "delivered"
 
 RUN_FILES = (CONFIG_FILE, EVENTS_FILE, STATUS_FILE, STOP_FILE, PID_FILE, OWNER_FILE, LOG_FILE, METRICS_FILE, DELIVERY_FILE,
-             CHECKPOINTS_DIR, FINAL_DIR, BEST_DIR, DELIVERED_DIR)
+             BASE_SCORES_FILE, CHECKPOINTS_DIR, FINAL_DIR, BEST_DIR, DELIVERED_DIR)
 QUEUE_LOCK = ".queue.lock"  # in the runs folder (not a run folder): held while the training queue is read or advanced
 MODEL_DIRS = (DELIVERED_DIR, FINAL_DIR, BEST_DIR)  # folders that hold a loadable model, in order of preference
 

@@ -127,6 +127,57 @@ def gain_over_base(base_scores: Optional[list[float]], scores: Optional[list[flo
     return {"metric": PER_QUERY_METRIC, **brief(paired_difference(base_scores, scores))}
 
 
+def validation_digest(evaluator: Any) -> Optional[str]:
+    """sha256 of what the retrieval evaluator (also inside a ``SequentialEvaluator``) searches: its queries,
+    passages and relevant pairs, in order. The key under which the base model's per-query scores are kept for a
+    resumed run (``save_base_scores``); None when the evaluator is not a retrieval one."""
+    import hashlib
+    import json
+
+    for ev in getattr(evaluator, "evaluators", None) or [evaluator]:
+        if all(hasattr(ev, a) for a in ("queries_ids", "queries", "corpus_ids", "corpus", "relevant_docs")):
+            payload = [list(map(str, ev.queries_ids)), list(ev.queries), list(map(str, ev.corpus_ids)), list(ev.corpus),
+                       {str(q): sorted(map(str, r)) for q, r in ev.relevant_docs.items()}]
+            return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+    return None
+
+
+def save_base_scores(run_dir: Path, evaluator: Any, scores: Optional[list[float]], length: Optional[int]) -> None:
+    """Keep the base model's per-query validation scores (step 0) in the run folder (``BASE_SCORES_FILE``) with
+    the validation set's digest and the length they were read at; nothing when there are none."""
+    from core.paths import atomic_write_json
+    from core.run_folder import BASE_SCORES_FILE
+
+    digest = validation_digest(evaluator)
+    if scores and digest:
+        atomic_write_json(Path(run_dir) / BASE_SCORES_FILE, {"metric": PER_QUERY_METRIC, "validation": digest,
+                                                             "read_length": length, "scores": list(scores)})
+
+
+def saved_base_scores(run_dir: Path, evaluator: Any, length: Optional[int]) -> Optional[list[float]]:
+    """The base model's per-query validation scores a run kept (``save_base_scores``), when they were measured on
+    this very validation set at this length and read as numbers; None otherwise (not there, another set, a
+    damaged file)."""
+    import json
+
+    from core.run_folder import BASE_SCORES_FILE
+
+    try:
+        kept = json.loads((Path(run_dir) / BASE_SCORES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("metric") != PER_QUERY_METRIC or kept.get("read_length") != length:
+        return None
+    scores = kept.get("scores")
+    if kept.get("validation") != validation_digest(evaluator) or not isinstance(scores, list) or not scores:
+        return None
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0.0 <= x <= 1.0 for x in scores):
+        return None
+    n = next((len(ev.queries_ids) for ev in getattr(evaluator, "evaluators", None) or [evaluator]
+              if hasattr(ev, "queries_ids")), None)
+    return [float(x) for x in scores] if len(scores) == n else None
+
+
 def prompt_names(model) -> tuple[Optional[str], Optional[str]]:
     """(query prompt name, passage prompt name) when the model defines them (e5: query / passage)."""
     prompts = getattr(model, "prompts", None) or {}

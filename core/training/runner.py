@@ -423,7 +423,14 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     from core import strategies as S
     from core.models import load_model, set_threads
     from core.training.data import splits_for, training_dataset
-    from core.training.evaluators import build_evaluator, gain_over_base, last_per_query, short_metrics
+    from core.training.evaluators import (
+        build_evaluator,
+        gain_over_base,
+        last_per_query,
+        save_base_scores,
+        saved_base_scores,
+        short_metrics,
+    )
 
     set_threads()
     set_seed(config.seed)
@@ -614,6 +621,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
             if st.global_step == 0 and state["baseline"] is None:
                 state["baseline"] = value
                 state["base_scores"] = state["last_scores"]
+                if is_main_process():  # a resumed run reads them back (its gains over the base, the delivery)
+                    save_base_scores(run_dir, spec.evaluator, state["base_scores"], read_length)
                 log.update_status(baseline=value, main_metric=main_metric)
                 return
             if state["best"] is None or value > state["best"]:
@@ -653,6 +662,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
             state["baseline"] = _baseline_from_events(run_dir, main_metric)
             if state["baseline"] is not None:
                 log.update_status(baseline=state["baseline"], main_metric=main_metric)
+        if spec is not None:  # the base's per-query scores of step 0, when this is the validation set they scored
+            state["base_scores"] = saved_base_scores(run_dir, spec.evaluator, read_length)
 
     trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
     step = trainer.state.global_step

@@ -8,7 +8,15 @@ import pytest
 from core.errors import DataError
 from core.run_folder import EV_EVAL
 from core.training import TrainConfig, read_events, run_training
-from core.training.evaluators import MIN_POOL, build_evaluator, gain_over_base, retrieval_sets, row_passages
+from core.training.evaluators import (
+    MIN_POOL,
+    build_evaluator,
+    gain_over_base,
+    retrieval_sets,
+    row_passages,
+    save_base_scores,
+    saved_base_scores,
+)
 
 
 def _pairs(prefix, n):
@@ -181,3 +189,31 @@ def test_gain_over_base_is_the_paired_rule_and_needs_the_same_queries():
     assert (up["diff"], up["ci_low"], up["ci_high"], up["verdict"]) == (1.0, 1.0, 1.0, "better")
     assert gain_over_base([0.1, 0.2], [0.1]) is None  # not the same queries
     assert gain_over_base(None, [0.1]) is None and gain_over_base([0.1], None) is None
+
+
+def test_the_base_scores_kept_for_a_resume_are_read_back_only_for_the_same_validation_at_the_same_length(tmp_path):
+    """``save_base_scores`` / ``saved_base_scores``: read back for the very set and length they were measured on;
+    another query, passage or relevant pair, another length, or a damaged or tampered file gives None."""
+    from core.run_folder import BASE_SCORES_FILE
+    from core.training.evaluators import _per_query_evaluator_class
+
+    ir = _per_query_evaluator_class()
+
+    def evaluator(corpus_text="pig feed", rel="d1"):
+        return ir({"q1": "feed", "q2": "pens"}, {"d1": corpus_text, "d2": "pig pens"}, {"q1": {rel}, "q2": {"d2"}})
+
+    save_base_scores(tmp_path, evaluator(), [0.5, 1.0], 64)
+    assert saved_base_scores(tmp_path, evaluator(), 64) == [0.5, 1.0]
+    assert saved_base_scores(tmp_path, evaluator(), 128) is None  # read at another length
+    assert saved_base_scores(tmp_path, evaluator(corpus_text="pig food"), 64) is None  # another passage text
+    assert saved_base_scores(tmp_path, evaluator(rel="d2"), 64) is None  # another relevant pair
+    path = tmp_path / BASE_SCORES_FILE
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    for bad in (dict(kept, scores=[0.5]), dict(kept, scores=[0.5, "1"]), dict(kept, scores=[0.5, 7.0]),
+                dict(kept, metric="mrr@10")):
+        path.write_text(json.dumps(bad), encoding="utf-8")
+        assert saved_base_scores(tmp_path, evaluator(), 64) is None, bad
+    path.write_text("{", encoding="utf-8")
+    assert saved_base_scores(tmp_path, evaluator(), 64) is None
+    save_base_scores(tmp_path / "none", evaluator(), [], 64)  # no scores: nothing written
+    assert not (tmp_path / "none").exists()

@@ -139,11 +139,15 @@ def test_nan_loss_stops_with_clear_event(tiny_model_path, format_file, tmp_runs,
     assert (run_dir / FINAL_DIR).is_dir()
 
 
-def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs):
-    """STOP after step 3 saves a loadable model + checkpoint; --resume finishes the remaining steps."""
+def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs, monkeypatch):
+    """STOP after step 3 saves a loadable model + checkpoint; --resume finishes the remaining steps. The base
+    model's per-query scores of step 0 are kept in the run folder: the resumed run's evaluation still carries its
+    gain over the base, and its delivery does not search the base again (only the three blends)."""
     from sentence_transformers import SentenceTransformer
 
     import core.training.runner as R
+    from core.run_folder import BASE_SCORES_FILE
+    from core.training import delivery
 
     run_dir = tmp_runs / "stop"
     cfg = tiny_config(tiny_model_path, format_file("pair"), max_steps=10, eval_steps=100)
@@ -166,6 +170,10 @@ def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs
     SentenceTransformer(str(run_dir / FINAL_DIR)).encode(["ok"])
     assert last_checkpoint(run_dir).name == "checkpoint-3"
 
+    kept = json.loads((run_dir / BASE_SCORES_FILE).read_text(encoding="utf-8"))
+    searched = []
+    real = delivery.per_query_ndcg
+    monkeypatch.setattr(delivery, "per_query_ndcg", lambda m, ev, *a, **k: searched.append(m) or real(m, ev, *a, **k))
     status = run_training(cfg, run_dir, resume=True)
     assert status["status"] == "completed" and status["step"] == 10
     events, _ = read_events(run_dir)
@@ -173,6 +181,12 @@ def test_stop_file_then_resume_in_process(tiny_model_path, format_file, tmp_runs
     assert 4 in steps and steps[-1] == 10
     plan = [e for e in events if e["type"] == EV_PLAN]
     assert plan[-1]["resume_from"] == "checkpoint-3"
+    last = [e for e in events if e["type"] == EV_EVAL][-1]
+    assert last["step"] == 10 and last["vs_base"]["n"] == len(kept["scores"])
+    assert last["vs_base"]["diff"] == pytest.approx(last["metrics"]["ndcg@10"] - status["baseline"], abs=1e-9)
+    rec = json.loads((run_dir / "delivery.json").read_text(encoding="utf-8"))
+    assert rec["candidates"][0]["ndcg@10"] == pytest.approx(sum(kept["scores"]) / len(kept["scores"]))
+    assert len(searched) == 3  # the blends: base, best/ and final/ kept their scores across the resume
 
 
 def test_tuned_worse_than_base_warns(tiny_model_path, format_file, tmp_runs, monkeypatch):
