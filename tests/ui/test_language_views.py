@@ -174,7 +174,8 @@ def test_train_estimate_messages_runs_and_run_view_follow_the_switch(client, stu
     assert started[0] == "Training started: lang-run"
     zh = train_language(client, "zh")
     assert zh["start_msg"] == "训练已开始：lang-run"
-    assert zh["runs"]["headers"] == ["运行", "状态", "指标", "基础模型", "最佳", "步数"]
+    assert zh["runs"]["headers"] == ["运行", "状态", "指标", "基础模型", "最佳", "交付模型", "相对基础模型（95% 置信区间）",
+                                     "步数"]
     assert [r[1] for r in zh["runs"]["data"] if r[0] == "lang-run"][0] in ("排队中", "运行中")
     assert zh["estimate"].startswith("约 **")  # the estimate is still shown, in the language shown
     _wait(lambda: _max_step(run_dir) >= 1)
@@ -184,7 +185,7 @@ def test_train_estimate_messages_runs_and_run_view_follow_the_switch(client, stu
     assert wait_status(studio["runs"], "lang-run")["status"] == "stopped"
 
     runs = client.predict(None, api_name="/train_runs")[1]
-    assert runs["headers"] == ["run", "status", "metric", "base", "best", "step"]
+    assert runs["headers"] == ["run", "status", "metric", "base", "best", "delivered", "vs base (95% CI)", "step"]
     assert ["lang-run", "stopped"] in [r[:2] for r in runs["data"]]
     opened = client.predict("lang-run", "en", api_name="/train_open")
     prog_en, head_en, log_en = opened[2:5]
