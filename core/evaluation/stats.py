@@ -61,15 +61,22 @@ def brief(d: PairedDiff | dict) -> dict:
     return {k: full[k] for k in BRIEF_KEYS}
 
 
-def brief_text(gain: object) -> str:
-    """A ``brief`` gain's numbers as one line, "+0.0856 [+0.0485, +0.1240]" (its 95% interval in brackets); "" when
-    ``gain`` is not a brief of numbers (e.g. a damaged status file). The verdict word is the caller's (language)."""
+def brief_numbers(gain: object) -> tuple[float, float, float] | None:
+    """(diff, ci_low, ci_high) of a ``brief`` gain read from a file or an event; None when ``gain`` is not a dict
+    holding three finite numbers there (e.g. a damaged status file)."""
     if not isinstance(gain, dict):
-        return ""
+        return None
     nums = [gain.get(k) for k in ("diff", "ci_low", "ci_high")]
     if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in nums):
-        return ""
-    return f"{nums[0]:+.4f} [{nums[1]:+.4f}, {nums[2]:+.4f}]"
+        return None
+    return float(nums[0]), float(nums[1]), float(nums[2])
+
+
+def brief_text(gain: object) -> str:
+    """A ``brief`` gain's numbers as one line, "+0.0856 [+0.0485, +0.1240]" (its 95% interval in brackets); ""
+    when they are not numbers (``brief_numbers``). The verdict word is the caller's (language)."""
+    nums = brief_numbers(gain)
+    return f"{nums[0]:+.4f} [{nums[1]:+.4f}, {nums[2]:+.4f}]" if nums else ""
 
 
 def _bootstrap(values: np.ndarray, rng: np.random.Generator, n_boot: int, confidence: float) -> tuple[float, float]:

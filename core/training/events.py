@@ -175,13 +175,13 @@ def metric_band(value: float, metric: Optional[str], gain: Any) -> Optional[tupl
     """(low, high): the 95% interval of an evaluation's ``metric`` ``value`` read from its paired gain over the base
     (the eval event's ``vs_base``: the base's value plus the gain's interval); None when the event has none or
     it is of another metric."""
-    if not isinstance(gain, dict) or gain.get("metric") != metric:
+    from core.evaluation.stats import brief_numbers
+
+    nums = brief_numbers(gain) if isinstance(gain, dict) and gain.get("metric") == metric else None
+    if nums is None:
         return None
-    parts = [gain.get(k) for k in ("diff", "ci_low", "ci_high")]
-    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in parts):
-        return None
-    base = value - parts[0]
-    return base + parts[1], base + parts[2]
+    base = value - nums[0]
+    return base + nums[1], base + nums[2]
 
 
 def fold_events(view: dict, events: list[dict]) -> dict:
