@@ -48,6 +48,22 @@ def _switch_and_back(page, locator, zh: str, en: str, gone: str, also_zh: str | 
     expect(locator).to_contain_text(en, timeout=30_000)
 
 
+def _pick(page, selector: str, name: str) -> None:
+    """Type ``name`` into the run picker ``selector`` until it holds it (shown as "name" or "name · status"): the
+    page's load sets the pickers to a default run, and on a loaded machine that can land after the typing."""
+    from playwright.sync_api import expect
+
+    pick = page.locator(selector)
+    for _ in range(5):
+        pick.fill(name)
+        pick.press("Enter")
+        expect(pick).to_have_value(re.compile(f"^{re.escape(name)}"))
+        page.wait_for_timeout(1000)  # a late default from the page's load would have landed by now
+        if re.match(re.escape(name), pick.input_value()):
+            return
+    raise AssertionError(f"the picker {selector} did not keep {name}")
+
+
 def _open_finished_run(page, studio, name: str, delivery: str, change: str, events: list | None = None, **status):
     """Write a completed run ``name`` whose status holds the ``delivery`` and ``delivery_change`` sentences (and
     ``status``) and whose events are ``events``, open it in the Train tab and return the run header's locator."""
@@ -67,13 +83,12 @@ def _open_finished_run(page, studio, name: str, delivery: str, change: str, even
 
     page.goto(studio["url"])
     page.get_by_role("tab", name="3. Train").click()
-    pick, head = page.locator("#run-pick input"), page.locator("#run-head")
-    pick.fill(name)
-    pick.press("Enter")
-    expect(pick).to_have_value(re.compile(f"^{re.escape(name)}"))
-    # the header names the run it shows: on a loaded machine the first click can still send the picker's earlier
-    # value (CI once showed another test's run here), so open again until it is this run
+    head = page.locator("#run-head")
+    # the header names the run it shows: on a loaded machine the page's load can set the picker (to the newest run)
+    # after it was typed in, or the first click send its earlier value (CI showed another test's run here), so
+    # pick and open again until it is this run
     for attempt in range(3):
+        _pick(page, "#run-pick input", name)
         page.locator("#open-run").click()
         try:
             expect(head).to_contain_text(f"{name} · ", timeout=20_000)
@@ -232,25 +247,30 @@ def test_the_runs_table_shows_the_delivered_model_and_its_gain_with_the_interval
     """A finished run whose status holds its delivered model, score and paired gain over the base: the runs table's
     row shows "blend-0.5 0.6134" and "+0.0856 [+0.0485, +0.1240] better" under its headers, drawn again in Chinese
     by the 中文 switch."""
+    import shutil
     import time
 
     from playwright.sync_api import expect
 
     gain = {"n": 124, "diff": 0.0856, "ci_low": 0.0485, "ci_high": 0.124, "verdict": "better"}
-    # updated now: the newest run is the table's first row (the module's other runs may fill the rows shown)
-    _open_finished_run(page, studio, "gain-run", "blend-0.5 has the highest validation ndcg@10.", "domain +16.2%",
-                       delivered="blend-0.5", delivered_metric=0.6134, delivered_gain=gain, baseline=0.5278,
-                       main_metric="ndcg@10", updated=time.time())
-    # the table as read when the page loaded, after the run was written (its rows are not always <tr> elements)
-    table = page.locator("#runs-table")
-    expect(table).to_contain_text("blend-0.5 0.6134", timeout=30_000)
-    expect(table).to_contain_text("+0.0856 [+0.0485, +0.1240] better")
-    expect(table).to_contain_text("vs base (95% CI)")
-    page.locator("#lang").get_by_text("中文").click()
-    expect(table).to_contain_text("+0.0856 [+0.0485, +0.1240] 更好", timeout=30_000)
-    expect(table).to_contain_text("相对基础模型（95% 置信区间）")
-    page.locator("#lang").get_by_text("English").click()
-    expect(table).to_contain_text("+0.0856 [+0.0485, +0.1240] better", timeout=30_000)
+    # updated now: the newest run is the table's first row (the studio's other runs may fill the rows shown); the
+    # run is removed afterwards, so the studio's other tests do not find it as their newest run
+    try:
+        _open_finished_run(page, studio, "gain-run", "blend-0.5 has the highest validation ndcg@10.", "domain +16.2%",
+                           delivered="blend-0.5", delivered_metric=0.6134, delivered_gain=gain, baseline=0.5278,
+                           main_metric="ndcg@10", updated=time.time())
+        # the table as read when the page loaded, after the run was written (its rows are not always <tr> elements)
+        table = page.locator("#runs-table")
+        expect(table).to_contain_text("blend-0.5 0.6134", timeout=30_000)
+        expect(table).to_contain_text("+0.0856 [+0.0485, +0.1240] better")
+        expect(table).to_contain_text("vs base (95% CI)")
+        page.locator("#lang").get_by_text("中文").click()
+        expect(table).to_contain_text("+0.0856 [+0.0485, +0.1240] 更好", timeout=30_000)
+        expect(table).to_contain_text("相对基础模型（95% 置信区间）")
+        page.locator("#lang").get_by_text("English").click()
+        expect(table).to_contain_text("+0.0856 [+0.0485, +0.1240] better", timeout=30_000)
+    finally:
+        shutil.rmtree(studio["runs"] / "gain-run", ignore_errors=True)
 
 
 def test_the_onnx_button_reports_each_variant_against_fp32_with_its_verdict_in_both_languages(page, studio):
@@ -266,12 +286,10 @@ def test_the_onnx_button_reports_each_variant_against_fp32_with_its_verdict_in_b
     write_run_with_test_split(studio["runs"], "onnx-browser-run", Path(studio["model"]), matryoshka_dims=[32, 8])
     page.goto(studio["url"])
     page.get_by_role("tab", name="6. Export").click()
-    pick = page.locator("#exp-run input")
-    pick.fill("onnx-browser-run")
-    pick.press("Enter")
-    expect(pick).to_have_value(re.compile("^onnx-browser-run"))  # with its status when the list has it ("· …")
+    _pick(page, "#exp-run input", "onnx-browser-run")
     page.locator("#exp-which").get_by_text("final (end of training)").click()
     page.locator("#exp-onnx").click()
+    expect(page.locator("#exp-onnx-note")).to_contain_text("the run 'onnx-browser-run'", timeout=120_000)
     table = page.locator("#exp-onnx-table")
     expect(table).to_contain_text("ndcg@10 vs fp32 (95% CI)", timeout=120_000)
     # the truncated variant's row (the only one with a paired difference): its interval and verdict
