@@ -90,14 +90,15 @@ def evalset_from_evaluator(evaluator: Any):
     """The retrieval ``EvalSet`` an ``InformationRetrievalEvaluator`` searches (also inside a
     ``SequentialEvaluator``), or None when the evaluator is not a retrieval one."""
     from core.evaluation.evalset import EvalSet
+    from core.training.evaluators import retrieval_evaluator
 
-    for ev in getattr(evaluator, "evaluators", None) or [evaluator]:
-        if all(hasattr(ev, a) for a in ("queries_ids", "queries", "corpus_ids", "corpus", "relevant_docs")):
-            return EvalSet(corpus=dict(zip(map(str, ev.corpus_ids), ev.corpus)),
-                           queries=dict(zip(map(str, ev.queries_ids), ev.queries)),
-                           qrels={str(q): {str(d): 1 for d in rels} for q, rels in ev.relevant_docs.items()},
-                           name="validation")
-    return None
+    ev = retrieval_evaluator(evaluator)
+    if ev is None:
+        return None
+    return EvalSet(corpus=dict(zip(map(str, ev.corpus_ids), ev.corpus)),
+                   queries=dict(zip(map(str, ev.queries_ids), ev.queries)),
+                   qrels={str(q): {str(d): 1 for d in rels} for q, rels in ev.relevant_docs.items()},
+                   name="validation")
 
 
 def weights_digest(folder: Path) -> Optional[str]:

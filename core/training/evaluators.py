@@ -127,19 +127,28 @@ def gain_over_base(base_scores: Optional[list[float]], scores: Optional[list[flo
     return {"metric": PER_QUERY_METRIC, **brief(paired_difference(base_scores, scores))}
 
 
+def retrieval_evaluator(evaluator: Any) -> Any:
+    """The retrieval evaluator itself (``evaluator``, or the one inside a ``SequentialEvaluator``): the one with
+    queries, passages and relevant pairs; None when there is none."""
+    for ev in getattr(evaluator, "evaluators", None) or [evaluator]:
+        if all(hasattr(ev, a) for a in ("queries_ids", "queries", "corpus_ids", "corpus", "relevant_docs")):
+            return ev
+    return None
+
+
 def validation_digest(evaluator: Any) -> Optional[str]:
-    """sha256 of what the retrieval evaluator (also inside a ``SequentialEvaluator``) searches: its queries,
-    passages and relevant pairs, in order. The key under which the base model's per-query scores are kept for a
-    resumed run (``save_base_scores``); None when the evaluator is not a retrieval one."""
+    """sha256 of what the retrieval evaluator (``retrieval_evaluator``) searches: its queries, passages and relevant
+    pairs, in order. The key under which the base model's per-query scores are kept for a resumed run
+    (``save_base_scores``); None when the evaluator is not a retrieval one."""
     import hashlib
     import json
 
-    for ev in getattr(evaluator, "evaluators", None) or [evaluator]:
-        if all(hasattr(ev, a) for a in ("queries_ids", "queries", "corpus_ids", "corpus", "relevant_docs")):
-            payload = [list(map(str, ev.queries_ids)), list(ev.queries), list(map(str, ev.corpus_ids)), list(ev.corpus),
-                       {str(q): sorted(map(str, r)) for q, r in ev.relevant_docs.items()}]
-            return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
-    return None
+    ev = retrieval_evaluator(evaluator)
+    if ev is None:
+        return None
+    payload = [list(map(str, ev.queries_ids)), list(ev.queries), list(map(str, ev.corpus_ids)), list(ev.corpus),
+               {str(q): sorted(map(str, r)) for q, r in ev.relevant_docs.items()}]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def save_base_scores(run_dir: Path, evaluator: Any, scores: Optional[list[float]], length: Optional[int]) -> None:
@@ -168,14 +177,12 @@ def saved_base_scores(run_dir: Path, evaluator: Any, length: Optional[int]) -> O
         return None
     if not isinstance(kept, dict) or kept.get("metric") != PER_QUERY_METRIC or kept.get("read_length") != length:
         return None
-    scores = kept.get("scores")
-    if kept.get("validation") != validation_digest(evaluator) or not isinstance(scores, list) or not scores:
-        return None
+    scores, digest = kept.get("scores"), validation_digest(evaluator)
+    if digest is None or kept.get("validation") != digest or not isinstance(scores, list) or not scores:
+        return None  # (a digest that matches means a retrieval evaluator of these very queries)
     if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0.0 <= x <= 1.0 for x in scores):
         return None
-    n = next((len(ev.queries_ids) for ev in getattr(evaluator, "evaluators", None) or [evaluator]
-              if hasattr(ev, "queries_ids")), None)
-    return [float(x) for x in scores] if len(scores) == n else None
+    return [float(x) for x in scores] if len(scores) == len(retrieval_evaluator(evaluator).queries_ids) else None
 
 
 def prompt_names(model) -> tuple[Optional[str], Optional[str]]:

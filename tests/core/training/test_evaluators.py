@@ -215,5 +215,8 @@ def test_the_base_scores_kept_for_a_resume_are_read_back_only_for_the_same_valid
         assert saved_base_scores(tmp_path, evaluator(), 64) is None, bad
     path.write_text("{", encoding="utf-8")
     assert saved_base_scores(tmp_path, evaluator(), 64) is None
+    # a validation that is not retrieval (no digest) against a file claiming none: not read either
+    path.write_text(json.dumps(dict(kept, validation=None)), encoding="utf-8")
+    assert saved_base_scores(tmp_path, object(), 64) is None
     save_base_scores(tmp_path / "none", evaluator(), [], 64)  # no scores: nothing written
     assert not (tmp_path / "none").exists()
