@@ -142,9 +142,15 @@ def curve_chart(points: Sequence[tuple[int, float]], band: Sequence[tuple[int, f
     base model), the base model's level across the run (dashed) and, where ``band`` is given ((step, low, high):
     each evaluation's 95% interval from its paired gain over the base, ``core.training.events.fold_events``), that
     interval shaded from the base at step 0, its legend saying it is paired over ``n_queries`` validation queries.
-    Writes a PNG to ``path`` and returns it."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    Writes a PNG to ``path`` and returns it. The Train tab draws it from its live tick, in the server's threads,
+    while a button may draw another chart: the figure is made without pyplot's shared figure registry, which
+    is not safe across threads."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    _pyplot()  # the fonts (a CJK one where installed), set once
+    fig = Figure(figsize=(5.2, 3.2))
+    ax = fig.subplots()
     drawn = ax.plot([s for s, _ in points], [v for _, v in points], marker="o", markersize=4, label=metric)[0]
     base = next((v for s, v in points if s == 0), None)
     if base is not None:
@@ -156,7 +162,7 @@ def curve_chart(points: Sequence[tuple[int, float]], band: Sequence[tuple[int, f
                             label=chart_word("curve_band", words, n=f"{n_queries:,}" if n_queries else "?"))
     ax.set_xlabel(chart_word("step", words))
     ax.set_ylabel(metric)
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # steps are whole numbers
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)  # under the plot: no line hidden
     return _save(fig, path)
