@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han
              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
              "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Arial Unicode MS")
 _CONFIGURED = False
+_CONFIGURE_LOCK = threading.Lock()
 # the words every chart draws, by key; callers give their own (another language) through ``words=``
 CHART_WORDS: dict[str, str] = {
     "score": "score", "evaluation": "Evaluation", "cosine": "cosine similarity", "density": "density",
@@ -47,28 +49,48 @@ def chart_word(key: str, words: Optional[Mapping[str, str]] = None, **fmt) -> st
     return text.format(**fmt) if fmt else text
 
 
-def _pyplot():
-    """Import pyplot on the Agg backend with a CJK-capable font list (once)."""
+def _configure() -> None:
+    """Set matplotlib's Agg backend and a CJK-capable font list, once per process (thread-safe)."""
     global _CONFIGURED
-    import matplotlib
+    with _CONFIGURE_LOCK:
+        if _CONFIGURED:
+            return
+        import matplotlib
+        from matplotlib import font_manager
 
-    if not _CONFIGURED:
         matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
-    if not _CONFIGURED:
         available = {f.name for f in font_manager.fontManager.ttflist}
         if not any(name in available for name in CJK_FONTS):
             available |= _add_system_cjk_fonts(font_manager)
         cjk = [name for name in CJK_FONTS if name in available]
-        plt.rcParams["font.sans-serif"] = cjk + ["DejaVu Sans"] + [
-            f for f in plt.rcParams.get("font.sans-serif", []) if f not in cjk and f != "DejaVu Sans"]
-        plt.rcParams["font.family"] = "sans-serif"
-        plt.rcParams["axes.unicode_minus"] = False
+        rc = matplotlib.rcParams
+        rc["font.sans-serif"] = cjk + ["DejaVu Sans"] + [
+            f for f in rc.get("font.sans-serif", []) if f not in cjk and f != "DejaVu Sans"]
+        rc["font.family"] = "sans-serif"
+        rc["axes.unicode_minus"] = False
         logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
         _CONFIGURED = True
-    return plt
+
+
+def new_figure(figsize: tuple[float, float], ncols: int = 1, **subplots: Any) -> tuple[Any, Any]:
+    """``(figure, axes)`` for one chart: ``ncols`` 1 gives one axes, more give ``fig.subplots(1, ncols, ...)``.
+
+    Every chart is drawn on its own ``matplotlib.figure.Figure``, never through pyplot, whose figure registry is
+    shared and not safe across threads: the studio draws charts from its live tick and from button handlers in
+    the server's threads at once."""
+    from matplotlib.figure import Figure
+
+    _configure()
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(1, ncols, **subplots) if ncols > 1 or subplots else fig.subplots()
+
+
+def colour_cycle() -> list[str]:
+    """The default line and bar colours, in order."""
+    import matplotlib
+
+    _configure()
+    return list(matplotlib.rcParams["axes.prop_cycle"].by_key().get("color", ["C0", "C1", "C2"]))
 
 
 _CJK_FILE_HINTS = ("wqy", "noto", "cjk", "droid", "uming", "ukai", "simhei", "simsun", "msyh", "pingfang",
@@ -90,14 +112,13 @@ def _add_system_cjk_fonts(font_manager: Any) -> set[str]:
     return names
 
 
-def _save(fig: Any, path: str | os.PathLike) -> Path:
-    plt = _pyplot()
+def _save(fig: Any, path: str | os.PathLike, dpi: int = 110) -> Path:
+    """Write ``fig`` (from ``new_figure``) as a PNG to ``path`` atomically and return the path."""
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Gg]lyph.*missing.*")
         warnings.filterwarnings("ignore", message=".*missing from (current )?font.*")
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return atomic_write_bytes(path, buf.getvalue())
 
 
@@ -105,7 +126,6 @@ def bar_chart(result: Any, path: str | os.PathLike, metrics: Sequence[str] | Non
               words: Optional[Mapping[str, str]] = None) -> Path:
     """Grouped bar chart of ``result.metrics`` ({label: {metric: value}}) for ``metrics`` (default: all shared
     metrics in ``result.metric_order``). Writes a PNG to ``path`` and returns it."""
-    plt = _pyplot()
     labels = list(result.labels)
     names = list(metrics or getattr(result, "metric_order", None) or next(iter(result.metrics.values())).keys())
     names = [m for m in names if all(m in result.metrics[lb] for lb in labels)]
@@ -114,8 +134,8 @@ def bar_chart(result: Any, path: str | os.PathLike, metrics: Sequence[str] | Non
             result.metrics[lb][m] == result.metrics[lb][f"recall@{m[4:]}"] for lb in labels))]
     x = np.arange(len(names))
     width = 0.8 / max(len(labels), 1)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 4.2))
-    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0", "C1", "C2"])
+    fig, ax = new_figure((max(6.0, 1.1 * len(names) + 2), 4.2))
+    colors = colour_cycle()
     for i, lb in enumerate(labels):
         vals = [float(result.metrics[lb][m]) for m in names]
         bars = ax.bar(x + (i - (len(labels) - 1) / 2) * width, vals, width, label=lb, color=colors[i % len(colors)])
@@ -142,15 +162,10 @@ def curve_chart(points: Sequence[tuple[int, float]], band: Sequence[tuple[int, f
     base model), the base model's level across the run (dashed) and, where ``band`` is given ((step, low, high):
     each evaluation's 95% interval from its paired gain over the base, ``core.training.events.fold_events``), that
     interval shaded from the base at step 0, its legend saying it is paired over ``n_queries`` validation queries.
-    Writes a PNG to ``path`` and returns it. The Train tab draws it from its live tick, in the server's threads,
-    while a button may draw another chart: the figure is made without pyplot's shared figure registry, which
-    is not safe across threads."""
-    from matplotlib.figure import Figure
+    Writes a PNG to ``path`` and returns it. The Train tab draws it from its live tick (``new_figure``)."""
     from matplotlib.ticker import MaxNLocator
 
-    _pyplot()  # the fonts (a CJK one where installed), set once
-    fig = Figure(figsize=(5.2, 3.2))
-    ax = fig.subplots()
+    fig, ax = new_figure((5.2, 3.2))
     drawn = ax.plot([s for s, _ in points], [v for _, v in points], marker="o", markersize=4, label=metric)[0]
     base = next((v for s, v in points if s == 0), None)
     if base is not None:
@@ -172,9 +187,8 @@ def score_histograms(distributions: Sequence[Any], path: str | os.PathLike, bins
                      words: Optional[Mapping[str, str]] = None) -> Path:
     """One panel per ``ScoreDistribution``: positive vs negative cosine histograms (density), AUC in the title,
     the F1-optimal threshold as a dashed line. Writes a PNG to ``path``."""
-    plt = _pyplot()
     n = max(len(distributions), 1)
-    fig, axes = plt.subplots(1, n, figsize=(5.0 * n, 3.6), sharey=False, squeeze=False)
+    fig, axes = new_figure((5.0 * n, 3.6), ncols=n, sharey=False, squeeze=False)
     allv = np.concatenate([np.concatenate([d.positive, d.negative]) for d in distributions]) if distributions else np.zeros(1)
     lo, hi = (float(np.min(allv)), float(np.max(allv))) if allv.size else (-1.0, 1.0)
     edges = np.linspace(min(lo, 0.0) if lo < 0 else lo, hi if hi > lo else lo + 1e-3, bins + 1)
@@ -196,4 +210,4 @@ def score_histograms(distributions: Sequence[Any], path: str | os.PathLike, bins
     return _save(fig, path)
 
 
-__all__ = ["CHART_WORDS", "chart_word", "bar_chart", "score_histograms"]
+__all__ = ["CHART_WORDS", "chart_word", "new_figure", "colour_cycle", "bar_chart", "curve_chart", "score_histograms"]

@@ -435,12 +435,10 @@ def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, 
 def report_chart(table: pd.DataFrame, path, words: dict | None = None) -> Path:
     """A PNG of NDCG@10 (or, without an evaluation set, cosine to torch) against embedding dimension, one line
     per precision; ``words``: see ``core.evaluation.plots.chart_word``."""
-    from core.evaluation.plots import _pyplot, chart_word
-
-    plt = _pyplot()
+    from core.evaluation.plots import _save, chart_word, new_figure
 
     metric = "ndcg@10" if "ndcg@10" in table.columns else "cosine_to_torch"
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = new_figure((6, 4))
     for precision, part in table.groupby("precision", sort=False):
         part = part.sort_values("dim")
         ax.plot(part["dim"], part[metric], marker="o", label=precision)
@@ -449,11 +447,7 @@ def report_chart(table: pd.DataFrame, path, words: dict | None = None) -> Path:
     ax.set_title(chart_word("onnx_title", words, metric=metric))
     ax.grid(True, alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=100)
 
 
 __all__ = ["export_onnx", "encode_onnx", "report_chart", "measure", "st_settings", "run_onnx_inputs", "RunOnnxInputs",

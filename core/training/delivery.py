@@ -817,10 +817,9 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
 def blend_chart(curve: dict, path: str | Path, title: str = "Blend base ↔ tuned", words: dict | None = None) -> Path:
     """PNG of domain and general NDCG@10 against alpha (0 = base, 1 = tuned), each line shaded with the 95% interval
     of its change from α 0 where the curve has it (``vs_base``); ``words``: see ``chart_word``."""
-    from core.evaluation.plots import _pyplot, _save, chart_word
+    from core.evaluation.plots import _save, chart_word, new_figure
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = new_figure((6.4, 3.6))
     vs = curve.get("vs_base") or {}
     zero = base_index(curve["alphas"])
 

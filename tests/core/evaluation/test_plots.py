@@ -1,5 +1,7 @@
 """core.evaluation.plots: Chinese chart labels find a CJK font; what the validation curve draws."""
 
+from pathlib import Path
+
 import pytest
 
 
@@ -63,3 +65,44 @@ def test_the_validation_curve_draws_the_base_level_and_each_evaluations_95_band_
     curve_chart(points, [], "ndcg@10", tmp_path / "plain.png")
     plain = figures[-1].axes[0]
     assert not plain.collections and [t.get_text() for t in plain.get_legend().get_texts()] == ["ndcg@10", "base model"]
+
+
+def test_every_chart_is_drawn_without_pyplot_and_charts_drawn_at_once_from_threads_all_come_out(tmp_path, monkeypatch):
+    """The studio draws charts from its live tick and from button handlers in the server's threads at once; pyplot's
+    shared figure registry is not safe across threads (a fresh clone's CI saw a chart handler hang). Every chart
+    function makes its own figure: pyplot's figure makers are made to fail here, and eight threads drawing the five
+    kinds of chart together each get a whole PNG."""
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from core.evaluation.plots import bar_chart, curve_chart, score_histograms
+    from core.export.onnx import report_chart
+    from core.training.delivery import blend_chart
+
+    def refuse(*a, **k):
+        raise AssertionError("a chart went through pyplot")
+
+    for name in ("figure", "subplots", "gcf", "gca"):
+        monkeypatch.setattr(plt, name, refuse)
+    result = SimpleNamespace(labels=["base", "tuned"], metric_order=["ndcg@10", "mrr@10"],
+                             metrics={"base": {"ndcg@10": 0.5, "mrr@10": 0.4}, "tuned": {"ndcg@10": 0.6, "mrr@10": 0.5}})
+    rng = np.random.default_rng(0)
+    dist = SimpleNamespace(label="base", positive=rng.normal(0.7, 0.1, 50), negative=rng.normal(0.3, 0.1, 200),
+                           hard_negative=rng.normal(0.5, 0.1, 50), negative_source="random", threshold_f1=0.5, auc=0.9)
+    curve = {"alphas": [0.0, 0.5, 1.0], "domain": [0.5, 0.6, 0.58], "general": {"en": [0.9, 0.9, 0.88]}}
+    table = pd.DataFrame({"precision": ["fp32", "fp32", "int8", "int8"], "dim": [32, 64, 32, 64],
+                          "ndcg@10": [0.5, 0.6, 0.49, 0.59]})
+    charts = [lambda p: bar_chart(result, p), lambda p: score_histograms([dist, dist], p),
+              lambda p: curve_chart([(0, 0.5), (5, 0.6)], [(5, 0.55, 0.65)], "ndcg@10", p, n_queries=10),
+              lambda p: blend_chart(curve, p), lambda p: report_chart(table, p)]
+    jobs = [(charts[i % len(charts)], tmp_path / f"chart-{i}.png") for i in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        out = list(pool.map(lambda job: job[0](job[1]), jobs))
+    assert [Path(p) for p in out] == [p for _, p in jobs]
+    for _, p in jobs:
+        data = p.read_bytes()
+        assert data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82"), p.name
