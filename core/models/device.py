@@ -6,6 +6,8 @@
   and return the number set.
 - ``cpu_bf16_native(cpuinfo=None) -> bool | None``: whether this CPU has bfloat16 instructions (``avx512_bf16``,
   ``amx_bf16``; Arm ``bf16``); None when it cannot tell (no ``/proc/cpuinfo``).
+- ``bf16_enabled(setting) -> bool``: what a ``hyper.bf16`` setting ("true", "false", "auto") means here: auto is on
+  only on a CUDA GPU with bfloat16 support.
 - ``release_memory() -> bool``: garbage-collect and return the C heap's free memory to the system (glibc).
 """
 
@@ -101,6 +103,20 @@ def cpu_bf16_native(cpuinfo: str | os.PathLike | None = None) -> bool | None:
     if not flags:
         return None
     return any(f in flags for f in BF16_FLAGS)
+
+
+def bf16_enabled(setting: str) -> bool:
+    """True when ``setting`` ("true", "false" or "auto", any case) turns bf16 autocast on: "true" always, "false"
+    never, "auto" on a CUDA GPU that supports bfloat16 (a CPU without bfloat16 instructions runs it emulated)."""
+    setting = str(setting).lower()
+    if setting in ("true", "false"):
+        return setting == "true"
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    except Exception:  # noqa: BLE001 - no usable torch or CUDA runtime: no bf16
+        return False
 
 
 def release_memory() -> bool:

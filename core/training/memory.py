@@ -258,19 +258,6 @@ def _trainable(shape: Shape, strategy: str, params: dict, frozen_words: bool = F
     return shape.body_params // 10  # bitfit, lora, prefix: a small share (bound; the estimate counts it exactly)
 
 
-def _bf16(setting: str) -> bool:
-    if str(setting).lower() == "true":
-        return True
-    if str(setting).lower() == "false":
-        return False
-    try:
-        import torch
-
-        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
-    except Exception:
-        return False
-
-
 @dataclass
 class Settings:
     """What the memory of a run depends on, read from a (recipe-filled) config."""
@@ -293,6 +280,7 @@ class Settings:
 def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = None, loss: Optional[str] = None,
                 own_negatives: bool = True) -> Settings:
     from core import losses as L
+    from core.models.device import bf16_enabled
 
     loss = loss or L.run_loss(config.loss.name, fmt) or "MultipleNegativesRankingLoss"
     mini = None
@@ -303,7 +291,7 @@ def settings_of(config, fmt: str, shape: Shape, query_length: Optional[int] = No
                     mini_batch=mini, texts=_texts_per_row(fmt, config.data.negatives_per_row,
                                                           getattr(config.data, "hard_negatives", None) == "mined", loss,
                                                           own_negatives),
-                    bf16=_bf16(config.hyper.bf16),
+                    bf16=bf16_enabled(config.hyper.bf16),
                     trainable=_trainable(shape, config.strategy.name, config.strategy.params or {},
                                               bool(config.hyper.freeze_word_embeddings)),
                     query_length=int(query_length or length), attention_probs=attention_probs_kept(config))

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from core.errors import StudioError
+from core.models.device import bf16_enabled
 from core.run_folder import (
     BEST_DIR,
     CHECKPOINTS_DIR,
@@ -100,17 +101,6 @@ def clean_partial_checkpoints(run_dir: Path, log: Optional[EventLog] = None) -> 
             if log is not None:
                 log.emit("log", message=f"Removed the incomplete checkpoint {path.name} (left by an interrupted save).")
     return removed
-
-
-def _bf16(setting: str) -> bool:
-    setting = str(setting).lower()
-    if setting == "true":
-        return True
-    if setting == "false":
-        return False
-    import torch
-
-    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
 def bf16_warning(bf16_on: bool, on_cuda: bool, native: Optional[bool]) -> Optional[str]:
@@ -524,7 +514,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         warmup_steps=float(h.warmup_ratio),  # transformers 5: a float below 1 is a share of the steps
         weight_decay=overrides.pop("weight_decay", h.weight_decay),
         lr_scheduler_type=h.lr_scheduler,
-        bf16=_bf16(h.bf16),
+        bf16=bf16_enabled(h.bf16),
         batch_sampler=_batch_sampler(loss_name, model, h, train_ds),
         prompts=_prompts_for(model, list(train_ds.column_names), splits.format, h.use_prompts),
         eval_strategy="steps" if spec else "no",

@@ -119,3 +119,22 @@ def test_release_memory_trims_the_heap_on_linux():
     from core.models.device import release_memory
 
     assert release_memory() is sys.platform.startswith("linux")
+
+
+def test_bf16_setting_means_the_same_to_the_trainer_and_the_memory_plan(monkeypatch):
+    """``hyper.bf16``: "true"/"false" in any case are obeyed; "auto" is on only on a CUDA GPU with bfloat16 (this
+    machine has none, so off); the runner and the memory estimate read it through the one function."""
+    import torch
+
+    import core.training.memory as memory
+    import core.training.runner as runner
+    from core.models.device import bf16_enabled
+
+    assert bf16_enabled("true") and bf16_enabled("TRUE") and not bf16_enabled("False")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert not bf16_enabled("auto")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert bf16_enabled("auto")
+    assert runner.bf16_enabled is bf16_enabled
+    assert not hasattr(memory, "_bf16") and not hasattr(runner, "_bf16")
