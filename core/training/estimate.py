@@ -4,12 +4,14 @@
 splits and training dataset (``core.training.data``), the step plan (``core.training.schedule.plan_steps``),
 the model with its strategy applied (``core.models.load_model`` + ``core.strategies.apply_strategy``, so the
 trainable-parameter count is the run's). It then measures, on this machine, with this model and these
-settings, a short speed probe: two training steps (forward + backward + AdamW) on real training rows and the
-encoding speed of validation texts. The time is: process start + model load + base evaluation + steps x
+settings, a short speed probe: two training steps (forward + backward + AdamW) on real training rows (a cached
+loss in its mini-batches; at most ``PROBE_TOKENS`` token positions a step, the time scaled to the whole batch) and
+the encoding speed of a random sample of validation texts. The probe runs in the caller's process (the studio's, for
+the Train tab), so its work and memory stay bounded on long texts. The time is: process start + model load + base evaluation + steps x
 step time + evaluations during training + the final evaluation + checkpoint / model saves + the
 delivered-model choice (candidates scored on validation, the general-domain check).
 
-The probe result is cached per (model, strategy, batch size, sequence length, data format, sample texts), so
+The probe result is cached per (model, strategy, batch size, sequence length, loss, data format, sample texts), so
 changing any of them measures again; ``clear_probe_cache()`` empties it. Memory: ``core.training.memory.predict_peak``
 (process baseline + fp32 weights + gradients and AdamW state of the trainable parameters + the activations of
 one batch as a function of batch x texts per row x length x layers x (hidden + heads x length); fitted on
@@ -29,6 +31,11 @@ TEXTS_PER_ROW = {"pair": 2, "triplet": 3, "scored_pair": 2, "labelled_pair": 2, 
 STARTUP_SECONDS = 12.0  # a fresh ``python -m core train`` process: imports, data reading, evaluator set-up
 SAVE_BYTES_PER_SECOND = 150e6  # checkpoint writing (weights + optimizer state) on a plain disk
 PROBE_STEPS = 2
+# the probe's work is bounded, so that the estimate itself stays quick and small on long texts (it runs in the
+# studio's own process): a probe step trains at most this many token positions (rows x texts x max length) and
+# its time is scaled to the whole batch; the encoding probe reads at most twice as many
+PROBE_TOKENS = 8192
+PROBE_ENCODE_TEXTS = 96
 
 
 @dataclass
@@ -70,11 +77,13 @@ def clear_probe_cache() -> None:
 
 
 def probe_key(config: TrainConfig, fmt: str, texts: list[list[str]]) -> str:
-    """Cache key of a probe: the model, strategy, batch and sequence settings, the data format and the
-    sample texts (so other data measures again)."""
+    """Cache key of a probe: the model, strategy, batch and sequence settings, the loss (a cached loss steps in
+    mini-batches), the data format and the sample texts (so other data measures again)."""
     h = config.hyper
     parts = [config.model, config.strategy.name, repr(sorted((config.strategy.params or {}).items())),
-             str(h.batch_size), str(h.max_seq_length), str(h.gradient_accumulation_steps), fmt, _device(),
+             str(h.batch_size), str(h.max_seq_length), str(h.gradient_accumulation_steps),
+             str(h.freeze_word_embeddings), str(config.loss.name),
+             str((config.loss.params or {}).get("mini_batch_size")), fmt, _device(),
              hashlib.sha1(repr(texts).encode("utf-8")).hexdigest()]
     return "|".join(parts)
 
@@ -111,20 +120,7 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     val_texts = _validation_texts(val_df, eval_fmt, config, val_train)
     plan = plan_steps(len(train_ds), config.hyper, config.eval, eval_texts=len(val_texts), texts_per_row=len(columns))
 
-    key = probe_key(config, splits.format, batches)
-    probe = _PROBES.get(key)
-    if probe is None:
-        probe = _PROBES[key] = _measure(config, batches, val_texts[:96])
 
-    eval_texts = len(val_texts)
-    one_eval = eval_texts / probe.encode_texts_per_second if eval_texts else 0.0
-    has_eval = eval_texts > 0
-    base_eval = one_eval if has_eval and config.eval.evaluate_base else 0.0
-    evals = plan.evaluations_during_training() + int(plan.final_evaluation_needed()) if has_eval else 0
-    ckpt_bytes = probe.total * 4 + probe.trainable * 8
-    saves = plan.checkpoint_saves() * ckpt_bytes / SAVE_BYTES_PER_SECOND
-    model_saves = (1 + (min(evals, 3) if has_eval else 0)) * probe.total * 4 / SAVE_BYTES_PER_SECOND  # final/ + best/
-    train = plan.total_steps * config.hyper.gradient_accumulation_steps * probe.step_seconds
     from core.training.memory import (
         brings_negatives,
         model_shape,
@@ -136,11 +132,26 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     from core.training.sampler import grouped_step_factor, groups_by_length
 
     tok = tokenizer_for(config.model)  # read once: the grouped steps' lengths and the memory model's query length
-    if tok is not None and groups_by_length(loss_name, config.hyper):  # the probe's batches are random, the run's grouped
-        train *= grouped_step_factor(train_ds, tok, config.hyper.max_seq_length, config.hyper.batch_size, config.seed)
     shape = model_shape(config.model)
     ms = settings_of(config, splits.format, shape, query_tokens(splits, tok, shape.own_length),
                      own_negatives=brings_negatives(splits))
+    key = probe_key(config, splits.format, batches)
+    probe = _PROBES.get(key)
+    if probe is None:  # a cached loss is probed as it trains: its memory plan holds only a mini-batch's activations
+        probe = _PROBES[key] = _measure(config, batches, _encode_sample(val_texts, shape.own_length, config.seed),
+                                        mini_batch=ms.mini_batch)
+
+    eval_texts = len(val_texts)
+    one_eval = eval_texts / probe.encode_texts_per_second if eval_texts else 0.0
+    has_eval = eval_texts > 0
+    base_eval = one_eval if has_eval and config.eval.evaluate_base else 0.0
+    evals = plan.evaluations_during_training() + int(plan.final_evaluation_needed()) if has_eval else 0
+    ckpt_bytes = probe.total * 4 + probe.trainable * 8
+    saves = plan.checkpoint_saves() * ckpt_bytes / SAVE_BYTES_PER_SECOND
+    model_saves = (1 + (min(evals, 3) if has_eval else 0)) * probe.total * 4 / SAVE_BYTES_PER_SECOND  # final/ + best/
+    train = plan.total_steps * config.hyper.gradient_accumulation_steps * probe.step_seconds
+    if tok is not None and groups_by_length(loss_name, config.hyper):  # the probe's batches are random, the run's grouped
+        train *= grouped_step_factor(train_ds, tok, config.hyper.max_seq_length, config.hyper.batch_size, config.seed)
     deliver = _delivery_seconds(config, eval_fmt, val_texts, one_eval, evals, probe.encode_texts_per_second,
                                 bf16=ms.bf16)
     mine = mine_texts / probe.encode_texts_per_second
@@ -227,6 +238,26 @@ def _device() -> str:
         return "cpu"
 
 
+def _encode_sample(texts: list[str], length: int, seed: int) -> list[str]:
+    """A random sample of the validation texts (queries and passages as one evaluation mixes them) for the encoding
+    probe: ``PROBE_ENCODE_TEXTS``, fewer at long lengths (``2 * PROBE_TOKENS / length``, at least 8)."""
+    k = min(len(texts), PROBE_ENCODE_TEXTS, max(8, 2 * PROBE_TOKENS // max(1, int(length))))
+    return random.Random(seed).sample(list(texts), k)
+
+
+def probe_rows(batch: int, texts_per_row: int, length: int) -> int:
+    """Rows a probe step trains: the whole ``batch`` when its ``texts_per_row`` texts at ``length`` tokens fit in
+    ``PROBE_TOKENS`` positions, else as many rows as fit (at least 1); the step time is scaled by
+    ``batch / probe_rows`` (a step's compute grows with its rows)."""
+    return max(1, min(int(batch), PROBE_TOKENS // max(1, int(texts_per_row) * int(length))))
+
+
+def _features(model, texts: list[str], device) -> dict:
+    """The model's tokenised inputs for ``texts``, on ``device``."""
+    feats = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
+    return {k: v.to(device) if hasattr(v, "to") else v for k, v in feats.items()}
+
+
 def _sample_batches(train_ds, columns: list[str], batch_size: int, seed: int) -> list[list[str]]:
     """``PROBE_STEPS + 1`` batches of real training texts, one list of texts per column and batch."""
     n = len(train_ds)
@@ -260,8 +291,15 @@ def _validation_texts(df, fmt: str, config: TrainConfig, train_df=None) -> list[
     return [str(x) for c in cols if c in df.columns for x in df[c]]
 
 
-def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str]) -> Probe:
-    """Load the model as the runner does, apply the strategy, time training steps and encoding."""
+def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str],
+             mini_batch: int | None = None) -> Probe:
+    """Load the model as the runner does, apply the strategy, time training steps and encoding.
+
+    A step runs as the run's loss runs it: with ``mini_batch`` (a cached loss, GradCache) every text of the step is
+    first embedded without gradients, then each mini-batch of texts is embedded again and back-propagated on its
+    own, so the probe's time counts the extra pass and its memory holds one mini-batch's activations, as the
+    memory plan that chose the cached loss assumed (the whole batch at once can need many times the machine's
+    memory on long passages)."""
     import torch
 
     from core import strategies as S
@@ -280,28 +318,36 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-9) if params else None
     per_step = max(1, len(batches) // (PROBE_STEPS + 1))
+    batch = max((len(texts) for texts in batches), default=1)
+    rows = probe_rows(batch, per_step, model.max_seq_length)
     lengths: list[int] = []
     model.train()
     times = []
     for i in range(PROBE_STEPS + 1):
         t0 = time.perf_counter()
         loss = None
-        for texts in batches[i * per_step:(i + 1) * per_step]:
-            if not texts:
-                continue
-            feats = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
+        step = [texts[:rows] for texts in batches[i * per_step:(i + 1) * per_step] if texts]
+        chunks = [texts[j:j + mini_batch] for texts in step for j in range(0, len(texts), mini_batch)] if mini_batch else step
+        if mini_batch:
+            with torch.no_grad():  # GradCache's first pass: every embedding, no activations kept
+                for texts in chunks:
+                    model(_features(model, texts, device))
+        for texts in chunks:
+            feats = _features(model, texts, device)
             lengths.append(int(feats["attention_mask"].sum()) / max(1, len(texts)))
-            feats = {k: v.to(device) if hasattr(v, "to") else v for k, v in feats.items()}
-            emb = model(feats)["sentence_embedding"]
-            part = emb.pow(2).mean()
-            loss = part if loss is None else loss + part
+            part = model(feats)["sentence_embedding"].pow(2).mean()
+            if mini_batch and part.requires_grad:
+                part.backward()  # one mini-batch's activations at a time
+            else:
+                loss = part if loss is None else loss + part
         if loss is not None and loss.requires_grad:
             loss.backward()
-            if opt is not None:
-                opt.step()
-                opt.zero_grad(set_to_none=True)
+        if opt is not None:
+            opt.step()
+            opt.zero_grad(set_to_none=True)
         times.append(time.perf_counter() - t0)
     step_seconds = min(times[1:]) if len(times) > 1 else times[0]  # the first step warms up kernels
+    step_seconds *= batch / rows  # the whole batch's step
     model.eval()
     from core.training.delivery import shipped_length
 
@@ -315,4 +361,7 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
         enc_rate = len(val_sample) / max(1e-6, time.perf_counter() - t0)
     tok = sum(lengths) / len(lengths) if lengths else 64.0
     del model, opt
+    from core.models.device import release_memory
+
+    release_memory()  # the studio's own process ran the probe: hand its memory back
     return Probe(load_seconds, step_seconds, enc_rate, int(report.trainable), int(report.total), tok)

@@ -126,3 +126,49 @@ def test_delivery_time_counts_no_search_again_where_the_runs_length_cut_a_valida
 
     for length in (16, 48, 64):
         assert searches(length, ["pig feed"]) == searches(length, ["pig feed", long_text]) == 3
+
+
+def test_the_probe_steps_a_cached_loss_in_its_mini_batches_and_bounds_its_work_on_long_texts(tiny_model_path,
+                                                                                              format_file, monkeypatch):
+    """The Train tab's estimate runs its probe in the studio's own process. On long passages the recipe picks Cached
+    MNRL because the whole batch's activations do not fit (t2ranking with multilingual-e5-small: batch 32 at 512
+    tokens needs ~43 GB), and a probe that ran the whole batch at once was killed by the kernel, taking the studio
+    with it. Now a cached loss is probed as it trains: an embedding pass without gradients, then each mini-batch
+    back-propagated on its own; and a probe step trains at most ``PROBE_TOKENS`` positions, its time scaled to the
+    whole batch; the probe with another loss or mini-batch is measured again."""
+    import torch
+
+    from core.training import estimate as E
+
+    assert E.probe_rows(32, 2, 128) == 32  # the whole batch fits the probe's positions
+    assert E.probe_rows(32, 3, 512) == E.PROBE_TOKENS // (3 * 512) < 32
+    assert E.probe_rows(32, 3, 10 ** 6) == 1
+    monkeypatch.setattr(E, "PROBE_TOKENS", 6 * 2 * 16)  # tiny model: 6 rows of 2 texts at 16 tokens per probe step
+    E.clear_probe_cache()
+    seen: list[tuple[int, bool]] = []  # (texts in a forward pass, gradients on)
+    from core.models import load_model
+
+    real_load = load_model
+
+    def spy_load(*a, **k):
+        model = real_load(*a, **k)
+        model[0].register_forward_pre_hook(
+            lambda mod, args: seen.append((len(args[0]["input_ids"]), torch.is_grad_enabled())))
+        return model
+
+    monkeypatch.setattr("core.models.load_model", spy_load)
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.data.train = [str(format_file("pair", n=80))]
+    cfg.hyper.batch_size, cfg.hyper.max_seq_length = 16, 16
+    cfg.loss.name, cfg.loss.params = "CachedMultipleNegativesRankingLoss", {"mini_batch_size": 4}
+    est = estimate(cfg)
+    training = [(n, grad) for n, grad in seen if grad]
+    assert training and max(n for n, _ in training) <= 4  # never more than a mini-batch's activations
+    assert any(not grad for n, grad in seen[:len(seen) // 2])  # GradCache's pass without gradients comes too
+    assert sum(n for n, _ in training) == 3 * 2 * 6  # 3 probe steps x 2 columns x 6 of the batch's 16 rows
+    assert est.breakdown["train"] > 0
+    seen.clear()
+    cfg.loss.params = {"mini_batch_size": 8}
+    estimate(cfg)
+    assert max(n for n, grad in seen if grad) == 6  # measured again: a mini-batch of 8 holds the probe's 6 rows
+    assert len(E._PROBES) == 2
