@@ -243,6 +243,7 @@ S: dict[str, tuple[str, str]] = {
                         "验证：{n_queries} 个查询、{n_passages} 个段落（{corpus}），每段文本最多读 {length} 个 token，与交付模型一致。"),
     "head_validation_any_length": ("Validation: {n_queries} queries against {n_passages} passages ({corpus}).",
                                    "验证：{n_queries} 个查询、{n_passages} 个段落（{corpus}）。"),
+    "head_recipe": ("Why these settings: the recipe's {n} choices", "为什么这样设置：训练方案的 {n} 项选择"),
     "head_delivered": ("**Delivered:** {sentence} ({change})", "**交付：** {sentence}（{change}）"),
     "ph_queued": ("Starting the training process…", "正在启动训练进程…"),
     "ph_loading_model": ("Loading the model and data…", "正在加载模型和数据…"),

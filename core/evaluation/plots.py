@@ -157,15 +157,18 @@ def bar_chart(result: Any, path: str | os.PathLike, metrics: Sequence[str] | Non
 
 def curve_chart(points: Sequence[tuple[int, float]], band: Sequence[tuple[int, float, float]], metric: str,
                 path: str | os.PathLike, n_queries: Optional[int] = None,
-                words: Optional[Mapping[str, str]] = None) -> Path:
+                words: Optional[Mapping[str, str]] = None, title: Optional[str] = None) -> Path:
     """The validation curve of a training run: ``metric`` at each evaluation (``points``: (step, value), step 0 the
     base model), the base model's level across the run (dashed) and, where ``band`` is given ((step, low, high):
     each evaluation's 95% interval from its paired gain over the base, ``core.training.events.fold_events``), that
     interval shaded from the base at step 0, its legend saying it is paired over ``n_queries`` validation queries.
-    Writes a PNG to ``path`` and returns it. The Train tab draws it from its live tick (``new_figure``)."""
+    ``title`` (optional) is drawn above the plot. Writes a PNG to ``path`` and returns it. The Train tab draws it
+    from its live tick (``new_figure``)."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, ax = new_figure((5.2, 3.2))
+    fig, ax = new_figure((6.4, 3.0))
+    if title:
+        ax.set_title(title, fontsize=10)
     drawn = ax.plot([s for s, _ in points], [v for _, v in points], marker="o", markersize=4, label=metric)[0]
     base = next((v for s, v in points if s == 0), None)
     if base is not None:

@@ -157,10 +157,10 @@ MAX_LOG = 200
 
 def empty_view(run_dir: str | None = None) -> dict:
     """What a live display of one run holds (JSON-able, so a UI can keep it in its session state): loss and
-    metric points, the metric's 95% band and its number of queries, log lines, the last progress / phase / plan
-    event, the byte offset read so far."""
+    metric points, the metric's 95% band and its number of queries, log lines, the recipe's choices ([key, line]
+    pairs, the line as logged), the last progress / phase / plan event, the byte offset read so far."""
     return {"run_dir": run_dir, "offset": 0, "train": [], "eval": [], "band": [], "band_n": None, "log": [],
-            "progress": {}, "status": "", "metric": None, "plan": {}, "phase": {}}
+            "recipe": [], "progress": {}, "status": "", "metric": None, "plan": {}, "phase": {}}
 
 
 def _num(v: Any) -> str:
@@ -191,7 +191,8 @@ def fold_events(view: dict, events: list[dict]) -> dict:
     event's ``vs_base``), ``progress`` / ``phase`` / ``plan`` / ``status`` the latest of their kind, ``log``
     one readable line per event worth reading."""
     out = dict(empty_view(view.get("run_dir")), **view)
-    out.update(train=list(out["train"]), eval=list(out["eval"]), band=list(out["band"]), log=list(out["log"]))
+    out.update(train=list(out["train"]), eval=list(out["eval"]), band=list(out["band"]), log=list(out["log"]),
+               recipe=[list(kv) for kv in out.get("recipe") or []])
     log = out["log"].append  # each line one template of ui.strings.ENGINE_ZH (the Train tab shows it in its language)
     for ev in events:
         typ = ev.get("type")
@@ -241,6 +242,13 @@ def fold_events(view: dict, events: list[dict]) -> dict:
             for c in ev.get("choices") or []:
                 key, value, reason = c.get("key"), c.get("value"), c.get("reason")
                 log(f"recipe {recipe}: {key} = {value} ({reason})")
+                line = out["log"][-1]
+                # what the run used: a choice measured later (the negatives, the scale) replaces the planned one
+                kept = next((kv for kv in out["recipe"] if kv[0] == key), None)
+                if kept is not None:
+                    kept[1] = line
+                else:
+                    out["recipe"].append([key, line])
         elif typ == EV_PARAMS:
             strategy, trainable, total = ev.get("strategy"), f"{ev.get('trainable'):,}", f"{ev.get('total'):,}"
             stage, step = ev.get("stage"), ev.get("step")

@@ -217,13 +217,21 @@ def test_the_metric_chart_draws_the_runs_validation_curve_and_redraws_it_in_chin
         return {"metric": "ndcg@10", "n": 124, "diff": diff, "ci_low": diff - width, "ci_high": diff + width,
                 "verdict": "better" if diff > width else "no_difference"}
 
-    events = [{"type": EV_EVAL, "step": 0, "metrics": {"ndcg@10": 0.53}},
+    events = [{"type": "recipe", "recipe": "auto", "choices": [
+                  {"key": "hyper.learning_rate", "value": 5e-05,
+                   "reason": "lr 5e-05: small model (11M parameters besides the embeddings)"}]},
+              {"type": EV_EVAL, "step": 0, "metrics": {"ndcg@10": 0.53}},
               {"type": EV_EVAL, "step": 9, "metrics": {"ndcg@10": 0.56}, "vs_base": gain(0.03, 0.04)},
               {"type": EV_EVAL, "step": 18, "metrics": {"ndcg@10": 0.61}, "vs_base": gain(0.08, 0.04)}]
-    _open_finished_run(page, studio, "band-run", "final has the highest validation ndcg@10.", "domain +15.0%",
-                       events=events)
+    head = _open_finished_run(page, studio, "band-run", "final has the highest validation ndcg@10.", "domain +15.0%",
+                              events=events)
     img = page.locator("#metric-plot img")
     expect(img).to_be_visible(timeout=60_000)
+    # the recipe's choices, folded under the header: the summary opens to the choice and its reason
+    summary = head.locator("details summary")
+    expect(summary).to_have_text("Why these settings: the recipe's 1 choices", timeout=20_000)
+    summary.click()
+    expect(head.locator("details li")).to_contain_text("hyper.learning_rate = 5e-05 (lr 5e-05: small model")
 
     def shown(other_than: bytes = b"") -> bytes:
         """The picture the page shows once it is loaded and is not ``other_than`` (its bytes, fetched from its src)."""
@@ -239,6 +247,7 @@ def test_the_metric_chart_draws_the_runs_validation_curve_and_redraws_it_in_chin
     english = shown()
     page.locator("#lang").get_by_text("中文").click()
     chinese = shown(other_than=english)
+    expect(summary).to_have_text("为什么这样设置：训练方案的 1 项选择", timeout=20_000)
     page.locator("#lang").get_by_text("English").click()
     assert shown(other_than=chinese) == english
 

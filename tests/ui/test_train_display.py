@@ -220,3 +220,35 @@ def test_an_epochs_value_out_of_range_is_refused_naming_the_box_in_the_pages_lan
     zh = input_error(fn, [-1], "zh")
     assert zh == "训练轮数：不能使用 -1；需要0 到 10000 之间的一个数字。"
     assert "hyper." not in zh and not re.search(r"[A-Za-z]{3,}", zh)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_run_header_folds_the_recipes_choices_each_setting_once_as_the_run_used_it(tmp_path, monkeypatch, lang):
+    """A finished run's log keeps its last lines, which no longer reach back to the recipe; the header keeps the
+    recipe's choices in a folded list, one line per setting: a choice the run measured later (the negatives)
+    replaces the planned one. In Chinese each line is translated."""
+    from core.run_folder import EV_RECIPE
+    from core.training import TrainConfig
+    from core.training.events import empty_view, fold_events
+    from ui.tabs.train_runs import view_outputs
+
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(tmp_path / "runs"))
+    rd = tmp_path / "runs" / "recipe-run"
+    rd.mkdir(parents=True)
+    TrainConfig(name="recipe-run", model="minilm").save(rd / "config.yaml")
+    (rd / "status.json").write_text(json.dumps({"status": "completed"}))
+    events = [{"type": EV_RECIPE, "recipe": "auto", "choices": [
+        {"key": "hyper.learning_rate", "value": 5e-05, "reason": "lr 5e-05: small model (11M parameters besides the embeddings)"},
+        {"key": "data.neg_nums", "value": 1, "reason": "planned"}]},
+        {"type": EV_RECIPE, "recipe": "auto", "choices": [{"key": "data.neg_nums", "value": 0, "reason": "measured"}]}]
+    view = fold_events(empty_view(str(rd)), events + [{"type": "log", "message": f"line {i}"} for i in range(60)])
+    assert view["recipe"] == [["hyper.learning_rate", view["log"][0]], ["data.neg_nums", view["log"][2]]]
+    ui = _ui()
+    head = view_outputs(ui, view, lang)[ui.run_head]
+    folded = head[head.index("<details>"):]
+    assert folded.endswith("</details>") and folded.count("\n- ") == 2
+    assert ("the recipe's 2 choices" if lang == "en" else "训练方案的 2 项选择") in folded
+    assert "data.neg_nums = 0" in folded and "data.neg_nums = 1" not in folded
+    if lang == "zh":
+        assert "学习率" in folded or HAN.search(folded.split("\n- ")[1]), folded
+    assert "<details>" not in view_outputs(ui, empty_view(str(rd)), lang)[ui.run_head]  # no choices: no block

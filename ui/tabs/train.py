@@ -204,20 +204,21 @@ def build(ctx) -> dict:
             with gr.Column(scale=6):
                 ui.run_head = gr.Markdown(t("no_run"), elem_id="run-head")
                 ui.prog = gr.HTML(progress_html(0, ""), elem_id="train-progress")
-                with gr.Row():
-                    ui.loss_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "loss": []}, dtype="float64"), x="step", y="loss",
-                                                     label=t("chart_loss"), height=260, elem_id="loss-plot"), label="chart_loss")
-                    # a picture, not a LinePlot: its shaded 95% band, and the LinePlot drew each update's axes
-                    # and colours from the update before it
-                    ui.metric_plot = L.add(gr.Image(None, type="filepath", interactive=False, label=t("chart_metric"),
-                                                    height=260, elem_id="metric-plot"), label="chart_metric")
+                ui.loss_plot = L.add(gr.LinePlot(pd.DataFrame({"step": [], "loss": []}, dtype="float64"), x="step", y="loss",
+                                                 label=t("chart_loss"), height=220, elem_id="loss-plot"), label="chart_loss")
+                # a picture, not a LinePlot: its shaded 95% band, and the LinePlot drew each update's axes and
+                # colours from the update before it. Full width under the loss, so its legend stays readable; its
+                # title is drawn in the picture (the label badge covered the top of the plot)
+                ui.metric_plot = L.add(gr.Image(None, type="filepath", interactive=False, label=t("chart_metric"),
+                                                show_label=False, elem_id="metric-plot"), label="chart_metric")
                 ui.log_box = L.add(gr.Textbox("", label=t("log_tail"), lines=8, max_lines=12, autoscroll=True,
                                               interactive=False, elem_id="log-tail"), label="log_tail")
                 with gr.Row():
                     ui.run_pick = L.add(gr.Dropdown([], value=None, label=t("runs"), allow_custom_value=True, elem_id="run-pick", scale=3), label="runs")
                     open_btn = L.add(gr.Button(t("open_run"), scale=1, elem_id="open-run"), value="open_run")
                     refresh = L.add(gr.Button(t("refresh"), scale=1), value="refresh")
-                ui.runs_df = gr.Dataframe(pd.DataFrame(columns=R.RUN_COLUMNS), interactive=False, elem_id="runs-table")
+        # the runs list across the whole page: its eight columns were cut at the right edge of the half-width column
+        ui.runs_df = gr.Dataframe(pd.DataFrame(columns=R.RUN_COLUMNS), interactive=False, elem_id="runs-table")
         timer = gr.Timer(1.0)
 
     form, live = ui.form, ui.live

@@ -108,7 +108,7 @@ def view_outputs(ui: TrainUI, view: dict, lang: str) -> dict:
         head += f"\n\n⚠️ {tr_engine(st['warning'], lang)}"
     elif st.get("error"):
         head += f"\n\n⚠️ {tr_engine(st['error'], lang)}"
-    head += validation_line(st.get("validation"), lang)
+    head += validation_line(st.get("validation"), lang) + recipe_block(view.get("recipe") or [], lang)
     titles = axis_titles(lang)
     return {
         ui.loss_plot: gr.update(value=train_df, y="loss", x_title=titles["step"], y_title=titles["loss"]),
@@ -134,8 +134,8 @@ def metric_chart(view: dict, metric: str, lang: str) -> str | None:
     n = view.get("band_n")
     key = json.dumps([points, band, metric, lang, n])
     path = _charts_dir() / f"curve-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}.png"
-    if not path.is_file():
-        curve_chart(points, band, metric, path, n_queries=n, words=chart_words(lang))
+    if not path.is_file():  # the title is drawn in the picture: Gradio's label badge would cover its top
+        curve_chart(points, band, metric, path, n_queries=n, words=chart_words(lang), title=t("chart_metric", lang))
     return str(path)
 
 
@@ -145,6 +145,16 @@ def _charts_dir() -> Path:
     if _CHARTS is None or not _CHARTS.is_dir():
         _CHARTS = Path(tempfile.mkdtemp(prefix="studio-curves-"))
     return _CHARTS
+
+
+def recipe_block(recipe: list, lang: str) -> str:
+    """The recipe's choices of the run (``view["recipe"]``: [key, logged line] pairs, one per setting) as a folded
+    list under the run header, each line in ``lang``; "" without any. The run's log keeps only its last lines,
+    which on a finished run no longer reach back to the recipe."""
+    if not recipe:
+        return ""
+    items = "\n".join(f"- {tr_engine(line, lang)}" for _, line in recipe)
+    return f"\n\n<details><summary>{t('head_recipe', lang, n=len(recipe))}</summary>\n\n{items}\n\n</details>"
 
 
 def validation_line(on: dict | None, lang: str) -> str:
