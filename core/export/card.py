@@ -36,7 +36,7 @@ from typing import Any, Optional
 import yaml
 
 from core.errors import StudioError
-from core.run_folder import CONFIG_FILE, DELIVERY_FILE, EV_RECIPE, METRICS_FILE, STATUS_FILE
+from core.run_folder import CONFIG_FILE, DELIVERED_DIR, DELIVERY_FILE, EV_RECIPE, FINAL_DIR, METRICS_FILE, STATUS_FILE
 
 # Hub ids of the studio's built-in model sources (core.models registry names), the models their weights are
 _BUILTIN_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2",
@@ -327,8 +327,10 @@ def _usage(languages: list[str], prompts: Optional[dict]) -> list[str]:
             "scores = model.similarity(query_embeddings, passage_embeddings)", "```", ""]
 
 
-def model_card(run_dir: str | os.PathLike) -> str:
-    """Markdown model card for the run in ``run_dir`` (see module docstring)."""
+def model_card(run_dir: str | os.PathLike, holds: Optional[str] = None) -> str:
+    """Markdown model card for the run in ``run_dir`` (see module docstring), for the folder that holds ``holds``:
+    the exported model's name (``delivered``, ``final``, ``best`` or a blend such as ``blend-0.3``); None: the
+    delivered model. The card names that model wherever it tells one model from another."""
     run_dir = Path(run_dir)
     cfg = with_recipe(_read_config(run_dir), run_dir)
     status = _read_json(run_dir / STATUS_FILE) or {}
@@ -396,8 +398,18 @@ def model_card(run_dir: str | os.PathLike) -> str:
     lines.append("")
 
     rows = card_metrics(run_dir)
-    if rows:
+    record = delivery if isinstance(delivery, dict) else {}
+    model = held_model(record, holds)
+    if rows and model not in (None, FINAL_DIR):  # the table's tuned column is final/, not this folder's model
+        scored = any(isinstance(c, dict) and c.get("name") == model for c in record.get("candidates") or [])
+        where = ("its validation score is in \"Delivered model\" below" if scored else
+                 "the run did not score it on validation")
+        lines += ["## Validation during training: base vs final/ (the end of training)", "",
+                  f"The model in this folder is **{model}**, not final/; {where}.", "",
+                  "| metric | base | final/ | change |", "|---|---|---|---|"]
+    elif rows:
         lines += ["## Validation: base vs tuned", "", "| metric | base | tuned | change |", "|---|---|---|---|"]
+    if rows:
         for n, b, t in rows:
             change = f"{t - b:+.4f}" if (b is not None and t is not None) else "-"
             lines.append(f"| {n} | {_fmt(b)} | {_fmt(t)} | {change} |")
@@ -406,7 +418,7 @@ def model_card(run_dir: str | os.PathLike) -> str:
         lines += ["## Validation", "", f"{status.get('main_metric')}: base {_fmt(_num(status.get('baseline')))}, "
                   f"best {_fmt(_num(status.get('best_metric')))}, final {_fmt(_num(status.get('final_metric')))}.", ""]
 
-    lines += _delivery_lines(_read_json(run_dir / DELIVERY_FILE))
+    lines += _delivery_lines(record, model)
 
     table = _metrics_json_table(_read_json(run_dir / METRICS_FILE))
     if table:
@@ -420,15 +432,26 @@ def _pct(x: Optional[float]) -> str:
     return "-" if x is None else f"{x * 100:+.1f}%"
 
 
-def _delivery_lines(record: Any) -> list[str]:
-    """The card's "Delivered model" section from ``delivery.json``; [] when the run has none."""
+def held_model(record: Any, holds: Optional[str]) -> Optional[str]:
+    """The name of the model an exported folder holds: ``holds`` (``final``, ``best``, a blend), or for ``None`` /
+    ``delivered`` the run's delivered model as ``delivery.json`` (``record``) names it (None without a record)."""
+    if holds and holds != DELIVERED_DIR:
+        return holds
+    return str(record["delivered"]) if isinstance(record, dict) and record.get("delivered") else None
+
+
+def _delivery_lines(record: Any, model: Optional[str] = None) -> list[str]:
+    """The card's "Delivered model" section from ``delivery.json``; [] when the run has none. ``model``: the model
+    the exported folder holds when it is not the delivered one (``held_model``)."""
     if not isinstance(record, dict) or not isinstance(record.get("candidates"), list):
         return []
     metric = str(record.get("metric") or "ndcg@10")
     val = record.get("validation") or {}
-    lines = ["## Delivered model", "",
-             f"This folder holds **{record.get('delivered', '?')}** ({record.get('delivered_source', '')}). "
-             f"{record.get('reason', '')}".rstrip(), "",
+    delivered = record.get("delivered", "?")
+    holds = (f"This folder holds **{delivered}** ({record.get('delivered_source', '')}). " if model in (None, delivered)
+             else f"This folder holds **{model}**, chosen at export; the run delivered **{delivered}** "
+                  f"({record.get('delivered_source', '')}). ")
+    lines = ["## Delivered model", "", f"{holds}{record.get('reason', '')}".rstrip(), "",
              f"Validation {metric} per candidate, {val.get('queries', '?')} queries against "
              f"{val.get('passages', '?')} passages; change against the base model with its 95% confidence "
              "interval (paired bootstrap over queries):", "",
@@ -437,7 +460,9 @@ def _delivery_lines(record: Any) -> list[str]:
         if not isinstance(c, dict):
             continue
         vs = c.get("vs_base") if isinstance(c.get("vs_base"), dict) else {}
-        mark = " (delivered)" if c.get("name") == record.get("delivered") else ""
+        mark = " (delivered)" if c.get("name") == delivered else ""
+        if model not in (None, delivered) and c.get("name") == model:
+            mark = " (this folder)"
         if c.get("name") == "base":
             change = ci = verdict = "-"
         else:

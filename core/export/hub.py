@@ -160,7 +160,7 @@ def push_run(run_dir: str | os.PathLike, repo_id: str, token: Optional[str] = No
     token = _token(token)
     if api is None and hub_offline():
         raise StudioError(OFFLINE_MESSAGE)
-    card = model_card(run_dir)
+    card = model_card(run_dir, holds=src.name)
     if not onnx:
         return push_to_hub(src, repo_id, token, private=private, card=card, api=api)
     from core.export.onnx import export_onnx, report_chart, run_onnx_inputs

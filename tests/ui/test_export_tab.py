@@ -137,3 +137,34 @@ def test_export_push(export_studio):
     for f in export_studio["runs"].rglob("*"):
         if f.is_file():
             assert TOKEN.encode() not in f.read_bytes(), f
+
+
+def test_the_card_follows_the_model_chosen_to_export_and_a_choice_off_the_list_is_refused(export_studio):
+    """/export_card with the model choice: the card of a run that delivered a blend names final/ when final/ is
+    chosen, and the delivered blend by default; a choice that is not one of the radio's (a path) is refused, by
+    the card and by the zip, before any folder is read."""
+    from gradio_client.exceptions import AppError
+
+    from core.run_folder import DELIVERED_DIR, DELIVERY_FILE
+
+    c = export_studio["client"]
+    run = export_studio["runs"] / "exp-run"
+    record = {"delivered": "blend-0.5", "delivered_source": "blend α 0.5 of base and final/", "reason": "chosen.",
+              "metric": "ndcg@10", "validation": {"queries": 10, "passages": 20},
+              "candidates": [{"name": "base", "ndcg@10": 0.4}, {"name": "blend-0.5", "ndcg@10": 0.55}]}
+    (run / DELIVERY_FILE).write_text(json.dumps(record))
+    shutil.copytree(run / FINAL_DIR, run / DELIVERED_DIR)
+    try:
+        default = c.predict("exp-run", api_name="/export_card")[0]
+        assert "This folder holds **blend-0.5**" in default and "not final/" in default
+        final = c.predict("exp-run", FINAL_DIR, api_name="/export_card")[0]
+        assert "This folder holds **final**, chosen at export; the run delivered **blend-0.5**" in final
+        assert "## Validation: base vs tuned" in final
+        for bad in ("../../..", "/etc"):
+            with pytest.raises(AppError):
+                c.predict("exp-run", bad, api_name="/export_card")
+            with pytest.raises(AppError):
+                c.predict("exp-run", bad, False, "en", api_name="/export_zip")
+    finally:
+        (run / DELIVERY_FILE).unlink()
+        shutil.rmtree(run / DELIVERED_DIR)

@@ -98,7 +98,7 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
 
         rd = run_dir(name)
         out = Path(tempfile.mkdtemp(prefix="studio-blend-export-"))
-        return str(export_blend(base_model_of(rd), str(tuned_dir(rd)), a, out, card=model_card(rd),
+        return str(export_blend(base_model_of(rd), str(tuned_dir(rd)), a, out, card=model_card(rd, holds=f"blend-{float(a):g}"),
                                 progress=_progress_fn(progress)))
 
     up = upload if upload is not None else gr.State(None)

@@ -52,6 +52,18 @@ def render_onnx(table, lang: str) -> list:
     return [shown]
 
 
+def _held(rd: Path, which_v: str | None) -> str | None:
+    """The folder name the export takes for ``which_v`` (``core.export.export_model_dir``: the choice when present,
+    else the first saved of delivered / best / final); None when the run has none yet."""
+    from core.errors import StudioError
+    from core.export import export_model_dir
+
+    try:
+        return export_model_dir(rd, which_v or None).name
+    except StudioError:
+        return None
+
+
 def build(ctx) -> dict:
     L = ctx.labeler
     with gr.Tab(t("tab_export"), id=5, elem_id="tab-export") as tab:
@@ -92,16 +104,21 @@ def build(ctx) -> dict:
         wire_run_picker(ctx, "export", tab, run)  # inside the tab: its gr.State is no child of gr.Tabs
 
     @handler
-    def on_run(name):
+    def on_run(name, which_v=None):
+        """The card of the run's model chosen in ``which`` (the delivered one by default) and the worse-model
+        warning."""
         from core.export import card_preview, model_card
 
         if not name:
             return "", gr.update(visible=False), gr.update(visible=False, value=False)
         rd = run_dir(name)
         worse = _worse(rd)
-        return card_preview(model_card(rd)), gr.update(visible=worse), gr.update(visible=worse, value=False)
+        holds = _held(rd, which_v)
+        return card_preview(model_card(rd, holds=holds)), gr.update(visible=worse), gr.update(visible=worse, value=False)
 
-    run.change(on_run, run, [card, warn, confirm], api_name="export_card")
+    run.change(on_run, [run, which], [card, warn, confirm], api_name="export_card")
+    # the same card for another choice of model (the endpoint above takes the choice too)
+    which.change(on_run, [run, which], [card, warn, confirm], api_name=False)
 
     def _check(rd: Path, ok: bool, lang: str):
         from core.errors import StudioError
@@ -121,7 +138,8 @@ def build(ctx) -> dict:
             out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{src.name}.zip"  # the folder exported
             from ui.common import offer_download
 
-            return offer_download(zip_model(src, out, card=model_card(rd), progress=_progress_fn(progress)), move=True)
+            return offer_download(zip_model(src, out, card=model_card(rd, holds=src.name), progress=_progress_fn(progress)),
+                                  move=True)
 
     zip_btn.click(do_zip, [run, which, confirm, ctx.lang], zip_file, api_name="export_zip")
 

@@ -506,3 +506,33 @@ def test_model_card_delivered_section(run_dir, tiny_model_path, tmp_path):
         assert langs and all(f"| {lang} | general-set (4 queries, {record['general'][lang]['max_seq_length']} tokens) |"
                              in card for lang in langs)
     assert f"In short: {record['change']}." in card
+
+
+def test_the_card_names_the_model_the_exported_folder_holds(run_dir):
+    """The card went with every export, but it described the delivered model whichever folder was exported, and
+    its "base vs tuned" table was final/'s last evaluation while the folder held a blend. Now the card names the
+    model the folder holds: the delivered one by default; final/, best/ or a blend chosen at export otherwise; and
+    the validation table says it is final/'s when the folder holds another model."""
+    import json
+
+    from core.run_folder import DELIVERY_FILE
+
+    record = {"delivered": "blend-0.5", "delivered_source": "blend α 0.5 of base and final/", "is_base": False,
+              "reason": "blend-0.5 has the highest validation ndcg@10.", "metric": "ndcg@10",
+              "validation": {"queries": 10, "passages": 20},
+              "candidates": [{"name": n, "ndcg@10": v, "vs_base": {"diff": v - 0.4, "ci_low": 0.01, "ci_high": 0.2,
+                                                                   "verdict": "better"}}
+                             for n, v in (("base", 0.4), ("final", 0.5), ("blend-0.5", 0.55))]}
+    (run_dir / DELIVERY_FILE).write_text(json.dumps(record))
+    delivered = model_card(run_dir)
+    assert model_card(run_dir, holds="delivered") == delivered
+    assert "This folder holds **blend-0.5** (blend α 0.5 of base and final/)." in delivered
+    assert "| blend-0.5 (delivered) |" in delivered
+    assert "## Validation during training: base vs final/ (the end of training)" in delivered
+    assert "The model in this folder is **blend-0.5**, not final/; its validation score is in" in delivered
+    final = model_card(run_dir, holds="final")
+    assert "## Validation: base vs tuned" in final and "not final/" not in final
+    assert "This folder holds **final**, chosen at export; the run delivered **blend-0.5**" in final
+    assert "| final (this folder) |" in final and "| blend-0.5 (delivered) |" in final
+    chosen = model_card(run_dir, holds="blend-0.3")  # a blend picked on Evaluate's curve: not a candidate
+    assert "The model in this folder is **blend-0.3**, not final/; the run did not score it on validation." in chosen
