@@ -233,6 +233,8 @@ S: dict[str, tuple[str, str]] = {
     "data_lang_en": ("English", "英文"),
     "data_lang_zh": ("Chinese", "中文"),
     "data_lang_mixed": ("Chinese and English", "中英混合"),
+    "model_of_run": ("The model of run {run}: **{model}** (the opened run's settings are in the form).",
+                     "运行 {run} 的模型为 **{model}**（表单中是所打开运行的设置）。"),
     "model_for_lang": ("The data is {language}: **{model}** is preselected because it covers it.",
                        "数据语言为{language}：已预选覆盖该语言的 **{model}**。"),
     # the run header's metric line: "· ndcg@10: base 0.61, best 0.72"

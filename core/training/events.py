@@ -158,9 +158,10 @@ MAX_LOG = 200
 def empty_view(run_dir: str | None = None) -> dict:
     """What a live display of one run holds (JSON-able, so a UI can keep it in its session state): loss and
     metric points, the metric's 95% band and its number of queries, log lines, the recipe's choices ([key, line]
-    pairs, the line as logged), the last progress / phase / plan event, the byte offset read so far."""
+    pairs, the line as logged), the data's format as the run read it, the last progress / phase / plan event, the
+    byte offset read so far."""
     return {"run_dir": run_dir, "offset": 0, "train": [], "eval": [], "band": [], "band_n": None, "log": [],
-            "recipe": [], "progress": {}, "status": "", "metric": None, "plan": {}, "phase": {}}
+            "recipe": [], "data_format": None, "progress": {}, "status": "", "metric": None, "plan": {}, "phase": {}}
 
 
 def _num(v: Any) -> str:
@@ -258,6 +259,7 @@ def fold_events(view: dict, events: list[dict]) -> dict:
                 log(f"strategy {strategy}: {trainable} of {total} parameters trainable")
         elif typ == EV_DATA:
             fmt, counts = ev.get("format"), ev.get("counts")
+            out["data_format"] = fmt  # as the run read its data (a config may leave the format to detection)
             log(f"data: {fmt} {counts}")
         elif typ == EV_BEST:
             metric, value, step = ev.get("metric"), _num(ev.get("value")), ev.get("step")

@@ -164,8 +164,12 @@ def test_train_start_and_queue_second(client, ui_run, studio):
     assert evals[0]["step"] == 0 and len(evals) >= 2  # the curve starts at the base model
     assert all(e["vs_base"]["n"] == e["measured_on"]["n_queries"] for e in evals[1:])
     assert "completed" in head and "100%" in prog
-    # opening restores the config into the form
+    # opening restores the config into the form; the model note names the run's model (not the data's preselection)
+    # and the recipe's choices are folded under the header
     assert "ui-run" in opened
+    note = opened[-1]  # the states (model note, data) are not in the API answer
+    assert note.startswith("The model of run ui-run: **") and str(studio["model"]) in note, note
+    assert "<details><summary>Why these settings: the recipe's" in head
     runs = client.predict(None, api_name="/train_runs")
     assert "ui-run" in [r[0] for r in runs[1]["data"]]
     # the finished run's row names its delivered model with its validation score (the status's own)

@@ -252,3 +252,21 @@ def test_the_run_header_folds_the_recipes_choices_each_setting_once_as_the_run_u
     if lang == "zh":
         assert "学习率" in folded or HAN.search(folded.split("\n- ")[1]), folded
     assert "<details>" not in view_outputs(ui, empty_view(str(rd)), lang)[ui.run_head]  # no choices: no block
+
+
+def test_an_opened_run_gives_the_data_banner_the_format_the_run_read_its_data_as():
+    """A config that leaves the format to detection (the Train tab's, the sample's) showed "train.jsonl · ? ·" in the
+    active-dataset banner after Open run; the run's data event says what it read, and the banner takes that."""
+    from core.run_folder import EV_DATA
+    from core.training import TrainConfig
+    from core.training.events import empty_view, fold_events
+    from ui.tabs.train_form import data_state_from_config
+
+    cfg = TrainConfig(name="r", model="minilm")
+    cfg.data.train = ["/data/train.jsonl"]
+    view = fold_events(empty_view("runs/r"), [{"type": EV_DATA, "format": "qpn", "counts": {"train": 3}}])
+    assert view["data_format"] == "qpn"
+    assert data_state_from_config(cfg, view["data_format"])["format"] == "qpn"
+    assert data_state_from_config(cfg)["format"] is None  # nothing read yet: still open
+    cfg.data.format = "pair"  # a format the config fixes is the one shown
+    assert data_state_from_config(cfg, "qpn")["format"] == "pair"

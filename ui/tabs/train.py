@@ -222,7 +222,8 @@ def build(ctx) -> dict:
         timer = gr.Timer(1.0)
 
     form, live = ui.form, ui.live
-    open_outs = [ui.view_state, *live, *form, ui.loss_md, ui.strat_md, ctx.data_state, ui.loss_st, ui.strat_st]
+    open_outs = [ui.view_state, *live, *form, ui.loss_md, ui.strat_md, ctx.data_state, ui.loss_st, ui.strat_st,
+                 ui.model_note, ui.model_st]
 
     # the language switch redraws what the actions put on the page, from the states (endpoint train_language)
     views = ctx.views

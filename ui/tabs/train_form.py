@@ -298,11 +298,13 @@ def form_from_config(ui: TrainUI, cfg, lang: str) -> dict:
     return out
 
 
-def data_state_from_config(cfg) -> dict:
-    """The Data tab's state for the dataset a config trains on (``core.training.settings.dataset_from_config``)."""
+def data_state_from_config(cfg, detected: str | None = None) -> dict:
+    """The Data tab's state for the dataset a config trains on (``core.training.settings.dataset_from_config``);
+    ``detected``: the format the run read its data as, for a config that left it to detection."""
     from core.training.settings import dataset_from_config
 
     dataset = dataset_from_config(cfg)
+    dataset["format"] = dataset["format"] or detected
     return {**dataset, "roles": list(dataset["mapping"]), "rows": None, "opened_run": cfg.name}
 
 

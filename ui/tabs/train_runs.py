@@ -363,10 +363,14 @@ def on_open(ui: TrainUI, v: dict) -> dict:
     lang = v.get(ui.lang)
     run_dir = _run_folder(v.get(ui.run_pick), "open")
     cfg = TrainConfig.load(run_dir / CONFIG_FILE)
+    view = opened_view(run_dir)
+    note = Msg.of("model_of_run", run=cfg.name, model=cfg.model)  # not the data's preselection: the run's own model
     return {
-        **view_outputs(ui, opened_view(run_dir), lang),
+        **view_outputs(ui, view, lang),
         **form_from_config(ui, cfg, lang),
-        ui.data_state: data_state_from_config(cfg),
+        ui.data_state: data_state_from_config(cfg, view.get("data_format")),
+        ui.model_st: note,
+        ui.model_note: note.render(lang),
     }
 
 
