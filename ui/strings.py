@@ -504,6 +504,10 @@ ENGINE_ZH: dict[str, str] = {
     "log: {message}": "日志：{message}",
     "warning: {message}": "警告：{message}",
     "error: {message}": "错误：{message}",
+    "The base model finds the data's own negatives harder than in-batch ones (weighed here as the run weighs them), so the time counts one of them per row.":
+        "基础模型认为数据自带的负例比批内负例更难（此处按训练时的方法衡量），因此时间按每行一个自带负例计算。",
+    "The base model finds the data's own negatives little harder than in-batch ones (weighed here as the run weighs them), so the time counts in-batch negatives only.":
+        "基础模型认为数据自带的负例并不比批内负例难多少（此处按训练时的方法衡量），因此时间只按批内负例计算。",
     "recipe {recipe}: {key} = {value} ({reason})": "训练方案 {recipe}：{key} = {value}（{reason}）",
     "strategy {strategy}: {trainable} of {total} parameters trainable": "策略 {strategy}：{total} 个参数中 {trainable} 个参与训练",
     "strategy {strategy}, second stage {stage} from step {step}: {trainable} of {total} parameters trainable":

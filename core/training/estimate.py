@@ -6,7 +6,7 @@ the model with its strategy applied (``core.models.load_model`` + ``core.strateg
 trainable-parameter count is the run's). It then measures, on this machine, with this model and these
 settings, a short speed probe: two training steps (forward + backward + AdamW) on real training rows (a cached
 loss in its mini-batches; at most ``PROBE_TOKENS`` token positions a step, the time scaled to the whole batch) and
-the encoding speed of a random sample of validation texts. The probe runs in the caller's process (the studio's, for
+the encoding speed of the first validation texts. The probe runs in the caller's process (the studio's, for
 the Train tab), so its work and memory stay bounded on long texts. The time is: process start + model load + base evaluation + steps x
 step time + evaluations during training + the final evaluation + checkpoint / model saves + the
 delivered-model choice (candidates scored on validation, the general-domain check).
@@ -99,17 +99,28 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     recipe = plan_recipe(config, splits)
     config = recipe.config  # the settings the run will use
     loss_name = L.run_loss(config.loss.name, splits.format)
-    train_df, train_format, neg_nums, mine_texts = _training_rows(config, splits, loss_name)
     from core.training.negatives import measures_mining, measures_own_negatives
 
+    model, load_seconds = None, 0.0
+    if config.recipe != "plain" and measures_own_negatives(recipe):
+        # the run weighs the data's own negatives with the base model before it trains (a forward pass over a
+        # sample of rows): measured here the same way, so the estimate times the rows and the loss the run keeps
+        from core.training.negatives import planned_pool
+        from core.training.runner import measured_choices
+
+        model, load_seconds = _load(config)
+        measured_choices(recipe, splits, model, loss_name, L.validate_params(loss_name, config.loss.params),
+                         planned_pool(config, splits, loss_name), _NoLog())
+        loss_name = L.run_loss(config.loss.name, splits.format)
+        notes.append("The base model finds the data's own negatives harder than in-batch ones (weighed here as the run "
+                     "weighs them), so the time counts one of them per row." if config.data.neg_nums else
+                     "The base model finds the data's own negatives little harder than in-batch ones (weighed here as "
+                     "the run weighs them), so the time counts in-batch negatives only.")
+    train_df, train_format, neg_nums, mine_texts = _training_rows(config, splits, loss_name)
     if mine_texts and measures_mining(recipe):
         notes.append("The time counts mining one hard negative per query; the run first measures on the validation "
                      "queries whether mined negatives are harder than in-batch ones, and without them skips mining "
                      "and trains on two texts per row instead of three.")
-    elif measures_own_negatives(recipe):
-        notes.append("The time counts one of the data's own negatives per row; the run first measures on a sample of "
-                     "training rows whether they are harder than in-batch ones, and without them trains on two texts "
-                     "per row instead of three.")
     train_ds, _ = training_dataset(train_df, train_format, loss_name, neg_nums, config.seed)
     columns = [c for c in train_ds.column_names if c not in ("label", "score")]
     batches = _sample_batches(train_ds, columns, config.hyper.batch_size, config.seed)
@@ -138,8 +149,10 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     key = probe_key(config, splits.format, batches)
     probe = _PROBES.get(key)
     if probe is None:  # a cached loss is probed as it trains: its memory plan holds only a mini-batch's activations
-        probe = _PROBES[key] = _measure(config, batches, _encode_sample(val_texts, shape.own_length, config.seed),
-                                        mini_batch=ms.mini_batch)
+        probe = _PROBES[key] = _measure(config, batches, _encode_sample(val_texts, shape.own_length),
+                                        mini_batch=ms.mini_batch,
+                                        loaded=(model, load_seconds) if model is not None else None)
+    del model
 
     eval_texts = len(val_texts)
     one_eval = eval_texts / probe.encode_texts_per_second if eval_texts else 0.0
@@ -238,11 +251,10 @@ def _device() -> str:
         return "cpu"
 
 
-def _encode_sample(texts: list[str], length: int, seed: int) -> list[str]:
-    """A random sample of the validation texts (queries and passages as one evaluation mixes them) for the encoding
-    probe: ``PROBE_ENCODE_TEXTS``, fewer at long lengths (``2 * PROBE_TOKENS / length``, at least 8)."""
-    k = min(len(texts), PROBE_ENCODE_TEXTS, max(8, 2 * PROBE_TOKENS // max(1, int(length))))
-    return random.Random(seed).sample(list(texts), k)
+def _encode_sample(texts: list[str], length: int) -> list[str]:
+    """The validation texts the encoding probe reads (the first ones, queries first, as the estimate's time model
+    was fitted on): ``PROBE_ENCODE_TEXTS``, fewer at long lengths (``2 * PROBE_TOKENS / length``, at least 8)."""
+    return list(texts[:min(PROBE_ENCODE_TEXTS, max(8, 2 * PROBE_TOKENS // max(1, int(length))))])
 
 
 def probe_rows(batch: int, texts_per_row: int, length: int) -> int:
@@ -291,8 +303,28 @@ def _validation_texts(df, fmt: str, config: TrainConfig, train_df=None) -> list[
     return [str(x) for c in cols if c in df.columns for x in df[c]]
 
 
+class _NoLog:
+    """An event log that keeps nothing (the estimate measures what the run measures, without a run folder)."""
+
+    def emit(self, *args, **kwargs) -> None:
+        return None
+
+
+def _load(config: TrainConfig) -> tuple[object, float]:
+    """``(model, seconds)``: the model loaded as the runner loads it (training length applied)."""
+    from core.models import load_model, set_threads
+
+    set_threads()
+    start = time.perf_counter()
+    model = load_model(config.model, trust_remote_code=config.trust_remote_code)
+    model._studio_own_length = getattr(model, "max_seq_length", None)
+    if config.hyper.max_seq_length:
+        model.max_seq_length = int(config.hyper.max_seq_length)
+    return model, time.perf_counter() - start
+
+
 def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str],
-             mini_batch: int | None = None) -> Probe:
+             mini_batch: int | None = None, loaded: tuple[object, float] | None = None) -> Probe:
     """Load the model as the runner does, apply the strategy, time training steps and encoding.
 
     A step runs as the run's loss runs it: with ``mini_batch`` (a cached loss, GradCache) every text of the step is
@@ -303,17 +335,15 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
     import torch
 
     from core import strategies as S
-    from core.models import load_model, set_threads
 
-    set_threads()
-    start = time.perf_counter()
-    model = load_model(config.model, trust_remote_code=config.trust_remote_code)
-    own_length = getattr(model, "max_seq_length", None)
-    if config.hyper.max_seq_length:
+    model, load_seconds = loaded or _load(config)  # ``loaded``: the model the negatives were measured with
+    own_length = model._studio_own_length
+    if config.hyper.max_seq_length:  # (the measurement may have refit it)
         model.max_seq_length = int(config.hyper.max_seq_length)
+    start = time.perf_counter()
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings),
                              config.hyper.dropout, config.hyper.attention_dropout)
-    load_seconds = time.perf_counter() - start
+    load_seconds += time.perf_counter() - start
     device = next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-9) if params else None

@@ -327,6 +327,28 @@ def _with_mined_negatives(config: TrainConfig, splits, model, planned, phases: _
     return mined.rows, "qpn", max(1, config.data.negatives_per_row)
 
 
+def measured_choices(recipe, splits, model, loss_name: str, loss_params: dict, planned,
+                     log) -> tuple[str, dict, object]:
+    """What the recipe measures with the base ``model`` before training (``recipe: auto``; ``plain`` measures
+    nothing): the in-batch loss's scale (``core.training.temperature.scale_choice``), then the negatives
+    (``_decide_negatives``), each change a ``recipe`` event on ``log``. Returns ``(loss name, loss params, planned
+    pool)``; ``recipe.config`` is changed in place. The run and the Train tab's estimate both call it."""
+    if recipe.config.recipe == "plain":
+        return loss_name, loss_params, planned
+    from core.evaluation.encoding import remembered
+    from core.training.recipe import Choice
+    from core.training.temperature import scale_choice
+
+    config = recipe.config
+    with remembered(model):  # both read the same seeded training rows: each text is encoded once
+        picked = scale_choice(loss_name, loss_params, config.loss.params, model, splits.train, splits.format,
+                              config.seed)
+        if picked is not None:
+            loss_params["scale"] = picked[0]
+            log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("loss.params.scale", *picked).to_dict()])
+        return _decide_negatives(recipe, splits, model, loss_name, loss_params, planned, log)
+
+
 def _decide_negatives(recipe, splits, model, loss_name: str, loss_params: dict, planned,
                       log: EventLog) -> tuple[str, dict, object]:
     """``(loss name, loss params, planned pool)`` to train with once the base model has spoken. When the recipe
@@ -452,19 +474,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     from core.training.negatives import planned_pool
 
     planned = planned_pool(config, splits, loss_name)  # read once: the evidence and the mining rank the same pool
-    if config.recipe != "plain":  # the in-batch losses' scale from the base model (core.training.temperature)
-        from core.evaluation.encoding import remembered
-        from core.training.recipe import Choice
-        from core.training.temperature import scale_choice
-
-        with remembered(model):  # both read the same seeded training rows: each text is encoded once
-            picked = scale_choice(loss_name, loss_params, config.loss.params, model, splits.train, splits.format,
-                                  config.seed)
-            if picked is not None:
-                loss_params["scale"] = picked[0]
-                log.emit(EV_RECIPE, recipe=config.recipe, choices=[Choice("loss.params.scale", *picked).to_dict()])
-            loss_name, loss_params, planned = _decide_negatives(recipe, splits, model, loss_name, loss_params,
-                                                                planned, log)
+    loss_name, loss_params, planned = measured_choices(recipe, splits, model, loss_name, loss_params, planned, log)
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings),
                              config.hyper.dropout, config.hyper.attention_dropout)

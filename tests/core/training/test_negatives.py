@@ -335,11 +335,12 @@ def test_the_run_trains_on_the_datas_own_negatives_as_measured(tiny_model_path, 
     plan = next(e for e in events if e["type"] == EV_PLAN)
     assert plan["texts_per_row"] == (3 if kept else 2)
     assert not [e for e in events if e["type"] == EV_PHASE and e.get("phase") == "mining"]
-    if kept:  # the pre-run estimate counts the planned negative and says the run will measure it
-        from core.training.estimate import estimate
+    # the pre-run estimate weighs the negatives as the run does, and times what the run will train on
+    from core.training.estimate import estimate
 
-        cfg.name = "own-estimate"
-        est = estimate(cfg)
-        assert any("on a sample of training rows whether they are harder" in n for n in est.notes), est.notes
-        cfg.data.neg_nums = 0
-        assert not any("sample of training rows" in n for n in estimate(cfg).notes), "the user chose"
+    cfg.name = "own-estimate"
+    est = estimate(cfg)
+    said = "so the time counts one of them per row." if kept else "so the time counts in-batch negatives only."
+    assert any("weighed here as the run weighs them" in n and n.endswith(said) for n in est.notes), est.notes
+    cfg.data.neg_nums = 0
+    assert not any("weighed here" in n for n in estimate(cfg).notes), "the user chose: nothing to weigh"
