@@ -400,16 +400,16 @@ def model_card(run_dir: str | os.PathLike, holds: Optional[str] = None) -> str:
     rows = card_metrics(run_dir)
     record = delivery if isinstance(delivery, dict) else {}
     model = held_model(record, holds)
-    if rows and model not in (None, FINAL_DIR):  # the table's tuned column is final/, not this folder's model
-        scored = any(isinstance(c, dict) and c.get("name") == model for c in record.get("candidates") or [])
-        where = ("its validation score is in \"Delivered model\" below" if scored else
-                 "the run did not score it on validation")
-        lines += ["## Validation during training: base vs final/ (the end of training)", "",
-                  f"The model in this folder is **{model}**, not final/; {where}.", "",
-                  "| metric | base | final/ | change |", "|---|---|---|---|"]
-    elif rows:
-        lines += ["## Validation: base vs tuned", "", "| metric | base | tuned | change |", "|---|---|---|---|"]
     if rows:
+        if model not in (None, FINAL_DIR):  # the table's tuned column is final/, not this folder's model
+            scored = any(isinstance(c, dict) and c.get("name") == model for c in record.get("candidates") or [])
+            where = ("its validation score is in \"Delivered model\" below" if scored else
+                     "the run did not score it on validation")
+            lines += ["## Validation during training: base vs final/ (the end of training)", "",
+                      f"The model in this folder is **{model}**, not final/; {where}.", "",
+                      "| metric | base | final/ | change |", "|---|---|---|---|"]
+        else:
+            lines += ["## Validation: base vs tuned", "", "| metric | base | tuned | change |", "|---|---|---|---|"]
         for n, b, t in rows:
             change = f"{t - b:+.4f}" if (b is not None and t is not None) else "-"
             lines.append(f"| {n} | {_fmt(b)} | {_fmt(t)} | {change} |")
@@ -448,10 +448,10 @@ def _delivery_lines(record: Any, model: Optional[str] = None) -> list[str]:
     metric = str(record.get("metric") or "ndcg@10")
     val = record.get("validation") or {}
     delivered = record.get("delivered", "?")
-    holds = (f"This folder holds **{delivered}** ({record.get('delivered_source', '')}). " if model in (None, delivered)
+    intro = (f"This folder holds **{delivered}** ({record.get('delivered_source', '')}). " if model in (None, delivered)
              else f"This folder holds **{model}**, chosen at export; the run delivered **{delivered}** "
                   f"({record.get('delivered_source', '')}). ")
-    lines = ["## Delivered model", "", f"{holds}{record.get('reason', '')}".rstrip(), "",
+    lines = ["## Delivered model", "", f"{intro}{record.get('reason', '')}".rstrip(), "",
              f"Validation {metric} per candidate, {val.get('queries', '?')} queries against "
              f"{val.get('passages', '?')} passages; change against the base model with its 95% confidence "
              "interval (paired bootstrap over queries):", "",
