@@ -101,15 +101,15 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     loss_name = L.run_loss(config.loss.name, splits.format)
     from core.training.negatives import measures_mining, measures_own_negatives
 
-    model, load_seconds = None, 0.0
+    loaded = None  # (model, its own length, load seconds) when the negatives are weighed before the probe
     if config.recipe != "plain" and measures_own_negatives(recipe):
         # the run weighs the data's own negatives with the base model before it trains (a forward pass over a
         # sample of rows): measured here the same way, so the estimate times the rows and the loss the run keeps
         from core.training.negatives import planned_pool
         from core.training.runner import measured_choices
 
-        model, load_seconds = _load(config)
-        measured_choices(recipe, splits, model, loss_name, L.validate_params(loss_name, config.loss.params),
+        loaded = _load(config)
+        measured_choices(recipe, splits, loaded[0], loss_name, L.validate_params(loss_name, config.loss.params),
                          planned_pool(config, splits, loss_name), _NoLog())
         loss_name = L.run_loss(config.loss.name, splits.format)
         notes.append("The base model finds the data's own negatives harder than in-batch ones (weighed here as the run "
@@ -131,7 +131,6 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     val_texts = _validation_texts(val_df, eval_fmt, config, val_train)
     plan = plan_steps(len(train_ds), config.hyper, config.eval, eval_texts=len(val_texts), texts_per_row=len(columns))
 
-
     from core.training.memory import (
         brings_negatives,
         model_shape,
@@ -150,9 +149,8 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     probe = _PROBES.get(key)
     if probe is None:  # a cached loss is probed as it trains: its memory plan holds only a mini-batch's activations
         probe = _PROBES[key] = _measure(config, batches, _encode_sample(val_texts, shape.own_length),
-                                        mini_batch=ms.mini_batch,
-                                        loaded=(model, load_seconds) if model is not None else None)
-    del model
+                                        mini_batch=ms.mini_batch, loaded=loaded)
+    del loaded
 
     eval_texts = len(val_texts)
     one_eval = eval_texts / probe.encode_texts_per_second if eval_texts else 0.0
@@ -310,21 +308,21 @@ class _NoLog:
         return None
 
 
-def _load(config: TrainConfig) -> tuple[object, float]:
-    """``(model, seconds)``: the model loaded as the runner loads it (training length applied)."""
+def _load(config: TrainConfig) -> tuple[object, int | None, float]:
+    """``(model, its own max length, seconds)``: the model loaded as the runner loads it (training length applied)."""
     from core.models import load_model, set_threads
 
     set_threads()
     start = time.perf_counter()
     model = load_model(config.model, trust_remote_code=config.trust_remote_code)
-    model._studio_own_length = getattr(model, "max_seq_length", None)
+    own_length = getattr(model, "max_seq_length", None)
     if config.hyper.max_seq_length:
         model.max_seq_length = int(config.hyper.max_seq_length)
-    return model, time.perf_counter() - start
+    return model, own_length, time.perf_counter() - start
 
 
 def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str],
-             mini_batch: int | None = None, loaded: tuple[object, float] | None = None) -> Probe:
+             mini_batch: int | None = None, loaded: tuple[object, int | None, float] | None = None) -> Probe:
     """Load the model as the runner does, apply the strategy, time training steps and encoding.
 
     A step runs as the run's loss runs it: with ``mini_batch`` (a cached loss, GradCache) every text of the step is
@@ -336,8 +334,7 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
 
     from core import strategies as S
 
-    model, load_seconds = loaded or _load(config)  # ``loaded``: the model the negatives were measured with
-    own_length = model._studio_own_length
+    model, own_length, load_seconds = loaded or _load(config)  # ``loaded``: the model the negatives were weighed with
     if config.hyper.max_seq_length:  # (the measurement may have refit it)
         model.max_seq_length = int(config.hyper.max_seq_length)
     start = time.perf_counter()
