@@ -46,6 +46,9 @@ CSS = """
 .studio-error { border: 1px solid #e11d48; background: #fff1f2; color: #9f1239; padding: 8px 12px; border-radius: 6px; }
 .rank-up { color: #15803d; } .rank-down { color: #b91c1c; }
 #header-row { align-items: center; }
+/* a table's column headers break between words, never inside one (Gradio's "_ro" / "w" in a narrow column): the
+   column takes the width of its longest header word; Chinese still breaks between characters */
+th .header.text { word-break: normal !important; overflow-wrap: normal !important; }
 """
 
 
