@@ -262,8 +262,10 @@ class LanguageViews:
     def __init__(self):
         self.groups: dict[str, list[tuple[Any, list, Callable]]] = {}
 
-    def add(self, group: str, state, outputs: list, render: Callable) -> Callable:
-        self.groups.setdefault(group, []).append((state, list(outputs), render))
+    def add(self, group: str, state, outputs: list, render: Callable, blank: Callable | None = None) -> Callable:
+        """Register ``render`` for ``outputs``; ``blank(lang) -> [value per output]``, when given, is what they show
+        in ``lang`` while ``state`` still holds None (an empty table's headers), else the switch leaves them."""
+        self.groups.setdefault(group, []).append((state, list(outputs), render, blank))
 
         def show(result, lang: str = "en") -> list:
             return [result, *render(result, lang)]
@@ -279,16 +281,29 @@ class LanguageViews:
 
         def rerender(lang: str, *results) -> list:
             out = []
-            for (_, outs, render), result in zip(items, results):
-                out += [gr.skip()] * len(outs) if result is None else list(render(result, lang))
+            for (_, outs, render, blank), result in zip(items, results):
+                if result is not None:
+                    out += list(render(result, lang))
+                else:
+                    out += list(blank(lang)) if blank else [gr.skip()] * len(outs)
             return out
         rerender.__name__ = f"{group}_language"
         return rerender
 
     def wire(self, lang) -> None:
         for group, items in self.groups.items():
-            lang.change(handler(self.rerender(group)), [lang, *(s for s, _, _ in items)],
-                        [o for _, outs, _ in items for o in outs], api_name=f"{group}_language", show_progress="hidden")
+            lang.change(handler(self.rerender(group)), [lang, *(s for s, _, _, _ in items)],
+                        [o for _, outs, _, _ in items for o in outs], api_name=f"{group}_language", show_progress="hidden")
+
+
+def empty_table(keys, lang: str = "en"):
+    """A table with no rows whose headers are the column ``keys`` in ``lang`` (``ui.strings.table_headers``): what a
+    Dataframe shows before its action has run. Without headers Gradio shows the placeholders 1, 2, 3."""
+    import pandas as pd
+
+    from ui.strings import table_headers
+
+    return pd.DataFrame(columns=table_headers(keys, lang))
 
 
 def fmt_num(v: Any, digits: int = 4) -> str:

@@ -435,6 +435,7 @@ S: dict[str, tuple[str, str]] = {
     "blend_col_domain": ("domain ndcg@10 ({queries} queries, {passages} passages)", "领域 ndcg@10（{queries} 个查询，{passages} 个段落）"),
     "blend_col_general": ("general {language} ndcg@10 ({queries} queries, {passages} passages)",
                           "通用（{language}）ndcg@10（{queries} 个查询，{passages} 个段落）"),
+    "blend_col_domain_blank": ("domain ndcg@10", "领域 ndcg@10"),  # the table's heading before a curve is computed
     "blend_col_domain_diff": ("domain vs α 0 (95% CI)", "领域 相对 α 0 的变化（95% 置信区间）"),
     "blend_col_general_diff": ("general {language} vs α 0 (95% CI)", "通用（{language}）相对 α 0 的变化（95% 置信区间）"),
 }

@@ -382,6 +382,9 @@ def _prompt_prefix(cfg: dict, name: str) -> str:
 
 REFERENCE_GAIN = "ndcg@10 vs fp32 (95% CI)"  # the ONNX report's column: each variant's NDCG@10 against fp32's
 VERDICT = "verdict"  # and whether that difference is beyond noise (core.evaluation.stats verdicts)
+# the report's columns in order (the retrieval ones only when an evaluation set was given)
+REPORT_COLUMNS = ("variant", "precision", "dim", "cosine_to_torch", "ndcg@10", REFERENCE_GAIN, VERDICT, "size_mb",
+                  "texts_per_s")
 
 
 def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, note=None) -> pd.DataFrame:
@@ -429,7 +432,7 @@ def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, 
             row["texts_per_s"] = round(speed, 1)
             rows.append(row)
         note(0.6 + 0.4 * len(rows) / (len(cfg["variants"]) * (1 + len(cfg["dims"]))), f"measured {precision}")
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[c for c in REPORT_COLUMNS if any(c in r for r in rows)])
 
 
 def report_chart(table: pd.DataFrame, path, words: dict | None = None) -> Path:

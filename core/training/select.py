@@ -38,6 +38,8 @@ from core.progress import Progress, ProgressFn
 from core.secrets import looks_like_secret
 
 METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
+# ``SelectionReport.table``'s columns, in order
+TABLE_COLUMNS = ("model", "kind", "languages", *METRICS, "ndcg@10 95% CI", "texts/s", "seconds", "error")
 MAIN = "ndcg@10"
 MAX_QUERIES = 200  # validation queries scored per candidate (seeded sample): enough to separate models, fast
 FASTER = 1.1  # a candidate counts as faster when it encodes at least this many times as many texts per second
@@ -101,9 +103,7 @@ class SelectionReport:
             rec["seconds"] = r.seconds
             rec["error"] = r.error or ""
             recs.append(rec)
-        return pd.DataFrame(
-            recs, columns=["model", "kind", "languages", *METRICS, "ndcg@10 95% CI", "texts/s", "seconds", "error"]
-        )
+        return pd.DataFrame(recs, columns=list(TABLE_COLUMNS))
 
     def to_dict(self) -> dict:
         return {

@@ -496,3 +496,60 @@ def test_a_component_made_among_the_tabs_stops_the_studio_at_start_up():
                 gr.Markdown("b")
         with pytest.raises(RuntimeError, match="made in gr.Tabs outside any gr.Tab.*State"):
             only_tabs_in(tabs)
+
+
+def test_empty_tables_name_their_columns_in_the_language_shown(page, studio):
+    """A fresh page, before any action: each results table shows the columns it will fill (not Gradio's placeholder
+    headers 1, 2, 3), and the 中文 switch draws them in Chinese."""
+    from playwright.sync_api import expect
+
+    page.goto(studio["url"])  # a new session: nothing computed yet
+    expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
+    tables = {  # table -> (the tab it is on, its first headers in English, in Chinese)
+        "#build-passages-table": ("2. Build", "id source page title text", "编号 来源 页码 标题 文本"),
+        "#build-pairs-table": ("2. Build", "query pos neg synthetic", "查询 正例 负例 合成"),
+        "#build-rt-dropped": ("2. Build", "query passage rank why", "查询 段落 排名 原因"),
+        "#select-table": ("3. Train", "model languages hit@1", "模型 语言 hit@1"),
+        "#eval-table": ("4. Evaluate", "metric base tuned", "指标 基础模型 微调模型"),
+        "#eval-improved": ("4. Evaluate", "query gold rank:base rank:tuned", "查询 标准答案 排名:基础模型 排名:微调模型"),
+        "#blend-table": ("4. Evaluate", "α domain ndcg@10", "α 领域 ndcg@10"),
+        "#exp-onnx-table": ("6. Export", "variant precision dim", "版本 精度 维度"),
+    }
+
+    def words(selector: str) -> str:
+        return " ".join(page.locator(selector).inner_text().split())
+
+    for lang, index in (("en", 1), ("zh", 2)):
+        if lang == "zh":
+            page.locator("#lang").get_by_text("中文").click()
+            expect(page.get_by_role("tab", name="4. 评估")).to_be_visible(timeout=30_000)
+        for selector, spec in tables.items():
+            tab = spec[0] if lang == "en" else {"2. Build": "2. 构建数据集", "3. Train": "3. 训练", "4. Evaluate": "4. 评估",
+                                                 "6. Export": "6. 导出"}[spec[0]]
+            page.get_by_role("tab", name=tab).click()
+            if selector == "#select-table" and not page.locator(selector).is_visible():
+                page.locator("#select-section > button").first.click()  # the base-model comparison, folded
+            expect(page.locator(selector)).to_contain_text(spec[index].split()[0], timeout=30_000)
+            text = words(selector)
+            assert spec[index] in text, (selector, text)
+            assert not text.startswith("1 2 3"), (selector, text)
+    page.locator("#lang").get_by_text("English").click()
+    expect(page.get_by_role("tab", name="4. Evaluate")).to_be_visible(timeout=30_000)
+
+
+def test_a_narrow_columns_header_is_not_broken_inside_a_word(page, studio):
+    """The Data preview's row-number column is as narrow as its numbers: its header "_row" stays on one line (Gradio
+    breaks header words anywhere, "_ro" over "w"), and every other header word is whole too."""
+    from playwright.sync_api import expect
+
+    page.goto(studio["url"])
+    expect(page.locator("#data-preview")).to_contain_text("_row", timeout=90_000)
+    lines = page.evaluate("""() => [...document.querySelectorAll('#data-preview th .header')].map(span => {
+        const range = document.createRange();
+        range.selectNodeContents(span);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        return [span.innerText.trim(), tops.size, span.innerText.trim().split(/\\s+/).length];
+    })""")
+    assert lines and lines[0][0] == "_row", lines
+    for text, n_lines, n_words in lines:
+        assert n_lines <= n_words, (text, n_lines)  # a line per word at most: no word split across lines

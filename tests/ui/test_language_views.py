@@ -91,7 +91,10 @@ def test_evaluate_headline_and_tables_follow_the_switch(client, same_model_run):
     for zh_png, en_png in ((bars, en[2]), (hist, en[3])):
         assert zh_png and en_png and zh_png != en_png
         assert Path(zh_png).read_bytes()[:4] == b"\x89PNG" and Path(zh_png).read_bytes() != Path(en_png).read_bytes()
-    assert data_md == "评估数据: `beir`" and skipped(blend_table)  # no blend curve computed in this session
+    assert data_md == "评估数据: `beir`"
+    # no blend curve computed in this session: the empty table's headers, in Chinese
+    assert blend_table["headers"] == ["α", "领域 ndcg@10", "领域 相对 α 0 的变化（95% 置信区间）"]
+    assert blend_table["data"] in ([], [["", "", ""]])
     # the run picker's labels are redrawn from the runs it listed; a gradio_client session runs no page-load event,
     # so it listed none (the browser test checks the labels: test_dynamic_text_on_the_page_follows_the_language_switch)
     assert skipped(picker)
@@ -261,13 +264,27 @@ def test_language_endpoints_refuse_a_language_not_offered(client):
             client.predict("fr", api_name=api)
 
 
-def test_nothing_shown_yet_is_left_alone(studio):
-    """A session that ran no action: the switch leaves the results area as it is (nothing to redraw)."""
+def test_nothing_shown_yet_is_left_alone_but_the_empty_tables_headers_follow(studio):
+    """A session that ran no action: the switch leaves the results' text as it is (nothing to redraw), and the
+    empty tables show their column names in the language chosen (not Gradio's placeholders 1, 2, 3)."""
     from gradio_client import Client
 
     c = Client(studio["url"], verbose=False)
     assert all(skipped(v) for v in c.predict("zh", api_name="/compare_language"))
-    assert all(skipped(v) for v in c.predict("zh", api_name="/export_language"))
+    push_md, onnx_table, picker = c.predict("zh", api_name="/export_language")
+    assert skipped(push_md) and skipped(picker)
+    assert onnx_table["headers"][:4] == ["版本", "精度", "维度", "与 torch 的余弦相似度"], onnx_table["headers"]
+    head, table, improved, degraded, *_ = c.predict("zh", api_name="/evaluate_language")
+    assert head == "" and table["headers"] == ["指标", "基础模型", "微调模型"]
+    assert improved["headers"] == degraded["headers"] == ["查询", "标准答案", "排名:基础模型", "排名:微调模型"]
+    build = c.predict("zh", api_name="/build_language")
+    assert build[0]["headers"] == ["编号", "来源", "页码", "标题", "文本"] and build[1]["headers"] == ["查询", "正例", "负例", "合成"]
+    assert build[3]["headers"] == ["查询", "段落", "排名", "原因"] and build[2] == ""
+    zh = train_language(c, "zh")
+    assert zh["select_table"]["headers"][:2] == ["模型", "语言"] and zh["select_verdict"] == ""
+    en = train_language(c, "en")
+    assert en["select_table"]["headers"][:3] == ["model", "languages", "hit@1"]
+    assert c.predict("en", api_name="/export_language")[1]["headers"][0] == "variant"
 
 
 def test_msg_renders_keys_engine_sentences_and_markup_in_either_language():

@@ -56,6 +56,11 @@ def render_table(curve: dict, lang: str) -> list:
     return [df]
 
 
+def render_blank(lang: str) -> list:
+    """The blend table before a curve is computed: its first columns' headers in ``lang``."""
+    return [pd.DataFrame(columns=["α", t("blend_col_domain_blank", lang), t("blend_col_domain_diff", lang)])]
+
+
 def build_blend(ctx, run_dropdown, upload=None) -> dict:
     """Lay out the blend section inside the current tab and wire it to ``run_dropdown`` (and ``upload``)."""
     L = ctx.labeler
@@ -66,10 +71,11 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
         export_btn = L.add(gr.Button(t("blend_export"), elem_id="blend-export"), value="blend_export")
     with gr.Row():
         chart = L.add(gr.Image(label=t("blend_chart"), type="filepath", interactive=False, elem_id="blend-chart"), label="blend_chart")
-        table = L.add(gr.Dataframe(label=t("blend_table"), interactive=False, elem_id="blend-table"), label="blend_table")
+        table = L.add(gr.Dataframe(render_blank("en")[0], label=t("blend_table"), interactive=False, elem_id="blend-table"),
+                      label="blend_table")
     zip_file = L.add(gr.File(label=t("blend_zip"), interactive=False, elem_id="blend-zip"), label="blend_zip")
     curve_st = gr.State(None)  # the last curve (engine dict): its table follows the language switch
-    show = ctx.views.add("evaluate", curve_st, [table], render_table)
+    show = ctx.views.add("evaluate", curve_st, [table], render_table, blank=render_blank)
 
     @handler
     def do_curve(name, data_state, up, lang="en", progress=gr.Progress()):

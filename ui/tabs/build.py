@@ -144,7 +144,8 @@ def build(ctx) -> dict:
                 overlap = L.add(gr.Number(64, label=t("chunk_overlap"), precision=0, minimum=0), label="chunk_overlap")
         pass_btn = L.add(gr.Button(t("make_passages"), elem_id="build-passages"), value="make_passages")
         pass_md = gr.Markdown("", elem_id="build-passages-md")
-        pass_df = L.add(gr.Dataframe(label=t("passages"), interactive=False, max_height=240, wrap=True), label="passages")
+        pass_df = L.add(gr.Dataframe(_passages_frame([]), label=t("passages"), interactive=False, max_height=240, wrap=True,
+                                     elem_id="build-passages-table"), label="passages")
 
         mode = L.add(gr.Radio([(t("qm_pseudo"), "pseudo"), (t("qm_llm"), "llm")], value="pseudo", label=t("query_mode"),
                               elem_id="build-mode"),
@@ -163,10 +164,11 @@ def build(ctx) -> dict:
                                          elem_id="build-rt-model"), label="rt_model")
         pairs_btn = L.add(gr.Button(t("make_pairs"), elem_id="build-pairs"), value="make_pairs")
         pairs_md = gr.Markdown("", elem_id="build-pairs-md")
-        pairs_df = L.add(gr.Dataframe(label=t("pairs"), interactive=False, max_height=240, wrap=True), label="pairs")
+        pairs_df = L.add(gr.Dataframe(_rows_frame([]), label=t("pairs"), interactive=False, max_height=240, wrap=True,
+                                      elem_id="build-pairs-table"), label="pairs")
         rt_md = gr.Markdown("", elem_id="build-rt-md")
         with gr.Row():
-            rt_df = L.add(gr.Dataframe(label=t("rt_dropped"), interactive=False, max_height=240, wrap=True,
+            rt_df = L.add(gr.Dataframe(_dropped_frame([], "en"), label=t("rt_dropped"), interactive=False, max_height=240, wrap=True,
                                        elem_id="build-rt-dropped"), label="rt_dropped")
             rt_file = L.add(gr.File(label=t("rt_file"), interactive=False), label="rt_file")
 
@@ -208,9 +210,11 @@ def build(ctx) -> dict:
 
     mode.change(lambda m: gr.update(visible=m == "llm"), mode, llm_row, api_name=False)
     views = ctx.views
-    views.add("build", passages_st, [pass_df], lambda ps, lang: [_passages_frame(ps, lang)])
-    views.add("build", rows_st, [pairs_df], lambda rows, lang: [_rows_frame(rows, lang)])
-    show_rt = views.add("build", rt_st, [rt_md, rt_df], _render_rt)
+    views.add("build", passages_st, [pass_df], lambda ps, lang: [_passages_frame(ps, lang)],
+              blank=lambda lang: [_passages_frame([], lang)])
+    views.add("build", rows_st, [pairs_df], lambda rows, lang: [_rows_frame(rows, lang)],
+              blank=lambda lang: [_rows_frame([], lang)])
+    show_rt = views.add("build", rt_st, [rt_md, rt_df], _render_rt, blank=lambda lang: ["", _dropped_frame([], lang)])
     show = {name: views.add_text("build", msg_st[name], md) for name, md in
             (("pass", pass_md), ("pairs", pairs_md), ("guard", guard_md), ("review", review_md), ("clean", clean_md),
              ("split", split_md), ("use", use_md), ("mine", mine_md))}

@@ -20,7 +20,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ui.common import handler
+from ui.common import empty_table, handler
 from ui.common import progress_fn as _progress_fn
 from ui.strings import chart_words, t, table_headers, tr_engine, verdict_text
 from ui.tabs.runs_common import base_model_of, model_dir, run_dir, wire_run_picker
@@ -118,6 +118,14 @@ def _headed(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+TABLE_BLANK = ["metric", "base", "tuned"]  # the metric table's columns before an evaluation (it adds Δ and CI ones)
+
+
+def render_blank(lang: str) -> list:
+    """What ``render``'s outputs show before any evaluation: no headline, the tables' headers in ``lang``."""
+    return ["", empty_table(TABLE_BLANK, lang), empty_table(QUERY_COLUMNS, lang), empty_table(QUERY_COLUMNS, lang)]
+
+
 def render(v: EvalView, lang: str) -> list:
     """The headline, the metric table and the improved / degraded queries of ``v`` in ``lang``."""
     head = f"**{tr_engine(v.headline, lang)}**" + (f"\n\n⚠️ {tr_engine(v.guard, lang)}" if v.guard else "")
@@ -183,16 +191,20 @@ def build(ctx) -> dict:
         go = L.add(gr.Button(t("run_eval"), variant="primary", elem_id="eval-go"), value="run_eval")
         headline = gr.Markdown("", elem_id="eval-headline")
         with gr.Row():
-            table = L.add(gr.Dataframe(label=t("eval_table"), interactive=False, elem_id="eval-table"), label="eval_table")
+            blank = render_blank("en")
+            table = L.add(gr.Dataframe(blank[1], label=t("eval_table"), interactive=False, elem_id="eval-table"),
+                          label="eval_table")
             bars = L.add(gr.Image(label=t("eval_chart"), type="filepath", interactive=False), label="eval_chart")
         hist = L.add(gr.Image(label=t("histograms"), type="filepath", interactive=False), label="histograms")
         with gr.Row():
-            improved = L.add(gr.Dataframe(label=t("improved"), interactive=False, wrap=True), label="improved")
-            degraded = L.add(gr.Dataframe(label=t("degraded"), interactive=False, wrap=True), label="degraded")
+            improved = L.add(gr.Dataframe(blank[2], label=t("improved"), interactive=False, wrap=True,
+                                          elem_id="eval-improved"), label="improved")
+            degraded = L.add(gr.Dataframe(blank[3], label=t("degraded"), interactive=False, wrap=True,
+                                          elem_id="eval-degraded"), label="degraded")
         view = gr.State(None)  # the last EvalView: the headline, tables and verdicts follow the language switch
         # registered before the blend section, so evaluate_language returns these outputs first (then the data
         # line and the run picker), the blend table last
-        show = ctx.views.add("evaluate", view, [headline, table, improved, degraded], render)
+        show = ctx.views.add("evaluate", view, [headline, table, improved, degraded], render, blank=render_blank)
         ctx.views.add("evaluate", ctx.data_state, [data_md], data_line)
         wire_run_picker(ctx, "evaluate", tab, run, refresh)  # its status words follow the switch too
         from ui.tabs.blend import build_blend  # "Blend base <-> tuned" section

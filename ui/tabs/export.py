@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 
 from core.run_folder import BEST_DIR, DELIVERED_DIR, FINAL_DIR
-from ui.common import handler
+from ui.common import empty_table, handler
 from ui.strings import Msg, chart_words, t, table_headers, tr_engine, verdict_word
 from ui.tabs.runs_common import run_dir, wire_run_picker
 
@@ -50,6 +50,13 @@ def render_onnx(table, lang: str) -> list:
         shown[VERDICT] = [verdict_word(v, lang) for v in shown[VERDICT]]
     shown.columns = table_headers(table.columns, lang)
     return [shown]
+
+
+def render_onnx_blank(lang: str) -> list:
+    """The ONNX report table before an export: its headers in ``lang``."""
+    from core.export.onnx import REPORT_COLUMNS
+
+    return [empty_table(REPORT_COLUMNS, lang)]
 
 
 def _held(rd: Path, which_v: str | None) -> str | None:
@@ -94,13 +101,14 @@ def build(ctx) -> dict:
                 onnx_btn = L.add(gr.Button(t("onnx_export"), elem_id="exp-onnx"), value="onnx_export")
                 onnx_zip = L.add(gr.File(label=t("onnx_zip"), interactive=False, elem_id="exp-onnx-zip"), label="onnx_zip")
                 onnx_note = gr.Markdown("", elem_id="exp-onnx-note")
-        onnx_table = L.add(gr.Dataframe(label=t("onnx_table"), interactive=False, elem_id="exp-onnx-table"), label="onnx_table")
+        onnx_table = L.add(gr.Dataframe(render_onnx_blank("en")[0], label=t("onnx_table"), interactive=False,
+                                        elem_id="exp-onnx-table"), label="onnx_table")
         onnx_chart = L.add(gr.Image(label=t("onnx_chart"), type="filepath", interactive=False, elem_id="exp-onnx-chart"),
                            label="onnx_chart")
         push_st = gr.State(None)  # the last push's message (a Msg) and the last ONNX report table (column keys):
         onnx_st = gr.State(None)  # both redrawn on the language switch (export_language)
         show_push = ctx.views.add_text("export", push_st, push_md)
-        show_onnx = ctx.views.add("export", onnx_st, [onnx_table], render_onnx)
+        show_onnx = ctx.views.add("export", onnx_st, [onnx_table], render_onnx, blank=render_onnx_blank)
         wire_run_picker(ctx, "export", tab, run)  # inside the tab: its gr.State is no child of gr.Tabs
 
     @handler

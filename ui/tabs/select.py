@@ -17,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 
-from ui.common import handler
+from ui.common import empty_table, handler
 from ui.common import progress_fn as _progress_fn
 from ui.strings import chart_words, t, table_headers, tr_engine
 
@@ -45,6 +45,13 @@ def _table(report, lang: str):
         df[col] = [None if v is None else round(float(v), 4) for v in df[col]]
     df.columns = table_headers(df.columns, lang)
     return df
+
+
+def render_blank(lang: str) -> list:
+    """The table (its headers in ``lang``, as ``_table`` shows them) and no verdict, before any selection."""
+    from core.training.select import TABLE_COLUMNS
+
+    return [empty_table([c for c in TABLE_COLUMNS if c != "kind"], lang), ""]
 
 
 def _lang_keys() -> set[str]:
@@ -127,7 +134,8 @@ def build_select(ctx, ui) -> dict:
         run = L.add(gr.Button(t("select_run"), elem_id="select-run"), value="select_run")
         verdict = gr.Markdown("", elem_id="select-verdict")
         table = L.add(
-            gr.Dataframe(label=t("select_table"), interactive=False, elem_id="select-table"), label="select_table"
+            gr.Dataframe(render_blank("en")[0], label=t("select_table"), interactive=False, elem_id="select-table"),
+            label="select_table",
         )
         chart = L.add(
             gr.Image(label=t("select_chart"), type="filepath", interactive=False, elem_id="select-chart"),
@@ -135,7 +143,7 @@ def build_select(ctx, ui) -> dict:
         )
 
     report_st = gr.State(None)  # the last SelectionReport: table and verdict follow the language switch
-    show = ctx.views.add("train", report_st, [table, verdict], render)
+    show = ctx.views.add("train", report_st, [table, verdict], render, blank=render_blank)
 
     @handler
     def do_select(data_state, chosen, extra, lang, progress=gr.Progress()):
