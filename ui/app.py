@@ -51,6 +51,30 @@ CSS = """
 th .header.text { word-break: normal !important; overflow-wrap: normal !important; }
 """
 
+# Gradio's Textbox autoscroll does not scroll a non-interactive box whose value an event sets (measured on Gradio
+# 6.31 in Chromium: scrollTop stays 0 after 40 lines), so the Train tab's log opened at its first lines. This page
+# script keeps the log at its newest line while the reader is there: scrolling up to read stops the following,
+# scrolling back to the end resumes it, and another run's log (one that does not hold the last line shown) starts at
+# its end again.
+LOG_FOLLOW_JS = """
+() => {
+  const SELECTOR = '#log-tail textarea';
+  let pinned = true, last = null;
+  document.addEventListener('scroll', (e) => {
+    const t = e.target;
+    if (t && t.matches && t.matches(SELECTOR)) pinned = t.scrollTop + t.clientHeight >= t.scrollHeight - 4;
+  }, true);
+  setInterval(() => {
+    const t = document.querySelector(SELECTOR);
+    if (!t || t.value === last) return;
+    const end = (v) => (v || '').trimEnd().split('\\n').pop();
+    if (last === null || !t.value.includes(end(last))) pinned = true;  // not a continuation: another run's log
+    last = t.value;
+    if (pinned) t.scrollTop = t.scrollHeight;
+  }, 300);
+}
+"""
+
 
 def sample_dir() -> Path:
     return Path(os.environ.get("STUDIO_SAMPLE_DIR") or ROOT / "assets" / "sample")
@@ -175,7 +199,7 @@ def launch_kwargs() -> dict:
     port = int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860)
     from core.paths import datasets_root, runs_root
 
-    kwargs = {"server_name": "0.0.0.0" if in_space else "127.0.0.1", "server_port": port, "css": CSS,
+    kwargs = {"server_name": "0.0.0.0" if in_space else "127.0.0.1", "server_port": port, "css": CSS, "js": LOG_FOLLOW_JS,
               "footer_links": ["api", "gradio"],
               # nothing under runs/ or datasets/ is served or handed out as is: downloads are copies
               "blocked_paths": [str(datasets_root()), str(runs_root())],

@@ -123,8 +123,6 @@ def drive(page, url: str, run: str, out: Path, query: str) -> None:
     expect(head).to_contain_text("Delivered:", timeout=60_000)
     expect(page.locator("#metric-plot img").first).to_be_visible(timeout=60_000)
     page.wait_for_function("() => document.querySelectorAll('#loss-plot .role-axis-title').length >= 2", timeout=60_000)
-    log_end = "() => { const t = document.querySelector('#log-tail textarea'); t.scrollTop = t.scrollHeight; }"
-    page.evaluate(log_end)  # the log's last lines: the delivery and the end status
     head.locator("details summary").click()  # the recipe's choices, unfolded
     expect(head.locator("details li").first).to_be_visible(timeout=30_000)
     shoot(page, out, "train")
@@ -155,7 +153,6 @@ def drive(page, url: str, run: str, out: Path, query: str) -> None:
     tab("3. 训练")
     expect(head).to_contain_text("交付：", timeout=60_000)
     expect(page.locator("#start")).to_have_text("开始训练", timeout=60_000)
-    page.evaluate(log_end)
     if not head.locator("details").evaluate("d => d.open"):  # redrawn in Chinese: unfold it again
         head.locator("details summary").click()
     expect(head.locator("details li").first).to_be_visible(timeout=30_000)

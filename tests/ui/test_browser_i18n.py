@@ -64,9 +64,9 @@ def _pick(page, selector: str, name: str) -> None:
     raise AssertionError(f"the picker {selector} did not keep {name}")
 
 
-def _open_finished_run(page, studio, name: str, delivery: str, change: str, events: list | None = None, **status):
+def _write_finished_run(studio, name: str, delivery: str, change: str, events: list | None = None, **status) -> None:
     """Write a completed run ``name`` whose status holds the ``delivery`` and ``delivery_change`` sentences (and
-    ``status``) and whose events are ``events``, open it in the Train tab and return the run header's locator."""
+    ``status``) and whose events are ``events``."""
     import json
 
     from core.run_folder import EVENTS_FILE
@@ -79,6 +79,11 @@ def _open_finished_run(page, studio, name: str, delivery: str, change: str, even
         (rd / EVENTS_FILE).write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
     (rd / "status.json").write_text(json.dumps({"status": "completed", "delivery": delivery, "delivery_change": change,
                                                 **status}))
+
+
+def _open_finished_run(page, studio, name: str, delivery: str, change: str, events: list | None = None, **status):
+    """``_write_finished_run``, then open the run in the Train tab; returns the run header's locator."""
+    _write_finished_run(studio, name, delivery, change, events, **status)
     from playwright.sync_api import expect
 
     page.goto(studio["url"])
@@ -553,3 +558,44 @@ def test_a_narrow_columns_header_is_not_broken_inside_a_word(page, studio):
     assert lines and lines[0][0] == "_row", lines
     for text, n_lines, n_words in lines:
         assert n_lines <= n_words, (text, n_lines)  # a line per word at most: no word split across lines
+
+
+def test_the_run_log_opens_at_its_newest_lines_and_stays_where_the_reader_scrolls(page, studio):
+    """Gradio leaves a log box set by an event at its first line: opening a finished run showed the oldest lines.
+    The page keeps the Train log at its end; a reader who scrolls up stays there; another run opens at its end."""
+    import shutil
+
+    from playwright.sync_api import expect
+
+    at = "() => { const t = document.querySelector('#log-tail textarea'); return [t.scrollTop, t.clientHeight, t.scrollHeight]; }"
+
+    def at_end() -> bool:
+        top, height, total = page.evaluate(at)
+        return total > height and top + height >= total - 4
+
+    def events(tag: str) -> list:
+        return [{"time": "2026-12-07T00:00:00+00:00", "type": "log", "message": f"{tag} line {i:02d}"} for i in range(60)]
+
+    try:
+        _write_finished_run(studio, "log-b", "kept", "domain +1.0%", events=events("beta"))
+        _open_finished_run(page, studio, "log-a", "kept", "domain +1.0%", events=events("alpha"))
+        log = page.locator("#log-tail textarea")
+        expect(log).to_have_value(re.compile("alpha line 59"), timeout=30_000)
+        page.wait_for_function(f"() => {{ const [t, h, s] = ({at})(); return s > h && t + h >= s - 4; }}", timeout=10_000)
+        page.evaluate("() => { document.querySelector('#log-tail textarea').scrollTop = 0; }")  # the reader scrolls up
+        page.wait_for_timeout(1500)
+        assert page.evaluate(at)[0] == 0  # left where the reader went
+        for attempt in range(3):  # another run: its log opens at its end
+            _pick(page, "#run-pick input", "log-b")
+            page.locator("#open-run").click()
+            try:
+                expect(log).to_have_value(re.compile("beta line 59"), timeout=20_000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+        page.wait_for_timeout(1000)
+        assert at_end(), page.evaluate(at)
+    finally:
+        for name in ("log-a", "log-b"):
+            shutil.rmtree(studio["runs"] / name, ignore_errors=True)
