@@ -197,8 +197,12 @@ def blend(base: Any, tuned: Any, alpha: float) -> Any:
 # ------------------------------------------------------------------------------------------- the rule
 
 
-def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
-    """(chosen candidate, one sentence why). ``candidates[0]`` is the base; every candidate has ``vs_base``.
+_FIND = object()  # ``choose``'s ``kept_back`` when the caller did not pass it: ``held_back`` decides
+
+
+def choose(candidates: Sequence[Candidate], kept_back: Any = _FIND) -> tuple[Candidate, str]:
+    """(chosen candidate, one sentence why). ``candidates[0]`` is the base; every candidate has ``vs_base``;
+    ``kept_back``: ``held_back(candidates[1:])``, computed here unless the caller, who needs it too, passes it.
 
     Highest mean NDCG@10 among the candidates not *worse* than the base (ties keep the earlier one, the base
     first); when no candidate is *better* than the base, the base. ``best`` competes with ``final`` only when it
@@ -208,7 +212,8 @@ def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, str]:
 
     base, others = candidates[0], list(candidates[1:])
     n = len(base.per_query)
-    kept_back = held_back(others)
+    if kept_back is _FIND:
+        kept_back = held_back(others)
     pool = [c for c in others if c is not kept_back]
     better = [c for c in pool if c.vs_base.verdict == BETTER]
     if not better:
@@ -633,8 +638,8 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
         c.mean = sum(c.per_query) / len(c.per_query)
     for c in cands:
         c.vs_base = paired_difference(cands[0].per_query, c.per_query)
-    chosen, why = choose(cands)
-    kept_back = held_back(cands[1:])  # what choose left out; the guard's next choices leave it out too
+    kept_back = held_back(cands[1:])  # what choose leaves out; the guard's next choices leave it out too
+    chosen, why = choose(cands, kept_back)
 
     languages = languages_of(list(evalset.queries.values()))
     memo: dict = {}
