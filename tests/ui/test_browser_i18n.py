@@ -28,12 +28,6 @@ def test_error_toast_follows_the_language_switch(page):
     assert re.search(r"[\u4e00-\u9fff]", text) and "Choose" not in text and "Type" not in text, text
 
 
-def _pick_run(page, picker: str, name: str) -> None:
-    """Choose run ``name`` in a run dropdown (its options read "name · status")."""
-    page.locator(f"{picker} input").click()
-    page.get_by_role("option", name=re.compile(f"^{re.escape(name)} · ")).first.click()
-
-
 def _switch_and_back(page, locator, zh: str, en: str, gone: str, also_zh: str | None = None) -> None:
     """The 中文 switch draws ``locator`` again with ``zh`` (and ``also_zh``) and without the English ``gone``;
     the English switch draws ``en`` again."""
@@ -119,7 +113,7 @@ def test_dynamic_text_on_the_page_follows_the_language_switch(page, studio, same
     expect(banner).to_contain_text("Active dataset:")
 
     page.get_by_role("tab", name="4. Evaluate").click()
-    _pick_run(page, "#eval-run", same_model_run)
+    _pick(page, "#eval-run input", same_model_run)
     run_picked = page.locator("#eval-run input")
     expect(run_picked).to_have_value(f"{same_model_run} · completed")
     page.locator("#eval-go").click()
@@ -161,7 +155,7 @@ def test_the_blend_table_says_what_it_measured_on_and_each_change_with_its_inter
     page.goto(studio["url"])
     expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
     page.get_by_role("tab", name="4. Evaluate").click()
-    _pick_run(page, "#eval-run", same_model_run)
+    _pick(page, "#eval-run input", same_model_run)
     page.locator("#blend-curve").click()
     table = page.locator("#blend-table")
     expect(table).to_contain_text("domain vs α 0 (95% CI)", timeout=120_000)
