@@ -13,6 +13,7 @@
   ``out_folder(path)`` / ``out_file(path)``: create an output folder / check an output file before the long work,
   or say in one sentence why it cannot be. ``not_replacing(paths, overwrite)``: refuse, before any work, an output
   that already exists (what the user made is never replaced silently) unless ``--overwrite`` was given.
+  ``atomic_replace_dir(path, write)``: a folder made whole in a temp folder beside it, then renamed over it.
 - ``inside(base, path)``: resolve ``path`` and refuse anything outside ``base``.
 - ``run_name_arg(name)``: a run name typed on the command line (``--name``) as a run folder name: a name with
   folders in it is refused with ``run_path``'s sentence; spaces and the like become ``-`` (``safe_name``).
@@ -30,7 +31,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -265,3 +266,28 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     return atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def atomic_replace_dir(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Make the folder ``path`` whole or not at all: ``write(tmp)`` fills a temp folder beside it, which then replaces
+    ``path`` (an older folder there is removed). On any error the temp folder is removed and ``path`` is left as it
+    was. Raises ``WriteError`` when the parent folder cannot be created or written."""
+    import shutil
+
+    path = Path(path)
+    parent = out_folder(path.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o755)  # mkdtemp makes 0700; like the files in it, the folder is meant to be read
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
+            os.replace(path, old / path.name)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path

@@ -130,6 +130,48 @@ def tiny_pairs(n: int = 40, seed: int = 0) -> list[tuple[str, str]]:
     return out
 
 
+def write_beir(folder: Path, splits=("train", "dev", "test"), n: int = 12) -> Path:
+    """A small BEIR folder: passages d0..d{n-1} (the even ones titled), queries q0.. each judged against two passages
+    with grades 2 and 1, one query per split row; a query with no text and one judged only against a missing
+    passage in train."""
+    import json
+
+    folder.mkdir(parents=True)
+    with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"_id": f"d{i}", "title": f"Title {i}" if i % 2 == 0 else "",
+                                 "text": f"passage number {i} about pigs"}) + "\n")
+    queries = {f"q{i}": f"question {i} about pigs" for i in range(n)}
+    queries["qempty"] = ""
+    queries["qmissing"] = "a question whose passage is not in the corpus"
+    with open(folder / "queries.jsonl", "w", encoding="utf-8") as fh:
+        for qid, text in queries.items():
+            fh.write(json.dumps({"_id": qid, "text": text}, ensure_ascii=False) + "\n")
+    (folder / "qrels").mkdir()
+    per = n // len(splits)
+    for s, split in enumerate(splits):
+        lines = ["query-id\tcorpus-id\tscore"]
+        for i in range(s * per, (s + 1) * per):
+            lines += [f"q{i}\td{i}\t2", f"q{i}\td{(i + 1) % n}\t1"]
+        if split == "train":
+            lines += ["qempty\td0\t1", "qmissing\tnope\t1"]
+        (folder / "qrels" / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def zip_folder(folder: Path, target: Path, prefix: str = "", extra: dict | None = None) -> Path:
+    """``folder``'s files zipped into ``target`` under ``prefix``, plus ``extra`` {member name: content}."""
+    import zipfile
+
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                zf.write(p, prefix + p.relative_to(folder).as_posix())
+        for name, data in (extra or {}).items():
+            zf.writestr(name, data)
+    return target
+
+
 def pytest_collection_modifyitems(config, items):
     """Apply the ``browser`` marker to every test in a ``test_browser*.py`` file (headless Chromium), so
     ``-m "not browser"`` gives a quick loop; the default run still runs everything. Slow tests go first."""

@@ -34,15 +34,17 @@ S: dict[str, tuple[str, str]] = {
     "tab_compare": ("5. Compare", "5. 对比"),
     "tab_export": ("6. Export", "6. 导出"),
     # data tab
-    "data_intro": ("Upload a training file (CSV, TSV, JSON, JSONL, Excel, Parquet) or use the bundled bilingual pig-farming sample. "
+    "data_intro": ("Upload a training file (CSV, TSV, JSON, JSONL, Excel, Parquet) or a BEIR folder as .zip (corpus, queries, "
+                   "qrels/train.tsv; dev and test judgements when there), or use the bundled bilingual pig-farming sample. "
                    "The format is detected; fix it or the column mapping below if needed.",
-                   "上传训练文件（CSV、TSV、JSON、JSONL、Excel、Parquet），或使用内置的中英双语养猪知识库示例。"
+                   "上传训练文件（CSV、TSV、JSON、JSONL、Excel、Parquet）或打包成 .zip 的 BEIR 文件夹（corpus、queries、"
+                   "qrels/train.tsv，以及可选的 dev 和 test 标注），或使用内置的中英双语养猪知识库示例。"
                    "系统会自动识别格式；如有需要，可在下方修改格式或列映射。"),
     "data_source": ("Data source", "数据来源"),
     "src_sample": ("Sample dataset", "示例数据集"),
     "src_upload": ("Upload files", "上传文件"),
     "sample_file": ("Sample file", "示例文件"),
-    "upload_train": ("Training file", "训练文件"),
+    "upload_train": ("Training file (or a BEIR folder's .zip)", "训练文件（或 BEIR 文件夹的 .zip）"),
     "upload_val": ("Validation file (optional)", "验证文件（可选）"),
     "load": ("Load and check", "加载并检查"),
     "format": ("Detected format", "识别出的格式"),
@@ -147,7 +149,7 @@ S: dict[str, tuple[str, str]] = {
     "eval_intro": ("Compare the base model with a tuned run on a test set.", "在测试集上比较基础模型与微调后的模型。"),
     "eval_run": ("Tuned run", "微调后的运行"),
     "eval_data": ("Evaluation data", "评估数据"),
-    "eval_upload": ("…or upload an evaluation file / BEIR folder zip", "…或上传评估文件"),
+    "eval_upload": ("…or upload an evaluation file / BEIR folder zip", "…或上传评估文件 / BEIR 文件夹的 zip"),
     "run_eval": ("Evaluate", "开始评估"),
     "eval_table": ("Base vs tuned", "基础模型 vs 微调模型"),
     "eval_chart": ("Metrics", "指标"),
@@ -1149,6 +1151,28 @@ ENGINE_ZH: dict[str, str] = {
     "{name} has a header row ({cols}) but no data rows below it.": "{name} 只有表头行（{cols}），下面没有数据行。",
     "{path} is not a regular file; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv as files.":
         "{path} 不是普通文件；BEIR 文件夹需要 corpus.jsonl、queries.jsonl 和 qrels/<split>.tsv 这几个文件。",
+    # a BEIR folder or zip as data (core/data/beir_import.py, core/training/cli.py)
+    "'{p}' is neither a BEIR folder nor a .zip of one.": "'{p}' 既不是 BEIR 文件夹，也不是 BEIR 文件夹的 .zip。",
+    "--data {beir} is a BEIR dataset (corpus, queries and judgements); give it alone, without other data files.":
+        "--data {beir} 是一个 BEIR 数据集（语料、查询和相关性标注）；请单独给出它，不要再加其他数据文件。",
+    "The BEIR data '{name}': none of the {rows} queries of qrels/train.tsv has a text and a judged passage in corpus.jsonl, so there is nothing to train on.":
+        "BEIR 数据 '{name}'：qrels/train.tsv 的 {rows} 个查询中，没有一个既有文本又在 corpus.jsonl 中有标注段落，因此没有可训练的内容。",
+    "The BEIR zip '{src}' does not exist or is not a file.": "BEIR zip '{src}' 不存在或不是文件。",
+    "The BEIR data '{name}' has no qrels/train.tsv (found: {splits}): training needs judgements of its own, apart from the test ones. Split the queries first (python -m core split, or the Build tab's split) or add qrels/train.tsv.":
+        "BEIR 数据 '{name}' 没有 qrels/train.tsv（找到：{splits}）：训练需要自己的标注，不能用测试标注。请先划分查询（python -m core split，或构建页的划分），或添加 qrels/train.tsv。",
+    "The folder '{p}' is not a BEIR folder (expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv).":
+        "文件夹 '{p}' 不是 BEIR 文件夹（应包含 corpus.jsonl、queries.jsonl 和 qrels/<split>.tsv）。",
+    "{name} is not a readable zip file ({err}).": "{name} 不是可读取的 zip 文件（{err}）。",
+    "{name}'s BEIR files expand past STUDIO_MAX_UNCOMPRESSED_BYTES; split the corpus.":
+        "{name} 中的 BEIR 文件解压后超过 STUDIO_MAX_UNCOMPRESSED_BYTES；请拆分语料。",
+    "{zip_name} has a corpus and queries but no qrels/<split>.tsv judgements beside them.":
+        "{zip_name} 有语料和查询，但旁边没有 qrels/<split>.tsv 相关性标注。",
+    "{zip_name} holds '{filename}', a link; a BEIR zip holds plain files only.":
+        "{zip_name} 中有 '{filename}'，它是一个链接；BEIR zip 只能包含普通文件。",
+    "{zip_name} holds '{name}', a path outside the zip's own folder; it was not unpacked.":
+        "{zip_name} 中有 '{name}'，其路径指向 zip 自身文件夹之外；未解压。",
+    "{zip_name} holds no BEIR folder: expected corpus.jsonl and queries.jsonl side by side (with qrels/<split>.tsv beside them), at the zip's top or in one folder.":
+        "{zip_name} 中没有 BEIR 文件夹：应在 zip 顶层或某个文件夹中并排放置 corpus.jsonl 和 queries.jsonl（旁边还有 qrels/<split>.tsv）。",
     "'{p}' is not a regular file (a device, pipe or socket); choose a data file.": "'{p}' 不是普通文件（而是设备、管道或套接字）；请选择一个数据文件。",
     "'{p}' is a folder; choose a file.": "'{p}' 是文件夹；请选择一个文件。",
     "'{p}' is not a regular file (a device, pipe or socket); choose a file.": "'{p}' 不是普通文件（而是设备、管道或套接字）；请选择一个文件。",

@@ -16,7 +16,8 @@ from core.errors import ConfigError, DataError
 def register(subparsers) -> None:
     p = subparsers.add_parser("inspect", help="check a data file: format, column mapping, problems, preview",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", help="CSV / TSV / TXT / JSON / JSONL / Parquet / Excel file (text ones may be .gz)")
+    p.add_argument("file", help="CSV / TSV / TXT / JSON / JSONL / Parquet / Excel file (text ones may be .gz), or a BEIR "
+                                "folder or .zip of one (its training rows are checked)")
     p.add_argument("--format", dest="format", default=None, help="force a format: pair, triplet, scored_pair, labelled_pair, labelled_sentence, qpn")
     p.add_argument("--map", dest="mapping", action="append", default=[], metavar="ROLE=COLUMN",
                    help="map a role to a column, e.g. --map anchor=question --map positive=context (repeatable)")
@@ -58,6 +59,13 @@ def run_inspect(args: argparse.Namespace) -> int:
     sheet = args.sheet
     if isinstance(sheet, str) and sheet.isdigit():
         sheet = int(sheet)
+    from core.data.beir_import import beir_dataset, is_beir_folder, is_zip, summary_line
+
+    beir = beir_dataset(args.file) if is_zip(args.file) or is_beir_folder(args.file) else None
+    if beir is not None:  # a BEIR folder or zip: the training rows it gives are what is checked
+        args.file = beir["train"]
+        if not args.json:
+            print(summary_line(beir))
     loaded = load_data(args.file, format=args.format, mapping=parse_mapping(args.mapping), sheet=sheet, header=args.header)
     summary = loaded.summary()
     det = loaded.detection
@@ -69,6 +77,8 @@ def run_inspect(args: argparse.Namespace) -> int:
             "issues": [i.to_dict() for i in loaded.issues[: args.issues]],
             "preview": json.loads(loaded.df.head(args.rows).to_json(orient="records", force_ascii=False)),
             "usable": loaded.usable,
+            **({"beir": {k: beir[k] for k in ("source", "train", "validation", "test", "passages", "counts")}}
+               if beir else {}),
         }
         print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
         return 0 if loaded.usable else 2

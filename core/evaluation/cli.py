@@ -166,7 +166,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", required=True, help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/) or a data file")
+    p.add_argument("--data", required=True, help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/), a .zip of one, or a data file")
     p.add_argument("--split", default=None, help="qrels split of a BEIR folder (default: test, dev, ... or the only one)")
     p.add_argument("--format", default=None, help="data format when detection is ambiguous (pair, triplet, qpn, ...)")
     p.add_argument("--out", default=None, help="folder for metrics.json, per_query.csv, charts and report.md/html")

@@ -276,15 +276,20 @@ def load_beir(folder: str | Path, split: str | None = None) -> EvalSet:
 
 
 def is_beir_folder(path: str | Path) -> bool:
-    from core.data.beir import CORPUS_FILE, QUERIES_FILE
+    """``core.data.beir_import.is_beir_folder``: a folder holding corpus.jsonl and queries.jsonl."""
+    from core.data.beir_import import is_beir_folder as beir_layout
 
-    p = Path(path)
-    return p.is_dir() and (p / CORPUS_FILE).is_file() and (p / QUERIES_FILE).is_file()
+    return beir_layout(path)
 
 
 def load_evalset(path: str | Path, split: str | None = None, data_format: str | None = None) -> EvalSet | PairEvalSet:
-    """A BEIR folder -> ``load_beir``; a data file -> ``core.data.load_data`` then ``from_loaded``."""
+    """A BEIR folder, or a ``.zip`` of one (unpacked by ``core.data.beir_import.beir_folder``) -> ``load_beir``; a
+    data file -> ``core.data.load_data`` then ``from_loaded``."""
+    from core.data.beir_import import beir_folder, is_zip
+
     path = Path(path)
+    if is_zip(path):
+        path = beir_folder(path)
     if is_beir_folder(path):
         return load_beir(path, split)
     if not path.exists():

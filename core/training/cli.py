@@ -10,8 +10,9 @@ import argparse
 import json
 import shlex
 from pathlib import Path
+from typing import Optional
 
-from core.errors import ConfigError, StudioError
+from core.errors import ConfigError, DataError, StudioError
 from core.run_folder import CONFIG_FILE, EVENTS_FILE
 
 
@@ -23,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", help="run folder (default: runs/<name>); with --resume, the run to continue")
     p.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
     # Flags that set a config field take their help from the field (core/training/config.py).
-    p.add_argument("--data", nargs="+", help=_help("data.train") + " Used when no --config is given.")
+    p.add_argument("--data", nargs="+", help=_help("data.train") + " Or one BEIR folder (corpus.jsonl, queries.jsonl, "
+                   "qrels/train.tsv; dev.tsv and test.tsv when there) or a .zip of one: its judgements become the "
+                   "train / validation / test splits and its corpus the knowledge base. Used when no --config is given.")
     p.add_argument("--validation", nargs="+", default=[], help=_help("data.validation"))
     p.add_argument("--format", help=_help("data.format"))
     p.add_argument("--model", default=None, help=_help("model"))
@@ -103,9 +106,28 @@ def _help(key: str) -> str:
     return field_help(key).replace("%", "%%")
 
 
+def beir_data(data) -> Optional[dict]:
+    """The dataset of ``--data`` when it names one BEIR folder or ``.zip`` of one
+    (``core.data.beir_import.beir_dataset``: its train / dev / test judgements as query-pos files and its corpus as
+    the knowledge base); None for data files. A BEIR folder among other files is refused: it is a dataset of its own."""
+    from core.data.beir_import import beir_dataset, is_beir_folder, is_zip, summary_line
+
+    given = [str(d) for d in (data or [])]
+    beir = [d for d in given if is_zip(d) or is_beir_folder(d)]
+    if not beir:
+        return None
+    if len(given) > 1:
+        raise DataError(f"--data {beir[0]} is a BEIR dataset (corpus, queries and judgements); give it alone, "
+                        "without other data files.")
+    ds = beir_dataset(beir[0])
+    print(summary_line(ds))
+    return ds
+
+
 def base_config(config=None, data=None, validation=(), run_dir=None):
     """The config a command starts from: the YAML ``config``, else ``run_dir``'s config.yaml, else a new config
-    training on ``data`` (with ``validation``); None when none of them is given (the caller says what to give)."""
+    training on ``data`` (with ``validation``; a BEIR folder or zip is read by ``beir_data``); None when none of
+    them is given (the caller says what to give)."""
     from core.paths import run_dir_arg
     from core.training.config import TrainConfig
 
@@ -115,10 +137,25 @@ def base_config(config=None, data=None, validation=(), run_dir=None):
         return TrainConfig.load(run_dir_arg(run_dir) / CONFIG_FILE)
     if data:
         cfg = TrainConfig()
-        cfg.data.train = list(data)
         cfg.data.validation = list(validation)
-        return cfg
+        return use_data(cfg, data)
     return None
+
+
+def use_data(cfg, data):
+    """``cfg`` training on ``data`` (``--data``): its files as the training files, or a BEIR folder's or zip's
+    dataset (``beir_data``) as train, validation (unless validation files are set), test, knowledge base and
+    format. Returns ``cfg``."""
+    ds = beir_data(data)
+    if ds is None:
+        cfg.data.train = list(data)
+        return cfg
+    cfg.data.train = [ds["train"]]
+    cfg.data.validation = list(cfg.data.validation) or ([ds["validation"]] if ds["validation"] else [])
+    cfg.data.test = [ds["test"]] if ds["test"] else []
+    cfg.data.corpus = ds["passages"]
+    cfg.data.format = ds["format"]
+    return cfg
 
 
 def absolute_paths(cfg):
@@ -151,7 +188,7 @@ def _config_from_args(args):
     if cfg is None:
         raise ConfigError("Give --config FILE, --run-dir DIR holding a config.yaml, or --data FILE.")
     if args.data and args.config:
-        cfg.data.train = list(args.data)
+        use_data(cfg, args.data)
     for attr, target in (("format", (cfg.data, "format")), ("model", (cfg, "model")), ("name", (cfg, "name")),
                          ("epochs", (cfg.hyper, "epochs")), ("batch_size", (cfg.hyper, "batch_size")),
                          ("lr", (cfg.hyper, "learning_rate")), ("max_steps", (cfg.hyper, "max_steps")),

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "on --data would use (hit@1/5/10, MRR@10, NDCG@10 with its 95% interval, "
         "encode speed, languages) and name the model to start from.",
     )
-    p.add_argument("--data", nargs="+", required=True, help="training data file(s)")
+    p.add_argument("--data", nargs="+", required=True, help="training data file(s), or one BEIR folder or .zip of one")
     p.add_argument(
         "--validation",
         nargs="+",
@@ -73,13 +73,17 @@ def _check_flags(args) -> None:
 
 
 def cmd_select(args) -> int:
+    from core.training.cli import use_data
     from core.training.config import DataConfig, EvalConfig, TrainConfig
 
     _check_flags(args)
     cfg = TrainConfig()
-    cfg.data = DataConfig(
-        train=list(args.data), validation=list(args.validation), format=args.format, corpus=args.corpus
-    )
+    cfg.data = DataConfig(validation=list(args.validation), format=args.format, corpus=args.corpus)
+    use_data(cfg, args.data)  # data files, or a BEIR folder / zip as a whole dataset
+    if args.format:
+        cfg.data.format = args.format
+    if args.corpus:
+        cfg.data.corpus = args.corpus
     cfg.eval = EvalConfig()
     cfg.seed = args.seed
     if args.max_passages is not None:

@@ -70,11 +70,14 @@ def dataset_from_config(cfg) -> dict:
 
     test = cfg.data.test[0] if cfg.data.test else None
     beir = beir_beside(Path(test).parent) if test else None  # the sample's layout: its BEIR corpus beside the test split
+    corpus = cfg.data.corpus
     return {
         "train": cfg.data.train[0] if cfg.data.train else None,
         "validation": cfg.data.validation[0] if cfg.data.validation else None,
         "test": test,
         "eval": str(beir) if beir else None,
+        # a knowledge base of its own (the Build tab's passages, a BEIR dataset's corpus), not the evaluation folder
+        "passages": corpus if corpus and corpus != (str(beir) if beir else None) else None,
         "format": cfg.data.format,
         "mapping": cfg.data.mapping or {},
     }

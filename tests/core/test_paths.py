@@ -161,3 +161,29 @@ def test_out_folder_creates_or_refuses_in_one_sentence(tmp_path):
     with pytest.raises(StudioError, match="cannot be created"):
         out_folder(tmp_path / "afile" / "sub")
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep"
+
+
+def test_a_folder_is_made_whole_or_not_at_all(tmp_path):
+    from core.paths import atomic_replace_dir
+
+    target = tmp_path / "made"
+
+    def fill(tmp):
+        (tmp / "a.txt").write_text("one")
+
+    assert atomic_replace_dir(target, fill) == target and (target / "a.txt").read_text() == "one"
+
+    def broken(tmp):
+        (tmp / "half.txt").write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        atomic_replace_dir(target, broken)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["made"]  # no temp folder left; the old one kept
+    assert [p.name for p in target.iterdir()] == ["a.txt"]
+
+    def other(tmp):
+        (tmp / "b.txt").write_text("two")
+
+    atomic_replace_dir(target, other)
+    assert [p.name for p in target.iterdir()] == ["b.txt"] and sorted(p.name for p in tmp_path.iterdir()) == ["made"]

@@ -593,3 +593,27 @@ def test_the_run_log_opens_at_its_newest_lines_and_stays_where_the_reader_scroll
     finally:
         for name in ("log-a", "log-b"):
             shutil.rmtree(studio["runs"] / name, ignore_errors=True)
+
+
+def test_a_beir_folders_zip_uploaded_in_the_data_tab_is_the_active_dataset(page, studio, tmp_path):
+    """The Data tab takes a BEIR folder as a .zip: its train judgements load as query-pos rows, the header names it,
+    and Evaluate searches its test set; in 中文 the upload field says it takes one."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import write_beir, zip_folder
+
+    z = zip_folder(write_beir(tmp_path / "pigs", n=36), tmp_path / "pigs.zip")
+    page.goto(studio["url"])
+    expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
+    page.locator("#data-source").get_by_text("Upload files").click()
+    page.locator("#upload-train input[type=file]").set_input_files(str(z))
+    expect(page.get_by_text("pigs.zip").first).to_be_visible(timeout=30_000)  # uploaded
+    page.locator("#data-load").click()
+    expect(page.locator("#active-dataset")).to_contain_text("pigs.zip (BEIR) · qpn · 12 rows", timeout=60_000)
+    expect(page.locator("#data-status")).to_contain_text("Loaded 12 of 12 rows from train.jsonl as qpn")
+    page.get_by_role("tab", name="4. Evaluate").click()
+    expect(page.locator("#tab-evaluate")).to_contain_text("Evaluation data: beir")
+    page.locator("#lang").get_by_text("中文").click()
+    page.get_by_role("tab", name="1. 数据").click()
+    expect(page.locator("#upload-train")).to_contain_text("训练文件（或 BEIR 文件夹的 .zip）", timeout=30_000)
+    page.locator("#lang").get_by_text("English").click()

@@ -210,3 +210,35 @@ def test_the_sample_is_read_once(app_fns):
     out = _last(fns["data_load"]("sample", "train.jsonl", None, None, "en", 1, 10, None, None))
     assert out[1].format == "qpn" and len(out[1].df) == 40
     assert reads == ["train.jsonl"]
+
+
+def test_a_beir_zip_upload_is_a_whole_dataset_that_trains_and_evaluates(client, studio, tmp_path):
+    """A .zip of a BEIR folder: its train judgements are the training rows, its dev ones the validation, its corpus
+    the knowledge base the run searches, its test set what Evaluate searches; a zip that holds no BEIR folder is
+    one sentence and the dataset active before stays."""
+    import yaml
+    from gradio_client.exceptions import AppError
+
+    from tests.conftest import write_beir, zip_folder
+    from tests.ui.test_client import train_args
+
+    folder = write_beir(tmp_path / "pigs", n=36)
+    out = upload(client, zip_folder(folder, tmp_path / "pigs.zip", "pigs/"))
+    assert out[0].startswith("Loaded 12 of 12 rows from train.jsonl as qpn."), out[0]
+    assert banner(client) == "**Active dataset:** pigs.zip (BEIR) · qpn · 12 rows"
+    assert client.predict("en", api_name="/evaluate_language")[4] == "Evaluation data: `beir`"
+    est, _cli, config_yaml, _file = client.predict(*train_args(studio["model"], "beir-est", max_steps=2),
+                                                   api_name="/train_estimate")
+    assert "2 steps" in est, est
+    data = yaml.safe_load(config_yaml)["data"]
+    assert data["train"][0].endswith("/train.jsonl") and data["validation"][0].endswith("/validation.jsonl")
+    assert data["test"][0].endswith("/test.jsonl") and data["corpus"].endswith("/passages.jsonl")
+
+    plain = tmp_path / "plain.zip"
+    import zipfile
+
+    with zipfile.ZipFile(plain, "w") as zf:
+        zf.writestr("train.csv", "a,b\n")
+    with pytest.raises(AppError, match=r"plain\.zip holds no BEIR folder: expected corpus\.jsonl and queries\.jsonl"):
+        upload(client, plain)
+    assert banner(client) == "**Active dataset:** pigs.zip (BEIR) · qpn · 12 rows"

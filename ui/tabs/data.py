@@ -269,14 +269,22 @@ def build(ctx) -> dict:
             pending]
 
     def _read(src, sample_name, f_train, f_val):
-        """(the table as read, its columns, the DataState it would be) for the chosen source."""
+        """(the table as read, its columns, the DataState it would be) for the chosen source; an uploaded ``.zip`` of
+        a BEIR folder is its dataset (``core.data.beir_import.beir_dataset``)."""
         from core.data import read_table
+        from core.data.beir_import import beir_dataset, is_zip
 
         paths = _paths(src, sample_name, f_train, f_val)
+        label = f"sample: {Path(paths[0]).name}" if src == "sample" else Path(paths[0]).name
+        passages = None
+        if src == "upload" and is_zip(paths[0]):  # a BEIR folder's zip: its splits, corpus and test set, as the sample
+            ds = beir_dataset(paths[0])
+            paths = (ds["train"], paths[1] or ds["validation"], ds["test"], ds["eval"])
+            passages, label = ds["passages"], f"{label} (BEIR)"
         raw = read_table(paths[0])
         cols = _columns(raw)
-        label = f"sample: {Path(paths[0]).name}" if src == "sample" else Path(paths[0]).name
-        return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label)
+        return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label,
+                                    passages=passages)
 
     def _load(src, sample_name, f_train, f_val, lang, pg, size):
         from core.data import load_table

@@ -83,3 +83,19 @@ def test_inspect_counts_below_zero_are_refused(tmp_path, capsys):
     assert main(["inspect", str(path), "--issues", "0", "--rows", "0"]) == 0
     out = capsys.readouterr().out
     assert "... and 2 more" in out and "preview:" not in out
+
+
+def test_inspect_a_beir_folder_checks_the_training_rows_it_gives(tmp_path, capsys, monkeypatch):
+    from tests.conftest import write_beir, zip_folder
+
+    monkeypatch.setenv("STUDIO_DATASETS_DIR", str(tmp_path / "datasets"))
+    folder = write_beir(tmp_path / "pigs", n=36)
+    assert main(["inspect", str(folder), "--rows", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"BEIR dataset {folder}: 12 train queries, 12 validation queries, 12 test queries;")
+    assert "format:   qpn" in out and "rows:     12 read, 12 kept, 0 left out" in out
+    assert main(["inspect", str(zip_folder(folder, tmp_path / "pigs.zip")), "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["beir"]["counts"]["train"] == {"queries": 14, "rows": 12, "skipped": 2} and obj["usable"] is True
+    assert main(["inspect", str(write_beir(tmp_path / "only-test", splits=("test",)))]) == 2
+    assert "has no qrels/train.tsv (found: test.tsv)" in capsys.readouterr().err

@@ -197,3 +197,37 @@ def test_stopping_a_finished_run_says_so_and_leaves_no_stop_file(tiny_model_path
     assert main(["stop", "fin"]) == 0
     assert "fin is not running (it is completed); there is nothing to stop" in capsys.readouterr().out
     assert not (tmp_runs / "fin" / STOP_FILE).exists()
+
+
+def test_a_beir_folder_trains_as_a_whole_dataset_and_its_zip_is_compared_on_its_test_split(
+        tiny_model_path, tmp_runs, tmp_path, capsys):
+    """``train --data FOLDER``: the folder's train judgements train, its corpus is the knowledge base the validation
+    searches, its test judgements are the run's test split; ``compare --data FOLDER.zip`` searches the test queries
+    over the whole corpus. A BEIR folder given with another data file is refused before anything is written."""
+    from tests.conftest import write_beir, zip_folder
+
+    folder = write_beir(tmp_path / "pigs", n=36)
+    assert _train("--data", str(folder), str(folder / "corpus.jsonl"), "--model", str(tiny_model_path),
+                  "--name", "t_beir", "--max-steps", "2") == 2
+    assert "is a BEIR dataset (corpus, queries and judgements); give it alone" in capsys.readouterr().err
+    assert not (tmp_runs / "t_beir").exists()
+
+    assert _train("--data", str(folder), "--model", str(tiny_model_path), "--name", "t_beir", "--max-steps", "2") == 0
+    out = capsys.readouterr().out
+    assert "BEIR dataset" in out and "12 train queries, 12 validation queries, 12 test queries" in out
+    cfg = TrainConfig.load(tmp_runs / "t_beir" / CONFIG_FILE)
+    made = tmp_path / "datasets"
+    assert cfg.data.format == "qpn" and cfg.data.train[0].startswith(str(made))
+    assert cfg.data.validation[0].endswith("validation.jsonl") and cfg.data.test[0].endswith("test.jsonl")
+    assert cfg.data.corpus.endswith("passages.jsonl")
+    status = read_status(tmp_runs / "t_beir")
+    assert status["status"] == "completed" and status.get("delivered")
+    events = [json.loads(line) for line in (tmp_runs / "t_beir" / "events.jsonl").read_text().splitlines()]
+    on = next(e["measured_on"] for e in events if e["type"] == "eval")
+    assert on["n_queries"] == 12 and on["n_passages"] == 36  # the dev queries over the whole corpus
+
+    z = zip_folder(folder, tmp_path / "pigs.zip")
+    assert main(["compare", "--data", str(z), "--base", str(tiny_model_path),
+                 "--tuned", str(tmp_runs / "t_beir" / "delivered")]) == 0
+    out = capsys.readouterr().out
+    assert "verdict:" in out and "12 queries" in out

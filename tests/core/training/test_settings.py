@@ -83,14 +83,20 @@ def test_dataset_round_trips_and_finds_the_beir_corpus_beside_the_test_split(tmp
         "mapping": {},
     }
     cfg = config_from_settings(dataset, model="minilm")
-    assert dataset_from_config(cfg) == {**dataset, "eval": None}  # no corpus.jsonl in beir/: not the sample layout
+    # no corpus.jsonl in beir/: not the sample layout
+    assert dataset_from_config(cfg) == {**dataset, "eval": None, "passages": None}
     (tmp_path / "beir" / "corpus.jsonl").write_text('{"_id": "d1", "text": "x"}\n', encoding="utf-8")
-    assert dataset_from_config(cfg) == {**dataset, "eval": str(tmp_path / "beir")}
+    assert dataset_from_config(cfg) == {**dataset, "eval": str(tmp_path / "beir"), "passages": None}
+    # a knowledge base of its own (a BEIR dataset's corpus, the Build tab's passages) comes back as the passages
+    own = {**dataset, "eval": str(tmp_path / "beir"), "passages": str(tmp_path / "passages.jsonl")}
+    again = config_from_settings(own, model="minilm")
+    assert again.data.corpus == own["passages"] and dataset_from_config(again) == own
     assert dataset_from_config(TrainConfig()) == {
         "train": None,
         "validation": None,
         "test": None,
         "eval": None,
+        "passages": None,
         "format": None,
         "mapping": {},
     }

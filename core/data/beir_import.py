@@ -1,0 +1,250 @@
+"""A BEIR folder, or a ``.zip`` of one, as data the studio trains and evaluates on.
+
+BEIR is how retrieval data usually travels (``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``; see
+``core.data.beir``). Two steps turn it into what the rest of the studio reads:
+
+- ``beir_folder(path) -> Path``: the folder as given, or the BEIR folder inside a ``.zip`` unpacked under
+  ``core.paths.datasets_root()/beir-zip-<content hash>/`` (reused when the same zip comes again). Only the layout's
+  own files are taken from the zip (``corpus.jsonl``, ``queries.jsonl``, ``qrels/*.tsv`` under the shallowest folder
+  holding the first two); a member with an absolute path, a ``..`` part or a link is refused, and so is a zip that
+  expands past ``STUDIO_MAX_UNCOMPRESSED_BYTES`` or one of whose members expands more than ``STUDIO_MAX_ZIP_RATIO``
+  times (``core.data.readers.check_zip``), before anything is written.
+- ``beir_dataset(path) -> dict``: the dataset the Train tab and ``python -m core train --data`` train on, in the
+  sample's layout (``core.training.settings.config_from_settings`` takes it): ``train.jsonl`` from
+  ``qrels/train.tsv``, ``validation.jsonl`` from ``qrels/dev.tsv`` (or ``validation.tsv``) when there is one,
+  ``test.jsonl`` from ``qrels/test.tsv`` when there is one, each a query-pos JSON lines file (``qpn`` format);
+  ``passages.jsonl``, every passage of the corpus (the run's knowledge base: validation searches it, mining draws
+  negatives from it); and ``beir/``, the corpus and queries with the test judgements alone, which Evaluate
+  searches. Written once under ``datasets_root()/beir-<name>-<hash of the inputs>/``.
+
+A passage's text is its title and text joined as evaluation joins them (``RetrievalSet.titled_corpus``), so the model
+trains on what the test searches. A query's positives are its judged passages of the highest grade it has (graded
+judgements such as 2 "supports" over 1 "topical": the grade-1 passages are neither positives nor negatives).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Optional
+
+from core.data.beir import CORPUS_FILE, QUERIES_FILE, read_beir
+from core.errors import DataError
+
+QRELS_DIR = "qrels"
+TRAIN_SPLIT = "train"
+VALIDATION_SPLITS = ("dev", "validation", "valid")  # the first one present is the validation split
+TEST_SPLIT = "test"
+BEIR_SUBDIR = "beir"  # core.data.beir.BEIR_DIR: where the dataset keeps its test set, as the sample does
+PASSAGES_FILE = "passages.jsonl"
+DONE_FILE = ".complete"  # written last: a folder without it is a half-written one and is made again
+
+
+def is_beir_folder(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a folder holding ``corpus.jsonl`` and ``queries.jsonl`` (the BEIR layout)."""
+    p = Path(path)
+    return p.is_dir() and (p / CORPUS_FILE).is_file() and (p / QUERIES_FILE).is_file()
+
+
+def is_zip(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() == ".zip"
+
+
+# ------------------------------------------------------------------------------------------------ the zip
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def _safe_parts(name: str, zip_name: str) -> tuple[str, ...]:
+    """The parts of a member's path; a DataError for an absolute path or a ``..`` part."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or name.startswith(("/", "\\")) or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
+        raise DataError(f"{zip_name} holds '{name}', a path outside the zip's own folder; it was not unpacked.")
+    return tuple(p for p in pure.parts if p not in ("", "."))
+
+
+def _beir_members(zf: zipfile.ZipFile, zip_name: str) -> tuple[tuple[str, ...], dict[str, zipfile.ZipInfo]]:
+    """(the BEIR root's parts inside the zip, {path below that root: member}) for the layout's files only."""
+    files: dict[tuple[str, ...], zipfile.ZipInfo] = {}
+    for info in zf.infolist():
+        parts = _safe_parts(info.filename, zip_name)
+        mode = info.external_attr >> 16
+        if mode and stat.S_ISLNK(mode):
+            raise DataError(f"{zip_name} holds '{info.filename}', a link; a BEIR zip holds plain files only.")
+        if parts and not info.is_dir():
+            files[parts] = info
+    roots = sorted((p[:-1] for p in files if p[-1] == CORPUS_FILE and p[:-1] + (QUERIES_FILE,) in files), key=len)
+    if not roots:
+        raise DataError(f"{zip_name} holds no BEIR folder: expected corpus.jsonl and queries.jsonl side by side "
+                        "(with qrels/<split>.tsv beside them), at the zip's top or in one folder.")
+    root = roots[0]
+    keep: dict[str, zipfile.ZipInfo] = {}
+    for parts, info in files.items():
+        rel = parts[len(root):]
+        if parts[:len(root)] != root:
+            continue
+        if rel in ((CORPUS_FILE,), (QUERIES_FILE,)) or (len(rel) == 2 and rel[0] == QRELS_DIR and rel[1].endswith(".tsv")):
+            keep["/".join(rel)] = info
+    if not any(k.startswith(QRELS_DIR + "/") for k in keep):
+        raise DataError(f"{zip_name} has a corpus and queries but no qrels/<split>.tsv judgements beside them.")
+    return root, keep
+
+
+def unpack_beir_zip(path: str | os.PathLike, out_root: Optional[Path] = None) -> Path:
+    """The BEIR folder of the zip ``path``, unpacked (see the module docstring); returns the folder."""
+    from core.data.readers import check_zip, limit
+    from core.paths import atomic_replace_dir, datasets_root
+
+    src = Path(path)
+    if not src.is_file():
+        raise DataError(f"The BEIR zip '{src}' does not exist or is not a file.")
+    try:
+        zf = zipfile.ZipFile(src)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise DataError(f"{src.name} is not a readable zip file ({err}).") from None
+    with zf:
+        check_zip(src)  # the whole zip's size and each member's expansion, before anything is read
+        _, members = _beir_members(zf, src.name)
+        if sum(m.file_size for m in members.values()) > limit("MAX_UNCOMPRESSED_BYTES"):
+            raise DataError(f"{src.name}'s BEIR files expand past STUDIO_MAX_UNCOMPRESSED_BYTES; split the corpus.")
+        out = (out_root or datasets_root()) / f"beir-zip-{_file_digest(src)}"
+        if (out / DONE_FILE).is_file():
+            return out
+
+        def write(tmp: Path) -> None:
+            for rel, info in members.items():
+                target = tmp / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as fh, open(target, "wb") as dst:
+                    shutil.copyfileobj(fh, dst, 1 << 20)
+            (tmp / DONE_FILE).write_text(src.name, encoding="utf-8")
+
+        atomic_replace_dir(out, write)
+    return out
+
+
+def beir_folder(path: str | os.PathLike, out_root: Optional[Path] = None) -> Path:
+    """``path`` when it is a BEIR folder, the unpacked folder when it is a ``.zip`` of one; a DataError saying what
+    was expected otherwise."""
+    p = Path(path)
+    if is_zip(p):
+        return unpack_beir_zip(p, out_root)
+    if is_beir_folder(p):
+        return p
+    if p.is_dir():
+        raise DataError(f"The folder '{p}' is not a BEIR folder (expected corpus.jsonl, queries.jsonl and "
+                        "qrels/<split>.tsv).")
+    raise DataError(f"'{p}' is neither a BEIR folder nor a .zip of one.")
+
+
+# -------------------------------------------------------------------------------------------- the dataset
+
+
+def _splits(folder: Path) -> dict[str, Optional[Path]]:
+    qrels = folder / QRELS_DIR
+    found = {p.stem: p for p in sorted(qrels.glob("*.tsv"))} if qrels.is_dir() else {}
+    validation = next((found[s] for s in VALIDATION_SPLITS if s in found), None)
+    return {"train": found.get(TRAIN_SPLIT), "validation": validation, "test": found.get(TEST_SPLIT),
+            "found": ", ".join(f"{s}.tsv" for s in found) or "none"}
+
+
+def qpn_rows(folder: Path, split: str) -> tuple[list[dict], dict]:
+    """(query-pos rows, counts) of ``split``'s judgements: each judged query with text and at least one judged
+    passage in the corpus, its positives the passages of its highest grade above 0 (titles joined as evaluation
+    joins them). ``counts``: ``queries`` judged, ``rows`` made, ``skipped`` (no text, or no positive passage in the
+    corpus)."""
+    rs = read_beir(folder, split)
+    texts = rs.titled_corpus()
+    rows, skipped = [], 0
+    for qid, judged in rs.qrels.items():
+        query = (rs.queries.get(qid) or "").strip()
+        graded = {d: g for d, g in judged.items() if g > 0 and (texts.get(d) or "").strip()}
+        if not query or not graded:
+            skipped += 1
+            continue
+        top = max(graded.values())
+        rows.append({"query": query, "pos": [texts[d] for d, g in graded.items() if g == top]})
+    return rows, {"queries": len(rs.qrels), "rows": len(rows), "skipped": skipped}
+
+
+def _inputs_digest(folder: Path) -> str:
+    """A digest of the BEIR files' contents (corpus, queries, every qrels file)."""
+    h = hashlib.sha256()
+    for p in [folder / CORPUS_FILE, folder / QUERIES_FILE, *sorted((folder / QRELS_DIR).glob("*.tsv"))]:
+        h.update(p.name.encode() + b"\0" + _file_digest(p).encode())
+    return h.hexdigest()[:12]
+
+
+def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> dict:
+    """The training dataset of the BEIR folder (or zip) ``path`` (see the module docstring): ``{"train",
+    "validation", "test", "passages", "eval", "format": "qpn", "source", "counts"}``, paths as strings (validation
+    and test None when the folder has no such split). A folder without ``qrels/train.tsv`` is refused: its only
+    judgements are those a model is tested on, and training on them would test the model on what it learned."""
+    from core.paths import atomic_replace_dir, datasets_root, safe_name
+
+    folder = beir_folder(path, out_root)
+    splits = _splits(folder)
+    if splits["train"] is None:
+        raise DataError(f"The BEIR data '{Path(path).name}' has no qrels/train.tsv (found: {splits['found']}): "
+                        "training needs judgements of its own, apart from the test ones. Split the queries first "
+                        "(python -m core split, or the Build tab's split) or add qrels/train.tsv.")
+    name = safe_name(Path(path).stem if is_zip(path) else Path(path).name, "beir", 40)
+    out = (out_root or datasets_root()) / f"beir-{name}-{_inputs_digest(folder)}"
+    rows: dict[str, tuple[list[dict], dict]] = {}
+    for name in ("train", "validation", "test"):
+        if splits[name] is not None:
+            rows[name] = qpn_rows(folder, splits[name].stem)
+    if not rows["train"][0]:
+        raise DataError(f"The BEIR data '{Path(path).name}': none of the {rows['train'][1]['queries']} queries of "
+                        "qrels/train.tsv has a text and a judged passage in corpus.jsonl, so there is nothing to train on.")
+
+    if not (out / DONE_FILE).is_file():
+        def write(tmp: Path) -> None:
+            for name, (made, _) in rows.items():
+                with open(tmp / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+                    fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in made)
+            rs = read_beir(folder, splits["train"].stem)
+            with open(tmp / PASSAGES_FILE, "w", encoding="utf-8") as fh:
+                fh.writelines(json.dumps({"_id": d, "text": t}, ensure_ascii=False) + "\n"
+                              for d, t in rs.titled_corpus().items() if t)
+            if splits["test"] is not None:  # Evaluate's test set: the whole corpus, the test judgements alone
+                beir = tmp / BEIR_SUBDIR
+                (beir / QRELS_DIR).mkdir(parents=True)
+                shutil.copyfile(folder / CORPUS_FILE, beir / CORPUS_FILE)
+                shutil.copyfile(folder / QUERIES_FILE, beir / QUERIES_FILE)
+                shutil.copyfile(splits["test"], beir / QRELS_DIR / f"{TEST_SPLIT}.tsv")
+            (tmp / DONE_FILE).write_text(str(path), encoding="utf-8")
+
+        atomic_replace_dir(out, write)
+    has = {name: name in rows and bool(rows[name][0]) for name in ("validation", "test")}
+    return {
+        "train": str(out / "train.jsonl"),
+        "validation": str(out / "validation.jsonl") if has["validation"] else None,
+        "test": str(out / "test.jsonl") if has["test"] else None,
+        "passages": str(out / PASSAGES_FILE),
+        "eval": str(out / BEIR_SUBDIR) if has["test"] else None,
+        "format": "qpn",
+        "source": str(path),
+        "counts": {name: counts for name, (_, counts) in rows.items()},
+    }
+
+
+def summary_line(ds: dict) -> str:
+    """One line saying what ``beir_dataset`` made: the queries per split and where the files are."""
+    counts = ds["counts"]
+    parts = [f"{counts[s]['rows']:,} {s} queries" for s in ("train", "validation", "test") if s in counts]
+    return f"BEIR dataset {ds['source']}: {', '.join(parts)}; passages from its corpus -> {Path(ds['train']).parent}"
+
+
+__all__ = ["is_beir_folder", "is_zip", "unpack_beir_zip", "beir_folder", "qpn_rows", "beir_dataset", "summary_line"]

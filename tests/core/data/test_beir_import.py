@@ -1,0 +1,130 @@
+"""A BEIR folder, or a .zip of one, as a training dataset and as evaluation data (``core.data.beir_import``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from core.data.beir_import import beir_dataset, beir_folder, qpn_rows, unpack_beir_zip
+from core.errors import DataError
+from tests.conftest import write_beir, zip_folder
+
+
+def rows_of(path: str) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_beir_folder_becomes_the_samples_layout_with_the_highest_grade_as_positives(tmp_path):
+    folder = write_beir(tmp_path / "law")
+    ds = beir_dataset(folder, out_root=tmp_path / "datasets")
+    assert ds["format"] == "qpn" and Path(ds["train"]).parent.name.startswith("beir-law-")
+    train = rows_of(ds["train"])
+    # the grade-2 passage only, its title joined as evaluation joins it; the empty query and the one whose passage
+    # is missing are skipped
+    assert train[0] == {"query": "question 0 about pigs", "pos": ["Title 0 passage number 0 about pigs"]}
+    assert train[1] == {"query": "question 1 about pigs", "pos": ["passage number 1 about pigs"]}
+    assert len(train) == 4 and ds["counts"]["train"] == {"queries": 6, "rows": 4, "skipped": 2}
+    assert [r["query"] for r in rows_of(ds["validation"])] == [f"question {i} about pigs" for i in range(4, 8)]
+    assert len(rows_of(ds["test"])) == 4
+    passages = rows_of(ds["passages"])
+    assert len(passages) == 12 and passages[2] == {"_id": "d2", "text": "Title 2 passage number 2 about pigs"}
+    # Evaluate's test set: the whole corpus with the test judgements alone
+    from core.evaluation import load_evalset
+
+    ev = load_evalset(ds["eval"])
+    assert len(ev.corpus) == 12 and set(ev.qrels) == {f"q{i}" for i in range(8, 12)}
+    assert sorted(p.name for p in (Path(ds["eval"]) / "qrels").iterdir()) == ["test.tsv"]
+
+
+def test_the_same_folder_is_made_once_and_a_changed_one_again(tmp_path):
+    folder = write_beir(tmp_path / "law")
+    first = beir_dataset(folder, out_root=tmp_path / "datasets")
+    made = os.stat(first["train"]).st_mtime_ns
+    assert beir_dataset(folder, out_root=tmp_path / "datasets")["train"] == first["train"]
+    assert os.stat(first["train"]).st_mtime_ns == made
+    with open(folder / "qrels" / "train.tsv", "a", encoding="utf-8") as fh:
+        fh.write("q11\td3\t1\n")
+    again = beir_dataset(folder, out_root=tmp_path / "datasets")
+    assert again["train"] != first["train"] and len(rows_of(again["train"])) == 5
+
+
+def test_without_train_judgements_training_is_refused_with_what_was_found(tmp_path):
+    folder = write_beir(tmp_path / "only-test", splits=("test",))
+    with pytest.raises(DataError, match=r"^The BEIR data 'only-test' has no qrels/train\.tsv \(found: test\.tsv\)"):
+        beir_dataset(folder, out_root=tmp_path / "datasets")
+    assert not (tmp_path / "datasets").exists() or not any((tmp_path / "datasets").glob("beir-only-test-*"))
+    assert qpn_rows(folder, "test")[1] == {"queries": 12, "rows": 12, "skipped": 0}
+
+
+@pytest.mark.parametrize("prefix", ["", "law/"])
+def test_a_zip_of_a_beir_folder_trains_and_evaluates(tmp_path, prefix):
+    folder = write_beir(tmp_path / "law")
+    z = zip_folder(folder, tmp_path / "law.zip", prefix, extra={f"{prefix}README.md": "not taken", "other/x.txt": "no"})
+    out = unpack_beir_zip(z, out_root=tmp_path / "datasets")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != ".complete") == [
+        "corpus.jsonl", "qrels/dev.tsv", "qrels/test.tsv", "qrels/train.tsv", "queries.jsonl"]
+    assert unpack_beir_zip(z, out_root=tmp_path / "datasets") == out  # the same zip again: unpacked once
+    ds = beir_dataset(z, out_root=tmp_path / "datasets")
+    assert rows_of(ds["train"]) == rows_of(beir_dataset(folder, out_root=tmp_path / "d2")["train"])
+    assert Path(ds["train"]).parent.name.startswith("beir-law-")
+    from core.evaluation import load_evalset
+
+    ev = load_evalset(z)
+    assert len(ev.corpus) == 12
+
+
+def _hostile(tmp_path: Path, name: str, info: zipfile.ZipInfo | None = None, data: bytes = b"x") -> Path:
+    folder = write_beir(tmp_path / "ok")
+    z = zip_folder(folder, tmp_path / f"{name}.zip")
+    with zipfile.ZipFile(z, "a") as zf:
+        zf.writestr(info or name, data)
+    return z
+
+
+@pytest.mark.parametrize("member", ["../evil.txt", "/etc/evil.txt", "qrels/../../evil.txt", "C:/evil.txt"])
+def test_a_zip_member_outside_its_folder_is_refused_before_anything_is_written(tmp_path, member):
+    z = _hostile(tmp_path, "slip", zipfile.ZipInfo(member))
+    with pytest.raises(DataError, match=r"a path outside the zip's own folder; it was not unpacked\.$"):
+        unpack_beir_zip(z, out_root=tmp_path / "datasets")
+    assert not (tmp_path / "datasets").exists() and not (tmp_path / "evil.txt").exists()
+
+
+def test_a_zip_holding_a_link_is_refused(tmp_path):
+    info = zipfile.ZipInfo("link.jsonl")
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    z = _hostile(tmp_path, "link", info, b"/etc/passwd")
+    with pytest.raises(DataError, match=r"'link\.jsonl', a link; a BEIR zip holds plain files only\.$"):
+        unpack_beir_zip(z, out_root=tmp_path / "datasets")
+
+
+def test_a_zip_that_expands_past_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDIO_MAX_UNCOMPRESSED_BYTES", "1000")
+    z = zip_folder(write_beir(tmp_path / "big"), tmp_path / "big.zip")
+    with pytest.raises(DataError, match=r"big\.zip expands when unzipped to"):
+        unpack_beir_zip(z, out_root=tmp_path / "datasets")
+    assert not (tmp_path / "datasets").exists()
+
+
+def test_a_zip_without_a_beir_folder_or_not_a_zip_says_what_was_expected(tmp_path):
+    plain = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain, "w") as zf:
+        zf.writestr("train.csv", "a,b\n")
+    with pytest.raises(DataError, match=r"^plain\.zip holds no BEIR folder: expected corpus\.jsonl and queries\.jsonl side by side"):
+        beir_folder(plain, out_root=tmp_path / "datasets")
+    fake = tmp_path / "fake.zip"
+    fake.write_text("not a zip")
+    with pytest.raises(DataError, match=r"^fake\.zip is not a readable zip file"):
+        beir_folder(fake, out_root=tmp_path / "datasets")
+    no_qrels = tmp_path / "noq.zip"
+    with zipfile.ZipFile(no_qrels, "w") as zf:
+        zf.writestr("corpus.jsonl", '{"_id": "d", "text": "t"}\n')
+        zf.writestr("queries.jsonl", '{"_id": "q", "text": "t"}\n')
+    with pytest.raises(DataError, match=r"^noq\.zip has a corpus and queries but no qrels/<split>\.tsv"):
+        beir_folder(no_qrels, out_root=tmp_path / "datasets")
+    with pytest.raises(DataError, match=r"is not a BEIR folder"):
+        beir_folder(tmp_path, out_root=tmp_path / "datasets")
