@@ -33,7 +33,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Optional
 
-from core.data.beir import CORPUS_FILE, QUERIES_FILE, read_beir
+from core.data.beir import CORPUS_FILE, QUERIES_FILE, read_beir, read_qrels
 from core.errors import DataError
 
 QRELS_DIR = "qrels"
@@ -165,17 +165,21 @@ def qpn_rows(folder: Path, split: str) -> tuple[list[dict], dict]:
     joins them). ``counts``: ``queries`` judged, ``rows`` made, ``skipped`` (no text, or no positive passage in the
     corpus)."""
     rs = read_beir(folder, split)
-    texts = rs.titled_corpus()
+    return _rows(rs.titled_corpus(), rs.queries, rs.qrels)
+
+
+def _rows(texts: dict[str, str], queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> tuple[list[dict], dict]:
+    """``qpn_rows`` of judgements ``qrels`` over ``texts`` (doc id -> titled passage) and ``queries``."""
     rows, skipped = [], 0
-    for qid, judged in rs.qrels.items():
-        query = (rs.queries.get(qid) or "").strip()
+    for qid, judged in qrels.items():
+        query = (queries.get(qid) or "").strip()
         graded = {d: g for d, g in judged.items() if g > 0 and (texts.get(d) or "").strip()}
         if not query or not graded:
             skipped += 1
             continue
         top = max(graded.values())
         rows.append({"query": query, "pos": [texts[d] for d, g in graded.items() if g == top]})
-    return rows, {"queries": len(rs.qrels), "rows": len(rows), "skipped": skipped}
+    return rows, {"queries": len(qrels), "rows": len(rows), "skipped": skipped}
 
 
 def _inputs_digest(folder: Path) -> str:
@@ -201,10 +205,10 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
                         "(python -m core split, or the Build tab's split) or add qrels/train.tsv.")
     name = safe_name(Path(path).stem if is_zip(path) else Path(path).name, "beir", 40)
     out = (out_root or datasets_root()) / f"beir-{name}-{_inputs_digest(folder)}"
-    rows: dict[str, tuple[list[dict], dict]] = {}
-    for name in ("train", "validation", "test"):
-        if splits[name] is not None:
-            rows[name] = qpn_rows(folder, splits[name].stem)
+    rs = read_beir(folder, TRAIN_SPLIT)  # the corpus and queries, read once for every split
+    texts = rs.titled_corpus()
+    rows = {name: _rows(texts, rs.queries, rs.qrels if name == "train" else read_qrels(splits[name]))
+            for name in ("train", "validation", "test") if splits[name] is not None}
     if not rows["train"][0]:
         raise DataError(f"The BEIR data '{Path(path).name}': none of the {rows['train'][1]['queries']} queries of "
                         "qrels/train.tsv has a text and a judged passage in corpus.jsonl, so there is nothing to train on.")
@@ -214,10 +218,8 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
             for name, (made, _) in rows.items():
                 with open(tmp / f"{name}.jsonl", "w", encoding="utf-8") as fh:
                     fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in made)
-            rs = read_beir(folder, splits["train"].stem)
             with open(tmp / PASSAGES_FILE, "w", encoding="utf-8") as fh:
-                fh.writelines(json.dumps({"_id": d, "text": t}, ensure_ascii=False) + "\n"
-                              for d, t in rs.titled_corpus().items() if t)
+                fh.writelines(json.dumps({"_id": d, "text": t}, ensure_ascii=False) + "\n" for d, t in texts.items() if t)
             if splits["test"] is not None:  # Evaluate's test set: the whole corpus, the test judgements alone
                 beir = tmp / BEIR_SUBDIR
                 (beir / QRELS_DIR).mkdir(parents=True)
