@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -120,7 +121,7 @@ def beir_data(data) -> Optional[dict]:
         raise DataError(f"--data {beir[0]} is a BEIR dataset (corpus, queries and judgements); give it alone, "
                         "without other data files.")
     ds = beir_dataset(beir[0])
-    print(summary_line(ds))
+    print(summary_line(ds), file=sys.stderr)  # stdout stays what the command prints (a --json report)
     return ds
 
 

@@ -213,8 +213,8 @@ def test_a_beir_folder_trains_as_a_whole_dataset_and_its_zip_is_compared_on_its_
     assert not (tmp_runs / "t_beir").exists()
 
     assert _train("--data", str(folder), "--model", str(tiny_model_path), "--name", "t_beir", "--max-steps", "2") == 0
-    out = capsys.readouterr().out
-    assert "BEIR dataset" in out and "12 train queries, 12 validation queries, 12 test queries" in out
+    err = capsys.readouterr().err
+    assert "BEIR dataset" in err and "12 train queries, 12 validation queries, 12 test queries" in err
     cfg = TrainConfig.load(tmp_runs / "t_beir" / CONFIG_FILE)
     made = tmp_path / "datasets"
     assert cfg.data.format == "qpn" and cfg.data.train[0].startswith(str(made))

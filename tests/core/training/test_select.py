@@ -345,3 +345,17 @@ def test_cli_out_holding_an_earlier_selection_is_kept_unless_overwrite(qpn_data,
     assert (out / "selection.json").read_text(encoding="utf-8") == "{}"
     assert main([*argv, "--overwrite"]) == 1  # past the check: the candidate does not exist, nothing scored
     assert json.loads((out / "selection.json").read_text(encoding="utf-8"))["winner"] is None
+
+
+def test_cli_select_on_a_beir_folder_searches_its_dev_queries_over_its_corpus(tiny_model_path, tmp_path, capsys,
+                                                                             monkeypatch):
+    from core.cli import main
+    from tests.conftest import write_beir
+
+    monkeypatch.setenv("STUDIO_DATASETS_DIR", str(tmp_path / "datasets"))
+    folder = write_beir(tmp_path / "pigs", n=36)
+    rc = main(["select", "--data", str(folder), "--no-bundled", "--model", str(tiny_model_path), "--json"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    report = json.loads(out)  # the BEIR line goes to stderr: stdout is the JSON report alone
+    assert report["n_queries"] == 12 and report["n_passages"] == 36  # dev.tsv's queries, the whole corpus
