@@ -74,7 +74,7 @@ def _check_flags(args) -> None:
 
 def cmd_select(args) -> int:
     from core.training.cli import use_data
-    from core.training.config import DataConfig, EvalConfig, TrainConfig
+    from core.training.config import DataConfig, EvalConfig, TrainConfig, eval_passages
 
     _check_flags(args)
     cfg = TrainConfig()
@@ -104,7 +104,7 @@ def cmd_select(args) -> int:
         include_bundled=not args.no_bundled,
         seed=cfg.seed,
         max_queries=args.queries or MAX_QUERIES,
-        max_passages=cfg.eval.max_eval_passages,
+        max_passages=eval_passages(cfg),
         progress=_printer(),
     )
     if out is not None:

@@ -132,6 +132,15 @@ class HyperParams:
                                          "empty: the recipe decides (on).")
 
 
+MAX_EVAL_PASSAGES = 20000  # eval.max_eval_passages when neither the user nor the recipe sized the pool
+
+
+def eval_passages(config) -> int:
+    """The most passages the run's validation searches: ``eval.max_eval_passages``, else ``MAX_EVAL_PASSAGES``.
+    Every reader of the pool cap (the evaluator, the estimate, mining, model selection) calls this."""
+    return config.eval.max_eval_passages or MAX_EVAL_PASSAGES
+
+
 @dataclass
 class EvalConfig:
     eval_steps: Optional[int] = _f(None, "Evaluate every this many steps; empty: about 5 evaluations per run.")
@@ -140,9 +149,10 @@ class EvalConfig:
     save_steps: Optional[int] = _f(None, "Save a checkpoint every this many steps; empty: same as eval.eval_steps.")
     save_total_limit: int = _f(2, "Checkpoints kept on disk (older ones are deleted).")
     max_eval_queries: int = _f(2000, "Most validation queries evaluated (a seeded sample above this, for time).")
-    max_eval_passages: int = _f(20000, (
+    max_eval_passages: Optional[int] = _f(None, (
         "Most passages validation searches (training, validation and data.corpus passages; random distractors "
-        "are dropped above this, for time). Never below 2000 where the data has that many."))
+        "are dropped above this, for time). Never below 2000 where the data has that many. Empty: the recipe sizes "
+        "it to the training's work (recipe plain, and a run without a recipe choice: 20000)."))
     evaluate_base: bool = _f(True, "Evaluate the base model before training, so every curve starts at the baseline.")
     logging_steps: Optional[int] = _f(None, "Log the loss every this many steps; empty: about 100 loss points per run.")
 
@@ -491,7 +501,8 @@ _FIELDS: dict[str, dict[str, Any]] = {
               "attention_dropout": _float(0, 1, hi_open=True, optional=True)},
     "eval": {"eval_steps": _int(1, optional=True), "metric_for_best": _str(optional=True),
              "save_steps": _int(1, optional=True), "save_total_limit": _int(1), "max_eval_queries": _int(1),
-             "evaluate_base": _bool, "logging_steps": _int(1, optional=True), "max_eval_passages": _int(1)},
+             "evaluate_base": _bool, "logging_steps": _int(1, optional=True),
+             "max_eval_passages": _int(1, optional=True)},
 }
 
 

@@ -25,7 +25,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from core.training.config import TrainConfig
+from core.training.config import TrainConfig, eval_passages
 
 TEXTS_PER_ROW = {"pair": 2, "triplet": 3, "scored_pair": 2, "labelled_pair": 2, "labelled_sentence": 1}
 STARTUP_SECONDS = 12.0  # a fresh ``python -m core train`` process: imports, data reading, evaluator set-up
@@ -291,7 +291,7 @@ def _validation_texts(df, fmt: str, config: TrainConfig, train_df=None) -> list[
 
     if fmt in RETRIEVAL_FORMATS:
         queries, corpus, _, _ = validation_retrieval(df, fmt, config.eval.max_eval_queries, config.seed, train_df,
-                                                     config.data.corpus, config.eval.max_eval_passages)
+                                                     config.data.corpus, eval_passages(config))
         texts = list(queries.values()) + list(corpus.values())
         if fmt == "triplet":
             texts += [str(x) for c in ("anchor", "positive", "negative") for x in df[c]]

@@ -121,15 +121,19 @@ def mining_pool(df: pd.DataFrame, data_format: str, passages: Sequence[str] = ()
 def planned_pool(config: Any, splits: Any, loss_name: str) -> tuple[list[str], list[str]] | None:
     """``(pool, held-out passages)`` a run mines from, or None when it does not mine (``data.hard_negatives`` is
     not ``mined``, or ``wants_mining`` says no). The one rule for the runner and the estimate: the training
-    positives plus ``data.corpus``, minus validation and test passages, capped like validation."""
+    positives plus ``data.corpus``, minus validation and test passages, at most ``config.MAX_EVAL_PASSAGES``: mining
+    encodes its pool once, so the recipe's cap on validation's repeated searches (``recipe.pool_choice``) does
+    not thin the candidates a negative is drawn from."""
     from core import losses as L
     from core.training.evaluators import corpus_passages, row_passages
 
     if config.data.hard_negatives != "mined" or not wants_mining(splits.format, splits.train, L.LOSSES.get(loss_name)):
         return None
+    from core.training.config import MAX_EVAL_PASSAGES
+
     passages = corpus_passages(config.data.corpus) if config.data.corpus else []
     held_out = row_passages(splits.validation, splits.format) + row_passages(splits.test, splits.format)
-    pool = mining_pool(splits.train, splits.format, passages, held_out, config.eval.max_eval_passages, config.seed)
+    pool = mining_pool(splits.train, splits.format, passages, held_out, MAX_EVAL_PASSAGES, config.seed)
     return pool, held_out
 
 

@@ -39,7 +39,7 @@ from core.run_folder import (
     FINAL_DIR,
     PHASE_DELIVERING,
 )
-from core.training.config import TrainConfig
+from core.training.config import TrainConfig, eval_passages
 from core.training.events import STOP_FILE, EventLog, is_main_process
 from core.training.schedule import plan_steps
 
@@ -492,7 +492,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                         matryoshka_dims=config.loss.matryoshka_dims)
     spec = build_evaluator(splits.validation, splits.format, model, splits.label_names,
                            max_queries=config.eval.max_eval_queries, batch_size=config.hyper.batch_size, seed=config.seed,
-                           train_df=splits.train, corpus=config.data.corpus, max_passages=config.eval.max_eval_passages)
+                           train_df=splits.train, corpus=config.data.corpus, max_passages=eval_passages(config))
     main_metric = config.eval.metric_for_best or (spec.main_metric if spec else None)
     read_length = None
     if spec is not None:  # validation reads what delivered/ will read (its scores are then delivery's too)

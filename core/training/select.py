@@ -36,6 +36,7 @@ import numpy as np
 from core.errors import DataError, StudioError
 from core.progress import Progress, ProgressFn
 from core.secrets import looks_like_secret
+from core.training.config import eval_passages
 
 METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
 # ``SelectionReport.table``'s columns, in order
@@ -297,9 +298,9 @@ def select_models(
         )
     cands = _candidates(candidates, include_bundled)
     if max_passages is None:  # the run's own cap (eval.max_eval_passages), so the pool is the one it searches
-        from core.training.config import EvalConfig
+        from core.training.config import MAX_EVAL_PASSAGES
 
-        max_passages = EvalConfig().max_eval_passages
+        max_passages = MAX_EVAL_PASSAGES
     if progress:
         progress(Progress(f"{STAGE}:data", 0, 1, message="validation queries and passage pool"))
     queries, pool, relevant, sources = validation_retrieval(
@@ -397,7 +398,7 @@ def recipe_choice(splits, config, progress: ProgressFn | None = None) -> tuple[s
             include_bundled=False,
             seed=config.seed,
             corpus=config.data.corpus,
-            max_passages=config.eval.max_eval_passages,
+            max_passages=eval_passages(config),
             progress=progress,
         )
         _RECIPE_PICKS[key] = (
@@ -432,7 +433,7 @@ def _recipe_key(config, names: list[str]) -> str:
         d.group_by,
         d.max_rows,
         config.seed,
-        config.eval.max_eval_passages,
+        eval_passages(config),
         names,
     )
     return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()

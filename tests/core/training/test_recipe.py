@@ -192,3 +192,50 @@ def test_frozen_word_embeddings_stay_the_base_models(tiny_model_path, format_fil
 def test_freeze_word_embeddings_must_be_a_boolean():
     with pytest.raises(ConfigError, match="freeze_word_embeddings"):
         TrainConfig.from_dict({"hyper": {"freeze_word_embeddings": "yes"}})
+
+
+def _kb(tmp_path, n: int):
+    path = tmp_path / "kb.jsonl"
+    path.write_text("".join(json.dumps({"text": f"knowledge base passage {i} about sows and feed"}) + "\n"
+                            for i in range(n)), encoding="utf-8")
+    return str(path)
+
+
+def test_validation_pool_is_capped_so_its_searches_cost_at_most_half_the_training(tiny_model_path, tiny_tokenizer,
+                                                                                 tmp_path):
+    """Few training pairs and a large knowledge base: the five searches of the whole pool would outweigh the
+    training, so the recipe caps the pool (not below MIN_POOL) and says why; a smaller pool, a user's own cap
+    and the plain recipe are left alone."""
+    from core.training.config import MAX_EVAL_PASSAGES, eval_passages
+    from core.training.evaluators import MIN_POOL
+
+    pairs = tiny_pairs(80)
+    splits = Splits(format="pair", train=_splits(pairs[:60]).train, validation=_splits(pairs[60:]).train, test=None)
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.data.corpus = _kb(tmp_path, 6000)
+    plan = plan_recipe(cfg, splits, tokenizer=tiny_tokenizer)
+    choice = _choices(plan)["eval.max_eval_passages"]
+    assert choice.value == MIN_POOL == eval_passages(plan.config)  # 60 pairs: the floor
+    assert choice.reason.startswith("validation searches 2,000 of the 6,0") and "the test set is searched whole" in choice.reason
+    cfg.data.corpus = _kb(tmp_path, 500)  # the whole pool costs less than the cap: searched whole
+    assert "eval.max_eval_passages" not in _choices(plan_recipe(cfg, splits, tokenizer=tiny_tokenizer))
+    cfg.data.corpus = _kb(tmp_path, 6000)
+    cfg.eval.max_eval_passages = 5000
+    assert plan_recipe(cfg, splits, tokenizer=tiny_tokenizer).config.eval.max_eval_passages == 5000
+    plain = TrainConfig(model=str(tiny_model_path), recipe="plain")
+    plain.data.corpus = cfg.data.corpus
+    assert eval_passages(plan_recipe(plain, splits, tokenizer=tiny_tokenizer).config) == MAX_EVAL_PASSAGES
+
+
+def test_the_run_searches_the_capped_pool(tiny_model_path, format_file, tmp_runs, tmp_path):
+    from core.training.evaluators import MIN_POOL
+
+    cfg = TrainConfig(name="pool", model=str(tiny_model_path))
+    cfg.data.train = [str(format_file("pair"))]
+    cfg.data.corpus = _kb(tmp_path, 3000)
+    cfg.hyper.max_steps = 2
+    assert run_training(cfg, tmp_runs / "pool")["status"] == "completed"
+    events, _ = read_events(tmp_runs / "pool")
+    chosen = {c["key"]: c["value"] for e in events if e["type"] == EV_RECIPE for c in e["choices"]}
+    assert chosen["eval.max_eval_passages"] == MIN_POOL
+    assert next(e for e in events if e["type"] == "eval")["measured_on"]["n_passages"] == MIN_POOL
