@@ -151,7 +151,8 @@ def beir_folder(path: str | os.PathLike, out_root: Optional[Path] = None) -> Pat
 # -------------------------------------------------------------------------------------------- the dataset
 
 
-def _splits(folder: Path) -> dict[str, Optional[Path]]:
+def _splits(folder: Path) -> dict:
+    """{"train" / "validation" / "test": the qrels file of that split or None, "found": the qrels files' names}."""
     qrels = folder / QRELS_DIR
     found = {p.stem: p for p in sorted(qrels.glob("*.tsv"))} if qrels.is_dir() else {}
     validation = next((found[s] for s in VALIDATION_SPLITS if s in found), None)
@@ -207,16 +208,16 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
     out = (out_root or datasets_root()) / f"beir-{name}-{_inputs_digest(folder)}"
     rs = read_beir(folder, TRAIN_SPLIT)  # the corpus and queries, read once for every split
     texts = rs.titled_corpus()
-    rows = {name: _rows(texts, rs.queries, rs.qrels if name == "train" else read_qrels(splits[name]))
-            for name in ("train", "validation", "test") if splits[name] is not None}
+    rows = {split: _rows(texts, rs.queries, rs.qrels if split == "train" else read_qrels(splits[split]))
+            for split in ("train", "validation", "test") if splits[split] is not None}
     if not rows["train"][0]:
         raise DataError(f"The BEIR data '{Path(path).name}': none of the {rows['train'][1]['queries']} queries of "
                         "qrels/train.tsv has a text and a judged passage in corpus.jsonl, so there is nothing to train on.")
 
     if not (out / DONE_FILE).is_file():
         def write(tmp: Path) -> None:
-            for name, (made, _) in rows.items():
-                with open(tmp / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+            for split, (made, _) in rows.items():
+                with open(tmp / f"{split}.jsonl", "w", encoding="utf-8") as fh:
                     fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in made)
             with open(tmp / PASSAGES_FILE, "w", encoding="utf-8") as fh:
                 fh.writelines(json.dumps({"_id": d, "text": t}, ensure_ascii=False) + "\n" for d, t in texts.items() if t)
@@ -229,7 +230,7 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
             (tmp / DONE_FILE).write_text(str(path), encoding="utf-8")
 
         atomic_replace_dir(out, write)
-    has = {name: name in rows and bool(rows[name][0]) for name in ("validation", "test")}
+    has = {split: split in rows and bool(rows[split][0]) for split in ("validation", "test")}
     return {
         "train": str(out / "train.jsonl"),
         "validation": str(out / "validation.jsonl") if has["validation"] else None,
@@ -238,7 +239,7 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
         "eval": str(out / BEIR_SUBDIR) if has["test"] else None,
         "format": "qpn",
         "source": str(path),
-        "counts": {name: counts for name, (_, counts) in rows.items()},
+        "counts": {split: counts for split, (_, counts) in rows.items()},
     }
 
 
