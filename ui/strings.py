@@ -574,6 +574,8 @@ ENGINE_ZH: dict[str, str] = {
     "on {queries} validation queries the base model's loss at batch {batch}, scale {scale} is {a} with in-batch negatives and {b} with mined ones; a query's mined negative holds {share} of its wrong passages' weight ({pool} passages ranked; {found} of {n} queries get a candidate past the guard)":
         "在 {queries} 个验证查询上，批大小 {batch}、scale {scale} 时基础模型的损失：只用批内负例为 {a}，加上挖掘的负例为 {b}；每个查询挖掘的负例占其错误段落权重的 {share}（共排序 {pool} 个段落；{n} 个查询中有 {found} 个在防护之外找到候选）",
     "validation {held} of {groups} queries ({share}): {why}": "验证集：{groups} 个查询中取 {held} 个（{share}）：{why}",
+    "validation searches {cap} of the {pool} passages (every one its queries need, the rest a seeded sample): its {searches} searches (base, trained model, {len} blends) then cost about half of the {steps} training steps' work; the test set is searched whole":
+        "验证在 {pool} 个段落中检索 {cap} 个（包含其查询需要的全部段落，其余为固定种子抽样）：这样它的 {searches} 次检索（基础模型、训练后的模型、{len} 个混合模型）的开销约为 {steps} 个训练步工作量的一半；测试集始终完整检索",
     "enough for delivery to see a ~3-point NDCG@10 gain beyond noise": "足以让交付判断看出超出噪声的约 3 个百分点 NDCG@10 提升",
     "as many as a quarter of the data allows; delivery sees only gains of ~{x}+ points beyond noise on {held}":
         "已是四分之一数据所能给出的最多查询；在 {held} 个查询上，交付判断只能看出约 {x} 个百分点以上、超出噪声的提升",
