@@ -78,8 +78,8 @@ def cmd_select(args) -> int:
 
     _check_flags(args)
     cfg = TrainConfig()
-    cfg.data = DataConfig(validation=list(args.validation), format=args.format, corpus=args.corpus)
-    use_data(cfg, args.data)  # data files, or a BEIR folder / zip as a whole dataset
+    cfg.data = DataConfig(validation=list(args.validation))
+    use_data(cfg, args.data)  # data files, or a BEIR folder / zip as a whole dataset; the flags below win
     if args.format:
         cfg.data.format = args.format
     if args.corpus:

@@ -137,7 +137,8 @@ MAX_EVAL_PASSAGES = 20000  # eval.max_eval_passages when neither the user nor th
 
 def eval_passages(config) -> int:
     """The most passages the run's validation searches: ``eval.max_eval_passages``, else ``MAX_EVAL_PASSAGES``.
-    Every reader of the pool cap (the evaluator, the estimate, mining, model selection) calls this."""
+    Every reader of validation's pool cap (the evaluator, the estimate, model selection) calls this; mining keeps
+    ``MAX_EVAL_PASSAGES`` (``core.training.negatives.planned_pool``)."""
     return config.eval.max_eval_passages or MAX_EVAL_PASSAGES
 
 

@@ -343,29 +343,28 @@ def pool_choice(cfg, splits, rows: int) -> tuple[int, str] | None:
     """``(eval.max_eval_passages, reason)`` when validation's passage pool would cost more than the training it
     checks, else None (the pool is searched whole, up to ``config.MAX_EVAL_PASSAGES``).
 
-    Every run searches its pool at least ``FIXED_SEARCHES`` times (the base model, the trained one, each blend of
-    ``core.training.delivery.ALPHAS``); a search encodes the pool once, a training step encodes its texts about
+    Every run searches its pool at least ``2 + len(core.training.delivery.ALPHAS)`` times (the base model, the
+    trained one, each blend); a search encodes the pool once, a training step encodes its texts about
     ``BACKWARD_FACTOR`` times (forward and backward). The cap keeps those searches within ``SEARCH_BUDGET`` of the
     training, never below ``core.training.evaluators.MIN_POOL`` passages: every passage a validation query needs
     stays and the distractors are a seeded sample. Issue "honest proof" item 1 allows this cap for time only; the
-    test set is searched whole."""
+    test set is searched whole. The uncapped pool is the one the runner's evaluator would search
+    (``evaluators.validation_retrieval`` without a cap)."""
     from core.training.config import MAX_EVAL_PASSAGES
     from core.training.delivery import ALPHAS
-    from core.training.evaluators import MIN_POOL, RETRIEVAL_FORMATS, corpus_passages, retrieval_view, row_passages
+    from core.training.evaluators import MIN_POOL, RETRIEVAL_FORMATS, retrieval_inputs, validation_retrieval
     from core.training.schedule import BACKWARD_FACTOR, plan_steps
 
-    view, fmt = retrieval_view(splits.validation, splits.format)
+    view, fmt, train_view = retrieval_inputs(splits.validation, splits.format, splits.train)
     if view is None or not len(view) or fmt not in RETRIEVAL_FORMATS or not cfg.hyper.batch_size:
         return None
-    texts = row_passages(view, fmt) + row_passages(retrieval_view(splits.train, splits.format)[0], fmt)
-    if cfg.data.corpus:
-        texts += corpus_passages(cfg.data.corpus)
-    pool = len(set(texts))
+    queries, passages, _, _ = validation_retrieval(view, fmt, cfg.eval.max_eval_queries, cfg.seed, train_view,
+                                                   cfg.data.corpus, None)
+    pool = len(passages)
     steps = plan_steps(rows, cfg.hyper, cfg.eval).total_steps
     encoded = steps * int(cfg.hyper.batch_size) * max(1, int(cfg.hyper.gradient_accumulation_steps)) * 2 * BACKWARD_FACTOR
     searches = 2 + len(ALPHAS)
-    queries = min(len(view), int(cfg.eval.max_eval_queries))
-    cap = max(MIN_POOL, min(MAX_EVAL_PASSAGES, int(SEARCH_BUDGET * encoded / searches) - queries))
+    cap = max(MIN_POOL, min(MAX_EVAL_PASSAGES, int(SEARCH_BUDGET * encoded / searches) - len(queries)))
     if pool <= cap:
         return None
     return cap, (f"validation searches {cap:,} of the {pool:,} passages (every one its queries need, the rest a "
