@@ -15,7 +15,8 @@ BEIR is how retrieval data usually travels (``corpus.jsonl``, ``queries.jsonl``,
   ``test.jsonl`` from ``qrels/test.tsv`` when there is one, each a query-pos JSON lines file (``qpn`` format);
   ``passages.jsonl``, every passage of the corpus (the run's knowledge base: validation searches it, mining draws
   negatives from it); and ``beir/``, the corpus and queries with the test judgements alone, which Evaluate
-  searches. Written once under ``datasets_root()/beir-<name>-<hash of the inputs>/``.
+  searches. Written once under ``datasets_root()/beir-<name>-<hash of the inputs>/``; a later call hashes the
+  inputs, finds the folder's counts in its ``DONE_FILE`` and builds no rows again.
 
 A passage's text is its title and text joined as evaluation joins them (``RetrievalSet.titled_corpus``), so the model
 trains on what the test searches. A query's positives are its judged passages of the highest grade it has (graded
@@ -206,15 +207,17 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
                         "(python -m core split, or the Build tab's split) or add qrels/train.tsv.")
     name = safe_name(Path(path).stem if is_zip(path) else Path(path).name, "beir", 40)
     out = (out_root or datasets_root()) / f"beir-{name}-{_inputs_digest(folder)}"
-    rs = read_beir(folder, TRAIN_SPLIT)  # the corpus and queries, read once for every split
-    texts = rs.titled_corpus()
-    rows = {split: _rows(texts, rs.queries, rs.qrels if split == "train" else read_qrels(splits[split]))
-            for split in ("train", "validation", "test") if splits[split] is not None}
-    if not rows["train"][0]:
-        raise DataError(f"The BEIR data '{Path(path).name}': none of the {rows['train'][1]['queries']} queries of "
-                        "qrels/train.tsv has a text and a judged passage in corpus.jsonl, so there is nothing to train on.")
+    counts = _made(out)
+    if counts is None:  # not made yet (or half made): read the corpus and queries once for every split
+        rs = read_beir(folder, TRAIN_SPLIT)
+        texts = rs.titled_corpus()
+        rows = {split: _rows(texts, rs.queries, rs.qrels if split == "train" else read_qrels(splits[split]))
+                for split in ("train", "validation", "test") if splits[split] is not None}
+        if not rows["train"][0]:
+            raise DataError(f"The BEIR data '{Path(path).name}': none of the {rows['train'][1]['queries']} queries of "
+                            "qrels/train.tsv has a text and a judged passage in corpus.jsonl, so there is nothing to train on.")
+        counts = {split: c for split, (_, c) in rows.items()}
 
-    if not (out / DONE_FILE).is_file():
         def write(tmp: Path) -> None:
             for split, (made, _) in rows.items():
                 with open(tmp / f"{split}.jsonl", "w", encoding="utf-8") as fh:
@@ -227,10 +230,10 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
                 shutil.copyfile(folder / CORPUS_FILE, beir / CORPUS_FILE)
                 shutil.copyfile(folder / QUERIES_FILE, beir / QUERIES_FILE)
                 shutil.copyfile(splits["test"], beir / QRELS_DIR / f"{TEST_SPLIT}.tsv")
-            (tmp / DONE_FILE).write_text(str(path), encoding="utf-8")
+            (tmp / DONE_FILE).write_text(json.dumps({"source": str(path), "counts": counts}), encoding="utf-8")
 
         atomic_replace_dir(out, write)
-    has = {split: split in rows and bool(rows[split][0]) for split in ("validation", "test")}
+    has = {split: bool(counts.get(split, {}).get("rows")) for split in ("validation", "test")}
     return {
         "train": str(out / "train.jsonl"),
         "validation": str(out / "validation.jsonl") if has["validation"] else None,
@@ -239,8 +242,19 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
         "eval": str(out / BEIR_SUBDIR) if has["test"] else None,
         "format": "qpn",
         "source": str(path),
-        "counts": {split: counts for split, (_, counts) in rows.items()},
+        "counts": counts,
     }
+
+
+def _made(out: Path) -> Optional[dict]:
+    """The counts a finished dataset folder ``out`` recorded in its ``DONE_FILE``; None when it is not there or was
+    left half-written or unreadable (it is then made again)."""
+    try:
+        record = json.loads((out / DONE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    counts = record.get("counts") if isinstance(record, dict) else None
+    return counts if isinstance(counts, dict) and isinstance(counts.get("train"), dict) else None
 
 
 def summary_line(ds: dict) -> str:
