@@ -607,7 +607,8 @@ def test_a_beir_folders_zip_uploaded_in_the_data_tab_is_the_active_dataset(page,
     expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
     page.locator("#data-source").get_by_text("Upload files").click()
     page.locator("#upload-train input[type=file]").set_input_files(str(z))
-    expect(page.get_by_text("pigs.zip").first).to_be_visible(timeout=30_000)  # uploaded
+    # uploaded: the file table's cell (its text is split into name and extension, so match its accessible name)
+    expect(page.get_by_role("cell", name="pigs.zip").first).to_be_visible(timeout=30_000)
     page.locator("#data-load").click()
     expect(page.locator("#active-dataset")).to_contain_text("pigs.zip (BEIR) · qpn · 12 rows", timeout=60_000)
     expect(page.locator("#data-status")).to_contain_text("Loaded 12 of 12 rows from train.jsonl as qpn")
