@@ -101,7 +101,7 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from core.evaluation import evaluate_models, load_beir
-    from core.evaluation.seen import run_training_passages
+    from core.evaluation.seen import run_training_texts
     from core.evaluation.verdict import render
     from core.training import read_events
     from core.training.delivery import tuned_dir
@@ -136,13 +136,13 @@ def main() -> None:
         t1 = time.monotonic()
         ev = load_beir(SAMPLE / "beir")
         models = [("base", cfg.model), ("delivered", str(run / "delivered"))]
-        seen = run_training_passages(run)  # as the Evaluate tab: verdicts split into seen / unseen passages
-        res = evaluate_models(models, ev, use_cache=False, seen_passages=seen)  # the click-through's end
+        seen = run_training_texts(run)  # as the Evaluate tab: seen / unseen verdicts, training queries left out
+        res = evaluate_models(models, ev, use_cache=False, training=seen)  # the click-through's end
         eval_s = time.monotonic() - t1
         final_verdicts = []
         if delivery["delivered"] != "final":  # also score the trained model itself (not timed: not a user step)
             models.append(("final", str(tuned_dir(run))))
-            extra = evaluate_models([models[0], models[-1]], ev, use_cache=False, seen_passages=seen)
+            extra = evaluate_models([models[0], models[-1]], ev, use_cache=False, training=seen)
             res.metrics["final"] = extra.metrics["final"]
             final_verdicts = extra.verdicts.get("final", [])
         lines = [render(v) for v in res.verdicts.get("delivered", [])]

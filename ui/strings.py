@@ -44,6 +44,11 @@ S: dict[str, tuple[str, str]] = {
     "src_sample": ("Sample dataset", "示例数据集"),
     "src_upload": ("Upload files", "上传文件"),
     "sample_file": ("Sample file", "示例文件"),
+    "data_beir_split": ("This BEIR data has no qrels/train.tsv: {test} of the {queries} queries of qrels/{file} "
+                        "({share}%, seeded; queries that share a gold passage stay together) are held out as the test "
+                        "split, and the other {train} train.",
+                        "此 BEIR 数据没有 qrels/train.tsv：qrels/{file} 的 {queries} 个查询中，{test} 个（{share}%，固定随机种子；"
+                        "共享标准答案段落的查询分在同一边）被留作测试集，其余 {train} 个用于训练。"),
     "upload_train": ("Training file (or a BEIR folder's .zip)", "训练文件（或 BEIR 文件夹的 .zip）"),
     "upload_val": ("Validation file (optional)", "验证文件（可选）"),
     "load": ("Load and check", "加载并检查"),
@@ -385,6 +390,9 @@ S: dict[str, tuple[str, str]] = {
     "subset_zh": (" (Chinese queries)", "（中文查询）"),
     "eval_measured_on": ("Measured on {n_queries} queries against {n_passages} passages ({corpus}).",
                          "在 {n_queries} 个查询、{n_passages} 个段落（{corpus}）上测得。"),
+    "eval_left_out": ("{n} queries of the evaluation data were left out: the run trained or validated on the same "
+                      "question, so they test nothing.",
+                      "评估数据中有 {n} 个查询被排除：该运行在训练或验证中用过相同的问题，它们无法检验模型。"),
     # --- deliver ---
     "blend_title": ("Blend base ↔ tuned", "融合基础模型 ↔ 微调模型"),
     "blend_md": ("### Blend base ↔ tuned\nWeights (1−α)·base + α·tuned: α = 0 is the base model, α = 1 the tuned one. "
@@ -1157,11 +1165,13 @@ ENGINE_ZH: dict[str, str] = {
     "'{p}' is neither a BEIR folder nor a .zip of one.": "'{p}' 既不是 BEIR 文件夹，也不是 BEIR 文件夹的 .zip。",
     "--data {beir} is a BEIR dataset (corpus, queries and judgements); give it alone, without other data files.":
         "--data {beir} 是一个 BEIR 数据集（语料、查询和相关性标注）；请单独给出它，不要再加其他数据文件。",
-    "The BEIR data '{name}': none of the {rows} queries of qrels/train.tsv has a text and a judged passage in corpus.jsonl, so there is nothing to train on.":
-        "BEIR 数据 '{name}'：qrels/train.tsv 的 {rows} 个查询中，没有一个既有文本又在 corpus.jsonl 中有标注段落，因此没有可训练的内容。",
+    "The BEIR data '{name}': none of the {rows} training queries of {source} has a text and a judged passage in corpus.jsonl, so there is nothing to train on.":
+        "BEIR 数据 '{name}'：{source} 的 {rows} 个训练查询中，没有一个既有文本又在 corpus.jsonl 中有标注段落，因此没有可训练的内容。",
+    "The judgements' {len} queries share their gold passages so widely that no test share can be held out apart from the training queries; give qrels/train.tsv and qrels/test.tsv yourself.":
+        "这些标注的 {len} 个查询彼此共享标准答案段落的范围太广，无法在不与训练查询重叠的情况下留出测试部分；请自行提供 qrels/train.tsv 和 qrels/test.tsv。",
     "The BEIR zip '{src}' does not exist or is not a file.": "BEIR zip '{src}' 不存在或不是文件。",
-    "The BEIR data '{name}' has no qrels/train.tsv (found: {splits}): training needs judgements of its own, apart from the test ones. Split the queries first (python -m core split, or the Build tab's split) or add qrels/train.tsv.":
-        "BEIR 数据 '{name}' 没有 qrels/train.tsv（找到：{splits}）：训练需要自己的标注，不能用测试标注。请先划分查询（python -m core split，或构建页的划分），或添加 qrels/train.tsv。",
+    "The BEIR data '{name}' has no qrels/train.tsv and no qrels/test.tsv to hold out a test share from (found: {splits}): name the judgements to train on qrels/train.tsv, or the ones to split into training and test queries qrels/test.tsv.":
+        "BEIR 数据 '{name}' 既没有 qrels/train.tsv，也没有可从中留出测试部分的 qrels/test.tsv（找到：{splits}）：请把用于训练的标注命名为 qrels/train.tsv，或把要划分为训练和测试查询的标注命名为 qrels/test.tsv。",
     "The folder '{p}' is not a BEIR folder (expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv).":
         "文件夹 '{p}' 不是 BEIR 文件夹（应包含 corpus.jsonl、queries.jsonl 和 qrels/<split>.tsv）。",
     "{name} is not a readable zip file ({err}).": "{name} 不是可读取的 zip 文件（{err}）。",

@@ -18,6 +18,13 @@ BEIR is how retrieval data usually travels (``corpus.jsonl``, ``queries.jsonl``,
   searches. Written once under ``datasets_root()/beir-<name>-<hash of the inputs>/``; a later call hashes the
   inputs, finds the folder's counts in its ``DONE_FILE`` and builds no rows again.
 
+A folder without ``qrels/train.tsv`` (many BEIR sets ship their judgements as one ``test.tsv`` or ``all.tsv``) has
+its judgements split by query (``split_queries``): ``qrels/test.tsv``, else the folder's only qrels file, gives a
+seeded ``TEST_SHARE`` of its queries to the test split and the rest to training, and queries whose positives share a
+passage stay on one side, so no test query's gold passage was taught as a training positive. The dataset's counts
+say so (``counts["split"]``) and so does ``summary_line``. A folder with several qrels files, none of them train or
+test, is refused with a sentence naming them.
+
 A passage's text is its title and text joined as evaluation joins them (``RetrievalSet.titled_corpus``), so the model
 trains on what the test searches. A query's positives are its judged passages of the highest grade it has (graded
 judgements such as 2 "supports" over 1 "topical": the grade-1 passages are neither positives nor negatives).
@@ -153,12 +160,19 @@ def beir_folder(path: str | os.PathLike, out_root: Optional[Path] = None) -> Pat
 
 
 def _splits(folder: Path) -> dict:
-    """{"train" / "validation" / "test": the qrels file of that split or None, "found": the qrels files' names}."""
+    """{"train" / "validation" / "test": the qrels file of that split or None, "split": the file whose queries are
+    split into train and test when there is no train file (test.tsv, else the only file; see ``split_queries``),
+    "found": the qrels files' names}."""
     qrels = folder / QRELS_DIR
     found = {p.stem: p for p in sorted(qrels.glob("*.tsv"))} if qrels.is_dir() else {}
     validation = next((found[s] for s in VALIDATION_SPLITS if s in found), None)
+    lone = None
+    if TRAIN_SPLIT not in found:
+        lone = found.get(TEST_SPLIT) or (next(iter(found.values())) if len(found) == 1 else None)
+        if lone is not None and lone == validation:  # its only file is a dev file: it is split, not a validation
+            validation = None
     return {"train": found.get(TRAIN_SPLIT), "validation": validation, "test": found.get(TEST_SPLIT),
-            "found": ", ".join(f"{s}.tsv" for s in found) or "none"}
+            "split": lone, "found": ", ".join(f"{s}.tsv" for s in found) or "none"}
 
 
 def qpn_rows(folder: Path, split: str) -> tuple[list[dict], dict]:
@@ -184,6 +198,68 @@ def _rows(texts: dict[str, str], queries: dict[str, str], qrels: dict[str, dict[
     return rows, {"queries": len(qrels), "rows": len(rows), "skipped": skipped}
 
 
+TEST_SHARE = 0.2  # the share of a lone judgement file's queries held out as the test split
+SPLIT_SEED = 42
+
+
+def _positives(qrels: dict[str, dict[str, int]]) -> dict[str, set[str]]:
+    """{query id: its judged passages of the highest grade above 0} (what ``_rows`` trains as its positives)."""
+    out = {}
+    for qid, judged in qrels.items():
+        graded = {d: g for d, g in judged.items() if g > 0}
+        if graded:
+            top = max(graded.values())
+            out[qid] = {d for d, g in graded.items() if g == top}
+    return out
+
+
+def split_queries(qrels: dict[str, dict[str, int]], share: float = TEST_SHARE,
+                  seed: int = SPLIT_SEED) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """(training judgements, test judgements) of ``qrels``: about ``share`` of the queries, drawn with ``seed``, go to
+    the test side. Queries whose positives (``_positives``) share a passage form one group and land on one side:
+    a test query's gold passage is never a training positive. Queries with no positive stay with training (they
+    make no row). A DataError when the groups leave no test query (one group holds nearly every query)."""
+    import random
+
+    positives = _positives(qrels)
+    parent = {q: q for q in positives}
+
+    def root(q: str) -> str:
+        while parent[q] != q:
+            parent[q] = parent[parent[q]]
+            q = parent[q]
+        return q
+
+    holder: dict[str, str] = {}
+    for q, docs in positives.items():
+        for d in docs:
+            if d in holder:
+                parent[root(q)] = root(holder[d])
+            else:
+                holder[d] = q
+    groups: dict[str, list[str]] = {}
+    for q in positives:
+        groups.setdefault(root(q), []).append(q)
+    order = sorted(groups.values(), key=lambda g: g[0])
+    random.Random(seed).shuffle(order)
+    target = max(1, round(share * len(positives)))
+    test: set[str] = set()
+    for group in order:  # a group that would overshoot the target by a quarter is left to training
+        if len(test) < target and len(test) + len(group) <= max(target * 1.25, target + 1):
+            test |= set(group)
+    if not test:
+        raise DataError(f"The judgements' {len(positives):,} queries share their gold passages so widely that no test "
+                        "share can be held out apart from the training queries; give qrels/train.tsv and "
+                        "qrels/test.tsv yourself.")
+    return ({q: j for q, j in qrels.items() if q not in test}, {q: j for q, j in qrels.items() if q in test})
+
+
+def _write_qrels(path: Path, qrels: dict[str, dict[str, int]]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("query-id\tcorpus-id\tscore\n")
+        fh.writelines(f"{q}\t{d}\t{g}\n" for q, judged in qrels.items() for d, g in judged.items())
+
+
 def _inputs_digest(folder: Path) -> str:
     """A digest of the BEIR files' contents (corpus, queries, every qrels file)."""
     h = hashlib.sha256()
@@ -195,28 +271,37 @@ def _inputs_digest(folder: Path) -> str:
 def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> dict:
     """The training dataset of the BEIR folder (or zip) ``path`` (see the module docstring): ``{"train",
     "validation", "test", "passages", "eval", "format": "qpn", "source", "counts"}``, paths as strings (validation
-    and test None when the folder has no such split). A folder without ``qrels/train.tsv`` is refused: its only
-    judgements are those a model is tested on, and training on them would test the model on what it learned."""
+    and test None when the folder has no such split). Without ``qrels/train.tsv`` the test (or lone) judgements are
+    split by query (``split_queries``); a folder with neither train nor test judgements and several files is
+    refused."""
     from core.paths import atomic_replace_dir, datasets_root, safe_name
 
     folder = beir_folder(path, out_root)
     splits = _splits(folder)
-    if splits["train"] is None:
-        raise DataError(f"The BEIR data '{Path(path).name}' has no qrels/train.tsv (found: {splits['found']}): "
-                        "training needs judgements of its own, apart from the test ones. Split the queries first "
-                        "(python -m core split, or the Build tab's split) or add qrels/train.tsv.")
+    lone = splits["split"]
+    if splits["train"] is None and lone is None:
+        raise DataError(f"The BEIR data '{Path(path).name}' has no qrels/train.tsv and no qrels/test.tsv to hold out "
+                        f"a test share from (found: {splits['found']}): name the judgements to train on "
+                        "qrels/train.tsv, or the ones to split into training and test queries qrels/test.tsv.")
     name = safe_name(Path(path).stem if is_zip(path) else Path(path).name, "beir", 40)
     out = (out_root or datasets_root()) / f"beir-{name}-{_inputs_digest(folder)}"
     counts = _made(out)
     if counts is None:  # not made yet (or half made): read the corpus and queries once for every split
-        rs = read_beir(folder, TRAIN_SPLIT)
+        rs = read_beir(folder, TRAIN_SPLIT if lone is None else lone.stem)
         texts = rs.titled_corpus()
-        rows = {split: _rows(texts, rs.queries, rs.qrels if split == "train" else read_qrels(splits[split]))
-                for split in ("train", "validation", "test") if splits[split] is not None}
+        judged = {split: read_qrels(splits[split]) for split in ("validation", "test") if splits[split] is not None}
+        judged["train"] = rs.qrels
+        if lone is not None:  # no train judgements: a seeded test share of the lone file's queries, the rest trains
+            judged["train"], judged["test"] = split_queries(rs.qrels)
+        source = f"qrels/{lone.name if lone is not None else 'train.tsv'}"
+        rows = {split: _rows(texts, rs.queries, judged[split]) for split in ("train", "validation", "test") if split in judged}
         if not rows["train"][0]:
-            raise DataError(f"The BEIR data '{Path(path).name}': none of the {rows['train'][1]['queries']} queries of "
-                            "qrels/train.tsv has a text and a judged passage in corpus.jsonl, so there is nothing to train on.")
+            raise DataError(f"The BEIR data '{Path(path).name}': none of the {rows['train'][1]['queries']} training "
+                            f"queries of {source} has a text and a judged passage in corpus.jsonl, so there is nothing "
+                            "to train on.")
         counts = {split: c for split, (_, c) in rows.items()}
+        if lone is not None:
+            counts["split"] = {"file": lone.name, "queries": len(rs.qrels), "test_share": TEST_SHARE, "seed": SPLIT_SEED}
 
         def write(tmp: Path) -> None:
             for split, (made, _) in rows.items():
@@ -224,12 +309,12 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
                     fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in made)
             with open(tmp / PASSAGES_FILE, "w", encoding="utf-8") as fh:
                 fh.writelines(json.dumps({"_id": d, "text": t}, ensure_ascii=False) + "\n" for d, t in texts.items() if t)
-            if splits["test"] is not None:  # Evaluate's test set: the whole corpus, the test judgements alone
+            if "test" in judged:  # Evaluate's test set: the whole corpus, the test judgements alone
                 beir = tmp / BEIR_SUBDIR
                 (beir / QRELS_DIR).mkdir(parents=True)
                 shutil.copyfile(folder / CORPUS_FILE, beir / CORPUS_FILE)
                 shutil.copyfile(folder / QUERIES_FILE, beir / QUERIES_FILE)
-                shutil.copyfile(splits["test"], beir / QRELS_DIR / f"{TEST_SPLIT}.tsv")
+                _write_qrels(beir / QRELS_DIR / f"{TEST_SPLIT}.tsv", judged["test"])
             (tmp / DONE_FILE).write_text(json.dumps({"source": str(path), "counts": counts}), encoding="utf-8")
 
         atomic_replace_dir(out, write)
@@ -261,7 +346,13 @@ def summary_line(ds: dict) -> str:
     """One line saying what ``beir_dataset`` made: the queries per split and where the files are."""
     counts = ds["counts"]
     parts = [f"{counts[s]['rows']:,} {s} queries" for s in ("train", "validation", "test") if s in counts]
-    return f"BEIR dataset {ds['source']}: {', '.join(parts)}; passages from its corpus -> {Path(ds['train']).parent}"
+    split = counts.get("split")
+    how = (f" (no qrels/train.tsv: the {split['queries']:,} queries of qrels/{split['file']} split, "
+           f"{round(100 * split['test_share'])}% held out as the test split with seed {split['seed']}, queries that share "
+           "a gold passage on one side)") if split else ""
+    return (f"BEIR dataset {ds['source']}: {', '.join(parts)}{how}; passages from its corpus -> "
+            f"{Path(ds['train']).parent}")
 
 
-__all__ = ["is_beir_folder", "is_zip", "unpack_beir_zip", "beir_folder", "qpn_rows", "beir_dataset", "summary_line"]
+__all__ = ["is_beir_folder", "is_zip", "unpack_beir_zip", "beir_folder", "qpn_rows", "split_queries", "beir_dataset",
+           "summary_line"]

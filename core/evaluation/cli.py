@@ -88,10 +88,13 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
 
     _check_options(args)
     ev = _load(args)
-    seen = _seen_passages(args.train_data) if getattr(args, "train_data", None) else None
+    training = _training(args, models)
     print(f"data: {getattr(ev, 'name', args.data)} ({ev.summary()})", file=sys.stderr)
     result = evaluate_models(models, ev, k_values=args.k, progress=_printer(), use_cache=not args.no_cache,
-                             seen_passages=seen)
+                             training=training)
+    if result.left_out_queries:
+        print(f"left out {result.left_out_queries:,} evaluation queries that are training or validation queries of "
+              f"the run; measured on the other {len(result.per_query):,}", file=sys.stderr)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.4f}".format):
         print(result.table.to_string())
     print(result.headline)
@@ -107,11 +110,20 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
     return 0
 
 
-def _seen_passages(path: str) -> set[str]:
-    """Every passage text of a training data file (pair / triplet / qpn), for the seen / unseen split."""
-    from core.evaluation.seen import training_passages
+def _training(args: argparse.Namespace, models: list[Any]):
+    """What the compared runs learned from (``core.evaluation.seen.TrainingTexts``): the ``--train-data`` file, else
+    every run folder (or run model folder) among the models; None when there is neither."""
+    from core.evaluation.seen import run_of, run_training_texts, training_texts
 
-    return training_passages(path, from_cli=True)
+    if getattr(args, "train_data", None):
+        return training_texts(args.train_data, from_cli=True)
+    found = None
+    for m in models:
+        rd = run_of(m[1] if isinstance(m, tuple) else m)
+        texts = run_training_texts(rd) if rd is not None else None
+        if texts is not None:
+            found = texts if found is None else found | texts
+    return found
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -177,7 +189,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-cache", action="store_true", help="do not read or write the corpus embedding cache")
     p.add_argument("--train-data", default=None, help="training data file: split verdicts into queries whose gold "
-                   "passage is one of its positives (seen) and the others (unseen)")
+                   "passage is one of its positives (seen) and the others (unseen), and leave out evaluation queries "
+                   "that are its queries (default: the training data of a run given as a model)")
 
 
 def register(subparsers: Any) -> None:

@@ -16,7 +16,8 @@
 the base), ``per_query`` (rank of the first relevant passage per model and the change), ``distributions``,
 ``significance`` ({model: {metric: PairedDiff}} over per-query values, by ``stats.paired_difference``),
 ``verdicts`` (one sentence's parts per model for the main metric, and per seen / unseen query subset when
-``seen_passages`` is given: queries whose gold passage is a training positive or not),
+``training`` is given: queries whose gold passage is a training positive or not), ``left_out_queries`` (with
+``training``: the evaluation queries left out because the run trained or validated on the same query text),
 ``worse_than_base`` (the main metric's CI lies below 0) / ``guard_message`` and ``save(folder)`` (``metrics.json`` + ``per_query.csv``, atomic).
 """
 
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.errors import ConfigError
+from core.errors import ConfigError, DataError
 from core.evaluation.embed_cache import embed_corpus_cached
 from core.evaluation.encoding import _is_model, as_model, encode_corpus, encode_queries, model_label, split_labelled
 from core.evaluation.evalset import EvalSet, PairEvalSet
@@ -48,6 +49,7 @@ from core.evaluation.metrics import (
     triplet_accuracy,
 )
 from core.evaluation.scores import ScoreDistribution, score_distribution, suggest_threshold
+from core.evaluation.seen import TrainingTexts
 from core.evaluation.stats import WORSE, PairedDiff, paired_difference
 from core.evaluation.verdict import render, verdict_parts
 from core.paths import atomic_write_json, atomic_write_text
@@ -81,6 +83,7 @@ class ComparisonResult:
     significance: dict[str, dict[str, PairedDiff]] = field(default_factory=dict)
     verdicts: dict[str, list[dict]] = field(default_factory=dict)  # model -> [all, seen?, unseen?] parts
     n_passages: int = 0
+    left_out_queries: int = 0  # evaluation queries that were training or validation queries: not a test, left out
 
     @property
     def base(self) -> str:
@@ -131,7 +134,8 @@ class ComparisonResult:
             "score_distributions": [d.summary() for d in self.distributions], "seconds": self.seconds,
             "verdicts": {lb: [dict(p, sentence=render(p)) for p in ps] for lb, ps in self.verdicts.items()},
             "measured_on": {"n_queries": len(self.per_query) if self.per_query is not None else None,
-                            "n_passages": self.n_passages, "corpus": self.dataset},
+                            "n_passages": self.n_passages, "corpus": self.dataset,
+                            "left_out_training_queries": self.left_out_queries},
         }
 
     def save(self, folder: str | Path) -> dict[str, Path]:
@@ -213,11 +217,16 @@ def _guard(metrics: dict[str, dict[str, float]], labels: list[str], main: str) -
 
 def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_values: Sequence[int] = DEFAULT_K,
                     progress: ProgressFn | None = None, use_cache: bool = True, batch_size: int = 32,
-                    device: str | None = None, seen_passages: set[str] | None = None) -> ComparisonResult:
+                    device: str | None = None, training: TrainingTexts | None = None) -> ComparisonResult:
     """Evaluate every model on ``evalset`` and compare with the first (see module docstring).
-    ``seen_passages``: training passage texts, to split retrieval verdicts into seen / unseen queries."""
+    ``training``: what the compared run learned from (``core.evaluation.seen``): retrieval queries whose text is one
+    of its queries are left out (``without_training_queries``), and the verdicts split into seen / unseen queries
+    by its passages."""
     if not models:
         raise ConfigError("No model was given to evaluate (expected at least one model spec).")
+    left_out = 0
+    if training is not None and isinstance(evalset, EvalSet):
+        evalset, left_out = without_training_queries(evalset, training.queries)
     pairs = _unique_labels(models)
     labels = [lb for lb, _ in pairs]
     from core.models.sources import resolve_model
@@ -273,7 +282,8 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
     per_query = _merge_per_query(per_query_parts, labels, evalset) if kind == "retrieval" else None
     sig, verdicts = {}, {}
     if kind == "retrieval":
-        sig, verdicts = _significance(per_query_parts, labels, order, main, evalset, seen_passages)
+        sig, verdicts = _significance(per_query_parts, labels, order, main, evalset,
+                                      training.passages if training is not None else None)
         worse = any(sig[lb][main].verdict == WORSE for lb in labels[1:] if main in sig.get(lb, {}))
         if not worse:
             guard = ""
@@ -290,8 +300,22 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
         table=table, per_query=per_query, distributions=distributions,
         worse_than_base=worse, guard_message=guard, headline=headline, dataset=evalset.name,
         summary=evalset.summary(), k_values=ks, seconds=seconds, significance=sig, verdicts=verdicts,
-        n_passages=len(evalset.corpus) if kind == "retrieval" else 0,
+        n_passages=len(evalset.corpus) if kind == "retrieval" else 0, left_out_queries=left_out,
     )
+
+
+def without_training_queries(evalset: EvalSet, queries: set[str]) -> tuple[EvalSet, int]:
+    """(``evalset`` without the queries whose text is one of the training ``queries``, how many were left out); the
+    corpus stays whole. A DataError when every query is a training query: there is nothing left to test on."""
+    trained = [q for q, text in evalset.queries.items() if text.strip() in queries]
+    if not trained:
+        return evalset, 0
+    if len(trained) == len(evalset.queries):
+        raise DataError(f"Every one of the {len(trained):,} queries of '{evalset.name or 'the evaluation data'}' is a "
+                        "training or validation query of the run: there is nothing left to test it on. Evaluate on "
+                        "queries held out from training (the run's test split).")
+    dropped = set(trained)
+    return evalset.sample(query_ids=[q for q in evalset.queries if q not in dropped]), len(trained)
 
 
 def model_identity(model: Any) -> str | None:

@@ -96,6 +96,8 @@ class EvalSet(RetrievalSet):
             negatives={q: list(self.negatives.get(q, [])) for q in qids if q in self.negatives},
             triplets=list(self.triplets),
             query_meta={q: self.query_meta[q] for q in qids if q in self.query_meta},
+            qrels_path=self.qrels_path,
+            untitled={d: t for d, t in self.untitled.items() if d in keep_set},
         )
 
     def summary(self) -> str:

@@ -1,21 +1,27 @@
-"""The passages a run trained on, to split a verdict into seen and unseen queries.
+"""What a run trained on: its passages, to split a verdict into seen and unseen queries, and its queries, which an
+honest test leaves out.
 
 A query is *seen* when its gold passage is the positive of a training row: the model was taught which question
 that passage answers (a knowledge base's passage asked anew). A passage that training showed only as a negative
 does not make a query seen: in mined data nearly every passage is someone's negative, and being pushed away from
 other questions teaches nothing about the questions it answers.
 
-``training_passages(path, format=None, mapping=None) -> set[str]``: every positive passage text of one training
-data file in a retrieval format (pair / triplet / qpn); a ``ConfigError`` naming the file otherwise.
-``run_training_passages(run_dir) -> set[str] | None``: the same over every training file of a run's
-``config.yaml`` (read with the run's format and column mapping), or None when the run has no such file (then no
-seen / unseen split is made). ``seen_queries(evalset, query_ids, passages) -> list[bool]``: which queries have a
-relevant passage among ``passages``, by its text as searched or, for a BEIR passage with a title, its bare text
-(what training data holds).
+An evaluation query whose text is a query of the run's training or validation rows is not a test of the run at all
+(it was taught, or it chose the checkpoint): ``evaluate_models`` leaves such queries out and says how many.
+
+``training_texts(path, format=None, mapping=None) -> TrainingTexts``: every positive passage text and every query text
+of one training data file in a retrieval format (pair / triplet / qpn); a ``ConfigError`` naming the file otherwise.
+``run_training_texts(run_dir) -> TrainingTexts | None``: the same over every training and validation file of a run's
+``config.yaml`` (read with the run's format and column mapping; the validation files add their queries only), or
+None when the run has no such file (then no seen / unseen split is made and no query is left out).
+``seen_queries(evalset, query_ids, passages) -> list[bool]``: which queries have a relevant passage among
+``passages``, by its text as searched or, for a BEIR passage with a title, its bare text (what training data holds).
+``run_of(spec) -> Path | None``: the run folder a model spec names (the run itself or one of its model folders).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -23,8 +29,19 @@ from core.errors import ConfigError, StudioError
 from core.run_folder import CONFIG_FILE
 
 
-def training_passages(path: str, format: Optional[str] = None, mapping: Optional[dict] = None,
-                      from_cli: bool = False) -> set[str]:
+@dataclass
+class TrainingTexts:
+    """The texts a run learned from: ``passages`` (its positives) and ``queries`` (training and validation)."""
+
+    passages: set[str] = field(default_factory=set)
+    queries: set[str] = field(default_factory=set)
+
+    def __or__(self, other: TrainingTexts) -> TrainingTexts:
+        return TrainingTexts(self.passages | other.passages, self.queries | other.queries)
+
+
+def training_texts(path: str, format: Optional[str] = None, mapping: Optional[dict] = None,
+                   from_cli: bool = False) -> TrainingTexts:
     """``from_cli``: the error names the ``--train-data`` option the path came from."""
     from core.data import load_data
     from core.training.evaluators import RETRIEVAL_FORMATS
@@ -36,21 +53,23 @@ def training_passages(path: str, format: Optional[str] = None, mapping: Optional
                               "with passages).")
         raise ConfigError(f"The training data '{path}' holds {loaded.format} rows (expected pair, triplet or qpn "
                           "data with passages).")
-    return row_positives(loaded.df, loaded.format)
+    return row_texts(loaded.df, loaded.format)
 
 
-def row_positives(df, fmt: str) -> set[str]:
-    """The positive passage texts of pair / triplet / qpn rows (``core.evaluation.evalset.from_dataframe``'s qrels)."""
+def row_texts(df, fmt: str) -> TrainingTexts:
+    """The positive passage texts and the query texts of pair / triplet / qpn rows
+    (``core.evaluation.evalset.from_dataframe``'s qrels and queries)."""
     from core.evaluation.evalset import from_dataframe
     from core.training.evaluators import EVAL_NAME
 
     if df is None or len(df) == 0:
-        return set()
+        return TrainingTexts()
     ev = from_dataframe(df, fmt, name=EVAL_NAME)
-    return {ev.corpus[d] for rels in ev.qrels.values() for d in rels}
+    return TrainingTexts({ev.corpus[d] for rels in ev.qrels.values() for d in rels},
+                         {t.strip() for t in ev.queries.values()})
 
 
-def run_training_passages(run_dir: str | Path) -> Optional[set[str]]:
+def run_training_texts(run_dir: str | Path) -> Optional[TrainingTexts]:
     from core.training import TrainConfig
 
     cfg_path = Path(run_dir) / CONFIG_FILE
@@ -61,12 +80,31 @@ def run_training_passages(run_dir: str | Path) -> Optional[set[str]]:
         paths = [p for p in (cfg.data.train or []) if p and Path(p).is_file()]
         if not paths:
             return None
-        out: set[str] = set()
+        out = TrainingTexts()
         for p in paths:
-            out |= training_passages(p, cfg.data.format, cfg.data.mapping or None)
+            out |= training_texts(p, cfg.data.format, cfg.data.mapping or None)
+        for p in [p for p in (cfg.data.validation or []) if p and Path(p).is_file()]:
+            out.queries |= training_texts(p, cfg.data.format, cfg.data.mapping or None).queries
         return out
     except StudioError:  # not retrieval data, or a file that no longer reads: no split, the verdict stands
         return None
+
+
+def run_of(spec) -> Optional[Path]:
+    """The run folder of a model spec that is a run folder or one of its model folders (``delivered/``, ``final/``,
+    ``best/``); None for anything else (a model id, a loaded model, a folder outside a run)."""
+    from core.run_folder import MODEL_DIRS
+
+    if not isinstance(spec, (str, Path)):
+        return None
+    p = Path(spec)
+    if not p.is_dir():
+        return None
+    if (p / CONFIG_FILE).is_file():
+        return p
+    if p.name in MODEL_DIRS and (p.parent / CONFIG_FILE).is_file():
+        return p.parent
+    return None
 
 
 def seen_queries(evalset, query_ids, passages: set[str]) -> list[bool]:

@@ -117,3 +117,28 @@ def test_blend_bad_input_is_one_sentence(client, blend_run):
         client.predict("no-such-run", 0.5, api_name="/evaluate_blend_export")
     with pytest.raises(AppError, match=r"^α \(0 = base, 1 = tuned\): 1\.5 cannot be used here; expected a number from 0 to 1\.$"):
         client.predict("blend-run", 1.5, api_name="/evaluate_blend_export")
+
+
+def test_the_blend_curve_leaves_out_the_queries_the_run_trained_on(client, blend_run, studio):
+    """As Evaluate does: a copy of the run whose training data holds five of the test queries draws its domain
+    curve over the other test queries."""
+    import re
+    import shutil
+
+    from core.evaluation import load_evalset
+    from core.training import TrainConfig
+
+    rd = studio["runs"] / "blend-leak"
+    shutil.copytree(blend_run, rd)
+    try:
+        rows = (studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()
+        (rd / "five-test-rows.jsonl").write_text("\n".join(rows[:5]) + "\n", encoding="utf-8")
+        cfg = TrainConfig.load(rd / CONFIG_FILE)
+        cfg.name, cfg.data.train, cfg.data.validation = "blend-leak", [str(rd / "five-test-rows.jsonl")], []
+        cfg.save(rd / CONFIG_FILE)
+        n_test = len(load_evalset(studio["sample"] / "beir").queries)
+        _png, table = client.predict("blend-leak", None, api_name="/evaluate_blend")
+        m = re.fullmatch(r"domain ndcg@10 \((\d+) queries, (\d+) passages\)", table["headers"][1])
+        assert m and int(m.group(1)) == n_test - 5, (table["headers"][1], n_test)
+    finally:
+        shutil.rmtree(rd, ignore_errors=True)

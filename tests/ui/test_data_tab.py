@@ -234,6 +234,14 @@ def test_a_beir_zip_upload_is_a_whole_dataset_that_trains_and_evaluates(client, 
     assert data["train"][0].endswith("/train.jsonl") and data["validation"][0].endswith("/validation.jsonl")
     assert data["test"][0].endswith("/test.jsonl") and data["corpus"].endswith("/passages.jsonl")
 
+    lone = zip_folder(write_beir(tmp_path / "sows", splits=("test",), n=40), tmp_path / "sows.zip")
+    out = upload(client, lone)  # test judgements only: a fifth of the queries held out as the test split, said so
+    assert out[0].startswith("This BEIR data has no qrels/train.tsv: 8 of the 40 queries of qrels/test.tsv (20%, "
+                             "seeded; queries that share a gold passage stay together) are held out as the test split, "
+                             "and the other 32 train.\n\nLoaded 32 of 32 rows from train.jsonl as qpn."), out[0]
+    assert banner(client) == "**Active dataset:** sows.zip (BEIR) · qpn · 32 rows"
+    assert client.predict("en", api_name="/evaluate_language")[4] == "Evaluation data: `beir`"
+
     plain = tmp_path / "plain.zip"
     import zipfile
 
@@ -241,4 +249,4 @@ def test_a_beir_zip_upload_is_a_whole_dataset_that_trains_and_evaluates(client, 
         zf.writestr("train.csv", "a,b\n")
     with pytest.raises(AppError, match=r"plain\.zip holds no BEIR folder: expected corpus\.jsonl and queries\.jsonl"):
         upload(client, plain)
-    assert banner(client) == "**Active dataset:** pigs.zip (BEIR) · qpn · 12 rows"
+    assert banner(client) == "**Active dataset:** sows.zip (BEIR) · qpn · 32 rows"

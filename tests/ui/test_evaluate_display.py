@@ -199,7 +199,12 @@ def changed_run(studio):
     rd = studio["runs"] / "display-run"
     if not (rd / "final").is_dir():
         rd.mkdir(parents=True, exist_ok=True)
-        TrainConfig(name="display-run", model=studio["model"]).save(rd / "config.yaml")
+        cfg = TrainConfig(name="display-run", model=studio["model"])
+        trained = rd / "three-test-rows.jsonl"  # three test queries it trained on: Evaluate leaves them out
+        test_rows = (studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()
+        trained.write_text("\n".join(test_rows[:3]) + "\n", encoding="utf-8")
+        cfg.data.train = [str(trained)]
+        cfg.save(rd / "config.yaml")
         model = SentenceTransformer(studio["model"], device="cpu")
         gen = torch.Generator().manual_seed(1)
         with torch.no_grad():
@@ -245,6 +250,7 @@ def test_compare_and_evaluate_in_the_browser(page, changed_run):
     page.locator("#eval-go").click()
     expect(page.locator("#eval-headline")).to_contain_text("ndcg@10", timeout=90_000)
     expect(page.locator("#eval-headline")).to_contain_text(t("eval_dash_not_per_query", "en", metrics="separation_auc"))
+    expect(page.locator("#eval-headline")).to_contain_text(t("eval_left_out", "en", n="3"))
     expect(page.locator("#eval-table")).to_contain_text("separation_auc")
     row = page.locator("#eval-table [role=row]", has_text="separation_auc").first  # gradio 6: a virtual grid
     cells = [c.strip() for c in row.locator("[role=gridcell]").all_inner_texts()]
@@ -254,6 +260,7 @@ def test_compare_and_evaluate_in_the_browser(page, changed_run):
     page.locator("#lang").get_by_text("中文").click()
     expect(page.locator("#eval-headline")).to_contain_text(
         t("eval_dash_not_per_query", "zh", metrics="separation_auc"), timeout=30_000)
+    expect(page.locator("#eval-headline")).to_contain_text(t("eval_left_out", "zh", n="3"))
     page.get_by_role("tab", name="5. 对比").click()
     expect(page.locator("#cmp-right thead")).to_contain_text(t("cmp_gold", "zh"), timeout=30_000)
     for text, lines in page.evaluate(_LINES, "#cmp-left th, #cmp-right th"):

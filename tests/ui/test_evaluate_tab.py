@@ -42,8 +42,9 @@ def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
     rd = studio["runs"] / "seen-split"
     rd.mkdir(parents=True, exist_ok=True)
     test_rows = (studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()
-    train = rd / "half-of-test.jsonl"
-    train.write_text("\n".join(test_rows[: len(test_rows) // 2]) + "\n", encoding="utf-8")
+    train = rd / "half-of-test.jsonl"  # the passages of half the test rows, each asked anew by another question
+    asked_anew = [dict(json.loads(r), query=f"asked anew: {json.loads(r)['query']}") for r in test_rows[: len(test_rows) // 2]]
+    train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in asked_anew), encoding="utf-8")
     cfg = TrainConfig(name="seen-split", model=studio["model"])
     cfg.data.train = [str(train)]
     cfg.save(rd / CONFIG_FILE)
@@ -57,6 +58,38 @@ def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
     # the sample's test set is bilingual: the English and the Chinese queries each get a verdict too
     assert "(English queries)" in en and "(Chinese queries)" in en
     assert "（英文查询）" in zh and "（中文查询）" in zh
+
+
+def test_evaluation_queries_the_run_trained_on_are_left_out_and_counted(client, studio):
+    """A test query that is also a training query tests nothing: the tab leaves it out and says how many it left
+    out, in both languages; metrics.json records the count; an evaluation made only of training queries is one
+    clear sentence."""
+    from gradio_client.exceptions import AppError
+
+    from core.training import TrainConfig
+
+    rd = studio["runs"] / "trained-on-test"
+    rd.mkdir(parents=True, exist_ok=True)
+    test_rows = (studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()
+    train = rd / "seven-test-rows.jsonl"
+    train.write_text("\n".join(test_rows[:7]) + "\n", encoding="utf-8")
+    cfg = TrainConfig(name="trained-on-test", model=studio["model"])
+    cfg.data.train = [str(train)]
+    cfg.save(rd / CONFIG_FILE)
+    shutil.copytree(studio["model"], rd / FINAL_DIR, dirs_exist_ok=True)
+    (rd / STATUS_FILE).write_text(json.dumps({"status": "completed"}))
+    en = client.predict("trained-on-test", None, "en", api_name="/evaluate")[0]
+    assert "7 queries of the evaluation data were left out: the run trained or validated on the same question" in en
+    data = json.loads((rd / METRICS_FILE).read_text(encoding="utf-8"))
+    assert data["measured_on"]["left_out_training_queries"] == 7
+    n_test = len({json.loads(r)["query"] for r in test_rows})
+    assert data["measured_on"]["n_queries"] == n_test - 7 and f"Measured on {n_test - 7:,} queries" in en
+    zh = client.predict("trained-on-test", None, "zh", api_name="/evaluate")[0]
+    assert "评估数据中有 7 个查询被排除" in zh
+
+    train.write_text("\n".join(test_rows) + "\n", encoding="utf-8")  # every test query is a training query
+    with pytest.raises(AppError, match=r"is a training or validation query of the run: there is nothing left to test"):
+        client.predict("trained-on-test", None, "en", api_name="/evaluate")
 
 
 def test_the_metric_table_shows_relative_changes_to_one_decimal():

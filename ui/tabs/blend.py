@@ -80,6 +80,8 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
     @handler
     def do_curve(name, data_state, up, lang="en", progress=gr.Progress()):
         from core.evaluation import load_evalset
+        from core.evaluation.compare import without_training_queries
+        from core.evaluation.seen import run_training_texts
         from core.training.delivery import blend_chart, blend_curve, tuned_dir
         from ui.tabs.evaluate import eval_source
 
@@ -90,6 +92,9 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
 
             raise DataError("The blend curve needs a retrieval evaluation set (queries and passages), "
                             f"but '{getattr(evalset, 'name', '')}' holds pairs.")
+        training = run_training_texts(rd)
+        if training is not None:  # as Evaluate: a query the run trained or validated on tests nothing
+            evalset, _ = without_training_queries(evalset, training.queries)
         curve = blend_curve(base_model_of(rd), str(tuned_dir(rd)), evalset, general=_general_setting(rd),
                             progress=_progress_fn(progress))
         png = blend_chart(curve, Path(tempfile.mkdtemp(prefix="studio-blend-")) / "blend.png", title=t("blend_title", lang),

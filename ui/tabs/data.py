@@ -276,21 +276,26 @@ def build(ctx) -> dict:
 
         paths = _paths(src, sample_name, f_train, f_val)
         label = f"sample: {Path(paths[0]).name}" if src == "sample" else Path(paths[0]).name
-        passages = None
+        passages = note = None
         if src == "upload" and is_zip(paths[0]):  # a BEIR folder's zip: its splits, corpus and test set, as the sample
             ds = beir_dataset(paths[0])
             paths = (ds["train"], paths[1] or ds["validation"], ds["test"], ds["eval"])
             passages, label = ds["passages"], f"{label} (BEIR)"
+            split = ds["counts"].get("split")
+            if split:  # no train judgements: say how the test split was held out
+                note = Msg.of("data_beir_split", file=split["file"], queries=f"{split['queries']:,}",
+                              test=f"{ds['counts']['test']['rows']:,}", train=f"{ds['counts']['train']['rows']:,}",
+                              share=round(100 * split["test_share"]))
         raw = read_table(paths[0])
         cols = _columns(raw)
         return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label,
-                                    passages=passages)
+                                    passages=passages), note
 
     def _load(src, sample_name, f_train, f_val, lang, pg, size):
         from core.data import load_table
 
-        raw, cols, state = _read(src, sample_name, f_train, f_val)
-        return _outputs(load_table(raw, state.train), cols, state, lang, 1, size)
+        raw, cols, state, note = _read(src, sample_name, f_train, f_val)
+        return _outputs(load_table(raw, state.train), cols, state, lang, 1, size, note)
 
     def _still(active) -> dict:
         """The fields of a failure sentence that name the dataset still active (``*_kept``), or {} when none is."""
@@ -311,7 +316,7 @@ def build(ctx) -> dict:
             return Msg.of(f"{key}_kept" if still else key, file=name, error=_why(err), **still)
 
         try:
-            raw, cols, state = _read(src, sample_name, f_train, f_val)
+            raw, cols, state, note = _read(src, sample_name, f_train, f_val)
         except Exception as err:  # noqa: BLE001 - nothing read: keep what was there; handler() words the error
             yield _unread(said("load_failed", err), shown_view, lang)
             raise
@@ -324,7 +329,7 @@ def build(ctx) -> dict:
             # kept to map by hand: no error is raised, whose "Error" badges would cover the dropdowns to fill in
             yield _to_map(state, raw, cols, said("map_by_hand", err), lang, size)
             return
-        yield _outputs(data, cols, state, lang, 1, size)
+        yield _outputs(data, cols, state, lang, 1, size, note)
 
     @handler
     def do_apply(active, waiting, cols, roles_shown, shown_view, lang, pg, size, fmt_value, *map_values):

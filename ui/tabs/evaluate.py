@@ -56,6 +56,7 @@ class EvalView:
     n_passages: int = 0
     dataset: str = ""
     labels: list = field(default_factory=list)  # the compared models (the table's score columns), base first
+    left_out: int = 0  # evaluation queries left out: the run trained or validated on them
 
     @classmethod
     def of(cls, result) -> EvalView:
@@ -69,7 +70,8 @@ class EvalView:
         return cls(headline=result.headline, guard=result.guard_message if result.worse_than_base else "",
                    verdicts=[p for lb in result.labels[1:] for p in result.verdicts.get(lb, [])], table=_rounded(tab_df),
                    improved=imp, degraded=deg, n_queries=None if result.per_query is None else len(result.per_query),
-                   n_passages=result.n_passages, dataset=result.dataset, labels=list(result.labels))
+                   n_passages=result.n_passages, dataset=result.dataset, labels=list(result.labels),
+                   left_out=result.left_out_queries)
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -135,6 +137,8 @@ def render(v: EvalView, lang: str) -> list:
     if v.n_queries is not None:
         head += "\n\n" + t("eval_measured_on", lang, n_queries=f"{v.n_queries:,}", n_passages=f"{v.n_passages:,}",
                              corpus=v.dataset)  # "12,000 queries", as the verdict sentences write counts
+        if v.left_out:
+            head += " " + t("eval_left_out", lang, n=f"{v.left_out:,}")
     table, not_per_query, zero_base = shown_table(v.table, v.labels)
     if not_per_query:
         head += "\n\n" + t("eval_dash_not_per_query", lang, metrics=", ".join(not_per_query))
@@ -218,12 +222,12 @@ def build(ctx) -> dict:
     @handler
     def do_eval(run_name, data_state, up, lang="en", progress=gr.Progress()):
         from core.evaluation import evaluate_models, load_evalset
-        from core.evaluation.seen import run_training_passages
+        from core.evaluation.seen import run_training_texts
 
         rd = run_dir(run_name)
         evalset = load_evalset(eval_source(data_state, up))
         result = evaluate_models([("base", base_model_of(rd)), ("tuned", str(model_dir(rd)))], evalset,
-                                 progress=_progress_fn(progress), seen_passages=run_training_passages(rd))
+                                 progress=_progress_fn(progress), training=run_training_texts(rd))
         result.save(rd)
         c, bar, hist_png = show_charts(EvalCharts.of(result), lang)
         v, head, tab_df, imp, deg = show(EvalView.of(result), lang)

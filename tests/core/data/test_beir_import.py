@@ -57,12 +57,55 @@ def test_the_same_folder_is_made_once_and_a_changed_one_again(tmp_path, monkeypa
     assert again["train"] != first["train"] and len(rows_of(again["train"])) == 5
 
 
-def test_without_train_judgements_training_is_refused_with_what_was_found(tmp_path):
-    folder = write_beir(tmp_path / "only-test", splits=("test",))
-    with pytest.raises(DataError, match=r"^The BEIR data 'only-test' has no qrels/train\.tsv \(found: test\.tsv\)"):
+def test_without_train_judgements_a_seeded_share_of_the_test_queries_is_held_out_and_the_rest_trains(tmp_path):
+    """A folder whose only judgements are ``test.tsv`` (many BEIR sets): a fifth of its queries is the test split,
+    Evaluate's ``beir/`` set holds their judgements alone over the whole corpus, the others train; the same folder
+    gives the same split; the summary line says how the split was made."""
+    from core.data.beir_import import summary_line
+    from core.evaluation import load_evalset
+
+    folder = write_beir(tmp_path / "only-test", splits=("test",), n=40)
+    ds = beir_dataset(folder, out_root=tmp_path / "datasets")
+    train, test = rows_of(ds["train"]), rows_of(ds["test"])
+    assert ds["validation"] is None  # the recipe holds out its validation share from the training rows
+    assert len(test) == 8 and len(train) == 32
+    assert not {r["query"] for r in train} & {r["query"] for r in test}
+    assert ds["counts"]["split"] == {"file": "test.tsv", "queries": 40, "test_share": 0.2, "seed": 42}
+    ev = load_evalset(ds["eval"])
+    assert len(ev.corpus) == 40 and sorted(ev.queries.values()) == sorted(r["query"] for r in test)
+    assert "(no qrels/train.tsv: the 40 queries of qrels/test.tsv split, 20% held out as the test split with seed 42" \
+        in summary_line(ds)
+    assert rows_of(beir_dataset(folder, out_root=tmp_path / "again")["test"]) == test  # seeded: the same split
+
+
+def test_queries_whose_positives_share_a_passage_land_on_one_side_of_the_split():
+    from core.data.beir_import import split_queries
+
+    # q0..q29 each with its own positive; q30..q39 all share d30 (one group of ten); grade-1 passages do not group
+    qrels = {f"q{i}": {f"d{i}": 2, "d_common": 1} for i in range(30)}
+    qrels.update({f"q{i}": {"d30": 1} for i in range(30, 40)})
+    qrels["q_none"] = {"d0": 0}
+    train, test = split_queries(qrels, share=0.2, seed=3)
+    assert set(train) | set(test) == set(qrels) and not set(train) & set(test)
+    assert 6 <= len(test) <= 10 and "q_none" in train
+    shared = {f"q{i}" for i in range(30, 40)}
+    assert shared <= set(train) or shared <= set(test)
+    for seed in range(20):  # whichever side the group falls on, it is never cut in two
+        tr, te = split_queries(qrels, share=0.2, seed=seed)
+        assert shared <= set(tr) or shared <= set(te)
+    with pytest.raises(DataError, match=r"^The judgements' 10 queries share their gold passages so widely"):
+        split_queries({f"q{i}": {"d": 1} for i in range(10)})
+
+
+def test_a_folder_with_neither_train_nor_test_judgements_and_several_files_is_refused(tmp_path):
+    folder = write_beir(tmp_path / "two", splits=("dev", "extra"))
+    with pytest.raises(DataError, match=r"^The BEIR data 'two' has no qrels/train\.tsv and no qrels/test\.tsv to hold "
+                                        r"out a test share from \(found: dev\.tsv, extra\.tsv\)"):
         beir_dataset(folder, out_root=tmp_path / "datasets")
-    assert not (tmp_path / "datasets").exists() or not any((tmp_path / "datasets").glob("beir-only-test-*"))
-    assert qpn_rows(folder, "test")[1] == {"queries": 12, "rows": 12, "skipped": 0}
+    assert not (tmp_path / "datasets").exists()
+    assert qpn_rows(folder, "dev")[1] == {"queries": 6, "rows": 6, "skipped": 0}
+    lone = write_beir(tmp_path / "alldev", splits=("all",))  # one file, whatever its name, is split
+    assert beir_dataset(lone, out_root=tmp_path / "datasets")["counts"]["split"]["file"] == "all.tsv"
 
 
 @pytest.mark.parametrize("prefix", ["", "law/"])

@@ -97,5 +97,9 @@ def test_inspect_a_beir_folder_checks_the_training_rows_it_gives(tmp_path, capsy
     assert main(["inspect", str(zip_folder(folder, tmp_path / "pigs.zip")), "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["beir"]["counts"]["train"] == {"queries": 14, "rows": 12, "skipped": 2} and obj["usable"] is True
-    assert main(["inspect", str(write_beir(tmp_path / "only-test", splits=("test",)))]) == 2
-    assert "has no qrels/train.tsv (found: test.tsv)" in capsys.readouterr().err
+    assert main(["inspect", str(write_beir(tmp_path / "two", splits=("dev", "extra")))]) == 2
+    assert "has no qrels/train.tsv and no qrels/test.tsv to hold out a test share from (found: dev.tsv, extra.tsv)" \
+        in capsys.readouterr().err
+    assert main(["inspect", str(write_beir(tmp_path / "only-test", splits=("test",), n=40))]) == 0
+    assert "32 train queries, 8 test queries (no qrels/train.tsv: the 40 queries of qrels/test.tsv split" \
+        in capsys.readouterr().out

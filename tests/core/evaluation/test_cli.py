@@ -128,13 +128,13 @@ def test_seen_and_unseen_queries_get_their_own_verdict(beir, tiny_model_path, da
 def test_a_passage_trained_on_only_as_a_negative_leaves_its_query_unseen(beir, tmp_path):
     """Seen means a training positive: in mined data nearly every passage is some row's negative."""
     from core.evaluation import load_beir
-    from core.evaluation.seen import seen_queries, training_passages
+    from core.evaluation.seen import seen_queries, training_texts
 
     pairs = tiny_pairs(20)
     train = tmp_path / "train.jsonl"
     train.write_text("".join(json.dumps({"query": f"other {i}", "pos": [pairs[i][1]], "neg": [pairs[i + 10][1]]},
                                         ensure_ascii=False) + "\n" for i in range(5)), encoding="utf-8")
-    passages = training_passages(str(train))
+    passages = training_texts(str(train)).passages
     assert passages == {pairs[i][1] for i in range(5)}
     ev = load_beir(beir)
     assert seen_queries(ev, [f"q{i}" for i in range(20)], passages) == [i < 5 for i in range(20)]

@@ -63,7 +63,8 @@ def test_table_deltas_guard_and_per_query(tmp_path):
     assert mrr["absolute"] == pytest.approx(0.375 - 2 / 3) and mrr["diff"] == pytest.approx(mrr["absolute"])
     assert mrr["ci_low"] <= mrr["diff"] <= mrr["ci_high"] and mrr["verdict"] == "no_difference" and 0 < mrr["p_value"] <= 1
     assert data["verdicts"]["tuned"][0]["sentence"] == res.verdict_lines()[0]
-    assert data["measured_on"] == {"n_queries": 2, "n_passages": len(DOCS), "corpus": "toy"}
+    assert data["measured_on"] == {"n_queries": 2, "n_passages": len(DOCS), "corpus": "toy",
+                                   "left_out_training_queries": 0}
     csv = pd.read_csv(files["per_query"], encoding="utf-8-sig")
     assert list(csv.columns[:3]) == ["query_id", "query", "gold"] and list(csv["rank:tuned"]) == [4, 2]
 
@@ -198,3 +199,26 @@ def test_a_saved_copy_of_the_base_is_not_encoded_again(tiny_model_path, tmp_path
     assert compare.model_identity(SentenceTransformer(str(copy), device="cpu")) == compare.model_identity(
         SentenceTransformer(str(tiny_model_path), device="cpu"))
     assert compare.model_identity(object()) is None
+
+
+def test_evaluation_queries_that_are_training_queries_are_left_out_and_counted():
+    """A query the run trained on (same text, spaces aside) tests nothing: it is left out of every metric and
+    verdict, the corpus stays whole, the result and metrics.json say how many; only training queries is refused."""
+    from core.errors import DataError
+    from core.evaluation.seen import TrainingTexts
+
+    base, tuned, ev = _fake_pair()
+    res = evaluate_models([("base", base), ("tuned", tuned)], ev, use_cache=False,
+                          training=TrainingTexts(passages=set(), queries={" r ", "not asked"} | {"r"}))
+    assert res.left_out_queries == 1 and list(res.per_query["query_id"]) == ["Q"] and res.n_passages == 4
+    assert res.to_dict()["measured_on"] == {"n_queries": 1, "n_passages": 4, "corpus": "toy",
+                                            "left_out_training_queries": 1}
+    assert res.significance["tuned"]["ndcg@10"].n == 1
+    kept = evaluate_models([("base", base), ("tuned", tuned)], ev, use_cache=False,
+                           training=TrainingTexts(passages={"one"}, queries={"elsewhere"}))
+    assert kept.left_out_queries == 0 and len(kept.per_query) == 2
+    assert [p["subset"] for p in kept.verdicts["tuned"]] == ["", "seen", "unseen"]
+    with pytest.raises(DataError, match=r"^Every one of the 2 queries of 'toy' is a training or validation query of "
+                                        r"the run: there is nothing left to test it on\."):
+        evaluate_models([("base", base), ("tuned", tuned)], ev, use_cache=False,
+                        training=TrainingTexts(queries={"q", "r"}))

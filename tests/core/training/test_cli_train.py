@@ -231,3 +231,24 @@ def test_a_beir_folder_trains_as_a_whole_dataset_and_its_zip_is_compared_on_its_
                  "--tuned", str(tmp_runs / "t_beir" / "delivered")]) == 0
     out = capsys.readouterr().out
     assert "verdict:" in out and "12 queries" in out
+
+
+def test_a_beir_folder_with_test_judgements_only_trains_on_four_fifths_and_is_compared_on_the_rest(
+        tiny_model_path, tmp_runs, tmp_path, capsys):
+    """Many BEIR sets ship one judgement file: ``train --data FOLDER`` holds a seeded fifth of its queries out as
+    the test split and trains on the rest; ``compare --data FOLDER --tuned RUN/delivered`` finds the run from the
+    model folder and leaves out the queries the run trained or validated on, so it measures the held-out ones."""
+    from tests.conftest import write_beir
+
+    folder = write_beir(tmp_path / "sows", splits=("test",), n=40)
+    assert _train("--data", str(folder), "--model", str(tiny_model_path), "--name", "t_lone", "--max-steps", "2") == 0
+    err = capsys.readouterr().err
+    assert "32 train queries, 8 test queries (no qrels/train.tsv: the 40 queries of qrels/test.tsv split, 20% held out" in err
+    cfg = TrainConfig.load(tmp_runs / "t_lone" / CONFIG_FILE)
+    assert cfg.data.test[0].endswith("test.jsonl") and not cfg.data.validation
+    assert main(["compare", "--data", str(folder), "--base", str(tiny_model_path),
+                 "--tuned", str(tmp_runs / "t_lone" / "delivered")]) == 0
+    captured = capsys.readouterr()
+    assert "left out 32 evaluation queries that are training or validation queries of the run; measured on the other 8" \
+        in captured.err
+    assert "verdict:" in captured.out and " 8 queries" in captured.out
