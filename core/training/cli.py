@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     # Flags that set a config field take their help from the field (core/training/config.py).
     p.add_argument("--data", nargs="+", help=_help("data.train") + " Or one BEIR folder (corpus.jsonl, queries.jsonl, "
                    "qrels/train.tsv; dev.tsv and test.tsv when there) or a .zip of one: its judgements become the "
-                   "train / validation / test splits and its corpus the knowledge base. Used when no --config is given.")
+                   "train / validation / test splits and its corpus the knowledge base; without train.tsv a seeded "
+                   "fifth of the test.tsv (or only qrels file's) queries is held out as the test split and the rest "
+                   "trains. Used when no --config is given.")
     p.add_argument("--validation", nargs="+", default=[], help=_help("data.validation"))
     p.add_argument("--format", help=_help("data.format"))
     p.add_argument("--model", default=None, help=_help("model"))
