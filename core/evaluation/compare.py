@@ -299,7 +299,8 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
         labels=labels, kind=kind, metrics=metrics, metric_order=order, main_metric=main,
         table=table, per_query=per_query, distributions=distributions,
         worse_than_base=worse, guard_message=guard, headline=headline, dataset=evalset.name,
-        summary=evalset.summary(), k_values=ks, seconds=seconds, significance=sig, verdicts=verdicts,
+        summary=evalset.summary() + (f"; {left_out:,} training or validation queries of the run left out" if left_out else ""),
+        k_values=ks, seconds=seconds, significance=sig, verdicts=verdicts,
         n_passages=len(evalset.corpus) if kind == "retrieval" else 0, left_out_queries=left_out,
     )
 

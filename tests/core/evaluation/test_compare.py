@@ -211,6 +211,7 @@ def test_evaluation_queries_that_are_training_queries_are_left_out_and_counted()
     res = evaluate_models([("base", base), ("tuned", tuned)], ev, use_cache=False,
                           training=TrainingTexts(passages=set(), queries={" r ", "not asked"} | {"r"}))
     assert res.left_out_queries == 1 and list(res.per_query["query_id"]) == ["Q"] and res.n_passages == 4
+    assert res.summary == "1 queries, 4 passages, 1 relevant pairs; 1 training or validation queries of the run left out"
     assert res.to_dict()["measured_on"] == {"n_queries": 1, "n_passages": 4, "corpus": "toy",
                                             "left_out_training_queries": 1}
     assert res.significance["tuned"]["ndcg@10"].n == 1
