@@ -35,10 +35,11 @@ S: dict[str, tuple[str, str]] = {
     "tab_export": ("6. Export", "6. 导出"),
     # data tab
     "data_intro": ("Upload a training file (CSV, TSV, JSON, JSONL, Excel, Parquet) or a BEIR folder as .zip (corpus, queries, "
-                   "qrels/train.tsv; dev and test judgements when there), or use the bundled bilingual pig-farming sample. "
+                   "qrels/train.tsv and dev / test judgements; with test judgements only, a fifth of them is held out as the test "
+                   "split and the rest trains), or use the bundled bilingual pig-farming sample. "
                    "The format is detected; fix it or the column mapping below if needed.",
                    "上传训练文件（CSV、TSV、JSON、JSONL、Excel、Parquet）或打包成 .zip 的 BEIR 文件夹（corpus、queries、"
-                   "qrels/train.tsv，以及可选的 dev 和 test 标注），或使用内置的中英双语养猪知识库示例。"
+                   "qrels/train.tsv 以及 dev / test 标注；只有 test 标注时，留出其中五分之一作为测试集，其余用于训练），或使用内置的中英双语养猪知识库示例。"
                    "系统会自动识别格式；如有需要，可在下方修改格式或列映射。"),
     "data_source": ("Data source", "数据来源"),
     "src_sample": ("Sample dataset", "示例数据集"),
