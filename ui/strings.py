@@ -1163,6 +1163,8 @@ ENGINE_ZH: dict[str, str] = {
     "{path} is not a regular file; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv as files.":
         "{path} 不是普通文件；BEIR 文件夹需要 corpus.jsonl、queries.jsonl 和 qrels/<split>.tsv 这几个文件。",
     # a BEIR folder or zip as data (core/data/beir_import.py, core/training/cli.py)
+    "Every one of the {len} queries of '{name}' is a training or validation query of the run: there is nothing left to test it on. Evaluate on queries held out from training (the run's test split).":
+        "'{name}' 的 {len} 个查询全都是该运行的训练或验证查询：没有剩下可用来检验它的查询。请在训练时留出的查询（该运行的测试集）上评估。",
     "'{p}' is neither a BEIR folder nor a .zip of one.": "'{p}' 既不是 BEIR 文件夹，也不是 BEIR 文件夹的 .zip。",
     "--data {beir} is a BEIR dataset (corpus, queries and judgements); give it alone, without other data files.":
         "--data {beir} 是一个 BEIR 数据集（语料、查询和相关性标注）；请单独给出它，不要再加其他数据文件。",
