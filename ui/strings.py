@@ -46,10 +46,10 @@ S: dict[str, tuple[str, str]] = {
     "src_upload": ("Upload files", "上传文件"),
     "sample_file": ("Sample file", "示例文件"),
     "data_beir_split": ("This BEIR data has no qrels/train.tsv: {test} of the {queries} queries of qrels/{file} "
-                        "({share}%, seeded; queries that share a gold passage stay together) are held out as the test "
+                        "({share}%, seeded; queries that share a gold passage or their text stay together) are held out as the test "
                         "split, and the other {train} train.",
                         "此 BEIR 数据没有 qrels/train.tsv：qrels/{file} 的 {queries} 个查询中，{test} 个（{share}%，固定随机种子；"
-                        "共享标准答案段落的查询分在同一边）被留作测试集，其余 {train} 个用于训练。"),
+                        "共享标准答案段落或文本相同的查询分在同一边）被留作测试集，其余 {train} 个用于训练。"),
     "upload_train": ("Training file (or a BEIR folder's .zip)", "训练文件（或 BEIR 文件夹的 .zip）"),
     "upload_val": ("Validation file (optional)", "验证文件（可选）"),
     "load": ("Load and check", "加载并检查"),

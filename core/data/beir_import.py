@@ -213,15 +213,21 @@ def _positives(qrels: dict[str, dict[str, int]]) -> dict[str, set[str]]:
     return out
 
 
-def split_queries(qrels: dict[str, dict[str, int]], share: float = TEST_SHARE,
-                  seed: int = SPLIT_SEED) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+def split_queries(qrels: dict[str, dict[str, int]], share: float = TEST_SHARE, seed: int = SPLIT_SEED,
+                  texts: Optional[dict[str, str]] = None) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
     """(training judgements, test judgements) of ``qrels``: about ``share`` of the queries, drawn with ``seed``, go to
     the test side. Queries whose positives (``_positives``) share a passage form one group and land on one side:
-    a test query's gold passage is never a training positive. Queries with no positive stay with training (they
-    make no row). A DataError when the groups leave no test query (one group holds nearly every query)."""
+    a test query's gold passage is never a training positive. So do queries with the same text (``texts``: query id
+    -> text, compared without surrounding spaces): a test question is never a training question. Queries with no
+    positive stay with training (they make no row). A DataError when the groups leave no test query (one group
+    holds nearly every query)."""
     import random
 
     positives = _positives(qrels)
+    for q in positives:  # the same question under two ids: one group, through a shared pseudo passage
+        text = (texts or {}).get(q, "").strip()
+        if text:
+            positives[q] = positives[q] | {("text", text)}
     parent = {q: q for q in positives}
 
     def root(q: str) -> str:
@@ -230,7 +236,7 @@ def split_queries(qrels: dict[str, dict[str, int]], share: float = TEST_SHARE,
             q = parent[q]
         return q
 
-    holder: dict[str, str] = {}
+    holder: dict = {}  # passage id (or ("text", query text)) -> the first query holding it
     for q, docs in positives.items():
         for d in docs:
             if d in holder:
@@ -260,11 +266,17 @@ def _write_qrels(path: Path, qrels: dict[str, dict[str, int]]) -> None:
         fh.writelines(f"{q}\t{d}\t{g}\n" for q, judged in qrels.items() for d, g in judged.items())
 
 
-def _inputs_digest(folder: Path) -> str:
-    """A digest of the BEIR files' contents (corpus, queries, every qrels file)."""
+SPLIT_RULE = "split-v2: test share, seed, groups by shared positive and by query text"  # in the digest of a split folder
+
+
+def _inputs_digest(folder: Path, split: bool = False) -> str:
+    """A digest of the BEIR files' contents (corpus, queries, every qrels file), and of ``SPLIT_RULE`` when the
+    judgements are split here (a changed rule makes the dataset again)."""
     h = hashlib.sha256()
     for p in [folder / CORPUS_FILE, folder / QUERIES_FILE, *sorted((folder / QRELS_DIR).glob("*.tsv"))]:
         h.update(p.name.encode() + b"\0" + _file_digest(p).encode())
+    if split:
+        h.update(SPLIT_RULE.encode())
     return h.hexdigest()[:12]
 
 
@@ -284,7 +296,7 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
                         f"a test share from (found: {splits['found']}): name the judgements to train on "
                         "qrels/train.tsv, or the ones to split into training and test queries qrels/test.tsv.")
     name = safe_name(Path(path).stem if is_zip(path) else Path(path).name, "beir", 40)
-    out = (out_root or datasets_root()) / f"beir-{name}-{_inputs_digest(folder)}"
+    out = (out_root or datasets_root()) / f"beir-{name}-{_inputs_digest(folder, split=lone is not None)}"
     counts = _made(out)
     if counts is None:  # not made yet (or half made): read the corpus and queries once for every split
         rs = read_beir(folder, TRAIN_SPLIT if lone is None else lone.stem)
@@ -292,7 +304,7 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
         judged = {split: read_qrels(splits[split]) for split in ("validation", "test") if splits[split] is not None}
         judged["train"] = rs.qrels
         if lone is not None:  # no train judgements: a seeded test share of the lone file's queries, the rest trains
-            judged["train"], judged["test"] = split_queries(rs.qrels)
+            judged["train"], judged["test"] = split_queries(rs.qrels, texts=rs.queries)
         source = f"qrels/{lone.name if lone is not None else 'train.tsv'}"
         rows = {split: _rows(texts, rs.queries, judged[split]) for split in ("train", "validation", "test") if split in judged}
         if not rows["train"][0]:
@@ -349,7 +361,7 @@ def summary_line(ds: dict) -> str:
     split = counts.get("split")
     how = (f" (no qrels/train.tsv: the {split['queries']:,} queries of qrels/{split['file']} split, "
            f"{round(100 * split['test_share'])}% held out as the test split with seed {split['seed']}, queries that share "
-           "a gold passage on one side)") if split else ""
+           "a gold passage or their text on one side)") if split else ""
     return (f"BEIR dataset {ds['source']}: {', '.join(parts)}{how}; passages from its corpus -> "
             f"{Path(ds['train']).parent}")
 

@@ -237,8 +237,8 @@ def test_a_beir_zip_upload_is_a_whole_dataset_that_trains_and_evaluates(client, 
     lone = zip_folder(write_beir(tmp_path / "sows", splits=("test",), n=40), tmp_path / "sows.zip")
     out = upload(client, lone)  # test judgements only: a fifth of the queries held out as the test split, said so
     assert out[0].startswith("This BEIR data has no qrels/train.tsv: 8 of the 40 queries of qrels/test.tsv (20%, "
-                             "seeded; queries that share a gold passage stay together) are held out as the test split, "
-                             "and the other 32 train.\n\nLoaded 32 of 32 rows from train.jsonl as qpn."), out[0]
+                             "seeded; queries that share a gold passage or their text stay together) are held out as "
+                             "the test split, and the other 32 train.\n\nLoaded 32 of 32 rows from train.jsonl as qpn."), out[0]
     assert banner(client) == "**Active dataset:** sows.zip (BEIR) · qpn · 32 rows"
     assert client.predict("en", api_name="/evaluate_language")[4] == "Evaluation data: `beir`"
 

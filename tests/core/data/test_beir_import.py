@@ -95,6 +95,11 @@ def test_queries_whose_positives_share_a_passage_land_on_one_side_of_the_split()
         assert shared <= set(tr) or shared <= set(te)
     with pytest.raises(DataError, match=r"^The judgements' 10 queries share their gold passages so widely"):
         split_queries({f"q{i}": {"d": 1} for i in range(10)})
+    # the same question under two ids (asked of two filings) is one group too: a test question is never a training one
+    texts = {q: f"question {q}" for q in qrels} | {"q1": "  what is the margin?", "q2": "what is the margin?"}
+    for seed in range(20):
+        tr, te = split_queries(qrels, share=0.2, seed=seed, texts=texts)
+        assert {"q1", "q2"} <= set(tr) or {"q1", "q2"} <= set(te)
 
 
 def test_a_folder_with_neither_train_nor_test_judgements_and_several_files_is_refused(tmp_path):
