@@ -27,7 +27,7 @@ DELIVERED_DIR = "delivered"
 RUN_FILES = (CONFIG_FILE, EVENTS_FILE, STATUS_FILE, STOP_FILE, PID_FILE, OWNER_FILE, LOG_FILE, METRICS_FILE, DELIVERY_FILE,
              BASE_SCORES_FILE, CHECKPOINTS_DIR, FINAL_DIR, BEST_DIR, DELIVERED_DIR)
 QUEUE_LOCK = ".queue.lock"  # in the runs folder (not a run folder): held while the training queue is read or advanced
-MODEL_DIRS = (DELIVERED_DIR, FINAL_DIR, BEST_DIR)  # folders that hold a loadable model, in order of preference
+MODEL_DIRS = (DELIVERED_DIR, BEST_DIR, FINAL_DIR)  # folders that hold a loadable model, in order of preference
 
 # ------------------------------------------------------------------------------------ event types (events.jsonl)
 EV_STATUS = "status"

@@ -25,7 +25,7 @@ from core.export.hub import (
     push_to_hub,
 )
 from core.export.zip import check_model_dir, zip_model
-from core.run_folder import BEST_DIR, DELIVERED_DIR, FINAL_DIR
+from core.run_folder import MODEL_DIRS
 
 
 def export_model_dir(run_dir, which: str | None = None) -> Path:
@@ -33,7 +33,7 @@ def export_model_dir(run_dir, which: str | None = None) -> Path:
     when given and present, else the first present of ``delivered/`` (the model the run chose to deliver),
     ``best/``, ``final/``."""
     run_dir = Path(run_dir)
-    order = [DELIVERED_DIR, BEST_DIR, FINAL_DIR]
+    order = list(MODEL_DIRS)
     if which:
         order = [which] + [n for n in order if n != which]
     for name in order:

@@ -255,6 +255,17 @@ def check_model_folder(path: str | os.PathLike) -> Path:
                            f"or 'config.json' with weights and tokenizer files (Hugging Face).")
 
 
+def run_model(folder: Path) -> Path | None:
+    """The model of a run folder (one holding the run's ``config.yaml`` and no model files of its own): its first
+    present of ``core.run_folder.MODEL_DIRS`` (``delivered/``, ``best/``, ``final/``); None for any other folder or a
+    run with no saved model yet (``check_model_folder`` then says what is missing)."""
+    from core.run_folder import CONFIG_FILE, MODEL_DIRS
+
+    if not (folder / CONFIG_FILE).is_file() or (folder / "modules.json").is_file() or (folder / "config.json").is_file():
+        return None
+    return next((folder / name for name in MODEL_DIRS if (folder / name).is_dir()), None)
+
+
 def local_folder(spec: str | os.PathLike | None) -> Path | None:
     """The local path a model ``spec`` names (``resolve_model``'s rule: an existing path, or text that reads as a
     path), or None for a registry name, a Hub id ``org/name`` or an empty spec. Nothing is checked or loaded."""
@@ -375,7 +386,7 @@ def resolve_model(spec: str | os.PathLike | None, progress: ProgressFn | None = 
                              language=entry.language)
     candidate = local_folder(text)
     if candidate is not None:
-        root = check_model_folder(candidate)
+        root = check_model_folder(run_model(candidate) or candidate)
         return ResolvedModel(spec=text, path=str(root), kind="local", prompts=read_prompts(root),
                              language=_guess_language(root))
     if _HUB_ID.match(text):

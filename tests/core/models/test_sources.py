@@ -81,6 +81,26 @@ def test_plain_huggingface_folder_resolves(tiny_model_path):
     assert model.encode(["pig"]).shape == (1, 32)
 
 
+def test_a_run_folder_resolves_to_the_model_it_delivered(tiny_model_path, tmp_path):
+    """``--tuned runs/NAME`` (compare, evaluate, search) means the run's delivered model, else ``best/``, else
+    ``final/``; a run with no saved model yet says the folder holds no model."""
+    import shutil
+
+    run = tmp_path / "runs" / "pigs"
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text("name: pigs\n", encoding="utf-8")
+    with pytest.raises(ModelSourceError, match=r"holds no model: expected 'modules\.json'"):
+        resolve_model(str(run))
+    shutil.copytree(tiny_model_path, run / "final")
+    assert Path(resolve_model(str(run)).path) == (run / "final").resolve()
+    shutil.copytree(tiny_model_path, run / "best")
+    assert Path(resolve_model(str(run)).path) == (run / "best").resolve()
+    shutil.copytree(tiny_model_path, run / "delivered")
+    r = resolve_model(str(run))
+    assert Path(r.path) == (run / "delivered").resolve() and r.kind == "local" and r.spec == str(run)
+    assert load_model(str(run), device="cpu").encode(["pig"]).shape == (1, 32)
+
+
 def test_folder_without_model_names_folder_and_what_is_missing(tmp_path):
     empty = tmp_path / "my-empty-folder"
     empty.mkdir()

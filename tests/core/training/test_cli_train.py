@@ -236,8 +236,8 @@ def test_a_beir_folder_trains_as_a_whole_dataset_and_its_zip_is_compared_on_its_
 def test_a_beir_folder_with_test_judgements_only_trains_on_four_fifths_and_is_compared_on_the_rest(
         tiny_model_path, tmp_runs, tmp_path, capsys):
     """Many BEIR sets ship one judgement file: ``train --data FOLDER`` holds a seeded fifth of its queries out as
-    the test split and trains on the rest; ``compare --data FOLDER --tuned RUN/delivered`` finds the run from the
-    model folder and leaves out the queries the run trained or validated on, so it measures the held-out ones."""
+    the test split and trains on the rest; ``compare --data FOLDER --tuned RUN`` compares the run's delivered model
+    and leaves out the queries the run trained or validated on, so it measures the held-out ones."""
     from tests.conftest import write_beir
 
     folder = write_beir(tmp_path / "sows", splits=("test",), n=40)
@@ -247,7 +247,7 @@ def test_a_beir_folder_with_test_judgements_only_trains_on_four_fifths_and_is_co
     cfg = TrainConfig.load(tmp_runs / "t_lone" / CONFIG_FILE)
     assert cfg.data.test[0].endswith("test.jsonl") and not cfg.data.validation
     assert main(["compare", "--data", str(folder), "--base", str(tiny_model_path),
-                 "--tuned", str(tmp_runs / "t_lone" / "delivered")]) == 0
+                 "--tuned", str(tmp_runs / "t_lone")]) == 0  # the run folder: its delivered model
     captured = capsys.readouterr()
     assert "left out 32 evaluation queries that are training or validation queries of the run; measured on the other 8" \
         in captured.err
