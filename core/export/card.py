@@ -420,12 +420,27 @@ def model_card(run_dir: str | os.PathLike, holds: Optional[str] = None) -> str:
 
     lines += _delivery_lines(record, model)
 
-    table = _metrics_json_table(_read_json(run_dir / METRICS_FILE))
+    report = _read_json(run_dir / METRICS_FILE)
+    table = _metrics_json_table(report)
     if table:
-        lines += ["## Evaluation", "", *table, ""]
+        lines += ["## Evaluation", "", *_measured_on(report), *table, ""]
 
     lines += _usage(languages, _prompts(run_dir))
     return "\n".join(lines)
+
+
+def _measured_on(report: Any) -> list[str]:
+    """The sentence (and a blank line) saying what metrics.json's evaluation searched: its ``measured_on`` record
+    (``core.evaluation.ComparisonResult.to_dict``), with the training queries it left out; [] when it has none."""
+    on = report.get("measured_on") if isinstance(report, dict) else None
+    if not isinstance(on, dict) or not isinstance(on.get("n_queries"), int):
+        return []
+    said = f"Measured on {on['n_queries']:,} queries against {int(on.get('n_passages') or 0):,} passages"
+    said += f" ({on['corpus']})." if on.get("corpus") else "."
+    left = on.get("left_out_training_queries")
+    if isinstance(left, int) and left > 0:
+        said += f" {left:,} evaluation queries were left out: the run trained or validated on the same question."
+    return [said, ""]
 
 
 def _pct(x: Optional[float]) -> str:

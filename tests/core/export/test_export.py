@@ -237,6 +237,12 @@ def test_model_card_confidence_intervals_from_metrics_json(run_dir):
     report["metrics"]["tuned"]["ndcg@10"] = {"value": 0.5, "ci_low": 0.45, "ci_high": 0.55}
     (run_dir / METRICS_FILE).write_text(json.dumps(report))
     assert "| ndcg@10 | 0.4000 | 0.5000 [0.4500, 0.5500] | +0.1000 | [+0.0400, +0.1600] |" in model_card(run_dir)
+    # what the evaluation searched, and the training queries it left out, above the table
+    report["measured_on"] = {"n_queries": 1382, "n_passages": 6757, "corpus": "financial_qa_10k/all",
+                             "left_out_training_queries": 5618}
+    (run_dir / METRICS_FILE).write_text(json.dumps(report))
+    assert ("## Evaluation\n\nMeasured on 1,382 queries against 6,757 passages (financial_qa_10k/all). 5,618 evaluation "
+            "queries were left out: the run trained or validated on the same question.\n\n| metric |") in model_card(run_dir)
 
 
 def test_card_preview_shows_front_matter_as_code(run_dir):
