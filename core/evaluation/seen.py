@@ -11,9 +11,9 @@ An evaluation query whose text is a query of the run's training or validation ro
 
 ``training_texts(path, format=None, mapping=None) -> TrainingTexts``: every positive passage text and every query text
 of one training data file in a retrieval format (pair / triplet / qpn); a ``ConfigError`` naming the file otherwise.
-``run_training_texts(run_dir) -> TrainingTexts | None``: the same over every training and validation file of a run's
-``config.yaml`` (read with the run's format and column mapping; the validation files add their queries only), or
-None when the run has no such file (then no seen / unseen split is made and no query is left out).
+``run_training_texts(run_dir) -> TrainingTexts | None``: the same over the training split of a run, as the run split
+its data, with its validation split's queries; None when the run has no training file or trains on no retrieval
+format (then no seen / unseen split is made and no query is left out).
 ``seen_queries(evalset, query_ids, passages) -> list[bool]``: which queries have a relevant passage among
 ``passages``, by its text as searched or, for a BEIR passage with a title, its bare text (what training data holds).
 ``run_of(spec) -> Path | None``: the run folder a model spec names (the run itself or one of its model folders).
@@ -70,21 +70,26 @@ def row_texts(df, fmt: str) -> TrainingTexts:
 
 
 def run_training_texts(run_dir: str | Path) -> Optional[TrainingTexts]:
+    """``TrainingTexts`` of the rows a run trained on and validated with: its splits rebuilt from its
+    ``config.yaml`` as the run made them (``core.training.data.splits_for``: same files, shares and seed), so rows
+    of its training file that the run held out (a test share) count as neither."""
     from core.training import TrainConfig
+    from core.training.data import splits_for
+    from core.training.evaluators import RETRIEVAL_FORMATS
 
     cfg_path = Path(run_dir) / CONFIG_FILE
     if not cfg_path.is_file():
         return None
     try:
         cfg = TrainConfig.load(cfg_path)
-        paths = [p for p in (cfg.data.train or []) if p and Path(p).is_file()]
-        if not paths:
+        if not [p for p in (cfg.data.train or []) if p and Path(p).is_file()]:
             return None
-        out = TrainingTexts()
-        for p in paths:
-            out |= training_texts(p, cfg.data.format, cfg.data.mapping or None)
-        for p in [p for p in (cfg.data.validation or []) if p and Path(p).is_file()]:
-            out.queries |= training_texts(p, cfg.data.format, cfg.data.mapping or None).queries
+        splits = splits_for(cfg)
+        if splits.format not in RETRIEVAL_FORMATS:
+            return None
+        out = row_texts(splits.train, splits.format)
+        if splits.validation is not None:
+            out.queries |= row_texts(splits.validation, splits.format).queries
         return out
     except StudioError:  # not retrieval data, or a file that no longer reads: no split, the verdict stands
         return None

@@ -213,3 +213,29 @@ def test_an_earlier_report_is_kept_unless_overwrite(beir, tiny_model_path, tmp_p
     assert (out / "report.md").read_text(encoding="utf-8") == "my notes\n"
     assert main([command, "--data", str(beir), *models, "--out", str(out), "--overwrite"]) == 0
     assert (out / "report.md").read_text(encoding="utf-8").startswith("# Embedding evaluation")
+
+
+def test_a_runs_training_texts_are_the_rows_it_trained_and_validated_on_not_its_held_out_test_share(tmp_path):
+    """A run that held a test share out of its training file did not learn those rows: their queries are not
+    training queries (an evaluation on them keeps them) and their passages do not make a query seen."""
+    from core.evaluation.seen import run_training_texts
+    from core.run_folder import CONFIG_FILE
+    from core.training import TrainConfig
+    from core.training.data import splits_for
+
+    rows = [{"query": f"{q} number {i}", "pos": [f"{p} number {i}"]} for i, (q, p) in enumerate(tiny_pairs(40))]
+    train = tmp_path / "rows.jsonl"
+    train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    run = tmp_path / "run"
+    run.mkdir()
+    cfg = TrainConfig(name="held")
+    cfg.data.train, cfg.data.split = [str(train)], [0.6, 0.2, 0.2]
+    cfg.save(run / CONFIG_FILE)
+    splits = splits_for(cfg)
+    held = {q.strip() for q in splits.test["query"]}
+    assert len(held) == 8
+    texts = run_training_texts(run)
+    assert texts.queries == {q.strip() for q in splits.train["query"]} | {q.strip() for q in splits.validation["query"]}
+    assert not texts.queries & held and len(texts.queries) == 32
+    assert texts.passages == {p for ps in splits.train["pos"] for p in ps}
+    assert run_training_texts(tmp_path / "nowhere") is None
