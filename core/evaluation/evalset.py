@@ -27,7 +27,8 @@ from core.errors import ConfigError, DataError
 @dataclass
 class EvalSet(RetrievalSet):
     """A retrieval evaluation set: the one retrieval-set type (``core.data.retrieval.RetrievalSet``) with a name,
-    mined negatives and triplets (see module docstring). Only queries with at least one relevant passage count."""
+    mined negatives and triplets (see module docstring). Only queries with a text and at least one relevant passage
+    count."""
 
     name: str = ""
     negatives: dict[str, list[str]] = field(default_factory=dict)
@@ -39,9 +40,9 @@ class EvalSet(RetrievalSet):
     kind = "retrieval"
 
     def __post_init__(self) -> None:
-        self.qrels = {
+        self.qrels = {  # a query without text asks nothing: it is not scored
             str(q): {str(d): int(r) for d, r in rels.items() if int(r) > 0 and str(d) in self.corpus}
-            for q, rels in self.qrels.items() if str(q) in self.queries
+            for q, rels in self.qrels.items() if str(q) in self.queries and str(self.queries[str(q)] or "").strip()
         }
         self.qrels = {q: rels for q, rels in self.qrels.items() if rels}
         self.queries = {q: t for q, t in self.queries.items() if q in self.qrels}

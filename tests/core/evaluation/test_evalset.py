@@ -54,10 +54,10 @@ def _write_beir(folder, header: bool):
         {"_id": "d3", "text": "gamma"}]) + "\n", encoding="utf-8")
     (folder / "queries.jsonl").write_text("\n".join(json.dumps(o) for o in [
         {"_id": "q1", "text": "first", "ticker": "X"}, {"_id": "q2", "text": "second"},
-        {"_id": "q3", "text": "no qrels"}]), encoding="utf-8")
+        {"_id": "q3", "text": "no qrels"}, {"_id": "q4", "text": "  "}]), encoding="utf-8")
     (folder / "qrels").mkdir()
     lines = (["query-id\tcorpus-id\tscore"] if header else []) + ["q1\td1\t2", "q1\td3\t1", "q2\td2\t1", "q2\td3\t0",
-                                                                   "q2\tmissing\t1"]
+                                                                   "q2\tmissing\t1", "q4\td1\t1"]
     (folder / "qrels" / "test.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -67,7 +67,7 @@ def test_load_beir_with_and_without_header(tmp_path, header):
     ev = load_beir(tmp_path / "b")
     assert ev.corpus["d1"] == "T alpha" and ev.corpus["d2"] == "beta"
     assert ev.qrels == {"q1": {"d1": 2, "d3": 1}, "q2": {"d2": 1}}  # rel 0 and unknown ids dropped
-    assert set(ev.queries) == {"q1", "q2"}  # q3 has no relevant passage
+    assert set(ev.queries) == {"q1", "q2"}  # q3 has no relevant passage, q4 no text (it asks nothing)
     assert ev.query_meta["q1"]["ticker"] == "X"
     assert ev.name == "b/test"
     assert load_evalset(tmp_path / "b").qrels == ev.qrels
