@@ -189,28 +189,29 @@ def _rows(texts: dict[str, str], queries: dict[str, str], qrels: dict[str, dict[
     rows, skipped = [], 0
     for qid, judged in qrels.items():
         query = (queries.get(qid) or "").strip()
-        graded = {d: g for d, g in judged.items() if g > 0 and (texts.get(d) or "").strip()}
-        if not query or not graded:
+        top = _top_graded(judged, lambda d: bool((texts.get(d) or "").strip()))
+        if not query or not top:
             skipped += 1
             continue
-        top = max(graded.values())
-        rows.append({"query": query, "pos": [texts[d] for d, g in graded.items() if g == top]})
+        rows.append({"query": query, "pos": [texts[d] for d in top]})
     return rows, {"queries": len(qrels), "rows": len(rows), "skipped": skipped}
+
+
+def _top_graded(judged: dict[str, int], keep=None) -> list[str]:
+    """A query's positives: its judged passages (those ``keep`` accepts, all by default) of the highest grade above 0
+    among them, in the judgements' order; [] when there is none."""
+    graded = {d: g for d, g in judged.items() if g > 0 and (keep is None or keep(d))}
+    top = max(graded.values(), default=None)
+    return [d for d, g in graded.items() if g == top]
 
 
 TEST_SHARE = 0.2  # the share of a lone judgement file's queries held out as the test split
 SPLIT_SEED = 42
 
 
-def _positives(qrels: dict[str, dict[str, int]]) -> dict[str, set[str]]:
-    """{query id: its judged passages of the highest grade above 0} (what ``_rows`` trains as its positives)."""
-    out = {}
-    for qid, judged in qrels.items():
-        graded = {d: g for d, g in judged.items() if g > 0}
-        if graded:
-            top = max(graded.values())
-            out[qid] = {d for d, g in graded.items() if g == top}
-    return out
+def _positives(qrels: dict[str, dict[str, int]]) -> dict[str, set]:
+    """{query id: its positives (``_top_graded``)} for the queries that have one."""
+    return {qid: set(top) for qid, judged in qrels.items() if (top := _top_graded(judged))}
 
 
 def split_queries(qrels: dict[str, dict[str, int]], share: float = TEST_SHARE, seed: int = SPLIT_SEED,
@@ -301,7 +302,8 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
     if counts is None:  # not made yet (or half made): read the corpus and queries once for every split
         rs = read_beir(folder, TRAIN_SPLIT if lone is None else lone.stem)
         texts = rs.titled_corpus()
-        judged = {split: read_qrels(splits[split]) for split in ("validation", "test") if splits[split] is not None}
+        judged = {split: read_qrels(splits[split]) for split in ("validation", "test")
+                  if splits[split] is not None and splits[split] != lone}  # the lone file is read once, as rs.qrels
         judged["train"] = rs.qrels
         if lone is not None:  # no train judgements: a seeded test share of the lone file's queries, the rest trains
             judged["train"], judged["test"] = split_queries(rs.qrels, texts=rs.queries)
