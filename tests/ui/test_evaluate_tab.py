@@ -34,22 +34,30 @@ def test_no_run_chosen_is_one_clear_sentence(client):
         client.predict(None, None, "en", api_name="/evaluate")
 
 
-def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
-    """The Evaluate tab reads the run's training data: queries whose gold passage answers one of its queries and
-    queries whose gold passage answers none each get their own verdict sentence."""
+def _finished_run(studio, name: str, train_lines: list[str]):
+    """A completed run ``name`` in the studio's runs folder whose ``final/`` is the tiny model and whose config
+    trains on ``train_lines`` (JSON lines written to its folder). Returns (run folder, training file)."""
     from core.training import TrainConfig
 
-    rd = studio["runs"] / "seen-split"
+    rd = studio["runs"] / name
     rd.mkdir(parents=True, exist_ok=True)
-    test_rows = (studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()
-    train = rd / "half-of-test.jsonl"  # the passages of half the test rows, each asked anew by another question
-    asked_anew = [dict(json.loads(r), query=f"asked anew: {json.loads(r)['query']}") for r in test_rows[: len(test_rows) // 2]]
-    train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in asked_anew), encoding="utf-8")
-    cfg = TrainConfig(name="seen-split", model=studio["model"])
+    train = rd / "train-rows.jsonl"
+    train.write_text("\n".join(train_lines) + "\n", encoding="utf-8")
+    cfg = TrainConfig(name=name, model=studio["model"])
     cfg.data.train = [str(train)]
     cfg.save(rd / CONFIG_FILE)
     shutil.copytree(studio["model"], rd / FINAL_DIR, dirs_exist_ok=True)
     (rd / STATUS_FILE).write_text(json.dumps({"status": "completed"}))
+    return rd, train
+
+
+def test_verdict_is_split_into_seen_and_unseen_queries(client, studio):
+    """The Evaluate tab reads the run's training data: queries whose gold passage answers one of its queries and
+    queries whose gold passage answers none each get their own verdict sentence."""
+    test_rows = (studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()
+    # the passages of half the test rows, each asked anew by another question
+    asked_anew = [dict(json.loads(r), query=f"asked anew: {json.loads(r)['query']}") for r in test_rows[: len(test_rows) // 2]]
+    _finished_run(studio, "seen-split", [json.dumps(r, ensure_ascii=False) for r in asked_anew])
     en = client.predict("seen-split", None, "en", api_name="/evaluate")[0]
     assert "(queries whose gold passage also answers a training query)" in en
     assert "(queries whose gold passage answers no training query)" in en
@@ -66,18 +74,8 @@ def test_evaluation_queries_the_run_trained_on_are_left_out_and_counted(client, 
     clear sentence."""
     from gradio_client.exceptions import AppError
 
-    from core.training import TrainConfig
-
-    rd = studio["runs"] / "trained-on-test"
-    rd.mkdir(parents=True, exist_ok=True)
     test_rows = (studio["sample"] / "test.jsonl").read_text(encoding="utf-8").splitlines()
-    train = rd / "seven-test-rows.jsonl"
-    train.write_text("\n".join(test_rows[:7]) + "\n", encoding="utf-8")
-    cfg = TrainConfig(name="trained-on-test", model=studio["model"])
-    cfg.data.train = [str(train)]
-    cfg.save(rd / CONFIG_FILE)
-    shutil.copytree(studio["model"], rd / FINAL_DIR, dirs_exist_ok=True)
-    (rd / STATUS_FILE).write_text(json.dumps({"status": "completed"}))
+    rd, train = _finished_run(studio, "trained-on-test", test_rows[:7])  # seven test rows, as they are
     en = client.predict("trained-on-test", None, "en", api_name="/evaluate")[0]
     assert "7 queries of the evaluation data were left out: the run trained or validated on the same question" in en
     data = json.loads((rd / METRICS_FILE).read_text(encoding="utf-8"))
