@@ -130,10 +130,10 @@ def tiny_pairs(n: int = 40, seed: int = 0) -> list[tuple[str, str]]:
     return out
 
 
-def write_beir(folder: Path, splits=("train", "dev", "test"), n: int = 12) -> Path:
+def write_beir(folder: Path, splits=("train", "dev", "test"), n: int = 12, fields=None) -> Path:
     """A small BEIR folder: passages d0..d{n-1} (the even ones titled), queries q0.. each judged against two passages
     with grades 2 and 1, one query per split row; a query with no text and one judged only against a missing
-    passage in train."""
+    passage in train. ``fields(i)`` gives query q{i}'s extra fields in queries.jsonl (such as its company)."""
     import json
 
     folder.mkdir(parents=True)
@@ -146,7 +146,8 @@ def write_beir(folder: Path, splits=("train", "dev", "test"), n: int = 12) -> Pa
     queries["qmissing"] = "a question whose passage is not in the corpus"
     with open(folder / "queries.jsonl", "w", encoding="utf-8") as fh:
         for qid, text in queries.items():
-            fh.write(json.dumps({"_id": qid, "text": text}, ensure_ascii=False) + "\n")
+            extra = fields(int(qid[1:])) if fields and qid[1:].isdigit() else {}
+            fh.write(json.dumps({"_id": qid, "text": text, **extra}, ensure_ascii=False) + "\n")
     (folder / "qrels").mkdir()
     per = n // len(splits)
     for s, split in enumerate(splits):

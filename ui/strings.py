@@ -583,6 +583,8 @@ ENGINE_ZH: dict[str, str] = {
     "on {queries} validation queries the base model's loss at batch {batch}, scale {scale} is {a} with in-batch negatives and {b} with mined ones; a query's mined negative holds {share} of its wrong passages' weight ({pool} passages ranked; {found} of {n} queries get a candidate past the guard)":
         "在 {queries} 个验证查询上，批大小 {batch}、scale {scale} 时基础模型的损失：只用批内负例为 {a}，加上挖掘的负例为 {b}；每个查询挖掘的负例占其错误段落权重的 {share}（共排序 {pool} 个段落；{n} 个查询中有 {found} 个在防护之外找到候选）",
     "validation {held} of {groups} queries ({share}): {why}": "验证集：{groups} 个查询中取 {held} 个（{share}）：{why}",
+    "validation {held} of {groups} queries ({share}, whole '{field}' groups): {why}":
+        "验证集：{groups} 个查询中取 {held} 个（{share}，按 '{field}' 整组划分）：{why}",
     "validation searches {cap} of the {pool} passages (every one its queries need, the rest a seeded sample): its {searches} searches (base, trained model, {len} blends) then cost about half of the {steps} training steps' work; the test set is searched whole":
         "验证在 {pool} 个段落中检索 {cap} 个（包含其查询需要的全部段落，其余为固定种子抽样）：这样它的 {searches} 次检索（基础模型、训练后的模型、{len} 个混合模型）的开销约为 {steps} 个训练步工作量的一半；测试集始终完整检索",
     "enough for delivery to see a ~3-point NDCG@10 gain beyond noise": "足以让交付判断看出超出噪声的约 3 个百分点 NDCG@10 提升",
@@ -1172,6 +1174,12 @@ ENGINE_ZH: dict[str, str] = {
         "BEIR 数据 '{name}'：{source} 的 {rows} 个训练查询中，没有一个既有文本又在 corpus.jsonl 中有标注段落，因此没有可训练的内容。",
     "The judgements' {len} queries share their gold passages so widely that no test share can be held out apart from the training queries; give qrels/train.tsv and qrels/test.tsv yourself.":
         "这些标注的 {len} 个查询彼此共享标准答案段落的范围太广，无法在不与训练查询重叠的情况下留出测试部分；请自行提供 qrels/train.tsv 和 qrels/test.tsv。",
+    "The judgements' {len} queries fall into so few groups of equal values that no test share can be held out apart from the training queries; group by a field with more values, or give qrels/train.tsv and qrels/test.tsv yourself.":
+        "这些标注的 {len} 个查询按取值相同分组后组数太少，无法在不与训练查询重叠的情况下留出测试部分；请按取值更多的字段分组，或自行提供 qrels/train.tsv 和 qrels/test.tsv。",
+    "data.group_by '{field}': the BEIR data '{name}' keeps its queries together by a field of queries.jsonl, and '{field2}' is a column of the training rows; name another field.":
+        "data.group_by '{field}'：BEIR 数据 '{name}' 按 queries.jsonl 的字段把查询分在一起，而 '{field2}' 是训练行本身的列；请换一个字段。",
+    "data.group_by '{field}': no query in queries.jsonl of the BEIR data '{name}' has that field to keep its queries together by (its query fields: {have}).":
+        "data.group_by '{field}'：BEIR 数据 '{name}' 的 queries.jsonl 中没有任何查询带有这个字段，无法据此把查询分在一起（它的查询字段：{have}）。",
     "The BEIR zip '{src}' does not exist or is not a file.": "BEIR zip '{src}' 不存在或不是文件。",
     "The BEIR data '{name}' has no qrels/train.tsv and no qrels/test.tsv to hold out a test share from (found: {splits}): name the judgements to train on qrels/train.tsv, or the ones to split into training and test queries qrels/test.tsv.":
         "BEIR 数据 '{name}' 既没有 qrels/train.tsv，也没有可从中留出测试部分的 qrels/test.tsv（找到：{splits}）：请把用于训练的标注命名为 qrels/train.tsv，或把要划分为训练和测试查询的标注命名为 qrels/test.tsv。",

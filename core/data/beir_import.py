@@ -21,8 +21,10 @@ BEIR is how retrieval data usually travels (``corpus.jsonl``, ``queries.jsonl``,
 A folder without ``qrels/train.tsv`` (many BEIR sets ship their judgements as one ``test.tsv`` or ``all.tsv``) has
 its judgements split by query (``split_queries``): ``qrels/test.tsv``, else the folder's only qrels file, gives a
 seeded ``TEST_SHARE`` of its queries to the test split and the rest to training, and queries whose positives share a
-passage stay on one side, so no test query's gold passage was taught as a training positive. The dataset's counts
-say so (``counts["split"]``) and so does ``summary_line``. A folder with several qrels files, none of them train or
+passage stay on one side, so no test query's gold passage was taught as a training positive. ``group_by`` names a
+field of ``queries.jsonl`` (the company or document a question is about) whose queries of one value stay on one side
+too; the rows keep it as a column, so the validation split held out of training (``data.group_by``) keeps the same
+groups whole. The dataset's counts say so (``counts["split"]``, ``counts["group_by"]``) and so does ``summary_line``. A folder with several qrels files, none of them train or
 test, is refused with a sentence naming them.
 
 A passage's text is its title and text joined as evaluation joins them (``RetrievalSet.titled_corpus``), so the model
@@ -184,8 +186,11 @@ def qpn_rows(folder: Path, split: str) -> tuple[list[dict], dict]:
     return _rows(rs.titled_corpus(), rs.queries, rs.qrels)
 
 
-def _rows(texts: dict[str, str], queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> tuple[list[dict], dict]:
-    """``qpn_rows`` of judgements ``qrels`` over ``texts`` (doc id -> titled passage) and ``queries``."""
+def _rows(texts: dict[str, str], queries: dict[str, str], qrels: dict[str, dict[str, int]],
+          group_by: Optional[str] = None, groups: Optional[dict[str, str]] = None) -> tuple[list[dict], dict]:
+    """``qpn_rows`` of judgements ``qrels`` over ``texts`` (doc id -> titled passage) and ``queries``; with
+    ``group_by``, a row whose query has a value in ``groups`` keeps it in a column of that name (so the validation
+    split held out of the training rows, ``data.group_by``, keeps the same groups whole)."""
     rows, skipped = [], 0
     for qid, judged in qrels.items():
         query = (queries.get(qid) or "").strip()
@@ -193,8 +198,36 @@ def _rows(texts: dict[str, str], queries: dict[str, str], qrels: dict[str, dict[
         if not query or not top:
             skipped += 1
             continue
-        rows.append({"query": query, "pos": [texts[d] for d in top]})
+        row = {"query": query, "pos": [texts[d] for d in top]}
+        if group_by and (groups or {}).get(qid):
+            row[group_by] = groups[qid]
+        rows.append(row)
     return rows, {"queries": len(qrels), "rows": len(rows), "skipped": skipped}
+
+
+ROW_COLUMNS = ("query", "pos", "neg")  # the columns of the rows made here: no query field may take their name
+
+
+def query_groups(meta: dict[str, dict], field: str, name: str) -> dict[str, str]:
+    """{query id: the value of the query field ``field`` in ``queries.jsonl`` (``meta``: query id -> its extra
+    fields, ``RetrievalSet.query_meta``) as text} for the queries that have a value there; a number or a true/false is
+    its text, a list or an object its JSON. A DataError naming the fields there are when no query has ``field``, or
+    when ``field`` is a column the rows need (``ROW_COLUMNS``). ``name`` is the data's name for the sentences."""
+    if field in ROW_COLUMNS:
+        raise DataError(f"data.group_by '{field}': the BEIR data '{name}' keeps its queries together by a field of "
+                        f"queries.jsonl, and '{field}' is a column of the training rows; name another field.")
+    values = {}
+    for qid, extra in meta.items():
+        v = extra.get(field)
+        if v is None or v == "" or v == [] or v == {}:
+            continue
+        values[qid] = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True)
+    if not values:
+        fields = sorted({k for extra in meta.values() for k in extra})
+        have = ", ".join(fields[:12]) + (", ..." if len(fields) > 12 else "") if fields else "none besides _id and text"
+        raise DataError(f"data.group_by '{field}': no query in queries.jsonl of the BEIR data '{name}' has that field "
+                        f"to keep its queries together by (its query fields: {have}).")
+    return values
 
 
 def _top_graded(judged: dict[str, int], keep=None) -> list[str]:
@@ -215,20 +248,25 @@ def _positives(qrels: dict[str, dict[str, int]]) -> dict[str, set]:
 
 
 def split_queries(qrels: dict[str, dict[str, int]], share: float = TEST_SHARE, seed: int = SPLIT_SEED,
-                  texts: Optional[dict[str, str]] = None) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+                  texts: Optional[dict[str, str]] = None, groups: Optional[dict[str, str]] = None,
+                  ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
     """(training judgements, test judgements) of ``qrels``: about ``share`` of the queries, drawn with ``seed``, go to
     the test side. Queries whose positives (``_positives``) share a passage form one group and land on one side:
     a test query's gold passage is never a training positive. So do queries with the same text (``texts``: query id
-    -> text, compared without surrounding spaces): a test question is never a training question. Queries with no
-    positive stay with training (they make no row). A DataError when the groups leave no test query (one group
-    holds nearly every query)."""
+    -> text, compared without surrounding spaces): a test question is never a training question. So do queries with
+    the same value in ``groups`` (query id -> a query field's value, such as the company a question is about; see
+    ``query_groups``): no company is on both sides. Queries with no positive stay with training (they make no row).
+    A DataError when the groups leave no test query (one group holds nearly every query)."""
     import random
 
     positives = _positives(qrels)
-    for q in positives:  # the same question under two ids: one group, through a shared pseudo passage
+    for q in positives:  # the same question (or field value) under two ids: one group, through a pseudo passage
         text = (texts or {}).get(q, "").strip()
         if text:
             positives[q] = positives[q] | {("text", text)}
+        value = (groups or {}).get(q)
+        if value:
+            positives[q] = positives[q] | {("group", value)}
     parent = {q: q for q in positives}
 
     def root(q: str) -> str:
@@ -244,10 +282,10 @@ def split_queries(qrels: dict[str, dict[str, int]], share: float = TEST_SHARE, s
                 parent[root(q)] = root(holder[d])
             else:
                 holder[d] = q
-    groups: dict[str, list[str]] = {}
+    joined: dict[str, list[str]] = {}
     for q in positives:
-        groups.setdefault(root(q), []).append(q)
-    order = sorted(groups.values(), key=lambda g: g[0])
+        joined.setdefault(root(q), []).append(q)
+    order = sorted(joined.values(), key=lambda g: g[0])
     random.Random(seed).shuffle(order)
     target = max(1, round(share * len(positives)))
     test: set[str] = set()
@@ -255,6 +293,10 @@ def split_queries(qrels: dict[str, dict[str, int]], share: float = TEST_SHARE, s
         if len(test) < target and len(test) + len(group) <= max(target * 1.25, target + 1):
             test |= set(group)
     if not test:
+        if groups:
+            raise DataError(f"The judgements' {len(positives):,} queries fall into so few groups of equal values that "
+                            "no test share can be held out apart from the training queries; group by a field with "
+                            "more values, or give qrels/train.tsv and qrels/test.tsv yourself.")
         raise DataError(f"The judgements' {len(positives):,} queries share their gold passages so widely that no test "
                         "share can be held out apart from the training queries; give qrels/train.tsv and "
                         "qrels/test.tsv yourself.")
@@ -270,23 +312,27 @@ def _write_qrels(path: Path, qrels: dict[str, dict[str, int]]) -> None:
 SPLIT_RULE = "split-v2: test share, seed, groups by shared positive and by query text"  # in the digest of a split folder
 
 
-def _inputs_digest(folder: Path, split: bool = False) -> str:
-    """A digest of the BEIR files' contents (corpus, queries, every qrels file), and of ``SPLIT_RULE`` when the
-    judgements are split here (a changed rule makes the dataset again)."""
+def _inputs_digest(folder: Path, split: bool = False, group_by: Optional[str] = None) -> str:
+    """A digest of the BEIR files' contents (corpus, queries, every qrels file), of ``SPLIT_RULE`` when the
+    judgements are split here (a changed rule makes the dataset again) and of the query field ``group_by``."""
     h = hashlib.sha256()
     for p in [folder / CORPUS_FILE, folder / QUERIES_FILE, *sorted((folder / QRELS_DIR).glob("*.tsv"))]:
         h.update(p.name.encode() + b"\0" + _file_digest(p).encode())
     if split:
         h.update(SPLIT_RULE.encode())
+    if group_by:
+        h.update(b"group_by\0" + group_by.encode())
     return h.hexdigest()[:12]
 
 
-def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> dict:
+def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None, group_by: Optional[str] = None) -> dict:
     """The training dataset of the BEIR folder (or zip) ``path`` (see the module docstring): ``{"train",
-    "validation", "test", "passages", "eval", "format": "qpn", "source", "counts"}``, paths as strings (validation
-    and test None when the folder has no such split). Without ``qrels/train.tsv`` the test (or lone) judgements are
-    split by query (``split_queries``); a folder with neither train nor test judgements and several files is
-    refused."""
+    "validation", "test", "passages", "eval", "format": "qpn", "source", "counts", "group_by"}``, paths as strings
+    (validation and test None when the folder has no such split). Without ``qrels/train.tsv`` the test (or lone)
+    judgements are split by query (``split_queries``); a folder with neither train nor test judgements and several
+    files is refused. ``group_by``: a field of ``queries.jsonl`` (``query_groups``) whose queries of one value stay
+    on one side of that split, kept in the rows as a column of that name (``data.group_by`` then holds validation
+    out the same way); None or "" groups by nothing more."""
     from core.paths import atomic_replace_dir, datasets_root, safe_name
 
     folder = beir_folder(path, out_root)
@@ -296,26 +342,33 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
         raise DataError(f"The BEIR data '{Path(path).name}' has no qrels/train.tsv and no qrels/test.tsv to hold out "
                         f"a test share from (found: {splits['found']}): name the judgements to train on "
                         "qrels/train.tsv, or the ones to split into training and test queries qrels/test.tsv.")
+    group_by = (group_by or "").strip() or None
     name = safe_name(Path(path).stem if is_zip(path) else Path(path).name, "beir", 40)
-    out = (out_root or datasets_root()) / f"beir-{name}-{_inputs_digest(folder, split=lone is not None)}"
+    out = (out_root or datasets_root()) / f"beir-{name}-{_inputs_digest(folder, lone is not None, group_by)}"
     counts = _made(out)
     if counts is None:  # not made yet (or half made): read the corpus and queries once for every split
         rs = read_beir(folder, TRAIN_SPLIT if lone is None else lone.stem)
+        groups = query_groups(rs.query_meta, group_by, Path(path).name) if group_by else None
         texts = rs.titled_corpus()
         judged = {split: read_qrels(splits[split]) for split in ("validation", "test")
                   if splits[split] is not None and splits[split] != lone}  # the lone file is read once, as rs.qrels
         judged["train"] = rs.qrels
         if lone is not None:  # no train judgements: a seeded test share of the lone file's queries, the rest trains
-            judged["train"], judged["test"] = split_queries(rs.qrels, texts=rs.queries)
+            judged["train"], judged["test"] = split_queries(rs.qrels, texts=rs.queries, groups=groups)
         source = f"qrels/{lone.name if lone is not None else 'train.tsv'}"
-        rows = {split: _rows(texts, rs.queries, judged[split]) for split in ("train", "validation", "test") if split in judged}
+        rows = {split: _rows(texts, rs.queries, judged[split], group_by, groups)
+                for split in ("train", "validation", "test") if split in judged}
         if not rows["train"][0]:
             raise DataError(f"The BEIR data '{Path(path).name}': none of the {rows['train'][1]['queries']} training "
                             f"queries of {source} has a text and a judged passage in corpus.jsonl, so there is nothing "
                             "to train on.")
         counts = {split: c for split, (_, c) in rows.items()}
         if lone is not None:
-            counts["split"] = {"file": lone.name, "queries": len(rs.qrels), "test_share": TEST_SHARE, "seed": SPLIT_SEED}
+            counts["split"] = {"file": lone.name, "queries": len(rs.qrels), "test_share": TEST_SHARE, "seed": SPLIT_SEED,
+                               "group_by": group_by}
+        if group_by:
+            counts["group_by"] = {"field": group_by, "values": len(set(groups.values())),
+                                  "queries": sum(q in groups for q in rs.qrels)}
 
         def write(tmp: Path) -> None:
             for split, (made, _) in rows.items():
@@ -342,6 +395,7 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None) -> di
         "format": "qpn",
         "source": str(path),
         "counts": counts,
+        "group_by": group_by,
     }
 
 
@@ -361,12 +415,14 @@ def summary_line(ds: dict) -> str:
     counts = ds["counts"]
     parts = [f"{counts[s]['rows']:,} {s} queries" for s in ("train", "validation", "test") if s in counts]
     split = counts.get("split")
+    field = split.get("group_by") if split else None
+    together = f"a gold passage, their text or their '{field}'" if field else "a gold passage or their text"
     how = (f" (no qrels/train.tsv: the {split['queries']:,} queries of qrels/{split['file']} split, "
            f"{round(100 * split['test_share'])}% held out as the test split with seed {split['seed']}, queries that share "
-           "a gold passage or their text on one side)") if split else ""
+           f"{together} on one side)") if split else ""
     return (f"BEIR dataset {ds['source']}: {', '.join(parts)}{how}; passages from its corpus -> "
             f"{Path(ds['train']).parent}")
 
 
-__all__ = ["is_beir_folder", "is_zip", "unpack_beir_zip", "beir_folder", "qpn_rows", "split_queries", "beir_dataset",
-           "summary_line"]
+__all__ = ["is_beir_folder", "is_zip", "unpack_beir_zip", "beir_folder", "qpn_rows", "split_queries", "query_groups",
+           "beir_dataset", "summary_line"]

@@ -92,25 +92,27 @@ class LoadedData:
 def load_data(path: Union[str, os.PathLike], format: Optional[str] = None, mapping: Optional[dict[str, str]] = None,
               sheet: Optional[Union[str, int]] = None, score_range: Optional[tuple[float, float]] = None,
               label_names: Optional[list[str]] = None, progress: Optional[ProgressFn] = None,
-              header: Optional[bool] = None) -> LoadedData:
+              header: Optional[bool] = None, keep: tuple[str, ...] = ()) -> LoadedData:
     """Read, detect, map and validate a data file.
 
     Inputs: ``path``; optional ``format`` (a ``FORMATS`` key) and ``mapping`` ({role: column}) which win over
     detection; ``sheet`` for Excel; ``score_range`` (low, high) to declare the score scale; ``label_names``
     to declare the label order (ids = positions); ``progress`` gets stage ``"load"`` with 3 steps
-    (read, detect, validate); ``header`` forces header / no header for CSV/TSV/Excel (default: detected).
+    (read, detect, validate); ``header`` forces header / no header for CSV/TSV/Excel (default: detected);
+    ``keep``: other columns of the file to keep beside the canonical ones (``data.group_by``), where it has them.
     Output: ``LoadedData``. Raises ``DataError`` when the file cannot be read, the format cannot be told
     (asking for a format/mapping), or the mapping names a missing column.
     The file is read once (``read_table``); the rest is ``load_table`` on that table.
     """
     df = read_table(Path(path), sheet=sheet, header=header)
     return load_table(df, path, format=format, mapping=mapping, score_range=score_range, label_names=label_names,
-                      progress=progress)
+                      progress=progress, keep=keep)
 
 
 def load_table(df: pd.DataFrame, source: Union[str, os.PathLike], format: Optional[str] = None,
                mapping: Optional[dict[str, str]] = None, score_range: Optional[tuple[float, float]] = None,
-               label_names: Optional[list[str]] = None, progress: Optional[ProgressFn] = None) -> LoadedData:
+               label_names: Optional[list[str]] = None, progress: Optional[ProgressFn] = None,
+               keep: tuple[str, ...] = ()) -> LoadedData:
     """Detect, map and validate a table already read by ``read_table`` from the file ``source``.
 
     ``load_data(path, ...)`` is ``load_table(read_table(path, sheet, header), path, ...)``: the same format
@@ -135,6 +137,10 @@ def load_table(df: pd.DataFrame, source: Union[str, os.PathLike], format: Option
         cols = ", ".join(f"'{c}'" for c in df.columns if c != "_row")
         raise DataError(f"Could not tell what kind of data {p.name} holds (columns: {cols}); choose a format and map its columns, e.g. anchor=COLUMN positive=COLUMN.")
     checked = validate(df, detection, p.name, score_range=score_range, label_names=label_names)
+    for col in keep:  # a column the format does not use (a company, a document): each kept row's own value
+        if col and col in df.columns and col not in checked.df.columns:
+            by_row = df.drop_duplicates("_row").set_index("_row")[col]
+            checked.df[col] = checked.df["_row"].map(by_row).to_numpy()
     tracker.update(1, f"{len(checked.df)} rows kept, {len(checked.issues)} issues")
     info = {k: df.attrs.get(k) for k in ("kind", "encoding", "delimiter", "quoting", "header", "sheet", "gzip") if k in df.attrs}
     return LoadedData(str(p), detection.format, checked.df, checked.issues, checked.label_names, detection,

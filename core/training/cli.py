@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "fifth of the test.tsv (or only qrels file's) queries is held out as the test split and the rest "
                    "trains. Used when no --config is given.")
     p.add_argument("--validation", nargs="+", default=[], help=_help("data.validation"))
+    p.add_argument("--group-by", help=_help("data.group_by"))
     p.add_argument("--format", help=_help("data.format"))
     p.add_argument("--model", default=None, help=_help("model"))
     p.add_argument("--loss", help=_help("loss.name"))
@@ -70,6 +71,8 @@ def command_line(cfg) -> str:
         parts += ["--model-selection", cfg.model_selection]
     if cfg.data.validation:
         parts += ["--validation", *cfg.data.validation]
+    if cfg.data.group_by:
+        parts += ["--group-by", cfg.data.group_by]
     if cfg.data.format:
         parts += ["--format", cfg.data.format]
     if cfg.loss.name:
@@ -94,8 +97,8 @@ def command_line(cfg) -> str:
 
 
 # The flags above that set a config field, as (flag, config key): the CLI help comes from that field.
-FLAG_KEYS = (("--data", "data.train"), ("--validation", "data.validation"), ("--format", "data.format"),
-             ("--model", "model"), ("--loss", "loss.name"), ("--strategy", "strategy.name"),
+FLAG_KEYS = (("--data", "data.train"), ("--validation", "data.validation"), ("--group-by", "data.group_by"),
+             ("--format", "data.format"), ("--model", "model"), ("--loss", "loss.name"), ("--strategy", "strategy.name"),
              ("--epochs", "hyper.epochs"), ("--batch-size", "hyper.batch_size"), ("--lr", "hyper.learning_rate"),
              ("--max-steps", "hyper.max_steps"), ("--recipe", "recipe"), ("--hard-negatives", "data.hard_negatives"),
              ("--name", "name"))
@@ -109,10 +112,11 @@ def _help(key: str) -> str:
     return field_help(key).replace("%", "%%")
 
 
-def beir_data(data) -> Optional[dict]:
+def beir_data(data, group_by: Optional[str] = None) -> Optional[dict]:
     """The dataset of ``--data`` when it names one BEIR folder or ``.zip`` of one
     (``core.data.beir_import.beir_dataset``: its train / dev / test judgements as query-pos files and its corpus as
-    the knowledge base); None for data files. A BEIR folder among other files is refused: it is a dataset of its own."""
+    the knowledge base, queries of one ``group_by`` field value kept on one side of a split it makes); None for data
+    files. A BEIR folder among other files is refused: it is a dataset of its own."""
     from core.data.beir_import import beir_dataset, is_beir_folder, is_zip, summary_line
 
     given = [str(d) for d in (data or [])]
@@ -122,15 +126,15 @@ def beir_data(data) -> Optional[dict]:
     if len(given) > 1:
         raise DataError(f"--data {beir[0]} is a BEIR dataset (corpus, queries and judgements); give it alone, "
                         "without other data files.")
-    ds = beir_dataset(beir[0])
+    ds = beir_dataset(beir[0], group_by=group_by)
     print(summary_line(ds), file=sys.stderr)  # stdout stays what the command prints (a --json report)
     return ds
 
 
-def base_config(config=None, data=None, validation=(), run_dir=None):
+def base_config(config=None, data=None, validation=(), run_dir=None, group_by=None):
     """The config a command starts from: the YAML ``config``, else ``run_dir``'s config.yaml, else a new config
-    training on ``data`` (with ``validation``; a BEIR folder or zip is read by ``beir_data``); None when none of
-    them is given (the caller says what to give)."""
+    training on ``data`` (with ``validation`` and ``data.group_by`` = ``group_by``; a BEIR folder or zip is read by
+    ``beir_data``); None when none of them is given (the caller says what to give)."""
     from core.paths import run_dir_arg
     from core.training.config import TrainConfig
 
@@ -141,6 +145,7 @@ def base_config(config=None, data=None, validation=(), run_dir=None):
     if data:
         cfg = TrainConfig()
         cfg.data.validation = list(validation)
+        cfg.data.group_by = group_by or None
         return use_data(cfg, data)
     return None
 
@@ -148,8 +153,8 @@ def base_config(config=None, data=None, validation=(), run_dir=None):
 def use_data(cfg, data):
     """``cfg`` training on ``data`` (``--data``): its files as the training files, or a BEIR folder's or zip's
     dataset (``beir_data``) as train, validation (unless validation files are set), test, knowledge base and
-    format. Returns ``cfg``."""
-    ds = beir_data(data)
+    format; its ``data.group_by`` names the BEIR queries' field to keep together. Returns ``cfg``."""
+    ds = beir_data(data, cfg.data.group_by)
     if ds is None:
         cfg.data.train = list(data)
         return cfg
@@ -185,11 +190,13 @@ def _config_from_args(args):
     from core.paths import unknown_run
     from core.training.config import TrainConfig
 
-    cfg = base_config(args.config, args.data, args.validation, args.run_dir)
+    cfg = base_config(args.config, args.data, args.validation, args.run_dir, args.group_by)
     if cfg is None and args.run_dir and not args.data:  # a run to resume or re-run that is not there
         raise unknown_run(str(args.run_dir))
     if cfg is None:
         raise ConfigError("Give --config FILE, --run-dir DIR holding a config.yaml, or --data FILE.")
+    if args.group_by is not None:  # before the data is read: a BEIR folder's split keeps these groups whole
+        cfg.data.group_by = args.group_by or None
     if args.data and args.config:
         use_data(cfg, args.data)
     for attr, target in (("format", (cfg.data, "format")), ("model", (cfg, "model")), ("name", (cfg, "name")),

@@ -54,7 +54,9 @@ class DataConfig:
                                       "file is given, like [0.8, 0.2, 0.0]; empty: the recipe sizes validation to "
                                       "see a real gain (about 200 queries, a tenth to a quarter of the data; plain "
                                       "recipe: a tenth).")
-    group_by: Optional[str] = _f(None, "Column whose equal values stay in one split; empty: the query/anchor text, so no "
+    group_by: Optional[str] = _f(None, "Column whose equal values stay in one split, such as the document or company "
+                                 "a question is about; for a BEIR folder, a field of its queries.jsonl (kept whole on "
+                                 "one side of the test split it holds out, too); empty: the query/anchor text, so no "
                                  "query straddles train and validation.")
     # 1 (triplets) plus in-batch negatives is the sentence-transformers standard; every extra one adds a full
     # text per row to each step on CPU.

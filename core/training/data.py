@@ -73,7 +73,7 @@ def _load_many(paths: list[str], cfg: DataConfig, fmt: Optional[str]):
 
     frames, issues, label_names, detected = [], [], None, fmt
     for path in paths:
-        loaded = load_data(path, format=detected or cfg.format, mapping=cfg.mapping)
+        loaded = load_data(path, format=detected or cfg.format, mapping=cfg.mapping, keep=(cfg.group_by or "",))
         if detected and loaded.format != detected:
             raise DataError(f"'{path}' holds {loaded.format} data but '{paths[0]}' holds {detected}; use one format per run.")
         detected = loaded.format
@@ -87,10 +87,17 @@ def _load_many(paths: list[str], cfg: DataConfig, fmt: Optional[str]):
 
 
 def group_keys(df: pd.DataFrame, group_col: Optional[str]) -> pd.Series:
-    """The split group of each row: its ``group_col`` value as text, or the row itself when there is no such column."""
+    """The split group of each row: its ``group_col`` value as text, or the row itself when there is no such column
+    or the row has no value there (rows without one are not one group)."""
     if group_col and group_col in df.columns:
-        return df[group_col].map(lambda v: v if isinstance(v, str) else str(v))
+        return pd.Series([f"\0row {i}" if _blank(v) else v if isinstance(v, str) else str(v)
+                          for i, v in enumerate(df[group_col])], index=df.index)
     return pd.Series(range(len(df)), index=df.index)
+
+
+def _blank(v) -> bool:
+    """True for a missing cell: None, NaN or an empty string."""
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
 
 def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Optional[str]) -> list[pd.DataFrame]:
@@ -163,11 +170,11 @@ def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
         ratios = list(cfg.split) + [0.0] * (3 - len(cfg.split))
     elif plain or val is not None:
         ratios = list(PLAIN_SPLIT)
-    else:
-        groups = int(group_keys(train, group_col).nunique())
-        share = auto_validation_share(groups)
+    else:  # sized in queries; with data.group_by the cut then falls between whole groups (of any size)
+        queries = int(group_keys(train, GROUP_COLUMN.get(fmt)).nunique())
+        share = auto_validation_share(queries)
         ratios = [1.0 - share, share, 0.0]
-        sizing = {"share": share, "groups": groups, "rule": "auto"}
+        sizing = {"share": share, "groups": queries, "rule": "auto", "group_by": cfg.group_by}
     want_val = val is None and ratios[1] > 0
     want_test = test is None and ratios[2] > 0
     if want_val or want_test:
@@ -179,6 +186,8 @@ def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
             test = parts[2]
     if len(train) == 0:
         raise DataError("The training split is empty after validation rows were removed: add rows or lower the split ratio.")
+    if sizing is not None:
+        sizing["held"] = int(group_keys(val, GROUP_COLUMN.get(fmt)).nunique()) if val is not None else 0
     return Splits(fmt, train, val, test, label_names, issues, list(cfg.train), sizing=sizing)
 
 

@@ -288,13 +288,17 @@ def validation_choice(splits) -> Choice:
     from core.training.data import VALIDATION_TARGET
 
     share, groups = splits.sizing["share"], splits.sizing["groups"]
-    held = round(share * groups)
+    held = splits.sizing.get("held", round(share * groups))
     if held >= VALIDATION_TARGET:
         why = "enough for delivery to see a ~3-point NDCG@10 gain beyond noise"
     else:
         why = (f"as many as a quarter of the data allows; delivery sees only gains of "
                f"~{3 * (VALIDATION_TARGET / max(held, 1)) ** 0.5:.0f}+ points beyond noise on {held}")
     value = [round(1 - share, 4), round(share, 4), 0.0]
+    field = splits.sizing.get("group_by")
+    if field:
+        return Choice("data.split", value, f"validation {held} of {groups:,} queries ({share:.0%}, whole '{field}' "
+                                           f"groups): {why}")
     return Choice("data.split", value, f"validation {held} of {groups:,} queries ({share:.0%}): {why}")
 
 

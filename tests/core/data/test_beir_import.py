@@ -70,7 +70,7 @@ def test_without_train_judgements_a_seeded_share_of_the_test_queries_is_held_out
     assert ds["validation"] is None  # the recipe holds out its validation share from the training rows
     assert len(test) == 8 and len(train) == 32
     assert not {r["query"] for r in train} & {r["query"] for r in test}
-    assert ds["counts"]["split"] == {"file": "test.tsv", "queries": 40, "test_share": 0.2, "seed": 42}
+    assert ds["counts"]["split"] == {"file": "test.tsv", "queries": 40, "test_share": 0.2, "seed": 42, "group_by": None}
     ev = load_evalset(ds["eval"])
     assert len(ev.corpus) == 40 and sorted(ev.queries.values()) == sorted(r["query"] for r in test)
     assert "(no qrels/train.tsv: the 40 queries of qrels/test.tsv split, 20% held out as the test split with seed 42" \
@@ -100,6 +100,48 @@ def test_queries_whose_positives_share_a_passage_land_on_one_side_of_the_split()
     for seed in range(20):
         tr, te = split_queries(qrels, share=0.2, seed=seed, texts=texts)
         assert {"q1", "q2"} <= set(tr) or {"q1", "q2"} <= set(te)
+    # a query field's value (``groups``) joins its queries too; a query without one is a group of its own
+    groups = {f"q{i}": f"firm{i % 4}" for i in range(0, 30, 2)}
+    for seed in range(20):
+        tr, te = split_queries(qrels, share=0.2, seed=seed, groups=groups)
+        firms = [{groups[q] for q in side if q in groups} for side in (tr, te)]
+        assert not firms[0] & firms[1]
+
+
+def test_a_query_field_keeps_its_queries_on_one_side_of_the_split_and_in_the_rows(tmp_path):
+    """``group_by`` names a field of queries.jsonl (here the company a question is about): no company is on both
+    sides of the test split, the rows keep the field as a column (so validation can be held out the same way), the
+    counts and the summary say so, and the grouped dataset is a folder of its own beside the ungrouped one."""
+    from core.data.beir_import import summary_line
+
+    folder = write_beir(tmp_path / "firms", splits=("test",), n=40, fields=lambda i: {"company": f"c{i % 8}"})
+    plain = beir_dataset(folder, out_root=tmp_path / "datasets")
+    ds = beir_dataset(folder, out_root=tmp_path / "datasets", group_by="company")
+    assert ds["train"] != plain["train"] and ds["group_by"] == "company" and plain["group_by"] is None
+    train, test = rows_of(ds["train"]), rows_of(ds["test"])
+    assert {r["company"] for r in train} & {r["company"] for r in test} == set()
+    assert len(test) == 10 and len(train) == 30  # whole companies of five: the nearest to a fifth without a cut
+    assert "company" not in rows_of(plain["train"])[0]
+    assert ds["counts"]["split"]["group_by"] == "company"
+    assert ds["counts"]["group_by"] == {"field": "company", "values": 8, "queries": 40}
+    assert "queries that share a gold passage, their text or their 'company' on one side" in summary_line(ds)
+    for seed_folder in ("again", "and-again"):  # the same split each time
+        assert rows_of(beir_dataset(folder, out_root=tmp_path / seed_folder, group_by="company")["test"]) == test
+
+
+def test_a_query_field_that_is_missing_a_row_column_or_one_value_is_refused_with_one_sentence(tmp_path):
+    folder = write_beir(tmp_path / "firms", splits=("test",), n=20, fields=lambda i: {"company": "acme", "page": i})
+    with pytest.raises(DataError, match=r"^data\.group_by 'ticker': no query in queries\.jsonl of the BEIR data "
+                                        r"'firms' has that field to keep its queries together by \(its query fields: "
+                                        r"company, page\)\.$"):
+        beir_dataset(folder, out_root=tmp_path / "datasets", group_by="ticker")
+    with pytest.raises(DataError, match=r"^data\.group_by 'pos': .* 'pos' is a column of the training rows"):
+        beir_dataset(folder, out_root=tmp_path / "datasets", group_by="pos")
+    with pytest.raises(DataError, match=r"^The judgements' 20 queries fall into so few groups of equal values"):
+        beir_dataset(folder, out_root=tmp_path / "datasets", group_by="company")  # one company: no test side
+    assert not (tmp_path / "datasets").exists()  # nothing written for a refused field
+    numbered = beir_dataset(folder, out_root=tmp_path / "datasets", group_by="page")  # a number is its text
+    assert {r["page"] for r in rows_of(numbered["train"])} <= {str(i) for i in range(20)}
 
 
 def test_a_folder_with_neither_train_nor_test_judgements_and_several_files_is_refused(tmp_path):

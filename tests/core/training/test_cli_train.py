@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from core.cli import main
-from core.run_folder import CHECKPOINTS_DIR, CONFIG_FILE, STATUS_FILE
+from core.run_folder import CHECKPOINTS_DIR, CONFIG_FILE, EV_RECIPE, STATUS_FILE
 from core.training import read_status
 from core.training.config import TrainConfig
 
@@ -231,6 +231,32 @@ def test_a_beir_folder_trains_as_a_whole_dataset_and_its_zip_is_compared_on_its_
                  "--tuned", str(tmp_runs / "t_beir" / "delivered")]) == 0
     out = capsys.readouterr().out
     assert "verdict:" in out and "12 queries" in out
+
+
+def test_group_by_keeps_a_query_field_whole_in_the_test_split_and_in_validation(tiny_model_path, tmp_runs, tmp_path,
+                                                                               capsys):
+    """``train --data FOLDER --group-by company``: the test split the studio holds out of a lone judgement file and
+    the validation split the recipe holds out of training each take whole companies, the plan says so, the run
+    trains, and its saved config and command keep the field."""
+    from core.training.data import splits_for
+    from core.training.events import read_events
+    from tests.conftest import write_beir
+
+    folder = write_beir(tmp_path / "firms", splits=("test",), n=40, fields=lambda i: {"company": f"c{i % 8}"})
+    assert _train("--data", str(folder), "--group-by", "company", "--model", str(tiny_model_path), "--name", "t_firms",
+                  "--max-steps", "1") == 0
+    assert "their text or their 'company' on one side" in capsys.readouterr().err
+    cfg = TrainConfig.load(tmp_runs / "t_firms" / CONFIG_FILE)
+    assert cfg.data.group_by == "company"
+    splits = splits_for(cfg)
+    sides = [set(df["company"]) for df in (splits.train, splits.validation, splits.test)]
+    assert all(sides) and not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
+    recipe = [c for e in read_events(tmp_runs / "t_firms")[0] if e["type"] == EV_RECIPE for c in e["choices"]]
+    assert any("whole 'company' groups" in c["reason"] for c in recipe)
+    # the field is checked before any run folder is made
+    assert _train("--data", str(folder), "--group-by", "ticker", "--model", str(tiny_model_path), "--name", "t_nofield") != 0
+    assert "no query in queries.jsonl of the BEIR data 'firms' has that field" in capsys.readouterr().err
+    assert not (tmp_runs / "t_nofield").exists()
 
 
 def test_a_beir_folder_with_test_judgements_only_trains_on_four_fifths_and_is_compared_on_the_rest(

@@ -45,7 +45,7 @@ def test_empty_split_sizes_validation_by_query_groups(tmp_path):
     splits = load_splits(data, seed=1)
     val_q, train_q = set(splits.validation["anchor"]), set(splits.train["anchor"])
     assert len(val_q) == 75 and len(train_q) == 225 and not val_q & train_q
-    assert splits.sizing == {"share": 0.25, "groups": 300, "rule": "auto"}
+    assert splits.sizing == {"share": 0.25, "groups": 300, "rule": "auto", "group_by": None, "held": 75}
 
 
 def test_given_split_and_plain_recipe_keep_their_shares(tmp_path):
@@ -104,3 +104,37 @@ def test_a_split_file_with_no_usable_row_or_shared_with_training_is_refused(tmp_
     with pytest.raises(DataError, match=r"^data\.validation lists pairs\.jsonl, which is also training data"):
         load_splits(same)
     assert len(load_splits(DataConfig(train=[str(train)])).validation) > 0  # a held-out part is still the default
+
+
+def _firms_file(tmp_path, n, firms):
+    """``n`` pairs, question i about company c{i % firms}, in a ``company`` column."""
+    path = tmp_path / "firms.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"anchor": f"question {i}", "positive": f"answer {i}", "company": f"c{i % firms}"}) + "\n")
+    return path
+
+
+def test_a_group_column_keeps_its_groups_whole_and_validation_is_still_sized_in_queries(tmp_path, tiny_model_path):
+    """``data.group_by``: no company is in both splits, and the share is the one for 2,000 queries (a tenth: 200),
+    not for 40 groups (a quarter: 500 rows); the plan says how many queries that held out, in whole groups."""
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.data.train = [str(_firms_file(tmp_path, 2000, 40))]
+    cfg.data.group_by = "company"
+    splits = splits_for(cfg)
+    assert not set(splits.validation["company"]) & set(splits.train["company"])
+    assert splits.counts()["validation"] == 200
+    assert splits.sizing == {"share": 0.1, "groups": 2000, "rule": "auto", "group_by": "company", "held": 200}
+    choice = {c.key: c for c in plan_recipe(cfg, splits).choices}["data.split"]
+    assert choice.reason.startswith("validation 200 of 2,000 queries (10%, whole 'company' groups): enough")
+
+
+def test_rows_without_a_group_value_are_groups_of_their_own():
+    import pandas as pd
+
+    from core.training.data import group_keys
+
+    df = pd.DataFrame({"company": ["a", None, "a", float("nan"), "", 7]})
+    keys = group_keys(df, "company").tolist()
+    assert keys[0] == keys[2] == "a" and keys[5] == "7"
+    assert len({keys[1], keys[3], keys[4], "a", "7"}) == 5  # three blank rows, three groups
