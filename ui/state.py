@@ -22,6 +22,8 @@ class DataState:
     - ``rows``: rows kept after validation; ``label``: the name shown to the user ("sample: train.jsonl").
     - ``language``: ``"en"``, ``"zh"`` or ``"mixed"`` as detected from the text (for the model picker).
     - ``passages``: an optional knowledge-base passage file (JSONL) from the Build tab.
+    - ``group_by``: the column (for a BEIR zip, the field of its queries) whose equal values stay in one split
+      (``data.group_by``); ``group_choices``: the columns or query fields the Data tab offers for it.
     - ``opened_run``: the run whose config this dataset came from (the Train tab's Open run). The Train tab then
       keeps that run's loss and model instead of picking the defaults for the data, as it does for a new dataset.
     """
@@ -37,6 +39,8 @@ class DataState:
     label: str = ""
     language: str | None = None
     passages: str | None = None
+    group_by: str | None = None
+    group_choices: list[str] = field(default_factory=list)
     opened_run: str | None = None
 
     def get(self, key: str, default: Any = None) -> Any:

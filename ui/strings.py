@@ -52,6 +52,15 @@ S: dict[str, tuple[str, str]] = {
                         "共享标准答案段落或文本相同的查询分在同一边）被留作测试集，其余 {train} 个用于训练。"),
     "upload_train": ("Training file (or a BEIR folder's .zip)", "训练文件（或 BEIR 文件夹的 .zip）"),
     "upload_val": ("Validation file (optional)", "验证文件（可选）"),
+    "group_by": ("Keep together (optional)", "保持在同一侧（可选）"),
+    "group_by_info": ("A column, or for a BEIR zip a field of its queries.jsonl, whose equal values never straddle "
+                      "training, validation and test: the company or document a question is about. Used when you "
+                      "press Load.",
+                      "一列（对 BEIR zip 而言是其 queries.jsonl 的字段）：取值相同的行不会同时出现在训练、验证和测试中，"
+                      "例如问题所属的公司或文档。按“加载并检查”时生效。"),
+    "data_grouped": ("Rows with the same '{field}' ({values} values) stay on one side of every split: training, "
+                     "validation and test never share one.",
+                     "'{field}' 相同的行（共 {values} 个取值）在每次划分中都留在同一边：训练、验证和测试之间不会共享同一取值。"),
     "load": ("Load and check", "加载并检查"),
     "format": ("Detected format", "识别出的格式"),
     "format_info": ("Change it if the detection is wrong, then press Apply.", "如识别有误请修改，然后点“应用”。"),

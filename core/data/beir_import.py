@@ -327,7 +327,8 @@ def _inputs_digest(folder: Path, split: bool = False, group_by: Optional[str] = 
 
 def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None, group_by: Optional[str] = None) -> dict:
     """The training dataset of the BEIR folder (or zip) ``path`` (see the module docstring): ``{"train",
-    "validation", "test", "passages", "eval", "format": "qpn", "source", "counts", "group_by"}``, paths as strings
+    "validation", "test", "passages", "eval", "format": "qpn", "source", "counts", "group_by", "query_fields"}``
+    (the fields of ``queries.jsonl`` besides ``_id`` and ``text``, which ``group_by`` may name), paths as strings
     (validation and test None when the folder has no such split). Without ``qrels/train.tsv`` the test (or lone)
     judgements are split by query (``split_queries``); a folder with neither train nor test judgements and several
     files is refused. ``group_by``: a field of ``queries.jsonl`` (``query_groups``) whose queries of one value stay
@@ -366,6 +367,7 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None, group
         if lone is not None:
             counts["split"] = {"file": lone.name, "queries": len(rs.qrels), "test_share": TEST_SHARE, "seed": SPLIT_SEED,
                                "group_by": group_by}
+        counts["query_fields"] = sorted({k for extra in rs.query_meta.values() for k in extra})
         if group_by:
             counts["group_by"] = {"field": group_by, "values": len(set(groups.values())),
                                   "queries": sum(q in groups for q in rs.qrels)}
@@ -396,6 +398,7 @@ def beir_dataset(path: str | os.PathLike, out_root: Optional[Path] = None, group
         "source": str(path),
         "counts": counts,
         "group_by": group_by,
+        "query_fields": counts.get("query_fields") or [],
     }
 
 
@@ -407,7 +410,9 @@ def _made(out: Path) -> Optional[dict]:
     except (OSError, ValueError):
         return None
     counts = record.get("counts") if isinstance(record, dict) else None
-    return counts if isinstance(counts, dict) and isinstance(counts.get("train"), dict) else None
+    if not isinstance(counts, dict) or not isinstance(counts.get("train"), dict) or "query_fields" not in counts:
+        return None  # unusable, or made before the counts listed the query fields: made again
+    return counts
 
 
 def summary_line(ds: dict) -> str:

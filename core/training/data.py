@@ -120,6 +120,14 @@ def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Opt
     return [df[part == i].reset_index(drop=True) for i in range(len(ratios))]
 
 
+def check_group_by(group_by: Optional[str], columns) -> None:
+    """A DataError naming ``columns`` (the training data's, ``_row`` left out) when ``group_by`` (``data.group_by``)
+    is set and is not one of them."""
+    if group_by and group_by not in columns:
+        cols = [str(c) for c in columns if c != "_row"]
+        raise DataError(f"data.group_by names the column '{group_by}', which the training data does not have (columns: {', '.join(cols)}).")
+
+
 def _refuse_empty(key: str, files: list, frame: pd.DataFrame) -> None:
     """A data file list that gave no usable row is an error, not a split silently left out (a validation file
     with no usable row trained with no validation and no delivery)."""
@@ -162,8 +170,7 @@ def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
         test, more, _, _ = _load_many(list(cfg.test), cfg, fmt)
         issues += more
         _refuse_empty("data.test", cfg.test, test)
-    if cfg.group_by and cfg.group_by not in train.columns:
-        raise DataError(f"data.group_by names the column '{cfg.group_by}', which the training data does not have (columns: {', '.join(map(str, train.columns))}).")
+    check_group_by(cfg.group_by, train.columns)
     group_col = cfg.group_by or GROUP_COLUMN.get(fmt)
     sizing = None
     if cfg.split is not None:

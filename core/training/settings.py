@@ -4,11 +4,12 @@ turns its form into (and what it restores when a run or a YAML file is opened).
 - ``config_from_settings(dataset, model, ...) -> TrainConfig``: ``dataset`` is a mapping (a dict or the
   studio's ``DataState``) with the ``train`` file (required), optional ``validation`` / ``test`` files, the
   knowledge base (``passages``, the Build tab's passage file, else ``eval``, a BEIR folder with the corpus:
-  validation searches it and mined negatives come from it), ``format`` and ``mapping``. A setting given as
+  validation searches it and mined negatives come from it), ``format``, ``mapping`` and ``group_by`` (the column
+  whose equal values stay in one split, ``data.group_by``). A setting given as
   ``None`` is left open for the recipe (``core.training.recipe``); the result is validated by
   ``TrainConfig.from_dict`` (a ``ConfigError`` naming the key).
 - ``dataset_from_config(cfg) -> dict``: the dataset of a config with the same keys (``train``,
-  ``validation``, ``test``, ``eval``, ``format``, ``mapping``); ``eval`` is the ``beir`` folder beside the
+  ``validation``, ``test``, ``eval``, ``format``, ``mapping``, ``group_by``); ``eval`` is the ``beir`` folder beside the
   test split when it holds a ``corpus.jsonl`` (the bundled sample's layout), else ``None``.
 """
 
@@ -49,6 +50,7 @@ def config_from_settings(
     cfg.data.corpus = dataset.get("passages") or dataset.get("eval") or None
     cfg.data.format = dataset.get("format")
     cfg.data.mapping = dataset.get("mapping") or None
+    cfg.data.group_by = dataset.get("group_by") or None
     cfg.loss.name = loss or None
     cfg.loss.params = dict(loss_params or {})
     cfg.strategy.name = strategy or "full"
@@ -80,4 +82,5 @@ def dataset_from_config(cfg) -> dict:
         "passages": corpus if corpus and corpus != (str(beir) if beir else None) else None,
         "format": cfg.data.format,
         "mapping": cfg.data.mapping or {},
+        "group_by": cfg.data.group_by,
     }

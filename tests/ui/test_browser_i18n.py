@@ -598,12 +598,14 @@ def test_the_run_log_opens_at_its_newest_lines_and_stays_where_the_reader_scroll
 def test_a_beir_folders_zip_uploaded_in_the_data_tab_is_the_active_dataset(page, studio, tmp_path):
     """The Data tab takes a BEIR folder as a .zip, here one whose only judgements are test.tsv: a fifth of its
     queries is held out as the test split and the status says so, the rest load as query-pos rows, the header names
-    it, and Evaluate searches its test set; in 中文 the note and the upload field are in Chinese."""
+    it, and Evaluate searches its test set; "Keep together" then offers the queries' fields, and picking one and
+    loading again splits by whole companies; in 中文 the notes and the upload fields are in Chinese."""
     from playwright.sync_api import expect
 
     from tests.conftest import write_beir, zip_folder
 
-    z = zip_folder(write_beir(tmp_path / "pigs", splits=("test",), n=40), tmp_path / "pigs.zip")
+    z = zip_folder(write_beir(tmp_path / "pigs", splits=("test",), n=40, fields=lambda i: {"company": f"c{i % 8}"}),
+                   tmp_path / "pigs.zip")
     page.goto(studio["url"])
     expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
     page.locator("#data-source").get_by_text("Upload files").click()
@@ -617,8 +619,16 @@ def test_a_beir_folders_zip_uploaded_in_the_data_tab_is_the_active_dataset(page,
         "This BEIR data has no qrels/train.tsv: 8 of the 40 queries of qrels/test.tsv (20%, seeded;")
     page.get_by_role("tab", name="4. Evaluate").click()
     expect(page.locator("#tab-evaluate")).to_contain_text("Evaluation data: beir")
+    page.get_by_role("tab", name="1. Data").click()
+    expect(page.locator("#data-group-by")).to_contain_text("Keep together (optional)")
+    page.locator("#data-group-by input").click()  # the zip's query fields are offered
+    page.get_by_role("option", name="company").click()
+    page.locator("#data-load").click()
+    expect(page.locator("#active-dataset")).to_contain_text("pigs.zip (BEIR) · qpn · 30 rows", timeout=60_000)
+    expect(page.locator("#data-status")).to_contain_text("Rows with the same 'company' (8 values) stay on one side")
     page.locator("#lang").get_by_text("中文").click()
-    page.get_by_role("tab", name="1. 数据").click()
     expect(page.locator("#upload-train")).to_contain_text("训练文件（或 BEIR 文件夹的 .zip）", timeout=30_000)
-    expect(page.locator("#data-status")).to_contain_text("此 BEIR 数据没有 qrels/train.tsv：qrels/test.tsv 的 40 个查询中，8 个")
+    expect(page.locator("#data-group-by")).to_contain_text("保持在同一侧（可选）")
+    expect(page.locator("#data-status")).to_contain_text("此 BEIR 数据没有 qrels/train.tsv：qrels/test.tsv 的 40 个查询中，10 个")
+    expect(page.locator("#data-status")).to_contain_text("'company' 相同的行（共 8 个取值）在每次划分中都留在同一边")
     page.locator("#lang").get_by_text("English").click()

@@ -250,3 +250,44 @@ def test_a_beir_zip_upload_is_a_whole_dataset_that_trains_and_evaluates(client, 
     with pytest.raises(AppError, match=r"plain\.zip holds no BEIR folder: expected corpus\.jsonl and queries\.jsonl"):
         upload(client, plain)
     assert banner(client) == "**Active dataset:** sows.zip (BEIR) · qpn · 32 rows"
+
+
+def test_keep_together_groups_a_beir_zips_split_and_a_files_validation(client, studio, tmp_path, qa_csv):
+    """"Keep together" (``data.group_by``) read at Load: a BEIR zip's test split and the run's validation take whole
+    companies, the status says so in both languages and the Train tab's config keeps the field; a field or column
+    the data does not have is one sentence naming those it has, and the active dataset stays."""
+    import yaml
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    from tests.conftest import write_beir, zip_folder
+    from tests.ui.test_client import train_args
+
+    firms = zip_folder(write_beir(tmp_path / "firms", splits=("test",), n=40, fields=lambda i: {"company": f"c{i % 8}"}),
+                       tmp_path / "firms.zip")
+    out = client.predict("upload", None, handle_file(str(firms)), None, "en", 1, 10, "company", api_name="/data_load")
+    assert out[0].startswith("This BEIR data has no qrels/train.tsv: 10 of the 40 queries of qrels/test.tsv (20%, ")
+    assert "the other 30 train.\n\nRows with the same 'company' (8 values) stay on one side of every split: " \
+           "training, validation and test never share one.\n\nLoaded 30 of 30 rows" in out[0], out[0]
+    config_yaml = client.predict(*train_args(studio["model"], "firms-est", max_steps=2), api_name="/train_estimate")[2]
+    assert yaml.safe_load(config_yaml)["data"]["group_by"] == "company"
+    zh = client.predict("zh", api_name="/data_language")[0]
+    assert "'company' 相同的行（共 8 个取值）在每次划分中都留在同一边" in zh, zh
+
+    with pytest.raises(AppError, match=r"data\.group_by 'ticker': no query in queries\.jsonl of the BEIR data "
+                                       r"'firms\.zip' has that field to keep its queries together by \(its query "
+                                       r"fields: company\)\."):
+        client.predict("upload", None, handle_file(str(firms)), None, "en", 1, 10, "ticker", api_name="/data_load")
+    assert banner(client) == "**Active dataset:** firms.zip (BEIR) · qpn · 30 rows"
+
+    out = client.predict("upload", None, handle_file(str(qa_csv)), None, "en", 1, 10, "other", api_name="/data_load")
+    assert out[0].startswith("Rows with the same 'other' (3 values) stay on one side of every split"), out[0]
+    config_yaml = client.predict(*train_args(studio["model"], "qa-est", max_steps=2), api_name="/train_estimate")[2]
+    assert yaml.safe_load(config_yaml)["data"]["group_by"] == "other"
+    with pytest.raises(AppError, match=r"data\.group_by names the column 'nope', which the training data does not "
+                                       r"have \(columns: question, answer, other\)\."):
+        client.predict("upload", None, handle_file(str(qa_csv)), None, "en", 1, 10, "nope", api_name="/data_load")
+    assert banner(client) == "**Active dataset:** qa.csv · pair · 3 rows"
+    out = upload(client, qa_csv)  # left empty: no grouping
+    config_yaml = client.predict(*train_args(studio["model"], "qa-est", max_steps=2), api_name="/train_estimate")[2]
+    assert yaml.safe_load(config_yaml)["data"]["group_by"] is None

@@ -168,6 +168,10 @@ def build(ctx) -> dict:
         with gr.Row(visible=False) as upload_row:
             up_train = L.add(gr.File(label=t("upload_train"), file_count="single", elem_id="upload-train"), label="upload_train")
             up_val = L.add(gr.File(label=t("upload_val"), file_count="single"), label="upload_val")
+            # data.group_by: read at Load (a BEIR zip's split is made then); offers the columns / query fields after
+            group_by = L.add(gr.Dropdown([], value=None, label=t("group_by"), info=t("group_by_info"),
+                                         allow_custom_value=True, elem_id="data-group-by"),
+                             label="group_by", info="group_by_info")
         load_btn = L.add(gr.Button(t("load"), variant="primary", elem_id="data-load"), value="load")
         status = gr.Markdown("", elem_id="data-status")
         with gr.Row():
@@ -268,28 +272,41 @@ def build(ctx) -> dict:
     outs = [view, loaded, raw_cols, shown_roles, ctx.data_state, status, fmt, *maps, counts, issues, preview, pages_md,
             pending]
 
-    def _read(src, sample_name, f_train, f_val):
-        """(the table as read, its columns, the DataState it would be) for the chosen source; an uploaded ``.zip`` of
-        a BEIR folder is its dataset (``core.data.beir_import.beir_dataset``)."""
+    def _read(src, sample_name, f_train, f_val, group=None):
+        """(the table as read, its columns, the DataState it would be, a note above the status) for the chosen
+        source; an uploaded ``.zip`` of a BEIR folder is its dataset (``core.data.beir_import.beir_dataset``).
+        ``group``: an upload's ``data.group_by``, a column of the file or a field of the zip's queries (checked
+        here, before the dataset is used)."""
         from core.data import read_table
         from core.data.beir_import import beir_dataset, is_zip
+        from core.training.data import check_group_by
 
         paths = _paths(src, sample_name, f_train, f_val)
+        group = (str(group or "").strip() or None) if src == "upload" else None
         label = f"sample: {Path(paths[0]).name}" if src == "sample" else Path(paths[0]).name
-        passages = note = None
+        passages = choices = None
+        told: list = []
         if src == "upload" and is_zip(paths[0]):  # a BEIR folder's zip: its splits, corpus and test set, as the sample
-            ds = beir_dataset(paths[0])
+            ds = beir_dataset(paths[0], group_by=group)
             paths = (ds["train"], paths[1] or ds["validation"], ds["test"], ds["eval"])
-            passages, label = ds["passages"], f"{label} (BEIR)"
+            passages, label, choices = ds["passages"], f"{label} (BEIR)", ds["query_fields"]
             split = ds["counts"].get("split")
             if split:  # no train judgements: say how the test split was held out
-                note = Msg.of("data_beir_split", file=split["file"], queries=f"{split['queries']:,}",
-                              test=f"{ds['counts']['test']['rows']:,}", train=f"{ds['counts']['train']['rows']:,}",
-                              share=round(100 * split["test_share"]))
+                told.append(Msg.of("data_beir_split", file=split["file"], queries=f"{split['queries']:,}",
+                                    test=f"{ds['counts']['test']['rows']:,}", train=f"{ds['counts']['train']['rows']:,}",
+                                    share=round(100 * split["test_share"])))
+            if group:
+                told.append(Msg.of("data_grouped", field=group, values=f"{ds['counts']['group_by']['values']:,}"))
         raw = read_table(paths[0])
         cols = _columns(raw)
+        if choices is None:  # a data file: its own columns
+            choices = cols
+            if group:
+                check_group_by(group, cols)
+                told.append(Msg.of("data_grouped", field=group, values=f"{raw[group].astype(str).nunique():,}"))
+        note = Msg.cat(*[part for m in told for part in ("\n\n", m)][1:]) if len(told) > 1 else (told or [None])[0]
         return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label,
-                                    passages=passages), note
+                                    passages=passages, group_by=group, group_choices=list(choices)), note
 
     def _load(src, sample_name, f_train, f_val, lang, pg, size):
         from core.data import load_table
@@ -303,10 +320,11 @@ def build(ctx) -> dict:
         return {"label": act.label or Path(act.train).name, "format": act.format or "?"} if act else {}
 
     @handler
-    def do_load(src, sample_name, f_train, f_val, lang, pg, size, active, shown_view):
+    def do_load(src, sample_name, f_train, f_val, lang, pg, size, active, shown_view, group=None):
         """Load and check. On failure the active dataset stays and the status says why and which one is active: a
         file that cannot be read is dropped and the error raised (a toast); a file read but not usable as detected
-        is kept to map by hand (``_to_map``). The file is read once: the table read for the columns is the one checked."""
+        is kept to map by hand (``_to_map``). The file is read once: the table read for the columns is the one checked.
+        ``group``: the "Keep together" choice (``data.group_by``) of an upload."""
         from core.data import load_table
 
         name = Path(str(f_train)).name if src == "upload" and f_train else (sample_name or "?")
@@ -316,7 +334,7 @@ def build(ctx) -> dict:
             return Msg.of(f"{key}_kept" if still else key, file=name, error=_why(err), **still)
 
         try:
-            raw, cols, state, note = _read(src, sample_name, f_train, f_val)
+            raw, cols, state, note = _read(src, sample_name, f_train, f_val, group)
         except Exception as err:  # noqa: BLE001 - nothing read: keep what was there; handler() words the error
             yield _unread(said("load_failed", err), shown_view, lang)
             raise
@@ -371,9 +389,14 @@ def build(ctx) -> dict:
         yield _outputs(data, cols, new, lang, pg, size)
 
     # no file chosen yet: one toast, and the active dataset stays (ui.common.check_first)
+    def group_choices(active):
+        """The "Keep together" dropdown after a load: the loaded file's columns, or the BEIR zip's query fields."""
+        act = as_state(active)
+        return gr.update(choices=list(act.group_choices) if act else [], value=act.group_by if act else None)
+
     check_first(load_btn.click, _paths, [source, sample, up_train, up_val]).success(
-        do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size, ctx.data_state, view], outs,
-        api_name="data_load")
+        do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size, ctx.data_state, view, group_by], outs,
+        api_name="data_load").success(handler(group_choices), ctx.data_state, group_by, api_name=False)
     apply_btn.click(do_apply, [ctx.data_state, pending, raw_cols, shown_roles, view, ctx.lang, page, page_size, fmt,
                                *maps], outs, api_name="data_apply")
 

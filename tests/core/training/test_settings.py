@@ -81,8 +81,10 @@ def test_dataset_round_trips_and_finds_the_beir_corpus_beside_the_test_split(tmp
         "test": str(tmp_path / "test.jsonl"),
         "format": "qpn",
         "mapping": {},
+        "group_by": "company",
     }
     cfg = config_from_settings(dataset, model="minilm")
+    assert cfg.data.group_by == "company"
     # no corpus.jsonl in beir/: not the sample layout
     assert dataset_from_config(cfg) == {**dataset, "eval": None, "passages": None}
     (tmp_path / "beir" / "corpus.jsonl").write_text('{"_id": "d1", "text": "x"}\n', encoding="utf-8")
@@ -99,4 +101,5 @@ def test_dataset_round_trips_and_finds_the_beir_corpus_beside_the_test_split(tmp
         "passages": None,
         "format": None,
         "mapping": {},
+        "group_by": None,
     }
