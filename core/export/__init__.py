@@ -25,20 +25,18 @@ from core.export.hub import (
     push_to_hub,
 )
 from core.export.zip import check_model_dir, zip_model
-from core.run_folder import MODEL_DIRS
 
 
 def export_model_dir(run_dir, which: str | None = None) -> Path:
     """The saved model of a run to export / compare / describe: ``which`` (``delivered``, ``best`` or ``final``)
     when given and present, else the first present of ``delivered/`` (the model the run chose to deliver),
     ``best/``, ``final/``."""
+    from core.models.sources import saved_model_dir
+
     run_dir = Path(run_dir)
-    order = list(MODEL_DIRS)
-    if which:
-        order = [which] + [n for n in order if n != which]
-    for name in order:
-        if (run_dir / name).is_dir():
-            return check_model_dir(run_dir / name)
+    found = saved_model_dir(run_dir, which)
+    if found is not None:
+        return check_model_dir(found)
     raise StudioError(f"The run '{run_dir.name}' has no saved model yet (no delivered/, best/ or final/ folder); wait for it to finish or stop it.")
 
 

@@ -259,11 +259,21 @@ def run_model(folder: Path) -> Path | None:
     """The model of a run folder (one holding the run's ``config.yaml`` and no model files of its own): its first
     present of ``core.run_folder.MODEL_DIRS`` (``delivered/``, ``best/``, ``final/``); None for any other folder or a
     run with no saved model yet (``check_model_folder`` then says what is missing)."""
-    from core.run_folder import CONFIG_FILE, MODEL_DIRS
+    from core.run_folder import CONFIG_FILE
 
     if not (folder / CONFIG_FILE).is_file() or (folder / "modules.json").is_file() or (folder / "config.json").is_file():
         return None
-    return next((folder / name for name in MODEL_DIRS if (folder / name).is_dir()), None)
+    return saved_model_dir(folder)
+
+
+def saved_model_dir(run_dir: Path, first: str | None = None) -> Path | None:
+    """The first of a run's model folders ``core.run_folder.MODEL_DIRS`` (``delivered/``, ``best/``, ``final/``;
+    ``first``, one of them, tried before the others) that is there; None when the run saved none yet. Only those
+    names are joined to ``run_dir``: any other ``first`` (a path, ``..``) is not a folder of the run and is ignored."""
+    from core.run_folder import MODEL_DIRS
+
+    order = ([first] if first in MODEL_DIRS else []) + [name for name in MODEL_DIRS if name != first]
+    return next((Path(run_dir) / name for name in order if (Path(run_dir) / name).is_dir()), None)
 
 
 def local_folder(spec: str | os.PathLike | None) -> Path | None:

@@ -101,6 +101,21 @@ def test_a_run_folder_resolves_to_the_model_it_delivered(tiny_model_path, tmp_pa
     assert load_model(str(run), device="cpu").encode(["pig"]).shape == (1, 32)
 
 
+def test_a_runs_model_folder_is_asked_for_by_name_only(tmp_path):
+    """``saved_model_dir`` (export, push, compare): ``first`` is tried before the rest when it is one of the run's
+    model folders; a path or ``..`` is never joined to the run folder (it could name another run's model)."""
+    from core.models.sources import saved_model_dir
+
+    run, other = tmp_path / "runs" / "pigs", tmp_path / "runs" / "theirs" / "final"
+    for folder in (run / "best", run / "final", other):
+        folder.mkdir(parents=True)
+    assert saved_model_dir(run) == run / "best"
+    assert saved_model_dir(run, "final") == run / "final"
+    assert saved_model_dir(run, "delivered") == run / "best"  # not there: the first one saved
+    assert saved_model_dir(run, "../theirs/final") == run / "best"
+    assert saved_model_dir(tmp_path / "runs" / "nothing") is None
+
+
 def test_folder_without_model_names_folder_and_what_is_missing(tmp_path):
     empty = tmp_path / "my-empty-folder"
     empty.mkdir()
