@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="YAML config (see core/training/config.py)")
     p.add_argument("--data", nargs="+", help=_help("data.train") + " Used when no --config is given.")
     p.add_argument("--validation", nargs="+", default=[], help=_help("data.validation"))
+    p.add_argument("--group-by", help=_help("data.group_by"))
     p.add_argument("--model", default=None, help=_help("model"))
     p.add_argument("--name", help="the trials are named <name>-t1, <name>-t2, ... (default: the config's name)")
     p.add_argument("--trials", type=int, default=4, help=f"how many trials, 1 to {MAX_TRIALS} (default 4)")
@@ -41,9 +42,11 @@ def cmd_hpo(args) -> int:
     from core.training.config import TrainConfig
     from core.training.hpo import search
 
-    cfg = base_config(args.config, args.data, args.validation)
+    cfg = base_config(args.config, args.data, args.validation, group_by=args.group_by)
     if cfg is None:
         raise ConfigError("Give --config FILE or --data FILE.")
+    if args.group_by is not None:  # over a YAML config's data.group_by too
+        cfg.data.group_by = args.group_by or None
     if args.model is not None:
         cfg.model = args.model
     if args.name is not None:

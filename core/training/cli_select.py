@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         help="validation file(s); default: split from --data as a run would (10%%, seeded, grouped by query)",
     )
+    p.add_argument("--group-by", help="column (for a BEIR folder: query field) whose equal values stay in one "
+                   "split, as train --group-by: the validation queries scored are those its run would hold out")
     p.add_argument("--format", help="data format override (pair, triplet, qpn)")
     p.add_argument(
         "--model",
@@ -78,7 +80,7 @@ def cmd_select(args) -> int:
 
     _check_flags(args)
     cfg = TrainConfig()
-    cfg.data = DataConfig(validation=list(args.validation))
+    cfg.data = DataConfig(validation=list(args.validation), group_by=args.group_by or None)
     use_data(cfg, args.data)  # data files, or a BEIR folder / zip as a whole dataset; the flags below win
     if args.format:
         cfg.data.format = args.format

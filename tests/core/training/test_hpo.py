@@ -107,3 +107,11 @@ def test_data_that_cannot_be_trained_on_is_refused_before_any_trial_folder(tmp_p
     assert main(["hpo", "--data", str(empty), "--trials", "2"]) == 2
     assert capsys.readouterr().err == "error: empty.jsonl is empty.\n"
     assert not tmp_runs.exists() or not any(tmp_runs.iterdir())
+
+
+def test_group_by_reaches_the_trials_config_and_a_missing_column_is_refused_first(format_file, tmp_runs, capsys):
+    data = format_file("pair", 20)
+    assert main(["hpo", "--data", str(data), "--group-by", "nope", "--trials", "2"]) == 2
+    assert "data.group_by names the column 'nope', which the training data does not have (columns: anchor, " \
+           "positive)" in capsys.readouterr().err
+    assert not tmp_runs.exists() or not any(tmp_runs.iterdir())

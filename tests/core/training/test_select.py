@@ -198,6 +198,22 @@ def test_cli_prints_the_table_and_the_winner_last(qpn_data, tiny_model_path, oth
     assert rc == 0 and json.loads(capsys.readouterr().out)["winner"] == str(tiny_model_path)
 
 
+def test_cli_group_by_scores_the_validation_a_grouped_run_holds_out(tiny_model_path, tmp_path, capsys):
+    """``select --data FOLDER --group-by company`` reads the BEIR folder as ``train --group-by`` does: the same
+    grouped dataset, and validation queries held out in whole companies; a field the queries lack is one sentence."""
+    from tests.conftest import write_beir
+
+    folder = write_beir(tmp_path / "firms", splits=("test",), n=40, fields=lambda i: {"company": f"c{i % 8}"})
+    rc = main(["select", "--data", str(folder), "--group-by", "company", "--no-bundled", "--model",
+               str(tiny_model_path), "--json"])
+    captured = capsys.readouterr()
+    assert rc == 0 and "their text or their 'company' on one side" in captured.err
+    # 30 training queries in 6 companies of 5: a quarter of them, in whole companies, is 5 or 10 queries
+    assert json.loads(captured.out)["n_queries"] in (5, 10)
+    rc = main(["select", "--data", str(folder), "--group-by", "ticker", "--no-bundled", "--model", str(tiny_model_path)])
+    assert rc == 2 and "no query in queries.jsonl of the BEIR data 'firms' has that field" in capsys.readouterr().err
+
+
 def test_cli_bad_input_exits_2_with_one_sentence(qpn_data, tmp_path, capsys):
     rc = main(["select", "--data", str(tmp_path / "missing.jsonl"), "--no-bundled", "--model", "x"])
     err = capsys.readouterr().err.strip()
