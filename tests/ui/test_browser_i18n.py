@@ -632,3 +632,8 @@ def test_a_beir_folders_zip_uploaded_in_the_data_tab_is_the_active_dataset(page,
     expect(page.locator("#data-status")).to_contain_text("此 BEIR 数据没有 qrels/train.tsv：qrels/test.tsv 的 40 个查询中，10 个")
     expect(page.locator("#data-status")).to_contain_text("'company' 相同的行（共 8 个取值）在每次划分中都留在同一边")
     page.locator("#lang").get_by_text("English").click()
+    page.locator("#data-group-by input").click()  # "—" keeps nothing together again
+    page.get_by_role("option", name="—").click()
+    page.locator("#data-load").click()
+    expect(page.locator("#active-dataset")).to_contain_text("pigs.zip (BEIR) · qpn · 32 rows", timeout=60_000)
+    expect(page.locator("#data-status")).not_to_contain_text("Rows with the same")

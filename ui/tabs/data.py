@@ -32,6 +32,7 @@ from ui.strings import Msg, role_label, t, table_headers, tr_engine, translate_k
 
 MAP_SLOTS = 6
 SAMPLE_SPLITS = ("train", "validation", "test")
+NO_GROUP = "—"  # the "Keep together" choice that keeps nothing together (no words: the same in both languages)
 MANUAL_FORMAT = "pair"  # the format offered to map by hand when none is detected (the loader's own example)
 # The pager's "/ N" beside the page box, lined up with the box's number: an invisible line as high as the box's label,
 # then the text centred on the height of the box's input (the value stays the plain text "/ N").
@@ -392,7 +393,8 @@ def build(ctx) -> dict:
     def group_choices(active):
         """The "Keep together" dropdown after a load: the loaded file's columns, or the BEIR zip's query fields."""
         act = as_state(active)
-        return gr.update(choices=list(act.group_choices) if act else [], value=act.group_by if act else None)
+        fields = list(act.group_choices) if act else []
+        return gr.update(choices=[(NO_GROUP, "")] + [(f, f) for f in fields], value=(act.group_by if act else None) or "")
 
     check_first(load_btn.click, _paths, [source, sample, up_train, up_val]).success(
         do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size, ctx.data_state, view, group_by], outs,
