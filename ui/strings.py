@@ -108,6 +108,13 @@ S: dict[str, tuple[str, str]] = {
     "clean": ("4) Clean", "4) 清洗"),
     "clean_report": ("Cleaning report", "清洗报告"),
     "split_ratios": ("Split train / validation / test", "划分 训练 / 验证 / 测试"),
+    "split_keep": ("Keep together", "保持在同一侧"),
+    "split_keep_info": ("Every query of one document (or one passage) goes to the same split, so the test asks about "
+                        "documents the model never trained on.",
+                        "同一文档（或同一段落）的所有查询进入同一个划分，这样测试问的是模型从未训练过的文档。"),
+    "keep_none": ("nothing: rows at random", "不分组：按行随机"),
+    "keep_document": ("document", "文档"),
+    "keep_passage": ("passage", "段落"),
     "split": ("5) Split and export", "5) 划分并导出"),
     "downloads": ("Downloads", "下载"),
     "use_built": ("Use the built set for training", "用构建的数据集训练"),
@@ -328,6 +335,7 @@ S: dict[str, tuple[str, str]] = {
                     "没有可复核的疑似假负例；请先挖掘难负例（第 3 步）。"),
     "clean_said": ("{rows_in} rows in, {rows_out} kept, {rows_dropped} dropped.", "输入 {rows_in} 行，保留 {rows_out} 行，删除 {rows_dropped} 行。"),
     "split_said": ("Split: {counts}.", "划分结果：{counts}。"),
+    "split_kept": ("Each {what} stays in one split ({n} in all).", "每个{what}都留在同一个划分中（共 {n} 个）。"),
     # --- recipe ---
     "recipe": ("Recipe", "训练方案"),
     "recipe_info": ("Recommended: every empty field is filled from your data and the model, each choice with its reason "

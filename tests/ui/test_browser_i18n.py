@@ -168,7 +168,8 @@ def test_the_blend_table_says_what_it_measured_on_and_each_change_with_its_inter
 
 def test_the_build_tab_says_what_training_does_with_the_negatives_it_mines(page, studio):
     """Build tab in the browser: sample documents -> passages -> pairs -> mine; under the mining table the page says
-    that training weighs these negatives first (and how to keep them), in English and after the 中文 switch."""
+    that training weighs these negatives first (and how to keep them), in English and after the 中文 switch; the
+    split, asked to keep each passage's queries together, says so in both languages."""
     from playwright.sync_api import expect
 
     page.goto(studio["url"])
@@ -183,6 +184,17 @@ def test_the_build_tab_says_what_training_does_with_the_negatives_it_mines(page,
     expect(mined).to_contain_text("data.neg_nums")
     _switch_and_back(page, mined, zh="用推荐方案训练时会先衡量这些负例", en="weighs these negatives first",
                      gone="weighs these negatives")
+    # the split keeps each passage's queries together when asked; the choice and the sentence follow the language
+    page.locator("#build-keep input").click()
+    page.get_by_role("option", name="passage").click()
+    page.locator("#build-split").click()
+    split = page.locator("#build-split-md")
+    expect(split).to_contain_text("Each passage stays in one split (", timeout=90_000)
+    _switch_and_back(page, split, zh="每个段落都留在同一个划分中（共", en="Each passage stays in one split (",
+                     gone="stays in one split")
+    page.locator("#lang").get_by_text("中文").click()
+    expect(page.locator("#build-keep")).to_contain_text("保持在同一侧", timeout=30_000)
+    page.locator("#lang").get_by_text("English").click()
 
 
 def test_the_train_tab_says_a_general_language_was_left_out_because_the_base_model_lacks_it(page, studio):

@@ -335,3 +335,37 @@ def test_using_a_built_set_reads_its_train_file_once(app_fns, tmp_path):
     said = out[0].render("en")
     assert said.startswith("Now training on ") and "40 rows, format qpn" in said
     assert reads == ["train.jsonl"]
+
+
+def test_split_keeps_each_documents_queries_in_one_split(client, tmp_path, studio):
+    """"Keep together: document" puts every query of one source document in one split (the test then asks about
+    documents never trained on) and says so in both languages; the default splits rows at random."""
+    import json
+
+    from gradio_client import handle_file
+
+    topics = ["water", "feed", "weaning", "housing", "vaccines", "manure"]
+    docs = []
+    for i, topic in enumerate(topics):
+        doc = tmp_path / f"doc{i}.md"
+        doc.write_text(f"# {topic} one\n\nSows need {topic} rules every day. Farmers check {topic} each morning. "
+                       f"Records of {topic} are kept.\n\n# {topic} two\n\nPiglets react to {topic} changes fast. "
+                       f"Good {topic} keeps piglets healthy. Bad {topic} costs money.\n", encoding="utf-8")
+        docs.append(handle_file(str(doc)))
+    client.predict(docs, False, 200, 0, api_name="/build_passages")
+    assert "pairs from" in pairs(client)[0]
+    _files, split_md = client.predict("4:1:1", "en", "source", api_name="/build_split")
+    folder = max(studio["datasets"].glob("built-*"), key=lambda p: p.stat().st_mtime)
+    sources = {}
+    for name in ("train", "validation", "test"):
+        with open(folder / f"{name}.jsonl", encoding="utf-8") as fh:
+            sources[name] = [json.loads(line)["source"] for line in fh]
+    found = {s for rows in sources.values() for s in rows}
+    assert len(found) >= 4 and all(sources.values())
+    assert not (set(sources["train"]) & set(sources["test"]) or set(sources["train"]) & set(sources["validation"])
+                or set(sources["validation"]) & set(sources["test"]))  # no document in two splits
+    assert f"Each document stays in one split ({len(found)} in all)." in split_md, split_md
+    _files, split_md = client.predict("4:1:1", "zh", "source", api_name="/build_split")
+    assert f"每个文档都留在同一个划分中（共 {len(found)} 个）。" in split_md, split_md
+    _files, split_md = client.predict("4:1:1", "en", api_name="/build_split")  # the default: rows at random
+    assert "stays in one split" not in split_md

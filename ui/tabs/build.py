@@ -35,6 +35,8 @@ def _short(text, n=160) -> str:
 
 
 ROW_HEADERS = ["query", "pos", "neg", "synthetic"]
+# the split's "Keep together" choices: (ui.strings key, the rows' column whose equal values stay in one split)
+KEEP_CHOICES = (("keep_none", ""), ("keep_document", "source"), ("keep_passage", "passage_id"))
 PASSAGE_HEADERS = ["id", "source", "page", "title", "text"]
 
 
@@ -197,6 +199,9 @@ def build(ctx) -> dict:
 
         with gr.Row():
             ratios = L.add(gr.Textbox("0.8, 0.1, 0.1", label=t("split_ratios")), label="split_ratios")
+            keep = L.add(gr.Dropdown([(t(k), v) for k, v in KEEP_CHOICES], value="", label=t("split_keep"),
+                                     info=t("split_keep_info"), elem_id="build-keep"),
+                         label="split_keep", info="split_keep_info", choices=list(KEEP_CHOICES))
             split_btn = L.add(gr.Button(t("split"), elem_id="build-split"), value="split")
         split_md = gr.Markdown("", elem_id="build-split-md")
         files = L.add(gr.File(label=t("downloads"), file_count="multiple", interactive=False), label="downloads")
@@ -433,7 +438,9 @@ def build(ctx) -> dict:
                     api_name="build_clean")
 
     @handler
-    def do_split(rows, ratio_text, lang):
+    def do_split(rows, ratio_text, lang, keep_by=""):
+        """Split the built rows by the ratios; ``keep_by`` (a ``KEEP_CHOICES`` value: ``source`` or ``passage_id``)
+        puts each document's (passage's) queries in one split."""
         from core.builder.dataset_files import write_splits
         from core.builder.split import empty_split_warnings, parse_ratios, split_rows
         from core.errors import DataError
@@ -442,17 +449,24 @@ def build(ctx) -> dict:
         if not rows:
             raise DataError("Make query/passage pairs first (step 2).")
         ratios = parse_ratios(str(ratio_text).replace("，", ","))
-        parts = split_rows(rows, ratios)
+        word = {v: k for k, v in KEEP_CHOICES}
+        keep_by = keep_by if keep_by in word else ""
+        parts = split_rows(rows, ratios, group_by=keep_by or None)
+        kept = []
+        if keep_by:
+            n = len({r.get(keep_by) for r in rows if r.get(keep_by) not in (None, "")})
+            kept = ["\n\n", Msg.of("split_kept", what=Msg.of(word[keep_by]), n=f"{n:,}")]
         out = write_splits(parts, datasets_root() / time.strftime("built-%Y%m%d-%H%M%S"))
         beir = [out.beir / "corpus.jsonl", out.beir / "queries.jsonl", out.beir / "qrels" / "test.tsv"]
         from ui.common import offer_download
 
-        m, msg = show["split"](Msg.cat(Msg.of("split_said", counts=", ".join(f"{k} {v}" for k, v in out.counts.items())),
+        m, msg = show["split"](Msg.cat(Msg.of("split_said", counts=", ".join(f"{k} {v}" for k, v in out.counts.items())), *kept,
                                        *(part for w in empty_split_warnings(parts, ratios) for part in ("\n\n⚠️ ", Msg.en(w)))),
                                lang)
         return m, [offer_download(p) for p in [*out.files.values(), *beir]], str(out.folder), msg
 
-    split_btn.click(do_split, [rows_st, ratios, ctx.lang], [msg_st["split"], files, built_st, split_md], api_name="build_split")
+    split_btn.click(do_split, [rows_st, ratios, ctx.lang, keep], [msg_st["split"], files, built_st, split_md],
+                    api_name="build_split")
 
     data_tab = ctx.tabs.get("data") or {}
 
