@@ -718,7 +718,9 @@ ENGINE_ZH: dict[str, str] = {
     "the positive is the same text as the anchor in column '{m}'": "正例与 '{m}' 列中的锚点文本相同",
     "{expected}, got '{show}'": "{expected}，实际为 '{show}'",
     "{len} passage(s) listed as both positive and negative for this query; removed from the negatives": "该查询有 {len} 个段落同时列为正例和负例；已从负例中移除",
-    "{what} passage {j} is a {name}, expected text": "{what}段落 {j} 是 {name}，应为文本",
+    "{what} passage {j} is a list, expected text": "{what}段落 {j} 是列表，应为文本",
+    "{what} passage {j} is an object without a text field (expected one of {join})":
+        "{what}段落 {j} 是没有文本字段的对象（应包含 {join} 之一）",
     "{what} passage {j} is empty; it was skipped": "{what}段落 {j} 为空；已跳过",
     "no row has negatives: training on (query, positive) pairs with in-batch negatives": "没有任何行带负例：将用（查询，正例）对训练，使用批内负例",
     "{dropped} of {total} rows had no negative and no other passage to use; they were left out": "{total} 行中有 {dropped} 行没有负例，也没有其他段落可用；已排除",

@@ -30,9 +30,14 @@ class RetrievalSet:
     qrels_path: Optional[Path] = None
 
     def titled_corpus(self) -> dict[str, str]:
-        """{doc id: ``title + ' ' + text``} (stripped; the text alone where there is no title)."""
-        return {d: (f"{self.titles[d].strip()} {t.strip()}".strip() if d in self.titles else t.strip())
-                for d, t in self.corpus.items()}
+        """{doc id: ``title + ' ' + text``} (stripped; the text alone where there is no title): ``titled``."""
+        return {d: titled(self.titles.get(d), t) for d, t in self.corpus.items()}
 
 
-__all__ = ["RetrievalSet"]
+def titled(title: str | None, text: str) -> str:
+    """A passage as the studio trains on it and searches it: its title and its text joined by a space (stripped;
+    the text alone where there is no title)."""
+    return f"{title.strip()} {text.strip()}".strip() if title and title.strip() else text.strip()
+
+
+__all__ = ["RetrievalSet", "titled"]

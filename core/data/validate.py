@@ -256,12 +256,38 @@ def _text_list(ck: _Checker, i: int, v: Any, col: str, what: str) -> Optional[li
     for j, x in enumerate(v, start=1):
         if _empty(x):
             ck.add(i, col, f"{what} passage {j} is empty; it was skipped", "warning", "empty_cell")
-        elif isinstance(x, (list, dict)):
-            ck.add(i, col, f"{what} passage {j} is a {type(x).__name__}, expected text", kind="bad_list")
+        elif isinstance(x, dict):  # a passage object (Tevatron / MS MARCO style: {"docid", "title", "text"})
+            text = passage_text(x)
+            if text is None:
+                ck.add(i, col, f"{what} passage {j} is an object without a text field (expected one of "
+                               f"{', '.join(PASSAGE_TEXT_KEYS)})", kind="bad_list")
+                return None
+            if text:
+                items.append(text)
+            else:
+                ck.add(i, col, f"{what} passage {j} is empty; it was skipped", "warning", "empty_cell")
+        elif isinstance(x, list):
+            ck.add(i, col, f"{what} passage {j} is a list, expected text", kind="bad_list")
             return None
         else:
             items.append(str(x).strip())
     return items
+
+
+PASSAGE_TEXT_KEYS = ("text", "contents", "content", "passage")  # where a passage object keeps its text
+
+
+def passage_text(x: dict) -> Optional[str]:
+    """The text of a passage given as an object (``{"docid", "title", "text"}``, Tevatron's and many MS MARCO
+    files' layout): its first ``PASSAGE_TEXT_KEYS`` field that is text, with its ``title`` joined as evaluation
+    joins them (``core.data.retrieval.titled``); None when it has no such field."""
+    from core.data.retrieval import titled
+
+    text = next((x[k] for k in PASSAGE_TEXT_KEYS if isinstance(x.get(k), str)), None)
+    if text is None:
+        return None
+    title = x.get("title")
+    return titled(title if isinstance(title, str) else None, text)
 
 
 def _qpn(ck: _Checker, m: dict[str, str], out: pd.DataFrame) -> pd.DataFrame:

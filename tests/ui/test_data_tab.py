@@ -291,3 +291,18 @@ def test_keep_together_groups_a_beir_zips_split_and_a_files_validation(client, s
     out = upload(client, qa_csv)  # left empty: no grouping
     config_yaml = client.predict(*train_args(studio["model"], "qa-est", max_steps=2), api_name="/train_estimate")[2]
     assert yaml.safe_load(config_yaml)["data"]["group_by"] is None
+
+
+def test_a_tevatron_style_upload_loads_its_passage_objects(client, tmp_path):
+    """Rows whose passages are objects (``{"docid", "title", "text"}``, Tevatron / MS MARCO style) load as qpn with
+    each passage's title and text, shown in the preview."""
+    import json
+
+    rows = [{"query_id": str(i), "query": f"question {i} about sows",
+             "positive_passages": [{"docid": f"d{i}", "title": f"Title {i}", "text": f"answer {i} about sows"}],
+             "negative_passages": [{"docid": f"n{i}", "title": "", "text": f"unrelated text {i}"}]} for i in range(3)]
+    path = tmp_path / "tevatron.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = upload(client, path)
+    assert out[0].startswith("Loaded 3 of 3 rows from tevatron.jsonl as qpn."), out[0]
+    assert preview_col(out, "pos")[0] == "Title 0 answer 0 about sows"

@@ -118,6 +118,32 @@ def test_qpn_problems(tmp_path):
     assert loaded.df.loc[1, "pos"] == ["p3"]  # a single string becomes a one-item list
 
 
+def test_passages_given_as_objects_are_their_titled_text(tmp_path):
+    """Tevatron / MS MARCO style rows (``positive_passages`` / ``negative_passages`` as ``{"docid", "title",
+    "text"}`` objects) load as query-pos-neg rows, each passage its title and text joined as evaluation joins them;
+    an object without a text field, or a passage that is a list, is one error naming the row, and the row is left
+    out."""
+    rows = [
+        {"query_id": "1", "query": "what do pigs eat",
+         "positive_passages": [{"docid": "d1", "title": "Feed", "text": "Pigs eat corn."}],
+         "negative_passages": [{"docid": "d2", "title": "", "text": "The barn is red."}, {"docid": "d3", "text": " "}]},
+        {"query_id": "2", "query": "how much do sows drink",
+         "positive_passages": [{"docid": "d4", "contents": "Sows drink forty litres."}], "negative_passages": []},
+        {"query_id": "3", "query": "when are piglets weaned", "positive_passages": [{"docid": "d5", "body": "x"}],
+         "negative_passages": []},
+        {"query_id": "4", "query": "what is a gilt", "positive_passages": [["a", "b"]], "negative_passages": []},
+    ]
+    loaded = load_data(_write(tmp_path / "tevatron.jsonl", "\n".join(json.dumps(r) for r in rows)))
+    assert loaded.format == "qpn" and loaded.df["_row"].tolist() == [1, 2]
+    assert loaded.df["pos"].tolist() == [["Feed Pigs eat corn."], ["Sows drink forty litres."]]
+    assert loaded.df["neg"].tolist() == [["The barn is red."], []]
+    errors = [str(i) for i in loaded.errors]
+    assert errors == ["tevatron.jsonl, row 3, column 'positive_passages': positive passage 1 is an object without a "
+                      "text field (expected one of text, contents, content, passage)",
+                      "tevatron.jsonl, row 4, column 'positive_passages': positive passage 1 is a list, expected text"]
+    assert [i.kind for i in loaded.issues if i.severity == "warning"] == ["empty_cell"]  # d3's blank text
+
+
 def test_issue_str_and_dict():
     i = Issue("/x/data.csv", 7, "label", "expected a number, got 'x'", "error", "bad_label")
     assert str(i) == "data.csv, row 7, column 'label': expected a number, got 'x'"
