@@ -1205,6 +1205,8 @@ ENGINE_ZH: dict[str, str] = {
     "The folder '{p}' is not a BEIR folder (expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv).":
         "文件夹 '{p}' 不是 BEIR 文件夹（应包含 corpus.jsonl、queries.jsonl 和 qrels/<split>.tsv）。",
     "{name} is not a readable zip file ({err}).": "{name} 不是可读取的 zip 文件（{err}）。",
+    "{name} expands past STUDIO_MAX_UNCOMPRESSED_BYTES ({cap} bytes with the other files); split the corpus.":
+        "{name} 解压后超过 STUDIO_MAX_UNCOMPRESSED_BYTES（连同其他文件共 {cap} 字节）；请拆分语料。",
     "{name}'s BEIR files expand past STUDIO_MAX_UNCOMPRESSED_BYTES; split the corpus.":
         "{name} 中的 BEIR 文件解压后超过 STUDIO_MAX_UNCOMPRESSED_BYTES；请拆分语料。",
     "{zip_name} has a corpus and queries but no qrels/<split>.tsv judgements beside them.":

@@ -9,6 +9,9 @@ BEIR is how retrieval data usually travels (``corpus.jsonl``, ``queries.jsonl``,
   holding the first two); a member with an absolute path, a ``..`` part or a link is refused, and so is a zip that
   expands past ``STUDIO_MAX_UNCOMPRESSED_BYTES`` or one of whose members expands more than ``STUDIO_MAX_ZIP_RATIO``
   times (``core.data.readers.check_zip``), before anything is written.
+- A folder (or zip) whose ``corpus.jsonl`` / ``queries.jsonl`` come gzipped (``.gz``, as the Hugging Face BeIR sets
+  ship) is read from a decompressed copy under ``datasets_root()/beir-gz-<hash>/`` (``ungzip_beir``), made once and
+  bounded by ``STUDIO_MAX_UNCOMPRESSED_BYTES``; the user's folder is never written.
 - ``beir_dataset(path) -> dict``: the dataset the Train tab and ``python -m core train --data`` train on, in the
   sample's layout (``core.training.settings.config_from_settings`` takes it): ``train.jsonl`` from
   ``qrels/train.tsv``, ``validation.jsonl`` from ``qrels/dev.tsv`` (or ``validation.tsv``) when there is one,
@@ -55,10 +58,19 @@ PASSAGES_FILE = "passages.jsonl"
 DONE_FILE = ".complete"  # written last: a folder without it is a half-written one and is made again
 
 
+GZ = ".gz"  # corpus.jsonl.gz / queries.jsonl.gz: how many BEIR downloads ship (the Hugging Face BeIR sets)
+
+
+def layout_file(folder: Path, name: str) -> Optional[Path]:
+    """``folder/name``, else ``folder/name.gz``, when it is a file; None when neither is."""
+    return next((p for p in (folder / name, folder / (name + GZ)) if p.is_file()), None)
+
+
 def is_beir_folder(path: str | os.PathLike) -> bool:
-    """True when ``path`` is a folder holding ``corpus.jsonl`` and ``queries.jsonl`` (the BEIR layout)."""
+    """True when ``path`` is a folder holding ``corpus.jsonl`` and ``queries.jsonl``, each possibly gzipped (the
+    BEIR layout)."""
     p = Path(path)
-    return p.is_dir() and (p / CORPUS_FILE).is_file() and (p / QUERIES_FILE).is_file()
+    return p.is_dir() and layout_file(p, CORPUS_FILE) is not None and layout_file(p, QUERIES_FILE) is not None
 
 
 def is_zip(path: str | os.PathLike) -> bool:
@@ -94,7 +106,11 @@ def _beir_members(zf: zipfile.ZipFile, zip_name: str) -> tuple[tuple[str, ...], 
             raise DataError(f"{zip_name} holds '{info.filename}', a link; a BEIR zip holds plain files only.")
         if parts and not info.is_dir():
             files[parts] = info
-    roots = sorted((p[:-1] for p in files if p[-1] == CORPUS_FILE and p[:-1] + (QUERIES_FILE,) in files), key=len)
+    def has(root: tuple[str, ...], name: str) -> bool:
+        return root + (name,) in files or root + (name + GZ,) in files
+
+    roots = sorted((p[:-1] for p in files if p[-1] in (CORPUS_FILE, CORPUS_FILE + GZ) and has(p[:-1], QUERIES_FILE)),
+                   key=len)
     if not roots:
         raise DataError(f"{zip_name} holds no BEIR folder: expected corpus.jsonl and queries.jsonl side by side "
                         "(with qrels/<split>.tsv beside them), at the zip's top or in one folder.")
@@ -104,7 +120,8 @@ def _beir_members(zf: zipfile.ZipFile, zip_name: str) -> tuple[tuple[str, ...], 
         rel = parts[len(root):]
         if parts[:len(root)] != root:
             continue
-        if rel in ((CORPUS_FILE,), (QUERIES_FILE,)) or (len(rel) == 2 and rel[0] == QRELS_DIR and rel[1].endswith(".tsv")):
+        if (len(rel) == 1 and rel[0] in (CORPUS_FILE, QUERIES_FILE, CORPUS_FILE + GZ, QUERIES_FILE + GZ)) or \
+                (len(rel) == 2 and rel[0] == QRELS_DIR and rel[1].endswith(".tsv")):
             keep["/".join(rel)] = info
     if not any(k.startswith(QRELS_DIR + "/") for k in keep):
         raise DataError(f"{zip_name} has a corpus and queries but no qrels/<split>.tsv judgements beside them.")
@@ -144,14 +161,58 @@ def unpack_beir_zip(path: str | os.PathLike, out_root: Optional[Path] = None) ->
     return out
 
 
+def ungzip_beir(folder: Path, out_root: Optional[Path] = None) -> Path:
+    """``folder`` when its corpus and queries are plain JSON lines; else a copy with them decompressed, under
+    ``core.paths.datasets_root()/beir-gz-<digest of the files>/`` (made once; the user's folder is never written),
+    stopping with a DataError when the files expand past ``STUDIO_MAX_UNCOMPRESSED_BYTES``."""
+    import gzip
+
+    from core.data.readers import limit
+    from core.paths import atomic_replace_dir, datasets_root
+
+    packed = [p for p in (layout_file(folder, CORPUS_FILE), layout_file(folder, QUERIES_FILE)) if p.suffix == GZ]
+    if not packed:
+        return folder
+    qrels = sorted((folder / QRELS_DIR).glob("*.tsv")) if (folder / QRELS_DIR).is_dir() else []
+    h = hashlib.sha256()
+    for p in [layout_file(folder, CORPUS_FILE), layout_file(folder, QUERIES_FILE), *qrels]:
+        h.update(p.name.encode() + b"\0" + _file_digest(p).encode())
+    out = (out_root or datasets_root()) / f"beir-gz-{h.hexdigest()[:16]}"
+    if (out / DONE_FILE).is_file():
+        return out
+    cap = int(limit("MAX_UNCOMPRESSED_BYTES"))
+
+    def write(tmp: Path) -> None:
+        left = cap
+        for name in (CORPUS_FILE, QUERIES_FILE):
+            src = layout_file(folder, name)
+            try:
+                with (gzip.open(src, "rb") if src.suffix == GZ else open(src, "rb")) as fh, open(tmp / name, "wb") as dst:
+                    while chunk := fh.read(1 << 20):
+                        left -= len(chunk)
+                        if left < 0:
+                            raise DataError(f"{src.name} expands past STUDIO_MAX_UNCOMPRESSED_BYTES "
+                                            f"({cap:,} bytes with the other files); split the corpus.")
+                        dst.write(chunk)
+            except (OSError, EOFError) as err:
+                raise DataError(f"{src.name} could not be read: {err}.") from None
+        (tmp / QRELS_DIR).mkdir()
+        for p in qrels:
+            shutil.copyfile(p, tmp / QRELS_DIR / p.name)
+        (tmp / DONE_FILE).write_text(str(folder), encoding="utf-8")
+
+    atomic_replace_dir(out, write)
+    return out
+
+
 def beir_folder(path: str | os.PathLike, out_root: Optional[Path] = None) -> Path:
-    """``path`` when it is a BEIR folder, the unpacked folder when it is a ``.zip`` of one; a DataError saying what
-    was expected otherwise."""
+    """``path`` when it is a BEIR folder, the unpacked folder when it is a ``.zip`` of one; its corpus and queries
+    decompressed first when they are gzipped (``ungzip_beir``); a DataError saying what was expected otherwise."""
     p = Path(path)
     if is_zip(p):
-        return unpack_beir_zip(p, out_root)
+        return ungzip_beir(unpack_beir_zip(p, out_root), out_root)
     if is_beir_folder(p):
-        return p
+        return ungzip_beir(p, out_root)
     if p.is_dir():
         raise DataError(f"The folder '{p}' is not a BEIR folder (expected corpus.jsonl, queries.jsonl and "
                         "qrels/<split>.tsv).")
@@ -429,5 +490,5 @@ def summary_line(ds: dict) -> str:
             f"{Path(ds['train']).parent}")
 
 
-__all__ = ["is_beir_folder", "is_zip", "unpack_beir_zip", "beir_folder", "qpn_rows", "split_queries", "query_groups",
+__all__ = ["is_beir_folder", "is_zip", "layout_file", "unpack_beir_zip", "ungzip_beir", "beir_folder", "qpn_rows", "split_queries", "query_groups",
            "beir_dataset", "summary_line"]

@@ -291,7 +291,7 @@ def load_evalset(path: str | Path, split: str | None = None, data_format: str | 
     from core.data.beir_import import beir_folder, is_zip
 
     path = Path(path)
-    if is_zip(path):
+    if is_zip(path) or is_beir_folder(path):  # unpacked, decompressed where it is gzipped
         path = beir_folder(path)
     if is_beir_folder(path):
         return load_beir(path, split)

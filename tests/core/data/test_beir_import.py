@@ -172,6 +172,40 @@ def test_a_zip_of_a_beir_folder_trains_and_evaluates(tmp_path, prefix):
     assert len(ev.corpus) == 12
 
 
+def _gzipped(folder: Path) -> Path:
+    """``folder`` with corpus.jsonl and queries.jsonl replaced by their .gz (as the Hugging Face BeIR sets ship)."""
+    import gzip
+
+    for name in ("corpus.jsonl", "queries.jsonl"):
+        plain = folder / name
+        (folder / f"{name}.gz").write_bytes(gzip.compress(plain.read_bytes()))
+        plain.unlink()
+    return folder
+
+
+def test_a_gzipped_beir_folder_or_zip_is_read_decompressed_and_left_as_it_is(tmp_path, monkeypatch):
+    """corpus.jsonl.gz / queries.jsonl.gz: the folder (or a zip of it) trains and evaluates as the plain one does,
+    decompressed once into the datasets folder; the user's folder is not written; a file that expands past
+    ``STUDIO_MAX_UNCOMPRESSED_BYTES`` is one sentence."""
+    from core.data.beir_import import is_beir_folder
+    from core.evaluation import load_evalset
+
+    plain = write_beir(tmp_path / "plain")
+    packed = _gzipped(write_beir(tmp_path / "law"))
+    before = sorted(p.name for p in packed.rglob("*"))
+    assert is_beir_folder(packed)
+    ds = beir_dataset(packed, out_root=tmp_path / "datasets")
+    assert rows_of(ds["train"]) == rows_of(beir_dataset(plain, out_root=tmp_path / "d2")["train"])
+    assert sorted(p.name for p in packed.rglob("*")) == before
+    assert len(load_evalset(packed).corpus) == 12
+    z = zip_folder(packed, tmp_path / "law.zip", "law/")
+    assert rows_of(beir_dataset(z, out_root=tmp_path / "d3")["train"]) == rows_of(ds["train"])
+    monkeypatch.setenv("STUDIO_MAX_UNCOMPRESSED_BYTES", "300")
+    with pytest.raises(DataError, match=r"^corpus\.jsonl\.gz expands past STUDIO_MAX_UNCOMPRESSED_BYTES"):
+        beir_dataset(packed, out_root=tmp_path / "d4")
+    assert not (tmp_path / "d4").exists() or not any(p.name.startswith("beir-gz") for p in (tmp_path / "d4").iterdir())
+
+
 def _hostile(tmp_path: Path, name: str, info: zipfile.ZipInfo | None = None, data: bytes = b"x") -> Path:
     folder = write_beir(tmp_path / "ok")
     z = zip_folder(folder, tmp_path / f"{name}.zip")
