@@ -1,4 +1,4 @@
-"""``python -m core inspect FILE [--format F] [--map role=col ...] [--sheet S] [--[no-]header] [--rows N] [--json]``
+"""``python -m core inspect FILE [--format F] [--map role=col ...] [--sheet S] [--[no-]header] [--rows N] [--json] [--group-by FIELD]``
 
 Prints the detected (or chosen) format, the column mapping and why, row counts, the first issues with their
 row numbers and a few preview rows. Exit code 0 when the file is usable (at least one row kept), 2 when not.
@@ -27,6 +27,9 @@ def register(subparsers) -> None:
     p.add_argument("--rows", type=int, default=3, help="preview rows to show (default 3)")
     p.add_argument("--issues", type=int, default=10, help="issues to list (default 10)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--group-by", default=None, metavar="FIELD",
+                   help="for a BEIR folder or zip: the query field whose queries stay on one side of the split, as "
+                        "train --group-by makes it")
     p.set_defaults(func=run_inspect)
 
 
@@ -61,7 +64,7 @@ def run_inspect(args: argparse.Namespace) -> int:
         sheet = int(sheet)
     from core.data.beir_import import beir_dataset, is_beir_folder, is_zip, summary_line
 
-    beir = beir_dataset(args.file) if is_zip(args.file) or is_beir_folder(args.file) else None
+    beir = beir_dataset(args.file, group_by=args.group_by) if is_zip(args.file) or is_beir_folder(args.file) else None
     if beir is not None:  # a BEIR folder or zip: the training rows it gives are what is checked
         args.file = beir["train"]
         if not args.json:

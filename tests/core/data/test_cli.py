@@ -103,3 +103,8 @@ def test_inspect_a_beir_folder_checks_the_training_rows_it_gives(tmp_path, capsy
     assert main(["inspect", str(write_beir(tmp_path / "only-test", splits=("test",), n=40))]) == 0
     assert "32 train queries, 8 test queries (no qrels/train.tsv: the 40 queries of qrels/test.tsv split" \
         in capsys.readouterr().out
+    firms = write_beir(tmp_path / "firms", splits=("test",), n=40, fields=lambda i: {"company": f"c{i % 8}"})
+    assert main(["inspect", str(firms), "--group-by", "company"]) == 0
+    assert "30 train queries, 10 test queries" in capsys.readouterr().out  # whole companies of five
+    assert main(["inspect", str(firms), "--group-by", "ticker"]) == 2
+    assert "(its query fields: company)" in capsys.readouterr().err
