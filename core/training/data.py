@@ -95,6 +95,11 @@ def group_keys(df: pd.DataFrame, group_col: Optional[str]) -> pd.Series:
     return pd.Series(range(len(df)), index=df.index)
 
 
+def group_values(df: pd.DataFrame, group_col: str) -> int:
+    """How many distinct values ``group_col`` holds, blank cells left out (each of those is a group of one row)."""
+    return len({v if isinstance(v, str) else str(v) for v in df[group_col] if not _blank(v)})
+
+
 def _blank(v) -> bool:
     """True for a missing cell: None, NaN or an empty string."""
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)

@@ -280,7 +280,7 @@ def build(ctx) -> dict:
         here, before the dataset is used)."""
         from core.data import read_table
         from core.data.beir_import import beir_dataset, is_zip
-        from core.training.data import check_group_by
+        from core.training.data import check_group_by, group_values
 
         paths = _paths(src, sample_name, f_train, f_val)
         group = (str(group or "").strip() or None) if src == "upload" else None
@@ -304,7 +304,7 @@ def build(ctx) -> dict:
             choices = cols
             if group:
                 check_group_by(group, cols)
-                told.append(Msg.of("data_grouped", field=group, values=f"{raw[group].astype(str).nunique():,}"))
+                told.append(Msg.of("data_grouped", field=group, values=f"{group_values(raw, group):,}"))
         note = Msg.cat(*[part for m in told for part in ("\n\n", m)][1:]) if len(told) > 1 else (told or [None])[0]
         return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label,
                                     passages=passages, group_by=group, group_choices=list(choices)), note

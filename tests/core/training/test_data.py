@@ -132,9 +132,10 @@ def test_a_group_column_keeps_its_groups_whole_and_validation_is_still_sized_in_
 def test_rows_without_a_group_value_are_groups_of_their_own():
     import pandas as pd
 
-    from core.training.data import group_keys
+    from core.training.data import group_keys, group_values
 
     df = pd.DataFrame({"company": ["a", None, "a", float("nan"), "", 7]})
     keys = group_keys(df, "company").tolist()
     assert keys[0] == keys[2] == "a" and keys[5] == "7"
     assert len({keys[1], keys[3], keys[4], "a", "7"}) == 5  # three blank rows, three groups
+    assert group_values(df, "company") == 2  # the values: "a" and 7
