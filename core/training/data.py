@@ -105,8 +105,11 @@ def _blank(v) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
 
-def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Optional[str]) -> list[pd.DataFrame]:
-    """Split ``df`` by ``ratios`` (normalised), seeded; rows sharing ``group_col`` stay in one split."""
+def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Optional[str],
+                every_split: bool = False) -> list[pd.DataFrame]:
+    """Split ``df`` by ``ratios`` (normalised), seeded; rows sharing ``group_col`` stay in one split. ``every_split``:
+    a split with a positive ratio gets at least one group while the first keeps one (a few large groups, such as
+    three companies, would otherwise round a tenth down to none)."""
     total = float(sum(ratios))
     ratios = [r / total for r in ratios]
     keys = group_keys(df, group_col)
@@ -116,6 +119,13 @@ def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Opt
     for r in ratios[:-1]:
         acc += r
         bounds.append(round(acc * len(groups)))
+    if every_split:  # from the last split back: an empty one takes the last group of the splits before it
+        for i in range(len(ratios) - 1, 0, -1):
+            start = bounds[i - 1]
+            end = bounds[i] if i < len(bounds) else len(groups)
+            if ratios[i] > 0 and end == start and start > 1:
+                for j in range(i - 1, -1, -1):
+                    bounds[j] = min(bounds[j], start - 1) if j == i - 1 else min(bounds[j], bounds[j + 1])
     assignment, start = {}, 0
     for i, end in enumerate(bounds + [len(groups)]):
         for g in groups[start:end]:
@@ -190,7 +200,8 @@ def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
     want_val = val is None and ratios[1] > 0
     want_test = test is None and ratios[2] > 0
     if want_val or want_test:
-        parts = group_split(train, [ratios[0], ratios[1] if want_val else 0.0, ratios[2] if want_test else 0.0], seed, group_col)
+        parts = group_split(train, [ratios[0], ratios[1] if want_val else 0.0, ratios[2] if want_test else 0.0], seed,
+                            group_col, every_split=bool(cfg.group_by))
         train = parts[0]
         if want_val:
             val = parts[1]

@@ -296,9 +296,10 @@ def validation_choice(splits) -> Choice:
                f"~{3 * (VALIDATION_TARGET / max(held, 1)) ** 0.5:.0f}+ points beyond noise on {held}")
     value = [round(1 - share, 4), round(share, 4), 0.0]
     field = splits.sizing.get("group_by")
-    if field:
-        return Choice("data.split", value, f"validation {held} of {groups:,} queries ({share:.0%}, whole '{field}' "
-                                           f"groups): {why}")
+    if field:  # whole groups: the share held out is what the groups' sizes gave, not the share asked for
+        held_share = held / max(groups, 1)
+        return Choice("data.split", value, f"validation {held} of {groups:,} queries ({held_share:.0%}, whole "
+                                           f"'{field}' groups): {why}")
     return Choice("data.split", value, f"validation {held} of {groups:,} queries ({share:.0%}): {why}")
 
 

@@ -139,3 +139,16 @@ def test_rows_without_a_group_value_are_groups_of_their_own():
     assert keys[0] == keys[2] == "a" and keys[5] == "7"
     assert len({keys[1], keys[3], keys[4], "a", "7"}) == 5  # three blank rows, three groups
     assert group_values(df, "company") == 2  # the values: "a" and 7
+
+
+def test_a_few_large_groups_still_give_a_validation_split(tmp_path, tiny_model_path):
+    """Three companies of 1,000 questions: a tenth rounds to no company, so one whole company validates (the plan
+    says what share that is) rather than none; without data.group_by the split is as before."""
+    cfg = TrainConfig(model=str(tiny_model_path))
+    cfg.data.train = [str(_firms_file(tmp_path, 3000, 3))]
+    cfg.data.group_by = "company"
+    splits = splits_for(cfg)
+    assert splits.counts() == {"train": 2000, "validation": 1000, "test": 0}
+    assert len(set(splits.validation["company"])) == 1 and not set(splits.validation["company"]) & set(splits.train["company"])
+    choice = {c.key: c for c in plan_recipe(cfg, splits).choices}["data.split"]
+    assert choice.reason.startswith("validation 1000 of 3,000 queries (33%, whole 'company' groups)")
