@@ -649,3 +649,10 @@ def test_a_beir_folders_zip_uploaded_in_the_data_tab_is_the_active_dataset(page,
     page.locator("#data-load").click()
     expect(page.locator("#active-dataset")).to_contain_text("pigs.zip (BEIR) · qpn · 32 rows", timeout=60_000)
     expect(page.locator("#data-status")).not_to_contain_text("Rows with the same")
+    page.locator("#data-group-by input").click()  # chosen, then another file: its fields are not the new file's
+    page.get_by_role("option", name="company").click()
+    other = tmp_path / "qa.csv"
+    other.write_text("question,answer\nhow do pigs digest corn,in the small intestine\n", encoding="utf-8")
+    page.locator("#upload-train button[aria-label='Clear']").click()
+    page.locator("#upload-train input[type=file]").set_input_files(str(other))
+    expect(page.locator("#data-group-by input")).to_have_value("—", timeout=30_000)

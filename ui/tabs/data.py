@@ -389,13 +389,15 @@ def build(ctx) -> dict:
         new = DataState(**{**state.to_dict(), "mapping": {}, "roles": []})
         yield _outputs(data, cols, new, lang, pg, size)
 
-    # no file chosen yet: one toast, and the active dataset stays (ui.common.check_first)
     def group_choices(active):
         """The "Keep together" dropdown after a load: the loaded file's columns, or the BEIR zip's query fields."""
         act = as_state(active)
         fields = list(act.group_choices) if act else []
         return gr.update(choices=[(NO_GROUP, "")] + [(f, f) for f in fields], value=(act.group_by if act else None) or "")
 
+    # another file chosen: the last file's columns are not its own, so nothing is kept together until it is loaded
+    up_train.change(lambda _f: gr.update(choices=[(NO_GROUP, "")], value=""), up_train, group_by, api_name=False)
+    # no file chosen yet: one toast, and the active dataset stays (ui.common.check_first)
     check_first(load_btn.click, _paths, [source, sample, up_train, up_val]).success(
         do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size, ctx.data_state, view, group_by], outs,
         api_name="data_load").success(handler(group_choices), ctx.data_state, group_by, api_name=False)
