@@ -297,8 +297,8 @@ def validation_choice(splits) -> Choice:
     value = [round(1 - share, 4), round(share, 4), 0.0]
     field = splits.sizing.get("group_by")
     if field:  # whole groups: the share held out is what the groups' sizes gave, not the share asked for
-        held_share = held / max(groups, 1)
-        return Choice("data.split", value, f"validation {held} of {groups:,} queries ({held_share:.0%}, whole "
+        share = held / max(groups, 1)
+        return Choice("data.split", value, f"validation {held} of {groups:,} queries ({share:.0%}, whole "
                                            f"'{field}' groups): {why}")
     return Choice("data.split", value, f"validation {held} of {groups:,} queries ({share:.0%}): {why}")
 
