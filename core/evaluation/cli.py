@@ -89,7 +89,8 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
     _check_options(args)
     ev = _load(args)
     training = _training(args, models)
-    print(f"data: {getattr(ev, 'name', args.data)} ({ev.summary()})", file=sys.stderr)
+    guard = "; the compared run's training and validation queries among them are left out" if training else ""
+    print(f"data: {getattr(ev, 'name', args.data)} ({ev.summary()}){guard}", file=sys.stderr)
     result = evaluate_models(models, ev, k_values=args.k, progress=_printer(), use_cache=not args.no_cache,
                              training=training)
     if result.left_out_queries:

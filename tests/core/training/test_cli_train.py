@@ -277,4 +277,7 @@ def test_a_beir_folder_with_test_judgements_only_trains_on_four_fifths_and_is_co
     captured = capsys.readouterr()
     assert "left out 32 evaluation queries that are training or validation queries of the run; measured on the other 8" \
         in captured.err
+    data_line = next(line for line in captured.err.splitlines() if line.startswith("data: "))
+    assert data_line.endswith("(40 queries, 40 passages, 80 relevant pairs); the compared run's training and "
+                              "validation queries among them are left out"), data_line
     assert "verdict:" in captured.out and " 8 queries" in captured.out
