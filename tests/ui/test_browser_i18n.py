@@ -48,14 +48,14 @@ def _pick(page, selector: str, name: str) -> None:
     from playwright.sync_api import expect
 
     pick = page.locator(selector)
-    for _ in range(5):
+    expect(pick).to_be_editable(timeout=60_000)
+    for _ in range(8):  # a refresh of the run list (another test's run appearing) can undo a fill: fill again
         pick.fill(name)
         pick.press("Enter")
-        expect(pick).to_have_value(re.compile(f"^{re.escape(name)}"))
-        page.wait_for_timeout(1000)  # a late default from the page's load would have landed by now
+        page.wait_for_timeout(1500)  # a late default from the page's load would have landed by now
         if re.match(re.escape(name), pick.input_value()):
             return
-    raise AssertionError(f"the picker {selector} did not keep {name}")
+    raise AssertionError(f"the picker {selector} did not keep {name}: it shows {pick.input_value()!r}")
 
 
 def _write_finished_run(studio, name: str, delivery: str, change: str, events: list | None = None, **status) -> None:
