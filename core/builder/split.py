@@ -60,7 +60,9 @@ def _normalise(vals: Sequence[float], shown: Any) -> tuple[float, ...]:
     return tuple(v / total for v in vals)
 
 
-def _group_value(v: Any) -> Any:
+def group_value(v: Any) -> Any:
+    """A cell's split group: None for a missing one (None, NaN, blank text), which is a group of its own row; a list
+    as a tuple; any other value as it is."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
     if isinstance(v, str) and not v.strip():
@@ -132,7 +134,7 @@ def split_rows(
             raise DataError(f"The rows have no '{group_by}' column to group by (columns: {', '.join(cols)}).")
         groups: dict[Any, list[int]] = {}
         for i, r in enumerate(records):
-            g = _group_value(r.get(group_by))
+            g = group_value(r.get(group_by))
             groups.setdefault(("__row__", i) if g is None else ("g", g), []).append(i)
         keys = list(groups)
         rng.shuffle(keys)

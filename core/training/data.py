@@ -12,6 +12,7 @@ split as a retrieval ``EvalSet`` (the ONNX report measures on the run's test set
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Optional
 
 import pandas as pd
 
+from core.builder.split import group_value, split_sizes
 from core.errors import DataError
 from core.run_folder import CONFIG_FILE
 from core.training.config import DataConfig
@@ -90,26 +92,22 @@ def group_keys(df: pd.DataFrame, group_col: Optional[str]) -> pd.Series:
     """The split group of each row: its ``group_col`` value as text, or the row itself when there is no such column
     or the row has no value there (rows without one are not one group)."""
     if group_col and group_col in df.columns:
-        return pd.Series([f"\0row {i}" if _blank(v) else v if isinstance(v, str) else str(v)
+        return pd.Series([f"\0row {i}" if (g := group_value(v)) is None else g if isinstance(g, str) else str(g)
                           for i, v in enumerate(df[group_col])], index=df.index)
     return pd.Series(range(len(df)), index=df.index)
 
 
 def group_values(df: pd.DataFrame, group_col: str) -> int:
     """How many distinct values ``group_col`` holds, blank cells left out (each of those is a group of one row)."""
-    return len({v if isinstance(v, str) else str(v) for v in df[group_col] if not _blank(v)})
-
-
-def _blank(v) -> bool:
-    """True for a missing cell: None, NaN or an empty string."""
-    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+    return len({g if isinstance(g, str) else str(g) for g in map(group_value, df[group_col]) if g is not None})
 
 
 def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Optional[str],
                 every_split: bool = False) -> list[pd.DataFrame]:
     """Split ``df`` by ``ratios`` (normalised), seeded; rows sharing ``group_col`` stay in one split. ``every_split``:
-    a split with a positive ratio gets at least one group while the first keeps one (a few large groups, such as
-    three companies, would otherwise round a tenth down to none)."""
+    a split with a positive ratio gets at least one group, taken from the largest split while that keeps one
+    (``core.builder.split.split_sizes``; a few large groups, such as three companies, would otherwise round a tenth
+    down to none)."""
     total = float(sum(ratios))
     ratios = [r / total for r in ratios]
     keys = group_keys(df, group_col)
@@ -119,13 +117,8 @@ def group_split(df: pd.DataFrame, ratios: list[float], seed: int, group_col: Opt
     for r in ratios[:-1]:
         acc += r
         bounds.append(round(acc * len(groups)))
-    if every_split:  # from the last split back: an empty one takes the last group of the splits before it
-        for i in range(len(ratios) - 1, 0, -1):
-            start = bounds[i - 1]
-            end = bounds[i] if i < len(bounds) else len(groups)
-            if ratios[i] > 0 and end == start and start > 1:
-                for j in range(i - 1, -1, -1):
-                    bounds[j] = min(bounds[j], start - 1) if j == i - 1 else min(bounds[j], bounds[j + 1])
+    if every_split:  # the builder's rule: an empty split with a share takes a group from the largest one
+        bounds = list(itertools.accumulate(split_sizes(len(groups), ratios)))[:-1]
     assignment, start = {}, 0
     for i, end in enumerate(bounds + [len(groups)]):
         for g in groups[start:end]:

@@ -442,7 +442,7 @@ def build(ctx) -> dict:
         """Split the built rows by the ratios; ``keep_by`` (a ``KEEP_CHOICES`` value: ``source`` or ``passage_id``)
         puts each document's (passage's) queries in one split."""
         from core.builder.dataset_files import write_splits
-        from core.builder.split import empty_split_warnings, parse_ratios, split_rows
+        from core.builder.split import empty_split_warnings, group_value, parse_ratios, split_rows
         from core.errors import DataError
         from core.paths import datasets_root
 
@@ -454,7 +454,7 @@ def build(ctx) -> dict:
         parts = split_rows(rows, ratios, group_by=keep_by or None)
         kept = []
         if keep_by:
-            n = len({r.get(keep_by) for r in rows if r.get(keep_by) not in (None, "")})
+            n = len({group_value(r.get(keep_by)) for r in rows} - {None})  # the groups split_rows kept whole
             kept = ["\n\n", Msg.of("split_kept", what=Msg.of(word[keep_by]), n=f"{n:,}")]
         out = write_splits(parts, datasets_root() / time.strftime("built-%Y%m%d-%H%M%S"))
         beir = [out.beir / "corpus.jsonl", out.beir / "queries.jsonl", out.beir / "qrels" / "test.tsv"]
