@@ -133,21 +133,26 @@ def beir_data(data, group_by: Optional[str] = None) -> Optional[dict]:
 
 def base_config(config=None, data=None, validation=(), run_dir=None, group_by=None):
     """The config a command starts from: the YAML ``config``, else ``run_dir``'s config.yaml, else a new config
-    training on ``data`` (with ``validation`` and ``data.group_by`` = ``group_by``; a BEIR folder or zip is read by
-    ``beir_data``); None when none of them is given (the caller says what to give)."""
+    training on ``data`` (with ``validation``; a BEIR folder or zip is read by ``beir_data``); None when none of
+    them is given (the caller says what to give). ``group_by`` (``--group-by``), when given, is its
+    ``data.group_by`` whichever it is ("" clears a YAML's), set before a BEIR folder is read: its split keeps those
+    groups whole."""
     from core.paths import run_dir_arg
     from core.training.config import TrainConfig
 
+    new = False
     if config:
-        return TrainConfig.load(config)
-    if run_dir and (run_dir_arg(run_dir) / CONFIG_FILE).exists():
-        return TrainConfig.load(run_dir_arg(run_dir) / CONFIG_FILE)
-    if data:
-        cfg = TrainConfig()
+        cfg = TrainConfig.load(config)
+    elif run_dir and (run_dir_arg(run_dir) / CONFIG_FILE).exists():
+        cfg = TrainConfig.load(run_dir_arg(run_dir) / CONFIG_FILE)
+    elif data:
+        cfg, new = TrainConfig(), True
         cfg.data.validation = list(validation)
+    else:
+        return None
+    if group_by is not None:
         cfg.data.group_by = group_by or None
-        return use_data(cfg, data)
-    return None
+    return use_data(cfg, data) if new else cfg
 
 
 def use_data(cfg, data):
@@ -195,8 +200,6 @@ def _config_from_args(args):
         raise unknown_run(str(args.run_dir))
     if cfg is None:
         raise ConfigError("Give --config FILE, --run-dir DIR holding a config.yaml, or --data FILE.")
-    if args.group_by is not None:  # before the data is read: a BEIR folder's split keeps these groups whole
-        cfg.data.group_by = args.group_by or None
     if args.data and args.config:
         use_data(cfg, args.data)
     for attr, target in (("format", (cfg.data, "format")), ("model", (cfg, "model")), ("name", (cfg, "name")),

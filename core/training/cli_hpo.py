@@ -45,8 +45,6 @@ def cmd_hpo(args) -> int:
     cfg = base_config(args.config, args.data, args.validation, group_by=args.group_by)
     if cfg is None:
         raise ConfigError("Give --config FILE or --data FILE.")
-    if args.group_by is not None:  # over a YAML config's data.group_by too
-        cfg.data.group_by = args.group_by or None
     if args.model is not None:
         cfg.model = args.model
     if args.name is not None:
