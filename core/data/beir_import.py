@@ -170,12 +170,12 @@ def ungzip_beir(folder: Path, out_root: Optional[Path] = None) -> Path:
     from core.data.readers import limit
     from core.paths import atomic_replace_dir, datasets_root
 
-    packed = [p for p in (layout_file(folder, CORPUS_FILE), layout_file(folder, QUERIES_FILE)) if p.suffix == GZ]
-    if not packed:
+    sources = {name: layout_file(folder, name) for name in (CORPUS_FILE, QUERIES_FILE)}
+    if not any(src.suffix == GZ for src in sources.values()):
         return folder
     qrels = sorted((folder / QRELS_DIR).glob("*.tsv")) if (folder / QRELS_DIR).is_dir() else []
     h = hashlib.sha256()
-    for p in [layout_file(folder, CORPUS_FILE), layout_file(folder, QUERIES_FILE), *qrels]:
+    for p in [*sources.values(), *qrels]:
         h.update(p.name.encode() + b"\0" + _file_digest(p).encode())
     out = (out_root or datasets_root()) / f"beir-gz-{h.hexdigest()[:16]}"
     if (out / DONE_FILE).is_file():
@@ -184,8 +184,7 @@ def ungzip_beir(folder: Path, out_root: Optional[Path] = None) -> Path:
 
     def write(tmp: Path) -> None:
         left = cap
-        for name in (CORPUS_FILE, QUERIES_FILE):
-            src = layout_file(folder, name)
+        for name, src in sources.items():
             try:
                 with (gzip.open(src, "rb") if src.suffix == GZ else open(src, "rb")) as fh, open(tmp / name, "wb") as dst:
                     while chunk := fh.read(1 << 20):
