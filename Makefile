@@ -34,7 +34,7 @@ $(VENV)/.test-installed: $(VENV)/.installed requirements-test.lock
 run: $(VENV)/.installed
 	$(PY) app.py
 
-test: $(VENV)/.test-installed
+test: lint
 	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 lock:
