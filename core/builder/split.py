@@ -61,11 +61,14 @@ def _normalise(vals: Sequence[float], shown: Any) -> tuple[float, ...]:
 
 
 def group_value(v: Any) -> Any:
-    """A cell's split group: None for a missing one (None, NaN, blank text), which is a group of its own row; a list
-    as a tuple; any other value as it is."""
+    """A cell's split group: None for a missing one (None, NaN, blank text, an empty list or object), which is a
+    group of its own row; a list as a tuple; any other value as it is. The one blank rule for every split that keeps
+    groups together (``core.training.data.group_keys``, ``core.data.beir_import.query_groups``)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
     if isinstance(v, str) and not v.strip():
+        return None
+    if isinstance(v, (list, tuple, dict, np.ndarray)) and len(v) == 0:
         return None
     if isinstance(v, (list, np.ndarray)):
         return tuple(v)

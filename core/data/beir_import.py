@@ -276,10 +276,12 @@ def query_groups(meta: dict[str, dict], field: str, name: str) -> dict[str, str]
     if field in ROW_COLUMNS:
         raise DataError(f"data.group_by '{field}': the BEIR data '{name}' keeps its queries together by a field of "
                         f"queries.jsonl, and '{field}' is a column of the training rows; name another field.")
+    from core.builder.split import group_value  # here: core.builder imports core.data
+
     values = {}
     for qid, extra in meta.items():
         v = extra.get(field)
-        if v is None or v == "" or v == [] or v == {}:
+        if group_value(v) is None:  # the split's one blank rule: no value, blank text, an empty list or object
             continue
         values[qid] = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True)
     if not values:
@@ -369,6 +371,7 @@ def _write_qrels(path: Path, qrels: dict[str, dict[str, int]]) -> None:
         fh.writelines(f"{q}\t{d}\t{g}\n" for q, judged in qrels.items() for d, g in judged.items())
 
 
+GROUP_BLANK_RULE = "blank-v2: none, blank text, empty list or object"  # in the digest of a group_by folder
 SPLIT_RULE = "split-v2: test share, seed, groups by shared positive and by query text"  # in the digest of a split folder
 
 
@@ -380,8 +383,8 @@ def _inputs_digest(folder: Path, split: bool = False, group_by: Optional[str] = 
         h.update(p.name.encode() + b"\0" + _file_digest(p).encode())
     if split:
         h.update(SPLIT_RULE.encode())
-    if group_by:
-        h.update(b"group_by\0" + group_by.encode())
+    if group_by:  # with the blank rule (``core.builder.split.group_value``) its groups were made by
+        h.update(b"group_by\0" + group_by.encode() + b"\0" + GROUP_BLANK_RULE.encode())
     return h.hexdigest()[:12]
 
 

@@ -141,6 +141,23 @@ def test_rows_without_a_group_value_are_groups_of_their_own():
     assert group_values(df, "company") == 2  # the values: "a" and 7
 
 
+def test_one_blank_rule_for_rows_and_beir_query_fields():
+    """A blank value (missing, blank text, an empty list or object) is no group, whether it is a cell of the training
+    rows or a field of a BEIR folder's queries.jsonl (``query_groups``); a list is one value."""
+    import pandas as pd
+
+    from core.data.beir_import import query_groups
+    from core.training.data import group_keys, group_values
+
+    cells = [None, "  ", [], {}, ["a", "b"], "x"]
+    meta = {f"q{i}": {"company": v} for i, v in enumerate(cells)}
+    assert sorted(query_groups(meta, "company", "set")) == ["q4", "q5"]
+    df = pd.DataFrame({"company": cells})
+    assert group_values(df, "company") == 2
+    keys = group_keys(df, "company").tolist()
+    assert len(set(keys)) == 6  # four blank rows, each its own group, and the two values
+
+
 def test_a_few_large_groups_still_give_a_validation_split(tmp_path, tiny_model_path):
     """Three companies of 1,000 questions: a tenth rounds to no company, so one whole company validates (the plan
     says what share that is) rather than none; without data.group_by the split is as before."""
