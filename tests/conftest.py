@@ -173,6 +173,17 @@ def zip_folder(folder: Path, target: Path, prefix: str = "", extra: dict | None 
     return target
 
 
+def gzip_beir(folder: Path) -> Path:
+    """``folder`` with corpus.jsonl and queries.jsonl replaced by their .gz (as the Hugging Face BeIR sets ship)."""
+    import gzip
+
+    for name in ("corpus.jsonl", "queries.jsonl"):
+        plain = folder / name
+        (folder / f"{name}.gz").write_bytes(gzip.compress(plain.read_bytes()))
+        plain.unlink()
+    return folder
+
+
 def pytest_collection_modifyitems(config, items):
     """Apply the ``browser`` marker to every test in a ``test_browser*.py`` file (headless Chromium), so
     ``-m "not browser"`` gives a quick loop; the default run still runs everything. Slow tests go first."""

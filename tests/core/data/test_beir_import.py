@@ -12,7 +12,7 @@ import pytest
 
 from core.data.beir_import import beir_dataset, beir_folder, qpn_rows, unpack_beir_zip
 from core.errors import DataError
-from tests.conftest import write_beir, zip_folder
+from tests.conftest import gzip_beir, write_beir, zip_folder
 
 
 def rows_of(path: str) -> list[dict]:
@@ -172,17 +172,6 @@ def test_a_zip_of_a_beir_folder_trains_and_evaluates(tmp_path, prefix):
     assert len(ev.corpus) == 12
 
 
-def _gzipped(folder: Path) -> Path:
-    """``folder`` with corpus.jsonl and queries.jsonl replaced by their .gz (as the Hugging Face BeIR sets ship)."""
-    import gzip
-
-    for name in ("corpus.jsonl", "queries.jsonl"):
-        plain = folder / name
-        (folder / f"{name}.gz").write_bytes(gzip.compress(plain.read_bytes()))
-        plain.unlink()
-    return folder
-
-
 def test_a_gzipped_beir_folder_or_zip_is_read_decompressed_and_left_as_it_is(tmp_path, monkeypatch):
     """corpus.jsonl.gz / queries.jsonl.gz: the folder (or a zip of it) trains and evaluates as the plain one does,
     decompressed once into the datasets folder; the user's folder is not written; a file that expands past
@@ -191,7 +180,7 @@ def test_a_gzipped_beir_folder_or_zip_is_read_decompressed_and_left_as_it_is(tmp
     from core.evaluation import load_evalset
 
     plain = write_beir(tmp_path / "plain")
-    packed = _gzipped(write_beir(tmp_path / "law"))
+    packed = gzip_beir(write_beir(tmp_path / "law"))
     before = sorted(p.name for p in packed.rglob("*"))
     assert is_beir_folder(packed)
     ds = beir_dataset(packed, out_root=tmp_path / "datasets")

@@ -233,6 +233,24 @@ def test_a_beir_folder_trains_as_a_whole_dataset_and_its_zip_is_compared_on_its_
     assert "verdict:" in out and "12 queries" in out
 
 
+def test_a_gzipped_beir_folder_trains_and_is_compared_as_the_plain_one(tiny_model_path, tmp_runs, tmp_path, capsys):
+    """``train --data FOLDER`` and ``compare --data FOLDER`` on a folder of corpus.jsonl.gz / queries.jsonl.gz (as the
+    Hugging Face BeIR sets ship): the same splits as the plain folder gives, the user's folder left as it is."""
+    from tests.conftest import gzip_beir, write_beir
+
+    folder = gzip_beir(write_beir(tmp_path / "boars", n=36))
+    before = sorted(p.name for p in folder.rglob("*"))
+    assert _train("--data", str(folder), "--model", str(tiny_model_path), "--name", "t_gz", "--max-steps", "1") == 0
+    assert "12 train queries, 12 validation queries, 12 test queries" in capsys.readouterr().err
+    assert read_status(tmp_runs / "t_gz")["status"] == "completed"
+    cfg = TrainConfig.load(tmp_runs / "t_gz" / CONFIG_FILE)
+    assert cfg.data.corpus.endswith("passages.jsonl") and cfg.data.test[0].endswith("test.jsonl")
+    assert main(["compare", "--data", str(folder), "--base", str(tiny_model_path), "--tuned", str(tmp_runs / "t_gz")]) == 0
+    captured = capsys.readouterr()
+    assert "verdict:" in captured.out and "12 queries" in captured.out
+    assert sorted(p.name for p in folder.rglob("*")) == before
+
+
 def test_group_by_keeps_a_query_field_whole_in_the_test_split_and_in_validation(tiny_model_path, tmp_runs, tmp_path,
                                                                                capsys):
     """``train --data FOLDER --group-by company``: the test split the studio holds out of a lone judgement file and
