@@ -16,7 +16,8 @@ caps it with seeded distractors, gold passages always kept). Conditions, all on 
   (``runs/<name>/delivered`` when the run made one, else ``final``);
 - one row per lever, the studio's defaults with one setting changed: ``studio-inbatch`` (no mined negatives),
   ``studio-gist`` (GISTEmbed loss, the base model as the guide), ``studio-staged`` (the ``staged`` strategy),
-  ``studio-2-epochs`` (2 epochs where the recipe's small-data branch gives 3: run it with ``--pairs`` under 1,000);
+  ``studio-2-epochs`` (2 epochs where the recipe's small-data branch gives 3: run it with ``--pairs`` under 1,000),
+  ``studio-3-epochs`` (3 epochs where the mid-size branch gives 2: ``--pairs`` from ~1,300);
   on sets that ship raw training files for the same queries (t2ranking_100): ``studio-distill`` (the teacher's
   scores with DistillKLDivLoss) and ``studio-given-negatives`` (the hard negatives the set's authors chose);
 - ``studio-build-negatives``: the pairs with negatives as the Build tab mines them (BM25 over the knowledge base
@@ -67,6 +68,7 @@ CONDITIONS = [
     ("studio-gist", "auto", {"loss.name": "GISTEmbedLoss", "loss.guide_model": "{model}"}),
     ("studio-staged", "auto", {"strategy.name": "staged"}),  # full warm-up, then bias terms only (switch 0.5)
     ("studio-2-epochs", "auto", {"hyper.epochs": 2.0}),  # the small-data branch (< 1,000 rows: 3 epochs) with 2
+    ("studio-3-epochs", "auto", {"hyper.epochs": 3.0}),  # the mid-size branch (1,000-4,999 rows: 2 epochs) with 3
     # rows of the set's own raw files for the same training queries (sets that ship them; skipped elsewhere):
     # the teacher's scores with a distillation loss, and the hard negatives the set's authors chose
     # each query's positive and 7 of its scored passages as one softmax the student matches (data.neg_nums default 1
