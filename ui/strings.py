@@ -634,6 +634,8 @@ ENGINE_ZH: dict[str, str] = {
     "Delivery: saving {name} as {DELIVERED}/": "交付：把 {name} 保存为 {DELIVERED}/",
     "General-domain check ({lang}): base model on {summary}": "通用领域检查（{lang}）：基础模型，{summary}",
     "General-domain check ({lang}): base model's scores from an earlier run": "通用领域检查（{lang}）：基础模型的分数取自之前的运行",
+    "Base model's validation scores from an earlier run with the same base model, validation set and length: not searched again":
+        "基础模型的验证分数取自之前一次基础模型、验证集和长度都相同的运行：不再重新检索",
     "General-domain check ({lang}): delivered model": "通用领域检查（{lang}）：交付模型",
     "General-domain check ({lang}): candidate {candidate}": "通用领域检查（{lang}）：候选模型 {candidate}",
     "{name} has the highest validation {METRIC} ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}] on {n} queries) among the candidates above the base not shown to lose more than {tol} of general-domain {METRIC2}; passed over: {over}.":

@@ -19,7 +19,9 @@ short (``ndcg@10``, ``spearman``, ``ap``, ``accuracy``) by ``short_metrics``. Th
 NDCG@10 of each query of its last call (``last_per_query(evaluator)``), so the delivered-model choice reuses
 the scores of the checkpoint it saved instead of searching again; ``read_at(evaluator, length)`` makes it read
 every text up to the delivered model's length while the model trains at a shorter one, so those scores are the
-delivered length's.
+delivered length's. ``keep_base_eval`` / ``kept_base_eval`` keep the base model's step-0 result across runs under
+``base_eval_key`` (the model's files, ``validation_digest``, the read length), so the next run from the same base on
+the same validation set does not search it again.
 """
 
 from __future__ import annotations
@@ -183,6 +185,80 @@ def saved_base_scores(run_dir: Path, evaluator: Any, length: Optional[int]) -> O
     if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0.0 <= x <= 1.0 for x in scores):
         return None
     return [float(x) for x in scores] if len(scores) == len(retrieval_evaluator(evaluator).queries_ids) else None
+
+
+def base_eval_key(model_spec: str, evaluator: Any, length: Optional[int], extra: str = "") -> Optional[str]:
+    """The key under which the base model's step-0 validation result is kept across runs (``keep_base_eval``): the
+    model folder's fingerprint (its weights, config and prompts), what the retrieval evaluator searches
+    (``validation_digest``) and how (its prompts, the metrics it reports), the length it reads at, and ``extra``
+    (what else of the run shapes the result: the runner passes the prompt use and the Matryoshka dimensions).
+    None when any part is unknown (a model spec that does not resolve, an evaluator that is not a retrieval one)."""
+    import hashlib
+
+    digest = validation_digest(evaluator)
+    if digest is None or not model_spec:
+        return None
+    try:
+        from core.models import model_fingerprint
+
+        fp = model_fingerprint(model_spec)
+    except Exception:  # an unresolvable spec: no cache, the run evaluates its base
+        return None
+    ev = retrieval_evaluator(evaluator)
+    how = [type(e).__name__ + ":" + str(getattr(e, "name", "")) for e in (getattr(evaluator, "evaluators", None)
+                                                                          or [evaluator])]
+    how += [repr(getattr(ev, a, None)) for a in ("query_prompt", "corpus_prompt", "query_prompt_name",
+                                                 "corpus_prompt_name", "mrr_at_k", "ndcg_at_k", "accuracy_at_k",
+                                                 "precision_recall_at_k", "map_at_k", "main_score_function")]
+    text = "|".join([BASE_EVAL_RULE, fp, digest, f"length={length}", extra, *how])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+BASE_EVAL_RULE = "base-eval-v1"  # in ``base_eval_key``: a change to what the step-0 evaluation records renews it
+
+
+def _base_eval_file(key: str) -> Path:
+    from core.paths import cache_root
+
+    return cache_root() / "validation-base" / f"{key}.json"
+
+
+def keep_base_eval(key: Optional[str], metrics: dict, scores: Optional[list[float]]) -> None:
+    """Keep the base model's step-0 validation ``metrics`` (as the trainer reports them) and per-query ``scores``
+    under ``key`` so that the next run from the same base model on the same validation set takes them instead of
+    searching again. A cache that cannot be written only costs time."""
+    import json
+
+    from core.paths import atomic_write_json
+
+    if key is None or not scores:
+        return
+    numbers = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    try:
+        atomic_write_json(_base_eval_file(key), {"metrics": numbers, "scores": [float(x) for x in scores]})
+    except (OSError, TypeError, ValueError, json.JSONDecodeError):
+        pass
+
+
+def kept_base_eval(key: Optional[str], evaluator: Any) -> Optional[tuple[dict, list[float]]]:
+    """``(metrics, per-query scores)`` an earlier run kept under ``key`` (``keep_base_eval``) for as many queries as
+    ``evaluator`` searches; None when there is none or it cannot be read as numbers."""
+    import json
+    import math
+
+    if key is None:
+        return None
+    try:
+        kept = json.loads(_base_eval_file(key).read_text(encoding="utf-8"))
+        metrics, scores = dict(kept["metrics"]), [float(x) for x in kept["scores"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    ev = retrieval_evaluator(evaluator)
+    if ev is None or len(scores) != len(ev.queries_ids) or not all(0.0 <= x <= 1.0 for x in scores):
+        return None
+    if not metrics or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in metrics.values()):
+        return None
+    return metrics, scores
 
 
 def prompt_names(model) -> tuple[Optional[str], Optional[str]]:

@@ -149,6 +149,8 @@ def _save_plain(model, report, path: Path) -> None:
         os.replace(tmp, path)
 
 
+BASE_EVAL_KEPT = ("Base model's validation scores from an earlier run with the same base model, validation set and "
+                  "length: not searched again")
 PHASES = ("loading_model", "evaluating_base", "training", "evaluating", "saving", "finishing", PHASE_DELIVERING, "done")
 
 
@@ -436,8 +438,11 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     from core.models import load_model, set_threads
     from core.training.data import splits_for, training_dataset
     from core.training.evaluators import (
+        base_eval_key,
         build_evaluator,
         gain_over_base,
+        keep_base_eval,
+        kept_base_eval,
         last_per_query,
         save_base_scores,
         saved_base_scores,
@@ -610,7 +615,10 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
         def on_evaluate(self, args, st, control, metrics=None, **kw):
             short = short_metrics(metrics or {})
-            state["last_scores"] = last_per_query(spec.evaluator) if spec else None
+            kept = state.pop("kept_scores", None)  # the base's, kept by an earlier run (``kept_base_eval``)
+            state["last_scores"] = kept if kept is not None else (last_per_query(spec.evaluator) if spec else None)
+            if st.global_step == 0:
+                state["step0_metrics"] = dict(metrics or {})
             gain = gain_over_base(state.get("base_scores"), state["last_scores"]) if st.global_step > 0 else None
             log.emit("eval", step=st.global_step, epoch=st.epoch, metrics=short,
                      measured_on=spec.measured_on if spec else {}, **({"vs_base": gain} if gain else {}))
@@ -653,8 +661,24 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
              train_rows=len(train_ds), texts_per_row=texts_per_row, loss=loss_name, loss_params=loss_params, main_metric=main_metric,
              evaluator=spec.description if spec else None, resume_from=ckpt.name if ckpt else None, given_epochs=given_epochs,
              world_size=L.world_size(), gather_across_devices=L.gathers_across_devices(loss))
-    if spec and config.eval.evaluate_base and ckpt is None:
-        trainer.evaluate()  # step 0: the base model, so every curve starts at the baseline
+    if spec and config.eval.evaluate_base and ckpt is None:  # step 0: the base model, so every curve starts there
+        # the same base model on the same validation set, read the same way, scores the same: an earlier run's result
+        # is taken (not for a strategy that wraps the model, a precision other than fp32, or several processes)
+        same_as_base = not (args.bf16 or args.fp16 or S.needs_finalize(report) or L.world_size() > 1)
+        base_key = base_eval_key(config.model, spec.evaluator, read_length,
+                                 f"prompts={config.hyper.use_prompts}|dims={config.loss.matryoshka_dims}|"
+                                 f"own={getattr(model, 'max_seq_length', None)}") if same_as_base else None
+        kept = kept_base_eval(base_key, spec.evaluator)
+        if kept is not None:
+            phases.enter("evaluating_base", step=0, total=eval_texts, counting=True)
+            log.emit("log", message=BASE_EVAL_KEPT)
+            state["kept_scores"] = kept[1]
+            Events().on_evaluate(args, trainer.state, trainer.control, metrics=kept[0])
+            phases.finish()
+        else:
+            trainer.evaluate()
+            if is_main_process():
+                keep_base_eval(base_key, state.get("step0_metrics") or {}, state.get("base_scores"))
     elif ckpt is not None:
         prev = log.current
         state["baseline"], state["best"], state["best_step"] = prev.get("baseline"), prev.get("best_metric"), prev.get("best_step")

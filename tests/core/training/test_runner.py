@@ -364,3 +364,48 @@ def test_dropout_setting_reaches_the_trained_model_and_not_its_config(tiny_model
                                            monkeypatch)
     assert seen and all(p == 0 and set(ps.values()) == {0.0} for p, _, ps in seen)
     assert saved["hidden_dropout_prob"] == 0.1 and saved["attention_probs_dropout_prob"] == 0.1
+
+
+def test_the_next_run_from_the_same_base_on_the_same_validation_takes_the_bases_scores(tiny_model_path, format_file,
+                                                                                      tmp_runs, tmp_path):
+    """Step 0 scores the base model; a later run from the same base model on the same validation set, read the same
+    way, takes that result (said in a log line, both languages) and searches nothing at step 0. Another validation
+    set, a strategy that wraps the model (LoRA) or a damaged cache file evaluates the base again."""
+    from core.run_folder import EV_LOG
+    from core.training.runner import BASE_EVAL_KEPT
+    from tests.core.training.conftest import write_format_file
+    from ui.strings import tr_engine
+
+    data = format_file("pair", 40)
+
+    def run(name, data_path=data, **kw):
+        cfg = tiny_config(tiny_model_path, data_path, max_steps=2, eval_steps=2)
+        for k, v in kw.items():
+            obj, attr = k.split("__")
+            setattr(getattr(cfg, obj), attr, v)
+        assert run_training(cfg, tmp_runs / name)["status"] == "completed"
+        events = read_events(tmp_runs / name)[0]
+        kept = any(e["type"] == EV_LOG and e["message"] == BASE_EVAL_KEPT for e in events)
+        return kept, next(e for e in events if e["type"] == EV_EVAL and e["step"] == 0)
+
+    kept, first = run("first")
+    assert not kept
+    files = list((tmp_path / "cache" / "validation-base").glob("*.json"))
+    assert len(files) == 1
+    kept, second = run("second")
+    assert kept and second["metrics"] == first["metrics"] and second["measured_on"] == first["measured_on"]
+    assert read_status(tmp_runs / "second")["baseline"] == read_status(tmp_runs / "first")["baseline"]
+    # what is taken is the kept file's result, not a search made again: a marked copy shows in the next run
+    stored = json.loads(files[0].read_text(encoding="utf-8"))
+    ndcg_key = next(k for k in stored["metrics"] if k.endswith("ndcg@10"))
+    stored["metrics"][ndcg_key] = 0.123
+    files[0].write_text(json.dumps(stored), encoding="utf-8")
+    kept, marked = run("marked")
+    assert kept and marked["metrics"]["ndcg@10"] == 0.123
+    assert not run("other-data", write_format_file(tmp_path / "other", "pair", 48))[0]
+    assert not run("lora", strategy__name="lora")[0]
+    files[0].write_text('{"metrics": {"x": "high"}, "scores": [2]}', encoding="utf-8")
+    kept, again = run("damaged")
+    timeless = lambda m: {k: v for k, v in m.items() if "time" not in k}  # noqa: E731  (searched again: new timings)
+    assert not kept and timeless(again["metrics"]) == timeless(first["metrics"])
+    assert "不再重新检索" in tr_engine(BASE_EVAL_KEPT, "zh")
