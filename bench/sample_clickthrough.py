@@ -20,7 +20,8 @@ Targets: issue "honest proof" item 5 (the verdict is *better*, in English and in
 only the installed models (the converted multilingual-e5-small, linked from the real cache), so the base model's
 general-domain scores, which later runs from the same base read from the cache, are computed in the timed run.
 Without it the run uses this machine's cache as it is; the output says which (``base general scores: cached /
-computed``). ``--keep DIR`` copies the run folder to DIR afterwards (its events, ``delivery.json``). Last line:
+computed``), and likewise the base model's step-0 validation result, which an earlier run from the same base on
+the same data leaves in the cache (``core.training.evaluators.keep_base_eval``). ``--keep DIR`` copies the run folder to DIR afterwards (its events, ``delivery.json``). Last line:
 one JSON object.
 """
 
@@ -151,7 +152,11 @@ def main() -> None:
         print("phases (s):", json.dumps(phase_seconds(events)))
         general_base = general_cache_use(events)
         where = "a fresh cache" if args.cold else "this machine's cache"
-        print(f"base general scores: {general_base} ({where})")
+        from core.training.runner import BASE_EVAL_KEPT
+
+        kept_base = any(e.get("type") == "log" and e.get("message") == BASE_EVAL_KEPT for e in events)
+        print(f"base general scores: {general_base} ({where}); base validation scores: "
+              f"{'from an earlier run' if kept_base else 'computed'}")
         print("recipe:", "; ".join(f"{k}={v}" for k, v in chosen.items()))
         for key in ("data.neg_nums", "data.hard_negatives"):
             if key in why:
@@ -178,7 +183,8 @@ def main() -> None:
             shutil.copytree(run, Path(args.keep) / run.name, dirs_exist_ok=True)
         verdicts = {v["subset"] or "all": v["key"].replace("verdict_", "") for v in res.verdicts.get("delivered", [])}
         print(json.dumps({"bench": "sample_clickthrough", "model": cfg.model, "set": args.set, "cold": args.cold,
-                          "base_general_scores": general_base, "train_seconds": round(train_s, 1),
+                          "base_general_scores": general_base, "base_validation_kept": kept_base,
+                          "train_seconds": round(train_s, 1),
                           "evaluate_seconds": round(eval_s, 1), "total_seconds": round(train_s + eval_s, 1),
                           "phases": phase_seconds(events), "delivered": delivery["delivered"],
                           "validation": delivery.get("validation"), "change": delivery.get("change"),

@@ -689,6 +689,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         if spec is not None:  # the base's per-query scores of step 0, when this is the validation set they scored
             state["base_scores"] = saved_base_scores(run_dir, spec.evaluator, read_length)
 
+    if ckpt is None:  # the same random stream whether the base was searched at step 0 or its result was kept
+        set_seed(config.seed)
     trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
     step = trainer.state.global_step
     state["train_done"] = True

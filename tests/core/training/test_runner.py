@@ -395,6 +395,10 @@ def test_the_next_run_from_the_same_base_on_the_same_validation_takes_the_bases_
     kept, second = run("second")
     assert kept and second["metrics"] == first["metrics"] and second["measured_on"] == first["measured_on"]
     assert read_status(tmp_runs / "second")["baseline"] == read_status(tmp_runs / "first")["baseline"]
+    # and trains the same: the step-0 search draws nothing from the random stream training uses
+    from tests.core.training.test_delivery import _same_weights
+
+    assert _same_weights(tmp_runs / "first" / FINAL_DIR, tmp_runs / "second" / FINAL_DIR)
     # what is taken is the kept file's result, not a search made again: a marked copy shows in the next run
     stored = json.loads(files[0].read_text(encoding="utf-8"))
     ndcg_key = next(k for k in stored["metrics"] if k.endswith("ndcg@10"))
