@@ -7,8 +7,8 @@ import pytest
 
 from core.run_folder import (
     BEST_DIR,
-    EV_BEST,
     CONFIG_FILE,
+    EV_BEST,
     EV_ERROR,
     EV_EVAL,
     EV_PLAN,
