@@ -21,8 +21,8 @@ only the installed models (the converted multilingual-e5-small, linked from the 
 general-domain scores, which later runs from the same base read from the cache, are computed in the timed run.
 Without it the run uses this machine's cache as it is; the output says which (``base general scores: cached /
 computed``), and likewise the base model's step-0 validation result, which an earlier run from the same base on
-the same data leaves in the cache (``core.training.evaluators.keep_base_eval``). ``--keep DIR`` copies the run folder to DIR afterwards (its events, ``delivery.json``). Last line:
-one JSON object.
+the same data leaves in the cache (``core.training.evaluators.keep_base_eval``). ``--keep DIR`` copies the run
+folder to DIR afterwards (its events, ``delivery.json``). Last line: one JSON object.
 """
 
 from __future__ import annotations

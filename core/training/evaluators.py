@@ -179,12 +179,21 @@ def saved_base_scores(run_dir: Path, evaluator: Any, length: Optional[int]) -> O
         return None
     if not isinstance(kept, dict) or kept.get("metric") != PER_QUERY_METRIC or kept.get("read_length") != length:
         return None
-    scores, digest = kept.get("scores"), validation_digest(evaluator)
-    if digest is None or kept.get("validation") != digest or not isinstance(scores, list) or not scores:
-        return None  # (a digest that matches means a retrieval evaluator of these very queries)
+    digest = validation_digest(evaluator)
+    if digest is None or kept.get("validation") != digest:
+        return None
+    return query_scores(kept.get("scores"), evaluator)
+
+
+def query_scores(scores: Any, evaluator: Any) -> Optional[list[float]]:
+    """``scores`` as floats when they can be the retrieval ``evaluator``'s per-query NDCG@10: a list of numbers
+    (not true/false) between 0 and 1, one per query it searches; None otherwise (a damaged or foreign file)."""
+    ev = retrieval_evaluator(evaluator)
+    if ev is None or not isinstance(scores, list) or len(scores) != len(ev.queries_ids) or not scores:
+        return None
     if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0.0 <= x <= 1.0 for x in scores):
         return None
-    return [float(x) for x in scores] if len(scores) == len(retrieval_evaluator(evaluator).queries_ids) else None
+    return [float(x) for x in scores]
 
 
 def base_eval_key(model_spec: str, evaluator: Any, length: Optional[int], extra: str = "") -> Optional[str]:
@@ -227,8 +236,6 @@ def keep_base_eval(key: Optional[str], metrics: dict, scores: Optional[list[floa
     """Keep the base model's step-0 validation ``metrics`` (as the trainer reports them) and per-query ``scores``
     under ``key`` so that the next run from the same base model on the same validation set takes them instead of
     searching again. A cache that cannot be written only costs time."""
-    import json
-
     from core.paths import atomic_write_json
 
     if key is None or not scores:
@@ -236,7 +243,7 @@ def keep_base_eval(key: Optional[str], metrics: dict, scores: Optional[list[floa
     numbers = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
     try:
         atomic_write_json(_base_eval_file(key), {"metrics": numbers, "scores": [float(x) for x in scores]})
-    except (OSError, TypeError, ValueError, json.JSONDecodeError):
+    except (OSError, TypeError, ValueError):
         pass
 
 
@@ -250,11 +257,10 @@ def kept_base_eval(key: Optional[str], evaluator: Any) -> Optional[tuple[dict, l
         return None
     try:
         kept = json.loads(_base_eval_file(key).read_text(encoding="utf-8"))
-        metrics, scores = dict(kept["metrics"]), [float(x) for x in kept["scores"]]
+        metrics, scores = dict(kept["metrics"]), query_scores(kept["scores"], evaluator)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    ev = retrieval_evaluator(evaluator)
-    if ev is None or len(scores) != len(ev.queries_ids) or not all(0.0 <= x <= 1.0 for x in scores):
+    if scores is None:
         return None
     if not metrics or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in metrics.values()):
         return None
