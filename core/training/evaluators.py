@@ -34,6 +34,8 @@ from typing import Any, Optional
 
 import pandas as pd
 
+from core.training.events import is_bookkeeping
+
 EVAL_NAME = "val"
 MIN_POOL = 2000  # the passage cap never goes below this (where the data has that many passages)
 RETRIEVAL_FORMATS = ("pair", "triplet", "qpn")  # formats with queries and passages: evaluated by retrieval
@@ -240,7 +242,8 @@ def keep_base_eval(key: Optional[str], metrics: dict, scores: Optional[list[floa
 
     if key is None or not scores:
         return
-    numbers = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    numbers = {k: float(v) for k, v in metrics.items()  # its measures, not the time the search took
+               if isinstance(v, (int, float)) and not isinstance(v, bool) and not is_bookkeeping(k)}
     try:
         atomic_write_json(_base_eval_file(key), {"metrics": numbers, "scores": [float(x) for x in scores]})
     except (OSError, TypeError, ValueError):
@@ -463,7 +466,7 @@ def short_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     for key, value in metrics.items():
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             continue
-        if key.endswith(("_runtime", "_samples_per_second", "_steps_per_second")) or key == "epoch":
+        if is_bookkeeping(key):
             continue
         short = _PREFIX.sub("", key)
         short = {"spearman_cosine": "spearman", "pearson_cosine": "pearson", "cosine_ap": "ap",

@@ -49,6 +49,16 @@ STATUS = STATUS_FILE
 FINAL_STATES = ("completed", "stopped", "failed")
 
 
+# the trainer's bookkeeping beside an evaluation's metrics (eval_runtime, eval_model_preparation_time,
+# eval_samples_per_second, epoch): measured time, not quality, and never repeated from an earlier run
+BOOKKEEPING_SUFFIXES = ("runtime", "_time", "per_second", "epoch")
+
+
+def is_bookkeeping(name: str) -> bool:
+    """True when an evaluation result's key ``name`` is the trainer's bookkeeping, not a quality metric."""
+    return str(name).endswith(BOOKKEEPING_SUFFIXES)
+
+
 def is_main_process() -> bool:
     """True on rank 0 (or when not distributed)."""
     for var in ("RANK", "LOCAL_RANK"):
@@ -210,7 +220,7 @@ def fold_events(view: dict, events: list[dict]) -> dict:
                 if band:
                     out["band"].append((ev.get("step", 0), *band))
                     out["band_n"] = gain.get("n")
-            shown = [(k, v) for k, v in metrics.items() if not k.endswith(("_time", "runtime", "per_second"))]
+            shown = [(k, v) for k, v in metrics.items() if not is_bookkeeping(k)]
             shown.sort(key=lambda kv: kv[0] != name)
             step, values = ev.get("step"), ", ".join(f"{k}={_num(v)}" for k, v in shown[:6])
             if band:  # the gain over the base beside the metrics, with its interval

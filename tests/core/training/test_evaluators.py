@@ -220,3 +220,17 @@ def test_the_base_scores_kept_for_a_resume_are_read_back_only_for_the_same_valid
     assert saved_base_scores(tmp_path, object(), 64) is None
     save_base_scores(tmp_path / "none", evaluator(), [], 64)  # no scores: nothing written
     assert not (tmp_path / "none").exists()
+
+
+def test_an_evaluations_metrics_leave_out_the_trainers_bookkeeping():
+    """One rule (``is_bookkeeping``) for what an evaluation reports that is time, not quality: the eval events'
+    metrics, the model card and the Train tab's log all leave it out."""
+    from core.training.evaluators import short_metrics
+    from core.training.events import is_bookkeeping
+
+    raw = {"eval_val_cosine_ndcg@10": 0.5, "eval_val_cosine_accuracy@1": 0.25, "eval_loss": 1.5,
+           "eval_model_preparation_time": 0.003, "eval_runtime": 2.0, "eval_samples_per_second": 9.0,
+           "eval_steps_per_second": 1.0, "epoch": 1.0, "eval_val_spearman_cosine": "n/a"}
+    assert short_metrics(raw) == {"ndcg@10": 0.5, "hit@1": 0.25, "loss": 1.5}
+    assert [k for k in raw if is_bookkeeping(k)] == ["eval_model_preparation_time", "eval_runtime",
+                                                      "eval_samples_per_second", "eval_steps_per_second", "epoch"]
