@@ -4,15 +4,12 @@ build (CLI, offline and LLM mode) or an export writes."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 import zipfile
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from core.errors import ConfigError
 from core.run_folder import CONFIG_FILE, FINAL_DIR
 from core.training import TrainConfig, run_training
 from tests.conftest import ROOT
+from tests.core.builder.conftest import serve_fake_llm
 from tests.core.training.conftest import write_format_file
 
 pytestmark = pytest.mark.timeout(300)
@@ -127,24 +125,6 @@ def _files_holding(folder: Path, needles: list[str]) -> list[str]:
                     if any(n in zf.read(name) for n in raw):
                         hits.append(f"{p}!{name}")
     return hits
-
-
-@contextlib.contextmanager
-def serve_fake_llm():
-    """A local OpenAI-compatible endpoint (the builder tests' fake) that records each request's Authorization."""
-    from tests.core.builder.conftest import FakeLLM, _handler
-
-    fake = FakeLLM()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    fake.server = server
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

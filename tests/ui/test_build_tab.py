@@ -3,13 +3,11 @@ OpenAI-compatible server, the false-negative review, what cleaning and splitting
 
 from __future__ import annotations
 
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.core.builder.conftest import FakeLLM, _handler
+from tests.core.builder.conftest import serve_fake_llm
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -26,17 +24,8 @@ def client(studio):
 
 @pytest.fixture
 def fake_llm():
-    fake = FakeLLM()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    fake.server = server
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve_fake_llm() as fake:
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def sample_passages(c):

@@ -18,6 +18,7 @@ times per passage and the highest number of requests in flight at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import textwrap
@@ -136,8 +137,9 @@ def _handler(fake: FakeLLM):
     return Handler
 
 
-@pytest.fixture
-def fake_llm():
+@contextlib.contextmanager
+def serve_fake_llm():
+    """A local OpenAI-compatible endpoint on 127.0.0.1 (``FakeLLM``: it records each request), shut down on exit."""
     fake = FakeLLM()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
@@ -149,6 +151,12 @@ def fake_llm():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def fake_llm():
+    with serve_fake_llm() as fake:
+        yield fake
 
 
 # ------------------------------------------------------------------------------------ document writers
