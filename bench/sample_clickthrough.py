@@ -21,7 +21,10 @@ only the installed models (the converted multilingual-e5-small, linked from the 
 general-domain scores, which later runs from the same base read from the cache, are computed in the timed run.
 Without it the run uses this machine's cache as it is; the output says which (``base general scores: cached /
 computed``), and likewise the base model's step-0 validation result, which an earlier run from the same base on
-the same data leaves in the cache (``core.training.evaluators.keep_base_eval``). ``--keep DIR`` copies the run
+the same data leaves in the cache (``core.training.evaluators.keep_base_eval``). The Evaluate step uses the embedding
+cache as the tab does (``core.evaluation.embed_cache``: the base model's passage embeddings of the sample are read
+from it after the first evaluation on this machine; a new run's delivered model never is), and says how many
+models' passages it read from there. ``--keep DIR`` copies the run
 folder to DIR afterwards (its events, ``delivery.json``). Last line: one JSON object.
 """
 
@@ -134,16 +137,24 @@ def main() -> None:
             if e.get("type") == "recipe":
                 chosen.update({c["key"]: c["value"] for c in e.get("choices", [])})
                 why.update({c["key"]: c["reason"] for c in e.get("choices", [])})
+        if args.cold:  # the Evaluate step reads and writes the same fresh cache as the run did
+            os.environ["STUDIO_CACHE_DIR"] = env["STUDIO_CACHE_DIR"]
         t1 = time.monotonic()
         ev = load_beir(SAMPLE / "beir")
         models = [("base", cfg.model), ("delivered", str(run / "delivered"))]
         seen = run_training_texts(run)  # as the Evaluate tab: seen / unseen verdicts, training queries left out
-        res = evaluate_models(models, ev, use_cache=False, training=seen)  # the click-through's end
+        from_cache = []  # passage embeddings read from the embedding cache, as the Evaluate tab reads them
+
+        def note(p) -> None:
+            if p.stage == "embed-corpus" and p.message == "loaded from cache":
+                from_cache.append(p)
+
+        res = evaluate_models(models, ev, training=seen, progress=note)  # the click-through's end, as the tab runs it
         eval_s = time.monotonic() - t1
         final_verdicts = []
         if delivery["delivered"] != "final":  # also score the trained model itself (not timed: not a user step)
             models.append(("final", str(tuned_dir(run))))
-            extra = evaluate_models([models[0], models[-1]], ev, use_cache=False, training=seen)
+            extra = evaluate_models([models[0], models[-1]], ev, training=seen)
             res.metrics["final"] = extra.metrics["final"]
             final_verdicts = extra.verdicts.get("final", [])
         lines = [render(v) for v in res.verdicts.get("delivered", [])]
@@ -156,7 +167,8 @@ def main() -> None:
 
         kept_base = any(e.get("type") == "log" and e.get("message") == BASE_EVAL_KEPT for e in events)
         print(f"base general scores: {general_base} ({where}); base validation scores: "
-              f"{'from an earlier run' if kept_base else 'computed'}")
+              f"{'from an earlier run' if kept_base else 'computed'}; Evaluate: passage embeddings of "
+              f"{len(from_cache)} of {len(models[:2])} models from the embedding cache")
         print("recipe:", "; ".join(f"{k}={v}" for k, v in chosen.items()))
         for key in ("data.neg_nums", "data.hard_negatives"):
             if key in why:
@@ -183,7 +195,7 @@ def main() -> None:
             shutil.copytree(run, Path(args.keep) / run.name, dirs_exist_ok=True)
         verdicts = {v["subset"] or "all": v["key"].replace("verdict_", "") for v in res.verdicts.get("delivered", [])}
         print(json.dumps({"bench": "sample_clickthrough", "model": cfg.model, "set": args.set, "cold": args.cold,
-                          "base_general_scores": general_base, "base_validation_kept": kept_base,
+                          "base_general_scores": general_base, "base_validation_kept": kept_base, "evaluate_cached_models": len(from_cache),
                           "train_seconds": round(train_s, 1),
                           "evaluate_seconds": round(eval_s, 1), "total_seconds": round(train_s + eval_s, 1),
                           "phases": phase_seconds(events), "delivered": delivery["delivered"],

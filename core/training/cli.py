@@ -304,7 +304,12 @@ def _train(args) -> int:
 
             check_fits(cfg, splits)
     print(f"run folder: {run_dir}")
-    status = run_training(cfg, run_dir, resume=args.resume, exits_after=True, queued=queued)
+    from contextlib import nullcontext
+
+    from core.training.events import EchoLog
+
+    with EchoLog(run_dir) if is_main_process() else nullcontext():  # the Train tab's log lines, on stderr
+        status = run_training(cfg, run_dir, resume=args.resume, exits_after=True, queued=queued)
     shown = ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "delivered", "delivered_metric",
              "delivered_gain", "warning")
     print(json.dumps({k: status.get(k) for k in shown if k in status}, ensure_ascii=False, indent=2))

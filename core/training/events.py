@@ -314,3 +314,54 @@ def phase_progress(view: dict, status: str) -> dict:
     if phase in ("loading_model", "saving", "finishing"):
         return dict(base, kind=phase, fraction=train_frac if phase != "loading_model" else 0.0)
     return dict(base, kind="training", eta=pr.get("eta_seconds"))
+
+
+# ---------------------------------------------------------------------------------------- the command line's log
+
+class EchoLog:
+    """While a run trains in this process, write its events to ``stream`` as the Train tab's log lines (one per
+    event worth reading, ``fold_events``): the data, the recipe's choices with their reasons, each phase, every
+    evaluation with its interval, the delivered model and why. ``python -m core train`` uses it, so the command
+    line says what the studio says. A context manager: a daemon thread reads ``events.jsonl`` from where it ended
+    on entry (a resumed run prints only what it adds) every ``every`` seconds; on exit it reads the rest."""
+
+    def __init__(self, run_dir: str | Path, stream: Any = None, every: float = 0.5):
+        import sys
+        import threading
+
+        self.run_dir, self.every = Path(run_dir), every
+        self.stream = stream if stream is not None else sys.stderr
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="echo-log", daemon=True)
+        self._view: dict = empty_view(str(run_dir))
+        try:
+            self._view["offset"] = (self.run_dir / EVENTS).stat().st_size
+        except OSError:
+            pass
+
+    def _drain(self, skip: tuple[str, ...] = ()) -> None:
+        events, self._view["offset"] = read_events(self.run_dir, self._view["offset"])
+        events = [e for e in events if e.get("type") not in skip]
+        for start in range(0, len(events), MAX_LOG):  # each fold keeps at most MAX_LOG lines
+            self._view = fold_events(dict(self._view, log=[]), events[start:start + MAX_LOG])
+            for line in self._view["log"]:
+                print(line, file=self.stream, flush=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self._drain()
+            except Exception:  # noqa: BLE001 - the log is a courtesy: it never stops the run
+                pass
+
+    def __enter__(self) -> EchoLog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        try:  # a run that raised: the command line says its error in one sentence, so its error lines are not repeated
+            self._drain(skip=(EV_ERROR, EV_STATUS) if kind is not None else ())
+        except Exception:  # noqa: BLE001
+            pass

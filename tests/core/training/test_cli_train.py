@@ -58,6 +58,12 @@ def test_the_saved_config_resumes_from_any_folder_and_a_finished_run_is_not_trai
     monkeypatch.chdir(work)
     assert _train("--data", data, "--model", "./model", "--name", "relp", "--max-steps", "2") == 0
     run = tmp_runs / "relp"
+    # the command line says what the Train tab's log says, in order, each once
+    said = capsys.readouterr().err.splitlines()
+    order = [next(i for i, line in enumerate(said) if line.startswith(head)) for head in
+             ("data: pair", "recipe auto: ", "plan: 2 steps", "eval step 0: ", "eval step 2: ", "delivery (",
+              "status: completed")]
+    assert order == sorted(order) and sum(line.startswith("plan: ") for line in said) == 1, said
     saved = TrainConfig.load(run / CONFIG_FILE)
     assert saved.data.train == [str(work / data)] and saved.model == str(work / "model")
     before = read_status(run)
@@ -80,6 +86,8 @@ def test_the_saved_config_resumes_from_any_folder_and_a_finished_run_is_not_trai
 
     (run / STATUS_FILE).write_text('{"status": ', encoding="utf-8")  # damaged
     assert main(["train", "--run-dir", "relp", "--resume"]) == 0
+    said = capsys.readouterr().err.splitlines()  # only what the resumed process adds: step 0 was the first one's
+    assert "status: completed" in said and not [line for line in said if line.startswith("eval step 0:")], said
     after = read_status(run)
     assert after["status"] == "completed" and after["step"] == 4
     assert after["baseline"] == pytest.approx(before["baseline"]), json.dumps(after)[:500]
