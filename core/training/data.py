@@ -279,12 +279,18 @@ def run_split_evalset(run_dir, split: str = "test"):
     """The retrieval ``EvalSet`` of a run's ``split`` (``test`` or ``validation``), rebuilt from the run's
     ``config.yaml`` exactly as the run split its data (same files, ratios and seed); None when the run has no
     such split or its data is not a retrieval format. A config or data file that no longer reads raises its
-    ``StudioError`` sentence."""
+    ``StudioError`` sentence.
+
+    Its queries search what the run's validation searches (``core.training.evaluators.validation_retrieval``):
+    their own passages plus every passage of the run's other rows and of its knowledge base (``data.corpus``),
+    not their own passages alone. ``validation`` is the runner's validation set itself (its query and passage
+    caps); ``test`` is searched whole (every test query; the training and validation passages and the knowledge
+    base join its passages)."""
     from pathlib import Path
 
-    from core.evaluation.evalset import from_dataframe
-    from core.training.config import TrainConfig
-    from core.training.evaluators import RETRIEVAL_FORMATS
+    from core.evaluation.evalset import EvalSet
+    from core.training.config import TrainConfig, eval_passages
+    from core.training.evaluators import RETRIEVAL_FORMATS, retrieval_inputs, validation_retrieval
 
     if split not in ("test", "validation"):
         raise ValueError(split)
@@ -296,6 +302,16 @@ def run_split_evalset(run_dir, split: str = "test"):
         return None
     splits = splits_for(cfg)
     df = getattr(splits, split)
-    if df is None or len(df) == 0 or splits.format not in RETRIEVAL_FORMATS:
+    if df is None or len(df) == 0:
         return None
-    return from_dataframe(df, splits.format, name=f"{Path(run_dir).name} {split}")
+    others = [d for d in (splits.train, splits.validation if split == "test" else None) if d is not None and len(d)]
+    rows, fmt, other = retrieval_inputs(df, splits.format, pd.concat(others, ignore_index=True) if others else None)
+    if fmt not in RETRIEVAL_FORMATS:
+        return None
+    if split == "validation":  # as the runner's evaluator searches it
+        queries, pool, relevant, _ = validation_retrieval(rows, fmt, cfg.eval.max_eval_queries, cfg.seed, other,
+                                                          cfg.data.corpus, eval_passages(cfg))
+    else:
+        queries, pool, relevant, _ = validation_retrieval(rows, fmt, len(rows), cfg.seed, other, cfg.data.corpus)
+    return EvalSet(corpus=pool, queries=queries, qrels={q: {d: 1 for d in rels} for q, rels in relevant.items()},
+                   name=f"{Path(run_dir).name} {split}")

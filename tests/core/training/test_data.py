@@ -17,6 +17,7 @@ from core.training.data import (
     splits_for,
 )
 from core.training.recipe import plan_recipe
+from tests.core.training.conftest import write_format_file
 
 
 def _pairs_file(tmp_path, n, per_query=1):
@@ -169,3 +170,40 @@ def test_a_few_large_groups_still_give_a_validation_split(tmp_path, tiny_model_p
     assert len(set(splits.validation["company"])) == 1 and not set(splits.validation["company"]) & set(splits.train["company"])
     choice = {c.key: c for c in plan_recipe(cfg, splits).choices}["data.split"]
     assert choice.reason.startswith("validation 1000 of 3,000 queries (33%, whole 'company' groups)")
+
+
+def test_a_runs_test_split_searches_every_passage_the_run_knows_and_its_validation_is_the_runners(tmp_path):
+    """``run_split_evalset`` (the ONNX report's NDCG@10, the distributed test's validation): the test queries search
+    their own passages, every training and validation passage and the knowledge base, not their own passages
+    alone; the validation split is the pool the runner's evaluator searches."""
+    from core.training.config import TrainConfig, eval_passages
+    from core.training.data import run_split_evalset, splits_for
+    from core.training.evaluators import row_passages, validation_retrieval
+
+    data = write_format_file(tmp_path / "data", "pair", 60)
+    kb = tmp_path / "kb.jsonl"
+    only_kb = "a passage only the knowledge base holds"
+    kb.write_text(json.dumps({"_id": "k1", "title": "KB", "text": only_kb}) + "\n", encoding="utf-8")
+    cfg = TrainConfig(name="r", model="minilm")
+    cfg.data.train, cfg.data.split, cfg.data.corpus = [str(data)], [0.6, 0.2, 0.2], str(kb)
+    run = tmp_path / "run"
+    run.mkdir()
+    cfg.save(run / "config.yaml")
+    splits = splits_for(TrainConfig.load(run / "config.yaml"))
+
+    test = run_split_evalset(run, "test")
+    texts = set(test.corpus.values())
+    for part in (splits.train, splits.validation, splits.test):
+        assert set(row_passages(part, "pair")) <= texts
+    assert only_kb in texts and len(texts) == len(test.corpus)  # each passage once
+    assert sorted(test.queries.values()) == sorted(splits.test["anchor"])
+    gold = dict(zip(splits.test["anchor"], splits.test["positive"]))
+    assert all({test.corpus[d] for d in test.qrels[q]} == {gold[text]} for q, text in test.queries.items())
+
+    validation = run_split_evalset(run, "validation")
+    queries, pool, relevant, _ = validation_retrieval(splits.validation, "pair", cfg.eval.max_eval_queries, cfg.seed,
+                                                      splits.train, cfg.data.corpus, eval_passages(cfg))
+    assert validation.queries == queries and validation.corpus == pool
+    test_only = set(row_passages(splits.test, "pair")) - set(row_passages(splits.train, "pair")) - set(
+        row_passages(splits.validation, "pair"))
+    assert test_only and not test_only & set(pool.values())  # test passages stay out of the runner's validation
