@@ -19,6 +19,7 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.progress import Progress
+from core.run_folder import CONFIG_FILE
 
 
 def _printer() -> Any:
@@ -71,10 +72,10 @@ def _check_options(args: argparse.Namespace) -> None:
         not_replacing([folder / name for name in REPORT_FILES], args.overwrite)
 
 
-def _load(args: argparse.Namespace) -> Any:
+def _load(args: argparse.Namespace, models: list[Any]) -> Any:
     from core.evaluation.evalset import EvalSet, load_evalset
 
-    ev = load_evalset(args.data, split=args.split, data_format=args.format)
+    ev = load_evalset(args.data, split=args.split, data_format=args.format) if args.data else run_test_set(models[-1])
     if isinstance(ev, EvalSet) and (args.queries is not None or args.corpus_size is not None):
         ev = ev.sample(n_queries=args.queries, corpus_size=args.corpus_size, seed=args.seed)
     return ev
@@ -87,7 +88,7 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
     from core.evaluation.report import write_report
 
     _check_options(args)
-    ev = _load(args)
+    ev = _load(args, models)
     training = _training(args, models)
     guard = "; the compared run's training and validation queries among them are left out" if training else ""
     print(f"data: {getattr(ev, 'name', args.data)} ({ev.summary()}){guard}", file=sys.stderr)
@@ -131,7 +132,40 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return _run(args, [_model_arg(m) for m in args.model])
 
 
+def _spec(model: Any) -> Any:
+    return model[1] if isinstance(model, tuple) else model
+
+
+def tuned_run(tuned: Any, flag: str) -> Path:
+    """The run folder of ``compare``'s ``--tuned`` model (a run folder or one of its model folders), which gives
+    ``flag`` its default; a ConfigError saying to give ``flag`` when it is not a run."""
+    from core.evaluation.seen import run_of
+
+    run = run_of(_spec(tuned))
+    if run is None:
+        raise ConfigError(f"Give {flag}: --tuned {_spec(tuned)} is not a run folder (runs/NAME or one of its model "
+                          "folders), so there is no run to take it from.")
+    return run
+
+
+def run_test_set(tuned: Any) -> Any:
+    """``compare`` without ``--data``: the test split of the ``--tuned`` run (``core.training.data.run_split_evalset``:
+    its test queries searching every passage the run knows); a ConfigError when the run has none."""
+    from core.training.data import run_split_evalset
+
+    run = tuned_run(tuned, "--data")
+    ev = run_split_evalset(run, "test")
+    if ev is None:
+        raise ConfigError(f"Give --data: the run '{run.name}' has no test split (it trained with no test file and no "
+                          "test share in data.split), so there is nothing held out to compare on.")
+    return ev
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
+    if args.base is None:  # the base model the --tuned run started from
+        from core.training.config import TrainConfig
+
+        args.base = TrainConfig.load(tuned_run(_model_arg(args.tuned), "--base") / CONFIG_FILE).model
     base, tuned = _model_arg(args.base), _model_arg(args.tuned)
     if isinstance(base, str):
         base = ("base", base)
@@ -178,8 +212,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", required=True, help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/), a .zip of one, or a data file")
+def _common(p: argparse.ArgumentParser, data_help: str = "") -> None:
+    p.add_argument("--data", required=not data_help, help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/), a .zip "
+                   "of one, or a data file" + data_help)
     p.add_argument("--split", default=None, help="qrels split of a BEIR folder (default: test, dev, ... or the only one)")
     p.add_argument("--format", default=None, help="data format when detection is ambiguous (pair, triplet, qpn, ...)")
     p.add_argument("--out", default=None, help="folder for metrics.json, per_query.csv, charts and report.md/html")
@@ -203,9 +238,12 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("compare", help="compare a tuned model with its base",
                               description="Base vs tuned on one data set, with a warning when tuned is worse.")
-    _common(p)
-    p.add_argument("--base", required=True)
-    p.add_argument("--tuned", required=True)
+    _common(p, "; default: the test split of the --tuned run (its test queries searching every passage the run "
+               "knows)")
+    p.add_argument("--base", default=None, help="base model spec or LABEL=SPEC; default: the model the --tuned run "
+                   "started from")
+    p.add_argument("--tuned", required=True, help="tuned model spec or LABEL=SPEC: a run folder (its delivered "
+                   "model), one of its model folders, or any model")
     p.add_argument("--fail-if-worse", action="store_true", help="exit 3 when the tuned model is worse on the main metric beyond noise (its 95%% CI lies below 0)")
     p.set_defaults(func=cmd_compare)
 

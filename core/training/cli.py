@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "fifth of the test.tsv (or only qrels file's) queries is held out as the test split and the rest "
                    "trains. Used when no --config is given.")
     p.add_argument("--validation", nargs="+", default=[], help=_help("data.validation"))
+    p.add_argument("--test", nargs="+", default=[], help=_help("data.test") + " A run with test files is compared on "
+                   "them by 'compare --tuned runs/NAME' when --data is not given.")
     p.add_argument("--group-by", help=_help("data.group_by"))
     p.add_argument("--format", help=_help("data.format"))
     p.add_argument("--model", default=None, help=_help("model"))
@@ -71,6 +73,8 @@ def command_line(cfg) -> str:
         parts += ["--model-selection", cfg.model_selection]
     if cfg.data.validation:
         parts += ["--validation", *cfg.data.validation]
+    if cfg.data.test:
+        parts += ["--test", *cfg.data.test]
     if cfg.data.group_by:
         parts += ["--group-by", cfg.data.group_by]
     if cfg.data.format:
@@ -97,7 +101,8 @@ def command_line(cfg) -> str:
 
 
 # The flags above that set a config field, as (flag, config key): the CLI help comes from that field.
-FLAG_KEYS = (("--data", "data.train"), ("--validation", "data.validation"), ("--group-by", "data.group_by"),
+FLAG_KEYS = (("--data", "data.train"), ("--validation", "data.validation"), ("--test", "data.test"),
+             ("--group-by", "data.group_by"),
              ("--format", "data.format"), ("--model", "model"), ("--loss", "loss.name"), ("--strategy", "strategy.name"),
              ("--epochs", "hyper.epochs"), ("--batch-size", "hyper.batch_size"), ("--lr", "hyper.learning_rate"),
              ("--max-steps", "hyper.max_steps"), ("--recipe", "recipe"), ("--hard-negatives", "data.hard_negatives"),
@@ -131,9 +136,9 @@ def beir_data(data, group_by: Optional[str] = None) -> Optional[dict]:
     return ds
 
 
-def base_config(config=None, data=None, validation=(), run_dir=None, group_by=None):
+def base_config(config=None, data=None, validation=(), run_dir=None, group_by=None, test=()):
     """The config a command starts from: the YAML ``config``, else ``run_dir``'s config.yaml, else a new config
-    training on ``data`` (with ``validation``; a BEIR folder or zip is read by ``beir_data``); None when none of
+    training on ``data`` (with ``validation`` and ``test`` files; a BEIR folder or zip is read by ``beir_data``); None when none of
     them is given (the caller says what to give). ``group_by`` (``--group-by``), when given, is its
     ``data.group_by`` whichever it is ("" clears a YAML's), set before a BEIR folder is read: its split keeps those
     groups whole."""
@@ -147,7 +152,7 @@ def base_config(config=None, data=None, validation=(), run_dir=None, group_by=No
         cfg = TrainConfig.load(run_dir_arg(run_dir) / CONFIG_FILE)
     elif data:
         cfg, new = TrainConfig(), True
-        cfg.data.validation = list(validation)
+        cfg.data.validation, cfg.data.test = list(validation), list(test)
     else:
         return None
     if group_by is not None:
@@ -157,7 +162,7 @@ def base_config(config=None, data=None, validation=(), run_dir=None, group_by=No
 
 def use_data(cfg, data):
     """``cfg`` training on ``data`` (``--data``): its files as the training files, or a BEIR folder's or zip's
-    dataset (``beir_data``) as train, validation (unless validation files are set), test, knowledge base and
+    dataset (``beir_data``) as train, validation and test (unless such files are set), knowledge base and
     format; its ``data.group_by`` names the BEIR queries' field to keep together. Returns ``cfg``."""
     ds = beir_data(data, cfg.data.group_by)
     if ds is None:
@@ -165,7 +170,7 @@ def use_data(cfg, data):
         return cfg
     cfg.data.train = [ds["train"]]
     cfg.data.validation = list(cfg.data.validation) or ([ds["validation"]] if ds["validation"] else [])
-    cfg.data.test = [ds["test"]] if ds["test"] else []
+    cfg.data.test = list(cfg.data.test) or ([ds["test"]] if ds["test"] else [])
     cfg.data.corpus = ds["passages"]
     cfg.data.format = ds["format"]
     return cfg
@@ -195,13 +200,16 @@ def _config_from_args(args):
     from core.paths import unknown_run
     from core.training.config import TrainConfig
 
-    cfg = base_config(args.config, args.data, args.validation, args.run_dir, args.group_by)
+    cfg = base_config(args.config, args.data, args.validation, args.run_dir, args.group_by, args.test)
     if cfg is None and args.run_dir and not args.data:  # a run to resume or re-run that is not there
         raise unknown_run(str(args.run_dir))
     if cfg is None:
         raise ConfigError("Give --config FILE, --run-dir DIR holding a config.yaml, or --data FILE.")
     if args.data and args.config:
         use_data(cfg, args.data)
+    for files, key in ((args.validation, "validation"), (args.test, "test")):  # a flag given beats the YAML's files
+        if files:
+            setattr(cfg.data, key, list(files))
     for attr, target in (("format", (cfg.data, "format")), ("model", (cfg, "model")), ("name", (cfg, "name")),
                          ("epochs", (cfg.hyper, "epochs")), ("batch_size", (cfg.hyper, "batch_size")),
                          ("lr", (cfg.hyper, "learning_rate")), ("max_steps", (cfg.hyper, "max_steps")),

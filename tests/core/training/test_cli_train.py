@@ -307,3 +307,45 @@ def test_a_beir_folder_with_test_judgements_only_trains_on_four_fifths_and_is_co
     assert data_line.endswith("(40 queries, 40 passages, 80 relevant pairs); the compared run's training and "
                               "validation queries among them are left out"), data_line
     assert "verdict:" in captured.out and " 8 queries" in captured.out
+
+
+def test_a_run_trained_with_test_files_is_compared_on_them_without_data_or_base(tiny_model_path, format_file, tmp_runs,
+                                                                               tmp_path, capsys):
+    """``train --test FILE`` holds those rows out of training and validation; ``compare --tuned runs/NAME`` with no
+    --data and no --base then compares the model the run started from with its delivered model on them, their
+    queries searching every passage the run knows. Without a test split, or with a --tuned model that is not a run,
+    compare asks for --data in one sentence."""
+    import csv
+
+    from tests.conftest import tiny_pairs
+
+    data = format_file("pair", 40)
+    test = tmp_path / "held" / "test.csv"
+    test.parent.mkdir()
+    with open(test, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("anchor", "positive"), *tiny_pairs(52)[40:]])
+    assert _train("--data", str(data), "--test", str(data), "--model", str(tiny_model_path), "--name", "t_same",
+                  "--max-steps", "1") == 2
+    assert "data.test lists pairs.csv, which is also training data" in capsys.readouterr().err
+    assert not (tmp_runs / "t_same").exists()
+
+    assert _train("--data", str(data), "--test", str(test), "--model", str(tiny_model_path), "--name", "t_test",
+                  "--max-steps", "2") == 0
+    cfg = TrainConfig.load(tmp_runs / "t_test" / CONFIG_FILE)
+    assert cfg.data.test == [str(test)]
+    capsys.readouterr()
+    assert main(["compare", "--tuned", str(tmp_runs / "t_test")]) == 0
+    captured = capsys.readouterr()
+    assert "data: t_test test (12 queries, 52 passages, " in captured.err, captured.err  # 40 trained on + 12 held out
+    assert "verdict:" in captured.out and "12 queries" in captured.out
+
+    assert _train("--data", str(data), "--model", str(tiny_model_path), "--name", "t_notest", "--max-steps", "1") == 0
+    capsys.readouterr()
+    assert main(["compare", "--tuned", str(tmp_runs / "t_notest")]) == 2
+    assert capsys.readouterr().err.strip() == ("error: Give --data: the run 't_notest' has no test split (it trained "
+                                               "with no test file and no test share in data.split), so there is "
+                                               "nothing held out to compare on.")
+    assert main(["compare", "--tuned", str(tiny_model_path)]) == 2
+    assert "Give --base: --tuned" in capsys.readouterr().err
+    assert main(["compare", "--tuned", str(tiny_model_path), "--base", str(tiny_model_path)]) == 2
+    assert "Give --data: --tuned" in capsys.readouterr().err
