@@ -630,7 +630,15 @@ ENGINE_ZH: dict[str, str] = {
     "No delivered model: the validation set is not a retrieval set, so best/ and final/ are kept as they are.":
         "没有交付模型：验证集不是检索数据，best/ 和 final/ 保持原样。",
     "No delivered model could be chosen: {name}: {err}": "无法选出交付模型：{name}：{err}",
+    "Give --data: the run '{name}' has no test split (it trained with no test file and no test share in data.split), so there is nothing held out to compare on.":
+        "请给出 --data：运行 '{name}' 没有测试集（训练时既没有测试文件，data.split 也没有测试份额），没有留出的数据可供比较。",
+    "Give {flag}: --tuned {spec} is not a run folder (runs/NAME or one of its model folders), so there is no run to take it from.":
+        "请给出 {flag}：--tuned {spec} 不是运行文件夹（runs/NAME 或其中的模型文件夹），无法从运行中取得它。",
     "Delivery: scoring {name} on {len} validation queries ({i}/{total})": "交付：在 {len} 个验证查询上给 {name} 打分（{i}/{total}）",
+    "Delivery: {name} has the weights of a candidate already scored ({i}/{total})":
+        "交付：{name} 的权重与一个已打分的候选相同（{i}/{total}）",
+    "Delivery: {name}'s scores on {len} validation queries from the training's evaluation ({i}/{total})":
+        "交付：{name} 在 {len} 个验证查询上的分数取自训练中的评估（{i}/{total}）",
     "Delivery: saving {name} as {DELIVERED}/": "交付：把 {name} 保存为 {DELIVERED}/",
     "General-domain check ({lang}): base model on {summary}": "通用领域检查（{lang}）：基础模型，{summary}",
     "General-domain check ({lang}): base model's scores from an earlier run": "通用领域检查（{lang}）：基础模型的分数取自之前的运行",

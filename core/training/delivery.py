@@ -619,16 +619,20 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
 
     scored: dict[str, list[float]] = {}  # weights digest -> per-query NDCG@10 (best/ is often final/)
     for i, c in enumerate(cands):
-        _say(progress, f"Delivery: scoring {c.name} on {len(evalset.queries)} validation queries ({i + 1}/{total})", i, total)
         digest = weights_digest(c.path) if c.path is not None else None
         known = (known_scores or {}).get(c.name)
         if digest is not None and digest in scored:
+            _say(progress, f"Delivery: {c.name} has the weights of a candidate already scored ({i + 1}/{total})", i, total)
             c.per_query = list(scored[digest])  # the same weights as a candidate already scored
         elif known is not None and len(known) == len(evalset.queries):
+            _say(progress, f"Delivery: {c.name}'s scores on {len(evalset.queries)} validation queries from the "
+                           f"training's evaluation ({i + 1}/{total})", i, total)
             c.per_query = [float(x) for x in known]  # measured by the training's evaluation of these weights
             if digest is not None:
                 scored[digest] = c.per_query
         else:
+            _say(progress, f"Delivery: scoring {c.name} on {len(evalset.queries)} validation queries ({i + 1}/{total})",
+                 i, total)
             model = model_of(c)
             c.per_query = scores_at(model, evalset, length, batch_size)  # the base keeps its own length after
             if digest is not None:

@@ -55,7 +55,8 @@ def test_export_onnx_measures_the_runs_test_split(onnx_studio):
     """A run with a test split and Matryoshka dimensions: NDCG@10 on that split, its dimensions by default."""
     c = onnx_studio["client"]
     _, table, _, note = c.predict("test-split-run", "delivered", False, False, "", "zh", api_name="/export_onnx")
-    assert note == "NDCG@10 在运行 'test-split-run' 的测试集上测得（8 条查询，8 段文本）。"
+    # its 8 test queries search every passage the run knows: their own 8 and the 32 it trained and validated on
+    assert note == "NDCG@10 在运行 'test-split-run' 的测试集上测得（8 条查询，40 段文本）。"
     rows = table["data"]
     assert [r[0] for r in rows] == ["fp32", "fp32-8"]
     ndcg = table["headers"].index("NDCG@10") if "NDCG@10" in table["headers"] else table["headers"].index("ndcg@10")
