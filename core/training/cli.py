@@ -321,7 +321,21 @@ def _train(args) -> int:
     shown = ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "delivered", "delivered_metric",
              "delivered_gain", "warning")
     print(json.dumps({k: status.get(k) for k in shown if k in status}, ensure_ascii=False, indent=2))
+    if is_main_process() and status.get("status") == "completed" and status.get("delivered"):
+        print(next_step(cfg, run_dir), file=sys.stderr)
     return 0 if status.get("status") in ("completed", "stopped") else 1
+
+
+def next_step(cfg, run_dir) -> str:
+    """The line a finished run ends with: how to measure its delivered model on queries that chose nothing (its test
+    split), or, when it has none, that its gain was measured on the validation queries that chose the model."""
+    held_out = bool(cfg.data.test) or bool(cfg.data.split and len(cfg.data.split) > 2 and cfg.data.split[2] > 0)
+    command = f"python -m core compare --tuned {shlex.quote(str(run_dir))}"
+    if held_out:
+        return f"next: measure the delivered model against its base on the run's held-out test queries: {command}"
+    return (f"next: the gain above was measured on the validation queries that chose the delivered model; to measure it "
+            f"on queries nothing was chosen on, train with --test FILE (rows held out of everything) and run "
+            f"{command}, or run it with --data YOUR_TEST_DATA")
 
 
 def _advance_queue(run_dir) -> None:

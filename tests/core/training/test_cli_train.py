@@ -333,14 +333,16 @@ def test_a_run_trained_with_test_files_is_compared_on_them_without_data_or_base(
                   "--max-steps", "2") == 0
     cfg = TrainConfig.load(tmp_runs / "t_test" / CONFIG_FILE)
     assert cfg.data.test == [str(test)]
-    capsys.readouterr()
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert said == f"next: measure the delivered model against its base on the run's held-out test queries: python -m core compare --tuned {tmp_runs / 't_test'}"
     assert main(["compare", "--tuned", str(tmp_runs / "t_test")]) == 0
     captured = capsys.readouterr()
     assert "data: t_test test (12 queries, 52 passages, " in captured.err, captured.err  # 40 trained on + 12 held out
     assert "verdict:" in captured.out and "12 queries" in captured.out
 
     assert _train("--data", str(data), "--model", str(tiny_model_path), "--name", "t_notest", "--max-steps", "1") == 0
-    capsys.readouterr()
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith(
+        "next: the gain above was measured on the validation queries that chose the delivered model; ")
     assert main(["compare", "--tuned", str(tmp_runs / "t_notest")]) == 2
     assert capsys.readouterr().err.strip() == ("error: Give --data: the run 't_notest' has no test split (it trained "
                                                "with no test file and no test share in data.split), so there is "
