@@ -146,7 +146,7 @@ def main() -> None:
         from_cache = []  # passage embeddings read from the embedding cache, as the Evaluate tab reads them
 
         def note(p) -> None:
-            if p.stage == "embed-corpus" and p.message == "loaded from cache":
+            if p.stage == "embed-corpus" and p.message.endswith("loaded from cache"):  # "base: loaded from cache"
                 from_cache.append(p)
 
         res = evaluate_models(models, ev, training=seen, progress=note)  # the click-through's end, as the tab runs it
