@@ -73,9 +73,17 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def _load(args: argparse.Namespace, models: list[Any]) -> Any:
-    from core.evaluation.evalset import EvalSet, load_evalset
+    """The evaluation set: ``--data`` (a run's own test file read as the run's test split, ``evalset_for``), else the
+    ``--tuned`` run's test split; sampled down when --queries / --corpus-size are given."""
+    from core.evaluation.evalset import EvalSet
+    from core.evaluation.seen import run_of
+    from core.training.data import evalset_for
 
-    ev = load_evalset(args.data, split=args.split, data_format=args.format) if args.data else run_test_set(models[-1])
+    if args.data:
+        runs = [r for r in (run_of(_spec(m)) for m in models[::-1]) if r is not None]  # compare: the tuned run first
+        ev = evalset_for(args.data, runs[0] if runs else None, split=args.split, data_format=args.format)
+    else:
+        ev = run_test_set(models[-1])
     if isinstance(ev, EvalSet) and (args.queries is not None or args.corpus_size is not None):
         ev = ev.sample(n_queries=args.queries, corpus_size=args.corpus_size, seed=args.seed)
     return ev

@@ -315,3 +315,24 @@ def run_split_evalset(run_dir, split: str = "test"):
         queries, pool, relevant, _ = validation_retrieval(rows, fmt, len(rows), cfg.seed, other, cfg.data.corpus)
     return EvalSet(corpus=pool, queries=queries, qrels={q: {d: 1 for d in rels} for q, rels in relevant.items()},
                    name=f"{Path(run_dir).name} {split}")
+
+
+def evalset_for(source, run_dir=None, split: Optional[str] = None, data_format: Optional[str] = None):
+    """What a run is evaluated on when asked to evaluate ``source`` (a data file or a BEIR folder): the run's own
+    test split as ``run_split_evalset`` builds it (its queries searching every passage the run knows) when
+    ``source`` is the one test file the run in ``run_dir`` held out, else ``core.evaluation.load_evalset(source)``.
+    So ``compare --tuned runs/NAME``, ``compare --data TEST_FILE --tuned runs/NAME`` and the Evaluate tab measure a
+    run's own test rows the same way."""
+    from pathlib import Path
+
+    from core.evaluation.evalset import load_evalset
+    from core.training.config import TrainConfig
+
+    cfg_path = Path(run_dir) / CONFIG_FILE if run_dir is not None else None
+    if cfg_path is not None and cfg_path.is_file() and Path(source).is_file():
+        tests = TrainConfig.load(cfg_path).data.test or []
+        if len(tests) == 1 and Path(tests[0]).expanduser().resolve() == Path(source).expanduser().resolve():
+            ev = run_split_evalset(run_dir, "test")
+            if ev is not None:
+                return ev
+    return load_evalset(source, split=split, data_format=data_format)

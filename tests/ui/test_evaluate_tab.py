@@ -114,3 +114,25 @@ def test_separation_auc_shows_dashes_with_the_reason_not_empty_cells(client, sam
     assert rows["separation_auc"][-3:] == ["—", "—", "—"], rows["separation_auc"]
     assert 0 <= float(rows["separation_auc"][1]) <= 1  # its score is still there
     assert all(c is not None and c != "" for r in ev[1]["data"] for c in r), ev[1]["data"]
+
+
+def test_a_runs_own_test_file_is_searched_with_every_passage_the_run_knows(client, studio):
+    """Open run brings the run's test file as the active dataset's; Evaluate then measures the run's test rows as
+    ``compare --tuned runs/NAME`` does (``core.training.data.evalset_for``): their queries search their own passages
+    and every passage the run trained and validated on, not their own alone."""
+    import csv
+
+    from core.training import TrainConfig
+    from tests.conftest import tiny_pairs
+
+    pairs = tiny_pairs(52)
+    rd, _ = _finished_run(studio, "own-test", [json.dumps({"anchor": q, "positive": p}) for q, p in pairs[:40]])
+    test = rd / "held-out.csv"
+    with open(test, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("anchor", "positive"), *pairs[40:]])
+    cfg = TrainConfig.load(rd / CONFIG_FILE)
+    cfg.data.test = [str(test)]
+    cfg.save(rd / CONFIG_FILE)
+    client.predict("own-test", "en", api_name="/train_open")
+    said = client.predict("own-test", None, "en", api_name="/evaluate")[0]
+    assert "Measured on 12 queries against 52 passages (own-test test)." in said, said

@@ -79,14 +79,14 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
 
     @handler
     def do_curve(name, data_state, up, lang="en", progress=gr.Progress()):
-        from core.evaluation import load_evalset
         from core.evaluation.compare import without_training_queries
         from core.evaluation.seen import run_training_texts
+        from core.training.data import evalset_for
         from core.training.delivery import blend_chart, blend_curve, tuned_dir
         from ui.tabs.evaluate import eval_source
 
         rd = run_dir(name)
-        evalset = load_evalset(eval_source(data_state, up))
+        evalset = evalset_for(eval_source(data_state, up), rd)
         if getattr(evalset, "kind", "") != "retrieval":
             from core.errors import DataError
 

@@ -221,11 +221,12 @@ def build(ctx) -> dict:
 
     @handler
     def do_eval(run_name, data_state, up, lang="en", progress=gr.Progress()):
-        from core.evaluation import evaluate_models, load_evalset
+        from core.evaluation import evaluate_models
         from core.evaluation.seen import run_training_texts
+        from core.training.data import evalset_for
 
         rd = run_dir(run_name)
-        evalset = load_evalset(eval_source(data_state, up))
+        evalset = evalset_for(eval_source(data_state, up), rd)
         result = evaluate_models([("base", base_model_of(rd)), ("tuned", str(model_dir(rd)))], evalset,
                                  progress=_progress_fn(progress), training=run_training_texts(rd))
         result.save(rd)

@@ -339,6 +339,15 @@ def test_a_run_trained_with_test_files_is_compared_on_them_without_data_or_base(
     captured = capsys.readouterr()
     assert "data: t_test test (12 queries, 52 passages, " in captured.err, captured.err  # 40 trained on + 12 held out
     assert "verdict:" in captured.out and "12 queries" in captured.out
+    # the run's own test file given as --data is read the same way (and the Evaluate tab's evalset_for does it too)
+    assert main(["compare", "--tuned", str(tmp_runs / "t_test"), "--data", str(test)]) == 0
+    assert "data: t_test test (12 queries, 52 passages, " in capsys.readouterr().err
+    from core.training.data import evalset_for
+
+    other = tmp_path / "held" / "copy.csv"  # any other file: its own rows and passages, as before
+    other.write_bytes(test.read_bytes())
+    assert len(evalset_for(other, tmp_runs / "t_test").corpus) == 12
+    assert len(evalset_for(test, tmp_runs / "t_test").corpus) == 52 and len(evalset_for(test).corpus) == 12
 
     assert _train("--data", str(data), "--model", str(tiny_model_path), "--name", "t_notest", "--max-steps", "1") == 0
     assert capsys.readouterr().err.strip().splitlines()[-1].startswith(
