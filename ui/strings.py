@@ -52,6 +52,10 @@ S: dict[str, tuple[str, str]] = {
                         "共享标准答案段落或文本相同的查询分在同一边）被留作测试集，其余 {train} 个用于训练。"),
     "upload_train": ("Training file (or a BEIR folder's .zip)", "训练文件（或 BEIR 文件夹的 .zip）"),
     "upload_val": ("Validation file (optional)", "验证文件（可选）"),
+    "upload_test": ("Test file (optional)", "测试文件（可选）"),
+    "data_test_file": ("Test file {file}: held out of training and validation; Evaluate measures a run trained on this "
+                       "dataset on its rows, searching them with every passage the run knows.",
+                       "测试文件 {file}：不参与训练和验证；评估在它的行上测量用此数据集训练的运行，检索时包含该运行已知的全部段落。"),
     "group_by": ("Keep together (optional)", "保持在同一侧（可选）"),
     "group_by_info": ("A column, or for a BEIR zip a field of its queries.jsonl, whose equal values never straddle "
                       "training, validation and test: the company or document a question is about. Used when you "
@@ -634,6 +638,8 @@ ENGINE_ZH: dict[str, str] = {
         "请给出 --data：运行 '{name}' 没有测试集（训练时既没有测试文件，data.split 也没有测试份额），没有留出的数据可供比较。",
     "Give {flag}: --tuned {spec} is not a run folder (runs/NAME or one of its model folders), so there is no run to take it from.":
         "请给出 {flag}：--tuned {spec} 不是运行文件夹（runs/NAME 或其中的模型文件夹），无法从运行中取得它。",
+    "{label} is a BEIR folder's zip, which brings its own test judgements; leave the test file empty.":
+        "{label} 是 BEIR 文件夹的 zip，自带测试标注；请不要再给测试文件。",
     "Delivery: scoring {name} on {len} validation queries ({i}/{total})": "交付：在 {len} 个验证查询上给 {name} 打分（{i}/{total}）",
     "Delivery: {name} has the weights of a candidate already scored ({i}/{total})":
         "交付：{name} 的权重与一个已打分的候选相同（{i}/{total}）",

@@ -187,3 +187,31 @@ def test_mapping_an_undetected_upload_by_hand_on_the_chinese_page(browser, studi
         expect(banner_line).to_contain_text("docs.jsonl · qpn · 3 行")
     finally:
         page.close()
+
+
+def test_a_test_file_uploaded_beside_the_training_file_is_what_evaluate_measures_on(browser, studio, tmp_path):
+    """Upload a training file and a test file in the Data tab, Load: the status says the test file is held out, and
+    the Evaluate tab names it as its evaluation data."""
+    from playwright.sync_api import expect
+
+    train, held = tmp_path / "pairs.csv", tmp_path / "held-out.csv"
+    train.write_text("question,answer\n" + "".join(f"pig question {i},pig answer {i}\n" for i in range(12)),
+                     encoding="utf-8")
+    held.write_text("question,answer\nsow question,sow answer\n", encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.set_default_timeout(60_000)
+        page.goto(studio["url"])
+        status = page.locator("#data-status")
+        expect(status).to_contain_text("Loaded 40 of 40 rows", timeout=90_000)
+        page.locator("#data-source").get_by_text("Upload files").click()
+        page.locator("#upload-train input[type=file]").set_input_files(str(train))
+        page.locator("#upload-test input[type=file]").set_input_files(str(held))
+        expect(page.locator("#upload-test")).to_contain_text(re.compile(r"held-out\s*\.csv"))
+        page.locator("#data-load").click()
+        expect(status).to_contain_text("Test file held-out.csv: held out of training and validation", timeout=30_000)
+        expect(status).to_contain_text("Loaded 12 of 12 rows")
+        page.get_by_role("tab", name="4. Evaluate").click()
+        expect(page.locator("#tab-evaluate")).to_contain_text("held-out.csv")
+    finally:
+        page.close()

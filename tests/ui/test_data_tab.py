@@ -306,3 +306,36 @@ def test_a_tevatron_style_upload_loads_its_passage_objects(client, tmp_path):
     out = upload(client, path)
     assert out[0].startswith("Loaded 3 of 3 rows from tevatron.jsonl as qpn."), out[0]
     assert preview_col(out, "pos")[0] == "Title 0 answer 0 about sows"
+
+
+def test_an_uploaded_test_file_is_held_out_and_the_train_config_keeps_it(client, studio, tmp_path, qa_csv):
+    """The Data tab's test file (optional): read at Load (a file that cannot be read is one sentence and the active
+    dataset stays), said in the status in both languages, kept as the run's data.test by the Train tab's config, and
+    refused beside a BEIR zip, which brings its own test judgements."""
+    import yaml
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    from tests.conftest import write_beir, zip_folder
+    from tests.ui.test_client import train_args
+
+    held = tmp_path / "held-out.csv"
+    held.write_text("question,answer\nwhat do sows eat,sows eat corn and soybean meal\n", encoding="utf-8")
+    out = client.predict("upload", None, handle_file(str(qa_csv)), None, "en", 1, 10, None, handle_file(str(held)),
+                         api_name="/data_load")
+    assert out[0].startswith("Test file held-out.csv: held out of training and validation; Evaluate measures"), out[0]
+    config_yaml = client.predict(*train_args(studio["model"], "held-est", max_steps=2), api_name="/train_estimate")[2]
+    assert [Path(p).name for p in yaml.safe_load(config_yaml)["data"]["test"]] == ["held-out.csv"]
+    assert "测试文件 held-out.csv：不参与训练和验证" in client.predict("zh", api_name="/data_language")[0]
+
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\x00\x01\x02")
+    with pytest.raises(AppError, match="bad.bin"):
+        client.predict("upload", None, handle_file(str(qa_csv)), None, "en", 1, 10, None, handle_file(str(bad)),
+                       api_name="/data_load")
+    assert banner(client) == "**Active dataset:** qa.csv · pair · 3 rows"
+    firms = zip_folder(write_beir(tmp_path / "firms", splits=("test",), n=20), tmp_path / "firms.zip")
+    with pytest.raises(AppError, match=r"firms\.zip is a BEIR folder's zip, which brings its own test judgements; "
+                                       r"leave the test file empty\."):
+        client.predict("upload", None, handle_file(str(firms)), None, "en", 1, 10, None, handle_file(str(held)),
+                       api_name="/data_load")

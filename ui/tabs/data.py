@@ -1,5 +1,7 @@
-"""Data tab: pick the sample or upload files; detected format + editable column mapping; validation
-messages with row numbers; a paged preview; counts.
+"""Data tab: pick the sample or upload files (training, optional validation and test files, or a BEIR folder's
+zip); detected format + editable column mapping; validation messages with row numbers; a paged preview; counts.
+An uploaded test file is read at Load and becomes the dataset's ``test`` (the run's ``data.test``, held out of
+training and validation; Evaluate measures on it, ``core.training.data.evalset_for``).
 
 Engine calls: ``core.data.read_table`` (the file read once: raw columns for the mapping dropdowns), then
 ``core.data.load_table`` on that same table (detect + map + validate, without reading the file again),
@@ -169,6 +171,8 @@ def build(ctx) -> dict:
         with gr.Row(visible=False) as upload_row:
             up_train = L.add(gr.File(label=t("upload_train"), file_count="single", elem_id="upload-train"), label="upload_train")
             up_val = L.add(gr.File(label=t("upload_val"), file_count="single"), label="upload_val")
+            up_test = L.add(gr.File(label=t("upload_test"), file_count="single", elem_id="upload-test"),
+                            label="upload_test")
             # data.group_by: read at Load (a BEIR zip's split is made then); offers the columns / query fields after
             group_by = L.add(gr.Dropdown([], value=None, label=t("group_by"), info=t("group_by_info"),
                                          allow_custom_value=True, elem_id="data-group-by"),
@@ -205,7 +209,7 @@ def build(ctx) -> dict:
     source.change(lambda s: (gr.update(visible=s == "sample"), gr.update(visible=s == "upload")),
                   source, [sample, upload_row], api_name=False)
 
-    def _paths(src, sample_name, f_train, f_val):
+    def _paths(src, sample_name, f_train, f_val, f_test=None):
         if src == "sample":
             if not sample_name:
                 from core.errors import DataError
@@ -223,7 +227,7 @@ def build(ctx) -> dict:
         if not f_train:
             from core.errors import DataError
             raise DataError("Choose a training file to upload first.")
-        return str(f_train), (str(f_val) if f_val else None), None, None
+        return str(f_train), (str(f_val) if f_val else None), (str(f_test) if f_test else None), None
 
     def _outputs(data, cols, state: DataState, lang, pg, size, note: Msg | None = None):
         """Every output of the tab for ``data`` (a LoadedData) and ``state`` (its DataState, already filled)."""
@@ -273,7 +277,7 @@ def build(ctx) -> dict:
     outs = [view, loaded, raw_cols, shown_roles, ctx.data_state, status, fmt, *maps, counts, issues, preview, pages_md,
             pending]
 
-    def _read(src, sample_name, f_train, f_val, group=None):
+    def _read(src, sample_name, f_train, f_val, group=None, f_test=None):
         """(the table as read, its columns, the DataState it would be, a note above the status) for the chosen
         source; an uploaded ``.zip`` of a BEIR folder is its dataset (``core.data.beir_import.beir_dataset``).
         ``group``: an upload's ``data.group_by``, a column of the file or a field of the zip's queries (checked
@@ -282,11 +286,16 @@ def build(ctx) -> dict:
         from core.data.beir_import import beir_dataset, is_zip
         from core.training.data import check_group_by, group_values
 
-        paths = _paths(src, sample_name, f_train, f_val)
+        paths = _paths(src, sample_name, f_train, f_val, f_test)
         group = (str(group or "").strip() or None) if src == "upload" else None
         label = f"sample: {Path(paths[0]).name}" if src == "sample" else Path(paths[0]).name
         passages = choices = None
         told: list = []
+        if src == "upload" and is_zip(paths[0]) and paths[2]:
+            from core.errors import DataError
+
+            raise DataError(f"{label} is a BEIR folder's zip, which brings its own test judgements; leave the test "
+                            "file empty.")
         if src == "upload" and is_zip(paths[0]):  # a BEIR folder's zip: its splits, corpus and test set, as the sample
             ds = beir_dataset(paths[0], group_by=group)
             paths = (ds["train"], paths[1] or ds["validation"], ds["test"], ds["eval"])
@@ -305,6 +314,9 @@ def build(ctx) -> dict:
             if group:
                 check_group_by(group, cols)
                 told.append(Msg.of("data_grouped", field=group, values=f"{group_values(raw, group):,}"))
+        if src == "upload" and f_test:  # read now, so a file that cannot be read is said at Load, not at Start
+            read_table(str(f_test))
+            told.append(Msg.of("data_test_file", file=Path(str(f_test)).name))
         note = Msg.cat(*[part for m in told for part in ("\n\n", m)][1:]) if len(told) > 1 else (told or [None])[0]
         return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label,
                                     passages=passages, group_by=group, group_choices=list(choices)), note
@@ -321,7 +333,7 @@ def build(ctx) -> dict:
         return {"label": act.label or Path(act.train).name, "format": act.format or "?"} if act else {}
 
     @handler
-    def do_load(src, sample_name, f_train, f_val, lang, pg, size, active, shown_view, group=None):
+    def do_load(src, sample_name, f_train, f_val, lang, pg, size, active, shown_view, group=None, f_test=None):
         """Load and check. On failure the active dataset stays and the status says why and which one is active: a
         file that cannot be read is dropped and the error raised (a toast); a file read but not usable as detected
         is kept to map by hand (``_to_map``). The file is read once: the table read for the columns is the one checked.
@@ -335,7 +347,7 @@ def build(ctx) -> dict:
             return Msg.of(f"{key}_kept" if still else key, file=name, error=_why(err), **still)
 
         try:
-            raw, cols, state, note = _read(src, sample_name, f_train, f_val, group)
+            raw, cols, state, note = _read(src, sample_name, f_train, f_val, group, f_test)
         except Exception as err:  # noqa: BLE001 - nothing read: keep what was there; handler() words the error
             yield _unread(said("load_failed", err), shown_view, lang)
             raise
@@ -399,7 +411,8 @@ def build(ctx) -> dict:
     up_train.change(lambda _f: gr.update(choices=[(NO_GROUP, "")], value=""), up_train, group_by, api_name=False)
     # no file chosen yet: one toast, and the active dataset stays (ui.common.check_first)
     check_first(load_btn.click, _paths, [source, sample, up_train, up_val]).success(
-        do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size, ctx.data_state, view, group_by], outs,
+        do_load, [source, sample, up_train, up_val, ctx.lang, page, page_size, ctx.data_state, view, group_by, up_test],
+        outs,
         api_name="data_load").success(handler(group_choices), ctx.data_state, group_by, api_name=False)
     apply_btn.click(do_apply, [ctx.data_state, pending, raw_cols, shown_roles, view, ctx.lang, page, page_size, fmt,
                                *maps], outs, api_name="data_apply")
