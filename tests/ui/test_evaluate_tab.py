@@ -136,3 +136,6 @@ def test_a_runs_own_test_file_is_searched_with_every_passage_the_run_knows(clien
     client.predict("own-test", "en", api_name="/train_open")
     said = client.predict("own-test", None, "en", api_name="/evaluate")[0]
     assert "Measured on 12 queries against 52 passages (own-test test)." in said, said
+    # the Compare tab searches the same passages: a training query finds its training passage among them
+    left, right = client.predict("own-test", pairs[0][0], 30, "en", api_name="/compare")
+    assert pairs[0][1] in left and pairs[0][1] in right

@@ -29,16 +29,19 @@ _CACHE: dict[tuple, tuple] = {}
 _LOCK = threading.Lock()
 
 
-def _searcher(base: str, tuned: str, corpus_path: str, progress=None):
-    from core.evaluation import SideBySide, load_evalset
+def _searcher(base: str, tuned: str, corpus_path: str, progress=None, run=None):
+    """The side-by-side searcher of ``base`` and ``tuned`` over ``corpus_path`` (the run ``run``'s own test file is
+    searched as Evaluate searches it, ``core.training.data.evalset_for``), and that evaluation set; one kept."""
+    from core.evaluation import SideBySide
     from core.progress import Progress
+    from core.training.data import evalset_for
 
-    key = (base, tuned, corpus_path)
+    key = (base, tuned, corpus_path, str(run))
     with _LOCK:
         if key not in _CACHE:
             if progress:
                 progress(Progress("load-corpus", 0, 1))
-            evalset = load_evalset(corpus_path)
+            evalset = evalset_for(corpus_path, run)
             _CACHE.clear()  # one pair of models in memory at a time
             _CACHE[key] = (SideBySide([("base", base), ("tuned", tuned)], evalset, progress=progress), evalset)
         return _CACHE[key]
@@ -148,7 +151,8 @@ def build(ctx) -> dict:
         if not (q or "").strip():
             raise StudioError(t("cmp_need_query", lang))
         rd = run_dir(run_name)
-        sbs, _ = _searcher(base_model_of(rd), str(model_dir(rd)), eval_source(data_state, None), _progress_fn(progress))
+        sbs, _ = _searcher(base_model_of(rd), str(model_dir(rd)), eval_source(data_state, None), _progress_fn(progress),
+                           run=rd)
         found = sbs.search(q.strip(), k=int(k_v or 10))
         return show([found[0], found[-1]], lang)
 
