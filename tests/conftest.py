@@ -107,6 +107,16 @@ def tmp_runs(tmp_path, monkeypatch) -> Path:
     return runs
 
 
+@pytest.fixture
+def fake_llm():
+    """A local OpenAI-compatible endpoint (``tests.core.builder.conftest.FakeLLM``: it records each request), for
+    the builder, Build-tab and security tests."""
+    from tests.core.builder.conftest import serve_fake_llm
+
+    with serve_fake_llm() as fake:
+        yield fake
+
+
 def tiny_pairs(n: int = 40, seed: int = 0) -> list[tuple[str, str]]:
     """Deterministic toy (query, passage) pairs built from the tiny model's vocabulary (English + Chinese)."""
     rng = random.Random(seed)

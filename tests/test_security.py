@@ -18,7 +18,6 @@ from core.errors import ConfigError
 from core.run_folder import CONFIG_FILE, FINAL_DIR
 from core.training import TrainConfig, run_training
 from tests.conftest import ROOT
-from tests.core.builder.conftest import serve_fake_llm
 from tests.core.training.conftest import write_format_file
 
 pytestmark = pytest.mark.timeout(300)
@@ -127,14 +126,8 @@ def _files_holding(folder: Path, needles: list[str]) -> list[str]:
     return hits
 
 
-@pytest.fixture
-def fake_llm_server():
-    with serve_fake_llm() as fake:
-        yield fake
-
-
 def test_no_planted_key_reaches_any_file_of_a_run_a_build_or_an_export(tiny_model_path, tmp_path, tmp_runs,
-                                                                       monkeypatch, fake_llm_server):
+                                                                       monkeypatch, fake_llm):
     from core.export import model_card, zip_model
 
     for var in ("OPENAI_API_KEY", "STUDIO_LLM_KEY"):
@@ -165,13 +158,13 @@ def test_no_planted_key_reaches_any_file_of_a_run_a_build_or_an_export(tiny_mode
     (docs / "kb.md").write_text("# Pig feed\n\nFeed for pigs needs protein from soybean and corn. " * 5 +
                                 "\n\n# Sows\n\nPiglets weaning weight depends on the sow milk. " * 5, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1")
-    url = f"http://127.0.0.1:{fake_llm_server.server.server_address[1]}/v1"
+    url = f"http://127.0.0.1:{fake_llm.server.server_address[1]}/v1"
     for mode, extra in (("ict", []), ("llm", ["--llm-base-url", url, "--llm-model", "fake", "--chunk-size", "200"])):
         proc = subprocess.run([sys.executable, "-m", "core", "build", "--docs", str(docs), "--out", str(tmp_path / f"build-{mode}"),
                                "--mode", mode, *extra], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert PLANTED not in proc.stdout + proc.stderr
-    assert f"Bearer {PLANTED}" in fake_llm_server.auth  # the key really was in use during the LLM build
+    assert f"Bearer {PLANTED}" in fake_llm.auth  # the key really was in use during the LLM build
     assert (tmp_path / "build-llm" / "llm_answers.jsonl").is_file()
 
     written = [run_dir, out, tmp_path / "build-ict", tmp_path / "build-llm"]

@@ -129,7 +129,7 @@ def _training(args: argparse.Namespace, models: list[Any]):
         return training_texts(args.train_data, from_cli=True)
     found = None
     for m in models:
-        rd = run_of(m[1] if isinstance(m, tuple) else m)
+        rd = run_of(_spec(m))
         texts = run_training_texts(rd) if rd is not None else None
         if texts is not None:
             found = texts if found is None else found | texts

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.builder.conftest import serve_fake_llm
-
 pytestmark = pytest.mark.timeout(300)
 
 TYPED_KEY = "sk-typed-by-user-0123456789abcdef"
@@ -20,12 +18,6 @@ def client(studio):
     from gradio_client import Client
 
     return Client(studio["url"], verbose=False)
-
-
-@pytest.fixture
-def fake_llm():
-    with serve_fake_llm() as fake:
-        yield fake
 
 
 def sample_passages(c):

@@ -291,7 +291,7 @@ def build(ctx) -> dict:
         label = f"sample: {Path(paths[0]).name}" if src == "sample" else Path(paths[0]).name
         passages = choices = None
         told: list = []
-        if src == "upload" and is_zip(paths[0]) and paths[2]:
+        if src == "upload" and f_test and is_zip(paths[0]):
             from core.errors import DataError
 
             raise DataError(f"{label} is a BEIR folder's zip, which brings its own test judgements; leave the test "

@@ -1,6 +1,7 @@
 """Builder test helpers: a real OpenAI-compatible HTTP server on 127.0.0.1, and writers for PDF/DOCX files.
 
-``fake_llm``: a ``FakeLLM`` serving ``POST /v1/chat/completions`` from a thread. What it answers depends on
+``serve_fake_llm()`` (the ``fake_llm`` fixture of tests/conftest.py): a ``FakeLLM`` serving
+``POST /v1/chat/completions`` from a thread. What it answers depends on
 markers in the prompt text:
 
 - ``MARK_MALFORMED``: HTTP 200 with prose and no question;
@@ -27,8 +28,6 @@ import time
 from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-import pytest
 
 
 class FakeLLM:
@@ -151,12 +150,6 @@ def serve_fake_llm():
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture
-def fake_llm():
-    with serve_fake_llm() as fake:
-        yield fake
 
 
 # ------------------------------------------------------------------------------------ document writers
