@@ -107,7 +107,7 @@ def test_public_deployment_refuses_llm_endpoints_and_hub_push(public):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
-    from tests.test_security import serve_fake_llm
+    from tests.core.builder.conftest import serve_fake_llm
 
     with serve_fake_llm() as fake:
         c = Client(public["url"], auth=("alice", "wonder-land-7"), verbose=False)
