@@ -97,6 +97,13 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(autouse=True)
+def _datasets_in_a_temp_folder(tmp_path, monkeypatch):
+    """Every test writes the datasets it builds (a BEIR zip's or gzipped folder's copy, ``core.paths.datasets_root``)
+    under its own temp folder, never into the project's ``datasets/``."""
+    monkeypatch.setenv("STUDIO_DATASETS_DIR", str(tmp_path / "datasets"))
+
+
 @pytest.fixture
 def tmp_runs(tmp_path, monkeypatch) -> Path:
     """Point runs and cache folders at a temp dir so tests never touch the user's."""
