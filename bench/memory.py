@@ -17,7 +17,7 @@ Rows:
 - ``engine`` / ``plain``: 2 steps of ``python -m core train`` (a YAML config, no validation split) and of a plain
   sentence-transformers script (``SentenceTransformerTrainer`` + MNRL) on the same real pairs (few hundred rows
   of t2ranking_100 for Chinese, financial_qa_10k for English) at the same batch, length and precision.
-- ``encode``: ``InformationRetrievalEvaluator`` as the runner builds it (batch = the training batch) over a pool of
+- ``encode``: ``InformationRetrievalEvaluator`` as the runner builds it, at the row's batch, over a pool of
   real passages; ``deliver``: ``core.training.delivery.deliver`` (base, final, three blends) on a small set.
 
 ``predicted`` is ``core.training.memory.predict_peak`` for the row's settings (``estimate`` and the recipe use the

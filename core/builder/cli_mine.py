@@ -344,7 +344,8 @@ def register(subparsers) -> None:
     p.add_argument("--sample", choices=("random", "top"), default="random")
     p.add_argument("--keep-existing", action="store_true", help="keep the input's negatives first, mine the rest")
     p.add_argument("--bm25-method", choices=("lucene", "robertson", "atire", "bm25l", "bm25+"), default="lucene")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="texts per encode batch for dense mining (default: 16 on a CPU, 32 on a GPU)")
     p.add_argument("--seed", type=int, default=42)
     p.set_defaults(func=cmd_mine)
 

@@ -1,7 +1,7 @@
 """Hard-negative mining for qpn rows (``query``, ``pos`` list, ``neg`` list, + metadata).
 
 ``mine_negatives(rows, passages=None, method="bm25", model=None, num_negatives=7, rank_window=(30, 200),
-sample="random", false_negative_margin_abs=None, false_negative_margin_rel=0.05, seed=42, batch_size=256,
+sample="random", false_negative_margin_abs=None, false_negative_margin_rel=0.05, seed=42, batch_size=None,
 positive_reference="max", keep_existing=False, bm25_method="lucene", max_suspects=10_000, progress=None)
 -> MiningResult``; ``guard_rule(score, positive, margin_abs=None, margin_rel=None) -> "guard_abs" | "guard_rel" |
 None``: the false-negative guard below for one candidate (also what the recipe's mining evidence applies).
@@ -212,7 +212,7 @@ def mine_negatives(
     false_negative_margin_abs: float | None = None,
     false_negative_margin_rel: float | None = 0.05,
     seed: int = 42,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     positive_reference: str = "max",
     keep_existing: bool = False,
     bm25_method: str = "lucene",
@@ -233,7 +233,7 @@ def mine_negatives(
         raise ConfigError(f"num_negatives is {num_negatives}; expected 0 or more.")
     if false_negative_margin_rel is not None and not (0 <= false_negative_margin_rel < 1):
         raise ConfigError(f"false_negative_margin_rel is {false_negative_margin_rel}; expected a value in [0, 1).")
-    if batch_size < 1:
+    if batch_size is not None and batch_size < 1:
         raise ConfigError(f"batch_size is {batch_size}; expected 1 or more.")
 
     records = as_records(rows)
@@ -307,13 +307,16 @@ def mine_negatives(
         from core.builder.bm25 import BM25Index
 
         index = BM25Index(pool, method=bm25_method, progress=progress)
-        ranked["bm25"] = index.search(queries, K, batch_size=max(batch_size, 1000), progress=progress)
+        ranked["bm25"] = index.search(queries, K, batch_size=max(batch_size or 0, 1000), progress=progress)
         qids = index.query_ids(queries)
         pos_ref["bm25"] = [reduce(index.score_ids(qids[i], pos_ix_per_row[i])) for i in range(len(records))]
         scorer["bm25"] = lambda qi, ix: index.score_ids(qids[qi], ix)
     if "dense" in methods:
+        from core.evaluation.encoding import encode_batch
+
         st = _load_model(model)
         tracker = Tracker("embed", len(pool) + len(queries), progress)
+        batch_size = encode_batch(st, batch_size)  # the device's size unless given (one rule for every search)
         p_emb = _encode(st, pool, "document", batch_size, tracker)
         q_emb = _encode(st, queries, "query", batch_size, tracker)
         ranked["dense"] = _dense_topk(q_emb, p_emb, K)

@@ -216,7 +216,7 @@ def _guard(metrics: dict[str, dict[str, float]], labels: list[str], main: str) -
 
 
 def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_values: Sequence[int] = DEFAULT_K,
-                    progress: ProgressFn | None = None, use_cache: bool = True, batch_size: int = 32,
+                    progress: ProgressFn | None = None, use_cache: bool = True, batch_size: int | None = None,
                     device: str | None = None, training: TrainingTexts | None = None) -> ComparisonResult:
     """Evaluate every model on ``evalset`` and compare with the first (see module docstring).
     ``training``: what the compared run learned from (``core.evaluation.seen``): retrieval queries whose text is one
@@ -386,7 +386,7 @@ def _significance(parts: dict[str, pd.DataFrame], labels: list[str], order: list
 
 
 def _eval_retrieval(model: Any, ev: EvalSet, label: str, ks: tuple[int, ...], progress: ProgressFn | None,
-                    use_cache: bool, batch_size: int) -> tuple[dict, pd.DataFrame, ScoreDistribution]:
+                    use_cache: bool, batch_size: int | None) -> tuple[dict, pd.DataFrame, ScoreDistribution]:
     qids, dids = list(ev.queries), list(ev.corpus)
     q_emb = encode_queries(model, [ev.queries[q] for q in qids], batch_size=batch_size, progress=progress)
     c_emb = embed_corpus_cached(model, dids, [ev.corpus[d] for d in dids], progress=progress,
@@ -404,7 +404,7 @@ def _eval_retrieval(model: Any, ev: EvalSet, label: str, ks: tuple[int, ...], pr
 
 
 def _eval_pairs(model: Any, ev: PairEvalSet, label: str, progress: ProgressFn | None,
-                batch_size: int) -> tuple[dict, ScoreDistribution]:
+                batch_size: int | None) -> tuple[dict, ScoreDistribution]:
     # Symmetric texts: both sides get the query prompt (what e5-style models recommend for similarity tasks).
     a = encode_queries(model, ev.sentence1, batch_size=batch_size, progress=progress)
     if ev.kind == "triplet":

@@ -115,7 +115,7 @@ def cache_paths(key: str, chash: str, cache_dir: str | os.PathLike | None = None
 
 
 def embed_corpus_cached(model: Any, ids: Sequence[str], texts: Sequence[str], progress: ProgressFn | None = None,
-                        cache_dir: str | os.PathLike | None = None, batch_size: int = 32,
+                        cache_dir: str | os.PathLike | None = None, batch_size: int | None = None,
                         use_cache: bool = True) -> CachedEmbeddings:
     """Embed ``texts`` (passages, with the model's corpus prompt) once per (model, corpus) and reuse the file later.
 

@@ -119,7 +119,7 @@ def weights_digest(folder: Path) -> Optional[str]:
     return h.hexdigest()
 
 
-def per_query_ndcg(model: Any, evalset, batch_size: int = 32) -> list[float]:
+def per_query_ndcg(model: Any, evalset, batch_size: Optional[int] = None) -> list[float]:
     """NDCG@10 of ``model`` for every query of ``evalset`` (in ``evalset.queries`` order), whole corpus searched."""
     from core.evaluation.encoding import encode_corpus, encode_queries
     from core.evaluation.metrics import retrieval_metrics_from_embeddings
@@ -139,7 +139,7 @@ def at_length(model: Any, length: Optional[int]) -> Any:
     return model
 
 
-def scores_at(model: Any, evalset, length: Optional[int], batch_size: int = 32) -> list[float]:
+def scores_at(model: Any, evalset, length: Optional[int], batch_size: Optional[int] = None) -> list[float]:
     """``per_query_ndcg`` of ``model`` encoding at ``length`` tokens; the model keeps its own length afterwards."""
     kept = getattr(model, "max_seq_length", None)
     at_length(model, length)
@@ -396,7 +396,7 @@ def cached_base_scores(key: Optional[str]) -> Optional[list[float]]:
 
 
 def base_general_scores(base: Any, base_spec: Optional[str], lang: str, ev, folder: Path, length: Optional[int],
-                        batch_size: int = 32, progress: ProgressFn | None = None) -> list[float]:
+                        batch_size: Optional[int] = None, progress: ProgressFn | None = None) -> list[float]:
     """The base model's per-query NDCG@10 on the general set ``ev`` (from ``folder``) at ``length``: from the cache
     an earlier run or blend curve left (``base_scores_key`` of ``base_spec``), else scored now and cached."""
     key = base_scores_key(base_spec, folder, ev, length)
@@ -417,7 +417,7 @@ def base_general_scores(base: Any, base_spec: Optional[str], lang: str, ev, fold
 
 
 def general_check(base: Any, delivered: Any, languages: Sequence[str], configured: Optional[str] = None,
-                  same_model: bool = False, batch_size: int = 32, progress: ProgressFn | None = None,
+                  same_model: bool = False, batch_size: Optional[int] = None, progress: ProgressFn | None = None,
                   base_spec: Optional[str] = None, length: Optional[int] = None,
                   memo: Optional[dict] = None, candidate: Optional[str] = None) -> dict:
     """{lang: {"folder", "queries", "passages", "max_seq_length", "base", "delivered", "relative", "vs_base"} or
@@ -560,7 +560,7 @@ def _loader(path: Path) -> Callable[[], Any]:
 
 
 def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = ALPHAS, general: Optional[str] = None,
-            batch_size: int = 32, progress: ProgressFn | None = None, log: Any = None,
+            batch_size: Optional[int] = None, progress: ProgressFn | None = None, log: Any = None,
             known_scores: Optional[dict[str, list[float]]] = None, max_drop: float = GENERAL_MAX_DROP,
             known_length: Optional[int] = None) -> dict:
     """Score the candidates, save ``delivered/`` and ``delivery.json``; see the module docstring.
@@ -728,7 +728,7 @@ def deliver_run(run_dir: Path, config: Any, evalset: Any, log: Any,
 
     try:
         rec = deliver(run_dir, config.model, evalset, general=getattr(config.data, "general", None),
-                      batch_size=config.hyper.batch_size, progress=progress, log=log, known_scores=known_scores,
+                      progress=progress, log=log, known_scores=known_scores,
                       max_drop=getattr(config.data, "general_max_drop", GENERAL_MAX_DROP), known_length=known_length)
     except Exception as err:  # the trained models stay usable; say why there is no delivered one
         log.emit(EV_WARNING, message=f"No delivered model could be chosen: {type(err).__name__}: {err}")
@@ -769,7 +769,7 @@ def base_index(alphas: Sequence[float]) -> Optional[int]:
 
 
 def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_ALPHAS, general: Optional[str] = None,
-                batch_size: int = 32, progress: ProgressFn | None = None) -> dict:
+                batch_size: Optional[int] = None, progress: ProgressFn | None = None) -> dict:
     """Domain and general NDCG@10 of ``interpolate(base, tuned, alpha)`` for each alpha, every blend encoding at the
     delivered length (``ship_length``), as delivery scores its candidates and general check.
 

@@ -382,9 +382,12 @@ def _measure(config: TrainConfig, batches: list[list[str]], val_sample: list[str
     model.max_seq_length = shipped_length(own_length, model.max_seq_length) or model.max_seq_length
     enc_rate = 1e9
     if val_sample:
-        model.encode(val_sample[:8], batch_size=config.hyper.batch_size)  # warm-up
+        from core.evaluation.encoding import encode_batch
+
+        size = encode_batch(model)  # as the run's validation and delivery encode
+        model.encode(val_sample[:8], batch_size=size)  # warm-up
         t0 = time.perf_counter()
-        model.encode(val_sample, batch_size=config.hyper.batch_size)
+        model.encode(val_sample, batch_size=size)
         enc_rate = len(val_sample) / max(1e-6, time.perf_counter() - t0)
     tok = sum(lengths) / len(lengths) if lengths else 64.0
     del model, opt

@@ -62,14 +62,14 @@ def _per_query_evaluator_class():
         read_length: Optional[int] = None  # tokens each text is read up to (``read_at``); None: the model's own
 
         def __call__(self, model, *args, **kwargs):
-            from core.evaluation.encoding import attention_safe_batch
+            from core.evaluation.encoding import encode_batch
 
             self._calls: list[list[float]] = []
             kept, batch = getattr(model, "max_seq_length", None), self.batch_size
             if self.read_length and kept is not None:
                 model.max_seq_length = int(self.read_length)
                 # a longer read than training's: the attention of one batch stays bounded, as in every other search
-                self.batch_size = attention_safe_batch(model, batch)
+                self.batch_size = encode_batch(model, batch)
             try:
                 return super().__call__(model, *args, **kwargs)
             finally:
@@ -379,14 +379,19 @@ def validation_retrieval(df: pd.DataFrame, fmt: str, max_queries: int = 2000, se
 
 
 def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Optional[list[str]] = None,
-                    max_queries: int = 2000, batch_size: int = 32, seed: int = 42,
+                    max_queries: int = 2000, batch_size: Optional[int] = None, seed: int = 42,
                     train_df: Optional[pd.DataFrame] = None, corpus: Optional[str] = None,
                     max_passages: Optional[int] = None) -> Optional[EvalSpec]:
     """The evaluator for ``fmt`` on validation rows ``df``. Retrieval formats search the validation passages
-    plus those of ``train_df`` and of the knowledge-base file ``corpus``, capped at ``max_passages``."""
+    plus those of ``train_df`` and of the knowledge-base file ``corpus``, capped at ``max_passages``. They encode
+    ``batch_size`` texts at once, by default the device's size (``core.evaluation.encoding.encode_batch``)."""
     if df is None or len(df) == 0:
         return None
     from sentence_transformers.sentence_transformer import evaluation as ev
+
+    from core.evaluation.encoding import encode_batch
+
+    batch_size = encode_batch(model, batch_size)
 
     qp, pp = prompt_names(model)
     df, fmt, train_df = retrieval_inputs(df, fmt, train_df)  # query-grouped scored pairs: searched like qpn rows

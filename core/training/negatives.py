@@ -138,7 +138,7 @@ def planned_pool(config: Any, splits: Any, loss_name: str) -> tuple[list[str], l
 
 
 def mine_for_training(df: pd.DataFrame, data_format: str, model: Any, passages: Sequence[str] = (),
-                      exclude: Iterable[str] = (), num_negatives: int = 1, seed: int = 42, batch_size: int = 64,
+                      exclude: Iterable[str] = (), num_negatives: int = 1, seed: int = 42, batch_size: int | None = None,
                       max_pool: int | None = None, progress: ProgressFn | None = None) -> MinedNegatives:
     """Mine ``num_negatives`` hard negatives per training query with ``model`` (see the module docstring) over
     ``mining_pool(df, data_format, passages, exclude, max_pool, seed)``."""
@@ -290,9 +290,9 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
     mine = rng.sample(mine, min(max_pool, len(mine)))
     if not mine:
         return None
-    P = encode_corpus(model, mine, batch_size=max(32, batch))
-    A = encode_corpus(model, own, batch_size=max(32, batch))
-    Q = encode_queries(model, [ev.queries[q] for q in qids], batch_size=max(32, batch))
+    P = encode_corpus(model, mine, batch_size=None)
+    A = encode_corpus(model, own, batch_size=None)
+    Q = encode_queries(model, [ev.queries[q] for q in qids], batch_size=None)
     at = {t: i for i, t in enumerate(own)}
     lo, hi = RANK_WINDOW
     weights, multi, leaked, found = [], 0, 0, 0

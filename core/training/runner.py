@@ -322,8 +322,7 @@ def _with_mined_negatives(config: TrainConfig, splits, model, planned, phases: _
     pool, held_out = planned
     phases.enter("mining", total=len(as_qpn(splits.train, splits.format)) + len(pool), counting=True)
     # the pool is already filtered and capped: mining_pool leaves it as it is
-    mined = mine_for_training(splits.train, splits.format, model, passages=pool, exclude=held_out, seed=config.seed,
-                              batch_size=max(32, int(config.hyper.batch_size or 32)))
+    mined = mine_for_training(splits.train, splits.format, model, passages=pool, exclude=held_out, seed=config.seed)
     phases.finish()
     log.emit("log", message=mined.summary())
     return mined.rows, "qpn", max(1, config.data.negatives_per_row)
@@ -496,7 +495,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     loss = L.build_loss(loss_name, model, loss_params, splits.format, num_labels=num_labels, guide_model=guide,
                         matryoshka_dims=config.loss.matryoshka_dims)
     spec = build_evaluator(splits.validation, splits.format, model, splits.label_names,
-                           max_queries=config.eval.max_eval_queries, batch_size=config.hyper.batch_size, seed=config.seed,
+                           max_queries=config.eval.max_eval_queries, seed=config.seed,
                            train_df=splits.train, corpus=config.data.corpus, max_passages=eval_passages(config))
     main_metric = config.eval.metric_for_best or (spec.main_metric if spec else None)
     read_length = None

@@ -174,7 +174,7 @@ def _score(
     pool: dict,
     relevant: dict,
     data_lang: str,
-    batch_size: int,
+    batch_size: int | None,
     device: str | None,
     progress: ProgressFn | None,
     seed: int,
@@ -272,7 +272,7 @@ def select_models(
     max_passages: int | None = None,
     corpus: str | None = None,
     seed: int = 42,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     device: str | None = None,
     progress: ProgressFn | None = None,
 ) -> SelectionReport:

@@ -26,7 +26,7 @@ SCALE_RANGE = (20.0, 100.0)
 SAMPLE_PAIRS = 64
 
 
-def calibrated_scale(model: Any, queries: Sequence[str], positives: Sequence[str], batch_size: int = 32) -> tuple[float, float]:
+def calibrated_scale(model: Any, queries: Sequence[str], positives: Sequence[str], batch_size: int | None = None) -> tuple[float, float]:
     """``(scale, gap)`` for ``model`` on aligned ``queries`` / ``positives`` (at least two pairs)."""
     from core.evaluation.encoding import encode_corpus, encode_queries
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluation.encoding import ATTENTION_MB, attention_safe_batch, encode_corpus
+from core.evaluation.encoding import (
+    ATTENTION_MB,
+    ENCODE_BATCH,
+    ENCODE_BATCH_CPU,
+    attention_safe_batch,
+    encode_batch,
+    encode_corpus,
+)
 
 
 class _Config:
@@ -21,9 +28,10 @@ class _Body:
 class _Shape(list):
     """What ``attention_safe_batch`` reads of a model: ``max_seq_length`` and ``model[0].auto_model.config``."""
 
-    def __init__(self, length, heads):
+    def __init__(self, length, heads, device="cpu"):
         super().__init__([_Body(heads)])
         self.max_seq_length = length
+        self.device = device
 
 
 def test_long_texts_get_smaller_batches_short_ones_keep_theirs():
@@ -34,6 +42,42 @@ def test_long_texts_get_smaller_batches_short_ones_keep_theirs():
     assert attention_safe_batch(_Shape(256, 12), 32) == 32
     assert attention_safe_batch(_Shape(8192, 16), 32) == 1, "never below one text"
     assert attention_safe_batch(object(), 16) == 16, "a model it cannot read keeps the batch"
+
+
+def test_every_search_encodes_at_the_devices_batch_unless_told_and_long_texts_still_shrink_it():
+    assert (ENCODE_BATCH_CPU, ENCODE_BATCH) == (16, 32)
+    assert encode_batch(_Shape(128, 12)) == 16, "on a CPU"
+    assert encode_batch(_Shape(128, 12, device="cuda:0")) == 32
+    assert encode_batch(_Shape(128, 12, device="mps")) == 32
+    assert encode_batch(_Shape(128, 12), 64) == 64, "a size the caller gives is kept"
+    assert encode_batch(_Shape(512, 12, device="cuda:0")) == 10, "the attention bound applies on every device"
+    assert encode_batch(_Shape(512, 12), 64) == 10
+
+
+def test_the_validation_evaluator_and_the_miner_encode_at_the_devices_batch_not_the_trainings(tiny_model_path,
+                                                                                              monkeypatch):
+    """The runner builds its evaluator without a batch size and the training's miner passes none: both take
+    ``encode_batch``'s 16 on a CPU, whatever the run's training batch."""
+    import pandas as pd
+    from sentence_transformers import SentenceTransformer
+
+    from core.training.evaluators import build_evaluator
+    from core.training.negatives import mine_for_training
+
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    df = pd.DataFrame({"anchor": [f"sow {i} farrowing question" for i in range(20)],
+                       "positive": [f"passage about herd {i} and its farrowing pen" for i in range(20)]})
+    assert build_evaluator(df, "pair", model).evaluator.batch_size == ENCODE_BATCH_CPU
+    sizes = []
+    real = model.encode_document
+
+    def spy(texts, *a, **k):
+        sizes.append(k.get("batch_size"))
+        return real(texts, *a, **k)
+
+    monkeypatch.setattr(model, "encode_document", spy)
+    mine_for_training(df, "pair", model, passages=[f"distractor passage number {i}" for i in range(40)])
+    assert sizes and set(sizes) == {ENCODE_BATCH_CPU}, sizes
 
 
 def test_the_embeddings_do_not_depend_on_the_batch(tiny_model_path, monkeypatch):
