@@ -551,11 +551,19 @@ def _save_model(model: Any, path: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _loader(path: Path) -> Callable[[], Any]:
+def _device_of(model: Any) -> Optional[str]:
+    """The torch device ``model`` sits on (``"cuda:0"``, ``"cpu"``), None when it does not say."""
+    device = getattr(model, "device", None)
+    return str(device) if device is not None else None
+
+
+def _loader(path: Path, device: Optional[str] = None) -> Callable[[], Any]:
+    """Loads the saved model at ``path`` on ``device`` (the base model's, so every candidate is scored on one device:
+    on a GPU the checkpoints too, not on the CPU beside it); None: the CPU."""
     def load():
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(str(path), device="cpu")
+        return SentenceTransformer(str(path), device=device or "cpu")
     return load
 
 
@@ -582,7 +590,8 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
     cands = [Candidate("base", f"base model {base if isinstance(base, str) else 'as loaded'}", lambda: base_model)]
     for name in (BEST_DIR, FINAL_DIR):
         if (run_dir / name).is_dir():
-            cands.append(Candidate(name, f"{name}/", _loader(run_dir / name), path=run_dir / name))
+            cands.append(Candidate(name, f"{name}/", _loader(run_dir / name, _device_of(base_model)),
+                                   path=run_dir / name))
     if len(cands) == 1:
         raise StudioError(f"The run '{run_dir.name}' has no saved model (no best/ or final/ folder) to deliver.")
     tuned_name = FINAL_DIR if (run_dir / FINAL_DIR).is_dir() else BEST_DIR

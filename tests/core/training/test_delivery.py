@@ -220,6 +220,25 @@ def test_degraded_model_is_not_delivered_the_base_is(tiny_model_path, tmp_path):
     assert _same_weights(tmp_path / "half", half)
 
 
+def test_the_checkpoints_are_scored_on_the_base_models_device(tiny_model_path, tmp_path, monkeypatch):
+    """best/ and final/ load where the base model sits (on a GPU machine: the GPU, not the CPU beside it), so every
+    candidate is scored on one device."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training import delivery
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    _noisy_copy(tiny_model_path, run_dir / FINAL_DIR)
+    asked = []
+    real = delivery._loader
+    monkeypatch.setattr(delivery, "_loader", lambda path, device=None: asked.append((path.name, device))
+                        or real(path, device))
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    deliver(run_dir, base, _evalset(), general="none")
+    assert asked == [(FINAL_DIR, str(base.device))], asked
+
+
 def _cand(name, scores, base=None):
     c = Candidate(name, name, load=lambda: None)
     c.per_query, c.mean = list(scores), sum(scores) / len(scores)
