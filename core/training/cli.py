@@ -322,14 +322,21 @@ def _train(args) -> int:
              "delivered_gain", "warning")
     print(json.dumps({k: status.get(k) for k in shown if k in status}, ensure_ascii=False, indent=2))
     if is_main_process() and status.get("status") == "completed" and status.get("delivered"):
-        print(next_step(cfg, run_dir), file=sys.stderr)
+        print(next_step(run_dir), file=sys.stderr)
     return 0 if status.get("status") in ("completed", "stopped") else 1
 
 
-def next_step(cfg, run_dir) -> str:
+def next_step(run_dir) -> str:
     """The line a finished run ends with: how to measure its delivered model on queries that chose nothing (its test
-    split), or, when it has none, that its gain was measured on the validation queries that chose the model."""
-    held_out = bool(cfg.data.test) or bool(cfg.data.split and len(cfg.data.split) > 2 and cfg.data.split[2] > 0)
+    split), or, when it has none, that its gain was measured on the validation queries that chose the model. Whether
+    it has one is what the run itself split (the test count of its ``data`` event), not a reading of its config: a
+    test share can round to no rows."""
+    from core.run_folder import EV_DATA
+    from core.training.events import read_events
+
+    events, _ = read_events(run_dir)
+    data = [e for e in events if e.get("type") == EV_DATA]
+    held_out = bool(data) and int((data[-1].get("counts") or {}).get("test") or 0) > 0
     command = f"python -m core compare --tuned {shlex.quote(str(run_dir))}"
     if held_out:
         return f"next: measure the delivered model against its base on the run's held-out test queries: {command}"

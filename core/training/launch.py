@@ -35,7 +35,7 @@ from typing import Optional
 
 from core.errors import StudioError
 from core.paths import atomic_write_text, run_path, runs_root, safe_name
-from core.run_folder import CONFIG_FILE, LOG_FILE, PID_FILE, QUEUE_LOCK
+from core.run_folder import CONFIG_FILE, EV_STATUS, LOG_FILE, PID_FILE, QUEUE_LOCK
 from core.training.config import TrainConfig
 from core.training.events import FINAL_STATES, STOP_FILE, EventLog, read_status
 from core.training.owners import record_owner
@@ -228,7 +228,7 @@ def _refuse_twin(config: TrainConfig, owner: Optional[str]) -> None:
 def _set_status(run_dir: Path, status: str, **fields) -> None:
     """A status change made by the launcher, not by a training process (so no pid is recorded)."""
     log = EventLog(run_dir, enabled=True)
-    log.emit("status", status=status, **fields)
+    log.emit(EV_STATUS, status=status, **fields)
     log.update_status(status=status, pid=None, **fields)
 
 

@@ -33,9 +33,18 @@ from core.run_folder import (
     BEST_DIR,
     CHECKPOINTS_DIR,
     CONFIG_FILE,
+    EV_BEST,
+    EV_DATA,
+    EV_ERROR,
     EV_EVAL,
+    EV_LOG,
+    EV_PARAMS,
     EV_PHASE,
+    EV_PLAN,
+    EV_PROGRESS,
     EV_RECIPE,
+    EV_TRAIN,
+    EV_WARNING,
     FINAL_DIR,
     PHASE_DELIVERING,
 )
@@ -99,7 +108,7 @@ def clean_partial_checkpoints(run_dir: Path, log: Optional[EventLog] = None) -> 
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
             if log is not None:
-                log.emit("log", message=f"Removed the incomplete checkpoint {path.name} (left by an interrupted save).")
+                log.emit(EV_LOG, message=f"Removed the incomplete checkpoint {path.name} (left by an interrupted save).")
     return removed
 
 
@@ -184,14 +193,14 @@ class _Phases:
         self.current = {k: v for k, v in (("phase", phase), ("step", step), ("total", total), ("what", what))
                         if v is not None}
         self.counting, self.done, self._last = counting, 0, time.monotonic()
-        self.log.emit("phase", **self.current, done=0)
+        self.log.emit(EV_PHASE, **self.current, done=0)
         self.log.update_status(phase=phase, phase_what=what)
 
     def finish(self) -> None:
         """Emit the phase's final count (an evaluation ends with ``done == total``)."""
         if self.counting:
             self.counting = False
-            self.log.emit("phase", **self.current, done=self.done)
+            self.log.emit(EV_PHASE, **self.current, done=self.done)
 
     def count_forward(self, module, args, output) -> None:
         if not self.counting:
@@ -207,7 +216,7 @@ class _Phases:
         now = time.monotonic()
         if now - self._last >= self.every:
             self._last = now
-            self.log.emit("phase", **self.current, done=self.done)
+            self.log.emit(EV_PHASE, **self.current, done=self.done)
 
 
 class _Stopper:
@@ -289,7 +298,7 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False,
         if ended is not None:  # None: the run already ended as failed (a NaN loss)
             _deliver_and_finish(run_dir, ended, log)
     except StudioError as err:
-        log.emit("error", message=str(err))
+        log.emit(EV_ERROR, message=str(err))
         log.status("failed", error=str(err))
         raise
     except Exception as err:  # unexpected: keep the traceback in the log, a sentence in the status
@@ -298,7 +307,7 @@ def run_training(config: TrainConfig, run_dir: str | Path, resume: bool = False,
             _best_effort(log.emit, "error", message=msg, kind="disk")
             _best_effort(log.status, "failed", error=msg)
             raise DiskError(msg) from None
-        log.emit("error", message=f"Unexpected error {type(err).__name__}: {err}", traceback=traceback.format_exc())
+        log.emit(EV_ERROR, message=f"Unexpected error {type(err).__name__}: {err}", traceback=traceback.format_exc())
         log.status("failed", error=f"Unexpected error {type(err).__name__}: {err}")
         raise
     finally:
@@ -324,7 +333,7 @@ def _with_mined_negatives(config: TrainConfig, splits, model, planned, phases: _
     # the pool is already filtered and capped: mining_pool leaves it as it is
     mined = mine_for_training(splits.train, splits.format, model, passages=pool, exclude=held_out, seed=config.seed)
     phases.finish()
-    log.emit("log", message=mined.summary())
+    log.emit(EV_LOG, message=mined.summary())
     return mined.rows, "qpn", max(1, config.data.negatives_per_row)
 
 
@@ -400,8 +409,8 @@ def _strategy_callbacks(model, report, log: EventLog) -> list:
     from core import strategies as S
 
     def switched(step: int, trainable: int, total: int) -> None:
-        log.emit("params", strategy=report.name, stage=report.state["then"], trainable=trainable, total=total, step=step)
-        log.emit("log", message=f"staged strategy: second stage ({report.state['then']}) from step {step}; "
+        log.emit(EV_PARAMS, strategy=report.name, stage=report.state["then"], trainable=trainable, total=total, step=step)
+        log.emit(EV_LOG, message=f"staged strategy: second stage ({report.state['then']}) from step {step}; "
                                 f"{trainable:,} of {total:,} weights train")
 
     cb = S.stage_switch(model, report, switched)
@@ -452,7 +461,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     set_seed(config.seed)
     splits = splits_for(config)
     counts = splits.counts()
-    log.emit("data", format=splits.format, counts=counts, issues=len(splits.issues),
+    log.emit(EV_DATA, format=splits.format, counts=counts, issues=len(splits.issues),
              issue_examples=[str(getattr(i, "message", i)) for i in splits.issues[:5]])
     from core.training.recipe import plan_recipe
 
@@ -482,13 +491,13 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     model.register_forward_hook(phases.count_forward)  # counts texts while a phase counts (mining, evaluations)
     report = S.apply_for_run(model, config.strategy.name, config.strategy.params, bool(config.hyper.freeze_word_embeddings),
                              config.hyper.dropout, config.hyper.attention_dropout)
-    log.emit("params", strategy=report.name, trainable=report.trainable, total=report.total,
+    log.emit(EV_PARAMS, strategy=report.name, trainable=report.trainable, total=report.total,
              frozen_word_embeddings=bool(config.hyper.freeze_word_embeddings))
 
     train_df, train_format, neg_nums = _with_mined_negatives(config, splits, model, planned, phases, log)
     train_ds, notes = training_dataset(train_df, train_format, loss_name, neg_nums, config.seed)
     for note in notes:
-        log.emit("log", message=note)
+        log.emit(EV_LOG, message=note)
     guide = load_model(config.loss.guide_model) if config.loss.guide_model else None
     num_labels = len(splits.label_names) if splits.label_names else (
         int(splits.train["label"].max()) + 1 if "label" in splits.train.columns else None)
@@ -551,7 +560,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
     slow_bf16 = bf16_warning(bool(args.bf16), torch.cuda.is_available(), cpu_bf16_native() if args.bf16 else None)
     if slow_bf16:
-        log.emit("warning", message=slow_bf16)
+        log.emit(EV_WARNING, message=slow_bf16)
 
     state: dict[str, Any] = {"best": None, "best_step": None, "baseline": None, "last_eval": None, "nonfinite": None,
                              "t0": time.monotonic(), "step0": 0, "main_metric": main_metric}
@@ -588,19 +597,19 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         def on_train_begin(self, args, st, control, **kw):
             state["t0"], state["step0"] = time.monotonic(), st.global_step
             phases.enter("training", step=st.global_step, total=st.max_steps)
-            log.emit("progress", step=st.global_step, total_steps=st.max_steps, fraction=st.global_step / max(st.max_steps, 1), eta_seconds=None)
+            log.emit(EV_PROGRESS, step=st.global_step, total_steps=st.max_steps, fraction=st.global_step / max(st.max_steps, 1), eta_seconds=None)
 
         def on_log(self, args, st, control, logs=None, **kw):
             logs = logs or {}
             if "loss" in logs:
-                log.emit("train", step=st.global_step, epoch=st.epoch, loss=logs.get("loss"),
+                log.emit(EV_TRAIN, step=st.global_step, epoch=st.epoch, loss=logs.get("loss"),
                          learning_rate=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"),
                          samples_per_second=_rate(st) * h.batch_size * h.gradient_accumulation_steps)
 
         def on_step_end(self, args, st, control, **kw):
             rate = _rate(st)
             remaining = (st.max_steps - st.global_step) / rate if rate else None
-            log.emit("progress", step=st.global_step, total_steps=st.max_steps,
+            log.emit(EV_PROGRESS, step=st.global_step, total_steps=st.max_steps,
                      fraction=st.global_step / max(st.max_steps, 1), eta_seconds=remaining, steps_per_second=rate)
             if state["nonfinite"] is not None:
                 control.should_training_stop = True
@@ -619,7 +628,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
             if st.global_step == 0:
                 state["step0_metrics"] = dict(metrics or {})
             gain = gain_over_base(state.get("base_scores"), state["last_scores"]) if st.global_step > 0 else None
-            log.emit("eval", step=st.global_step, epoch=st.epoch, metrics=short,
+            log.emit(EV_EVAL, step=st.global_step, epoch=st.epoch, metrics=short,
                      measured_on=spec.measured_on if spec else {}, **({"vs_base": gain} if gain else {}))
             value = short.get(main_metric) if main_metric else None
             state["last_eval"] = (st.global_step, value)
@@ -640,7 +649,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
                     _save_plain(model, report, run_dir / BEST)
                     phases.enter("evaluating", step=st.global_step)
                 log.update_status(best_metric=value, best_step=st.global_step, main_metric=main_metric)
-                log.emit("best", step=st.global_step, metric=main_metric, value=value)
+                log.emit(EV_BEST, step=st.global_step, metric=main_metric, value=value)
 
     def _rate(st) -> Optional[float]:
         done = st.global_step - state["step0"]
@@ -653,8 +662,8 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         clean_partial_checkpoints(run_dir, log)
     ckpt = last_checkpoint(run_dir) if resume else None
     if resume and ckpt is None:
-        log.emit("log", message="No complete checkpoint found; starting from the beginning.")
-    log.emit("plan", total_steps=total_steps, steps_per_epoch=per_epoch, eval_steps=eval_steps, save_steps=save_steps,
+        log.emit(EV_LOG, message="No complete checkpoint found; starting from the beginning.")
+    log.emit(EV_PLAN, total_steps=total_steps, steps_per_epoch=per_epoch, eval_steps=eval_steps, save_steps=save_steps,
              evaluations=plan.evaluations_during_training() + int(plan.final_evaluation_needed()),
              eval_texts=spec.texts if spec else 0,
              train_rows=len(train_ds), texts_per_row=texts_per_row, loss=loss_name, loss_params=loss_params, main_metric=main_metric,
@@ -670,7 +679,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         kept = kept_base_eval(base_key, spec.evaluator)
         if kept is not None:
             phases.enter("evaluating_base", step=0, total=eval_texts, counting=True)
-            log.emit("log", message=BASE_EVAL_KEPT)
+            log.emit(EV_LOG, message=BASE_EVAL_KEPT)
             state["kept_scores"] = kept[1]
             Events().on_evaluate(args, trainer.state, trainer.control, metrics=kept[0])
             phases.finish()
@@ -697,7 +706,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     if state["nonfinite"] is not None:
         msg = (f"The loss became {state['nonfinite']} at step {step}; training stopped. Lower the learning rate, "
                "check the data for empty texts, or turn off bf16.")
-        log.emit("error", message=msg, step=step)
+        log.emit(EV_ERROR, message=msg, step=step)
         if is_main_process():
             _save_plain(model, report, run_dir / FINAL)
         log.status("failed", error=msg, step=step)
@@ -708,7 +717,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     # final_metric always describes this model, never an earlier evaluation such as the step-0 baseline.
     if spec and (state["last_eval"] is None or state["last_eval"][0] != step):
         if stopped:
-            log.emit("log", message=f"Evaluating the model as stopped at step {step}.")
+            log.emit(EV_LOG, message=f"Evaluating the model as stopped at step {step}.")
         trainer.evaluate()
     if is_main_process():
         phases.enter("saving", step=step, what="final")
@@ -722,7 +731,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         if worse:
             msg = (f"WARNING: the tuned model is WORSE than the base model on the validation set "
                    f"({main_metric} {final_value:.4f} vs {state['baseline']:.4f}). Check the data and loss before using it.")
-            log.emit("warning", message=msg, metric=main_metric, base=state["baseline"], tuned=final_value)
+            log.emit(EV_WARNING, message=msg, metric=main_metric, base=state["baseline"], tuned=final_value)
             verdict["warning"] = msg
     # the validation scores of the models saved as best/ and final/ in this process, and of the base at step 0
     # when the strategy had not changed it (LoRA and prefix wrap it), reused by the delivery when they were

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from core.cli import main
-from core.run_folder import CHECKPOINTS_DIR, CONFIG_FILE, EV_RECIPE, STATUS_FILE
+from core.run_folder import CHECKPOINTS_DIR, CONFIG_FILE, EV_DATA, EV_RECIPE, STATUS_FILE
 from core.training import read_status
 from core.training.config import TrainConfig
 
@@ -352,6 +352,17 @@ def test_a_run_trained_with_test_files_is_compared_on_them_without_data_or_base(
     assert _train("--data", str(data), "--model", str(tiny_model_path), "--name", "t_notest", "--max-steps", "1") == 0
     assert capsys.readouterr().err.strip().splitlines()[-1].startswith(
         "next: the gain above was measured on the validation queries that chose the delivered model; ")
+    # a test share that rounds to no rows holds nothing out: the line reads the run's own split, not its config
+    tiny = TrainConfig(name="t_tiny_share", model=str(tiny_model_path))
+    tiny.data.train, tiny.data.split = [str(data)], [0.9, 0.09, 0.01]  # 1% of 40 rows: none
+    tiny.save(tmp_path / "tiny.yaml")
+    assert _train("--config", str(tmp_path / "tiny.yaml"), "--max-steps", "1") == 0
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith(
+        "next: the gain above was measured on the validation queries that chose the delivered model; ")
+    from core.training import read_events
+
+    counts = [e["counts"] for e in read_events(tmp_runs / "t_tiny_share")[0] if e["type"] == EV_DATA]
+    assert counts and counts[-1]["test"] == 0, counts
     assert main(["compare", "--tuned", str(tmp_runs / "t_notest")]) == 2
     assert capsys.readouterr().err.strip() == ("error: Give --data: the run 't_notest' has no test split (it trained "
                                                "with no test file and no test share in data.split), so there is "
