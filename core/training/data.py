@@ -144,16 +144,42 @@ def _refuse_empty(key: str, files: list, frame: pd.DataFrame) -> None:
         raise DataError(f"{key} ({names}) has no usable row; fix the rows its issues name, or leave {key} empty.")
 
 
-def _refuse_shared_files(cfg: DataConfig) -> None:
-    """The same file as training data and as validation or test data: the delivered model would be chosen (or
-    tested) on the queries it trained on, so the proof would measure memory, not retrieval."""
+def refuse_shared_files(cfg: DataConfig) -> None:
+    """The same file as training data and as validation or test data, by path or by content (a copy under another
+    name, or one file uploaded twice): the delivered model would be chosen (or tested) on the queries it trained on,
+    so the proof would measure memory, not retrieval."""
+    import hashlib
+
     def real(f) -> Path:
         return Path(str(f)).expanduser().resolve()
 
+    def size(path: Path) -> int | None:
+        try:
+            return path.stat().st_size if path.is_file() else None
+        except OSError:
+            return None
+
+    def digest(path: Path) -> str | None:
+        h = hashlib.sha256()
+        try:
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+        except OSError:
+            return None
+        return h.hexdigest()
+
     train = {real(f) for f in cfg.train}
+    sizes = {size(p) for p in train} - {None}
+    digests: set[str] | None = None  # the training files' contents, read only when a file of the same size comes
     for key, files in (("data.validation", cfg.validation), ("data.test", cfg.test)):
         for f in files or []:
-            if real(f) in train:
+            same = real(f) in train
+            if not same and size(real(f)) in sizes:  # a copy under another name (the same file uploaded twice)
+                if digests is None:
+                    digests = {digest(p) for p in train} - {None}
+                same = digest(real(f)) in digests
+            if same:
                 raise DataError(f"{key} lists {Path(str(f)).name}, which is also training data (data.train); the "
                                 "delivered model would be chosen on queries it trained on. Give a separate file, or "
                                 f"leave {key} empty to hold out part of the training data.")
@@ -164,7 +190,7 @@ def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
     a plain script's 90/10 instead of ``auto_validation_share``."""
     if not cfg.train:
         raise DataError("No training data: give at least one file under data.train.")
-    _refuse_shared_files(cfg)
+    refuse_shared_files(cfg)
     train, issues, label_names, fmt = _load_many(list(cfg.train), cfg, cfg.format)
     _refuse_empty("data.train", cfg.train, train)
     if cfg.max_rows:

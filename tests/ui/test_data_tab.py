@@ -334,6 +334,17 @@ def test_an_uploaded_test_file_is_held_out_and_the_train_config_keeps_it(client,
         client.predict("upload", None, handle_file(str(qa_csv)), None, "en", 1, 10, None, handle_file(str(bad)),
                        api_name="/data_load")
     assert banner(client) == "**Active dataset:** qa.csv · pair · 3 rows"
+    twice = tmp_path / "again" / "qa copy.csv"  # the training file uploaded again as the test file
+    twice.parent.mkdir()
+    twice.write_bytes(qa_csv.read_bytes())
+    with pytest.raises(AppError, match=r"data\.test lists qa copy\.csv, which is also training data \(data\.train\); "
+                                       r"the delivered model would be chosen on queries it trained on\."):
+        client.predict("upload", None, handle_file(str(qa_csv)), None, "en", 1, 10, None, handle_file(str(twice)),
+                       api_name="/data_load")
+    with pytest.raises(AppError, match=r"data\.validation lists qa copy\.csv, which is also training data"):
+        client.predict("upload", None, handle_file(str(qa_csv)), handle_file(str(twice)), "en", 1, 10,
+                       api_name="/data_load")
+    assert banner(client) == "**Active dataset:** qa.csv · pair · 3 rows"
     firms = zip_folder(write_beir(tmp_path / "firms", splits=("test",), n=20), tmp_path / "firms.zip")
     with pytest.raises(AppError, match=r"firms\.zip is a BEIR folder's zip, which brings its own test judgements; "
                                        r"leave the test file empty\."):

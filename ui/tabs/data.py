@@ -314,6 +314,12 @@ def build(ctx) -> dict:
             if group:
                 check_group_by(group, cols)
                 told.append(Msg.of("data_grouped", field=group, values=f"{group_values(raw, group):,}"))
+        if src == "upload" and (f_test or f_val):  # the same file twice is said at Load, not at Start
+            from core.training.config import DataConfig
+            from core.training.data import refuse_shared_files
+
+            refuse_shared_files(DataConfig(train=[paths[0]], validation=[paths[1]] if paths[1] else [],
+                                           test=[paths[2]] if paths[2] else []))
         if src == "upload" and f_test:  # read now, so a file that cannot be read is said at Load, not at Start
             read_table(str(f_test))
             told.append(Msg.of("data_test_file", file=Path(str(f_test)).name))

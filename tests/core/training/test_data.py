@@ -104,6 +104,14 @@ def test_a_split_file_with_no_usable_row_or_shared_with_training_is_refused(tmp_
     same = DataConfig(train=[str(train)], validation=[str(tmp_path / "." / "pairs.jsonl")])
     with pytest.raises(DataError, match=r"^data\.validation lists pairs\.jsonl, which is also training data"):
         load_splits(same)
+    # the same content under another name (one file uploaded twice lands in two upload folders) is the same file
+    copy = tmp_path / "upload-2" / "my test.jsonl"
+    copy.parent.mkdir()
+    copy.write_bytes(train.read_bytes())
+    with pytest.raises(DataError, match=r"^data\.test lists my test\.jsonl, which is also training data"):
+        load_splits(DataConfig(train=[str(train)], test=[str(copy)]))
+    copy.write_bytes(train.read_bytes()[:-1] + b" ")  # same size, other content: a file of its own
+    assert len(load_splits(DataConfig(train=[str(train)], test=[str(copy)])).test) > 0
     assert len(load_splits(DataConfig(train=[str(train)])).validation) > 0  # a held-out part is still the default
 
 
