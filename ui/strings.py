@@ -770,6 +770,14 @@ ENGINE_ZH: dict[str, str] = {
     "The training split is empty after validation rows were removed: add rows or lower the split ratio.": "划出验证集后训练集为空：请增加数据或降低划分比例。",
     "{key} ({names}) has no usable row; fix the rows its issues name, or leave {key2} empty.":
         "{key}（{names}）没有可用的行；请修正问题列表指出的行，或让 {key2} 留空。",
+    "data.validation ({names}) asks only queries of the training data; the delivered model would be chosen on queries "
+    "it trained on. Give validation rows with other queries, or leave data.validation empty to hold out part of the "
+    "training data.":
+        "data.validation（{names}）只包含训练数据中的查询；交付模型将会在训练过的查询上选出。请给出含其他查询的验证行，"
+        "或让 data.validation 留空以从训练数据中留出一部分。",
+    "{n} of {total} validation rows ask a query of the training data (e.g. '{shown}'); they were left out of "
+    "validation, which chooses the delivered model.":
+        "{total} 行验证数据中有 {n} 行的查询也出现在训练数据中（例如“{shown}”）；它们已从用于选择交付模型的验证集中移除。",
     "{key} lists {name}, which is also training data (data.train); the delivered model would be chosen on queries it "
     "trained on. Give a separate file, or leave {key2} empty to hold out part of the training data.":
         "{key} 列出的 {name} 也是训练数据（data.train）；交付模型将会在训练过的查询上选出。请给出单独的文件，或让 {key2} 留空以从训练数据中留出一部分。",

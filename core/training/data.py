@@ -185,6 +185,34 @@ def refuse_shared_files(cfg: DataConfig) -> None:
                                 f"leave {key} empty to hold out part of the training data.")
 
 
+def without_training_queries(val: pd.DataFrame, train: pd.DataFrame, fmt: str, files) -> tuple[pd.DataFrame, object]:
+    """``(val, issue)``: a validation file's retrieval rows without those that ask one of the training rows' queries
+    (same text, as ``core.evaluation.seen`` compares an evaluation query with a run's), and the warning ``Issue`` that
+    says how many were left out (None when none was). The delivered model is chosen on validation: a query it trained
+    on measures memory, not retrieval. A DataError when every row asks a training query."""
+    from core.data.issues import Issue
+    from core.evaluation.seen import row_texts
+    from core.training.evaluators import RETRIEVAL_FORMATS
+
+    if fmt not in RETRIEVAL_FORMATS or val is None or not len(val):
+        return val, None
+    taught = row_texts(train, fmt).queries
+    col = GROUP_COLUMN[fmt]
+    asked = val[col].map(lambda q: isinstance(q, str) and q.strip() in taught)
+    n = int(asked.sum())
+    if not n:
+        return val, None
+    names = ", ".join(Path(str(f)).name for f in files)
+    if n == len(val):
+        raise DataError(f"data.validation ({names}) asks only queries of the training data; the delivered model would "
+                        "be chosen on queries it trained on. Give validation rows with other queries, or leave "
+                        "data.validation empty to hold out part of the training data.")
+    shown, total = next(str(q).strip()[:60] for q, a in zip(val[col], asked) if a), len(val)
+    return val[~asked].reset_index(drop=True), Issue(
+        names, None, col, f"{n} of {total} validation rows ask a query of the training data (e.g. '{shown}'); they "
+        "were left out of validation, which chooses the delivered model.", severity="warning", kind="training_query")
+
+
 def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
     """Read ``cfg``'s files and split them (see the module docstring). ``plain``: an empty ``data.split`` means
     a plain script's 90/10 instead of ``auto_validation_share``."""
@@ -200,6 +228,9 @@ def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
         val, more, _, _ = _load_many(list(cfg.validation), cfg, fmt)
         issues += more
         _refuse_empty("data.validation", cfg.validation, val)
+        val, taught = without_training_queries(val, train, fmt, cfg.validation)
+        if taught is not None:
+            issues.insert(0, taught)
     if cfg.test:
         test, more, _, _ = _load_many(list(cfg.test), cfg, fmt)
         issues += more

@@ -463,6 +463,9 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     counts = splits.counts()
     log.emit(EV_DATA, format=splits.format, counts=counts, issues=len(splits.issues),
              issue_examples=[str(getattr(i, "message", i)) for i in splits.issues[:5]])
+    for issue in splits.issues:  # a whole split's notice (no row of its own), such as validation rows left out
+        if getattr(issue, "row", 0) is None and getattr(issue, "severity", "") == "warning":
+            log.emit(EV_WARNING, message=issue.message)
     from core.training.recipe import plan_recipe
 
     given_epochs = config.hyper.epochs  # as the config gives it (None: the recipe's), for a later resume's check

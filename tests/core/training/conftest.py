@@ -64,6 +64,16 @@ def write_format_file(folder: Path, fmt: str, n: int = 40) -> Path:
     return path
 
 
+def reworded_copy(data: Path, out: Path) -> Path:
+    """The rows of the qpn file ``data`` with each query reworded ("the " before it), written to ``out``: a
+    validation set the tiny model learns from its training rows, though no query is a training query (validation
+    leaves those out, and a plain copy of the training file is refused)."""
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out.write_text("".join(json.dumps({**r, "query": "the " + r["query"]}, ensure_ascii=False) + "\n" for r in rows),
+                   encoding="utf-8")
+    return out
+
+
 @pytest.fixture
 def format_file(tmp_path):
     return lambda fmt, n=40: write_format_file(tmp_path / "data", fmt, n)

@@ -69,6 +69,27 @@ def test_validation_files_are_not_resized(tmp_path):
     assert splits.counts() == {"train": 100, "validation": 1, "test": 0} and splits.sizing is None
 
 
+def test_a_validation_file_keeps_no_query_the_training_data_asks(tmp_path):
+    """Validation chooses the delivered model: rows of a validation file that ask a training query (same text) are
+    left out with one warning that says how many; a file of training queries only is refused."""
+    from core.errors import DataError
+
+    path = str(_pairs_file(tmp_path, 50))
+    val = tmp_path / "val.jsonl"
+    rows = [{"anchor": " question 3 ", "positive": "another answer"}, {"anchor": "question 7", "positive": "x"},
+            {"anchor": "a new question", "positive": "its answer"}, {"anchor": "another one", "positive": "p"}]
+    val.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    splits = load_splits(DataConfig(train=[path], validation=[str(val)]))
+    assert list(splits.validation["anchor"]) == ["a new question", "another one"]
+    warning = splits.issues[0]
+    assert warning.kind == "training_query" and warning.severity == "warning"
+    assert warning.message == ("2 of 4 validation rows ask a query of the training data (e.g. 'question 3'); they "
+                               "were left out of validation, which chooses the delivered model.")
+    val.write_text("".join(json.dumps(r) + "\n" for r in rows[:2]), encoding="utf-8")
+    with pytest.raises(DataError, match=r"^data\.validation \(val\.jsonl\) asks only queries of the training data"):
+        load_splits(DataConfig(train=[path], validation=[str(val)]))
+
+
 def test_recipe_says_how_validation_was_sized(tmp_path, tiny_model_path):
     cfg = TrainConfig(model=str(tiny_model_path))
     cfg.data.train = [str(_pairs_file(tmp_path, 300))]

@@ -26,6 +26,7 @@ from core.training.delivery import (
     status_fields,
 )
 from tests.conftest import tiny_pairs
+from tests.core.training.conftest import reworded_copy
 
 
 def _params(path_or_model):
@@ -70,8 +71,7 @@ def test_training_run_delivers_a_plain_model_and_explains_it(tiny_model_path, fo
     data = format_file("qpn", 60)
     cfg = TrainConfig(name="d", model=str(tiny_model_path))
     cfg.data.train = [str(data)]
-    own = tmp_runs.parent / f"own-rows{data.suffix}"  # learnable validation: a copy of the run's own rows (the
-    own.write_bytes(data.read_bytes())                  # same file as data.train is refused)
+    own = reworded_copy(data, tmp_runs.parent / f"own-rows{data.suffix}")  # learnable validation: the run's rows reworded
     cfg.data.validation = [str(own)]
     cfg.data.general = "none"
     cfg.hyper.batch_size = 8
@@ -160,8 +160,7 @@ def test_a_run_trained_shorter_than_it_delivers_validates_at_the_delivered_lengt
     data = format_file("qpn", 60)
     cfg = TrainConfig(name="short", model=str(tiny_model_path))
     cfg.data.train = [str(data)]
-    own = tmp_runs.parent / f"own-rows-short{data.suffix}"
-    own.write_bytes(data.read_bytes())
+    own = reworded_copy(data, tmp_runs.parent / f"own-rows-short{data.suffix}")
     cfg.data.validation = [str(own)]
     cfg.data.general = "none"
     cfg.hyper.batch_size, cfg.hyper.learning_rate, cfg.hyper.max_steps, cfg.hyper.max_seq_length = 8, 5e-4, 6, 16
@@ -463,8 +462,7 @@ def test_a_wrapped_strategy_has_the_base_searched_again(strategy, tiny_model_pat
     real = delivery.per_query_ndcg
     monkeypatch.setattr(delivery, "per_query_ndcg", lambda m, ev, *a, **k: searched.append(ev) or real(m, ev, *a, **k))
     data = format_file("qpn", 40)
-    own = tmp_runs.parent / f"own-rows{data.suffix}"  # validation: a copy of the training rows
-    own.write_bytes(data.read_bytes())
+    own = reworded_copy(data, tmp_runs.parent / f"own-rows{data.suffix}")  # validation: the training rows reworded
     cfg = TrainConfig(name="w", model=str(tiny_model_path))
     cfg.data.train, cfg.data.validation, cfg.data.general = [str(data)], [str(own)], "none"
     cfg.strategy.name = strategy
