@@ -374,12 +374,42 @@ def run_split_evalset(run_dir, split: str = "test"):
                    name=f"{Path(run_dir).name} {split}")
 
 
+def run_passages(run_dir) -> list[str]:
+    """Every passage text the run in ``run_dir`` knows: those of its training, validation and test rows (read as its
+    validation reads them) and of its knowledge base (``data.corpus``), each once; empty when the run has no
+    readable config or retrieval data."""
+    from pathlib import Path
+
+    from core.errors import StudioError
+    from core.training.config import TrainConfig
+    from core.training.evaluators import RETRIEVAL_FORMATS, corpus_passages, retrieval_view, row_passages
+
+    cfg_path = Path(run_dir) / CONFIG_FILE
+    if not cfg_path.is_file():
+        return []
+    try:
+        cfg = TrainConfig.load(cfg_path)
+        if not cfg.data.train:
+            return []
+        splits = splits_for(cfg)
+        parts = [d for d in (splits.train, splits.validation, splits.test) if d is not None and len(d)]
+        rows, fmt = retrieval_view(pd.concat(parts, ignore_index=True), splits.format)
+        if fmt not in RETRIEVAL_FORMATS:
+            return []
+        texts = row_passages(rows, fmt) + (corpus_passages(cfg.data.corpus) if cfg.data.corpus else [])
+    except StudioError:  # the run's data no longer reads: the file is searched over its own passages
+        return []
+    return list(dict.fromkeys(texts))
+
+
 def evalset_for(source, run_dir=None, split: Optional[str] = None, data_format: Optional[str] = None):
     """What a run is evaluated on when asked to evaluate ``source`` (a data file or a BEIR folder): the run's own
     test split as ``run_split_evalset`` builds it (its queries searching every passage the run knows) when
-    ``source`` is the one test file the run in ``run_dir`` held out, else ``core.evaluation.load_evalset(source)``.
-    So ``compare --tuned runs/NAME``, ``compare --data TEST_FILE --tuned runs/NAME`` and the Evaluate tab measure a
-    run's own test rows the same way."""
+    ``source`` is the one test file the run in ``run_dir`` held out; any other retrieval data file's queries search
+    their own passages plus every passage the run knows (``run_passages``), so a team's own question file is not a
+    toy corpus of its gold passages; a BEIR folder (or zip) searches its own corpus, ``core.evaluation.load_evalset``.
+    So ``compare --tuned runs/NAME``, ``compare --data FILE --tuned runs/NAME``, the Evaluate tab, its blend curve
+    and the Compare tab measure a run the same way."""
     from pathlib import Path
 
     from core.evaluation.evalset import load_evalset
@@ -392,4 +422,17 @@ def evalset_for(source, run_dir=None, split: Optional[str] = None, data_format: 
             ev = run_split_evalset(run_dir, "test")
             if ev is not None:
                 return ev
-    return load_evalset(source, split=split, data_format=data_format)
+    ev = load_evalset(source, split=split, data_format=data_format)
+    if cfg_path is not None and cfg_path.is_file() and Path(source).is_file() and hasattr(ev, "corpus"):
+        from core.data.beir_import import is_zip
+
+        extra = [] if is_zip(Path(source)) else run_passages(run_dir)
+        known = set(ev.corpus.values())
+        added = 0
+        for text in extra:
+            if text not in known:
+                ev.corpus[f"run-{added}"] = text
+                added += 1
+        if added:
+            ev.name = f"{Path(source).name} + runs/{Path(run_dir).name}"  # a label in both languages
+    return ev

@@ -139,3 +139,13 @@ def test_a_runs_own_test_file_is_searched_with_every_passage_the_run_knows(clien
     # the Compare tab searches the same passages: a training query finds its training passage among them
     left, right = client.predict("own-test", pairs[0][0], 30, "en", api_name="/compare")
     assert pairs[0][1] in left and pairs[0][1] in right
+    # a question file of the team's own, uploaded in Evaluate: its queries search the run's passages too, and the
+    # sentence names both (before, its 3 gold passages were the whole corpus)
+    from gradio_client import handle_file
+
+    own = rd.parent / "team-questions.csv"
+    with open(own, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("anchor", "positive"), ("sow question new", "a passage the run never saw"),
+                                  *pairs[48:50]])
+    said = client.predict("own-test", handle_file(str(own)), "en", api_name="/evaluate")[0]
+    assert "Measured on 3 queries against 53 passages (team-questions.csv + runs/own-test)." in said, said

@@ -344,9 +344,13 @@ def test_a_run_trained_with_test_files_is_compared_on_them_without_data_or_base(
     assert "data: t_test test (12 queries, 52 passages, " in capsys.readouterr().err
     from core.training.data import evalset_for
 
-    other = tmp_path / "held" / "copy.csv"  # any other file: its own rows and passages, as before
-    other.write_bytes(test.read_bytes())
-    assert len(evalset_for(other, tmp_runs / "t_test").corpus) == 12
+    other = tmp_path / "held" / "other.csv"  # any other file: its rows search every passage the run knows too
+    other.write_text("anchor,positive\nsow question one,a passage no run has seen\n" + "".join(
+        f"{q},{p}\n" for q, p in tiny_pairs(52)[44:]), encoding="utf-8")
+    mixed = evalset_for(other, tmp_runs / "t_test")
+    assert len(mixed.queries) == 9 and len(mixed.corpus) == 53  # its 9 passages (8 the run's test ones) + 44 more
+    assert mixed.name == "other.csv + runs/t_test", mixed.name
+    assert len(evalset_for(other).corpus) == 9, "without a run: the file's own passages"
     assert len(evalset_for(test, tmp_runs / "t_test").corpus) == 52 and len(evalset_for(test).corpus) == 12
 
     assert _train("--data", str(data), "--model", str(tiny_model_path), "--name", "t_notest", "--max-steps", "1") == 0
