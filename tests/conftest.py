@@ -100,8 +100,10 @@ def shared_data() -> Path:
 @pytest.fixture(autouse=True)
 def _datasets_in_a_temp_folder(tmp_path, monkeypatch):
     """Every test writes the datasets it builds (a BEIR zip's or gzipped folder's copy, ``core.paths.datasets_root``)
-    under its own temp folder, never into the project's ``datasets/``."""
+    and any run folder under its own temp folder, never into the project's ``datasets/`` or ``runs/`` (``tmp_runs``
+    names the same runs folder)."""
     monkeypatch.setenv("STUDIO_DATASETS_DIR", str(tmp_path / "datasets"))
+    monkeypatch.setenv("STUDIO_RUNS_DIR", str(tmp_path / "runs"))
 
 
 @pytest.fixture
