@@ -80,7 +80,8 @@ def is_zip(path: str | os.PathLike) -> bool:
 # ------------------------------------------------------------------------------------------------ the zip
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """A digest of a file's whole content (sha256, 16 hex characters): equal for two files holding the same bytes."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -145,7 +146,7 @@ def unpack_beir_zip(path: str | os.PathLike, out_root: Optional[Path] = None) ->
         _, members = _beir_members(zf, src.name)
         if sum(m.file_size for m in members.values()) > limit("MAX_UNCOMPRESSED_BYTES"):
             raise DataError(f"{src.name}'s BEIR files expand past STUDIO_MAX_UNCOMPRESSED_BYTES; split the corpus.")
-        out = (out_root or datasets_root()) / f"beir-zip-{_file_digest(src)}"
+        out = (out_root or datasets_root()) / f"beir-zip-{file_digest(src)}"
         if (out / DONE_FILE).is_file():
             return out
 
@@ -176,7 +177,7 @@ def ungzip_beir(folder: Path, out_root: Optional[Path] = None) -> Path:
     qrels = sorted((folder / QRELS_DIR).glob("*.tsv")) if (folder / QRELS_DIR).is_dir() else []
     h = hashlib.sha256()
     for p in [*sources.values(), *qrels]:
-        h.update(p.name.encode() + b"\0" + _file_digest(p).encode())
+        h.update(p.name.encode() + b"\0" + file_digest(p).encode())
     out = (out_root or datasets_root()) / f"beir-gz-{h.hexdigest()[:16]}"
     if (out / DONE_FILE).is_file():
         return out
@@ -380,7 +381,7 @@ def _inputs_digest(folder: Path, split: bool = False, group_by: Optional[str] = 
     judgements are split here (a changed rule makes the dataset again) and of the query field ``group_by``."""
     h = hashlib.sha256()
     for p in [folder / CORPUS_FILE, folder / QUERIES_FILE, *sorted((folder / QRELS_DIR).glob("*.tsv"))]:
-        h.update(p.name.encode() + b"\0" + _file_digest(p).encode())
+        h.update(p.name.encode() + b"\0" + file_digest(p).encode())
     if split:
         h.update(SPLIT_RULE.encode())
     if group_by:  # with the blank rule (``core.builder.split.group_value``) its groups were made by

@@ -148,7 +148,7 @@ def refuse_shared_files(cfg: DataConfig) -> None:
     """The same file as training data and as validation or test data, by path or by content (a copy under another
     name, or one file uploaded twice): the delivered model would be chosen (or tested) on the queries it trained on,
     so the proof would measure memory, not retrieval."""
-    import hashlib
+    from core.data.beir_import import file_digest
 
     def real(f) -> Path:
         return Path(str(f)).expanduser().resolve()
@@ -160,14 +160,10 @@ def refuse_shared_files(cfg: DataConfig) -> None:
             return None
 
     def digest(path: Path) -> str | None:
-        h = hashlib.sha256()
         try:
-            with open(path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-        except OSError:
+            return file_digest(path)
+        except OSError:  # unreadable here: reading the data says so in its own sentence
             return None
-        return h.hexdigest()
 
     train = {real(f) for f in cfg.train}
     sizes = {size(p) for p in train} - {None}
