@@ -408,27 +408,21 @@ def evalset_for(source, run_dir=None, split: Optional[str] = None, data_format: 
     and the Compare tab measure a run the same way."""
     from pathlib import Path
 
+    from core.data.beir_import import is_zip
     from core.evaluation.evalset import load_evalset
     from core.training.config import TrainConfig
+    from core.training.evaluators import join_passages
 
     cfg_path = Path(run_dir) / CONFIG_FILE if run_dir is not None else None
-    if cfg_path is not None and cfg_path.is_file() and Path(source).is_file():
+    with_run = cfg_path is not None and cfg_path.is_file() and Path(source).is_file()  # a data file and a run
+    if with_run:
         tests = TrainConfig.load(cfg_path).data.test or []
         if len(tests) == 1 and Path(tests[0]).expanduser().resolve() == Path(source).expanduser().resolve():
             ev = run_split_evalset(run_dir, "test")
             if ev is not None:
                 return ev
     ev = load_evalset(source, split=split, data_format=data_format)
-    if cfg_path is not None and cfg_path.is_file() and Path(source).is_file() and hasattr(ev, "corpus"):
-        from core.data.beir_import import is_zip
-
-        extra = [] if is_zip(Path(source)) else run_passages(run_dir)
-        known = set(ev.corpus.values())
-        added = 0
-        for text in extra:
-            if text not in known:
-                ev.corpus[f"run-{added}"] = text
-                added += 1
-        if added:
-            ev.name = f"{Path(source).name} + runs/{Path(run_dir).name}"  # a label in both languages
+    # a BEIR zip is a folder: its own corpus
+    if with_run and not is_zip(source) and hasattr(ev, "corpus") and join_passages(ev, run_passages(run_dir), "run"):
+        ev.name = f"{Path(source).name} + runs/{Path(run_dir).name}"  # a label in both languages
     return ev

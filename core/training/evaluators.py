@@ -313,6 +313,19 @@ def corpus_passages(path: str | Path) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def join_passages(ev, texts, prefix: str = "pool") -> int:
+    """Add each of ``texts`` that ``ev.corpus`` does not hold (by text; repeats once) as passage ``<prefix>-<i>``
+    (``i`` its place among the distinct ``texts``); returns how many were added. The validation pool and an
+    evaluation file searched with a run's passages (``core.training.data.evalset_for``) grow by this one rule."""
+    known = set(ev.corpus.values())
+    added = 0
+    for i, text in enumerate(dict.fromkeys(texts)):
+        if text not in known:
+            ev.corpus[f"{prefix}-{i}"] = text
+            added += 1
+    return added
+
+
 def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: int = 42,
                    extra_passages: Optional[list[str]] = None, max_passages: Optional[int] = None):
     """(queries, corpus, relevant_docs) dicts from pair / triplet / qpn rows; corpus = every validation passage
@@ -327,10 +340,7 @@ def retrieval_sets(df: pd.DataFrame, fmt: str, max_queries: int = 2000, seed: in
     if len(ev.queries) > max_queries:
         ev = ev.sample(n_queries=max_queries, seed=seed)
     if extra_passages:
-        known = set(ev.corpus.values())
-        for i, text in enumerate(dict.fromkeys(extra_passages)):
-            if text not in known:
-                ev.corpus[f"pool-{i}"] = text
+        join_passages(ev, extra_passages)
     if max_passages is not None and len(ev.corpus) > max(int(max_passages), MIN_POOL):
         ev = ev.sample(corpus_size=max(int(max_passages), MIN_POOL), seed=seed, query_ids=list(ev.queries))
     return dict(ev.queries), dict(ev.corpus), {q: set(rels) for q, rels in ev.qrels.items()}

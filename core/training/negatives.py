@@ -290,9 +290,9 @@ def negatives_evidence(model: Any, validation: pd.DataFrame, data_format: str, p
     mine = rng.sample(mine, min(max_pool, len(mine)))
     if not mine:
         return None
-    P = encode_corpus(model, mine, batch_size=None)
-    A = encode_corpus(model, own, batch_size=None)
-    Q = encode_queries(model, [ev.queries[q] for q in qids], batch_size=None)
+    P = encode_corpus(model, mine)
+    A = encode_corpus(model, own)
+    Q = encode_queries(model, [ev.queries[q] for q in qids])
     at = {t: i for i, t in enumerate(own)}
     lo, hi = RANK_WINDOW
     weights, multi, leaked, found = [], 0, 0, 0
