@@ -191,7 +191,8 @@ def test_mapping_an_undetected_upload_by_hand_on_the_chinese_page(browser, studi
 
 def test_a_test_file_uploaded_beside_the_training_file_is_what_evaluate_measures_on(browser, studio, tmp_path):
     """Upload a training file and a test file in the Data tab, Load: the status says the test file is held out, and
-    the Evaluate tab names it as its evaluation data."""
+    the Evaluate tab names it as its evaluation data. The training file given again as the test file is refused at
+    Load with one sentence, and the active dataset stays."""
     from playwright.sync_api import expect
 
     train, held = tmp_path / "pairs.csv", tmp_path / "held-out.csv"
@@ -206,6 +207,15 @@ def test_a_test_file_uploaded_beside_the_training_file_is_what_evaluate_measures
         expect(status).to_contain_text("Loaded 40 of 40 rows", timeout=90_000)
         page.locator("#data-source").get_by_text("Upload files").click()
         page.locator("#upload-train input[type=file]").set_input_files(str(train))
+        # the training file again as the test file: refused at Load in one sentence, the sample stays active
+        page.locator("#upload-test input[type=file]").set_input_files(str(train))
+        page.locator("#data-load").click()
+        toast = page.locator('[data-testid="toast-text"]').filter(has_text="which is also training data")
+        expect(toast.first).to_contain_text("data.test lists pairs.csv, which is also training data (data.train)",
+                                            timeout=30_000)
+        expect(status).to_contain_text("Could not load pairs.csv: data.test lists pairs.csv, which is also training data")
+        expect(status).to_contain_text("Still active: sample: train.jsonl")
+        page.locator("#upload-test button[aria-label='Clear']").click()
         page.locator("#upload-test input[type=file]").set_input_files(str(held))
         expect(page.locator("#upload-test")).to_contain_text(re.compile(r"held-out\s*\.csv"))
         page.locator("#data-load").click()
