@@ -54,12 +54,17 @@ def normalize(x: np.ndarray) -> np.ndarray:
 
 
 def _tokenizer(folder: Path, max_len: int):
+    """The folder's tokenizer cutting at ``max_len`` tokens, and the id it pads with (its own padding setting, else
+    its ``<pad>`` / ``[PAD]`` token, else 0; padded positions are masked either way)."""
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tok.enable_truncation(max_length=int(max_len))
-    tok.enable_padding()
-    return tok
+    pad = (tok.padding or {}).get("pad_id")
+    if pad is None:
+        pad = next((i for i in (tok.token_to_id("<pad>"), tok.token_to_id("[PAD]")) if i is not None), 0)
+    tok.no_padding()
+    return tok, int(pad)
 
 
 def encode_onnx(folder, texts, variant: str = "fp32", dim: int | None = None, prompt: str | None = None,
@@ -82,20 +87,30 @@ def encode_onnx(folder, texts, variant: str = "fp32", dim: int | None = None, pr
     prompts = cfg.get("prompts") or {}
     prefix = prompts.get(prompt, prompt) if prompt else ""
     texts = [prefix + str(t) for t in texts]
-    tok = _tokenizer(folder, cfg.get("max_seq_length") or 512)
+    tok, pad_id = _tokenizer(folder, cfg.get("max_seq_length") or 512)
     sess = session or ort.InferenceSession(str(model_file), providers=["CPUExecutionProvider"])
     names = [i.name for i in sess.get_inputs()]
+    # tokenised once, then batched by token count (longest first, as sentence-transformers does) so a batch pads
+    # to its own longest text, not to the longest of whatever came next in the caller's order
+    encodings = tok.encode_batch(texts)
+    order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
     out = []
-    for start in range(0, len(texts), batch_size):
-        enc = tok.encode_batch(texts[start:start + batch_size])
-        ids = np.asarray([e.ids for e in enc], dtype=np.int64)
-        mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
+    for start in range(0, len(order), batch_size):
+        enc = [encodings[i] for i in order[start:start + batch_size]]
+        width = max(len(e.ids) for e in enc)
+        ids = np.full((len(enc), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(enc), width), dtype=np.int64)
+        types = np.zeros((len(enc), width), dtype=np.int64)
+        for row, e in enumerate(enc):
+            ids[row, :len(e.ids)], mask[row, :len(e.ids)], types[row, :len(e.ids)] = e.ids, 1, e.type_ids
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in names:
-            feeds["token_type_ids"] = np.asarray([e.type_ids for e in enc], dtype=np.int64)
+            feeds["token_type_ids"] = types
         token_emb = sess.run(None, {k: v for k, v in feeds.items() if k in names})[0]
         out.append(pool(token_emb, mask, cfg.get("pooling", "mean")))
     emb = np.concatenate(out, axis=0) if out else np.zeros((0, full), dtype=np.float32)
+    if len(order):
+        emb = emb[np.argsort(np.asarray(order))]  # back to the caller's order
     if cfg.get("normalize"):
         emb = normalize(emb)
     if dim is not None:

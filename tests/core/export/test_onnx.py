@@ -55,6 +55,33 @@ def test_folder_contents_and_config(exported, tiny_model_path):
     assert "onnxruntime" in (out / "README.md").read_text() and "import torch" not in (out / "README.md").read_text()
 
 
+class _WidthSpy:
+    """An onnxruntime session that records the sequence width of every batch it runs."""
+
+    def __init__(self, folder):
+        import onnxruntime as ort
+
+        self.sess, self.widths = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"]), []
+
+    def get_inputs(self):
+        return self.sess.get_inputs()
+
+    def run(self, names, feeds):
+        self.widths.append(feeds["input_ids"].shape[1])
+        return self.sess.run(names, feeds)
+
+
+def test_the_loader_batches_texts_by_length_and_returns_them_in_the_callers_order(exported):
+    long = "the sow farrowed twelve piglets and two were weak " * 6
+    texts = [long, "pig", long + "again", "feed", long + "once more", "sow"]
+    spy = _WidthSpy(exported.out_dir)
+    got = encode_onnx(exported.out_dir, texts, batch_size=2, session=spy)
+    assert spy.widths[-1] < 10 < spy.widths[0]  # the short texts share a batch instead of padding to a long one
+    assert sorted(spy.widths, reverse=True) == spy.widths
+    alone = np.concatenate([encode_onnx(exported.out_dir, [t]) for t in texts])
+    assert np.allclose(got, alone, atol=1e-5)
+
+
 def test_fp32_int8_and_dims_close_to_torch(exported, tiny_model_path):
     texts = CHECK_TEXTS[:10]
     ref = _torch_emb(tiny_model_path, texts)
