@@ -149,3 +149,38 @@ def test_a_runs_own_test_file_is_searched_with_every_passage_the_run_knows(clien
                                   *pairs[48:50]])
     said = client.predict("own-test", handle_file(str(own)), "en", api_name="/evaluate")[0]
     assert "Measured on 3 queries against 53 passages (team-questions.csv + runs/own-test)." in said, said
+
+
+def test_a_team_file_uploaded_in_the_page_is_measured_with_the_runs_passages_in_both_languages(page, studio):
+    """In the browser: a question file uploaded in the Evaluate tab for a run searches its own passages and every
+    passage the run knows, and the headline names both (``FILE + runs/NAME``), in English and after the 中文 switch."""
+    import csv
+    import re
+
+    from playwright.sync_api import expect
+
+    from tests.conftest import tiny_pairs
+
+    pairs = tiny_pairs(52)
+    rd, _ = _finished_run(studio, "page-upload", [json.dumps({"anchor": q, "positive": p}) for q, p in pairs[:40]])
+    own = rd.parent / "page-questions.csv"
+    with open(own, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("anchor", "positive"), ("sow question new", "a passage the run never saw"),
+                                  *pairs[48:50]])
+    page.goto(studio["url"])
+    expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
+    page.get_by_role("tab", name="4. Evaluate").click()
+    picker = page.locator("#eval-run input")
+    expect(picker).to_be_editable(timeout=60_000)
+    picker.click()
+    page.get_by_role("option", name=re.compile(r"^page-upload · ")).first.click()
+    page.locator("#eval-upload input[type=file]").set_input_files(str(own))
+    expect(page.locator("#eval-upload")).to_contain_text("page-questions", timeout=30_000)
+    page.locator("#eval-go").click()
+    headline = page.locator("#eval-headline")
+    expect(headline).to_contain_text("Measured on 3 queries against 43 passages (page-questions.csv + runs/page-upload).",
+                                     timeout=120_000)
+    page.locator("#lang").get_by_text("中文").click()
+    expect(headline).to_contain_text("在 3 个查询、43 个段落（page-questions.csv + runs/page-upload）上测得。", timeout=30_000)
+    page.locator("#lang").get_by_text("English").click()
+    expect(headline).to_contain_text("(page-questions.csv + runs/page-upload)", timeout=30_000)

@@ -191,7 +191,7 @@ def build(ctx) -> dict:
             run = L.add(gr.Dropdown([], label=t("eval_run"), allow_custom_value=True, elem_id="eval-run"), label="eval_run")
             refresh = L.add(gr.Button(t("refresh"), scale=0), value="refresh")
             data_md = gr.Markdown("")
-            upload = L.add(gr.File(label=t("eval_upload")), label="eval_upload")
+            upload = L.add(gr.File(label=t("eval_upload"), elem_id="eval-upload"), label="eval_upload")
         go = L.add(gr.Button(t("run_eval"), variant="primary", elem_id="eval-go"), value="run_eval")
         headline = gr.Markdown("", elem_id="eval-headline")
         with gr.Row():
