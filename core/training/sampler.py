@@ -17,6 +17,11 @@ How (the "mega-batch" scheme of ``transformers``' ``LengthGroupedSampler``, kept
    batch is deferred to a later batch, so no text is a false in-batch negative of another row);
 4. shuffle the order of the batches, so training does not see long batches first.
 
+A batch of one row (the pass's last row when the rows divide by the batch size with one over, or a row that
+clashes with every other) has no in-batch negative: its loss and gradient are 0 and its step is wasted. Such a row
+joins a full batch that holds none of its texts (one row more than the batch size), and the sampler's length
+(``core.training.schedule.batch_count``, which the run's step plan uses too) counts the folded tail.
+
 With ``keys`` (one small integer per row: its language, ``row_languages``) each group is sorted by key first, then
 by length, so a group's batches hold rows of one language (but where a key's rows run out mid-batch). Why: in a
 batch mixing Chinese and English rows, a multilingual model tells the other language's passages apart from the
@@ -166,10 +171,43 @@ class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
             remaining = deferred + rest
             batches.append(batch)  # a short batch: every row left clashes with it
         batches = self._repair(batches, get_sample_values, has_overlap)
+        if not self.drop_last:
+            batches = self._fold_singles(batches, get_sample_values, has_overlap)
         if self.drop_last:
             batches = [b for b in batches if len(b) == self.batch_size]
         for k in torch.randperm(len(batches), generator=self.generator).tolist():
             yield batches[k]
+
+    def __len__(self) -> int:
+        if self.drop_last:
+            return len(self.dataset) // self.batch_size
+        from core.training.schedule import batch_count
+
+        return batch_count(len(self.dataset), self.batch_size, fold_lone_row=True)
+
+    def _fold_singles(self, batches: list[list[int]], get_sample_values: Callable,
+                      has_overlap: Callable) -> list[list[int]]:
+        """``batches`` with each batch of one row put into a full batch that holds none of its texts (each full
+        batch takes at most one); a row no full batch can take keeps its batch."""
+        full = [i for i, b in enumerate(batches) if len(b) >= self.batch_size]
+        singles = [i for i, b in enumerate(batches) if len(b) == 1]
+        if not full or not singles or self.batch_size < 2:
+            return batches
+        order = [full[k] for k in torch.randperm(len(full), generator=self.generator).tolist()]
+        folded: set[int] = set()
+        for i in singles:
+            row_values = get_sample_values(batches[i][0])
+            for j in order:
+                if j in folded:
+                    continue
+                values: set = set()
+                for x in batches[j]:
+                    values.update(get_sample_values(x))
+                if not has_overlap(row_values, values):
+                    batches[j] = batches[j] + batches[i]
+                    folded.update((i, j))
+                    break
+        return [b for i, b in enumerate(batches) if i not in folded or len(b) > 1]
 
     def _repair(self, batches: list[list[int]], get_sample_values: Callable, has_overlap: Callable) -> list[list[int]]:
         """Batches with the rows of all but the first short batch swapped into full ones.

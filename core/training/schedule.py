@@ -3,7 +3,9 @@ and the estimate.
 
 ``plan_steps(train_rows, hyper, eval_config) -> StepPlan``. ``train_rows`` is the length of the training
 dataset the trainer iterates (after ``core.training.data.training_dataset``). Steps per epoch follow
-``transformers.Trainer``: ``ceil(ceil(rows / batch_size) / gradient_accumulation_steps)`` optimizer steps.
+``transformers.Trainer``: ``ceil(batch_count(rows, batch_size) / gradient_accumulation_steps)`` optimizer steps.
+``batch_count(rows, batch_size, fold_lone_row)`` is also the length the length-grouped sampler advertises
+(``core.training.sampler``), so the trainer and the plan count the same batches.
 """
 
 from __future__ import annotations
@@ -48,12 +50,26 @@ def evaluations_for(total_steps: int, hyper, eval_texts: int, texts_per_row: int
     return max(1, min(MAX_EVALUATIONS, int(affordable)))
 
 
-def plan_steps(train_rows: int, hyper, eval_config, eval_texts: int = 0, texts_per_row: int = 2) -> StepPlan:
+def batch_count(rows: int, batch_size: int, fold_lone_row: bool = False) -> int:
+    """Batches one pass over ``rows`` training examples makes at ``batch_size`` (at least 1): ``ceil(rows /
+    batch_size)``, one fewer with ``fold_lone_row`` when the division leaves a single row over (the length-grouped
+    no-duplicates sampler puts it into a full batch: a batch of one row has no in-batch negative, its loss and
+    gradient are 0, so the step would be wasted)."""
+    rows, size = max(0, int(rows)), max(1, int(batch_size))
+    batches = math.ceil(rows / size)
+    if fold_lone_row and rows > size and rows % size == 1:
+        batches -= 1
+    return max(1, batches)
+
+
+def plan_steps(train_rows: int, hyper, eval_config, eval_texts: int = 0, texts_per_row: int = 2,
+               fold_lone_row: bool = False) -> StepPlan:
     """Steps of a run on ``train_rows`` training examples with ``hyper`` (``HyperParams``) and ``eval_config``
     (``EvalConfig``); ``hyper.max_steps > 0`` overrides the epochs. ``eval_texts`` (queries + passages one
     validation evaluation encodes) and ``texts_per_row`` (texts per training example) set the evaluation
-    cadence when ``eval_config.eval_steps`` is open (see ``evaluations_for``)."""
-    batches = max(1, math.ceil(max(0, int(train_rows)) / max(1, int(hyper.batch_size))))
+    cadence when ``eval_config.eval_steps`` is open (see ``evaluations_for``). ``fold_lone_row``: the run batches
+    with the length-grouped sampler (``core.training.sampler.groups_by_length``), see ``batch_count``."""
+    batches = batch_count(train_rows, hyper.batch_size, fold_lone_row)
     per_epoch = max(1, math.ceil(batches / max(1, int(hyper.gradient_accumulation_steps))))
     if hyper.max_steps and hyper.max_steps > 0:
         total = int(hyper.max_steps)

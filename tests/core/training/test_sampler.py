@@ -129,6 +129,28 @@ def test_a_cluster_sharing_one_passage_does_not_end_as_batches_of_one():
     assert [len(b) for b in _batches(dropped, 0)] == [16] * 7
 
 
+def test_a_lone_last_row_joins_a_full_batch_instead_of_training_a_step_alone():
+    """225 rows at batch 16 leave one row over: alone in its batch it has no in-batch negative (MNRL's loss and
+    gradient are 0, a wasted step). It joins a full batch holding none of its texts (17 rows), the sampler counts 14
+    batches, and the step plan counts what the sampler yields; 226 rows keep their batch of two."""
+    from core.training.schedule import batch_count
+
+    for n, want in ((225, 14), (226, 15), (33, 2), (16, 1), (1, 1)):
+        ds = _dataset(n=n, dup_every=n + 1 if n < 40 else 7)  # small sets: no shared passage, one batch holds all
+        sampler = LengthGroupedNoDuplicatesBatchSampler(ds, batch_size=16, drop_last=False,
+                                                        generator=torch.Generator(), seed=1,
+                                                        lengths=row_lengths(ds, WordTokenizer()))
+        for epoch in range(3):
+            batches = _batches(sampler, epoch)
+            assert sorted(i for b in batches for i in b) == list(range(n)), "each row exactly once"
+            assert len(batches) == len(sampler) == batch_count(n, 16, fold_lone_row=True) == want, (n, len(batches))
+            assert n == 1 or min(len(b) for b in batches) >= 2, [len(b) for b in batches]
+            for b in batches:
+                texts = [ds[i]["anchor"] for i in b] + [ds[i]["positive"] for i in b]
+                assert len(set(texts)) == len(texts), f"a text appears twice in batch {b}"
+    assert batch_count(225, 16) == 15  # the plain no-duplicates sampler's count (group_by_length off)
+
+
 def test_a_cluster_larger_than_the_batches_is_spread_one_row_per_batch():
     """Twelve rows share one passage and the batch holds 8 (15 batches): the repair must never swap a second
     cluster row into a batch that already took one (it keeps each batch's texts up to date as it swaps)."""
@@ -220,6 +242,33 @@ def test_a_run_trains_on_length_grouped_batches(tiny_model_path, format_file, tm
     cfg.name, cfg.hyper.group_by_length = "p", False
     assert run_training(cfg, tmp_runs / "p")["status"] == "completed"
     assert not seen, "group_by_length: false trains on plain no-duplicates batches"
+
+
+def test_a_run_whose_rows_leave_one_over_trains_no_step_without_negatives(tiny_model_path, tmp_path, tmp_runs):
+    """End to end: 17 training pairs at batch 8 (one row over). Every step of two epochs trains on in-batch
+    negatives (no step's loss or gradient norm is 0), and the run makes the steps its plan counted (2 per epoch)."""
+    import json
+
+    from core.training import TrainConfig, read_events, run_training
+    from tests.conftest import tiny_pairs
+
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps({"anchor": q, "positive": p}) + "\n" for q, p in tiny_pairs(17)), encoding="utf-8")
+    cfg = TrainConfig(name="lone", model=str(tiny_model_path))
+    cfg.data.train = [str(train)]
+    cfg.data.split = [1.0, 0.0]
+    cfg.hyper.batch_size, cfg.hyper.epochs, cfg.hyper.learning_rate = 8, 2, 5e-4
+    cfg.eval.evaluate_base = False
+    status = run_training(cfg, tmp_runs / "lone")
+    assert status["status"] == "completed", status
+    events, _ = read_events(tmp_runs / "lone")
+    steps = [e for e in events if e["type"] == "train" and "loss" in e]
+    assert steps and all(e["loss"] > 0 for e in steps), steps
+    assert all(e.get("grad_norm", 1) > 0 for e in steps), steps
+    plan = next(e for e in events if e["type"] == "plan")
+    assert plan["steps_per_epoch"] == 2 and plan["total_steps"] == 4, plan
+    progress = [e for e in events if e["type"] == "progress"]
+    assert progress[-1]["total_steps"] == 4 and progress[-1]["step"] == 4, progress[-1]
 
 
 @pytest.mark.parametrize("value", ["yes", "true", 1])
