@@ -778,6 +778,12 @@ ENGINE_ZH: dict[str, str] = {
     "{n} of {total} validation rows ask a query of the training data (e.g. '{shown}'); they were left out of "
     "validation, which chooses the delivered model.":
         "{total} 行验证数据中有 {n} 行的查询也出现在训练数据中（例如“{shown}”）；它们已从用于选择交付模型的验证集中移除。",
+    "data.test ({names}) asks only queries of the training data; the test would measure queries the model trained "
+    "on. Give test rows with other queries, or leave data.test empty.":
+        "data.test（{names}）只包含训练数据中的查询；测试将会在模型训练过的查询上进行。请给出含其他查询的测试行，或让 data.test 留空。",
+    "{n} of {total} test rows ask a query of the training data (e.g. '{shown}'); they were left out of the test, "
+    "which measures the delivered model.":
+        "{total} 行测试数据中有 {n} 行的查询也出现在训练数据中（例如“{shown}”）；它们已从用于衡量交付模型的测试集中移除。",
     "{key} lists {name}, which is also training data (data.train); the delivered model would be chosen on queries it "
     "trained on. Give a separate file, or leave {key2} empty to hold out part of the training data.":
         "{key} 列出的 {name} 也是训练数据（data.train）；交付模型将会在训练过的查询上选出。请给出单独的文件，或让 {key2} 留空以从训练数据中留出一部分。",

@@ -181,11 +181,13 @@ def refuse_shared_files(cfg: DataConfig) -> None:
                                 f"leave {key} empty to hold out part of the training data.")
 
 
-def without_training_queries(val: pd.DataFrame, train: pd.DataFrame, fmt: str, files) -> tuple[pd.DataFrame, object]:
-    """``(val, issue)``: a validation file's retrieval rows without those that ask one of the training rows' queries
-    (same text, as ``core.evaluation.seen`` compares an evaluation query with a run's), and the warning ``Issue`` that
-    says how many were left out (None when none was). The delivered model is chosen on validation: a query it trained
-    on measures memory, not retrieval. A DataError when every row asks a training query."""
+def without_training_queries(val: pd.DataFrame, train: pd.DataFrame, fmt: str, files,
+                             key: str = "data.validation") -> tuple[pd.DataFrame, object]:
+    """``(rows, issue)``: a validation (``key`` ``data.validation``) or test (``data.test``) file's retrieval rows
+    without those that ask one of the training rows' queries (same text, as ``core.evaluation.seen`` compares an
+    evaluation query with a run's), and the warning ``Issue`` that says how many were left out (None when none was).
+    The delivered model is chosen on validation and proven on test: a query it trained on measures memory, not
+    retrieval. A DataError when every row asks a training query."""
     from core.data.issues import Issue
     from core.evaluation.seen import row_texts
     from core.training.evaluators import RETRIEVAL_FORMATS
@@ -199,14 +201,23 @@ def without_training_queries(val: pd.DataFrame, train: pd.DataFrame, fmt: str, f
     if not n:
         return val, None
     names = ", ".join(Path(str(f)).name for f in files)
+    test = key == "data.test"
+    if n == len(val) and test:
+        raise DataError(f"data.test ({names}) asks only queries of the training data; the test would measure queries "
+                        "the model trained on. Give test rows with other queries, or leave data.test empty.")
     if n == len(val):
         raise DataError(f"data.validation ({names}) asks only queries of the training data; the delivered model would "
                         "be chosen on queries it trained on. Give validation rows with other queries, or leave "
                         "data.validation empty to hold out part of the training data.")
     shown, total = next(str(q).strip()[:60] for q, a in zip(val[col], asked) if a), len(val)
-    return val[~asked].reset_index(drop=True), Issue(
-        names, None, col, f"{n} of {total} validation rows ask a query of the training data (e.g. '{shown}'); they "
-        "were left out of validation, which chooses the delivered model.", severity="warning", kind="training_query")
+    if test:
+        message = (f"{n} of {total} test rows ask a query of the training data (e.g. '{shown}'); they were left out "
+                   "of the test, which measures the delivered model.")
+    else:
+        message = (f"{n} of {total} validation rows ask a query of the training data (e.g. '{shown}'); they were "
+                   "left out of validation, which chooses the delivered model.")
+    return val[~asked].reset_index(drop=True), Issue(names, None, col, message, severity="warning",
+                                                     kind="training_query")
 
 
 def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
@@ -231,6 +242,9 @@ def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
         test, more, _, _ = _load_many(list(cfg.test), cfg, fmt)
         issues += more
         _refuse_empty("data.test", cfg.test, test)
+        test, taught = without_training_queries(test, train, fmt, cfg.test, key="data.test")
+        if taught is not None:
+            issues.insert(0, taught)
     check_group_by(cfg.group_by, train.columns)
     group_col = cfg.group_by or GROUP_COLUMN.get(fmt)
     sizing = None

@@ -69,9 +69,10 @@ def test_validation_files_are_not_resized(tmp_path):
     assert splits.counts() == {"train": 100, "validation": 1, "test": 0} and splits.sizing is None
 
 
-def test_a_validation_file_keeps_no_query_the_training_data_asks(tmp_path):
-    """Validation chooses the delivered model: rows of a validation file that ask a training query (same text) are
-    left out with one warning that says how many; a file of training queries only is refused."""
+def test_a_validation_or_test_file_keeps_no_query_the_training_data_asks(tmp_path):
+    """Validation chooses the delivered model and test proves it: rows of a validation or test file that ask a
+    training query (same text) are left out with one warning that says how many; a file of training queries only is
+    refused."""
     from core.errors import DataError
 
     path = str(_pairs_file(tmp_path, 50))
@@ -85,9 +86,16 @@ def test_a_validation_file_keeps_no_query_the_training_data_asks(tmp_path):
     assert warning.kind == "training_query" and warning.severity == "warning"
     assert warning.message == ("2 of 4 validation rows ask a query of the training data (e.g. 'question 3'); they "
                                "were left out of validation, which chooses the delivered model.")
+    # a test file is trimmed the same way: the test measures the delivered model
+    splits = load_splits(DataConfig(train=[path], test=[str(val)]))
+    assert list(splits.test["anchor"]) == ["a new question", "another one"]
+    assert splits.issues[0].message == ("2 of 4 test rows ask a query of the training data (e.g. 'question 3'); "
+                                        "they were left out of the test, which measures the delivered model.")
     val.write_text("".join(json.dumps(r) + "\n" for r in rows[:2]), encoding="utf-8")
     with pytest.raises(DataError, match=r"^data\.validation \(val\.jsonl\) asks only queries of the training data"):
         load_splits(DataConfig(train=[path], validation=[str(val)]))
+    with pytest.raises(DataError, match=r"^data\.test \(val\.jsonl\) asks only queries of the training data"):
+        load_splits(DataConfig(train=[path], test=[str(val)]))
 
 
 def test_recipe_says_how_validation_was_sized(tmp_path, tiny_model_path):

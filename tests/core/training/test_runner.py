@@ -425,20 +425,25 @@ def test_the_next_run_from_the_same_base_on_the_same_validation_takes_the_bases_
 
 def test_a_validation_file_asking_training_queries_is_trimmed_and_the_run_says_so(tiny_model_path, tmp_path, tmp_runs):
     """A run given a validation file that repeats training queries validates (and chooses its delivered model) on the
-    other rows only, and says how many it left out in a warning event (the Train tab's log and the CLI's stderr)."""
+    other rows only, and says how many it left out in a warning event (the Train tab's log and the CLI's stderr); a
+    test file that repeats training queries is trimmed and said the same way."""
     from tests.conftest import tiny_pairs
 
-    pairs = tiny_pairs(48)
+    pairs = tiny_pairs(58)
     train, val = tmp_path / "train.jsonl", tmp_path / "val.jsonl"
     train.write_text("".join(json.dumps({"anchor": q, "positive": p}) + "\n" for q, p in pairs[:40]), encoding="utf-8")
-    val.write_text("".join(json.dumps({"anchor": q, "positive": p}) + "\n" for q, p in pairs[36:]), encoding="utf-8")
+    val.write_text("".join(json.dumps({"anchor": q, "positive": p}) + "\n" for q, p in pairs[36:48]), encoding="utf-8")
+    test = tmp_path / "test.jsonl"
+    test.write_text("".join(json.dumps({"anchor": q, "positive": p}) + "\n" for q, p in pairs[38:40] + pairs[48:]),
+                    encoding="utf-8")
     cfg = tiny_config(tiny_model_path, train, max_steps=2)
-    cfg.data.split, cfg.data.validation = None, [str(val)]
+    cfg.data.split, cfg.data.validation, cfg.data.test = None, [str(val)], [str(test)]
     status = run_training(cfg, tmp_runs / "trim")
     assert status["status"] == "completed", status
     events, _ = read_events(tmp_runs / "trim")
     said = [e["message"] for e in events if e["type"] == EV_WARNING]
     assert any(m.startswith("4 of 12 validation rows ask a query of the training data") for m in said), said
+    assert any(m.startswith("2 of 12 test rows ask a query of the training data") for m in said), said
     data = next(e for e in events if e["type"] == "data")
-    assert data["counts"] == {"train": 40, "validation": 8, "test": 0}
+    assert data["counts"] == {"train": 40, "validation": 8, "test": 10}
     assert next(e for e in events if e["type"] == EV_EVAL)["measured_on"]["n_queries"] == 8
