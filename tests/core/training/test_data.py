@@ -139,7 +139,7 @@ def test_a_split_file_with_no_usable_row_or_shared_with_training_is_refused(tmp_
     copy.write_bytes(train.read_bytes())
     with pytest.raises(DataError, match=r"^data\.test lists my test\.jsonl, which is also training data"):
         load_splits(DataConfig(train=[str(train)], test=[str(copy)]))
-    copy.write_bytes(train.read_bytes()[:-1] + b" ")  # same size, other content: a file of its own
+    copy.write_bytes(train.read_bytes().replace(b"question", b"Question"))  # same size, other queries: its own file
     assert len(load_splits(DataConfig(train=[str(train)], test=[str(copy)])).test) > 0
     assert len(load_splits(DataConfig(train=[str(train)])).validation) > 0  # a held-out part is still the default
 
