@@ -1121,6 +1121,9 @@ ENGINE_ZH: dict[str, str] = {
     "uses a YAML alias ('*{anchor}') at line {line}; aliases and anchors are not allowed in a config": "使用了 YAML 别名（'*{anchor}'，第 {line} 行）；配置中不允许使用别名和锚点",
     "has more than {n} values; a training config is far smaller": "有超过 {n} 个值；训练配置远没有这么大",
     "is nested more than {n} levels deep": "嵌套超过 {n} 层",
+    "sets '{key}' twice (lines {a} and {b}); keep one": "两次设置了 '{key}'（第 {a} 行和第 {b} 行）；请只保留一个",
+    "The config file '{path}' holds a control character (#x{character}) at position {position}; a config is YAML text.":
+        "配置文件 '{path}' 在第 {position} 个字符处含有控制字符（#x{character}）；配置文件应为 YAML 文本。",
     "{where}: 'loss.name': {err}": "{where}：'loss.name' 设置有误：{err}",
     "{where}: 'loss.params' is set but 'loss.name' is not; name the loss the parameters belong to.": "{where}：设置了 'loss.params' 但没有设置 'loss.name'；请写明这些参数所属的损失函数。",
     "{where}: 'loss.params': {err}": "{where}：'loss.params' 设置有误：{err}",

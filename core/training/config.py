@@ -263,6 +263,19 @@ class _BoundedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node, deep=False):
+        """A mapping whose keys are each written once: a key set twice would silently keep the last value."""
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None:
+                continue
+            if key in seen:
+                raise _Refused(f"sets '{key}' twice (lines {seen[key] + 1} and {key_node.start_mark.line + 1}); "
+                               "keep one")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
 
 # YAML 1.1 reads yes/no/on/off as booleans: ``trust_remote_code: yes`` would turn remote code on, and
 # ``model_selection: off`` would become False. A config's booleans are ``true`` / ``false`` (YAML 1.2); any other
@@ -299,11 +312,15 @@ def load_yaml(path: Path) -> Any:
     except UnicodeDecodeError as err:
         raise ConfigError(f"The config file '{path}' is not UTF-8 text (byte {err.start} cannot be decoded); "
                           "save it as UTF-8.") from None
-    loader = _BoundedLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)  # its reader refuses control characters (a NUL byte) right away
         return loader.get_single_data() or {}
     except _Refused as err:
         raise ConfigError(f"The config file '{path}' {err}.") from None
+    except yaml.reader.ReaderError as err:  # a control character: a binary file, not a config
+        raise ConfigError(f"The config file '{path}' holds a control character (#x{err.character:04x}) at position "
+                          f"{err.position}; a config is YAML text.") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -312,7 +329,8 @@ def load_yaml(path: Path) -> Any:
     except RecursionError:
         raise ConfigError(f"The config file '{path}' is nested too deeply to be a config.") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # -- field checks ----------------------------------------------------------------------------------------

@@ -188,6 +188,9 @@ BAD_FILES = [
     ("values", ("name: x\nloss:\n  name: CoSENTLoss\n  params:\n    l: [" + ", ".join(["1"] * 30000) + "]\n").encode()),
     ("bytes", b"name: x\n" + b"#" * 1_100_000 + b"\n"),
     ("unknown setting '1'", b"1: x\n"),
+    ("control character (#x0000) at position 0", b"\x00\x01\x02binary"),  # a binary file, not a config
+    ("sets 'name' twice (lines 1 and 4)", b"name: x\nhyper:\n  epochs: 1\nname: y\n"),  # the last one would win
+    ("sets 'epochs' twice (lines 2 and 3)", b"hyper:\n  epochs: 1\n  epochs: 3\n"),
 ]
 
 CASES = [pytest.param(key, _yaml_for(path, value).encode("utf-8"), id=f"{path}={value!r}"[:60]) for key, path, value in BAD_VALUES]
