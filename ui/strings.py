@@ -938,7 +938,6 @@ ENGINE_ZH: dict[str, str] = {
     "No training data: give at least one file under data.train.": "没有训练数据：请在 data.train 下至少给出一个文件。",
     "The config file '{p}' does not exist.": "配置文件 '{p}' 不存在。",
     "The config file '{p}' is not valid YAML: {err}.": "配置文件 '{p}' 不是有效的 YAML：{err}。",
-    "The file '{path}' is not valid YAML.": "文件 '{path}' 不是有效的 YAML。",
     "The run '{name}' has no saved model yet (no final/ or best/ folder); wait for it to finish or stop it.": "运行 '{name}' 还没有保存的模型（没有 final/ 或 best/ 文件夹）；请等待它结束或停止它。",
     "The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.": "运行文件夹 '{run_dir}' 中已有一次运行；用 --resume 继续它，或用 --name 新建一个。",
     "hyper.max_seq_length is {length}, but the model {name} reads at most {limit} tokens; give a smaller length, or "

@@ -141,13 +141,13 @@ def _read_json(path: Path) -> Any:
 
 
 def _read_config(run_dir: Path) -> dict:
+    """The run's ``config.yaml`` as a dict, read as every config is (``core.training.config.load_yaml``)."""
+    from core.training.config import load_yaml
+
     path = run_dir / CONFIG_FILE
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
-        raise StudioError(f"The run folder '{run_dir}' has no config.yaml; it is not a training run.") from None
-    except yaml.YAMLError:
-        raise StudioError(f"The file '{path}' is not valid YAML.") from None
+    if not path.is_file():
+        raise StudioError(f"The run folder '{run_dir}' has no config.yaml; it is not a training run.")
+    raw = load_yaml(path)
     return raw if isinstance(raw, dict) else {}
 
 
