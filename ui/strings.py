@@ -937,6 +937,8 @@ ENGINE_ZH: dict[str, str] = {
     "No run folder named '{run}' (looked in {path}).": "没有名为 '{run}' 的运行文件夹（已在 {path} 中查找）。",
     "No training data: give at least one file under data.train.": "没有训练数据：请在 data.train 下至少给出一个文件。",
     "The config file '{p}' does not exist.": "配置文件 '{p}' 不存在。",
+    "The config file '{p}' is a folder; give the config file inside it (a run folder's is config.yaml).":
+        "配置文件 '{p}' 是一个文件夹；请给出其中的配置文件（运行文件夹中的是 config.yaml）。",
     "The config file '{p}' is not valid YAML: {err}.": "配置文件 '{p}' 不是有效的 YAML：{err}。",
     "The run '{name}' has no saved model yet (no final/ or best/ folder); wait for it to finish or stop it.": "运行 '{name}' 还没有保存的模型（没有 final/ 或 best/ 文件夹）；请等待它结束或停止它。",
     "The run folder '{run_dir}' already holds a run; use --resume to continue it or --name for a new one.": "运行文件夹 '{run_dir}' 中已有一次运行；用 --resume 继续它，或用 --name 新建一个。",

@@ -226,6 +226,9 @@ class TrainConfig:
     @classmethod
     def load(cls, path: str | Path) -> TrainConfig:
         p = Path(path)
+        if p.is_dir():
+            raise ConfigError(f"The config file '{p}' is a folder; give the config file inside it (a run folder's "
+                              "is config.yaml).")
         if not p.is_file():
             raise ConfigError(f"The config file '{p}' does not exist.")
         return cls.from_dict(load_yaml(p), where=str(p))

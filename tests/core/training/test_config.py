@@ -33,8 +33,14 @@ def test_bad_values_are_refused():
         TrainConfig.from_dict({"hyper": {"batch_size": 0}})
     with pytest.raises(ConfigError, match="split"):
         TrainConfig.from_dict({"data": {"split": [0.5]}})
-    with pytest.raises(ConfigError, match="not valid YAML|does not exist"):
+    with pytest.raises(ConfigError, match=r"^The config file '/nonexistent/config\.yaml' does not exist\.$"):
         TrainConfig.load("/nonexistent/config.yaml")
+
+
+def test_a_folder_given_as_the_config_says_it_is_a_folder(tmp_path):
+    with pytest.raises(ConfigError, match=r"is a folder; give the config file inside it \(a run folder's is "
+                                          r"config\.yaml\)\.$"):
+        TrainConfig.load(tmp_path)
 
 
 def test_secrets_are_never_stored(tmp_path):
