@@ -937,6 +937,7 @@ ENGINE_ZH: dict[str, str] = {
     "No run folder named '{run}' (looked in {path}).": "没有名为 '{run}' 的运行文件夹（已在 {path} 中查找）。",
     "No training data: give at least one file under data.train.": "没有训练数据：请在 data.train 下至少给出一个文件。",
     "The config file '{p}' does not exist.": "配置文件 '{p}' 不存在。",
+    "--out: '{out}' already exists; give a new file name.": "--out：'{out}' 已存在；请给出一个新的文件名。",
     "The config file '{p}' is a folder; give the config file inside it (a run folder's is config.yaml).":
         "配置文件 '{p}' 是一个文件夹；请给出其中的配置文件（运行文件夹中的是 config.yaml）。",
     "The config file '{p}' is not valid YAML: {err}.": "配置文件 '{p}' 不是有效的 YAML：{err}。",

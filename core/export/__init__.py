@@ -7,6 +7,8 @@
   in or ``HF_TOKEN``, kept in memory only); ``push_run(run_dir, repo_id, token=None, private=True, which=None,
   onnx=False) -> str`` (the run's delivered model + card, optionally its ONNX export under ``onnx/``)
 - ``export_model_dir(run_dir) -> Path``: the folder to export (``delivered/``, else ``best/``, else ``final/``).
+- ``zip_run(run_dir, out_path, which=None, progress=None) -> Path``: that folder zipped with the run's model card as
+  its README.md (the Export tab's download and ``python -m core zip``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ def export_model_dir(run_dir, which: str | None = None) -> Path:
     raise StudioError(f"The run '{run_dir.name}' has no saved model yet (no delivered/, best/ or final/ folder); wait for it to finish or stop it.")
 
 
-__all__ = ["zip_model", "model_card", "card_metrics", "card_preview", "split_front_matter", "base_model_info",
+def zip_run(run_dir, out_path, which: str | None = None, progress=None) -> Path:
+    """The run's model to export (``export_model_dir(run_dir, which)``) zipped into ``out_path`` (``zip_model``) with
+    the run's model card, naming that model, as the archive's ``README.md``; returns the zip's path."""
+    src = export_model_dir(run_dir, which)
+    return zip_model(src, out_path, card=model_card(run_dir, holds=src.name), progress=progress)
+
+
+__all__ = ["zip_model", "zip_run", "model_card", "card_metrics", "card_preview", "split_front_matter", "base_model_info",
            "push_to_hub", "push_run", "env_token", "push_error_message", "check_repo_id", "hub_offline", "hub_endpoint",
            "check_model_dir", "export_model_dir"]

@@ -2,6 +2,8 @@
 
 A run exports its delivered model (``export_model_dir``) and is measured on its own test split, with its
 Matryoshka dimensions when it was trained with them (``run_onnx_inputs``); ``--data`` / ``--dims`` override.
+``python -m core zip RUN --out FILE.zip [--which delivered|best|final]``: the run's model with its model card as
+README.md, as the Export tab's download.
 ``python -m core push RUN --repo NAME/MODEL [--public] [--onnx] [--which delivered|best|final]``: the token
 comes from ``HF_TOKEN`` (never an argument: command lines are visible to every user of the machine)."""
 
@@ -72,6 +74,28 @@ def cmd_export_onnx(args) -> int:
     return 0
 
 
+def cmd_zip(args) -> int:
+    import sys
+
+    from core.export import export_model_dir, zip_run
+    from core.paths import run_dir_arg
+    from core.training import read_status
+
+    run = run_dir_arg(args.run, must_exist=True)
+    src = export_model_dir(run, args.which)  # a run with no saved model is refused before anything is written
+    out = Path(args.out)
+    if out.suffix.lower() != ".zip":
+        out = out.with_name(out.name + ".zip")
+    if out.exists():
+        raise StudioError(f"--out: '{out}' already exists; give a new file name.")
+    if read_status(run).get("worse_than_base") and src.name != "delivered":
+        print(f"warning: the run ended worse than its base model on validation, and {src.name}/ is its tuned model, "
+              "not the delivered one.", file=sys.stderr)
+    path = zip_run(run, out, args.which)
+    print(f"wrote {path} ({src.name}/ of run {run.name}, with its model card as README.md)")
+    return 0
+
+
 def cmd_push(args) -> int:
     from core.export import push_run
     from core.paths import run_dir_arg
@@ -96,6 +120,16 @@ def register(subparsers) -> None:
     p.add_argument("--trust-remote-code", action="store_true",
                    help="let a model folder's own Python code run when it is loaded (read that code first)")
     p.set_defaults(func=cmd_export_onnx)
+
+    p = subparsers.add_parser("zip", help="zip a run's delivered model with its model card",
+                              description="Write a run's model (delivered, else best, else final; or --which) as "
+                                          "one zip file with its model card as README.md, as the Export tab's "
+                                          "download.")
+    p.add_argument("run", metavar="RUN", help="a run name or folder")
+    p.add_argument("--out", required=True, metavar="FILE.zip", help="the zip file to write (new; .zip is added)")
+    p.add_argument("--which", choices=["delivered", "best", "final"], default=None,
+                   help="the model to zip (default: delivered, else best, else final)")
+    p.set_defaults(func=cmd_zip)
 
     p = subparsers.add_parser("push", help="push a run's delivered model and card to the Hugging Face Hub",
                               description="Push a run's model (private unless --public) with its model card, "

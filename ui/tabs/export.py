@@ -6,7 +6,7 @@ The preview shows the card's YAML front matter as a code block (``card_preview``
 card itself. Engine errors are shown through ``tr_engine`` in the page's language. The push message and the
 ONNX report table follow the language switch (``export_language``).
 
-Engine calls: ``core.export.model_card``, ``card_preview``, ``zip_model``, ``push_run``, ``export_model_dir``,
+Engine calls: ``core.export.model_card``, ``card_preview``, ``zip_run``, ``push_run``, ``export_model_dir``,
 ``core.training.read_status``, ``core.export.onnx.export_onnx``, ``report_chart``, ``run_onnx_inputs``.
 """
 
@@ -136,18 +136,16 @@ def build(ctx) -> dict:
 
     @handler
     def do_zip(name, which_v, ok, lang, progress=gr.Progress()):
-        from core.export import export_model_dir, model_card, zip_model
+        from core.export import export_model_dir, zip_run
+        from ui.common import offer_download
         from ui.common import progress_fn as _progress_fn
 
         with _in_language(lang):
             rd = run_dir(name)
             _check(rd, ok, lang)
-            src = export_model_dir(rd, which_v)
-            out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{src.name}.zip"  # the folder exported
-            from ui.common import offer_download
-
-            return offer_download(zip_model(src, out, card=model_card(rd, holds=src.name), progress=_progress_fn(progress)),
-                                  move=True)
+            held = export_model_dir(rd, which_v).name  # the folder exported names the zip
+            out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{held}.zip"
+            return offer_download(zip_run(rd, out, which_v, progress=_progress_fn(progress)), move=True)
 
     zip_btn.click(do_zip, [run, which, confirm, ctx.lang], zip_file, api_name="export_zip")
 

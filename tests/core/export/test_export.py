@@ -542,3 +542,34 @@ def test_the_card_names_the_model_the_exported_folder_holds(run_dir):
     assert "| final (this folder) |" in final and "| blend-0.5 (delivered) |" in final
     chosen = model_card(run_dir, holds="blend-0.3")  # a blend picked on Evaluate's curve: not a candidate
     assert "The model in this folder is **blend-0.3**, not final/; the run did not score it on validation." in chosen
+
+
+def test_cli_zip_writes_the_runs_model_with_its_card(tiny_model_path, tmp_runs, capsys, tmp_path):
+    """``python -m core zip RUN --out FILE``: the run's model (the one the Export tab would offer) with the model card
+    naming it as README.md, loadable with plain sentence-transformers; an existing file, a run without a saved model
+    and an unknown run are one sentence each, and nothing is written for them."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.cli import main
+
+    run = write_run_with_test_split(tmp_runs, "cli-zip", tiny_model_path)
+    (run / STATUS_FILE).write_text(json.dumps({"status": "completed", "worse_than_base": True}))
+    out = tmp_path / "out" / "pig-model"
+    assert main(["zip", "cli-zip", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert f"wrote {out}.zip (final/ of run cli-zip, with its model card as README.md)" in said.out
+    assert "worse than its base model" in said.err  # final/ is the tuned model of a run that ended worse
+    with zipfile.ZipFile(f"{out}.zip") as zf:
+        card = zf.read("pig-model/README.md").decode()
+        zf.extractall(tmp_path / "unz")
+    assert card == model_card(run, holds="final")
+    assert SentenceTransformer(str(tmp_path / "unz" / "pig-model"), device="cpu").encode(["猪"]).shape[0] == 1
+    assert main(["zip", "cli-zip", "--out", f"{out}.zip"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"error: --out: '{out}.zip' already exists; give a new file name."
+    empty = tmp_runs / "no-model"
+    empty.mkdir()
+    TrainConfig(name="no-model").save(empty / CONFIG_FILE)
+    assert main(["zip", "no-model", "--out", str(tmp_path / "x.zip")]) == 2
+    assert "has no saved model yet" in capsys.readouterr().err
+    assert main(["zip", "no-such-run", "--out", str(tmp_path / "y.zip")]) == 2
+    assert not (tmp_path / "x.zip").exists() and not (tmp_path / "y.zip").exists()
