@@ -130,7 +130,7 @@ def test_no_planted_key_reaches_any_file_of_a_run_a_build_or_an_export(tiny_mode
                                                                        monkeypatch, fake_llm):
     from core.export import model_card, zip_model
 
-    for var in ("OPENAI_API_KEY", "STUDIO_LLM_KEY"):
+    for var in ("OPENAI_API_KEY", "STUDIO_LLM_API_KEY"):
         monkeypatch.setenv(var, PLANTED)
     for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
         monkeypatch.setenv(var, PLANTED_HF)

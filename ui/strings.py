@@ -317,6 +317,9 @@ S: dict[str, tuple[str, str]] = {
                    "大模型模式需要 API 密钥：请直接输入，或填写保存密钥的环境变量名（环境变量 {env} 未设置）。"),
     "llm_no_key_no_env": ("LLM mode needs an API key: type it, or name an environment variable that holds it.",
                           "大模型模式需要 API 密钥：请直接输入，或填写保存密钥的环境变量名。"),
+    "llm_type_key_shared": ("LLM mode on a shared studio needs your own API key typed in: the server's environment "
+                            "variables are not sent to an endpoint a user chooses.",
+                            "在共享的工作室中使用大模型模式，请输入您自己的 API 密钥：服务器的环境变量不会发送到用户选择的接口。"),
     "pairs_pseudo": ("**{rows}** pairs from {passages} passages (inverse cloze).", "由 {passages} 个段落生成 **{rows}** 个查询/段落对（逆完形填空）。"),
     "pairs_llm": ("**{rows}** pairs from {passages} passages (LLM).", "由 {passages} 个段落生成 **{rows}** 个查询/段落对（大模型）。"),
     "rt_on": ("Keep only queries that find their own passage again (round-trip check)",
@@ -1037,6 +1040,12 @@ ENGINE_ZH: dict[str, str] = {
     "environment variable.": "大模型名称看起来像密钥；请给出模型名称（例如 'gpt-4o-mini'），并把密钥放在环境变量中。",
     "A model to compare looks like a key, not a model name, folder or Hub id; put keys in environment variables.":
         "要比较的某个模型看起来像密钥，而不是模型名称、文件夹或 Hub ID；请把密钥放在环境变量中。",
+    "The LLM endpoint {endpoint} could not be reached for the first {n_unreachable} requests ({said}); check the base URL and that the server is running.":
+        "前 {n_unreachable} 次请求都无法连接大模型接口 {endpoint}（{said}）；请检查接口地址，并确认服务已启动。",
+    "The LLM endpoint {endpoint} gave no usable questions for any of the {failed} passages ({errs}); each answer is recorded in {name}.":
+        "大模型接口 {endpoint} 没有为 {failed} 个段落中的任何一个给出可用的问题（{errs}）；每个回答都记录在 {name} 中。",
+    "The API key variable '{env}' is not named like an API key (expected a name with API_KEY in it, e.g. OPENAI_API_KEY): only such a variable is sent to an LLM endpoint, so no other secret of this machine (HF_TOKEN, AWS_...) can be.":
+        "API 密钥环境变量 '{env}' 的名字不像 API 密钥（名字中应含 API_KEY，例如 OPENAI_API_KEY）：只有这样的变量会发送到大模型接口，因此本机的其他机密（HF_TOKEN、AWS_... 等）不会被发送。",
     "The LLM endpoint {endpoint} refused the API key (HTTP {status}) for the first {n_auth} requests; check that the environment variable {api_key_env} holds a valid key.": "大模型接口 {endpoint} 在前 {n_auth} 次请求中拒绝了 API 密钥（HTTP {status}）；请检查环境变量 {api_key_env} 中的密钥是否有效。",
     "The LLM model name is empty (expected e.g. 'gpt-4o-mini' or 'qwen2.5:7b').": "大模型名称为空（应如 'gpt-4o-mini' 或 'qwen2.5:7b'）。",
     "The LLM setting {name}={getattr} is out of range (expected at least {lo}).": "大模型设置 {name}={getattr} 超出范围（至少应为 {lo}）。",

@@ -5,8 +5,8 @@
 (``llm_config.concurrency`` requests in flight), parses each answer with ``parse``, keeps the items
 ``validate`` accepts (duplicates dropped) and appends one JSON line per job to ``out_path`` as it goes
 (flushed and fsynced). A job whose latest record is ``ok`` is never asked again; failed jobs are asked
-again when ``retry_failed``. A torn last line (a crash mid-write) is ignored. Three refused API keys in a
-row before any success stop the run with a ``ConfigError``. ``records`` maps each job key to its latest
+again when ``retry_failed``. A torn last line (a crash mid-write) is ignored. Three refused API keys, or three
+requests that could not reach the endpoint (``UNREACHABLE``), before any success stop the run with a ``ConfigError``. ``records`` maps each job key to its latest
 record; the report's counts cover every job's latest record, so a resumed run reports the whole job.
 """
 
@@ -28,6 +28,8 @@ from core.builder.rows import norm_key
 from core.errors import ConfigError
 from core.jsonl import dumps_line, read_jsonl
 from core.progress import ProgressFn, Tracker
+
+UNREACHABLE = ("connection", "timeout")  # failures that say the endpoint is not there: three in a row, none ok, stop
 
 
 @dataclass
@@ -155,7 +157,7 @@ def run_jobs(
             return rec
 
         results = imap_unordered(ask, todo, llm_config.concurrency)
-        n_ok = n_auth = 0
+        n_ok = n_auth = n_unreachable = 0
         try:
             for job, rec, err in results:
                 if err is not None:
@@ -182,6 +184,13 @@ def run_jobs(
                             f"The LLM endpoint {llm_config.endpoint} refused the API key (HTTP {status}) for the first "
                             f"{n_auth} requests; check that the environment variable {llm_config.api_key_env} holds a valid key."
                         )
+                elif kind in UNREACHABLE:
+                    n_unreachable += 1
+                    if n_unreachable >= 3 and n_ok == 0:
+                        said = str((rec.get("error") or {}).get("message") or kind)[:200]
+                        raise ConfigError(f"The LLM endpoint {llm_config.endpoint} could not be reached for the first "
+                                          f"{n_unreachable} requests ({said}); check the base URL and that the server "
+                                          "is running.")
                 tracker.update(1, f"{rec['status']}")
                 if should_stop and should_stop():
                     report.interrupted = True

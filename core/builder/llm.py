@@ -48,6 +48,9 @@ def _looks_like_key(value: str) -> bool:
     return len(value) >= 24 and has_lower and has_digit
 
 
+KEY_VARIABLE = r"(?i)[A-Z_][A-Z0-9_]*API_KEY[A-Z0-9_]*"  # the environment variables an LLM request may take its key from
+
+
 @dataclass
 class LLMConfig:
     """Where and how to ask. No API key here: see ``resolve_api_key``.
@@ -61,7 +64,7 @@ class LLMConfig:
 
     base_url: str
     model: str
-    api_key_env: str = "OPENAI_API_KEY"
+    api_key_env: str = "OPENAI_API_KEY"  # a variable named like an API key (``KEY_VARIABLE``), never the key itself
     temperature: float = 0.7
     timeout: float = 60.0
     max_retries: int = 3
@@ -94,6 +97,10 @@ class LLMConfig:
                 "The API key setting must be the NAME of an environment variable (e.g. OPENAI_API_KEY), "
                 "and the value given looks like a key or is not a valid variable name."
             )
+        if env and not re.fullmatch(KEY_VARIABLE, env):
+            raise ConfigError(f"The API key variable '{env}' is not named like an API key (expected a name with API_KEY "
+                              "in it, e.g. OPENAI_API_KEY): only such a variable is sent to an LLM endpoint, so no "
+                              "other secret of this machine (HF_TOKEN, AWS_...) can be.")
         self.api_key_env = env
         for name, lo in (("timeout", 0.01), ("concurrency", 1), ("max_retries", 0), ("max_bytes", 1)):
             if getattr(self, name) < lo:
@@ -116,11 +123,12 @@ class LLMConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
-    def resolve_api_key(self, api_key: str | None = None) -> str | None:
-        """The key passed in, else the value of ``api_key_env`` in the environment, else None."""
+    def resolve_api_key(self, api_key: str | None = None, from_env: bool = True) -> str | None:
+        """The key passed in, else (``from_env``) the value of ``api_key_env`` in the environment, else None. A
+        shared studio passes ``from_env=False``: a user who picks the endpoint must not be lent the server's key."""
         if api_key:
             return api_key
-        return os.environ.get(self.api_key_env) if self.api_key_env else None
+        return os.environ.get(self.api_key_env) if self.api_key_env and from_env else None
 
 
 def _url_holds_secret(url: str) -> bool:

@@ -18,6 +18,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from core.builder.chunking import Passage, cjk_share
@@ -231,6 +232,10 @@ def generate_queries_llm(
         return question_problem(q, job.context)
 
     report, records = run_jobs(jobs, llm_config, api_key, n, out_path, validate, parse_questions, "llm", progress, should_stop, retry_failed)
+    if report.failed and not report.ok and not report.interrupted:  # nothing to build on: an error, not a result
+        errs = ", ".join(f"{k}: {v}" for k, v in sorted(report.errors.items()))
+        raise ConfigError(f"The LLM endpoint {llm_config.endpoint} gave no usable questions for any of the "
+                          f"{report.failed} passages ({errs}); each answer is recorded in {Path(out_path).name}.")
     for job in jobs:
         rec = records.get(job.key)
         if rec and rec.get("status") == "ok":

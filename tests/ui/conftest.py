@@ -106,7 +106,7 @@ def running_studio(base: Path, tiny_model_path, runs: Path | None = None, drop: 
         env = dict(os.environ, STUDIO_RUNS_DIR=str(runs), STUDIO_CACHE_DIR=str(base / "cache"),
                    STUDIO_DATASETS_DIR=str(base / "datasets"),
                    STUDIO_SAMPLE_DIR=str(sample), GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1",
-                   STUDIO_TEST_LLM_KEY="sk-from-env-0123456789",  # the Build tab's "environment variable" option reads it
+                   STUDIO_TEST_LLM_API_KEY="sk-from-env-0123456789",  # the Build tab's "environment variable" option reads it
                    TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false",
                    PYTHONPATH=str(ROOT))
         env.pop("SPACE_ID", None)

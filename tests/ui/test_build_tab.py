@@ -52,7 +52,7 @@ def test_passages_good_and_bad(client, tmp_path):
 
 def test_llm_mode_sends_the_typed_key(client, fake_llm):
     sample_passages(client)
-    out = pairs(client, "llm", fake_llm.base_url, "fake-model", TYPED_KEY, "STUDIO_NO_SUCH_VARIABLE", 1, rt=False)
+    out = pairs(client, "llm", fake_llm.base_url, "fake-model", TYPED_KEY, "STUDIO_NO_SUCH_API_KEY", 1, rt=False)
     assert out[0].startswith("**60** pairs from 60 passages (LLM)"), out[0]
     assert fake_llm.auth and set(fake_llm.auth) == {f"Bearer {TYPED_KEY}"}
     assert len(out[1]["data"]) == 60 and "Question 1 about" in out[1]["data"][0][0]
@@ -60,7 +60,7 @@ def test_llm_mode_sends_the_typed_key(client, fake_llm):
 
 def test_llm_mode_reads_the_named_environment_variable(client, fake_llm, studio):
     sample_passages(client)
-    out = pairs(client, "llm", fake_llm.base_url, "fake-model-env", "", "STUDIO_TEST_LLM_KEY", 1)
+    out = pairs(client, "llm", fake_llm.base_url, "fake-model-env", "", "STUDIO_TEST_LLM_API_KEY", 1)
     assert "pairs from 60 passages (LLM)" in out[0]
     assert set(fake_llm.auth) == {f"Bearer {ENV_KEY}"}
     assert ENV_KEY.encode() not in studio["log"].read_bytes() and TYPED_KEY.encode() not in studio["log"].read_bytes()
@@ -73,14 +73,18 @@ def test_llm_mode_bad_input(client, fake_llm):
     with pytest.raises(AppError, match=r"^LLM mode needs the endpoint's base URL"):
         pairs(client, "llm", "", "fake", TYPED_KEY, "", 1)
     with pytest.raises(AppError, match=r"^LLM mode needs an API key: type it, or name an environment variable that holds "
-                                       r"it \(the variable STUDIO_NO_SUCH_VARIABLE is not set\)\."):
-        pairs(client, "llm", fake_llm.base_url, "fake", "", "STUDIO_NO_SUCH_VARIABLE", 1)
+                                       r"it \(the variable STUDIO_NO_SUCH_API_KEY is not set\)\."):
+        pairs(client, "llm", fake_llm.base_url, "fake", "", "STUDIO_NO_SUCH_API_KEY", 1)
     with pytest.raises(AppError, match=r"^LLM mode needs an API key"):
         pairs(client, "llm", fake_llm.base_url, "fake", "  ", "", 1)
     with pytest.raises(AppError, match="must be the NAME of an environment variable"):
         pairs(client, "llm", fake_llm.base_url, "fake", "", TYPED_KEY, 1)
     with pytest.raises(AppError, match="LLM mode needs"):
         pairs(client, "llm", "", "fake", "", "", 1)
+    # any variable of the server's environment would go to the URL typed here: only API-key names are read
+    for name in ("HOME", "HF_TOKEN", "AWS_SECRET_ACCESS_KEY"):
+        with pytest.raises(AppError, match=rf"^The API key variable '{name}' is not named like an API key"):
+            pairs(client, "llm", fake_llm.base_url, "fake", "", name, 1)
     with pytest.raises(AppError, match="大模型模式需要接口地址"):
         pairs(client, "llm", "", "fake", TYPED_KEY, "", 1, "zh")
     assert fake_llm.total == 0  # nothing was sent

@@ -148,3 +148,23 @@ def test_the_train_tabs_periodic_refresh_advances_a_stalled_queue(tmp_runs, monk
             proc.kill()
             proc.wait(timeout=60)
         launch._CHILDREN.clear()
+
+
+def test_a_shared_studio_does_not_lend_the_servers_api_key_to_an_endpoint_a_user_picks(shared, fake_llm):
+    """On a shared studio a user may name any endpoint: the key in the server's environment is not sent there (the
+    user types their own), in one sentence in the page's language; a typed key still works."""
+    from gradio_client.exceptions import AppError
+
+    from tests.ui.test_build_tab import pairs, sample_passages
+
+    c = _session(shared["url"])
+    sample_passages(c)
+    with pytest.raises(AppError, match=r"^LLM mode on a shared studio needs your own API key typed in"):
+        pairs(c, "llm", fake_llm.base_url, "fake", "", "STUDIO_TEST_LLM_API_KEY", 1)
+    with pytest.raises(AppError, match=r"^在共享的工作室中使用大模型模式，请输入您自己的 API 密钥"):
+        pairs(c, "llm", fake_llm.base_url, "fake", "", "STUDIO_TEST_LLM_API_KEY", 1, "zh")
+    assert fake_llm.total == 0  # nothing was sent
+    out = pairs(c, "llm", fake_llm.base_url, "fake", "sk-typed-by-user-0123456789abcdef", "STUDIO_TEST_LLM_API_KEY", 1,
+                rt=False)
+    assert "pairs from 60 passages (LLM)" in out[0]
+    assert set(fake_llm.auth) == {"Bearer sk-typed-by-user-0123456789abcdef"}

@@ -281,6 +281,7 @@ def build(ctx) -> dict:
         if mode_v == "llm":
             from core.builder.llm import LLMConfig
             from core.builder.llm_queries import generate_queries_llm
+            from core.deployment import multi_user
             from core.paths import datasets_root
             from ui.common import refuse_in_public
 
@@ -289,7 +290,10 @@ def build(ctx) -> dict:
             if not (url or "").strip():
                 raise ConfigError(t("llm_no_url", lang))
             cfg = LLMConfig(base_url=url.strip(), model=(model or "").strip(), api_key_env=(env or "").strip())
-            api_key = cfg.resolve_api_key((key or "").strip() or None)  # typed key wins, else the named variable
+            typed = (key or "").strip() or None
+            if multi_user() and not typed:  # a user who picks the endpoint is not lent the server's key
+                raise ConfigError(t("llm_type_key_shared", lang))
+            api_key = cfg.resolve_api_key(typed, from_env=not multi_user())  # typed key wins, else the variable
             if not api_key:
                 raise ConfigError(t("llm_no_key", lang, env=cfg.api_key_env) if cfg.api_key_env else t("llm_no_key_no_env", lang))
             # A folder per passage set and endpoint: asking again after a crash or restart resumes there.

@@ -114,10 +114,10 @@ def test_build_title_and_simcse_modes(docs, tmp_path, capsys):
 
 
 def test_build_llm_mode_key_never_written_and_resume(docs, tmp_path, capsys, fake_llm, monkeypatch):
-    monkeypatch.setenv("STUDIO_TEST_CLI_KEY", KEY)
+    monkeypatch.setenv("STUDIO_TEST_CLI_API_KEY", KEY)
     out = tmp_path / "llm-out"
     argv = ["build", "--docs", str(docs), "--out", str(out), "--mode", "llm", "--llm-base-url", fake_llm.base_url,
-            "--llm-model", "fake", "--llm-key-env", "STUDIO_TEST_CLI_KEY", "--questions-per-passage", "2",
+            "--llm-model", "fake", "--llm-key-env", "STUDIO_TEST_CLI_API_KEY", "--questions-per-passage", "2",
             "--concurrency", "2", "--timeout", "0.5", "--chunk-size", "200"]
     code, stdout, err = _run(argv, capsys)
     assert code == 0, err
@@ -129,7 +129,7 @@ def test_build_llm_mode_key_never_written_and_resume(docs, tmp_path, capsys, fak
     assert all(r["synthetic"] == "llm" and r["query"].endswith("?") for r in pairs)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["generation"]["ok"] == len(passages) and report["generation"]["well_formed_share"] == 1.0
-    assert report["options"]["llm"]["api_key_env"] == "STUDIO_TEST_CLI_KEY"
+    assert report["options"]["llm"]["api_key_env"] == "STUDIO_TEST_CLI_API_KEY"
     assert set(fake_llm.auth) == {f"Bearer {KEY}"}
     asked = fake_llm.total
     assert asked == len(passages)
@@ -174,11 +174,11 @@ def test_python_dash_m_core_build(tmp_path):
 
 
 def test_build_roundtrip_drops_an_off_topic_llm_question(docs, tmp_path, capsys, fake_llm, monkeypatch):
-    monkeypatch.setenv("STUDIO_TEST_CLI_KEY", KEY)
+    monkeypatch.setenv("STUDIO_TEST_CLI_API_KEY", KEY)
     # the fake LLM answers this passage with a question about nothing in it ("What does the marked passage describe?")
     (docs / "marked.txt").write_text("MARK_HALF Boars are kept apart from sows in separate pens.\n", encoding="utf-8")
     base = ["build", "--docs", str(docs), "--mode", "llm", "--llm-base-url", fake_llm.base_url, "--llm-model", "fake",
-            "--llm-key-env", "STUDIO_TEST_CLI_KEY", "--chunk-size", "200"]
+            "--llm-key-env", "STUDIO_TEST_CLI_API_KEY", "--chunk-size", "200"]
     out = tmp_path / "rt"
     code, stdout, err = _run([*base, "--out", str(out)], capsys)
     assert code == 0, err
@@ -250,7 +250,7 @@ def test_build_repeat_share_outside_0_to_1_is_refused(tmp_path, capsys, share):
 
 
 def _llm_args(url: str = "http://127.0.0.1:9/v1") -> list[str]:
-    return ["--mode", "llm", "--llm-base-url", url, "--llm-model", "m", "--llm-key-env", "STUDIO_NO_SUCH_KEY_VAR"]
+    return ["--mode", "llm", "--llm-base-url", url, "--llm-model", "m", "--llm-key-env", "STUDIO_NO_SUCH_API_KEY_VAR"]
 
 
 def _limited_memory() -> None:

@@ -15,7 +15,7 @@ KEY = "sk-test-SUPERSECRET-0123456789"
 
 
 def _cfg(fake, **kw) -> LLMConfig:
-    base = dict(base_url=fake.base_url, model="fake", api_key_env="STUDIO_TEST_LLM_KEY", timeout=0.5,
+    base = dict(base_url=fake.base_url, model="fake", api_key_env="STUDIO_TEST_LLM_API_KEY", timeout=0.5,
                 max_retries=2, concurrency=2, backoff_base=0.01, backoff_max=0.05)
     base.update(kw)
     return LLMConfig(**base)
@@ -26,7 +26,7 @@ def _ask(client: LLMClient, passage: str):
 
 
 def test_ok_answer_and_bearer_key_from_env(fake_llm, monkeypatch):
-    monkeypatch.setenv("STUDIO_TEST_LLM_KEY", KEY)
+    monkeypatch.setenv("STUDIO_TEST_LLM_API_KEY", KEY)
     with LLMClient(_cfg(fake_llm)) as client:
         res = _ask(client, "Pigs eat corn.")
     assert "Question 1 about Pigs eat corn?" in res.text
@@ -36,7 +36,7 @@ def test_ok_answer_and_bearer_key_from_env(fake_llm, monkeypatch):
 
 
 def test_key_passed_at_call_time_wins_and_no_key_sends_no_header(fake_llm, monkeypatch):
-    monkeypatch.delenv("STUDIO_TEST_LLM_KEY", raising=False)
+    monkeypatch.delenv("STUDIO_TEST_LLM_API_KEY", raising=False)
     with LLMClient(_cfg(fake_llm)) as client:
         _ask(client, "one")
     with LLMClient(_cfg(fake_llm), api_key="sk-call-time-key-000") as client:
@@ -149,6 +149,19 @@ def test_config_never_holds_the_key(monkeypatch, tmp_path):
         LLMConfig(base_url="ftp://x", model="m")
     with pytest.raises(ConfigError, match="password"):
         LLMConfig(base_url="https://user:pw@x/v1", model="m")
+
+
+@pytest.mark.parametrize("name", ["HOME", "HF_TOKEN", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "PATH"])
+def test_only_a_variable_named_like_an_api_key_is_sent(monkeypatch, name):
+    """The key variable's value goes to whatever endpoint the user names: a variable not named like an API key
+    (HOME, HF_TOKEN, AWS_SECRET_ACCESS_KEY...) is refused before any request, naming the rule; a shared studio does
+    not lend the environment's key at all (``from_env=False``)."""
+    with pytest.raises(ConfigError, match=rf"^The API key variable '{name}' is not named like an API key"):
+        LLMConfig(base_url="https://x/v1", model="m", api_key_env=name)
+    monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
+    cfg = LLMConfig(base_url="https://x/v1", model="m", api_key_env="DEEPSEEK_API_KEY")
+    assert cfg.resolve_api_key() == KEY and cfg.resolve_api_key(from_env=False) is None
+    assert cfg.resolve_api_key("typed", from_env=False) == "typed"
 
 
 def test_parse_retry_after_forms():

@@ -69,14 +69,14 @@ def _passages(texts: list[str], source: str = "doc.txt") -> list[Passage]:
 
 
 def _cfg(fake, **kw) -> LLMConfig:
-    base = dict(base_url=fake.base_url, model="fake", api_key_env="STUDIO_TEST_LLM_KEY", timeout=0.5,
+    base = dict(base_url=fake.base_url, model="fake", api_key_env="STUDIO_TEST_LLM_API_KEY", timeout=0.5,
                 max_retries=1, concurrency=3, backoff_base=0.01, backoff_max=0.05)
     base.update(kw)
     return LLMConfig(**base)
 
 
 def test_generate_with_failures_report_and_resume(fake_llm, tmp_path, monkeypatch):
-    monkeypatch.setenv("STUDIO_TEST_LLM_KEY", KEY)
+    monkeypatch.setenv("STUDIO_TEST_LLM_API_KEY", KEY)
     fake_llm.retry_after = "0.2"
     fake_llm.slow = 1.2
     texts = [
@@ -244,8 +244,35 @@ def test_refused_key_stops_early_with_one_sentence(fake_llm, tmp_path):
     passages = _passages([f"Text number {i}." for i in range(20)])
     with pytest.raises(ConfigError) as err:
         generate_queries_llm(passages, _cfg(fake_llm, model="needs-auth", concurrency=1), out_path=tmp_path / "a.jsonl")
-    assert "refused the API key (HTTP 401)" in str(err.value) and "STUDIO_TEST_LLM_KEY" in str(err.value)
+    assert "refused the API key (HTTP 401)" in str(err.value) and "STUDIO_TEST_LLM_API_KEY" in str(err.value)
     assert len(fake_llm.auth) == 3  # stopped after three refusals (not retried) instead of asking all 20
+
+
+def test_an_endpoint_that_cannot_be_reached_stops_early_with_one_sentence(tmp_path):
+    """No server at the URL (a closed port): three requests that could not connect stop the run with one sentence
+    naming the endpoint, instead of trying every passage and then reporting 0 pairs as a result."""
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cfg = LLMConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m", timeout=0.5, max_retries=0, concurrency=1)
+    passages = _passages([f"Text number {i}." for i in range(20)])
+    with pytest.raises(ConfigError, match=rf"^The LLM endpoint http://127\.0\.0\.1:{port}/v1/chat/completions could "
+                                          r"not be reached for the first 3 requests \(could not reach .*\); check the "
+                                          r"base URL and that the server is running\.$"):
+        generate_queries_llm(passages, cfg, api_key="sk-x", out_path=tmp_path / "a.jsonl")
+    assert len((tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()) == 3  # the journal keeps what was asked
+
+
+def test_a_run_where_every_passage_failed_is_an_error_not_a_result(fake_llm, tmp_path, monkeypatch):
+    """The endpoint answers, but never with a usable question: the run ends with one sentence naming the endpoint,
+    the kinds of failure and the journal file, not with '0 pairs' shown as a success."""
+    monkeypatch.setenv("STUDIO_TEST_LLM_API_KEY", KEY)
+    passages = _passages([f"MARK_MALFORMED text number {i}." for i in range(4)])
+    with pytest.raises(ConfigError, match=r"gave no usable questions for any of the 4 passages \(malformed: 4\); each "
+                                          r"answer is recorded in b\.jsonl\.$"):
+        generate_queries_llm(passages, _cfg(fake_llm), out_path=tmp_path / "b.jsonl")
 
 
 def test_pseudo_queries_report_names_every_passage_without_a_query():
