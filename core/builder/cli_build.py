@@ -211,7 +211,7 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     p.add_argument("--llm-model")
-    p.add_argument("--llm-key-env", default="OPENAI_API_KEY", help="NAME of the environment variable holding the API key")
+    p.add_argument("--llm-key-env", default="OPENAI_API_KEY", help="NAME of the environment variable holding the API key (a name with API_KEY in it, e.g. DEEPSEEK_API_KEY)")
     p.add_argument("--questions-per-passage", type=int, default=1)
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
