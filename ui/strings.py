@@ -771,6 +771,10 @@ ENGINE_ZH: dict[str, str] = {
     "The rows have no '{missing}' column; expected qpn rows with query, pos and neg (columns found: {join}).": "数据中没有 '{missing}' 列；应为含 query、pos、neg 的 qpn 数据（现有列：{join}）。",
     "The table has no '{need}' column; expected anchor, positive, negative_1..n.": "表中没有 '{need}' 列；应有 anchor、positive、negative_1..n。",
     "The training split is empty after validation rows were removed: add rows or lower the split ratio.": "划出验证集后训练集为空：请增加数据或降低划分比例。",
+    "{name}: none of its {rows_read} rows is usable{why}; fix the file and load it again.":
+        "{name}：{rows_read} 行中没有一行可用{why}；请修正文件后重新加载。",
+    "The training split has {len} row; training needs at least {MIN_TRAIN_ROWS} rows (each row learns against the other rows' passages): add rows.":
+        "训练集只有 {len} 行；训练至少需要 {MIN_TRAIN_ROWS} 行（每一行都以其他行的段落作为对照来学习）：请增加数据。",
     "{key} ({names}) has no usable row; fix the rows its issues name, or leave {key2} empty.":
         "{key}（{names}）没有可用的行；请修正问题列表指出的行，或让 {key2} 留空。",
     "data.validation ({names}) asks only queries of the training data; the delivered model would be chosen on queries "

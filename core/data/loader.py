@@ -65,6 +65,17 @@ class LoadedData:
         """True when at least one row survived validation."""
         return len(self.df) > 0
 
+    def check_usable(self) -> None:
+        """A ``DataError`` naming the file and its first error when no row survived validation (a file like that
+        must not become the data a run trains on)."""
+        if self.usable:
+            return
+        name = Path(self.source).name
+        first = next((i for i in self.issues if i.severity == "error"), None)
+        why = f" (row {first.row}: {first.message})" if first is not None and first.row is not None else (
+            f" ({first.message})" if first is not None else "")
+        raise DataError(f"{name}: none of its {self.rows_read:,} rows is usable{why}; fix the file and load it again.")
+
     def summary(self) -> dict:
         """Counts for display: rows read / kept / excluded, errors, warnings and issues per kind."""
         out = {

@@ -42,6 +42,8 @@ VALIDATION_CAP = 1000     # queries: beyond this validation only costs time
 PLAIN_SPLIT = [0.9, 0.1, 0.0]
 
 
+MIN_TRAIN_ROWS = 2  # the fewest training rows a run accepts (in-batch negatives need a second row)
+
 def auto_validation_share(groups: int) -> float:
     """Validation share of ``groups`` query groups when ``data.split`` is empty: ``VALIDATION_TARGET`` queries
     where that is at most a quarter of the data, else a quarter; never under a tenth; at most
@@ -269,6 +271,9 @@ def load_splits(cfg: DataConfig, seed: int = 42, plain: bool = False) -> Splits:
             test = parts[2]
     if len(train) == 0:
         raise DataError("The training split is empty after validation rows were removed: add rows or lower the split ratio.")
+    if len(train) < MIN_TRAIN_ROWS:  # one row has no other row to learn against: its loss and gradient are 0
+        raise DataError(f"The training split has {len(train)} row; training needs at least {MIN_TRAIN_ROWS} rows (each "
+                        "row learns against the other rows' passages): add rows.")
     if sizing is not None:
         sizing["held"] = int(group_keys(val, GROUP_COLUMN.get(fmt)).nunique()) if val is not None else 0
     return Splits(fmt, train, val, test, label_names, issues, list(cfg.train), sizing=sizing)

@@ -508,14 +508,11 @@ def tokenizer_for(model: Optional[str]):
 
 def check_fits(config, splits=None) -> Any:
     """Raise ``ConfigError`` (one sentence, what to change) when ``config`` as the recipe fills it would not fit
-    this machine's memory; the CLI and the UI's Start call it before anything is written. Returns the plan."""
-    from core.errors import StudioError
+    this machine's memory, or the data's ``DataError`` when it cannot be trained on; the CLI and the UI's Start call
+    it before anything is written. Returns the plan."""
     from core.training.data import splits_for
     from core.training.recipe import plan_recipe
 
-    if splits is None:
-        try:
-            splits = splits_for(config)
-        except StudioError:  # unreadable data: the run itself reports it with its own sentence
-            return None
+    if splits is None:  # data that cannot be trained on is refused here too, before anything is written
+        splits = splits_for(config)
     return plan_recipe(config, splits)

@@ -107,9 +107,12 @@ def test_apply_without_data(client):
 @pytest.mark.parametrize("name,content,error", [
     ("empty.csv", b"", "empty.csv is empty"),
     ("noise.csv", bytes(range(256)) * 4, "looks like a binary file"),
+    # read and detected, but each row lacks one text: no row to train on, so it does not become the dataset
+    ("useless.csv", b"question,answer\nwhat do sows eat,\n,barley and wheat\n",
+     r"useless\.csv: none of its 2 rows is usable \(row \d: .*\); fix the file and load it again\."),
 ])
 def test_an_unreadable_upload_keeps_the_active_dataset(client, tmp_path, name, content, error):
-    """A file that cannot be read: the error is raised, the dataset active before stays active and the status says
+    """A file that cannot be read (or has no usable row): the error is raised, the dataset active before stays active and the status says
     so (it used to be cleared, so Apply then said "load data first")."""
     from gradio_client.exceptions import AppError
 

@@ -366,6 +366,11 @@ def build(ctx) -> dict:
             # kept to map by hand: no error is raised, whose "Error" badges would cover the dropdowns to fill in
             yield _to_map(state, raw, cols, said("map_by_hand", err), lang, size)
             return
+        try:
+            data.check_usable()  # read, but no row survived its checks: not a dataset to train on
+        except Exception as err:  # noqa: BLE001
+            yield _unread(said("load_failed", err), shown_view, lang)
+            raise
         yield _outputs(data, cols, state, lang, 1, size, note)
 
     @handler
@@ -387,6 +392,7 @@ def build(ctx) -> dict:
         mapping = {role: col for role, col in zip(roles_shown or [], map_values) if col and role in new_roles}
         try:
             data = load_data(state.train, format=fmt_value or None, mapping=mapping or None)
+            data.check_usable()  # a mapping that leaves no usable row is not applied
         except Exception as err:  # noqa: BLE001
             still = _still(active)
             failed = (Msg.of("apply_failed", error=_why(err), **still) if still

@@ -195,3 +195,28 @@ def test_a_finished_training_process_is_collected_not_left_a_zombie(tmp_runs):
     advance_queue(tmp_runs)
     assert child.returncode == 0 and not proc.exists()
     assert str(tmp_runs / "finished") not in launch._CHILDREN
+
+
+def test_data_that_cannot_be_trained_on_is_refused_at_start_before_anything_is_written(tiny_model_path, tmp_path,
+                                                                                      tmp_runs):
+    """A training file of one row (nothing to learn against) or with no usable row is refused by ``start_run`` with
+    the data's own sentence; no run folder is made and nothing is queued (before, the run was queued and failed when
+    its turn came, or trained to 'completed' with every loss 0)."""
+    import json
+
+    from core.errors import DataError
+    from core.training import start_run
+
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"anchor": "what do sows eat", "positive": "barley"}) + "\n", encoding="utf-8")
+    cfg = tiny_config(tiny_model_path, one, max_steps=2)
+    cfg.data.split = None
+    with pytest.raises(DataError, match=r"^The training split has 1 row; training needs at least 2 rows"):
+        start_run(cfg)
+    useless = tmp_path / "useless.jsonl"
+    useless.write_text(json.dumps({"anchor": "q1", "positive": ""}) + "\n" + json.dumps({"anchor": "", "positive": "a"})
+                       + "\n", encoding="utf-8")
+    cfg.data.train = [str(useless)]
+    with pytest.raises(DataError, match=r"^data\.train \(useless\.jsonl\) has no usable row"):
+        start_run(cfg)
+    assert not tmp_runs.exists() or not any(tmp_runs.iterdir())
