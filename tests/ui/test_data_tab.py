@@ -353,3 +353,29 @@ def test_an_uploaded_test_file_is_held_out_and_the_train_config_keeps_it(client,
                                        r"leave the test file empty\."):
         client.predict("upload", None, handle_file(str(firms)), None, "en", 1, 10, None, handle_file(str(held)),
                        api_name="/data_load")
+
+
+def test_an_uploaded_file_is_kept_where_a_run_finds_it_after_the_upload_folder_is_gone(client, studio, tmp_path):
+    """A web upload lands in the server's temporary folder, which a restart empties; the run's config names its
+    data files (Resume, Evaluate and Compare read them again). The Data tab keeps the file it loads under the
+    datasets folder, and the config the Train tab writes names that copy; the same content uploaded again is one
+    copy."""
+    import yaml
+
+    from tests.ui.test_client import train_args
+
+    rows = "question,answer\n" + "".join(f"what is pig fact {i},pig fact {i} is a thing\n" for i in range(30))
+    mine = tmp_path / "team pairs.csv"
+    mine.write_text(rows, encoding="utf-8")
+    assert upload(client, mine)[0].startswith("Loaded 30 of 30 rows from team pairs.csv")
+    _est, _cli, config_yaml, _file = client.predict(*train_args(studio["model"], "kept-upload", max_steps=2),
+                                                    api_name="/train_estimate")
+    train = Path(yaml.safe_load(config_yaml)["data"]["train"][0])
+    uploads = (studio["datasets"] / "uploads").resolve()
+    assert uploads in train.resolve().parents and train.name == "team-pairs.csv", train
+    assert train.read_text(encoding="utf-8") == rows
+    again = tmp_path / "again" / "team pairs.csv"
+    again.parent.mkdir()
+    again.write_text(rows, encoding="utf-8")
+    upload(client, again)
+    assert len(list(uploads.rglob("team-pairs.csv"))) == 1  # (other tests of this studio upload other files)

@@ -327,6 +327,19 @@ def build(ctx) -> dict:
         return raw, cols, DataState(train=paths[0], validation=paths[1], test=paths[2], eval=paths[3], label=label,
                                     passages=passages, group_by=group, group_choices=list(choices)), note
 
+    def _kept(state: DataState, src: str) -> DataState:
+        """``state`` naming durable copies of its uploaded files (``core.data.uploads.keep_upload``): a run's
+        config names them, and the server's upload folder does not outlive a restart."""
+        if src != "upload":
+            return state
+        from core.data.uploads import keep_upload
+
+        def kept(path):
+            return str(keep_upload(path)) if path else path
+
+        return DataState(**{**state.to_dict(), "train": kept(state.train), "validation": kept(state.validation),
+                            "test": kept(state.test)})
+
     def _load(src, sample_name, f_train, f_val, lang, pg, size):
         from core.data import load_table
 
@@ -371,7 +384,7 @@ def build(ctx) -> dict:
         except Exception as err:  # noqa: BLE001
             yield _unread(said("load_failed", err), shown_view, lang)
             raise
-        yield _outputs(data, cols, state, lang, 1, size, note)
+        yield _outputs(data, cols, _kept(state, src), lang, 1, size, note)
 
     @handler
     def do_apply(active, waiting, cols, roles_shown, shown_view, lang, pg, size, fmt_value, *map_values):
@@ -411,6 +424,8 @@ def build(ctx) -> dict:
                    gr.skip(), gr.skip(), gr.skip()]
             raise
         new = DataState(**{**state.to_dict(), "mapping": {}, "roles": []})
+        if as_state(waiting) is not None:  # an upload kept to map by hand becomes the dataset now
+            new = _kept(new, "upload")
         yield _outputs(data, cols, new, lang, pg, size)
 
     def group_choices(active):
