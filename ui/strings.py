@@ -987,6 +987,8 @@ ENGINE_ZH: dict[str, str] = {
         "'{path}' 中没有可提取的文字。",
     "The run {name} is already {status} with these same settings; change a setting to train another run, or stop "
     "it first.": "运行 {name} 已经以完全相同的设置处于{status}状态；要训练另一个运行，请修改某项设置，或先停止它。",
+    "The run {name} is already {status} with these same settings, only its name differs; change a setting to train "
+    "another run, or stop it first.": "运行 {name} 已经以完全相同的设置处于{status}状态，只是名称不同；要训练另一个运行，请修改某项设置，或先停止它。",
     "'{run_dir}' is a file in the runs folder, not a run folder; choose another run name.":
         "'{run_dir}' 是运行文件夹中的一个文件，不是运行文件夹；请换一个运行名称。",
     "--write-config {value} is one of the config's own data files; give another path.":

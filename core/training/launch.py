@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Optional
 
 from core.errors import StudioError
-from core.paths import atomic_write_text, run_path, runs_root, safe_name
+from core.paths import atomic_write_text, run_name_arg, run_path, runs_root
 from core.run_folder import CONFIG_FILE, EV_STATUS, LOG_FILE, PID_FILE, QUEUE_LOCK
 from core.training.config import TrainConfig
 from core.training.events import FINAL_STATES, STOP_FILE, EventLog, read_status
@@ -62,8 +62,11 @@ class RunInfo:
 
 
 def new_run_dir(name: str, root: Optional[Path] = None) -> Path:
+    """A new folder for the run ``name`` (``-2``, ``-3``... when taken). A name with folders in it (``../x``,
+    ``a/b``) is refused with one sentence, as ``--name`` is (``core.paths.run_name_arg``); any other character that
+    cannot be in a folder name becomes ``-``."""
     root = Path(root or runs_root())
-    base = safe_name(name, default="run")
+    base = run_name_arg(name, default="run")
     path, n = run_path(base, root=root), 2
     while path.exists() or path.is_symlink():
         path, n = run_path(f"{base}-{n}", root=root), n + 1
@@ -220,9 +223,12 @@ def _refuse_twin(config: TrainConfig, owner: Optional[str]) -> None:
             theirs = TrainConfig.load(info.path / CONFIG_FILE).to_dict()
         except StudioError:
             continue
-        if {k: v for k, v in theirs.items() if k != "name"} == wanted:
+        if {k: v for k, v in theirs.items() if k != "name"} == wanted and theirs.get("name") == config.name:
             raise StudioError(f"The run {info.name} is already {info.status} with these same settings; change a "
                               "setting to train another run, or stop it first.")
+        if {k: v for k, v in theirs.items() if k != "name"} == wanted:
+            raise StudioError(f"The run {info.name} is already {info.status} with these same settings, only its name "
+                              "differs; change a setting to train another run, or stop it first.")
 
 
 def _set_status(run_dir: Path, status: str, **fields) -> None:

@@ -67,6 +67,10 @@ def test_start_refuses_bad_settings_with_one_sentence(client, studio):
         client.predict(*train_args(studio["model"], "bad-epochs", epochs="../x"), api_name="/train_estimate")
     with pytest.raises(AppError, match=r"^Learning rate: 'fast' cannot be used here; expected a number from 0 to 10\.$"):
         client.predict(*train_args(studio["model"], "bad-batch", lr="fast"), api_name="/train_start")
+    # a run name with folders in it is refused as --name is, not rewritten ('../escape' became 'escape')
+    with pytest.raises(AppError, match=r"^'\.\./escape' is not a run name: use letters, digits"):
+        client.predict(*train_args(studio["model"], "../escape", max_steps=2), api_name="/train_start")
+    assert not (studio["runs"] / "escape").exists()
     client.predict("zh", api_name="/set_language")  # errors follow the session's language
     with pytest.raises(AppError, match=r"^训练轮数：不能使用 -1；需要0 到 10000 之间的一个数字。$"):
         client.predict(*train_args(studio["model"], "bad-epochs", lang="zh", epochs=-1), api_name="/train_estimate")

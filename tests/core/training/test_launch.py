@@ -1,5 +1,6 @@
 """Training as a child process (the UI's path): start, live events, stop, resume, one-at-a-time, CLI."""
 
+import copy
 import os
 import signal
 import time
@@ -44,15 +45,19 @@ def test_child_process_stop_and_resume(tiny_model_path, format_file, tmp_runs):
     from sentence_transformers import SentenceTransformer
 
     cfg = tiny_config(tiny_model_path, format_file("pair", n=200), max_steps=5000, eval_steps=10000)
-    cfg.name = "child/../run"  # sanitised into a folder name
+    cfg.name = "child run?"  # sanitised into a folder name (a name with folders in it is refused, see below)
     run_dir = start_run(cfg)
-    assert run_dir.parent == tmp_runs and ".." not in run_dir.name and "/" not in run_dir.name
+    assert run_dir.parent == tmp_runs and run_dir.name == "child-run"
     _wait_for(lambda: _max_step(run_dir) >= 3)
     assert read_status(run_dir)["status"] == "running"
     with pytest.raises(StudioError, match="is already running"):
         start_run(cfg, run_dir=run_dir, resume=True)  # the same run twice: refused
-    with pytest.raises(StudioError, match="is already running with these same settings"):
+    with pytest.raises(StudioError, match="is already running with these same settings; change a setting"):
         start_run(cfg)  # Start clicked twice: no silent copy of the run in the queue
+    renamed = copy.deepcopy(cfg)
+    renamed.name = "another name"
+    with pytest.raises(StudioError, match="is already running with these same settings, only its name differs"):
+        start_run(renamed)
     assert not (tmp_runs / f"{run_dir.name}-2").exists()
     cfg.seed += 1
     second = start_run(cfg)  # another run waits in the queue instead of being refused
@@ -218,5 +223,19 @@ def test_data_that_cannot_be_trained_on_is_refused_at_start_before_anything_is_w
                        + "\n", encoding="utf-8")
     cfg.data.train = [str(useless)]
     with pytest.raises(DataError, match=r"^data\.train \(useless\.jsonl\) has no usable row"):
+        start_run(cfg)
+    assert not tmp_runs.exists() or not any(tmp_runs.iterdir())
+
+
+@pytest.mark.parametrize("name", ["../escape", "../../../tmp/x", "a/b", ".hidden"])
+def test_a_run_name_with_folders_in_it_is_refused_at_start_not_rewritten(tiny_model_path, format_file, tmp_runs, name):
+    """The Train tab and a config's ``name`` go through the rule ``--name`` follows (``core.paths.run_name_arg``): a
+    name with folders in it is one sentence and nothing is written (it used to become 'escape' silently, with the
+    typed name kept in status.json)."""
+    from core.training import start_run
+
+    cfg = tiny_config(tiny_model_path, format_file("pair"), max_steps=2)
+    cfg.name = name
+    with pytest.raises(StudioError, match=r"is not a run name: use letters, digits"):
         start_run(cfg)
     assert not tmp_runs.exists() or not any(tmp_runs.iterdir())
