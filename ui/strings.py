@@ -1021,8 +1021,8 @@ ENGINE_ZH: dict[str, str] = {
     "The Hub rejected the upload to '{repo_id}' (HTTP {code}).": "Hub 拒绝了上传到 '{repo_id}'（HTTP {code}）。",
     "The Hugging Face Hub cannot be reached ({name}); check the network or download the zip instead.": "无法连接 Hugging Face Hub（{name}）；请检查网络，或改为下载 zip。",
     "The Hugging Face Hub cannot be reached: this studio runs offline (HF_HUB_OFFLINE is set); download the zip instead.": "无法连接 Hugging Face Hub：本工作室处于离线模式（已设置 HF_HUB_OFFLINE）；请改为下载 zip。",
-    "The repository id '{repo_id}' is not valid: use letters, digits, '-', '_' and '.' in 'your-name/model-name'.": "仓库 ID '{repo_id}' 无效：'用户名/模型名' 中只能使用字母、数字、'-'、'_' 和 '.'。",
-    "The repository id '{repo_id}' must look like 'your-name/model-name'.": "仓库 ID '{repo_id}' 必须形如 '用户名/模型名'。",
+    "The repository id '{shown}' is not valid: use letters, digits, '-', '_' and '.' in 'your-name/model-name'.": "仓库 ID '{shown}' 无效：'用户名/模型名' 中只能使用字母、数字、'-'、'_' 和 '.'。",
+    "The repository id '{shown}' must look like 'your-name/model-name'.": "仓库 ID '{shown}' 必须形如 '用户名/模型名'。",
     # --- errors: builder (documents, queries, LLM, mining, cleaning, split)
     "--method dense/hybrid needs --model (a model name, folder or Hub id).": "--method dense/hybrid 需要 --model（模型名、文件夹或 Hub ID）。",
     "Dense or hybrid mining needs a model; pass a SentenceTransformer or a model spec.": "稠密或混合挖掘需要模型；请传入 SentenceTransformer 或模型说明。",

@@ -39,12 +39,13 @@ def check_repo_id(repo_id: str) -> str:
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
     repo_id = (repo_id or "").strip()
+    shown = repo_id if len(repo_id) <= 100 else repo_id[:100] + "…"  # a long paste is not echoed whole
     if repo_id.count("/") != 1:
-        raise StudioError(f"The repository id '{repo_id}' must look like 'your-name/model-name'.")
+        raise StudioError(f"The repository id '{shown}' must look like 'your-name/model-name'.")
     try:
         validate_repo_id(repo_id)
     except HFValidationError:
-        raise StudioError(f"The repository id '{repo_id}' is not valid: use letters, digits, '-', '_' and '.' "
+        raise StudioError(f"The repository id '{shown}' is not valid: use letters, digits, '-', '_' and '.' "
                           "in 'your-name/model-name'.") from None
     return repo_id
 

@@ -71,6 +71,13 @@ def test_start_refuses_bad_settings_with_one_sentence(client, studio):
     with pytest.raises(AppError, match=r"^'\.\./escape' is not a run name: use letters, digits"):
         client.predict(*train_args(studio["model"], "../escape", max_steps=2), api_name="/train_start")
     assert not (studio["runs"] / "escape").exists()
+    # a Hub id is an id: a path or a URL typed there is refused at Start (it was read as a folder when the run began)
+    for typed in ("../../etc/passwd", "http://169.254.169.254/latest", "a" * 300):
+        args = train_args(studio["model"], "hub-id", max_steps=2)
+        args[1], args[3] = "hub", typed
+        with pytest.raises(AppError, match=r"^The repository id '.{1,101}' (must look like|is not valid)"):
+            client.predict(*args, api_name="/train_start")
+    assert not (studio["runs"] / "hub-id").exists()
     client.predict("zh", api_name="/set_language")  # errors follow the session's language
     with pytest.raises(AppError, match=r"^训练轮数：不能使用 -1；需要0 到 10000 之间的一个数字。$"):
         client.predict(*train_args(studio["model"], "bad-epochs", lang="zh", epochs=-1), api_name="/train_estimate")

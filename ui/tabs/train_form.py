@@ -180,6 +180,10 @@ def model_spec(kind: str, bundled: str | None, path: str | None) -> str:
     spec = (path or "").strip()
     if not spec:
         raise ModelSourceError("Type a model folder path or a Hugging Face Hub id (like BAAI/bge-small-zh-v1.5).")
+    if kind == "hub":  # an id, never a path: '../../etc/passwd' as a Hub id was read as a folder when the run began
+        from core.export.hub import check_repo_id
+
+        spec = check_repo_id(spec)
     from ui.common import usable_model
 
     return usable_model(spec)
