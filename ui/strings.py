@@ -441,6 +441,7 @@ S: dict[str, tuple[str, str]] = {
                      "报告将每个版本与 torch 模型对比。"),
     "onnx_int8": ("Also int8 (dynamic quantisation)", "同时导出 int8（动态量化）"),
     "onnx_dims": ("Truncated dimensions (Matryoshka), e.g. 256,128", "截断维度（Matryoshka），例如 256,128"),
+    "onnx_dims_field": ("Truncated dimensions", "截断维度"),
     "onnx_export": ("Export to ONNX", "导出为 ONNX"),
     "onnx_zip": ("ONNX folder (zip)", "ONNX 文件夹（zip）"),
     "onnx_table": ("ONNX report", "ONNX 报告"),
@@ -1226,7 +1227,8 @@ ENGINE_ZH: dict[str, str] = {
     "--device '{device}' is not a device name; expected cpu, cuda, cuda:N (a GPU number) or mps.": "--device '{device}' 不是设备名称；应为 cpu、cuda、cuda:N（GPU 编号）或 mps。",
     "--max-passages must be a whole number of at least 1, got {max_passages}.": "--max-passages 必须是不小于 1 的整数，实际为 {max_passages}。",
     "--corpus '{corpus}' does not exist or is not a corpus (expected a corpus JSONL file or a BEIR folder with corpus.jsonl).": "--corpus '{corpus}' 不存在或不是语料库（应为语料 JSONL 文件，或包含 corpus.jsonl 的 BEIR 文件夹）。",
-    "--dims must be whole numbers of at least 1 (e.g. --dims 256,128), got '{part}'.": "--dims 必须是不小于 1 的整数（例如 --dims 256,128），实际为 '{part}'。",
+    "{field}: the dimensions must be whole numbers of at least 1, separated by commas (e.g. 256,128), got '{shown}'.":
+        "{field}：维度必须是不小于 1 的整数，用逗号分隔（例如 256,128），实际为 '{shown}'。",
     "--repeat-share is a share of a document's pages and must be between 0 and 1 (e.g. 0.5), got {value}.": "--repeat-share 是文档页数的比例，必须在 0 到 1 之间（例如 0.5），实际为 {value}。",
     "--num-negatives must be 0 or more, got {n}.": "--num-negatives 必须大于或等于 0，实际为 {n}。",
     "--num-negatives {n} leaves no row to export: the rows have {have} negatives; give --num-negatives {most} or fewer.": "--num-negatives {n} 会使没有任何行可导出：各行的负例数为 {have}；请指定不超过 {most} 的 --num-negatives。",

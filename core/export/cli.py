@@ -33,15 +33,17 @@ def resolve_export_source(value: str) -> tuple[Path, Path | None]:
     return export_model_dir(run), run
 
 
-def parse_dims(text: str | None) -> list[int]:
+def parse_dims(text: str | None, field: str = "--dims") -> list[int]:
     """``"256,128"`` -> ``[256, 128]``; empty -> ``[]``. A part that is not a whole number of at least 1 (``0``,
-    ``-5``, ``1.5``) is refused naming ``--dims``."""
+    ``-5``, ``1.5``) is refused naming ``field`` (the flag on the command line, the box's label in the Export tab)."""
     out = []
     for part in str(text or "").replace(" ", "").split(","):
         if not part:
             continue
         if not part.isdigit() or int(part) < 1:
-            raise StudioError(f"--dims must be whole numbers of at least 1 (e.g. --dims 256,128), got '{part}'.")
+            shown = part[:20]
+            raise StudioError(f"{field}: the dimensions must be whole numbers of at least 1, separated by commas "
+                              f"(e.g. 256,128), got '{shown}'.")
         out.append(int(part))
     return out
 

@@ -80,5 +80,8 @@ def test_export_onnx_bad(onnx_studio):
         c.predict("onnx-no-model", "final", False, False, "", "en", api_name="/export_onnx")
     with pytest.raises(AppError, match=r"The dimension 64 is out of range for this model \(expected 1 to 32\)"):
         c.predict("onnx-run", "final", False, False, "64", "en", api_name="/export_onnx")
-    with pytest.raises(AppError, match="必须是不小于 1 的整数"):
+    with pytest.raises(AppError, match="^截断维度：维度必须是不小于 1 的整数"):
         c.predict("onnx-run", "final", False, False, "abc", "zh", api_name="/export_onnx")
+    with pytest.raises(AppError, match=r"^Truncated dimensions: the dimensions must be whole numbers of at least 1, "
+                                       r"separated by commas \(e\.g\. 256,128\), got '-5'\.$"):  # no CLI flag in the page
+        c.predict("onnx-run", "final", False, False, "-5", "en", api_name="/export_onnx")

@@ -180,7 +180,7 @@ def build(ctx) -> dict:
             rd = run_dir(name)
             _check(rd, ok, lang)
             src = export_model_dir(rd, which_v)
-            inputs = run_onnx_inputs(rd, parse_dims(dims_text))
+            inputs = run_onnx_inputs(rd, parse_dims(dims_text, field=t("onnx_dims_field", lang)))
             work = Path(tempfile.mkdtemp(prefix="studio-onnx-"))
             try:
                 folder = work / f"{rd.name}-{src.name}-onnx"

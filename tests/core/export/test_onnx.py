@@ -317,7 +317,8 @@ def test_cli_dims_must_be_whole_numbers_of_at_least_1(tiny_model_path, tmp_path,
     out = tmp_path / "o"
     assert main(["export-onnx", str(tiny_model_path), "--out", str(out), "--dims", dims]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"error: --dims must be whole numbers of at least 1 (e.g. --dims 256,128), got '{bad}'."
+    assert err == (f"error: --dims: the dimensions must be whole numbers of at least 1, separated by commas (e.g. "
+                   f"256,128), got '{bad}'.")
     assert not out.exists()
 
 
