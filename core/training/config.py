@@ -224,14 +224,16 @@ class TrainConfig:
         return cls(**kwargs).validate(where)
 
     @classmethod
-    def load(cls, path: str | Path) -> TrainConfig:
+    def load(cls, path: str | Path, shown: Optional[str] = None) -> TrainConfig:
+        """The config in the YAML file ``path``; its messages name the file as ``shown`` (default: the path; an
+        upload's server-side path means nothing to the person who uploaded it, so the UI gives its name)."""
         p = Path(path)
         if p.is_dir():
             raise ConfigError(f"The config file '{p}' is a folder; give the config file inside it (a run folder's "
                               "is config.yaml).")
         if not p.is_file():
             raise ConfigError(f"The config file '{p}' does not exist.")
-        return cls.from_dict(load_yaml(p), where=str(p))
+        return cls.from_dict(load_yaml(p, shown), where=shown or str(p))
 
 
 # -- YAML: safe, bounded, no aliases --------------------------------------------------------------------
@@ -301,36 +303,38 @@ class _Refused(Exception):
     pass
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse the YAML file ``path`` safely (see ``_BoundedLoader``); ConfigError with one sentence otherwise."""
+def load_yaml(path: Path, shown: Optional[str] = None) -> Any:
+    """Parse the YAML file ``path`` safely (see ``_BoundedLoader``); ConfigError with one sentence otherwise, naming
+    the file as ``shown`` (default: its path)."""
+    name, path = shown or str(path), Path(path)
     try:
         size = path.stat().st_size
         if size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"The config file '{path}' is {size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,} bytes.")
+            raise ConfigError(f"The config file '{name}' is {size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,} bytes.")
         data = path.read_bytes()
     except OSError as err:
-        raise ConfigError(f"The config file '{path}' cannot be read ({err.strerror or err}).") from None
+        raise ConfigError(f"The config file '{name}' cannot be read ({err.strerror or err}).") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ConfigError(f"The config file '{path}' is not UTF-8 text (byte {err.start} cannot be decoded); "
+        raise ConfigError(f"The config file '{name}' is not UTF-8 text (byte {err.start} cannot be decoded); "
                           "save it as UTF-8.") from None
     loader = None
     try:
         loader = _BoundedLoader(text)  # its reader refuses control characters (a NUL byte) right away
         return loader.get_single_data() or {}
     except _Refused as err:
-        raise ConfigError(f"The config file '{path}' {err}.") from None
+        raise ConfigError(f"The config file '{name}' {err}.") from None
     except yaml.reader.ReaderError as err:  # a control character: a binary file, not a config
-        raise ConfigError(f"The config file '{path}' holds a control character (#x{err.character:04x}) at position "
+        raise ConfigError(f"The config file '{name}' holds a control character (#x{err.character:04x}) at position "
                           f"{err.position}; a config is YAML text.") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(f"The config file '{path}' is not valid YAML{at}: {problem}.") from None
+        raise ConfigError(f"The config file '{name}' is not valid YAML{at}: {problem}.") from None
     except RecursionError:
-        raise ConfigError(f"The config file '{path}' is nested too deeply to be a config.") from None
+        raise ConfigError(f"The config file '{name}' is nested too deeply to be a config.") from None
     finally:
         if loader is not None:
             loader.dispose()

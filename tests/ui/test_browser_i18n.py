@@ -656,3 +656,29 @@ def test_a_beir_folders_zip_uploaded_in_the_data_tab_is_the_active_dataset(page,
     page.locator("#upload-train button[aria-label='Clear']").click()
     page.locator("#upload-train input[type=file]").set_input_files(str(other))
     expect(page.locator("#data-group-by input")).to_have_value("—", timeout=30_000)
+
+
+def test_a_config_yaml_loaded_in_the_train_tab_fills_the_form_and_says_its_data_is_not_used(page, studio, tmp_path):
+    """The Train tab's "Load a config YAML" in the browser: the form takes the file's settings, and the line under
+    Estimate says the file's data section is not used (a run trains on the Data tab's dataset; it was dropped
+    without a word); a bad file is one sentence naming the file, not the server's upload folder."""
+    from playwright.sync_api import expect
+
+    good = tmp_path / "team-config.yaml"
+    good.write_text("name: from-yaml\nhyper:\n  epochs: 4\ndata:\n  train: [/somewhere/pairs.jsonl]\n", encoding="utf-8")
+    bad = tmp_path / "broken-config.yaml"
+    bad.write_text("name: x\nhyper:\n  batch_size: lots\n", encoding="utf-8")
+    page.goto(studio["url"])
+    expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
+    page.get_by_role("tab", name="3. Train").click()
+    page.get_by_text("Equivalent command line").click()
+    page.locator("#yaml-upload input[type=file]").set_input_files(str(good))
+    note = page.locator("#estimate-out")
+    expect(note).to_contain_text("The form now holds the settings of team-config.yaml. Its data (data.train) is not "
+                                 "used: a run trains on the Data tab's active dataset.", timeout=30_000)
+    expect(page.locator("#run-name input, #run-name textarea").first).to_have_value("from-yaml")
+    page.locator("#yaml-upload button[aria-label='Clear']").click()
+    page.locator("#yaml-upload input[type=file]").set_input_files(str(bad))
+    toast = page.locator('[data-testid="toast-text"]').filter(has_text="broken-config.yaml")
+    expect(toast.first).to_contain_text("broken-config.yaml: 'hyper.batch_size'", timeout=30_000)
+    assert "gradio" not in toast.first.inner_text(), toast.first.inner_text()

@@ -252,7 +252,8 @@ def build(ctx) -> dict:
         comp.change(bind(F.on_form_change, ui), {ctx.data_state, *form}, [ui.cli, ui.yaml_code, ui.yaml_file],
                     api_name=False, preprocess=False)
     ui.yaml_upload.upload(bind(F.on_yaml_upload, ui), {ui.yaml_upload, ctx.lang},
-                          [*form, ui.loss_md, ui.strat_md, ctx.data_state, ui.loss_st, ui.strat_st], api_name=False)
+                          [*form, ui.loss_md, ui.strat_md, ctx.data_state, ui.loss_st, ui.strat_st, ui.est_md],
+                          api_name=False)
 
     start.click(bind(R.on_start, ui), {ctx.lang, ctx.data_state, *form},
                 [ui.view_state, ui.start_msg, ui.run_pick, ui.runs_df, *live, ui.msg_st, ui.runs_st],

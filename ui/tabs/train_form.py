@@ -271,16 +271,19 @@ def form_from_config(ui: TrainUI, cfg, lang: str) -> dict:
     from core.training.recipe import WARMUP_RATIO
 
     names = [n for _, n in model_choices(lang)]
-    is_bundled = cfg.model in names
-    is_path = not is_bundled and (Path(cfg.model).exists() or cfg.model.startswith(("/", ".")))
+    model = str(cfg.model or "")
+    is_bundled = model in names
+    is_path = not is_bundled and bool(model) and (Path(model).exists() or model.startswith(("/", ".")))
     k = "bundled" if is_bundled else ("local" if is_path else "hub")
     lname = cfg.loss.name or _default_loss(cfg.data.format)
     lparams = get_loss(lname).params if lname else ()
     sparams = get_strategy(cfg.strategy.name).params
-    out = {
+    out = {} if not model else {  # a config that leaves the model open keeps the form's
         ui.kind: gr.update(value=k),
-        ui.bundled: gr.update(value=cfg.model if is_bundled else None, visible=k == "bundled"),
-        ui.mpath: gr.update(value="" if is_bundled else cfg.model, visible=k != "bundled"),
+        ui.bundled: gr.update(value=model if is_bundled else None, visible=k == "bundled"),
+        ui.mpath: gr.update(value="" if is_bundled else model, visible=k != "bundled"),
+    }
+    out |= {
         ui.loss: gr.update(choices=loss_choices(cfg.data.format), value=lname),
         ui.strategy: gr.update(value=cfg.strategy.name),
         ui.run_name: cfg.name,
@@ -417,4 +420,12 @@ def on_yaml_upload(ui: TrainUI, v: dict) -> dict:
     f = v.get(ui.yaml_upload)
     if not f:
         return {}
-    return form_from_config(ui, TrainConfig.load(f), v.get(ui.lang))
+    lang = v.get(ui.lang)
+    cfg = TrainConfig.load(f, shown=Path(f).name)  # its messages name the file, not the server's upload folder
+    out = form_from_config(ui, cfg, lang)
+    d = cfg.data
+    named = [k for k in ("train", "validation", "test", "corpus") if getattr(d, k, None)]
+    # the form holds settings; the data is the Data tab's active dataset: say so rather than drop it silently
+    out[ui.est_md] = t("yaml_loaded_data_ignored" if named else "yaml_loaded", lang, file=Path(f).name,
+                       keys=", ".join(f"data.{k}" for k in named))
+    return out
