@@ -310,6 +310,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         res = export_st_table(rows, out, fmt=args.format.split("-", 1)[1], num_negatives=args.num_negatives)
     skipped = f", {res.rows_skipped} rows skipped (fewer than {res.num_negatives} negatives)" if res.rows_skipped else ""
     print(f"wrote {res.rows_written} rows to {res.path}{skipped}")
+    if args.format != "qpn" and args.num_negatives is None and res.negatives_left_out:
+        from core.builder.dataset_files import negative_counts
+
+        counts = negative_counts(rows)
+        fewest = sum(1 for c in counts if c == res.num_negatives)
+        print(f"note: {res.negatives_left_out:,} negatives were left out: the table has {res.num_negatives} negative "
+              f"column(s), the fewest any row has ({fewest:,} rows); give --num-negatives N to keep N per row (rows "
+              f"with fewer are then skipped; the most any row has is {max(counts)}).", file=sys.stderr)
     return 0
 
 

@@ -37,12 +37,14 @@ INTERNAL_COLUMNS = ("_row",)
 @dataclass
 class ExportResult:
     """Where the file went and what went in: ``rows_written`` lines, ``rows_skipped`` rows left out (too few
-    negatives for the ST table), ``num_negatives`` negative columns (ST table)."""
+    negatives for the ST table), ``num_negatives`` negative columns (ST table), ``negatives_left_out`` negatives of
+    written rows that found no column (the default width is the row with the fewest)."""
 
     path: Path
     rows_written: int
     rows_skipped: int = 0
     num_negatives: int | None = None
+    negatives_left_out: int = 0  # negatives of written rows beyond the table's ``num_negatives`` columns
 
 
 def _plain(v: Any) -> Any:
@@ -76,12 +78,17 @@ def export_qpn_jsonl(rows: Any, path: str | Path) -> ExportResult:
     return ExportResult(Path(path), len(lines))
 
 
+def negative_counts(rows: Any) -> list[int]:
+    """Each row's number of (non-blank) negatives, for the rows that have a positive."""
+    return [len([n for n in r["neg"] if n.strip()]) for r in as_records(rows) if r["pos"]]
+
+
 def st_table(rows: Any, num_negatives: int | None = None):
     """The sentence-transformers table as a DataFrame, plus the number of rows skipped for too few negatives."""
     import pandas as pd
 
     records = as_records(rows)
-    counts = [len([n for n in r["neg"] if n.strip()]) for r in records if r["pos"]]
+    counts = negative_counts(records)
     n = num_negatives if num_negatives is not None else (min(counts) if counts else 0)
     if n < 0:
         raise ConfigError(f"num_negatives is {n}; expected 0 or more.")
@@ -108,6 +115,7 @@ def export_st_table(rows: Any, path: str | Path, fmt: str | None = None, num_neg
     if fmt not in ("parquet", "csv"):
         raise ConfigError(f"Unknown table format '{fmt}' for {path.name}; expected 'parquet' or 'csv'.")
     df, skipped, n = st_table(rows, num_negatives)
+    left_out = sum(max(0, c - n) for c in negative_counts(rows) if c >= n)
     if fmt == "parquet":
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
@@ -115,7 +123,7 @@ def export_st_table(rows: Any, path: str | Path, fmt: str | None = None, num_neg
     else:
         data = df.to_csv(index=False).encode("utf-8")
     atomic_write_bytes(path, data)
-    return ExportResult(path, len(df), skipped, n)
+    return ExportResult(path, len(df), skipped, n, left_out)
 
 
 def export_beir(retrieval_set: RetrievalSet, folder: str | Path, split: str = "test") -> Path:

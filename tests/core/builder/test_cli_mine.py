@@ -197,6 +197,15 @@ def test_export_num_negatives_no_row_can_fill_is_refused(tmp_path, capsys):
     # rows that can fill it are written; the others are said to be skipped
     assert main(["export", "--in", str(inp), "--out", str(table), "--format", "st-csv", "--num-negatives", "2"]) == 0
     assert "wrote 1 rows" in capsys.readouterr().out and len(pd.read_csv(table)) == 1
+    # left to its default the table is as wide as the row with the fewest negatives (none here): every row is
+    # written, and the negatives that found no column are said, with how to keep them (they went without a word)
+    wide = tmp_path / "default.csv"
+    assert main(["export", "--in", str(inp), "--out", str(wide), "--format", "st-csv"]) == 0
+    said = capsys.readouterr()
+    assert "wrote 3 rows" in said.out and list(pd.read_csv(wide).columns) == ["anchor", "positive"]
+    assert said.err.strip() == ("note: 3 negatives were left out: the table has 0 negative column(s), the fewest any "
+                                "row has (1 rows); give --num-negatives N to keep N per row (rows with fewer are then "
+                                "skipped; the most any row has is 2).")
 
 
 def test_split_refuses_an_input_it_would_overwrite(tmp_path, capsys):
