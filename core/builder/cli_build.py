@@ -132,7 +132,7 @@ def build_dataset(
                          tokenizer=options.tokenizer, progress=progress)
         if not passages:
             raise DataError("The documents contain no text after cleaning (check the patterns to remove).")
-    except DataError:
+    except Exception:  # a document error, or an option the chunker or cleaner refuses (a size below 1, a bad regex)
         if created and out.is_dir() and not any(out.iterdir()):
             out.rmdir()  # nothing was built: no empty output folder is left behind
         raise

@@ -230,9 +230,9 @@ def cmd_split(args: argparse.Namespace) -> int:
 
     ratios = _ratios_with_shares(args.ratios, parse_ratios(args.ratios))
     _check_split_folder(args.inp, args.out_dir)
-    folder = out_folder(args.out_dir)
     rows = read_rows(args.inp, _mapping(args.map))
-    parts = split_rows(rows, ratios=ratios, seed=args.seed, group_by=args.group_by)
+    parts = split_rows(rows, ratios=ratios, seed=args.seed, group_by=args.group_by)  # a bad --group-by: no folder made
+    folder = out_folder(args.out_dir)
     for warning in empty_split_warnings(parts, ratios):
         print(f"warning: {warning}", file=sys.stderr)
     out = write_splits(parts, folder)

@@ -150,6 +150,11 @@ def test_build_errors_are_one_line(tmp_path, capsys):
     code, _, err = _run(["build", "--docs", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and err.startswith("error: No readable document") and err.count("\n") == 1
     assert not (tmp_path / "o").exists()  # nothing was built: no empty output folder is left behind
+    (tmp_path / "doc.txt").write_text("Sows need water. Piglets need warmth.", encoding="utf-8")
+    for bad in (["--chunk-size", "-5"], ["--remove-regex", "(["]):  # an option refused once the work begins
+        code, _, err = _run(["build", "--docs", str(tmp_path / "doc.txt"), "--out", str(tmp_path / "o2"), *bad], capsys)
+        assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+        assert not (tmp_path / "o2").exists(), bad  # no empty output folder either
     (tmp_path / "mine").mkdir()  # a folder the user made stays, even empty
     assert _run(["build", "--docs", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "mine")], capsys)[0] == 2
     assert (tmp_path / "mine").is_dir()

@@ -208,6 +208,13 @@ def test_export_num_negatives_no_row_can_fill_is_refused(tmp_path, capsys):
                                 "skipped; the most any row has is 2).")
 
 
+def test_split_with_a_group_by_column_the_rows_lack_writes_no_folder(tmp_path, capsys):
+    inp = _rows_file(tmp_path, "rows.jsonl")
+    assert main(["split", "--in", str(inp), "--out-dir", str(tmp_path / "out"), "--group-by", "nosuch"]) == 2
+    assert "nosuch" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # refused before the output folder was made
+
+
 def test_split_refuses_an_input_it_would_overwrite(tmp_path, capsys):
     folder = tmp_path / "data"
     folder.mkdir()
