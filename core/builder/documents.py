@@ -271,7 +271,13 @@ def _read_docx(path: Path) -> list[Page]:
     from docx.text.paragraph import Paragraph
 
     check_zip(path)  # a zip bomb is refused before python-docx expands it
-    document = docx.Document(str(path))
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError) as err:  # python-docx's own words name the full path
+        raise ValueError("it is not a readable Word document (a .docx is a zip of XML files; is it another kind "
+                         "of file named .docx?)") from err
     pages: list[list[str]] = [[]]
     body = document.element.body
     blocks = []

@@ -50,6 +50,20 @@ def test_passages_good_and_bad(client, tmp_path):
         assert "notes.xyz" in out[0]
 
 
+def test_an_unreadable_document_is_named_by_its_file_name_not_the_servers_upload_path(client, tmp_path):
+    """Uploads live in the server's temporary folder: the line for a file that could not be read names the file as
+    its owner knows it, in the studio's words (python-docx said "Package not found at '/tmp/gradio/...'")."""
+    from gradio_client import handle_file
+
+    good, bad = tmp_path / "farm notes.txt", tmp_path / "fake.docx"
+    good.write_text("Sows need clean water every day. Piglets need a warm nest.", encoding="utf-8")
+    bad.write_bytes(b"not a word file at all")
+    out = client.predict([handle_file(str(good)), handle_file(str(bad))], False, 512, 64, api_name="/build_passages")
+    assert ("- fake.docx: 'fake.docx' could not be read: it is not a readable Word document (a .docx is a zip of XML "
+            "files; is it another kind of file named .docx?).") in out[0], out[0]
+    assert "gradio" not in out[0] and "/tmp" not in out[0], out[0]
+
+
 def test_llm_mode_sends_the_typed_key(client, fake_llm):
     sample_passages(client)
     out = pairs(client, "llm", fake_llm.base_url, "fake-model", TYPED_KEY, "STUDIO_NO_SUCH_API_KEY", 1, rt=False)

@@ -243,7 +243,9 @@ def build(ctx) -> dict:
         problems = []
         if paths:
             documents = load_documents([str(p) for p in paths], progress=pfn)
-            problems = [(Path(p.path).name, p.message) for p in documents.problems]
+            # an upload's server-side path means nothing to its owner: each message names the file by its name
+            problems = [(Path(p.path).name, p.message.replace(f"'{p.path}'", f"'{Path(p.path).name}'"))
+                        for p in documents.problems]
             passages = chunk(documents, size=int(size_v or 512), overlap=int(overlap_v or 0), progress=pfn)
         elif sample:
             passages = _passages_from_sample(ctx.sample_dir)

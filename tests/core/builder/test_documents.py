@@ -188,6 +188,17 @@ def test_a_file_named_pdf_that_is_not_one_is_said_so_and_pypdf_stays_quiet(tmp_p
     assert logging.getLogger("pypdf").level == logging.NOTSET  # the logger is restored after the read
 
 
+def test_a_file_named_docx_that_is_not_one_is_said_so_in_the_studios_words(tmp_path):
+    """python-docx says 'Package not found at <full path>'; the studio says what is wrong with the file instead."""
+    (tmp_path / "notes.docx").write_bytes(b"just some bytes, not a zip")
+    (tmp_path / "other.docx").write_bytes(b"PK\x03\x04 a broken zip header")
+    docs = load_documents([tmp_path / "notes.docx", tmp_path / "other.docx"])
+    for p in docs.problems:
+        assert p.message == (f"'{p.path}' could not be read: it is not a readable Word document (a .docx is a zip of "
+                             "XML files; is it another kind of file named .docx?)."), p.message
+    assert len(docs.problems) == 2
+
+
 def test_only_an_empty_pdf_mentions_ocr_and_an_empty_html_is_read_quietly(tmp_path, recwarn):
     (tmp_path / "empty.html").write_bytes(b"")
     (tmp_path / "blank.htm").write_text("<html><body>  </body></html>", encoding="utf-8")
