@@ -750,6 +750,10 @@ ENGINE_ZH: dict[str, str] = {
     "{dropped} of {total} rows had no negative and no other passage to use; they were left out": "{total} 行中有 {dropped} 行没有负例，也没有其他段落可用；已排除",
     "{filled} of {total} rows had no negative; each got a random passage from another query": "{total} 行中有 {filled} 行没有负例；各自从其他查询中随机取了一个段落",
     # --- errors: data files
+    "'{p}' looks like a BEIR folder but has no {missing}; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/*.tsv.":
+        "'{p}' 看起来是 BEIR 文件夹，但缺少 {missing}；BEIR 文件夹需要 corpus.jsonl、queries.jsonl 和 qrels/*.tsv。",
+    "Could not tell what kind of data sheet '{sheet}' of {name} holds (columns: {cols}); its other sheets are {join}: move the data to the first sheet (or give --sheet NAME on the command line).":
+        "无法判断 {name} 的工作表 '{sheet}' 中是什么数据（列：{cols}）；它的其他工作表是 {join}：请把数据移到第一个工作表（或在命令行中使用 --sheet NAME）。",
     "'{p}' is a folder; choose a data file inside it.": "'{p}' 是文件夹；请选择其中的数据文件。",
     "'{path}' holds {format} data but '{paths}' holds {detected}; use one format per run.": "'{path}' 是 {format} 数据，而 '{paths}' 是 {detected}；每次运行只能用一种格式。",
     "--map expects ROLE=COLUMN (e.g. anchor=question), got '{item}'.": "--map 需要 角色=列名（如 anchor=question），实际为 '{item}'。",

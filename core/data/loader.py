@@ -146,6 +146,11 @@ def load_table(df: pd.DataFrame, source: Union[str, os.PathLike], format: Option
     tracker.update(1, f"format {detection.format}")
     if detection.format not in FORMATS:
         cols = ", ".join(f"'{c}'" for c in df.columns if c != "_row")
+        sheet, others = df.attrs.get("sheet"), [x for x in df.attrs.get("sheets") or [] if x != df.attrs.get("sheet")]
+        if sheet is not None and others:  # a workbook whose first sheet is notes: the data may be on another
+            raise DataError(f"Could not tell what kind of data sheet '{sheet}' of {p.name} holds (columns: {cols}); "
+                            f"its other sheets are {', '.join(others)}: move the data to the first sheet (or give "
+                            "--sheet NAME on the command line).")
         raise DataError(f"Could not tell what kind of data {p.name} holds (columns: {cols}); choose a format and map its columns, e.g. anchor=COLUMN positive=COLUMN.")
     checked = validate(df, detection, p.name, score_range=score_range, label_names=label_names)
     for col in keep:  # a column the format does not use (a company, a document): each kept row's own value

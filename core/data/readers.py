@@ -629,6 +629,7 @@ def _read_excel(path: Path, sheet: Optional[str | int], engine: str, header: Opt
     df = _frame_from_rows(records, header, name)
     df.attrs["sheet"] = sheets[sheet_name] if isinstance(sheet_name, int) else sheet_name
     df.attrs["sheets"] = list(sheets)
+    df.attrs["sheets"] = list(sheets)
     return df
 
 
@@ -720,6 +721,12 @@ def read_table(path: str | os.PathLike, sheet: Optional[str | int] = None, heade
     if not p.exists():
         raise DataError(f"The data file '{p}' does not exist.")
     if p.is_dir():
+        parts = {"corpus.jsonl": (p / "corpus.jsonl").is_file(), "queries.jsonl": (p / "queries.jsonl").is_file(),
+                 "qrels/*.tsv": any((p / "qrels").glob("*.tsv")) if (p / "qrels").is_dir() else False}
+        if any(parts.values()):  # part of a BEIR folder: say what it lacks, not just "a folder"
+            missing = ", ".join(k for k, v in parts.items() if not v)
+            raise DataError(f"'{p}' looks like a BEIR folder but has no {missing}; a BEIR folder needs corpus.jsonl, "
+                            "queries.jsonl and qrels/*.tsv.")
         raise DataError(f"'{p}' is a folder; choose a data file inside it.")
     if not p.is_file():  # a device (/dev/zero), a pipe or a socket: reading it could never end
         raise DataError(f"'{p}' is not a regular file (a device, pipe or socket); choose a data file.")

@@ -218,3 +218,36 @@ def test_excel_table_not_starting_at_a1_keeps_sheet_row_numbers(tmp_path):
     assert list(df.columns) == ["_row", "query", "positive"] and df["_row"].tolist() == [4, 6]
     loaded = load_data(path)
     assert [str(i) for i in loaded.errors] == ["offset.xlsx, row 6, column 'positive': empty cell, expected the positive text"]
+
+
+def test_a_folder_is_refused_and_part_of_a_beir_folder_is_told_what_it_lacks(tmp_path):
+    from core.data.readers import read_table
+    from core.errors import DataError
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(DataError, match=r"is a folder; choose a data file inside it\.$"):
+        read_table(plain)
+    beir = tmp_path / "beir_noq"
+    (beir / "qrels").mkdir(parents=True)
+    (beir / "corpus.jsonl").write_text('{"_id": "d1", "text": "x"}\n', encoding="utf-8")
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"looks like a BEIR folder but has no queries\.jsonl; a BEIR folder needs "
+                                        r"corpus\.jsonl, queries\.jsonl and qrels/\*\.tsv\.$"):
+        read_table(beir)
+
+
+def test_a_workbook_whose_first_sheet_is_notes_names_its_other_sheets(tmp_path):
+    import pandas as pd
+
+    from core.data import load_data
+    from core.errors import DataError
+
+    path = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(path) as w:
+        pd.DataFrame({"notes": ["read me", "second"]}).to_excel(w, sheet_name="README", index=False)
+        pd.DataFrame({"question": ["q1", "q2"], "answer": ["a1", "a2"]}).to_excel(w, sheet_name="data", index=False)
+    with pytest.raises(DataError, match=r"^Could not tell what kind of data sheet 'README' of two\.xlsx holds \(columns: "
+                                        r"'notes'\); its other sheets are data: move the data to the first sheet"):
+        load_data(path)
+    assert len(load_data(path, sheet="data").df) == 2
