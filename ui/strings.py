@@ -413,6 +413,8 @@ S: dict[str, tuple[str, str]] = {
     "subset_unseen": (" (queries whose gold passage answers no training query)", "（其标准答案段落不是任何训练查询的答案的查询）"),
     "subset_en": (" (English queries)", "（英文查询）"),
     "subset_zh": (" (Chinese queries)", "（中文查询）"),
+    "eval_models": ("'tuned' is {tuned} of run {run}; 'base' is {base}.",
+                    "“tuned”是运行 {run} 的 {tuned}；“base”是 {base}。"),
     "eval_measured_on": ("Measured on {n_queries} queries against {n_passages} passages ({corpus}).",
                          "在 {n_queries} 个查询、{n_passages} 个段落（{corpus}）上测得。"),
     "eval_left_out": ("{n} queries of the evaluation data were left out: the run trained or validated on the same "

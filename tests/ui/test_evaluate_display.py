@@ -266,3 +266,22 @@ def test_compare_and_evaluate_in_the_browser(page, changed_run):
     for text, lines in page.evaluate(_LINES, "#cmp-left th, #cmp-right th"):
         assert lines == 1, (text, lines)
     page.locator("#lang").get_by_text("English").click()
+
+
+def test_the_headline_names_what_tuned_and_base_stand_for(tmp_path):
+    """'tuned' is the run's delivered/ folder, which may hold a blend or the base itself: the headline says which
+    (from delivery.json), and the base model's name, in English and in Chinese."""
+    import pandas as pd
+
+    from ui.tabs.evaluate import EvalView, render, tuned_and_base
+
+    rd = tmp_path / "pig-run"
+    (rd / "delivered").mkdir(parents=True)
+    (rd / "delivery.json").write_text(json.dumps({"delivered": "blend α 0.75"}), encoding="utf-8")
+    models = tuned_and_base(rd, rd / "delivered", "minilm")
+    assert models == {"run": "pig-run", "tuned": "delivered/ (blend α 0.75)", "base": "minilm"}
+    assert tuned_and_base(rd, rd / "final", str(tmp_path / "models" / "my-base"))["base"] == "my-base"
+    empty = pd.DataFrame(columns=["metric", "base", "tuned"])
+    v = EvalView(headline="h", guard="", verdicts=[], table=empty, improved=empty, degraded=empty, models=models)
+    assert "'tuned' is delivered/ (blend α 0.75) of run pig-run; 'base' is minilm." in render(v, "en")[0]
+    assert "“tuned”是运行 pig-run 的 delivered/ (blend α 0.75)；“base”是 minilm。" in render(v, "zh")[0]

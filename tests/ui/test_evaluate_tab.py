@@ -136,6 +136,8 @@ def test_a_runs_own_test_file_is_searched_with_every_passage_the_run_knows(clien
     client.predict("own-test", "en", api_name="/train_open")
     said = client.predict("own-test", None, "en", api_name="/evaluate")[0]
     assert "Measured on 12 queries against 52 passages (own-test test)." in said, said
+    # the headline says what the two names stand for (the run has no delivered/ here: its final/ is measured)
+    assert "'tuned' is final/ of run own-test; 'base' is " in said, said
     # the Compare tab searches the same passages: a training query finds its training passage among them
     left, right = client.predict("own-test", pairs[0][0], 30, "en", api_name="/compare")
     assert pairs[0][1] in left and pairs[0][1] in right
@@ -180,7 +182,9 @@ def test_a_team_file_uploaded_in_the_page_is_measured_with_the_runs_passages_in_
     headline = page.locator("#eval-headline")
     expect(headline).to_contain_text("Measured on 3 queries against 43 passages (page-questions.csv + runs/page-upload).",
                                      timeout=120_000)
+    expect(headline).to_contain_text("'tuned' is final/ of run page-upload; 'base' is ")
     page.locator("#lang").get_by_text("中文").click()
     expect(headline).to_contain_text("在 3 个查询、43 个段落（page-questions.csv + runs/page-upload）上测得。", timeout=30_000)
+    expect(headline).to_contain_text("“tuned”是运行 page-upload 的 final/；“base”是 ")
     page.locator("#lang").get_by_text("English").click()
     expect(headline).to_contain_text("(page-questions.csv + runs/page-upload)", timeout=30_000)

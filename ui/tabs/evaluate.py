@@ -13,6 +13,7 @@ The metric table as shown (``shown_table``): a metric no model has a value for i
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,9 +58,10 @@ class EvalView:
     dataset: str = ""
     labels: list = field(default_factory=list)  # the compared models (the table's score columns), base first
     left_out: int = 0  # evaluation queries left out: the run trained or validated on them
+    models: dict = field(default_factory=dict)  # what 'base' and 'tuned' are: {"run", "tuned", "base"}
 
     @classmethod
-    def of(cls, result) -> EvalView:
+    def of(cls, result, models: dict | None = None) -> EvalView:
         """The record of a ``core.evaluation.ComparisonResult``."""
         tab_df = result.table
         if tab_df.index.name or not isinstance(tab_df.index, pd.RangeIndex):
@@ -71,7 +73,24 @@ class EvalView:
                    verdicts=[p for lb in result.labels[1:] for p in result.verdicts.get(lb, [])], table=_rounded(tab_df),
                    improved=imp, degraded=deg, n_queries=None if result.per_query is None else len(result.per_query),
                    n_passages=result.n_passages, dataset=result.dataset, labels=list(result.labels),
-                   left_out=result.left_out_queries)
+                   left_out=result.left_out_queries, models=dict(models or {}))
+
+
+def tuned_and_base(rd: Path, tuned: Path, base: str) -> dict:
+    """The words for what Evaluate's 'tuned' and 'base' are: the run's folder it measured (with the model
+    ``delivery.json`` says ``delivered/`` holds, e.g. "blend α 0.75") and the base model's name."""
+    from core.export.card import held_model
+    from core.models.sources import local_folder
+    from core.run_folder import DELIVERY_FILE
+
+    try:
+        record = json.loads((rd / DELIVERY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = None
+    held = held_model(record, tuned.name)
+    shown = f"{tuned.name}/" + (f" ({held})" if held and held != tuned.name else "")
+    base_name = Path(base).name if local_folder(base) else base
+    return {"run": rd.name, "tuned": shown, "base": base_name}
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -139,6 +158,8 @@ def render(v: EvalView, lang: str) -> list:
                              corpus=v.dataset)  # "12,000 queries", as the verdict sentences write counts
         if v.left_out:
             head += " " + t("eval_left_out", lang, n=f"{v.left_out:,}")
+    if v.models:  # which model each name stands for: the delivered one may be a blend, or the base itself
+        head += "\n\n" + t("eval_models", lang, **v.models)
     table, not_per_query, zero_base = shown_table(v.table, v.labels)
     if not_per_query:
         head += "\n\n" + t("eval_dash_not_per_query", lang, metrics=", ".join(not_per_query))
@@ -227,11 +248,12 @@ def build(ctx) -> dict:
 
         rd = run_dir(run_name)
         evalset = evalset_for(eval_source(data_state, up), rd)
-        result = evaluate_models([("base", base_model_of(rd)), ("tuned", str(model_dir(rd)))], evalset,
+        tuned, base = model_dir(rd), base_model_of(rd)
+        result = evaluate_models([("base", base), ("tuned", str(tuned))], evalset,
                                  progress=_progress_fn(progress), training=run_training_texts(rd))
         result.save(rd)
         c, bar, hist_png = show_charts(EvalCharts.of(result), lang)
-        v, head, tab_df, imp, deg = show(EvalView.of(result), lang)
+        v, head, tab_df, imp, deg = show(EvalView.of(result, models=tuned_and_base(rd, tuned, base)), lang)
         return v, head, tab_df, bar, hist_png, imp, deg, c
 
     go.click(do_eval, [run, ctx.data_state, upload, ctx.lang],
