@@ -682,3 +682,27 @@ def test_a_config_yaml_loaded_in_the_train_tab_fills_the_form_and_says_its_data_
     toast = page.locator('[data-testid="toast-text"]').filter(has_text="broken-config.yaml")
     expect(toast.first).to_contain_text("broken-config.yaml: 'hyper.batch_size'", timeout=30_000)
     assert "gradio" not in toast.first.inner_text(), toast.first.inner_text()
+
+
+def test_picking_a_model_that_does_not_cover_the_datas_language_is_warned_in_both_languages(page, studio):
+    """The note under the model picker follows the user's pick: an English-only model picked for data in Chinese
+    and English says it does not cover it and names one that does (the preselection's note kept praising the model
+    it replaced); picking one that covers it says so."""
+    from playwright.sync_api import expect
+
+    page.goto(studio["url"])
+    expect(page.locator("#data-status")).to_contain_text("Loaded", timeout=90_000)
+    page.get_by_role("tab", name="3. Train").click()
+    note = page.locator("#model-note")
+    expect(note).to_contain_text("is preselected because it covers it", timeout=30_000)
+    page.locator("#model-bundled input").click()
+    page.get_by_role("option", name=re.compile(r"^minilm · ")).click()
+    expect(note).to_contain_text("which minilm does not cover: it will retrieve it poorly", timeout=30_000)
+    expect(note).to_contain_text("multilingual-e5-small covers it")
+    page.locator("#lang").get_by_text("中文").click()
+    expect(note).to_contain_text("minilm 不覆盖该语言", timeout=30_000)
+    page.locator("#lang").get_by_text("English").click()
+    page.locator("#model-bundled input").click()
+    page.get_by_role("option", name=re.compile(r"^multilingual-e5-small · ")).click()
+    expect(note).to_contain_text("multilingual-e5-small covers it.", timeout=30_000)
+    expect(note).not_to_contain_text("does not cover")

@@ -240,6 +240,8 @@ def build(ctx) -> dict:
     ctx.data_state.change(bind(F.on_data_change, ui), {ctx.data_state, ctx.lang, ui.bundled},
                           [ui.loss, ui.loss_md, *ui.loss_slots, ui.bundled, ui.model_note, ui.loss_st, ui.model_st],
                           api_name=False)
+    ui.bundled.input(bind(F.on_model_pick, ui), {ui.bundled, ctx.data_state, ctx.lang}, [ui.model_note, ui.model_st],
+                     api_name=False)
     ui.loss.input(bind(F.on_loss, ui), {ui.loss, ctx.data_state, ctx.lang}, [ui.loss_md, *ui.loss_slots, ui.loss_st],
                   api_name=False)
     ui.strategy.input(bind(F.on_strategy, ui), {ui.strategy, ctx.lang}, [ui.strat_md, *ui.strat_slots, ui.strat_st],

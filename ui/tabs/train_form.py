@@ -375,6 +375,27 @@ def on_data_change(ui: TrainUI, v: dict) -> dict:
     return out
 
 
+def on_model_pick(ui: TrainUI, v: dict) -> dict:
+    """The note under the model picker after the user picks a bundled model: whether it covers the data's language
+    (the preselection's note would otherwise still praise the model it replaced)."""
+    from core.data.language import languages_covered
+    from core.models import model_for_language, model_language
+
+    picked, lang = v.get(ui.bundled), v.get(ui.lang)
+    try:
+        language = data_language(v.get(ui.data_state))
+    except Exception:  # the Data tab reports unreadable files
+        language = None
+    if not picked or not language:
+        return {}
+    if language in languages_covered(model_language(picked)):
+        note = Msg.of("model_covers", language=Msg.of("data_lang_" + language), model=picked)
+    else:
+        note = Msg.of("model_lacks", language=Msg.of("data_lang_" + language), model=picked,
+                      better=model_for_language(language, None) or "multilingual-e5-small")
+    return {ui.model_st: note, ui.model_note: note.render(lang)}
+
+
 def on_loss(ui: TrainUI, v: dict) -> dict:
     from core.losses import get_loss
 
