@@ -265,11 +265,11 @@ S: dict[str, tuple[str, str]] = {
                      "运行 {run} 的模型为 **{model}**（表单中是所打开运行的设置）。"),
     "model_for_lang": ("The data is {language}: **{model}** is preselected because it covers it.",
                        "数据语言为{language}：已预选覆盖该语言的 **{model}**。"),
-    "model_covers": ("The data is {language}: **{model}** covers it.", "数据语言为{language}：**{model}** 覆盖该语言。"),
+    "model_covers": ("The data is {language}: **{model}** covers it.", "数据语言为{language}，由 **{model}** 覆盖。"),
     "model_lacks": ("⚠️ The data is {language}, which **{model}** does not cover: it will retrieve it poorly, and "
                     "training cannot teach it the language; **{better}** covers it.",
-                    "⚠️ 数据语言为{language}，**{model}** 不覆盖该语言：它的检索效果会很差，训练也无法教会它这种语言；"
-                    "**{better}** 覆盖该语言。"),
+                    "⚠️ 数据语言为{language}，而 **{model}** 不覆盖该语言：它的检索效果会很差，训练也无法教会它这种语言；"
+                    "而 **{better}** 覆盖该语言。"),
     # the run header's metric line: "· ndcg@10: base 0.61, best 0.72"
     "head_base": (" · {metric}: base {base}", " · {metric}：基础模型 {base}"),
     "head_best": (", best {best}", "，最佳 {best}"),
