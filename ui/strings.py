@@ -142,7 +142,9 @@ S: dict[str, tuple[str, str]] = {
     "run_name": ("Run name", "运行名称"),
     "advanced": ("Hyper-parameters", "超参数"),
     "estimate": ("Estimate time and memory", "估算时间和内存"),
-    "estimate_out": ("Estimate", "估算"),
+    "estimate_working": ("Estimating … reading the data, loading the model and timing a few training steps and "
+                         "searches on this machine (often under a minute; a model's first use takes longer).",
+                         "正在估算 … 读取数据、加载模型，并在本机上实测几个训练步骤和检索（通常不到一分钟；首次使用某个模型时会更久）。"),
     "cli": ("Equivalent command line", "等效命令行"),
     "yaml": ("Config YAML", "配置 YAML"),
     "download_yaml": ("Download YAML", "下载 YAML"),

@@ -422,7 +422,7 @@ def on_estimate(ui: TrainUI, v: dict):
 
     lang = v.get(ui.lang)
     cfg = make_config(ui, v)
-    yield {ui.est_st: None, ui.est_md: t("estimate_out", lang) + " …"}
+    yield {ui.est_st: None, ui.est_md: t("estimate_working", lang)}  # it takes a while: say what it does
     est = estimate(cfg)
     yield {ui.est_st: est, ui.est_md: estimate_text(est, lang), **cli_outputs(ui, cfg)}
 
