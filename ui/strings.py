@@ -275,6 +275,8 @@ S: dict[str, tuple[str, str]] = {
     # the run header's metric line: "· ndcg@10: base 0.61, best 0.72"
     "head_base": (" · {metric}: base {base}", " · {metric}：基础模型 {base}"),
     "head_best": (", best {best}", "，最佳 {best}"),
+    "head_validation_pairs": ("Validation: {n} sentence pairs held out from the data.", "验证：从数据中留出的 {n} 个句子对。"),
+    "head_validation_triplets": ("Validation: {n} triplets made from the held-out rows.", "验证：由留出的行构成的 {n} 个三元组。"),
     "head_validation": ("Validation: {n_queries} queries against {n_passages} passages ({corpus}), each text read up to "
                         "{length} tokens, as the delivered model reads it.",
                         "验证：{n_queries} 个查询、{n_passages} 个段落（{corpus}），每段文本最多读 {length} 个 token，与交付模型一致。"),
@@ -621,6 +623,8 @@ ENGINE_ZH: dict[str, str] = {
     "on {queries} validation queries the base model's loss at batch {batch}, scale {scale} is {a} with in-batch negatives and {b} with mined ones; a query's mined negative holds {share} of its wrong passages' weight ({pool} passages ranked; {found} of {n} queries get a candidate past the guard)":
         "在 {queries} 个验证查询上，批大小 {batch}、scale {scale} 时基础模型的损失：只用批内负例为 {a}，加上挖掘的负例为 {b}；每个查询挖掘的负例占其错误段落权重的 {share}（共排序 {pool} 个段落；{n} 个查询中有 {found} 个在防护之外找到候选）",
     "validation {held} of {groups} queries ({share}): {why}": "验证集：{groups} 个查询中取 {held} 个（{share}）：{why}",
+    "validation {held} of {groups} distinct first sentences ({share}); the rows of one sentence stay on one side":
+        "验证集：{groups} 个不同的首句中取 {held} 个（{share}）；同一首句的行都在同一侧",
     "validation {held} of {groups} queries ({share}, whole '{field}' groups): {why}":
         "验证集：{groups} 个查询中取 {held} 个（{share}，按 '{field}' 整组划分）：{why}",
     "validation searches {cap} of the {pool} passages (every one its queries need, the rest a seeded sample): its {searches} searches (base, trained model, {len} blends) then cost about half of the {steps} training steps' work; the test set is searched whole":

@@ -46,7 +46,8 @@ class EvalSpec:
     evaluator: Any
     main_metric: str  # short name, e.g. "ndcg@10"
     description: str
-    # what the metrics were measured on: n_queries, n_passages, corpus (which passages), for eval events / the UI
+    # what the metrics were measured on: n_queries, n_passages, corpus (which passages) for retrieval; n_pairs or
+    # n_triplets for the other formats; for eval events / the UI
     measured_on: dict = field(default_factory=dict)
     texts: int = 0  # texts one evaluation encodes (queries + passages, or both sides of pairs): its cost
 
@@ -426,18 +427,21 @@ def build_evaluator(df: Optional[pd.DataFrame], fmt: str, model, label_names: Op
         col = "score_norm" if "score_norm" in df.columns else "score"
         sts = ev.EmbeddingSimilarityEvaluator(list(df["sentence1"]), list(df["sentence2"]), [float(x) for x in df[col]],
                                               name=EVAL_NAME, batch_size=batch_size, write_csv=False)
-        return EvalSpec(sts, "spearman", f"similarity correlation on {len(df)} pairs", texts=2 * len(df))
+        return EvalSpec(sts, "spearman", f"similarity correlation on {len(df)} pairs", {"n_pairs": len(df)},
+                        texts=2 * len(df))
     if fmt == "labelled_pair":
         labels = _binary_labels(df["label"], label_names)
         bc = ev.BinaryClassificationEvaluator(list(df["sentence1"]), list(df["sentence2"]), labels,
                                               name=EVAL_NAME, batch_size=batch_size, write_csv=False)
-        return EvalSpec(bc, "ap", f"binary classification on {len(df)} pairs", texts=2 * len(df))
+        return EvalSpec(bc, "ap", f"binary classification on {len(df)} pairs", {"n_pairs": len(df)},
+                        texts=2 * len(df))
     if fmt == "labelled_sentence":
         a, p, n = _label_triplets(df, seed)
         if not a:
             return None
         trip = ev.TripletEvaluator(a, p, n, name=EVAL_NAME, batch_size=batch_size, write_csv=False)
-        return EvalSpec(trip, "accuracy", f"triplet accuracy on {len(a)} same/other-label triplets", texts=3 * len(a))
+        return EvalSpec(trip, "accuracy", f"triplet accuracy on {len(a)} same/other-label triplets",
+                        {"n_triplets": len(a)}, texts=3 * len(a))
     return None
 
 

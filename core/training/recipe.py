@@ -289,12 +289,17 @@ def validation_choice(splits) -> Choice:
 
     share, groups = splits.sizing["share"], splits.sizing["groups"]
     held = splits.sizing.get("held", round(share * groups))
+    value = [round(1 - share, 4), round(share, 4), 0.0]
+    from core.training.evaluators import RETRIEVAL_FORMATS
+
+    if splits.format not in RETRIEVAL_FORMATS:  # sentence pairs or labelled rows: no queries, no retrieval delivery
+        return Choice("data.split", value, f"validation {held} of {groups:,} distinct first sentences ({share:.0%}); "
+                                           "the rows of one sentence stay on one side")
     if held >= VALIDATION_TARGET:
         why = "enough for delivery to see a ~3-point NDCG@10 gain beyond noise"
     else:
         why = (f"as many as a quarter of the data allows; delivery sees only gains of "
                f"~{3 * (VALIDATION_TARGET / max(held, 1)) ** 0.5:.0f}+ points beyond noise on {held}")
-    value = [round(1 - share, 4), round(share, 4), 0.0]
     field = splits.sizing.get("group_by")
     if field:  # whole groups: the share held out is what the groups' sizes gave, not the share asked for
         share = held / max(groups, 1)

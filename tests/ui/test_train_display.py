@@ -92,6 +92,18 @@ def test_the_run_header_says_what_validation_was_measured_on(tmp_path, monkeypat
     assert "Validation" not in _head(tmp_path, monkeypatch, _delivered_sentence(), lang)  # none recorded: no line
 
 
+@pytest.mark.parametrize("lang, on, line", [
+    ("en", {"n_pairs": 1200}, "Validation: 1,200 sentence pairs held out from the data."),
+    ("zh", {"n_pairs": 1200}, "验证：从数据中留出的 1,200 个句子对。"),
+    ("en", {"n_triplets": 90}, "Validation: 90 triplets made from the held-out rows."),
+])
+def test_the_run_header_says_what_a_pair_runs_validation_was_measured_on(tmp_path, monkeypatch, lang, on, line):
+    """A run on sentence pairs (or labelled rows) validates by correlation or accuracy, not retrieval: its header
+    still says what that was measured on (it said nothing, and its eval events recorded an empty measured_on)."""
+    head = _head(tmp_path, monkeypatch, _delivered_sentence(), lang, validation=on)
+    assert head.split("\n\n")[-1] == line
+
+
 @pytest.mark.parametrize("lang,step,loss", [("en", "step", "loss"), ("zh", "步数", "损失")])
 def test_the_loss_charts_axis_titles_follow_the_language(lang, step, loss):
     """The loss chart names its axes in the page's language (the Chinese page showed "step" and "loss")."""

@@ -161,6 +161,9 @@ def validation_line(on: dict | None, lang: str) -> str:
     """What the run's validation metric was measured on (``status.json`` ``validation``: the retrieval evaluator's
     queries, passages, their sources and the length each text is read up to), as a paragraph of the run header;
     "" for a run that has none (not retrieval, or written before runs recorded it)."""
+    if isinstance(on, dict) and (on.get("n_pairs") or on.get("n_triplets")):  # sentence pairs, labelled rows
+        key = "head_validation_pairs" if on.get("n_pairs") else "head_validation_triplets"
+        return "\n\n" + t(key, lang, n=f"{on.get('n_pairs') or on.get('n_triplets'):,}")
     if not isinstance(on, dict) or not on.get("n_queries"):
         return ""
     words = dict(n_queries=f"{on['n_queries']:,}", n_passages=f"{on.get('n_passages') or 0:,}",

@@ -58,6 +58,9 @@ def test_each_format_trains_with_default_loss(fmt, tiny_model_path, format_file,
     evals = [e for e in events if e["type"] == EV_EVAL]
     assert evals[0]["step"] == 0, "the base model is evaluated before the first step"
     assert status["main_metric"] in evals[0]["metrics"]
+    # every eval event says what it measured on: queries and passages, pairs, or triplets
+    counted = ("n_queries", "n_pairs", "n_triplets")
+    assert all(any(e["measured_on"].get(k, 0) > 0 for k in counted) for e in evals), [e["measured_on"] for e in evals]
     assert isinstance(status["baseline"], float)
     assert events[-1]["type"] == EV_STATUS and events[-1]["status"] == "completed"
     # The final model is a plain sentence-transformers folder.
@@ -421,6 +424,28 @@ def test_the_next_run_from_the_same_base_on_the_same_validation_takes_the_bases_
     kept, again = run("damaged")
     assert not kept and again["metrics"] == first["metrics"]
     assert "不再重新检索" in tr_engine(BASE_EVAL_KEPT, "zh")
+
+
+def test_a_sentence_similarity_run_says_its_validation_was_measured_on_pairs(tiny_model_path, tmp_path, tmp_runs):
+    """Scored sentence pairs (STS: each first sentence once) validate by correlation, not retrieval: the eval events
+    and the status say how many pairs (measured_on was empty), and the recipe's split line speaks of first sentences,
+    not of queries."""
+    from tests.conftest import tiny_pairs
+
+    pairs = tiny_pairs(40)
+    data = tmp_path / "sts.csv"
+    data.write_text("sentence1,sentence2,score\n" + "".join(f"{q},{p},{i % 6}\n" for i, (q, p) in enumerate(pairs)),
+                    encoding="utf-8")
+    cfg = tiny_config(tiny_model_path, data, max_steps=2)
+    cfg.data.split = None
+    status = run_training(cfg, tmp_runs / "sts")
+    assert status["status"] == "completed", status
+    events, _ = read_events(tmp_runs / "sts")
+    evals = [e for e in events if e["type"] == EV_EVAL]
+    assert evals and all(e["measured_on"] == {"n_pairs": evals[0]["measured_on"]["n_pairs"]} for e in evals)
+    assert evals[0]["measured_on"]["n_pairs"] >= 5 and "spearman" in status["main_metric"]
+    split = next(c for e in events if e["type"] == "recipe" for c in e["choices"] if c["key"] == "data.split")
+    assert "distinct first sentences" in split["reason"] and "queries" not in split["reason"], split
 
 
 def test_a_validation_file_asking_training_queries_is_trimmed_and_the_run_says_so(tiny_model_path, tmp_path, tmp_runs):
