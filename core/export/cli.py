@@ -108,6 +108,13 @@ def cmd_push(args) -> int:
     return 0
 
 
+def _run_and_which(p, verb: str) -> None:
+    """The RUN argument and ``--which`` choice that ``zip`` and ``push`` share (``export_model_dir``'s order)."""
+    p.add_argument("run", metavar="RUN", help="a run name or folder")
+    p.add_argument("--which", choices=["delivered", "best", "final"], default=None,
+                   help=f"the model to {verb} (default: delivered, else best, else final)")
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("export-onnx", help="export a run's model (or a model folder) to ONNX, with a report",
                               description="Export to ONNX (torch.onnx.export, opset 17), optionally int8 and "
@@ -127,20 +134,16 @@ def register(subparsers) -> None:
                               description="Write a run's model (delivered, else best, else final; or --which) as "
                                           "one zip file with its model card as README.md, as the Export tab's "
                                           "download.")
-    p.add_argument("run", metavar="RUN", help="a run name or folder")
+    _run_and_which(p, "zip")
     p.add_argument("--out", required=True, metavar="FILE.zip", help="the zip file to write (new; .zip is added)")
-    p.add_argument("--which", choices=["delivered", "best", "final"], default=None,
-                   help="the model to zip (default: delivered, else best, else final)")
     p.set_defaults(func=cmd_zip)
 
     p = subparsers.add_parser("push", help="push a run's delivered model and card to the Hugging Face Hub",
                               description="Push a run's model (private unless --public) with its model card, "
                                           "optionally with its ONNX export under onnx/. The token is read from "
                                           "HF_TOKEN (never given on the command line) and never written.")
-    p.add_argument("run", metavar="RUN", help="a run name or folder")
+    _run_and_which(p, "push")
     p.add_argument("--repo", required=True, metavar="NAME/MODEL", help="the Hub repository, e.g. my-team/pig-model")
     p.add_argument("--public", action="store_true", help="create a public repository (default: private)")
     p.add_argument("--onnx", action="store_true", help="also upload an ONNX export (fp32 + int8) under onnx/")
-    p.add_argument("--which", choices=["delivered", "best", "final"], default=None,
-                   help="the model to push (default: delivered, else best, else final)")
     p.set_defaults(func=cmd_push)
