@@ -36,7 +36,7 @@ from typing import Any, Optional
 import yaml
 
 from core.errors import StudioError
-from core.run_folder import CONFIG_FILE, DELIVERED_DIR, DELIVERY_FILE, EV_RECIPE, FINAL_DIR, METRICS_FILE, STATUS_FILE
+from core.run_folder import CONFIG_FILE, DELIVERED_DIR, EV_RECIPE, FINAL_DIR, METRICS_FILE, STATUS_FILE
 
 # Hub ids of the studio's built-in model sources (core.models registry names), the models their weights are
 _BUILTIN_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2",
@@ -387,8 +387,10 @@ def model_card(run_dir: str | os.PathLike, holds: Optional[str] = None) -> str:
         if key in hyper and hyper[key] is not None and not (key == "max_steps" and hyper[key] in (-1, 0)):
             label = "max seq length (training)" if key == "max_seq_length" else key.replace("_", " ")
             lines.append(f"| {label} | {hyper[key]} |")
-    delivery = _read_json(run_dir / DELIVERY_FILE)
-    delivered_length = delivery.get("max_seq_length") if isinstance(delivery, dict) else None
+    from core.training.delivery import read_delivery
+
+    record = read_delivery(run_dir)
+    delivered_length = record.get("max_seq_length")
     if delivered_length:
         lines.append(f"| max seq length (delivered model) | {delivered_length} |")
     lines.append(f"| seed | {cfg.get('seed', '-')} |")
@@ -398,7 +400,6 @@ def model_card(run_dir: str | os.PathLike, holds: Optional[str] = None) -> str:
     lines.append("")
 
     rows = card_metrics(run_dir)
-    record = delivery if isinstance(delivery, dict) else {}
     model = held_model(record, holds)
     if rows:
         if model not in (None, FINAL_DIR):  # the table's tuned column is final/, not this folder's model

@@ -875,6 +875,18 @@ def export_blend(base: Any, tuned: Any, alpha: float, out_dir: str | Path, card:
     return zip_model(folder, Path(out_dir) / f"blend-{float(alpha):g}.zip", card=card, progress=progress)
 
 
-__all__ = ["DELIVERED", "DELIVERY_JSON", "ALPHAS", "Candidate", "choose", "deliver", "deliver_run",
+def read_delivery(run_dir) -> dict:
+    """The run's ``delivery.json`` (written by ``deliver``) as a dict; {} when the run has none or it does not read
+    as a JSON object, as ``core.training.events.read_status`` reads status.json."""
+    import json
+
+    try:
+        record = json.loads((Path(run_dir) / DELIVERY_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # ValueError: JSONDecodeError and UnicodeDecodeError
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+__all__ = ["DELIVERED", "DELIVERY_JSON", "read_delivery", "ALPHAS", "Candidate", "choose", "deliver", "deliver_run",
            "evalset_from_evaluator", "per_query_ndcg", "general_dir", "general_check", "languages_of",
            "change_sentence", "BLEND_ALPHAS", "tuned_dir", "blend_curve", "blend_chart", "export_blend"]

@@ -22,7 +22,6 @@ Writes ``<runs root>/<name>.hpo.json`` (the trials, their settings and scores, t
 from __future__ import annotations
 
 import copy
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +29,6 @@ from typing import Any, Optional
 
 from core.errors import ConfigError
 from core.paths import atomic_write_json
-from core.run_folder import DELIVERY_FILE
 
 HPO_SUFFIX = ".hpo.json"
 MAX_TRIALS = 6
@@ -103,9 +101,10 @@ def trial_config(config, index: int, change: dict[str, float], first: dict[str, 
 
 def _score(run_dir: Path) -> tuple[Optional[float], Optional[str], Optional[int]]:
     """(validation NDCG@10 of the delivered model, which candidate was delivered, validation queries)."""
-    try:
-        rec = json.loads((run_dir / DELIVERY_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    from core.training.delivery import read_delivery
+
+    rec = read_delivery(run_dir)
+    if not rec:
         return None, None, None
     by = {c["name"]: c for c in rec.get("candidates", [])}
     chosen = by.get(rec.get("delivered"))

@@ -13,7 +13,6 @@ The metric table as shown (``shown_table``): a metric no model has a value for i
 
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,13 +80,9 @@ def tuned_and_base(rd: Path, tuned: Path, base: str) -> dict:
     ``delivery.json`` says ``delivered/`` holds, e.g. "blend α 0.75") and the base model's name."""
     from core.export.card import held_model
     from core.models.sources import local_folder
-    from core.run_folder import DELIVERY_FILE
+    from core.training.delivery import read_delivery
 
-    try:
-        record = json.loads((rd / DELIVERY_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        record = None
-    held = held_model(record, tuned.name)
+    held = held_model(read_delivery(rd), tuned.name)
     shown = f"{tuned.name}/" + (f" ({held})" if held and held != tuned.name else "")
     base_name = Path(base).name if local_folder(base) else base
     return {"run": rd.name, "tuned": shown, "base": base_name}
