@@ -84,7 +84,8 @@ def negative_counts(rows: Any) -> list[int]:
 
 
 def st_table(rows: Any, num_negatives: int | None = None):
-    """The sentence-transformers table as a DataFrame, plus the number of rows skipped for too few negatives."""
+    """The sentence-transformers table as a DataFrame, the number of rows skipped for too few negatives, the number
+    of negative columns, and the negatives of written rows beyond those columns (``ExportResult`` fields)."""
     import pandas as pd
 
     records = as_records(rows)
@@ -105,7 +106,8 @@ def st_table(rows: Any, num_negatives: int | None = None):
                 line[f"negative_{j + 1}"] = negs[j]
             out.append(line)
     cols = ["anchor", "positive"] + [f"negative_{j + 1}" for j in range(n)]
-    return pd.DataFrame(out, columns=cols), skipped, n
+    left_out = sum(c - n for c in counts if c >= n)
+    return pd.DataFrame(out, columns=cols), skipped, n, left_out
 
 
 def export_st_table(rows: Any, path: str | Path, fmt: str | None = None, num_negatives: int | None = None) -> ExportResult:
@@ -114,8 +116,7 @@ def export_st_table(rows: Any, path: str | Path, fmt: str | None = None, num_neg
     fmt = (fmt or path.suffix.lstrip(".") or "parquet").lower()
     if fmt not in ("parquet", "csv"):
         raise ConfigError(f"Unknown table format '{fmt}' for {path.name}; expected 'parquet' or 'csv'.")
-    df, skipped, n = st_table(rows, num_negatives)
-    left_out = sum(max(0, c - n) for c in negative_counts(rows) if c >= n)
+    df, skipped, n, left_out = st_table(rows, num_negatives)
     if fmt == "parquet":
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)

@@ -6,8 +6,9 @@
 ``validate`` accepts (duplicates dropped) and appends one JSON line per job to ``out_path`` as it goes
 (flushed and fsynced). A job whose latest record is ``ok`` is never asked again; failed jobs are asked
 again when ``retry_failed``. A torn last line (a crash mid-write) is ignored. Three refused API keys, or three
-requests that could not reach the endpoint (``UNREACHABLE``), before any success stop the run with a ``ConfigError``. ``records`` maps each job key to its latest
-record; the report's counts cover every job's latest record, so a resumed run reports the whole job.
+requests that could not reach the endpoint (``UNREACHABLE``), before any success stop the run with a
+``ConfigError``. ``records`` maps each job key to its latest record; the report's counts cover every job's latest
+record, so a resumed run reports the whole job.
 """
 
 from __future__ import annotations

@@ -629,7 +629,6 @@ def _read_excel(path: Path, sheet: Optional[str | int], engine: str, header: Opt
     df = _frame_from_rows(records, header, name)
     df.attrs["sheet"] = sheets[sheet_name] if isinstance(sheet_name, int) else sheet_name
     df.attrs["sheets"] = list(sheets)
-    df.attrs["sheets"] = list(sheets)
     return df
 
 

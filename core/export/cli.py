@@ -80,14 +80,13 @@ def cmd_zip(args) -> int:
     import sys
 
     from core.export import export_model_dir, zip_run
+    from core.export.zip import zip_path
     from core.paths import run_dir_arg
     from core.training import read_status
 
     run = run_dir_arg(args.run, must_exist=True)
     src = export_model_dir(run, args.which)  # a run with no saved model is refused before anything is written
-    out = Path(args.out)
-    if out.suffix.lower() != ".zip":
-        out = out.with_name(out.name + ".zip")
+    out = zip_path(args.out)
     if out.exists():
         raise StudioError(f"--out: '{out}' already exists; give a new file name.")
     if read_status(run).get("worse_than_base") and src.name != "delivered":

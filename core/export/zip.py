@@ -30,13 +30,17 @@ def check_model_dir(model_dir: str | os.PathLike) -> Path:
     return path
 
 
+def zip_path(out_path: str | os.PathLike) -> Path:
+    """The file ``zip_model`` writes for ``out_path``: ``out_path`` with ``.zip`` added when missing."""
+    out = Path(out_path)
+    return out if out.suffix.lower() == ".zip" else out.with_name(out.name + ".zip")
+
+
 def zip_model(model_dir: str | os.PathLike, out_path: str | os.PathLike, card: Optional[str] = None,
               progress: ProgressFn | None = None) -> Path:
-    """Zip ``model_dir`` into ``out_path`` (``.zip`` added when missing); returns the zip's path."""
+    """Zip ``model_dir`` into ``zip_path(out_path)``; returns the zip's path."""
     src = check_model_dir(model_dir)
-    out = Path(out_path)
-    if out.suffix.lower() != ".zip":
-        out = out.with_name(out.name + ".zip")
+    out = zip_path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     top = out.stem
     files = sorted(p for p in src.rglob("*") if p.is_file() and not p.name.startswith(".") and ".tmp" not in p.name)

@@ -40,9 +40,8 @@ VALIDATION_MIN_SHARE = 0.10
 VALIDATION_MAX_SHARE = 0.25  # never take more than a quarter of the data from training for the target
 VALIDATION_CAP = 1000     # queries: beyond this validation only costs time
 PLAIN_SPLIT = [0.9, 0.1, 0.0]
-
-
 MIN_TRAIN_ROWS = 2  # the fewest training rows a run accepts (in-batch negatives need a second row)
+
 
 def auto_validation_share(groups: int) -> float:
     """Validation share of ``groups`` query groups when ``data.split`` is empty: ``VALIDATION_TARGET`` queries

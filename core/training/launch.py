@@ -223,11 +223,12 @@ def _refuse_twin(config: TrainConfig, owner: Optional[str]) -> None:
             theirs = TrainConfig.load(info.path / CONFIG_FILE).to_dict()
         except StudioError:
             continue
-        if {k: v for k, v in theirs.items() if k != "name"} == wanted and theirs.get("name") == config.name:
+        if {k: v for k, v in theirs.items() if k != "name"} != wanted:
+            continue
+        if theirs.get("name") == config.name:
             raise StudioError(f"The run {info.name} is already {info.status} with these same settings; change a "
                               "setting to train another run, or stop it first.")
-        if {k: v for k, v in theirs.items() if k != "name"} == wanted:
-            raise StudioError(f"The run {info.name} is already {info.status} with these same settings, only its name "
+        raise StudioError(f"The run {info.name} is already {info.status} with these same settings, only its name "
                               "differs; change a setting to train another run, or stop it first.")
 
 

@@ -171,10 +171,10 @@ class LengthGroupedNoDuplicatesBatchSampler(NoDuplicatesBatchSampler):
             remaining = deferred + rest
             batches.append(batch)  # a short batch: every row left clashes with it
         batches = self._repair(batches, get_sample_values, has_overlap)
-        if not self.drop_last:
-            batches = self._fold_singles(batches, get_sample_values, has_overlap)
         if self.drop_last:
             batches = [b for b in batches if len(b) == self.batch_size]
+        else:
+            batches = self._fold_singles(batches, get_sample_values, has_overlap)
         for k in torch.randperm(len(batches), generator=self.generator).tolist():
             yield batches[k]
 

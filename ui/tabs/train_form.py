@@ -61,6 +61,14 @@ def data_language(data_state) -> str | None:
     return st.language or file_language(st.train, format=st.format, mapping=st.mapping)
 
 
+def _language_or_none(data_state) -> str | None:
+    """``data_language``, or None when the data cannot be read (the Data tab reports that; the model note stays)."""
+    try:
+        return data_language(data_state)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def loss_choices(fmt: str | None) -> list[str]:
     """The losses offered for data in format ``fmt`` (all of them when the format is unknown)."""
     from core.losses import LOSSES, losses_for
@@ -362,10 +370,7 @@ def on_data_change(ui: TrainUI, v: dict) -> dict:
         ui.loss_st: {"loss": name, "format": fmt},
     }
     out.update(zip(ui.loss_slots, slot_updates(params, None, lang, LOSS_SLOTS)))
-    try:
-        language = data_language(data_state)
-    except Exception:  # the Data tab reports unreadable files; the model choice just stays
-        language = None
+    language = _language_or_none(data_state)
     if language:
         from core.models import model_for_language
 
@@ -382,10 +387,7 @@ def on_model_pick(ui: TrainUI, v: dict) -> dict:
     from core.models import model_for_language, model_language
 
     picked, lang = v.get(ui.bundled), v.get(ui.lang)
-    try:
-        language = data_language(v.get(ui.data_state))
-    except Exception:  # the Data tab reports unreadable files
-        language = None
+    language = _language_or_none(v.get(ui.data_state))
     if not picked or not language:
         return {}
     if language in languages_covered(model_language(picked)):
