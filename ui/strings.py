@@ -388,44 +388,56 @@ S: dict[str, tuple[str, str]] = {
     "cmp_new": ("new", "新"),
     "cmp_need_query": ("Type a query first.", "请先输入查询。"),
     # --- proof ---
-    "verdict_better": ("'{model}' is better than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} queries).",
-                       "“{model}”在 {metric}{subset} 上优于“{base}”：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} 个查询）。"),
-    "verdict_worse": ("'{model}' is worse than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} queries).",
-                      "“{model}”在 {metric}{subset} 上差于“{base}”：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} 个查询）。"),
-    "verdict_nodiff": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
-                       "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); about {needed_n} queries would be needed "
+    "verdict_better": ("'{model}' is better than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} {unit}).",
+                       "“{model}”在 {metric}{subset} 上优于“{base}”：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} {unit}）。"),
+    "verdict_worse": ("'{model}' is worse than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} {unit}).",
+                      "“{model}”在 {metric}{subset} 上差于“{base}”：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} {unit}）。"),
+    "verdict_nodiff": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
+                       "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); about {needed_n} {unit} would be needed "
                        "to see a change of this size.",
-                       "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
-                       "[{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，大约需要 {needed_n} 个查询。"),
-    "verdict_nodiff_p": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
+                       "在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
+                       "[{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，大约需要 {needed_n} {unit}。"),
+    "verdict_nodiff_p": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
                          "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: "
-                         "too few queries to tell); about {needed_n} queries would be needed to see a change of this size.",
-                         "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
-                         "[{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：查询太少，无法判断）；要看出这么大的变化，"
-                         "大约需要 {needed_n} 个查询。"),
-    "verdict_nodiff_many": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries ({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); more than {needed_cap} queries would be needed to see a change of this size.",
-        '在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，需要超过 {needed_cap} 个查询。'),
-    "verdict_nodiff_p_many": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries ({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: too few queries to tell); more than {needed_cap} queries would be needed to see a change of this size.",
-        '在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：查询太少，无法判断）；要看出这么大的变化，需要超过 {needed_cap} 个查询。'),
+                         "too few {unit} to tell); about {needed_n} {unit} would be needed to see a change of this size.",
+                         "在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
+                         "[{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：{unit_one}太少，无法判断）；要看出这么大的变化，"
+                         "大约需要 {needed_n} {unit}。"),
+    "verdict_nodiff_many": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
+                            "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); more than {needed_cap} {unit} would "
+                            "be needed to see a change of this size.",
+        '在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，需要超过 {needed_cap} {unit}。'),
+    "verdict_nodiff_p_many": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
+                              "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: "
+                              "too few {unit} to tell); more than {needed_cap} {unit} would be needed to see a change of "
+                              "this size.",
+        '在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：{unit_one}太少，无法判断）；要看出这么大的变化，需要超过 {needed_cap} {unit}。'),
     "eval_dash_not_per_query": ('“—” in the CI and p columns: {metrics} has no per-query scores (it is measured over all score pairs at once), so there is no confidence interval or paired test.',
         '置信区间和 p 值列中的“—”：{metrics} 没有逐查询的分数（它一次性基于全部分数对计算），因此没有置信区间和配对检验。'),
     "eval_dash_zero_base": ('“—” in the Δ% column: the base model scores 0 on {metrics}, so there is no relative change.',
         'Δ% 列中的“—”：基础模型在 {metrics} 上得分为 0，无法计算相对变化。'),
-    "verdict_cancel": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries: "
-                       "their per-query changes cancel out (95% CI [{ci_low:+.4f}, {ci_high:+.4f}]).",
-                       "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异：各查询上的变化相互抵消"
+    "verdict_cancel": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit}: "
+                       "their per-{unit_one} changes cancel out (95% CI [{ci_low:+.4f}, {ci_high:+.4f}]).",
+                       "在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异：各{unit_one}上的变化相互抵消"
                        "（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]）。"),
-    "verdict_same": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} queries "
-                     "(they score the same on every query).",
-                     "在 {n} 个查询上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（每个查询得分都相同）。"),
+    "verdict_same": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
+                     "(they score the same on every {unit_one}).",
+                     "在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（每个{unit_one}得分都相同）。"),
     "subset_seen": (" (queries whose gold passage also answers a training query)", "（其标准答案段落也是某个训练查询的答案的查询）"),
     "subset_unseen": (" (queries whose gold passage answers no training query)", "（其标准答案段落不是任何训练查询的答案的查询）"),
     "subset_en": (" (English queries)", "（英文查询）"),
     "subset_zh": (" (Chinese queries)", "（中文查询）"),
+    "unit_queries": ("queries", "个查询"),
+    "unit_pairs": ("pairs", "个句对"),
+    "unit_triplets": ("triplets", "个三元组"),
+    "unit_one_queries": ("query", "查询"),
+    "unit_one_pairs": ("pair", "句对"),
+    "unit_one_triplets": ("triplet", "三元组"),
     "eval_models": ("'tuned' is {tuned} of run {run}; 'base' is {base}.",
                     "“tuned”是运行 {run} 的 {tuned}；“base”是 {base}。"),
     "eval_measured_on": ("Measured on {n_queries} queries against {n_passages} passages ({corpus}).",
                          "在 {n_queries} 个查询、{n_passages} 个段落（{corpus}）上测得。"),
+    "eval_measured_on_items": ("Measured on {n} {unit} ({corpus}).", "在 {n} {unit}（{corpus}）上测得。"),
     "eval_left_out": ("{n} queries of the evaluation data were left out: the run trained or validated on the same "
                       "question, so they test nothing.",
                       "评估数据中有 {n} 个查询被排除：该运行在训练或验证中用过相同的问题，它们无法检验模型。"),

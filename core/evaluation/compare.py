@@ -84,6 +84,12 @@ class ComparisonResult:
     verdicts: dict[str, list[dict]] = field(default_factory=dict)  # model -> [all, seen?, unseen?] parts
     n_passages: int = 0
     left_out_queries: int = 0  # evaluation queries that were training or validation queries: not a test, left out
+    n_items: int = 0  # what the comparison ran over: queries, or a pair set's pairs or triplets (``unit``)
+
+    @property
+    def unit(self) -> str:
+        """What ``n_items`` counts: "queries", "pairs" or "triplets" (the verdicts' ``unit``)."""
+        return PAIR_UNITS.get(self.kind, "queries")
 
     @property
     def base(self) -> str:
@@ -134,6 +140,7 @@ class ComparisonResult:
             "score_distributions": [d.summary() for d in self.distributions], "seconds": self.seconds,
             "verdicts": {lb: [dict(p, sentence=render(p)) for p in ps] for lb, ps in self.verdicts.items()},
             "measured_on": {"n_queries": len(self.per_query) if self.per_query is not None else None,
+                            **({f"n_{self.unit}": self.n_items} if self.kind != "retrieval" else {}),
                             "n_passages": self.n_passages, "corpus": self.dataset,
                             "left_out_training_queries": self.left_out_queries},
         }
@@ -238,6 +245,7 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
     ks = tuple(sorted(set(int(k) for k in k_values)))
     metrics: dict[str, dict[str, float]] = {}
     per_query_parts: dict[str, pd.DataFrame] = {}
+    item_scores: dict[str, np.ndarray] = {}  # pair sets: each model's score of every pair (triplets: 1 when right)
     distributions: list[ScoreDistribution] = []
     seconds: dict[str, float] = {}
     import time
@@ -255,6 +263,8 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
             metrics[label] = dict(metrics[same])
             if kind == "retrieval":
                 per_query_parts[label] = per_query_parts[same].copy()
+            else:
+                item_scores[label] = item_scores[same]
             distributions.append(replace(distributions[labels.index(same)], label=label))
             seconds[label] = round(time.monotonic() - t0, 2)
             if progress:
@@ -266,7 +276,7 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
             m, pq, dist = _eval_retrieval(model, evalset, label, ks, lp, use_cache, batch_size)
             per_query_parts[label] = pq
         else:
-            m, dist = _eval_pairs(model, evalset, label, lp, batch_size)
+            m, dist, item_scores[label] = _eval_pairs(model, evalset, label, lp, batch_size)
         metrics[label] = m
         distributions.append(dist)
         seconds[label] = round(time.monotonic() - t0, 2)
@@ -284,6 +294,9 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
     if kind == "retrieval":
         sig, verdicts = _significance(per_query_parts, labels, order, main, evalset,
                                       training.passages if training is not None else None)
+    else:
+        sig, verdicts = _pair_significance(item_scores, metrics, labels, main, evalset)
+    if len(labels) > 1:
         worse = any(sig[lb][main].verdict == WORSE for lb in labels[1:] if main in sig.get(lb, {}))
         if not worse:
             guard = ""
@@ -302,6 +315,7 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
         summary=evalset.summary() + (f"; {left_out:,} training or validation queries of the run left out" if left_out else ""),
         k_values=ks, seconds=seconds, significance=sig, verdicts=verdicts,
         n_passages=len(evalset.corpus) if kind == "retrieval" else 0, left_out_queries=left_out,
+        n_items=len(evalset.queries) if kind == "retrieval" else len(evalset.sentence1),
     )
 
 
@@ -385,6 +399,33 @@ def _significance(parts: dict[str, pd.DataFrame], labels: list[str], order: list
     return sig, verdicts
 
 
+PAIR_UNITS = {"scored_pair": "pairs", "labelled_pair": "pairs", "triplet": "triplets"}  # what a pair set's verdict counts
+
+
+def _pair_significance(scores: dict[str, np.ndarray], metrics: dict[str, dict[str, float]], labels: list[str],
+                       main: str, ev: PairEvalSet) -> tuple[dict, dict]:
+    """The main metric's paired comparison of every model with the base on a pair set, and its verdict parts:
+    triplet accuracy is a mean over triplets (``paired_difference`` of the right / wrong indicators); Spearman and
+    average precision are measured over all pairs at once (``paired_metric_difference``, pairs resampled
+    together). A metric the base or the model has no value for (e.g. Spearman of constant gold scores) gets none."""
+    from core.evaluation.metrics import ap_rows, spearman_rows
+    from core.evaluation.stats import paired_metric_difference
+
+    base = labels[0]
+    sig, verdicts = {}, {}
+    for lb in labels[1:]:
+        if not all(math.isfinite(metrics[m].get(main, float("nan"))) for m in (base, lb)):
+            continue
+        if ev.kind == "triplet":
+            d = paired_difference(scores[base], scores[lb])
+        else:
+            rows, gold = (spearman_rows, ev.scores) if ev.kind == "scored_pair" else (ap_rows, ev.labels)
+            d = paired_metric_difference(rows, scores[base], scores[lb], gold)
+        sig[lb] = {main: d}
+        verdicts[lb] = [verdict_parts(lb, base, main, d, unit=PAIR_UNITS[ev.kind])]
+    return sig, verdicts
+
+
 def _eval_retrieval(model: Any, ev: EvalSet, label: str, ks: tuple[int, ...], progress: ProgressFn | None,
                     use_cache: bool, batch_size: int | None) -> tuple[dict, pd.DataFrame, ScoreDistribution]:
     qids, dids = list(ev.queries), list(ev.corpus)
@@ -404,7 +445,9 @@ def _eval_retrieval(model: Any, ev: EvalSet, label: str, ks: tuple[int, ...], pr
 
 
 def _eval_pairs(model: Any, ev: PairEvalSet, label: str, progress: ProgressFn | None,
-                batch_size: int | None) -> tuple[dict, ScoreDistribution]:
+                batch_size: int | None) -> tuple[dict, ScoreDistribution, np.ndarray]:
+    """(metrics, score distribution, per-item scores): the cosine of every pair, or for triplets 1.0 where the
+    positive scores above the negative."""
     # Symmetric texts: both sides get the query prompt (what e5-style models recommend for similarity tasks).
     a = encode_queries(model, ev.sentence1, batch_size=batch_size, progress=progress)
     if ev.kind == "triplet":
@@ -412,10 +455,11 @@ def _eval_pairs(model: Any, ev: PairEvalSet, label: str, progress: ProgressFn | 
         n = encode_corpus(model, ev.negatives or [], batch_size=batch_size, progress=progress)
         pos, neg = np.sum(a * p, axis=1), np.sum(a * n, axis=1)
         metrics = {"triplet_accuracy": triplet_accuracy(pos, neg)}
-        source = "triplet"
+        source, items = "triplet", (pos > neg).astype(np.float64)
     else:
         b = encode_queries(model, ev.sentence2, batch_size=batch_size, progress=progress)
         cos = np.sum(a * b, axis=1)
+        items = cos.astype(np.float64)
         if ev.kind == "scored_pair":
             metrics = correlation(cos, ev.scores or [])
             gold = np.asarray(ev.scores, dtype=np.float64)
@@ -433,7 +477,7 @@ def _eval_pairs(model: Any, ev: PairEvalSet, label: str, progress: ProgressFn | 
                              negative_source=source, auc=separation_auc(pos, neg), threshold_f1=t_f1,
                              f1_at_threshold=f1, threshold_youden=t_j)
     metrics["separation_auc"] = dist.auc
-    return metrics, dist
+    return metrics, dist, items
 
 
 def _merge_per_query(parts: dict[str, pd.DataFrame], labels: list[str], ev: EvalSet) -> pd.DataFrame:

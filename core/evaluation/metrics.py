@@ -182,6 +182,31 @@ def average_precision(scores: Iterable[float], labels: Iterable[int]) -> float:
     return float(average_precision_score(y, np.asarray(list(scores), dtype=np.float64)))
 
 
+def spearman_rows(pred: np.ndarray, gold: np.ndarray) -> np.ndarray:
+    """Spearman correlation of each row of ``pred`` with the same row of ``gold`` (2-D arrays of one shape; ties
+    get average ranks, as ``scipy.stats.spearmanr``); NaN for a row where either side is constant."""
+    from scipy.stats import rankdata
+
+    rp = rankdata(np.asarray(pred, dtype=np.float64), axis=1)
+    rg = rankdata(np.asarray(gold, dtype=np.float64), axis=1)
+    rp -= rp.mean(axis=1, keepdims=True)
+    rg -= rg.mean(axis=1, keepdims=True)
+    den = np.sqrt((rp * rp).sum(axis=1) * (rg * rg).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (rp * rg).sum(axis=1) / np.where(den > 0, den, 1.0), np.nan)
+
+
+def ap_rows(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Average precision of ranking each row of ``scores`` by score against the same row of 0/1 ``labels`` (2-D
+    arrays of one shape; tied scores keep their order); NaN for a row with no positive."""
+    s = np.asarray(scores, dtype=np.float64)
+    order = np.argsort(-s, axis=1, kind="stable")
+    y = np.take_along_axis(np.asarray(labels, dtype=np.float64), order, axis=1)
+    precision = np.cumsum(y, axis=1) / np.arange(1, s.shape[1] + 1)
+    n_pos = y.sum(axis=1)
+    return np.where(n_pos > 0, (precision * y).sum(axis=1) / np.maximum(n_pos, 1), np.nan)
+
+
 def triplet_accuracy(pos_scores: Iterable[float], neg_scores: Iterable[float]) -> float:
     """Share of triplets with sim(anchor, positive) > sim(anchor, negative)."""
     p, n = np.asarray(list(pos_scores)), np.asarray(list(neg_scores))
@@ -200,4 +225,4 @@ def separation_auc(pos_scores: Iterable[float], neg_scores: Iterable[float]) -> 
 
 
 __all__ = ["RetrievalMetrics", "retrieval_metrics", "retrieval_metrics_from_embeddings", "metric_names", "correlation",
-           "binary_metrics", "average_precision", "triplet_accuracy", "separation_auc", "MAIN_METRIC", "DEFAULT_K"]
+           "binary_metrics", "average_precision", "spearman_rows", "ap_rows", "triplet_accuracy", "separation_auc", "MAIN_METRIC", "DEFAULT_K"]

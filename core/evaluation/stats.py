@@ -10,6 +10,10 @@ when there is no detectable difference, roughly how many queries would be needed
 observed size (normal approximation, 80% power; 6 when every query changes by the same amount). This module is
 the one rule for "is this more than noise"; training's delivered-model choice, the Evaluate tab and
 ``python -m core compare`` all call it.
+``paired_metric_difference(metric_rows, a, b, gold)`` is the same comparison for a metric measured over all items
+at once (Spearman of pair scores against gold scores, average precision against 0/1 labels), where no per-query
+value exists: the items are resampled together for the interval of metric(b) − metric(a), and the permutation test
+swaps the two models' scores item by item; the verdict follows the same rule.
 ``mean_ci(values)`` gives one model's mean and its bootstrap interval by the same method (model selection).
 ``brief(d)`` is the one-line form (n, diff, interval, verdict) events and tables carry; ``brief_text`` writes it.
 """
@@ -29,7 +33,7 @@ BETTER, WORSE, NO_DIFFERENCE = "better", "worse", "no_difference"
 class PairedDiff:
     """Result of ``paired_difference``; ``to_dict()`` is what ``metrics.json`` stores."""
 
-    n: int  # queries compared
+    n: int  # queries (or pairs, triplets) compared
     mean_a: float
     mean_b: float
     diff: float  # mean(b - a)
@@ -138,11 +142,75 @@ def paired_difference(a: Sequence[float], b: Sequence[float], *, n_boot: int = 2
     else:
         verdict = NO_DIFFERENCE
     sd = float(d.std(ddof=1)) if n > 1 else 0.0
-    needed = None
+    return PairedDiff(n=n, mean_a=float(x.mean()), mean_b=float(y.mean()), diff=mean, ci_low=lo, ci_high=hi,
+                      p_value=p, verdict=verdict, needed_n=_needed(mean, sd, alpha), confidence=confidence)
+
+
+def _needed(mean: float, sd: float, alpha: float) -> int | None:
+    """Items needed to detect a mean change ``mean`` whose per-item spread is ``sd`` (80% power, two-sided
+    ``alpha``, normal approximation); None when ``mean`` is 0."""
     if mean != 0 and sd > 0:
         z = 1.959964 + 0.841621  # two-sided 5%, 80% power
-        needed = int(math.ceil((z * sd / abs(mean)) ** 2))
-    elif mean != 0:  # every query changed by the same amount: the sign-flip test needs 2 / 2^n < alpha
-        needed = int(math.floor(math.log2(2.0 / alpha))) + 1
-    return PairedDiff(n=n, mean_a=float(x.mean()), mean_b=float(y.mean()), diff=mean, ci_low=lo, ci_high=hi,
-                      p_value=p, verdict=verdict, needed_n=needed, confidence=confidence)
+        return int(math.ceil((z * sd / abs(mean)) ** 2))
+    if mean != 0:  # every item changed by the same amount: the sign-flip test needs 2 / 2^n < alpha
+        return int(math.floor(math.log2(2.0 / alpha))) + 1
+    return None
+
+
+def paired_metric_difference(metric_rows, a: Sequence[float], b: Sequence[float], gold: Sequence[float], *,
+                             n_boot: int = 2000, n_perm: int = 2000, confidence: float = 0.95, seed: int = 0,
+                             chunk: int = 100) -> PairedDiff:
+    """Compare model ``b``'s scores of the same items with model ``a``'s on a metric of all items at once.
+
+    ``metric_rows(scores, gold) -> values``: the metric of each row of two 2-D arrays (e.g.
+    ``core.evaluation.metrics.spearman_rows`` or ``ap_rows``), which must read only the order of ``scores``:
+    each model's scores are replaced by their ranks, so a permutation swap compares like with like even when the
+    two models' cosines sit at different levels. ``gold``: the items' gold scores or 0/1 labels. The interval is
+    the percentile bootstrap of metric(b) − metric(a) over items resampled together; the p-value is the paired
+    permutation test swapping ``a`` and ``b`` item by item; ``needed_n`` reads the per-item spread off the
+    bootstrap's standard error. Raises ``ValueError`` for unequal lengths or fewer than two items.
+    """
+    from scipy.stats import rankdata
+
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    g = np.asarray(gold, dtype=np.float64)
+    if not (x.shape == y.shape == g.shape) or x.ndim != 1:
+        raise ValueError(f"paired scores need three equal-length lists, got {x.shape}, {y.shape} and {g.shape}")
+    n = int(x.size)
+    if n < 2:
+        raise ValueError("a metric of all items at once needs at least two items")
+    x, y = rankdata(x) / n, rankdata(y) / n
+    m_a, m_b = (float(metric_rows(v[None, :], g[None, :])[0]) for v in (x, y))
+    mean = m_b - m_a if math.isfinite(m_a) and math.isfinite(m_b) else float("nan")
+    if math.isfinite(mean) and abs(mean) < 1e-12:
+        mean = 0.0
+    alpha = 1.0 - confidence
+    if np.array_equal(x, y) or not math.isfinite(mean):  # one ranking: nothing to resample
+        value = mean if math.isfinite(mean) else 0.0
+        return PairedDiff(n=n, mean_a=m_a, mean_b=m_b, diff=value, ci_low=value, ci_high=value, p_value=1.0,
+                          verdict=NO_DIFFERENCE, needed_n=None, confidence=confidence)
+    rng = np.random.default_rng(seed)
+    boots, perms = [], []
+    for start in range(0, n_boot, chunk):
+        idx = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
+        boots.append(metric_rows(y[idx], g[idx]) - metric_rows(x[idx], g[idx]))
+    for start in range(0, n_perm, chunk):
+        swap = rng.random((min(chunk, n_perm - start), n)) < 0.5
+        gg = np.broadcast_to(g, swap.shape)
+        perms.append(np.abs(metric_rows(np.where(swap, x, y), gg) - metric_rows(np.where(swap, y, x), gg)))
+    boot = np.concatenate(boots)
+    boot = boot[np.isfinite(boot)]
+    perm = np.concatenate(perms)
+    perm = perm[np.isfinite(perm)]
+    tail = alpha / 2
+    lo, hi = (float(v) for v in np.quantile(boot, [tail, 1.0 - tail])) if boot.size else (mean, mean)
+    p = float((np.sum(perm >= abs(mean) - 1e-12) + 1) / (perm.size + 1))
+    if lo > 0 and p < alpha:
+        verdict = BETTER
+    elif hi < 0 and p < alpha:
+        verdict = WORSE
+    else:
+        verdict = NO_DIFFERENCE
+    se = float(boot.std(ddof=1)) if boot.size > 1 else 0.0
+    return PairedDiff(n=n, mean_a=m_a, mean_b=m_b, diff=mean, ci_low=lo, ci_high=hi, p_value=p, verdict=verdict,
+                      needed_n=_needed(mean, se * math.sqrt(n), alpha), confidence=confidence)

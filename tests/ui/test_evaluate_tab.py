@@ -188,3 +188,29 @@ def test_a_team_file_uploaded_in_the_page_is_measured_with_the_runs_passages_in_
     expect(headline).to_contain_text("“tuned”是运行 page-upload 的 final/；“base”是 ")
     page.locator("#lang").get_by_text("English").click()
     expect(headline).to_contain_text("(page-questions.csv + runs/page-upload)", timeout=30_000)
+
+
+@pytest.mark.parametrize("lang,measured,verdict", [
+    ("en", "Measured on 12 pairs (scored-pairs).",
+     "No detectable difference between 'tuned' and 'base' on spearman over 12 pairs (they score the same on every pair)."),
+    ("zh", "在 12 个句对（scored-pairs）上测得。", "在 12 个句对上，“tuned”与“base”在 spearman 上没有可检测的差异（每个句对得分都相同）。"),
+])
+def test_a_scored_pair_file_gets_a_verdict_over_its_pairs(client, studio, lang, measured, verdict):
+    """Evaluate on a file of scored pairs (no passages to search): the headline says how many pairs it measured
+    on and the verdict sentence counts pairs; the Spearman row has its interval. Before, a pair file got neither."""
+    import csv
+
+    from gradio_client import handle_file
+
+    from tests.conftest import tiny_pairs
+
+    pairs = tiny_pairs(12)
+    rd, _ = _finished_run(studio, f"pairs-{lang}", [json.dumps({"anchor": q, "positive": p}) for q, p in pairs])
+    own = rd.parent / "scored-pairs.csv"
+    with open(own, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("sentence1", "sentence2", "score"), *[(q, p, i % 5) for i, (q, p) in enumerate(pairs)]])
+    said, table = client.predict(f"pairs-{lang}", handle_file(str(own)), lang, api_name="/evaluate")[:2]
+    assert measured in said and verdict in said, said
+    rows = {r[0]: r for r in table["data"]}
+    ci = table["headers"].index("CI low tuned" if lang == "en" else "95% 置信下限 微调模型")
+    assert rows["spearman"][ci] == 0 and rows["pearson"][ci] == "—", rows

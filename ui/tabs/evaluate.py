@@ -58,6 +58,8 @@ class EvalView:
     labels: list = field(default_factory=list)  # the compared models (the table's score columns), base first
     left_out: int = 0  # evaluation queries left out: the run trained or validated on them
     models: dict = field(default_factory=dict)  # what 'base' and 'tuned' are: {"run", "tuned", "base"}
+    n_items: int = 0  # a pair set's pairs or triplets (``unit``); retrieval counts ``n_queries``
+    unit: str = "queries"
 
     @classmethod
     def of(cls, result, models: dict | None = None) -> EvalView:
@@ -72,7 +74,8 @@ class EvalView:
                    verdicts=[p for lb in result.labels[1:] for p in result.verdicts.get(lb, [])], table=_rounded(tab_df),
                    improved=imp, degraded=deg, n_queries=None if result.per_query is None else len(result.per_query),
                    n_passages=result.n_passages, dataset=result.dataset, labels=list(result.labels),
-                   left_out=result.left_out_queries, models=dict(models or {}))
+                   left_out=result.left_out_queries, models=dict(models or {}), n_items=result.n_items,
+                   unit=result.unit)
 
 
 def tuned_and_base(rd: Path, tuned: Path, base: str) -> dict:
@@ -153,6 +156,9 @@ def render(v: EvalView, lang: str) -> list:
                              corpus=v.dataset)  # "12,000 queries", as the verdict sentences write counts
         if v.left_out:
             head += " " + t("eval_left_out", lang, n=f"{v.left_out:,}")
+    elif v.n_items:  # a pair set: its pairs or triplets, no passages searched
+        head += "\n\n" + t("eval_measured_on_items", lang, n=f"{v.n_items:,}", unit=t(f"unit_{v.unit}", lang),
+                             corpus=v.dataset)
     if v.models:  # which model each name stands for: the delivered one may be a blend, or the base itself
         head += "\n\n" + t("eval_models", lang, **v.models)
     table, not_per_query, zero_base = shown_table(v.table, v.labels)

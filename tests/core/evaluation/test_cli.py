@@ -239,3 +239,21 @@ def test_a_runs_training_texts_are_the_rows_it_trained_and_validated_on_not_its_
     assert not texts.queries & held and len(texts.queries) == 32
     assert texts.passages == {p for ps in splits.train["pos"] for p in ps}
     assert run_training_texts(tmp_path / "nowhere") is None
+
+
+def test_compare_on_scored_pairs_prints_a_verdict_over_pairs(tiny_model_path, tmp_path, capsys):
+    """A scored-pair file (no passages): ``compare`` prints a ``verdict:`` line counting pairs and metrics.json
+    keeps the Spearman interval and the pair count."""
+    data = tmp_path / "scored.tsv"
+    rows = [("pig feed protein", "feed for pigs needs protein", 4.5), ("bank loan rate", "the bank rate rises", 3.0),
+            ("sow weaning weight", "dog runs", 0.5), ("猪饲料蛋白", "猪的饲料需要蛋白", 4.0), ("年度收入", "年度报告", 3.5)]
+    data.write_text("sentence1\tsentence2\tscore\n" + "".join(f"{a}\t{b}\t{s}\n" for a, b, s in rows), encoding="utf-8")
+    out = tmp_path / "report"
+    assert main(["compare", "--data", str(data), "--base", str(tiny_model_path), "--tuned", str(tiny_model_path),
+                 "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "verdict: No detectable difference between 'tuned' and 'base' on spearman over 5 pairs " in said, said
+    saved = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert saved["measured_on"]["n_pairs"] == 5
+    spearman = saved["deltas_vs_base"]["tuned"]["spearman"]
+    assert spearman["ci_low"] <= 0 <= spearman["ci_high"] and spearman["verdict"] == "no_difference"

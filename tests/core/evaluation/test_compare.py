@@ -129,6 +129,61 @@ def test_pair_sets(tiny_model):
     assert res.metrics[res.labels[0]]["triplet_accuracy"] == pytest.approx(want)
 
 
+def _pair_models(n: int = 40):
+    """(good, bad, s1, s2, gold): 'good' scores pair i's cosine in the order of its gold score i, 'bad' in a
+    shuffled order; every text is a vector of the fake model."""
+    rng = np.random.default_rng(0)
+    s1, s2 = [f"a{i}" for i in range(n)], [f"b{i}" for i in range(n)]
+    angle = lambda k: [np.cos(k / n), np.sin(k / n)]  # noqa: E731  (cosine with [1, 0] falls as k grows)
+    good = VectorModel({**{a: [1, 0] for a in s1}, **{b: angle(n - i) for i, b in enumerate(s2)}})
+    bad = VectorModel({**{a: [1, 0] for a in s1}, **{b: angle(int(k)) for b, k in zip(s2, rng.permutation(n))}})
+    return good, bad, s1, s2, [float(i) for i in range(n)]
+
+
+@pytest.mark.parametrize("kind", ["scored_pair", "labelled_pair"])
+def test_a_pair_set_verdict_has_an_interval_over_its_pairs(kind, tmp_path):
+    """A pair set's main metric (Spearman, AP) is compared like a retrieval metric: the interval holds 0 for a
+    model against itself, a model that orders the pairs by gold is *better* than one that shuffles them and the
+    shuffling one *worse* (and guarded), and the sentences count pairs, not queries."""
+    good, bad, s1, s2, gold = _pair_models()
+    ev = PairEvalSet(kind, s1, s2, scores=gold if kind == "scored_pair" else None,
+                     labels=[int(g >= 20) for g in gold] if kind == "labelled_pair" else None, name="pairs.csv")
+    main = "spearman" if kind == "scored_pair" else "ap"
+    same = evaluate_models([("base", good), ("tuned", VectorModel(dict(good.vectors)))], ev, use_cache=False)
+    d = same.significance["tuned"][main]
+    assert d.diff == 0 and d.ci_low <= 0 <= d.ci_high and d.verdict == "no_difference"
+    assert same.verdict_lines() == [f"No detectable difference between 'tuned' and 'base' on {main} over 40 pairs "
+                                    "(they score the same on every pair)."]
+    up = evaluate_models([("base", bad), ("tuned", good)], ev, use_cache=False)
+    d = up.significance["tuned"][main]
+    assert d.verdict == "better" and 0 < d.ci_low <= d.diff <= d.ci_high and d.n == 40
+    assert d.diff == pytest.approx(up.metrics["tuned"][main] - up.metrics["base"][main], abs=1e-9)
+    assert up.verdict_lines()[0].startswith(f"'tuned' is better than 'base' on {main}: ")
+    assert up.verdict_lines()[0].endswith(", 40 pairs).") and not up.worse_than_base
+    down = evaluate_models([("base", good), ("tuned", bad)], ev, use_cache=False)
+    assert down.significance["tuned"][main].verdict == "worse" and down.worse_than_base
+    assert "beyond noise" in down.guard_message
+    assert list(down.table.columns[-3:]) == ["CI low tuned", "CI high tuned", "p tuned"]
+    data = json.loads(down.save(tmp_path)["metrics"].read_text(encoding="utf-8"))
+    assert data["measured_on"]["n_pairs"] == 40 and data["measured_on"]["n_queries"] is None
+    delta = data["deltas_vs_base"]["tuned"][main]
+    assert delta["verdict"] == "worse" and delta["ci_high"] < 0 and delta["n"] == 40
+    assert data["verdicts"]["tuned"][0]["unit"] == "pairs"
+
+
+def test_a_triplet_set_verdict_counts_triplets():
+    good, bad, s1, s2, _ = _pair_models()
+    negs = [f"n{i}" for i in range(40)]  # every negative is far from its anchor for the good model
+    good.vectors.update({t: np.asarray([0, 1], dtype=np.float32) for t in negs})
+    bad.vectors.update({t: np.asarray([1, 0], dtype=np.float32) for t in negs})  # the bad model prefers them
+    ev = PairEvalSet("triplet", s1, s2, negatives=negs)
+    res = evaluate_models([("base", bad), ("tuned", good)], ev, use_cache=False)
+    d = res.significance["tuned"]["triplet_accuracy"]
+    assert res.metrics["base"]["triplet_accuracy"] == 0 and res.metrics["tuned"]["triplet_accuracy"] == 1
+    assert d.verdict == "better" and d.diff == 1 and res.unit == "triplets" and res.n_items == 40
+    assert res.verdict_lines()[0].endswith("(95% CI [+1.0000, +1.0000], 40 triplets).")
+
+
 def test_matches_sentence_transformers_evaluator(tiny_model, toy_evalset):
     from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
 

@@ -116,3 +116,20 @@ def test_triplet_accuracy_auc_and_thresholds():
     t, f1 = suggest_threshold([0.9, 0.8], [0.1, 0.85], "f1")
     # sorted: .9(+) .85(-) .8(+) .1(-): top1 f1=2/3, top3 f1=0.8 -> threshold (0.8+0.1)/2
     assert f1 == pytest.approx(0.8) and t == pytest.approx(0.45)
+
+
+def test_row_wise_spearman_and_average_precision_match_scipy_and_sklearn():
+    from scipy import stats
+    from sklearn.metrics import average_precision_score
+
+    from core.evaluation.metrics import ap_rows, spearman_rows
+
+    rng = np.random.default_rng(0)
+    pred, gold = rng.random((4, 30)), rng.random((4, 30))
+    gold[1, :10] = gold[1, 0]  # ties get average ranks
+    got = spearman_rows(pred, gold)
+    assert got == pytest.approx([stats.spearmanr(p, g)[0] for p, g in zip(pred, gold)])
+    assert math.isnan(spearman_rows(pred[:1], np.ones((1, 30)))[0])
+    labels = (gold > 0.5).astype(int)
+    assert ap_rows(pred, labels) == pytest.approx([average_precision_score(y, p) for p, y in zip(pred, labels)])
+    assert math.isnan(ap_rows(pred[:1], np.zeros((1, 30)))[0])

@@ -87,3 +87,32 @@ def test_the_sentence_tells_identical_scores_from_changes_that_cancel_out():
     assert verdict_parts("tuned", "base", "ndcg@10", cancel)["key"] == "verdict_cancel"
     text = render(verdict_parts("tuned", "base", "ndcg@10", paired_difference([0.5, 0.5], [0.75, 0.25])))
     assert text.endswith("their per-query changes cancel out (95% CI [-0.2500, +0.2500]).") and "same on every" not in text
+
+
+def test_a_metric_of_all_pairs_at_once_gets_the_same_kind_of_verdict():
+    """``paired_metric_difference`` (Spearman of pair scores against gold): its point estimate is the two models'
+    Spearman difference, a model against itself is no difference with an interval of 0, a clearly better
+    ordering is *better*, and two equally noisy models are no difference in at least 90 of 100 draws (the test's
+    5% error with room for chance)."""
+    from scipy import stats
+
+    from core.evaluation.metrics import spearman_rows
+    from core.evaluation.stats import paired_metric_difference
+
+    rng = np.random.default_rng(3)
+    gold = rng.random(300)
+    a, b = gold + rng.normal(0, 1.0, 300), gold + rng.normal(0, 0.3, 300)
+    r = paired_metric_difference(spearman_rows, a, b, gold)
+    assert r.diff == pytest.approx(stats.spearmanr(b, gold)[0] - stats.spearmanr(a, gold)[0])
+    assert r.verdict == BETTER and 0 < r.ci_low < r.diff < r.ci_high and r.n == 300
+    assert paired_metric_difference(spearman_rows, b, a, gold).verdict == WORSE
+    same = paired_metric_difference(spearman_rows, a, a, gold)
+    assert (same.diff, same.ci_low, same.ci_high, same.verdict) == (0, 0, 0, NO_DIFFERENCE)
+    calls = 0
+    for seed in range(100):
+        g = rng.random(100)
+        x, y = g + rng.normal(0, 1, 100), g + rng.normal(0, 1, 100)
+        calls += paired_metric_difference(spearman_rows, x, y, g, n_boot=300, n_perm=300, seed=seed).verdict != NO_DIFFERENCE
+    assert calls <= 10
+    with pytest.raises(ValueError):
+        paired_metric_difference(spearman_rows, a[:5], b, gold)
