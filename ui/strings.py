@@ -437,6 +437,8 @@ S: dict[str, tuple[str, str]] = {
                     "“tuned”是运行 {run} 的 {tuned}；“base”是 {base}。"),
     "eval_measured_on": ("Measured on {n_queries} queries against {n_passages} passages ({corpus}).",
                          "在 {n_queries} 个查询、{n_passages} 个段落（{corpus}）上测得。"),
+    "eval_unmatched": ("{n} judgements of the data were left out: their query or passage id is not in its files, or the "
+                       "query has no text.", "数据中有 {n} 条相关性标注被略去：其查询或段落 ID 不在文件中，或该查询没有文本。"),
     "eval_measured_on_items": ("Measured on {n} {unit} ({corpus}).", "在 {n} {unit}（{corpus}）上测得。"),
     "eval_left_out": ("{n} queries of the evaluation data were left out: the run trained or validated on the same "
                       "question, so they test nothing.",

@@ -84,6 +84,7 @@ class ComparisonResult:
     verdicts: dict[str, list[dict]] = field(default_factory=dict)  # model -> [all, seen?, unseen?] parts
     n_passages: int = 0
     left_out_queries: int = 0  # evaluation queries that were training or validation queries: not a test, left out
+    unmatched_judgements: int = 0  # the set's judgements naming a query or passage it does not have: left out
     n_items: int = 0  # what the comparison ran over: queries, or a pair set's pairs or triplets (``unit``)
 
     @property
@@ -142,7 +143,8 @@ class ComparisonResult:
             "measured_on": {"n_queries": len(self.per_query) if self.per_query is not None else None,
                             **({f"n_{self.unit}": self.n_items} if self.kind != "retrieval" else {}),
                             "n_passages": self.n_passages, "corpus": self.dataset,
-                            "left_out_training_queries": self.left_out_queries},
+                            "left_out_training_queries": self.left_out_queries,
+                            "unmatched_judgements": self.unmatched_judgements},
         }
 
     def save(self, folder: str | Path) -> dict[str, Path]:
@@ -316,6 +318,7 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
         k_values=ks, seconds=seconds, significance=sig, verdicts=verdicts,
         n_passages=len(evalset.corpus) if kind == "retrieval" else 0, left_out_queries=left_out,
         n_items=len(evalset.queries) if kind == "retrieval" else len(evalset.sentence1),
+        unmatched_judgements=getattr(evalset, "unmatched_judgements", 0),
     )
 
 

@@ -36,15 +36,19 @@ class EvalSet(RetrievalSet):
     # {doc id: the passage text without the BEIR title that ``corpus`` puts in front}, only where a title was put
     # there: training data holds the bare text, so a seen / unseen split looks a passage up by both
     untitled: dict[str, str] = field(default_factory=dict)
+    # positive judgements left out because their query or passage id is not in the set (or the query has no text)
+    unmatched_judgements: int = 0
 
     kind = "retrieval"
 
     def __post_init__(self) -> None:
+        judged = sum(1 for rels in self.qrels.values() for r in rels.values() if int(r) > 0)
         self.qrels = {  # a query without text asks nothing: it is not scored
             str(q): {str(d): int(r) for d, r in rels.items() if int(r) > 0 and str(d) in self.corpus}
             for q, rels in self.qrels.items() if str(q) in self.queries and str(self.queries[str(q)] or "").strip()
         }
         self.qrels = {q: rels for q, rels in self.qrels.items() if rels}
+        self.unmatched_judgements += judged - sum(len(rels) for rels in self.qrels.values())
         self.queries = {q: t for q, t in self.queries.items() if q in self.qrels}
         self.negatives = {q: [d for d in ds if d in self.corpus and d not in self.qrels.get(q, {})]
                           for q, ds in self.negatives.items() if q in self.queries}
@@ -99,11 +103,16 @@ class EvalSet(RetrievalSet):
             query_meta={q: self.query_meta[q] for q in qids if q in self.query_meta},
             qrels_path=self.qrels_path,
             untitled={d: t for d, t in self.untitled.items() if d in keep_set},
+            unmatched_judgements=self.unmatched_judgements,
         )
 
     def summary(self) -> str:
         n_rel = sum(len(r) for r in self.qrels.values())
-        return f"{len(self.queries)} queries, {len(self.corpus)} passages, {n_rel} relevant pairs"
+        out = f"{len(self.queries)} queries, {len(self.corpus)} passages, {n_rel} relevant pairs"
+        if self.unmatched_judgements:
+            out += (f"; {self.unmatched_judgements:,} judgements left out: their query or passage id is not in the "
+                    "files, or the query has no text")
+        return out
 
 
 @dataclass

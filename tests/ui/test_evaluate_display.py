@@ -285,3 +285,17 @@ def test_the_headline_names_what_tuned_and_base_stand_for(tmp_path):
     v = EvalView(headline="h", guard="", verdicts=[], table=empty, improved=empty, degraded=empty, models=models)
     assert "'tuned' is delivered/ (blend α 0.75) of run pig-run; 'base' is minilm." in render(v, "en")[0]
     assert "“tuned”是运行 pig-run 的 delivered/ (blend α 0.75)；“base”是 minilm。" in render(v, "zh")[0]
+
+
+@pytest.mark.parametrize("lang,said", [
+    ("en", "3 judgements of the data were left out: their query or passage id is not in its files"),
+    ("zh", "数据中有 3 条相关性标注被略去"),
+])
+def test_the_headline_counts_judgements_that_name_missing_ids(lang, said):
+    from ui.tabs.evaluate import render
+
+    v = _view(_table().iloc[:1])
+    v.n_queries, v.n_passages, v.unmatched = 20, 40, 3
+    assert said in render(v, lang)[0]
+    v.unmatched = 0
+    assert said not in render(v, lang)[0]

@@ -58,6 +58,7 @@ class EvalView:
     labels: list = field(default_factory=list)  # the compared models (the table's score columns), base first
     left_out: int = 0  # evaluation queries left out: the run trained or validated on them
     models: dict = field(default_factory=dict)  # what 'base' and 'tuned' are: {"run", "tuned", "base"}
+    unmatched: int = 0  # judgements of the set naming a query or passage id it does not have (left out)
     n_items: int = 0  # a pair set's pairs or triplets (``unit``); retrieval counts ``n_queries``
     unit: str = "queries"
 
@@ -75,6 +76,7 @@ class EvalView:
                    improved=imp, degraded=deg, n_queries=None if result.per_query is None else len(result.per_query),
                    n_passages=result.n_passages, dataset=result.dataset, labels=list(result.labels),
                    left_out=result.left_out_queries, models=dict(models or {}), n_items=result.n_items,
+                   unmatched=result.unmatched_judgements,
                    unit=result.unit)
 
 
@@ -156,6 +158,8 @@ def render(v: EvalView, lang: str) -> list:
                              corpus=v.dataset)  # "12,000 queries", as the verdict sentences write counts
         if v.left_out:
             head += " " + t("eval_left_out", lang, n=f"{v.left_out:,}")
+        if v.unmatched:
+            head += " " + t("eval_unmatched", lang, n=f"{v.unmatched:,}")
     elif v.n_items:  # a pair set: its pairs or triplets, no passages searched
         head += "\n\n" + t("eval_measured_on_items", lang, n=f"{v.n_items:,}", unit=t(f"unit_{v.unit}", lang),
                              corpus=v.dataset)

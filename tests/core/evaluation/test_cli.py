@@ -257,3 +257,18 @@ def test_compare_on_scored_pairs_prints_a_verdict_over_pairs(tiny_model_path, tm
     assert saved["measured_on"]["n_pairs"] == 5
     spearman = saved["deltas_vs_base"]["tuned"]["spearman"]
     assert spearman["ci_low"] <= 0 <= spearman["ci_high"] and spearman["verdict"] == "no_difference"
+
+
+def test_judgements_naming_missing_ids_are_counted_not_dropped_silently(beir, tiny_model_path, tmp_path, capsys):
+    """qrels lines whose query or passage id the BEIR folder does not have are left out, and the data line and
+    metrics.json say how many (a team's export with mismatched ids would otherwise be scored on fewer queries
+    without a word)."""
+    with open(beir / "qrels" / "test.tsv", "a", encoding="utf-8") as fh:
+        fh.write("q0\tno-such-doc\t1\nno-such-query\td1\t1\nq2\td3\t0\n")  # a 0 grade is not a judgement of relevance
+    out = tmp_path / "report"
+    assert main(["evaluate", "--data", str(beir), "--model", str(tiny_model_path), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert ("20 queries, 20 passages, 20 relevant pairs; 2 judgements left out: their query or passage id is not in "
+            "the files, or the query has no text") in err, err
+    saved = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))
+    assert saved["measured_on"]["unmatched_judgements"] == 2

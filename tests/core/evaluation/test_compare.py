@@ -64,7 +64,7 @@ def test_table_deltas_guard_and_per_query(tmp_path):
     assert mrr["ci_low"] <= mrr["diff"] <= mrr["ci_high"] and mrr["verdict"] == "no_difference" and 0 < mrr["p_value"] <= 1
     assert data["verdicts"]["tuned"][0]["sentence"] == res.verdict_lines()[0]
     assert data["measured_on"] == {"n_queries": 2, "n_passages": len(DOCS), "corpus": "toy",
-                                   "left_out_training_queries": 0}
+                                   "left_out_training_queries": 0, "unmatched_judgements": 0}
     csv = pd.read_csv(files["per_query"], encoding="utf-8-sig")
     assert list(csv.columns[:3]) == ["query_id", "query", "gold"] and list(csv["rank:tuned"]) == [4, 2]
 
@@ -268,7 +268,7 @@ def test_evaluation_queries_that_are_training_queries_are_left_out_and_counted()
     assert res.left_out_queries == 1 and list(res.per_query["query_id"]) == ["Q"] and res.n_passages == 4
     assert res.summary == "1 queries, 4 passages, 1 relevant pairs; 1 training or validation queries of the run left out"
     assert res.to_dict()["measured_on"] == {"n_queries": 1, "n_passages": 4, "corpus": "toy",
-                                            "left_out_training_queries": 1}
+                                            "left_out_training_queries": 1, "unmatched_judgements": 0}
     assert res.significance["tuned"]["ndcg@10"].n == 1
     kept = evaluate_models([("base", base), ("tuned", tuned)], ev, use_cache=False,
                            training=TrainingTexts(passages={"one"}, queries={"elsewhere"}))
