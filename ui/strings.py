@@ -993,6 +993,18 @@ ENGINE_ZH: dict[str, str] = {
         "'{path}' 已存在；如要替换请加 --overwrite，或选择另一个输出位置。",
     "--in '{inp}' is one of the files split writes into --out-dir '{out_dir}'; choose another --out-dir so the input is not overwritten.":
         "--in '{inp}' 是 split 要写入 --out-dir '{out_dir}' 的文件之一；请选择另一个 --out-dir，以免覆盖输入。",
+    '--batch-size must be a whole number of at least 1, got {batch_size}.':
+        '--batch-size 必须是至少为 1 的整数，实际为 {batch_size}。',
+    '--margin-rel must be a number from 0 up to (not including) 1, e.g. 0.05, got {margin_rel}.':
+        '--margin-rel 必须是不小于 0 且小于 1 的数，例如 0.05，实际为 {margin_rel}。',
+    '--near-jaccard must be a number above 0 and at most 1 (the word-overlap share that makes two rows near duplicates, e.g. 0.9), got {near_jaccard}.':
+        '--near-jaccard 必须是大于 0、至多为 1 的数（两行被视为近似重复的词重叠比例，例如 0.9），实际为 {near_jaccard}。',
+    '--num-negatives must be a whole number of 0 or more, got {num_negatives}.':
+        '--num-negatives 必须是不小于 0 的整数，实际为 {num_negatives}。',
+    '--range-max ({range_max}) must be larger than --range-min ({range_min}): negatives are drawn from the candidates ranked between them.':
+        '--range-max（{range_max}）必须大于 --range-min（{range_min}）：负例从排名位于两者之间的候选中抽取。',
+    '--range-min must be a whole number of 0 or more, got {range_min}.':
+        '--range-min 必须是不小于 0 的整数，实际为 {range_min}。',
     '--margin-abs must be a finite number of 0 or more (a score difference), got {margin_abs}.':
         '--margin-abs 必须是大于等于 0 的有限数（一个分数差），收到的是 {margin_abs}。',
     "--out '{out_dir}' is the --docs folder '{doc}' or inside it; choose an output folder outside the documents.":

@@ -141,13 +141,30 @@ def _outputs(inp: str, out: str, report_suffix: str | None = None, suffixes: tup
 # ---------------------------------------------------------------------------------------------------- mine
 
 
+def _check_mine_flags(args: argparse.Namespace) -> None:
+    """Refuse (ConfigError, naming the flag typed) a mining setting the miner cannot use, before any file is read;
+    the miner's own checks name its parameters, which a CLI user never typed."""
+    if args.margin_abs is not None and not (math.isfinite(args.margin_abs) and args.margin_abs >= 0):
+        raise ConfigError(f"--margin-abs must be a finite number of 0 or more (a score difference), got {args.margin_abs}.")
+    if not (math.isfinite(args.margin_rel) and 0 <= args.margin_rel < 1):
+        raise ConfigError(f"--margin-rel must be a number from 0 up to (not including) 1, e.g. 0.05, got {args.margin_rel}.")
+    if args.num_negatives < 0:
+        raise ConfigError(f"--num-negatives must be a whole number of 0 or more, got {args.num_negatives}.")
+    if args.range_min < 0:
+        raise ConfigError(f"--range-min must be a whole number of 0 or more, got {args.range_min}.")
+    if args.range_max <= args.range_min:
+        raise ConfigError(f"--range-max ({args.range_max}) must be larger than --range-min ({args.range_min}): "
+                          "negatives are drawn from the candidates ranked between them.")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise ConfigError(f"--batch-size must be a whole number of at least 1, got {args.batch_size}.")
+
+
 def cmd_mine(args: argparse.Namespace) -> int:
     from core.builder.dataset_files import export_qpn_jsonl
     from core.builder.negatives import mine_negatives
     from core.paths import atomic_write_json
 
-    if args.margin_abs is not None and not (math.isfinite(args.margin_abs) and args.margin_abs >= 0):
-        raise ConfigError(f"--margin-abs must be a finite number of 0 or more (a score difference), got {args.margin_abs}.")
+    _check_mine_flags(args)
     out = _outputs(args.inp, args.out, ".mining.json", overwrite=args.overwrite)
     rows = read_rows(args.inp, _mapping(args.map))
     passages = None
@@ -202,6 +219,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     for flag, value in (("--min-chars", args.min_chars), ("--max-chars", args.max_chars)):
         if value < 0:
             raise ConfigError(f"{flag} must be a whole number of 0 or more (0 = no limit), got {value}.")
+    if args.near_jaccard is not None and not (math.isfinite(args.near_jaccard) and 0 < args.near_jaccard <= 1):
+        raise ConfigError(f"--near-jaccard must be a number above 0 and at most 1 (the word-overlap share that makes "
+                          f"two rows near duplicates, e.g. 0.9), got {args.near_jaccard}.")
     out = _outputs(args.inp, args.out, ".clean.json", overwrite=args.overwrite)
     rows = read_rows(args.inp, _mapping(args.map))
     cfg = CleanConfig(

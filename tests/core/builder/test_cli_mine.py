@@ -147,11 +147,32 @@ def test_out_that_is_a_folder_or_cannot_be_written_is_one_sentence(tmp_path, cap
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "rows.jsonl"]
 
 
-def test_mine_batch_size_zero_is_one_sentence(tmp_path, capsys):
+@pytest.mark.parametrize("flags, said", [
+    (["--batch-size", "0"], "--batch-size must be a whole number of at least 1, got 0."),
+    (["--num-negatives", "-1"], "--num-negatives must be a whole number of 0 or more, got -1."),
+    (["--range-min", "-3"], "--range-min must be a whole number of 0 or more, got -3."),
+    (["--range-min", "50", "--range-max", "40"], "--range-max (40) must be larger than --range-min (50): negatives are "
+                                                 "drawn from the candidates ranked between them."),
+    (["--margin-rel", "1.5"], "--margin-rel must be a number from 0 up to (not including) 1, e.g. 0.05, got 1.5."),
+    (["--margin-rel", "nan"], "--margin-rel must be a number from 0 up to (not including) 1, e.g. 0.05, got nan."),
+])
+def test_mine_flags_are_refused_by_the_flag_typed_before_anything_is_read(tmp_path, capsys, flags, said):
+    """The miner's own checks name its parameters (``num_negatives``, ``rank_window``); the CLI names the flag the
+    user typed, before the input or the model is read (the model here does not exist)."""
     inp = _rows_file(tmp_path)
     assert main(["mine", "--in", str(inp), "--out", str(tmp_path / "m.jsonl"), "--method", "dense",
-                 "--model", str(tmp_path / "no-model"), "--batch-size", "0", "--quiet"]) == 2
-    assert "batch_size is 0" in _one_error(capsys)
+                 "--model", str(tmp_path / "no-model"), *flags, "--quiet"]) == 2
+    assert _one_error(capsys) == f"error: {said}\n"
+    assert not (tmp_path / "m.jsonl").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "-0.2", "nan"])
+def test_clean_near_jaccard_is_refused_by_its_flag(tmp_path, capsys, value):
+    inp = _rows_file(tmp_path)
+    assert main(["clean", "--in", str(inp), "--out", str(tmp_path / "c.jsonl"), "--near-jaccard", value, "--quiet"]) == 2
+    assert _one_error(capsys).startswith(f"error: --near-jaccard must be a number above 0 and at most 1 (the word-overlap "
+                                         f"share that makes two rows near duplicates, e.g. 0.9), got {float(value)}.")
+    assert not (tmp_path / "c.jsonl").exists()
 
 
 def test_split_out_dir_that_is_a_file_is_refused(tmp_path, capsys):
