@@ -96,6 +96,7 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
     from core.evaluation.report import write_report
 
     _check_options(args)
+    _found(models)  # a model that does not exist is said before the data is read
     ev = _load(args, models)
     training = _training(args, models)
     guard = "; the compared run's training and validation queries among them are left out" if training else ""
@@ -136,6 +137,16 @@ def _training(args: argparse.Namespace, models: list[Any]):
     return found
 
 
+def _found(models: list[Any]) -> None:
+    """Resolve every model spec (``core.models.sources.resolve_model``), so a typo is one sentence before any data
+    is read or model loaded."""
+    from core.models.sources import resolve_model
+
+    for m in models:
+        if isinstance(_spec(m), str):
+            resolve_model(_spec(m))
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     return _run(args, [_model_arg(m) for m in args.model])
 
@@ -173,6 +184,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.base is None:  # the base model the --tuned run started from
         from core.training.config import TrainConfig
 
+        _found([_model_arg(args.tuned)])  # a --tuned that does not exist is said as such, not as a missing --base
         args.base = TrainConfig.load(tuned_run(_model_arg(args.tuned), "--base") / CONFIG_FILE).model
     base, tuned = _model_arg(args.base), _model_arg(args.tuned)
     if isinstance(base, str):

@@ -272,3 +272,15 @@ def test_judgements_naming_missing_ids_are_counted_not_dropped_silently(beir, ti
             "the files, or the query has no text") in err, err
     saved = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))
     assert saved["measured_on"]["unmatched_judgements"] == 2
+
+
+def test_a_model_that_does_not_exist_is_said_before_the_data_is_read(beir, tmp_path, capsys):
+    """evaluate: the data line (printed once the data is read) never comes; compare without --base: the missing
+    --tuned is named as missing, not as a reason to give --base."""
+    assert main(["evaluate", "--data", str(beir), "--model", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: 'nosuch' is not a known model name") and "data:" not in err, err
+    missing = tmp_path / "runs" / "gone"
+    assert main(["compare", "--tuned", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert "--base" not in err and str(missing) in err, err
