@@ -77,8 +77,8 @@ def test_search_prints_both_lists(beir, tiny_model_path, damaged_copy, capsys):
     assert "[gold]" in out  # whole corpus shown, and the query is a BEIR query: its passage is marked
 
 
-def test_bad_data_is_one_sentence(tmp_path, capsys):
-    assert main(["evaluate", "--data", str(tmp_path / "missing"), "--model", "x"]) == 2
+def test_bad_data_is_one_sentence(tiny_model_path, tmp_path, capsys):
+    assert main(["evaluate", "--data", str(tmp_path / "missing"), "--model", str(tiny_model_path)]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
