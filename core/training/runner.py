@@ -663,6 +663,9 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
 
     trainer = StudioTrainer(model=model, args=args, train_dataset=train_ds, loss=loss,
                             evaluator=spec.evaluator if spec else None, callbacks=[Events(), *_strategy_callbacks(model, report, log)])
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # its raw log dicts on stdout: the run's events say it in words
     if resume and is_main_process():
         clean_partial_checkpoints(run_dir, log)
     ckpt = last_checkpoint(run_dir) if resume else None

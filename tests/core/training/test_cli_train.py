@@ -58,8 +58,10 @@ def test_the_saved_config_resumes_from_any_folder_and_a_finished_run_is_not_trai
     monkeypatch.chdir(work)
     assert _train("--data", data, "--model", "./model", "--name", "relp", "--max-steps", "2") == 0
     run = tmp_runs / "relp"
-    # the command line says what the Train tab's log says, in order, each once
-    said = capsys.readouterr().err.splitlines()
+    # the command line says what the Train tab's log says, in order, each once, and no raw trainer log dict
+    printed = capsys.readouterr()
+    said = printed.err.splitlines()
+    assert not [ln for ln in (printed.out + printed.err).splitlines() if ln.lstrip().startswith("{'")], printed
     order = [next(i for i, line in enumerate(said) if line.startswith(head)) for head in
              ("data: pair", "recipe auto: ", "plan: 2 steps", "eval step 0: ", "eval step 2: ", "delivery (",
               "status: completed")]
