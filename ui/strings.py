@@ -1005,6 +1005,10 @@ ENGINE_ZH: dict[str, str] = {
         '--range-max（{range_max}）必须大于 --range-min（{range_min}）：负例从排名位于两者之间的候选中抽取。',
     '--range-min must be a whole number of 0 or more, got {range_min}.':
         '--range-min 必须是不小于 0 的整数，实际为 {range_min}。',
+    "Column '{col}' holds match labels that the {chosen} format does not read: every row is taken as a matching pair, also those labelled as not matching; choose the labelled_pair format to use them.":
+        "列 '{col}' 是匹配标签，{chosen} 格式不会读取它：每一行都被当作匹配的句对，包括标为不匹配的行；请选择 labelled_pair 格式以使用这些标签。",
+    "Column '{col}' holds similarity scores that the {chosen} format does not read: every row is taken as a matching pair, also those scored low; choose the scored_pair format to use them.":
+        "列 '{col}' 是相似度分数，{chosen} 格式不会读取它：每一行都被当作匹配的句对，包括分数很低的行；请选择 scored_pair 格式以使用这些分数。",
     '--margin-abs must be a finite number of 0 or more (a score difference), got {margin_abs}.':
         '--margin-abs 必须是大于等于 0 的有限数（一个分数差），收到的是 {margin_abs}。',
     "--out '{out_dir}' is the --docs folder '{doc}' or inside it; choose an output folder outside the documents.":

@@ -153,6 +153,9 @@ def load_table(df: pd.DataFrame, source: Union[str, os.PathLike], format: Option
                             "--sheet NAME on the command line).")
         raise DataError(f"Could not tell what kind of data {p.name} holds (columns: {cols}); choose a format and map its columns, e.g. anchor=COLUMN positive=COLUMN.")
     checked = validate(df, detection, p.name, score_range=score_range, label_names=label_names)
+    unread = unread_judgement(detection, p.name)
+    if unread is not None:
+        checked.issues.append(unread)
     for col in keep:  # a column the format does not use (a company, a document): each kept row's own value
         if col and col in df.columns and col not in checked.df.columns:
             by_row = df.drop_duplicates("_row").set_index("_row")[col]
@@ -161,6 +164,31 @@ def load_table(df: pd.DataFrame, source: Union[str, os.PathLike], format: Option
     info = {k: df.attrs.get(k) for k in ("kind", "encoding", "delimiter", "quoting", "header", "sheet", "gzip") if k in df.attrs}
     return LoadedData(str(p), detection.format, checked.df, checked.issues, checked.label_names, detection,
                       rows_read=len(df) + int(df.attrs.get("rows_skipped", 0)), score_range=checked.score_range, info=info)
+
+
+JUDGED = {"score": "scored_pair", "label": "labelled_pair"}  # a pair's judgement column and the format reading it
+
+
+def unread_judgement(detection: Detection, name: str) -> Optional[Issue]:
+    """A warning when the chosen format leaves unread a column that another reading of the file takes as each
+    pair's score or label (``detection.alternatives``): read as pairs or qpn rows, every row is a matching pair,
+    also those scored low or labelled as not matching. None when the format reads it, or no reading has one."""
+    used = set(detection.mapping.values())
+    if detection.format in ("scored_pair", "labelled_pair"):
+        return None
+    chosen = detection.format
+    for alt in detection.alternatives:
+        col = alt.mapping.get("score") if alt.format == JUDGED["score"] else None
+        if col and col not in used:
+            return Issue(name, None, col, f"Column '{col}' holds similarity scores that the {chosen} format does not "
+                         "read: every row is taken as a matching pair, also those scored low; choose the scored_pair "
+                         "format to use them.", "warning", "unread_judgement")
+        col = alt.mapping.get("label") if alt.format == JUDGED["label"] else None
+        if col and col not in used:
+            return Issue(name, None, col, f"Column '{col}' holds match labels that the {chosen} format does not read: "
+                         "every row is taken as a matching pair, also those labelled as not matching; choose the "
+                         "labelled_pair format to use them.", "warning", "unread_judgement")
+    return None
 
 
 _NEG_N = re.compile(r"^(negative|neg)_(\d+)$", re.IGNORECASE)

@@ -379,3 +379,18 @@ def test_an_uploaded_file_is_kept_where_a_run_finds_it_after_the_upload_folder_i
     again.write_text(rows, encoding="utf-8")
     upload(client, again)
     assert len(list(uploads.rglob("team-pairs.csv"))) == 1  # (other tests of this studio upload other files)
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "Column 'score' holds similarity scores that the pair format does not read"),
+    ("zh", "列 'score' 是相似度分数，pair 格式不会读取它"),
+])
+def test_reading_scored_pairs_as_plain_pairs_warns_in_the_issues_table(client, tmp_path, lang, said):
+    """STS-style pairs read as the pair format: every row would train as a match, the 0.2-scored one too. The
+    issues table says which column goes unread and which format reads it."""
+    sts = tmp_path / "sts.tsv"
+    sts.write_text("sentence1\tsentence2\tscore\na cat sits\ta cat is sitting\t4.5\nthe dog\ta car\t0.2\n"
+                   "big house\tlarge home\t4.0\n", encoding="utf-8")
+    assert upload(client, sts)[1]["value"] == "scored_pair"
+    out = client.predict(lang, 1, 10, "pair", "sentence1", "sentence2", *NO_MAPS[2:], api_name="/data_apply")
+    assert any(said in " ".join(str(c) for c in row) for row in out[9]["data"]), out[9]

@@ -148,3 +148,24 @@ def test_a_column_empty_in_every_row_is_named_in_the_reasons(tmp_path):
     filled = tmp_path / "scored.csv"
     filled.write_text("sentence1,sentence2,score\na b,c d,0.5\ne f,g h,0.1\n", encoding="utf-8")
     assert not any("empty in every row" in r for r in load_data(filled).detection.reasons)
+
+
+@pytest.mark.parametrize("header, rows, fmt, said", [
+    ("sentence1\tsentence2\tscore", ["a cat sits\ta cat is sitting\t4.5", "the dog\ta car\t0.2", "big house\tlarge home\t4.0"],
+     "qpn", "Column 'score' holds similarity scores that the qpn format does not read: every row is taken as a matching "
+            "pair, also those scored low; choose the scored_pair format to use them."),
+    ("sentence1\tsentence2\tlabel", ["a cat sits\ta cat is sitting\t1", "the dog\ta car\t0", "big house\tlarge home\t1"],
+     "pair", "Column 'label' holds match labels that the pair format does not read: every row is taken as a matching "
+             "pair, also those labelled as not matching; choose the labelled_pair format to use them."),
+])
+def test_a_forced_format_that_leaves_scores_or_labels_unread_warns(tmp_path, header, rows, fmt, said):
+    """STS-style pairs forced to qpn or pair would train every pair as a match, the 0.2-scored ones too: the
+    loaded data carries a warning naming the column; read as detected, it carries none."""
+    from core.data import load_data
+
+    path = tmp_path / "judged.tsv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    forced = load_data(path, format=fmt)
+    assert [(i.severity, i.column, i.message) for i in forced.issues] == [("warning", header.split("\t")[2], said)]
+    assert len(forced.df) == 3
+    assert load_data(path).issues == []
