@@ -36,7 +36,8 @@ def test_passages_good_and_bad(client, tmp_path):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
 
-    assert sample_passages(client)[0].startswith("**60** passages")
+    said = sample_passages(client)[0]
+    assert said.startswith("**60** passages") and "the passage size and overlap apply to uploaded documents" in said
     with pytest.raises(AppError, match="Upload documents or tick the sample passages box first"):
         client.predict(None, False, 512, 64, api_name="/build_passages")
     bad = tmp_path / "notes.xyz"

@@ -254,6 +254,8 @@ def build(ctx) -> dict:
         lines = [part for i, (name, why) in enumerate(problems) for part in (("\n\n" if i == 0 else "\n") + f"- {name}: ",
                                                                                Msg.en(why))]
         msg = Msg.cat(Msg.of("passages_made", n=len(passages)), *lines)
+        if not paths:  # the sample's passages are cut already: the two boxes did nothing, and the line says so
+            msg = Msg.cat(msg, " ", Msg.of("passages_sample_cut"))
         m, md = show["pass"](msg, lang)
         return m, passages, md, _passages_frame(passages, lang)
 
