@@ -443,6 +443,9 @@ S: dict[str, tuple[str, str]] = {
     "eval_left_out": ("{n} queries of the evaluation data were left out: the run trained or validated on the same "
                       "question, so they test nothing.",
                       "评估数据中有 {n} 个查询被排除：该运行在训练或验证中用过相同的问题，它们无法检验模型。"),
+    "eval_left_out_pairs": ("{n} {unit} of the evaluation data were left out: the run trained or validated on the same "
+                            "two texts, so they test nothing.",
+                            "评估数据中有 {n} {unit}被排除：该运行在训练或验证中用过相同的两段文本，它们无法检验模型。"),
     # --- deliver ---
     "blend_title": ("Blend base ↔ tuned", "融合基础模型 ↔ 微调模型"),
     "blend_md": ("### Blend base ↔ tuned\nWeights (1−α)·base + α·tuned: α = 0 is the base model, α = 1 the tuned one. "
@@ -1011,6 +1014,8 @@ ENGINE_ZH: dict[str, str] = {
         "列 '{col}' 是匹配标签，{chosen} 格式不会读取它：每一行都被当作匹配的句对，包括标为不匹配的行；请选择 labelled_pair 格式以使用这些标签。",
     "Column '{col}' holds similarity scores that the {chosen} format does not read: every row is taken as a matching pair, also those scored low; choose the scored_pair format to use them.":
         "列 '{col}' 是相似度分数，{chosen} 格式不会读取它：每一行都被当作匹配的句对，包括分数很低的行；请选择 scored_pair 格式以使用这些分数。",
+    "Every one of the {len} rows of '{name}' is a pair the run trained or validated on: there is nothing left to test it on. Evaluate on pairs held out from training (the run's test split).":
+        "'{name}' 的全部 {len} 行都是该运行训练或验证用过的句对：没有可用于检验的数据。请在训练时留出的句对（该运行的测试划分）上评估。",
     '--margin-abs must be a finite number of 0 or more (a score difference), got {margin_abs}.':
         '--margin-abs 必须是大于等于 0 的有限数（一个分数差），收到的是 {margin_abs}。',
     "--out '{out_dir}' is the --docs folder '{doc}' or inside it; choose an output folder outside the documents.":

@@ -99,13 +99,14 @@ def _run(args: argparse.Namespace, models: list[Any]) -> int:
     _found(models)  # a model that does not exist is said before the data is read
     ev = _load(args, models)
     training = _training(args, models)
-    guard = "; the compared run's training and validation queries among them are left out" if training else ""
+    what = "pairs" if training is not None and training.pairs else "queries"
+    guard = f"; the compared run's training and validation {what} among them are left out" if training else ""
     print(f"data: {getattr(ev, 'name', args.data)} ({ev.summary()}){guard}", file=sys.stderr)
     result = evaluate_models(models, ev, k_values=args.k, progress=_printer(), use_cache=not args.no_cache,
                              training=training)
     if result.left_out_queries:
-        print(f"left out {result.left_out_queries:,} evaluation queries that are training or validation queries of "
-              f"the run; measured on the other {len(result.per_query):,}", file=sys.stderr)
+        print(f"left out {result.left_out_queries:,} evaluation {result.unit} that are training or validation "
+              f"{result.unit} of the run; measured on the other {result.n_items:,}", file=sys.stderr)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.4f}".format):
         print(result.table.to_string())
     print(result.headline)

@@ -236,6 +236,8 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
     left_out = 0
     if training is not None and isinstance(evalset, EvalSet):
         evalset, left_out = without_training_queries(evalset, training.queries)
+    elif training is not None and training.pairs:
+        evalset, left_out = without_training_pairs(evalset, training.pairs)
     pairs = _unique_labels(models)
     labels = [lb for lb, _ in pairs]
     from core.models.sources import resolve_model
@@ -295,7 +297,7 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
     sig, verdicts = {}, {}
     if kind == "retrieval":
         sig, verdicts = _significance(per_query_parts, labels, order, main, evalset,
-                                      training.passages if training is not None else None)
+                                      training.passages if training is not None and training.passages else None)
     else:
         sig, verdicts = _pair_significance(item_scores, metrics, labels, main, evalset)
     if len(labels) > 1:
@@ -314,7 +316,8 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
         labels=labels, kind=kind, metrics=metrics, metric_order=order, main_metric=main,
         table=table, per_query=per_query, distributions=distributions,
         worse_than_base=worse, guard_message=guard, headline=headline, dataset=evalset.name,
-        summary=evalset.summary() + (f"; {left_out:,} training or validation queries of the run left out" if left_out else ""),
+        summary=evalset.summary() + (f"; {left_out:,} training or validation {'queries' if kind == 'retrieval' else PAIR_UNITS[kind]} "
+                                     "of the run left out" if left_out else ""),
         k_values=ks, seconds=seconds, significance=sig, verdicts=verdicts,
         n_passages=len(evalset.corpus) if kind == "retrieval" else 0, left_out_queries=left_out,
         n_items=len(evalset.queries) if kind == "retrieval" else len(evalset.sentence1),
@@ -334,6 +337,24 @@ def without_training_queries(evalset: EvalSet, queries: set[str]) -> tuple[EvalS
                         "queries held out from training (the run's test split).")
     dropped = set(trained)
     return evalset.sample(query_ids=[q for q in evalset.queries if q not in dropped]), len(trained)
+
+
+def without_training_pairs(evalset: PairEvalSet, pairs: set[frozenset]) -> tuple[PairEvalSet, int]:
+    """(``evalset`` without the rows whose two texts, in either order, are a pair the run trained or validated on
+    (``core.evaluation.seen.pair_key``), how many were left out); a DataError when every row is one."""
+    from core.evaluation.seen import pair_key
+
+    keep = [i for i, (a, b) in enumerate(zip(evalset.sentence1, evalset.sentence2)) if pair_key(a, b) not in pairs]
+    if len(keep) == len(evalset.sentence1):
+        return evalset, 0
+    if not keep:
+        raise DataError(f"Every one of the {len(evalset.sentence1):,} rows of '{evalset.name or 'the evaluation data'}' "
+                        "is a pair the run trained or validated on: there is nothing left to test it on. Evaluate on "
+                        "pairs held out from training (the run's test split).")
+    pick = lambda values: None if values is None else [values[i] for i in keep]  # noqa: E731
+    return (replace(evalset, sentence1=pick(evalset.sentence1), sentence2=pick(evalset.sentence2),
+                    scores=pick(evalset.scores), labels=pick(evalset.labels), negatives=pick(evalset.negatives)),
+            len(evalset.sentence1) - len(keep))
 
 
 def model_identity(model: Any) -> str | None:

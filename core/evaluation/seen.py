@@ -12,8 +12,9 @@ An evaluation query whose text is a query of the run's training or validation ro
 ``training_texts(path, format=None, mapping=None) -> TrainingTexts``: every positive passage text and every query text
 of one training data file in a retrieval format (pair / triplet / qpn); a ``ConfigError`` naming the file otherwise.
 ``run_training_texts(run_dir) -> TrainingTexts | None``: the same over the training split of a run, as the run split
-its data, with its validation split's queries; None when the run has no training file or trains on no retrieval
-format (then no seen / unseen split is made and no query is left out).
+its data, with its validation split's queries; for a run on scored or labelled pairs, the pairs of both splits (an
+evaluation pair the run learned is left out the same way); None when the run has no training file or trains on
+another format (then no seen / unseen split is made and nothing is left out).
 ``seen_queries(evalset, query_ids, passages) -> list[bool]``: which queries have a relevant passage among
 ``passages``, by its text as searched or, for a BEIR passage with a title, its bare text (what training data holds).
 ``run_of(spec) -> Path | None``: the run folder a model spec names (the run itself or one of its model folders).
@@ -31,13 +32,23 @@ from core.run_folder import CONFIG_FILE
 
 @dataclass
 class TrainingTexts:
-    """The texts a run learned from: ``passages`` (its positives) and ``queries`` (training and validation)."""
+    """The texts a run learned from: ``passages`` (its positives) and ``queries`` (training and validation); for a
+    run on scored or labelled pairs, ``pairs`` (each row's two texts, either order: ``pair_key``)."""
 
     passages: set[str] = field(default_factory=set)
     queries: set[str] = field(default_factory=set)
+    pairs: set[frozenset] = field(default_factory=set)
 
     def __or__(self, other: TrainingTexts) -> TrainingTexts:
-        return TrainingTexts(self.passages | other.passages, self.queries | other.queries)
+        return TrainingTexts(self.passages | other.passages, self.queries | other.queries, self.pairs | other.pairs)
+
+
+PAIR_FORMATS = ("scored_pair", "labelled_pair")  # data whose rows are judged pairs: a run on them learned its pairs
+
+
+def pair_key(a: str, b: str) -> frozenset:
+    """The two texts of a pair, stripped, in no order (a pair asked the other way round is the same pair)."""
+    return frozenset((str(a).strip(), str(b).strip()))
 
 
 def training_texts(path: str, format: Optional[str] = None, mapping: Optional[dict] = None,
@@ -85,6 +96,9 @@ def run_training_texts(run_dir: str | Path) -> Optional[TrainingTexts]:
         if not [p for p in (cfg.data.train or []) if p and Path(p).is_file()]:
             return None
         splits = splits_for(cfg)
+        if splits.format in PAIR_FORMATS:
+            parts = [df for df in (splits.train, splits.validation) if df is not None]
+            return TrainingTexts(pairs={pair_key(a, b) for df in parts for a, b in zip(df["sentence1"], df["sentence2"])})
         if splits.format not in RETRIEVAL_FORMATS:
             return None
         out = row_texts(splits.train, splits.format)

@@ -129,10 +129,10 @@ def estimate(config: TrainConfig, splits=None) -> Estimate:
     # what the run's evaluator searches (query-grouped scored pairs as qpn rows), read once for both uses below
     val_df, eval_fmt, val_train = retrieval_inputs(splits.validation, splits.format, splits.train)
     val_texts = _validation_texts(val_df, eval_fmt, config, val_train)
-    from core.training.sampler import grouped_step_factor, groups_by_length
+    from core.training.sampler import groupable, grouped_step_factor, groups_by_length
 
     plan = plan_steps(len(train_ds), config.hyper, config.eval, eval_texts=len(val_texts), texts_per_row=len(columns),
-                      fold_lone_row=groups_by_length(loss_name, config.hyper))
+                      fold_lone_row=groupable(loss_name))
 
     from core.training.memory import (
         brings_negatives,

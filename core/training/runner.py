@@ -418,13 +418,20 @@ def _strategy_callbacks(model, report, log: EventLog) -> list:
 
 
 def _batch_sampler(loss_name: str, model, hyper, train_ds):
-    """The loss's batch sampler (``batch_sampler_for``); with ``hyper.group_by_length``, no-duplicates batches
-    of rows of similar length and one language (``core.training.sampler``)."""
+    """The loss's batch sampler (``batch_sampler_for``). A loss with in-batch negatives gets the studio's
+    no-duplicates sampler (``core.training.sampler``), which folds a lone last row into a full batch: with
+    ``hyper.group_by_length``, batches of rows of similar length and one language; without, rows in random order
+    (every length equal), the batches sentence-transformers' own sampler makes but for that lone row, whose
+    batch would have no negative and a loss of 0."""
+    import numpy as np
+
     from core import losses as L
-    from core.training.sampler import LengthGrouped, groups_by_length, row_languages, row_lengths
+    from core.training.sampler import LengthGrouped, groupable, groups_by_length, row_languages, row_lengths
 
     if groups_by_length(loss_name, hyper):
         return LengthGrouped(row_lengths(train_ds, model.tokenizer, model.max_seq_length), keys=row_languages(train_ds))
+    if groupable(loss_name):
+        return LengthGrouped(np.zeros(len(train_ds), dtype=np.int64))
     return L.batch_sampler_for(loss_name)
 
 
@@ -522,12 +529,12 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
         if spec.measured_on:
             log.update_status(validation=spec.measured_on)
 
-    from core.training.sampler import groups_by_length
+    from core.training.sampler import groupable
 
     h = config.hyper
     texts_per_row = len([c for c in train_ds.column_names if c not in ("label", "score")])  # query, positive, negatives
     plan = plan_steps(len(train_ds), h, config.eval, eval_texts=spec.texts if spec else 0,
-                      texts_per_row=texts_per_row, fold_lone_row=groups_by_length(loss_name, h))
+                      texts_per_row=texts_per_row, fold_lone_row=groupable(loss_name))
     per_epoch, total_steps = plan.steps_per_epoch, plan.total_steps
     eval_steps, save_steps, logging_steps = plan.eval_steps, plan.save_steps, plan.logging_steps
     overrides = dict(getattr(report, "trainer_overrides", None) or {})

@@ -299,3 +299,16 @@ def test_the_headline_counts_judgements_that_name_missing_ids(lang, said):
     assert said in render(v, lang)[0]
     v.unmatched = 0
     assert said not in render(v, lang)[0]
+
+
+@pytest.mark.parametrize("lang,said", [
+    ("en", "Measured on 4 pairs (team-sts). 3 pairs of the evaluation data were left out: the run trained or validated "
+           "on the same two texts, so they test nothing."),
+    ("zh", "在 4 个句对（team-sts）上测得。 评估数据中有 3 个句对被排除"),
+])
+def test_a_pair_set_headline_says_how_many_pairs_were_left_out(lang, said):
+    from ui.tabs.evaluate import render
+
+    v = _view(_table().iloc[:1])
+    v.n_queries, v.n_items, v.unit, v.left_out, v.dataset = None, 4, "pairs", 3, "team-sts"
+    assert said in render(v, lang)[0]

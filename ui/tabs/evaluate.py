@@ -56,7 +56,7 @@ class EvalView:
     n_passages: int = 0
     dataset: str = ""
     labels: list = field(default_factory=list)  # the compared models (the table's score columns), base first
-    left_out: int = 0  # evaluation queries left out: the run trained or validated on them
+    left_out: int = 0  # evaluation queries (a pair set: pairs) left out: the run trained or validated on them
     models: dict = field(default_factory=dict)  # what 'base' and 'tuned' are: {"run", "tuned", "base"}
     unmatched: int = 0  # judgements of the set naming a query or passage id it does not have (left out)
     n_items: int = 0  # a pair set's pairs or triplets (``unit``); retrieval counts ``n_queries``
@@ -163,6 +163,8 @@ def render(v: EvalView, lang: str) -> list:
     elif v.n_items:  # a pair set: its pairs or triplets, no passages searched
         head += "\n\n" + t("eval_measured_on_items", lang, n=f"{v.n_items:,}", unit=t(f"unit_{v.unit}", lang),
                              corpus=v.dataset)
+        if v.left_out:
+            head += " " + t("eval_left_out_pairs", lang, n=f"{v.left_out:,}", unit=t(f"unit_{v.unit}", lang))
     if v.models:  # which model each name stands for: the delivered one may be a blend, or the base itself
         head += "\n\n" + t("eval_models", lang, **v.models)
     table, not_per_query, zero_base = shown_table(v.table, v.labels)

@@ -284,3 +284,37 @@ def test_a_model_that_does_not_exist_is_said_before_the_data_is_read(beir, tmp_p
     assert main(["compare", "--tuned", str(missing)]) == 2
     err = capsys.readouterr().err
     assert "--base" not in err and str(missing) in err, err
+
+
+def test_compare_leaves_out_pairs_a_scored_pair_run_learned(tiny_model_path, tmp_path, capsys):
+    """A run trained on scored pairs, compared on a file that repeats three of its pairs (one the other way round):
+    those rows test nothing, so they are left out and said, and the verdict counts the other four."""
+    import shutil
+
+    from core.run_folder import CONFIG_FILE, FINAL_DIR, STATUS_FILE
+    from core.training import TrainConfig
+
+    pairs = tiny_pairs(20)
+    run = tmp_path / "runs" / "sts-run"
+    run.mkdir(parents=True)
+    train = run / "sts-train.tsv"
+    train.write_text("sentence1\tsentence2\tscore\n" + "".join(f"{q}\t{p}\t{i % 5}\n" for i, (q, p) in enumerate(pairs[:12])),
+                     encoding="utf-8")
+    cfg = TrainConfig(name="sts-run", model=str(tiny_model_path))
+    cfg.data.train, cfg.data.split = [str(train)], [0.8, 0.2]
+    cfg.save(run / CONFIG_FILE)
+    shutil.copytree(tiny_model_path, run / FINAL_DIR)
+    (run / STATUS_FILE).write_text(json.dumps({"status": "completed"}))
+    rows = [pairs[0], pairs[5][::-1], pairs[11], *pairs[14:18]]
+    data = tmp_path / "team-sts.tsv"
+    data.write_text("sentence1\tsentence2\tscore\n" + "".join(f"{a}\t{b}\t{i}\n" for i, (a, b) in enumerate(rows)),
+                    encoding="utf-8")
+    out = tmp_path / "report"
+    assert main(["compare", "--data", str(data), "--tuned", str(run / FINAL_DIR), "--base", str(tiny_model_path),
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert ("left out 3 evaluation pairs that are training or validation pairs of the run; measured on the other 4"
+            in printed.err), printed.err
+    assert "over 4 pairs" in printed.out, printed.out
+    saved = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))
+    assert saved["measured_on"]["n_pairs"] == 4 and saved["measured_on"]["left_out_training_queries"] == 3

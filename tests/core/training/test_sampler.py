@@ -217,11 +217,13 @@ def test_a_run_trains_on_length_grouped_batches(tiny_model_path, format_file, tm
     from core.training import TrainConfig, read_events, run_training
 
     seen: list[list[int]] = []
+    by_length: list[bool] = []  # per batch: was it made from the rows' lengths (or from equal ones: random order)
     original = LengthGroupedNoDuplicatesBatchSampler._iter_one_pass
 
     def recording(self, *a, **kw):
         for batch in original(self, *a, **kw):
             seen.append(list(batch))
+            by_length.append(bool(self.lengths.any()))
             yield batch
 
     monkeypatch.setattr(LengthGroupedNoDuplicatesBatchSampler, "_iter_one_pass", recording)
@@ -231,7 +233,7 @@ def test_a_run_trains_on_length_grouped_batches(tiny_model_path, format_file, tm
     cfg.hyper.batch_size, cfg.hyper.learning_rate, cfg.hyper.max_steps = 8, 5e-4, 3
     status = run_training(cfg, tmp_runs / "g")  # group_by_length left open: the recipe turns it on
     assert status["status"] == "completed", status
-    assert seen and all(len(b) <= 8 for b in seen)
+    assert seen and all(len(b) <= 8 for b in seen) and all(by_length)
     events, _ = read_events(tmp_runs / "g")
     choices = {c["key"]: c for e in events if e["type"] == "recipe" for c in e["choices"]}
     assert choices["hyper.group_by_length"]["value"] is True
@@ -239,9 +241,11 @@ def test_a_run_trains_on_length_grouped_batches(tiny_model_path, format_file, tm
 
 
     seen.clear()
+    by_length.clear()
     cfg.name, cfg.hyper.group_by_length = "p", False
     assert run_training(cfg, tmp_runs / "p")["status"] == "completed"
-    assert not seen, "group_by_length: false trains on plain no-duplicates batches"
+    # group_by_length: false: rows in random order (every length equal), the lone last row still folded
+    assert seen and not any(by_length), "group_by_length: false batches rows by their length"
 
 
 def test_a_run_whose_rows_leave_one_over_trains_no_step_without_negatives(tiny_model_path, tmp_path, tmp_runs):
@@ -307,3 +311,28 @@ def test_a_bilingual_run_batches_one_language_at_a_time(tiny_model_path, tmp_pat
     events, _ = read_events(tmp_runs / "bi")
     choices = {c["key"]: c for e in events if e["type"] == "recipe" for c in e["choices"]}
     assert "one language per batch" in choices["hyper.group_by_length"]["reason"]
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_with_or_without_length_grouping_no_batch_trains_one_row_alone(grouped):
+    """``hyper.group_by_length: false`` used to hand the run to sentence-transformers' own no-duplicates sampler,
+    whose last batch of 225 rows at batch 16 holds one row (no in-batch negative: a step with a loss of 0). The
+    runner's sampler folds it either way, and the step plan counts the batches it yields."""
+    from types import SimpleNamespace
+
+    from core.training.runner import _batch_sampler
+    from core.training.sampler import LengthGrouped, groupable
+    from core.training.schedule import batch_count
+
+    ds = _dataset(n=225)
+    model = SimpleNamespace(tokenizer=WordTokenizer(), max_seq_length=512)
+    factory = _batch_sampler("MultipleNegativesRankingLoss", model, SimpleNamespace(group_by_length=grouped), ds)
+    assert isinstance(factory, LengthGrouped) and groupable("MultipleNegativesRankingLoss")
+    sampler = factory(ds, batch_size=16, drop_last=False, generator=torch.Generator(), seed=3)
+    for epoch in range(3):
+        batches = _batches(sampler, epoch)
+        assert sorted(i for b in batches for i in b) == list(range(225))
+        assert min(len(b) for b in batches) >= 2 and len(batches) == len(sampler) == batch_count(225, 16, True) == 14
+    if not grouped:  # every row's length is equal: the rows come in random order, not sorted by length
+        assert factory.keys is None and not factory.lengths.any()
+    assert _batch_sampler("CoSENTLoss", model, SimpleNamespace(group_by_length=False), ds) is not None
