@@ -1016,6 +1016,10 @@ ENGINE_ZH: dict[str, str] = {
         "列 '{col}' 是相似度分数，{chosen} 格式不会读取它：每一行都被当作匹配的句对，包括分数很低的行；请选择 scored_pair 格式以使用这些分数。",
     "Every one of the {len} rows of '{name}' is a pair the run trained or validated on: there is nothing left to test it on. Evaluate on pairs held out from training (the run's test split).":
         "'{name}' 的全部 {len} 行都是该运行训练或验证用过的句对：没有可用于检验的数据。请在训练时留出的句对（该运行的测试划分）上评估。",
+    "--out '{out_path}' names no file; give the zip's file name, e.g. model.zip.":
+        "--out '{out_path}' 没有给出文件名；请给出 zip 文件名，例如 model.zip。",
+    "The run '{name}' is still {state}: its delivered model is chosen when training ends. Wait for it to finish (or stop it), then export.":
+        "运行 '{name}' 仍未结束（{state}）：交付模型要在训练结束时才选定。请等它完成（或停止它）后再导出。",
     '--margin-abs must be a finite number of 0 or more (a score difference), got {margin_abs}.':
         '--margin-abs 必须是大于等于 0 的有限数（一个分数差），收到的是 {margin_abs}。',
     "--out '{out_dir}' is the --docs folder '{doc}' or inside it; choose an output folder outside the documents.":

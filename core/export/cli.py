@@ -20,7 +20,7 @@ def resolve_export_source(value: str) -> tuple[Path, Path | None]:
     path = Path(str(value or ""))
     if (path / "modules.json").is_file():
         return path, None
-    from core.export import export_model_dir
+    from core.export import shipped_model_dir
     from core.paths import run_dir_arg
     from core.run_folder import CONFIG_FILE
 
@@ -30,7 +30,7 @@ def resolve_export_source(value: str) -> tuple[Path, Path | None]:
     if not (run / CONFIG_FILE).is_file():  # a plain folder: it has no saved model to wait for
         raise StudioError(f"The folder '{value}' is neither a model folder (with modules.json) nor a run folder "
                           "(with config.yaml).")
-    return export_model_dir(run), run
+    return shipped_model_dir(run), run
 
 
 def parse_dims(text: str | None, field: str = "--dims") -> list[int]:
@@ -79,13 +79,13 @@ def cmd_export_onnx(args) -> int:
 def cmd_zip(args) -> int:
     import sys
 
-    from core.export import export_model_dir, zip_run
+    from core.export import shipped_model_dir, zip_run
     from core.export.zip import zip_path
     from core.paths import run_dir_arg
     from core.training import read_status
 
     run = run_dir_arg(args.run, must_exist=True)
-    src = export_model_dir(run, args.which)  # a run with no saved model is refused before anything is written
+    src = shipped_model_dir(run, args.which)  # a run training or with no saved model: refused before anything is written
     out = zip_path(args.out)
     if out.exists():
         raise StudioError(f"--out: '{out}' already exists; give a new file name.")

@@ -153,10 +153,10 @@ def push_run(run_dir: str | os.PathLike, repo_id: str, token: Optional[str] = No
     import tempfile
     from pathlib import Path
 
-    from core.export import export_model_dir, model_card
+    from core.export import model_card, shipped_model_dir
 
     run_dir = Path(run_dir)
-    src = export_model_dir(run_dir, which)
+    src = shipped_model_dir(run_dir, which)
     repo_id = check_repo_id(repo_id)
     token = _token(token)
     if api is None and hub_offline():

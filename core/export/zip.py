@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
-from core.errors import StudioError
+from core.errors import ConfigError, StudioError
 from core.paths import atomic_path
 from core.progress import ProgressFn, Tracker
 
@@ -31,8 +31,11 @@ def check_model_dir(model_dir: str | os.PathLike) -> Path:
 
 
 def zip_path(out_path: str | os.PathLike) -> Path:
-    """The file ``zip_model`` writes for ``out_path``: ``out_path`` with ``.zip`` added when missing."""
+    """The file ``zip_model`` writes for ``out_path``: ``out_path`` with ``.zip`` added when missing; a ConfigError
+    when it names no file (empty, or a folder such as ``.``)."""
     out = Path(out_path)
+    if not str(out_path).strip() or not out.name or out.name in (".", ".."):
+        raise ConfigError(f"--out '{out_path}' names no file; give the zip's file name, e.g. model.zip.")
     return out if out.suffix.lower() == ".zip" else out.with_name(out.name + ".zip")
 
 

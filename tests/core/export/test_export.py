@@ -573,3 +573,33 @@ def test_cli_zip_writes_the_runs_model_with_its_card(tiny_model_path, tmp_runs, 
     assert "has no saved model yet" in capsys.readouterr().err
     assert main(["zip", "no-such-run", "--out", str(tmp_path / "y.zip")]) == 2
     assert not (tmp_path / "x.zip").exists() and not (tmp_path / "y.zip").exists()
+
+
+def test_a_run_still_training_is_not_zipped_pushed_or_exported(tiny_model_path, tmp_runs, capsys, tmp_path):
+    """A run whose process is alive (this test's own pid recorded as the runner's) has a best/ but no delivered
+    model yet: zip, push and the ONNX export refuse it in one sentence and write nothing; an --out that names no
+    file is one sentence, not a traceback."""
+    import os
+
+    from core.cli import main
+    from core.errors import StudioError
+    from core.export import push_run
+
+    run = write_run_with_test_split(tmp_runs, "busy", tiny_model_path)
+    shutil.copytree(run / "final", run / "best")
+    shutil.rmtree(run / "final")
+    (run / STATUS_FILE).write_text(json.dumps({"status": "running", "pid": os.getpid()}))
+    said = ("error: The run 'busy' is still running: its delivered model is chosen when training ends. Wait for it "
+            "to finish (or stop it), then export.")
+    assert main(["zip", "busy", "--out", str(tmp_path / "busy.zip")]) == 2
+    assert capsys.readouterr().err.strip() == said
+    assert main(["export-onnx", "busy", "--out", str(tmp_path / "onnx")]) == 2
+    assert capsys.readouterr().err.strip() == said
+    with pytest.raises(StudioError, match="is still running"):
+        push_run(run, "team/model", token="hf_x", api=object())
+    assert not (tmp_path / "busy.zip").exists() and not (tmp_path / "onnx").exists()
+    (run / STATUS_FILE).write_text(json.dumps({"status": "stopped"}))  # stopped: its best/ is what it has
+    assert main(["zip", "busy", "--out", str(tmp_path / "busy.zip")]) == 0
+    capsys.readouterr()
+    assert main(["zip", "busy", "--out", ""]) == 2
+    assert capsys.readouterr().err.strip() == "error: --out '' names no file; give the zip's file name, e.g. model.zip."
