@@ -534,7 +534,7 @@ def _train(config: TrainConfig, run_dir: Path, resume: bool, log: EventLog, stop
     h = config.hyper
     texts_per_row = len([c for c in train_ds.column_names if c not in ("label", "score")])  # query, positive, negatives
     plan = plan_steps(len(train_ds), h, config.eval, eval_texts=spec.texts if spec else 0,
-                      texts_per_row=texts_per_row, fold_lone_row=groupable(loss_name))
+                      texts_per_row=texts_per_row, fold_lone_row=groupable(loss_name), world_size=L.world_size())
     per_epoch, total_steps = plan.steps_per_epoch, plan.total_steps
     eval_steps, save_steps, logging_steps = plan.eval_steps, plan.save_steps, plan.logging_steps
     overrides = dict(getattr(report, "trainer_overrides", None) or {})

@@ -63,13 +63,19 @@ def batch_count(rows: int, batch_size: int, fold_lone_row: bool = False) -> int:
 
 
 def plan_steps(train_rows: int, hyper, eval_config, eval_texts: int = 0, texts_per_row: int = 2,
-               fold_lone_row: bool = False) -> StepPlan:
+               fold_lone_row: bool = False, world_size: int = 1) -> StepPlan:
     """Steps of a run on ``train_rows`` training examples with ``hyper`` (``HyperParams``) and ``eval_config``
     (``EvalConfig``); ``hyper.max_steps > 0`` overrides the epochs. ``eval_texts`` (queries + passages one
     validation evaluation encodes) and ``texts_per_row`` (texts per training example) set the evaluation
     cadence when ``eval_config.eval_steps`` is open (see ``evaluations_for``). ``fold_lone_row``: the run batches
-    with the length-grouped sampler (``core.training.sampler.groups_by_length``), see ``batch_count``."""
+    with the length-grouped sampler (``core.training.sampler.groups_by_length``), see ``batch_count``.
+    ``world_size``: processes training together (``torchrun`` / ``accelerate launch``): each step takes one batch
+    per process, so a pass makes ``batches // world_size`` steps (sentence-transformers shards the batches with
+    uneven batches off, and the trainer stops with the process that runs out first; measured: 9 batches on 2
+    processes train 4 steps)."""
     batches = batch_count(train_rows, hyper.batch_size, fold_lone_row)
+    if world_size > 1:
+        batches = max(1, batches // int(world_size))
     per_epoch = max(1, math.ceil(batches / max(1, int(hyper.gradient_accumulation_steps))))
     if hyper.max_steps and hyper.max_steps > 0:
         total = int(hyper.max_steps)

@@ -14,6 +14,19 @@ def test_steps_per_epoch_follow_the_trainer_under_accumulation():
     assert plan_steps(300, h, EvalConfig()).total_steps == 7
 
 
+def test_processes_training_together_share_a_pass():
+    """Under torchrun / accelerate each step takes one batch per process: the plan counts what the trainer runs
+    (72 rows at batch 8 are 9 batches; 2 processes trained 4 steps, measured with torchrun on the tiny model;
+    the helper's 120 rows on 2 processes trained 7, where the plan said 15)."""
+    h = HyperParams(batch_size=8, epochs=1)
+    assert plan_steps(72, h, EvalConfig()).total_steps == 9
+    assert plan_steps(72, h, EvalConfig(), world_size=2).total_steps == 4
+    assert plan_steps(120, h, EvalConfig(), world_size=2).total_steps == 7
+    assert plan_steps(8, h, EvalConfig(), world_size=4).total_steps == 1
+    h.max_steps = 6  # a fixed step count is each process's
+    assert plan_steps(72, h, EvalConfig(), world_size=2).total_steps == 6
+
+
 def test_evaluation_and_save_schedule():
     plan = plan_steps(190, HyperParams(batch_size=10, epochs=1), EvalConfig())
     assert (plan.total_steps, plan.eval_steps, plan.save_steps) == (19, 4, 4)
