@@ -91,20 +91,7 @@ def self_peak_mb() -> float:
 
 
 def apply_sets(cfg, sets):
-    """``cfg`` (a ``TrainConfig``) with each ``KEY=VALUE`` of ``sets`` fixed instead of left to the recipe; the
-    value is read as YAML and the result type-checked by ``TrainConfig.from_dict`` (where: ``--set``)."""
-    if not sets:
-        return cfg
-    import yaml
+    """``core.training.config.apply_sets``: ``cfg`` with each ``KEY=VALUE`` of ``sets`` fixed (``train --set``)."""
+    from core.training.config import apply_sets as fix
 
-    from core.training import TrainConfig
-
-    raw = cfg.to_dict()
-    for item in sets:
-        key, _, value = item.partition("=")
-        *head, last = key.split(".")  # any depth: hyper.bf16, loss.params.scale
-        node = raw
-        for part in head:
-            node = node.setdefault(part, {})
-        node[last] = yaml.safe_load(value)
-    return TrainConfig.from_dict(raw, where="--set")
+    return fix(cfg, list(sets or []))

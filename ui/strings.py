@@ -1020,6 +1020,10 @@ ENGINE_ZH: dict[str, str] = {
         "--out '{out_path}' 没有给出文件名；请给出 zip 文件名，例如 model.zip。",
     "The run '{name}' is still {state}: its delivered model is chosen when training ends. Wait for it to finish (or stop it), then export.":
         "运行 '{name}' 仍未结束（{state}）：交付模型要在训练结束时才选定。请等它完成（或停止它）后再导出。",
+    "--set '{item}' must be KEY=VALUE with a config key such as hyper.epochs=2.":
+        "--set '{item}' 必须写成 KEY=VALUE，KEY 是配置项，例如 hyper.epochs=2。",
+    "--set '{item}': '{join}' is a setting, not a group of settings.":
+        "--set '{item}'：'{join}' 是一个设置项，不是一组设置。",
     '--margin-abs must be a finite number of 0 or more (a score difference), got {margin_abs}.':
         '--margin-abs 必须是大于等于 0 的有限数（一个分数差），收到的是 {margin_abs}。',
     "--out '{out_dir}' is the --docs folder '{doc}' or inside it; choose an output folder outside the documents.":

@@ -46,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hard-negatives", choices=("mined", "off"), help=_help("data.hard_negatives"))
     p.add_argument("--model-selection", choices=("auto", "off"), help=_help("model_selection"))
     p.add_argument("--name", help=_help("name"))
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="sets",
+                   help="fix any config setting, e.g. --set hyper.bf16=true --set data.neg_nums=7 (a YAML value, "
+                        "type-checked; given after the other flags, it wins over them and the recipe)")
     p.add_argument("--write-config", help="only write the resulting config YAML here and exit")
     p.set_defaults(func=cmd_train)
 
@@ -198,7 +201,7 @@ def absolute_paths(cfg):
 
 def _config_from_args(args):
     from core.paths import unknown_run
-    from core.training.config import TrainConfig
+    from core.training.config import TrainConfig, apply_sets
 
     cfg = base_config(args.config, args.data, args.validation, args.run_dir, args.group_by, args.test)
     if cfg is None and args.run_dir and not args.data:  # a run to resume or re-run that is not there
@@ -224,6 +227,7 @@ def _config_from_args(args):
     if args.strategy:
         cfg.strategy.name = args.strategy
         cfg.strategy.params = {}
+    cfg = apply_sets(cfg, getattr(args, "sets", None) or [])
     return TrainConfig.from_dict(absolute_paths(cfg).to_dict())  # re-validate after overrides
 
 

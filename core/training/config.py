@@ -575,5 +575,33 @@ def field_help(key: str) -> str:
     raise KeyError(f"'{key}' is not a config key")
 
 
+def apply_sets(cfg: TrainConfig, sets: list[str]) -> TrainConfig:
+    """``cfg`` with each ``KEY=VALUE`` of ``sets`` fixed (``train --set hyper.bf16=true``; any depth, e.g.
+    ``loss.params.scale=30``): the value is read as YAML and the whole config type-checked again by ``from_dict``,
+    whose messages name ``--set``. A ConfigError for an item without ``=`` or with an empty key."""
+    if not sets:
+        return cfg
+    raw = cfg.to_dict()
+    for item in sets:
+        key, eq, value = str(item).partition("=")
+        if not eq or not key.strip() or any(not part for part in key.strip().split(".")):
+            raise ConfigError(f"--set '{item}' must be KEY=VALUE with a config key such as hyper.epochs=2.")
+        *head, last = key.strip().split(".")
+        node = raw
+        for part in head:
+            child = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(child, dict):
+                child = {} if child is None else child
+                node[part] = child
+            node = child
+        if not isinstance(node, dict):
+            raise ConfigError(f"--set '{item}': '{'.'.join(head)}' is a setting, not a group of settings.")
+        try:
+            node[last] = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError:
+            node[last] = value
+    return TrainConfig.from_dict(raw, where="--set")
+
+
 def replace(cfg: TrainConfig, **changes) -> TrainConfig:
     return dataclasses.replace(cfg, **changes)

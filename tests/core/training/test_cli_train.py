@@ -159,6 +159,30 @@ def test_the_train_folder_is_checked_before_anything_is_written(tiny_model_path,
     assert read_status(prepared)["status"] == "completed"
 
 
+@pytest.mark.parametrize("sets, said", [
+    (["hyper.epochs=abc"], "error: --set: 'hyper.epochs' must be a finite number (> 0 and <= 10000 or empty), got 'abc'."),
+    (["nokey"], "error: --set 'nokey' must be KEY=VALUE with a config key such as hyper.epochs=2."),
+    (["hyper..epochs=2"], "error: --set 'hyper..epochs=2' must be KEY=VALUE with a config key such as hyper.epochs=2."),
+    (["hyper.nosuch=1"], "error: --set: unknown setting 'hyper.nosuch' (known: "),
+    (["hyper.bf16=maybe"], "error: --set: 'hyper.bf16' must be"),
+])
+def test_set_fixes_any_setting_type_checked(format_file, tmp_path, capsys, sets, said):
+    """``train --set KEY=VALUE`` (the README's ``--set data.neg_nums=7``): a YAML value at any depth, after the other
+    flags, type-checked like a config file, each mistake one sentence naming --set; nothing is written for them."""
+    data = format_file("pair")
+    target = tmp_path / "w.yaml"
+    argv = ["train", "--data", str(data), "--write-config", str(target)]
+    assert main([*argv[:3], "--batch-size", "8", "--set", "data.neg_nums=7", "--set", "hyper.batch_size=16",
+                 "--set", "loss.name=MultipleNegativesRankingLoss", "--set", "loss.params.scale=30", *argv[3:]]) == 0
+    saved = TrainConfig.load(target)
+    assert (saved.data.neg_nums, saved.hyper.batch_size, saved.loss.params) == (7, 16, {"scale": 30})
+    target.unlink()
+    capsys.readouterr()
+    assert main([*argv[:3], *[x for s in sets for x in ("--set", s)], *argv[3:]]) == 2
+    assert capsys.readouterr().err.startswith(said)
+    assert not target.exists()
+
+
 def test_write_config_writes_yaml_only_and_never_over_the_data(format_file, tmp_path, capsys):
     data = tmp_path / "victim.jsonl"
     data.write_bytes(format_file("pair").read_bytes())
