@@ -577,7 +577,8 @@ def field_help(key: str) -> str:
 
 def apply_sets(cfg: TrainConfig, sets: list[str]) -> TrainConfig:
     """``cfg`` with each ``KEY=VALUE`` of ``sets`` fixed (``train --set hyper.bf16=true``; any depth, e.g.
-    ``loss.params.scale=30``): the value is read as YAML and the whole config type-checked again by ``from_dict``,
+    ``loss.params.scale=30``): the value is read as a config file's YAML (``_set_value``) and the whole config
+    type-checked again by ``from_dict``,
     whose messages name ``--set``. A ConfigError for an item without ``=`` or with an empty key."""
     if not sets:
         return cfg
@@ -596,11 +597,23 @@ def apply_sets(cfg: TrainConfig, sets: list[str]) -> TrainConfig:
             node = child
         if not isinstance(node, dict):
             raise ConfigError(f"--set '{item}': '{'.'.join(head)}' is a setting, not a group of settings.")
-        try:
-            node[last] = yaml.safe_load(value) if value.strip() else None
-        except yaml.YAMLError:
-            node[last] = value
+        node[last] = _set_value(value)
     return TrainConfig.from_dict(raw, where="--set")
+
+
+def _set_value(text: str) -> Any:
+    """A ``--set`` value read as a config file reads it (``_BoundedLoader``: ``true`` / ``false`` are the booleans,
+    ``yes`` / ``on`` stay words the type check refuses for a boolean key, so ``--set trust_remote_code=yes`` does not
+    turn remote code on); text that is not YAML stays text; empty is None."""
+    if not text.strip():
+        return None
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    except (yaml.YAMLError, _Refused, RecursionError):
+        return text
+    finally:
+        loader.dispose()
 
 
 def replace(cfg: TrainConfig, **changes) -> TrainConfig:

@@ -165,6 +165,8 @@ def test_the_train_folder_is_checked_before_anything_is_written(tiny_model_path,
     (["hyper..epochs=2"], "error: --set 'hyper..epochs=2' must be KEY=VALUE with a config key such as hyper.epochs=2."),
     (["hyper.nosuch=1"], "error: --set: unknown setting 'hyper.nosuch' (known: "),
     (["hyper.bf16=maybe"], "error: --set: 'hyper.bf16' must be"),
+    (["trust_remote_code=yes"], "error: --set: 'trust_remote_code' must be true or false (a YAML boolean, not text)"),
+    (["trust_remote_code=on"], "error: --set: 'trust_remote_code' must be true or false (a YAML boolean, not text)"),
 ])
 def test_set_fixes_any_setting_type_checked(format_file, tmp_path, capsys, sets, said):
     """``train --set KEY=VALUE`` (the README's ``--set data.neg_nums=7``): a YAML value at any depth, after the other
