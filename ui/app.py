@@ -214,6 +214,20 @@ def launch_kwargs() -> dict:
     return kwargs
 
 
+def storage_note() -> str:
+    """A warning for the server log when the studio runs in a Space (``SPACE_ID``) without persistent storage
+    (``core.paths.space_storage``: ``/data`` or ``SPACE_DATA_DIR``, mounted and writable): runs and uploads then
+    live in the container's working folder, which a restart of the Space empties. "" otherwise."""
+    from core.paths import runs_root, space_storage
+
+    if not os.environ.get("SPACE_ID") or space_storage() is not None or os.environ.get("STUDIO_RUNS_DIR"):
+        return ""
+    where = os.environ.get("SPACE_DATA_DIR") or "/data"
+    return (f"This Space has no persistent storage at {where} (mounted and writable): runs and uploaded data are kept "
+            f"in {runs_root().parent} and are lost when the Space restarts. Add persistent storage in the Space's "
+            "settings (or set SPACE_DATA_DIR to a writable folder that survives restarts).")
+
+
 ENGINE_IMPORTS = ("sentence_transformers", "core.evaluation.compare")  # what the first Evaluate / Compare needs
 
 
@@ -243,6 +257,9 @@ def main() -> None:
         kwargs = launch_kwargs()  # a bad STUDIO_AUTH / STUDIO_MAX_UPLOAD_MB stops here with one sentence
     except ConfigError as err:
         raise SystemExit(f"error: {err}") from None
+    note = storage_note()
+    if note:
+        logging.getLogger("studio").warning(note)
     demo = build_app()
     demo.queue(default_concurrency_limit=4)
     warm_engine_imports()

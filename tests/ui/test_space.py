@@ -75,11 +75,18 @@ def test_space_launch_settings_default_to_all_interfaces_on_7860_and_persistent_
     kw = launch_kwargs()
     assert (kw["server_name"], kw["server_port"]) == ("0.0.0.0", 7860)
     assert runs_root() == tmp_path / "runs" and datasets_root() == tmp_path / "datasets"
+    from ui.app import storage_note
+
+    # no persistent storage: the server log says where runs go and that a restart loses them
+    assert storage_note().startswith(f"This Space has no persistent storage at {tmp_path / 'not-mounted'} (mounted "
+                                     f"and writable): runs and uploaded data are kept in {tmp_path} and are lost")
     data = tmp_path / "data"
     data.mkdir()
     monkeypatch.setenv("SPACE_DATA_DIR", str(data))
     kw = launch_kwargs()
     assert (runs_root(), datasets_root(), cache_root()) == (data / "runs", data / "datasets", data / "cache")
+    assert storage_note() == ""
     assert set(kw["blocked_paths"]) == {str(data / "runs"), str(data / "datasets")}
     monkeypatch.delenv("SPACE_ID")
     assert launch_kwargs()["server_name"] == "127.0.0.1" and runs_root() == tmp_path / "runs"
+    assert storage_note() == ""  # a workstation keeps its runs folder
