@@ -70,14 +70,23 @@ class RunOnnxInputs:
 def run_onnx_inputs(run_dir, dims=None) -> RunOnnxInputs:
     """The defaults of exporting the run in ``run_dir`` (see the module docstring): ``dims`` given are kept,
     none (None or empty) take the run's Matryoshka dimensions."""
+    from core.run_folder import DELIVERED_DIR
     from core.training.config import TrainConfig
     from core.training.data import run_split_evalset
+    from core.training.delivery import read_delivery
 
     run_dir = Path(run_dir)
     cfg_path = run_dir / CONFIG_FILE
     dims = list(dims or [])
+    base_note = ""
     if not dims and cfg_path.is_file():
         dims = [int(d) for d in TrainConfig.load(cfg_path).loss.matryoshka_dims or []]
+        if dims and (run_dir / DELIVERED_DIR).is_dir() and read_delivery(run_dir).get("is_base"):
+            # the delivered model is the base, which never trained with the Matryoshka loss: its cut embeddings
+            # are not the run's to report (--dims still measures any the team asks for)
+            base_note = (f" The run delivered its base model, which was not trained with Matryoshka, so its "
+                         f"dimensions {', '.join(map(str, dims))} are not exported by default; give --dims to measure them.")
+            dims = []
     from core.errors import StudioError
 
     try:
@@ -85,14 +94,14 @@ def run_onnx_inputs(run_dir, dims=None) -> RunOnnxInputs:
     except StudioError as err:  # the run's data moved or no longer reads: the export goes on without NDCG@10
         return RunOnnxInputs(evalset=None, dims=list(dims), measured_on=(
             f"No NDCG@10: the test split of the run '{run_dir.name}' cannot be rebuilt ({err}); "
-            f"cosine to torch is measured on {len(CHECK_TEXTS)} built-in check texts."))
+            f"cosine to torch is measured on {len(CHECK_TEXTS)} built-in check texts.{base_note}"))
     if evalset is None:
         said = (f"No NDCG@10: the run '{run_dir.name}' has no retrieval test split; cosine to torch is measured "
                 f"on {len(CHECK_TEXTS)} built-in check texts.")
     else:
         said = (f"NDCG@10 on the test split of the run '{run_dir.name}' ({len(evalset.queries)} queries, "
                 f"{len(evalset.corpus)} passages).")
-    return RunOnnxInputs(evalset=evalset, dims=list(dims), measured_on=said)
+    return RunOnnxInputs(evalset=evalset, dims=list(dims), measured_on=said + base_note)
 
 
 def _read_json(path: Path) -> dict | list:
@@ -387,6 +396,18 @@ REPORT_COLUMNS = ("variant", "precision", "dim", "cosine_to_torch", "ndcg@10", R
                   "texts_per_s")
 
 
+def gain_cell(d) -> str:
+    """The ``REFERENCE_GAIN`` cell of a ``PairedDiff``: "-0.0095 [-0.0230, -0.0010]"; when the interval leaves out 0
+    but the paired test does not back it (the verdict stays *no difference*, ``core.evaluation.stats``), its p-value
+    follows, ", p = 0.07", so the cell says why the verdict beside it is not *worse* or *better*."""
+    from core.evaluation.stats import NO_DIFFERENCE, brief, brief_text
+
+    text = brief_text(brief(d))
+    if d.verdict == NO_DIFFERENCE and (d.ci_low > 0 or d.ci_high < 0):
+        text += f", p = {d.p_value:.2f}"
+    return text
+
+
 def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, note=None) -> pd.DataFrame:
     """One row per (precision, dimension): cosine to torch, NDCG@10 on ``evalset``, size (MB), texts/s; with an
     ``evalset`` also each variant's NDCG@10 against the first row's (fp32 at full dimension), paired
@@ -394,7 +415,7 @@ def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, 
     whether int8 or a truncated dimension costs quality beyond noise."""
     import onnxruntime as ort
 
-    from core.evaluation.stats import brief, brief_text, paired_difference
+    from core.evaluation.stats import paired_difference
 
     note = note or (lambda f, m: None)
     full = cfg["embedding_dimension"]
@@ -426,8 +447,8 @@ def measure(st_model, out_dir: Path, texts: list[str], cfg: dict, evalset=None, 
                 if reference is None:
                     reference, row[REFERENCE_GAIN], row[VERDICT] = scores, "", ""
                 else:
-                    gain = brief(paired_difference(reference, scores))
-                    row[REFERENCE_GAIN], row[VERDICT] = brief_text(gain), gain["verdict"]
+                    d = paired_difference(reference, scores)
+                    row[REFERENCE_GAIN], row[VERDICT] = gain_cell(d), d.verdict
             row["size_mb"] = _size_mb(path)
             row["texts_per_s"] = round(speed, 1)
             rows.append(row)

@@ -315,17 +315,20 @@ def _train(args) -> int:
             from core.training.memory import check_fits
 
             check_fits(cfg, splits)
-    print(f"run folder: {run_dir}")
+    main_process = is_main_process()  # under torchrun / accelerate only rank 0 speaks: stdout is one status
+    if main_process:
+        print(f"run folder: {run_dir}")
     from contextlib import nullcontext
 
     from core.training.events import EchoLog
 
-    with EchoLog(run_dir) if is_main_process() else nullcontext():  # the Train tab's log lines, on stderr
+    with EchoLog(run_dir) if main_process else nullcontext():  # the Train tab's log lines, on stderr
         status = run_training(cfg, run_dir, resume=args.resume, exits_after=True, queued=queued)
     shown = ("status", "step", "main_metric", "baseline", "best_metric", "final_metric", "delivered", "delivered_metric",
              "delivered_gain", "warning")
-    print(json.dumps({k: status.get(k) for k in shown if k in status}, ensure_ascii=False, indent=2))
-    if is_main_process() and status.get("status") == "completed" and status.get("delivered"):
+    if main_process:
+        print(json.dumps({k: status.get(k) for k in shown if k in status}, ensure_ascii=False, indent=2))
+    if main_process and status.get("status") == "completed" and status.get("delivered"):
         print(next_step(run_dir), file=sys.stderr)
     return 0 if status.get("status") in ("completed", "stopped") else 1
 

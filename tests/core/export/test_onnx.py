@@ -339,3 +339,36 @@ def test_cli_plain_folder_is_said_to_be_neither_a_model_nor_a_run(tmp_path, tmp_
     (run / CONFIG_FILE).write_text("name: waiting\n", encoding="utf-8")
     assert main(["export-onnx", "waiting", "--out", str(tmp_path / "o")]) == 2
     assert "The run 'waiting' has no saved model yet" in capsys.readouterr().err
+
+
+def test_a_gain_whose_interval_leaves_out_zero_but_the_test_does_not_back_it_shows_its_p_value():
+    """The review saw "-0.0231 [-0.0517, -0.0024] no_difference": an interval below 0 beside *no difference*. The
+    cell now carries the paired test's p-value in exactly that case (both tests must agree for a verdict)."""
+    from core.evaluation.stats import PairedDiff
+    from core.export.onnx import gain_cell
+
+    def diff(low, high, verdict, p):
+        return PairedDiff(n=40, mean_a=0.5, mean_b=0.48, diff=(low + high) / 2, ci_low=low, ci_high=high, p_value=p,
+                          verdict=verdict, needed_n=100)
+
+    assert gain_cell(diff(-0.0517, -0.0024, "no_difference", 0.0712)) == "-0.0271 [-0.0517, -0.0024], p = 0.07"
+    assert gain_cell(diff(-0.0517, -0.0024, "worse", 0.01)) == "-0.0271 [-0.0517, -0.0024]"
+    assert gain_cell(diff(-0.03, 0.01, "no_difference", 0.4)) == "-0.0100 [-0.0300, +0.0100]"
+
+
+def test_a_run_that_delivered_its_base_exports_no_matryoshka_dimensions_by_default(tiny_model_path, tmp_runs):
+    """The config asked for Matryoshka, but the run delivered its base model, which never trained that way: the
+    export does not report its cut dimensions as the run's unless --dims asks, and says why."""
+    import shutil
+
+    from core.export.onnx import run_onnx_inputs
+
+    run = write_run_with_test_split(tmp_runs, "mrl-base", tiny_model_path, matryoshka_dims=[32, 16])
+    assert run_onnx_inputs(run).dims == [32, 16]  # no delivery record: the run's own dimensions
+    shutil.copytree(run / "final", run / "delivered")
+    (run / "delivery.json").write_text(json.dumps({"delivered": "base", "is_base": True, "folder": "delivered"}))
+    got = run_onnx_inputs(run)
+    assert got.dims == [] and got.measured_on.endswith(
+        "The run delivered its base model, which was not trained with Matryoshka, so its dimensions 32, 16 are not "
+        "exported by default; give --dims to measure them.")
+    assert run_onnx_inputs(run, dims=[16]).dims == [16]

@@ -65,6 +65,9 @@ def test_two_processes_one_writer(launcher, tiny_model_path, one_process, tmp_pa
     cmd = LAUNCHERS[launcher]() + ["-m", "core", "train", "--config", str(cfg_path)]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    # stdout is rank 0's alone: one run folder line and one status object (the README: it ends with the status)
+    assert proc.stdout.count("run folder: ") == 1 and proc.stdout.count('"status"') == 1, proc.stdout
+    assert "{'" not in proc.stdout, "no raw trainer log dict"
     run_dir = runs / cfg.name
     events, _ = read_events(run_dir)
     plans = [e for e in events if e["type"] == EV_PLAN]
