@@ -48,24 +48,48 @@ def parse_dims(text: str | None, field: str = "--dims") -> list[int]:
     return out
 
 
+def _own_data(args, run) -> tuple:
+    """(evaluation set, the line saying what it measures) of ``--data``: for a run, its queries that the run trained
+    or validated on are left out as ``compare`` leaves them out (``core.evaluation.seen``), and the line says how
+    many; a file of training queries only is refused."""
+    from core.evaluation import EvalSet, load_evalset
+
+    evalset = load_evalset(args.data, split=args.split)
+    left = ""
+    if run is not None and isinstance(evalset, EvalSet):
+        from core.evaluation.compare import without_training_queries
+        from core.evaluation.seen import run_training_texts
+
+        training = run_training_texts(run)
+        if training is not None and training.queries:
+            evalset, n = without_training_queries(evalset, training.queries)
+            if n:
+                left = f"; {n:,} training or validation queries of the run left out"
+    return evalset, f"NDCG@10 on {args.data} ({evalset.summary()}{left})."
+
+
 def cmd_export_onnx(args) -> int:
     from core.export.onnx import check_out_dir, export_onnx, report_chart, run_onnx_inputs
     from core.paths import out_folder
 
     model_dir, run = resolve_export_source(args.model)
     dims = parse_dims(args.dims)
-    out_folder(check_out_dir(args.out))  # a file, a full folder or an impossible path is refused before loading
+    out = check_out_dir(args.out)  # a file or a full folder is refused before loading (made only once all is read)
+    made = not out.exists()
     evalset, measured_on = None, None
     if args.data:
-        from core.evaluation import load_evalset
-
-        evalset = load_evalset(args.data, split=args.split)
-        measured_on = f"NDCG@10 on {args.data} ({evalset.summary()})."
+        evalset, measured_on = _own_data(args, run)
     elif run is not None:
         inputs = run_onnx_inputs(run, dims)
         evalset, dims, measured_on = inputs.evalset, inputs.dims, inputs.measured_on
-    report = export_onnx(model_dir, args.out, int8=args.int8, dims=dims, evalset=evalset,
-                         trust_remote_code=args.trust_remote_code)
+    out_folder(out)
+    try:
+        report = export_onnx(model_dir, args.out, int8=args.int8, dims=dims, evalset=evalset,
+                             trust_remote_code=args.trust_remote_code)
+    except BaseException:
+        if made and out.is_dir() and not any(out.iterdir()):  # a refused export leaves no empty folder behind
+            out.rmdir()
+        raise
     chart = report_chart(report.table, Path(args.out) / "onnx_report.png")
     report.table.to_csv(Path(args.out) / "onnx_report.csv", index=False)
     print(f"exported {model_dir}")

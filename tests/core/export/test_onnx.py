@@ -372,3 +372,23 @@ def test_a_run_that_delivered_its_base_exports_no_matryoshka_dimensions_by_defau
         "The run delivered its base model, which was not trained with Matryoshka, so its dimensions 32, 16 are not "
         "exported by default; give --dims to measure them.")
     assert run_onnx_inputs(run, dims=[16]).dims == [16]
+
+
+def test_export_data_leaves_out_the_runs_own_queries_and_a_refused_export_leaves_no_folder(tiny_model_path, tmp_path,
+                                                                                           tmp_runs, capsys):
+    """``export-onnx RUN --data FILE`` measures on FILE's queries the run did not train or validate on (as
+    ``compare`` does) and says how many it left out; an export refused after the checks (a dimension out of range,
+    data that does not exist) leaves no empty output folder."""
+    from core.cli import main
+    from core.training import TrainConfig
+
+    run = write_run_with_test_split(tmp_runs, "own-data", tiny_model_path)
+    data = TrainConfig.load(run / "config.yaml").data.train[0]  # every row: 24 training, 8 validation, 8 test
+    assert main(["export-onnx", "own-data", "--out", str(tmp_path / "o"), "--data", data]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"NDCG@10 on .*own-data-data\.jsonl \(8 queries, \d+ passages, \d+ relevant pairs; 32 training or "
+                     r"validation queries of the run left out\)\.", out), out
+    for flags in (["--dims", "99999"], ["--data", str(tmp_path / "nosuch.jsonl")]):
+        assert main(["export-onnx", "own-data", "--out", str(tmp_path / "refused"), *flags]) == 2
+        capsys.readouterr()
+        assert not (tmp_path / "refused").exists(), flags
