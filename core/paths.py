@@ -128,6 +128,8 @@ def run_dir_arg(value: str, must_exist: bool = False) -> Path:
         if path.resolve() != real:
             raise StudioError(f"The run folder '{text}' is not a run directly inside the runs folder {root}.")
         return path
+    if must_exist and not given.is_dir():
+        raise StudioError(f"The run folder '{text}' does not exist.")
     if must_exist and not (given / CONFIG_FILE).is_file():
         raise StudioError(f"The folder '{text}' holds no config.yaml; it is not a run folder.")
     return given

@@ -1024,6 +1024,8 @@ ENGINE_ZH: dict[str, str] = {
         "--set '{item}' 必须写成 KEY=VALUE，KEY 是配置项，例如 hyper.epochs=2。",
     "--set '{item}': '{join}' is a setting, not a group of settings.":
         "--set '{item}'：'{join}' 是一个设置项，不是一组设置。",
+    "The run folder '{text}' does not exist.":
+        "运行文件夹 '{text}' 不存在。",
     '--margin-abs must be a finite number of 0 or more (a score difference), got {margin_abs}.':
         '--margin-abs 必须是大于等于 0 的有限数（一个分数差），收到的是 {margin_abs}。',
     "--out '{out_dir}' is the --docs folder '{doc}' or inside it; choose an output folder outside the documents.":

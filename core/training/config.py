@@ -162,7 +162,8 @@ class EvalConfig:
 
 @dataclass
 class TrainConfig:
-    name: str = _f("run", "Run name; the run folder is runs/<name> (made safe for a folder name).")
+    name: str = _f("run", "Run name; the run folder is runs/<name>. A plain name: letters, digits, '-', '_' and '.' "
+                          "inside it; a name with a folder in it ('../x', 'a/b') is refused.")
     model: Optional[str] = _f(None, "Model source: minilm, multilingual-e5-small, a folder or a Hub id; empty: the "
                               "recipe picks one that covers the data's language.")
     recipe: str = _f("auto", "How settings left empty are filled: auto from the data and the model, each with a "

@@ -105,6 +105,12 @@ def test_run_dir_arg_for_the_cli(tmp_runs, tmp_path):
         run_dir_arg(str(runs_root() / "r1" / "sub"))  # not directly inside the runs folder
     explicit = tmp_path / "mine"
     assert run_dir_arg(str(explicit)) == explicit  # an explicit folder elsewhere: the operator's choice
+    # a folder that is not there is said so, not as a folder without a config.yaml
+    with pytest.raises(StudioError, match=f"^The run folder '{explicit}' does not exist.$"):
+        run_dir_arg(str(explicit), must_exist=True)
+    explicit.mkdir()
+    with pytest.raises(StudioError, match="holds no config.yaml"):
+        run_dir_arg(str(explicit), must_exist=True)
 
 
 def test_cli_stop_goes_through_the_resolver(tmp_runs, tmp_path, capsys):
