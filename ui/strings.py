@@ -1486,6 +1486,7 @@ HEADERS_ZH: dict[str, str] = {
     "model": "模型", "kind": "来源", "languages": "语言", "ndcg@10 95% CI": "ndcg@10 95% 置信区间",
     "texts/s": "文本/秒", "seconds": "秒",
     "CI low tuned": "95% 置信下限 微调模型", "CI high tuned": "95% 置信上限 微调模型", "p tuned": "p 值 微调模型",
+    "verdict tuned": "结论 微调模型",
     # column roles of the data formats (the Data tab's mapping dropdowns) and the Build tab's tables
     "keep": "保留", "candidate": "候选", "anchor": "锚点", "positive": "正例", "negative": "负例", "pos": "正例", "neg": "负例", "label": "标签",
     "sentence1": "句子1", "sentence2": "句子2", "text": "文本", "prompt": "提示词", "type": "类型",

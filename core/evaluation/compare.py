@@ -312,6 +312,8 @@ def evaluate_models(models: Sequence[Any], evalset: EvalSet | PairEvalSet, k_val
             table[f"CI low {lb}"] = [sig[lb][m].ci_low if m in sig[lb] else np.nan for m in order]
             table[f"CI high {lb}"] = [sig[lb][m].ci_high if m in sig[lb] else np.nan for m in order]
             table[f"p {lb}"] = [sig[lb][m].p_value if m in sig[lb] else np.nan for m in order]
+            # each metric's own verdict by the one rule (interval and paired test), not the main metric's alone
+            table[f"verdict {lb}"] = [sig[lb][m].verdict if m in sig[lb] else None for m in order]
     return ComparisonResult(
         labels=labels, kind=kind, metrics=metrics, metric_order=order, main_metric=main,
         table=table, per_query=per_query, distributions=distributions,

@@ -59,6 +59,8 @@ def _table_rows(result: Any) -> tuple[list[str], list[list[str]]]:
                 cells.append(_fmt(float(v) if v is not None else None, pct=True))
             elif str(col).startswith("Δ "):
                 cells.append("–" if v is None or not math.isfinite(float(v)) else f"{float(v):+.4f}")
+            elif str(col).startswith("verdict "):
+                cells.append(str(v).replace("_", " ") if isinstance(v, str) else "–")
             else:
                 cells.append(_fmt(float(v)))
         rows.append(cells)

@@ -12,16 +12,20 @@ from core.run_folder import CONFIG_FILE, FINAL_DIR, METRICS_FILE, STATUS_FILE
 pytestmark = pytest.mark.timeout(240)
 
 
-@pytest.mark.parametrize("lang,needle,measured,ci", [
+@pytest.mark.parametrize("lang,needle,measured,ci,word", [
     ("en", "No detectable difference between 'tuned' and 'base' on ndcg@10", "Measured on",
-     ["CI low tuned", "CI high tuned", "p tuned"]),
-    ("zh", "没有可检测的差异", "个查询", ["95% 置信下限 微调模型", "95% 置信上限 微调模型", "p 值 微调模型"]),
+     ["CI low tuned", "CI high tuned", "p tuned", "verdict tuned"], "no difference"),
+    ("zh", "没有可检测的差异", "个查询", ["95% 置信下限 微调模型", "95% 置信上限 微调模型", "p 值 微调模型", "结论 微调模型"],
+     "无可检测差异"),
 ])
-def test_verdict_sentence_and_ci_columns(client, same_model_run, studio, lang, needle, measured, ci):
+def test_verdict_sentence_and_ci_columns(client, same_model_run, studio, lang, needle, measured, ci, word):
     ev = client.predict(same_model_run, None, lang, api_name="/evaluate")
     assert needle in ev[0] and measured in ev[0]
     headers = ev[1]["headers"]
     assert all(h in headers for h in ci), headers
+    # every metric row has its own verdict word (a model against itself: no difference on each)
+    verdicts = {r[0]: r[headers.index(ci[-1])] for r in ev[1]["data"]}
+    assert verdicts["ndcg@10"] == word and verdicts["recall@1"] == word, verdicts
     data = json.loads((studio["runs"] / same_model_run / METRICS_FILE).read_text(encoding="utf-8"))
     nd = data["deltas_vs_base"]["tuned"]["ndcg@10"]
     assert nd["ci_low"] <= 0 <= nd["ci_high"] and nd["verdict"] == "no_difference"

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ui.common import empty_table, handler
 from ui.common import progress_fn as _progress_fn
-from ui.strings import chart_words, t, table_headers, tr_engine, verdict_text
+from ui.strings import chart_words, t, table_headers, tr_engine, verdict_text, verdict_word
 from ui.tabs.runs_common import base_model_of, model_dir, run_dir, wire_run_picker
 
 
@@ -103,7 +103,7 @@ def _rounded(table: pd.DataFrame) -> pd.DataFrame:
 
 
 MISSING = "—"  # an empty cell of the metric table as shown
-_STAT_PREFIXES = ("Δ% ", "Δ ", "CI low ", "CI high ", "p ")
+_STAT_PREFIXES = ("Δ% ", "Δ ", "CI low ", "CI high ", "p ", "verdict ")
 
 
 def shown_table(table: pd.DataFrame, labels=()) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -168,6 +168,8 @@ def render(v: EvalView, lang: str) -> list:
     if v.models:  # which model each name stands for: the delivered one may be a blend, or the base itself
         head += "\n\n" + t("eval_models", lang, **v.models)
     table, not_per_query, zero_base = shown_table(v.table, v.labels)
+    for col in [c for c in table.columns if str(c).startswith("verdict ")]:  # better / worse / no difference, in lang
+        table[col] = [verdict_word(x, lang) if x != MISSING else x for x in table[col]]
     if not_per_query:
         head += "\n\n" + t("eval_dash_not_per_query", lang, metrics=", ".join(not_per_query))
     if zero_base:

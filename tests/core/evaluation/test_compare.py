@@ -41,7 +41,10 @@ def test_table_deltas_guard_and_per_query(tmp_path):
     assert res.metrics["tuned"]["mrr@10"] == pytest.approx((1 / 4 + 1 / 2) / 2)
     assert res.metrics["base"]["recall@1"] == pytest.approx(0.5) and res.metrics["tuned"]["recall@3"] == pytest.approx(0.5)
     t = res.table
-    assert list(t.columns) == ["base", "tuned", "Δ tuned", "Δ% tuned", "CI low tuned", "CI high tuned", "p tuned"]
+    assert list(t.columns) == ["base", "tuned", "Δ tuned", "Δ% tuned", "CI low tuned", "CI high tuned", "p tuned",
+                               "verdict tuned"]
+    # every metric with per-query scores has its own verdict; one measured over all pairs at once has none
+    assert t.loc["mrr@10", "verdict tuned"] == "no_difference" and pd.isna(t.loc["separation_auc", "verdict tuned"])
     assert t.loc["mrr@10", "Δ tuned"] == pytest.approx(0.375 - 2 / 3)
     assert t.loc["mrr@10", "Δ% tuned"] == pytest.approx(100 * (0.375 - 2 / 3) / (2 / 3))
     # Lower on average, but one query up and one down: on 2 queries that is not beyond noise.
@@ -163,7 +166,8 @@ def test_a_pair_set_verdict_has_an_interval_over_its_pairs(kind, tmp_path):
     down = evaluate_models([("base", good), ("tuned", bad)], ev, use_cache=False)
     assert down.significance["tuned"][main].verdict == "worse" and down.worse_than_base
     assert "beyond noise" in down.guard_message
-    assert list(down.table.columns[-3:]) == ["CI low tuned", "CI high tuned", "p tuned"]
+    assert list(down.table.columns[-4:]) == ["CI low tuned", "CI high tuned", "p tuned", "verdict tuned"]
+    assert down.table.loc[main, "verdict tuned"] == "worse"
     data = json.loads(down.save(tmp_path)["metrics"].read_text(encoding="utf-8"))
     assert data["measured_on"]["n_pairs"] == 40 and data["measured_on"]["n_queries"] is None
     delta = data["deltas_vs_base"]["tuned"][main]
