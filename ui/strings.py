@@ -341,7 +341,7 @@ S: dict[str, tuple[str, str]] = {
     "rt_dropped": ("Queries dropped by the round-trip check", "往返检验删除的查询"),
     "rt_file": ("Dropped rows (JSON lines)", "被删除的行（JSON Lines）"),
     "suspects_shown": ("Showing {shown} of {total} suspects. Untick **keep** to drop a suspect's query row from the set, then press “Apply review”; or drop every suspect's row at once.",
-                       "显示 {shown} / {total} 个疑似假负例。取消勾选 **keep** 表示从数据集中删除该疑似项所在的查询行，然后点“应用复核”；也可以一次删除所有疑似项所在的行。"),
+                       "显示 {shown} / {total} 个疑似假负例。取消勾选“**保留**”表示从数据集中删除该疑似项所在的查询行，然后点“应用复核”；也可以一次删除所有疑似项所在的行。"),
     "mine_recipe_note": ("Training with the recommended recipe weighs these negatives first: its base model scores them against random passages, and where they are little harder it trains on in-batch negatives only (the run's plan says so, with the numbers). Set `data.neg_nums` to 1 in the Train tab's config to keep them whatever.",
                          "用推荐方案训练时会先衡量这些负例：基础模型把它们与随机段落比较，若几乎不比随机段落难，就只用批内负例训练（训练计划里会写明并给出数字）。如需无论如何都保留它们，请在训练页的配置中把 `data.neg_nums` 设为 1。"),
     "apply_review": ("Apply review", "应用复核"),
@@ -389,40 +389,40 @@ S: dict[str, tuple[str, str]] = {
     "cmp_need_query": ("Type a query first.", "请先输入查询。"),
     # --- proof ---
     "verdict_better": ("'{model}' is better than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} {unit}).",
-                       "“{model}”在 {metric}{subset} 上优于“{base}”：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} {unit}）。"),
+                       "“{model}”在 {metric} 上优于“{base}”{subset}：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} {unit}）。"),
     "verdict_worse": ("'{model}' is worse than '{base}' on {metric}{subset}: {diff:+.4f} (95% CI [{ci_low:+.4f}, {ci_high:+.4f}], {n} {unit}).",
-                      "“{model}”在 {metric}{subset} 上差于“{base}”：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} {unit}）。"),
+                      "“{model}”在 {metric} 上差于“{base}”{subset}：{diff:+.4f}（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，{n} {unit}）。"),
     "verdict_nodiff": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
                        "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); about {needed_n} {unit} would be needed "
                        "to see a change of this size.",
-                       "在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
+                       "在 {n} {unit}{subset}上，“{model}”与“{base}”在 {metric} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
                        "[{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，大约需要 {needed_n} {unit}。"),
     "verdict_nodiff_p": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
                          "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: "
                          "too few {unit} to tell); about {needed_n} {unit} would be needed to see a change of this size.",
-                         "在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
+                         "在 {n} {unit}{subset}上，“{model}”与“{base}”在 {metric} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 "
                          "[{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：{unit_one}太少，无法判断）；要看出这么大的变化，"
                          "大约需要 {needed_n} {unit}。"),
     "verdict_nodiff_many": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
                             "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}]); more than {needed_cap} {unit} would "
                             "be needed to see a change of this size.",
-        '在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，需要超过 {needed_cap} {unit}。'),
+        '在 {n} {unit}{subset}上，“{model}”与“{base}”在 {metric} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]）；要看出这么大的变化，需要超过 {needed_cap} {unit}。'),
     "verdict_nodiff_p_many": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
                               "({diff:+.4f}, 95% CI [{ci_low:+.4f}, {ci_high:+.4f}], but the paired test's p = {p_value:.2f}: "
                               "too few {unit} to tell); more than {needed_cap} {unit} would be needed to see a change of "
                               "this size.",
-        '在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：{unit_one}太少，无法判断）；要看出这么大的变化，需要超过 {needed_cap} {unit}。'),
+        '在 {n} {unit}{subset}上，“{model}”与“{base}”在 {metric} 上没有可检测的差异（{diff:+.4f}，95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]，但配对检验的 p = {p_value:.2f}：{unit_one}太少，无法判断）；要看出这么大的变化，需要超过 {needed_cap} {unit}。'),
     "eval_dash_not_per_query": ('“—” in the CI and p columns: {metrics} has no per-query scores (it is measured over all score pairs at once), so there is no confidence interval or paired test.',
         '置信区间和 p 值列中的“—”：{metrics} 没有逐查询的分数（它一次性基于全部分数对计算），因此没有置信区间和配对检验。'),
     "eval_dash_zero_base": ('“—” in the Δ% column: the base model scores 0 on {metrics}, so there is no relative change.',
         'Δ% 列中的“—”：基础模型在 {metrics} 上得分为 0，无法计算相对变化。'),
     "verdict_cancel": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit}: "
                        "their per-{unit_one} changes cancel out (95% CI [{ci_low:+.4f}, {ci_high:+.4f}]).",
-                       "在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异：各{unit_one}上的变化相互抵消"
+                       "在 {n} {unit}{subset}上，“{model}”与“{base}”在 {metric} 上没有可检测的差异：各{unit_one}上的变化相互抵消"
                        "（95% 置信区间 [{ci_low:+.4f}, {ci_high:+.4f}]）。"),
     "verdict_same": ("No detectable difference between '{model}' and '{base}' on {metric}{subset} over {n} {unit} "
                      "(they score the same on every {unit_one}).",
-                     "在 {n} {unit}上，“{model}”与“{base}”在 {metric}{subset} 上没有可检测的差异（每个{unit_one}得分都相同）。"),
+                     "在 {n} {unit}{subset}上，“{model}”与“{base}”在 {metric} 上没有可检测的差异（每个{unit_one}得分都相同）。"),
     "subset_seen": (" (queries whose gold passage also answers a training query)", "（其标准答案段落也是某个训练查询的答案的查询）"),
     "subset_unseen": (" (queries whose gold passage answers no training query)", "（其标准答案段落不是任何训练查询的答案的查询）"),
     "subset_en": (" (English queries)", "（英文查询）"),

@@ -333,6 +333,8 @@ def load_yaml(path: Path, shown: Optional[str] = None) -> Any:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        # PyYAML names tokens in angle brackets ('<stream end>'), which a page would read as an HTML tag and drop
+        problem = problem.replace("'<", "'").replace(">'", "'").replace("<", "").replace(">", "")
         raise ConfigError(f"The config file '{name}' is not valid YAML{at}: {problem}.") from None
     except RecursionError:
         raise ConfigError(f"The config file '{name}' is nested too deeply to be a config.") from None

@@ -187,6 +187,8 @@ BAD_FILES = [
     ("alias", ALIAS_BOMB.encode()),
     ("alias", b"name: &n x\nmodel: *n\n"),
     ("not valid YAML", b"name: [unclosed\n"),
+    # PyYAML's "'<stream end>'" would be read by the page as an HTML tag and dropped, cutting the sentence
+    ("but got 'stream end'", b"name: bad\nmodel: [unclosed\n"),
     ("not valid YAML", b"name: x\n\tbad: tab\n"),
     ("nested", ("name: " + "[" * 5000 + "]" * 5000 + "\n").encode()),
     ("mapping of settings", b"- a\n- b\n"),
