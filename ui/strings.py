@@ -222,6 +222,7 @@ S: dict[str, tuple[str, str]] = {
     "search": ("Search", "搜索"),
     "left_model": ("Base model", "基础模型"),
     "right_model": ("Tuned model", "微调模型"),
+    "cmp_searched": ("Both lists search the same {n} passages ({corpus}).", "两个列表检索的是同样的 {n} 个段落（{corpus}）。"),
     "example_queries": ("Example queries", "示例查询"),
     # export tab
     "export_run": ("Run to export", "要导出的运行"),
@@ -500,7 +501,7 @@ S: dict[str, tuple[str, str]] = {
     # --- dynamic text re-shown by the language switch (ui.common.LanguageViews) ---
     "map_role": ("{role}", "{word}（{role}）"),
     "passages_made": ("**{n}** passages", "**{n}** 个段落"),
-    "passages_sample_cut": ("(the sample's passages come cut already: the passage size and overlap apply to uploaded "
+    "passages_sample_cut": (" (the sample's passages come cut already: the passage size and overlap apply to uploaded "
                             "documents)", "（示例段落已预先切分：段落大小和重叠只作用于上传的文档）"),
     "blend_col_domain": ("domain ndcg@10 ({queries} queries, {passages} passages)", "领域 ndcg@10（{queries} 个查询，{passages} 个段落）"),
     "blend_col_general": ("general {language} ndcg@10 ({queries} queries, {passages} passages)",

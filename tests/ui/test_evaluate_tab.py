@@ -145,6 +145,8 @@ def test_a_runs_own_test_file_is_searched_with_every_passage_the_run_knows(clien
     # the Compare tab searches the same passages: a training query finds its training passage among them
     left, right = client.predict("own-test", pairs[0][0], 30, "en", api_name="/compare")
     assert pairs[0][1] in left and pairs[0][1] in right
+    # under the lists: what both searched and what 'tuned' and 'base' are
+    assert "Both lists search the same 52 passages (own-test test). &#x27;tuned&#x27; is final/ of run own-test" in right
     # a question file of the team's own, uploaded in Evaluate: its queries search the run's passages too, and the
     # sentence names both (before, its 3 gold passages were the whole corpus)
     from gradio_client import handle_file

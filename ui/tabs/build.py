@@ -255,7 +255,7 @@ def build(ctx) -> dict:
                                                                                Msg.en(why))]
         msg = Msg.cat(Msg.of("passages_made", n=len(passages)), *lines)
         if not paths:  # the sample's passages are cut already: the two boxes did nothing, and the line says so
-            msg = Msg.cat(msg, " ", Msg.of("passages_sample_cut"))
+            msg = Msg.cat(msg, Msg.of("passages_sample_cut"))
         m, md = show["pass"](msg, lang)
         return m, passages, md, _passages_frame(passages, lang)
 

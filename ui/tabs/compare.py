@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from pathlib import Path
 
 import gradio as gr
 
@@ -103,10 +104,23 @@ def hits_html(hits, title: str, lang: str = "en", marks: bool = True) -> str:
 
 
 def render(lists, lang: str) -> list:
-    """The base and the tuned model's ranked lists (``[base hits, tuned hits]``) as two HTML tables in ``lang``;
-    only the tuned list marks rank changes (against the base)."""
-    return [hits_html(lists[0], t("left_model", lang), lang, marks=False),
-            hits_html(lists[-1], t("right_model", lang), lang)]
+    """The base and the tuned model's ranked lists (``[base hits, tuned hits]``, or ``[base hits, what, tuned hits]``)
+    as two HTML tables in ``lang``; only the tuned list marks rank changes (against the base). ``what``: the searched
+    passages' count and source and the two models' names (``searched``), said under the tuned list."""
+    right = hits_html(lists[-1], t("right_model", lang), lang)
+    if len(lists) == 3 and lists[1]:
+        what = lists[1]
+        note = t("cmp_searched", lang, n=f"{what['n']:,}", corpus=what["corpus"]) + " " + t("eval_models", lang, **what["models"])
+        right = right.replace("</table></div>", f"</table><p class='cmp-note'>{html.escape(note)}</p></div>", 1)
+    return [hits_html(lists[0], t("left_model", lang), lang, marks=False), right]
+
+
+def searched(evalset, rd, tuned: str, base: str) -> dict:
+    """What a search ran over, for the note under the lists: the passages' count and source, and the words for the
+    two models (``ui.tabs.evaluate.tuned_and_base``: which folder 'tuned' is, e.g. a blend, and the base's name)."""
+    from ui.tabs.evaluate import tuned_and_base
+
+    return {"n": len(evalset.corpus), "corpus": evalset.name or "", "models": tuned_and_base(rd, Path(tuned), base)}
 
 
 def build(ctx) -> dict:
@@ -151,10 +165,10 @@ def build(ctx) -> dict:
         if not (q or "").strip():
             raise StudioError(t("cmp_need_query", lang))
         rd = run_dir(run_name)
-        sbs, _ = _searcher(base_model_of(rd), str(model_dir(rd)), eval_source(data_state, None), _progress_fn(progress),
-                           run=rd)
+        base, tuned = base_model_of(rd), str(model_dir(rd))
+        sbs, evalset = _searcher(base, tuned, eval_source(data_state, None), _progress_fn(progress), run=rd)
         found = sbs.search(q.strip(), k=int(k_v or 10))
-        return show([found[0], found[-1]], lang)
+        return show([found[0], searched(evalset, rd, tuned, base), found[-1]], lang)
 
     go.click(do_search, [run, ctx.data_state, query, k, ctx.lang], [lists, left, right], api_name="compare")
     query.submit(do_search, [run, ctx.data_state, query, k, ctx.lang], [lists, left, right], api_name=False)
