@@ -222,6 +222,11 @@ S: dict[str, tuple[str, str]] = {
     "search": ("Search", "搜索"),
     "left_model": ("Base model", "基础模型"),
     "right_model": ("Tuned model", "微调模型"),
+    "onnx_vs_evaluate": ("These are the run's own test rows, passages as its data holds them; the Evaluate tab measures "
+                         "the Data tab's evaluation set, which can hold the same queries with other passage text (a BEIR "
+                         "folder puts each passage's title in front), so its NDCG@10 can differ a little.",
+                         "这里用的是该运行自己的测试行，段落文本与其数据一致；“评估”页用的是“数据”页的评估集，可能是同样的查询但段落文本"
+                         "不同（BEIR 文件夹会把标题放在段落前面），所以两处的 NDCG@10 可能略有差异。"),
     "cmp_searched": ("Both lists search the same {n} passages ({corpus}).", "两个列表检索的是同样的 {n} 个段落（{corpus}）。"),
     "example_queries": ("Example queries", "示例查询"),
     # export tab

@@ -56,7 +56,8 @@ def test_export_onnx_measures_the_runs_test_split(onnx_studio):
     c = onnx_studio["client"]
     _, table, _, note = c.predict("test-split-run", "delivered", False, False, "", "zh", api_name="/export_onnx")
     # its 8 test queries search every passage the run knows: their own 8 and the 32 it trained and validated on
-    assert note == "NDCG@10 在运行 'test-split-run' 的测试集上测得（8 条查询，40 段文本）。"
+    assert note.startswith("NDCG@10 在运行 'test-split-run' 的测试集上测得（8 条查询，40 段文本）。 这里用的是该运行自己的测试行")
+    assert "所以两处的 NDCG@10 可能略有差异" in note  # why Evaluate's number on a BEIR folder can differ
     rows = table["data"]
     assert [r[0] for r in rows] == ["fp32", "fp32-8"]
     ndcg = table["headers"].index("NDCG@10") if "NDCG@10" in table["headers"] else table["headers"].index("ndcg@10")

@@ -171,7 +171,7 @@ def build(ctx) -> dict:
     def do_onnx(name, which_v, ok, int8, dims_text, lang, progress=gr.Progress()):
         import shutil
 
-        from core.export import export_model_dir
+        from core.export import shipped_model_dir
         from core.export.cli import parse_dims
         from core.export.onnx import export_onnx, report_chart, run_onnx_inputs
         from ui.common import offer_download
@@ -179,7 +179,7 @@ def build(ctx) -> dict:
         with _in_language(lang):
             rd = run_dir(name)
             _check(rd, ok, lang)
-            src = export_model_dir(rd, which_v)
+            src = shipped_model_dir(rd, which_v)  # a run still training is refused, as the zip and the push are
             inputs = run_onnx_inputs(rd, parse_dims(dims_text, field=t("onnx_dims_field", lang)))
             work = Path(tempfile.mkdtemp(prefix="studio-onnx-"))
             try:
@@ -192,7 +192,10 @@ def build(ctx) -> dict:
             finally:
                 shutil.rmtree(work, ignore_errors=True)
         table_v, table = show_onnx(report.table.copy(), lang)
-        return table_v, zip_path, table, chart_path, tr_engine(inputs.measured_on, lang)
+        note = tr_engine(inputs.measured_on, lang)
+        if inputs.evalset is not None:  # Evaluate may measure another file of the same queries (a BEIR folder's titles)
+            note += " " + t("onnx_vs_evaluate", lang)
+        return table_v, zip_path, table, chart_path, note
 
     onnx_btn.click(do_onnx, [run, which, confirm, onnx_int8, onnx_dims, ctx.lang],
                    [onnx_st, onnx_zip, onnx_table, onnx_chart, onnx_note], api_name="export_onnx")
