@@ -20,9 +20,12 @@ class Progress:
     rate: Optional[float] = None  # items per second
     eta_seconds: Optional[float] = None
     message: str = ""
+    share: Optional[float] = None  # the whole work's share done, when it is finer than done / total (0..1)
 
     @property
     def fraction(self) -> Optional[float]:
+        if self.share is not None:
+            return self.share
         return (self.done / self.total) if self.total else None
 
     def to_dict(self) -> dict:

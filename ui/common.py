@@ -336,11 +336,15 @@ def error_box(message: str) -> str:
     return f'<div class="studio-error">⚠️ {message}</div>'
 
 
-def progress_fn(progress):
-    """An engine ``ProgressFn`` that drives a ``gr.Progress`` bar (stage, done/total)."""
+def progress_fn(progress, lang: str = "en"):
+    """An engine ``ProgressFn`` that drives a ``gr.Progress`` bar: the stage in words of ``lang``
+    (``ui.strings.stage_word``: "选择交付模型 2/5", not "deliver 2/5") and done/total."""
+    from ui.strings import stage_word
+
     def fn(p):
         try:
-            progress(p.fraction if p.fraction is not None else 0.0, desc=f"{p.stage} {p.done}/{p.total or '?'}")
+            progress(p.fraction if p.fraction is not None else 0.0,
+                     desc=f"{stage_word(p.stage, lang)} {p.done:,}/{f'{p.total:,}' if p.total else '?'}")
         except Exception:
             pass
     return fn

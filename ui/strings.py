@@ -1610,6 +1610,25 @@ def tr_sources(text: str, lang: str = "en") -> str:
     return " + ".join(POOL_SOURCES_ZH.get(part, part) for part in text.split(" + "))
 
 
+# the engine's progress stages (``core.progress.Progress.stage``) as a progress bar says them
+STAGES = {
+    "chunk": ("cutting passages", "切分段落"), "clean": ("cleaning", "清洗"), "convert": ("converting", "转换"),
+    "deliver": ("choosing the delivered model", "选择交付模型"), "deliver-encode": ("encoding", "编码"),
+    "done": ("done", "完成"), "embed": ("encoding", "编码"), "embed-corpus": ("encoding passages", "编码段落"),
+    "embed-queries": ("encoding queries", "编码查询"), "load": ("reading", "读取"),
+    "load-model": ("loading the model", "加载模型"), "load-corpus": ("reading the passages", "读取段落"),
+    "mine": ("mining negatives", "挖掘负例"), "model": ("models", "模型"), "onnx": ("ONNX export", "ONNX 导出"),
+    "ready": ("ready", "就绪"), "roundtrip": ("round-trip check", "往返检查"), "tokenize": ("tokenizing", "分词"),
+    "zip": ("zipping", "打包"),
+}
+
+
+def stage_word(stage, lang: str = "en") -> str:
+    """A progress stage (``STAGES``) in ``lang``; an unknown stage as it is."""
+    words = STAGES.get(str(stage))
+    return (words[1] if lang == "zh" else words[0]) if words else str(stage)
+
+
 def verdict_word(verdict, lang: str = "en") -> str:
     """A paired comparison's verdict (``core.evaluation.stats``: better / worse / no_difference) as a word in
     ``lang`` ("no difference", "更好"); anything else unchanged ("" for None)."""

@@ -119,14 +119,27 @@ def weights_digest(folder: Path) -> Optional[str]:
     return h.hexdigest()
 
 
-def per_query_ndcg(model: Any, evalset, batch_size: Optional[int] = None) -> list[float]:
-    """NDCG@10 of ``model`` for every query of ``evalset`` (in ``evalset.queries`` order), whole corpus searched."""
+ENCODING = "deliver-encode"  # a check's texts encoded so far: the progress bar's fraction, not a log line
+
+
+def per_query_ndcg(model: Any, evalset, batch_size: Optional[int] = None,
+                   progress: ProgressFn | None = None) -> list[float]:
+    """NDCG@10 of ``model`` for every query of ``evalset`` (in ``evalset.queries`` order), whole corpus searched.
+    ``progress``: told the texts encoded so far (stage ``ENCODING``, queries then passages, one total), so a check
+    that encodes for minutes (a general set at 512 tokens) moves a progress bar."""
     from core.evaluation.encoding import encode_corpus, encode_queries
     from core.evaluation.metrics import retrieval_metrics_from_embeddings
 
     qids, dids = list(evalset.queries), list(evalset.corpus)
-    q = encode_queries(model, [evalset.queries[i] for i in qids], batch_size=batch_size)
-    c = encode_corpus(model, [evalset.corpus[i] for i in dids], batch_size=batch_size)
+    total = len(qids) + len(dids)
+
+    def part(offset: int) -> ProgressFn | None:
+        if progress is None:
+            return None
+        return lambda p: progress(Progress(ENCODING, offset + p.done, total))
+
+    q = encode_queries(model, [evalset.queries[i] for i in qids], batch_size=batch_size, progress=part(0))
+    c = encode_corpus(model, [evalset.corpus[i] for i in dids], batch_size=batch_size, progress=part(len(qids)))
     res = retrieval_metrics_from_embeddings(q, c, qids, dids, evalset.qrels, k_values=(10,))
     by_id = dict(zip(res.per_query["query_id"], res.per_query[METRIC]))
     return [float(by_id[i]) for i in qids]
@@ -139,12 +152,13 @@ def at_length(model: Any, length: Optional[int]) -> Any:
     return model
 
 
-def scores_at(model: Any, evalset, length: Optional[int], batch_size: Optional[int] = None) -> list[float]:
+def scores_at(model: Any, evalset, length: Optional[int], batch_size: Optional[int] = None,
+              progress: ProgressFn | None = None) -> list[float]:
     """``per_query_ndcg`` of ``model`` encoding at ``length`` tokens; the model keeps its own length afterwards."""
     kept = getattr(model, "max_seq_length", None)
     at_length(model, length)
     try:
-        return per_query_ndcg(model, evalset, batch_size)
+        return per_query_ndcg(model, evalset, batch_size, progress)
     finally:
         at_length(model, kept)
 
@@ -405,7 +419,7 @@ def base_general_scores(base: Any, base_spec: Optional[str], lang: str, ev, fold
         _say(progress, f"General-domain check ({lang}): base model's scores from an earlier run")
         return b
     _say(progress, f"General-domain check ({lang}): base model on {ev.summary()}")
-    b = scores_at(base, ev, length, batch_size)
+    b = scores_at(base, ev, length, batch_size, progress)
     if key is not None:
         from core.paths import atomic_write_json
 
@@ -458,7 +472,7 @@ def general_check(base: Any, delivered: Any, languages: Sequence[str], configure
         memo[("base", lang)] = b
         _say(progress, f"General-domain check ({lang}): candidate {candidate}" if candidate
              else f"General-domain check ({lang}): delivered model")
-        d = scores_at(delivered, ev, length, batch_size)
+        d = scores_at(delivered, ev, length, batch_size, progress)
         diff = paired_difference(b, d)
         out[lang] = {"folder": str(folder), "origin": origin, "queries": len(ev.queries), "passages": len(ev.corpus),
                      "max_seq_length": length or getattr(delivered, "max_seq_length", None), "passages_in_set": full,
@@ -643,7 +657,7 @@ def deliver(run_dir: str | Path, base: Any, evalset, alphas: Sequence[float] = A
             _say(progress, f"Delivery: scoring {c.name} on {len(evalset.queries)} validation queries ({i + 1}/{total})",
                  i, total)
             model = model_of(c)
-            c.per_query = scores_at(model, evalset, length, batch_size)  # the base keeps its own length after
+            c.per_query = scores_at(model, evalset, length, batch_size, progress)  # the base keeps its own length
             if digest is not None:
                 scored[digest] = c.per_query
             if c.name != tuned_name and c.name != "base":
@@ -729,7 +743,13 @@ def deliver_run(run_dir: Path, config: Any, evalset: Any, log: Any,
         log.emit(EV_LOG, message="No delivered model: the validation set is not a retrieval set, so best/ and final/ are kept as they are.")
         return {}
 
+    said = {"what": ""}
+
     def progress(p: Progress) -> None:
+        if p.stage == ENCODING:  # texts encoded in the current check: the bar moves, the sentence stays
+            log.emit(EV_PHASE, phase=PHASE_DELIVERING, what=said["what"], done=p.done, total=p.total)
+            return
+        said["what"] = p.message
         log.emit(EV_LOG, message=p.message, stage=p.stage, done=p.done, total=p.total)
         # the progress bar's phase: which candidate or check is being scored (it would stay on the last step)
         log.emit(EV_PHASE, phase=PHASE_DELIVERING, what=p.message, done=p.done, total=p.total)
@@ -811,17 +831,27 @@ def blend_curve(base: Any, tuned: Any, domain, alphas: Sequence[float] = BLEND_A
                         "general": {lang: {"queries": len(ev.queries), "passages": len(ev.corpus)} for lang, ev in sets.items()}}}
     per_query: dict[str, list[list[float]]] = {"domain": [], **{lang: [] for lang in sets}}
     zero = base_index(alphas)
+    def within(i: int, share: float, size: float) -> ProgressFn | None:
+        """Encoding progress inside α number ``i``: the bar moves from i / n to (i + 1) / n over its checks."""
+        if progress is None:
+            return None
+        n = len(alphas)
+        return lambda p: progress(Progress("deliver", i, n, message=f"Blend α={alphas[i]:g}: scoring ({i + 1}/{n})",
+                                           share=(i + share + size * (p.done / p.total if p.total else 0)) / n))
+
+    weight = 1.0 / (1 + len(sets))  # each α: the domain set, then each general set
     for i, a in enumerate(alphas):
         _say(progress, f"Blend α={a:g}: scoring ({i + 1}/{len(alphas)})", i, len(alphas))
         model = blend(base_m, tuned_m, a)
-        scores = per_query_ndcg(model, domain, batch_size)
+        scores = per_query_ndcg(model, domain, batch_size, within(i, 0.0, weight))
         per_query["domain"].append(scores)
         out["domain"].append(sum(scores) / len(scores))
         for lang, ev in sets.items():
+            step = within(i, weight * (1 + list(sets).index(lang)), weight)
             if i == zero:  # the base's own weights: the scores delivery's general check cached, or cache them
-                g = base_general_scores(base_m, base_spec, lang, ev, folders[lang], length, batch_size, progress)
+                g = base_general_scores(base_m, base_spec, lang, ev, folders[lang], length, batch_size, step)
             else:
-                g = per_query_ndcg(model, ev, batch_size)
+                g = per_query_ndcg(model, ev, batch_size, step)
             per_query[lang].append(g)
             out["general"][lang].append(sum(g) / len(g))
 

@@ -492,3 +492,21 @@ def test_bold_text_ending_in_chinese_punctuation_is_closed_before_a_space():
     unclosed = re.compile(r"[\uff1a\uff0c\u3002\uff1b\uff01\uff1f\uff09\u3001]\*\*(?=[^\s*])")
     bad = [key for key, (en, zh) in S.items() if unclosed.search(zh) or unclosed.search(en)]
     assert not bad, bad
+
+
+def test_progress_bars_say_their_stage_in_the_pages_language():
+    """The review saw "deliver 2/5 - 40.0%" on a 中文 page: a bar's stage is words of the page's language, and a
+    finer share of the work (the texts encoded inside one blend α) moves the bar between the counted steps."""
+    from core.progress import Progress
+    from ui.common import progress_fn
+    from ui.strings import STAGES
+
+    shown = []
+    bar = lambda fraction, desc: shown.append((fraction, desc))  # noqa: E731  (a gr.Progress's call)
+    progress_fn(bar, "zh")(Progress("deliver", 2, 5))
+    progress_fn(bar, "en")(Progress("embed-corpus", 1200, 3000))
+    progress_fn(bar, "zh")(Progress("deliver", 2, 5, share=0.47))
+    progress_fn(bar, "zh")(Progress("no-such-stage", 1, 2))
+    assert shown == [(0.4, "选择交付模型 2/5"), (0.4, "encoding passages 1,200/3,000"), (0.47, "选择交付模型 2/5"),
+                     (0.5, "no-such-stage 1/2")]
+    assert all(zh and en and zh != en for en, zh in STAGES.values())

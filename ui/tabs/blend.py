@@ -96,7 +96,7 @@ def build_blend(ctx, run_dropdown, upload=None) -> dict:
         if training is not None:  # as Evaluate: a query the run trained or validated on tests nothing
             evalset, _ = without_training_queries(evalset, training.queries)
         curve = blend_curve(base_model_of(rd), str(tuned_dir(rd)), evalset, general=_general_setting(rd),
-                            progress=_progress_fn(progress))
+                            progress=_progress_fn(progress, lang))
         png = blend_chart(curve, Path(tempfile.mkdtemp(prefix="studio-blend-")) / "blend.png", title=t("blend_title", lang),
                           words=chart_words(lang))
         curve_v, df = show(curve, lang)

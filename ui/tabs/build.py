@@ -239,7 +239,7 @@ def build(ctx) -> dict:
         from core.builder.documents import load_documents
         from core.errors import DataError
 
-        pfn = _progress_fn(progress)
+        pfn = _progress_fn(progress, lang)
         problems = []
         if paths:
             documents = load_documents([str(p) for p in paths], progress=pfn)
@@ -281,7 +281,7 @@ def build(ctx) -> dict:
                 from core.evaluation.encoding import as_model
 
                 rt_spec = as_model(rt_spec)
-        pfn = _progress_fn(progress)
+        pfn = _progress_fn(progress, lang)
         if mode_v == "llm":
             from core.builder.llm import LLMConfig
             from core.builder.llm_queries import generate_queries_llm
@@ -360,7 +360,7 @@ def build(ctx) -> dict:
         result = mine_negatives(rows, passages=[p.text for p in passages] or None, method=method,
                                 model=None if method == "bm25" else model, num_negatives=int(n or 3),
                                 rank_window=(int(lo or 0), int(hi or 100)), false_negative_margin_rel=float(margin_v or 0) or None,
-                                progress=_progress_fn(progress))
+                                progress=_progress_fn(progress, lang))
         rows2 = list(result.rows) if not isinstance(result.rows, pd.DataFrame) else result.rows.to_dict("records")
         sus = list(result.suspected_false_negatives)
         guard = Msg.en(result.guard_sentence())

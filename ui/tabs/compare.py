@@ -166,7 +166,7 @@ def build(ctx) -> dict:
             raise StudioError(t("cmp_need_query", lang))
         rd = run_dir(run_name)
         base, tuned = base_model_of(rd), str(model_dir(rd))
-        sbs, evalset = _searcher(base, tuned, eval_source(data_state, None), _progress_fn(progress), run=rd)
+        sbs, evalset = _searcher(base, tuned, eval_source(data_state, None), _progress_fn(progress, lang), run=rd)
         found = sbs.search(q.strip(), k=int(k_v or 10))
         return show([found[0], searched(evalset, rd, tuned, base), found[-1]], lang)
 

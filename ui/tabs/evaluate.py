@@ -259,7 +259,7 @@ def build(ctx) -> dict:
         evalset = evalset_for(eval_source(data_state, up), rd)
         tuned, base = model_dir(rd), base_model_of(rd)
         result = evaluate_models([("base", base), ("tuned", str(tuned))], evalset,
-                                 progress=_progress_fn(progress), training=run_training_texts(rd))
+                                 progress=_progress_fn(progress, lang), training=run_training_texts(rd))
         result.save(rd)
         c, bar, hist_png = show_charts(EvalCharts.of(result), lang)
         v, head, tab_df, imp, deg = show(EvalView.of(result, models=tuned_and_base(rd, tuned, base)), lang)

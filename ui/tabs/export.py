@@ -145,7 +145,7 @@ def build(ctx) -> dict:
             _check(rd, ok, lang)
             held = export_model_dir(rd, which_v).name  # the folder exported names the zip
             out = Path(tempfile.mkdtemp(prefix="studio-export-")) / f"{rd.name}-{held}.zip"
-            return offer_download(zip_run(rd, out, which_v, progress=_progress_fn(progress)), move=True)
+            return offer_download(zip_run(rd, out, which_v, progress=_progress_fn(progress, lang)), move=True)
 
     zip_btn.click(do_zip, [run, which, confirm, ctx.lang], zip_file, api_name="export_zip")
 
@@ -160,7 +160,7 @@ def build(ctx) -> dict:
             rd = run_dir(name)
             _check(rd, ok, lang)
             url = push_run(rd, repo_id, tok, private=bool(priv), which=which_v, onnx=bool(with_onnx),
-                           progress=_progress_fn(progress))
+                           progress=_progress_fn(progress, lang))
         return *show_push(Msg.of("pushed", url=url), lang), ""
 
     # the token box is cleared after every push attempt that succeeds; it is never put in any State
@@ -185,7 +185,7 @@ def build(ctx) -> dict:
             try:
                 folder = work / f"{rd.name}-{src.name}-onnx"
                 report = export_onnx(src, folder, int8=bool(int8), dims=inputs.dims, evalset=inputs.evalset,
-                                     progress=_progress_fn(progress))
+                                     progress=_progress_fn(progress, lang))
                 chart = report_chart(report.table, work / f"{rd.name}-onnx-report.png", words=chart_words(lang))
                 archive = shutil.make_archive(str(work / folder.name), "zip", root_dir=work, base_dir=folder.name)
                 zip_path, chart_path = offer_download(archive, move=True), offer_download(chart, move=True)

@@ -147,7 +147,7 @@ def build_select(ctx, ui) -> dict:
 
     @handler
     def do_select(data_state, chosen, extra, lang, progress=gr.Progress()):
-        report, png = compare_models(data_state, chosen, extra, lang, progress=_progress_fn(progress))
+        report, png = compare_models(data_state, chosen, extra, lang, progress=_progress_fn(progress, lang))
         state, df, text = show(report, lang)
         return (state, df, png, text, *picker_updates(report.winner, names))
 

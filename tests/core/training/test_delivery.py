@@ -792,7 +792,14 @@ def test_the_blend_curve_says_what_each_point_was_measured_on_and_how_sure_its_c
     _tiny_beir(shared / "general_en", [p for p in pairs if p[0][0].isascii()])
     noisy = _noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)
     ev = _evalset()
-    curve = blend_curve(str(noisy), str(tiny_model_path), ev, alphas=(0.0, 0.5, 1.0), general=str(shared))
+    seen = []
+    curve = blend_curve(str(noisy), str(tiny_model_path), ev, alphas=(0.0, 0.5, 1.0), general=str(shared),
+                        progress=seen.append)
+    # the bar moves while each α's sets are encoded, not only from one α to the next: fractions between the α
+    # steps, never backwards, ending at the whole
+    shares = [p.fraction for p in seen if p.fraction is not None]
+    assert shares == sorted(shares) and shares[-1] == 1 and len({round(x, 3) for x in shares}) > 6, shares
+    assert any(0 < x < 1 / 3 for x in shares), "progress inside the first α"
     assert curve["measured"]["domain"] == {"queries": len(ev.queries), "passages": len(ev.corpus)}
     assert curve["measured"]["general"] == {"en": {"queries": 20, "passages": 20}}
     assert "zh" in curve["general_skipped"], "no general_zh folder: said, not scored"
@@ -806,6 +813,22 @@ def test_the_blend_curve_says_what_each_point_was_measured_on_and_how_sure_its_c
     # α 0 left out: no reference, so no change is claimed
     curve = blend_curve(str(noisy), str(tiny_model_path), ev, alphas=(0.5, 1.0), general="none")
     assert curve["vs_base"]["domain"] == [None, None]
+
+
+def test_a_check_that_encodes_reports_its_texts_as_they_are_encoded(tiny_model_path):
+    """``per_query_ndcg`` tells its progress the texts encoded so far, queries then passages, up to their sum: the
+    delivery's general check (minutes at 512 tokens) moves the Train tab's bar with it."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.training.delivery import ENCODING, per_query_ndcg
+
+    ev = _evalset()
+    seen = []
+    per_query_ndcg(SentenceTransformer(str(tiny_model_path), device="cpu"), ev, progress=seen.append)
+    total = len(ev.queries) + len(ev.corpus)
+    assert {p.stage for p in seen} == {ENCODING} and {p.total for p in seen} == {total}
+    done = [p.done for p in seen]
+    assert done == sorted(done) and done[-1] == total and any(d == len(ev.queries) for d in done)
 
 
 def test_the_blend_curve_and_delivery_share_the_base_models_general_scores(tiny_model_path, tmp_path, monkeypatch):
