@@ -443,7 +443,7 @@ def test_best_with_the_weights_of_final_is_scored_once(tiny_model_path, tmp_path
     assert D.weights_digest(run_dir / FINAL_DIR) != D.weights_digest(tiny_model_path)
     calls = []
     real = D.per_query_ndcg
-    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: calls.append(m) or real(m, e, b))
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32, p=None: calls.append(m) or real(m, e, b, p))
     rec = deliver(run_dir, str(tiny_model_path), _evalset(), alphas=(), general="none")
     by = {c["name"]: c for c in rec["candidates"]}
     assert by["best"]["ndcg@10"] == by["final"]["ndcg@10"]
@@ -495,7 +495,7 @@ def test_every_candidate_is_scored_and_delivered_at_the_base_models_own_length(t
     lengths = {}
     real = D.per_query_ndcg
     monkeypatch.setattr(D, "per_query_ndcg",
-                        lambda m, e, b=32: lengths.setdefault(len(lengths), m.max_seq_length) and real(m, e, b))
+                        lambda m, e, b=32, p=None: lengths.setdefault(len(lengths), m.max_seq_length) and real(m, e, b, p))
     rec = deliver(run_dir, base, _evalset(), general="none")
     assert [c["name"] for c in rec["candidates"]] == ["base", "final", "blend-0.25", "blend-0.5", "blend-0.75"]
     assert list(lengths.values()) == [64] * 5
@@ -521,7 +521,7 @@ def test_a_run_trained_longer_than_the_base_reads_is_delivered_at_its_own_length
     base = SentenceTransformer(str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)), device="cpu")
     lengths = []
     real = D.per_query_ndcg
-    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: lengths.append(m.max_seq_length) or real(m, e, b))
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32, p=None: lengths.append(m.max_seq_length) or real(m, e, b, p))
     rec = deliver(run_dir, base, _evalset(), alphas=(0.5,), general="none")
     assert lengths == [96, 96, 96] and base.max_seq_length == 64
     assert rec["delivered"] != "base", rec["reason"]
@@ -605,9 +605,9 @@ def test_the_general_check_scores_base_and_delivered_model_at_the_delivered_leng
     assert base.max_seq_length == 64
     general = []  # (model, length) of each general-set search (40 queries; validation has 60)
     real = D.per_query_ndcg
-    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: (
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32, p=None: (
         general.append(("base" if m is base else "other", m.max_seq_length)) if len(e.queries) == 40 else None
-    ) or real(m, e, b))
+    ) or real(m, e, b, p))
     rec = D.deliver(run_dir, base, _evalset(), alphas=(), general=str(shared))
     assert rec["delivered"] == "final", rec["reason"]
     assert general == [("base", 64), ("other", 64)]
@@ -629,7 +629,7 @@ def test_the_blend_curve_and_an_exported_blend_use_the_delivered_length(tiny_mod
     base = SentenceTransformer(str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3)), device="cpu")
     lengths = []
     real = D.per_query_ndcg
-    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: lengths.append(m.max_seq_length) or real(m, e, b))
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32, p=None: lengths.append(m.max_seq_length) or real(m, e, b, p))
     curve = D.blend_curve(base, str(tmp_path / "tuned"), _evalset(), alphas=(0.0, 1.0), general="none")
     assert lengths == [64, 64]
     assert curve["domain"][0] == pytest.approx(sum(real(base, _evalset())) / 60, abs=1e-6)
@@ -843,7 +843,7 @@ def test_the_blend_curve_and_delivery_share_the_base_models_general_scores(tiny_
     noisy = str(_noisy_copy(tiny_model_path, tmp_path / "noisy", seed=3))
     searched = []
     real = D.per_query_ndcg
-    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32: searched.append(e.name) or real(m, e, b))
+    monkeypatch.setattr(D, "per_query_ndcg", lambda m, e, b=32, p=None: searched.append(e.name) or real(m, e, b, p))
     ev = _evalset()
     first = D.blend_curve(noisy, str(tiny_model_path), ev, alphas=(0.0, 1.0), general=str(shared))
     assert searched.count("validation") == 2 and len(searched) == 4, searched  # the base's general scores computed
