@@ -571,8 +571,12 @@ def t(key: str, lang: str = "en", **fmt) -> str:
 ENGINE_ZH: dict[str, str] = {
     # --- the Train tab's run log: the lines fold_events writes (core/training/events.py)
     "eval step {step}: {values}": "评估 第 {step} 步：{values}",
-    "eval step {step}: {values}; vs base {diff}, 95% CI [{low}, {high}] over {n} queries":
-        "评估 第 {step} 步：{values}；相对基础模型 {diff}，95% 置信区间 [{low}, {high}]，共 {n} 个查询",
+    "eval step {step}: {values}; vs base {diff}, 95% CI [{low}, {high}] over {n} queries: better":
+        "评估 第 {step} 步：{values}；相对基础模型 {diff}，95% 置信区间 [{low}, {high}]，共 {n} 个查询：更好",
+    "eval step {step}: {values}; vs base {diff}, 95% CI [{low}, {high}] over {n} queries: worse":
+        "评估 第 {step} 步：{values}；相对基础模型 {diff}，95% 置信区间 [{low}, {high}]，共 {n} 个查询：更差",
+    "eval step {step}: {values}; vs base {diff}, 95% CI [{low}, {high}] over {n} queries: no difference":
+        "评估 第 {step} 步：{values}；相对基础模型 {diff}，95% 置信区间 [{low}, {high}]，共 {n} 个查询：无可检测差异",
     "phase: {phase}": "阶段：{phase}",
     "phase: {phase} ({what})": "阶段：{phase}（{what}）",
     "status: {status}": "状态：{status}",
@@ -711,10 +715,10 @@ ENGINE_ZH: dict[str, str] = {
     "Blend curve done": "混合曲线完成",
     "No candidate beat the base model beyond noise on {n} validation queries{detail}, so the delivered model is the base model.{note}":
         "在 {n} 个验证查询上，没有候选模型超出噪声地胜过基础模型{detail}，因此交付的是基础模型。{note}",
-    " (the best, {name}, scored {METRIC} {mean} vs {mean2}, difference {diff}, 95% CI [{ci_low}, {ci_high}])":
-        "（最好的 {name} 的 {METRIC} 为 {mean}，基础模型 {mean2}，差值 {diff}，95% 置信区间 [{ci_low}, {ci_high}]）",
-    " (the best, {name}, scored {METRIC} {mean} vs {mean2}, difference {diff}, 95% CI [{ci_low}, {ci_high}], but the paired test's p = {p}: too few queries to tell)":
-        "（最好的 {name} 的 {METRIC} 为 {mean}，基础模型 {mean2}，差值 {diff}，95% 置信区间 [{ci_low}, {ci_high}]，但配对检验的 p = {p}：查询太少，无法判断）",
+    " (the highest-scoring candidate, {name}, scored {METRIC} {mean} vs {mean2}, difference {diff}, 95% CI [{ci_low}, {ci_high}])":
+        "（得分最高的候选 {name} 的 {METRIC} 为 {mean}，基础模型 {mean2}，差值 {diff}，95% 置信区间 [{ci_low}, {ci_high}]）",
+    " (the highest-scoring candidate, {name}, scored {METRIC} {mean} vs {mean2}, difference {diff}, 95% CI [{ci_low}, {ci_high}], but the paired test's p = {p}: too few queries to tell)":
+        "（得分最高的候选 {name} 的 {METRIC} 为 {mean}，基础模型 {mean2}，差值 {diff}，95% 置信区间 [{ci_low}, {ci_high}]，但配对检验的 p = {p}：查询太少，无法判断）",
     "The base model has the highest validation {METRIC} ({mean}), so it is delivered.": "基础模型的验证 {METRIC} 最高（{mean}），因此交付基础模型。",
     "Delivered {name}: the highest validation {METRIC} ({mean} vs base {mean2}, {diff}, 95% CI [{ci_low}, {ci_high}]) among the candidates not worse than the base, on {n} queries.":
         "交付 {name}：在不差于基础模型的候选中验证 {METRIC} 最高（{mean}，基础模型 {mean2}，{diff}，95% 置信区间 [{ci_low}, {ci_high}]），基于 {n} 个查询。",
@@ -1032,6 +1036,8 @@ ENGINE_ZH: dict[str, str] = {
         "--set '{item}'：'{join}' 是一个设置项，不是一组设置。",
     "The run folder '{text}' does not exist.":
         "运行文件夹 '{text}' 不存在。",
+    'push reads the access token from HF_TOKEN: set HF_TOKEN to a Hugging Face token with write permission (it is used for this push only and never written anywhere).':
+        'push 从 HF_TOKEN 读取访问令牌：请把 HF_TOKEN 设为有写权限的 Hugging Face 令牌（只用于这次推送，不会写到任何地方）。',
     '--margin-abs must be a finite number of 0 or more (a score difference), got {margin_abs}.':
         '--margin-abs 必须是大于等于 0 的有限数（一个分数差），收到的是 {margin_abs}。',
     "--out '{out_dir}' is the --docs folder '{doc}' or inside it; choose an output folder outside the documents.":

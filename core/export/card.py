@@ -355,9 +355,16 @@ def model_card(run_dir: str | os.PathLike, holds: Optional[str] = None) -> str:
         front["language"] = languages
     if base.hub_id:
         front["base_model"] = base.hub_id
+    from core.training.delivery import read_delivery
+
+    if (holds or "delivered") == "delivered" and read_delivery(run_dir).get("is_base"):
+        opening = (f"The base model **{base.id}**, unchanged: Embedding Studio's run found no fine-tuned candidate "
+                   "better than it beyond noise on its validation queries, so it delivered the base model itself "
+                   "(the run's training is described below).")
+    else:
+        opening = f"A sentence-transformers embedding model fine-tuned from **{base.id}** with Embedding Studio."
     lines = ["---", yaml.safe_dump(front, allow_unicode=True, sort_keys=False).strip(), "---", "",
-             f"# {name}", "",
-             f"A sentence-transformers embedding model fine-tuned from **{base.id}** with Embedding Studio.", ""]
+             f"# {name}", "", opening, ""]
     if uncovered:
         lines += [f"> **Note:** the training data contains {', '.join(_LANG_NAMES[x] for x in uncovered)} text, "
                   f"which the base model {base.id} does not cover "
@@ -387,8 +394,6 @@ def model_card(run_dir: str | os.PathLike, holds: Optional[str] = None) -> str:
         if key in hyper and hyper[key] is not None and not (key == "max_steps" and hyper[key] in (-1, 0)):
             label = "max seq length (training)" if key == "max_seq_length" else key.replace("_", " ")
             lines.append(f"| {label} | {hyper[key]} |")
-    from core.training.delivery import read_delivery
-
     record = read_delivery(run_dir)
     delivered_length = record.get("max_seq_length")
     if delivered_length:

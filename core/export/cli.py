@@ -126,6 +126,11 @@ def cmd_push(args) -> int:
     from core.paths import run_dir_arg
 
     run = run_dir_arg(args.run, must_exist=True)
+    from core.export.hub import env_token
+
+    if not env_token():  # the command line takes no token argument (it would stay in the shell's history)
+        raise StudioError("push reads the access token from HF_TOKEN: set HF_TOKEN to a Hugging Face token with write "
+                          "permission (it is used for this push only and never written anywhere).")
     url = push_run(run, args.repo, token=None, private=not args.public, which=args.which, onnx=args.onnx)
     print(f"pushed {run.name} to {url}" + (" (with onnx/)" if args.onnx else ""))
     return 0

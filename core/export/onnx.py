@@ -373,8 +373,13 @@ def export_onnx(model_dir, out_dir, int8: bool = False, dims=None, evalset=None,
                          weight_type=QuantType.QUInt8)
         files.append("model.int8.onnx")
     prompts = ", ".join(f"{k}: '{v}'" for k, v in settings["prompts"].items() if v) or "none"
+    from core.run_folder import MODEL_DIRS
+
+    shown = model_dir.name  # a run's model folder is named with its run: "pig-run/delivered", not "delivered"
+    if model_dir.name in MODEL_DIRS and (model_dir.parent / CONFIG_FILE).is_file():
+        shown = f"{model_dir.parent.name}/{model_dir.name}"
     (out_dir / "README.md").write_text(README.format(
-        name=model_dir.name, int8_line=", `model.int8.onnx` (int8 dynamic quantisation)" if int8 else "",
+        name=shown, int8_line=", `model.int8.onnx` (int8 dynamic quantisation)" if int8 else "",
         pooling=settings["pooling"], normalize=settings["normalize"], max_len=max_len, dim=full,
         inputs=", ".join(f"`{n}`" for n in inputs), example_query="母猪产后发烧怎么办？", prompts=prompts,
         dims=", ".join(map(str, dims)) or "256"), encoding="utf-8")

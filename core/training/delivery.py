@@ -235,10 +235,10 @@ def choose(candidates: Sequence[Candidate], kept_back: Any = _FIND) -> tuple[Can
         detail = ""
         if top is not None:
             d = top.vs_base
-            detail = (f" (the best, {top.name}, scored {METRIC} {top.mean:.4f} vs {base.mean:.4f}, difference "
+            detail = (f" (the highest-scoring candidate, {top.name}, scored {METRIC} {top.mean:.4f} vs {base.mean:.4f}, difference "
                       f"{d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}])")
             if d.ci_low > 0:  # the interval alone would say better: say what held it back, as the verdicts do
-                detail = (f" (the best, {top.name}, scored {METRIC} {top.mean:.4f} vs {base.mean:.4f}, difference "
+                detail = (f" (the highest-scoring candidate, {top.name}, scored {METRIC} {top.mean:.4f} vs {base.mean:.4f}, difference "
                           f"{d.diff:+.4f}, 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}], but the paired test's "
                           f"p = {d.p_value:.2f}: too few queries to tell)")
         note = _held_back_note(kept_back, others, top)

@@ -223,9 +223,17 @@ def fold_events(view: dict, events: list[dict]) -> dict:
             shown = [(k, v) for k, v in metrics.items() if not is_bookkeeping(k)]
             shown.sort(key=lambda kv: kv[0] != name)
             step, values = ev.get("step"), ", ".join(f"{k}={_num(v)}" for k, v in shown[:6])
-            if band:  # the gain over the base beside the metrics, with its interval
+            if band:  # the gain over the base beside the metrics, with its interval and what it amounts to
                 diff, low, high, n = gain["diff"], gain["ci_low"], gain["ci_high"], gain.get("n")
-                log(f"eval step {step}: {values}; vs base {diff:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}] over {n} queries")
+                if gain.get("verdict") == "better":
+                    log(f"eval step {step}: {values}; vs base {diff:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}] over {n} "
+                        "queries: better")
+                elif gain.get("verdict") == "worse":
+                    log(f"eval step {step}: {values}; vs base {diff:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}] over {n} "
+                        "queries: worse")
+                else:
+                    log(f"eval step {step}: {values}; vs base {diff:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}] over {n} "
+                        "queries: no difference")
             else:
                 log(f"eval step {step}: {values}")
         elif typ == EV_PROGRESS:

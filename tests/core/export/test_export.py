@@ -471,8 +471,9 @@ def test_cli_push_reads_the_token_from_the_environment(tiny_model_path, tmp_runs
     try:
         online.setenv("HF_ENDPOINT", hub.url)
         assert main(["push", "cli-push", "--repo", "me/cli-model"]) == 2  # no HF_TOKEN: one sentence, nothing sent
-        assert capsys.readouterr().err.strip() == ("error: Enter a Hugging Face access token with write permission "
-                                                   "to push to the Hub (or set HF_TOKEN in the environment).")
+        assert capsys.readouterr().err.strip() == (
+            "error: push reads the access token from HF_TOKEN: set HF_TOKEN to a Hugging Face token with write "
+            "permission (it is used for this push only and never written anywhere).")
         assert hub.requests == []
         online.setenv("HF_TOKEN", "hf_cli_token_9")
         assert main(["push", "cli-push", "--repo", "me/cli-model", "--public"]) == 0
@@ -603,3 +604,15 @@ def test_a_run_still_training_is_not_zipped_pushed_or_exported(tiny_model_path, 
     capsys.readouterr()
     assert main(["zip", "busy", "--out", ""]) == 2
     assert capsys.readouterr().err.strip() == "error: --out '' names no file; give the zip's file name, e.g. model.zip."
+
+
+def test_the_card_of_a_delivered_base_says_it_is_the_base_unchanged(tiny_model_path, tmp_runs):
+    """A run that delivered its base model: the card opens by saying so, not that the model was fine-tuned; the
+    card of its final/ (a tuned model) still says fine-tuned."""
+    run = write_run_with_test_split(tmp_runs, "base-card", tiny_model_path)
+    shutil.copytree(run / "final", run / "delivered")
+    (run / "delivery.json").write_text(json.dumps({"delivered": "base", "is_base": True, "folder": "delivered"}))
+    card = model_card(run)
+    assert "unchanged: Embedding Studio's run found no fine-tuned candidate better than it beyond noise" in card
+    assert "fine-tuned from" not in card.split("## ")[0]
+    assert "A sentence-transformers embedding model fine-tuned from" in model_card(run, holds="final")

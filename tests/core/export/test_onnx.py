@@ -205,6 +205,8 @@ def test_cli_run_is_measured_on_its_test_split_with_its_matryoshka_dims(tiny_mod
     assert diff == pytest.approx(table.loc[1, "ndcg@10"] - table.loc[0, "ndcg@10"], abs=2e-4)
     assert low <= diff <= high and table.loc[1, VERDICT] in ("better", "worse", "no_difference")
     assert json.loads((tmp_path / "o" / "onnx_config.json").read_text())["dims"] == [16]
+    # the folder's README names the run with its model folder, not "final" alone
+    assert (tmp_path / "o" / "README.md").read_text(encoding="utf-8").startswith("# ONNX export of `mrl-run/final`")
     # --data and --dims override the run's defaults; a run whose data no longer reads still exports, without NDCG
     data_file = Path(TrainConfig.load(run / "config.yaml").data.train[0])
     data_file.unlink()

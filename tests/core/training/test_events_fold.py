@@ -109,7 +109,8 @@ def test_fold_draws_the_95_band_from_each_evaluations_paired_gain_over_the_base(
     (step, low, high), = folded["band"]
     assert step == 5 and (low, high) == (pytest.approx(0.54), pytest.approx(0.62))  # the base 0.5 + the gain's CI
     assert folded["band_n"] == 124
-    assert "eval step 5: ndcg@10=0.5800; vs base +0.0800, 95% CI [+0.0400, +0.1200] over 124 queries" in folded["log"]
+    assert ("eval step 5: ndcg@10=0.5800; vs base +0.0800, 95% CI [+0.0400, +0.1200] over 124 queries: better"
+            in folded["log"])
     assert "eval step 7: ndcg@10=0.6000" in folded["log"]  # no gain shown where the band was not drawn
     # a view kept in a session before views had a band folds on
     old = {k: v for k, v in empty_view("r").items() if k not in ("band", "band_n")}
