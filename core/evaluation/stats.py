@@ -135,15 +135,20 @@ def paired_difference(a: Sequence[float], b: Sequence[float], *, n_boot: int = 2
         signs = rng.choice(np.array([-1.0, 1.0]), size=(n_perm, n))
         perm = np.abs((signs * d).mean(axis=1))
         p = float((np.sum(perm >= abs(mean) - 1e-12) + 1) / (n_perm + 1))
-    if lo > 0 and p < alpha:
-        verdict = BETTER
-    elif hi < 0 and p < alpha:
-        verdict = WORSE
-    else:
-        verdict = NO_DIFFERENCE
     sd = float(d.std(ddof=1)) if n > 1 else 0.0
     return PairedDiff(n=n, mean_a=float(x.mean()), mean_b=float(y.mean()), diff=mean, ci_low=lo, ci_high=hi,
-                      p_value=p, verdict=verdict, needed_n=_needed(mean, sd, alpha), confidence=confidence)
+                      p_value=p, verdict=_verdict(lo, hi, p, alpha), needed_n=_needed(mean, sd, alpha),
+                      confidence=confidence)
+
+
+def _verdict(lo: float, hi: float, p: float, alpha: float) -> str:
+    """The one rule for "beyond noise": *better* / *worse* when the interval ``[lo, hi]`` leaves out 0 on that side
+    and the paired test's ``p`` is below ``alpha``; else no difference."""
+    if lo > 0 and p < alpha:
+        return BETTER
+    if hi < 0 and p < alpha:
+        return WORSE
+    return NO_DIFFERENCE
 
 
 def _needed(mean: float, sd: float, alpha: float) -> int | None:
@@ -205,12 +210,7 @@ def paired_metric_difference(metric_rows, a: Sequence[float], b: Sequence[float]
     tail = alpha / 2
     lo, hi = (float(v) for v in np.quantile(boot, [tail, 1.0 - tail])) if boot.size else (mean, mean)
     p = float((np.sum(perm >= abs(mean) - 1e-12) + 1) / (perm.size + 1))
-    if lo > 0 and p < alpha:
-        verdict = BETTER
-    elif hi < 0 and p < alpha:
-        verdict = WORSE
-    else:
-        verdict = NO_DIFFERENCE
     se = float(boot.std(ddof=1)) if boot.size > 1 else 0.0
-    return PairedDiff(n=n, mean_a=m_a, mean_b=m_b, diff=mean, ci_low=lo, ci_high=hi, p_value=p, verdict=verdict,
-                      needed_n=_needed(mean, se * math.sqrt(n), alpha), confidence=confidence)
+    return PairedDiff(n=n, mean_a=m_a, mean_b=m_b, diff=mean, ci_low=lo, ci_high=hi, p_value=p,
+                      verdict=_verdict(lo, hi, p, alpha), needed_n=_needed(mean, se * math.sqrt(n), alpha),
+                      confidence=confidence)
