@@ -581,8 +581,8 @@ def field_help(key: str) -> str:
 def apply_sets(cfg: TrainConfig, sets: list[str]) -> TrainConfig:
     """``cfg`` with each ``KEY=VALUE`` of ``sets`` fixed (``train --set hyper.bf16=true``; any depth, e.g.
     ``loss.params.scale=30``): the value is read as a config file's YAML (``_set_value``) and the whole config
-    type-checked again by ``from_dict``,
-    whose messages name ``--set``. A ConfigError for an item without ``=`` or with an empty key."""
+    type-checked again by ``from_dict``, whose messages name ``--set``. A ConfigError for an item without ``=``,
+    with an empty key, or with a key that goes through a setting as if it were a group."""
     if not sets:
         return cfg
     raw = cfg.to_dict()
@@ -592,14 +592,13 @@ def apply_sets(cfg: TrainConfig, sets: list[str]) -> TrainConfig:
             raise ConfigError(f"--set '{item}' must be KEY=VALUE with a config key such as hyper.epochs=2.")
         *head, last = key.strip().split(".")
         node = raw
-        for part in head:
-            child = node.get(part) if isinstance(node, dict) else None
-            if not isinstance(child, dict):
-                child = {} if child is None else child
-                node[part] = child
-            node = child
-        if not isinstance(node, dict):
-            raise ConfigError(f"--set '{item}': '{'.'.join(head)}' is a setting, not a group of settings.")
+        for i, part in enumerate(head):
+            if node.get(part) is None:  # an open group (or setting) becomes a group to fill
+                node[part] = {}
+            node = node[part]
+            if not isinstance(node, dict):
+                join = ".".join(head[:i + 1])
+                raise ConfigError(f"--set '{item}': '{join}' is a setting, not a group of settings.")
         node[last] = _set_value(value)
     return TrainConfig.from_dict(raw, where="--set")
 

@@ -165,6 +165,8 @@ def test_the_train_folder_is_checked_before_anything_is_written(tiny_model_path,
     (["hyper..epochs=2"], "error: --set 'hyper..epochs=2' must be KEY=VALUE with a config key such as hyper.epochs=2."),
     (["hyper.nosuch=1"], "error: --set: unknown setting 'hyper.nosuch' (known: "),
     (["hyper.bf16=maybe"], "error: --set: 'hyper.bf16' must be"),
+    (["hyper.epochs=2", "hyper.epochs.x.y=1"], "error: --set 'hyper.epochs.x.y=1': 'hyper.epochs' is a setting, not a "
+                                               "group of settings."),
     (["trust_remote_code=yes"], "error: --set: 'trust_remote_code' must be true or false (a YAML boolean, not text)"),
     (["trust_remote_code=on"], "error: --set: 'trust_remote_code' must be true or false (a YAML boolean, not text)"),
 ])
